@@ -1,0 +1,310 @@
+/* dropify-application.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "dropify-application"
+
+#include "config.h"
+
+#include <stdlib.h>
+
+#include <glib/gi18n.h>
+
+#include "dropify-application.h"
+#include "dropify-preferences-window.h"
+#include "dropify-window.h"
+
+struct _DropifyApplication
+{
+  AdwApplication  parent_instance;
+
+  char           *data_dir;
+  DropifyService *service;
+  GError         *service_error;
+};
+
+G_DEFINE_FINAL_TYPE (DropifyApplication, dropify_application, ADW_TYPE_APPLICATION)
+
+static const GOptionEntry main_entries[] = {
+  { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+    N_("Keep the history, identity and settings in DIR"), N_("DIR") },
+  { "version", 0, 0, G_OPTION_ARG_NONE, NULL,
+    N_("Show the version and exit"), NULL },
+  { NULL }
+};
+
+/* Startup errors */
+
+static void
+dropify_application_error_response (DropifyApplication *self,
+                                    const char         *response,
+                                    AdwMessageDialog   *dialog)
+{
+  g_application_quit (G_APPLICATION (self));
+}
+
+/* The service could not start (for example another instance already uses
+ * this data directory): say so in a window, since a GUI user never sees
+ * stderr, then quit. */
+static void
+dropify_application_show_startup_error (DropifyApplication *self)
+{
+  GtkWidget *dialog;
+
+  g_assert (self->service_error != NULL);
+
+  dialog = adw_message_dialog_new (NULL, _("Dropify Could Not Start"), NULL);
+  adw_message_dialog_format_body (ADW_MESSAGE_DIALOG (dialog), "%s",
+                                  self->service_error->message);
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "quit", _("_Quit"));
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "quit");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "quit");
+  gtk_window_set_application (GTK_WINDOW (dialog), GTK_APPLICATION (self));
+
+  g_signal_connect_object (dialog, "response",
+                           G_CALLBACK (dropify_application_error_response),
+                           self, G_CONNECT_SWAPPED);
+
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* Actions */
+
+static void
+dropify_application_quit (GSimpleAction *action,
+                          GVariant      *parameter,
+                          gpointer       user_data)
+{
+  DropifyApplication *self = DROPIFY_APPLICATION (user_data);
+  GList *windows;
+
+  /* Closing, rather than just quitting, lets each window save its size.
+   * Closing one window may destroy another, hence the references. */
+  windows = g_list_copy_deep (gtk_application_get_windows (GTK_APPLICATION (self)),
+                              (GCopyFunc) (void (*) (void)) g_object_ref, NULL);
+  for (const GList *l = windows; l != NULL; l = l->next)
+    gtk_window_close (GTK_WINDOW (l->data));
+  g_list_free_full (windows, g_object_unref);
+
+  g_application_quit (G_APPLICATION (self));
+}
+
+static void
+dropify_application_preferences (GSimpleAction *action,
+                                 GVariant      *parameter,
+                                 gpointer       user_data)
+{
+  DropifyApplication *self = DROPIFY_APPLICATION (user_data);
+  GtkWindow *parent;
+  GtkWidget *window;
+
+  if (self->service == NULL)
+    return;
+
+  parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+  window = dropify_preferences_window_new (dropify_service_get_settings (self->service));
+  gtk_window_set_transient_for (GTK_WINDOW (window), parent);
+  gtk_window_set_modal (GTK_WINDOW (window), TRUE);
+  gtk_window_present (GTK_WINDOW (window));
+}
+
+static void
+dropify_application_about (GSimpleAction *action,
+                           GVariant      *parameter,
+                           gpointer       user_data)
+{
+  DropifyApplication *self = DROPIFY_APPLICATION (user_data);
+  static const char *developers[] = { "The Dropify authors", NULL };
+
+  adw_show_about_window (gtk_application_get_active_window (GTK_APPLICATION (self)),
+                         "application-name", _("Dropify"),
+                         "application-icon", APP_ID,
+                         "version", PACKAGE_VERSION,
+                         "comments", _("Share text and files between your devices, "
+                                       "with a history that expires on its own"),
+                         "developers", developers,
+                         "developer-name", _("The Dropify authors"),
+                         "license-type", GTK_LICENSE_GPL_3_0,
+                         "translator-credits", _("translator-credits"),
+                         NULL);
+}
+
+static const GActionEntry app_entries[] = {
+  { "quit", dropify_application_quit },
+  { "preferences", dropify_application_preferences },
+  { "about", dropify_application_about },
+};
+
+/* GApplication */
+
+static int
+dropify_application_handle_local_options (GApplication *app,
+                                          GVariantDict *options)
+{
+  DropifyApplication *self = DROPIFY_APPLICATION (app);
+  g_autofree char *data_dir = NULL;
+
+  if (g_variant_dict_contains (options, "version"))
+    {
+      g_print ("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+      return EXIT_SUCCESS;
+    }
+
+  if (g_variant_dict_lookup (options, "data-dir", "^ay", &data_dir))
+    {
+      g_autoptr(GFile) file = g_file_new_for_commandline_arg (data_dir);
+
+      g_free (self->data_dir);
+      self->data_dir = g_file_get_path (file);
+
+      /* Uniqueness is per application id, but each data directory is its
+       * own profile: a second profile must run on its own rather than hand
+       * its command line to the first. */
+      g_application_set_flags (app, g_application_get_flags (app) | G_APPLICATION_NON_UNIQUE);
+    }
+
+  return -1;
+}
+
+static void
+dropify_application_startup (GApplication *app)
+{
+  DropifyApplication *self = DROPIFY_APPLICATION (app);
+  static const char *quit_accels[] = { "<Control>q", NULL };
+  static const char *preferences_accels[] = { "<Control>comma", NULL };
+  static const char *close_accels[] = { "<Control>w", NULL };
+  g_autoptr(DropifyService) service = NULL;
+  g_autoptr(GSettings) settings = NULL;
+  g_autofree char *default_dir = NULL;
+  const char *data_dir;
+
+  G_APPLICATION_CLASS (dropify_application_parent_class)->startup (app);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (self),
+                                   app_entries, G_N_ELEMENTS (app_entries),
+                                   self);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences",
+                                         preferences_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "window.close", close_accels);
+
+  if (self->data_dir == NULL)
+    default_dir = dropify_service_dup_default_data_dir ();
+  data_dir = self->data_dir != NULL ? self->data_dir : default_dir;
+
+  settings = dropify_service_create_settings (self->data_dir);
+  service = dropify_service_new (data_dir, settings, &self->service_error);
+
+  if (service == NULL)
+    {
+      g_printerr ("%s\n", self->service_error->message);
+      return;
+    }
+
+  if (!dropify_service_start (service, &self->service_error))
+    {
+      g_printerr ("%s\n", self->service_error->message);
+      return;
+    }
+
+  self->service = g_steal_pointer (&service);
+}
+
+static void
+dropify_application_activate (GApplication *app)
+{
+  DropifyApplication *self = DROPIFY_APPLICATION (app);
+  GtkWindow *window;
+
+  window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  if (window == NULL)
+    {
+      if (self->service == NULL)
+        {
+          dropify_application_show_startup_error (self);
+          return;
+        }
+
+      window = GTK_WINDOW (dropify_window_new (self, self->service));
+    }
+
+  gtk_window_present (window);
+}
+
+static void
+dropify_application_shutdown (GApplication *app)
+{
+  DropifyApplication *self = DROPIFY_APPLICATION (app);
+
+  if (self->service != NULL)
+    dropify_service_shutdown (self->service);
+
+  G_APPLICATION_CLASS (dropify_application_parent_class)->shutdown (app);
+}
+
+/* GObject */
+
+static void
+dropify_application_finalize (GObject *object)
+{
+  DropifyApplication *self = (DropifyApplication *)object;
+
+  g_clear_object (&self->service);
+  g_clear_error (&self->service_error);
+  g_clear_pointer (&self->data_dir, g_free);
+
+  G_OBJECT_CLASS (dropify_application_parent_class)->finalize (object);
+}
+
+static void
+dropify_application_class_init (DropifyApplicationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  object_class->finalize = dropify_application_finalize;
+
+  app_class->handle_local_options = dropify_application_handle_local_options;
+  app_class->startup = dropify_application_startup;
+  app_class->activate = dropify_application_activate;
+  app_class->shutdown = dropify_application_shutdown;
+}
+
+static void
+dropify_application_init (DropifyApplication *self)
+{
+  g_application_add_main_option_entries (G_APPLICATION (self), main_entries);
+  g_application_set_option_context_parameter_string (G_APPLICATION (self), NULL);
+}
+
+/**
+ * dropify_application_new:
+ *
+ * Returns: (transfer full): the GUI application
+ */
+DropifyApplication *
+dropify_application_new (void)
+{
+  return g_object_new (DROPIFY_TYPE_APPLICATION,
+                       "application-id", APP_ID,
+                       "flags", G_APPLICATION_DEFAULT_FLAGS,
+                       "resource-base-path", "/io/github/dropify/Dropify",
+                       NULL);
+}
+
+/**
+ * dropify_application_get_service:
+ * @self: a #DropifyApplication
+ *
+ * Returns: (transfer none) (nullable): the running service, or %NULL when
+ *   it could not start
+ */
+DropifyService *
+dropify_application_get_service (DropifyApplication *self)
+{
+  g_return_val_if_fail (DROPIFY_IS_APPLICATION (self), NULL);
+
+  return self->service;
+}

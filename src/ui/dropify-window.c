@@ -1,0 +1,929 @@
+/* dropify-window.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "dropify-window"
+
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gi18n.h>
+
+#include "dropify-drop-row.h"
+#include "dropify-window.h"
+
+/* Rows say "Expires in 23 hours"; a minute is the finest unit they show. */
+#define EXPIRY_REFRESH_SECONDS 60
+
+struct _DropifyWindow
+{
+  AdwApplicationWindow  parent_instance;
+
+  DropifyService       *service;
+  GCancellable         *cancellable;
+
+  /* The rows currently bound to a drop, refreshed by one timer for the
+   * whole window rather than one per row. */
+  GPtrArray            *rows;
+  guint                 expiry_source;
+
+  guint                 n_pending_files;
+  gboolean              dragging;
+
+  /* Template widgets */
+  AdwToastOverlay      *toast_overlay;
+  AdwWindowTitle       *window_title;
+  GtkSpinner           *spinner;
+  GtkStack             *stack;
+  GtkScrolledWindow    *history_scroller;
+  GtkListView          *list_view;
+  GtkTextView          *composer_view;
+  GtkTextBuffer        *composer_buffer;
+  GtkWidget            *composer_placeholder;
+};
+
+G_DEFINE_FINAL_TYPE (DropifyWindow, dropify_window, ADW_TYPE_APPLICATION_WINDOW)
+
+enum {
+  PROP_0,
+  PROP_SERVICE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void dropify_window_send_file (DropifyWindow *self,
+                                      GFile         *file,
+                                      GFile         *temporary_dir);
+
+/* Toasts */
+
+/* AdwToast titles are Pango markup in libadwaita 1.2: escape what users
+ * and peers wrote. */
+static void
+dropify_window_show_toast (DropifyWindow *self,
+                           const char    *text)
+{
+  g_autofree char *escaped = g_markup_escape_text (text, -1);
+  AdwToast *toast = adw_toast_new (escaped);
+
+  adw_toast_set_timeout (toast, 3);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+static void
+dropify_window_show_error (DropifyWindow *self,
+                           const GError  *error)
+{
+  g_debug ("%s", error->message);
+  dropify_window_show_toast (self, error->message);
+}
+
+/* History */
+
+static void
+dropify_window_update_page (DropifyWindow *self)
+{
+  GListModel *history = G_LIST_MODEL (dropify_service_get_history (self->service));
+
+  if (self->dragging)
+    gtk_stack_set_visible_child_name (self->stack, "dropping");
+  else if (g_list_model_get_n_items (history) == 0)
+    gtk_stack_set_visible_child_name (self->stack, "empty");
+  else
+    gtk_stack_set_visible_child_name (self->stack, "history");
+}
+
+static void
+dropify_window_scroll_to_top (DropifyWindow *self)
+{
+  GtkAdjustment *vadjustment = gtk_scrolled_window_get_vadjustment (self->history_scroller);
+
+  gtk_adjustment_set_value (vadjustment, gtk_adjustment_get_lower (vadjustment));
+}
+
+static gboolean
+dropify_window_refresh_expiry (gpointer user_data)
+{
+  DropifyWindow *self = DROPIFY_WINDOW (user_data);
+
+  if (self->rows->len == 0)
+    {
+      self->expiry_source = 0;
+      return G_SOURCE_REMOVE;
+    }
+
+  /* Nobody reads a hidden window; rows catch up when they are bound again
+   * or at the next tick. */
+  if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
+    return G_SOURCE_CONTINUE;
+
+  for (guint i = 0; i < self->rows->len; i++)
+    dropify_drop_row_refresh_expiry (g_ptr_array_index (self->rows, i));
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+dropify_window_setup_row (DropifyWindow            *self,
+                          GtkListItem              *item,
+                          GtkSignalListItemFactory *factory)
+{
+  gtk_list_item_set_activatable (item, FALSE);
+  gtk_list_item_set_child (item, dropify_drop_row_new (self->service));
+}
+
+static void
+dropify_window_bind_row (DropifyWindow            *self,
+                         GtkListItem              *item,
+                         GtkSignalListItemFactory *factory)
+{
+  DropifyDropRow *row = DROPIFY_DROP_ROW (gtk_list_item_get_child (item));
+
+  dropify_drop_row_set_drop (row, gtk_list_item_get_item (item));
+  g_ptr_array_add (self->rows, row);
+
+  if (self->expiry_source == 0)
+    self->expiry_source = g_timeout_add_seconds (EXPIRY_REFRESH_SECONDS,
+                                                 dropify_window_refresh_expiry,
+                                                 self);
+}
+
+static void
+dropify_window_unbind_row (DropifyWindow            *self,
+                           GtkListItem              *item,
+                           GtkSignalListItemFactory *factory)
+{
+  DropifyDropRow *row = DROPIFY_DROP_ROW (gtk_list_item_get_child (item));
+
+  dropify_drop_row_set_drop (row, NULL);
+  g_ptr_array_remove_fast (self->rows, row);
+}
+
+/* Sending */
+
+static gboolean
+text_is_blank (const char *text)
+{
+  for (const char *p = text; p != NULL && *p != '\0'; p = g_utf8_next_char (p))
+    {
+      if (!g_unichar_isspace (g_utf8_get_char (p)))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+dropify_window_send_text (DropifyWindow *self,
+                          const char    *text)
+{
+  g_autoptr(DropifyDrop) drop = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (text_is_blank (text))
+    return FALSE;
+
+  drop = dropify_service_send_text (self->service, text, 0, &error);
+  if (drop == NULL)
+    {
+      dropify_window_show_error (self, error);
+      return FALSE;
+    }
+
+  dropify_window_scroll_to_top (self);
+
+  return TRUE;
+}
+
+typedef struct
+{
+  DropifyWindow *self;
+  char          *name;
+  GFile         *temporary_dir;
+} SendFileData;
+
+static void
+send_file_data_free (SendFileData *data)
+{
+  /* Pasted images are written to a private directory just for the import;
+   * the blob store has its own copy once the import finished. */
+  if (data->temporary_dir != NULL)
+    {
+      g_autoptr(GFile) file = g_file_get_child (data->temporary_dir, data->name);
+
+      g_file_delete (file, NULL, NULL);
+      g_file_delete (data->temporary_dir, NULL, NULL);
+    }
+
+  g_clear_object (&data->self);
+  g_clear_object (&data->temporary_dir);
+  g_clear_pointer (&data->name, g_free);
+  g_free (data);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SendFileData, send_file_data_free)
+
+static void
+dropify_window_update_spinner (DropifyWindow *self)
+{
+  gboolean busy = self->n_pending_files > 0;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->spinner), busy);
+  gtk_spinner_set_spinning (self->spinner, busy);
+}
+
+static void
+dropify_window_send_file_cb (GObject      *object,
+                             GAsyncResult *result,
+                             gpointer      user_data)
+{
+  g_autoptr(SendFileData) data = user_data;
+  DropifyWindow *self = data->self;
+  g_autoptr(DropifyDrop) drop = NULL;
+  g_autoptr(GError) error = NULL;
+
+  drop = dropify_service_send_file_finish (DROPIFY_SERVICE (object), result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  self->n_pending_files--;
+  dropify_window_update_spinner (self);
+
+  if (drop == NULL)
+    {
+      g_autofree char *text = NULL;
+
+      g_debug ("Could not drop %s: %s", data->name, error->message);
+      /* Translators: a toast; the first %s is a file name, the second
+       * says what went wrong */
+      text = g_strdup_printf (_("Could not drop “%s”: %s"), data->name, error->message);
+      dropify_window_show_toast (self, text);
+      return;
+    }
+
+  dropify_window_scroll_to_top (self);
+}
+
+static void
+dropify_window_send_file (DropifyWindow *self,
+                          GFile         *file,
+                          GFile         *temporary_dir)
+{
+  SendFileData *data;
+
+  g_assert (DROPIFY_IS_WINDOW (self));
+  g_assert (G_IS_FILE (file));
+
+  data = g_new0 (SendFileData, 1);
+  data->self = g_object_ref (self);
+  data->name = g_file_get_basename (file);
+  data->temporary_dir = temporary_dir != NULL ? g_object_ref (temporary_dir) : NULL;
+
+  self->n_pending_files++;
+  dropify_window_update_spinner (self);
+
+  dropify_service_send_file_async (self->service, file, 0, self->cancellable,
+                                   dropify_window_send_file_cb, data);
+}
+
+static void
+dropify_window_send_files (DropifyWindow *self,
+                           GSList        *files)
+{
+  for (const GSList *l = files; l != NULL; l = l->next)
+    dropify_window_send_file (self, G_FILE (l->data), NULL);
+}
+
+/* Composer */
+
+static void
+dropify_window_composer_changed (DropifyWindow *self,
+                                 GtkTextBuffer *buffer)
+{
+  g_autofree char *text = NULL;
+  GtkTextIter start;
+  GtkTextIter end;
+
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+
+  gtk_widget_set_visible (self->composer_placeholder, *text == '\0');
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.send", !text_is_blank (text));
+}
+
+static void
+dropify_window_send (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *param)
+{
+  DropifyWindow *self = DROPIFY_WINDOW (widget);
+  g_autofree char *text = NULL;
+  GtkTextIter start;
+  GtkTextIter end;
+
+  gtk_text_buffer_get_bounds (self->composer_buffer, &start, &end);
+  text = gtk_text_buffer_get_text (self->composer_buffer, &start, &end, FALSE);
+
+  /* On failure the text stays, so nothing the user typed is lost. */
+  if (dropify_window_send_text (self, text))
+    gtk_text_buffer_set_text (self->composer_buffer, "", 0);
+}
+
+static void
+dropify_window_attach_response (DropifyWindow        *self,
+                                int                   response,
+                                GtkFileChooserNative *native)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GListModel) files = gtk_file_chooser_get_files (GTK_FILE_CHOOSER (native));
+      guint n_files = g_list_model_get_n_items (files);
+
+      for (guint i = 0; i < n_files; i++)
+        {
+          g_autoptr(GFile) file = g_list_model_get_item (files, i);
+
+          dropify_window_send_file (self, file, NULL);
+        }
+    }
+
+  gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (native));
+  g_object_unref (native);
+}
+
+static void
+dropify_window_attach (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *param)
+{
+  DropifyWindow *self = DROPIFY_WINDOW (widget);
+  GtkFileChooserNative *native;
+
+  native = gtk_file_chooser_native_new (_("Attach Files"),
+                                        GTK_WINDOW (self),
+                                        GTK_FILE_CHOOSER_ACTION_OPEN,
+                                        _("_Attach"),
+                                        _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
+  gtk_file_chooser_set_select_multiple (GTK_FILE_CHOOSER (native), TRUE);
+
+  g_signal_connect_object (native, "response",
+                           G_CALLBACK (dropify_window_attach_response),
+                           self, G_CONNECT_SWAPPED);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
+}
+
+/* Paste */
+
+static void
+dropify_window_paste_files_cb (GObject      *object,
+                               GAsyncResult *result,
+                               gpointer      user_data)
+{
+  g_autoptr(DropifyWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  const GValue *value;
+
+  value = gdk_clipboard_read_value_finish (GDK_CLIPBOARD (object), result, &error);
+  if (value == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        dropify_window_show_error (self, error);
+      return;
+    }
+
+  {
+    g_autoptr(GSList) files = gdk_file_list_get_files (g_value_get_boxed (value));
+
+    dropify_window_send_files (self, files);
+  }
+}
+
+static void
+dropify_window_paste_text_cb (GObject      *object,
+                              GAsyncResult *result,
+                              gpointer      user_data)
+{
+  g_autoptr(DropifyWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  text = gdk_clipboard_read_text_finish (GDK_CLIPBOARD (object), result, &error);
+  if (text == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        dropify_window_show_error (self, error);
+      return;
+    }
+
+  if (text_is_blank (text))
+    dropify_window_show_toast (self, _("The clipboard holds no text"));
+  else
+    dropify_window_send_text (self, text);
+}
+
+typedef struct
+{
+  DropifyWindow *self;
+  GFile         *dir;
+  GFile         *file;
+} PasteImageData;
+
+static void
+paste_image_data_free (PasteImageData *data)
+{
+  g_clear_object (&data->self);
+  g_clear_object (&data->dir);
+  g_clear_object (&data->file);
+  g_free (data);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PasteImageData, paste_image_data_free)
+
+static void
+dropify_window_paste_image_written_cb (GObject      *object,
+                                       GAsyncResult *result,
+                                       gpointer      user_data)
+{
+  g_autoptr(PasteImageData) data = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_file_replace_contents_finish (G_FILE (object), result, NULL, &error))
+    {
+      g_file_delete (data->dir, NULL, NULL);
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        dropify_window_show_error (data->self, error);
+      return;
+    }
+
+  dropify_window_send_file (data->self, data->file, data->dir);
+}
+
+static void
+dropify_window_paste_image_cb (GObject      *object,
+                               GAsyncResult *result,
+                               gpointer      user_data)
+{
+  g_autoptr(DropifyWindow) self = user_data;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autoptr(GDateTime) now = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) png = NULL;
+  g_autofree char *dir_path = NULL;
+  g_autofree char *timestamp = NULL;
+  g_autofree char *name = NULL;
+  PasteImageData *data;
+
+  texture = gdk_clipboard_read_texture_finish (GDK_CLIPBOARD (object), result, &error);
+  if (texture == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        dropify_window_show_error (self, error);
+      return;
+    }
+
+  /* A pasted image has no file behind it: write it out under a readable
+   * name, since that name is what the other devices see. */
+  dir_path = g_dir_make_tmp ("dropify-paste-XXXXXX", &error);
+  if (dir_path == NULL)
+    {
+      dropify_window_show_error (self, error);
+      return;
+    }
+
+  now = g_date_time_new_now_local ();
+  timestamp = g_date_time_format (now, "%Y-%m-%d %H-%M-%S");
+  /* Translators: the file name of an image pasted from the clipboard; %s is
+   * the date and time, as in "Pasted image 2024-05-01 09-30-00.png" */
+  name = g_strdup_printf (_("Pasted image %s.png"), timestamp);
+
+  png = gdk_texture_save_to_png_bytes (texture);
+
+  data = g_new0 (PasteImageData, 1);
+  data->self = g_object_ref (self);
+  data->dir = g_file_new_for_path (dir_path);
+  data->file = g_file_get_child (data->dir, name);
+
+  g_file_replace_contents_bytes_async (data->file, png, NULL, FALSE,
+                                       G_FILE_CREATE_PRIVATE, self->cancellable,
+                                       dropify_window_paste_image_written_cb, data);
+}
+
+static GdkContentFormats *
+dup_clipboard_formats (GdkClipboard *clipboard)
+{
+  /* Other applications offer mime types; this adds the GTypes they can be
+   * read as, so one check covers both local and foreign content. */
+  return gdk_content_formats_union_deserialize_gtypes (
+           gdk_content_formats_ref (gdk_clipboard_get_formats (clipboard)));
+}
+
+static void
+dropify_window_paste (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *param)
+{
+  DropifyWindow *self = DROPIFY_WINDOW (widget);
+  GdkClipboard *clipboard = gtk_widget_get_clipboard (widget);
+  g_autoptr(GdkContentFormats) formats = dup_clipboard_formats (clipboard);
+
+  if (gdk_content_formats_contain_gtype (formats, GDK_TYPE_FILE_LIST))
+    gdk_clipboard_read_value_async (clipboard, GDK_TYPE_FILE_LIST, G_PRIORITY_DEFAULT,
+                                    self->cancellable,
+                                    dropify_window_paste_files_cb,
+                                    g_object_ref (self));
+  else if (gdk_content_formats_contain_gtype (formats, GDK_TYPE_TEXTURE))
+    gdk_clipboard_read_texture_async (clipboard, self->cancellable,
+                                      dropify_window_paste_image_cb,
+                                      g_object_ref (self));
+  else if (gdk_content_formats_contain_gtype (formats, G_TYPE_STRING))
+    gdk_clipboard_read_text_async (clipboard, self->cancellable,
+                                   dropify_window_paste_text_cb,
+                                   g_object_ref (self));
+  else
+    dropify_window_show_toast (self, _("Nothing to paste"));
+}
+
+/* In the composer, Ctrl+V pastes text into the composer as usual; only
+ * files and images, which the composer cannot hold, become drops at once. */
+static gboolean
+dropify_window_composer_paste (GtkWidget *widget,
+                               GVariant  *args,
+                               gpointer   user_data)
+{
+  DropifyWindow *self = DROPIFY_WINDOW (user_data);
+  g_autoptr(GdkContentFormats) formats = dup_clipboard_formats (gtk_widget_get_clipboard (widget));
+
+  if (!gdk_content_formats_contain_gtype (formats, GDK_TYPE_FILE_LIST) &&
+      (gdk_content_formats_contain_gtype (formats, G_TYPE_STRING) ||
+       !gdk_content_formats_contain_gtype (formats, GDK_TYPE_TEXTURE)))
+    return FALSE;
+
+  return gtk_widget_activate_action (GTK_WIDGET (self), "win.paste", NULL);
+}
+
+/* Drag and drop */
+
+static gboolean
+dropify_window_drop_accept (DropifyWindow *self,
+                            GdkDrop       *drop,
+                            GtkDropTarget *target)
+{
+  /* A drop dragged out of this very window must not come back as a copy. */
+  if (gdk_drop_get_drag (drop) != NULL)
+    return FALSE;
+
+  return (gdk_drop_get_actions (drop) & GDK_ACTION_COPY) != 0 &&
+         gdk_content_formats_match (gtk_drop_target_get_formats (target),
+                                    gdk_drop_get_formats (drop));
+}
+
+static GdkDragAction
+dropify_window_drop_enter (DropifyWindow *self,
+                           double         x,
+                           double         y,
+                           GtkDropTarget *target)
+{
+  self->dragging = TRUE;
+  dropify_window_update_page (self);
+
+  return GDK_ACTION_COPY;
+}
+
+static void
+dropify_window_drop_leave (DropifyWindow *self,
+                           GtkDropTarget *target)
+{
+  self->dragging = FALSE;
+  dropify_window_update_page (self);
+}
+
+static gboolean
+dropify_window_drop (DropifyWindow *self,
+                     const GValue  *value,
+                     double         x,
+                     double         y,
+                     GtkDropTarget *target)
+{
+  self->dragging = FALSE;
+  dropify_window_update_page (self);
+
+  if (G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
+    {
+      g_autoptr(GSList) files = gdk_file_list_get_files (g_value_get_boxed (value));
+
+      if (files == NULL)
+        return FALSE;
+
+      dropify_window_send_files (self, files);
+      return TRUE;
+    }
+
+  if (G_VALUE_HOLDS_STRING (value))
+    return dropify_window_send_text (self, g_value_get_string (value));
+
+  return FALSE;
+}
+
+/* Window state */
+
+static void
+dropify_window_restore_state (DropifyWindow *self)
+{
+  GSettings *settings = dropify_service_get_settings (self->service);
+  int width;
+  int height;
+
+  if (settings == NULL)
+    return;
+
+  width = g_settings_get_int (settings, "window-width");
+  height = g_settings_get_int (settings, "window-height");
+
+  if (width > 0 && height > 0)
+    gtk_window_set_default_size (GTK_WINDOW (self), width, height);
+
+  if (g_settings_get_boolean (settings, "window-maximized"))
+    gtk_window_maximize (GTK_WINDOW (self));
+}
+
+static void
+dropify_window_save_state (DropifyWindow *self)
+{
+  GSettings *settings;
+  gboolean maximized;
+  int width;
+  int height;
+
+  if (self->service == NULL)
+    return;
+
+  settings = dropify_service_get_settings (self->service);
+  if (settings == NULL)
+    return;
+
+  maximized = gtk_window_is_maximized (GTK_WINDOW (self));
+  g_settings_set_boolean (settings, "window-maximized", maximized);
+
+  /* The default size of a maximized window is its size before it was
+   * maximized, which is the one worth restoring. */
+  gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
+  if (width > 0 && height > 0)
+    {
+      g_settings_set_int (settings, "window-width", width);
+      g_settings_set_int (settings, "window-height", height);
+    }
+}
+
+static gboolean
+dropify_window_close_request (GtkWindow *window)
+{
+  dropify_window_save_state (DROPIFY_WINDOW (window));
+
+  return GTK_WINDOW_CLASS (dropify_window_parent_class)->close_request (window);
+}
+
+/* GObject */
+
+static void
+dropify_window_constructed (GObject *object)
+{
+  DropifyWindow *self = (DropifyWindow *)object;
+  DropifyHistory *history;
+  g_autoptr(GtkNoSelection) selection = NULL;
+  GtkListItemFactory *factory;
+
+  G_OBJECT_CLASS (dropify_window_parent_class)->constructed (object);
+
+  g_assert (DROPIFY_IS_SERVICE (self->service));
+
+  history = dropify_service_get_history (self->service);
+
+  factory = gtk_signal_list_item_factory_new ();
+  g_signal_connect_object (factory, "setup",
+                           G_CALLBACK (dropify_window_setup_row),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (factory, "bind",
+                           G_CALLBACK (dropify_window_bind_row),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (factory, "unbind",
+                           G_CALLBACK (dropify_window_unbind_row),
+                           self, G_CONNECT_SWAPPED);
+  gtk_list_view_set_factory (self->list_view, factory);
+  g_object_unref (factory);
+
+  selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (history)));
+  gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (selection));
+
+  g_signal_connect_object (history, "items-changed",
+                           G_CALLBACK (dropify_window_update_page),
+                           self, G_CONNECT_SWAPPED);
+  dropify_window_update_page (self);
+
+  g_object_bind_property (dropify_service_get_identity (self->service), "name",
+                          self->window_title, "subtitle",
+                          G_BINDING_SYNC_CREATE);
+
+  dropify_window_restore_state (self);
+}
+
+static void
+dropify_window_dispose (GObject *object)
+{
+  DropifyWindow *self = (DropifyWindow *)object;
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->expiry_source, g_source_remove);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), DROPIFY_TYPE_WINDOW);
+
+  G_OBJECT_CLASS (dropify_window_parent_class)->dispose (object);
+}
+
+static void
+dropify_window_finalize (GObject *object)
+{
+  DropifyWindow *self = (DropifyWindow *)object;
+
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->service);
+  g_clear_pointer (&self->rows, g_ptr_array_unref);
+
+  G_OBJECT_CLASS (dropify_window_parent_class)->finalize (object);
+}
+
+static void
+dropify_window_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  DropifyWindow *self = DROPIFY_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_SERVICE:
+      g_value_set_object (value, self->service);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+dropify_window_set_property (GObject      *object,
+                             guint         prop_id,
+                             const GValue *value,
+                             GParamSpec   *pspec)
+{
+  DropifyWindow *self = DROPIFY_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_SERVICE:
+      self->service = g_value_dup_object (value);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+dropify_window_class_init (DropifyWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  object_class->constructed = dropify_window_constructed;
+  object_class->dispose = dropify_window_dispose;
+  object_class->finalize = dropify_window_finalize;
+  object_class->get_property = dropify_window_get_property;
+  object_class->set_property = dropify_window_set_property;
+
+  window_class->close_request = dropify_window_close_request;
+
+  properties[PROP_SERVICE] =
+    g_param_spec_object ("service", NULL, NULL,
+                         DROPIFY_TYPE_SERVICE,
+                         (G_PARAM_READWRITE |
+                          G_PARAM_CONSTRUCT_ONLY |
+                          G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/dropify/Dropify/ui/dropify-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, DropifyWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, DropifyWindow, window_title);
+  gtk_widget_class_bind_template_child (widget_class, DropifyWindow, spinner);
+  gtk_widget_class_bind_template_child (widget_class, DropifyWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, DropifyWindow, history_scroller);
+  gtk_widget_class_bind_template_child (widget_class, DropifyWindow, list_view);
+  gtk_widget_class_bind_template_child (widget_class, DropifyWindow, composer_view);
+  gtk_widget_class_bind_template_child (widget_class, DropifyWindow, composer_buffer);
+  gtk_widget_class_bind_template_child (widget_class, DropifyWindow, composer_placeholder);
+  gtk_widget_class_bind_template_callback (widget_class, dropify_window_composer_changed);
+
+  gtk_widget_class_install_action (widget_class, "win.send", NULL, dropify_window_send);
+  gtk_widget_class_install_action (widget_class, "win.attach", NULL, dropify_window_attach);
+  gtk_widget_class_install_action (widget_class, "win.paste", NULL, dropify_window_paste);
+
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK,
+                                       "win.send", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Enter, GDK_CONTROL_MASK,
+                                       "win.send", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK,
+                                       "win.attach", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_v, GDK_CONTROL_MASK,
+                                       "win.paste", NULL);
+}
+
+static void
+dropify_window_init (DropifyWindow *self)
+{
+  GtkEventController *controller;
+  GtkDropTarget *target;
+  GType drop_types[] = { GDK_TYPE_FILE_LIST, G_TYPE_STRING };
+
+  self->cancellable = g_cancellable_new ();
+  self->rows = g_ptr_array_new ();
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.send", FALSE);
+
+  /* Ctrl+Return must send even though the composer has focus, and the
+   * composer would otherwise take it as a new line. */
+  controller = gtk_shortcut_controller_new ();
+  gtk_event_controller_set_propagation_phase (controller, GTK_PHASE_CAPTURE);
+  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (controller),
+                                        gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_Return,
+                                                                                  GDK_CONTROL_MASK),
+                                                          gtk_named_action_new ("win.send")));
+  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (controller),
+                                        gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_KP_Enter,
+                                                                                  GDK_CONTROL_MASK),
+                                                          gtk_named_action_new ("win.send")));
+  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (controller),
+                                        gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_v,
+                                                                                  GDK_CONTROL_MASK),
+                                                          gtk_callback_action_new (dropify_window_composer_paste,
+                                                                                   self, NULL)));
+  gtk_widget_add_controller (GTK_WIDGET (self->composer_view), controller);
+
+  target = gtk_drop_target_new (G_TYPE_INVALID, GDK_ACTION_COPY);
+  gtk_drop_target_set_gtypes (target, drop_types, G_N_ELEMENTS (drop_types));
+  g_signal_connect_object (target, "accept",
+                           G_CALLBACK (dropify_window_drop_accept),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (target, "enter",
+                           G_CALLBACK (dropify_window_drop_enter),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (target, "leave",
+                           G_CALLBACK (dropify_window_drop_leave),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (target, "drop",
+                           G_CALLBACK (dropify_window_drop),
+                           self, G_CONNECT_SWAPPED);
+  gtk_widget_add_controller (GTK_WIDGET (self->stack), GTK_EVENT_CONTROLLER (target));
+}
+
+/**
+ * dropify_window_new:
+ * @application: (nullable): the application, or %NULL in tests
+ * @service: the service whose history the window shows
+ *
+ * Returns: (transfer floating): a new main window
+ */
+GtkWidget *
+dropify_window_new (DropifyApplication *application,
+                    DropifyService     *service)
+{
+  g_return_val_if_fail (application == NULL || DROPIFY_IS_APPLICATION (application), NULL);
+  g_return_val_if_fail (DROPIFY_IS_SERVICE (service), NULL);
+
+  return g_object_new (DROPIFY_TYPE_WINDOW,
+                       "application", application,
+                       "service", service,
+                       NULL);
+}
+
+/**
+ * dropify_window_get_service:
+ * @self: a #DropifyWindow
+ *
+ * Returns: (transfer none): the service shown by @self
+ */
+DropifyService *
+dropify_window_get_service (DropifyWindow *self)
+{
+  g_return_val_if_fail (DROPIFY_IS_WINDOW (self), NULL);
+
+  return self->service;
+}

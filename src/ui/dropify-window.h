@@ -1,0 +1,18 @@
+#pragma once
+
+#include <adwaita.h>
+
+#include "dropify-application.h"
+#include "dropify-service.h"
+
+G_BEGIN_DECLS
+
+#define DROPIFY_TYPE_WINDOW (dropify_window_get_type ())
+
+G_DECLARE_FINAL_TYPE (DropifyWindow, dropify_window, DROPIFY, WINDOW, AdwApplicationWindow)
+
+GtkWidget      *dropify_window_new         (DropifyApplication *application,
+                                            DropifyService     *service);
+DropifyService *dropify_window_get_service (DropifyWindow      *self);
+
+G_END_DECLS
