@@ -1,0 +1,493 @@
+/* test-window.c: the main window over a real service, under a real X server
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <adwaita.h>
+
+#include "dropify-core.h"
+#include "dropify-drop-row.h"
+#include "dropify-preferences-window.h"
+#include "dropify-window.h"
+
+/* Generous, since a loaded CI machine may be slow to map a window; every
+ * wait returns as soon as its condition holds. */
+#define TIMEOUT_MS 10000
+
+typedef struct
+{
+  char           *data_dir;
+  GSettings      *settings;
+  DropifyService *service;
+  GtkWidget      *window;
+} Fixture;
+
+typedef gboolean (*CheckFunc) (gpointer data);
+
+static gboolean
+keep_waking (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* Runs the main loop until @check holds, or fails the test after
+ * TIMEOUT_MS. */
+static void
+wait_for (CheckFunc   check,
+          gpointer    data,
+          const char *what)
+{
+  int64_t deadline = g_get_monotonic_time () + TIMEOUT_MS * G_TIME_SPAN_MILLISECOND;
+  guint tick = g_timeout_add (10, keep_waking, NULL);
+
+  while (!check (data))
+    {
+      if (g_get_monotonic_time () > deadline)
+        {
+          g_source_remove (tick);
+          g_error ("Timed out after %d ms waiting for %s", TIMEOUT_MS, what);
+        }
+
+      g_main_context_iteration (NULL, TRUE);
+    }
+
+  g_source_remove (tick);
+}
+
+static void
+drain_main_loop (void)
+{
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+/* Widget tree */
+
+static GtkWidget *
+find_descendant (GtkWidget *widget,
+                 GType      type)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
+        return child;
+
+      if ((found = find_descendant (child, type)))
+        return found;
+    }
+
+  return NULL;
+}
+
+/* Finds a mapped label showing @text, that is one the user can see. */
+static GtkWidget *
+find_label (GtkWidget  *widget,
+            const char *text)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_LABEL (child) &&
+          gtk_widget_get_mapped (child) &&
+          g_strcmp0 (gtk_label_get_text (GTK_LABEL (child)), text) == 0)
+        return child;
+
+      if ((found = find_label (child, text)))
+        return found;
+    }
+
+  return NULL;
+}
+
+typedef struct
+{
+  GtkWidget  *window;
+  const char *text;
+} LabelQuery;
+
+static gboolean
+label_is_shown (gpointer data)
+{
+  LabelQuery *query = data;
+
+  return find_label (query->window, query->text) != NULL;
+}
+
+static gboolean
+label_is_gone (gpointer data)
+{
+  return !label_is_shown (data);
+}
+
+/* The window's stack is the one with an "empty" page; menus hold stacks
+ * of their own. */
+static GtkWidget *
+find_history_stack (GtkWidget *widget)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_STACK (child) &&
+          gtk_stack_get_child_by_name (GTK_STACK (child), "empty") != NULL)
+        return child;
+
+      if ((found = find_history_stack (child)))
+        return found;
+    }
+
+  return NULL;
+}
+
+static GtkStack *
+get_stack (GtkWidget *window)
+{
+  GtkWidget *stack = find_history_stack (window);
+
+  g_assert_nonnull (stack);
+
+  return GTK_STACK (stack);
+}
+
+/* The empty state is the stack's page that is an AdwStatusPage, and it is
+ * the one showing. */
+static gboolean
+status_page_is_shown (gpointer data)
+{
+  GtkWidget *child = gtk_stack_get_visible_child (get_stack (data));
+
+  return ADW_IS_STATUS_PAGE (child) &&
+         gtk_widget_get_mapped (child) &&
+         g_strcmp0 (gtk_stack_get_visible_child_name (get_stack (data)), "empty") == 0;
+}
+
+static gboolean
+history_is_shown (gpointer data)
+{
+  GtkWidget *child = gtk_stack_get_visible_child (get_stack (data));
+
+  return child != NULL &&
+         gtk_widget_get_mapped (child) &&
+         find_descendant (child, GTK_TYPE_LIST_VIEW) != NULL;
+}
+
+static gboolean
+widget_is_mapped (gpointer data)
+{
+  return gtk_widget_get_mapped (data);
+}
+
+/* Fixture */
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* G_TEST_OPTION_ISOLATE_DIRS gives each test its own XDG dirs. */
+  fixture->data_dir = g_build_filename (g_get_user_data_dir (), "dropify", NULL);
+  fixture->settings = dropify_service_create_settings (fixture->data_dir);
+  g_assert_nonnull (fixture->settings);
+
+  fixture->service = dropify_service_new (fixture->data_dir, fixture->settings, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (fixture->service);
+
+  dropify_service_start (fixture->service, &error);
+  g_assert_no_error (error);
+
+  fixture->window = dropify_window_new (NULL, fixture->service);
+  gtk_window_present (GTK_WINDOW (fixture->window));
+  wait_for (widget_is_mapped, fixture->window, "the window to be mapped");
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  user_data)
+{
+  gtk_window_destroy (GTK_WINDOW (fixture->window));
+  drain_main_loop ();
+
+  dropify_service_shutdown (fixture->service);
+  g_clear_object (&fixture->service);
+  g_clear_object (&fixture->settings);
+  g_clear_pointer (&fixture->data_dir, g_free);
+}
+
+static DropifyDropRow *
+wait_for_row (Fixture    *fixture,
+              const char *text)
+{
+  LabelQuery query = { fixture->window, text };
+  GtkWidget *label;
+  GtkWidget *row;
+
+  wait_for (label_is_shown, &query, text);
+
+  label = find_label (fixture->window, text);
+  row = gtk_widget_get_ancestor (label, DROPIFY_TYPE_DROP_ROW);
+  g_assert_nonnull (row);
+
+  return DROPIFY_DROP_ROW (row);
+}
+
+/* Tests */
+
+static void
+test_window_history (Fixture       *fixture,
+                     gconstpointer  user_data)
+{
+  DropifyHistory *history = dropify_service_get_history (fixture->service);
+  LabelQuery query = { fixture->window, "hello from the core" };
+  g_autoptr(DropifyDrop) drop = NULL;
+  g_autoptr(GError) error = NULL;
+  DropifyDropRow *row;
+
+  g_assert_true (gtk_widget_get_visible (fixture->window));
+  g_assert_true (status_page_is_shown (fixture->window));
+  g_assert_false (history_is_shown (fixture->window));
+
+  drop = dropify_service_send_text (fixture->service, "hello from the core", 0, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (drop);
+
+  row = wait_for_row (fixture, "hello from the core");
+  g_assert_true (dropify_drop_row_get_drop (row) == drop);
+  wait_for (history_is_shown, fixture->window, "the history to show");
+  g_assert_false (status_page_is_shown (fixture->window));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (row), "row.delete", NULL));
+
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (history)), ==, 0);
+  g_assert_true (dropify_history_is_deleted (history, dropify_drop_get_id (drop)));
+  wait_for (status_page_is_shown, fixture->window, "the empty state to return");
+  wait_for (label_is_gone, &query, "the deleted drop's row to go");
+}
+
+typedef struct
+{
+  GtkWidget *window;
+  GtkWidget *upper;
+  GtkWidget *lower;
+} OrderQuery;
+
+static gboolean
+rows_are_in_order (gpointer data)
+{
+  OrderQuery *query = data;
+  graphene_point_t upper;
+  graphene_point_t lower;
+
+  return gtk_widget_get_height (query->upper) > 0 &&
+         gtk_widget_compute_point (query->upper, query->window,
+                                   &GRAPHENE_POINT_INIT (0, 0), &upper) &&
+         gtk_widget_compute_point (query->lower, query->window,
+                                   &GRAPHENE_POINT_INIT (0, 0), &lower) &&
+         upper.y + gtk_widget_get_height (query->upper) <= lower.y;
+}
+
+static void
+test_window_rows_are_newest_first (Fixture       *fixture,
+                                   gconstpointer  user_data)
+{
+  g_autoptr(DropifyDrop) first = NULL;
+  g_autoptr(DropifyDrop) second = NULL;
+  g_autoptr(GError) error = NULL;
+  OrderQuery query = { fixture->window, NULL, NULL };
+
+  first = dropify_service_send_text (fixture->service, "the first drop", 0, &error);
+  g_assert_no_error (error);
+  second = dropify_service_send_text (fixture->service, "the second drop", 0, &error);
+  g_assert_no_error (error);
+
+  query.lower = GTK_WIDGET (wait_for_row (fixture, "the first drop"));
+  query.upper = GTK_WIDGET (wait_for_row (fixture, "the second drop"));
+
+  wait_for (rows_are_in_order, &query, "the newest drop to be laid out on top");
+}
+
+static void
+read_text_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  char **text = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *text = gdk_clipboard_read_text_finish (GDK_CLIPBOARD (object), result, &error);
+  g_assert_no_error (error);
+}
+
+static gboolean
+text_was_read (gpointer data)
+{
+  return *(char **) data != NULL;
+}
+
+static void
+test_window_copy (Fixture       *fixture,
+                  gconstpointer  user_data)
+{
+  g_autoptr(DropifyDrop) drop = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  DropifyDropRow *row;
+
+  drop = dropify_service_send_text (fixture->service, "copy me, please", 0, &error);
+  g_assert_no_error (error);
+
+  row = wait_for_row (fixture, "copy me, please");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (row), "row.copy", NULL));
+
+  gdk_clipboard_read_text_async (gtk_widget_get_clipboard (fixture->window), NULL,
+                                 read_text_cb, &text);
+  wait_for (text_was_read, &text, "the clipboard");
+  g_assert_cmpstr (text, ==, "copy me, please");
+}
+
+static void
+test_window_composer (Fixture       *fixture,
+                      gconstpointer  user_data)
+{
+  GListModel *history = G_LIST_MODEL (dropify_service_get_history (fixture->service));
+  g_autoptr(DropifyDrop) drop = NULL;
+  GtkTextBuffer *buffer;
+  GtkWidget *text_view;
+  GtkTextIter start;
+  GtkTextIter end;
+
+  text_view = find_descendant (fixture->window, GTK_TYPE_TEXT_VIEW);
+  g_assert_nonnull (text_view);
+  buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (text_view));
+
+  /* Blank text is not a drop. */
+  gtk_text_buffer_set_text (buffer, "  \n ", -1);
+  gtk_widget_activate_action (fixture->window, "win.send", NULL);
+  g_assert_cmpuint (g_list_model_get_n_items (history), ==, 0);
+
+  gtk_text_buffer_set_text (buffer, "typed in the composer", -1);
+  g_assert_true (gtk_widget_activate_action (fixture->window, "win.send", NULL));
+  g_assert_cmpuint (g_list_model_get_n_items (history), ==, 1);
+
+  drop = g_list_model_get_item (history, 0);
+  g_assert_cmpstr (dropify_drop_get_text (drop), ==, "typed in the composer");
+
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  g_assert_true (gtk_text_iter_equal (&start, &end));
+
+  wait_for_row (fixture, "typed in the composer");
+}
+
+static void
+test_expiry_text (void)
+{
+  const int64_t minute = 60 * 1000;
+  const int64_t hour = 60 * minute;
+  const int64_t day = 24 * hour;
+  const struct {
+    int64_t     remaining;
+    const char *text;
+  } cases[] = {
+    { -5 * minute, "Expires in less than a minute" },
+    { 30 * 1000, "Expires in less than a minute" },
+    { minute, "Expires in 1 minute" },
+    { 10 * minute, "Expires in 10 minutes" },
+    { 59 * minute, "Expires in 59 minutes" },
+    { hour, "Expires in 1 hour" },
+    { day - 1000, "Expires in 24 hours" },
+    { 23 * hour + 10 * minute, "Expires in 23 hours" },
+    { 47 * hour, "Expires in 47 hours" },
+    { 7 * day, "Expires in 7 days" },
+    { 30 * day, "Expires in 30 days" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *text = dropify_drop_row_format_expiry (cases[i].remaining);
+
+      g_assert_cmpstr (text, ==, cases[i].text);
+    }
+}
+
+static void
+test_preferences (Fixture       *fixture,
+                  gconstpointer  user_data)
+{
+  GtkWidget *preferences;
+  AdwComboRow *expiry_row = NULL;
+  g_autoptr(GtkStringObject) item = NULL;
+
+  preferences = dropify_preferences_window_new (fixture->settings);
+  gtk_window_set_transient_for (GTK_WINDOW (preferences), GTK_WINDOW (fixture->window));
+  gtk_window_present (GTK_WINDOW (preferences));
+  wait_for (widget_is_mapped, preferences, "the preferences to be mapped");
+
+  /* The first combo row is the expiry. */
+  expiry_row = ADW_COMBO_ROW (find_descendant (preferences, ADW_TYPE_COMBO_ROW));
+  g_assert_nonnull (expiry_row);
+
+  g_settings_set_uint (fixture->settings, "default-ttl", 86400);
+  g_assert_cmpuint (adw_combo_row_get_selected (expiry_row), ==, 2);
+
+  adw_combo_row_set_selected (expiry_row, 1);
+  g_assert_cmpuint (g_settings_get_uint (fixture->settings, "default-ttl"), ==, 3600);
+  g_assert_cmpint (dropify_service_get_default_ttl (fixture->service), ==, 3600 * 1000);
+
+  /* A value from elsewhere shows as itself, not as the nearest preset. */
+  g_settings_set_uint (fixture->settings, "default-ttl", 7200);
+  g_assert_cmpuint (adw_combo_row_get_selected (expiry_row), ==, 5);
+  item = g_list_model_get_item (adw_combo_row_get_model (expiry_row), 5);
+  g_assert_cmpstr (gtk_string_object_get_string (item), ==, "2 hours");
+  g_assert_cmpuint (g_settings_get_uint (fixture->settings, "default-ttl"), ==, 7200);
+
+  g_settings_set_uint (fixture->settings, "default-ttl", 600);
+  g_assert_cmpuint (adw_combo_row_get_selected (expiry_row), ==, 0);
+  g_assert_cmpuint (g_list_model_get_n_items (adw_combo_row_get_model (expiry_row)), ==, 5);
+
+  gtk_window_destroy (GTK_WINDOW (preferences));
+  g_settings_reset (fixture->settings, "default-ttl");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  /* Isolated XDG dirs would hide the shared MIME database, and without it
+   * GdkPixbuf cannot tell an SVG icon from any other file. */
+  g_content_type_set_mime_dirs (NULL);
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+
+  if (!gtk_init_check ())
+    {
+      g_printerr ("No display: run this test under tests/ui/xvfb-test.sh\n");
+      return 77;
+    }
+
+  adw_init ();
+
+  g_test_add_func ("/ui/drop-row/expiry-text", test_expiry_text);
+  g_test_add ("/ui/window/history", Fixture, NULL,
+              fixture_set_up, test_window_history, fixture_tear_down);
+  g_test_add ("/ui/window/newest-first", Fixture, NULL,
+              fixture_set_up, test_window_rows_are_newest_first, fixture_tear_down);
+  g_test_add ("/ui/window/copy", Fixture, NULL,
+              fixture_set_up, test_window_copy, fixture_tear_down);
+  g_test_add ("/ui/window/composer", Fixture, NULL,
+              fixture_set_up, test_window_composer, fixture_tear_down);
+  g_test_add ("/ui/preferences/expiry", Fixture, NULL,
+              fixture_set_up, test_preferences, fixture_tear_down);
+
+  return g_test_run ();
+}

@@ -1,0 +1,18 @@
+#!/bin/sh
+# Runs a UI test ("$@") on its own headless X server and session bus, so
+# UI tests need no display and never touch the user's session.
+# Exits 77 (meson's "skipped") when the tools are missing.
+
+for tool in xvfb-run dbus-run-session; do
+  if ! command -v "$tool" >/dev/null 2>&1; then
+    echo "Skipping: $tool is not installed (apt install xvfb xauth dbus)" >&2
+    exit 77
+  fi
+done
+
+export GSK_RENDERER=cairo
+export GDK_BACKEND=x11
+export GTK_A11Y=none
+export NO_AT_BRIDGE=1
+
+exec xvfb-run -a -s '-screen 0 1280x800x24' dbus-run-session -- "$@"
