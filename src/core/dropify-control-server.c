@@ -1,0 +1,413 @@
+#define G_LOG_DOMAIN "dropify-control"
+
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <gio/gunixsocketaddress.h>
+#include <libsoup/soup.h>
+
+#include "dropify-control.h"
+
+#define MAX_REQUEST_SIZE (16 * 1024 * 1024)
+
+struct _DropifyControlServer
+{
+  GObject         parent_instance;
+  DropifyService *service;      /* unowned: the service owns us */
+  SoupServer     *server;
+  GCancellable   *cancellable;
+  char           *socket_path;
+};
+
+G_DEFINE_FINAL_TYPE (DropifyControlServer, dropify_control_server, G_TYPE_OBJECT)
+G_DEFINE_QUARK (dropify-control-error-quark, dropify_control_error)
+
+static void
+respond_json (SoupServerMessage *msg,
+              guint              status,
+              JsonNode          *node)
+{
+  g_autofree char *body = json_to_string (node, FALSE);
+  gsize len = strlen (body);
+
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE,
+                                    g_steal_pointer (&body), len);
+}
+
+static void
+respond_error (SoupServerMessage *msg,
+               guint              status,
+               const char        *message)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) node = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "error");
+  json_builder_add_string_value (builder, message);
+  json_builder_end_object (builder);
+  node = json_builder_get_root (builder);
+
+  respond_json (msg, status, node);
+}
+
+static guint
+status_for_error (const GError *error)
+{
+  if (error->domain == DROPIFY_HISTORY_ERROR)
+    {
+      switch (error->code)
+        {
+        case DROPIFY_HISTORY_ERROR_NOT_FOUND: return SOUP_STATUS_NOT_FOUND;
+        case DROPIFY_HISTORY_ERROR_TOO_LARGE: return SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE;
+        case DROPIFY_HISTORY_ERROR_EXISTS: return SOUP_STATUS_CONFLICT;
+        case DROPIFY_HISTORY_ERROR_IO:
+        case DROPIFY_HISTORY_ERROR_CORRUPT: return SOUP_STATUS_INTERNAL_SERVER_ERROR;
+        default: return SOUP_STATUS_BAD_REQUEST;
+        }
+    }
+
+  if (error->domain == DROPIFY_BLOB_STORE_ERROR &&
+      error->code == DROPIFY_BLOB_STORE_ERROR_TOO_LARGE)
+    return SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_IS_DIRECTORY) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED))
+    return SOUP_STATUS_BAD_REQUEST;
+
+  return SOUP_STATUS_INTERNAL_SERVER_ERROR;
+}
+
+static void
+handle_list (DropifyControlServer *self,
+             SoupServerMessage    *msg)
+{
+  GListModel *history = G_LIST_MODEL (dropify_service_get_history (self->service));
+  g_autoptr(JsonArray) array = json_array_new ();
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_ARRAY);
+  guint n = g_list_model_get_n_items (history);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(DropifyDrop) drop = g_list_model_get_item (history, i);
+
+      json_array_add_element (array, dropify_drop_to_json (drop));
+    }
+
+  json_node_set_array (node, array);
+  respond_json (msg, SOUP_STATUS_OK, node);
+}
+
+static void
+handle_status (DropifyControlServer *self,
+               SoupServerMessage    *msg)
+{
+  DropifyIdentity *identity = dropify_service_get_identity (self->service);
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) node = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "device_id");
+  json_builder_add_string_value (builder, dropify_identity_get_device_id (identity));
+  json_builder_set_member_name (builder, "name");
+  json_builder_add_string_value (builder, dropify_identity_get_name (identity));
+  json_builder_set_member_name (builder, "version");
+  json_builder_add_string_value (builder, PACKAGE_VERSION);
+  json_builder_end_object (builder);
+  node = json_builder_get_root (builder);
+
+  respond_json (msg, SOUP_STATUS_OK, node);
+}
+
+static void
+send_file_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(SoupServerMessage) msg = user_data;
+  g_autoptr(DropifyDrop) drop = NULL;
+  g_autoptr(GError) error = NULL;
+
+  drop = dropify_service_send_file_finish (DROPIFY_SERVICE (object), result, &error);
+
+  if (drop == NULL)
+    {
+      respond_error (msg, status_for_error (error), error->message);
+    }
+  else
+    {
+      g_autoptr(JsonNode) node = dropify_drop_to_json (drop);
+      respond_json (msg, SOUP_STATUS_CREATED, node);
+    }
+
+  soup_server_message_unpause (msg);
+}
+
+static void
+handle_send (DropifyControlServer *self,
+             SoupServerMessage    *msg)
+{
+  SoupMessageBody *request = soup_server_message_get_request_body (msg);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  JsonObject *object;
+  int64_t ttl_ms = 0;
+
+  if (request->length == 0 ||
+      !json_parser_load_from_data (parser, request->data, request->length, &error) ||
+      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    {
+      respond_error (msg, SOUP_STATUS_BAD_REQUEST, _("The request is not a JSON object"));
+      return;
+    }
+
+  object = json_node_get_object (json_parser_get_root (parser));
+
+  if (json_object_has_member (object, "ttl"))
+    {
+      JsonNode *ttl = json_object_get_member (object, "ttl");
+
+      if (json_node_get_value_type (ttl) != G_TYPE_INT64 || json_node_get_int (ttl) <= 0)
+        {
+          respond_error (msg, SOUP_STATUS_BAD_REQUEST, _("“ttl” must be a positive number of milliseconds"));
+          return;
+        }
+      ttl_ms = json_node_get_int (ttl);
+    }
+
+  if (json_object_has_member (object, "text"))
+    {
+      JsonNode *text = json_object_get_member (object, "text");
+      g_autoptr(DropifyDrop) drop = NULL;
+
+      if (json_node_get_value_type (text) != G_TYPE_STRING)
+        {
+          respond_error (msg, SOUP_STATUS_BAD_REQUEST, _("“text” must be a string"));
+          return;
+        }
+
+      drop = dropify_service_send_text (self->service, json_node_get_string (text), ttl_ms, &error);
+      if (drop == NULL)
+        {
+          respond_error (msg, status_for_error (error), error->message);
+          return;
+        }
+
+      {
+        g_autoptr(JsonNode) node = dropify_drop_to_json (drop);
+        respond_json (msg, SOUP_STATUS_CREATED, node);
+      }
+    }
+  else if (json_object_has_member (object, "path"))
+    {
+      JsonNode *path = json_object_get_member (object, "path");
+      g_autoptr(GFile) file = NULL;
+
+      if (json_node_get_value_type (path) != G_TYPE_STRING ||
+          !g_path_is_absolute (json_node_get_string (path)))
+        {
+          respond_error (msg, SOUP_STATUS_BAD_REQUEST, _("“path” must be an absolute path"));
+          return;
+        }
+
+      file = g_file_new_for_path (json_node_get_string (path));
+      soup_server_message_pause (msg);
+      dropify_service_send_file_async (self->service, file, ttl_ms, self->cancellable,
+                                       send_file_cb, g_object_ref (msg));
+    }
+  else
+    {
+      respond_error (msg, SOUP_STATUS_BAD_REQUEST, _("The request has neither “text” nor “path”"));
+    }
+}
+
+static void
+handle_delete (DropifyControlServer *self,
+               SoupServerMessage    *msg,
+               const char           *id)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!dropify_service_delete (self->service, id, &error))
+    {
+      respond_error (msg, status_for_error (error), error->message);
+      return;
+    }
+
+  soup_server_message_set_status (msg, SOUP_STATUS_NO_CONTENT, NULL);
+}
+
+static void
+control_handler (SoupServer        *server,
+                 SoupServerMessage *msg,
+                 const char        *path,
+                 GHashTable        *query,
+                 gpointer           user_data)
+{
+  DropifyControlServer *self = DROPIFY_CONTROL_SERVER (user_data);
+  const char *method = soup_server_message_get_method (msg);
+
+  if (g_str_equal (path, "/v1/status") && g_str_equal (method, "GET"))
+    handle_status (self, msg);
+  else if (g_str_equal (path, "/v1/drops") && g_str_equal (method, "GET"))
+    handle_list (self, msg);
+  else if (g_str_equal (path, "/v1/drops") && g_str_equal (method, "POST"))
+    handle_send (self, msg);
+  else if (g_str_has_prefix (path, "/v1/drops/") && g_str_equal (method, "DELETE"))
+    handle_delete (self, msg, path + strlen ("/v1/drops/"));
+  else
+    respond_error (msg, SOUP_STATUS_NOT_FOUND, _("No such request"));
+}
+
+static void
+request_started_cb (SoupServer        *server,
+                    SoupServerMessage *msg,
+                    gpointer           user_data)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+
+  if (soup_message_headers_get_content_length (headers) > MAX_REQUEST_SIZE)
+    soup_server_message_set_status (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, NULL);
+}
+
+/* GObject */
+
+static void
+dropify_control_server_dispose (GObject *object)
+{
+  DropifyControlServer *self = (DropifyControlServer *)object;
+
+  dropify_control_server_stop (self);
+  g_clear_object (&self->server);
+
+  G_OBJECT_CLASS (dropify_control_server_parent_class)->dispose (object);
+}
+
+static void
+dropify_control_server_finalize (GObject *object)
+{
+  DropifyControlServer *self = (DropifyControlServer *)object;
+
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->socket_path, g_free);
+
+  G_OBJECT_CLASS (dropify_control_server_parent_class)->finalize (object);
+}
+
+static void
+dropify_control_server_class_init (DropifyControlServerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = dropify_control_server_dispose;
+  object_class->finalize = dropify_control_server_finalize;
+}
+
+static void
+dropify_control_server_init (DropifyControlServer *self)
+{
+  self->cancellable = g_cancellable_new ();
+}
+
+DropifyControlServer *
+dropify_control_server_new (DropifyService *service)
+{
+  DropifyControlServer *self;
+
+  g_return_val_if_fail (DROPIFY_IS_SERVICE (service), NULL);
+
+  self = g_object_new (DROPIFY_TYPE_CONTROL_SERVER, NULL);
+  self->service = service;
+
+  return self;
+}
+
+/**
+ * dropify_control_server_listen:
+ * @socket_path: where to put the socket; a stale one is replaced
+ *
+ * The caller must hold the data dir's lock, so a socket file found here is
+ * known to be left over from an instance that died.
+ */
+gboolean
+dropify_control_server_listen (DropifyControlServer  *self,
+                               const char            *socket_path,
+                               GError               **error)
+{
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GSocketAddress) address = NULL;
+
+  g_return_val_if_fail (DROPIFY_IS_CONTROL_SERVER (self), FALSE);
+  g_return_val_if_fail (self->server == NULL, FALSE);
+
+  if (strlen (socket_path) >= 100)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FILENAME_TOO_LONG,
+                   _("The data folder’s path is too long for a control socket: %s"), socket_path);
+      return FALSE;
+    }
+
+  if (g_unlink (socket_path) != 0 && errno != ENOENT)
+    {
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno),
+                   _("Could not remove the old control socket “%s”: %s"),
+                   socket_path, g_strerror (errno));
+      return FALSE;
+    }
+
+  socket = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, error);
+  if (socket == NULL)
+    return FALSE;
+
+  address = g_unix_socket_address_new (socket_path);
+  if (!g_socket_bind (socket, address, FALSE, error))
+    return FALSE;
+
+  /* The data dir is 0700 already; this is the second lock on the door. */
+  if (g_chmod (socket_path, 0600) != 0)
+    {
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno),
+                   _("Could not protect the control socket: %s"), g_strerror (errno));
+      return FALSE;
+    }
+
+  if (!g_socket_listen (socket, error))
+    return FALSE;
+
+  self->server = soup_server_new ("server-header", "Dropify/" PACKAGE_VERSION " ", NULL);
+  soup_server_add_handler (self->server, "/v1", control_handler, self, NULL);
+  g_signal_connect_object (self->server, "request-started",
+                           G_CALLBACK (request_started_cb), self, 0);
+
+  if (!soup_server_listen_socket (self->server, socket, 0, error))
+    {
+      g_clear_object (&self->server);
+      return FALSE;
+    }
+
+  self->socket_path = g_strdup (socket_path);
+
+  return TRUE;
+}
+
+void
+dropify_control_server_stop (DropifyControlServer *self)
+{
+  g_return_if_fail (DROPIFY_IS_CONTROL_SERVER (self));
+
+  g_cancellable_cancel (self->cancellable);
+
+  if (self->server != NULL)
+    soup_server_disconnect (self->server);
+
+  if (self->socket_path != NULL)
+    {
+      g_unlink (self->socket_path);
+      g_clear_pointer (&self->socket_path, g_free);
+    }
+}

@@ -1,0 +1,9 @@
+#pragma once
+
+#include "dropify-blob-store.h"
+#include "dropify-clock.h"
+#include "dropify-drop.h"
+#include "dropify-history.h"
+#include "dropify-identity.h"
+#include "dropify-service.h"
+#include "dropify-enums.h"

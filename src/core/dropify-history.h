@@ -1,0 +1,63 @@
+#pragma once
+
+#include <gio/gio.h>
+
+#include "dropify-blob-store.h"
+#include "dropify-clock.h"
+#include "dropify-drop.h"
+
+G_BEGIN_DECLS
+
+#define DROPIFY_HISTORY_ERROR (dropify_history_error_quark ())
+
+typedef enum
+{
+  DROPIFY_HISTORY_ERROR_CORRUPT,
+  DROPIFY_HISTORY_ERROR_NEWER_SCHEMA,
+  DROPIFY_HISTORY_ERROR_INVALID,
+  DROPIFY_HISTORY_ERROR_TOO_LARGE,
+  DROPIFY_HISTORY_ERROR_EXPIRED,
+  DROPIFY_HISTORY_ERROR_DELETED,
+  DROPIFY_HISTORY_ERROR_EXISTS,
+  DROPIFY_HISTORY_ERROR_NOT_FOUND,
+  DROPIFY_HISTORY_ERROR_IO,
+} DropifyHistoryError;
+
+#define DROPIFY_HISTORY_SCHEMA_VERSION 2
+
+#define DROPIFY_TYPE_HISTORY (dropify_history_get_type ())
+
+G_DECLARE_FINAL_TYPE (DropifyHistory, dropify_history, DROPIFY, HISTORY, GObject)
+
+GQuark          dropify_history_error_quark      (void);
+DropifyHistory *dropify_history_new              (const char        *path,
+                                                  DropifyBlobStore  *blobs,
+                                                  DropifyClockFunc   clock,
+                                                  gpointer           clock_data,
+                                                  GError           **error);
+int64_t         dropify_history_now              (DropifyHistory    *self);
+gboolean        dropify_history_add              (DropifyHistory    *self,
+                                                  DropifyDrop       *drop,
+                                                  GError           **error);
+gboolean        dropify_history_delete           (DropifyHistory    *self,
+                                                  const char        *id,
+                                                  GError           **error);
+DropifyDrop    *dropify_history_lookup           (DropifyHistory    *self,
+                                                  const char        *id);
+gboolean        dropify_history_is_deleted       (DropifyHistory    *self,
+                                                  const char        *id);
+gboolean        dropify_history_mark_complete    (DropifyHistory    *self,
+                                                  const char        *id,
+                                                  GError           **error);
+guint           dropify_history_sweep            (DropifyHistory    *self);
+int64_t         dropify_history_get_next_expiry  (DropifyHistory    *self);
+DropifyBlobStore *dropify_history_get_blob_store (DropifyHistory    *self);
+uint64_t        dropify_history_get_max_file_size   (DropifyHistory *self);
+void            dropify_history_set_max_file_size   (DropifyHistory *self,
+                                                     uint64_t        max_file_size);
+guint           dropify_history_get_max_text_length (DropifyHistory *self);
+void            dropify_history_set_max_text_length (DropifyHistory *self,
+                                                     guint           max_text_length);
+void            dropify_history_close            (DropifyHistory    *self);
+
+G_END_DECLS

@@ -1,0 +1,542 @@
+#define G_LOG_DOMAIN "dropify-service"
+
+#include "config.h"
+
+#define G_SETTINGS_ENABLE_BACKEND
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <gio/gsettingsbackend.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "dropify-control.h"
+#include "dropify-service.h"
+
+/* One running Dropify: the history, the blob store and the identity of one
+ * data dir, and the servers in front of them. The GUI and --headless both
+ * run exactly one of these. A lock file keeps a second instance off the
+ * same data dir. */
+
+struct _DropifyService
+{
+  GObject               parent_instance;
+
+  char                 *data_dir;
+  GSettings            *settings;
+  DropifyIdentity      *identity;
+  DropifyBlobStore     *blobs;
+  DropifyHistory       *history;
+  DropifyControlServer *control;
+  GCancellable         *cancellable;
+  int                   lock_fd;
+};
+
+G_DEFINE_FINAL_TYPE (DropifyService, dropify_service, G_TYPE_OBJECT)
+
+/**
+ * dropify_service_dup_default_data_dir:
+ *
+ * Returns: (transfer full): the data dir used when none is given
+ */
+char *
+dropify_service_dup_default_data_dir (void)
+{
+  return g_build_filename (g_get_user_data_dir (), "dropify", NULL);
+}
+
+/**
+ * dropify_service_create_settings:
+ * @data_dir: (nullable): a profile's data dir, or %NULL for the default
+ *
+ * Every profile keeps its settings in a key file inside its data dir, so
+ * side-by-side instances never share preferences and the GUI and
+ * `--headless` agree on one profile's. (A Flatpak app's GSettings are a key
+ * file too.) `GSETTINGS_BACKEND=memory` still wins, for tests.
+ *
+ * Returns: (transfer full) (nullable): the settings, or %NULL (with a
+ *   warning) when the schema is not installed
+ */
+GSettings *
+dropify_service_create_settings (const char *data_dir)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_autoptr(GSettingsBackend) backend = NULL;
+  g_autofree char *default_dir = NULL;
+  g_autofree char *path = NULL;
+
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, APP_ID, TRUE);
+
+  if (schema == NULL)
+    {
+      g_warning ("The settings schema %s is not installed; using the defaults. "
+                 "Run Dropify with `meson devenv` or install it.", APP_ID);
+      return NULL;
+    }
+
+  if (g_strcmp0 (g_getenv ("GSETTINGS_BACKEND"), "memory") == 0)
+    return g_settings_new_full (schema, NULL, NULL);
+
+  if (data_dir == NULL)
+    data_dir = default_dir = dropify_service_dup_default_data_dir ();
+
+  path = g_build_filename (data_dir, "settings.ini", NULL);
+  g_mkdir_with_parents (data_dir, 0700);
+  backend = g_keyfile_settings_backend_new (path, "/io/github/dropify/Dropify/", "dropify");
+
+  return g_settings_new_full (schema, backend, NULL);
+}
+
+static gboolean
+lock_data_dir (DropifyService  *self,
+               GError         **error)
+{
+  g_autofree char *path = g_build_filename (self->data_dir, "dropify.lock", NULL);
+
+  self->lock_fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (self->lock_fd < 0)
+    {
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno),
+                   _("Could not open “%s”: %s"), path, g_strerror (errno));
+      return FALSE;
+    }
+
+  if (flock (self->lock_fd, LOCK_EX | LOCK_NB) != 0)
+    {
+      int saved_errno = errno;
+
+      if (saved_errno == EWOULDBLOCK)
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
+                     _("Dropify is already running with the data folder “%s”"), self->data_dir);
+      else
+        g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                     _("Could not lock “%s”: %s"), path, g_strerror (saved_errno));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* GObject */
+
+static void
+dropify_service_dispose (GObject *object)
+{
+  DropifyService *self = (DropifyService *)object;
+
+  dropify_service_shutdown (self);
+
+  g_clear_object (&self->control);
+  g_clear_object (&self->history);
+  g_clear_object (&self->blobs);
+  g_clear_object (&self->identity);
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (dropify_service_parent_class)->dispose (object);
+}
+
+static void
+dropify_service_finalize (GObject *object)
+{
+  DropifyService *self = (DropifyService *)object;
+
+  if (self->lock_fd >= 0)
+    close (self->lock_fd);
+
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->data_dir, g_free);
+
+  G_OBJECT_CLASS (dropify_service_parent_class)->finalize (object);
+}
+
+static void
+dropify_service_class_init (DropifyServiceClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = dropify_service_dispose;
+  object_class->finalize = dropify_service_finalize;
+}
+
+static void
+dropify_service_init (DropifyService *self)
+{
+  self->lock_fd = -1;
+  self->cancellable = g_cancellable_new ();
+}
+
+/**
+ * dropify_service_new:
+ * @data_dir: the profile's data dir; created if missing
+ * @settings: (nullable): the profile's settings, see
+ *   dropify_service_create_settings(); %NULL for the defaults
+ *
+ * Opens the profile: takes its lock, then loads the identity, the blob
+ * store and the history.
+ *
+ * Returns: (transfer full): the service, or %NULL with @error set
+ */
+DropifyService *
+dropify_service_new (const char  *data_dir,
+                     GSettings   *settings,
+                     GError     **error)
+{
+  g_autoptr(DropifyService) self = NULL;
+  g_autofree char *blob_dir = NULL;
+  g_autofree char *db_path = NULL;
+
+  g_return_val_if_fail (data_dir != NULL, NULL);
+  g_return_val_if_fail (settings == NULL || G_IS_SETTINGS (settings), NULL);
+
+  self = g_object_new (DROPIFY_TYPE_SERVICE, NULL);
+  self->data_dir = g_canonicalize_filename (data_dir, NULL);
+
+  if (g_mkdir_with_parents (self->data_dir, 0700) != 0)
+    {
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno),
+                   _("Could not create the data folder “%s”: %s"),
+                   self->data_dir, g_strerror (errno));
+      return NULL;
+    }
+
+  if (!lock_data_dir (self, error))
+    return NULL;
+
+  if (!(self->identity = dropify_identity_new (self->data_dir, error)))
+    return NULL;
+
+  blob_dir = g_build_filename (self->data_dir, "files", NULL);
+  if (!(self->blobs = dropify_blob_store_new (blob_dir, error)))
+    return NULL;
+
+  db_path = g_build_filename (self->data_dir, "history.sqlite", NULL);
+  if (!(self->history = dropify_history_new (db_path, self->blobs, NULL, NULL, error)))
+    return NULL;
+
+  if (settings != NULL)
+    {
+      self->settings = g_object_ref (settings);
+      g_settings_bind (settings, "device-name", self->identity, "name", G_SETTINGS_BIND_GET);
+      g_settings_bind (settings, "max-text-length", self->history, "max-text-length", G_SETTINGS_BIND_GET);
+      g_settings_bind (settings, "max-file-size", self->history, "max-file-size", G_SETTINGS_BIND_GET);
+    }
+
+  return g_steal_pointer (&self);
+}
+
+/**
+ * dropify_service_start:
+ *
+ * Starts serving: the control socket for the command line.
+ */
+gboolean
+dropify_service_start (DropifyService  *self,
+                       GError         **error)
+{
+  g_autofree char *socket_path = NULL;
+
+  g_return_val_if_fail (DROPIFY_IS_SERVICE (self), FALSE);
+  g_return_val_if_fail (self->control == NULL, FALSE);
+
+  socket_path = g_build_filename (self->data_dir, DROPIFY_CONTROL_SOCKET_NAME, NULL);
+  self->control = dropify_control_server_new (self);
+
+  if (!dropify_control_server_listen (self->control, socket_path, error))
+    {
+      g_clear_object (&self->control);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/**
+ * dropify_service_shutdown:
+ *
+ * Stops serving, cancels imports in progress (their partial files are
+ * removed) and closes the history. Safe to call more than once.
+ */
+void
+dropify_service_shutdown (DropifyService *self)
+{
+  g_return_if_fail (DROPIFY_IS_SERVICE (self));
+
+  g_cancellable_cancel (self->cancellable);
+
+  if (self->control != NULL)
+    dropify_control_server_stop (self->control);
+
+  if (self->history != NULL)
+    dropify_history_close (self->history);
+}
+
+const char *
+dropify_service_get_data_dir (DropifyService *self)
+{
+  g_return_val_if_fail (DROPIFY_IS_SERVICE (self), NULL);
+  return self->data_dir;
+}
+
+/**
+ * dropify_service_get_settings:
+ *
+ * Returns: (transfer none) (nullable): the settings
+ */
+GSettings *
+dropify_service_get_settings (DropifyService *self)
+{
+  g_return_val_if_fail (DROPIFY_IS_SERVICE (self), NULL);
+  return self->settings;
+}
+
+DropifyHistory *
+dropify_service_get_history (DropifyService *self)
+{
+  g_return_val_if_fail (DROPIFY_IS_SERVICE (self), NULL);
+  return self->history;
+}
+
+DropifyIdentity *
+dropify_service_get_identity (DropifyService *self)
+{
+  g_return_val_if_fail (DROPIFY_IS_SERVICE (self), NULL);
+  return self->identity;
+}
+
+/**
+ * dropify_service_get_default_ttl:
+ *
+ * Returns: how long a new drop lives, in milliseconds
+ */
+int64_t
+dropify_service_get_default_ttl (DropifyService *self)
+{
+  g_return_val_if_fail (DROPIFY_IS_SERVICE (self), 0);
+
+  if (self->settings == NULL)
+    return 24 * 60 * 60 * 1000;
+
+  return (int64_t) g_settings_get_uint (self->settings, "default-ttl") * 1000;
+}
+
+static int64_t
+resolve_ttl (DropifyService *self,
+             int64_t         ttl_ms)
+{
+  return ttl_ms > 0 ? ttl_ms : dropify_service_get_default_ttl (self);
+}
+
+/**
+ * dropify_service_send_text:
+ * @text: the text to drop
+ * @ttl_ms: how long it lives, in milliseconds; 0 for the default
+ *
+ * Makes a text drop from this device.
+ *
+ * Returns: (transfer full): the new drop, or %NULL with @error set
+ */
+DropifyDrop *
+dropify_service_send_text (DropifyService  *self,
+                           const char      *text,
+                           int64_t          ttl_ms,
+                           GError         **error)
+{
+  g_autoptr(DropifyDrop) drop = NULL;
+  g_autofree char *id = g_uuid_string_random ();
+  int64_t now;
+
+  g_return_val_if_fail (DROPIFY_IS_SERVICE (self), NULL);
+  g_return_val_if_fail (text != NULL, NULL);
+
+  now = dropify_history_now (self->history);
+  drop = dropify_drop_new_text (id,
+                                dropify_identity_get_device_id (self->identity),
+                                dropify_identity_get_name (self->identity),
+                                text, now, now + resolve_ttl (self, ttl_ms));
+
+  if (!dropify_history_add (self->history, drop, error))
+    return NULL;
+
+  return g_steal_pointer (&drop);
+}
+
+typedef struct
+{
+  GFile   *file;
+  char    *name;
+  char    *mime;
+  int64_t  ttl_ms;
+} SendFile;
+
+static void
+send_file_free (gpointer data)
+{
+  SendFile *send = data;
+
+  g_clear_object (&send->file);
+  g_free (send->name);
+  g_free (send->mime);
+  g_free (send);
+}
+
+static void
+send_file_import_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  DropifyService *self = g_task_get_source_object (task);
+  SendFile *send = g_task_get_task_data (task);
+  g_autoptr(DropifyDrop) drop = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *sha256 = NULL;
+  g_autofree char *id = NULL;
+  uint64_t size = 0;
+  int64_t now;
+
+  sha256 = dropify_blob_store_import_finish (DROPIFY_BLOB_STORE (object), result, &size, &error);
+  if (sha256 == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  id = g_uuid_string_random ();
+  now = dropify_history_now (self->history);
+  drop = dropify_drop_new_file (id,
+                                dropify_identity_get_device_id (self->identity),
+                                dropify_identity_get_name (self->identity),
+                                send->name, send->mime, size, sha256,
+                                now, now + resolve_ttl (self, send->ttl_ms));
+
+  if (!dropify_history_add (self->history, drop, &error))
+    {
+      /* The blob may be shared with a live drop; the history knows. */
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  g_task_return_pointer (task, g_steal_pointer (&drop), g_object_unref);
+}
+
+static void
+send_file_info_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  DropifyService *self = g_task_get_source_object (task);
+  SendFile *send = g_task_get_task_data (task);
+  g_autoptr(GFileInfo) info = NULL;
+  g_autoptr(GError) error = NULL;
+  uint64_t max_size;
+  const char *content_type;
+
+  info = g_file_query_info_finish (G_FILE (object), result, &error);
+  if (info == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  if (g_file_info_get_file_type (info) != G_FILE_TYPE_REGULAR)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_IS_DIRECTORY,
+                               _("“%s” is not a regular file"), g_file_info_get_display_name (info));
+      return;
+    }
+
+  max_size = dropify_history_get_max_file_size (self->history);
+  if ((uint64_t) g_file_info_get_size (info) > max_size)
+    {
+      g_autofree char *limit = g_format_size (max_size);
+      g_task_return_new_error (task, DROPIFY_HISTORY_ERROR, DROPIFY_HISTORY_ERROR_TOO_LARGE,
+                               _("“%s” is larger than the limit of %s"),
+                               g_file_info_get_display_name (info), limit);
+      return;
+    }
+
+  send->name = g_strdup (g_file_info_get_display_name (info));
+  content_type = g_file_info_get_content_type (info);
+  send->mime = content_type ? g_content_type_get_mime_type (content_type) : NULL;
+  if (send->mime == NULL)
+    send->mime = g_strdup ("application/octet-stream");
+
+  dropify_blob_store_import_async (self->blobs, send->file, max_size,
+                                   g_task_get_cancellable (task),
+                                   send_file_import_cb, g_object_ref (task));
+}
+
+/**
+ * dropify_service_send_file_async:
+ * @file: the file to drop
+ * @ttl_ms: how long it lives, in milliseconds; 0 for the default
+ *
+ * Copies @file into the blob store, off the main thread, and makes a file
+ * drop of it.
+ */
+void
+dropify_service_send_file_async (DropifyService      *self,
+                                 GFile               *file,
+                                 int64_t              ttl_ms,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  SendFile *send;
+
+  g_return_if_fail (DROPIFY_IS_SERVICE (self));
+  g_return_if_fail (G_IS_FILE (file));
+
+  send = g_new0 (SendFile, 1);
+  send->file = g_object_ref (file);
+  send->ttl_ms = ttl_ms;
+
+  /* Without a cancellable of the caller's, shutdown still cancels it. */
+  if (cancellable == NULL)
+    cancellable = self->cancellable;
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, dropify_service_send_file_async);
+  g_task_set_task_data (task, send, send_file_free);
+
+  g_file_query_info_async (file,
+                           G_FILE_ATTRIBUTE_STANDARD_DISPLAY_NAME ","
+                           G_FILE_ATTRIBUTE_STANDARD_CONTENT_TYPE ","
+                           G_FILE_ATTRIBUTE_STANDARD_SIZE ","
+                           G_FILE_ATTRIBUTE_STANDARD_TYPE,
+                           G_FILE_QUERY_INFO_NONE, G_PRIORITY_DEFAULT,
+                           cancellable,
+                           send_file_info_cb, g_object_ref (task));
+}
+
+/**
+ * dropify_service_send_file_finish:
+ *
+ * Returns: (transfer full): the new drop, or %NULL with @error set
+ */
+DropifyDrop *
+dropify_service_send_file_finish (DropifyService  *self,
+                                  GAsyncResult    *result,
+                                  GError         **error)
+{
+  g_return_val_if_fail (DROPIFY_IS_SERVICE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+gboolean
+dropify_service_delete (DropifyService  *self,
+                        const char      *id,
+                        GError         **error)
+{
+  g_return_val_if_fail (DROPIFY_IS_SERVICE (self), FALSE);
+
+  return dropify_history_delete (self->history, id, error);
+}

@@ -1,0 +1,44 @@
+#pragma once
+
+#include <gio/gio.h>
+
+#include "dropify-history.h"
+#include "dropify-identity.h"
+
+G_BEGIN_DECLS
+
+#define DROPIFY_TYPE_SERVICE (dropify_service_get_type ())
+
+G_DECLARE_FINAL_TYPE (DropifyService, dropify_service, DROPIFY, SERVICE, GObject)
+
+char            *dropify_service_dup_default_data_dir (void);
+GSettings       *dropify_service_create_settings      (const char          *data_dir);
+DropifyService  *dropify_service_new                  (const char          *data_dir,
+                                                       GSettings           *settings,
+                                                       GError             **error);
+gboolean         dropify_service_start                (DropifyService      *self,
+                                                       GError             **error);
+void             dropify_service_shutdown             (DropifyService      *self);
+const char      *dropify_service_get_data_dir         (DropifyService      *self);
+GSettings       *dropify_service_get_settings         (DropifyService      *self);
+DropifyHistory  *dropify_service_get_history          (DropifyService      *self);
+DropifyIdentity *dropify_service_get_identity         (DropifyService      *self);
+int64_t          dropify_service_get_default_ttl      (DropifyService      *self);
+DropifyDrop     *dropify_service_send_text            (DropifyService      *self,
+                                                       const char          *text,
+                                                       int64_t              ttl_ms,
+                                                       GError             **error);
+void             dropify_service_send_file_async      (DropifyService      *self,
+                                                       GFile               *file,
+                                                       int64_t              ttl_ms,
+                                                       GCancellable        *cancellable,
+                                                       GAsyncReadyCallback  callback,
+                                                       gpointer             user_data);
+DropifyDrop     *dropify_service_send_file_finish     (DropifyService      *self,
+                                                       GAsyncResult        *result,
+                                                       GError             **error);
+gboolean         dropify_service_delete               (DropifyService      *self,
+                                                       const char          *id,
+                                                       GError             **error);
+
+G_END_DECLS

@@ -1,0 +1,383 @@
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "dropify-cli.h"
+#include "dropify-control.h"
+#include "dropify-core.h"
+
+/* The subcommands talk to the instance running on a data dir through its
+ * control socket; they never open the history themselves, so the running
+ * instance stays the only writer. Exit codes: 0 success, 1 failure,
+ * 2 bad usage. Errors are one line on stderr. */
+
+typedef int (*CommandFunc) (int argc, char **argv);
+
+static char *opt_data_dir;
+
+static const GOptionEntry data_dir_entries[] = {
+  { "data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &opt_data_dir,
+    N_("Use the profile in DIR instead of the default one"), N_("DIR") },
+  { NULL }
+};
+
+static int
+fail (const char *message)
+{
+  g_printerr ("dropify: %s\n", message);
+  return 1;
+}
+
+static int
+usage_error (GOptionContext *context,
+             const char     *message)
+{
+  g_printerr ("dropify: %s\n", message);
+  g_printerr (_("Try “%s --help”.\n"), g_get_prgname ());
+  return 2;
+}
+
+static const char *
+data_dir (void)
+{
+  static char *resolved;
+
+  if (resolved == NULL)
+    {
+      if (opt_data_dir != NULL)
+        resolved = g_canonicalize_filename (opt_data_dir, NULL);
+      else
+        resolved = dropify_service_dup_default_data_dir ();
+    }
+
+  return resolved;
+}
+
+static GOptionContext *
+command_context (const char *parameters,
+                 const char *summary)
+{
+  GOptionContext *context = g_option_context_new (parameters);
+
+  g_option_context_set_summary (context, summary);
+  g_option_context_add_main_entries (context, data_dir_entries, GETTEXT_PACKAGE);
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+
+  return context;
+}
+
+static gboolean
+parse (GOptionContext   *context,
+       int              *argc,
+       char           ***argv,
+       int              *status)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!g_option_context_parse (context, argc, argv, &error))
+    {
+      *status = usage_error (context, error->message);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static char *
+read_stdin (GError **error)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+  char buffer[4096];
+  size_t n;
+
+  while ((n = fread (buffer, 1, sizeof buffer, stdin)) > 0)
+    g_string_append_len (text, buffer, n);
+
+  if (ferror (stdin))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("Could not read the standard input"));
+      return NULL;
+    }
+
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+static JsonNode *
+send_body (const char *member,
+           const char *value,
+           int64_t     ttl_ms)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, member);
+  json_builder_add_string_value (builder, value);
+  if (ttl_ms > 0)
+    {
+      json_builder_set_member_name (builder, "ttl");
+      json_builder_add_int_value (builder, ttl_ms);
+    }
+  json_builder_end_object (builder);
+
+  return json_builder_get_root (builder);
+}
+
+static int
+command_send (int    argc,
+              char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ttl = NULL;
+  gboolean files = FALSE;
+  int64_t ttl_ms = 0;
+  int status = 0;
+  const GOptionEntry entries[] = {
+    { "ttl", 't', 0, G_OPTION_ARG_STRING, &ttl,
+      N_("How long the drop lives: 30s, 10m, 24h, 7d"), N_("DURATION") },
+    { "file", 'f', 0, G_OPTION_ARG_NONE, &files,
+      N_("Send the files named by the arguments"), NULL },
+    { NULL }
+  };
+
+  context = command_context (_("TEXT | --file PATH…"),
+                             _("Makes a drop on the running Dropify, which syncs it to your devices.\n"
+                               "TEXT “-” reads the text from the standard input."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+
+  if (!parse (context, &argc, &argv, &status))
+    return status;
+
+  if (ttl != NULL && !dropify_duration_parse (ttl, &ttl_ms, &error))
+    return usage_error (context, error->message);
+
+  if (argc < 2)
+    return usage_error (context, files ? _("Name at least one file to send")
+                                       : _("Give the text to send"));
+
+  if (files)
+    {
+      for (int i = 1; i < argc; i++)
+        {
+          g_autoptr(GFile) file = g_file_new_for_commandline_arg (argv[i]);
+          g_autofree char *path = g_file_get_path (file);
+          g_autoptr(JsonNode) body = NULL;
+          g_autoptr(JsonNode) reply = NULL;
+
+          if (path == NULL)
+            {
+              g_autofree char *message = g_strdup_printf (_("“%s” is not a local file"), argv[i]);
+              return fail (message);
+            }
+
+          body = send_body ("path", path, ttl_ms);
+          reply = dropify_control_request (data_dir (), "POST", "/v1/drops", body, &error);
+          if (reply == NULL)
+            {
+              g_autofree char *message = g_strdup_printf ("%s: %s", argv[i],
+                                                          error ? error->message : _("no reply"));
+              return fail (message);
+            }
+
+          g_print ("%s\n", json_object_get_string_member (json_node_get_object (reply), "id"));
+        }
+    }
+  else
+    {
+      g_autofree char *text = NULL;
+      g_autoptr(JsonNode) body = NULL;
+      g_autoptr(JsonNode) reply = NULL;
+
+      if (argc > 2)
+        return usage_error (context, _("Quote the text to send it as one drop"));
+
+      if (g_str_equal (argv[1], "-"))
+        {
+          if (!(text = read_stdin (&error)))
+            return fail (error->message);
+        }
+      else
+        text = g_strdup (argv[1]);
+
+      body = send_body ("text", text, ttl_ms);
+      reply = dropify_control_request (data_dir (), "POST", "/v1/drops", body, &error);
+      if (reply == NULL)
+        return fail (error ? error->message : _("no reply"));
+
+      g_print ("%s\n", json_object_get_string_member (json_node_get_object (reply), "id"));
+    }
+
+  return 0;
+}
+
+static char *
+preview (JsonObject *drop)
+{
+  const char *kind = json_object_get_string_member (drop, "kind");
+
+  if (g_strcmp0 (kind, "text") == 0)
+    {
+      g_autofree char *flat = g_strdup (json_object_get_string_member (drop, "text"));
+      glong len;
+
+      g_strdelimit (flat, "\r\n\t", ' ');
+      len = g_utf8_strlen (flat, -1);
+      if (len > 60)
+        {
+          char *end = g_utf8_offset_to_pointer (flat, 59);
+          *end = '\0';
+          return g_strconcat (flat, "…", NULL);
+        }
+      return g_steal_pointer (&flat);
+    }
+  else
+    {
+      g_autofree char *size = g_format_size ((guint64) json_object_get_int_member (drop, "size"));
+      gboolean complete = json_object_get_boolean_member (drop, "complete");
+
+      return g_strdup_printf ("%s (%s)%s", json_object_get_string_member (drop, "name"), size,
+                              complete ? "" : _(", incomplete"));
+    }
+}
+
+static int
+command_list (int    argc,
+              char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) reply = NULL;
+  gboolean json = FALSE;
+  int status = 0;
+  JsonArray *drops;
+  int64_t now = g_get_real_time () / 1000;
+  const GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print one JSON array"), NULL },
+    { NULL }
+  };
+
+  context = command_context (NULL, _("Lists the live drops of the history, newest first."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+
+  if (!parse (context, &argc, &argv, &status))
+    return status;
+
+  if (argc > 1)
+    return usage_error (context, _("“list” takes no arguments"));
+
+  reply = dropify_control_request (data_dir (), "GET", "/v1/drops", NULL, &error);
+  if (reply == NULL || !JSON_NODE_HOLDS_ARRAY (reply))
+    return fail (error ? error->message : _("Dropify sent an unexpected reply"));
+
+  if (json)
+    {
+      g_autofree char *text = json_to_string (reply, TRUE);
+      g_print ("%s\n", text);
+      return 0;
+    }
+
+  drops = json_node_get_array (reply);
+  if (json_array_get_length (drops) == 0)
+    {
+      g_print ("%s\n", _("The history is empty."));
+      return 0;
+    }
+
+  for (guint i = 0; i < json_array_get_length (drops); i++)
+    {
+      JsonObject *drop = json_array_get_object_element (drops, i);
+      int64_t left = json_object_get_int_member (drop, "expires_at") - now;
+      g_autofree char *expires = dropify_duration_format (MAX (left / 1000, 1) * 1000);
+      g_autofree char *text = preview (drop);
+
+      g_print ("%s  %-4s  %6s  %-16s  %s\n",
+               json_object_get_string_member (drop, "id"),
+               json_object_get_string_member (drop, "kind"),
+               expires,
+               json_object_get_string_member (drop, "origin_name"),
+               text);
+    }
+
+  return 0;
+}
+
+static int
+command_delete (int    argc,
+                char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  int status = 0;
+
+  context = command_context (_("ID…"), _("Deletes drops from the history on all your devices."));
+
+  if (!parse (context, &argc, &argv, &status))
+    return status;
+
+  if (argc < 2)
+    return usage_error (context, _("Name the drops to delete by their id"));
+
+  for (int i = 1; i < argc; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *escaped = g_uri_escape_string (argv[i], NULL, FALSE);
+      g_autofree char *path = g_strconcat ("/v1/drops/", escaped, NULL);
+      g_autoptr(JsonNode) reply = dropify_control_request (data_dir (), "DELETE", path, NULL, &error);
+
+      if (error != NULL)
+        {
+          g_autofree char *message = g_strdup_printf ("%s: %s", argv[i], error->message);
+          return fail (message);
+        }
+    }
+
+  return 0;
+}
+
+static const struct {
+  const char  *name;
+  CommandFunc  func;
+  const char  *summary;
+} commands[] = {
+  { "send", command_send, N_("Make a text or file drop") },
+  { "list", command_list, N_("List the drops in the history") },
+  { "delete", command_delete, N_("Delete drops everywhere") },
+};
+
+gboolean
+dropify_cli_is_command (const char *name)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (g_str_equal (name, commands[i].name))
+      return TRUE;
+
+  return FALSE;
+}
+
+void
+dropify_print_usage (void)
+{
+  g_print ("%s\n", _("Usage:"));
+  g_print ("  dropify [--data-dir DIR]                %s\n", _("Open the app"));
+  g_print ("  dropify --headless [--data-dir DIR] [--name NAME]\n"
+           "                                          %s\n", _("Run without a window"));
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    g_print ("  dropify %-32s%s\n", commands[i].name, _(commands[i].summary));
+  g_print ("\n%s\n", _("Run “dropify COMMAND --help” for a command’s options."));
+}
+
+int
+dropify_cli_run (int    argc,
+                 char **argv)
+{
+  g_autofree char *prgname = g_strdup_printf ("dropify %s", argv[1]);
+
+  g_set_prgname (prgname);
+
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (g_str_equal (argv[1], commands[i].name))
+      return commands[i].func (argc - 1, argv + 1);
+
+  return 2;
+}

@@ -1,0 +1,98 @@
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <glib-unix.h>
+#include <signal.h>
+
+#include "dropify-cli.h"
+#include "dropify-core.h"
+
+/* `dropify --headless`: the core with no GTK, for a server that keeps
+ * drops around and for tests. Logs go to stderr. SIGINT and SIGTERM stop
+ * it cleanly: imports are cancelled, the database is closed. */
+
+static gboolean
+quit_cb (gpointer user_data)
+{
+  GMainLoop *loop = user_data;
+
+  g_message ("Stopping");
+  g_main_loop_quit (loop);
+
+  return G_SOURCE_REMOVE;
+}
+
+int
+dropify_headless_run (int    argc,
+                      char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  g_autoptr(GSettings) settings = NULL;
+  g_autoptr(DropifyService) service = NULL;
+  g_autofree char *data_dir = NULL;
+  g_autofree char *name = NULL;
+  gboolean headless = FALSE;
+  guint sigint, sigterm;
+  const GOptionEntry entries[] = {
+    { "headless", 0, 0, G_OPTION_ARG_NONE, &headless, N_("Run without a window"), NULL },
+    { "data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &data_dir,
+      N_("Use the profile in DIR instead of the default one"), N_("DIR") },
+    { "name", 'n', 0, G_OPTION_ARG_STRING, &name,
+      N_("The device name other devices see (kept in the profile)"), N_("NAME") },
+    { NULL }
+  };
+
+  context = g_option_context_new (NULL);
+  g_option_context_set_summary (context, _("Runs Dropify without a window."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("dropify: %s\n", error->message);
+      return 2;
+    }
+
+  if (argc > 1)
+    {
+      g_printerr ("dropify: %s “%s”\n", _("Unexpected argument"), argv[1]);
+      return 2;
+    }
+
+  if (data_dir == NULL)
+    data_dir = dropify_service_dup_default_data_dir ();
+
+  settings = dropify_service_create_settings (data_dir);
+  if (settings != NULL && name != NULL)
+    g_settings_set_string (settings, "device-name", name);
+
+  service = dropify_service_new (data_dir, settings, &error);
+  if (service == NULL || !dropify_service_start (service, &error))
+    {
+      g_printerr ("dropify: %s\n", error->message);
+      return 1;
+    }
+
+  if (settings == NULL && name != NULL)
+    dropify_identity_set_name (dropify_service_get_identity (service), name);
+
+  loop = g_main_loop_new (NULL, FALSE);
+  sigint = g_unix_signal_add (SIGINT, quit_cb, loop);
+  sigterm = g_unix_signal_add (SIGTERM, quit_cb, loop);
+
+  g_message ("Dropify %s running as “%s” (%s), data in %s",
+             PACKAGE_VERSION,
+             dropify_identity_get_name (dropify_service_get_identity (service)),
+             dropify_identity_get_device_id (dropify_service_get_identity (service)),
+             dropify_service_get_data_dir (service));
+
+  g_main_loop_run (loop);
+
+  g_source_remove (sigint);
+  g_source_remove (sigterm);
+  dropify_service_shutdown (service);
+
+  return 0;
+}

@@ -1,0 +1,298 @@
+#include "config.h"
+
+#include <glib/gstdio.h>
+
+#include "dropify-test-support.h"
+
+typedef struct
+{
+  char             *dir;
+  DropifyBlobStore *store;
+} Fixture;
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *blobs = NULL;
+
+  fixture->dir = dropify_test_make_dir ("blobs");
+  blobs = g_build_filename (fixture->dir, "files", NULL);
+  fixture->store = dropify_blob_store_new (blobs, &error);
+  g_assert_no_error (error);
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_clear_object (&fixture->store);
+  dropify_test_remove_dir (fixture->dir);
+  g_free (fixture->dir);
+}
+
+static guint
+count_files (const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+  guint n = 0;
+
+  while (d && (name = g_dir_read_name (d)))
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+
+      if (g_file_test (path, G_FILE_TEST_IS_DIR))
+        n += count_files (path);
+      else
+        n++;
+    }
+
+  return n;
+}
+
+static void
+import_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+  *out = g_object_ref (result);
+}
+
+static char *
+import_sync (DropifyBlobStore  *store,
+             const char        *path,
+             uint64_t           max_size,
+             uint64_t          *size,
+             GError           **error)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GAsyncResult) result = NULL;
+
+  dropify_blob_store_import_async (store, file, max_size, NULL, import_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+
+  return dropify_blob_store_import_finish (store, result, size, error);
+}
+
+static void
+test_import (Fixture       *fixture,
+             gconstpointer  data)
+{
+  g_autofree char *src = dropify_test_write_random (fixture->dir, "src.bin", 1024 * 1024 + 7);
+  g_autofree char *expected = dropify_test_sha256_file (src);
+  g_autofree char *sha256 = NULL;
+  g_autofree char *stored = NULL;
+  g_autofree char *stored_sha = NULL;
+  g_autoptr(GError) error = NULL;
+  uint64_t size = 0;
+
+  sha256 = import_sync (fixture->store, src, G_MAXUINT64, &size, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (sha256, ==, expected);
+  g_assert_cmpuint (size, ==, 1024 * 1024 + 7);
+  g_assert_true (dropify_blob_store_contains (fixture->store, sha256));
+
+  stored = dropify_blob_store_dup_path (fixture->store, sha256);
+  g_assert_true (g_str_has_prefix (stored, dropify_blob_store_get_directory (fixture->store)));
+  stored_sha = dropify_test_sha256_file (stored);
+  g_assert_cmpstr (stored_sha, ==, expected);
+
+  /* Importing the same content again stores it once. */
+  g_clear_pointer (&sha256, g_free);
+  sha256 = import_sync (fixture->store, src, G_MAXUINT64, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (sha256, ==, expected);
+  g_assert_cmpuint (count_files (dropify_blob_store_get_directory (fixture->store)), ==, 1);
+
+  g_assert_true (dropify_blob_store_remove (fixture->store, sha256, &error));
+  g_assert_no_error (error);
+  g_assert_false (dropify_blob_store_contains (fixture->store, sha256));
+  g_assert_cmpuint (count_files (dropify_blob_store_get_directory (fixture->store)), ==, 0);
+}
+
+static void
+test_import_too_large (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autofree char *src = dropify_test_write_random (fixture->dir, "big.bin", 600 * 1024);
+  g_autofree char *sha256 = NULL;
+  g_autoptr(GError) error = NULL;
+
+  sha256 = import_sync (fixture->store, src, 512 * 1024, NULL, &error);
+  g_assert_error (error, DROPIFY_BLOB_STORE_ERROR, DROPIFY_BLOB_STORE_ERROR_TOO_LARGE);
+  g_assert_null (sha256);
+  /* Nothing left behind, not even the partial copy. */
+  g_assert_cmpuint (count_files (dropify_blob_store_get_directory (fixture->store)), ==, 0);
+}
+
+static void
+test_import_missing (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autofree char *missing = g_build_filename (fixture->dir, "nope", NULL);
+  g_autofree char *sha256 = NULL;
+  g_autoptr(GError) error = NULL;
+
+  sha256 = import_sync (fixture->store, missing, G_MAXUINT64, NULL, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_assert_null (sha256);
+}
+
+static void
+test_writer_resume (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autofree char *src = dropify_test_write_random (fixture->dir, "src.bin", 300000);
+  g_autofree char *sha256 = dropify_test_sha256_file (src);
+  g_autofree char *contents = NULL;
+  g_autofree char *stored = NULL;
+  g_autofree char *stored_sha = NULL;
+  g_autoptr(DropifyBlobWriter) writer = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize len;
+
+  g_file_get_contents (src, &contents, &len, &error);
+  g_assert_no_error (error);
+
+  /* First attempt stops after 100000 bytes without finishing. */
+  writer = dropify_blob_store_open_writer (fixture->store, sha256, len, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (dropify_blob_writer_get_offset (writer), ==, 0);
+  g_assert_true (dropify_blob_writer_write (writer, (guint8 *) contents, 100000, &error));
+  g_clear_object (&writer);
+  g_assert_false (dropify_blob_store_contains (fixture->store, sha256));
+
+  /* The second picks up at the byte offset. */
+  writer = dropify_blob_store_open_writer (fixture->store, sha256, len, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (dropify_blob_writer_get_offset (writer), ==, 100000);
+  g_assert_true (dropify_blob_writer_write (writer, (guint8 *) contents + 100000, len - 100000, &error));
+  g_assert_no_error (error);
+  g_assert_true (dropify_blob_writer_finish (writer, &error));
+  g_assert_no_error (error);
+
+  g_assert_true (dropify_blob_store_contains (fixture->store, sha256));
+  stored = dropify_blob_store_dup_path (fixture->store, sha256);
+  stored_sha = dropify_test_sha256_file (stored);
+  g_assert_cmpstr (stored_sha, ==, sha256);
+  /* No partial file left. */
+  g_assert_cmpuint (count_files (dropify_blob_store_get_directory (fixture->store)), ==, 1);
+}
+
+static void
+test_writer_hash_mismatch (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  const char *claimed = "0000000000000000000000000000000000000000000000000000000000000000";
+  g_autoptr(DropifyBlobWriter) writer = NULL;
+  g_autoptr(GError) error = NULL;
+
+  writer = dropify_blob_store_open_writer (fixture->store, claimed, 5, &error);
+  g_assert_no_error (error);
+  g_assert_true (dropify_blob_writer_write (writer, (guint8 *) "hello", 5, &error));
+  g_assert_false (dropify_blob_writer_finish (writer, &error));
+  g_assert_error (error, DROPIFY_BLOB_STORE_ERROR, DROPIFY_BLOB_STORE_ERROR_HASH_MISMATCH);
+
+  /* A wrong file is never stored as complete, and the part is gone. */
+  g_assert_false (dropify_blob_store_contains (fixture->store, claimed));
+  g_assert_cmpuint (count_files (dropify_blob_store_get_directory (fixture->store)), ==, 0);
+}
+
+static void
+test_writer_overflow (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autofree char *sha256 = g_compute_checksum_for_string (G_CHECKSUM_SHA256, "hello", 5);
+  g_autoptr(DropifyBlobWriter) writer = NULL;
+  g_autoptr(GError) error = NULL;
+
+  writer = dropify_blob_store_open_writer (fixture->store, sha256, 5, &error);
+  g_assert_no_error (error);
+  g_assert_false (dropify_blob_writer_write (writer, (guint8 *) "hello world", 11, &error));
+  g_assert_error (error, DROPIFY_BLOB_STORE_ERROR, DROPIFY_BLOB_STORE_ERROR_TOO_LARGE);
+  g_assert_cmpuint (dropify_blob_writer_get_offset (writer), ==, 0);
+
+  /* The writer still works for the right data. */
+  g_clear_error (&error);
+  g_assert_true (dropify_blob_writer_write (writer, (guint8 *) "hello", 5, &error));
+  g_assert_true (dropify_blob_writer_finish (writer, &error));
+  g_assert_no_error (error);
+  g_assert_true (dropify_blob_store_contains (fixture->store, sha256));
+}
+
+static void
+test_invalid_hashes (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  static const char *bad[] = {
+    NULL, "", "abc",
+    "../../../../etc/passwd",
+    "9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08",
+    "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a0",
+    "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08/",
+    "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a0g",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(DropifyBlobWriter) writer = NULL;
+      g_autofree char *path = NULL;
+
+      g_assert_false (dropify_sha256_is_valid (bad[i]));
+      path = dropify_blob_store_dup_path (fixture->store, bad[i]);
+      g_assert_null (path);
+      writer = dropify_blob_store_open_writer (fixture->store, bad[i], 5, &error);
+      g_assert_null (writer);
+      g_assert_error (error, DROPIFY_BLOB_STORE_ERROR, DROPIFY_BLOB_STORE_ERROR_INVALID_HASH);
+    }
+}
+
+static void
+test_stale_import_removed (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autofree char *blobs = g_strdup (dropify_blob_store_get_directory (fixture->store));
+  g_autofree char *stale = g_build_filename (blobs, "partial", "import-ABCDEF", NULL);
+  g_autofree char *resumable = g_build_filename (blobs, "partial",
+                                                 "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08.part",
+                                                 NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_file_set_contents (stale, "half", -1, &error);
+  g_file_set_contents (resumable, "te", -1, &error);
+  g_assert_no_error (error);
+
+  g_clear_object (&fixture->store);
+  fixture->store = dropify_blob_store_new (blobs, &error);
+  g_assert_no_error (error);
+
+  /* Cut-short imports cannot resume and are cleared; transfers can. */
+  g_assert_false (g_file_test (stale, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (resumable, G_FILE_TEST_EXISTS));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+
+#define ADD(path, func) \
+  g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+
+  ADD ("/blob-store/import", test_import);
+  ADD ("/blob-store/import-too-large", test_import_too_large);
+  ADD ("/blob-store/import-missing", test_import_missing);
+  ADD ("/blob-store/writer-resume", test_writer_resume);
+  ADD ("/blob-store/writer-hash-mismatch", test_writer_hash_mismatch);
+  ADD ("/blob-store/writer-overflow", test_writer_overflow);
+  ADD ("/blob-store/invalid-hashes", test_invalid_hashes);
+  ADD ("/blob-store/stale-import-removed", test_stale_import_removed);
+
+  return g_test_run ();
+}

@@ -1,0 +1,696 @@
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+
+#include "dropify-test-support.h"
+
+#define T0 G_GINT64_CONSTANT (1700000000000)
+#define HOUR (60 * 60 * 1000)
+
+typedef struct
+{
+  char             *dir;
+  char             *db_path;
+  DropifyBlobStore *blobs;
+  DropifyHistory   *history;
+  DropifyTestClock  clock;
+} Fixture;
+
+static void
+open_history (Fixture *fixture)
+{
+  g_autoptr(GError) error = NULL;
+
+  fixture->history = dropify_history_new (fixture->db_path, fixture->blobs,
+                                          dropify_test_clock_now, &fixture->clock, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (fixture->history);
+}
+
+static void
+reopen_history (Fixture *fixture)
+{
+  g_clear_object (&fixture->history);
+  open_history (fixture);
+}
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *blob_dir = NULL;
+
+  fixture->clock.now = T0;
+  fixture->dir = dropify_test_make_dir ("history");
+  fixture->db_path = g_build_filename (fixture->dir, "history.sqlite", NULL);
+  blob_dir = g_build_filename (fixture->dir, "files", NULL);
+  fixture->blobs = dropify_blob_store_new (blob_dir, &error);
+  g_assert_no_error (error);
+
+  if (data == NULL)
+    open_history (fixture);
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_clear_object (&fixture->history);
+  g_clear_object (&fixture->blobs);
+  dropify_test_remove_dir (fixture->dir);
+  g_free (fixture->dir);
+  g_free (fixture->db_path);
+}
+
+static DropifyDrop *
+text_drop (const char *id,
+           const char *text,
+           int64_t     created_at,
+           int64_t     expires_at)
+{
+  return dropify_drop_new_text (id, "origin-a", "Laptop", text, created_at, expires_at);
+}
+
+static DropifyDrop *
+file_drop (const char *id,
+           const char *name,
+           const char *sha256,
+           uint64_t    size,
+           int64_t     expires_at)
+{
+  return dropify_drop_new_file (id, "origin-a", "Laptop", name, "text/plain", size, sha256,
+                                T0, expires_at);
+}
+
+/* Takes ownership of @drop, so tests can build drops inline. */
+static void
+add_ok (DropifyHistory *history,
+        DropifyDrop    *drop_owned)
+{
+  g_autoptr(DropifyDrop) drop = drop_owned;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (dropify_history_add (history, drop, &error));
+  g_assert_no_error (error);
+}
+
+/* The model's ids, newest first, joined with spaces. */
+static char *
+model_ids (GListModel *model)
+{
+  g_autoptr(GString) ids = g_string_new (NULL);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(DropifyDrop) drop = g_list_model_get_item (model, i);
+
+      if (i > 0)
+        g_string_append_c (ids, ' ');
+      g_string_append (ids, dropify_drop_get_id (drop));
+    }
+
+  return g_string_free (g_steal_pointer (&ids), FALSE);
+}
+
+/* Mirrors a model through items-changed only, the way a GtkListView sees
+ * it, to check that the signals describe the changes exactly. */
+typedef struct
+{
+  GPtrArray *mirror;
+} Mirror;
+
+static void
+mirror_items_changed (GListModel *model,
+                      guint       position,
+                      guint       removed,
+                      guint       added,
+                      Mirror     *mirror)
+{
+  g_ptr_array_remove_range (mirror->mirror, position, removed);
+  for (guint i = 0; i < added; i++)
+    {
+      g_autoptr(DropifyDrop) drop = g_list_model_get_item (model, position + i);
+      g_ptr_array_insert (mirror->mirror, position + i, g_strdup (dropify_drop_get_id (drop)));
+    }
+}
+
+static char *
+mirror_ids (Mirror *mirror)
+{
+  g_ptr_array_add (mirror->mirror, NULL);
+  {
+    char *ids = g_strjoinv (" ", (char **) mirror->mirror->pdata);
+    g_ptr_array_remove_index (mirror->mirror, mirror->mirror->len - 1);
+    return ids;
+  }
+}
+
+static void
+test_add_list_order (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  GListModel *model = G_LIST_MODEL (fixture->history);
+  Mirror mirror = { g_ptr_array_new_with_free_func (g_free) };
+  g_autofree char *ids = NULL;
+  g_autofree char *seen = NULL;
+
+  g_signal_connect (model, "items-changed", G_CALLBACK (mirror_items_changed), &mirror);
+
+  /* Added out of order; the model sorts newest first. */
+  add_ok (fixture->history, text_drop ("b", "two", T0 + 2, T0 + HOUR));
+  add_ok (fixture->history, text_drop ("c", "three", T0 + 3, T0 + HOUR));
+  add_ok (fixture->history, text_drop ("a", "one", T0 + 1, T0 + HOUR));
+
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 3);
+  g_assert_true (g_list_model_get_item_type (model) == DROPIFY_TYPE_DROP);
+  ids = model_ids (model);
+  g_assert_cmpstr (ids, ==, "c b a");
+  seen = mirror_ids (&mirror);
+  g_assert_cmpstr (seen, ==, "c b a");
+  g_assert_null (g_list_model_get_item (model, 3));
+
+  g_assert_cmpstr (dropify_drop_get_text (dropify_history_lookup (fixture->history, "b")), ==, "two");
+  g_assert_null (dropify_history_lookup (fixture->history, "zzz"));
+
+  g_ptr_array_unref (mirror.mirror);
+}
+
+static void
+removed_cb (DropifyHistory *history,
+            DropifyDrop    *drop,
+            gboolean        expired,
+            GString        *log)
+{
+  g_string_append_printf (log, "%s:%s ", dropify_drop_get_id (drop), expired ? "expired" : "deleted");
+}
+
+static void
+test_delete_tombstone (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  GListModel *model = G_LIST_MODEL (fixture->history);
+  Mirror mirror = { g_ptr_array_new_with_free_func (g_free) };
+  g_autoptr(GString) log = g_string_new (NULL);
+  g_autoptr(DropifyDrop) again = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ids = NULL;
+  g_autofree char *seen = NULL;
+
+  add_ok (fixture->history, text_drop ("a", "one", T0 + 1, T0 + HOUR));
+  add_ok (fixture->history, text_drop ("b", "two", T0 + 2, T0 + HOUR));
+  add_ok (fixture->history, text_drop ("c", "three", T0 + 3, T0 + HOUR));
+
+  g_signal_connect (model, "items-changed", G_CALLBACK (mirror_items_changed), &mirror);
+  g_signal_connect (fixture->history, "drop-removed", G_CALLBACK (removed_cb), log);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(DropifyDrop) drop = g_list_model_get_item (model, i);
+      g_ptr_array_add (mirror.mirror, g_strdup (dropify_drop_get_id (drop)));
+    }
+
+  g_assert_true (dropify_history_delete (fixture->history, "b", &error));
+  g_assert_no_error (error);
+  ids = model_ids (model);
+  g_assert_cmpstr (ids, ==, "c a");
+  seen = mirror_ids (&mirror);
+  g_assert_cmpstr (seen, ==, "c a");
+  g_assert_cmpstr (log->str, ==, "b:deleted ");
+  g_assert_true (dropify_history_is_deleted (fixture->history, "b"));
+  g_assert_null (dropify_history_lookup (fixture->history, "b"));
+
+  /* A peer that still has it cannot bring it back. */
+  again = text_drop ("b", "two", T0 + 2, T0 + HOUR);
+  g_assert_false (dropify_history_add (fixture->history, again, &error));
+  g_assert_error (error, DROPIFY_HISTORY_ERROR, DROPIFY_HISTORY_ERROR_DELETED);
+  g_clear_error (&error);
+
+  g_assert_false (dropify_history_delete (fixture->history, "b", &error));
+  g_assert_error (error, DROPIFY_HISTORY_ERROR, DROPIFY_HISTORY_ERROR_NOT_FOUND);
+
+  /* The tombstone survives a restart. */
+  reopen_history (fixture);
+  g_assert_true (dropify_history_is_deleted (fixture->history, "b"));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (fixture->history)), ==, 2);
+
+  g_ptr_array_unref (mirror.mirror);
+}
+
+static void
+test_expiry_injected_clock (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  GListModel *model = G_LIST_MODEL (fixture->history);
+  Mirror mirror = { g_ptr_array_new_with_free_func (g_free) };
+  g_autoptr(GString) log = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ids = NULL;
+  g_autofree char *seen = NULL;
+
+  /* Interleave expiries so the removed ones are not contiguous. */
+  add_ok (fixture->history, text_drop ("a", "one", T0 + 1, T0 + 3000));
+  add_ok (fixture->history, text_drop ("b", "two", T0 + 2, T0 + 1000));
+  add_ok (fixture->history, text_drop ("c", "three", T0 + 3, T0 + 4000));
+  add_ok (fixture->history, text_drop ("d", "four", T0 + 4, T0 + 2000));
+  add_ok (fixture->history, text_drop ("e", "five", T0 + 5, T0 + 1500));
+  g_assert_true (dropify_history_delete (fixture->history, "e", &error));
+  g_assert_cmpint (dropify_history_get_next_expiry (fixture->history), ==, T0 + 1000);
+
+  g_signal_connect (model, "items-changed", G_CALLBACK (mirror_items_changed), &mirror);
+  g_signal_connect (fixture->history, "drop-removed", G_CALLBACK (removed_cb), log);
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(DropifyDrop) drop = g_list_model_get_item (model, i);
+      g_ptr_array_add (mirror.mirror, g_strdup (dropify_drop_get_id (drop)));
+    }
+
+  /* Nothing has expired yet. */
+  g_assert_cmpuint (dropify_history_sweep (fixture->history), ==, 0);
+
+  fixture->clock.now = T0 + 2000;
+  g_assert_cmpuint (dropify_history_sweep (fixture->history), ==, 2);
+  ids = model_ids (model);
+  g_assert_cmpstr (ids, ==, "c a");
+  seen = mirror_ids (&mirror);
+  g_assert_cmpstr (seen, ==, "c a");
+  g_assert_cmpstr (log->str, ==, "b:expired d:expired ");
+  /* The tombstone went with its drop's expiry. */
+  g_assert_false (dropify_history_is_deleted (fixture->history, "e"));
+  g_assert_cmpint (dropify_history_get_next_expiry (fixture->history), ==, T0 + 3000);
+
+  /* Expired rows are gone from disk too. */
+  reopen_history (fixture);
+  g_clear_pointer (&ids, g_free);
+  ids = model_ids (G_LIST_MODEL (fixture->history));
+  g_assert_cmpstr (ids, ==, "c a");
+
+  /* An expired drop is never accepted. */
+  {
+    g_autoptr(DropifyDrop) late = text_drop ("f", "late", T0, T0 + 2000);
+    g_assert_false (dropify_history_add (fixture->history, late, &error));
+    g_assert_error (error, DROPIFY_HISTORY_ERROR, DROPIFY_HISTORY_ERROR_EXPIRED);
+  }
+
+  g_ptr_array_unref (mirror.mirror);
+}
+
+static gboolean
+history_is_empty (gpointer data)
+{
+  return g_list_model_get_n_items (G_LIST_MODEL (data)) == 0;
+}
+
+static void
+test_expiry_timer (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(DropifyDrop) drop = NULL;
+  g_autoptr(GError) error = NULL;
+  int64_t now;
+
+  /* This one runs on the real clock: the timer alone must remove it. */
+  g_clear_object (&fixture->history);
+  fixture->history = dropify_history_new (fixture->db_path, fixture->blobs, NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  now = dropify_history_now (fixture->history);
+  drop = text_drop ("soon", "gone soon", now, now + 300);
+  add_ok (fixture->history, g_object_ref (drop));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (fixture->history)), ==, 1);
+
+  g_assert_true (dropify_test_wait_for (history_is_empty, fixture->history, 5000));
+  g_assert_cmpint (dropify_history_now (fixture->history), >=, now + 300);
+}
+
+static void
+test_persistence (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autofree char *ids = NULL;
+  DropifyDrop *drop;
+
+  add_ok (fixture->history, text_drop ("a", "één – unicode ✓", T0 + 1, T0 + HOUR));
+  add_ok (fixture->history,
+          file_drop ("f", "notes.txt", "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                     4, T0 + 2 * HOUR));
+
+  reopen_history (fixture);
+
+  ids = model_ids (G_LIST_MODEL (fixture->history));
+  g_assert_cmpstr (ids, ==, "a f");
+
+  drop = dropify_history_lookup (fixture->history, "a");
+  g_assert_cmpstr (dropify_drop_get_text (drop), ==, "één – unicode ✓");
+  g_assert_cmpstr (dropify_drop_get_origin (drop), ==, "origin-a");
+  g_assert_cmpstr (dropify_drop_get_origin_name (drop), ==, "Laptop");
+  g_assert_cmpint (dropify_drop_get_created_at (drop), ==, T0 + 1);
+  g_assert_cmpint (dropify_drop_get_expires_at (drop), ==, T0 + HOUR);
+
+  drop = dropify_history_lookup (fixture->history, "f");
+  g_assert_cmpint (dropify_drop_get_kind (drop), ==, DROPIFY_DROP_KIND_FILE);
+  g_assert_cmpstr (dropify_drop_get_name (drop), ==, "notes.txt");
+  g_assert_cmpstr (dropify_drop_get_mime (drop), ==, "text/plain");
+  g_assert_cmpuint (dropify_drop_get_size (drop), ==, 4);
+  g_assert_false (dropify_drop_get_complete (drop));
+  g_assert_null (dropify_drop_get_path (drop));
+}
+
+static int
+user_version (const char *path)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  int version = -1;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  if (sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL) == SQLITE_OK &&
+      sqlite3_step (stmt) == SQLITE_ROW)
+    version = sqlite3_column_int (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+
+  return version;
+}
+
+static void
+exec_sql (const char *path,
+          const char *sql)
+{
+  sqlite3 *db = NULL;
+  char *message = NULL;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  if (sqlite3_exec (db, sql, NULL, NULL, &message) != SQLITE_OK)
+    g_error ("%s", message);
+  sqlite3_close (db);
+}
+
+static void
+test_migration_from_v1 (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *sql = NULL;
+  DropifyDrop *drop;
+
+  /* A history exactly as format 1 wrote it. */
+  sql = g_strdup_printf (
+    "CREATE TABLE drops (id TEXT PRIMARY KEY NOT NULL, kind INTEGER NOT NULL, text TEXT,"
+    " name TEXT, size INTEGER NOT NULL DEFAULT 0, sha256 TEXT, origin TEXT NOT NULL,"
+    " origin_name TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,"
+    " complete INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
+    "CREATE INDEX drops_expires_at ON drops (expires_at);"
+    "CREATE TABLE tombstones (id TEXT PRIMARY KEY NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE INDEX tombstones_expires_at ON tombstones (expires_at);"
+    "INSERT INTO drops VALUES ('old', 0, 'from format 1', NULL, 0, NULL, 'o', 'Old laptop',"
+    " %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT ", 1);"
+    "INSERT INTO tombstones VALUES ('gone', %" G_GINT64_FORMAT ");"
+    "PRAGMA user_version = 1;",
+    T0, T0 + HOUR, T0 + HOUR);
+  exec_sql (fixture->db_path, sql);
+
+  open_history (fixture);
+  g_assert_no_error (error);
+
+  g_assert_cmpint (user_version (fixture->db_path), ==, DROPIFY_HISTORY_SCHEMA_VERSION);
+  drop = dropify_history_lookup (fixture->history, "old");
+  g_assert_nonnull (drop);
+  g_assert_cmpstr (dropify_drop_get_text (drop), ==, "from format 1");
+  g_assert_true (dropify_history_is_deleted (fixture->history, "gone"));
+
+  /* The new column works. */
+  add_ok (fixture->history,
+          file_drop ("new", "a.pdf", "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                     4, T0 + HOUR));
+  reopen_history (fixture);
+  g_assert_cmpstr (dropify_drop_get_mime (dropify_history_lookup (fixture->history, "new")), ==,
+                   "text/plain");
+}
+
+static void
+assert_refused_untouched (Fixture    *fixture,
+                          const char *contents,
+                          gsize       len,
+                          int         code)
+{
+  g_autoptr(DropifyHistory) history = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *wal = g_strconcat (fixture->db_path, "-wal", NULL);
+  gsize after_len;
+
+  history = dropify_history_new (fixture->db_path, fixture->blobs, dropify_test_clock_now,
+                                 &fixture->clock, &error);
+  g_assert_null (history);
+  g_assert_error (error, DROPIFY_HISTORY_ERROR, code);
+  g_assert_nonnull (strstr (error->message, fixture->db_path));
+  g_test_message ("refused with: %s", error->message);
+
+  g_file_get_contents (fixture->db_path, &after, &after_len, NULL);
+  g_assert_cmpmem (after, after_len, contents, len);
+  g_assert_false (g_file_test (wal, G_FILE_TEST_EXISTS));
+}
+
+static void
+test_corrupt_refused (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(GString) garbage = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < 200; i++)
+    g_string_append (garbage, "this is not a database, it is someone's notes\n");
+
+  g_file_set_contents (fixture->db_path, garbage->str, garbage->len, &error);
+  g_assert_no_error (error);
+
+  assert_refused_untouched (fixture, garbage->str, garbage->len, DROPIFY_HISTORY_ERROR_CORRUPT);
+}
+
+static void
+test_damaged_pages_refused (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize len;
+
+  /* A real history whose table pages were overwritten. */
+  open_history (fixture);
+  for (guint i = 0; i < 50; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("drop-%u", i);
+      g_autofree char *text = g_strnfill (500, 'x');
+      add_ok (fixture->history, text_drop (id, text, T0 + i, T0 + HOUR));
+    }
+  g_clear_object (&fixture->history);
+  exec_sql (fixture->db_path, "PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode=DELETE;");
+
+  g_file_get_contents (fixture->db_path, &contents, &len, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (len, >, 8192);
+  memset (contents + 4096, 0xA5, len - 4096);
+  g_file_set_contents (fixture->db_path, contents, len, &error);
+  g_assert_no_error (error);
+
+  assert_refused_untouched (fixture, contents, len, DROPIFY_HISTORY_ERROR_CORRUPT);
+}
+
+static void
+test_newer_schema_refused (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize len;
+
+  exec_sql (fixture->db_path, "CREATE TABLE future (x); PRAGMA user_version = 99;");
+  g_file_get_contents (fixture->db_path, &contents, &len, &error);
+  g_assert_no_error (error);
+
+  assert_refused_untouched (fixture, contents, len, DROPIFY_HISTORY_ERROR_NEWER_SCHEMA);
+  g_assert_cmpint (user_version (fixture->db_path), ==, 99);
+}
+
+static void
+test_limits (Fixture       *fixture,
+             gconstpointer  data)
+{
+  g_autoptr(DropifyDrop) long_text = NULL;
+  g_autoptr(DropifyDrop) big_file = NULL;
+  g_autoptr(GError) error = NULL;
+
+  dropify_history_set_max_text_length (fixture->history, 10);
+  dropify_history_set_max_file_size (fixture->history, 100);
+
+  add_ok (fixture->history, text_drop ("fits", "0123456789", T0, T0 + HOUR));
+
+  long_text = text_drop ("long", "0123456789A", T0, T0 + HOUR);
+  g_assert_false (dropify_history_add (fixture->history, long_text, &error));
+  g_assert_error (error, DROPIFY_HISTORY_ERROR, DROPIFY_HISTORY_ERROR_TOO_LARGE);
+  g_test_message ("%s", error->message);
+  g_clear_error (&error);
+
+  big_file = file_drop ("big", "big.iso", "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                        101, T0 + HOUR);
+  g_assert_false (dropify_history_add (fixture->history, big_file, &error));
+  g_assert_error (error, DROPIFY_HISTORY_ERROR, DROPIFY_HISTORY_ERROR_TOO_LARGE);
+
+  /* Nothing of either was stored. */
+  reopen_history (fixture);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (fixture->history)), ==, 1);
+  g_assert_nonnull (dropify_history_lookup (fixture->history, "fits"));
+}
+
+static void
+test_hostile_drops (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  const char *sha = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+  struct {
+    const char  *what;
+    DropifyDrop *drop;
+    int          code;
+  } cases[] = {
+    { "bad UTF-8 text", text_drop ("u1", "caf\xc3\x28", T0, T0 + HOUR), DROPIFY_HISTORY_ERROR_INVALID },
+    { "empty text", text_drop ("u2", "", T0, T0 + HOUR), DROPIFY_HISTORY_ERROR_INVALID },
+    { "path traversal", file_drop ("u3", "../../etc/passwd", sha, 4, T0 + HOUR), DROPIFY_HISTORY_ERROR_INVALID },
+    { "absolute path", file_drop ("u4", "/etc/passwd", sha, 4, T0 + HOUR), DROPIFY_HISTORY_ERROR_INVALID },
+    { "dot-dot", file_drop ("u5", "..", sha, 4, T0 + HOUR), DROPIFY_HISTORY_ERROR_INVALID },
+    { "backslash", file_drop ("u6", "..\\..\\x", sha, 4, T0 + HOUR), DROPIFY_HISTORY_ERROR_INVALID },
+    { "control char", file_drop ("u7", "a\x1b[31mb", sha, 4, T0 + HOUR), DROPIFY_HISTORY_ERROR_INVALID },
+    { "bad UTF-8 name", file_drop ("u8", "\xff\xfe", sha, 4, T0 + HOUR), DROPIFY_HISTORY_ERROR_INVALID },
+    { "bad hash", file_drop ("u9", "a", "../../x", 4, T0 + HOUR), DROPIFY_HISTORY_ERROR_INVALID },
+    { "id with slash", text_drop ("../x", "hi", T0, T0 + HOUR), DROPIFY_HISTORY_ERROR_INVALID },
+    { "already expired", text_drop ("u10", "hi", T0 - HOUR, T0), DROPIFY_HISTORY_ERROR_EXPIRED },
+    { "expires before made", text_drop ("u11", "hi", T0 + 2 * HOUR, T0 + HOUR), DROPIFY_HISTORY_ERROR_INVALID },
+    { "duplicate", text_drop ("keep", "other", T0, T0 + HOUR), DROPIFY_HISTORY_ERROR_EXISTS },
+    { "huge size", file_drop ("u12", "a", sha, G_MAXUINT64, T0 + HOUR), DROPIFY_HISTORY_ERROR_TOO_LARGE },
+  };
+
+  add_ok (fixture->history, text_drop ("keep", "precious", T0, T0 + HOUR));
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_test_message ("case: %s", cases[i].what);
+      g_assert_false (dropify_history_add (fixture->history, cases[i].drop, &error));
+      g_assert_error (error, DROPIFY_HISTORY_ERROR, cases[i].code);
+      g_object_unref (cases[i].drop);
+    }
+
+  reopen_history (fixture);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (fixture->history)), ==, 1);
+  g_assert_cmpstr (dropify_drop_get_text (dropify_history_lookup (fixture->history, "keep")), ==,
+                   "precious");
+}
+
+static void
+store_blob (DropifyBlobStore *blobs,
+            const char       *content,
+            char            **sha256)
+{
+  g_autoptr(DropifyBlobWriter) writer = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize len = strlen (content);
+
+  *sha256 = g_compute_checksum_for_string (G_CHECKSUM_SHA256, content, len);
+  writer = dropify_blob_store_open_writer (blobs, *sha256, len, &error);
+  g_assert_no_error (error);
+  g_assert_true (dropify_blob_writer_write (writer, (const guint8 *) content, len, &error));
+  g_assert_true (dropify_blob_writer_finish (writer, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_blob_lifetime (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autofree char *sha = NULL;
+  g_autofree char *other = NULL;
+  g_autoptr(GError) error = NULL;
+  DropifyDrop *drop;
+
+  store_blob (fixture->blobs, "shared content", &sha);
+  store_blob (fixture->blobs, "expiring content", &other);
+
+  add_ok (fixture->history, file_drop ("one", "a.txt", sha, 14, T0 + HOUR));
+  add_ok (fixture->history, file_drop ("two", "b.txt", sha, 14, T0 + HOUR));
+  add_ok (fixture->history, file_drop ("three", "c.txt", other, 16, T0 + 1000));
+
+  /* Present blobs make drops complete at once, with a path. */
+  drop = dropify_history_lookup (fixture->history, "one");
+  g_assert_true (dropify_drop_get_complete (drop));
+  g_assert_true (g_file_test (dropify_drop_get_path (drop), G_FILE_TEST_IS_REGULAR));
+
+  /* A blob stays while a live drop uses it… */
+  g_assert_true (dropify_history_delete (fixture->history, "one", &error));
+  g_assert_true (dropify_blob_store_contains (fixture->blobs, sha));
+  /* …and goes with the last one. */
+  g_assert_true (dropify_history_delete (fixture->history, "two", &error));
+  g_assert_no_error (error);
+  g_assert_false (dropify_blob_store_contains (fixture->blobs, sha));
+
+  /* Expiry removes blobs too. */
+  fixture->clock.now = T0 + 1000;
+  g_assert_cmpuint (dropify_history_sweep (fixture->history), ==, 1);
+  g_assert_false (dropify_blob_store_contains (fixture->blobs, other));
+}
+
+static void
+test_complete_on_reopen (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autofree char *sha = g_compute_checksum_for_string (G_CHECKSUM_SHA256, "late", 4);
+  g_autofree char *stored = NULL;
+  DropifyDrop *drop;
+
+  add_ok (fixture->history, file_drop ("f", "late.txt", sha, 4, T0 + HOUR));
+  g_assert_false (dropify_drop_get_complete (dropify_history_lookup (fixture->history, "f")));
+
+  /* The blob arrives, and the process dies before marking the drop. */
+  g_clear_object (&fixture->history);
+  store_blob (fixture->blobs, "late", &stored);
+
+  open_history (fixture);
+  drop = dropify_history_lookup (fixture->history, "f");
+  g_assert_true (dropify_drop_get_complete (drop));
+  g_assert_nonnull (dropify_drop_get_path (drop));
+  g_assert_cmpuint (dropify_drop_get_received (drop), ==, 4);
+
+  /* A blob removed behind our back is not offered as complete. */
+  g_clear_object (&fixture->history);
+  g_assert_true (dropify_blob_store_remove (fixture->blobs, sha, NULL));
+  open_history (fixture);
+  g_assert_false (dropify_drop_get_complete (dropify_history_lookup (fixture->history, "f")));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+
+#define ADD(path, func) \
+  g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+#define ADD_UNOPENED(path, func) \
+  g_test_add (path, Fixture, "unopened", fixture_set_up, func, fixture_tear_down)
+
+  ADD ("/history/add-list-order", test_add_list_order);
+  ADD ("/history/delete-tombstone", test_delete_tombstone);
+  ADD ("/history/expiry-injected-clock", test_expiry_injected_clock);
+  ADD ("/history/expiry-timer", test_expiry_timer);
+  ADD ("/history/persistence", test_persistence);
+  ADD ("/history/limits", test_limits);
+  ADD ("/history/hostile-drops", test_hostile_drops);
+  ADD ("/history/blob-lifetime", test_blob_lifetime);
+  ADD ("/history/complete-on-reopen", test_complete_on_reopen);
+  ADD_UNOPENED ("/history/migration-from-v1", test_migration_from_v1);
+  ADD_UNOPENED ("/history/corrupt-refused", test_corrupt_refused);
+  ADD_UNOPENED ("/history/damaged-pages-refused", test_damaged_pages_refused);
+  ADD_UNOPENED ("/history/newer-schema-refused", test_newer_schema_refused);
+
+  return g_test_run ();
+}

@@ -1,0 +1,401 @@
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <sqlite3.h>
+
+#include "dropify-test-support.h"
+
+/* A real `dropify --headless` driven through the real CLI. */
+
+typedef struct
+{
+  char                *dir;
+  DropifyTestInstance *instance;
+} Fixture;
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  fixture->dir = dropify_test_make_dir ("cli");
+  if (data == NULL)
+    fixture->instance = dropify_test_instance_start (fixture->dir, NULL);
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_clear_pointer (&fixture->instance, dropify_test_instance_free);
+  dropify_test_remove_dir (fixture->dir);
+  g_free (fixture->dir);
+}
+
+static char *
+send_text (const char *dir,
+           const char *text)
+{
+  g_autoptr(DropifyTestRun) run = dropify_test_run ("send", "--data-dir", dir, text, NULL);
+
+  g_assert_cmpint (run->status, ==, 0);
+  g_assert_cmpstr (run->err, ==, "");
+  g_assert_true (g_uuid_string_is_valid (g_strstrip (run->out)));
+
+  return g_strdup (run->out);
+}
+
+static JsonObject *
+find_drop (JsonNode   *list,
+           const char *id)
+{
+  JsonArray *array = json_node_get_array (list);
+
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonObject *drop = json_array_get_object_element (array, i);
+
+      if (g_strcmp0 (json_object_get_string_member (drop, "id"), id) == 0)
+        return drop;
+    }
+
+  return NULL;
+}
+
+static void
+assert_members (JsonObject         *object,
+                const char * const *expected)
+{
+  g_autoptr(GList) members = json_object_get_members (object);
+
+  g_assert_cmpuint (g_list_length (members), ==, g_strv_length ((char **) expected));
+  for (guint i = 0; expected[i]; i++)
+    g_assert_true (json_object_has_member (object, expected[i]));
+}
+
+static void
+test_send_list (Fixture       *fixture,
+                gconstpointer  data)
+{
+  static const char * const text_fields[] = {
+    "id", "kind", "origin", "origin_name", "created_at", "expires_at", "text", NULL
+  };
+  static const char * const file_fields[] = {
+    "id", "kind", "origin", "origin_name", "created_at", "expires_at",
+    "name", "mime", "size", "sha256", "complete", "path", NULL
+  };
+  g_autofree char *text_id = send_text (fixture->dir, "hello <b>world</b> – ✓");
+  g_autofree char *src = dropify_test_write_random (fixture->dir, "photo.jpg.bin", 3 * 1024 * 1024 + 1);
+  g_autofree char *sha = dropify_test_sha256_file (src);
+  g_autofree char *file_id = NULL;
+  g_autofree char *stored_sha = NULL;
+  g_autoptr(DropifyTestRun) run = NULL;
+  g_autoptr(JsonNode) list = NULL;
+  JsonObject *drop;
+  int64_t now = g_get_real_time () / 1000;
+
+  run = dropify_test_run ("send", "--data-dir", fixture->dir, "--file", src, NULL);
+  g_assert_cmpint (run->status, ==, 0);
+  file_id = g_strdup (g_strstrip (run->out));
+
+  list = dropify_test_list_json (fixture->dir);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (list)), ==, 2);
+  /* Newest first. */
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (json_node_get_array (list), 0), "id"),
+                   ==, file_id);
+
+  drop = find_drop (list, text_id);
+  g_assert_nonnull (drop);
+  assert_members (drop, text_fields);
+  g_assert_cmpstr (json_object_get_string_member (drop, "kind"), ==, "text");
+  g_assert_cmpstr (json_object_get_string_member (drop, "text"), ==, "hello <b>world</b> – ✓");
+  g_assert_true (g_uuid_string_is_valid (json_object_get_string_member (drop, "origin")));
+  g_assert_cmpint (json_object_get_int_member (drop, "created_at"), <=, now);
+  g_assert_cmpint (json_object_get_int_member (drop, "created_at"), >, now - 60000);
+  /* The default expiry is 24 hours. */
+  g_assert_cmpint (json_object_get_int_member (drop, "expires_at") - json_object_get_int_member (drop, "created_at"),
+                   ==, 24 * 60 * 60 * 1000);
+
+  drop = find_drop (list, file_id);
+  g_assert_nonnull (drop);
+  assert_members (drop, file_fields);
+  g_assert_cmpstr (json_object_get_string_member (drop, "kind"), ==, "file");
+  g_assert_cmpstr (json_object_get_string_member (drop, "name"), ==, "photo.jpg.bin");
+  g_assert_cmpint (json_object_get_int_member (drop, "size"), ==, 3 * 1024 * 1024 + 1);
+  g_assert_cmpstr (json_object_get_string_member (drop, "sha256"), ==, sha);
+  g_assert_true (json_object_get_boolean_member (drop, "complete"));
+  g_assert_true (g_str_has_prefix (json_object_get_string_member (drop, "path"), fixture->dir));
+  stored_sha = dropify_test_sha256_file (json_object_get_string_member (drop, "path"));
+  g_assert_cmpstr (stored_sha, ==, sha);
+
+  /* The human listing shows both. */
+  g_clear_pointer (&run, dropify_test_run_free);
+  run = dropify_test_run ("list", "--data-dir", fixture->dir, NULL);
+  g_assert_cmpint (run->status, ==, 0);
+  g_assert_nonnull (strstr (run->out, "photo.jpg.bin"));
+  g_assert_nonnull (strstr (run->out, "hello <b>world</b>"));
+}
+
+static void
+test_restart_keeps (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autofree char *id = send_text (fixture->dir, "survives a restart");
+  g_autoptr(JsonNode) list = NULL;
+
+  g_assert_cmpint (dropify_test_instance_stop (fixture->instance, SIGTERM), ==, 0);
+  g_clear_pointer (&fixture->instance, dropify_test_instance_free);
+  fixture->instance = dropify_test_instance_start (fixture->dir, NULL);
+
+  list = dropify_test_list_json (fixture->dir);
+  g_assert_nonnull (find_drop (list, id));
+}
+
+static gboolean
+drop_is_gone (gpointer data)
+{
+  const char * const *args = data;
+  g_autoptr(JsonNode) list = dropify_test_list_json (args[0]);
+
+  return find_drop (list, args[1]) == NULL;
+}
+
+static void
+test_ttl_expires (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autoptr(DropifyTestRun) run = NULL;
+  g_autoptr(JsonNode) list = NULL;
+  g_autofree char *keep = send_text (fixture->dir, "stays");
+  const char *args[2];
+  JsonObject *drop;
+  int64_t start = g_get_monotonic_time ();
+
+  run = dropify_test_run ("send", "--data-dir", fixture->dir, "--ttl", "2s", "short-lived", NULL);
+  g_assert_cmpint (run->status, ==, 0);
+  g_strstrip (run->out);
+
+  list = dropify_test_list_json (fixture->dir);
+  drop = find_drop (list, run->out);
+  g_assert_nonnull (drop);
+  g_assert_cmpint (json_object_get_int_member (drop, "expires_at") - json_object_get_int_member (drop, "created_at"),
+                   ==, 2000);
+
+  args[0] = fixture->dir;
+  args[1] = run->out;
+  g_assert_true (dropify_test_wait_for (drop_is_gone, args, 10000));
+  /* It went at its expiry, not before. */
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, 1500 * 1000);
+
+  g_clear_pointer (&list, json_node_unref);
+  list = dropify_test_list_json (fixture->dir);
+  g_assert_nonnull (find_drop (list, keep));
+}
+
+static void
+test_sigterm_consistent (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autofree char *db = g_build_filename (fixture->dir, "history.sqlite", NULL);
+  g_autofree char *socket = g_build_filename (fixture->dir, "control.sock", NULL);
+  sqlite3 *handle = NULL;
+  sqlite3_stmt *stmt = NULL;
+  int count = -1;
+
+  for (guint i = 0; i < 20; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("drop %u", i);
+      g_autofree char *id = send_text (fixture->dir, text);
+    }
+
+  g_assert_cmpint (dropify_test_instance_stop (fixture->instance, SIGTERM), ==, 0);
+  g_assert_false (g_file_test (socket, G_FILE_TEST_EXISTS));
+
+  g_assert_cmpint (sqlite3_open_v2 (db, &handle, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (handle, "PRAGMA integrity_check", -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 0), ==, "ok");
+  sqlite3_finalize (stmt);
+  g_assert_cmpint (sqlite3_prepare_v2 (handle, "SELECT COUNT(*) FROM drops", -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  count = sqlite3_column_int (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (handle);
+
+  g_assert_cmpint (count, ==, 20);
+}
+
+static void
+test_sigkill_restarts (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autofree char *id = send_text (fixture->dir, "committed before the crash");
+  g_autoptr(JsonNode) list = NULL;
+
+  /* A killed instance leaves its socket and lock behind; the next one must
+   * start anyway and still have the drop. */
+  g_assert_cmpint (dropify_test_instance_stop (fixture->instance, SIGKILL), ==, 128 + SIGKILL);
+  g_clear_pointer (&fixture->instance, dropify_test_instance_free);
+  fixture->instance = dropify_test_instance_start (fixture->dir, NULL);
+
+  list = dropify_test_list_json (fixture->dir);
+  g_assert_nonnull (find_drop (list, id));
+}
+
+static void
+test_second_instance_refused (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  g_autoptr(DropifyTestRun) run = NULL;
+  g_autofree char *id = send_text (fixture->dir, "first instance keeps serving");
+  g_autoptr(JsonNode) list = NULL;
+
+  run = dropify_test_run ("--headless", "--data-dir", fixture->dir, NULL);
+  g_assert_cmpint (run->status, ==, 1);
+  g_assert_nonnull (strstr (run->err, "already running"));
+
+  list = dropify_test_list_json (fixture->dir);
+  g_assert_nonnull (find_drop (list, id));
+}
+
+static void
+test_limits_refused (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autofree char *settings = g_build_filename (fixture->dir, "settings.ini", NULL);
+  g_autofree char *big = NULL;
+  g_autoptr(DropifyTestRun) run = NULL;
+  g_autoptr(DropifyTestRun) run2 = NULL;
+  g_autoptr(JsonNode) list = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* Limits come from the profile's settings. */
+  g_file_set_contents (settings, "[dropify]\nmax-text-length=uint32 8\nmax-file-size=uint64 1000\n", -1, &error);
+  g_assert_no_error (error);
+  fixture->instance = dropify_test_instance_start (fixture->dir, NULL);
+
+  run = dropify_test_run ("send", "--data-dir", fixture->dir, "123456789", NULL);
+  g_assert_cmpint (run->status, ==, 1);
+  g_assert_nonnull (strstr (run->err, "limit"));
+  g_assert_null (strchr (g_strstrip (run->err), '\n'));
+
+  big = dropify_test_write_random (fixture->dir, "big.bin", 1001);
+  run2 = dropify_test_run ("send", "--data-dir", fixture->dir, "--file", big, NULL);
+  g_assert_cmpint (run2->status, ==, 1);
+  g_assert_nonnull (strstr (run2->err, "limit"));
+
+  list = dropify_test_list_json (fixture->dir);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (list)), ==, 0);
+}
+
+static void
+test_not_running (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autoptr(DropifyTestRun) send = NULL;
+  g_autoptr(DropifyTestRun) list = NULL;
+
+  send = dropify_test_run ("send", "--data-dir", fixture->dir, "hello", NULL);
+  g_assert_cmpint (send->status, ==, 1);
+  g_assert_nonnull (strstr (send->err, "not running"));
+  g_assert_cmpint (strlen (send->err), >, 0);
+
+  list = dropify_test_run ("list", "--data-dir", fixture->dir, "--json", NULL);
+  g_assert_cmpint (list->status, ==, 1);
+  g_assert_cmpstr (list->out, ==, "");
+}
+
+static void
+test_usage (Fixture       *fixture,
+            gconstpointer  data)
+{
+  static const struct { const char *args[6]; int status; const char *needle; } cases[] = {
+    { { "--version" }, 0, PACKAGE_VERSION },
+    { { "--help" }, 0, "send" },
+    { { "send", "--help" }, 0, "--ttl" },
+    { { "list", "--help" }, 0, "--json" },
+    { { "--headless", "--help" }, 0, "--data-dir" },
+    { { "send", "--ttl", "soon", "x" }, 2, "duration" },
+    { { "send" }, 2, "text" },
+    { { "send", "--file" }, 2, "file" },
+    { { "list", "extra" }, 2, "arguments" },
+    { { "--headless", "--bogus" }, 2, "bogus" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(DropifyTestRun) run = dropify_test_runv (cases[i].args, NULL);
+
+      g_test_message ("dropify %s → %d", cases[i].args[0], run->status);
+      g_assert_cmpint (run->status, ==, cases[i].status);
+      g_assert_nonnull (strstr (cases[i].status == 0 ? run->out : run->err, cases[i].needle));
+    }
+}
+
+static void
+test_corrupt_history (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autofree char *db = g_build_filename (fixture->dir, "history.sqlite", NULL);
+  g_autofree char *after = NULL;
+  g_autoptr(DropifyTestRun) run = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *garbage = "definitely not SQLite, but precious to someone\n";
+
+  g_file_set_contents (db, garbage, -1, &error);
+  g_assert_no_error (error);
+
+  run = dropify_test_run ("--headless", "--data-dir", fixture->dir, NULL);
+  g_assert_cmpint (run->status, ==, 1);
+  g_assert_nonnull (strstr (run->err, "damaged"));
+
+  g_file_get_contents (db, &after, NULL, &error);
+  g_assert_cmpstr (after, ==, garbage);
+}
+
+static void
+test_stdin_text (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  static const char * const args[] = { "send", "--data-dir", NULL, "-", NULL };
+  const char *argv[G_N_ELEMENTS (args)];
+  g_autoptr(DropifyTestRun) run = NULL;
+  g_autoptr(JsonNode) list = NULL;
+  JsonObject *drop;
+
+  memcpy (argv, args, sizeof args);
+  argv[2] = fixture->dir;
+  run = dropify_test_runv (argv, "line one\nline two\n");
+  g_assert_cmpint (run->status, ==, 0);
+
+  list = dropify_test_list_json (fixture->dir);
+  drop = find_drop (list, g_strstrip (run->out));
+  g_assert_nonnull (drop);
+  g_assert_cmpstr (json_object_get_string_member (drop, "text"), ==, "line one\nline two\n");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+
+#define ADD(path, func) \
+  g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+#define ADD_STOPPED(path, func) \
+  g_test_add (path, Fixture, "stopped", fixture_set_up, func, fixture_tear_down)
+
+  ADD ("/cli/send-list", test_send_list);
+  ADD ("/cli/stdin-text", test_stdin_text);
+  ADD ("/cli/restart-keeps", test_restart_keeps);
+  ADD ("/cli/ttl-expires", test_ttl_expires);
+  ADD ("/cli/sigterm-consistent", test_sigterm_consistent);
+  ADD ("/cli/sigkill-restarts", test_sigkill_restarts);
+  ADD ("/cli/second-instance-refused", test_second_instance_refused);
+  ADD_STOPPED ("/cli/limits-refused", test_limits_refused);
+  ADD_STOPPED ("/cli/not-running", test_not_running);
+  ADD_STOPPED ("/cli/usage", test_usage);
+  ADD_STOPPED ("/cli/corrupt-history", test_corrupt_history);
+
+  return g_test_run ();
+}

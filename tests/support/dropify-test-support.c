@@ -1,0 +1,299 @@
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <stdarg.h>
+
+#include "dropify-control.h"
+#include "dropify-test-support.h"
+
+int64_t
+dropify_test_clock_now (gpointer clock)
+{
+  return ((DropifyTestClock *) clock)->now;
+}
+
+/* Made under the isolated test tmp dir (G_TEST_OPTION_ISOLATE_DIRS) when
+ * there is one; kept short because of the Unix socket path limit. */
+char *
+dropify_test_make_dir (const char *name)
+{
+  g_autofree char *template = g_strdup_printf ("dropify-%s-XXXXXX", name);
+  g_autoptr(GError) error = NULL;
+  char *path;
+
+  path = g_dir_make_tmp (template, &error);
+  g_assert_no_error (error);
+
+  return path;
+}
+
+static void
+remove_recursive (GFile *file)
+{
+  g_autoptr(GFileEnumerator) children = NULL;
+  GFileInfo *info;
+
+  children = g_file_enumerate_children (file, G_FILE_ATTRIBUTE_STANDARD_NAME,
+                                        G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, NULL);
+  if (children != NULL)
+    {
+      while ((info = g_file_enumerator_next_file (children, NULL, NULL)))
+        {
+          g_autoptr(GFile) child = g_file_get_child (file, g_file_info_get_name (info));
+
+          remove_recursive (child);
+          g_object_unref (info);
+        }
+    }
+
+  g_file_delete (file, NULL, NULL);
+}
+
+void
+dropify_test_remove_dir (const char *path)
+{
+  g_autoptr(GFile) file = NULL;
+
+  if (path == NULL)
+    return;
+
+  file = g_file_new_for_path (path);
+  remove_recursive (file);
+}
+
+char *
+dropify_test_sha256_file (const char *path)
+{
+  g_autoptr(GMappedFile) mapped = NULL;
+  g_autoptr(GError) error = NULL;
+
+  mapped = g_mapped_file_new (path, FALSE, &error);
+  g_assert_no_error (error);
+
+  return g_compute_checksum_for_data (G_CHECKSUM_SHA256,
+                                      (const guchar *) g_mapped_file_get_contents (mapped),
+                                      g_mapped_file_get_length (mapped));
+}
+
+char *
+dropify_test_write_random (const char *dir,
+                           const char *name,
+                           gsize       size)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autofree guint8 *data = g_malloc (size ? size : 1);
+  g_autoptr(GError) error = NULL;
+
+  for (gsize i = 0; i < size; i += 4)
+    {
+      guint32 r = g_random_int ();
+      memcpy (data + i, &r, MIN (4, size - i));
+    }
+
+  g_file_set_contents (path, (const char *) data, size, &error);
+  g_assert_no_error (error);
+
+  return g_steal_pointer (&path);
+}
+
+static gboolean
+timeout_cb (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+poll_cb (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* Iterates the main context until @check passes or time runs out. Checks
+ * run after every event, and at least every 20 ms for conditions outside
+ * this process. */
+gboolean
+dropify_test_wait_for (gboolean (*check) (gpointer data),
+                       gpointer   data,
+                       guint      timeout_ms)
+{
+  gboolean timed_out = FALSE;
+  guint id = g_timeout_add (timeout_ms, timeout_cb, &timed_out);
+  guint poll = g_timeout_add (20, poll_cb, NULL);
+
+  while (!check (data) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+
+  if (!timed_out)
+    g_source_remove (id);
+  g_source_remove (poll);
+
+  return check (data);
+}
+
+void
+dropify_test_run_free (DropifyTestRun *run)
+{
+  g_free (run->out);
+  g_free (run->err);
+  g_free (run);
+}
+
+static const char *
+dropify_bin (void)
+{
+  const char *bin = g_getenv ("DROPIFY_BIN");
+
+  g_assert_nonnull (bin);
+  return bin;
+}
+
+DropifyTestRun *
+dropify_test_runv (const char * const *args,
+                   const char         *stdin_text)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  DropifyTestRun *run = g_new0 (DropifyTestRun, 1);
+
+  g_ptr_array_add (argv, (gpointer) dropify_bin ());
+  for (guint i = 0; args[i]; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+
+  process = g_subprocess_newv ((const char * const *) argv->pdata,
+                               G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                               G_SUBPROCESS_FLAGS_STDERR_PIPE |
+                               G_SUBPROCESS_FLAGS_STDIN_PIPE,
+                               &error);
+  g_assert_no_error (error);
+
+  g_subprocess_communicate_utf8 (process, stdin_text, NULL, &run->out, &run->err, &error);
+  g_assert_no_error (error);
+
+  run->status = g_subprocess_get_if_exited (process) ? g_subprocess_get_exit_status (process) : -1;
+
+  return run;
+}
+
+DropifyTestRun *
+dropify_test_run (const char *first_arg,
+                  ...)
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  const char *arg;
+  va_list ap;
+
+  va_start (ap, first_arg);
+  for (arg = first_arg; arg != NULL; arg = va_arg (ap, const char *))
+    g_ptr_array_add (args, (gpointer) arg);
+  va_end (ap);
+  g_ptr_array_add (args, NULL);
+
+  return dropify_test_runv ((const char * const *) args->pdata, NULL);
+}
+
+JsonNode *
+dropify_test_list_json (const char *data_dir)
+{
+  g_autoptr(DropifyTestRun) run = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+
+  run = dropify_test_run ("list", "--data-dir", data_dir, "--json", NULL);
+  if (run->status != 0)
+    g_error ("dropify list failed (%d): %s", run->status, run->err);
+
+  json_parser_load_from_data (parser, run->out, -1, &error);
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_ARRAY (json_parser_get_root (parser)));
+
+  return json_node_copy (json_parser_get_root (parser));
+}
+
+static gboolean
+instance_ready (gpointer data)
+{
+  DropifyTestInstance *instance = data;
+  g_autoptr(JsonNode) reply = NULL;
+
+  if (g_subprocess_get_identifier (instance->process) == NULL)
+    return TRUE; /* exited: let the caller see it */
+
+  reply = dropify_control_request (instance->data_dir, "GET", "/v1/status", NULL, NULL);
+  return reply != NULL;
+}
+
+/* Starts `dropify --headless` on @data_dir and waits (at most 10 s) until
+ * its control socket answers. Logs go to DATA_DIR.log. */
+DropifyTestInstance *
+dropify_test_instance_start (const char         *data_dir,
+                             const char * const *extra_args)
+{
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  DropifyTestInstance *instance = g_new0 (DropifyTestInstance, 1);
+
+  instance->data_dir = g_strdup (data_dir);
+  instance->log_path = g_strconcat (data_dir, ".log", NULL);
+
+  g_ptr_array_add (argv, (gpointer) dropify_bin ());
+  g_ptr_array_add (argv, (gpointer) "--headless");
+  g_ptr_array_add (argv, (gpointer) "--data-dir");
+  g_ptr_array_add (argv, (gpointer) data_dir);
+  for (guint i = 0; extra_args && extra_args[i]; i++)
+    g_ptr_array_add (argv, (gpointer) extra_args[i]);
+  g_ptr_array_add (argv, NULL);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_subprocess_launcher_set_stderr_file_path (launcher, instance->log_path);
+  instance->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+
+  if (!dropify_test_wait_for (instance_ready, instance, 10000))
+    g_error ("dropify --headless did not answer within 10 s");
+
+  return instance;
+}
+
+/* Sends @signum and waits for the exit; returns the exit status, or
+ * 128 + signal if it was killed. */
+int
+dropify_test_instance_stop (DropifyTestInstance *instance,
+                            int                  signum)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (instance->process == NULL)
+    return -1;
+
+  if (g_subprocess_get_identifier (instance->process) != NULL)
+    g_subprocess_send_signal (instance->process, signum);
+
+  g_subprocess_wait (instance->process, NULL, &error);
+  g_assert_no_error (error);
+
+  if (g_subprocess_get_if_signaled (instance->process))
+    return 128 + g_subprocess_get_term_sig (instance->process);
+
+  return g_subprocess_get_exit_status (instance->process);
+}
+
+void
+dropify_test_instance_free (DropifyTestInstance *instance)
+{
+  if (instance->process != NULL && g_subprocess_get_identifier (instance->process) != NULL)
+    {
+      g_subprocess_force_exit (instance->process);
+      g_subprocess_wait (instance->process, NULL, NULL);
+    }
+
+  g_clear_object (&instance->process);
+  g_free (instance->data_dir);
+  g_free (instance->log_path);
+  g_free (instance);
+}

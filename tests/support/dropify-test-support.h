@@ -1,0 +1,59 @@
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+#include "dropify-core.h"
+
+G_BEGIN_DECLS
+
+/* A clock the test moves by hand. */
+typedef struct
+{
+  int64_t now;
+} DropifyTestClock;
+
+int64_t        dropify_test_clock_now        (gpointer          clock);
+
+char          *dropify_test_make_dir         (const char       *name);
+void           dropify_test_remove_dir       (const char       *path);
+char          *dropify_test_sha256_file      (const char       *path);
+char          *dropify_test_write_random     (const char       *dir,
+                                              const char       *name,
+                                              gsize             size);
+gboolean       dropify_test_wait_for         (gboolean        (*check) (gpointer data),
+                                              gpointer          data,
+                                              guint             timeout_ms);
+
+/* A real `dropify` binary (DROPIFY_BIN) run as a subprocess. */
+typedef struct
+{
+  int    status;      /* exit status */
+  char  *out;
+  char  *err;
+} DropifyTestRun;
+
+void           dropify_test_run_free         (DropifyTestRun   *run);
+DropifyTestRun *dropify_test_run             (const char       *first_arg,
+                                              ...) G_GNUC_NULL_TERMINATED;
+DropifyTestRun *dropify_test_runv            (const char * const *args,
+                                              const char       *stdin_text);
+JsonNode      *dropify_test_list_json        (const char       *data_dir);
+
+typedef struct
+{
+  GSubprocess *process;
+  char        *data_dir;
+  char        *log_path;
+} DropifyTestInstance;
+
+DropifyTestInstance *dropify_test_instance_start (const char          *data_dir,
+                                                  const char * const  *extra_args);
+int                  dropify_test_instance_stop  (DropifyTestInstance *instance,
+                                                  int                  signum);
+void                 dropify_test_instance_free  (DropifyTestInstance *instance);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DropifyTestRun, dropify_test_run_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DropifyTestInstance, dropify_test_instance_free)
+
+G_END_DECLS
