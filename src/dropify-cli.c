@@ -335,6 +335,66 @@ command_delete (int    argc,
   return 0;
 }
 
+static int
+command_peers (int    argc,
+               char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) reply = NULL;
+  gboolean json = FALSE;
+  int status = 0;
+  JsonArray *peers;
+  const GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print one JSON array"), NULL },
+    { NULL }
+  };
+
+  context = command_context (NULL, _("Lists the devices this one syncs with."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+
+  if (!parse (context, &argc, &argv, &status))
+    return status;
+
+  if (argc > 1)
+    return usage_error (context, _("“peers” takes no arguments"));
+
+  reply = dropify_control_request (data_dir (), "GET", "/v1/peers", NULL, &error);
+  if (reply == NULL || !JSON_NODE_HOLDS_ARRAY (reply))
+    return fail (error ? error->message : _("Dropify sent an unexpected reply"));
+
+  if (json)
+    {
+      g_autofree char *text = json_to_string (reply, TRUE);
+      g_print ("%s\n", text);
+      return 0;
+    }
+
+  peers = json_node_get_array (reply);
+  if (json_array_get_length (peers) == 0)
+    {
+      g_print ("%s\n", _("No peers yet. Add one with “dropify --headless --connect HOST:PORT”."));
+      return 0;
+    }
+
+  for (guint i = 0; i < json_array_get_length (peers); i++)
+    {
+      JsonObject *peer = json_array_get_object_element (peers, i);
+      const char *name = json_object_get_string_member (peer, "name");
+      const char *error_text = json_object_get_string_member_with_default (peer, "error", NULL);
+
+      g_print ("%-20s %s:%" G_GINT64_FORMAT "  %-12s %s%s%s\n",
+               *name ? name : _("(unknown)"),
+               json_object_get_string_member (peer, "address"),
+               json_object_get_int_member (peer, "port"),
+               json_object_get_string_member (peer, "state"),
+               json_object_get_string_member (peer, "via"),
+               error_text ? "  " : "", error_text ? error_text : "");
+    }
+
+  return 0;
+}
+
 static const struct {
   const char  *name;
   CommandFunc  func;
@@ -343,6 +403,7 @@ static const struct {
   { "send", command_send, N_("Make a text or file drop") },
   { "list", command_list, N_("List the drops in the history") },
   { "delete", command_delete, N_("Delete drops everywhere") },
+  { "peers", command_peers, N_("List the devices this one syncs with") },
 };
 
 gboolean
@@ -360,7 +421,7 @@ dropify_print_usage (void)
 {
   g_print ("%s\n", _("Usage:"));
   g_print ("  dropify [--data-dir DIR]                %s\n", _("Open the app"));
-  g_print ("  dropify --headless [--data-dir DIR] [--name NAME]\n"
+  g_print ("  dropify --headless [--data-dir DIR] [--port N] [--name NAME] [--connect HOST:PORT]…\n"
            "                                          %s\n", _("Run without a window"));
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
     g_print ("  dropify %-32s%s\n", commands[i].name, _(commands[i].summary));

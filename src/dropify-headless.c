@@ -19,7 +19,8 @@ quit_cb (gpointer user_data)
   g_message ("Stopping");
   g_main_loop_quit (loop);
 
-  return G_SOURCE_REMOVE;
+  /* Removed after the loop, with the other signal's source. */
+  return G_SOURCE_CONTINUE;
 }
 
 int
@@ -33,7 +34,10 @@ dropify_headless_run (int    argc,
   g_autoptr(DropifyService) service = NULL;
   g_autofree char *data_dir = NULL;
   g_autofree char *name = NULL;
+  g_auto(GStrv) connect = NULL;
   gboolean headless = FALSE;
+  gboolean no_discovery = FALSE;
+  int port = -1;
   guint sigint, sigterm;
   const GOptionEntry entries[] = {
     { "headless", 0, 0, G_OPTION_ARG_NONE, &headless, N_("Run without a window"), NULL },
@@ -41,6 +45,12 @@ dropify_headless_run (int    argc,
       N_("Use the profile in DIR instead of the default one"), N_("DIR") },
     { "name", 'n', 0, G_OPTION_ARG_STRING, &name,
       N_("The device name other devices see (kept in the profile)"), N_("NAME") },
+    { "port", 'p', 0, G_OPTION_ARG_INT, &port,
+      N_("The TCP port for peers; 0 picks a free one"), N_("N") },
+    { "connect", 'c', 0, G_OPTION_ARG_STRING_ARRAY, &connect,
+      N_("Keep a connection to the peer at HOST:PORT (repeatable)"), N_("HOST:PORT") },
+    { "no-discovery", 0, 0, G_OPTION_ARG_NONE, &no_discovery,
+      N_("Do not look for peers on the local network"), NULL },
     { NULL }
   };
 
@@ -61,6 +71,12 @@ dropify_headless_run (int    argc,
       return 2;
     }
 
+  if (port > 65535 || port < -1)
+    {
+      g_printerr ("dropify: %s\n", _("The port must be between 0 and 65535"));
+      return 2;
+    }
+
   if (data_dir == NULL)
     data_dir = dropify_service_dup_default_data_dir ();
 
@@ -69,10 +85,19 @@ dropify_headless_run (int    argc,
     g_settings_set_string (settings, "device-name", name);
 
   service = dropify_service_new (data_dir, settings, &error);
-  if (service == NULL || !dropify_service_start (service, &error))
+  if (service == NULL || !dropify_service_start (service, port, &error))
     {
       g_printerr ("dropify: %s\n", error->message);
       return 1;
+    }
+
+  for (guint i = 0; connect && connect[i]; i++)
+    {
+      if (!dropify_service_connect_to (service, connect[i], &error))
+        {
+          g_printerr ("dropify: --connect %s: %s\n", connect[i], error->message);
+          return 2;
+        }
     }
 
   if (settings == NULL && name != NULL)

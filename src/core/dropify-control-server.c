@@ -104,6 +104,26 @@ handle_list (DropifyControlServer *self,
 }
 
 static void
+handle_peers (DropifyControlServer *self,
+              SoupServerMessage    *msg)
+{
+  GListModel *peers = dropify_sync_get_peers (dropify_service_get_sync (self->service));
+  g_autoptr(JsonArray) array = json_array_new ();
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_ARRAY);
+  guint n = g_list_model_get_n_items (peers);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(DropifyPeer) peer = g_list_model_get_item (peers, i);
+
+      json_array_add_element (array, dropify_peer_to_json (peer));
+    }
+
+  json_node_set_array (node, array);
+  respond_json (msg, SOUP_STATUS_OK, node);
+}
+
+static void
 handle_status (DropifyControlServer *self,
                SoupServerMessage    *msg)
 {
@@ -118,6 +138,8 @@ handle_status (DropifyControlServer *self,
   json_builder_add_string_value (builder, dropify_identity_get_name (identity));
   json_builder_set_member_name (builder, "version");
   json_builder_add_string_value (builder, PACKAGE_VERSION);
+  json_builder_set_member_name (builder, "port");
+  json_builder_add_int_value (builder, dropify_sync_get_port (dropify_service_get_sync (self->service)));
   json_builder_end_object (builder);
   node = json_builder_get_root (builder);
 
@@ -254,6 +276,8 @@ control_handler (SoupServer        *server,
 
   if (g_str_equal (path, "/v1/status") && g_str_equal (method, "GET"))
     handle_status (self, msg);
+  else if (g_str_equal (path, "/v1/peers") && g_str_equal (method, "GET"))
+    handle_peers (self, msg);
   else if (g_str_equal (path, "/v1/drops") && g_str_equal (method, "GET"))
     handle_list (self, msg);
   else if (g_str_equal (path, "/v1/drops") && g_str_equal (method, "POST"))

@@ -5,5 +5,8 @@
 #include "dropify-drop.h"
 #include "dropify-history.h"
 #include "dropify-identity.h"
+#include "dropify-peer.h"
+#include "dropify-protocol.h"
+#include "dropify-sync.h"
 #include "dropify-service.h"
 #include "dropify-enums.h"

@@ -1074,6 +1074,85 @@ dropify_history_delete (DropifyHistory  *self,
 }
 
 /**
+ * dropify_history_add_tombstone:
+ * @id: a drop deleted elsewhere
+ * @expires_at: when that drop would have expired
+ *
+ * Applies a deletion made on another device: deletes the drop if it is
+ * here, and otherwise remembers the tombstone so that the drop is refused
+ * if it arrives later. An expired or known tombstone changes nothing.
+ *
+ * Returns: %TRUE unless storing failed
+ */
+gboolean
+dropify_history_add_tombstone (DropifyHistory  *self,
+                               const char      *id,
+                               int64_t          expires_at,
+                               GError         **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  int64_t *boxed;
+  int rc;
+
+  g_return_val_if_fail (DROPIFY_IS_HISTORY (self), FALSE);
+
+  if (self->db == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED, _("The history is closed"));
+      return FALSE;
+    }
+
+  if (!id_is_valid (id))
+    {
+      g_set_error_literal (error, DROPIFY_HISTORY_ERROR, DROPIFY_HISTORY_ERROR_INVALID,
+                           _("The drop’s id is not valid"));
+      return FALSE;
+    }
+
+  if (g_hash_table_contains (self->by_id, id))
+    return dropify_history_delete (self, id, error);
+
+  if (expires_at <= dropify_history_now (self) || g_hash_table_contains (self->tombstones, id))
+    return TRUE;
+
+  if (!(stmt = prepare (self, "INSERT OR REPLACE INTO tombstones (id, expires_at) VALUES (?, ?)", error)))
+    return FALSE;
+
+  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 2, expires_at);
+  if ((rc = sqlite3_step (stmt)) != SQLITE_DONE)
+    return set_sqlite_error (self, error, rc);
+
+  boxed = g_new (int64_t, 1);
+  *boxed = expires_at;
+  g_hash_table_insert (self->tombstones, g_strdup (id), boxed);
+  maybe_arm_expiry (self, expires_at);
+
+  return TRUE;
+}
+
+/**
+ * dropify_history_foreach_tombstone:
+ * @func: called with each tombstone's id and expiry
+ */
+void
+dropify_history_foreach_tombstone (DropifyHistory *self,
+                                   void          (*func) (const char *id,
+                                                          int64_t     expires_at,
+                                                          gpointer    user_data),
+                                   gpointer        user_data)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_return_if_fail (DROPIFY_IS_HISTORY (self));
+
+  g_hash_table_iter_init (&iter, self->tombstones);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    func (key, *(int64_t *) value, user_data);
+}
+
+/**
  * dropify_history_mark_complete:
  *
  * Records that a file drop's blob is now in the store.

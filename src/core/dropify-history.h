@@ -46,6 +46,15 @@ DropifyDrop    *dropify_history_lookup           (DropifyHistory    *self,
                                                   const char        *id);
 gboolean        dropify_history_is_deleted       (DropifyHistory    *self,
                                                   const char        *id);
+gboolean        dropify_history_add_tombstone    (DropifyHistory    *self,
+                                                  const char        *id,
+                                                  int64_t            expires_at,
+                                                  GError           **error);
+void            dropify_history_foreach_tombstone (DropifyHistory   *self,
+                                                  void (*func) (const char *id,
+                                                                int64_t     expires_at,
+                                                                gpointer    user_data),
+                                                  gpointer           user_data);
 gboolean        dropify_history_mark_complete    (DropifyHistory    *self,
                                                   const char        *id,
                                                   GError           **error);

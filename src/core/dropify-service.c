@@ -30,6 +30,7 @@ struct _DropifyService
   DropifyBlobStore     *blobs;
   DropifyHistory       *history;
   DropifyControlServer *control;
+  DropifySync          *sync;
   GCancellable         *cancellable;
   int                   lock_fd;
 };
@@ -131,6 +132,7 @@ dropify_service_dispose (GObject *object)
   dropify_service_shutdown (self);
 
   g_clear_object (&self->control);
+  g_clear_object (&self->sync);
   g_clear_object (&self->history);
   g_clear_object (&self->blobs);
   g_clear_object (&self->identity);
@@ -217,6 +219,8 @@ dropify_service_new (const char  *data_dir,
   if (!(self->history = dropify_history_new (db_path, self->blobs, NULL, NULL, error)))
     return NULL;
 
+  self->sync = dropify_sync_new (self->history, self->identity);
+
   if (settings != NULL)
     {
       self->settings = g_object_ref (settings);
@@ -230,17 +234,27 @@ dropify_service_new (const char  *data_dir,
 
 /**
  * dropify_service_start:
+ * @port: the TCP port for peers; 0 picks a free one, -1 takes the
+ *   `port` setting
  *
- * Starts serving: the control socket for the command line.
+ * Starts serving: peers on @port, and the control socket for the command
+ * line.
  */
 gboolean
 dropify_service_start (DropifyService  *self,
+                       int              port,
                        GError         **error)
 {
   g_autofree char *socket_path = NULL;
 
   g_return_val_if_fail (DROPIFY_IS_SERVICE (self), FALSE);
   g_return_val_if_fail (self->control == NULL, FALSE);
+
+  if (port < 0)
+    port = self->settings ? (int) g_settings_get_uint (self->settings, "port") : 0;
+
+  if (!dropify_sync_listen (self->sync, (guint) port, error))
+    return FALSE;
 
   socket_path = g_build_filename (self->data_dir, DROPIFY_CONTROL_SOCKET_NAME, NULL);
   self->control = dropify_control_server_new (self);
@@ -267,11 +281,54 @@ dropify_service_shutdown (DropifyService *self)
 
   g_cancellable_cancel (self->cancellable);
 
+  if (self->sync != NULL)
+    dropify_sync_stop (self->sync);
+
   if (self->control != NULL)
     dropify_control_server_stop (self->control);
 
   if (self->history != NULL)
     dropify_history_close (self->history);
+}
+
+DropifySync *
+dropify_service_get_sync (DropifyService *self)
+{
+  g_return_val_if_fail (DROPIFY_IS_SERVICE (self), NULL);
+  return self->sync;
+}
+
+/**
+ * dropify_service_connect_to:
+ * @host_and_port: `HOST:PORT`, or `[IPV6]:PORT`
+ *
+ * Adds a peer by address and keeps connecting to it.
+ */
+gboolean
+dropify_service_connect_to (DropifyService  *self,
+                            const char      *host_and_port,
+                            GError         **error)
+{
+  g_autoptr(GSocketConnectable) address = NULL;
+  guint port;
+
+  g_return_val_if_fail (DROPIFY_IS_SERVICE (self), FALSE);
+
+  address = g_network_address_parse (host_and_port, 0, error);
+  if (address == NULL)
+    return FALSE;
+
+  port = g_network_address_get_port (G_NETWORK_ADDRESS (address));
+  if (port == 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("“%s” has no port; use HOST:PORT"), host_and_port);
+      return FALSE;
+    }
+
+  dropify_sync_connect_to (self->sync, g_network_address_get_hostname (G_NETWORK_ADDRESS (address)),
+                           port, DROPIFY_PEER_VIA_MANUAL);
+  return TRUE;
 }
 
 const char *

@@ -4,6 +4,7 @@
 
 #include "dropify-history.h"
 #include "dropify-identity.h"
+#include "dropify-sync.h"
 
 G_BEGIN_DECLS
 
@@ -17,6 +18,11 @@ DropifyService  *dropify_service_new                  (const char          *data
                                                        GSettings           *settings,
                                                        GError             **error);
 gboolean         dropify_service_start                (DropifyService      *self,
+                                                       int                  port,
+                                                       GError             **error);
+DropifySync     *dropify_service_get_sync             (DropifyService      *self);
+gboolean         dropify_service_connect_to           (DropifyService      *self,
+                                                       const char          *host_and_port,
                                                        GError             **error);
 void             dropify_service_shutdown             (DropifyService      *self);
 const char      *dropify_service_get_data_dir         (DropifyService      *self);

@@ -202,7 +202,7 @@ dropify_application_startup (GApplication *app)
       return;
     }
 
-  if (!dropify_service_start (service, &self->service_error))
+  if (!dropify_service_start (service, -1, &self->service_error))
     {
       g_printerr ("%s\n", self->service_error->message);
       return;

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <sqlite3.h>
 
+#include "dropify-control.h"
 #include "dropify-test-support.h"
 
 /* A real `dropify --headless` driven through the real CLI. */
@@ -374,6 +375,66 @@ test_stdin_text (Fixture       *fixture,
   g_assert_cmpstr (json_object_get_string_member (drop, "text"), ==, "line one\nline two\n");
 }
 
+static gboolean
+list_has (gpointer data)
+{
+  const char * const *args = data;
+  g_autoptr(JsonNode) list = dropify_test_list_json (args[0]);
+
+  return find_drop (list, args[1]) != NULL;
+}
+
+static void
+test_connect_peers (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  static const char * const peer_fields[] = {
+    "id", "name", "address", "port", "connected", "trusted", "via", NULL
+  };
+  g_autofree char *dir_b = dropify_test_make_dir ("cli-b");
+  g_autoptr(JsonNode) status = NULL;
+  g_autoptr(DropifyTestInstance) b = NULL;
+  g_autoptr(DropifyTestRun) peers = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *address = NULL;
+  g_autofree char *id = NULL;
+  const char *args[2];
+  JsonObject *peer;
+
+  status = dropify_control_request (fixture->dir, "GET", "/v1/status", NULL, &error);
+  g_assert_no_error (error);
+  address = g_strdup_printf ("127.0.0.1:%" G_GINT64_FORMAT,
+                             json_object_get_int_member (json_node_get_object (status), "port"));
+
+  {
+    const char * const extra[] = { "--port", "0", "--name", "Second", "--connect", address, NULL };
+    b = dropify_test_instance_start (dir_b, extra);
+  }
+
+  id = send_text (fixture->dir, "over the wire");
+  args[0] = dir_b;
+  args[1] = id;
+  g_assert_true (dropify_test_wait_for (list_has, args, 10000));
+
+  peers = dropify_test_run ("peers", "--data-dir", dir_b, "--json", NULL);
+  g_assert_cmpint (peers->status, ==, 0);
+  json_parser_load_from_data (parser, peers->out, -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (json_parser_get_root (parser))), ==, 1);
+  peer = json_array_get_object_element (json_node_get_array (json_parser_get_root (parser)), 0);
+  for (guint i = 0; peer_fields[i]; i++)
+    g_assert_true (json_object_has_member (peer, peer_fields[i]));
+  g_assert_cmpstr (json_object_get_string_member (peer, "id"), ==,
+                   json_object_get_string_member (json_node_get_object (status), "device_id"));
+  g_assert_cmpstr (json_object_get_string_member (peer, "address"), ==, "127.0.0.1");
+  g_assert_true (json_object_get_boolean_member (peer, "connected"));
+  g_assert_cmpstr (json_object_get_string_member (peer, "via"), ==, "manual");
+
+  g_assert_cmpint (dropify_test_instance_stop (b, SIGTERM), ==, 0);
+  dropify_test_remove_dir (dir_b);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -392,6 +453,7 @@ main (int   argc,
   ADD ("/cli/sigterm-consistent", test_sigterm_consistent);
   ADD ("/cli/sigkill-restarts", test_sigkill_restarts);
   ADD ("/cli/second-instance-refused", test_second_instance_refused);
+  ADD ("/cli/connect-peers", test_connect_peers);
   ADD_STOPPED ("/cli/limits-refused", test_limits_refused);
   ADD_STOPPED ("/cli/not-running", test_not_running);
   ADD_STOPPED ("/cli/usage", test_usage);

@@ -205,7 +205,7 @@ fixture_set_up (Fixture       *fixture,
   g_assert_no_error (error);
   g_assert_nonnull (fixture->service);
 
-  dropify_service_start (fixture->service, &error);
+  dropify_service_start (fixture->service, 0, &error);
   g_assert_no_error (error);
 
   fixture->window = dropify_window_new (NULL, fixture->service);

@@ -1,0 +1,57 @@
+#pragma once
+
+#include <glib-object.h>
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  DROPIFY_PEER_STATE_OFFLINE,
+  DROPIFY_PEER_STATE_CONNECTING,
+  DROPIFY_PEER_STATE_CONNECTED,
+  DROPIFY_PEER_STATE_INCOMPATIBLE,
+} DropifyPeerState;
+
+typedef enum
+{
+  DROPIFY_PEER_VIA_MANUAL,
+  DROPIFY_PEER_VIA_MDNS,
+} DropifyPeerVia;
+
+#define DROPIFY_TYPE_PEER (dropify_peer_get_type ())
+
+G_DECLARE_FINAL_TYPE (DropifyPeer, dropify_peer, DROPIFY, PEER, GObject)
+
+DropifyPeer      *dropify_peer_new             (const char       *address,
+                                                guint             port,
+                                                DropifyPeerVia    via);
+const char       *dropify_peer_get_device_id   (DropifyPeer      *self);
+void              dropify_peer_set_device_id   (DropifyPeer      *self,
+                                                const char       *device_id);
+const char       *dropify_peer_get_name        (DropifyPeer      *self);
+void              dropify_peer_set_name        (DropifyPeer      *self,
+                                                const char       *name);
+const char       *dropify_peer_get_address     (DropifyPeer      *self);
+void              dropify_peer_set_address     (DropifyPeer      *self,
+                                                const char       *address);
+guint             dropify_peer_get_port        (DropifyPeer      *self);
+void              dropify_peer_set_port        (DropifyPeer      *self,
+                                                guint             port);
+DropifyPeerVia    dropify_peer_get_via         (DropifyPeer      *self);
+void              dropify_peer_set_via         (DropifyPeer      *self,
+                                                DropifyPeerVia    via);
+DropifyPeerState  dropify_peer_get_state       (DropifyPeer      *self);
+void              dropify_peer_set_state       (DropifyPeer      *self,
+                                                DropifyPeerState  state);
+gboolean          dropify_peer_get_connected   (DropifyPeer      *self);
+gboolean          dropify_peer_get_trusted     (DropifyPeer      *self);
+const char       *dropify_peer_get_error       (DropifyPeer      *self);
+void              dropify_peer_set_error       (DropifyPeer      *self,
+                                                const char       *error);
+void              dropify_peer_add_traffic     (DropifyPeer      *self,
+                                                uint64_t          bytes_in,
+                                                uint64_t          bytes_out);
+JsonNode         *dropify_peer_to_json         (DropifyPeer      *self);
+
+G_END_DECLS

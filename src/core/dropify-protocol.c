@@ -1,0 +1,661 @@
+#define G_LOG_DOMAIN "dropify-protocol"
+
+#include "config.h"
+
+#include <gio/gio.h>
+#include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
+
+#include "dropify-blob-store.h"
+#include "dropify-protocol.h"
+
+G_DEFINE_QUARK (dropify-protocol-error-quark, dropify_protocol_error)
+
+#define MAX_NAME        256
+#define MAX_ID          64
+#define MAX_TEXT        (16 * 1024 * 1024)
+#define MAX_TIME        G_GINT64_CONSTANT (253402300799999) /* year 9999 */
+
+static const struct {
+  DropifyMessageType  type;
+  const char         *name;
+} message_types[] = {
+  { DROPIFY_MESSAGE_HELLO, "hello" },
+  { DROPIFY_MESSAGE_SUMMARY, "summary" },
+  { DROPIFY_MESSAGE_IDS, "ids" },
+  { DROPIFY_MESSAGE_DROP, "drop" },
+  { DROPIFY_MESSAGE_DELETE, "delete" },
+};
+
+const char *
+dropify_message_type_to_string (DropifyMessageType type)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (message_types); i++)
+    if (message_types[i].type == type)
+      return message_types[i].name;
+
+  return "unknown";
+}
+
+/**
+ * dropify_protocol_id_is_valid:
+ *
+ * Returns: %TRUE if @id is 1–64 characters of `[A-Za-z0-9_-]`
+ */
+gboolean
+dropify_protocol_id_is_valid (const char *id)
+{
+  gsize len = id ? strlen (id) : 0;
+
+  if (len == 0 || len > MAX_ID)
+    return FALSE;
+
+  for (gsize i = 0; i < len; i++)
+    if (!g_ascii_isalnum (id[i]) && id[i] != '-' && id[i] != '_')
+      return FALSE;
+
+  return TRUE;
+}
+
+/**
+ * dropify_protocol_prefix_is_valid:
+ *
+ * Returns: %TRUE if @prefix is 0–63 lower-case hex digits
+ */
+gboolean
+dropify_protocol_prefix_is_valid (const char *prefix)
+{
+  gsize len = prefix ? strlen (prefix) : G_MAXSIZE;
+
+  if (len > 63)
+    return FALSE;
+
+  for (gsize i = 0; i < len; i++)
+    if (!g_ascii_isxdigit (prefix[i]) || g_ascii_isupper (prefix[i]))
+      return FALSE;
+
+  return TRUE;
+}
+
+void
+dropify_message_free (DropifyMessage *message)
+{
+  if (message == NULL)
+    return;
+
+  g_free (message->device_id);
+  g_free (message->name);
+  g_free (message->prefix);
+  g_clear_pointer (&message->buckets, g_array_unref);
+  g_clear_pointer (&message->live, g_ptr_array_unref);
+  g_clear_pointer (&message->dead, g_array_unref);
+  g_clear_object (&message->drop);
+  g_free (message->id);
+  g_free (message);
+}
+
+static void
+tombstone_clear (gpointer data)
+{
+  g_free (((DropifyTombstone *) data)->id);
+}
+
+static gboolean
+invalid (GError     **error,
+         const char  *field,
+         const char  *why)
+{
+  g_set_error (error, DROPIFY_PROTOCOL_ERROR, DROPIFY_PROTOCOL_ERROR_INVALID_FIELD,
+               "“%s” %s", field, why);
+  return FALSE;
+}
+
+static JsonNode *
+member (JsonObject *object,
+        const char *name)
+{
+  return json_object_has_member (object, name) ? json_object_get_member (object, name) : NULL;
+}
+
+static gboolean
+get_string (JsonObject  *object,
+            const char  *name,
+            gsize        max_length,
+            gboolean     allow_empty,
+            char       **out,
+            GError     **error)
+{
+  JsonNode *node = member (object, name);
+  const char *value;
+
+  if (node == NULL)
+    return invalid (error, name, "is missing");
+
+  if (json_node_get_value_type (node) != G_TYPE_STRING)
+    return invalid (error, name, "must be a string");
+
+  value = json_node_get_string (node);
+  if (!g_utf8_validate (value, -1, NULL))
+    return invalid (error, name, "is not valid UTF-8");
+  if (!allow_empty && value[0] == '\0')
+    return invalid (error, name, "is empty");
+  if (strlen (value) > max_length)
+    return invalid (error, name, "is too long");
+
+  *out = g_strdup (value);
+  return TRUE;
+}
+
+static gboolean
+get_int (JsonObject  *object,
+         const char  *name,
+         int64_t      min,
+         int64_t      max,
+         int64_t     *out,
+         GError     **error)
+{
+  JsonNode *node = member (object, name);
+  int64_t value;
+
+  if (node == NULL)
+    return invalid (error, name, "is missing");
+
+  if (JSON_NODE_TYPE (node) != JSON_NODE_VALUE || json_node_get_value_type (node) != G_TYPE_INT64)
+    return invalid (error, name, "must be an integer");
+
+  value = json_node_get_int (node);
+  if (value < min || value > max)
+    return invalid (error, name, "is out of range");
+
+  *out = value;
+  return TRUE;
+}
+
+static gboolean
+get_id (JsonObject  *object,
+        const char  *name,
+        char       **out,
+        GError     **error)
+{
+  if (!get_string (object, name, MAX_ID, FALSE, out, error))
+    return FALSE;
+
+  if (!dropify_protocol_id_is_valid (*out))
+    {
+      g_clear_pointer (out, g_free);
+      return invalid (error, name, "is not a valid id");
+    }
+
+  return TRUE;
+}
+
+static JsonArray *
+get_array (JsonObject  *object,
+           const char  *name,
+           guint        max_length,
+           GError     **error)
+{
+  JsonNode *node = member (object, name);
+  JsonArray *array;
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    {
+      invalid (error, name, "must be an array");
+      return NULL;
+    }
+
+  array = json_node_get_array (node);
+  if (json_array_get_length (array) > max_length)
+    {
+      g_set_error (error, DROPIFY_PROTOCOL_ERROR, DROPIFY_PROTOCOL_ERROR_TOO_LARGE,
+                   "“%s” has more than %u elements", name, max_length);
+      return NULL;
+    }
+
+  return array;
+}
+
+static gboolean
+parse_hello (JsonObject      *object,
+             DropifyMessage  *message,
+             GError         **error)
+{
+  int64_t version, clock, port;
+
+  if (!get_int (object, "version", 0, G_MAXINT32, &version, error) ||
+      !get_id (object, "device_id", &message->device_id, error) ||
+      !get_string (object, "name", MAX_NAME, TRUE, &message->name, error) ||
+      !get_int (object, "clock", 0, MAX_TIME, &clock, error) ||
+      !get_int (object, "port", 0, 65535, &port, error))
+    return FALSE;
+
+  message->version = (int) version;
+  message->clock = clock;
+  message->port = (guint) port;
+
+  return TRUE;
+}
+
+static gboolean
+get_prefix (JsonObject      *object,
+            DropifyMessage  *message,
+            GError         **error)
+{
+  if (!get_string (object, "prefix", 63, TRUE, &message->prefix, error))
+    return FALSE;
+
+  if (!dropify_protocol_prefix_is_valid (message->prefix))
+    return invalid (error, "prefix", "must be lower-case hex digits");
+
+  return TRUE;
+}
+
+static gboolean
+parse_summary (JsonObject      *object,
+               DropifyMessage  *message,
+               GError         **error)
+{
+  JsonArray *array;
+  guint seen = 0;
+
+  if (!get_prefix (object, message, error))
+    return FALSE;
+
+  if (!(array = get_array (object, "buckets", DROPIFY_PROTOCOL_FANOUT, error)))
+    return FALSE;
+
+  message->buckets = g_array_new (FALSE, TRUE, sizeof (DropifyBucket));
+
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *node = json_array_get_element (array, i);
+      g_autofree char *key = NULL;
+      g_autofree char *digest = NULL;
+      DropifyBucket bucket = { 0 };
+      int64_t count;
+      int digit;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        return invalid (error, "buckets", "must hold objects");
+
+      if (!get_string (json_node_get_object (node), "key", 1, FALSE, &key, error) ||
+          !get_int (json_node_get_object (node), "count", 1, G_MAXINT32, &count, error) ||
+          !get_string (json_node_get_object (node), "digest", DROPIFY_PROTOCOL_DIGEST_LEN, FALSE, &digest, error))
+        return FALSE;
+
+      digit = g_ascii_xdigit_value (key[0]);
+      if (digit < 0 || g_ascii_isupper (key[0]) || (seen & (1u << digit)))
+        return invalid (error, "key", "must be one distinct lower-case hex digit");
+      seen |= 1u << digit;
+
+      if (strlen (digest) != DROPIFY_PROTOCOL_DIGEST_LEN || !dropify_protocol_prefix_is_valid (digest))
+        return invalid (error, "digest", "must be 32 lower-case hex digits");
+
+      bucket.key = key[0];
+      bucket.count = (guint) count;
+      memcpy (bucket.digest, digest, DROPIFY_PROTOCOL_DIGEST_LEN);
+      g_array_append_val (message->buckets, bucket);
+    }
+
+  return TRUE;
+}
+
+static gboolean
+parse_ids (JsonObject      *object,
+           DropifyMessage  *message,
+           GError         **error)
+{
+  JsonArray *live, *dead;
+
+  if (!get_prefix (object, message, error))
+    return FALSE;
+
+  if (!(live = get_array (object, "live", DROPIFY_PROTOCOL_MAX_IDS, error)) ||
+      !(dead = get_array (object, "dead", DROPIFY_PROTOCOL_MAX_IDS, error)))
+    return FALSE;
+
+  message->live = g_ptr_array_new_with_free_func (g_free);
+  message->dead = g_array_new (FALSE, TRUE, sizeof (DropifyTombstone));
+  g_array_set_clear_func (message->dead, tombstone_clear);
+
+  for (guint i = 0; i < json_array_get_length (live); i++)
+    {
+      JsonNode *node = json_array_get_element (live, i);
+      const char *id;
+
+      if (json_node_get_value_type (node) != G_TYPE_STRING ||
+          !dropify_protocol_id_is_valid ((id = json_node_get_string (node))))
+        return invalid (error, "live", "must hold valid ids");
+
+      g_ptr_array_add (message->live, g_strdup (id));
+    }
+
+  for (guint i = 0; i < json_array_get_length (dead); i++)
+    {
+      JsonNode *node = json_array_get_element (dead, i);
+      DropifyTombstone tombstone = { 0 };
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        return invalid (error, "dead", "must hold objects");
+
+      if (!get_id (json_node_get_object (node), "id", &tombstone.id, error))
+        return FALSE;
+      if (!get_int (json_node_get_object (node), "expires_at", 1, MAX_TIME, &tombstone.expires_at, error))
+        {
+          g_free (tombstone.id);
+          return FALSE;
+        }
+
+      g_array_append_val (message->dead, tombstone);
+    }
+
+  return TRUE;
+}
+
+static gboolean
+parse_drop (JsonObject      *object,
+            DropifyMessage  *message,
+            GError         **error)
+{
+  JsonNode *node = member (object, "drop");
+  JsonObject *drop;
+  g_autofree char *id = NULL;
+  g_autofree char *kind = NULL;
+  g_autofree char *origin = NULL;
+  g_autofree char *origin_name = NULL;
+  int64_t created_at, expires_at;
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return invalid (error, "drop", "must be an object");
+
+  drop = json_node_get_object (node);
+
+  if (!get_id (drop, "id", &id, error) ||
+      !get_string (drop, "kind", 4, FALSE, &kind, error) ||
+      !get_id (drop, "origin", &origin, error) ||
+      !get_string (drop, "origin_name", MAX_NAME, TRUE, &origin_name, error) ||
+      !get_int (drop, "created_at", 1, MAX_TIME, &created_at, error) ||
+      !get_int (drop, "expires_at", 1, MAX_TIME, &expires_at, error))
+    return FALSE;
+
+  if (g_str_equal (kind, "text"))
+    {
+      g_autofree char *text = NULL;
+
+      if (!get_string (drop, "text", MAX_TEXT, FALSE, &text, error))
+        return FALSE;
+
+      message->drop = dropify_drop_new_text (id, origin, origin_name, text, created_at, expires_at);
+    }
+  else if (g_str_equal (kind, "file"))
+    {
+      g_autofree char *name = NULL;
+      g_autofree char *mime = NULL;
+      g_autofree char *sha256 = NULL;
+      int64_t size;
+
+      if (!get_string (drop, "name", 255, FALSE, &name, error) ||
+          !get_string (drop, "mime", 255, FALSE, &mime, error) ||
+          !get_string (drop, "sha256", 64, FALSE, &sha256, error) ||
+          !get_int (drop, "size", 0, G_MAXINT64, &size, error))
+        return FALSE;
+
+      if (!dropify_sha256_is_valid (sha256))
+        return invalid (error, "sha256", "must be 64 lower-case hex digits");
+
+      if (strchr (name, '/') || strchr (name, '\\') || g_str_equal (name, "..") || g_str_equal (name, "."))
+        return invalid (error, "name", "must be a file name, not a path");
+
+      message->drop = dropify_drop_new_file (id, origin, origin_name, name, mime, (uint64_t) size,
+                                             sha256, created_at, expires_at);
+    }
+  else
+    {
+      return invalid (error, "kind", "must be “text” or “file”");
+    }
+
+  return TRUE;
+}
+
+static gboolean
+parse_delete (JsonObject      *object,
+              DropifyMessage  *message,
+              GError         **error)
+{
+  return get_id (object, "id", &message->id, error) &&
+         get_int (object, "expires_at", 1, MAX_TIME, &message->expires_at, error);
+}
+
+/**
+ * dropify_message_parse:
+ * @data: one frame's payload
+ * @length: its length
+ *
+ * Decodes and validates one message. Unknown members are ignored, so
+ * later versions can add some; everything known is checked for type,
+ * range and form.
+ *
+ * Returns: (transfer full): the message, or %NULL with @error set
+ */
+DropifyMessage *
+dropify_message_parse (const char  *data,
+                       gsize        length,
+                       GError     **error)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(DropifyMessage) message = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *type = NULL;
+  JsonNode *root;
+  JsonObject *object;
+  gboolean ok = FALSE;
+  guint i;
+
+  g_return_val_if_fail (data != NULL || length == 0, NULL);
+
+  if (length > DROPIFY_PROTOCOL_MAX_MESSAGE)
+    {
+      g_set_error (error, DROPIFY_PROTOCOL_ERROR, DROPIFY_PROTOCOL_ERROR_TOO_LARGE,
+                   "The message is larger than %d bytes", DROPIFY_PROTOCOL_MAX_MESSAGE);
+      return NULL;
+    }
+
+  if (!g_utf8_validate_len (data, length, NULL))
+    {
+      g_set_error_literal (error, DROPIFY_PROTOCOL_ERROR, DROPIFY_PROTOCOL_ERROR_MALFORMED,
+                           "The message is not valid UTF-8");
+      return NULL;
+    }
+
+  parser = json_parser_new_immutable ();
+  if (!json_parser_load_from_data (parser, data, (gssize) length, &local_error))
+    {
+      g_set_error (error, DROPIFY_PROTOCOL_ERROR, DROPIFY_PROTOCOL_ERROR_MALFORMED,
+                   "The message is not JSON: %s", local_error->message);
+      return NULL;
+    }
+
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_set_error_literal (error, DROPIFY_PROTOCOL_ERROR, DROPIFY_PROTOCOL_ERROR_MALFORMED,
+                           "The message is not a JSON object");
+      return NULL;
+    }
+
+  object = json_node_get_object (root);
+  if (!get_string (object, "type", 32, FALSE, &type, error))
+    return NULL;
+
+  message = g_new0 (DropifyMessage, 1);
+
+  for (i = 0; i < G_N_ELEMENTS (message_types); i++)
+    if (g_str_equal (type, message_types[i].name))
+      break;
+
+  if (i == G_N_ELEMENTS (message_types))
+    {
+      g_set_error (error, DROPIFY_PROTOCOL_ERROR, DROPIFY_PROTOCOL_ERROR_UNKNOWN_TYPE,
+                   "Unknown message type “%s”", type);
+      return NULL;
+    }
+
+  message->type = message_types[i].type;
+
+  switch (message->type)
+    {
+    case DROPIFY_MESSAGE_HELLO: ok = parse_hello (object, message, error); break;
+    case DROPIFY_MESSAGE_SUMMARY: ok = parse_summary (object, message, error); break;
+    case DROPIFY_MESSAGE_IDS: ok = parse_ids (object, message, error); break;
+    case DROPIFY_MESSAGE_DROP: ok = parse_drop (object, message, error); break;
+    case DROPIFY_MESSAGE_DELETE: ok = parse_delete (object, message, error); break;
+    default: g_assert_not_reached ();
+    }
+
+  if (!ok)
+    {
+      g_prefix_error (error, "%s: ", type);
+      return NULL;
+    }
+
+  return g_steal_pointer (&message);
+}
+
+/* Encoding */
+
+static char *
+finish (JsonBuilder *builder)
+{
+  g_autoptr(JsonNode) root = NULL;
+
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+
+  return json_to_string (root, FALSE);
+}
+
+static JsonBuilder *
+begin (const char *type)
+{
+  JsonBuilder *builder = json_builder_new_immutable ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "type");
+  json_builder_add_string_value (builder, type);
+
+  return builder;
+}
+
+char *
+dropify_protocol_encode_hello (const char *device_id,
+                               const char *name,
+                               int64_t     clock,
+                               guint       port)
+{
+  g_autoptr(JsonBuilder) builder = begin ("hello");
+
+  json_builder_set_member_name (builder, "version");
+  json_builder_add_int_value (builder, DROPIFY_PROTOCOL_VERSION);
+  json_builder_set_member_name (builder, "device_id");
+  json_builder_add_string_value (builder, device_id);
+  json_builder_set_member_name (builder, "name");
+  json_builder_add_string_value (builder, name);
+  json_builder_set_member_name (builder, "clock");
+  json_builder_add_int_value (builder, clock);
+  json_builder_set_member_name (builder, "port");
+  json_builder_add_int_value (builder, port);
+
+  return finish (builder);
+}
+
+char *
+dropify_protocol_encode_summary (const char          *prefix,
+                                 const DropifyBucket *buckets,
+                                 guint                n_buckets)
+{
+  g_autoptr(JsonBuilder) builder = begin ("summary");
+
+  json_builder_set_member_name (builder, "prefix");
+  json_builder_add_string_value (builder, prefix);
+  json_builder_set_member_name (builder, "buckets");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < n_buckets; i++)
+    {
+      char key[2] = { buckets[i].key, '\0' };
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "key");
+      json_builder_add_string_value (builder, key);
+      json_builder_set_member_name (builder, "count");
+      json_builder_add_int_value (builder, buckets[i].count);
+      json_builder_set_member_name (builder, "digest");
+      json_builder_add_string_value (builder, buckets[i].digest);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+
+  return finish (builder);
+}
+
+char *
+dropify_protocol_encode_ids (const char *prefix,
+                             GPtrArray  *live,
+                             GArray     *dead)
+{
+  g_autoptr(JsonBuilder) builder = begin ("ids");
+
+  json_builder_set_member_name (builder, "prefix");
+  json_builder_add_string_value (builder, prefix);
+  json_builder_set_member_name (builder, "live");
+  json_builder_begin_array (builder);
+  for (guint i = 0; live && i < live->len; i++)
+    json_builder_add_string_value (builder, g_ptr_array_index (live, i));
+  json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "dead");
+  json_builder_begin_array (builder);
+  for (guint i = 0; dead && i < dead->len; i++)
+    {
+      DropifyTombstone *tombstone = &g_array_index (dead, DropifyTombstone, i);
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "id");
+      json_builder_add_string_value (builder, tombstone->id);
+      json_builder_set_member_name (builder, "expires_at");
+      json_builder_add_int_value (builder, tombstone->expires_at);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+
+  return finish (builder);
+}
+
+char *
+dropify_protocol_encode_drop (DropifyDrop *drop)
+{
+  g_autoptr(JsonBuilder) builder = begin ("drop");
+  g_autoptr(JsonNode) node = dropify_drop_to_json (drop);
+  JsonObject *object = json_node_get_object (node);
+
+  /* Local state is not part of a drop on the wire. */
+  json_object_remove_member (object, "complete");
+  json_object_remove_member (object, "path");
+
+  json_builder_set_member_name (builder, "drop");
+  json_builder_add_value (builder, g_steal_pointer (&node));
+
+  return finish (builder);
+}
+
+char *
+dropify_protocol_encode_delete (const char *id,
+                                int64_t     expires_at)
+{
+  g_autoptr(JsonBuilder) builder = begin ("delete");
+
+  json_builder_set_member_name (builder, "id");
+  json_builder_add_string_value (builder, id);
+  json_builder_set_member_name (builder, "expires_at");
+  json_builder_add_int_value (builder, expires_at);
+
+  return finish (builder);
+}

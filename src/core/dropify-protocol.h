@@ -1,0 +1,109 @@
+#pragma once
+
+#include <glib.h>
+#include <stdint.h>
+
+#include "dropify-drop.h"
+
+G_BEGIN_DECLS
+
+/* The peer wire protocol: pure functions, no I/O, so the decoder can be
+ * fuzzed. Every message is one WebSocket text frame holding one JSON
+ * object with a "type". See docs/protocol.md. */
+
+#define DROPIFY_PROTOCOL_VERSION       1
+#define DROPIFY_PROTOCOL_MAX_MESSAGE   (17 * 1024 * 1024)
+#define DROPIFY_PROTOCOL_MAX_IDS       4096
+#define DROPIFY_PROTOCOL_FANOUT        16
+#define DROPIFY_PROTOCOL_DIGEST_LEN    32
+
+/* WebSocket close codes of our own (4000–4999 are for applications). */
+#define DROPIFY_CLOSE_BAD_MESSAGE      4000
+#define DROPIFY_CLOSE_INCOMPATIBLE     4001
+#define DROPIFY_CLOSE_DUPLICATE        4002
+#define DROPIFY_CLOSE_SELF             4003
+#define DROPIFY_CLOSE_SHUTDOWN         4004
+
+#define DROPIFY_PROTOCOL_ERROR (dropify_protocol_error_quark ())
+
+typedef enum
+{
+  DROPIFY_PROTOCOL_ERROR_MALFORMED,
+  DROPIFY_PROTOCOL_ERROR_TOO_LARGE,
+  DROPIFY_PROTOCOL_ERROR_UNKNOWN_TYPE,
+  DROPIFY_PROTOCOL_ERROR_INVALID_FIELD,
+} DropifyProtocolError;
+
+typedef enum
+{
+  DROPIFY_MESSAGE_HELLO,
+  DROPIFY_MESSAGE_SUMMARY,
+  DROPIFY_MESSAGE_IDS,
+  DROPIFY_MESSAGE_DROP,
+  DROPIFY_MESSAGE_DELETE,
+} DropifyMessageType;
+
+typedef struct
+{
+  char     key;                                   /* one hex digit */
+  guint    count;
+  char     digest[DROPIFY_PROTOCOL_DIGEST_LEN + 1];
+} DropifyBucket;
+
+typedef struct
+{
+  char    *id;
+  int64_t  expires_at;
+} DropifyTombstone;
+
+typedef struct
+{
+  DropifyMessageType  type;
+
+  /* hello */
+  int                 version;
+  char               *device_id;
+  char               *name;
+  int64_t             clock;
+  guint               port;
+
+  /* summary and ids */
+  char               *prefix;
+  GArray             *buckets;   /* DropifyBucket */
+  GPtrArray          *live;      /* char * */
+  GArray             *dead;      /* DropifyTombstone */
+
+  /* drop */
+  DropifyDrop        *drop;
+
+  /* delete */
+  char               *id;
+  int64_t             expires_at;
+} DropifyMessage;
+
+GQuark          dropify_protocol_error_quark     (void);
+gboolean        dropify_protocol_id_is_valid     (const char         *id);
+gboolean        dropify_protocol_prefix_is_valid (const char         *prefix);
+DropifyMessage *dropify_message_parse            (const char         *data,
+                                                  gsize               length,
+                                                  GError            **error);
+void            dropify_message_free             (DropifyMessage     *message);
+const char     *dropify_message_type_to_string   (DropifyMessageType  type);
+
+char           *dropify_protocol_encode_hello    (const char         *device_id,
+                                                  const char         *name,
+                                                  int64_t             clock,
+                                                  guint               port);
+char           *dropify_protocol_encode_summary  (const char         *prefix,
+                                                  const DropifyBucket *buckets,
+                                                  guint               n_buckets);
+char           *dropify_protocol_encode_ids      (const char         *prefix,
+                                                  GPtrArray          *live,
+                                                  GArray             *dead);
+char           *dropify_protocol_encode_drop     (DropifyDrop        *drop);
+char           *dropify_protocol_encode_delete   (const char         *id,
+                                                  int64_t             expires_at);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DropifyMessage, dropify_message_free)
+
+G_END_DECLS

@@ -1,0 +1,1035 @@
+#define G_LOG_DOMAIN "dropify-sync"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <libsoup/soup.h>
+
+#include "dropify-protocol.h"
+#include "dropify-sync.h"
+
+/* Sync between peers over WebSockets (see docs/protocol.md).
+ *
+ * Every connection starts with a hello each way. Then both sides send a
+ * summary of their whole history: for each of 16 buckets of ids (by the
+ * first hex digit of SHA-256(id)) a count and an XOR digest. A bucket that
+ * differs is answered with a summary one hex digit deeper, or, once both
+ * sides hold few entries there, with the ids themselves; seeing the other
+ * side's ids, each side pushes the drops and deletions the other lacks.
+ * The bytes exchanged grow with the difference, not the history.
+ *
+ * New drops and deletions are pushed to every connected peer at once. */
+
+#define HANDSHAKE_TIMEOUT_S   10
+#define BACKOFF_MIN_MS        250
+#define BACKOFF_MAX_MS        2000
+#define IDS_THRESHOLD         64
+#define CLOCK_SKEW_WARN_MS    (60 * 1000)
+
+typedef struct _Dialer Dialer;
+
+typedef struct
+{
+  DropifySync             *sync;        /* unowned */
+  SoupWebsocketConnection *ws;
+  DropifyPeer             *peer;        /* after hello */
+  Dialer                  *dialer;      /* outgoing only; unowned */
+  char                    *remote;
+  char                    *their_id;
+  guint                    handshake_timeout;
+  gboolean                 outgoing;
+  gboolean                 active;      /* hello done, not a duplicate */
+} Connection;
+
+struct _Dialer
+{
+  DropifySync  *sync;                   /* unowned */
+  DropifyPeer  *peer;
+  char         *host;
+  guint         port;
+  Connection   *connection;
+  GCancellable *cancellable;
+  guint         retry_source;
+  guint         backoff_ms;
+  gboolean      stopped;
+};
+
+struct _DropifySync
+{
+  GObject          parent_instance;
+
+  DropifyHistory  *history;
+  DropifyIdentity *identity;
+  SoupServer      *server;
+  SoupSession     *session;
+  GListStore      *peers;
+  GPtrArray       *connections;   /* Connection */
+  GPtrArray       *dialers;       /* Dialer */
+  GCancellable    *cancellable;
+  Connection      *source;        /* the connection a drop is arriving on */
+  guint            port;
+};
+
+G_DEFINE_FINAL_TYPE (DropifySync, dropify_sync, G_TYPE_OBJECT)
+
+static void connection_close (Connection *conn, gushort code, const char *reason);
+static void dialer_schedule (Dialer *dialer);
+
+/* Entries: live drops and tombstones, keyed by SHA-256(id) */
+
+typedef struct
+{
+  char     key[65];
+  char    *id;
+  int64_t  expires_at;
+  gboolean live;
+  guint8   token[16];
+} Entry;
+
+static void
+entry_free (gpointer data)
+{
+  Entry *entry = data;
+
+  g_free (entry->id);
+  g_free (entry);
+}
+
+static Entry *
+entry_new (const char *id,
+           gboolean    live,
+           int64_t     expires_at)
+{
+  Entry *entry = g_new0 (Entry, 1);
+  g_autoptr(GChecksum) key = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autoptr(GChecksum) token = g_checksum_new (G_CHECKSUM_SHA256);
+  guint8 digest[32];
+  gsize len = sizeof digest;
+
+  entry->id = g_strdup (id);
+  entry->live = live;
+  entry->expires_at = expires_at;
+
+  g_checksum_update (key, (const guchar *) id, -1);
+  g_strlcpy (entry->key, g_checksum_get_string (key), sizeof entry->key);
+
+  g_checksum_update (token, (const guchar *) id, -1);
+  g_checksum_update (token, (const guchar *) (live ? "+" : "-"), 1);
+  g_checksum_get_digest (token, digest, &len);
+  memcpy (entry->token, digest, sizeof entry->token);
+
+  return entry;
+}
+
+typedef struct
+{
+  GPtrArray  *entries;
+  const char *prefix;
+  gsize       prefix_len;
+} Collect;
+
+static void
+collect_tombstone (const char *id,
+                   int64_t     expires_at,
+                   gpointer    user_data)
+{
+  Collect *collect = user_data;
+  Entry *entry = entry_new (id, FALSE, expires_at);
+
+  if (strncmp (entry->key, collect->prefix, collect->prefix_len) == 0)
+    g_ptr_array_add (collect->entries, entry);
+  else
+    entry_free (entry);
+}
+
+/* Everything whose key starts with @prefix. */
+static GPtrArray *
+collect_entries (DropifySync *self,
+                 const char  *prefix)
+{
+  GListModel *model = G_LIST_MODEL (self->history);
+  Collect collect = { g_ptr_array_new_with_free_func (entry_free), prefix, strlen (prefix) };
+  int64_t now = dropify_history_now (self->history);
+  guint n = g_list_model_get_n_items (model);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(DropifyDrop) drop = g_list_model_get_item (model, i);
+      Entry *entry;
+
+      if (dropify_drop_is_expired (drop, now))
+        continue;
+
+      entry = entry_new (dropify_drop_get_id (drop), TRUE, dropify_drop_get_expires_at (drop));
+      if (strncmp (entry->key, prefix, collect.prefix_len) == 0)
+        g_ptr_array_add (collect.entries, entry);
+      else
+        entry_free (entry);
+    }
+
+  dropify_history_foreach_tombstone (self->history, collect_tombstone, &collect);
+
+  return collect.entries;
+}
+
+static void
+compute_buckets (GPtrArray     *entries,
+                 gsize          depth,
+                 DropifyBucket  buckets[DROPIFY_PROTOCOL_FANOUT])
+{
+  guint8 xor[DROPIFY_PROTOCOL_FANOUT][16] = { { 0 } };
+
+  for (guint d = 0; d < DROPIFY_PROTOCOL_FANOUT; d++)
+    {
+      buckets[d].key = "0123456789abcdef"[d];
+      buckets[d].count = 0;
+    }
+
+  for (guint i = 0; i < entries->len; i++)
+    {
+      Entry *entry = g_ptr_array_index (entries, i);
+      int d = g_ascii_xdigit_value (entry->key[depth]);
+
+      buckets[d].count++;
+      for (guint b = 0; b < 16; b++)
+        xor[d][b] ^= entry->token[b];
+    }
+
+  for (guint d = 0; d < DROPIFY_PROTOCOL_FANOUT; d++)
+    for (guint b = 0; b < 16; b++)
+      g_snprintf (buckets[d].digest + 2 * b, 3, "%02x", xor[d][b]);
+}
+
+/* Connections */
+
+static void
+connection_send (Connection *conn,
+                 char       *text_owned)
+{
+  g_autofree char *text = text_owned;
+
+  if (soup_websocket_connection_get_state (conn->ws) != SOUP_WEBSOCKET_STATE_OPEN)
+    return;
+
+  if (conn->peer != NULL)
+    dropify_peer_add_traffic (conn->peer, 0, strlen (text));
+
+  soup_websocket_connection_send_text (conn->ws, text);
+}
+
+static void
+send_summary (Connection *conn,
+              const char *prefix)
+{
+  g_autoptr(GPtrArray) entries = collect_entries (conn->sync, prefix);
+  DropifyBucket buckets[DROPIFY_PROTOCOL_FANOUT];
+  DropifyBucket nonempty[DROPIFY_PROTOCOL_FANOUT];
+  guint n = 0;
+
+  compute_buckets (entries, strlen (prefix), buckets);
+  for (guint d = 0; d < DROPIFY_PROTOCOL_FANOUT; d++)
+    if (buckets[d].count > 0)
+      nonempty[n++] = buckets[d];
+
+  connection_send (conn, dropify_protocol_encode_summary (prefix, nonempty, n));
+}
+
+static void
+send_ids (Connection *conn,
+          const char *prefix,
+          GPtrArray  *entries)
+{
+  g_autoptr(GPtrArray) live = g_ptr_array_new ();
+  g_autoptr(GArray) dead = g_array_new (FALSE, FALSE, sizeof (DropifyTombstone));
+
+  for (guint i = 0; i < entries->len; i++)
+    {
+      Entry *entry = g_ptr_array_index (entries, i);
+
+      if (entry->live)
+        g_ptr_array_add (live, entry->id);
+      else
+        {
+          DropifyTombstone tombstone = { entry->id, entry->expires_at };
+          g_array_append_val (dead, tombstone);
+        }
+    }
+
+  connection_send (conn, dropify_protocol_encode_ids (prefix, live, dead));
+}
+
+static void
+push_drop (Connection  *conn,
+           DropifyDrop *drop)
+{
+  if (dropify_drop_is_expired (drop, dropify_history_now (conn->sync->history)))
+    return;
+
+  connection_send (conn, dropify_protocol_encode_drop (drop));
+}
+
+static void
+handle_summary (Connection     *conn,
+                DropifyMessage *message)
+{
+  g_autoptr(GPtrArray) entries = collect_entries (conn->sync, message->prefix);
+  gsize depth = strlen (message->prefix);
+  DropifyBucket mine[DROPIFY_PROTOCOL_FANOUT];
+
+  compute_buckets (entries, depth, mine);
+
+  for (guint d = 0; d < DROPIFY_PROTOCOL_FANOUT; d++)
+    {
+      DropifyBucket theirs = { mine[d].key, 0, "00000000000000000000000000000000" };
+      g_autofree char *sub = NULL;
+
+      for (guint i = 0; i < message->buckets->len; i++)
+        if (g_array_index (message->buckets, DropifyBucket, i).key == mine[d].key)
+          theirs = g_array_index (message->buckets, DropifyBucket, i);
+
+      if (theirs.count == mine[d].count && memcmp (theirs.digest, mine[d].digest, DROPIFY_PROTOCOL_DIGEST_LEN) == 0)
+        continue;
+
+      sub = g_strdup_printf ("%s%c", message->prefix, mine[d].key);
+
+      /* Both sides take the same decision from the same two counts. */
+      if ((mine[d].count <= IDS_THRESHOLD && theirs.count <= IDS_THRESHOLD) || depth + 1 >= 63)
+        {
+          g_autoptr(GPtrArray) sub_entries = collect_entries (conn->sync, sub);
+          send_ids (conn, sub, sub_entries);
+        }
+      else
+        {
+          send_summary (conn, sub);
+        }
+    }
+}
+
+static void
+handle_ids (Connection     *conn,
+            DropifyMessage *message)
+{
+  DropifySync *self = conn->sync;
+  g_autoptr(GHashTable) their_live = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) their_dead = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GPtrArray) entries = NULL;
+
+  for (guint i = 0; i < message->live->len; i++)
+    g_hash_table_add (their_live, g_ptr_array_index (message->live, i));
+
+  /* Their deletions first, so we never push back what they deleted. */
+  for (guint i = 0; i < message->dead->len; i++)
+    {
+      DropifyTombstone *tombstone = &g_array_index (message->dead, DropifyTombstone, i);
+      g_autoptr(GError) error = NULL;
+
+      g_hash_table_add (their_dead, tombstone->id);
+      if (!dropify_history_is_deleted (self->history, tombstone->id) &&
+          !dropify_history_add_tombstone (self->history, tombstone->id, tombstone->expires_at, &error))
+        g_warning ("Could not apply a deletion from %s: %s", conn->remote, error->message);
+    }
+
+  entries = collect_entries (self, message->prefix);
+
+  for (guint i = 0; i < entries->len; i++)
+    {
+      Entry *entry = g_ptr_array_index (entries, i);
+
+      if (entry->live)
+        {
+          DropifyDrop *drop;
+
+          if (g_hash_table_contains (their_live, entry->id) || g_hash_table_contains (their_dead, entry->id))
+            continue;
+          if ((drop = dropify_history_lookup (self->history, entry->id)))
+            push_drop (conn, drop);
+        }
+      else if (!g_hash_table_contains (their_dead, entry->id))
+        {
+          connection_send (conn, dropify_protocol_encode_delete (entry->id, entry->expires_at));
+        }
+    }
+}
+
+static void
+handle_drop (Connection     *conn,
+             DropifyMessage *message)
+{
+  DropifySync *self = conn->sync;
+  g_autoptr(GError) error = NULL;
+
+  self->source = conn;
+  if (!dropify_history_add (self->history, message->drop, &error))
+    {
+      /* Already here, deleted, or expired: normal in a mesh. */
+      if (g_error_matches (error, DROPIFY_HISTORY_ERROR, DROPIFY_HISTORY_ERROR_EXISTS) ||
+          g_error_matches (error, DROPIFY_HISTORY_ERROR, DROPIFY_HISTORY_ERROR_DELETED) ||
+          g_error_matches (error, DROPIFY_HISTORY_ERROR, DROPIFY_HISTORY_ERROR_EXPIRED))
+        g_debug ("Ignored drop %s from %s: %s", dropify_drop_get_id (message->drop),
+                 conn->remote, error->message);
+      else
+        g_warning ("Refused drop %s from %s: %s", dropify_drop_get_id (message->drop),
+                   conn->remote, error->message);
+    }
+  self->source = NULL;
+}
+
+static void
+handle_delete (Connection     *conn,
+               DropifyMessage *message)
+{
+  g_autoptr(GError) error = NULL;
+
+  conn->sync->source = conn;
+  if (!dropify_history_add_tombstone (conn->sync->history, message->id, message->expires_at, &error))
+    g_warning ("Could not apply a deletion from %s: %s", conn->remote, error->message);
+  conn->sync->source = NULL;
+}
+
+static DropifyPeer *
+find_peer (DropifySync *self,
+           const char  *device_id)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->peers));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(DropifyPeer) peer = g_list_model_get_item (G_LIST_MODEL (self->peers), i);
+
+      if (g_strcmp0 (dropify_peer_get_device_id (peer), device_id) == 0)
+        return peer;
+    }
+
+  return NULL;
+}
+
+static Connection *
+active_connection (DropifySync *self,
+                   DropifyPeer *peer)
+{
+  for (guint i = 0; i < self->connections->len; i++)
+    {
+      Connection *conn = g_ptr_array_index (self->connections, i);
+
+      if (conn->active && conn->peer == peer)
+        return conn;
+    }
+
+  return NULL;
+}
+
+static void
+remove_peer (DropifySync *self,
+             DropifyPeer *peer)
+{
+  guint position;
+
+  if (g_list_store_find (self->peers, peer, &position))
+    g_list_store_remove (self->peers, position);
+}
+
+static void
+handle_hello (Connection     *conn,
+              DropifyMessage *message)
+{
+  DropifySync *self = conn->sync;
+  const char *my_id = dropify_identity_get_device_id (self->identity);
+  DropifyPeer *peer;
+  Connection *other;
+  int64_t skew;
+
+  g_clear_handle_id (&conn->handshake_timeout, g_source_remove);
+
+  if (message->version != DROPIFY_PROTOCOL_VERSION)
+    {
+      g_autofree char *reason =
+        g_strdup_printf ("incompatible protocol version %d; this device speaks %d",
+                         message->version, DROPIFY_PROTOCOL_VERSION);
+
+      if (conn->dialer != NULL)
+        {
+          dropify_peer_set_state (conn->dialer->peer, DROPIFY_PEER_STATE_INCOMPATIBLE);
+          dropify_peer_set_error (conn->dialer->peer, reason);
+          dropify_peer_set_name (conn->dialer->peer, message->name);
+        }
+      connection_close (conn, DROPIFY_CLOSE_INCOMPATIBLE, reason);
+      return;
+    }
+
+  if (g_str_equal (message->device_id, my_id))
+    {
+      if (conn->dialer != NULL)
+        conn->dialer->stopped = TRUE;
+      connection_close (conn, DROPIFY_CLOSE_SELF, "connected to itself");
+      return;
+    }
+
+  conn->their_id = g_strdup (message->device_id);
+
+  /* One peer entry per device. A dialer's entry takes over one that an
+   * incoming connection made first. */
+  peer = find_peer (self, message->device_id);
+  if (conn->dialer != NULL)
+    {
+      DropifyPeer *mine = conn->dialer->peer;
+
+      if (peer != NULL && peer != mine)
+        {
+          for (guint i = 0; i < self->connections->len; i++)
+            {
+              Connection *c = g_ptr_array_index (self->connections, i);
+              if (c->peer == peer)
+                g_set_object (&c->peer, mine);
+            }
+          remove_peer (self, peer);
+        }
+      peer = mine;
+    }
+  else if (peer == NULL)
+    {
+      g_autoptr(DropifyPeer) created = dropify_peer_new (conn->remote, message->port,
+                                                         DROPIFY_PEER_VIA_MANUAL);
+      g_list_store_append (self->peers, created);
+      peer = created;
+    }
+
+  dropify_peer_set_device_id (peer, message->device_id);
+  dropify_peer_set_name (peer, message->name);
+  dropify_peer_set_error (peer, NULL);
+  if (conn->dialer == NULL)
+    {
+      dropify_peer_set_address (peer, conn->remote);
+      if (message->port != 0)
+        dropify_peer_set_port (peer, message->port);
+    }
+
+  skew = message->clock - dropify_history_now (self->history);
+  if (ABS (skew) > CLOCK_SKEW_WARN_MS)
+    g_warning ("The clock of “%s” differs from ours by %" G_GINT64_FORMAT " s; "
+               "drops keep their expiry times", message->name, skew / 1000);
+
+  /* Two connections between the same two devices (both dialed): both
+   * sides keep the one dialed by the smaller device id. */
+  other = active_connection (self, peer);
+  if (other != NULL && other != conn)
+    {
+      const char *smaller = strcmp (my_id, message->device_id) < 0 ? my_id : message->device_id;
+      gboolean conn_dialed_by_smaller = g_str_equal (conn->outgoing ? my_id : message->device_id, smaller);
+      Connection *loser = conn_dialed_by_smaller ? other : conn;
+
+      if (loser == conn)
+        {
+          g_set_object (&conn->peer, peer);
+          connection_close (conn, DROPIFY_CLOSE_DUPLICATE, "duplicate connection");
+          return;
+        }
+      connection_close (loser, DROPIFY_CLOSE_DUPLICATE, "duplicate connection");
+    }
+
+  g_set_object (&conn->peer, peer);
+  conn->active = TRUE;
+  if (conn->dialer != NULL)
+    conn->dialer->backoff_ms = BACKOFF_MIN_MS;
+  dropify_peer_set_state (peer, DROPIFY_PEER_STATE_CONNECTED);
+
+  g_message ("Connected to “%s” at %s", message->name, conn->remote);
+
+  send_summary (conn, "");
+}
+
+static void
+on_message (SoupWebsocketConnection *ws,
+            int                      type,
+            GBytes                  *bytes,
+            Connection              *conn)
+{
+  g_autoptr(DropifyMessage) message = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *data;
+  gsize len;
+
+  data = g_bytes_get_data (bytes, &len);
+  if (conn->peer != NULL)
+    dropify_peer_add_traffic (conn->peer, len, 0);
+
+  if (type != SOUP_WEBSOCKET_DATA_TEXT)
+    {
+      connection_close (conn, DROPIFY_CLOSE_BAD_MESSAGE, "unexpected binary frame");
+      return;
+    }
+
+  message = dropify_message_parse (data, len, &error);
+  if (message == NULL)
+    {
+      g_autofree char *reason = g_strdup_printf ("bad message: %s", error->message);
+      connection_close (conn, DROPIFY_CLOSE_BAD_MESSAGE, reason);
+      return;
+    }
+
+  if (!conn->active && message->type != DROPIFY_MESSAGE_HELLO)
+    {
+      connection_close (conn, DROPIFY_CLOSE_BAD_MESSAGE, "expected hello first");
+      return;
+    }
+
+  switch (message->type)
+    {
+    case DROPIFY_MESSAGE_HELLO:
+      if (conn->active)
+        connection_close (conn, DROPIFY_CLOSE_BAD_MESSAGE, "a second hello");
+      else
+        handle_hello (conn, message);
+      break;
+    case DROPIFY_MESSAGE_SUMMARY: handle_summary (conn, message); break;
+    case DROPIFY_MESSAGE_IDS: handle_ids (conn, message); break;
+    case DROPIFY_MESSAGE_DROP: handle_drop (conn, message); break;
+    case DROPIFY_MESSAGE_DELETE: handle_delete (conn, message); break;
+    default: g_assert_not_reached ();
+    }
+}
+
+static void
+connection_free (Connection *conn)
+{
+  g_clear_handle_id (&conn->handshake_timeout, g_source_remove);
+  if (conn->ws != NULL)
+    g_signal_handlers_disconnect_by_data (conn->ws, conn);
+  g_clear_object (&conn->ws);
+  g_clear_object (&conn->peer);
+  g_free (conn->remote);
+  g_free (conn->their_id);
+  g_free (conn);
+}
+
+static void
+on_closed (SoupWebsocketConnection *ws,
+           Connection              *conn)
+{
+  DropifySync *self = conn->sync;
+  gushort code = soup_websocket_connection_get_close_code (ws);
+  const char *reason = soup_websocket_connection_get_close_data (ws);
+  Dialer *dialer = conn->dialer;
+  DropifyPeer *peer = conn->peer;
+  gboolean was_active = conn->active;
+
+  g_message ("Connection with %s closed (%u%s%s)", conn->remote, code,
+             reason && *reason ? ": " : "", reason ? reason : "");
+
+  conn->active = FALSE;
+
+  if (peer != NULL && was_active && active_connection (self, peer) == NULL)
+    dropify_peer_set_state (peer, DROPIFY_PEER_STATE_OFFLINE);
+
+  if (code == DROPIFY_CLOSE_INCOMPATIBLE && peer == NULL && dialer != NULL)
+    {
+      dropify_peer_set_state (dialer->peer, DROPIFY_PEER_STATE_INCOMPATIBLE);
+      dropify_peer_set_error (dialer->peer, reason);
+    }
+
+  if (dialer != NULL)
+    {
+      dialer->connection = NULL;
+      if (dropify_peer_get_state (dialer->peer) == DROPIFY_PEER_STATE_CONNECTING)
+        dropify_peer_set_state (dialer->peer, DROPIFY_PEER_STATE_OFFLINE);
+      if (code == DROPIFY_CLOSE_INCOMPATIBLE)
+        dialer->backoff_ms = 30 * 1000;
+      dialer_schedule (dialer);
+    }
+
+  /* A dialer that lost a duplicate race waits for the winner to go. */
+  if (peer != NULL && was_active)
+    {
+      for (guint i = 0; i < self->dialers->len; i++)
+        {
+          Dialer *d = g_ptr_array_index (self->dialers, i);
+          if (d->peer == peer && d != dialer && d->connection == NULL)
+            dialer_schedule (d);
+        }
+    }
+
+  g_ptr_array_remove (self->connections, conn);
+}
+
+static gboolean
+handshake_timeout_cb (gpointer user_data)
+{
+  Connection *conn = user_data;
+
+  conn->handshake_timeout = 0;
+  connection_close (conn, DROPIFY_CLOSE_BAD_MESSAGE, "no hello in time");
+
+  return G_SOURCE_REMOVE;
+}
+
+static Connection *
+connection_new (DropifySync             *self,
+                SoupWebsocketConnection *ws,
+                const char              *remote,
+                Dialer                  *dialer)
+{
+  Connection *conn = g_new0 (Connection, 1);
+
+  conn->sync = self;
+  conn->ws = g_object_ref (ws);
+  conn->remote = g_strdup (remote);
+  conn->dialer = dialer;
+  conn->outgoing = dialer != NULL;
+
+  /* libsoup's default would refuse a full-size text drop, and newer
+   * libsoups cap whole messages too: set both from the protocol. */
+  g_object_set (ws, "max-incoming-payload-size", (guint64) DROPIFY_PROTOCOL_MAX_MESSAGE, NULL);
+
+  g_signal_connect (ws, "message", G_CALLBACK (on_message), conn);
+  g_signal_connect (ws, "closed", G_CALLBACK (on_closed), conn);
+
+  conn->handshake_timeout = g_timeout_add_seconds (HANDSHAKE_TIMEOUT_S, handshake_timeout_cb, conn);
+  g_ptr_array_add (self->connections, conn);
+
+  connection_send (conn, dropify_protocol_encode_hello (dropify_identity_get_device_id (self->identity),
+                                                        dropify_identity_get_name (self->identity),
+                                                        dropify_history_now (self->history),
+                                                        self->port));
+
+  return conn;
+}
+
+static void
+connection_close (Connection *conn,
+                  gushort     code,
+                  const char *reason)
+{
+  if (code != DROPIFY_CLOSE_SHUTDOWN && code != DROPIFY_CLOSE_DUPLICATE)
+    g_warning ("Closing the connection with %s: %s", conn->remote, reason);
+
+  conn->active = FALSE;
+
+  if (soup_websocket_connection_get_state (conn->ws) == SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_close (conn->ws, code, reason);
+}
+
+/* Dialers: outgoing connections to an address, with backoff */
+
+static void
+dialer_free (Dialer *dialer)
+{
+  g_cancellable_cancel (dialer->cancellable);
+  g_clear_object (&dialer->cancellable);
+  g_clear_handle_id (&dialer->retry_source, g_source_remove);
+  g_clear_object (&dialer->peer);
+  g_free (dialer->host);
+  g_free (dialer);
+}
+
+static void
+dialer_connected_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  Dialer *dialer = user_data;
+  g_autoptr(SoupWebsocketConnection) ws = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *remote = NULL;
+
+  ws = soup_session_websocket_connect_finish (SOUP_SESSION (object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  if (ws == NULL)
+    {
+      g_debug ("Could not reach %s:%u: %s", dialer->host, dialer->port, error->message);
+      dropify_peer_set_state (dialer->peer, DROPIFY_PEER_STATE_OFFLINE);
+      dropify_peer_set_error (dialer->peer, error->message);
+      dialer_schedule (dialer);
+      return;
+    }
+
+  remote = g_strdup_printf ("%s:%u", dialer->host, dialer->port);
+  dialer->connection = connection_new (dialer->sync, ws, remote, dialer);
+}
+
+static void
+dialer_connect (Dialer *dialer)
+{
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr(GUri) uri = NULL;
+
+  uri = g_uri_build (G_URI_FLAGS_NONE, "ws", NULL, dialer->host, (int) dialer->port,
+                     "/v1/peer", NULL, NULL);
+  msg = soup_message_new_from_uri (SOUP_METHOD_GET, uri);
+
+  dropify_peer_set_state (dialer->peer, DROPIFY_PEER_STATE_CONNECTING);
+  soup_session_websocket_connect_async (dialer->sync->session, msg, NULL, NULL,
+                                        G_PRIORITY_DEFAULT, dialer->cancellable,
+                                        dialer_connected_cb, dialer);
+}
+
+static gboolean
+dialer_retry_cb (gpointer user_data)
+{
+  Dialer *dialer = user_data;
+
+  dialer->retry_source = 0;
+
+  /* Already connected the other way: wait until that one closes. */
+  if (dialer->connection == NULL && !dropify_peer_get_connected (dialer->peer))
+    dialer_connect (dialer);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+dialer_schedule (Dialer *dialer)
+{
+  if (dialer->stopped || dialer->retry_source != 0 || dialer->connection != NULL)
+    return;
+
+  dialer->retry_source = g_timeout_add (dialer->backoff_ms, dialer_retry_cb, dialer);
+  dialer->backoff_ms = MIN (dialer->backoff_ms * 2, MAX (dialer->backoff_ms, BACKOFF_MAX_MS));
+}
+
+/* Live push */
+
+static void
+drop_added_cb (DropifySync *self,
+               DropifyDrop *drop)
+{
+  for (guint i = 0; i < self->connections->len; i++)
+    {
+      Connection *conn = g_ptr_array_index (self->connections, i);
+
+      if (conn->active && conn != self->source)
+        push_drop (conn, drop);
+    }
+}
+
+static void
+drop_removed_cb (DropifySync *self,
+                 DropifyDrop *drop,
+                 gboolean     expired)
+{
+  if (expired)
+    return;
+
+  for (guint i = 0; i < self->connections->len; i++)
+    {
+      Connection *conn = g_ptr_array_index (self->connections, i);
+
+      if (conn->active && conn != self->source)
+        connection_send (conn, dropify_protocol_encode_delete (dropify_drop_get_id (drop),
+                                                               dropify_drop_get_expires_at (drop)));
+    }
+}
+
+/* Server side */
+
+static void
+websocket_cb (SoupServer              *server,
+              SoupServerMessage       *msg,
+              const char              *path,
+              SoupWebsocketConnection *ws,
+              gpointer                 user_data)
+{
+  DropifySync *self = DROPIFY_SYNC (user_data);
+  GSocketAddress *address = soup_server_message_get_remote_address (msg);
+  g_autofree char *remote = NULL;
+
+  if (G_IS_INET_SOCKET_ADDRESS (address))
+    {
+      g_autofree char *ip = g_inet_address_to_string (
+        g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address)));
+      remote = g_strdup (ip);
+    }
+  else
+    remote = g_strdup (soup_server_message_get_remote_host (msg));
+
+  connection_new (self, ws, remote, NULL);
+}
+
+/* GObject */
+
+static void
+dropify_sync_dispose (GObject *object)
+{
+  DropifySync *self = (DropifySync *)object;
+
+  dropify_sync_stop (self);
+
+  g_clear_pointer (&self->dialers, g_ptr_array_unref);
+  g_clear_pointer (&self->connections, g_ptr_array_unref);
+  g_clear_object (&self->server);
+  g_clear_object (&self->session);
+  g_clear_object (&self->peers);
+  g_clear_object (&self->history);
+  g_clear_object (&self->identity);
+  g_clear_object (&self->cancellable);
+
+  G_OBJECT_CLASS (dropify_sync_parent_class)->dispose (object);
+}
+
+static void
+dropify_sync_class_init (DropifySyncClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = dropify_sync_dispose;
+}
+
+static void
+dropify_sync_init (DropifySync *self)
+{
+  self->peers = g_list_store_new (DROPIFY_TYPE_PEER);
+  self->connections = g_ptr_array_new_with_free_func ((GDestroyNotify) connection_free);
+  self->dialers = g_ptr_array_new_with_free_func ((GDestroyNotify) dialer_free);
+  self->cancellable = g_cancellable_new ();
+
+  /* Peers are on the LAN: never through a proxy. permessage-deflate makes
+   * transfers far slower and buys nothing for already-compressed files. */
+  self->session = soup_session_new_with_options ("timeout", 0, "idle-timeout", 0,
+                                                 "proxy-resolver", NULL, NULL);
+  soup_session_remove_feature_by_type (self->session, SOUP_TYPE_WEBSOCKET_EXTENSION_MANAGER);
+}
+
+DropifySync *
+dropify_sync_new (DropifyHistory  *history,
+                  DropifyIdentity *identity)
+{
+  DropifySync *self;
+
+  g_return_val_if_fail (DROPIFY_IS_HISTORY (history), NULL);
+  g_return_val_if_fail (DROPIFY_IS_IDENTITY (identity), NULL);
+
+  self = g_object_new (DROPIFY_TYPE_SYNC, NULL);
+  self->history = g_object_ref (history);
+  self->identity = g_object_ref (identity);
+
+  g_signal_connect_object (history, "drop-added", G_CALLBACK (drop_added_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (history, "drop-removed", G_CALLBACK (drop_removed_cb), self, G_CONNECT_SWAPPED);
+
+  return self;
+}
+
+/**
+ * dropify_sync_listen:
+ * @port: the TCP port for peers; 0 picks a free one
+ *
+ * Listens for peers on every interface.
+ */
+gboolean
+dropify_sync_listen (DropifySync  *self,
+                     guint         port,
+                     GError      **error)
+{
+  GSList *listeners;
+
+  g_return_val_if_fail (DROPIFY_IS_SYNC (self), FALSE);
+  g_return_val_if_fail (self->server == NULL, FALSE);
+
+  self->server = soup_server_new ("server-header", "Dropify/" PACKAGE_VERSION " ", NULL);
+  soup_server_remove_websocket_extension (self->server, SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
+  soup_server_add_websocket_handler (self->server, "/v1/peer", NULL, NULL,
+                                     websocket_cb, self, NULL);
+
+  if (!soup_server_listen_all (self->server, port, 0, error))
+    {
+      g_prefix_error (error, _("Could not listen for peers on port %u: "), port);
+      g_clear_object (&self->server);
+      return FALSE;
+    }
+
+  listeners = soup_server_get_listeners (self->server);
+  if (listeners != NULL)
+    {
+      g_autoptr(GSocketAddress) address = g_socket_get_local_address (listeners->data, NULL);
+
+      if (G_IS_INET_SOCKET_ADDRESS (address))
+        self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address));
+    }
+  g_slist_free (listeners);
+
+  g_message ("Listening for peers on port %u", self->port);
+
+  return TRUE;
+}
+
+guint
+dropify_sync_get_port (DropifySync *self)
+{
+  g_return_val_if_fail (DROPIFY_IS_SYNC (self), 0);
+  return self->port;
+}
+
+/**
+ * dropify_sync_connect_to:
+ * @host: an address or host name
+ * @port: its port
+ *
+ * Keeps a connection to @host:@port, reconnecting with backoff when it is
+ * lost.
+ *
+ * Returns: (transfer none): the peer entry for it
+ */
+DropifyPeer *
+dropify_sync_connect_to (DropifySync    *self,
+                         const char     *host,
+                         guint           port,
+                         DropifyPeerVia  via)
+{
+  Dialer *dialer;
+
+  g_return_val_if_fail (DROPIFY_IS_SYNC (self), NULL);
+  g_return_val_if_fail (host != NULL, NULL);
+
+  for (guint i = 0; i < self->dialers->len; i++)
+    {
+      Dialer *d = g_ptr_array_index (self->dialers, i);
+      if (g_str_equal (d->host, host) && d->port == port)
+        return d->peer;
+    }
+
+  dialer = g_new0 (Dialer, 1);
+  dialer->sync = self;
+  dialer->host = g_strdup (host);
+  dialer->port = port;
+  dialer->backoff_ms = BACKOFF_MIN_MS;
+  dialer->cancellable = g_cancellable_new ();
+  dialer->peer = dropify_peer_new (host, port, via);
+  g_ptr_array_add (self->dialers, dialer);
+  g_list_store_append (self->peers, dialer->peer);
+
+  dialer_connect (dialer);
+
+  return dialer->peer;
+}
+
+/**
+ * dropify_sync_get_peers:
+ *
+ * Returns: (transfer none): a #GListModel of #DropifyPeer
+ */
+GListModel *
+dropify_sync_get_peers (DropifySync *self)
+{
+  g_return_val_if_fail (DROPIFY_IS_SYNC (self), NULL);
+  return G_LIST_MODEL (self->peers);
+}
+
+void
+dropify_sync_stop (DropifySync *self)
+{
+  g_return_if_fail (DROPIFY_IS_SYNC (self));
+
+  g_cancellable_cancel (self->cancellable);
+
+  for (guint i = 0; self->dialers && i < self->dialers->len; i++)
+    {
+      Dialer *dialer = g_ptr_array_index (self->dialers, i);
+
+      dialer->stopped = TRUE;
+      g_cancellable_cancel (dialer->cancellable);
+      g_clear_handle_id (&dialer->retry_source, g_source_remove);
+    }
+
+  for (guint i = 0; self->connections && i < self->connections->len; i++)
+    connection_close (g_ptr_array_index (self->connections, i), DROPIFY_CLOSE_SHUTDOWN, "shutting down");
+
+  if (self->server != NULL)
+    soup_server_disconnect (self->server);
+}

@@ -1,0 +1,28 @@
+#pragma once
+
+#include <gio/gio.h>
+
+#include "dropify-history.h"
+#include "dropify-identity.h"
+#include "dropify-peer.h"
+
+G_BEGIN_DECLS
+
+#define DROPIFY_TYPE_SYNC (dropify_sync_get_type ())
+
+G_DECLARE_FINAL_TYPE (DropifySync, dropify_sync, DROPIFY, SYNC, GObject)
+
+DropifySync *dropify_sync_new         (DropifyHistory   *history,
+                                       DropifyIdentity  *identity);
+gboolean     dropify_sync_listen      (DropifySync      *self,
+                                       guint             port,
+                                       GError          **error);
+guint        dropify_sync_get_port    (DropifySync      *self);
+DropifyPeer *dropify_sync_connect_to  (DropifySync      *self,
+                                       const char       *host,
+                                       guint             port,
+                                       DropifyPeerVia    via);
+GListModel  *dropify_sync_get_peers   (DropifySync      *self);
+void         dropify_sync_stop        (DropifySync      *self);
+
+G_END_DECLS
