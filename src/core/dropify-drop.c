@@ -429,6 +429,11 @@ dropify_drop_to_json (DropifyDrop *self)
       json_builder_add_string_value (builder, self->sha256);
       json_builder_set_member_name (builder, "complete");
       json_builder_add_boolean_value (builder, self->complete);
+      if (!self->complete)
+        {
+          json_builder_set_member_name (builder, "received");
+          json_builder_add_int_value (builder, (int64_t) self->received);
+        }
       if (self->complete && self->path != NULL)
         {
           json_builder_set_member_name (builder, "path");

@@ -1153,6 +1153,31 @@ dropify_history_foreach_tombstone (DropifyHistory *self,
 }
 
 /**
+ * dropify_history_find_by_sha256:
+ *
+ * Returns: (transfer container) (element-type DropifyDrop): the live file
+ *   drops whose content has this digest
+ */
+GPtrArray *
+dropify_history_find_by_sha256 (DropifyHistory *self,
+                                const char     *sha256)
+{
+  GPtrArray *found = g_ptr_array_new_with_free_func (g_object_unref);
+
+  g_return_val_if_fail (DROPIFY_IS_HISTORY (self), found);
+
+  for (guint i = 0; i < self->items->len; i++)
+    {
+      DropifyDrop *drop = g_ptr_array_index (self->items, i);
+
+      if (g_strcmp0 (dropify_drop_get_sha256 (drop), sha256) == 0)
+        g_ptr_array_add (found, g_object_ref (drop));
+    }
+
+  return found;
+}
+
+/**
  * dropify_history_mark_complete:
  *
  * Records that a file drop's blob is now in the store.

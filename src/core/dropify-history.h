@@ -55,6 +55,8 @@ void            dropify_history_foreach_tombstone (DropifyHistory   *self,
                                                                 int64_t     expires_at,
                                                                 gpointer    user_data),
                                                   gpointer           user_data);
+GPtrArray      *dropify_history_find_by_sha256   (DropifyHistory    *self,
+                                                  const char        *sha256);
 gboolean        dropify_history_mark_complete    (DropifyHistory    *self,
                                                   const char        *id,
                                                   GError           **error);

@@ -25,6 +25,9 @@ static const struct {
   { DROPIFY_MESSAGE_IDS, "ids" },
   { DROPIFY_MESSAGE_DROP, "drop" },
   { DROPIFY_MESSAGE_DELETE, "delete" },
+  { DROPIFY_MESSAGE_FILE_GET, "file-get" },
+  { DROPIFY_MESSAGE_CREDIT, "credit" },
+  { DROPIFY_MESSAGE_FILE_MISSING, "file-missing" },
 };
 
 const char *
@@ -91,6 +94,7 @@ dropify_message_free (DropifyMessage *message)
   g_clear_pointer (&message->dead, g_array_unref);
   g_clear_object (&message->drop);
   g_free (message->id);
+  g_free (message->sha256);
   g_free (message);
 }
 
@@ -426,6 +430,52 @@ parse_delete (JsonObject      *object,
          get_int (object, "expires_at", 1, MAX_TIME, &message->expires_at, error);
 }
 
+static gboolean
+get_sha256 (JsonObject      *object,
+            DropifyMessage  *message,
+            GError         **error)
+{
+  if (!get_string (object, "sha256", 64, FALSE, &message->sha256, error))
+    return FALSE;
+
+  if (!dropify_sha256_is_valid (message->sha256))
+    return invalid (error, "sha256", "must be 64 lower-case hex digits");
+
+  return TRUE;
+}
+
+static gboolean
+parse_file_get (JsonObject      *object,
+                DropifyMessage  *message,
+                GError         **error)
+{
+  int64_t offset, limit;
+
+  if (!get_sha256 (object, message, error) ||
+      !get_int (object, "offset", 0, G_MAXINT64, &offset, error) ||
+      !get_int (object, "limit", 0, G_MAXINT64, &limit, error))
+    return FALSE;
+
+  message->offset = (uint64_t) offset;
+  message->limit = (uint64_t) limit;
+  return TRUE;
+}
+
+static gboolean
+parse_credit (JsonObject      *object,
+              DropifyMessage  *message,
+              GError         **error)
+{
+  int64_t limit;
+
+  if (!get_sha256 (object, message, error) ||
+      !get_int (object, "limit", 0, G_MAXINT64, &limit, error))
+    return FALSE;
+
+  message->limit = (uint64_t) limit;
+  return TRUE;
+}
+
 /**
  * dropify_message_parse:
  * @data: one frame's payload
@@ -509,6 +559,9 @@ dropify_message_parse (const char  *data,
     case DROPIFY_MESSAGE_IDS: ok = parse_ids (object, message, error); break;
     case DROPIFY_MESSAGE_DROP: ok = parse_drop (object, message, error); break;
     case DROPIFY_MESSAGE_DELETE: ok = parse_delete (object, message, error); break;
+    case DROPIFY_MESSAGE_FILE_GET: ok = parse_file_get (object, message, error); break;
+    case DROPIFY_MESSAGE_CREDIT: ok = parse_credit (object, message, error); break;
+    case DROPIFY_MESSAGE_FILE_MISSING: ok = get_sha256 (object, message, error); break;
     default: g_assert_not_reached ();
     }
 
@@ -639,6 +692,7 @@ dropify_protocol_encode_drop (DropifyDrop *drop)
   /* Local state is not part of a drop on the wire. */
   json_object_remove_member (object, "complete");
   json_object_remove_member (object, "path");
+  json_object_remove_member (object, "received");
 
   json_builder_set_member_name (builder, "drop");
   json_builder_add_value (builder, g_steal_pointer (&node));
@@ -658,4 +712,118 @@ dropify_protocol_encode_delete (const char *id,
   json_builder_add_int_value (builder, expires_at);
 
   return finish (builder);
+}
+
+char *
+dropify_protocol_encode_file_get (const char *sha256,
+                                  uint64_t    offset,
+                                  uint64_t    limit)
+{
+  g_autoptr(JsonBuilder) builder = begin ("file-get");
+
+  json_builder_set_member_name (builder, "sha256");
+  json_builder_add_string_value (builder, sha256);
+  json_builder_set_member_name (builder, "offset");
+  json_builder_add_int_value (builder, (int64_t) offset);
+  json_builder_set_member_name (builder, "limit");
+  json_builder_add_int_value (builder, (int64_t) limit);
+
+  return finish (builder);
+}
+
+char *
+dropify_protocol_encode_credit (const char *sha256,
+                                uint64_t    limit)
+{
+  g_autoptr(JsonBuilder) builder = begin ("credit");
+
+  json_builder_set_member_name (builder, "sha256");
+  json_builder_add_string_value (builder, sha256);
+  json_builder_set_member_name (builder, "limit");
+  json_builder_add_int_value (builder, (int64_t) limit);
+
+  return finish (builder);
+}
+
+char *
+dropify_protocol_encode_file_missing (const char *sha256)
+{
+  g_autoptr(JsonBuilder) builder = begin ("file-missing");
+
+  json_builder_set_member_name (builder, "sha256");
+  json_builder_add_string_value (builder, sha256);
+
+  return finish (builder);
+}
+
+/**
+ * dropify_protocol_write_chunk_header:
+ * @header: (out caller-allocates): %DROPIFY_PROTOCOL_CHUNK_HEADER bytes
+ * @sha256: a valid hex digest
+ * @offset: where the chunk's data starts in the file
+ *
+ * A file chunk is one binary frame: the 32 raw bytes of the file's
+ * SHA-256, the offset as 8 bytes big-endian, then the data.
+ */
+void
+dropify_protocol_write_chunk_header (guint8     *header,
+                                     const char *sha256,
+                                     uint64_t    offset)
+{
+  g_return_if_fail (dropify_sha256_is_valid (sha256));
+
+  for (guint i = 0; i < 32; i++)
+    header[i] = (guint8) (g_ascii_xdigit_value (sha256[2 * i]) << 4 |
+                          g_ascii_xdigit_value (sha256[2 * i + 1]));
+
+  for (guint i = 0; i < 8; i++)
+    header[32 + i] = (guint8) (offset >> (56 - 8 * i));
+}
+
+/**
+ * dropify_protocol_parse_chunk:
+ * @sha256: (out caller-allocates): the file's digest, as hex
+ * @offset: (out): where the data starts
+ * @payload: (out) (transfer none): the data, inside @data
+ * @payload_length: (out): its length, at least 1
+ *
+ * Returns: %TRUE if @data is a well-formed chunk
+ */
+gboolean
+dropify_protocol_parse_chunk (const guint8   *data,
+                              gsize           length,
+                              char            sha256[65],
+                              uint64_t       *offset,
+                              const guint8  **payload,
+                              gsize          *payload_length,
+                              GError        **error)
+{
+  uint64_t value = 0;
+
+  if (length <= DROPIFY_PROTOCOL_CHUNK_HEADER ||
+      length > DROPIFY_PROTOCOL_CHUNK_HEADER + DROPIFY_PROTOCOL_MAX_CHUNK)
+    {
+      g_set_error (error, DROPIFY_PROTOCOL_ERROR, DROPIFY_PROTOCOL_ERROR_TOO_LARGE,
+                   "A file chunk must hold 1 to %d bytes of data", DROPIFY_PROTOCOL_MAX_CHUNK);
+      return FALSE;
+    }
+
+  for (guint i = 0; i < 32; i++)
+    g_snprintf (sha256 + 2 * i, 3, "%02x", data[i]);
+
+  for (guint i = 0; i < 8; i++)
+    value = value << 8 | data[32 + i];
+
+  if (value > (uint64_t) G_MAXINT64)
+    {
+      g_set_error_literal (error, DROPIFY_PROTOCOL_ERROR, DROPIFY_PROTOCOL_ERROR_INVALID_FIELD,
+                           "A file chunk's offset is out of range");
+      return FALSE;
+    }
+
+  *offset = value;
+  *payload = data + DROPIFY_PROTOCOL_CHUNK_HEADER;
+  *payload_length = length - DROPIFY_PROTOCOL_CHUNK_HEADER;
+
+  return TRUE;
 }

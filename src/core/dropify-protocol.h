@@ -16,6 +16,8 @@ G_BEGIN_DECLS
 #define DROPIFY_PROTOCOL_MAX_IDS       4096
 #define DROPIFY_PROTOCOL_FANOUT        16
 #define DROPIFY_PROTOCOL_DIGEST_LEN    32
+#define DROPIFY_PROTOCOL_CHUNK_HEADER  40            /* SHA-256 + offset */
+#define DROPIFY_PROTOCOL_MAX_CHUNK     (1024 * 1024)
 
 /* WebSocket close codes of our own (4000–4999 are for applications). */
 #define DROPIFY_CLOSE_BAD_MESSAGE      4000
@@ -41,6 +43,9 @@ typedef enum
   DROPIFY_MESSAGE_IDS,
   DROPIFY_MESSAGE_DROP,
   DROPIFY_MESSAGE_DELETE,
+  DROPIFY_MESSAGE_FILE_GET,
+  DROPIFY_MESSAGE_CREDIT,
+  DROPIFY_MESSAGE_FILE_MISSING,
 } DropifyMessageType;
 
 typedef struct
@@ -79,6 +84,11 @@ typedef struct
   /* delete */
   char               *id;
   int64_t             expires_at;
+
+  /* file-get, credit, file-missing */
+  char               *sha256;
+  uint64_t            offset;
+  uint64_t            limit;
 } DropifyMessage;
 
 GQuark          dropify_protocol_error_quark     (void);
@@ -103,6 +113,23 @@ char           *dropify_protocol_encode_ids      (const char         *prefix,
 char           *dropify_protocol_encode_drop     (DropifyDrop        *drop);
 char           *dropify_protocol_encode_delete   (const char         *id,
                                                   int64_t             expires_at);
+
+char           *dropify_protocol_encode_file_get (const char         *sha256,
+                                                  uint64_t            offset,
+                                                  uint64_t            limit);
+char           *dropify_protocol_encode_credit   (const char         *sha256,
+                                                  uint64_t            limit);
+char           *dropify_protocol_encode_file_missing (const char     *sha256);
+void            dropify_protocol_write_chunk_header (guint8           *header,
+                                                  const char         *sha256,
+                                                  uint64_t            offset);
+gboolean        dropify_protocol_parse_chunk     (const guint8       *data,
+                                                  gsize               length,
+                                                  char                sha256[65],
+                                                  uint64_t           *offset,
+                                                  const guint8      **payload,
+                                                  gsize              *payload_length,
+                                                  GError            **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DropifyMessage, dropify_message_free)
 

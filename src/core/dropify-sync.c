@@ -2,8 +2,12 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 #include <libsoup/soup.h>
+#include <unistd.h>
 
 #include "dropify-protocol.h"
 #include "dropify-sync.h"
@@ -18,13 +22,21 @@
  * side's ids, each side pushes the drops and deletions the other lacks.
  * The bytes exchanged grow with the difference, not the history.
  *
- * New drops and deletions are pushed to every connected peer at once. */
+ * New drops and deletions are pushed to every connected peer at once.
+ *
+ * A file drop arrives as metadata; its content is then asked for with
+ * file-get and sent as binary chunks. The receiver grants credit (a byte
+ * limit) and the sender never queues past it, because libsoup's send
+ * queue is unbounded. An interrupted transfer resumes at the length of its
+ * partial file; content already here is never asked for. */
 
 #define HANDSHAKE_TIMEOUT_S   10
 #define BACKOFF_MIN_MS        250
 #define BACKOFF_MAX_MS        2000
 #define IDS_THRESHOLD         64
 #define CLOCK_SKEW_WARN_MS    (60 * 1000)
+#define CHUNK_SIZE            (256 * 1024)
+#define CREDIT_WINDOW         (8 * 1024 * 1024)
 
 typedef struct _Dialer Dialer;
 
@@ -36,6 +48,8 @@ typedef struct
   Dialer                  *dialer;      /* outgoing only; unowned */
   char                    *remote;
   char                    *their_id;
+  GHashTable              *outgoing_files; /* sha256 → Outgoing */
+  GHashTable              *missing;     /* sha256s this peer does not have */
   guint                    handshake_timeout;
   gboolean                 outgoing;
   gboolean                 active;      /* hello done, not a duplicate */
@@ -67,13 +81,37 @@ struct _DropifySync
   GPtrArray       *dialers;       /* Dialer */
   GCancellable    *cancellable;
   Connection      *source;        /* the connection a drop is arriving on */
+  GHashTable      *incoming;      /* sha256 → Incoming */
+  guint            chunk_delay_ms;
   guint            port;
 };
+
+typedef struct
+{
+  char              *sha256;
+  DropifyBlobWriter *writer;
+  Connection        *conn;        /* unowned: transfers end with it */
+  uint64_t           size;
+  uint64_t           limit;       /* granted up to this offset */
+} Incoming;
+
+typedef struct
+{
+  Connection *conn;               /* unowned: owns us */
+  char       *sha256;
+  int         fd;
+  uint64_t    size;
+  uint64_t    offset;
+  uint64_t    limit;
+  guint       pump_source;
+} Outgoing;
 
 G_DEFINE_FINAL_TYPE (DropifySync, dropify_sync, G_TYPE_OBJECT)
 
 static void connection_close (Connection *conn, gushort code, const char *reason);
 static void dialer_schedule (Dialer *dialer);
+static void request_file (Connection *conn, DropifyDrop *drop);
+static void request_missing_files (Connection *conn);
 
 /* Entries: live drops and tombstones, keyed by SHA-256(id) */
 
@@ -371,6 +409,10 @@ handle_drop (Connection     *conn,
         g_warning ("Refused drop %s from %s: %s", dropify_drop_get_id (message->drop),
                    conn->remote, error->message);
     }
+  else if (!dropify_drop_get_complete (message->drop))
+    {
+      request_file (conn, message->drop);
+    }
   self->source = NULL;
 }
 
@@ -384,6 +426,371 @@ handle_delete (Connection     *conn,
   if (!dropify_history_add_tombstone (conn->sync->history, message->id, message->expires_at, &error))
     g_warning ("Could not apply a deletion from %s: %s", conn->remote, error->message);
   conn->sync->source = NULL;
+}
+
+/* File transfers: receiving */
+
+static void
+incoming_free (gpointer data)
+{
+  Incoming *in = data;
+
+  g_clear_object (&in->writer);
+  g_free (in->sha256);
+  g_free (in);
+}
+
+static void
+set_received (DropifySync *self,
+              const char  *sha256,
+              uint64_t     received)
+{
+  g_autoptr(GPtrArray) drops = dropify_history_find_by_sha256 (self->history, sha256);
+
+  for (guint i = 0; i < drops->len; i++)
+    dropify_drop_set_received (g_ptr_array_index (drops, i), received);
+}
+
+static void
+mark_complete (DropifySync *self,
+               const char  *sha256)
+{
+  g_autoptr(GPtrArray) drops = dropify_history_find_by_sha256 (self->history, sha256);
+
+  for (guint i = 0; i < drops->len; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      DropifyDrop *drop = g_ptr_array_index (drops, i);
+
+      if (!dropify_drop_get_complete (drop) &&
+          !dropify_history_mark_complete (self->history, dropify_drop_get_id (drop), &error))
+        g_warning ("Could not mark %s complete: %s", dropify_drop_get_id (drop), error->message);
+    }
+}
+
+static void
+request_file (Connection  *conn,
+              DropifyDrop *drop)
+{
+  DropifySync *self = conn->sync;
+  const char *sha256 = dropify_drop_get_sha256 (drop);
+  g_autoptr(GError) error = NULL;
+  Incoming *in;
+
+  if (!conn->active || dropify_drop_get_kind (drop) != DROPIFY_DROP_KIND_FILE ||
+      dropify_drop_get_complete (drop) ||
+      g_hash_table_contains (self->incoming, sha256) ||
+      g_hash_table_contains (conn->missing, sha256))
+    return;
+
+  /* Another drop may have brought the same content meanwhile. */
+  if (dropify_blob_store_contains (dropify_history_get_blob_store (self->history), sha256))
+    {
+      mark_complete (self, sha256);
+      return;
+    }
+
+  in = g_new0 (Incoming, 1);
+  in->sha256 = g_strdup (sha256);
+  in->conn = conn;
+  in->size = dropify_drop_get_size (drop);
+  in->writer = dropify_blob_store_open_writer (dropify_history_get_blob_store (self->history),
+                                               sha256, in->size, &error);
+  if (in->writer == NULL)
+    {
+      g_warning ("Could not receive “%s”: %s", dropify_drop_get_name (drop), error->message);
+      incoming_free (in);
+      return;
+    }
+
+  /* An empty file has nothing to fetch. */
+  if (in->size == 0)
+    {
+      if (dropify_blob_writer_finish (in->writer, &error))
+        mark_complete (self, sha256);
+      else
+        g_warning ("Could not store “%s”: %s", dropify_drop_get_name (drop), error->message);
+      incoming_free (in);
+      return;
+    }
+
+  in->limit = dropify_blob_writer_get_offset (in->writer) + CREDIT_WINDOW;
+  g_hash_table_insert (self->incoming, in->sha256, in);
+  set_received (self, sha256, dropify_blob_writer_get_offset (in->writer));
+
+  if (dropify_blob_writer_get_offset (in->writer) > 0)
+    g_message ("Resuming “%s” at byte %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT,
+               dropify_drop_get_name (drop), dropify_blob_writer_get_offset (in->writer), in->size);
+
+  connection_send (conn, dropify_protocol_encode_file_get (sha256,
+                                                           dropify_blob_writer_get_offset (in->writer),
+                                                           in->limit));
+}
+
+static void
+request_missing_files (Connection *conn)
+{
+  GListModel *model = G_LIST_MODEL (conn->sync->history);
+  guint n = g_list_model_get_n_items (model);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(DropifyDrop) drop = g_list_model_get_item (model, i);
+
+      if (dropify_drop_get_kind (drop) == DROPIFY_DROP_KIND_FILE && !dropify_drop_get_complete (drop))
+        request_file (conn, drop);
+    }
+}
+
+/* Asks every other connected peer for what @conn was sending. */
+static void
+request_elsewhere (DropifySync *self,
+                   Connection  *except)
+{
+  for (guint i = 0; i < self->connections->len; i++)
+    {
+      Connection *conn = g_ptr_array_index (self->connections, i);
+
+      if (conn != except && conn->active)
+        request_missing_files (conn);
+    }
+}
+
+static gboolean
+incoming_of_connection (gpointer key,
+                        gpointer value,
+                        gpointer user_data)
+{
+  return ((Incoming *) value)->conn == user_data;
+}
+
+static void
+handle_chunk (Connection   *conn,
+              const guint8 *data,
+              gsize         length)
+{
+  DropifySync *self = conn->sync;
+  g_autoptr(GError) error = NULL;
+  char sha256[65];
+  const guint8 *payload;
+  gsize payload_length;
+  uint64_t offset;
+  Incoming *in;
+
+  if (!dropify_protocol_parse_chunk (data, length, sha256, &offset, &payload, &payload_length, &error))
+    {
+      g_autofree char *reason = g_strdup_printf ("bad file chunk: %s", error->message);
+      connection_close (conn, DROPIFY_CLOSE_BAD_MESSAGE, reason);
+      return;
+    }
+
+  in = g_hash_table_lookup (self->incoming, sha256);
+  if (in == NULL || in->conn != conn)
+    {
+      connection_close (conn, DROPIFY_CLOSE_BAD_MESSAGE, "a file chunk nobody asked for");
+      return;
+    }
+
+  if (offset != dropify_blob_writer_get_offset (in->writer) || offset + payload_length > in->limit)
+    {
+      connection_close (conn, DROPIFY_CLOSE_BAD_MESSAGE, "a file chunk out of order or beyond credit");
+      return;
+    }
+
+  if (!dropify_blob_writer_write (in->writer, payload, payload_length, &error))
+    {
+      g_autofree char *reason = g_strdup_printf ("could not store a file chunk: %s", error->message);
+      g_hash_table_remove (self->incoming, sha256);
+      connection_close (conn, DROPIFY_CLOSE_BAD_MESSAGE, reason);
+      return;
+    }
+
+  offset = dropify_blob_writer_get_offset (in->writer);
+  set_received (self, sha256, offset);
+
+  if (offset == in->size)
+    {
+      gboolean ok = dropify_blob_writer_finish (in->writer, &error);
+
+      g_hash_table_remove (self->incoming, sha256);
+      if (ok)
+        {
+          mark_complete (self, sha256);
+        }
+      else
+        {
+          /* Never ask this peer again on this connection. */
+          g_warning ("The file from %s did not match its SHA-256 and was discarded: %s",
+                     conn->remote, error->message);
+          g_hash_table_add (conn->missing, g_strdup (sha256));
+          set_received (self, sha256, 0);
+        }
+      return;
+    }
+
+  if (in->limit - offset < CREDIT_WINDOW / 2)
+    {
+      in->limit = offset + CREDIT_WINDOW;
+      connection_send (conn, dropify_protocol_encode_credit (sha256, in->limit));
+    }
+}
+
+static void
+handle_file_missing (Connection     *conn,
+                     DropifyMessage *message)
+{
+  Incoming *in = g_hash_table_lookup (conn->sync->incoming, message->sha256);
+
+  g_hash_table_add (conn->missing, g_strdup (message->sha256));
+  if (in != NULL && in->conn == conn)
+    {
+      g_hash_table_remove (conn->sync->incoming, message->sha256);
+      request_elsewhere (conn->sync, conn);
+    }
+}
+
+/* File transfers: sending */
+
+static void
+outgoing_free (gpointer data)
+{
+  Outgoing *out = data;
+
+  g_clear_handle_id (&out->pump_source, g_source_remove);
+  if (out->fd >= 0)
+    close (out->fd);
+  g_free (out->sha256);
+  g_free (out);
+}
+
+static gboolean pump_cb (gpointer user_data);
+
+/* Sends what the credit allows. The test hook DROPIFY_TEST_CHUNK_DELAY_MS
+ * slows this to one chunk per interval, so tests can interrupt a
+ * transfer in the middle. */
+static void
+pump (Outgoing *out)
+{
+  Connection *conn = out->conn;
+  guint delay = conn->sync->chunk_delay_ms;
+  g_autofree guint8 *buffer = NULL;
+
+  if (out->pump_source != 0)
+    return;
+
+  while (out->offset < out->size && out->offset < out->limit)
+    {
+      gsize n = (gsize) MIN (MIN ((uint64_t) CHUNK_SIZE, out->size - out->offset), out->limit - out->offset);
+      gsize done = 0;
+
+      if (buffer == NULL)
+        buffer = g_malloc (DROPIFY_PROTOCOL_CHUNK_HEADER + CHUNK_SIZE);
+
+      dropify_protocol_write_chunk_header (buffer, out->sha256, out->offset);
+      while (done < n)
+        {
+          ssize_t r = pread (out->fd, buffer + DROPIFY_PROTOCOL_CHUNK_HEADER + done, n - done,
+                             (off_t) (out->offset + done));
+
+          if (r < 0 && errno == EINTR)
+            continue;
+          if (r <= 0)
+            {
+              g_warning ("Could not read a file to send: %s", r < 0 ? g_strerror (errno) : "short file");
+              connection_send (conn, dropify_protocol_encode_file_missing (out->sha256));
+              g_hash_table_remove (conn->outgoing_files, out->sha256);
+              return;
+            }
+          done += (gsize) r;
+        }
+
+      if (conn->peer != NULL)
+        dropify_peer_add_traffic (conn->peer, 0, DROPIFY_PROTOCOL_CHUNK_HEADER + n);
+      soup_websocket_connection_send_binary (conn->ws, buffer, DROPIFY_PROTOCOL_CHUNK_HEADER + n);
+      out->offset += n;
+
+      if (delay > 0 && out->offset < out->size)
+        {
+          out->pump_source = g_timeout_add (delay, pump_cb, out);
+          return;
+        }
+    }
+
+  if (out->offset == out->size)
+    g_hash_table_remove (conn->outgoing_files, out->sha256);
+}
+
+static gboolean
+pump_cb (gpointer user_data)
+{
+  Outgoing *out = user_data;
+
+  out->pump_source = 0;
+  pump (out);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+handle_file_get (Connection     *conn,
+                 DropifyMessage *message)
+{
+  DropifySync *self = conn->sync;
+  DropifyBlobStore *blobs = dropify_history_get_blob_store (self->history);
+  g_autoptr(GPtrArray) drops = dropify_history_find_by_sha256 (self->history, message->sha256);
+  g_autofree char *path = NULL;
+  Outgoing *out;
+  GStatBuf st;
+  int fd;
+
+  /* Only content of a live drop, never any other file. */
+  if (drops->len == 0 || !dropify_blob_store_contains (blobs, message->sha256))
+    {
+      connection_send (conn, dropify_protocol_encode_file_missing (message->sha256));
+      return;
+    }
+
+  path = dropify_blob_store_dup_path (blobs, message->sha256);
+  fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
+  if (fd < 0 || fstat (fd, &st) != 0)
+    {
+      if (fd >= 0)
+        close (fd);
+      connection_send (conn, dropify_protocol_encode_file_missing (message->sha256));
+      return;
+    }
+
+  if (message->offset > (uint64_t) st.st_size || message->limit < message->offset)
+    {
+      close (fd);
+      connection_close (conn, DROPIFY_CLOSE_BAD_MESSAGE, "file-get beyond the end of the file");
+      return;
+    }
+
+  out = g_new0 (Outgoing, 1);
+  out->conn = conn;
+  out->sha256 = g_strdup (message->sha256);
+  out->fd = fd;
+  out->size = (uint64_t) st.st_size;
+  out->offset = message->offset;
+  out->limit = message->limit;
+  g_hash_table_replace (conn->outgoing_files, out->sha256, out);
+
+  pump (out);
+}
+
+static void
+handle_credit (Connection     *conn,
+               DropifyMessage *message)
+{
+  Outgoing *out = g_hash_table_lookup (conn->outgoing_files, message->sha256);
+
+  /* Finished or cancelled meanwhile: nothing to do. */
+  if (out == NULL)
+    return;
+
+  out->limit = MAX (out->limit, message->limit);
+  pump (out);
 }
 
 static DropifyPeer *
@@ -535,6 +942,7 @@ handle_hello (Connection     *conn,
   g_message ("Connected to “%s” at %s", message->name, conn->remote);
 
   send_summary (conn, "");
+  request_missing_files (conn);
 }
 
 static void
@@ -554,7 +962,10 @@ on_message (SoupWebsocketConnection *ws,
 
   if (type != SOUP_WEBSOCKET_DATA_TEXT)
     {
-      connection_close (conn, DROPIFY_CLOSE_BAD_MESSAGE, "unexpected binary frame");
+      if (!conn->active)
+        connection_close (conn, DROPIFY_CLOSE_BAD_MESSAGE, "expected hello first");
+      else
+        handle_chunk (conn, (const guint8 *) data, len);
       return;
     }
 
@@ -584,6 +995,9 @@ on_message (SoupWebsocketConnection *ws,
     case DROPIFY_MESSAGE_IDS: handle_ids (conn, message); break;
     case DROPIFY_MESSAGE_DROP: handle_drop (conn, message); break;
     case DROPIFY_MESSAGE_DELETE: handle_delete (conn, message); break;
+    case DROPIFY_MESSAGE_FILE_GET: handle_file_get (conn, message); break;
+    case DROPIFY_MESSAGE_CREDIT: handle_credit (conn, message); break;
+    case DROPIFY_MESSAGE_FILE_MISSING: handle_file_missing (conn, message); break;
     default: g_assert_not_reached ();
     }
 }
@@ -596,6 +1010,8 @@ connection_free (Connection *conn)
     g_signal_handlers_disconnect_by_data (conn->ws, conn);
   g_clear_object (&conn->ws);
   g_clear_object (&conn->peer);
+  g_clear_pointer (&conn->outgoing_files, g_hash_table_unref);
+  g_clear_pointer (&conn->missing, g_hash_table_unref);
   g_free (conn->remote);
   g_free (conn->their_id);
   g_free (conn);
@@ -616,6 +1032,11 @@ on_closed (SoupWebsocketConnection *ws,
              reason && *reason ? ": " : "", reason ? reason : "");
 
   conn->active = FALSE;
+
+  /* Transfers end with their connection; partial files stay to resume. */
+  g_hash_table_remove_all (conn->outgoing_files);
+  if (g_hash_table_foreach_remove (self->incoming, incoming_of_connection, conn) > 0)
+    request_elsewhere (self, conn);
 
   if (peer != NULL && was_active && active_connection (self, peer) == NULL)
     dropify_peer_set_state (peer, DROPIFY_PEER_STATE_OFFLINE);
@@ -674,6 +1095,8 @@ connection_new (DropifySync             *self,
   conn->remote = g_strdup (remote);
   conn->dialer = dialer;
   conn->outgoing = dialer != NULL;
+  conn->outgoing_files = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, outgoing_free);
+  conn->missing = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
   /* libsoup's default would refuse a full-size text drop, and newer
    * libsoups cap whole messages too: set both from the protocol. */
@@ -807,6 +1230,21 @@ drop_removed_cb (DropifySync *self,
                  DropifyDrop *drop,
                  gboolean     expired)
 {
+  const char *sha256 = dropify_drop_get_sha256 (drop);
+
+  if (sha256 != NULL)
+    {
+      g_autoptr(GPtrArray) others = dropify_history_find_by_sha256 (self->history, sha256);
+
+      if (others->len == 0)
+        {
+          g_hash_table_remove (self->incoming, sha256);
+          for (guint i = 0; i < self->connections->len; i++)
+            g_hash_table_remove (((Connection *) g_ptr_array_index (self->connections, i))->outgoing_files,
+                                 sha256);
+        }
+    }
+
   if (expired)
     return;
 
@@ -854,6 +1292,7 @@ dropify_sync_dispose (GObject *object)
 
   dropify_sync_stop (self);
 
+  g_clear_pointer (&self->incoming, g_hash_table_unref);
   g_clear_pointer (&self->dialers, g_ptr_array_unref);
   g_clear_pointer (&self->connections, g_ptr_array_unref);
   g_clear_object (&self->server);
@@ -879,6 +1318,9 @@ dropify_sync_init (DropifySync *self)
   self->connections = g_ptr_array_new_with_free_func ((GDestroyNotify) connection_free);
   self->dialers = g_ptr_array_new_with_free_func ((GDestroyNotify) dialer_free);
   self->cancellable = g_cancellable_new ();
+  self->incoming = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, incoming_free);
+  if (g_getenv ("DROPIFY_TEST_CHUNK_DELAY_MS") != NULL)
+    self->chunk_delay_ms = (guint) g_ascii_strtoull (g_getenv ("DROPIFY_TEST_CHUNK_DELAY_MS"), NULL, 10);
 
   /* Peers are on the LAN: never through a proxy. permessage-deflate makes
    * transfers far slower and buys nothing for already-compressed files. */

@@ -435,6 +435,156 @@ test_connect_peers (Fixture       *fixture,
   dropify_test_remove_dir (dir_b);
 }
 
+static JsonObject *
+peer_json (const char *dir)
+{
+  g_autoptr(DropifyTestRun) run = dropify_test_run ("peers", "--data-dir", dir, "--json", NULL);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  JsonArray *array;
+
+  g_assert_cmpint (run->status, ==, 0);
+  json_parser_load_from_data (parser, run->out, -1, &error);
+  g_assert_no_error (error);
+  array = json_node_get_array (json_parser_get_root (parser));
+  g_assert_cmpuint (json_array_get_length (array), ==, 1);
+
+  return json_object_ref (json_array_get_object_element (array, 0));
+}
+
+/* The receiver's view of one file drop; checks on every look that
+ * nothing partial is ever listed as complete. */
+static JsonObject *
+file_state (const char *dir,
+            const char *id,
+            const char *sha)
+{
+  g_autoptr(JsonNode) list = dropify_test_list_json (dir);
+  JsonObject *drop = find_drop (list, id);
+
+  if (drop == NULL)
+    return NULL;
+
+  if (json_object_get_boolean_member (drop, "complete"))
+    {
+      g_autofree char *got = dropify_test_sha256_file (json_object_get_string_member (drop, "path"));
+      g_assert_cmpstr (got, ==, sha);
+    }
+
+  return json_object_ref (drop);
+}
+
+typedef struct
+{
+  const char *dir;
+  const char *id;
+  const char *sha;
+  int64_t     at_least;
+} FileWait;
+
+static gboolean
+file_received (gpointer data)
+{
+  FileWait *wait = data;
+  g_autoptr(JsonObject) drop = file_state (wait->dir, wait->id, wait->sha);
+
+  if (drop == NULL)
+    return FALSE;
+  if (json_object_get_boolean_member (drop, "complete"))
+    return TRUE;
+  return json_object_get_int_member (drop, "received") >= wait->at_least;
+}
+
+static gboolean
+file_complete (gpointer data)
+{
+  FileWait *wait = data;
+  g_autoptr(JsonObject) drop = file_state (wait->dir, wait->id, wait->sha);
+
+  return drop != NULL && json_object_get_boolean_member (drop, "complete");
+}
+
+static void
+test_resume_after_kill (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  const guint64 size = 40 * 1000 * 1000;
+  g_autofree char *dir_b = dropify_test_make_dir ("cli-b");
+  g_autofree char *src = dropify_test_write_random (dir_b, "big.bin", size);
+  g_autofree char *sha = dropify_test_sha256_file (src);
+  g_autofree char *address = NULL;
+  g_autofree char *id = NULL;
+  g_autoptr(DropifyTestInstance) a = NULL;
+  g_autoptr(DropifyTestInstance) b = NULL;
+  g_autoptr(DropifyTestRun) run = NULL;
+  g_autoptr(JsonObject) at_kill = NULL;
+  g_autoptr(JsonObject) peer_at_kill = NULL;
+  g_autoptr(JsonObject) peer_done = NULL;
+  int64_t received_at_kill, resent;
+  FileWait wait;
+  const char * const slow[] = { "--port", "0", NULL };
+  const char * const fast[] = { "--port", "0", NULL };
+
+  /* A sends slowly (a test hook), so it can be killed mid-transfer. */
+  g_setenv ("DROPIFY_TEST_CHUNK_DELAY_MS", "20", TRUE);
+  a = dropify_test_instance_start (fixture->dir, slow);
+  g_unsetenv ("DROPIFY_TEST_CHUNK_DELAY_MS");
+
+  run = dropify_test_run ("send", "--data-dir", fixture->dir, "--file", src, NULL);
+  g_assert_cmpint (run->status, ==, 0);
+  id = g_strdup (g_strstrip (run->out));
+
+  {
+    g_autoptr(JsonNode) status = dropify_control_request (fixture->dir, "GET", "/v1/status", NULL, NULL);
+    address = g_strdup_printf ("127.0.0.1:%" G_GINT64_FORMAT,
+                               json_object_get_int_member (json_node_get_object (status), "port"));
+  }
+  {
+    const char * const extra[] = { "--port", "0", "--connect", address, NULL };
+    b = dropify_test_instance_start (dir_b, extra);
+  }
+
+  wait = (FileWait) { dir_b, id, sha, 8 * 1000 * 1000 };
+  g_assert_true (dropify_test_wait_for (file_received, &wait, 30000));
+
+  /* Kill the sender mid-transfer. */
+  g_assert_cmpint (dropify_test_instance_stop (a, SIGKILL), ==, 128 + SIGKILL);
+  g_clear_pointer (&a, dropify_test_instance_free);
+  g_usleep (200 * 1000);
+
+  at_kill = file_state (dir_b, id, sha);
+  g_assert_false (json_object_get_boolean_member (at_kill, "complete"));
+  g_assert_false (json_object_has_member (at_kill, "path"));
+  received_at_kill = json_object_get_int_member (at_kill, "received");
+  g_assert_cmpint (received_at_kill, >=, 8 * 1000 * 1000);
+  g_assert_cmpint (received_at_kill, <, (int64_t) size);
+  peer_at_kill = peer_json (dir_b);
+
+  /* A comes back on the same port, at full speed; B reconnects and
+   * resumes where it stopped. */
+  {
+    const char *port = strrchr (address, ':') + 1;
+    const char * const again[] = { "--port", port, NULL };
+    a = dropify_test_instance_start (fixture->dir, again);
+  }
+  (void) fast;
+
+  wait.at_least = (int64_t) size;
+  g_assert_true (dropify_test_wait_for (file_complete, &wait, 60000));
+
+  peer_done = peer_json (dir_b);
+  resent = json_object_get_int_member (peer_done, "bytes_in") - json_object_get_int_member (peer_at_kill, "bytes_in");
+  g_test_message ("killed at %" G_GINT64_FORMAT " of %" G_GUINT64_FORMAT " bytes; "
+                  "%" G_GINT64_FORMAT " bytes received after the restart",
+                  received_at_kill, size, resent);
+  /* Only the rest came again (plus protocol overhead), not the file. */
+  g_assert_cmpint (resent, <=, (int64_t) size - received_at_kill + 512 * 1024);
+  g_assert_cmpint (resent, <, (int64_t) size * 85 / 100);
+
+  g_assert_cmpint (dropify_test_instance_stop (b, SIGTERM), ==, 0);
+  dropify_test_remove_dir (dir_b);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -454,6 +604,7 @@ main (int   argc,
   ADD ("/cli/sigkill-restarts", test_sigkill_restarts);
   ADD ("/cli/second-instance-refused", test_second_instance_refused);
   ADD ("/cli/connect-peers", test_connect_peers);
+  ADD_STOPPED ("/cli/resume-after-kill", test_resume_after_kill);
   ADD_STOPPED ("/cli/limits-refused", test_limits_refused);
   ADD_STOPPED ("/cli/not-running", test_not_running);
   ADD_STOPPED ("/cli/usage", test_usage);

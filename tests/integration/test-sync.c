@@ -411,6 +411,128 @@ test_reconcile_bytes (void)
   dropify_test_remove_dir (db);
 }
 
+static void
+send_file_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  DropifyDrop **out = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *out = dropify_service_send_file_finish (DROPIFY_SERVICE (object), result, &error);
+  g_assert_no_error (error);
+}
+
+static gboolean
+pointer_set (gpointer data)
+{
+  return *(gpointer *) data != NULL;
+}
+
+static DropifyDrop *
+send_file (Node       *node,
+           const char *path)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  DropifyDrop *drop = NULL;
+
+  dropify_service_send_file_async (node->service, file, 0, NULL, send_file_cb, &drop);
+  g_assert_true (dropify_test_wait_for (pointer_set, &drop, 60000));
+
+  return drop;
+}
+
+static gboolean
+is_complete (gpointer data)
+{
+  Expect *expect = data;
+  DropifyDrop *drop = dropify_history_lookup (history_of (expect->node), expect->id);
+
+  return drop != NULL && dropify_drop_get_complete (drop);
+}
+
+static void
+notify_complete_cb (DropifyDrop *drop,
+                    GParamSpec  *pspec,
+                    gpointer     user_data)
+{
+  g_autofree char *sha = NULL;
+
+  /* Whenever a drop says complete, its content is whole and right. */
+  if (!dropify_drop_get_complete (drop))
+    return;
+  sha = dropify_test_sha256_file (dropify_drop_get_path (drop));
+  g_assert_cmpstr (sha, ==, dropify_drop_get_sha256 (drop));
+}
+
+static void
+drop_added_cb (DropifyHistory *history,
+               DropifyDrop    *drop,
+               gpointer        user_data)
+{
+  g_signal_connect (drop, "notify::complete", G_CALLBACK (notify_complete_cb), NULL);
+}
+
+static void
+test_file_transfer (void)
+{
+  g_autofree char *da = make_dir ("a");
+  g_autofree char *db = make_dir ("b");
+  g_autofree char *src = NULL;
+  g_autofree char *sha = NULL;
+  g_autofree char *received_sha = NULL;
+  g_autoptr(DropifyDrop) sent = NULL;
+  g_autoptr(DropifyDrop) again = NULL;
+  g_autoptr(GError) error = NULL;
+  Node *a = node_start (da);
+  Node *b = node_start (db);
+  Expect expect = { b, NULL, 0 };
+  DropifyDrop *copy;
+  uint64_t before, after;
+  guint64 size = 50 * 1000 * 1000;
+
+  g_signal_connect (history_of (b), "drop-added", G_CALLBACK (drop_added_cb), NULL);
+  connect_nodes (b, a);
+  g_assert_true (dropify_test_wait_for (peer_connected, b, WAIT_MS));
+
+  src = dropify_test_write_random (da, "random.bin", size);
+  sha = dropify_test_sha256_file (src);
+  sent = send_file (a, src);
+  g_assert_cmpstr (dropify_drop_get_sha256 (sent), ==, sha);
+
+  expect.id = dropify_drop_get_id (sent);
+  g_assert_true (dropify_test_wait_for (is_complete, &expect, 60000));
+  copy = dropify_history_lookup (history_of (b), expect.id);
+  g_assert_cmpuint (dropify_drop_get_size (copy), ==, size);
+  g_assert_cmpuint (dropify_drop_get_received (copy), ==, size);
+  g_assert_cmpstr (dropify_drop_get_name (copy), ==, "random.bin");
+  g_assert_true (g_str_has_prefix (dropify_drop_get_path (copy), db));
+  received_sha = dropify_test_sha256_file (dropify_drop_get_path (copy));
+  g_assert_cmpstr (received_sha, ==, sha);
+
+  /* The same content again: a new drop, and no bytes of content. */
+  before = traffic_with_peer (b);
+  again = send_file (a, src);
+  expect.id = dropify_drop_get_id (again);
+  g_assert_true (dropify_test_wait_for (is_complete, &expect, WAIT_MS));
+  after = traffic_with_peer (b);
+  g_test_message ("second drop of the same 50 MB: %" G_GUINT64_FORMAT " bytes", after - before);
+  g_assert_cmpuint (after - before, <, 4096);
+
+  /* Deleting both on B removes the content on A too. */
+  g_assert_true (dropify_service_delete (b->service, dropify_drop_get_id (sent), &error));
+  g_assert_true (dropify_service_delete (b->service, dropify_drop_get_id (again), &error));
+  expect.node = a;
+  g_assert_true (dropify_test_wait_for (lacks_drop, &expect, WAIT_MS));
+  g_assert_false (dropify_blob_store_contains (dropify_history_get_blob_store (history_of (a)), sha));
+  g_assert_false (dropify_blob_store_contains (dropify_history_get_blob_store (history_of (b)), sha));
+
+  node_stop (a);
+  node_stop (b);
+  dropify_test_remove_dir (da);
+  dropify_test_remove_dir (db);
+}
+
 /* A raw WebSocket client, to speak to an instance the way a hostile or
  * foreign peer would. */
 typedef struct
@@ -540,6 +662,7 @@ main (int   argc,
   g_test_add_func ("/sync/late-joiner", test_late_joiner);
   g_test_add_func ("/sync/expired-not-delivered", test_expired_not_delivered);
   g_test_add_func ("/sync/reconcile-bytes", test_reconcile_bytes);
+  g_test_add_func ("/sync/file-transfer", test_file_transfer);
   g_test_add_func ("/sync/hostile-and-incompatible", test_hostile_and_incompatible);
 
   return g_test_run ();

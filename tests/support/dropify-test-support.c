@@ -227,7 +227,7 @@ instance_ready (gpointer data)
   return reply != NULL;
 }
 
-/* Starts `dropify --headless` on @data_dir and waits (at most 10 s) until
+/* Starts `dropify --headless --port 0` on @data_dir and waits (at most 10 s) until
  * its control socket answers. Logs go to DATA_DIR.log. */
 DropifyTestInstance *
 dropify_test_instance_start (const char         *data_dir,
@@ -245,6 +245,10 @@ dropify_test_instance_start (const char         *data_dir,
   g_ptr_array_add (argv, (gpointer) "--headless");
   g_ptr_array_add (argv, (gpointer) "--data-dir");
   g_ptr_array_add (argv, (gpointer) data_dir);
+  /* Never the default port: tests run side by side. A later --port in
+   * @extra_args wins. */
+  g_ptr_array_add (argv, (gpointer) "--port");
+  g_ptr_array_add (argv, (gpointer) "0");
   for (guint i = 0; extra_args && extra_args[i]; i++)
     g_ptr_array_add (argv, (gpointer) extra_args[i]);
   g_ptr_array_add (argv, NULL);
