@@ -202,6 +202,30 @@ dropify_drop_row_format_expiry (int64_t remaining_ms)
                           (int) MIN (n, G_MAXINT));
 }
 
+/* A text drop that is nothing but a web address opens in the browser. */
+static char *
+dropify_drop_row_dup_link (DropifyDropRow *self)
+{
+  g_autofree char *text = NULL;
+  const char *scheme;
+
+  if (self->drop == NULL || dropify_drop_get_kind (self->drop) != DROPIFY_DROP_KIND_TEXT)
+    return NULL;
+
+  text = g_strstrip (g_strdup (dropify_drop_get_text (self->drop)));
+  if (*text == '\0' || strpbrk (text, " \t\n\r") != NULL)
+    return NULL;
+
+  scheme = g_uri_peek_scheme (text);
+  if (g_strcmp0 (scheme, "http") != 0 && g_strcmp0 (scheme, "https") != 0)
+    return NULL;
+
+  if (!g_uri_is_valid (text, G_URI_FLAGS_NONE, NULL))
+    return NULL;
+
+  return g_steal_pointer (&text);
+}
+
 static gboolean
 dropify_drop_row_file_is_ready (DropifyDropRow *self)
 {
@@ -214,15 +238,17 @@ dropify_drop_row_file_is_ready (DropifyDropRow *self)
 static void
 dropify_drop_row_update_actions (DropifyDropRow *self)
 {
+  g_autofree char *link = NULL;
   gboolean is_text;
   gboolean file_ready;
 
   is_text = self->drop != NULL &&
             dropify_drop_get_kind (self->drop) == DROPIFY_DROP_KIND_TEXT;
   file_ready = dropify_drop_row_file_is_ready (self);
+  link = dropify_drop_row_dup_link (self);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.copy", is_text || file_ready);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.open", file_ready);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.open", file_ready || link != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.save-as", file_ready);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.delete", self->drop != NULL);
 }
@@ -265,6 +291,18 @@ dropify_drop_row_update_details (DropifyDropRow *self)
       : g_get_real_time () / 1000;
   g_ptr_array_add (parts,
                    dropify_drop_row_format_expiry (dropify_drop_get_expires_at (self->drop) - now));
+
+  /* Keep each part on one line, so a narrow window wraps the details
+   * between parts ("From Laptop" / "Expires in 3 hours") and not within. */
+  for (guint i = 0; i < parts->len; i++)
+    {
+      GString *part = g_string_new (g_ptr_array_index (parts, i));
+
+      g_string_replace (part, " ", "\u00a0", 0);
+      g_free (g_ptr_array_index (parts, i));
+      g_ptr_array_index (parts, i) = g_string_free (part, FALSE);
+    }
+
   g_ptr_array_add (parts, NULL);
 
   details = g_strjoinv (" · ", (char **) parts->pdata);
@@ -319,8 +357,12 @@ dropify_drop_row_update (DropifyDropRow *self)
     {
       g_autofree char *preview = dropify_drop_row_dup_preview (dropify_drop_get_text (self->drop));
 
+      g_autofree char *link = dropify_drop_row_dup_link (self);
+
       gtk_widget_add_css_class (self->card, "text-drop");
-      gtk_image_set_from_icon_name (self->icon, "text-x-generic-symbolic");
+      gtk_image_set_from_icon_name (self->icon,
+                                    link != NULL ? "web-browser-symbolic"
+                                                 : "format-justify-left-symbolic");
       gtk_label_set_text (self->title_label, preview);
       gtk_label_set_lines (self->title_label, PREVIEW_MAX_LINES);
       gtk_widget_set_tooltip_text (GTK_WIDGET (self->copy_button), _("Copy Text"));
@@ -589,9 +631,25 @@ dropify_drop_row_open (GtkWidget  *widget,
                        GVariant   *param)
 {
   DropifyDropRow *self = DROPIFY_DROP_ROW (widget);
+  g_autofree char *link = NULL;
 
   if (dropify_drop_row_file_is_ready (self))
-    dropify_drop_row_stage (self, STAGE_FOR_OPEN);
+    {
+      dropify_drop_row_stage (self, STAGE_FOR_OPEN);
+      return;
+    }
+
+  if ((link = dropify_drop_row_dup_link (self)) != NULL)
+    {
+      StageData *data = g_new0 (StageData, 1);
+      GtkRoot *root = gtk_widget_get_root (widget);
+
+      data->purpose = STAGE_FOR_OPEN;
+      data->overlay = dropify_drop_row_dup_toast_overlay (self);
+      data->window = GTK_IS_WINDOW (root) ? g_object_ref (GTK_WINDOW (root)) : NULL;
+
+      gtk_show_uri_full (data->window, link, GDK_CURRENT_TIME, NULL, stage_open_cb, data);
+    }
 }
 
 typedef struct

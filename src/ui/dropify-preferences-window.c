@@ -55,10 +55,12 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+/* Up to two days count in hours, as people say "24 hours" and not "1 day"
+ * for how long something lasts. */
 static char *
 format_duration (uint64_t seconds)
 {
-  if (seconds % DAY == 0)
+  if (seconds >= 2 * DAY && seconds % DAY == 0)
     return g_strdup_printf (ngettext ("%u day", "%u days", (unsigned long) (seconds / DAY)),
                             (unsigned) (seconds / DAY));
 

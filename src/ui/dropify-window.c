@@ -27,6 +27,7 @@ struct _DropifyWindow
    * whole window rather than one per row. */
   GPtrArray            *rows;
   guint                 expiry_source;
+  guint                 scroll_source;
 
   guint                 n_pending_files;
   gboolean              dragging;
@@ -95,12 +96,26 @@ dropify_window_update_page (DropifyWindow *self)
     gtk_stack_set_visible_child_name (self->stack, "history");
 }
 
+static gboolean
+dropify_window_scroll_to_top_cb (gpointer user_data)
+{
+  DropifyWindow *self = DROPIFY_WINDOW (user_data);
+  GtkAdjustment *vadjustment = gtk_scrolled_window_get_vadjustment (self->history_scroller);
+
+  self->scroll_source = 0;
+  gtk_adjustment_set_value (vadjustment, gtk_adjustment_get_lower (vadjustment));
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Shows the drop just made. This waits for the list to lay the new row
+ * out: scrolled earlier, the list keeps its old top row in place and the
+ * new one ends up half hidden. */
 static void
 dropify_window_scroll_to_top (DropifyWindow *self)
 {
-  GtkAdjustment *vadjustment = gtk_scrolled_window_get_vadjustment (self->history_scroller);
-
-  gtk_adjustment_set_value (vadjustment, gtk_adjustment_get_lower (vadjustment));
+  if (self->scroll_source == 0)
+    self->scroll_source = g_timeout_add (50, dropify_window_scroll_to_top_cb, self);
 }
 
 static gboolean
@@ -737,6 +752,7 @@ dropify_window_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->expiry_source, g_source_remove);
+  g_clear_handle_id (&self->scroll_source, g_source_remove);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), DROPIFY_TYPE_WINDOW);
 

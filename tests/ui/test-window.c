@@ -440,6 +440,10 @@ test_preferences (Fixture       *fixture,
 
   g_settings_set_uint (fixture->settings, "default-ttl", 86400);
   g_assert_cmpuint (adw_combo_row_get_selected (expiry_row), ==, 2);
+  g_clear_object (&item);
+  item = g_list_model_get_item (adw_combo_row_get_model (expiry_row), 2);
+  g_assert_cmpstr (gtk_string_object_get_string (item), ==, "24 hours");
+  g_clear_object (&item);
 
   adw_combo_row_set_selected (expiry_row, 1);
   g_assert_cmpuint (g_settings_get_uint (fixture->settings, "default-ttl"), ==, 3600);
