@@ -35,6 +35,7 @@ struct _DropifyHistory
 
   uint64_t          max_file_size;
   guint             max_text_length;
+  guint64           generation;    /* bumped on every change of ids or tombstones */
   guint             expiry_source;
   int64_t           armed_for;     /* the deadline expiry_source fires at */
 };
@@ -236,6 +237,7 @@ insert_item (DropifyHistory *self,
         hi = mid;
     }
 
+  self->generation++;
   g_ptr_array_insert (self->items, lo, g_object_ref (drop));
   g_hash_table_insert (self->by_id, (gpointer) dropify_drop_get_id (drop), drop);
   items_changed (self, self->items->len - 1 - lo, 0, 1);
@@ -721,6 +723,19 @@ dropify_history_now (DropifyHistory *self)
   return self->clock (self->clock_data);
 }
 
+/**
+ * dropify_history_get_generation:
+ *
+ * Returns: a number that changes whenever a drop or tombstone is added
+ *   or removed, so callers can cache what they derive from the ids
+ */
+guint64
+dropify_history_get_generation (DropifyHistory *self)
+{
+  g_return_val_if_fail (DROPIFY_IS_HISTORY (self), 0);
+  return self->generation;
+}
+
 DropifyBlobStore *
 dropify_history_get_blob_store (DropifyHistory *self)
 {
@@ -1058,6 +1073,7 @@ dropify_history_delete (DropifyHistory  *self,
   expires_at = g_new (int64_t, 1);
   *expires_at = dropify_drop_get_expires_at (drop);
   g_hash_table_insert (self->tombstones, g_strdup (id), expires_at);
+  self->generation++;
 
   index = index_of_item (self, drop);
   position = position_of_index (self, index);
@@ -1126,6 +1142,7 @@ dropify_history_add_tombstone (DropifyHistory  *self,
   boxed = g_new (int64_t, 1);
   *boxed = expires_at;
   g_hash_table_insert (self->tombstones, g_strdup (id), boxed);
+  self->generation++;
   maybe_arm_expiry (self, expires_at);
 
   return TRUE;
@@ -1309,7 +1326,10 @@ dropify_history_sweep (DropifyHistory *self)
   g_hash_table_iter_init (&iter, self->tombstones);
   while (g_hash_table_iter_next (&iter, &key, &value))
     if (*(int64_t *) value <= now)
-      g_hash_table_iter_remove (&iter);
+      {
+        g_hash_table_iter_remove (&iter);
+        self->generation++;
+      }
 
   /* Compact the array in one pass and report the span that changed. */
   expired = g_ptr_array_new_with_free_func (g_object_unref);
@@ -1333,6 +1353,8 @@ dropify_history_sweep (DropifyHistory *self)
   if (expired->len > 0)
     {
       guint old_len = self->items->len;
+
+      self->generation++;
       guint removed_span = last - first + 1;
       guint added_span = removed_span - expired->len;
 

@@ -36,6 +36,7 @@ DropifyHistory *dropify_history_new              (const char        *path,
                                                   gpointer           clock_data,
                                                   GError           **error);
 int64_t         dropify_history_now              (DropifyHistory    *self);
+guint64         dropify_history_get_generation   (DropifyHistory    *self);
 gboolean        dropify_history_add              (DropifyHistory    *self,
                                                   DropifyDrop       *drop,
                                                   GError           **error);

@@ -82,6 +82,10 @@ struct _DropifySync
   GCancellable    *cancellable;
   Connection      *source;        /* the connection a drop is arriving on */
   GHashTable      *incoming;      /* sha256 → Incoming */
+  GHashTable      *entry_cache;   /* id → Hashes */
+  GArray          *sorted;        /* Entry, by key */
+  guint64          sorted_generation;
+  guint64          rebuilds;
   guint            chunk_delay_ms;
   guint            port;
 };
@@ -113,105 +117,185 @@ static void dialer_schedule (Dialer *dialer);
 static void request_file (Connection *conn, DropifyDrop *drop);
 static void request_missing_files (Connection *conn);
 
-/* Entries: live drops and tombstones, keyed by SHA-256(id) */
+/* Entries: live drops and tombstones, keyed by SHA-256(id).
+ *
+ * Hashes are computed once per id and kept in `entry_cache`; `sorted`
+ * holds every current entry ordered by key, rebuilt only when the
+ * history's generation changed, so finding the entries under a prefix is
+ * a binary search, whatever the size of the history. */
 
 typedef struct
 {
   char     key[65];
   char    *id;
-  int64_t  expires_at;
-  gboolean live;
-  guint8   token[16];
-} Entry;
-
-static void
-entry_free (gpointer data)
-{
-  Entry *entry = data;
-
-  g_free (entry->id);
-  g_free (entry);
-}
-
-static Entry *
-entry_new (const char *id,
-           gboolean    live,
-           int64_t     expires_at)
-{
-  Entry *entry = g_new0 (Entry, 1);
-  g_autoptr(GChecksum) key = g_checksum_new (G_CHECKSUM_SHA256);
-  g_autoptr(GChecksum) token = g_checksum_new (G_CHECKSUM_SHA256);
-  guint8 digest[32];
-  gsize len = sizeof digest;
-
-  entry->id = g_strdup (id);
-  entry->live = live;
-  entry->expires_at = expires_at;
-
-  g_checksum_update (key, (const guchar *) id, -1);
-  g_strlcpy (entry->key, g_checksum_get_string (key), sizeof entry->key);
-
-  g_checksum_update (token, (const guchar *) id, -1);
-  g_checksum_update (token, (const guchar *) (live ? "+" : "-"), 1);
-  g_checksum_get_digest (token, digest, &len);
-  memcpy (entry->token, digest, sizeof entry->token);
-
-  return entry;
-}
+  guint8   token_live[16];
+  guint8   token_dead[16];
+  guint64  seen;           /* the rebuild that last found it */
+} Hashes;
 
 typedef struct
 {
-  GPtrArray  *entries;
-  const char *prefix;
-  gsize       prefix_len;
-} Collect;
+  Hashes  *hashes;
+  char    *id;             /* borrowed from hashes */
+  char    *key;            /* borrowed from hashes */
+  int64_t  expires_at;
+  gboolean live;
+  guint8  *token;          /* borrowed from hashes */
+} Entry;
 
 static void
-collect_tombstone (const char *id,
-                   int64_t     expires_at,
-                   gpointer    user_data)
+hashes_free (gpointer data)
 {
-  Collect *collect = user_data;
-  Entry *entry = entry_new (id, FALSE, expires_at);
+  Hashes *hashes = data;
 
-  if (strncmp (entry->key, collect->prefix, collect->prefix_len) == 0)
-    g_ptr_array_add (collect->entries, entry);
-  else
-    entry_free (entry);
+  g_free (hashes->id);
+  g_free (hashes);
 }
 
-/* Everything whose key starts with @prefix. */
-static GPtrArray *
-collect_entries (DropifySync *self,
-                 const char  *prefix)
+static void
+token (const char *id,
+       const char *state,
+       guint8      out[16])
+{
+  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  guint8 digest[32];
+  gsize len = sizeof digest;
+
+  g_checksum_update (checksum, (const guchar *) id, -1);
+  g_checksum_update (checksum, (const guchar *) state, 1);
+  g_checksum_get_digest (checksum, digest, &len);
+  memcpy (out, digest, 16);
+}
+
+static Hashes *
+lookup_hashes (DropifySync *self,
+               const char  *id)
+{
+  Hashes *hashes = g_hash_table_lookup (self->entry_cache, id);
+
+  if (hashes == NULL)
+    {
+      g_autoptr(GChecksum) key = g_checksum_new (G_CHECKSUM_SHA256);
+
+      hashes = g_new0 (Hashes, 1);
+      hashes->id = g_strdup (id);
+      g_checksum_update (key, (const guchar *) id, -1);
+      g_strlcpy (hashes->key, g_checksum_get_string (key), sizeof hashes->key);
+      token (id, "+", hashes->token_live);
+      token (id, "-", hashes->token_dead);
+      g_hash_table_insert (self->entry_cache, hashes->id, hashes);
+    }
+
+  return hashes;
+}
+
+static void
+add_entry (DropifySync *self,
+           const char  *id,
+           gboolean     live,
+           int64_t      expires_at)
+{
+  Hashes *hashes = lookup_hashes (self, id);
+  Entry entry = {
+    hashes, hashes->id, hashes->key, expires_at, live,
+    live ? hashes->token_live : hashes->token_dead,
+  };
+
+  hashes->seen = self->rebuilds;
+  g_array_append_val (self->sorted, entry);
+}
+
+static void
+add_tombstone_entry (const char *id,
+                     int64_t     expires_at,
+                     gpointer    user_data)
+{
+  add_entry (user_data, id, FALSE, expires_at);
+}
+
+static int
+compare_entries (gconstpointer a,
+                 gconstpointer b)
+{
+  return strcmp (((const Entry *) a)->key, ((const Entry *) b)->key);
+}
+
+static gboolean
+hashes_unseen (gpointer key,
+               gpointer value,
+               gpointer user_data)
+{
+  return ((Hashes *) value)->seen != *(guint64 *) user_data;
+}
+
+static void
+ensure_sorted (DropifySync *self)
 {
   GListModel *model = G_LIST_MODEL (self->history);
-  Collect collect = { g_ptr_array_new_with_free_func (entry_free), prefix, strlen (prefix) };
-  int64_t now = dropify_history_now (self->history);
-  guint n = g_list_model_get_n_items (model);
+  guint64 generation = dropify_history_get_generation (self->history);
+  guint n;
+
+  if (self->sorted != NULL && generation == self->sorted_generation)
+    return;
+
+  g_clear_pointer (&self->sorted, g_array_unref);
+  n = g_list_model_get_n_items (model);
+  self->sorted = g_array_sized_new (FALSE, FALSE, sizeof (Entry), n);
+  self->rebuilds++;
 
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(DropifyDrop) drop = g_list_model_get_item (model, i);
-      Entry *entry;
 
-      if (dropify_drop_is_expired (drop, now))
-        continue;
+      add_entry (self, dropify_drop_get_id (drop), TRUE, dropify_drop_get_expires_at (drop));
+    }
+  dropify_history_foreach_tombstone (self->history, add_tombstone_entry, self);
 
-      entry = entry_new (dropify_drop_get_id (drop), TRUE, dropify_drop_get_expires_at (drop));
-      if (strncmp (entry->key, prefix, collect.prefix_len) == 0)
-        g_ptr_array_add (collect.entries, entry);
+  g_array_sort (self->sorted, compare_entries);
+  g_hash_table_foreach_remove (self->entry_cache, hashes_unseen, &self->rebuilds);
+  self->sorted_generation = generation;
+}
+
+/* Everything whose key starts with @prefix, as a copy: callers may change
+ * the history while they walk it. */
+static GArray *
+collect_entries (DropifySync *self,
+                 const char  *prefix)
+{
+  gsize prefix_len = strlen (prefix);
+  GArray *entries = g_array_new (FALSE, FALSE, sizeof (Entry));
+  int64_t now = dropify_history_now (self->history);
+  guint lo = 0, hi;
+
+  ensure_sorted (self);
+  hi = self->sorted->len;
+
+  while (lo < hi)
+    {
+      guint mid = lo + (hi - lo) / 2;
+
+      if (strncmp (g_array_index (self->sorted, Entry, mid).key, prefix, prefix_len) < 0)
+        lo = mid + 1;
       else
-        entry_free (entry);
+        hi = mid;
     }
 
-  dropify_history_foreach_tombstone (self->history, collect_tombstone, &collect);
+  for (guint i = lo; i < self->sorted->len; i++)
+    {
+      Entry *entry = &g_array_index (self->sorted, Entry, i);
 
-  return collect.entries;
+      if (strncmp (entry->key, prefix, prefix_len) != 0)
+        break;
+      if (entry->live && entry->expires_at <= now)
+        continue;
+      g_array_append_val (entries, *entry);
+    }
+
+  return entries;
 }
 
 static void
-compute_buckets (GPtrArray     *entries,
+compute_buckets (GArray        *entries,
                  gsize          depth,
                  DropifyBucket  buckets[DROPIFY_PROTOCOL_FANOUT])
 {
@@ -225,7 +309,7 @@ compute_buckets (GPtrArray     *entries,
 
   for (guint i = 0; i < entries->len; i++)
     {
-      Entry *entry = g_ptr_array_index (entries, i);
+      Entry *entry = &g_array_index (entries, Entry, i);
       int d = g_ascii_xdigit_value (entry->key[depth]);
 
       buckets[d].count++;
@@ -259,7 +343,7 @@ static void
 send_summary (Connection *conn,
               const char *prefix)
 {
-  g_autoptr(GPtrArray) entries = collect_entries (conn->sync, prefix);
+  g_autoptr(GArray) entries = collect_entries (conn->sync, prefix);
   DropifyBucket buckets[DROPIFY_PROTOCOL_FANOUT];
   DropifyBucket nonempty[DROPIFY_PROTOCOL_FANOUT];
   guint n = 0;
@@ -275,14 +359,14 @@ send_summary (Connection *conn,
 static void
 send_ids (Connection *conn,
           const char *prefix,
-          GPtrArray  *entries)
+          GArray     *entries)
 {
   g_autoptr(GPtrArray) live = g_ptr_array_new ();
   g_autoptr(GArray) dead = g_array_new (FALSE, FALSE, sizeof (DropifyTombstone));
 
   for (guint i = 0; i < entries->len; i++)
     {
-      Entry *entry = g_ptr_array_index (entries, i);
+      Entry *entry = &g_array_index (entries, Entry, i);
 
       if (entry->live)
         g_ptr_array_add (live, entry->id);
@@ -310,7 +394,7 @@ static void
 handle_summary (Connection     *conn,
                 DropifyMessage *message)
 {
-  g_autoptr(GPtrArray) entries = collect_entries (conn->sync, message->prefix);
+  g_autoptr(GArray) entries = collect_entries (conn->sync, message->prefix);
   gsize depth = strlen (message->prefix);
   DropifyBucket mine[DROPIFY_PROTOCOL_FANOUT];
 
@@ -333,7 +417,7 @@ handle_summary (Connection     *conn,
       /* Both sides take the same decision from the same two counts. */
       if ((mine[d].count <= IDS_THRESHOLD && theirs.count <= IDS_THRESHOLD) || depth + 1 >= 63)
         {
-          g_autoptr(GPtrArray) sub_entries = collect_entries (conn->sync, sub);
+          g_autoptr(GArray) sub_entries = collect_entries (conn->sync, sub);
           send_ids (conn, sub, sub_entries);
         }
       else
@@ -350,7 +434,7 @@ handle_ids (Connection     *conn,
   DropifySync *self = conn->sync;
   g_autoptr(GHashTable) their_live = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(GHashTable) their_dead = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr(GPtrArray) entries = NULL;
+  g_autoptr(GArray) entries = NULL;
 
   for (guint i = 0; i < message->live->len; i++)
     g_hash_table_add (their_live, g_ptr_array_index (message->live, i));
@@ -371,7 +455,7 @@ handle_ids (Connection     *conn,
 
   for (guint i = 0; i < entries->len; i++)
     {
-      Entry *entry = g_ptr_array_index (entries, i);
+      Entry *entry = &g_array_index (entries, Entry, i);
 
       if (entry->live)
         {
@@ -1293,6 +1377,8 @@ dropify_sync_dispose (GObject *object)
   dropify_sync_stop (self);
 
   g_clear_pointer (&self->incoming, g_hash_table_unref);
+  g_clear_pointer (&self->sorted, g_array_unref);
+  g_clear_pointer (&self->entry_cache, g_hash_table_unref);
   g_clear_pointer (&self->dialers, g_ptr_array_unref);
   g_clear_pointer (&self->connections, g_ptr_array_unref);
   g_clear_object (&self->server);
@@ -1319,6 +1405,7 @@ dropify_sync_init (DropifySync *self)
   self->dialers = g_ptr_array_new_with_free_func ((GDestroyNotify) dialer_free);
   self->cancellable = g_cancellable_new ();
   self->incoming = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, incoming_free);
+  self->entry_cache = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, hashes_free);
   if (g_getenv ("DROPIFY_TEST_CHUNK_DELAY_MS") != NULL)
     self->chunk_delay_ms = (guint) g_ascii_strtoull (g_getenv ("DROPIFY_TEST_CHUNK_DELAY_MS"), NULL, 10);
 
