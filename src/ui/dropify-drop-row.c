@@ -335,6 +335,31 @@ dropify_drop_row_update_progress (DropifyDropRow *self)
   dropify_drop_row_update_actions (self);
 }
 
+/* g_content_type_get_symbolic_icon() falls back to full-colour names, which
+ * would look out of place next to the symbolic ones; fall back to a
+ * generic symbolic icon instead. */
+static GIcon *
+dropify_drop_row_dup_type_icon (DropifyDropRow *self,
+                                const char     *content_type)
+{
+  GtkIconTheme *theme = gtk_icon_theme_get_for_display (gtk_widget_get_display (GTK_WIDGET (self)));
+  g_autoptr(GIcon) icon = g_content_type_get_symbolic_icon (content_type);
+
+  if (G_IS_THEMED_ICON (icon))
+    {
+      const char * const *names = g_themed_icon_get_names (G_THEMED_ICON (icon));
+
+      for (guint i = 0; names[i] != NULL; i++)
+        {
+          if (g_str_has_suffix (names[i], "-symbolic") &&
+              gtk_icon_theme_has_icon (theme, names[i]))
+            return g_themed_icon_new (names[i]);
+        }
+    }
+
+  return g_themed_icon_new ("text-x-generic-symbolic");
+}
+
 static void
 dropify_drop_row_update (DropifyDropRow *self)
 {
@@ -377,7 +402,7 @@ dropify_drop_row_update (DropifyDropRow *self)
         content_type = g_content_type_from_mime_type (mime);
       if (content_type == NULL)
         content_type = g_strdup ("application/octet-stream");
-      icon = g_content_type_get_symbolic_icon (content_type);
+      icon = dropify_drop_row_dup_type_icon (self, content_type);
 
       gtk_widget_add_css_class (self->card, "file-drop");
       gtk_image_set_from_gicon (self->icon, icon);

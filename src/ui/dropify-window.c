@@ -28,6 +28,7 @@ struct _DropifyWindow
   GPtrArray            *rows;
   guint                 expiry_source;
   guint                 scroll_source;
+  gboolean              pin_to_top;
 
   guint                 n_pending_files;
   gboolean              dragging;
@@ -108,14 +109,52 @@ dropify_window_scroll_to_top_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* Shows the drop just made. This waits for the list to lay the new row
- * out: scrolled earlier, the list keeps its old top row in place and the
- * new one ends up half hidden. */
+/* The list keeps the row that was on top in place when rows are inserted
+ * above it, so a new drop would land out of sight. The list says where it
+ * put things when it reconfigures its adjustment after laying out the new
+ * row; only then can the view be moved back to the top. */
 static void
-dropify_window_scroll_to_top (DropifyWindow *self)
+dropify_window_adjustment_changed (DropifyWindow *self,
+                                   GtkAdjustment *vadjustment)
 {
-  if (self->scroll_source == 0)
-    self->scroll_source = g_timeout_add (50, dropify_window_scroll_to_top_cb, self);
+  if (!self->pin_to_top)
+    return;
+
+  self->pin_to_top = FALSE;
+
+  if (gtk_adjustment_get_value (vadjustment) > gtk_adjustment_get_lower (vadjustment) &&
+      self->scroll_source == 0)
+    self->scroll_source = g_idle_add_full (G_PRIORITY_HIGH_IDLE,
+                                           dropify_window_scroll_to_top_cb,
+                                           self, NULL);
+}
+
+static void
+dropify_window_history_changed (DropifyWindow *self,
+                                guint          position,
+                                guint          removed,
+                                guint          added,
+                                GListModel    *history)
+{
+  GtkAdjustment *vadjustment = gtk_scrolled_window_get_vadjustment (self->history_scroller);
+  g_autoptr(DropifyDrop) newest = NULL;
+  DropifyIdentity *identity;
+
+  dropify_window_update_page (self);
+
+  if (position != 0 || added == 0)
+    return;
+
+  /* New drops arrive on top. Show them to someone reading at the top, and
+   * always show a drop made here; someone scrolled down to an older drop
+   * is left where they are when a peer's drop comes in. */
+  newest = g_list_model_get_item (history, 0);
+  identity = dropify_service_get_identity (self->service);
+
+  if (gtk_adjustment_get_value (vadjustment) <= gtk_adjustment_get_lower (vadjustment) ||
+      g_strcmp0 (dropify_drop_get_origin (newest),
+                 dropify_identity_get_device_id (identity)) == 0)
+    self->pin_to_top = TRUE;
 }
 
 static gboolean
@@ -207,8 +246,6 @@ dropify_window_send_text (DropifyWindow *self,
       return FALSE;
     }
 
-  dropify_window_scroll_to_top (self);
-
   return TRUE;
 }
 
@@ -276,10 +313,7 @@ dropify_window_send_file_cb (GObject      *object,
        * says what went wrong */
       text = g_strdup_printf (_("Could not drop “%s”: %s"), data->name, error->message);
       dropify_window_show_toast (self, text);
-      return;
     }
-
-  dropify_window_scroll_to_top (self);
 }
 
 static void
@@ -733,8 +767,12 @@ dropify_window_constructed (GObject *object)
   selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (history)));
   gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (selection));
 
+  g_signal_connect_object (gtk_scrolled_window_get_vadjustment (self->history_scroller),
+                           "changed",
+                           G_CALLBACK (dropify_window_adjustment_changed),
+                           self, G_CONNECT_SWAPPED);
   g_signal_connect_object (history, "items-changed",
-                           G_CALLBACK (dropify_window_update_page),
+                           G_CALLBACK (dropify_window_history_changed),
                            self, G_CONNECT_SWAPPED);
   dropify_window_update_page (self);
 
