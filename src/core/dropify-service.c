@@ -256,6 +256,19 @@ dropify_service_start (DropifyService  *self,
   if (!dropify_sync_listen (self->sync, (guint) port, error))
     return FALSE;
 
+  if (self->settings != NULL)
+    {
+      g_auto(GStrv) peers = g_settings_get_strv (self->settings, "manual-peers");
+
+      for (guint i = 0; peers[i]; i++)
+        {
+          g_autoptr(GError) local_error = NULL;
+
+          if (!dropify_service_connect_to (self, peers[i], &local_error))
+            g_warning ("Ignoring the saved peer “%s”: %s", peers[i], local_error->message);
+        }
+    }
+
   socket_path = g_build_filename (self->data_dir, DROPIFY_CONTROL_SOCKET_NAME, NULL);
   self->control = dropify_control_server_new (self);
 
@@ -329,6 +342,42 @@ dropify_service_connect_to (DropifyService  *self,
   dropify_sync_connect_to (self->sync, g_network_address_get_hostname (G_NETWORK_ADDRESS (address)),
                            port, DROPIFY_PEER_VIA_MANUAL);
   return TRUE;
+}
+
+/**
+ * dropify_service_add_peer:
+ * @host_and_port: `HOST:PORT`, or `[IPV6]:PORT`
+ *
+ * Like dropify_service_connect_to(), and also remembers the peer in the
+ * settings, so it is connected again at every start.
+ */
+gboolean
+dropify_service_add_peer (DropifyService  *self,
+                          const char      *host_and_port,
+                          GError         **error)
+{
+  g_auto(GStrv) peers = NULL;
+  g_autoptr(GStrvBuilder) builder = NULL;
+  g_auto(GStrv) updated = NULL;
+
+  g_return_val_if_fail (DROPIFY_IS_SERVICE (self), FALSE);
+
+  if (!dropify_service_connect_to (self, host_and_port, error))
+    return FALSE;
+
+  if (self->settings == NULL)
+    return TRUE;
+
+  peers = g_settings_get_strv (self->settings, "manual-peers");
+  if (g_strv_contains ((const char * const *) peers, host_and_port))
+    return TRUE;
+
+  builder = g_strv_builder_new ();
+  g_strv_builder_addv (builder, (const char **) peers);
+  g_strv_builder_add (builder, host_and_port);
+  updated = g_strv_builder_end (builder);
+
+  return g_settings_set_strv (self->settings, "manual-peers", (const char * const *) updated);
 }
 
 const char *

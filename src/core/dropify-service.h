@@ -24,6 +24,9 @@ DropifySync     *dropify_service_get_sync             (DropifyService      *self
 gboolean         dropify_service_connect_to           (DropifyService      *self,
                                                        const char          *host_and_port,
                                                        GError             **error);
+gboolean         dropify_service_add_peer             (DropifyService      *self,
+                                                       const char          *host_and_port,
+                                                       GError             **error);
 void             dropify_service_shutdown             (DropifyService      *self);
 const char      *dropify_service_get_data_dir         (DropifyService      *self);
 GSettings       *dropify_service_get_settings         (DropifyService      *self);

@@ -17,18 +17,25 @@ typedef struct
 } Node;
 
 static Node *
-node_start (const char *dir)
+node_start_with_settings (const char *dir,
+                          GSettings  *settings)
 {
   g_autoptr(GError) error = NULL;
   Node *node = g_new0 (Node, 1);
 
   node->dir = g_strdup (dir);
-  node->service = dropify_service_new (dir, NULL, &error);
+  node->service = dropify_service_new (dir, settings, &error);
   g_assert_no_error (error);
   dropify_service_start (node->service, 0, &error);
   g_assert_no_error (error);
 
   return node;
+}
+
+static Node *
+node_start (const char *dir)
+{
+  return node_start_with_settings (dir, NULL);
 }
 
 static void
@@ -533,6 +540,44 @@ test_file_transfer (void)
   dropify_test_remove_dir (db);
 }
 
+static void
+test_saved_peer (void)
+{
+  g_autofree char *da = make_dir ("a");
+  g_autofree char *db = make_dir ("b");
+  g_autoptr(GSettings) settings = dropify_service_create_settings (db);
+  g_autofree char *address = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) saved = NULL;
+  Node *a = node_start (da);
+  Node *b;
+
+  g_assert_nonnull (settings);
+  address = g_strdup_printf ("127.0.0.1:%u", dropify_sync_get_port (dropify_service_get_sync (a->service)));
+
+  b = node_start_with_settings (db, settings);
+  g_assert_false (dropify_service_add_peer (b->service, "no-port-here", &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_true (dropify_service_add_peer (b->service, address, &error));
+  g_assert_no_error (error);
+  g_assert_true (dropify_test_wait_for (peer_connected, b, WAIT_MS));
+  node_stop (b);
+
+  saved = g_settings_get_strv (settings, "manual-peers");
+  g_assert_cmpuint (g_strv_length (saved), ==, 1);
+  g_assert_cmpstr (saved[0], ==, address);
+
+  /* The next start connects by itself. */
+  b = node_start_with_settings (db, settings);
+  g_assert_true (dropify_test_wait_for (peer_connected, b, WAIT_MS));
+
+  node_stop (a);
+  node_stop (b);
+  dropify_test_remove_dir (da);
+  dropify_test_remove_dir (db);
+}
+
 /* A raw WebSocket client, to speak to an instance the way a hostile or
  * foreign peer would. */
 typedef struct
@@ -663,6 +708,7 @@ main (int   argc,
   g_test_add_func ("/sync/expired-not-delivered", test_expired_not_delivered);
   g_test_add_func ("/sync/reconcile-bytes", test_reconcile_bytes);
   g_test_add_func ("/sync/file-transfer", test_file_transfer);
+  g_test_add_func ("/sync/saved-peer", test_saved_peer);
   g_test_add_func ("/sync/hostile-and-incompatible", test_hostile_and_incompatible);
 
   return g_test_run ();
