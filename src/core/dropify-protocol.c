@@ -410,6 +410,10 @@ parse_drop (JsonObject      *object,
       if (strchr (name, '/') || strchr (name, '\\') || g_str_equal (name, "..") || g_str_equal (name, "."))
         return invalid (error, "name", "must be a file name, not a path");
 
+      for (const char *p = name; *p; p = g_utf8_next_char (p))
+        if (g_unichar_iscntrl (g_utf8_get_char (p)))
+          return invalid (error, "name", "must not hold control characters");
+
       message->drop = dropify_drop_new_file (id, origin, origin_name, name, mime, (uint64_t) size,
                                              sha256, created_at, expires_at);
     }
@@ -476,6 +480,296 @@ parse_credit (JsonObject      *object,
   return TRUE;
 }
 
+/* A strict RFC 8259 check of the raw frame, before json-glib sees it.
+ * json-glib 1.6 recurses without a depth limit, accepts (and leaks)
+ * values after the first, accepts single quotes, hex and octal numbers,
+ * comments and raw control characters, cuts strings at \u0000, and wraps
+ * integers below -2^63 to positive values. None of that reaches it. */
+
+#define MAX_DEPTH 8
+
+typedef struct
+{
+  const char  *p;
+  const char  *end;
+  guint        depth;
+  const char  *key;       /* the member being read, for errors */
+  gsize        key_len;
+  gboolean     overflow;  /* an integer too long for int64 */
+} Scan;
+
+static gboolean scan_value (Scan *s);
+
+static void
+skip_space (Scan *s)
+{
+  while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
+    s->p++;
+}
+
+static gboolean
+scan_hex4 (const char *p,
+           guint      *value)
+{
+  *value = 0;
+  for (guint i = 0; i < 4; i++)
+    {
+      int d = g_ascii_xdigit_value (p[i]);
+
+      if (d < 0)
+        return FALSE;
+      *value = *value * 16 + (guint) d;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+scan_string (Scan *s)
+{
+  s->p++;   /* the opening quote */
+
+  while (s->p < s->end)
+    {
+      guchar c = (guchar) *s->p;
+
+      if (c == '"')
+        {
+          s->p++;
+          return TRUE;
+        }
+
+      if (c < 0x20)
+        return FALSE;
+
+      if (c != '\\')
+        {
+          s->p++;
+          continue;
+        }
+
+      if (++s->p >= s->end)
+        return FALSE;
+
+      switch (*s->p)
+        {
+        case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+          s->p++;
+          break;
+
+        case 'u':
+          {
+            guint v, w;
+
+            if (s->end - s->p < 5 || !scan_hex4 (s->p + 1, &v) || v == 0)
+              return FALSE;
+            if (v >= 0xDC00 && v <= 0xDFFF)
+              return FALSE;
+            if (v >= 0xD800 && v <= 0xDBFF)
+              {
+                if (s->end - s->p < 11 || s->p[5] != '\\' || s->p[6] != 'u' ||
+                    !scan_hex4 (s->p + 7, &w) || w < 0xDC00 || w > 0xDFFF)
+                  return FALSE;
+                s->p += 11;
+              }
+            else
+              s->p += 5;
+          }
+          break;
+
+        default:
+          return FALSE;
+        }
+    }
+
+  return FALSE;
+}
+
+/* Whether an integer literal fits in int64, as json-glib needs. */
+static gboolean
+fits_int64 (const char *digits,
+            gsize       len,
+            gboolean    negative)
+{
+  const char *limit = negative ? "9223372036854775808" : "9223372036854775807";
+
+  if (len != 19)
+    return len < 19;
+
+  return memcmp (digits, limit, 19) <= 0;
+}
+
+static gboolean
+scan_number (Scan *s)
+{
+  const char *digits;
+  gboolean integer = TRUE;
+  gboolean negative = FALSE;
+
+  if (*s->p == '-')
+    {
+      negative = TRUE;
+      s->p++;
+    }
+
+  digits = s->p;
+  if (s->p >= s->end || !g_ascii_isdigit (*s->p))
+    return FALSE;
+  if (*s->p == '0' && s->p + 1 < s->end && g_ascii_isdigit (s->p[1]))
+    return FALSE;
+  while (s->p < s->end && g_ascii_isdigit (*s->p))
+    s->p++;
+
+  if (s->p < s->end && *s->p == '.')
+    {
+      integer = FALSE;
+      s->p++;
+      if (s->p >= s->end || !g_ascii_isdigit (*s->p))
+        return FALSE;
+      while (s->p < s->end && g_ascii_isdigit (*s->p))
+        s->p++;
+    }
+
+  if (s->p < s->end && (*s->p == 'e' || *s->p == 'E'))
+    {
+      integer = FALSE;
+      s->p++;
+      if (s->p < s->end && (*s->p == '+' || *s->p == '-'))
+        s->p++;
+      if (s->p >= s->end || !g_ascii_isdigit (*s->p))
+        return FALSE;
+      while (s->p < s->end && g_ascii_isdigit (*s->p))
+        s->p++;
+    }
+
+  /* json-glib would saturate or wrap it: refuse it here, by name. */
+  if (integer && !fits_int64 (digits, (gsize) (s->p - digits), negative))
+    {
+      s->overflow = TRUE;
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+scan_literal (Scan       *s,
+              const char *word)
+{
+  gsize len = strlen (word);
+
+  if ((gsize) (s->end - s->p) < len || memcmp (s->p, word, len) != 0)
+    return FALSE;
+
+  s->p += len;
+  return TRUE;
+}
+
+static gboolean
+scan_container (Scan *s,
+                char  close)
+{
+  gboolean object = close == '}';
+
+  if (++s->depth > MAX_DEPTH)
+    return FALSE;
+
+  s->p++;
+  skip_space (s);
+  if (s->p < s->end && *s->p == close)
+    {
+      s->p++;
+      s->depth--;
+      return TRUE;
+    }
+
+  for (;;)
+    {
+      skip_space (s);
+      if (object)
+        {
+          const char *key = s->p + 1;
+
+          if (s->p >= s->end || *s->p != '"' || !scan_string (s))
+            return FALSE;
+          s->key = key;
+          s->key_len = (gsize) (s->p - 1 - key);
+          skip_space (s);
+          if (s->p >= s->end || *s->p != ':')
+            return FALSE;
+          s->p++;
+        }
+
+      if (!scan_value (s))
+        return FALSE;
+
+      skip_space (s);
+      if (s->p >= s->end)
+        return FALSE;
+      if (*s->p == close)
+        {
+          s->p++;
+          s->depth--;
+          return TRUE;
+        }
+      if (*s->p != ',')
+        return FALSE;
+      s->p++;
+    }
+}
+
+static gboolean
+scan_value (Scan *s)
+{
+  skip_space (s);
+  if (s->p >= s->end)
+    return FALSE;
+
+  switch (*s->p)
+    {
+    case '{': return scan_container (s, '}');
+    case '[': return scan_container (s, ']');
+    case '"': return scan_string (s);
+    case 't': return scan_literal (s, "true");
+    case 'f': return scan_literal (s, "false");
+    case 'n': return scan_literal (s, "null");
+    default: return scan_number (s);
+    }
+}
+
+static gboolean
+check_syntax (const char  *data,
+              gsize        length,
+              GError     **error)
+{
+  Scan s = { data, data + length, 0, NULL, 0, FALSE };
+
+  if (scan_value (&s))
+    {
+      skip_space (&s);
+      if (s.p == s.end)
+        return TRUE;
+    }
+
+  if (s.overflow)
+    {
+      g_autofree char *key = g_strndup (s.key ? s.key : "number", s.key ? s.key_len : 6);
+
+      g_set_error (error, DROPIFY_PROTOCOL_ERROR, DROPIFY_PROTOCOL_ERROR_INVALID_FIELD,
+                   "“%s” is out of range", g_utf8_validate (key, -1, NULL) ? key : "number");
+      return FALSE;
+    }
+
+  if (s.depth > MAX_DEPTH)
+    g_set_error (error, DROPIFY_PROTOCOL_ERROR, DROPIFY_PROTOCOL_ERROR_MALFORMED,
+                 "The message is nested deeper than %d levels", MAX_DEPTH);
+  else
+    g_set_error (error, DROPIFY_PROTOCOL_ERROR, DROPIFY_PROTOCOL_ERROR_MALFORMED,
+                 "The message is not strict JSON (at byte %" G_GSIZE_FORMAT ")",
+                 (gsize) (s.p - data));
+  return FALSE;
+}
+
 /**
  * dropify_message_parse:
  * @data: one frame's payload
@@ -501,7 +795,12 @@ dropify_message_parse (const char  *data,
   gboolean ok = FALSE;
   guint i;
 
-  g_return_val_if_fail (data != NULL || length == 0, NULL);
+  if (data == NULL || length == 0)
+    {
+      g_set_error_literal (error, DROPIFY_PROTOCOL_ERROR, DROPIFY_PROTOCOL_ERROR_MALFORMED,
+                           "The message is empty");
+      return NULL;
+    }
 
   if (length > DROPIFY_PROTOCOL_MAX_MESSAGE)
     {
@@ -517,11 +816,16 @@ dropify_message_parse (const char  *data,
       return NULL;
     }
 
+  if (!check_syntax (data, length, error))
+    return NULL;
+
   parser = json_parser_new_immutable ();
   if (!json_parser_load_from_data (parser, data, (gssize) length, &local_error))
     {
+      g_autofree char *reason = g_utf8_make_valid (local_error->message, -1);
+
       g_set_error (error, DROPIFY_PROTOCOL_ERROR, DROPIFY_PROTOCOL_ERROR_MALFORMED,
-                   "The message is not JSON: %s", local_error->message);
+                   "The message is not JSON: %s", reason);
       return NULL;
     }
 

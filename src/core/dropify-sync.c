@@ -50,6 +50,7 @@ typedef struct
   char                    *their_id;
   GHashTable              *outgoing_files; /* sha256 → Outgoing */
   GHashTable              *missing;     /* sha256s this peer does not have */
+  GHashTable              *cancelled;   /* sha256s whose chunks may still arrive */
   guint                    handshake_timeout;
   gboolean                 outgoing;
   gboolean                 active;      /* hello done, not a duplicate */
@@ -412,6 +413,10 @@ handle_summary (Connection     *conn,
       if (theirs.count == mine[d].count && memcmp (theirs.digest, mine[d].digest, DROPIFY_PROTOCOL_DIGEST_LEN) == 0)
         continue;
 
+      /* Prefixes stop at 63 digits; ids are unique long before. */
+      if (depth >= 63)
+        break;
+
       sub = g_strdup_printf ("%s%c", message->prefix, mine[d].key);
 
       /* Both sides take the same decision from the same two counts. */
@@ -439,7 +444,9 @@ handle_ids (Connection     *conn,
   for (guint i = 0; i < message->live->len; i++)
     g_hash_table_add (their_live, g_ptr_array_index (message->live, i));
 
-  /* Their deletions first, so we never push back what they deleted. */
+  /* Their deletions first, so we never push back what they deleted; and
+   * not echoed to them as live pushes. */
+  self->source = conn;
   for (guint i = 0; i < message->dead->len; i++)
     {
       DropifyTombstone *tombstone = &g_array_index (message->dead, DropifyTombstone, i);
@@ -450,6 +457,7 @@ handle_ids (Connection     *conn,
           !dropify_history_add_tombstone (self->history, tombstone->id, tombstone->expires_at, &error))
         g_warning ("Could not apply a deletion from %s: %s", conn->remote, error->message);
     }
+  self->source = NULL;
 
   entries = collect_entries (self, message->prefix);
 
@@ -669,6 +677,12 @@ handle_chunk (Connection   *conn,
     }
 
   in = g_hash_table_lookup (self->incoming, sha256);
+
+  /* The drop went while its content was on the way: what the sender had
+   * credit for still arrives, and is dropped. */
+  if (in == NULL && g_hash_table_contains (conn->cancelled, sha256))
+    return;
+
   if (in == NULL || in->conn != conn)
     {
       connection_close (conn, DROPIFY_CLOSE_BAD_MESSAGE, "a file chunk nobody asked for");
@@ -1096,6 +1110,7 @@ connection_free (Connection *conn)
   g_clear_object (&conn->peer);
   g_clear_pointer (&conn->outgoing_files, g_hash_table_unref);
   g_clear_pointer (&conn->missing, g_hash_table_unref);
+  g_clear_pointer (&conn->cancelled, g_hash_table_unref);
   g_free (conn->remote);
   g_free (conn->their_id);
   g_free (conn);
@@ -1181,10 +1196,14 @@ connection_new (DropifySync             *self,
   conn->outgoing = dialer != NULL;
   conn->outgoing_files = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, outgoing_free);
   conn->missing = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  conn->cancelled = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
-  /* libsoup's default would refuse a full-size text drop, and newer
-   * libsoups cap whole messages too: set both from the protocol. */
+  /* libsoup's default would refuse a full-size text drop, and libsoup
+   * 3.6+ also caps whole (fragmented) messages at 128 KiB on servers: set
+   * both from the protocol, the second where it exists. */
   g_object_set (ws, "max-incoming-payload-size", (guint64) DROPIFY_PROTOCOL_MAX_MESSAGE, NULL);
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (ws), "max-total-message-size"))
+    g_object_set (ws, "max-total-message-size", (guint64) DROPIFY_PROTOCOL_MAX_MESSAGE, NULL);
 
   g_signal_connect (ws, "message", G_CALLBACK (on_message), conn);
   g_signal_connect (ws, "closed", G_CALLBACK (on_closed), conn);
@@ -1211,7 +1230,17 @@ connection_close (Connection *conn,
   conn->active = FALSE;
 
   if (soup_websocket_connection_get_state (conn->ws) == SOUP_WEBSOCKET_STATE_OPEN)
-    soup_websocket_connection_close (conn->ws, code, reason);
+    {
+      /* A close reason is at most 123 bytes of UTF-8 (RFC 6455). */
+      g_autofree char *valid = g_utf8_make_valid (reason, -1);
+      const char *end = valid;
+
+      while (*end && (gsize) (g_utf8_next_char (end) - valid) <= 123)
+        end = g_utf8_next_char (end);
+      valid[end - valid] = '\0';
+
+      soup_websocket_connection_close (conn->ws, code, valid);
+    }
 }
 
 /* Dialers: outgoing connections to an address, with backoff */
@@ -1322,7 +1351,13 @@ drop_removed_cb (DropifySync *self,
 
       if (others->len == 0)
         {
-          g_hash_table_remove (self->incoming, sha256);
+          Incoming *in = g_hash_table_lookup (self->incoming, sha256);
+
+          if (in != NULL)
+            {
+              g_hash_table_add (in->conn->cancelled, g_strdup (sha256));
+              g_hash_table_remove (self->incoming, sha256);
+            }
           for (guint i = 0; i < self->connections->len; i++)
             g_hash_table_remove (((Connection *) g_ptr_array_index (self->connections, i))->outgoing_files,
                                  sha256);
