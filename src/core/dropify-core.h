@@ -7,6 +7,7 @@
 #include "dropify-identity.h"
 #include "dropify-peer.h"
 #include "dropify-protocol.h"
+#include "dropify-server.h"
 #include "dropify-sync.h"
 #include "dropify-service.h"
 #include "dropify-enums.h"

@@ -30,6 +30,7 @@ struct _DropifyService
   DropifyBlobStore     *blobs;
   DropifyHistory       *history;
   DropifyControlServer *control;
+  DropifyServer        *server;
   DropifySync          *sync;
   GCancellable         *cancellable;
   int                   lock_fd;
@@ -133,6 +134,7 @@ dropify_service_dispose (GObject *object)
 
   g_clear_object (&self->control);
   g_clear_object (&self->sync);
+  g_clear_object (&self->server);
   g_clear_object (&self->history);
   g_clear_object (&self->blobs);
   g_clear_object (&self->identity);
@@ -219,7 +221,8 @@ dropify_service_new (const char  *data_dir,
   if (!(self->history = dropify_history_new (db_path, self->blobs, NULL, NULL, error)))
     return NULL;
 
-  self->sync = dropify_sync_new (self->history, self->identity);
+  self->server = dropify_server_new ();
+  self->sync = dropify_sync_new (self->history, self->identity, self->server);
 
   if (settings != NULL)
     {
@@ -253,7 +256,7 @@ dropify_service_start (DropifyService  *self,
   if (port < 0)
     port = self->settings ? (int) g_settings_get_uint (self->settings, "port") : 0;
 
-  if (!dropify_sync_listen (self->sync, (guint) port, error))
+  if (!dropify_server_listen (self->server, (guint) port, error))
     return FALSE;
 
   if (self->settings != NULL)
@@ -297,11 +300,21 @@ dropify_service_shutdown (DropifyService *self)
   if (self->sync != NULL)
     dropify_sync_stop (self->sync);
 
+  if (self->server != NULL)
+    dropify_server_stop (self->server);
+
   if (self->control != NULL)
     dropify_control_server_stop (self->control);
 
   if (self->history != NULL)
     dropify_history_close (self->history);
+}
+
+DropifyServer *
+dropify_service_get_server (DropifyService *self)
+{
+  g_return_val_if_fail (DROPIFY_IS_SERVICE (self), NULL);
+  return self->server;
 }
 
 DropifySync *

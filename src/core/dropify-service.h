@@ -20,6 +20,7 @@ DropifyService  *dropify_service_new                  (const char          *data
 gboolean         dropify_service_start                (DropifyService      *self,
                                                        int                  port,
                                                        GError             **error);
+DropifyServer   *dropify_service_get_server           (DropifyService      *self);
 DropifySync     *dropify_service_get_sync             (DropifyService      *self);
 gboolean         dropify_service_connect_to           (DropifyService      *self,
                                                        const char          *host_and_port,

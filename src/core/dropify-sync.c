@@ -75,7 +75,7 @@ struct _DropifySync
 
   DropifyHistory  *history;
   DropifyIdentity *identity;
-  SoupServer      *server;
+  DropifyServer   *server;
   SoupSession     *session;
   GListStore      *peers;
   GPtrArray       *connections;   /* Connection */
@@ -88,7 +88,6 @@ struct _DropifySync
   guint64          sorted_generation;
   guint64          rebuilds;
   guint            chunk_delay_ms;
-  guint            port;
 };
 
 typedef struct
@@ -1214,7 +1213,7 @@ connection_new (DropifySync             *self,
   connection_send (conn, dropify_protocol_encode_hello (dropify_identity_get_device_id (self->identity),
                                                         dropify_identity_get_name (self->identity),
                                                         dropify_history_now (self->history),
-                                                        self->port));
+                                                        dropify_server_get_port (self->server)));
 
   return conn;
 }
@@ -1451,18 +1450,27 @@ dropify_sync_init (DropifySync *self)
   soup_session_remove_feature_by_type (self->session, SOUP_TYPE_WEBSOCKET_EXTENSION_MANAGER);
 }
 
+/**
+ * dropify_sync_new:
+ * @server: the instance's server; peers connect to its /v1/peer
+ */
 DropifySync *
 dropify_sync_new (DropifyHistory  *history,
-                  DropifyIdentity *identity)
+                  DropifyIdentity *identity,
+                  DropifyServer   *server)
 {
   DropifySync *self;
 
   g_return_val_if_fail (DROPIFY_IS_HISTORY (history), NULL);
   g_return_val_if_fail (DROPIFY_IS_IDENTITY (identity), NULL);
+  g_return_val_if_fail (DROPIFY_IS_SERVER (server), NULL);
 
   self = g_object_new (DROPIFY_TYPE_SYNC, NULL);
   self->history = g_object_ref (history);
   self->identity = g_object_ref (identity);
+  self->server = g_object_ref (server);
+  soup_server_add_websocket_handler (dropify_server_get_soup_server (server), "/v1/peer", NULL, NULL,
+                                     websocket_cb, self, NULL);
 
   g_signal_connect_object (history, "drop-added", G_CALLBACK (drop_added_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (history, "drop-removed", G_CALLBACK (drop_removed_cb), self, G_CONNECT_SWAPPED);
@@ -1470,54 +1478,11 @@ dropify_sync_new (DropifyHistory  *history,
   return self;
 }
 
-/**
- * dropify_sync_listen:
- * @port: the TCP port for peers; 0 picks a free one
- *
- * Listens for peers on every interface.
- */
-gboolean
-dropify_sync_listen (DropifySync  *self,
-                     guint         port,
-                     GError      **error)
-{
-  GSList *listeners;
-
-  g_return_val_if_fail (DROPIFY_IS_SYNC (self), FALSE);
-  g_return_val_if_fail (self->server == NULL, FALSE);
-
-  self->server = soup_server_new ("server-header", "Dropify/" PACKAGE_VERSION " ", NULL);
-  soup_server_remove_websocket_extension (self->server, SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
-  soup_server_add_websocket_handler (self->server, "/v1/peer", NULL, NULL,
-                                     websocket_cb, self, NULL);
-
-  if (!soup_server_listen_all (self->server, port, 0, error))
-    {
-      g_prefix_error (error, _("Could not listen for peers on port %u: "), port);
-      g_clear_object (&self->server);
-      return FALSE;
-    }
-
-  listeners = soup_server_get_listeners (self->server);
-  if (listeners != NULL)
-    {
-      g_autoptr(GSocketAddress) address = g_socket_get_local_address (listeners->data, NULL);
-
-      if (G_IS_INET_SOCKET_ADDRESS (address))
-        self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address));
-    }
-  g_slist_free (listeners);
-
-  g_message ("Listening for peers on port %u", self->port);
-
-  return TRUE;
-}
-
 guint
 dropify_sync_get_port (DropifySync *self)
 {
   g_return_val_if_fail (DROPIFY_IS_SYNC (self), 0);
-  return self->port;
+  return dropify_server_get_port (self->server);
 }
 
 /**
@@ -1595,5 +1560,5 @@ dropify_sync_stop (DropifySync *self)
     connection_close (g_ptr_array_index (self->connections, i), DROPIFY_CLOSE_SHUTDOWN, "shutting down");
 
   if (self->server != NULL)
-    soup_server_disconnect (self->server);
+    soup_server_remove_handler (dropify_server_get_soup_server (self->server), "/v1/peer");
 }

@@ -5,6 +5,7 @@
 #include "dropify-history.h"
 #include "dropify-identity.h"
 #include "dropify-peer.h"
+#include "dropify-server.h"
 
 G_BEGIN_DECLS
 
@@ -13,10 +14,8 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (DropifySync, dropify_sync, DROPIFY, SYNC, GObject)
 
 DropifySync *dropify_sync_new         (DropifyHistory   *history,
-                                       DropifyIdentity  *identity);
-gboolean     dropify_sync_listen      (DropifySync      *self,
-                                       guint             port,
-                                       GError          **error);
+                                       DropifyIdentity  *identity,
+                                       DropifyServer    *server);
 guint        dropify_sync_get_port    (DropifySync      *self);
 DropifyPeer *dropify_sync_connect_to  (DropifySync      *self,
                                        const char       *host,

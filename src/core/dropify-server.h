@@ -1,0 +1,19 @@
+#pragma once
+
+#include <libsoup/soup.h>
+
+G_BEGIN_DECLS
+
+#define DROPIFY_TYPE_SERVER (dropify_server_get_type ())
+
+G_DECLARE_FINAL_TYPE (DropifyServer, dropify_server, DROPIFY, SERVER, GObject)
+
+DropifyServer *dropify_server_new             (void);
+SoupServer    *dropify_server_get_soup_server (DropifyServer  *self);
+gboolean       dropify_server_listen          (DropifyServer  *self,
+                                               guint           port,
+                                               GError        **error);
+guint          dropify_server_get_port        (DropifyServer  *self);
+void           dropify_server_stop            (DropifyServer  *self);
+
+G_END_DECLS
