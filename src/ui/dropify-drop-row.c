@@ -108,7 +108,9 @@ dropify_drop_row_dup_preview (const char *text)
   if (text == NULL)
     return g_strdup ("");
 
-  head = g_utf8_substring (text, 0, PREVIEW_MAX_CHARS);
+  /* GLib 2.74's g_utf8_substring() reads past the end when asked for
+   * more characters than there are: clamp first. */
+  head = g_utf8_substring (text, 0, MIN (g_utf8_strlen (text, -1), PREVIEW_MAX_CHARS));
   truncated = strlen (head) < strlen (text);
 
   for (p = head; *p != '\0'; p++)
@@ -551,6 +553,7 @@ dropify_drop_row_stage (DropifyDropRow *self,
   g_autoptr(GFile) dir = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *partial_name = NULL;
+  GFile *partial;
   GtkRoot *root;
 
   g_assert (dropify_drop_row_file_is_ready (self));
@@ -583,7 +586,8 @@ dropify_drop_row_stage (DropifyDropRow *self,
   source = g_file_new_for_path (dropify_drop_get_path (self->drop));
 
   /* Not tied to the row: the list recycles rows while the copy runs. */
-  g_file_copy_async (source, data->partial,
+  partial = data->partial;
+  g_file_copy_async (source, partial,
                      G_FILE_COPY_OVERWRITE | G_FILE_COPY_TARGET_DEFAULT_PERMS,
                      G_PRIORITY_DEFAULT, NULL, NULL, NULL,
                      stage_copy_cb, g_steal_pointer (&data));
@@ -725,6 +729,7 @@ dropify_drop_row_save_response (GtkNativeDialog *native,
 {
   g_autoptr(SaveData) data = user_data;
   g_autoptr(GFile) destination = NULL;
+  GFile *source;
 
   if (response == GTK_RESPONSE_ACCEPT)
     destination = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (native));
@@ -741,7 +746,8 @@ dropify_drop_row_save_response (GtkNativeDialog *native,
   /* Not tied to the row's lifetime: the list recycles rows while the copy
    * runs, and a save the user asked for must still complete. The chooser
    * has already confirmed any overwrite. */
-  g_file_copy_async (data->source, destination,
+  source = data->source;
+  g_file_copy_async (source, destination,
                      G_FILE_COPY_OVERWRITE | G_FILE_COPY_TARGET_DEFAULT_PERMS,
                      G_PRIORITY_DEFAULT, NULL, NULL, NULL,
                      dropify_drop_row_save_cb, g_steal_pointer (&data));
