@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <adwaita.h>
+#include <glib/gstdio.h>
 
 #include "dropify-core.h"
 #include "dropify-drop-row.h"
@@ -358,6 +359,229 @@ test_window_copy (Fixture       *fixture,
 }
 
 static void
+send_file_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  DropifyDrop **drop = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *drop = dropify_service_send_file_finish (DROPIFY_SERVICE (object), result, &error);
+  g_assert_no_error (error);
+}
+
+static gboolean
+pointer_is_set (gpointer data)
+{
+  return *(gpointer *) data != NULL;
+}
+
+static DropifyDrop *
+send_file (Fixture    *fixture,
+           const char *name,
+           const char *contents)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GFile) file = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
+  DropifyDrop *drop = NULL;
+
+  dir = g_build_filename (g_get_tmp_dir (), "outside", NULL);
+  g_assert_no_errno (g_mkdir_with_parents (dir, 0700));
+  path = g_build_filename (dir, name, NULL);
+  g_file_set_contents (path, contents, -1, &error);
+  g_assert_no_error (error);
+
+  file = g_file_new_for_path (path);
+  dropify_service_send_file_async (fixture->service, file, 0, NULL, send_file_cb, &drop);
+  wait_for (pointer_is_set, &drop, "the file to be dropped");
+
+  return drop;
+}
+
+static gboolean
+clipboard_has_files (gpointer data)
+{
+  GdkContentFormats *formats = gdk_clipboard_get_formats (data);
+
+  return gdk_content_formats_contain_gtype (formats, GDK_TYPE_FILE_LIST);
+}
+
+static void
+read_value_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  GValue *value = user_data;
+  g_autoptr(GError) error = NULL;
+  const GValue *read;
+
+  read = gdk_clipboard_read_value_finish (GDK_CLIPBOARD (object), result, &error);
+  g_assert_no_error (error);
+
+  g_value_init (value, G_VALUE_TYPE (read));
+  g_value_copy (read, value);
+}
+
+static gboolean
+value_was_read (gpointer data)
+{
+  return G_IS_VALUE (data);
+}
+
+static void
+assert_file_contents (GFile      *file,
+                      const char *expected)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+
+  g_file_load_contents (file, NULL, &contents, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (contents, ==, expected);
+}
+
+/* A copied file reaches other applications under its own name, not as the
+ * blob store's hash-named file, which they could write into. */
+static void
+test_window_copy_file (Fixture       *fixture,
+                       gconstpointer  user_data)
+{
+  g_autoptr(DropifyDrop) drop = NULL;
+  g_autofree char *basename = NULL;
+  g_autofree char *path = NULL;
+  GValue value = G_VALUE_INIT;
+  GdkClipboard *clipboard;
+  DropifyDropRow *row;
+  GSList *files;
+
+  drop = send_file (fixture, "Boarding pass.pdf", "%PDF-1.4 boarding pass");
+  row = wait_for_row (fixture, "Boarding pass.pdf");
+
+  clipboard = gtk_widget_get_clipboard (fixture->window);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (row), "row.copy", NULL));
+  wait_for (clipboard_has_files, clipboard, "the file on the clipboard");
+
+  gdk_clipboard_read_value_async (clipboard, GDK_TYPE_FILE_LIST, G_PRIORITY_DEFAULT, NULL,
+                                  read_value_cb, &value);
+  wait_for (value_was_read, &value, "the clipboard");
+
+  files = gdk_file_list_get_files (g_value_get_boxed (&value));
+  g_assert_cmpuint (g_slist_length (files), ==, 1);
+
+  basename = g_file_get_basename (files->data);
+  g_assert_cmpstr (basename, ==, "Boarding pass.pdf");
+  path = g_file_get_path (files->data);
+  g_assert_cmpstr (path, !=, dropify_drop_get_path (drop));
+  assert_file_contents (files->data, "%PDF-1.4 boarding pass");
+
+  g_slist_free (files);
+  g_value_unset (&value);
+}
+
+static gboolean
+find_file_chooser (gpointer data)
+{
+  GtkWidget **chooser = data;
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWidget) toplevel = g_list_model_get_item (toplevels, i);
+
+      if (GTK_IS_FILE_CHOOSER_DIALOG (toplevel) && gtk_widget_get_mapped (toplevel))
+        {
+          *chooser = toplevel;
+          return TRUE;
+        }
+    }
+
+  return FALSE;
+}
+
+/* GTK 4.8's file chooser lists files in a GtkTreeView. */
+static gboolean
+has_listed_files (GtkWidget *widget)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_TREE_VIEW (child) && gtk_widget_get_mapped (child))
+        {
+          GtkTreeModel *model = gtk_tree_view_get_model (GTK_TREE_VIEW (child));
+
+          if (model != NULL && gtk_tree_model_iter_n_children (model, NULL) > 0)
+            return TRUE;
+        }
+
+      if (has_listed_files (child))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+static gboolean
+chooser_has_loaded (gpointer data)
+{
+  return has_listed_files (data);
+}
+
+static gboolean
+file_exists (gpointer data)
+{
+  return g_file_query_exists (data, NULL);
+}
+
+static void
+test_window_save_as (Fixture       *fixture,
+                     gconstpointer  user_data)
+{
+  g_autoptr(DropifyDrop) drop = NULL;
+  g_autoptr(GFile) folder = NULL;
+  g_autoptr(GFile) saved = NULL;
+  g_autoptr(GFile) marker = NULL;
+  g_autoptr(GError) error = NULL;
+  GtkWidget *chooser = NULL;
+  DropifyDropRow *row;
+
+  drop = send_file (fixture, "notes.txt", "saved as asked");
+  row = wait_for_row (fixture, "notes.txt");
+
+  /* The dialog opens in the working directory. Moving it elsewhere from
+   * here would cancel its first folder load, which GTK 4.8 reports in an
+   * error dialog. */
+  folder = g_file_new_build_filename (g_get_user_data_dir (), "saves", NULL);
+  g_file_make_directory_with_parents (folder, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_no_errno (g_chdir (g_file_peek_path (folder)));
+
+  /* A file for the dialog to list, to know when it has loaded the folder:
+   * it does not respond before that. */
+  marker = g_file_get_child (folder, "already-here.txt");
+  g_file_replace_contents (marker, "", 0, NULL, FALSE, G_FILE_CREATE_NONE, NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (row), "row.save-as", NULL));
+  wait_for (find_file_chooser, &chooser, "the save dialog");
+
+  /* The drop's name is suggested. */
+  g_assert_cmpstr (gtk_file_chooser_get_current_name (GTK_FILE_CHOOSER (chooser)), ==,
+                   "notes.txt");
+
+  wait_for (chooser_has_loaded, chooser, "the save dialog to list the folder");
+
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), "kept.txt");
+  gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
+
+  saved = g_file_get_child (folder, "kept.txt");
+  wait_for (file_exists, saved, "the saved file");
+  assert_file_contents (saved, "saved as asked");
+}
+
+static void
 test_window_composer (Fixture       *fixture,
                       gconstpointer  user_data)
 {
@@ -488,6 +712,10 @@ main (int   argc,
               fixture_set_up, test_window_rows_are_newest_first, fixture_tear_down);
   g_test_add ("/ui/window/copy", Fixture, NULL,
               fixture_set_up, test_window_copy, fixture_tear_down);
+  g_test_add ("/ui/window/copy-file", Fixture, NULL,
+              fixture_set_up, test_window_copy_file, fixture_tear_down);
+  g_test_add ("/ui/window/save-as", Fixture, NULL,
+              fixture_set_up, test_window_save_as, fixture_tear_down);
   g_test_add ("/ui/window/composer", Fixture, NULL,
               fixture_set_up, test_window_composer, fixture_tear_down);
   g_test_add ("/ui/preferences/expiry", Fixture, NULL,
