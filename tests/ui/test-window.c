@@ -10,6 +10,7 @@
 
 #include "dropify-core.h"
 #include "dropify-drop-row.h"
+#include "dropify-test-support.h"
 #include "dropify-preferences-window.h"
 #include "dropify-window.h"
 
@@ -585,6 +586,120 @@ test_window_save_as (Fixture       *fixture,
   g_assert_no_errno (g_chdir (old_cwd));
 }
 
+
+static gboolean
+history_has_one (gpointer data)
+{
+  return g_list_model_get_n_items (data) == 1;
+}
+
+static void
+test_window_paste_text (Fixture       *fixture,
+                        gconstpointer  user_data)
+{
+  GListModel *history = G_LIST_MODEL (dropify_service_get_history (fixture->service));
+  g_autoptr(DropifyDrop) drop = NULL;
+
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (fixture->window), "pasted, not typed");
+  g_assert_true (gtk_widget_activate_action (fixture->window, "win.paste", NULL));
+  wait_for (history_has_one, history, "the pasted text");
+
+  drop = g_list_model_get_item (history, 0);
+  g_assert_cmpint (dropify_drop_get_kind (drop), ==, DROPIFY_DROP_KIND_TEXT);
+  g_assert_cmpstr (dropify_drop_get_text (drop), ==, "pasted, not typed");
+}
+
+static gboolean
+paste_file_is_gone (gpointer data)
+{
+  const char *name = data;
+  g_autoptr(GDir) dir = g_dir_open (g_get_tmp_dir (), 0, NULL);
+  const char *entry;
+
+  g_assert_nonnull (dir);
+
+  while ((entry = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = NULL;
+
+      if (!g_str_has_prefix (entry, "dropify-paste-"))
+        continue;
+
+      path = g_build_filename (g_get_tmp_dir (), entry, name, NULL);
+      if (g_file_test (path, G_FILE_TEST_EXISTS))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* A screenshot on the clipboard becomes a PNG file drop with a readable
+ * name, and the temporary file behind it goes away. */
+static void
+test_window_paste_image (Fixture       *fixture,
+                         gconstpointer  user_data)
+{
+  GListModel *history = G_LIST_MODEL (dropify_service_get_history (fixture->service));
+  static const guint8 pixels[2 * 2 * 4] = {
+    255, 0, 0, 255,   0, 255, 0, 255,
+    0, 0, 255, 255,   255, 255, 255, 255,
+  };
+  g_autoptr(GBytes) bytes = g_bytes_new_static (pixels, sizeof pixels);
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autoptr(DropifyDrop) drop = NULL;
+  g_autoptr(GdkTexture) loaded = NULL;
+  g_autoptr(GFile) blob = NULL;
+  g_autoptr(GError) error = NULL;
+
+  texture = gdk_memory_texture_new (2, 2, GDK_MEMORY_R8G8B8A8, bytes, 2 * 4);
+  gdk_clipboard_set_texture (gtk_widget_get_clipboard (fixture->window), texture);
+  g_assert_true (gtk_widget_activate_action (fixture->window, "win.paste", NULL));
+  wait_for (history_has_one, history, "the pasted image");
+
+  drop = g_list_model_get_item (history, 0);
+  g_assert_cmpint (dropify_drop_get_kind (drop), ==, DROPIFY_DROP_KIND_FILE);
+  g_assert_true (g_str_has_prefix (dropify_drop_get_name (drop), "Pasted image "));
+  g_assert_true (g_str_has_suffix (dropify_drop_get_name (drop), ".png"));
+  g_assert_cmpstr (dropify_drop_get_mime (drop), ==, "image/png");
+
+  blob = g_file_new_for_path (dropify_drop_get_path (drop));
+  loaded = gdk_texture_new_from_file (blob, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gdk_texture_get_width (loaded), ==, 2);
+  g_assert_cmpint (gdk_texture_get_height (loaded), ==, 2);
+
+  wait_for (paste_file_is_gone, (gpointer) dropify_drop_get_name (drop),
+            "the pasted image's temporary file to be removed");
+}
+
+static void
+test_window_paste_files (Fixture       *fixture,
+                         gconstpointer  user_data)
+{
+  GListModel *history = G_LIST_MODEL (dropify_service_get_history (fixture->service));
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(DropifyDrop) drop = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  GdkFileList *files;
+
+  path = g_build_filename (g_get_user_data_dir (), "copied in Files.txt", NULL);
+  g_file_set_contents (path, "from a file manager", -1, &error);
+  g_assert_no_error (error);
+  file = g_file_new_for_path (path);
+
+  files = gdk_file_list_new_from_array (&file, 1);
+  gdk_clipboard_set (gtk_widget_get_clipboard (fixture->window), GDK_TYPE_FILE_LIST, files);
+  g_boxed_free (GDK_TYPE_FILE_LIST, files);
+
+  g_assert_true (gtk_widget_activate_action (fixture->window, "win.paste", NULL));
+  wait_for (history_has_one, history, "the pasted file");
+
+  drop = g_list_model_get_item (history, 0);
+  g_assert_cmpint (dropify_drop_get_kind (drop), ==, DROPIFY_DROP_KIND_FILE);
+  g_assert_cmpstr (dropify_drop_get_name (drop), ==, "copied in Files.txt");
+}
+
 static void
 test_window_composer (Fixture       *fixture,
                       gconstpointer  user_data)
@@ -696,6 +811,18 @@ int
 main (int   argc,
       char *argv[])
 {
+  g_autofree char *recent_dir = NULL;
+  int ret;
+
+  /* The file chooser records saved files with the default recent files
+   * manager, which lives as long as the process and watches its file. Made
+   * in a test's isolated dirs, it would write there after they are gone;
+   * made from the real ones, it would touch the user's recent files. So it
+   * gets a directory of its own for the whole run. */
+  recent_dir = g_dir_make_tmp ("dropify-ui-test-XXXXXX", NULL);
+  g_assert_nonnull (recent_dir);
+  g_setenv ("XDG_DATA_HOME", recent_dir, TRUE);
+
   /* Isolated XDG dirs would hide the shared MIME database, and without it
    * GdkPixbuf cannot tell an SVG icon from any other file. */
   g_content_type_set_mime_dirs (NULL);
@@ -709,9 +836,8 @@ main (int   argc,
 
   adw_init ();
 
-  /* The file chooser would record a saved file in the recent files list,
-   * written later, into a test's XDG dirs that are gone by then. */
-  g_object_set (gtk_settings_get_default (), "gtk-recent-files-enabled", FALSE, NULL);
+  /* Made now, the manager keeps that file for the whole run. */
+  gtk_recent_manager_get_default ();
 
   g_test_add_func ("/ui/drop-row/expiry-text", test_expiry_text);
   g_test_add ("/ui/window/history", Fixture, NULL,
@@ -724,10 +850,20 @@ main (int   argc,
               fixture_set_up, test_window_copy_file, fixture_tear_down);
   g_test_add ("/ui/window/save-as", Fixture, NULL,
               fixture_set_up, test_window_save_as, fixture_tear_down);
+  g_test_add ("/ui/window/paste-text", Fixture, NULL,
+              fixture_set_up, test_window_paste_text, fixture_tear_down);
+  g_test_add ("/ui/window/paste-image", Fixture, NULL,
+              fixture_set_up, test_window_paste_image, fixture_tear_down);
+  g_test_add ("/ui/window/paste-files", Fixture, NULL,
+              fixture_set_up, test_window_paste_files, fixture_tear_down);
   g_test_add ("/ui/window/composer", Fixture, NULL,
               fixture_set_up, test_window_composer, fixture_tear_down);
   g_test_add ("/ui/preferences/expiry", Fixture, NULL,
               fixture_set_up, test_preferences, fixture_tear_down);
 
-  return g_test_run ();
+  ret = g_test_run ();
+
+  dropify_test_remove_dir (recent_dir);
+
+  return ret;
 }
