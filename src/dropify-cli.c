@@ -370,6 +370,22 @@ command_peers (int    argc,
       return 0;
     }
 
+  {
+    g_autoptr(JsonNode) discovery = dropify_control_request (data_dir (), "GET", "/v1/discovery", NULL, NULL);
+
+    if (discovery != NULL && JSON_NODE_HOLDS_OBJECT (discovery))
+      {
+        JsonObject *object = json_node_get_object (discovery);
+        const char *why = json_object_get_string_member_with_default (object, "status", NULL);
+
+        if (json_object_get_boolean_member_with_default (object, "available", FALSE))
+          g_print (_("Automatic discovery is on (published as “%s”).\n"),
+                   json_object_get_string_member_with_default (object, "name", ""));
+        else if (why != NULL)
+          g_print ("%s\n", why);
+      }
+  }
+
   peers = json_node_get_array (reply);
   if (json_array_get_length (peers) == 0)
     {
@@ -421,7 +437,7 @@ dropify_print_usage (void)
 {
   g_print ("%s\n", _("Usage:"));
   g_print ("  dropify [--data-dir DIR]                %s\n", _("Open the app"));
-  g_print ("  dropify --headless [--data-dir DIR] [--port N] [--name NAME] [--connect HOST:PORT]…\n"
+  g_print ("  dropify --headless [--data-dir DIR] [--port N] [--name NAME] [--no-discovery] [--connect HOST:PORT]…\n"
            "                                          %s\n", _("Run without a window"));
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
     g_print ("  dropify %-32s%s\n", commands[i].name, _(commands[i].summary));

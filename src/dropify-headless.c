@@ -85,6 +85,8 @@ dropify_headless_run (int    argc,
     g_settings_set_string (settings, "device-name", name);
 
   service = dropify_service_new (data_dir, settings, &error);
+  if (service != NULL)
+    dropify_service_set_discovery_enabled (service, !no_discovery);
   if (service == NULL || !dropify_service_start (service, port, &error))
     {
       g_printerr ("dropify: %s\n", error->message);

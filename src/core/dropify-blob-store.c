@@ -649,3 +649,155 @@ dropify_blob_writer_finish (DropifyBlobWriter  *self,
 
   return commit_part (self->store, self->part_path, self->sha256, error);
 }
+
+/* Streamed imports */
+
+/**
+ * dropify_blob_store_create_import:
+ * @max_size: the largest size accepted
+ *
+ * Starts an import whose content arrives in pieces and whose digest is not
+ * known in advance, such as an upload from the phone page. Write it with
+ * dropify_blob_writer_write(): a write past @max_size fails with
+ * %DROPIFY_BLOB_STORE_ERROR_TOO_LARGE and writes nothing. Then either
+ * commit it with dropify_blob_writer_commit_import_async(), or throw it
+ * away with dropify_blob_writer_discard(). Like every import, it is kept
+ * in the partial folder until then, and removed at the next start if the
+ * process dies first.
+ *
+ * Returns: (transfer full): a writer, or %NULL with @error set
+ */
+DropifyBlobWriter *
+dropify_blob_store_create_import (DropifyBlobStore  *self,
+                                  uint64_t           max_size,
+                                  GError           **error)
+{
+  g_autoptr(DropifyBlobWriter) writer = NULL;
+
+  g_return_val_if_fail (DROPIFY_IS_BLOB_STORE (self), NULL);
+
+  writer = g_object_new (DROPIFY_TYPE_BLOB_WRITER, NULL);
+  writer->store = g_object_ref (self);
+  writer->size = max_size;
+  writer->checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  writer->part_path = g_build_filename (self->partial_dir, "import-XXXXXX", NULL);
+
+  writer->fd = g_mkstemp_full (writer->part_path, O_WRONLY | O_CLOEXEC, 0600);
+  if (writer->fd < 0)
+    {
+      set_error_from_errno (error, errno, _("Could not create"), writer->part_path);
+      return NULL;
+    }
+
+  return g_steal_pointer (&writer);
+}
+
+static void
+commit_import_thread (GTask        *task,
+                      gpointer      source_object,
+                      gpointer      task_data,
+                      GCancellable *cancellable)
+{
+  DropifyBlobWriter *self = source_object;
+  g_autofree char *sha256 = NULL;
+  GError *error = NULL;
+  int fd = self->fd;
+
+  self->fd = -1;
+
+  if (!fsync_and_close (fd, self->part_path, &error))
+    {
+      g_unlink (self->part_path);
+      g_task_return_error (task, error);
+      return;
+    }
+
+  sha256 = g_strdup (g_checksum_get_string (self->checksum));
+
+  /* Content already stored, by an earlier drop or a peer: keep one copy. */
+  if (dropify_blob_store_contains (self->store, sha256))
+    g_unlink (self->part_path);
+  else if (!commit_part (self->store, self->part_path, sha256, &error))
+    {
+      g_unlink (self->part_path);
+      g_task_return_error (task, error);
+      return;
+    }
+
+  g_task_return_pointer (task, g_steal_pointer (&sha256), g_free);
+}
+
+/**
+ * dropify_blob_writer_commit_import_async:
+ *
+ * Flushes an import made with dropify_blob_store_create_import() to disk
+ * and moves it to its content address, in a worker thread (a flush of a
+ * large file takes a while). Do not use the writer until it finishes.
+ */
+void
+dropify_blob_writer_commit_import_async (DropifyBlobWriter   *self,
+                                         GCancellable        *cancellable,
+                                         GAsyncReadyCallback  callback,
+                                         gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (DROPIFY_IS_BLOB_WRITER (self));
+  g_return_if_fail (self->sha256 == NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, dropify_blob_writer_commit_import_async);
+
+  if (self->fd < 0)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CLOSED,
+                               _("The import was already committed or discarded"));
+      return;
+    }
+
+  g_task_run_in_thread (task, commit_import_thread);
+}
+
+/**
+ * dropify_blob_writer_commit_import_finish:
+ * @size: (out) (optional): the size of the imported content
+ *
+ * Returns: (transfer full): the SHA-256 of the stored blob, or %NULL with
+ *   @error set (the partial file is gone then)
+ */
+char *
+dropify_blob_writer_commit_import_finish (DropifyBlobWriter  *self,
+                                          GAsyncResult       *result,
+                                          uint64_t           *size,
+                                          GError            **error)
+{
+  char *sha256;
+
+  g_return_val_if_fail (DROPIFY_IS_BLOB_WRITER (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  sha256 = g_task_propagate_pointer (G_TASK (result), error);
+  if (sha256 != NULL && size != NULL)
+    *size = self->offset;
+
+  return sha256;
+}
+
+/**
+ * dropify_blob_writer_discard:
+ *
+ * Closes the writer and deletes its partial file, for a transfer or an
+ * import given up on. Safe to call more than once, and after a commit.
+ */
+void
+dropify_blob_writer_discard (DropifyBlobWriter *self)
+{
+  g_return_if_fail (DROPIFY_IS_BLOB_WRITER (self));
+
+  if (self->fd < 0)
+    return;
+
+  close (self->fd);
+  self->fd = -1;
+  g_unlink (self->part_path);
+}

@@ -53,5 +53,17 @@ gboolean           dropify_blob_writer_write         (DropifyBlobWriter    *self
                                                       GError              **error);
 gboolean           dropify_blob_writer_finish        (DropifyBlobWriter    *self,
                                                       GError              **error);
+DropifyBlobWriter *dropify_blob_store_create_import  (DropifyBlobStore     *self,
+                                                      uint64_t              max_size,
+                                                      GError              **error);
+void               dropify_blob_writer_commit_import_async  (DropifyBlobWriter   *self,
+                                                             GCancellable        *cancellable,
+                                                             GAsyncReadyCallback  callback,
+                                                             gpointer             user_data);
+char              *dropify_blob_writer_commit_import_finish (DropifyBlobWriter   *self,
+                                                             GAsyncResult        *result,
+                                                             uint64_t            *size,
+                                                             GError             **error);
+void               dropify_blob_writer_discard       (DropifyBlobWriter    *self);
 
 G_END_DECLS

@@ -124,6 +124,37 @@ handle_peers (DropifyControlServer *self,
 }
 
 static void
+handle_discovery (DropifyControlServer *self,
+                  SoupServerMessage    *msg)
+{
+  DropifyDiscovery *discovery = dropify_service_get_discovery (self->service);
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) node = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "enabled");
+  json_builder_add_boolean_value (builder, discovery != NULL);
+  json_builder_set_member_name (builder, "available");
+  json_builder_add_boolean_value (builder, discovery && dropify_discovery_get_available (discovery));
+  json_builder_set_member_name (builder, "status");
+  if (discovery == NULL)
+    json_builder_add_string_value (builder, _("Automatic discovery is turned off."));
+  else if (dropify_discovery_get_status (discovery) != NULL)
+    json_builder_add_string_value (builder, dropify_discovery_get_status (discovery));
+  else
+    json_builder_add_null_value (builder);
+  json_builder_set_member_name (builder, "name");
+  if (discovery && dropify_discovery_get_published_name (discovery))
+    json_builder_add_string_value (builder, dropify_discovery_get_published_name (discovery));
+  else
+    json_builder_add_null_value (builder);
+  json_builder_end_object (builder);
+  node = json_builder_get_root (builder);
+
+  respond_json (msg, SOUP_STATUS_OK, node);
+}
+
+static void
 handle_status (DropifyControlServer *self,
                SoupServerMessage    *msg)
 {
@@ -276,6 +307,8 @@ control_handler (SoupServer        *server,
 
   if (g_str_equal (path, "/v1/status") && g_str_equal (method, "GET"))
     handle_status (self, msg);
+  else if (g_str_equal (path, "/v1/discovery") && g_str_equal (method, "GET"))
+    handle_discovery (self, msg);
   else if (g_str_equal (path, "/v1/peers") && g_str_equal (method, "GET"))
     handle_peers (self, msg);
   else if (g_str_equal (path, "/v1/drops") && g_str_equal (method, "GET"))

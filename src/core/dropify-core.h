@@ -2,6 +2,7 @@
 
 #include "dropify-blob-store.h"
 #include "dropify-clock.h"
+#include "dropify-discovery.h"
 #include "dropify-drop.h"
 #include "dropify-history.h"
 #include "dropify-identity.h"

@@ -32,8 +32,10 @@ struct _DropifyService
   DropifyControlServer *control;
   DropifyServer        *server;
   DropifySync          *sync;
+  DropifyDiscovery     *discovery;
   GCancellable         *cancellable;
   int                   lock_fd;
+  gboolean              discovery_enabled;
 };
 
 G_DEFINE_FINAL_TYPE (DropifyService, dropify_service, G_TYPE_OBJECT)
@@ -133,6 +135,7 @@ dropify_service_dispose (GObject *object)
   dropify_service_shutdown (self);
 
   g_clear_object (&self->control);
+  g_clear_object (&self->discovery);
   g_clear_object (&self->sync);
   g_clear_object (&self->server);
   g_clear_object (&self->history);
@@ -259,6 +262,16 @@ dropify_service_start (DropifyService  *self,
   if (!dropify_server_listen (self->server, (guint) port, error))
     return FALSE;
 
+  if (self->discovery_enabled)
+    {
+      self->discovery = dropify_discovery_new (self->identity);
+      g_signal_connect_object (self->discovery, "peer-found",
+                               G_CALLBACK (dropify_sync_add_discovered), self->sync, G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->discovery, "peer-lost",
+                               G_CALLBACK (dropify_sync_lose_discovered), self->sync, G_CONNECT_SWAPPED);
+      dropify_discovery_start (self->discovery, dropify_server_get_port (self->server));
+    }
+
   if (self->settings != NULL)
     {
       g_auto(GStrv) peers = g_settings_get_strv (self->settings, "manual-peers");
@@ -297,6 +310,9 @@ dropify_service_shutdown (DropifyService *self)
 
   g_cancellable_cancel (self->cancellable);
 
+  if (self->discovery != NULL)
+    dropify_discovery_stop (self->discovery);
+
   if (self->sync != NULL)
     dropify_sync_stop (self->sync);
 
@@ -315,6 +331,35 @@ dropify_service_get_server (DropifyService *self)
 {
   g_return_val_if_fail (DROPIFY_IS_SERVICE (self), NULL);
   return self->server;
+}
+
+/**
+ * dropify_service_set_discovery_enabled:
+ *
+ * Whether dropify_service_start() publishes and looks for peers with
+ * mDNS. Off unless asked for, so that tests and embedders never touch the
+ * network by surprise; the app and `--headless` turn it on.
+ */
+void
+dropify_service_set_discovery_enabled (DropifyService *self,
+                                       gboolean        enabled)
+{
+  g_return_if_fail (DROPIFY_IS_SERVICE (self));
+  g_return_if_fail (self->control == NULL);
+
+  self->discovery_enabled = !!enabled;
+}
+
+/**
+ * dropify_service_get_discovery:
+ *
+ * Returns: (transfer none) (nullable): discovery, when it is enabled
+ */
+DropifyDiscovery *
+dropify_service_get_discovery (DropifyService *self)
+{
+  g_return_val_if_fail (DROPIFY_IS_SERVICE (self), NULL);
+  return self->discovery;
 }
 
 DropifySync *

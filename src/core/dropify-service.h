@@ -2,6 +2,7 @@
 
 #include <gio/gio.h>
 
+#include "dropify-discovery.h"
 #include "dropify-history.h"
 #include "dropify-identity.h"
 #include "dropify-sync.h"
@@ -21,6 +22,9 @@ gboolean         dropify_service_start                (DropifyService      *self
                                                        int                  port,
                                                        GError             **error);
 DropifyServer   *dropify_service_get_server           (DropifyService      *self);
+void             dropify_service_set_discovery_enabled (DropifyService     *self,
+                                                       gboolean             enabled);
+DropifyDiscovery *dropify_service_get_discovery       (DropifyService      *self);
 DropifySync     *dropify_service_get_sync             (DropifyService      *self);
 gboolean         dropify_service_connect_to           (DropifyService      *self,
                                                        const char          *host_and_port,

@@ -67,6 +67,7 @@ struct _Dialer
   guint         retry_source;
   guint         backoff_ms;
   gboolean      stopped;
+  gboolean      via_mdns;
 };
 
 struct _DropifySync
@@ -970,8 +971,8 @@ handle_hello (Connection     *conn,
 
   conn->their_id = g_strdup (message->device_id);
 
-  /* One peer entry per device. A dialer's entry takes over one that an
-   * incoming connection made first. */
+  /* One peer entry per device. A dialer whose entry is still a
+   * placeholder adopts the entry that already stands for this device. */
   peer = find_peer (self, message->device_id);
   if (conn->dialer != NULL)
     {
@@ -979,15 +980,14 @@ handle_hello (Connection     *conn,
 
       if (peer != NULL && peer != mine)
         {
-          for (guint i = 0; i < self->connections->len; i++)
-            {
-              Connection *c = g_ptr_array_index (self->connections, i);
-              if (c->peer == peer)
-                g_set_object (&c->peer, mine);
-            }
-          remove_peer (self, peer);
+          if (dropify_peer_get_device_id (mine) == NULL)
+            remove_peer (self, mine);
+          g_set_object (&conn->dialer->peer, peer);
         }
-      peer = mine;
+      else
+        {
+          peer = mine;
+        }
     }
   else if (peer == NULL)
     {
@@ -1148,7 +1148,8 @@ on_closed (SoupWebsocketConnection *ws,
   if (dialer != NULL)
     {
       dialer->connection = NULL;
-      if (dropify_peer_get_state (dialer->peer) == DROPIFY_PEER_STATE_CONNECTING)
+      if (dropify_peer_get_state (dialer->peer) == DROPIFY_PEER_STATE_CONNECTING &&
+          active_connection (self, dialer->peer) == NULL)
         dropify_peer_set_state (dialer->peer, DROPIFY_PEER_STATE_OFFLINE);
       if (code == DROPIFY_CLOSE_INCOMPATIBLE)
         dialer->backoff_ms = 30 * 1000;
@@ -1272,8 +1273,11 @@ dialer_connected_cb (GObject      *object,
   if (ws == NULL)
     {
       g_debug ("Could not reach %s:%u: %s", dialer->host, dialer->port, error->message);
-      dropify_peer_set_state (dialer->peer, DROPIFY_PEER_STATE_OFFLINE);
-      dropify_peer_set_error (dialer->peer, error->message);
+      if (active_connection (dialer->sync, dialer->peer) == NULL)
+        {
+          dropify_peer_set_state (dialer->peer, DROPIFY_PEER_STATE_OFFLINE);
+          dropify_peer_set_error (dialer->peer, error->message);
+        }
       dialer_schedule (dialer);
       return;
     }
@@ -1292,7 +1296,9 @@ dialer_connect (Dialer *dialer)
                      "/v1/peer", NULL, NULL);
   msg = soup_message_new_from_uri (SOUP_METHOD_GET, uri);
 
-  dropify_peer_set_state (dialer->peer, DROPIFY_PEER_STATE_CONNECTING);
+  if (active_connection (dialer->sync, dialer->peer) == NULL &&
+      dropify_peer_get_state (dialer->peer) != DROPIFY_PEER_STATE_INCOMPATIBLE)
+    dropify_peer_set_state (dialer->peer, DROPIFY_PEER_STATE_CONNECTING);
   soup_session_websocket_connect_async (dialer->sync->session, msg, NULL, NULL,
                                         G_PRIORITY_DEFAULT, dialer->cancellable,
                                         dialer_connected_cb, dialer);
@@ -1485,6 +1491,134 @@ dropify_sync_get_port (DropifySync *self)
   return dropify_server_get_port (self->server);
 }
 
+static Dialer *
+dialer_new (DropifySync *self,
+            const char  *host,
+            guint        port,
+            DropifyPeer *peer)
+{
+  Dialer *dialer = g_new0 (Dialer, 1);
+
+  dialer->sync = self;
+  dialer->host = g_strdup (host);
+  dialer->port = port;
+  dialer->backoff_ms = BACKOFF_MIN_MS;
+  dialer->cancellable = g_cancellable_new ();
+  dialer->peer = g_object_ref (peer);
+  g_ptr_array_add (self->dialers, dialer);
+
+  return dialer;
+}
+
+static Dialer *
+find_dialer (DropifySync    *self,
+             const char     *host,
+             guint           port,
+             const char     *device_id)
+{
+  for (guint i = 0; i < self->dialers->len; i++)
+    {
+      Dialer *d = g_ptr_array_index (self->dialers, i);
+
+      if (device_id != NULL
+          ? (d->via_mdns && g_strcmp0 (dropify_peer_get_device_id (d->peer), device_id) == 0)
+          : (!d->via_mdns && g_str_equal (d->host, host) && d->port == port))
+        return d;
+    }
+
+  return NULL;
+}
+
+/**
+ * dropify_sync_add_discovered:
+ * @device_id: from the peer's mDNS record
+ *
+ * Keeps a connection to a peer found on the network. Its entry in the
+ * peers list is the one already there for that device, if any.
+ */
+void
+dropify_sync_add_discovered (DropifySync *self,
+                             const char  *device_id,
+                             const char  *name,
+                             const char  *address,
+                             guint        port)
+{
+  Dialer *dialer;
+  DropifyPeer *peer;
+
+  g_return_if_fail (DROPIFY_IS_SYNC (self));
+  g_return_if_fail (device_id != NULL && address != NULL);
+
+  dialer = find_dialer (self, NULL, 0, device_id);
+  if (dialer != NULL)
+    {
+      /* Moved, or back: dial the new address now. */
+      if (g_strcmp0 (dialer->host, address) != 0 || dialer->port != port)
+        {
+          g_free (dialer->host);
+          dialer->host = g_strdup (address);
+          dialer->port = port;
+        }
+      dialer->backoff_ms = BACKOFF_MIN_MS;
+      if (dialer->connection == NULL && !dropify_peer_get_connected (dialer->peer))
+        {
+          g_clear_handle_id (&dialer->retry_source, g_source_remove);
+          dialer_connect (dialer);
+        }
+      return;
+    }
+
+  peer = find_peer (self, device_id);
+  if (peer == NULL)
+    {
+      g_autoptr(DropifyPeer) created = dropify_peer_new (address, port, DROPIFY_PEER_VIA_MDNS);
+
+      dropify_peer_set_device_id (created, device_id);
+      dropify_peer_set_name (created, name);
+      g_list_store_append (self->peers, created);
+      peer = created;
+    }
+
+  dropify_peer_set_via (peer, DROPIFY_PEER_VIA_MDNS);
+  if (!dropify_peer_get_connected (peer))
+    {
+      dropify_peer_set_address (peer, address);
+      dropify_peer_set_port (peer, port);
+    }
+
+  dialer = dialer_new (self, address, port, peer);
+  dialer->via_mdns = TRUE;
+
+  if (!dropify_peer_get_connected (peer))
+    dialer_connect (dialer);
+}
+
+/**
+ * dropify_sync_lose_discovered:
+ *
+ * The peer left the network: stop dialing it. Its entry stays in the
+ * list, offline unless a connection to it is still up.
+ */
+void
+dropify_sync_lose_discovered (DropifySync *self,
+                              const char  *device_id)
+{
+  Dialer *dialer;
+
+  g_return_if_fail (DROPIFY_IS_SYNC (self));
+
+  dialer = find_dialer (self, NULL, 0, device_id);
+  if (dialer == NULL)
+    return;
+
+  if (dialer->connection != NULL)
+    dialer->connection->dialer = NULL;
+  if (active_connection (self, dialer->peer) == NULL)
+    dropify_peer_set_state (dialer->peer, DROPIFY_PEER_STATE_OFFLINE);
+
+  g_ptr_array_remove (self->dialers, dialer);
+}
+
 /**
  * dropify_sync_connect_to:
  * @host: an address or host name
@@ -1506,22 +1640,15 @@ dropify_sync_connect_to (DropifySync    *self,
   g_return_val_if_fail (DROPIFY_IS_SYNC (self), NULL);
   g_return_val_if_fail (host != NULL, NULL);
 
-  for (guint i = 0; i < self->dialers->len; i++)
-    {
-      Dialer *d = g_ptr_array_index (self->dialers, i);
-      if (g_str_equal (d->host, host) && d->port == port)
-        return d->peer;
-    }
+  if ((dialer = find_dialer (self, host, port, NULL)))
+    return dialer->peer;
 
-  dialer = g_new0 (Dialer, 1);
-  dialer->sync = self;
-  dialer->host = g_strdup (host);
-  dialer->port = port;
-  dialer->backoff_ms = BACKOFF_MIN_MS;
-  dialer->cancellable = g_cancellable_new ();
-  dialer->peer = dropify_peer_new (host, port, via);
-  g_ptr_array_add (self->dialers, dialer);
-  g_list_store_append (self->peers, dialer->peer);
+  {
+    g_autoptr(DropifyPeer) placeholder = dropify_peer_new (host, port, via);
+
+    dialer = dialer_new (self, host, port, placeholder);
+    g_list_store_append (self->peers, placeholder);
+  }
 
   dialer_connect (dialer);
 

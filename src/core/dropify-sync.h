@@ -21,6 +21,13 @@ DropifyPeer *dropify_sync_connect_to  (DropifySync      *self,
                                        const char       *host,
                                        guint             port,
                                        DropifyPeerVia    via);
+void         dropify_sync_add_discovered  (DropifySync  *self,
+                                           const char   *device_id,
+                                           const char   *name,
+                                           const char   *address,
+                                           guint         port);
+void         dropify_sync_lose_discovered (DropifySync  *self,
+                                           const char   *device_id);
 GListModel  *dropify_sync_get_peers   (DropifySync      *self);
 void         dropify_sync_stop        (DropifySync      *self);
 

@@ -116,10 +116,20 @@ dropify_application_about (GSimpleAction *action,
 {
   DropifyApplication *self = DROPIFY_APPLICATION (user_data);
   static const char *developers[] = { "The Dropify authors", NULL };
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+  GtkIconTheme *theme;
+  const char *icon = APP_ID;
 
-  adw_show_about_window (gtk_application_get_active_window (GTK_APPLICATION (self)),
+  /* Run from the build tree, the application icon is not installed yet. */
+  theme = gtk_icon_theme_get_for_display (parent != NULL
+                                          ? gtk_widget_get_display (GTK_WIDGET (parent))
+                                          : gdk_display_get_default ());
+  if (!gtk_icon_theme_has_icon (theme, icon))
+    icon = "dropify-drop-symbolic";
+
+  adw_show_about_window (parent,
                          "application-name", _("Dropify"),
-                         "application-icon", APP_ID,
+                         "application-icon", icon,
                          "version", PACKAGE_VERSION,
                          "comments", _("Share text and files between your devices, "
                                        "with a history that expires on its own"),
@@ -202,6 +212,7 @@ dropify_application_startup (GApplication *app)
       return;
     }
 
+  dropify_service_set_discovery_enabled (service, TRUE);
   if (!dropify_service_start (service, -1, &self->service_error))
     {
       g_printerr ("%s\n", self->service_error->message);

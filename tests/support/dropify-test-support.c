@@ -249,6 +249,8 @@ dropify_test_instance_start (const char         *data_dir,
    * @extra_args wins. */
   g_ptr_array_add (argv, (gpointer) "--port");
   g_ptr_array_add (argv, (gpointer) "0");
+  /* mDNS only ever runs in the LAN tests' own namespaces. */
+  g_ptr_array_add (argv, (gpointer) "--no-discovery");
   for (guint i = 0; extra_args && extra_args[i]; i++)
     g_ptr_array_add (argv, (gpointer) extra_args[i]);
   g_ptr_array_add (argv, NULL);
