@@ -99,7 +99,7 @@ dropify_application_preferences (GSimpleAction *action,
   GtkWindow *parent;
   GtkWidget *window;
 
-  if (self->service == NULL)
+  if (self->service == NULL || dropify_service_get_settings (self->service) == NULL)
     return;
 
   parent = gtk_application_get_active_window (GTK_APPLICATION (self));
@@ -220,6 +220,13 @@ dropify_application_startup (GApplication *app)
     }
 
   self->service = g_steal_pointer (&service);
+
+  /* Without the settings schema the service runs on defaults, and there is
+   * nothing for Preferences to change. */
+  if (dropify_service_get_settings (self->service) == NULL)
+    g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self),
+                                                                              "preferences")),
+                                 FALSE);
 }
 
 static void
