@@ -438,6 +438,41 @@ dropify_service_add_peer (DropifyService  *self,
   return g_settings_set_strv (self->settings, "manual-peers", (const char * const *) updated);
 }
 
+/**
+ * dropify_service_forget_peer:
+ * @peer: an entry of the peers list
+ *
+ * Disconnects from @peer, removes it from the list and from the saved
+ * peers.
+ */
+void
+dropify_service_forget_peer (DropifyService *self,
+                             DropifyPeer    *peer)
+{
+  g_auto(GStrv) forgotten = NULL;
+  g_auto(GStrv) saved = NULL;
+  g_autoptr(GStrvBuilder) kept = NULL;
+  g_auto(GStrv) updated = NULL;
+
+  g_return_if_fail (DROPIFY_IS_SERVICE (self));
+  g_return_if_fail (DROPIFY_IS_PEER (peer));
+
+  forgotten = dropify_sync_forget_peer (self->sync, peer);
+
+  if (self->settings == NULL)
+    return;
+
+  saved = g_settings_get_strv (self->settings, "manual-peers");
+  kept = g_strv_builder_new ();
+  for (guint i = 0; saved[i]; i++)
+    if (!g_strv_contains ((const char * const *) forgotten, saved[i]))
+      g_strv_builder_add (kept, saved[i]);
+  updated = g_strv_builder_end (kept);
+
+  if (g_strv_length (updated) != g_strv_length (saved))
+    g_settings_set_strv (self->settings, "manual-peers", (const char * const *) updated);
+}
+
 const char *
 dropify_service_get_data_dir (DropifyService *self)
 {

@@ -32,6 +32,8 @@ gboolean         dropify_service_connect_to           (DropifyService      *self
 gboolean         dropify_service_add_peer             (DropifyService      *self,
                                                        const char          *host_and_port,
                                                        GError             **error);
+void             dropify_service_forget_peer          (DropifyService      *self,
+                                                       DropifyPeer         *peer);
 void             dropify_service_shutdown             (DropifyService      *self);
 const char      *dropify_service_get_data_dir         (DropifyService      *self);
 GSettings       *dropify_service_get_settings         (DropifyService      *self);

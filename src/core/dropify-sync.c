@@ -1620,6 +1620,62 @@ dropify_sync_lose_discovered (DropifySync *self,
 }
 
 /**
+ * dropify_sync_forget_peer:
+ * @peer: an entry of the peers list
+ *
+ * Stops dialing @peer, closes its connections and removes it from the
+ * list. A peer found by mDNS comes back when it is found again.
+ *
+ * Returns: (transfer full): the `HOST:PORT` addresses that were dialed
+ *   for it, so callers can forget those too
+ */
+GStrv
+dropify_sync_forget_peer (DropifySync *self,
+                          DropifyPeer *peer)
+{
+  g_autoptr(GStrvBuilder) addresses = g_strv_builder_new ();
+  g_autoptr(DropifyPeer) hold = NULL;
+  guint position;
+
+  g_return_val_if_fail (DROPIFY_IS_SYNC (self), NULL);
+  g_return_val_if_fail (DROPIFY_IS_PEER (peer), NULL);
+
+  hold = g_object_ref (peer);
+
+  for (guint i = self->dialers->len; i > 0; i--)
+    {
+      Dialer *dialer = g_ptr_array_index (self->dialers, i - 1);
+
+      if (dialer->peer != peer)
+        continue;
+
+      if (!dialer->via_mdns)
+        {
+          g_autofree char *address = strchr (dialer->host, ':')
+            ? g_strdup_printf ("[%s]:%u", dialer->host, dialer->port)
+            : g_strdup_printf ("%s:%u", dialer->host, dialer->port);
+          g_strv_builder_add (addresses, address);
+        }
+      if (dialer->connection != NULL)
+        dialer->connection->dialer = NULL;
+      g_ptr_array_remove_index (self->dialers, i - 1);
+    }
+
+  for (guint i = 0; i < self->connections->len; i++)
+    {
+      Connection *conn = g_ptr_array_index (self->connections, i);
+
+      if (conn->peer == peer)
+        connection_close (conn, DROPIFY_CLOSE_SHUTDOWN, "forgotten");
+    }
+
+  if (g_list_store_find (self->peers, peer, &position))
+    g_list_store_remove (self->peers, position);
+
+  return g_strv_builder_end (addresses);
+}
+
+/**
  * dropify_sync_connect_to:
  * @host: an address or host name
  * @port: its port

@@ -28,6 +28,8 @@ void         dropify_sync_add_discovered  (DropifySync  *self,
                                            guint         port);
 void         dropify_sync_lose_discovered (DropifySync  *self,
                                            const char   *device_id);
+GStrv        dropify_sync_forget_peer     (DropifySync  *self,
+                                           DropifyPeer  *peer);
 GListModel  *dropify_sync_get_peers   (DropifySync      *self);
 void         dropify_sync_stop        (DropifySync      *self);
 

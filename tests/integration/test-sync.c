@@ -572,6 +572,19 @@ test_saved_peer (void)
   b = node_start_with_settings (db, settings);
   g_assert_true (dropify_test_wait_for (peer_connected, b, WAIT_MS));
 
+  /* Forgetting it disconnects, and it stays forgotten. */
+  {
+    GListModel *peers = dropify_sync_get_peers (dropify_service_get_sync (b->service));
+    g_autoptr(DropifyPeer) peer = g_list_model_get_item (peers, 0);
+    g_auto(GStrv) after = NULL;
+
+    dropify_service_forget_peer (b->service, peer);
+    g_assert_cmpuint (g_list_model_get_n_items (peers), ==, 0);
+    after = g_settings_get_strv (settings, "manual-peers");
+    g_assert_cmpuint (g_strv_length (after), ==, 0);
+    g_assert_false (dropify_test_wait_for (peer_connected, b, 1500));
+  }
+
   node_stop (a);
   node_stop (b);
   dropify_test_remove_dir (da);
