@@ -98,6 +98,7 @@ typedef struct
   Connection        *conn;        /* unowned: transfers end with it */
   uint64_t           size;
   uint64_t           limit;       /* granted up to this offset */
+  guint              credit_source;
 } Incoming;
 
 typedef struct
@@ -527,6 +528,7 @@ incoming_free (gpointer data)
 {
   Incoming *in = data;
 
+  g_clear_handle_id (&in->credit_source, g_source_remove);
   g_clear_object (&in->writer);
   g_free (in->sha256);
   g_free (in);
@@ -656,6 +658,18 @@ incoming_of_connection (gpointer key,
   return ((Incoming *) value)->conn == user_data;
 }
 
+static gboolean
+grant_credit_cb (gpointer user_data)
+{
+  Incoming *in = user_data;
+
+  in->credit_source = 0;
+  in->limit = dropify_blob_writer_get_offset (in->writer) + CREDIT_WINDOW;
+  connection_send (in->conn, dropify_protocol_encode_credit (in->sha256, in->limit));
+
+  return G_SOURCE_REMOVE;
+}
+
 static void
 handle_chunk (Connection   *conn,
               const guint8 *data,
@@ -726,11 +740,11 @@ handle_chunk (Connection   *conn,
       return;
     }
 
-  if (in->limit - offset < CREDIT_WINDOW / 2)
-    {
-      in->limit = offset + CREDIT_WINDOW;
-      connection_send (conn, dropify_protocol_encode_credit (sha256, in->limit));
-    }
+  /* More credit, from an idle below GTK's redraw priority: a big transfer
+   * then pauses for a frame now and then instead of starving the window,
+   * since without credit the sender stops and the socket goes quiet. */
+  if (in->limit - offset < CREDIT_WINDOW / 2 && in->credit_source == 0)
+    in->credit_source = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, grant_credit_cb, in, NULL);
 }
 
 static void
