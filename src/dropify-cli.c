@@ -399,14 +399,243 @@ command_peers (int    argc,
       const char *name = json_object_get_string_member (peer, "name");
       const char *error_text = json_object_get_string_member_with_default (peer, "error", NULL);
 
-      g_print ("%-20s %s:%" G_GINT64_FORMAT "  %-12s %s%s%s\n",
+      g_print ("%-20s %s:%" G_GINT64_FORMAT "  %-12s %-7s %s%s%s\n",
                *name ? name : _("(unknown)"),
                json_object_get_string_member (peer, "address"),
                json_object_get_int_member (peer, "port"),
                json_object_get_string_member (peer, "state"),
                json_object_get_string_member (peer, "via"),
+               json_object_get_boolean_member (peer, "trusted") ? _("paired") : _("not paired"),
                error_text ? "  " : "", error_text ? error_text : "");
     }
+
+  return 0;
+}
+
+static JsonArray *
+get_peers (GError **error)
+{
+  g_autoptr(JsonNode) reply = dropify_control_request (data_dir (), "GET", "/v1/peers", NULL, error);
+
+  if (reply == NULL || !JSON_NODE_HOLDS_ARRAY (reply))
+    return NULL;
+
+  return json_array_ref (json_node_get_array (reply));
+}
+
+static int
+command_pair (int    argc,
+              char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonArray) peers = NULL;
+  g_autoptr(JsonArray) waiting = json_array_new ();
+  gboolean json = FALSE;
+  int status = 0;
+  const GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print one JSON array"), NULL },
+    { NULL }
+  };
+
+  context = command_context (_("[accept ID | reject ID]"),
+                             _("Pairs this device with another one. With no arguments, lists the\n"
+                               "connected devices that are not paired yet, with the code each shows.\n"
+                               "Check that the other screen shows the same code, then accept it on\n"
+                               "both devices."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+
+  if (!parse (context, &argc, &argv, &status))
+    return status;
+
+  if (argc == 3 && (g_str_equal (argv[1], "accept") || g_str_equal (argv[1], "reject")))
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      g_autoptr(JsonNode) body = NULL;
+      g_autoptr(JsonNode) reply = NULL;
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "device_id");
+      json_builder_add_string_value (builder, argv[2]);
+      json_builder_set_member_name (builder, "accept");
+      json_builder_add_boolean_value (builder, g_str_equal (argv[1], "accept"));
+      json_builder_end_object (builder);
+      body = json_builder_get_root (builder);
+
+      reply = dropify_control_request (data_dir (), "POST", "/v1/pair", body, &error);
+      if (error != NULL)
+        return fail (error->message);
+      return 0;
+    }
+
+  if (argc != 1)
+    return usage_error (context, _("Use “pair”, “pair accept ID” or “pair reject ID”"));
+
+  if (!(peers = get_peers (&error)))
+    return fail (error ? error->message : _("Dropify sent an unexpected reply"));
+
+  for (guint i = 0; i < json_array_get_length (peers); i++)
+    {
+      JsonObject *peer = json_array_get_object_element (peers, i);
+
+      if (json_object_has_member (peer, "pairing_code"))
+        json_array_add_object_element (waiting, json_object_ref (peer));
+    }
+
+  if (json)
+    {
+      g_autoptr(JsonNode) node = json_node_new (JSON_NODE_ARRAY);
+      g_autofree char *text = NULL;
+
+      json_node_set_array (node, waiting);
+      text = json_to_string (node, TRUE);
+      g_print ("%s\n", text);
+      return 0;
+    }
+
+  if (json_array_get_length (waiting) == 0)
+    {
+      g_print ("%s\n", _("No device is waiting to pair."));
+      return 0;
+    }
+
+  for (guint i = 0; i < json_array_get_length (waiting); i++)
+    {
+      JsonObject *peer = json_array_get_object_element (waiting, i);
+
+      g_print ("%s  %-20s %s  %s%s\n",
+               json_object_get_string_member (peer, "id"),
+               json_object_get_string_member (peer, "name"),
+               json_object_get_string_member (peer, "pairing_code"),
+               json_object_get_boolean_member (peer, "wants_to_pair") ? _("asks to pair") : "",
+               json_object_get_boolean_member (peer, "pair_sent") ? _("waiting for the other device") : "");
+    }
+
+  return 0;
+}
+
+static int
+command_unpair (int    argc,
+                char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) reply = NULL;
+  g_autofree char *escaped = NULL;
+  g_autofree char *path = NULL;
+  int status = 0;
+
+  context = command_context (_("ID"), _("Stops trusting a paired device: it gets nothing more."));
+
+  if (!parse (context, &argc, &argv, &status))
+    return status;
+
+  if (argc != 2)
+    return usage_error (context, _("Name the device to unpair by its id"));
+
+  escaped = g_uri_escape_string (argv[1], NULL, FALSE);
+  path = g_strconcat ("/v1/trusted/", escaped, NULL);
+  reply = dropify_control_request (data_dir (), "DELETE", path, NULL, &error);
+  if (error != NULL)
+    return fail (error->message);
+
+  return 0;
+}
+
+/* GET /v1/phone, or POST /v1/phone/token to revoke the token first. */
+static JsonObject *
+request_phone (gboolean   rotate,
+               JsonNode **reply,
+               GError   **error)
+{
+  *reply = dropify_control_request (data_dir (), rotate ? "POST" : "GET",
+                                    rotate ? "/v1/phone/token" : "/v1/phone", NULL, error);
+  if (*reply == NULL || !JSON_NODE_HOLDS_OBJECT (*reply) ||
+      json_object_get_string_member_with_default (json_node_get_object (*reply), "url", NULL) == NULL)
+    return NULL;
+
+  return json_node_get_object (*reply);
+}
+
+static int
+command_url (int    argc,
+             char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) reply = NULL;
+  gboolean all = FALSE;
+  gboolean new_token = FALSE;
+  JsonObject *phone;
+  int status = 0;
+  const GOptionEntry entries[] = {
+    { "all", 'a', 0, G_OPTION_ARG_NONE, &all, N_("Print the URL at every address, best first"), NULL },
+    { "new-token", 0, 0, G_OPTION_ARG_NONE, &new_token,
+      N_("Revoke the access token first: phones with the old link are cut off"), NULL },
+    { NULL }
+  };
+
+  context = command_context (NULL, _("Prints the phone page’s address, with its access token.\n"
+                                     "Open it on a phone on the same network."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+
+  if (!parse (context, &argc, &argv, &status))
+    return status;
+
+  if (argc > 1)
+    return usage_error (context, _("“url” takes no arguments"));
+
+  if (!(phone = request_phone (new_token, &reply, &error)))
+    return fail (error ? error->message : _("Dropify sent an unexpected reply"));
+
+  if (all && json_object_has_member (phone, "urls"))
+    {
+      JsonArray *urls = json_object_get_array_member (phone, "urls");
+
+      for (guint i = 0; i < json_array_get_length (urls); i++)
+        g_print ("%s\n", json_array_get_string_element (urls, i));
+    }
+  else
+    g_print ("%s\n", json_object_get_string_member (phone, "url"));
+
+  return 0;
+}
+
+static int
+command_qr (int    argc,
+            char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) reply = NULL;
+  g_autoptr(DropifyQr) qr = NULL;
+  g_autofree char *text = NULL;
+  DropifyQrTextFlags flags = DROPIFY_QR_TEXT_NONE;
+  const char *url;
+  JsonObject *phone;
+  int status = 0;
+
+  context = command_context (NULL, _("Shows the phone page’s address as a QR code, to scan with a phone’s camera."));
+
+  if (!parse (context, &argc, &argv, &status))
+    return status;
+
+  if (argc > 1)
+    return usage_error (context, _("“qr” takes no arguments"));
+
+  if (!(phone = request_phone (FALSE, &reply, &error)))
+    return fail (error ? error->message : _("Dropify sent an unexpected reply"));
+
+  url = json_object_get_string_member (phone, "url");
+  if (!(qr = dropify_qr_new (url, &error)))
+    return fail (error->message);
+
+  /* On a terminal, paint it black on white so it scans on dark themes too. */
+  if (isatty (STDOUT_FILENO) && g_getenv ("NO_COLOR") == NULL)
+    flags |= DROPIFY_QR_TEXT_COLOR;
+
+  text = dropify_qr_render_text (qr, flags);
+  g_print ("%s\n%s\n", text, url);
 
   return 0;
 }
@@ -420,6 +649,10 @@ static const struct {
   { "list", command_list, N_("List the drops in the history") },
   { "delete", command_delete, N_("Delete drops everywhere") },
   { "peers", command_peers, N_("List the devices this one syncs with") },
+  { "pair", command_pair, N_("Pair with another device") },
+  { "unpair", command_unpair, N_("Stop trusting a paired device") },
+  { "url", command_url, N_("Print the phone page’s address") },
+  { "qr", command_qr, N_("Show the phone page’s address as a QR code") },
 };
 
 gboolean

@@ -35,6 +35,7 @@ dropify_headless_run (int    argc,
   g_autofree char *data_dir = NULL;
   g_autofree char *name = NULL;
   g_auto(GStrv) connect = NULL;
+  g_autofree char *group_secret = NULL;
   gboolean headless = FALSE;
   gboolean no_discovery = FALSE;
   int port = -1;
@@ -51,6 +52,8 @@ dropify_headless_run (int    argc,
       N_("Keep a connection to the peer at HOST:PORT (repeatable)"), N_("HOST:PORT") },
     { "no-discovery", 0, 0, G_OPTION_ARG_NONE, &no_discovery,
       N_("Do not look for peers on the local network"), NULL },
+    { "group-secret", 0, 0, G_OPTION_ARG_STRING, &group_secret,
+      N_("Trust, without pairing, the devices that know SECRET (kept in the profile)"), N_("SECRET") },
     { NULL }
   };
 
@@ -83,6 +86,8 @@ dropify_headless_run (int    argc,
   settings = dropify_service_create_settings (data_dir);
   if (settings != NULL && name != NULL)
     g_settings_set_string (settings, "device-name", name);
+  if (settings != NULL && group_secret != NULL)
+    g_settings_set_string (settings, "group-secret", group_secret);
 
   service = dropify_service_new (data_dir, settings, &error);
   if (service != NULL)
@@ -104,6 +109,8 @@ dropify_headless_run (int    argc,
 
   if (settings == NULL && name != NULL)
     dropify_identity_set_name (dropify_service_get_identity (service), name);
+  if (settings == NULL && group_secret != NULL)
+    dropify_sync_set_group_secret (dropify_service_get_sync (service), group_secret);
 
   loop = g_main_loop_new (NULL, FALSE);
   sigint = g_unix_signal_add (SIGINT, quit_cb, loop);

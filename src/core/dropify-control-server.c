@@ -155,6 +155,103 @@ handle_discovery (DropifyControlServer *self,
 }
 
 static void
+handle_pair (DropifyControlServer *self,
+             SoupServerMessage    *msg)
+{
+  SoupMessageBody *request = soup_server_message_get_request_body (msg);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  JsonObject *object;
+  const char *device_id;
+
+  if (request->length == 0 ||
+      !json_parser_load_from_data (parser, request->data, request->length, NULL) ||
+      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    {
+      respond_error (msg, SOUP_STATUS_BAD_REQUEST, _("The request is not a JSON object"));
+      return;
+    }
+
+  object = json_node_get_object (json_parser_get_root (parser));
+  device_id = json_object_get_string_member_with_default (object, "device_id", NULL);
+  if (device_id == NULL)
+    {
+      respond_error (msg, SOUP_STATUS_BAD_REQUEST, _("The request has no “device_id”"));
+      return;
+    }
+
+  if (!dropify_sync_pair (dropify_service_get_sync (self->service), device_id,
+                          json_object_get_boolean_member_with_default (object, "accept", FALSE),
+                          &error))
+    {
+      respond_error (msg, SOUP_STATUS_NOT_FOUND, error->message);
+      return;
+    }
+
+  soup_server_message_set_status (msg, SOUP_STATUS_NO_CONTENT, NULL);
+}
+
+static void
+handle_unpair (DropifyControlServer *self,
+               SoupServerMessage    *msg,
+               const char           *device_id)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!dropify_sync_unpair (dropify_service_get_sync (self->service), device_id, &error))
+    {
+      respond_error (msg, SOUP_STATUS_NOT_FOUND, error->message);
+      return;
+    }
+
+  soup_server_message_set_status (msg, SOUP_STATUS_NO_CONTENT, NULL);
+}
+
+/* The phone page's URL at every address, best first, and its token;
+ * with @rotate, after revoking the old token. */
+static void
+handle_phone (DropifyControlServer *self,
+              SoupServerMessage    *msg,
+              gboolean              rotate)
+{
+  DropifyPhone *phone = dropify_service_get_phone (self->service);
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) urls = NULL;
+
+  if (phone == NULL)
+    {
+      respond_error (msg, SOUP_STATUS_NOT_FOUND,
+                     _("The phone page is off. Turn it on in Preferences, or set phone-access to true."));
+      return;
+    }
+
+  if (rotate && !dropify_phone_rotate_token (phone, &error))
+    {
+      respond_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
+      return;
+    }
+
+  urls = dropify_phone_dup_urls (phone);
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "url");
+  json_builder_add_string_value (builder, urls[0]);
+  json_builder_set_member_name (builder, "urls");
+  json_builder_begin_array (builder);
+  for (guint i = 0; urls[i]; i++)
+    json_builder_add_string_value (builder, urls[i]);
+  json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "token");
+  json_builder_add_string_value (builder, dropify_phone_get_token (phone));
+  json_builder_end_object (builder);
+  node = json_builder_get_root (builder);
+
+  respond_json (msg, SOUP_STATUS_OK, node);
+}
+
+static void
 handle_status (DropifyControlServer *self,
                SoupServerMessage    *msg)
 {
@@ -171,6 +268,8 @@ handle_status (DropifyControlServer *self,
   json_builder_add_string_value (builder, PACKAGE_VERSION);
   json_builder_set_member_name (builder, "port");
   json_builder_add_int_value (builder, dropify_sync_get_port (dropify_service_get_sync (self->service)));
+  json_builder_set_member_name (builder, "fingerprint");
+  json_builder_add_string_value (builder, dropify_identity_get_fingerprint (identity));
   json_builder_end_object (builder);
   node = json_builder_get_root (builder);
 
@@ -309,8 +408,16 @@ control_handler (SoupServer        *server,
     handle_status (self, msg);
   else if (g_str_equal (path, "/v1/discovery") && g_str_equal (method, "GET"))
     handle_discovery (self, msg);
+  else if (g_str_equal (path, "/v1/pair") && g_str_equal (method, "POST"))
+    handle_pair (self, msg);
+  else if (g_str_has_prefix (path, "/v1/trusted/") && g_str_equal (method, "DELETE"))
+    handle_unpair (self, msg, path + strlen ("/v1/trusted/"));
   else if (g_str_equal (path, "/v1/peers") && g_str_equal (method, "GET"))
     handle_peers (self, msg);
+  else if (g_str_equal (path, "/v1/phone") && g_str_equal (method, "GET"))
+    handle_phone (self, msg, FALSE);
+  else if (g_str_equal (path, "/v1/phone/token") && g_str_equal (method, "POST"))
+    handle_phone (self, msg, TRUE);
   else if (g_str_equal (path, "/v1/drops") && g_str_equal (method, "GET"))
     handle_list (self, msg);
   else if (g_str_equal (path, "/v1/drops") && g_str_equal (method, "POST"))

@@ -139,6 +139,7 @@ publish (DropifyDiscovery *self)
 {
   g_autofree char *id = NULL;
   g_autofree char *version = NULL;
+  g_autofree char *fingerprint = NULL;
   int error;
 
   if (self->client == NULL || avahi_client_get_state (self->client) != AVAHI_CLIENT_S_RUNNING)
@@ -161,11 +162,11 @@ publish (DropifyDiscovery *self)
 
   id = g_strdup_printf ("id=%s", dropify_identity_get_device_id (self->identity));
   version = g_strdup_printf ("v=%d", DROPIFY_PROTOCOL_VERSION);
+  fingerprint = g_strdup_printf ("fp=%s", dropify_identity_get_fingerprint (self->identity));
 
-  /* "fp" is the certificate fingerprint once peers use TLS; empty now. */
   error = avahi_entry_group_add_service (self->group, AVAHI_IF_UNSPEC, AVAHI_PROTO_INET, 0,
                                          self->name, DROPIFY_DISCOVERY_SERVICE_TYPE, NULL, NULL,
-                                         (uint16_t) self->port, id, version, "fp=", NULL);
+                                         (uint16_t) self->port, id, version, fingerprint, NULL);
   if (error == AVAHI_ERR_COLLISION)
     {
       group_cb (self->group, AVAHI_ENTRY_GROUP_COLLISION, self);

@@ -3,19 +3,31 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+#include <unistd.h>
 
 #include "dropify-identity.h"
 
-/* The device id is made once and kept in the data dir, so a device keeps
- * its identity across restarts and renames. */
+/* The device id and the TLS certificate are made once and kept in the
+ * data dir, so a device keeps its identity across restarts and renames.
+ * Peers trust a device by its certificate's fingerprint: the SHA-256 of
+ * the DER certificate. */
+
+#define CERTIFICATE_YEARS 30
 
 struct _DropifyIdentity
 {
-  GObject  parent_instance;
-  char    *device_id;
-  char    *name;
+  GObject          parent_instance;
+  char            *device_id;
+  char            *name;
+  GTlsCertificate *certificate;
+  char            *fingerprint;
 };
 
 G_DEFINE_FINAL_TYPE (DropifyIdentity, dropify_identity, G_TYPE_OBJECT)
@@ -38,6 +50,8 @@ dropify_identity_finalize (GObject *object)
 
   g_clear_pointer (&self->device_id, g_free);
   g_clear_pointer (&self->name, g_free);
+  g_clear_pointer (&self->fingerprint, g_free);
+  g_clear_object (&self->certificate);
 
   G_OBJECT_CLASS (dropify_identity_parent_class)->finalize (object);
 }
@@ -137,6 +151,168 @@ dropify_identity_dup_default_name (void)
 }
 
 /**
+ * dropify_certificate_fingerprint:
+ * @certificate: a certificate
+ *
+ * Returns: (transfer full): the SHA-256 of its DER encoding, as 64
+ *   lower-case hex digits
+ */
+char *
+dropify_certificate_fingerprint (GTlsCertificate *certificate)
+{
+  g_autoptr(GByteArray) der = NULL;
+
+  g_return_val_if_fail (G_IS_TLS_CERTIFICATE (certificate), NULL);
+
+  g_object_get (certificate, "certificate", &der, NULL);
+  if (der == NULL)
+    return NULL;
+
+  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, der->data, der->len);
+}
+
+static gboolean
+gnutls_failed (int          rc,
+               const char  *what,
+               GError     **error)
+{
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+               _("Could not make this device’s certificate (%s: %s)"), what, gnutls_strerror (rc));
+  return FALSE;
+}
+
+#define CHECK(call) G_STMT_START { int rc_ = (call); if (rc_ < 0) { gnutls_failed (rc_, #call, error); goto out; } } G_STMT_END
+
+/* A self-signed ECDSA P-256 certificate for both ends of TLS, valid for
+ * decades: it is an identity, not a web server's credential. */
+static char *
+make_certificate_pem (const char  *device_id,
+                      GError     **error)
+{
+  gnutls_x509_privkey_t key = NULL;
+  gnutls_x509_crt_t crt = NULL;
+  gnutls_datum_t cert_pem = { NULL, 0 };
+  gnutls_datum_t key_pem = { NULL, 0 };
+  unsigned char serial[16];
+  char *pem = NULL;
+  time_t now = time (NULL);
+  g_autofree char *cn = g_strdup_printf ("Dropify %s", device_id);
+
+  CHECK (gnutls_x509_privkey_init (&key));
+  CHECK (gnutls_x509_privkey_generate (key, GNUTLS_PK_ECDSA,
+                                       GNUTLS_CURVE_TO_BITS (GNUTLS_ECC_CURVE_SECP256R1), 0));
+  CHECK (gnutls_x509_crt_init (&crt));
+  CHECK (gnutls_x509_crt_set_version (crt, 3));
+  CHECK (gnutls_rnd (GNUTLS_RND_NONCE, serial, sizeof serial));
+  serial[0] &= 0x7f;
+  CHECK (gnutls_x509_crt_set_serial (crt, serial, sizeof serial));
+  CHECK (gnutls_x509_crt_set_activation_time (crt, now - 24 * 60 * 60));
+  CHECK (gnutls_x509_crt_set_expiration_time (crt, now + (time_t) CERTIFICATE_YEARS * 365 * 24 * 60 * 60));
+  CHECK (gnutls_x509_crt_set_dn_by_oid (crt, GNUTLS_OID_X520_COMMON_NAME, 0, cn, strlen (cn)));
+  CHECK (gnutls_x509_crt_set_key (crt, key));
+  CHECK (gnutls_x509_crt_set_basic_constraints (crt, 0, -1));
+  CHECK (gnutls_x509_crt_set_key_usage (crt, GNUTLS_KEY_DIGITAL_SIGNATURE));
+  CHECK (gnutls_x509_crt_set_key_purpose_oid (crt, GNUTLS_KP_TLS_WWW_SERVER, 0));
+  CHECK (gnutls_x509_crt_set_key_purpose_oid (crt, GNUTLS_KP_TLS_WWW_CLIENT, 0));
+  CHECK (gnutls_x509_crt_sign2 (crt, crt, key, GNUTLS_DIG_SHA256, 0));
+  CHECK (gnutls_x509_crt_export2 (crt, GNUTLS_X509_FMT_PEM, &cert_pem));
+  /* PKCS#8 ("BEGIN PRIVATE KEY"): what GTlsCertificate reads. */
+  CHECK (gnutls_x509_privkey_export2_pkcs8 (key, GNUTLS_X509_FMT_PEM, NULL, GNUTLS_PKCS_PLAIN, &key_pem));
+
+  pem = g_strdup_printf ("%.*s%.*s", (int) key_pem.size, key_pem.data,
+                         (int) cert_pem.size, cert_pem.data);
+
+out:
+  gnutls_free (cert_pem.data);
+  if (key_pem.data != NULL)
+    {
+      memset (key_pem.data, 0, key_pem.size);
+      gnutls_free (key_pem.data);
+    }
+  if (crt != NULL)
+    gnutls_x509_crt_deinit (crt);
+  if (key != NULL)
+    gnutls_x509_privkey_deinit (key);
+
+  return pem;
+}
+
+#undef CHECK
+
+static gboolean
+write_private_file (const char  *path,
+                    const char  *contents,
+                    GError     **error)
+{
+  g_autofree char *tmp = g_strconcat (path, ".tmp", NULL);
+  gsize len = strlen (contents);
+  gsize done = 0;
+  int fd;
+
+  /* Created 0600 from the start: the private key is never readable by
+   * anyone else, not even for a moment. */
+  fd = g_open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0)
+    goto failed;
+
+  while (done < len)
+    {
+      ssize_t n = write (fd, contents + done, len - done);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          close (fd);
+          goto failed;
+        }
+      done += (gsize) n;
+    }
+
+  if (fsync (fd) != 0 || close (fd) != 0 || g_rename (tmp, path) != 0)
+    goto failed;
+
+  return TRUE;
+
+failed:
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno),
+               _("Could not write “%s”: %s"), path, g_strerror (errno));
+  g_unlink (tmp);
+  return FALSE;
+}
+
+static gboolean
+load_certificate (DropifyIdentity  *self,
+                  const char       *data_dir,
+                  GError          **error)
+{
+  g_autofree char *path = g_build_filename (data_dir, "identity.pem", NULL);
+  g_autoptr(GError) local_error = NULL;
+
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      g_autofree char *pem = make_certificate_pem (self->device_id, error);
+
+      if (pem == NULL || !write_private_file (path, pem, error))
+        return FALSE;
+      g_message ("Made this device’s certificate");
+    }
+
+  self->certificate = g_tls_certificate_new_from_file (path, &local_error);
+  if (self->certificate == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   _("This device’s certificate “%s” cannot be read (%s). "
+                     "Move it away to make a new one; paired devices will have to pair again."),
+                   path, local_error->message);
+      return FALSE;
+    }
+
+  self->fingerprint = dropify_certificate_fingerprint (self->certificate);
+  return TRUE;
+}
+
+/**
  * dropify_identity_new:
  * @data_dir: the profile's data dir
  *
@@ -185,6 +361,9 @@ dropify_identity_new (const char  *data_dir,
       return NULL;
     }
 
+  if (!load_certificate (self, data_dir, error))
+    return NULL;
+
   return g_steal_pointer (&self);
 }
 
@@ -193,6 +372,30 @@ dropify_identity_get_device_id (DropifyIdentity *self)
 {
   g_return_val_if_fail (DROPIFY_IS_IDENTITY (self), NULL);
   return self->device_id;
+}
+
+/**
+ * dropify_identity_get_certificate:
+ *
+ * Returns: (transfer none): this device's certificate, with its key
+ */
+GTlsCertificate *
+dropify_identity_get_certificate (DropifyIdentity *self)
+{
+  g_return_val_if_fail (DROPIFY_IS_IDENTITY (self), NULL);
+  return self->certificate;
+}
+
+/**
+ * dropify_identity_get_fingerprint:
+ *
+ * Returns: the SHA-256 of this device's DER certificate, in hex
+ */
+const char *
+dropify_identity_get_fingerprint (DropifyIdentity *self)
+{
+  g_return_val_if_fail (DROPIFY_IS_IDENTITY (self), NULL);
+  return self->fingerprint;
 }
 
 const char *

@@ -1,6 +1,6 @@
 #pragma once
 
-#include <glib-object.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -15,5 +15,8 @@ const char      *dropify_identity_get_name         (DropifyIdentity  *self);
 void             dropify_identity_set_name         (DropifyIdentity  *self,
                                                     const char       *name);
 char            *dropify_identity_dup_default_name (void);
+GTlsCertificate *dropify_identity_get_certificate  (DropifyIdentity  *self);
+const char      *dropify_identity_get_fingerprint  (DropifyIdentity  *self);
+char            *dropify_certificate_fingerprint   (GTlsCertificate  *certificate);
 
 G_END_DECLS

@@ -17,7 +17,12 @@ struct _DropifyPeer
   char             *name;
   char             *address;
   char             *error;
+  char             *fingerprint;
+  char             *pairing_code;
   guint             port;
+  gboolean          trusted;
+  gboolean          wants_to_pair;
+  gboolean          pair_sent;
   DropifyPeerVia    via;
   DropifyPeerState  state;
   uint64_t          bytes_in;
@@ -37,6 +42,10 @@ enum {
   PROP_CONNECTED,
   PROP_TRUSTED,
   PROP_ERROR,
+  PROP_FINGERPRINT,
+  PROP_PAIRING_CODE,
+  PROP_WANTS_TO_PAIR,
+  PROP_PAIR_SENT,
   N_PROPS
 };
 
@@ -51,6 +60,8 @@ dropify_peer_finalize (GObject *object)
   g_clear_pointer (&self->name, g_free);
   g_clear_pointer (&self->address, g_free);
   g_clear_pointer (&self->error, g_free);
+  g_clear_pointer (&self->fingerprint, g_free);
+  g_clear_pointer (&self->pairing_code, g_free);
 
   G_OBJECT_CLASS (dropify_peer_parent_class)->finalize (object);
 }
@@ -74,6 +85,10 @@ dropify_peer_get_property (GObject    *object,
     case PROP_CONNECTED: g_value_set_boolean (value, dropify_peer_get_connected (self)); break;
     case PROP_TRUSTED: g_value_set_boolean (value, dropify_peer_get_trusted (self)); break;
     case PROP_ERROR: g_value_set_string (value, self->error); break;
+    case PROP_FINGERPRINT: g_value_set_string (value, self->fingerprint); break;
+    case PROP_PAIRING_CODE: g_value_set_string (value, self->pairing_code); break;
+    case PROP_WANTS_TO_PAIR: g_value_set_boolean (value, self->wants_to_pair); break;
+    case PROP_PAIR_SENT: g_value_set_boolean (value, self->pair_sent); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -98,6 +113,10 @@ dropify_peer_class_init (DropifyPeerClass *klass)
   properties[PROP_CONNECTED] = g_param_spec_boolean ("connected", NULL, NULL, FALSE, flags);
   properties[PROP_TRUSTED] = g_param_spec_boolean ("trusted", NULL, NULL, FALSE, flags);
   properties[PROP_ERROR] = g_param_spec_string ("error", NULL, NULL, NULL, flags);
+  properties[PROP_FINGERPRINT] = g_param_spec_string ("fingerprint", NULL, NULL, NULL, flags);
+  properties[PROP_PAIRING_CODE] = g_param_spec_string ("pairing-code", NULL, NULL, NULL, flags);
+  properties[PROP_WANTS_TO_PAIR] = g_param_spec_boolean ("wants-to-pair", NULL, NULL, FALSE, flags);
+  properties[PROP_PAIR_SENT] = g_param_spec_boolean ("pair-sent", NULL, NULL, FALSE, flags);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -255,14 +274,118 @@ dropify_peer_get_connected (DropifyPeer *self)
 /**
  * dropify_peer_get_trusted:
  *
- * Until pairing exists every peer that completes the hello is trusted;
- * the trust issue replaces this with certificate fingerprints.
+ * Returns: whether this device's certificate is trusted here (paired,
+ *   or proved the group secret); only trusted peers sync
  */
 gboolean
 dropify_peer_get_trusted (DropifyPeer *self)
 {
   g_return_val_if_fail (DROPIFY_IS_PEER (self), FALSE);
-  return self->device_id != NULL;
+  return self->trusted;
+}
+
+static void
+set_bool (DropifyPeer *self,
+          gboolean    *field,
+          gboolean     value,
+          int          prop)
+{
+  value = !!value;
+  if (*field == value)
+    return;
+
+  *field = value;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
+}
+
+void
+dropify_peer_set_trusted (DropifyPeer *self,
+                          gboolean     trusted)
+{
+  g_return_if_fail (DROPIFY_IS_PEER (self));
+  set_bool (self, &self->trusted, trusted, PROP_TRUSTED);
+}
+
+/**
+ * dropify_peer_get_fingerprint:
+ *
+ * Returns: (nullable): the SHA-256 of the certificate it last connected
+ *   with
+ */
+const char *
+dropify_peer_get_fingerprint (DropifyPeer *self)
+{
+  g_return_val_if_fail (DROPIFY_IS_PEER (self), NULL);
+  return self->fingerprint;
+}
+
+void
+dropify_peer_set_fingerprint (DropifyPeer *self,
+                              const char  *fingerprint)
+{
+  g_return_if_fail (DROPIFY_IS_PEER (self));
+  set_string (self, &self->fingerprint, fingerprint, PROP_FINGERPRINT);
+}
+
+/**
+ * dropify_peer_get_pairing_code:
+ *
+ * Returns: (nullable): while connected and not trusted, the code both
+ *   screens show for pairing
+ */
+const char *
+dropify_peer_get_pairing_code (DropifyPeer *self)
+{
+  g_return_val_if_fail (DROPIFY_IS_PEER (self), NULL);
+  return self->pairing_code;
+}
+
+void
+dropify_peer_set_pairing_code (DropifyPeer *self,
+                               const char  *code)
+{
+  g_return_if_fail (DROPIFY_IS_PEER (self));
+  set_string (self, &self->pairing_code, code, PROP_PAIRING_CODE);
+}
+
+/**
+ * dropify_peer_get_wants_to_pair:
+ *
+ * Returns: whether the other side asked to pair and waits for this one
+ */
+gboolean
+dropify_peer_get_wants_to_pair (DropifyPeer *self)
+{
+  g_return_val_if_fail (DROPIFY_IS_PEER (self), FALSE);
+  return self->wants_to_pair;
+}
+
+void
+dropify_peer_set_wants_to_pair (DropifyPeer *self,
+                                gboolean     wants)
+{
+  g_return_if_fail (DROPIFY_IS_PEER (self));
+  set_bool (self, &self->wants_to_pair, wants, PROP_WANTS_TO_PAIR);
+}
+
+/**
+ * dropify_peer_get_pair_sent:
+ *
+ * Returns: whether this side asked to pair and waits for the other
+ */
+gboolean
+dropify_peer_get_pair_sent (DropifyPeer *self)
+{
+  g_return_val_if_fail (DROPIFY_IS_PEER (self), FALSE);
+  return self->pair_sent;
+}
+
+void
+dropify_peer_set_pair_sent (DropifyPeer *self,
+                            gboolean     sent)
+{
+  g_return_if_fail (DROPIFY_IS_PEER (self));
+  set_bool (self, &self->pair_sent, sent, PROP_PAIR_SENT);
 }
 
 const char *
@@ -299,7 +422,7 @@ dropify_peer_add_traffic (DropifyPeer *self,
 JsonNode *
 dropify_peer_to_json (DropifyPeer *self)
 {
-  static const char * const states[] = { "offline", "connecting", "connected", "incompatible" };
+  static const char * const states[] = { "offline", "connecting", "connected", "incompatible", "refused" };
   g_autoptr(JsonBuilder) builder = json_builder_new ();
 
   g_return_val_if_fail (DROPIFY_IS_PEER (self), NULL);
@@ -325,6 +448,20 @@ dropify_peer_to_json (DropifyPeer *self)
     {
       json_builder_set_member_name (builder, "error");
       json_builder_add_string_value (builder, self->error);
+    }
+  if (self->fingerprint != NULL)
+    {
+      json_builder_set_member_name (builder, "fingerprint");
+      json_builder_add_string_value (builder, self->fingerprint);
+    }
+  if (self->pairing_code != NULL)
+    {
+      json_builder_set_member_name (builder, "pairing_code");
+      json_builder_add_string_value (builder, self->pairing_code);
+      json_builder_set_member_name (builder, "wants_to_pair");
+      json_builder_add_boolean_value (builder, self->wants_to_pair);
+      json_builder_set_member_name (builder, "pair_sent");
+      json_builder_add_boolean_value (builder, self->pair_sent);
     }
   json_builder_set_member_name (builder, "bytes_in");
   json_builder_add_int_value (builder, (int64_t) self->bytes_in);

@@ -11,6 +11,7 @@ typedef enum
   DROPIFY_PEER_STATE_CONNECTING,
   DROPIFY_PEER_STATE_CONNECTED,
   DROPIFY_PEER_STATE_INCOMPATIBLE,
+  DROPIFY_PEER_STATE_REFUSED,
 } DropifyPeerState;
 
 typedef enum
@@ -46,6 +47,20 @@ void              dropify_peer_set_state       (DropifyPeer      *self,
                                                 DropifyPeerState  state);
 gboolean          dropify_peer_get_connected   (DropifyPeer      *self);
 gboolean          dropify_peer_get_trusted     (DropifyPeer      *self);
+void              dropify_peer_set_trusted     (DropifyPeer      *self,
+                                                gboolean          trusted);
+const char       *dropify_peer_get_fingerprint (DropifyPeer      *self);
+void              dropify_peer_set_fingerprint (DropifyPeer      *self,
+                                                const char       *fingerprint);
+const char       *dropify_peer_get_pairing_code (DropifyPeer     *self);
+void              dropify_peer_set_pairing_code (DropifyPeer     *self,
+                                                const char       *code);
+gboolean          dropify_peer_get_wants_to_pair (DropifyPeer    *self);
+void              dropify_peer_set_wants_to_pair (DropifyPeer    *self,
+                                                gboolean          wants);
+gboolean          dropify_peer_get_pair_sent   (DropifyPeer      *self);
+void              dropify_peer_set_pair_sent   (DropifyPeer      *self,
+                                                gboolean          sent);
 const char       *dropify_peer_get_error       (DropifyPeer      *self);
 void              dropify_peer_set_error       (DropifyPeer      *self,
                                                 const char       *error);

@@ -28,6 +28,9 @@ static const struct {
   { DROPIFY_MESSAGE_FILE_GET, "file-get" },
   { DROPIFY_MESSAGE_CREDIT, "credit" },
   { DROPIFY_MESSAGE_FILE_MISSING, "file-missing" },
+  { DROPIFY_MESSAGE_AUTH, "auth" },
+  { DROPIFY_MESSAGE_PAIR_ACCEPT, "pair-accept" },
+  { DROPIFY_MESSAGE_PAIR_REJECT, "pair-reject" },
 };
 
 const char *
@@ -55,6 +58,16 @@ dropify_protocol_id_is_valid (const char *id)
 
   for (gsize i = 0; i < len; i++)
     if (!g_ascii_isalnum (id[i]) && id[i] != '-' && id[i] != '_')
+      return FALSE;
+
+  return TRUE;
+}
+
+static gboolean
+dropify_protocol_prefix_is_valid_hex (const char *text)
+{
+  for (const char *p = text; *p; p++)
+    if (!g_ascii_isxdigit (*p) || g_ascii_isupper (*p))
       return FALSE;
 
   return TRUE;
@@ -95,6 +108,7 @@ dropify_message_free (DropifyMessage *message)
   g_clear_object (&message->drop);
   g_free (message->id);
   g_free (message->sha256);
+  g_free (message->mac);
   g_free (message);
 }
 
@@ -462,6 +476,20 @@ parse_file_get (JsonObject      *object,
 
   message->offset = (uint64_t) offset;
   message->limit = (uint64_t) limit;
+  return TRUE;
+}
+
+static gboolean
+parse_auth (JsonObject      *object,
+            DropifyMessage  *message,
+            GError         **error)
+{
+  if (!get_string (object, "mac", 64, FALSE, &message->mac, error))
+    return FALSE;
+
+  if (strlen (message->mac) != 64 || !dropify_protocol_prefix_is_valid_hex (message->mac))
+    return invalid (error, "mac", "must be 64 lower-case hex digits");
+
   return TRUE;
 }
 
@@ -866,6 +894,9 @@ dropify_message_parse (const char  *data,
     case DROPIFY_MESSAGE_FILE_GET: ok = parse_file_get (object, message, error); break;
     case DROPIFY_MESSAGE_CREDIT: ok = parse_credit (object, message, error); break;
     case DROPIFY_MESSAGE_FILE_MISSING: ok = get_sha256 (object, message, error); break;
+    case DROPIFY_MESSAGE_AUTH: ok = parse_auth (object, message, error); break;
+    case DROPIFY_MESSAGE_PAIR_ACCEPT:
+    case DROPIFY_MESSAGE_PAIR_REJECT: ok = TRUE; break;
     default: g_assert_not_reached ();
     }
 
@@ -1130,4 +1161,23 @@ dropify_protocol_parse_chunk (const guint8   *data,
   *payload_length = length - DROPIFY_PROTOCOL_CHUNK_HEADER;
 
   return TRUE;
+}
+
+char *
+dropify_protocol_encode_auth (const char *mac)
+{
+  g_autoptr(JsonBuilder) builder = begin ("auth");
+
+  json_builder_set_member_name (builder, "mac");
+  json_builder_add_string_value (builder, mac);
+
+  return finish (builder);
+}
+
+char *
+dropify_protocol_encode_pair (gboolean accept)
+{
+  g_autoptr(JsonBuilder) builder = begin (accept ? "pair-accept" : "pair-reject");
+
+  return finish (builder);
 }

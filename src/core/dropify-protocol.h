@@ -25,6 +25,10 @@ G_BEGIN_DECLS
 #define DROPIFY_CLOSE_DUPLICATE        4002
 #define DROPIFY_CLOSE_SELF             4003
 #define DROPIFY_CLOSE_SHUTDOWN         4004
+#define DROPIFY_CLOSE_WRONG_CERTIFICATE 4005
+#define DROPIFY_CLOSE_NO_TLS           4006
+#define DROPIFY_CLOSE_UNPAIRED         4007
+#define DROPIFY_CLOSE_FLOOD            4008
 
 #define DROPIFY_PROTOCOL_ERROR (dropify_protocol_error_quark ())
 
@@ -46,6 +50,9 @@ typedef enum
   DROPIFY_MESSAGE_FILE_GET,
   DROPIFY_MESSAGE_CREDIT,
   DROPIFY_MESSAGE_FILE_MISSING,
+  DROPIFY_MESSAGE_AUTH,
+  DROPIFY_MESSAGE_PAIR_ACCEPT,
+  DROPIFY_MESSAGE_PAIR_REJECT,
 } DropifyMessageType;
 
 typedef struct
@@ -89,6 +96,9 @@ typedef struct
   char               *sha256;
   uint64_t            offset;
   uint64_t            limit;
+
+  /* auth */
+  char               *mac;
 } DropifyMessage;
 
 GQuark          dropify_protocol_error_quark     (void);
@@ -120,6 +130,8 @@ char           *dropify_protocol_encode_file_get (const char         *sha256,
 char           *dropify_protocol_encode_credit   (const char         *sha256,
                                                   uint64_t            limit);
 char           *dropify_protocol_encode_file_missing (const char     *sha256);
+char           *dropify_protocol_encode_auth     (const char         *mac);
+char           *dropify_protocol_encode_pair     (gboolean            accept);
 void            dropify_protocol_write_chunk_header (guint8           *header,
                                                   const char         *sha256,
                                                   uint64_t            offset);

@@ -4,21 +4,265 @@
 
 #include <glib/gi18n.h>
 
+#include "dropify-identity.h"
 #include "dropify-server.h"
 
-/* The one network server of an instance: peers connect to it (/v1/peer),
- * and phones load their page and API from it. Each of those attaches its
- * handlers to the SoupServer; this object only owns it and its port. The
- * command line's API is elsewhere, on a Unix socket. */
+/* The one network server of an instance, on one port, for two kinds of
+ * client: peers, over TLS with a certificate on both sides, and phones,
+ * over plain HTTP (browsers refuse self-signed certificates). It accepts
+ * connections itself, peeks at the first byte — 0x16 starts a TLS
+ * handshake — and hands the connection, wrapped in TLS or not, to one
+ * SoupServer, to which sync and the phone page attach their handlers.
+ *
+ * A connection must show its first byte and finish any handshake within
+ * DROPIFY_SERVER_HANDSHAKE_S seconds, and at most
+ * DROPIFY_SERVER_MAX_PENDING may be doing so at once: a flood of half-open
+ * connections costs a bounded amount and never blocks real ones for long.
+ * The command line's API is elsewhere, on a Unix socket. */
+
+#define TLS_HANDSHAKE_BYTE 0x16
 
 struct _DropifyServer
 {
-  GObject     parent_instance;
-  SoupServer *server;
-  guint       port;
+  GObject           parent_instance;
+  SoupServer       *server;
+  GSocketService   *service;
+  GTlsCertificate  *certificate;
+  GHashTable       *fingerprints;   /* "address:port" → fingerprint */
+  GCancellable     *cancellable;
+  guint             n_pending;
+  guint             port;
 };
 
 G_DEFINE_FINAL_TYPE (DropifyServer, dropify_server, G_TYPE_OBJECT)
+
+typedef struct
+{
+  DropifyServer     *server;        /* owned */
+  GSocketConnection *connection;
+  GTlsConnection    *tls;
+  GSource           *readable;
+  GCancellable      *cancellable;
+  guint              deadline;
+} Pending;
+
+static char *
+address_key (GSocketAddress *address)
+{
+  g_autofree char *ip = NULL;
+
+  if (!G_IS_INET_SOCKET_ADDRESS (address))
+    return g_strdup ("");
+
+  ip = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address)));
+  return g_strdup_printf ("%s|%u", ip, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address)));
+}
+
+static void
+pending_free (Pending *pending)
+{
+  g_clear_handle_id (&pending->deadline, g_source_remove);
+  if (pending->readable != NULL)
+    {
+      g_source_destroy (pending->readable);
+      g_clear_pointer (&pending->readable, g_source_unref);
+    }
+  g_cancellable_cancel (pending->cancellable);
+  g_clear_object (&pending->cancellable);
+  g_clear_object (&pending->tls);
+  g_clear_object (&pending->connection);
+  pending->server->n_pending--;
+  g_clear_object (&pending->server);
+  g_free (pending);
+}
+
+typedef struct
+{
+  GHashTable *table;
+  char       *key;
+} Forget;
+
+static void
+forget_fingerprint (gpointer  data,
+                    GObject  *where_the_object_was)
+{
+  Forget *forget = data;
+
+  g_hash_table_remove (forget->table, forget->key);
+  g_hash_table_unref (forget->table);
+  g_free (forget->key);
+  g_free (forget);
+}
+
+static void
+hand_over (Pending   *pending,
+           GIOStream *stream)
+{
+  DropifyServer *self = pending->server;
+  g_autoptr(GSocketAddress) local = NULL;
+  g_autoptr(GSocketAddress) remote = NULL;
+  g_autoptr(GError) error = NULL;
+
+  local = g_socket_connection_get_local_address (pending->connection, NULL);
+  remote = g_socket_connection_get_remote_address (pending->connection, NULL);
+
+  if (G_IS_TLS_CONNECTION (stream))
+    {
+      GTlsCertificate *peer = g_tls_connection_get_peer_certificate (G_TLS_CONNECTION (stream));
+      char *fingerprint = peer ? dropify_certificate_fingerprint (peer) : NULL;
+
+      if (fingerprint != NULL)
+        {
+          Forget *forget = g_new0 (Forget, 1);
+
+          forget->table = g_hash_table_ref (self->fingerprints);
+          forget->key = address_key (remote);
+          g_hash_table_replace (self->fingerprints, g_strdup (forget->key), fingerprint);
+          g_object_weak_ref (G_OBJECT (stream), forget_fingerprint, forget);
+        }
+    }
+
+  if (!soup_server_accept_iostream (self->server, stream, local, remote, &error))
+    g_debug ("Could not serve a connection: %s", error->message);
+}
+
+static void
+handshake_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Pending *pending = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_tls_connection_handshake_finish (G_TLS_CONNECTION (object), result, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("TLS handshake failed: %s", error->message);
+      pending_free (pending);
+      return;
+    }
+
+  hand_over (pending, G_IO_STREAM (pending->tls));
+  pending_free (pending);
+}
+
+/* Any certificate is welcome here: TLS only proves the peer holds its
+ * key. Who that is, and whether to trust them, is decided by the
+ * certificate's fingerprint after the hello. */
+static gboolean
+accept_any_certificate (GTlsConnection       *connection,
+                        GTlsCertificate      *certificate,
+                        GTlsCertificateFlags  errors,
+                        gpointer              user_data)
+{
+  return TRUE;
+}
+
+static gboolean
+peek_cb (GSocket      *socket,
+         GIOCondition  condition,
+         gpointer      user_data)
+{
+  Pending *pending = user_data;
+  g_autoptr(GError) error = NULL;
+  GInputVector vector;
+  guint8 byte = 0;
+  int flags = G_SOCKET_MSG_PEEK;
+  gssize n;
+
+  vector.buffer = &byte;
+  vector.size = 1;
+  n = g_socket_receive_message (socket, NULL, &vector, 1, NULL, NULL, &flags, NULL, &error);
+
+  if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+    return G_SOURCE_CONTINUE;
+
+  g_clear_pointer (&pending->readable, g_source_unref);
+
+  if (n <= 0)
+    {
+      pending_free (pending);
+      return G_SOURCE_REMOVE;
+    }
+
+  if (byte != TLS_HANDSHAKE_BYTE)
+    {
+      hand_over (pending, G_IO_STREAM (pending->connection));
+      pending_free (pending);
+      return G_SOURCE_REMOVE;
+    }
+
+  pending->tls = G_TLS_CONNECTION (g_tls_server_connection_new (G_IO_STREAM (pending->connection),
+                                                                pending->server->certificate,
+                                                                &error));
+  if (pending->tls == NULL)
+    {
+      g_warning ("Could not start TLS: %s", error->message);
+      pending_free (pending);
+      return G_SOURCE_REMOVE;
+    }
+
+  g_object_set (pending->tls, "authentication-mode", G_TLS_AUTHENTICATION_REQUESTED, NULL);
+  g_signal_connect (pending->tls, "accept-certificate", G_CALLBACK (accept_any_certificate), NULL);
+  g_tls_connection_handshake_async (pending->tls, G_PRIORITY_DEFAULT, pending->cancellable,
+                                    handshake_cb, pending);
+
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+deadline_cb (gpointer user_data)
+{
+  Pending *pending = user_data;
+
+  pending->deadline = 0;
+  g_debug ("Closing a connection that did not start in time");
+
+  /* A handshake in flight ends in handshake_cb, which frees. */
+  if (pending->tls != NULL)
+    {
+      g_cancellable_cancel (pending->cancellable);
+      return G_SOURCE_REMOVE;
+    }
+
+  g_io_stream_close (G_IO_STREAM (pending->connection), NULL, NULL);
+  pending_free (pending);
+
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+incoming_cb (GSocketService    *service,
+             GSocketConnection *connection,
+             GObject           *source_object,
+             gpointer           user_data)
+{
+  DropifyServer *self = DROPIFY_SERVER (user_data);
+  GSocket *socket = g_socket_connection_get_socket (connection);
+  Pending *pending;
+
+  if (self->n_pending >= DROPIFY_SERVER_MAX_PENDING)
+    {
+      g_debug ("Too many connections starting at once; refusing one");
+      g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+      return TRUE;
+    }
+
+  pending = g_new0 (Pending, 1);
+  pending->server = g_object_ref (self);
+  pending->connection = g_object_ref (connection);
+  pending->cancellable = g_cancellable_new ();
+  self->n_pending++;
+
+  pending->deadline = g_timeout_add_seconds (DROPIFY_SERVER_HANDSHAKE_S, deadline_cb, pending);
+  pending->readable = g_socket_create_source (socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+  g_source_set_callback (pending->readable, (GSourceFunc) (void (*) (void)) peek_cb, pending, NULL);
+  g_source_attach (pending->readable, NULL);
+
+  return TRUE;
+}
+
+/* GObject */
 
 static void
 dropify_server_dispose (GObject *object)
@@ -26,15 +270,31 @@ dropify_server_dispose (GObject *object)
   DropifyServer *self = (DropifyServer *)object;
 
   dropify_server_stop (self);
+  g_clear_object (&self->service);
   g_clear_object (&self->server);
+  g_clear_object (&self->certificate);
+  g_clear_object (&self->cancellable);
 
   G_OBJECT_CLASS (dropify_server_parent_class)->dispose (object);
 }
 
 static void
+dropify_server_finalize (GObject *object)
+{
+  DropifyServer *self = (DropifyServer *)object;
+
+  g_clear_pointer (&self->fingerprints, g_hash_table_unref);
+
+  G_OBJECT_CLASS (dropify_server_parent_class)->finalize (object);
+}
+
+static void
 dropify_server_class_init (DropifyServerClass *klass)
 {
-  G_OBJECT_CLASS (klass)->dispose = dropify_server_dispose;
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = dropify_server_dispose;
+  object_class->finalize = dropify_server_finalize;
 }
 
 static void
@@ -44,12 +304,25 @@ dropify_server_init (DropifyServer *self)
   /* permessage-deflate makes transfers far slower and buys nothing for
    * already-compressed files. */
   soup_server_remove_websocket_extension (self->server, SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
+  self->fingerprints = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->cancellable = g_cancellable_new ();
 }
 
+/**
+ * dropify_server_new:
+ * @certificate: this device's certificate, with its key
+ */
 DropifyServer *
-dropify_server_new (void)
+dropify_server_new (GTlsCertificate *certificate)
 {
-  return g_object_new (DROPIFY_TYPE_SERVER, NULL);
+  DropifyServer *self;
+
+  g_return_val_if_fail (G_IS_TLS_CERTIFICATE (certificate), NULL);
+
+  self = g_object_new (DROPIFY_TYPE_SERVER, NULL);
+  self->certificate = g_object_ref (certificate);
+
+  return self;
 }
 
 /**
@@ -75,30 +348,35 @@ dropify_server_listen (DropifyServer  *self,
                        guint           port,
                        GError        **error)
 {
-  GSList *listeners;
-
   g_return_val_if_fail (DROPIFY_IS_SERVER (self), FALSE);
-  g_return_val_if_fail (self->port == 0, FALSE);
+  g_return_val_if_fail (self->service == NULL, FALSE);
 
-  if (!soup_server_listen_all (self->server, port, 0, error))
+  self->service = g_socket_service_new ();
+
+  if (port == 0)
     {
-      g_prefix_error (error, _("Could not listen on port %u: "), port);
-      return FALSE;
+      self->port = g_socket_listener_add_any_inet_port (G_SOCKET_LISTENER (self->service), NULL, error);
+      if (self->port == 0)
+        goto failed;
+    }
+  else
+    {
+      if (!g_socket_listener_add_inet_port (G_SOCKET_LISTENER (self->service), port, NULL, error))
+        goto failed;
+      self->port = port;
     }
 
-  listeners = soup_server_get_listeners (self->server);
-  if (listeners != NULL)
-    {
-      g_autoptr(GSocketAddress) address = g_socket_get_local_address (listeners->data, NULL);
-
-      if (G_IS_INET_SOCKET_ADDRESS (address))
-        self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address));
-    }
-  g_slist_free (listeners);
+  g_signal_connect_object (self->service, "incoming", G_CALLBACK (incoming_cb), self, 0);
+  g_socket_service_start (self->service);
 
   g_message ("Listening on port %u", self->port);
 
   return TRUE;
+
+failed:
+  g_prefix_error (error, _("Could not listen on port %u: "), port);
+  g_clear_object (&self->service);
+  return FALSE;
 }
 
 guint
@@ -108,10 +386,45 @@ dropify_server_get_port (DropifyServer *self)
   return self->port;
 }
 
+/**
+ * dropify_server_get_peer_fingerprint:
+ * @msg: a request
+ *
+ * Returns: (nullable): the fingerprint of the certificate the client of
+ *   @msg presented over TLS, or %NULL if it came without TLS or without a
+ *   certificate
+ */
+const char *
+dropify_server_get_peer_fingerprint (DropifyServer     *self,
+                                     SoupServerMessage *msg)
+{
+  g_autofree char *key = NULL;
+
+  g_return_val_if_fail (DROPIFY_IS_SERVER (self), NULL);
+
+  key = address_key (soup_server_message_get_remote_address (msg));
+  return g_hash_table_lookup (self->fingerprints, key);
+}
+
+guint
+dropify_server_get_n_pending (DropifyServer *self)
+{
+  g_return_val_if_fail (DROPIFY_IS_SERVER (self), 0);
+  return self->n_pending;
+}
+
 void
 dropify_server_stop (DropifyServer *self)
 {
   g_return_if_fail (DROPIFY_IS_SERVER (self));
+
+  g_cancellable_cancel (self->cancellable);
+
+  if (self->service != NULL)
+    {
+      g_socket_service_stop (self->service);
+      g_socket_listener_close (G_SOCKET_LISTENER (self->service));
+    }
 
   if (self->server != NULL)
     soup_server_disconnect (self->server);

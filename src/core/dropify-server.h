@@ -4,16 +4,22 @@
 
 G_BEGIN_DECLS
 
+#define DROPIFY_SERVER_MAX_PENDING      64
+#define DROPIFY_SERVER_HANDSHAKE_S      10
+
 #define DROPIFY_TYPE_SERVER (dropify_server_get_type ())
 
 G_DECLARE_FINAL_TYPE (DropifyServer, dropify_server, DROPIFY, SERVER, GObject)
 
-DropifyServer *dropify_server_new             (void);
-SoupServer    *dropify_server_get_soup_server (DropifyServer  *self);
-gboolean       dropify_server_listen          (DropifyServer  *self,
-                                               guint           port,
-                                               GError        **error);
-guint          dropify_server_get_port        (DropifyServer  *self);
-void           dropify_server_stop            (DropifyServer  *self);
+DropifyServer *dropify_server_new                  (GTlsCertificate    *certificate);
+SoupServer    *dropify_server_get_soup_server      (DropifyServer      *self);
+gboolean       dropify_server_listen               (DropifyServer      *self,
+                                                    guint               port,
+                                                    GError            **error);
+guint          dropify_server_get_port             (DropifyServer      *self);
+const char    *dropify_server_get_peer_fingerprint (DropifyServer      *self,
+                                                    SoupServerMessage  *msg);
+guint          dropify_server_get_n_pending        (DropifyServer      *self);
+void           dropify_server_stop                 (DropifyServer      *self);
 
 G_END_DECLS

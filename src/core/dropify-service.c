@@ -32,7 +32,9 @@ struct _DropifyService
   DropifyControlServer *control;
   DropifyServer        *server;
   DropifySync          *sync;
+  DropifyTrust         *trust;
   DropifyDiscovery     *discovery;
+  DropifyPhone         *phone;
   GCancellable         *cancellable;
   int                   lock_fd;
   gboolean              discovery_enabled;
@@ -134,9 +136,11 @@ dropify_service_dispose (GObject *object)
 
   dropify_service_shutdown (self);
 
+  g_clear_object (&self->phone);
   g_clear_object (&self->control);
   g_clear_object (&self->discovery);
   g_clear_object (&self->sync);
+  g_clear_object (&self->trust);
   g_clear_object (&self->server);
   g_clear_object (&self->history);
   g_clear_object (&self->blobs);
@@ -174,6 +178,16 @@ dropify_service_init (DropifyService *self)
 {
   self->lock_fd = -1;
   self->cancellable = g_cancellable_new ();
+}
+
+static void
+group_secret_changed_cb (DropifyService *self,
+                         const char     *key,
+                         GSettings      *settings)
+{
+  g_autofree char *secret = g_settings_get_string (settings, "group-secret");
+
+  dropify_sync_set_group_secret (self->sync, secret);
 }
 
 /**
@@ -224,8 +238,11 @@ dropify_service_new (const char  *data_dir,
   if (!(self->history = dropify_history_new (db_path, self->blobs, NULL, NULL, error)))
     return NULL;
 
-  self->server = dropify_server_new ();
-  self->sync = dropify_sync_new (self->history, self->identity, self->server);
+  if (!(self->trust = dropify_trust_new (self->data_dir, error)))
+    return NULL;
+
+  self->server = dropify_server_new (dropify_identity_get_certificate (self->identity));
+  self->sync = dropify_sync_new (self->history, self->identity, self->server, self->trust);
 
   if (settings != NULL)
     {
@@ -233,9 +250,35 @@ dropify_service_new (const char  *data_dir,
       g_settings_bind (settings, "device-name", self->identity, "name", G_SETTINGS_BIND_GET);
       g_settings_bind (settings, "max-text-length", self->history, "max-text-length", G_SETTINGS_BIND_GET);
       g_settings_bind (settings, "max-file-size", self->history, "max-file-size", G_SETTINGS_BIND_GET);
+      group_secret_changed_cb (self, "group-secret", settings);
+      g_signal_connect_object (settings, "changed::group-secret",
+                               G_CALLBACK (group_secret_changed_cb), self, G_CONNECT_SWAPPED);
     }
 
   return g_steal_pointer (&self);
+}
+
+/* The phone page shares the peers' server, and follows its setting. */
+static void
+update_phone (DropifyService *self)
+{
+  gboolean wanted = self->settings == NULL || g_settings_get_boolean (self->settings, "phone-access");
+  g_autoptr(GError) error = NULL;
+
+  if (wanted && self->phone == NULL)
+    {
+      self->phone = dropify_phone_new (self);
+      if (!dropify_phone_start (self->phone, &error))
+        {
+          g_warning ("The phone page is off: %s", error->message);
+          g_clear_object (&self->phone);
+        }
+    }
+  else if (!wanted && self->phone != NULL)
+    {
+      dropify_phone_stop (self->phone);
+      g_clear_object (&self->phone);
+    }
 }
 
 /**
@@ -271,6 +314,11 @@ dropify_service_start (DropifyService  *self,
                                G_CALLBACK (dropify_sync_lose_discovered), self->sync, G_CONNECT_SWAPPED);
       dropify_discovery_start (self->discovery, dropify_server_get_port (self->server));
     }
+
+  if (self->settings != NULL)
+    g_signal_connect_object (self->settings, "changed::phone-access",
+                             G_CALLBACK (update_phone), self, G_CONNECT_SWAPPED);
+  update_phone (self);
 
   if (self->settings != NULL)
     {
@@ -316,6 +364,9 @@ dropify_service_shutdown (DropifyService *self)
   if (self->sync != NULL)
     dropify_sync_stop (self->sync);
 
+  if (self->phone != NULL)
+    dropify_phone_stop (self->phone);
+
   if (self->server != NULL)
     dropify_server_stop (self->server);
 
@@ -331,6 +382,23 @@ dropify_service_get_server (DropifyService *self)
 {
   g_return_val_if_fail (DROPIFY_IS_SERVICE (self), NULL);
   return self->server;
+}
+
+/**
+ * dropify_service_get_phone:
+ *
+ * The phone page, while the `phone-access` setting is on and the service
+ * started. Turning the setting off stops it and this returns %NULL; to
+ * follow it, connect to the settings' `changed::phone-access` after the
+ * service started and ask again.
+ *
+ * Returns: (transfer none) (nullable): the phone page
+ */
+DropifyPhone *
+dropify_service_get_phone (DropifyService *self)
+{
+  g_return_val_if_fail (DROPIFY_IS_SERVICE (self), NULL);
+  return self->phone;
 }
 
 /**

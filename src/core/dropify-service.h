@@ -5,6 +5,7 @@
 #include "dropify-discovery.h"
 #include "dropify-history.h"
 #include "dropify-identity.h"
+#include "dropify-phone.h"
 #include "dropify-sync.h"
 
 G_BEGIN_DECLS
@@ -22,6 +23,7 @@ gboolean         dropify_service_start                (DropifyService      *self
                                                        int                  port,
                                                        GError             **error);
 DropifyServer   *dropify_service_get_server           (DropifyService      *self);
+DropifyPhone    *dropify_service_get_phone            (DropifyService      *self);
 void             dropify_service_set_discovery_enabled (DropifyService     *self,
                                                        gboolean             enabled);
 DropifyDiscovery *dropify_service_get_discovery       (DropifyService      *self);

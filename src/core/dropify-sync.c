@@ -36,6 +36,8 @@
 #define IDS_THRESHOLD         64
 #define CLOCK_SKEW_WARN_MS    (60 * 1000)
 #define CHUNK_SIZE            (256 * 1024)
+#define PAIR_TIMEOUT_US       (120 * G_USEC_PER_SEC)
+#define UNTRUSTED_MAX_PER_S   50
 #define CREDIT_WINDOW         (8 * 1024 * 1024)
 
 typedef struct _Dialer Dialer;
@@ -51,15 +53,23 @@ typedef struct
   GHashTable              *outgoing_files; /* sha256 → Outgoing */
   GHashTable              *missing;     /* sha256s this peer does not have */
   GHashTable              *cancelled;   /* sha256s whose chunks may still arrive */
+  char                    *their_fingerprint;  /* from TLS */
+  int64_t                  local_accepted_at;  /* pairing, monotonic µs */
+  int64_t                  remote_accepted_at;
+  int64_t                  window_start;       /* flood control */
+  guint                    window_count;
   guint                    handshake_timeout;
+  guint                    pair_timeout;
   gboolean                 outgoing;
   gboolean                 active;      /* hello done, not a duplicate */
+  gboolean                 trusted;     /* may sync */
 } Connection;
 
 struct _Dialer
 {
   DropifySync  *sync;                   /* unowned */
   DropifyPeer  *peer;
+  SoupMessage  *msg;                    /* while connecting */
   char         *host;
   guint         port;
   Connection   *connection;
@@ -77,6 +87,8 @@ struct _DropifySync
   DropifyHistory  *history;
   DropifyIdentity *identity;
   DropifyServer   *server;
+  DropifyTrust    *trust;
+  char            *group_secret;
   SoupSession     *session;
   GListStore      *peers;
   GPtrArray       *connections;   /* Connection */
@@ -117,6 +129,7 @@ G_DEFINE_FINAL_TYPE (DropifySync, dropify_sync, G_TYPE_OBJECT)
 static void connection_close (Connection *conn, gushort code, const char *reason);
 static void dialer_schedule (Dialer *dialer);
 static void request_file (Connection *conn, DropifyDrop *drop);
+static void become_trusted (Connection *conn);
 static void request_missing_files (Connection *conn);
 
 /* Entries: live drops and tombstones, keyed by SHA-256(id).
@@ -571,7 +584,7 @@ request_file (Connection  *conn,
   g_autoptr(GError) error = NULL;
   Incoming *in;
 
-  if (!conn->active || dropify_drop_get_kind (drop) != DROPIFY_DROP_KIND_FILE ||
+  if (!conn->trusted || dropify_drop_get_kind (drop) != DROPIFY_DROP_KIND_FILE ||
       dropify_drop_get_complete (drop) ||
       g_hash_table_contains (self->incoming, sha256) ||
       g_hash_table_contains (conn->missing, sha256))
@@ -645,7 +658,7 @@ request_elsewhere (DropifySync *self,
     {
       Connection *conn = g_ptr_array_index (self->connections, i);
 
-      if (conn != except && conn->active)
+      if (conn != except && conn->trusted)
         request_missing_files (conn);
     }
 }
@@ -955,6 +968,7 @@ handle_hello (Connection     *conn,
   const char *my_id = dropify_identity_get_device_id (self->identity);
   DropifyPeer *peer;
   Connection *other;
+  const char *trusted_fp;
   int64_t skew;
 
   g_clear_handle_id (&conn->handshake_timeout, g_source_remove);
@@ -984,6 +998,32 @@ handle_hello (Connection     *conn,
     }
 
   conn->their_id = g_strdup (message->device_id);
+
+  /* A known device id with another certificate: someone else claims to be
+   * that device. Refuse it and say so where the device is listed. */
+  trusted_fp = dropify_trust_lookup (self->trust, message->device_id);
+  if (trusted_fp != NULL && !dropify_trust_equal (trusted_fp, conn->their_fingerprint))
+    {
+      DropifyPeer *flag = find_peer (self, message->device_id);
+
+      if (flag == NULL && conn->dialer != NULL)
+        flag = conn->dialer->peer;
+      if (flag != NULL)
+        {
+          dropify_peer_set_error (flag, _("A device claiming to be this one presented a different "
+                                          "certificate than the one it was paired with. It may be "
+                                          "an impostor, and was refused."));
+          if (!dropify_peer_get_connected (flag))
+            dropify_peer_set_state (flag, DROPIFY_PEER_STATE_REFUSED);
+        }
+      g_warning ("Refused “%s” at %s: its certificate is not the one it was paired with",
+                 message->name, conn->remote);
+      if (conn->dialer != NULL)
+        conn->dialer->backoff_ms = 30 * 1000;
+      connection_close (conn, DROPIFY_CLOSE_WRONG_CERTIFICATE,
+                        "this certificate is not the one this device was paired with");
+      return;
+    }
 
   /* One peer entry per device. A dialer whose entry is still a
    * placeholder adopts the entry that already stands for this device. */
@@ -1048,12 +1088,168 @@ handle_hello (Connection     *conn,
   conn->active = TRUE;
   if (conn->dialer != NULL)
     conn->dialer->backoff_ms = BACKOFF_MIN_MS;
+  dropify_peer_set_fingerprint (peer, conn->their_fingerprint);
   dropify_peer_set_state (peer, DROPIFY_PEER_STATE_CONNECTED);
 
-  g_message ("Connected to “%s” at %s", message->name, conn->remote);
+  if (trusted_fp != NULL)
+    {
+      g_message ("Connected to “%s” at %s", message->name, conn->remote);
+      become_trusted (conn);
+      return;
+    }
+
+  /* Not trusted: only pairing from here, and nothing about our drops. */
+  {
+    g_autofree char *code =
+      dropify_trust_pairing_code (dropify_identity_get_fingerprint (self->identity),
+                                  conn->their_fingerprint);
+
+    g_message ("“%s” at %s is not paired with this device (code %s)",
+               message->name, conn->remote, code);
+    dropify_peer_set_trusted (peer, FALSE);
+    dropify_peer_set_pairing_code (peer, code);
+  }
+
+  if (self->group_secret != NULL)
+    {
+      g_autofree char *proof =
+        dropify_trust_group_proof (self->group_secret,
+                                   dropify_identity_get_fingerprint (self->identity),
+                                   conn->their_fingerprint);
+      connection_send (conn, dropify_protocol_encode_auth (proof));
+    }
+}
+
+/* Trust */
+
+static void
+become_trusted (Connection *conn)
+{
+  conn->trusted = TRUE;
+  conn->local_accepted_at = conn->remote_accepted_at = 0;
+  g_clear_handle_id (&conn->pair_timeout, g_source_remove);
+
+  dropify_peer_set_trusted (conn->peer, TRUE);
+  dropify_peer_set_pairing_code (conn->peer, NULL);
+  dropify_peer_set_wants_to_pair (conn->peer, FALSE);
+  dropify_peer_set_pair_sent (conn->peer, FALSE);
 
   send_summary (conn, "");
   request_missing_files (conn);
+}
+
+static void
+trust_connection (Connection      *conn,
+                  DropifyTrustHow  how)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!dropify_trust_add (conn->sync->trust, conn->their_id, conn->their_fingerprint,
+                          dropify_peer_get_name (conn->peer), how, &error))
+    {
+      g_warning ("Could not remember “%s” as trusted: %s",
+                 dropify_peer_get_name (conn->peer), error->message);
+      return;
+    }
+
+  g_message ("Now trusting “%s” (%s)", dropify_peer_get_name (conn->peer),
+             how == DROPIFY_TRUST_GROUP ? "same group secret" : "paired");
+  become_trusted (conn);
+}
+
+static void
+handle_auth (Connection     *conn,
+             DropifyMessage *message)
+{
+  DropifySync *self = conn->sync;
+  g_autofree char *expected = NULL;
+
+  if (conn->trusted || self->group_secret == NULL)
+    return;
+
+  expected = dropify_trust_group_proof (self->group_secret, conn->their_fingerprint,
+                                        dropify_identity_get_fingerprint (self->identity));
+  if (!dropify_trust_equal (expected, message->mac))
+    {
+      g_message ("“%s” at %s has a different group secret; not trusting it",
+                 dropify_peer_get_name (conn->peer), conn->remote);
+      return;
+    }
+
+  trust_connection (conn, DROPIFY_TRUST_GROUP);
+}
+
+static void
+clear_pairing (Connection *conn)
+{
+  conn->local_accepted_at = conn->remote_accepted_at = 0;
+  g_clear_handle_id (&conn->pair_timeout, g_source_remove);
+  if (conn->peer != NULL)
+    {
+      dropify_peer_set_wants_to_pair (conn->peer, FALSE);
+      dropify_peer_set_pair_sent (conn->peer, FALSE);
+    }
+}
+
+static gboolean
+pair_timeout_cb (gpointer user_data)
+{
+  Connection *conn = user_data;
+
+  conn->pair_timeout = 0;
+  g_message ("The pairing request with “%s” timed out", dropify_peer_get_name (conn->peer));
+  clear_pairing (conn);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+maybe_complete_pairing (Connection *conn)
+{
+  int64_t now = g_get_monotonic_time ();
+
+  if (conn->pair_timeout == 0)
+    conn->pair_timeout = g_timeout_add_seconds (PAIR_TIMEOUT_US / G_USEC_PER_SEC, pair_timeout_cb, conn);
+
+  if (conn->local_accepted_at == 0 || conn->remote_accepted_at == 0 ||
+      now - conn->local_accepted_at > PAIR_TIMEOUT_US || now - conn->remote_accepted_at > PAIR_TIMEOUT_US)
+    return;
+
+  trust_connection (conn, DROPIFY_TRUST_PAIRED);
+}
+
+static void
+handle_pair (Connection     *conn,
+             DropifyMessage *message)
+{
+  if (conn->trusted)
+    return;
+
+  if (message->type == DROPIFY_MESSAGE_PAIR_REJECT)
+    {
+      g_message ("“%s” declined to pair", dropify_peer_get_name (conn->peer));
+      clear_pairing (conn);
+      return;
+    }
+
+  conn->remote_accepted_at = g_get_monotonic_time ();
+  dropify_peer_set_wants_to_pair (conn->peer, TRUE);
+  maybe_complete_pairing (conn);
+}
+
+static Connection *
+untrusted_connection (DropifySync *self,
+                      const char  *device_id)
+{
+  for (guint i = 0; i < self->connections->len; i++)
+    {
+      Connection *conn = g_ptr_array_index (self->connections, i);
+
+      if (conn->active && !conn->trusted && g_strcmp0 (conn->their_id, device_id) == 0)
+        return conn;
+    }
+
+  return NULL;
 }
 
 static void
@@ -1071,10 +1267,27 @@ on_message (SoupWebsocketConnection *ws,
   if (conn->peer != NULL)
     dropify_peer_add_traffic (conn->peer, len, 0);
 
+  /* Until trusted, a peer only says hello and pairs: a few messages. */
+  if (!conn->trusted)
+    {
+      int64_t now = g_get_monotonic_time ();
+
+      if (now - conn->window_start > G_USEC_PER_SEC)
+        {
+          conn->window_start = now;
+          conn->window_count = 0;
+        }
+      if (++conn->window_count > UNTRUSTED_MAX_PER_S)
+        {
+          connection_close (conn, DROPIFY_CLOSE_FLOOD, "too many messages before pairing");
+          return;
+        }
+    }
+
   if (type != SOUP_WEBSOCKET_DATA_TEXT)
     {
-      if (!conn->active)
-        connection_close (conn, DROPIFY_CLOSE_BAD_MESSAGE, "expected hello first");
+      if (!conn->trusted)
+        connection_close (conn, DROPIFY_CLOSE_BAD_MESSAGE, "file chunks need a paired device");
       else
         handle_chunk (conn, (const guint8 *) data, len);
       return;
@@ -1094,6 +1307,17 @@ on_message (SoupWebsocketConnection *ws,
       return;
     }
 
+  /* An untrusted peer's sync messages are ignored: it may still think it
+   * is paired (we unpaired it), and it gets nothing either way. */
+  if (conn->active && !conn->trusted &&
+      message->type != DROPIFY_MESSAGE_HELLO && message->type != DROPIFY_MESSAGE_AUTH &&
+      message->type != DROPIFY_MESSAGE_PAIR_ACCEPT && message->type != DROPIFY_MESSAGE_PAIR_REJECT)
+    {
+      g_debug ("Ignoring %s from %s: not paired", dropify_message_type_to_string (message->type),
+               conn->remote);
+      return;
+    }
+
   switch (message->type)
     {
     case DROPIFY_MESSAGE_HELLO:
@@ -1109,6 +1333,9 @@ on_message (SoupWebsocketConnection *ws,
     case DROPIFY_MESSAGE_FILE_GET: handle_file_get (conn, message); break;
     case DROPIFY_MESSAGE_CREDIT: handle_credit (conn, message); break;
     case DROPIFY_MESSAGE_FILE_MISSING: handle_file_missing (conn, message); break;
+    case DROPIFY_MESSAGE_AUTH: handle_auth (conn, message); break;
+    case DROPIFY_MESSAGE_PAIR_ACCEPT:
+    case DROPIFY_MESSAGE_PAIR_REJECT: handle_pair (conn, message); break;
     default: g_assert_not_reached ();
     }
 }
@@ -1117,6 +1344,8 @@ static void
 connection_free (Connection *conn)
 {
   g_clear_handle_id (&conn->handshake_timeout, g_source_remove);
+  g_clear_handle_id (&conn->pair_timeout, g_source_remove);
+  g_free (conn->their_fingerprint);
   if (conn->ws != NULL)
     g_signal_handlers_disconnect_by_data (conn->ws, conn);
   g_clear_object (&conn->ws);
@@ -1199,11 +1428,13 @@ static Connection *
 connection_new (DropifySync             *self,
                 SoupWebsocketConnection *ws,
                 const char              *remote,
-                Dialer                  *dialer)
+                Dialer                  *dialer,
+                const char              *fingerprint)
 {
   Connection *conn = g_new0 (Connection, 1);
 
   conn->sync = self;
+  conn->their_fingerprint = g_strdup (fingerprint);
   conn->ws = g_object_ref (ws);
   conn->remote = g_strdup (remote);
   conn->dialer = dialer;
@@ -1224,6 +1455,13 @@ connection_new (DropifySync             *self,
 
   conn->handshake_timeout = g_timeout_add_seconds (HANDSHAKE_TIMEOUT_S, handshake_timeout_cb, conn);
   g_ptr_array_add (self->connections, conn);
+
+  /* Peers talk over TLS with a certificate, or not at all. */
+  if (fingerprint == NULL)
+    {
+      connection_close (conn, DROPIFY_CLOSE_NO_TLS, "peers must connect with TLS and a certificate");
+      return conn;
+    }
 
   connection_send (conn, dropify_protocol_encode_hello (dropify_identity_get_device_id (self->identity),
                                                         dropify_identity_get_name (self->identity),
@@ -1266,6 +1504,7 @@ dialer_free (Dialer *dialer)
   g_clear_object (&dialer->cancellable);
   g_clear_handle_id (&dialer->retry_source, g_source_remove);
   g_clear_object (&dialer->peer);
+  g_clear_object (&dialer->msg);
   g_free (dialer->host);
   g_free (dialer);
 }
@@ -1297,7 +1536,24 @@ dialer_connected_cb (GObject      *object,
     }
 
   remote = g_strdup_printf ("%s:%u", dialer->host, dialer->port);
-  dialer->connection = connection_new (dialer->sync, ws, remote, dialer);
+  {
+    GTlsCertificate *certificate = soup_message_get_tls_peer_certificate (dialer->msg);
+    g_autofree char *fingerprint = certificate ? dropify_certificate_fingerprint (certificate) : NULL;
+
+    g_clear_object (&dialer->msg);
+    dialer->connection = connection_new (dialer->sync, ws, remote, dialer, fingerprint);
+  }
+}
+
+/* Self-signed certificates are the point: the peer is checked by its
+ * certificate's fingerprint once it said who it is. */
+static gboolean
+accept_any_certificate (SoupMessage          *msg,
+                        GTlsCertificate      *certificate,
+                        GTlsCertificateFlags  errors,
+                        gpointer              user_data)
+{
+  return TRUE;
 }
 
 static void
@@ -1306,9 +1562,12 @@ dialer_connect (Dialer *dialer)
   g_autoptr(SoupMessage) msg = NULL;
   g_autoptr(GUri) uri = NULL;
 
-  uri = g_uri_build (G_URI_FLAGS_NONE, "ws", NULL, dialer->host, (int) dialer->port,
+  uri = g_uri_build (G_URI_FLAGS_NONE, "wss", NULL, dialer->host, (int) dialer->port,
                      "/v1/peer", NULL, NULL);
   msg = soup_message_new_from_uri (SOUP_METHOD_GET, uri);
+  soup_message_set_tls_client_certificate (msg, dropify_identity_get_certificate (dialer->sync->identity));
+  g_signal_connect (msg, "accept-certificate", G_CALLBACK (accept_any_certificate), NULL);
+  g_set_object (&dialer->msg, msg);
 
   if (active_connection (dialer->sync, dialer->peer) == NULL &&
       dropify_peer_get_state (dialer->peer) != DROPIFY_PEER_STATE_INCOMPATIBLE)
@@ -1352,7 +1611,7 @@ drop_added_cb (DropifySync *self,
     {
       Connection *conn = g_ptr_array_index (self->connections, i);
 
-      if (conn->active && conn != self->source)
+      if (conn->trusted && conn != self->source)
         push_drop (conn, drop);
     }
 }
@@ -1390,7 +1649,7 @@ drop_removed_cb (DropifySync *self,
     {
       Connection *conn = g_ptr_array_index (self->connections, i);
 
-      if (conn->active && conn != self->source)
+      if (conn->trusted && conn != self->source)
         connection_send (conn, dropify_protocol_encode_delete (dropify_drop_get_id (drop),
                                                                dropify_drop_get_expires_at (drop)));
     }
@@ -1418,7 +1677,7 @@ websocket_cb (SoupServer              *server,
   else
     remote = g_strdup (soup_server_message_get_remote_host (msg));
 
-  connection_new (self, ws, remote, NULL);
+  connection_new (self, ws, remote, NULL, dropify_server_get_peer_fingerprint (self->server, msg));
 }
 
 /* GObject */
@@ -1440,6 +1699,8 @@ dropify_sync_dispose (GObject *object)
   g_clear_object (&self->peers);
   g_clear_object (&self->history);
   g_clear_object (&self->identity);
+  g_clear_object (&self->trust);
+  g_clear_pointer (&self->group_secret, g_free);
   g_clear_object (&self->cancellable);
 
   G_OBJECT_CLASS (dropify_sync_parent_class)->dispose (object);
@@ -1477,18 +1738,21 @@ dropify_sync_init (DropifySync *self)
 DropifySync *
 dropify_sync_new (DropifyHistory  *history,
                   DropifyIdentity *identity,
-                  DropifyServer   *server)
+                  DropifyServer   *server,
+                  DropifyTrust    *trust)
 {
   DropifySync *self;
 
   g_return_val_if_fail (DROPIFY_IS_HISTORY (history), NULL);
   g_return_val_if_fail (DROPIFY_IS_IDENTITY (identity), NULL);
   g_return_val_if_fail (DROPIFY_IS_SERVER (server), NULL);
+  g_return_val_if_fail (DROPIFY_IS_TRUST (trust), NULL);
 
   self = g_object_new (DROPIFY_TYPE_SYNC, NULL);
   self->history = g_object_ref (history);
   self->identity = g_object_ref (identity);
   self->server = g_object_ref (server);
+  self->trust = g_object_ref (trust);
   soup_server_add_websocket_handler (dropify_server_get_soup_server (server), "/v1/peer", NULL, NULL,
                                      websocket_cb, self, NULL);
 
@@ -1723,6 +1987,99 @@ dropify_sync_connect_to (DropifySync    *self,
   dialer_connect (dialer);
 
   return dialer->peer;
+}
+
+/**
+ * dropify_sync_set_group_secret:
+ * @secret: (nullable): the group secret; %NULL or empty for none
+ *
+ * Devices that know the same secret trust each other without pairing.
+ */
+void
+dropify_sync_set_group_secret (DropifySync *self,
+                               const char  *secret)
+{
+  g_return_if_fail (DROPIFY_IS_SYNC (self));
+
+  g_clear_pointer (&self->group_secret, g_free);
+  if (secret != NULL && secret[0] != '\0')
+    self->group_secret = g_strdup (secret);
+}
+
+/**
+ * dropify_sync_pair:
+ * @device_id: a connected device that is not trusted yet
+ * @accept: %TRUE to pair (after comparing the codes), %FALSE to decline
+ *
+ * Pairing completes when both sides accepted within two minutes.
+ */
+gboolean
+dropify_sync_pair (DropifySync  *self,
+                   const char   *device_id,
+                   gboolean      accept,
+                   GError      **error)
+{
+  Connection *conn;
+
+  g_return_val_if_fail (DROPIFY_IS_SYNC (self), FALSE);
+
+  conn = untrusted_connection (self, device_id);
+  if (conn == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
+                   _("No device “%s” is connected and waiting to pair"), device_id ? device_id : "");
+      return FALSE;
+    }
+
+  connection_send (conn, dropify_protocol_encode_pair (accept));
+
+  if (!accept)
+    {
+      clear_pairing (conn);
+      return TRUE;
+    }
+
+  conn->local_accepted_at = g_get_monotonic_time ();
+  dropify_peer_set_pair_sent (conn->peer, TRUE);
+  maybe_complete_pairing (conn);
+
+  return TRUE;
+}
+
+/**
+ * dropify_sync_unpair:
+ * @device_id: a trusted device
+ *
+ * Stops trusting @device_id and closes its connections: it gets nothing
+ * more until it pairs again.
+ */
+gboolean
+dropify_sync_unpair (DropifySync  *self,
+                     const char   *device_id,
+                     GError      **error)
+{
+  DropifyPeer *peer;
+
+  g_return_val_if_fail (DROPIFY_IS_SYNC (self), FALSE);
+
+  if (!dropify_trust_remove (self->trust, device_id, error))
+    return FALSE;
+
+  for (guint i = 0; i < self->connections->len; i++)
+    {
+      Connection *conn = g_ptr_array_index (self->connections, i);
+
+      if (g_strcmp0 (conn->their_id, device_id) == 0)
+        {
+          conn->trusted = FALSE;
+          connection_close (conn, DROPIFY_CLOSE_UNPAIRED, "unpaired");
+        }
+    }
+
+  if ((peer = find_peer (self, device_id)))
+    dropify_peer_set_trusted (peer, FALSE);
+
+  return TRUE;
 }
 
 /**

@@ -6,6 +6,7 @@
 #include "dropify-identity.h"
 #include "dropify-peer.h"
 #include "dropify-server.h"
+#include "dropify-trust.h"
 
 G_BEGIN_DECLS
 
@@ -15,7 +16,17 @@ G_DECLARE_FINAL_TYPE (DropifySync, dropify_sync, DROPIFY, SYNC, GObject)
 
 DropifySync *dropify_sync_new         (DropifyHistory   *history,
                                        DropifyIdentity  *identity,
-                                       DropifyServer    *server);
+                                       DropifyServer    *server,
+                                       DropifyTrust     *trust);
+void         dropify_sync_set_group_secret (DropifySync *self,
+                                           const char   *secret);
+gboolean     dropify_sync_pair         (DropifySync      *self,
+                                        const char       *device_id,
+                                        gboolean          accept,
+                                        GError          **error);
+gboolean     dropify_sync_unpair       (DropifySync      *self,
+                                        const char       *device_id,
+                                        GError          **error);
 guint        dropify_sync_get_port    (DropifySync      *self);
 DropifyPeer *dropify_sync_connect_to  (DropifySync      *self,
                                        const char       *host,

@@ -19,9 +19,11 @@ static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
 {
+  static const char * const group[] = { "--group-secret", "cli-tests", NULL };
+
   fixture->dir = dropify_test_make_dir ("cli");
   if (data == NULL)
-    fixture->instance = dropify_test_instance_start (fixture->dir, NULL);
+    fixture->instance = dropify_test_instance_start (fixture->dir, group);
 }
 
 static void
@@ -408,7 +410,8 @@ test_connect_peers (Fixture       *fixture,
                              json_object_get_int_member (json_node_get_object (status), "port"));
 
   {
-    const char * const extra[] = { "--port", "0", "--name", "Second", "--connect", address, NULL };
+    const char * const extra[] = { "--port", "0", "--name", "Second", "--connect", address,
+                                   "--group-secret", "cli-tests", NULL };
     b = dropify_test_instance_start (dir_b, extra);
   }
 
@@ -522,7 +525,7 @@ test_resume_after_kill (Fixture       *fixture,
   g_autoptr(JsonObject) peer_done = NULL;
   int64_t received_at_kill, resent;
   FileWait wait;
-  const char * const slow[] = { "--port", "0", NULL };
+  const char * const slow[] = { "--port", "0", "--group-secret", "cli-tests", NULL };
   const char * const fast[] = { "--port", "0", NULL };
 
   /* A sends slowly (a test hook), so it can be killed mid-transfer. */
@@ -540,7 +543,7 @@ test_resume_after_kill (Fixture       *fixture,
                                json_object_get_int_member (json_node_get_object (status), "port"));
   }
   {
-    const char * const extra[] = { "--port", "0", "--connect", address, NULL };
+    const char * const extra[] = { "--port", "0", "--connect", address, "--group-secret", "cli-tests", NULL };
     b = dropify_test_instance_start (dir_b, extra);
   }
 
@@ -564,7 +567,7 @@ test_resume_after_kill (Fixture       *fixture,
    * resumes where it stopped. */
   {
     const char *port = strrchr (address, ':') + 1;
-    const char * const again[] = { "--port", port, NULL };
+    const char * const again[] = { "--port", port, "--group-secret", "cli-tests", NULL };
     a = dropify_test_instance_start (fixture->dir, again);
   }
   (void) fast;

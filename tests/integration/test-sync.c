@@ -9,6 +9,7 @@
  * syncing over real WebSockets on loopback. */
 
 #define WAIT_MS 10000
+#define TEST_GROUP_SECRET "sync-tests"  /* not a real secret */
 
 typedef struct
 {
@@ -26,6 +27,10 @@ node_start_with_settings (const char *dir,
   node->dir = g_strdup (dir);
   node->service = dropify_service_new (dir, settings, &error);
   g_assert_no_error (error);
+  /* Nodes trust each other through a shared group secret; test-trust.c
+   * covers pairing and strangers. */
+  if (settings == NULL)
+    dropify_sync_set_group_secret (dropify_service_get_sync (node->service), TEST_GROUP_SECRET);
   dropify_service_start (node->service, 0, &error);
   g_assert_no_error (error);
 
@@ -630,26 +635,52 @@ raw_is_closed (gpointer data)
   return ((Raw *) data)->closed;
 }
 
+static gboolean
+accept_any (SoupMessage          *msg,
+            GTlsCertificate      *certificate,
+            GTlsCertificateFlags  errors,
+            gpointer              user_data)
+{
+  return TRUE;
+}
+
+/* A hostile client has a certificate of its own: it gets as far as any
+ * stranger would. With @tls FALSE it tries plain WebSockets. */
 static void
-raw_connect (Raw  *raw,
-             Node *node)
+raw_connect_full (Raw      *raw,
+                  Node     *node,
+                  gboolean  tls)
 {
   g_autoptr(SoupSession) session = soup_session_new_with_options ("proxy-resolver", NULL, NULL);
-  g_autofree char *uri = g_strdup_printf ("ws://127.0.0.1:%u/v1/peer",
+  g_autofree char *uri = g_strdup_printf ("%s://127.0.0.1:%u/v1/peer", tls ? "wss" : "ws",
                                           dropify_sync_get_port (dropify_service_get_sync (node->service)));
   g_autoptr(SoupMessage) msg = soup_message_new ("GET", uri);
+  g_autofree char *dir = dropify_test_make_dir ("raw");
+  g_autoptr(DropifyIdentity) identity = NULL;
+  g_autoptr(GError) error = NULL;
+
+  identity = dropify_identity_new (dir, &error);
+  g_assert_no_error (error);
+  if (tls)
+    {
+      soup_message_set_tls_client_certificate (msg, dropify_identity_get_certificate (identity));
+      g_signal_connect (msg, "accept-certificate", G_CALLBACK (accept_any), NULL);
+    }
 
   soup_session_websocket_connect_async (session, msg, NULL, NULL, G_PRIORITY_DEFAULT, NULL,
                                         raw_connected_cb, raw);
   g_assert_true (dropify_test_wait_for (raw_is_ready, raw, WAIT_MS));
   g_assert_no_error (raw->error);
   g_signal_connect (raw->ws, "closed", G_CALLBACK (raw_closed_cb), raw);
+  dropify_test_remove_dir (dir);
 }
+
 
 static void
 test_hostile_and_incompatible (void)
 {
   static const struct { const char *what; const char *hello; const char *message; gushort code; } cases[] = {
+    { "plain WebSocket, no TLS", NULL, NULL, 4006 },
     { "wrong version", "{\"type\":\"hello\",\"version\":99,\"device_id\":\"x1\",\"name\":\"future\",\"clock\":1,\"port\":0}",
       NULL, 4001 },
     { "no hello first", NULL, "{\"type\":\"delete\",\"id\":\"abc\",\"expires_at\":99999999999999}", 4000 },
@@ -676,7 +707,7 @@ test_hostile_and_incompatible (void)
       Raw raw = { 0 };
 
       g_test_message ("case: %s", cases[i].what);
-      raw_connect (&raw, a);
+      raw_connect_full (&raw, a, cases[i].code != 4006);
       if (cases[i].hello)
         soup_websocket_connection_send_text (raw.ws, cases[i].hello);
       if (cases[i].message)

@@ -22,7 +22,8 @@ start_dropify () {
   local i=$1 name=$2
   shift 2
   host_spawn "$i" "$LAN_DIR/p$i/dropify.log" \
-    "$DROPIFY" --headless --data-dir "$(data "$i")" --port $PORT --name "$name" "$@" \
+    "$DROPIFY" --headless --data-dir "$(data "$i")" --port $PORT --name "$name" \
+    --group-secret lan-tests "$@" \
     > "$LAN_DIR/p$i/dropify.pid"
   eventually 10 "$DROPIFY" list --data-dir "$(data "$i")" >/dev/null 2>&1
 }

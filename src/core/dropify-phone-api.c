@@ -1,0 +1,945 @@
+#define G_LOG_DOMAIN "dropify-phone"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "dropify-phone-private.h"
+#include "dropify-web-resources.h"
+
+/* The phone page's HTTP side: the page itself, and the JSON API under
+ * /api. Every request body is read as it arrives (an early handler turns
+ * libsoup's accumulation off), so an upload goes to disk piece by piece
+ * and never sits in memory, and a body we refuse is never stored either.
+ *
+ *   GET    /api/info             device name, limits, default expiry, clock
+ *   GET    /api/drops            the drops, newest first
+ *   POST   /api/drops            {"text": "…"} → 201 and the drop
+ *   POST   /api/files            the raw file as the body, its name in
+ *                                X-Filename (percent-encoded UTF-8) → 201
+ *   GET    /api/drops/ID/file    the file (Range, Content-Disposition)
+ *   DELETE /api/drops/ID         204
+ *   GET    /api/live             WebSocket: a snapshot, then changes
+ */
+
+#define REQUEST_KEY      "dropify-phone-request"
+#define WEB_PREFIX       "/io/github/dropify/Dropify/web/"
+#define MAX_JSON_BODY    (128 * 1024 * 1024)
+#define MAX_NAME_BYTES   255
+
+typedef enum
+{
+  ROUTE_NONE,
+  ROUTE_INFO,
+  ROUTE_DROPS,
+  ROUTE_DROP,
+  ROUTE_DROP_FILE,
+  ROUTE_FILES,
+} Route;
+
+/* What we know about one request while its body arrives. */
+typedef struct
+{
+  DropifyPhone      *phone;
+  Route              route;
+  char              *id;
+  GByteArray        *body;       /* a JSON body */
+  gsize              limit;      /* the largest JSON body accepted */
+  uint64_t           drained;    /* bytes of a refused body, read and dropped */
+  DropifyBlobWriter *writer;     /* an upload */
+  char              *name;
+  char              *mime;
+  gboolean           committing;
+  gboolean           cut;
+} Request;
+
+static void
+request_free (gpointer data)
+{
+  Request *req = data;
+
+  if (req->writer != NULL && !req->committing)
+    dropify_blob_writer_discard (req->writer);
+
+  g_clear_object (&req->writer);
+  g_clear_pointer (&req->body, g_byte_array_unref);
+  g_clear_object (&req->phone);
+  g_free (req->id);
+  g_free (req->name);
+  g_free (req->mime);
+  g_free (req);
+}
+
+static void
+stream_closed_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_io_stream_close_finish (G_IO_STREAM (object), result, NULL);
+  g_object_unref (object);
+}
+
+static gboolean
+cut_cb (gpointer user_data)
+{
+  g_autoptr(SoupServerMessage) msg = user_data;
+  GIOStream *stream = soup_server_message_steal_connection (msg);
+
+  if (stream != NULL)
+    g_io_stream_close_async (stream, G_PRIORITY_DEFAULT, NULL, stream_closed_cb, NULL);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+drain (Request           *req,
+       SoupServerMessage *msg,
+       gsize              length)
+{
+  req->drained += length;
+  if (req->drained <= DROPIFY_PHONE_DRAIN_LIMIT || req->cut)
+    return;
+
+  /* Reading gigabytes only to say no is a waste: hang up instead. The
+   * connection is taken from libsoup outside of its read loop. */
+  req->cut = TRUE;
+  g_debug ("Hanging up on %s: it keeps sending a body that was refused",
+           soup_server_message_get_remote_host (msg));
+  soup_server_message_pause (msg);
+  g_idle_add (cut_cb, g_object_ref (msg));
+}
+
+static void
+refuse_too_large (Request           *req,
+                  SoupServerMessage *msg)
+{
+  DropifyHistory *history = dropify_service_get_history (req->phone->service);
+  g_autofree char *message = NULL;
+  g_autofree char *limit = NULL;
+
+  if (req->route == ROUTE_FILES)
+    {
+      limit = g_format_size (dropify_history_get_max_file_size (history));
+      message = g_strdup_printf (_("“%s” is larger than the limit of %s"), req->name, limit);
+    }
+  else if (req->route == ROUTE_DROPS)
+    {
+      limit = g_format_size (dropify_history_get_max_text_length (history));
+      message = g_strdup_printf (_("The text is longer than the limit of %s"), limit);
+    }
+  else
+    message = g_strdup (_("This request takes no body"));
+
+  dropify_phone_respond_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, message);
+}
+
+static void
+got_chunk_cb (SoupServerMessage *msg,
+              GBytes            *chunk,
+              Request           *req)
+{
+  gsize length;
+  const guint8 *data = g_bytes_get_data (chunk, &length);
+  g_autoptr(GError) error = NULL;
+
+  if (soup_server_message_get_status (msg) != 0)
+    {
+      drain (req, msg, length);
+      return;
+    }
+
+  if (req->writer != NULL)
+    {
+      if (!dropify_blob_writer_write (req->writer, data, length, &error))
+        {
+          dropify_blob_writer_discard (req->writer);
+          if (g_error_matches (error, DROPIFY_BLOB_STORE_ERROR, DROPIFY_BLOB_STORE_ERROR_TOO_LARGE))
+            refuse_too_large (req, msg);
+          else
+            {
+              g_warning ("Could not store an upload from the phone page: %s", error->message);
+              dropify_phone_respond_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
+            }
+        }
+      return;
+    }
+
+  if ((req->body ? req->body->len : 0) + length > req->limit)
+    {
+      g_clear_pointer (&req->body, g_byte_array_unref);
+      refuse_too_large (req, msg);
+      return;
+    }
+
+  if (req->body == NULL)
+    req->body = g_byte_array_new ();
+  g_byte_array_append (req->body, data, length);
+}
+
+/* Takes over reading the body of every request we serve: nothing is
+ * accumulated by libsoup, and a request that is answered early has its
+ * body read and dropped. */
+static Request *
+guard_body (DropifyPhone      *self,
+            SoupServerMessage *msg)
+{
+  Request *req = g_new0 (Request, 1);
+
+  req->phone = g_object_ref (self);
+  soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
+  g_object_set_data_full (G_OBJECT (msg), REQUEST_KEY, req, request_free);
+  g_signal_connect (msg, "got-chunk", G_CALLBACK (got_chunk_cb), req);
+
+  return req;
+}
+
+/* Validation */
+
+static gboolean
+id_is_valid (const char *id,
+             gsize       len)
+{
+  if (len == 0 || len > 64)
+    return FALSE;
+
+  for (gsize i = 0; i < len; i++)
+    if (!g_ascii_isalnum (id[i]) && id[i] != '-' && id[i] != '_')
+      return FALSE;
+
+  return TRUE;
+}
+
+static Route
+parse_route (const char  *path,
+             char       **id)
+{
+  const char *rest;
+  const char *slash;
+
+  if (g_str_equal (path, "/api/info"))
+    return ROUTE_INFO;
+  if (g_str_equal (path, "/api/drops"))
+    return ROUTE_DROPS;
+  if (g_str_equal (path, "/api/files"))
+    return ROUTE_FILES;
+  if (!g_str_has_prefix (path, "/api/drops/"))
+    return ROUTE_NONE;
+
+  rest = path + strlen ("/api/drops/");
+  slash = strchr (rest, '/');
+
+  if (slash == NULL && id_is_valid (rest, strlen (rest)))
+    {
+      *id = g_strdup (rest);
+      return ROUTE_DROP;
+    }
+
+  if (slash != NULL && g_str_equal (slash, "/file") && id_is_valid (rest, slash - rest))
+    {
+      *id = g_strndup (rest, slash - rest);
+      return ROUTE_DROP_FILE;
+    }
+
+  return ROUTE_NONE;
+}
+
+/* A name from a phone is shown, and offered when saving, never used as a
+ * path; still, it gets the same rules as every drop's. */
+static char *
+decode_file_name (const char *header)
+{
+  g_autofree char *raw = NULL;
+  g_autoptr(GString) name = NULL;
+
+  if (header == NULL || !(raw = g_uri_unescape_string (header, NULL)) ||
+      !g_utf8_validate (raw, -1, NULL))
+    return NULL;
+
+  name = g_string_new (NULL);
+  for (const char *p = raw; *p; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (c == '/' || c == '\\' || g_unichar_iscntrl (c))
+        c = '_';
+      if (name->len + g_unichar_to_utf8 (c, NULL) > MAX_NAME_BYTES)
+        break;
+      g_string_append_unichar (name, c);
+    }
+
+  g_strstrip (name->str);
+  g_string_set_size (name, strlen (name->str));
+
+  if (name->len == 0 || g_str_equal (name->str, ".") || g_str_equal (name->str, ".."))
+    return NULL;
+
+  return g_string_free (g_steal_pointer (&name), FALSE);
+}
+
+/* `type/subtype` in lower case with nothing that could break a header. */
+static gboolean
+mime_is_valid (const char *mime)
+{
+  guint slashes = 0;
+  gsize len = strlen (mime);
+
+  if (len < 3 || len > 127 || mime[0] == '/' || mime[len - 1] == '/')
+    return FALSE;
+
+  for (const char *p = mime; *p; p++)
+    {
+      if (*p == '/')
+        slashes++;
+      else if (!(g_ascii_islower (*p) || g_ascii_isdigit (*p) || strchr ("!#$&^_.+-", *p)))
+        return FALSE;
+    }
+
+  return slashes == 1;
+}
+
+static char *
+choose_mime (const char *content_type,
+             const char *name)
+{
+  g_autofree char *guessed = NULL;
+  g_autofree char *mime = NULL;
+
+  if (content_type != NULL)
+    {
+      mime = g_ascii_strdown (content_type, strcspn (content_type, ";"));
+      g_strstrip (mime);
+      if (mime_is_valid (mime) && !g_str_equal (mime, "application/octet-stream"))
+        return g_steal_pointer (&mime);
+    }
+
+  guessed = g_content_type_guess (name, NULL, 0, NULL);
+  g_clear_pointer (&mime, g_free);
+  mime = guessed ? g_content_type_get_mime_type (guessed) : NULL;
+  if (mime != NULL && mime_is_valid (mime))
+    return g_steal_pointer (&mime);
+
+  return g_strdup ("application/octet-stream");
+}
+
+static guint
+status_for_error (const GError *error)
+{
+  if (error->domain == DROPIFY_HISTORY_ERROR)
+    {
+      switch (error->code)
+        {
+        case DROPIFY_HISTORY_ERROR_NOT_FOUND: return SOUP_STATUS_NOT_FOUND;
+        case DROPIFY_HISTORY_ERROR_TOO_LARGE: return SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE;
+        case DROPIFY_HISTORY_ERROR_EXISTS: return SOUP_STATUS_CONFLICT;
+        case DROPIFY_HISTORY_ERROR_IO:
+        case DROPIFY_HISTORY_ERROR_CORRUPT: return SOUP_STATUS_INTERNAL_SERVER_ERROR;
+        default: return SOUP_STATUS_BAD_REQUEST;
+        }
+    }
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CLOSED))
+    return SOUP_STATUS_SERVICE_UNAVAILABLE;
+
+  return SOUP_STATUS_INTERNAL_SERVER_ERROR;
+}
+
+static void
+method_not_allowed (SoupServerMessage *msg,
+                    const char        *allow)
+{
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow", allow);
+  dropify_phone_respond_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, _("This method is not allowed here"));
+}
+
+/* The early handlers: everything is decided before the body is read. */
+
+static void
+plain_early_cb (SoupServer        *server,
+                SoupServerMessage *msg,
+                const char        *path,
+                GHashTable        *query,
+                gpointer           user_data)
+{
+  Request *req;
+
+  dropify_phone_add_headers (msg, FALSE);
+  req = guard_body (user_data, msg);
+  req->limit = 0;
+}
+
+static void
+prepare_upload (DropifyPhone      *self,
+                SoupServerMessage *msg,
+                Request           *req)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  DropifyHistory *history = self->history;
+  uint64_t max_size = dropify_history_get_max_file_size (history);
+  g_autoptr(GError) error = NULL;
+
+  req->name = decode_file_name (soup_message_headers_get_one (headers, "X-Filename"));
+  if (req->name == NULL)
+    {
+      dropify_phone_respond_error (msg, SOUP_STATUS_BAD_REQUEST,
+                                   _("The upload needs its file name, percent-encoded UTF-8, in X-Filename"));
+      return;
+    }
+
+  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
+      (uint64_t) soup_message_headers_get_content_length (headers) > max_size)
+    {
+      refuse_too_large (req, msg);
+      return;
+    }
+
+  req->mime = choose_mime (soup_message_headers_get_content_type (headers, NULL), req->name);
+  req->writer = dropify_blob_store_create_import (dropify_history_get_blob_store (history),
+                                                  max_size, &error);
+  if (req->writer == NULL)
+    {
+      g_warning ("Could not accept an upload from the phone page: %s", error->message);
+      dropify_phone_respond_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
+    }
+}
+
+static void
+api_early_cb (SoupServer        *server,
+              SoupServerMessage *msg,
+              const char        *path,
+              GHashTable        *query,
+              gpointer           user_data)
+{
+  DropifyPhone *self = user_data;
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  const char *method = soup_server_message_get_method (msg);
+  gboolean reading = method == SOUP_METHOD_GET || method == SOUP_METHOD_HEAD;
+  gboolean valid;
+  Request *req;
+
+  dropify_phone_add_headers (msg, FALSE);
+  req = guard_body (self, msg);
+  req->route = parse_route (path, &req->id);
+
+  /* Credentials first, so a stranger learns nothing, not even which
+   * paths exist. */
+  valid = dropify_phone_token_matches (self, dropify_phone_bearer_token (msg));
+  if (!valid && req->route == ROUTE_DROP_FILE && reading && query != NULL)
+    valid = dropify_phone_download_matches (self, req->id, g_hash_table_lookup (query, "sig"));
+
+  if (!dropify_phone_admit (self, msg, valid))
+    return;
+
+  switch (req->route)
+    {
+    case ROUTE_NONE:
+      dropify_phone_respond_error (msg, SOUP_STATUS_NOT_FOUND, _("No such request"));
+      break;
+
+    case ROUTE_INFO:
+    case ROUTE_DROP_FILE:
+      if (!reading)
+        method_not_allowed (msg, "GET, HEAD");
+      break;
+
+    case ROUTE_DROPS:
+      if (method == SOUP_METHOD_POST)
+        {
+          guint max_text = dropify_history_get_max_text_length (self->history);
+
+          /* JSON may escape every byte of the text as \u00XX. */
+          req->limit = MIN ((gsize) max_text * 6 + 1024, MAX_JSON_BODY);
+          if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
+              (uint64_t) soup_message_headers_get_content_length (headers) > req->limit)
+            refuse_too_large (req, msg);
+        }
+      else if (!reading)
+        method_not_allowed (msg, "GET, HEAD, POST");
+      break;
+
+    case ROUTE_FILES:
+      if (method == SOUP_METHOD_POST)
+        prepare_upload (self, msg, req);
+      else
+        method_not_allowed (msg, "POST");
+      break;
+
+    case ROUTE_DROP:
+      if (method != SOUP_METHOD_DELETE)
+        method_not_allowed (msg, "DELETE");
+      break;
+
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* The API */
+
+static void
+handle_list (DropifyPhone      *self,
+             SoupServerMessage *msg)
+{
+  GListModel *model = G_LIST_MODEL (self->history);
+  guint n = MIN (g_list_model_get_n_items (model), DROPIFY_PHONE_MAX_LISTED);
+  g_autoptr(JsonArray) array = json_array_sized_new (n);
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_ARRAY);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(DropifyDrop) drop = g_list_model_get_item (model, i);
+      json_array_add_element (array, dropify_phone_drop_to_json (self, drop));
+    }
+
+  json_node_set_array (node, array);
+  dropify_phone_respond_json (msg, SOUP_STATUS_OK, node);
+}
+
+static void
+respond_drop (DropifyPhone      *self,
+              SoupServerMessage *msg,
+              DropifyDrop       *drop)
+{
+  g_autoptr(JsonNode) node = dropify_phone_drop_to_json (self, drop);
+  dropify_phone_respond_json (msg, SOUP_STATUS_CREATED, node);
+}
+
+static char *
+dup_origin_name (SoupServerMessage *msg)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  return dropify_phone_name_from_user_agent (soup_message_headers_get_one (headers, "User-Agent"));
+}
+
+static void
+handle_create_text (DropifyPhone      *self,
+                    SoupServerMessage *msg,
+                    Request           *req)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(DropifyDrop) drop = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *origin = NULL;
+  g_autofree char *origin_name = NULL;
+  JsonNode *root;
+  JsonNode *text;
+  int64_t now;
+
+  if (req->body == NULL ||
+      !json_parser_load_from_data (parser, (const char *) req->body->data, req->body->len, NULL) ||
+      !(root = json_parser_get_root (parser)) || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      dropify_phone_respond_error (msg, SOUP_STATUS_BAD_REQUEST, _("The request is not a JSON object"));
+      return;
+    }
+
+  text = json_object_get_member (json_node_get_object (root), "text");
+  if (text == NULL || json_node_get_value_type (text) != G_TYPE_STRING)
+    {
+      dropify_phone_respond_error (msg, SOUP_STATUS_BAD_REQUEST, _("“text” must be a string"));
+      return;
+    }
+
+  id = g_uuid_string_random ();
+  origin = dropify_phone_dup_origin (self, msg);
+  origin_name = dup_origin_name (msg);
+  now = dropify_history_now (self->history);
+  drop = dropify_drop_new_text (id, origin, origin_name, json_node_get_string (text),
+                                now, now + dropify_service_get_default_ttl (self->service));
+
+  if (!dropify_history_add (self->history, drop, &error))
+    {
+      dropify_phone_respond_error (msg, status_for_error (error), error->message);
+      return;
+    }
+
+  respond_drop (self, msg, drop);
+}
+
+static void
+commit_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(SoupServerMessage) msg = user_data;
+  Request *req = g_object_get_data (G_OBJECT (msg), REQUEST_KEY);
+  DropifyPhone *self = req->phone;
+  g_autoptr(DropifyDrop) drop = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *sha256 = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *origin = NULL;
+  g_autofree char *origin_name = NULL;
+  uint64_t size = 0;
+  int64_t now;
+
+  req->committing = FALSE;
+  sha256 = dropify_blob_writer_commit_import_finish (DROPIFY_BLOB_WRITER (object), result, &size, &error);
+
+  if (sha256 == NULL)
+    {
+      g_warning ("Could not store “%s” from the phone page: %s", req->name, error->message);
+      dropify_phone_respond_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
+      soup_server_message_unpause (msg);
+      return;
+    }
+
+  id = g_uuid_string_random ();
+  origin = dropify_phone_dup_origin (self, msg);
+  origin_name = dup_origin_name (msg);
+  now = dropify_history_now (self->history);
+  drop = dropify_drop_new_file (id, origin, origin_name, req->name, req->mime, size, sha256,
+                                now, now + dropify_service_get_default_ttl (self->service));
+
+  if (!self->started)
+    g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_CLOSED, _("Dropify is stopping"));
+
+  if (error != NULL || !dropify_history_add (self->history, drop, &error))
+    {
+      g_autoptr(GPtrArray) users = dropify_history_find_by_sha256 (self->history, sha256);
+
+      /* Stored for nothing, unless a live drop has the same content. */
+      if (users == NULL || users->len == 0)
+        dropify_blob_store_remove (dropify_history_get_blob_store (self->history), sha256, NULL);
+
+      dropify_phone_respond_error (msg, status_for_error (error), error->message);
+    }
+  else
+    respond_drop (self, msg, drop);
+
+  soup_server_message_unpause (msg);
+}
+
+static void
+handle_upload (DropifyPhone      *self,
+               SoupServerMessage *msg,
+               Request           *req)
+{
+  /* The whole body went to the writer; flush it and store it by hash. */
+  req->committing = TRUE;
+  soup_server_message_pause (msg);
+  dropify_blob_writer_commit_import_async (req->writer, self->cancellable,
+                                           commit_cb, g_object_ref (msg));
+}
+
+static void
+handle_delete (DropifyPhone      *self,
+               SoupServerMessage *msg,
+               const char        *id)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!dropify_service_delete (self->service, id, &error))
+    {
+      dropify_phone_respond_error (msg, status_for_error (error), error->message);
+      return;
+    }
+
+  soup_server_message_set_status (msg, SOUP_STATUS_NO_CONTENT, NULL);
+}
+
+/* RFC 6266: a plain ASCII name for old clients, and the real one in
+ * UTF-8 for everyone else. */
+static char *
+content_disposition (const char *name)
+{
+  GString *value = g_string_new ("attachment; filename=\"");
+  g_autofree char *escaped = g_uri_escape_string (name, NULL, FALSE);
+
+  for (const char *p = name; *p; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+      g_string_append_c (value, c < 0x20 || c >= 0x7f || c == '"' || c == '\\' ? '_' : (char) c);
+    }
+
+  g_string_append_printf (value, "\"; filename*=UTF-8''%s", escaped);
+
+  return g_string_free (value, FALSE);
+}
+
+/* One byte range, RFC 9110: OK to send the whole file (no Range, one we
+ * may ignore, or several), PARTIAL_CONTENT with the inclusive span, or
+ * REQUESTED_RANGE_NOT_SATISFIABLE. libsoup's own parser lets ranges past
+ * the end through. */
+static guint
+parse_range (const char *value,
+             gsize       size,
+             gsize      *start,
+             gsize      *end)
+{
+  g_auto(GStrv) bounds = NULL;
+  guint64 first = 0;
+  guint64 last = 0;
+
+  if (value == NULL || g_ascii_strncasecmp (value, "bytes=", 6) != 0 || strchr (value, ','))
+    return SOUP_STATUS_OK;
+
+  bounds = g_strsplit (value + 6, "-", 3);
+  if (g_strv_length (bounds) != 2)
+    return SOUP_STATUS_OK;
+  g_strstrip (bounds[0]);
+  g_strstrip (bounds[1]);
+
+  if (bounds[0][0] == '\0')
+    {
+      /* The last N bytes. */
+      if (!g_ascii_string_to_unsigned (bounds[1], 10, 0, G_MAXUINT64, &last, NULL))
+        return SOUP_STATUS_OK;
+      if (last == 0 || size == 0)
+        return SOUP_STATUS_REQUESTED_RANGE_NOT_SATISFIABLE;
+      *start = last < size ? size - last : 0;
+      *end = size - 1;
+      return SOUP_STATUS_PARTIAL_CONTENT;
+    }
+
+  if (!g_ascii_string_to_unsigned (bounds[0], 10, 0, G_MAXUINT64, &first, NULL))
+    return SOUP_STATUS_OK;
+
+  if (bounds[1][0] == '\0')
+    last = G_MAXUINT64;
+  else if (!g_ascii_string_to_unsigned (bounds[1], 10, 0, G_MAXUINT64, &last, NULL) || last < first)
+    return SOUP_STATUS_OK;
+
+  if (first >= size)
+    return SOUP_STATUS_REQUESTED_RANGE_NOT_SATISFIABLE;
+
+  *start = first;
+  *end = MIN (last, (guint64) size - 1);
+  return SOUP_STATUS_PARTIAL_CONTENT;
+}
+
+static void
+handle_download (DropifyPhone      *self,
+                 SoupServerMessage *msg,
+                 const char        *id)
+{
+  SoupMessageHeaders *request = soup_server_message_get_request_headers (msg);
+  SoupMessageHeaders *response = soup_server_message_get_response_headers (msg);
+  DropifyDrop *drop = dropify_history_lookup (self->history, id);
+  g_autoptr(GMappedFile) mapped = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *etag = NULL;
+  g_autofree char *disposition = NULL;
+  const char *if_range;
+  const char *mime;
+  guint status = SOUP_STATUS_OK;
+  gsize start = 0;
+  gsize end = 0;
+  gsize size;
+
+  if (drop == NULL || dropify_drop_get_kind (drop) != DROPIFY_DROP_KIND_FILE)
+    {
+      dropify_phone_respond_error (msg, SOUP_STATUS_NOT_FOUND, _("There is no such file"));
+      return;
+    }
+
+  if (!dropify_drop_get_complete (drop))
+    {
+      dropify_phone_respond_error (msg, SOUP_STATUS_CONFLICT, _("The file has not arrived here yet"));
+      return;
+    }
+
+  path = dropify_blob_store_dup_path (dropify_history_get_blob_store (self->history),
+                                      dropify_drop_get_sha256 (drop));
+  mapped = g_mapped_file_new (path, FALSE, &error);
+  if (mapped == NULL)
+    {
+      g_warning ("Could not read %s for the phone page: %s", path, error->message);
+      dropify_phone_respond_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, _("The file could not be read"));
+      return;
+    }
+
+  /* Mapped, not read: the file is sent from the page cache, whatever its size. */
+  bytes = g_mapped_file_get_bytes (mapped);
+  size = g_bytes_get_size (bytes);
+
+  dropify_phone_add_headers (msg, TRUE);
+  mime = dropify_drop_get_mime (drop);
+  disposition = content_disposition (dropify_drop_get_name (drop));
+  etag = g_strdup_printf ("\"%s\"", dropify_drop_get_sha256 (drop));
+  soup_message_headers_replace (response, "Content-Type",
+                                mime && mime_is_valid (mime) ? mime : "application/octet-stream");
+  soup_message_headers_replace (response, "Content-Disposition", disposition);
+  soup_message_headers_replace (response, "Accept-Ranges", "bytes");
+  soup_message_headers_replace (response, "ETag", etag);
+
+  /* A resumed download asks for the rest only if the file is the same. */
+  if_range = soup_message_headers_get_one (request, "If-Range");
+  if (if_range == NULL || g_str_equal (if_range, etag))
+    status = parse_range (soup_message_headers_get_one (request, "Range"), size, &start, &end);
+
+  if (status == SOUP_STATUS_REQUESTED_RANGE_NOT_SATISFIABLE)
+    {
+      g_autofree char *range = g_strdup_printf ("bytes */%" G_GSIZE_FORMAT, size);
+
+      soup_message_headers_replace (response, "Content-Range", range);
+      soup_message_headers_remove (request, "Range");
+      soup_server_message_set_status (msg, status, NULL);
+      return;
+    }
+
+  if (status == SOUP_STATUS_PARTIAL_CONTENT)
+    {
+      g_autoptr(GBytes) part = g_bytes_new_from_bytes (bytes, start, end - start + 1);
+
+      soup_message_headers_set_content_range (response, start, end, size);
+      soup_message_body_append_bytes (soup_server_message_get_response_body (msg), part);
+      soup_server_message_set_status (msg, status, NULL);
+      return;
+    }
+
+  /* libsoup would answer a Range itself by copying the whole body into
+   * memory: take it away. */
+  soup_message_headers_remove (request, "Range");
+  soup_message_body_append_bytes (soup_server_message_get_response_body (msg), bytes);
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+}
+
+static void
+api_cb (SoupServer        *server,
+        SoupServerMessage *msg,
+        const char        *path,
+        GHashTable        *query,
+        gpointer           user_data)
+{
+  DropifyPhone *self = user_data;
+  Request *req = g_object_get_data (G_OBJECT (msg), REQUEST_KEY);
+  const char *method = soup_server_message_get_method (msg);
+
+  /* The early handler answered whatever it did not let through. */
+  g_assert (req != NULL);
+
+  switch (req->route)
+    {
+    case ROUTE_INFO:
+      {
+        g_autoptr(JsonNode) node = dropify_phone_info_to_json (self);
+        dropify_phone_respond_json (msg, SOUP_STATUS_OK, node);
+      }
+      break;
+
+    case ROUTE_DROPS:
+      if (method == SOUP_METHOD_POST)
+        handle_create_text (self, msg, req);
+      else
+        handle_list (self, msg);
+      break;
+
+    case ROUTE_FILES:
+      handle_upload (self, msg, req);
+      break;
+
+    case ROUTE_DROP:
+      handle_delete (self, msg, req->id);
+      break;
+
+    case ROUTE_DROP_FILE:
+      handle_download (self, msg, req->id);
+      break;
+
+    case ROUTE_NONE:
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* The page */
+
+static const struct {
+  const char *path;
+  const char *resource;
+  const char *type;
+} page_files[] = {
+  { "/", "index.html", "text/html; charset=utf-8" },
+  { "/index.html", "index.html", "text/html; charset=utf-8" },
+  { "/app.js", "app.js", "text/javascript; charset=utf-8" },
+  { "/style.css", "style.css", "text/css; charset=utf-8" },
+  { "/icon.svg", "icon.svg", "image/svg+xml" },
+};
+
+static void
+page_cb (SoupServer        *server,
+         SoupServerMessage *msg,
+         const char        *path,
+         GHashTable        *query,
+         gpointer           user_data)
+{
+  const char *method = soup_server_message_get_method (msg);
+  SoupMessageHeaders *response = soup_server_message_get_response_headers (msg);
+
+  if (method != SOUP_METHOD_GET && method != SOUP_METHOD_HEAD)
+    {
+      method_not_allowed (msg, "GET, HEAD");
+      return;
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (page_files); i++)
+    {
+      g_autofree char *resource = NULL;
+      g_autoptr(GBytes) bytes = NULL;
+
+      if (!g_str_equal (path, page_files[i].path))
+        continue;
+
+      resource = g_strconcat (WEB_PREFIX, page_files[i].resource, NULL);
+      bytes = g_resource_lookup_data (dropify_web_get_resource (), resource,
+                                      G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
+      g_assert (bytes != NULL);
+
+      /* Small enough to check every time, so an update shows at once. */
+      soup_message_headers_replace (response, "Cache-Control", "no-cache");
+      soup_message_headers_replace (response, "Content-Type", page_files[i].type);
+      soup_message_body_append_bytes (soup_server_message_get_response_body (msg), bytes);
+      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+      return;
+    }
+
+  soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
+  soup_server_message_set_response (msg, "text/plain; charset=utf-8", SOUP_MEMORY_STATIC,
+                                    "Not found\n", strlen ("Not found\n"));
+}
+
+static void
+live_auth_cb (SoupServer        *server,
+              SoupServerMessage *msg,
+              const char        *path,
+              GHashTable        *query,
+              gpointer           user_data)
+{
+  dropify_phone_live_authorize (user_data, msg);
+}
+
+static void
+live_cb (SoupServer              *server,
+         SoupServerMessage       *msg,
+         const char              *path,
+         SoupWebsocketConnection *connection,
+         gpointer                 user_data)
+{
+  dropify_phone_live_open (user_data, msg, connection);
+}
+
+void
+dropify_phone_api_attach (DropifyPhone *self)
+{
+  static const char * const protocols[] = { "dropify", NULL };
+
+  soup_server_add_early_handler (self->server, "/", plain_early_cb, self, NULL);
+  soup_server_add_handler (self->server, "/", page_cb, self, NULL);
+  soup_server_add_early_handler (self->server, "/api", api_early_cb, self, NULL);
+  soup_server_add_handler (self->server, "/api", api_cb, self, NULL);
+  soup_server_add_early_handler (self->server, "/api/live", plain_early_cb, self, NULL);
+  soup_server_add_handler (self->server, "/api/live", live_auth_cb, self, NULL);
+  soup_server_add_websocket_handler (self->server, "/api/live", NULL, (char **) protocols,
+                                     live_cb, self, NULL);
+}
+
+void
+dropify_phone_api_detach (DropifyPhone *self)
+{
+  soup_server_remove_handler (self->server, "/");
+  soup_server_remove_handler (self->server, "/api");
+  soup_server_remove_handler (self->server, "/api/live");
+}

@@ -1,0 +1,272 @@
+#define G_LOG_DOMAIN "dropify-trust"
+
+#include "config.h"
+
+#include <errno.h>
+#include <gio/gio.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+
+#include "dropify-trust.h"
+
+/* The devices this one trusts, each by its certificate's fingerprint,
+ * never by address or name. Kept in trusted-devices.ini (0600) in the data
+ * dir. Devices become trusted by pairing (both people confirm the same
+ * 6-digit code, derived from both fingerprints) or by proving they know
+ * the same group secret. */
+
+struct _DropifyTrust
+{
+  GObject   parent_instance;
+  char     *path;
+  GKeyFile *keyfile;
+};
+
+G_DEFINE_FINAL_TYPE (DropifyTrust, dropify_trust, G_TYPE_OBJECT)
+
+enum {
+  CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void
+dropify_trust_finalize (GObject *object)
+{
+  DropifyTrust *self = (DropifyTrust *)object;
+
+  g_clear_pointer (&self->path, g_free);
+  g_clear_pointer (&self->keyfile, g_key_file_unref);
+
+  G_OBJECT_CLASS (dropify_trust_parent_class)->finalize (object);
+}
+
+static void
+dropify_trust_class_init (DropifyTrustClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = dropify_trust_finalize;
+
+  /**
+   * DropifyTrust::changed:
+   * @device_id: the device whose trust changed
+   */
+  signals[CHANGED] =
+    g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+}
+
+static void
+dropify_trust_init (DropifyTrust *self)
+{
+  self->keyfile = g_key_file_new ();
+}
+
+DropifyTrust *
+dropify_trust_new (const char  *data_dir,
+                   GError     **error)
+{
+  g_autoptr(DropifyTrust) self = g_object_new (DROPIFY_TYPE_TRUST, NULL);
+  g_autoptr(GError) local_error = NULL;
+
+  self->path = g_build_filename (data_dir, "trusted-devices.ini", NULL);
+
+  if (!g_key_file_load_from_file (self->keyfile, self->path, G_KEY_FILE_NONE, &local_error) &&
+      !g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   _("The list of trusted devices “%s” cannot be read (%s)."),
+                   self->path, local_error->message);
+      return NULL;
+    }
+
+  return g_steal_pointer (&self);
+}
+
+static gboolean
+save (DropifyTrust  *self,
+      GError       **error)
+{
+  g_autofree char *data = g_key_file_to_data (self->keyfile, NULL, NULL);
+  g_autofree char *tmp = g_strconcat (self->path, ".tmp", NULL);
+
+  if (!g_file_set_contents_full (tmp, data, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, error))
+    return FALSE;
+
+  if (g_rename (tmp, self->path) != 0)
+    {
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno),
+                   _("Could not save the trusted devices: %s"), g_strerror (errno));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/**
+ * dropify_trust_lookup:
+ *
+ * Returns: (nullable): the fingerprint trusted for @device_id
+ */
+const char *
+dropify_trust_lookup (DropifyTrust *self,
+                      const char   *device_id)
+{
+  g_autofree char *fingerprint = NULL;
+
+  g_return_val_if_fail (DROPIFY_IS_TRUST (self), NULL);
+
+  if (device_id == NULL || !g_key_file_has_group (self->keyfile, device_id))
+    return NULL;
+
+  fingerprint = g_key_file_get_string (self->keyfile, device_id, "fingerprint", NULL);
+  if (fingerprint == NULL)
+    return NULL;
+
+  /* Interned: callers keep it without caring about the key file's life. */
+  return g_intern_string (fingerprint);
+}
+
+gboolean
+dropify_trust_add (DropifyTrust     *self,
+                   const char       *device_id,
+                   const char       *fingerprint,
+                   const char       *name,
+                   DropifyTrustHow   how,
+                   GError          **error)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *since = g_date_time_format_iso8601 (now);
+
+  g_return_val_if_fail (DROPIFY_IS_TRUST (self), FALSE);
+  g_return_val_if_fail (device_id != NULL && fingerprint != NULL, FALSE);
+
+  g_key_file_set_string (self->keyfile, device_id, "fingerprint", fingerprint);
+  g_key_file_set_string (self->keyfile, device_id, "name", name ? name : "");
+  g_key_file_set_string (self->keyfile, device_id, "how", how == DROPIFY_TRUST_GROUP ? "group" : "pairing");
+  g_key_file_set_string (self->keyfile, device_id, "since", since);
+
+  if (!save (self, error))
+    return FALSE;
+
+  g_signal_emit (self, signals[CHANGED], 0, device_id);
+  return TRUE;
+}
+
+gboolean
+dropify_trust_remove (DropifyTrust  *self,
+                      const char    *device_id,
+                      GError       **error)
+{
+  g_return_val_if_fail (DROPIFY_IS_TRUST (self), FALSE);
+
+  if (!g_key_file_remove_group (self->keyfile, device_id, NULL))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                           _("That device is not paired with this one"));
+      return FALSE;
+    }
+
+  if (!save (self, error))
+    return FALSE;
+
+  g_signal_emit (self, signals[CHANGED], 0, device_id);
+  return TRUE;
+}
+
+/**
+ * dropify_trust_list:
+ *
+ * Returns: (transfer full): the ids of the trusted devices
+ */
+GStrv
+dropify_trust_list (DropifyTrust *self)
+{
+  g_return_val_if_fail (DROPIFY_IS_TRUST (self), NULL);
+  return g_key_file_get_groups (self->keyfile, NULL);
+}
+
+/**
+ * dropify_trust_pairing_code:
+ *
+ * The code both screens show while pairing: 6 digits from SHA-256 of both
+ * fingerprints, in an order both sides agree on. Someone in the middle
+ * has other certificates, so the two screens would show different codes.
+ *
+ * Returns: (transfer full): "123 456"
+ */
+char *
+dropify_trust_pairing_code (const char *fingerprint_a,
+                            const char *fingerprint_b)
+{
+  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  guint8 digest[32];
+  gsize len = sizeof digest;
+  guint32 value;
+
+  if (strcmp (fingerprint_a, fingerprint_b) > 0)
+    {
+      const char *swap = fingerprint_a;
+      fingerprint_a = fingerprint_b;
+      fingerprint_b = swap;
+    }
+
+  g_checksum_update (checksum, (const guchar *) "dropify pairing v1\n", -1);
+  g_checksum_update (checksum, (const guchar *) fingerprint_a, -1);
+  g_checksum_update (checksum, (const guchar *) "\n", 1);
+  g_checksum_update (checksum, (const guchar *) fingerprint_b, -1);
+  g_checksum_get_digest (checksum, digest, &len);
+
+  value = ((guint32) digest[0] << 24 | (guint32) digest[1] << 16 |
+           (guint32) digest[2] << 8 | digest[3]) % 1000000;
+
+  return g_strdup_printf ("%03u %03u", value / 1000, value % 1000);
+}
+
+/**
+ * dropify_trust_group_proof:
+ *
+ * What a device sends to prove it knows the group secret: an HMAC of both
+ * fingerprints, in the direction of the proof. It is bound to this pair of
+ * certificates, which TLS binds to this connection, so it cannot be
+ * replayed elsewhere; the secret itself never crosses the wire.
+ *
+ * Returns: (transfer full): 64 hex digits
+ */
+char *
+dropify_trust_group_proof (const char *secret,
+                           const char *from_fingerprint,
+                           const char *to_fingerprint)
+{
+  g_autofree char *message = g_strdup_printf ("dropify group v1\n%s\n%s",
+                                              from_fingerprint, to_fingerprint);
+
+  return g_compute_hmac_for_string (G_CHECKSUM_SHA256, (const guchar *) secret, strlen (secret),
+                                    message, -1);
+}
+
+/**
+ * dropify_trust_equal:
+ *
+ * Compares two strings in time that depends only on their lengths.
+ */
+gboolean
+dropify_trust_equal (const char *a,
+                     const char *b)
+{
+  gsize len_a, len_b;
+  guint8 diff = 0;
+
+  if (a == NULL || b == NULL)
+    return FALSE;
+
+  len_a = strlen (a);
+  len_b = strlen (b);
+  if (len_a != len_b)
+    return FALSE;
+
+  for (gsize i = 0; i < len_a; i++)
+    diff |= (guint8) (a[i] ^ b[i]);
+
+  return diff == 0;
+}

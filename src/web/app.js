@@ -1,0 +1,529 @@
+// The phone page of Dropify. Plain JS, no build step. Every string from
+// the server is shown with textContent, never parsed as HTML.
+'use strict';
+
+(() => {
+  const $ = (id) => document.getElementById(id);
+  const token = location.hash.slice(1);
+  const drops = new Map();      // id → drop, as the server sent it
+  let info = { max_file_size: Infinity, max_text_length: Infinity };
+  let skew = 0;                 // server clock − ours, in ms
+  let ws = null;
+  let retryDelay = 500;
+  let retryTimer = 0;
+  let locked = false;
+  let upload = null;            // { xhr, cancelled }
+
+  // Icons: stroked 24×24 paths.
+  const ICONS = {
+    text: 'M5 6h14M5 11h14M5 16h9',
+    file: 'M6 3h8l5 5v13H6zM14 3v5h5',
+    image: 'M4 5h16v14H4zM4 16l5-5 4 4 2-2 5 5M15 9h.01',
+    copy: 'M10 8h8a2 2 0 0 1 2 2v8a2 2 0 0 1-2 2h-8a2 2 0 0 1-2-2v-8a2 2 0 0 1 2-2zM4 16V6a2 2 0 0 1 2-2h10',
+    trash: 'M4 7h16M10 11v6M14 11v6M6 7l1 13h10l1-13M9 7V4h6v3',
+    download: 'M12 4v11M7 10l5 5 5-5M5 20h14',
+    attach: 'M20 11l-8 8a5 5 0 0 1-7-7l8-8a3.5 3.5 0 0 1 5 5l-8 8a2 2 0 0 1-3-3l7-7',
+    send: 'M12 19V5M6 11l6-6 6 6',
+  };
+
+  function icon (name) {
+    const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+    const path = document.createElementNS('http://www.w3.org/2000/svg', 'path');
+    svg.setAttribute('viewBox', '0 0 24 24');
+    svg.setAttribute('class', 'icon');
+    svg.setAttribute('aria-hidden', 'true');
+    path.setAttribute('d', ICONS[name]);
+    svg.appendChild(path);
+    return svg;
+  }
+
+  function el (tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  // Formatting
+
+  function formatSize (bytes) {
+    const units = ['bytes', 'kB', 'MB', 'GB', 'TB'];
+    let i = 0;
+    while (bytes >= 1000 && i < units.length - 1) { bytes /= 1000; i++; }
+    return i === 0 ? `${bytes} ${bytes === 1 ? 'byte' : 'bytes'}` : `${bytes.toFixed(1)} ${units[i]}`;
+  }
+
+  function plural (n, one, many) {
+    return `${n} ${n === 1 ? one : many}`;
+  }
+
+  function formatLeft (ms) {
+    const min = Math.round(ms / 60000);
+    if (ms <= 0) return 'Expired';
+    if (min < 1) return 'Expires in less than a minute';
+    if (min < 60) return `Expires in ${plural(min, 'minute', 'minutes')}`;
+    const hours = Math.round(min / 60);
+    if (hours < 48) return `Expires in ${plural(hours, 'hour', 'hours')}`;
+    return `Expires in ${plural(Math.round(hours / 24), 'day', 'days')}`;
+  }
+
+  function now () {
+    return Date.now() + skew;
+  }
+
+  // Feedback
+
+  let toastTimer = 0;
+  function toast (message) {
+    const node = $('toast');
+    node.textContent = message;
+    node.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(() => { node.hidden = true; }, 3000);
+  }
+
+  function setStatus (state, label) {
+    const node = $('status');
+    node.className = `status ${state}`;
+    node.textContent = label;
+  }
+
+  function banner (message) {
+    const node = $('banner');
+    node.textContent = message || '';
+    node.hidden = !message;
+  }
+
+  const LOCKS = {
+    missing: ['Open this page from your computer',
+      'This address has no access key. Scan the QR code that Dropify shows on your computer, or run “dropify qr” there.'],
+    wrong: ['This link doesn’t work anymore',
+      'Its access key is wrong or was revoked. Scan the QR code on your computer again to get a new link.'],
+    limited: ['Too many tries',
+      'This device tried too many wrong keys. Wait a minute, then try again.'],
+  };
+
+  function lock (kind) {
+    locked = kind !== 'limited';
+    const [title, text] = LOCKS[kind];
+    $('locked-title').textContent = title;
+    $('locked-text').textContent = text;
+    $('retry').hidden = kind !== 'limited';
+    $('locked').hidden = false;
+    $('main').setAttribute('aria-hidden', 'true');
+    $('composer').hidden = true;
+    setStatus('locked', kind === 'limited' ? 'Paused' : 'No access');
+    if (ws) ws.close();
+    clearTimeout(retryTimer);
+  }
+
+  function unlock () {
+    $('locked').hidden = true;
+    $('main').removeAttribute('aria-hidden');
+    $('composer').hidden = false;
+  }
+
+  // The API
+
+  async function api (method, path, body) {
+    const headers = { Authorization: `Bearer ${token}` };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const response = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      cache: 'no-store',
+    });
+    if (response.status === 401) lock('wrong');
+    if (response.status === 429) lock('limited');
+    return response;
+  }
+
+  async function errorOf (response) {
+    try {
+      const reply = await response.json();
+      if (reply && typeof reply.error === 'string') return reply.error;
+    } catch (e) { /* not JSON */ }
+    return `The computer answered ${response.status}`;
+  }
+
+  // The history
+
+  function render () {
+    const list = $('drops');
+    const sorted = [...drops.values()].sort((a, b) => b.created_at - a.created_at);
+    const nodes = sorted.map((drop) => $(`drop-${drop.id}`) || card(drop));
+    nodes.forEach((node, i) => {
+      if (list.children[i] !== node) list.insertBefore(node, list.children[i] || null);
+    });
+    while (list.children.length > nodes.length) list.lastChild.remove();
+    $('empty').hidden = drops.size > 0;
+    refreshTimes();
+  }
+
+  function refreshTimes () {
+    for (const drop of drops.values()) {
+      const node = $(`drop-${drop.id}`);
+      if (node) node.querySelector('.expires').textContent = formatLeft(drop.expires_at - now());
+    }
+  }
+
+  function button (label, iconName, className) {
+    const node = el('button', `action ${className || ''}`);
+    node.type = 'button';
+    node.append(icon(iconName), el('span', '', label));
+    return node;
+  }
+
+  function card (drop) {
+    const item = el('li', 'drop');
+    item.id = `drop-${drop.id}`;
+    const isText = drop.kind === 'text';
+    const bubble = el('span', 'bubble');
+    bubble.appendChild(icon(isText ? 'text' : /^image\//.test(drop.mime) ? 'image' : 'file'));
+
+    const body = el('div', 'body');
+    const meta = el('p', 'meta');
+    const from = `From ${drop.origin_name || 'an unknown device'}`;
+    if (isText) {
+      const text = el('p', 'text', drop.text);
+      body.appendChild(text);
+      meta.textContent = `${from} · `;
+    } else {
+      body.appendChild(el('p', 'name', drop.name));
+      const state = drop.complete ? '' : ` · arriving, ${Math.floor(100 * (drop.received || 0) / Math.max(drop.size, 1))}%`;
+      meta.textContent = `${formatSize(drop.size)}${state} · ${from} · `;
+    }
+    meta.appendChild(el('span', 'expires'));
+    body.appendChild(meta);
+
+    const actions = el('div', 'actions');
+    if (isText) {
+      const copy = button('Copy', 'copy');
+      copy.setAttribute('aria-label', 'Copy the text');
+      copy.addEventListener('click', () => copyText(drop.text));
+      actions.appendChild(copy);
+    } else {
+      const link = el('a', 'action primary');
+      link.append(icon('download'), el('span', '', 'Download'));
+      link.setAttribute('aria-label', `Download ${drop.name}`);
+      if (drop.url) {
+        link.href = drop.url;
+        link.download = drop.name;
+      } else {
+        link.setAttribute('aria-disabled', 'true');
+      }
+      actions.appendChild(link);
+    }
+    actions.appendChild(deleteButton(drop));
+    item.append(bubble, body, actions);
+
+    if (isText) {
+      // Long texts fold; the button appears only when something is hidden.
+      requestAnimationFrame(() => {
+        const text = body.querySelector('.text');
+        text.classList.add('clamped');
+        if (text.scrollHeight <= text.clientHeight + 1) {
+          text.classList.remove('clamped');
+          return;
+        }
+        const more = el('button', 'action more', 'Show more');
+        more.type = 'button';
+        more.setAttribute('aria-expanded', 'false');
+        more.addEventListener('click', () => {
+          const open = text.classList.toggle('clamped') === false;
+          more.textContent = open ? 'Show less' : 'Show more';
+          more.setAttribute('aria-expanded', String(open));
+        });
+        actions.insertBefore(more, actions.firstChild);
+      });
+    }
+    return item;
+  }
+
+  // Deleting removes the drop on every device, so it takes a second tap.
+  function deleteButton (drop) {
+    const node = button('Delete', 'trash');
+    const label = node.lastChild;
+    const what = drop.kind === 'text' ? 'the text' : drop.name;
+    let armed = 0;
+    node.setAttribute('aria-label', `Delete ${what}`);
+    node.addEventListener('click', async () => {
+      if (!armed) {
+        node.classList.add('danger');
+        label.textContent = 'Delete everywhere?';
+        node.setAttribute('aria-label', `Tap again to delete ${what} on all your devices`);
+        armed = setTimeout(() => {
+          armed = 0;
+          node.classList.remove('danger');
+          label.textContent = 'Delete';
+          node.setAttribute('aria-label', `Delete ${what}`);
+        }, 4000);
+        return;
+      }
+      clearTimeout(armed);
+      node.disabled = true;
+      try {
+        const response = await api('DELETE', `/api/drops/${encodeURIComponent(drop.id)}`);
+        if (response.ok || response.status === 404) {
+          drops.delete(drop.id);
+          render();
+          toast('Deleted');
+        } else if (!locked) {
+          toast(await errorOf(response));
+        }
+      } catch (e) {
+        toast('Could not reach your computer');
+      }
+      node.disabled = false;
+    });
+    return node;
+  }
+
+  // Not a secure context, so no navigator.clipboard: copy from a hidden
+  // text area the old way.
+  async function copyText (text) {
+    if (navigator.clipboard && window.isSecureContext) {
+      try {
+        await navigator.clipboard.writeText(text);
+        toast('Copied');
+        return;
+      } catch (e) { /* fall back */ }
+    }
+    const area = el('textarea', 'clipboard');
+    area.value = text;
+    area.setAttribute('readonly', '');
+    area.setAttribute('aria-hidden', 'true');
+    document.body.appendChild(area);
+    area.focus({ preventScroll: true });
+    area.select();
+    area.setSelectionRange(0, text.length);
+    let copied = false;
+    try { copied = document.execCommand('copy'); } catch (e) { copied = false; }
+    area.remove();
+    toast(copied ? 'Copied' : 'Could not copy: press and hold the text to copy it');
+  }
+
+  // The live connection
+
+  function received (message) {
+    switch (message.type) {
+      case 'snapshot':
+        info = message.info;
+        skew = info.now - Date.now();
+        $('device').textContent = `Connected to ${info.name}`;
+        drops.clear();
+        for (const drop of message.drops) drops.set(drop.id, drop);
+        render();
+        break;
+      case 'added':
+      case 'changed': {
+        const old = $(`drop-${message.drop.id}`);
+        if (old) old.remove();
+        drops.set(message.drop.id, message.drop);
+        render();
+        break;
+      }
+      case 'removed':
+        drops.delete(message.id);
+        render();
+        break;
+      case 'ping':
+        ws.send('{"type":"pong"}');
+        break;
+    }
+  }
+
+  function connect () {
+    clearTimeout(retryTimer);
+    if (locked || (ws && ws.readyState <= WebSocket.OPEN)) return;
+    const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    const socket = new WebSocket(`${scheme}//${location.host}/api/live`, ['dropify', `bearer.${token}`]);
+    ws = socket;
+    socket.onopen = () => {
+      retryDelay = 500;
+      unlock();
+      banner('');
+      setStatus('live', 'Live');
+    };
+    socket.onmessage = (event) => {
+      try { received(JSON.parse(event.data)); } catch (e) { /* ignore a bad message */ }
+    };
+    socket.onclose = (event) => {
+      if (ws !== socket) return;
+      ws = null;
+      if (event.code === 4001) {
+        lock('wrong');
+        return;
+      }
+      if (!locked) lost();
+    };
+  }
+
+  // Why did it close? A refused handshake looks like a network error to a
+  // page, so ask the API, which says 401 plainly.
+  async function lost () {
+    const offline = navigator.onLine === false;
+    setStatus(offline ? 'offline' : 'reconnecting', offline ? 'Offline' : 'Reconnecting…');
+    banner(offline ? 'You’re offline. The history will update when you’re back.'
+      : 'Lost the connection to your computer. Reconnecting…');
+    try {
+      await api('GET', '/api/info');
+    } catch (e) { /* still unreachable */ }
+    if (locked) return;
+    retryTimer = setTimeout(connect, retryDelay);
+    retryDelay = Math.min(retryDelay * 2, 5000);
+  }
+
+  // Sending
+
+  async function sendText (event) {
+    event.preventDefault();
+    const area = $('text');
+    const text = area.value;
+    if (!text.trim()) return;
+    if (new TextEncoder().encode(text).length > info.max_text_length) {
+      toast(`The text is longer than the limit of ${formatSize(info.max_text_length)}`);
+      return;
+    }
+    $('send').disabled = true;
+    try {
+      const response = await api('POST', '/api/drops', { text });
+      if (response.status === 201) {
+        const drop = await response.json();
+        drops.set(drop.id, drop);
+        render();
+        area.value = '';
+        grow();
+        toast('Sent');
+      } else if (!locked) {
+        toast(await errorOf(response));
+      }
+    } catch (e) {
+      toast('Could not reach your computer; the text is still here');
+    }
+    $('send').disabled = !area.value.trim();
+  }
+
+  function uploadOne (file, done, total) {
+    return new Promise((resolve) => {
+      const xhr = new XMLHttpRequest();
+      upload.xhr = xhr;
+      $('upload-name').textContent = file.name;
+      xhr.upload.onprogress = (event) => {
+        const percent = Math.floor(100 * (done + event.loaded) / Math.max(total, 1));
+        $('upload-progress').value = percent;
+        $('upload-percent').textContent = `${percent}%`;
+      };
+      xhr.onload = () => {
+        if (xhr.status === 201) {
+          try {
+            const drop = JSON.parse(xhr.responseText);
+            drops.set(drop.id, drop);
+            render();
+          } catch (e) { /* the live connection brings it */ }
+          resolve(true);
+          return;
+        }
+        if (xhr.status === 401) lock('wrong');
+        else if (xhr.status === 429) lock('limited');
+        else {
+          let message = `Could not send “${file.name}”`;
+          try { message = JSON.parse(xhr.responseText).error || message; } catch (e) { /* keep it */ }
+          toast(message);
+        }
+        resolve(false);
+      };
+      xhr.onerror = () => {
+        toast(`Could not send “${file.name}”: the connection was lost`);
+        resolve(false);
+      };
+      xhr.onabort = () => resolve(false);
+      xhr.open('POST', '/api/files');
+      xhr.setRequestHeader('Authorization', `Bearer ${token}`);
+      xhr.setRequestHeader('X-Filename', encodeURIComponent(file.name));
+      xhr.send(file);
+    });
+  }
+
+  async function sendFiles (list) {
+    const files = [];
+    for (const file of list) {
+      if (file.size > info.max_file_size) {
+        toast(`“${file.name}” is larger than the limit of ${formatSize(info.max_file_size)}`);
+      } else {
+        files.push(file);
+      }
+    }
+    if (!files.length || upload) return;
+    const total = files.reduce((sum, file) => sum + file.size, 0);
+    let done = 0;
+    let sent = 0;
+    upload = { xhr: null, cancelled: false };
+    $('upload').hidden = false;
+    $('attach').disabled = true;
+    for (const file of files) {
+      if (upload.cancelled || locked) break;
+      if (await uploadOne(file, done, total)) sent++;
+      done += file.size;
+    }
+    if (sent && !upload.cancelled) toast(sent === 1 ? 'File sent' : `${sent} files sent`);
+    upload = null;
+    $('upload').hidden = true;
+    $('upload-progress').value = 0;
+    $('upload-percent').textContent = '';
+    $('attach').disabled = false;
+  }
+
+  function grow () {
+    const area = $('text');
+    area.style.height = 'auto';
+    area.style.height = `${area.scrollHeight}px`;
+    $('send').disabled = !area.value.trim();
+  }
+
+  // Start
+
+  function start () {
+    $('attach').appendChild(icon('attach'));
+    $('send').appendChild(icon('send'));
+    $('text-form').addEventListener('submit', sendText);
+    $('text').addEventListener('input', grow);
+    $('text').addEventListener('keydown', (event) => {
+      if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) sendText(event);
+    });
+    $('attach').addEventListener('click', () => $('files').click());
+    $('files').addEventListener('change', () => {
+      const list = [...$('files').files];
+      $('files').value = '';
+      sendFiles(list);
+    });
+    $('upload-cancel').addEventListener('click', () => {
+      if (!upload) return;
+      upload.cancelled = true;
+      if (upload.xhr) upload.xhr.abort();
+      toast('Upload cancelled');
+    });
+    $('retry').addEventListener('click', () => {
+      unlock();
+      locked = false;
+      setStatus('connecting', 'Connecting…');
+      connect();
+    });
+    window.addEventListener('online', connect);
+    window.addEventListener('offline', () => { if (ws) ws.close(); });
+    document.addEventListener('visibilitychange', () => {
+      if (document.visibilityState === 'visible') connect();
+    });
+    window.addEventListener('hashchange', () => location.reload());
+    setInterval(refreshTimes, 30000);
+
+    if (!/^[A-Za-z0-9_-]{22,128}$/.test(token)) {
+      lock('missing');
+      return;
+    }
+    connect();
+  }
+
+  start();
+})();
