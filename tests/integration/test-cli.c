@@ -588,6 +588,101 @@ test_resume_after_kill (Fixture       *fixture,
   dropify_test_remove_dir (dir_b);
 }
 
+static JsonArray *
+pair_list (const char *dir)
+{
+  g_autoptr(DropifyTestRun) run = dropify_test_run ("pair", "--data-dir", dir, "--json", NULL);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (run->status, ==, 0);
+  json_parser_load_from_data (parser, run->out, -1, &error);
+  g_assert_no_error (error);
+
+  return json_array_ref (json_node_get_array (json_parser_get_root (parser)));
+}
+
+static gboolean
+waiting_to_pair (gpointer data)
+{
+  g_autoptr(JsonArray) waiting = pair_list (data);
+  return json_array_get_length (waiting) == 1;
+}
+
+static void
+test_pair_by_cli (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autofree char *dir_b = dropify_test_make_dir ("cli-b");
+  g_autoptr(DropifyTestInstance) a = NULL;
+  g_autoptr(DropifyTestInstance) b = NULL;
+  g_autoptr(JsonArray) on_a = NULL;
+  g_autoptr(JsonArray) on_b = NULL;
+  g_autoptr(DropifyTestRun) accept_a = NULL;
+  g_autoptr(DropifyTestRun) accept_b = NULL;
+  g_autoptr(DropifyTestRun) unpair = NULL;
+  g_autoptr(DropifyTestRun) bad = NULL;
+  g_autoptr(JsonNode) status = NULL;
+  g_autofree char *address = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  JsonObject *peer_a, *peer_b;
+  const char *args[2];
+
+  /* No group secret: strangers until people pair them. */
+  a = dropify_test_instance_start (fixture->dir, NULL);
+  status = dropify_control_request (fixture->dir, "GET", "/v1/status", NULL, NULL);
+  address = g_strdup_printf ("127.0.0.1:%" G_GINT64_FORMAT,
+                             json_object_get_int_member (json_node_get_object (status), "port"));
+  {
+    const char * const extra[] = { "--connect", address, NULL };
+    b = dropify_test_instance_start (dir_b, extra);
+  }
+
+  g_assert_true (dropify_test_wait_for (waiting_to_pair, fixture->dir, 10000));
+  g_assert_true (dropify_test_wait_for (waiting_to_pair, dir_b, 10000));
+  before = send_text (fixture->dir, "made before pairing");
+
+  /* Each lists the other with the same code. */
+  on_a = pair_list (fixture->dir);
+  on_b = pair_list (dir_b);
+  peer_a = json_array_get_object_element (on_a, 0);
+  peer_b = json_array_get_object_element (on_b, 0);
+  g_assert_cmpstr (json_object_get_string_member (peer_a, "pairing_code"), ==,
+                   json_object_get_string_member (peer_b, "pairing_code"));
+  g_assert_false (json_object_get_boolean_member (peer_a, "trusted"));
+
+  /* Nothing crossed yet. */
+  args[0] = dir_b;
+  args[1] = before;
+  g_assert_false (dropify_test_wait_for (list_has, args, 1500));
+
+  bad = dropify_test_run ("pair", "--data-dir", dir_b, "accept", "no-such-device", NULL);
+  g_assert_cmpint (bad->status, ==, 1);
+  g_assert_nonnull (strstr (bad->err, "waiting to pair"));
+
+  accept_a = dropify_test_run ("pair", "--data-dir", fixture->dir, "accept",
+                               json_object_get_string_member (peer_a, "id"), NULL);
+  g_assert_cmpint (accept_a->status, ==, 0);
+  accept_b = dropify_test_run ("pair", "--data-dir", dir_b, "accept",
+                               json_object_get_string_member (peer_b, "id"), NULL);
+  g_assert_cmpint (accept_b->status, ==, 0);
+
+  /* Paired: what was made before arrives. */
+  g_assert_true (dropify_test_wait_for (list_has, args, 10000));
+
+  /* Unpaired: it stops. */
+  unpair = dropify_test_run ("unpair", "--data-dir", fixture->dir,
+                             json_object_get_string_member (peer_a, "id"), NULL);
+  g_assert_cmpint (unpair->status, ==, 0);
+  after = send_text (fixture->dir, "made after unpairing");
+  args[1] = after;
+  g_assert_false (dropify_test_wait_for (list_has, args, 1500));
+
+  g_assert_cmpint (dropify_test_instance_stop (b, SIGTERM), ==, 0);
+  dropify_test_remove_dir (dir_b);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -608,6 +703,7 @@ main (int   argc,
   ADD ("/cli/second-instance-refused", test_second_instance_refused);
   ADD ("/cli/connect-peers", test_connect_peers);
   ADD_STOPPED ("/cli/resume-after-kill", test_resume_after_kill);
+  ADD_STOPPED ("/cli/pair", test_pair_by_cli);
   ADD_STOPPED ("/cli/limits-refused", test_limits_refused);
   ADD_STOPPED ("/cli/not-running", test_not_running);
   ADD_STOPPED ("/cli/usage", test_usage);
