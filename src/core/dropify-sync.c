@@ -130,6 +130,7 @@ static void connection_close (Connection *conn, gushort code, const char *reason
 static void dialer_schedule (Dialer *dialer);
 static void request_file (Connection *conn, DropifyDrop *drop);
 static void become_trusted (Connection *conn);
+static void send_group_proof (Connection *conn);
 static void request_missing_files (Connection *conn);
 
 /* Entries: live drops and tombstones, keyed by SHA-256(id).
@@ -1110,14 +1111,22 @@ handle_hello (Connection     *conn,
     dropify_peer_set_pairing_code (peer, code);
   }
 
-  if (self->group_secret != NULL)
-    {
-      g_autofree char *proof =
-        dropify_trust_group_proof (self->group_secret,
-                                   dropify_identity_get_fingerprint (self->identity),
-                                   conn->their_fingerprint);
-      connection_send (conn, dropify_protocol_encode_auth (proof));
-    }
+  /* The side that dialed proves first; the side that accepted answers
+   * only a proof that checked out. So whoever connects to us learns
+   * nothing they could guess the secret from offline. */
+  if (self->group_secret != NULL && conn->outgoing)
+    send_group_proof (conn);
+}
+
+static void
+send_group_proof (Connection *conn)
+{
+  g_autofree char *proof =
+    dropify_trust_group_proof (conn->sync->group_secret,
+                               dropify_identity_get_fingerprint (conn->sync->identity),
+                               conn->their_fingerprint);
+
+  connection_send (conn, dropify_protocol_encode_auth (proof));
 }
 
 /* Trust */
@@ -1175,6 +1184,9 @@ handle_auth (Connection     *conn,
                  dropify_peer_get_name (conn->peer), conn->remote);
       return;
     }
+
+  if (!conn->outgoing)
+    send_group_proof (conn);
 
   trust_connection (conn, DROPIFY_TRUST_GROUP);
 }

@@ -303,3 +303,79 @@ dropify_test_instance_free (DropifyTestInstance *instance)
   g_free (instance->log_path);
   g_free (instance);
 }
+
+DropifyTestNode *
+dropify_test_node_start (const char *name,
+                         const char *group_secret)
+{
+  g_autoptr(GError) error = NULL;
+  DropifyTestNode *node = g_new0 (DropifyTestNode, 1);
+
+  node->dir = dropify_test_make_dir (name);
+  node->service = dropify_service_new (node->dir, NULL, &error);
+  g_assert_no_error (error);
+  dropify_identity_set_name (dropify_service_get_identity (node->service), name);
+  dropify_sync_set_group_secret (dropify_service_get_sync (node->service), group_secret);
+  dropify_service_start (node->service, 0, &error);
+  g_assert_no_error (error);
+
+  return node;
+}
+
+void
+dropify_test_node_stop (DropifyTestNode *node)
+{
+  dropify_service_shutdown (node->service);
+  g_clear_object (&node->service);
+  for (guint i = 0; i < 20 && g_main_context_iteration (NULL, FALSE); i++)
+    ;
+  dropify_test_remove_dir (node->dir);
+  g_free (node->dir);
+  g_free (node);
+}
+
+void
+dropify_test_node_connect (DropifyTestNode *from,
+                           DropifyTestNode *to)
+{
+  g_autofree char *address =
+    g_strdup_printf ("127.0.0.1:%u", dropify_sync_get_port (dropify_service_get_sync (to->service)));
+
+  g_assert_true (dropify_service_connect_to (from->service, address, NULL));
+}
+
+char *
+dropify_test_node_send_text (DropifyTestNode *node,
+                             const char      *text)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DropifyDrop) drop = dropify_service_send_text (node->service, text, 0, &error);
+
+  g_assert_no_error (error);
+  return g_strdup (dropify_drop_get_id (drop));
+}
+
+typedef struct
+{
+  DropifyTestNode *node;
+  const char      *id;
+} HasDrop;
+
+static gboolean
+has_drop_cb (gpointer data)
+{
+  HasDrop *has = data;
+
+  return dropify_history_lookup (dropify_service_get_history (has->node->service), has->id) != NULL;
+}
+
+/* Whether @id is in @node's history within @timeout_ms. */
+gboolean
+dropify_test_node_has_drop (DropifyTestNode *node,
+                            const char      *id,
+                            guint            timeout_ms)
+{
+  HasDrop has = { node, id };
+
+  return dropify_test_wait_for (has_drop_cb, &has, timeout_ms);
+}

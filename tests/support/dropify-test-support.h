@@ -53,6 +53,25 @@ int                  dropify_test_instance_stop  (DropifyTestInstance *instance,
                                                   int                  signum);
 void                 dropify_test_instance_free  (DropifyTestInstance *instance);
 
+/* A real instance in this process (DropifyService as --headless runs
+ * it), listening on a free port of 127.0.0.1, discovery off. */
+typedef struct
+{
+  char           *dir;
+  DropifyService *service;
+} DropifyTestNode;
+
+DropifyTestNode *dropify_test_node_start      (const char       *name,
+                                               const char       *group_secret);
+void             dropify_test_node_stop       (DropifyTestNode  *node);
+void             dropify_test_node_connect    (DropifyTestNode  *from,
+                                               DropifyTestNode  *to);
+char            *dropify_test_node_send_text  (DropifyTestNode  *node,
+                                               const char       *text);
+gboolean         dropify_test_node_has_drop   (DropifyTestNode  *node,
+                                               const char       *id,
+                                               guint             timeout_ms);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DropifyTestRun, dropify_test_run_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DropifyTestInstance, dropify_test_instance_free)
 

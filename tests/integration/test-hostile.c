@@ -1,0 +1,664 @@
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <libsoup/soup.h>
+
+#include "dropify-test-support.h"
+
+/* The hostile-input table: a live instance, attacked through real TLS
+ * WebSocket connections, case by case. After every case it must be
+ * alive, still serve a normal peer, have an unchanged history, and no
+ * file may exist outside the data dirs. */
+
+#define SECRET "hostile-tests"  /* not a real secret */
+#define WAIT_MS 10000
+
+static DropifyTestNode *victim;
+static DropifyTestNode *friend;
+static GPtrArray *victim_ids;
+static GHashTable *outside_before;
+
+/* A raw client */
+
+typedef struct
+{
+  SoupWebsocketConnection *ws;
+  DropifyIdentity         *identity;
+  char                    *dir;
+  GPtrArray               *texts;    /* text messages received */
+  GError                  *error;
+  gboolean                 closed;
+} Raw;
+
+static gboolean
+accept_any (SoupMessage *msg, GTlsCertificate *c, GTlsCertificateFlags e, gpointer d)
+{
+  return TRUE;
+}
+
+static void
+raw_message_cb (SoupWebsocketConnection *ws,
+                int                      type,
+                GBytes                  *bytes,
+                Raw                     *raw)
+{
+  gsize len;
+  const char *data = g_bytes_get_data (bytes, &len);
+
+  if (type == SOUP_WEBSOCKET_DATA_TEXT)
+    g_ptr_array_add (raw->texts, g_strndup (data, len));
+}
+
+static void
+raw_closed_cb (SoupWebsocketConnection *ws,
+               Raw                     *raw)
+{
+  raw->closed = TRUE;
+}
+
+static void
+raw_connected_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  Raw *raw = user_data;
+
+  raw->ws = soup_session_websocket_connect_finish (SOUP_SESSION (object), result, &raw->error);
+}
+
+static gboolean
+raw_ready (gpointer data)
+{
+  Raw *raw = data;
+  return raw->ws != NULL || raw->error != NULL;
+}
+
+static gboolean
+raw_is_closed (gpointer data)
+{
+  return ((Raw *) data)->closed;
+}
+
+static Raw *
+raw_connect (void)
+{
+  g_autoptr(SoupSession) session = soup_session_new_with_options ("proxy-resolver", NULL, NULL);
+  g_autofree char *uri = g_strdup_printf ("wss://127.0.0.1:%u/v1/peer",
+                                          dropify_sync_get_port (dropify_service_get_sync (victim->service)));
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", uri);
+  g_autoptr(GError) error = NULL;
+  Raw *raw = g_new0 (Raw, 1);
+
+  raw->texts = g_ptr_array_new_with_free_func (g_free);
+  raw->dir = dropify_test_make_dir ("raw");
+  raw->identity = dropify_identity_new (raw->dir, &error);
+  g_assert_no_error (error);
+
+  soup_message_set_tls_client_certificate (msg, dropify_identity_get_certificate (raw->identity));
+  g_signal_connect (msg, "accept-certificate", G_CALLBACK (accept_any), NULL);
+  soup_session_websocket_connect_async (session, msg, NULL, NULL, G_PRIORITY_DEFAULT, NULL,
+                                        raw_connected_cb, raw);
+  g_assert_true (dropify_test_wait_for (raw_ready, raw, WAIT_MS));
+  g_assert_no_error (raw->error);
+
+  /* Big enough for the huge-frame cases to reach the victim. */
+  g_object_set (raw->ws, "max-incoming-payload-size", (guint64) 64 * 1024 * 1024, NULL);
+  g_signal_connect (raw->ws, "message", G_CALLBACK (raw_message_cb), raw);
+  g_signal_connect (raw->ws, "closed", G_CALLBACK (raw_closed_cb), raw);
+
+  return raw;
+}
+
+static void
+raw_free (Raw *raw)
+{
+  if (raw->ws != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (raw->ws, raw);
+      if (soup_websocket_connection_get_state (raw->ws) == SOUP_WEBSOCKET_STATE_OPEN)
+        soup_websocket_connection_close (raw->ws, 1000, NULL);
+    }
+  g_clear_object (&raw->ws);
+  g_clear_object (&raw->identity);
+  g_clear_error (&raw->error);
+  g_ptr_array_unref (raw->texts);
+  dropify_test_remove_dir (raw->dir);
+  g_free (raw->dir);
+  g_free (raw);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Raw, raw_free)
+
+static void
+raw_send (Raw        *raw,
+          const char *text)
+{
+  soup_websocket_connection_send_text (raw->ws, text);
+}
+
+static void
+raw_hello (Raw *raw)
+{
+  g_autofree char *hello =
+    dropify_protocol_encode_hello (dropify_identity_get_device_id (raw->identity), "Mallory",
+                                   g_get_real_time () / 1000, 0);
+  raw_send (raw, hello);
+}
+
+/* Hello, then the group proof: a hostile peer that knows the secret, the
+ * worst case (a compromised paired device). */
+static void
+raw_become_trusted (Raw *raw)
+{
+  DropifyIdentity *mine = dropify_service_get_identity (victim->service);
+  g_autofree char *proof = dropify_trust_group_proof (SECRET, dropify_identity_get_fingerprint (raw->identity),
+                                                      dropify_identity_get_fingerprint (mine));
+  g_autofree char *auth = dropify_protocol_encode_auth (proof);
+
+  raw_hello (raw);
+  raw_send (raw, auth);
+}
+
+static gushort
+raw_wait_closed (Raw *raw)
+{
+  g_assert_true (dropify_test_wait_for (raw_is_closed, raw, WAIT_MS));
+  g_test_message ("closed with %u: %s", soup_websocket_connection_get_close_code (raw->ws),
+                  soup_websocket_connection_get_close_data (raw->ws));
+  return soup_websocket_connection_get_close_code (raw->ws);
+}
+
+typedef struct
+{
+  Raw        *raw;
+  const char *type;
+} WaitText;
+
+static gboolean
+received_type (gpointer data)
+{
+  WaitText *wait = data;
+  g_autofree char *needle = g_strdup_printf ("\"type\":\"%s\"", wait->type);
+
+  for (guint i = 0; i < wait->raw->texts->len; i++)
+    if (strstr (g_ptr_array_index (wait->raw->texts, i), needle))
+      return TRUE;
+
+  return FALSE;
+}
+
+/* Invariants */
+
+static void
+collect_paths (GHashTable *set,
+               const char *dir,
+               const char *skip_a,
+               const char *skip_b)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (d && (name = g_dir_read_name (d)))
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+
+      /* The data dirs, the raw clients' own dirs and GLib's per-test
+       * dirs are not outside. */
+      if (g_str_has_prefix (path, skip_a) || g_str_has_prefix (path, skip_b) ||
+          g_str_has_prefix (name, "dropify-raw-") || g_str_has_prefix (name, "test_"))
+        continue;
+      g_hash_table_add (set, g_strdup (path));
+      if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+        collect_paths (set, path, skip_a, skip_b);
+    }
+}
+
+static char root[] = "/tmp/dropify-hostile-XXXXXX";
+
+/* Everything under this test's own root, but the data dirs. */
+static GHashTable *
+outside_paths (void)
+{
+  GHashTable *set = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  collect_paths (set, root, victim->dir, friend->dir);
+  return set;
+}
+
+static void
+assert_unharmed (const char *what)
+{
+  GListModel *history = G_LIST_MODEL (dropify_service_get_history (victim->service));
+  g_autoptr(GHashTable) outside = outside_paths ();
+  g_autofree char *probe = NULL;
+  GHashTableIter iter;
+  gpointer path;
+
+  g_test_message ("after: %s", what);
+
+  /* The history is unchanged. */
+  g_assert_cmpuint (g_list_model_get_n_items (history), ==, victim_ids->len);
+  for (guint i = 0; i < victim_ids->len; i++)
+    g_assert_nonnull (dropify_history_lookup (dropify_service_get_history (victim->service),
+                                              g_ptr_array_index (victim_ids, i)));
+
+  /* No file appeared outside the data dirs. */
+  g_hash_table_iter_init (&iter, outside);
+  while (g_hash_table_iter_next (&iter, &path, NULL))
+    if (!g_hash_table_contains (outside_before, path))
+      g_error ("a file appeared outside the data dirs: %s", (char *) path);
+
+  /* It still serves a normal peer, both ways. */
+  probe = dropify_test_node_send_text (friend, what);
+  g_assert_true (dropify_test_node_has_drop (victim, probe, WAIT_MS));
+  g_ptr_array_add (victim_ids, g_steal_pointer (&probe));
+}
+
+/* Cases before trust */
+
+static void
+test_frames_before_trust (void)
+{
+  static const struct { const char *what; gboolean hello; const char *frame; gushort code; } cases[] = {
+    { "malformed JSON", FALSE, "{\"type\":\"hel", 4000 },
+    { "truncated hello", FALSE, "{\"type\":\"hello\",\"version\":1,\"device_id\":\"ab", 4000 },
+    { "wrong types in hello", FALSE,
+      "{\"type\":\"hello\",\"version\":\"1\",\"device_id\":\"x\",\"name\":\"m\",\"clock\":1,\"port\":0}", 4000 },
+    { "missing fields", FALSE, "{\"type\":\"hello\"}", 4000 },
+    { "unknown type", FALSE, "{\"type\":\"give-me-everything\"}", 4000 },
+    { "wrong protocol version", FALSE,
+      "{\"type\":\"hello\",\"version\":2,\"device_id\":\"x\",\"name\":\"m\",\"clock\":1,\"port\":0}", 4001 },
+    { "sync message before hello", FALSE, "{\"type\":\"delete\",\"id\":\"x\",\"expires_at\":99999999999999}", 4000 },
+    { "deep nesting", FALSE, NULL, 4000 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(Raw) raw = raw_connect ();
+
+      g_test_message ("case: %s", cases[i].what);
+      if (cases[i].frame != NULL)
+        raw_send (raw, cases[i].frame);
+      else
+        {
+          g_autofree char *deep = g_strnfill (100000, '[');
+          raw_send (raw, deep);
+        }
+      g_assert_cmpuint (raw_wait_closed (raw), ==, cases[i].code);
+      assert_unharmed (cases[i].what);
+    }
+}
+
+static void
+test_huge_frame (void)
+{
+  g_autoptr(Raw) raw = raw_connect ();
+  gsize size = 18 * 1024 * 1024;
+  g_autofree char *huge = g_malloc (size + 1);
+
+  memset (huge, 'a', size);
+  huge[size] = '\0';
+  raw_send (raw, huge);
+
+  /* 1009 (message too big) from the WebSocket layer, before parsing; or,
+   * while the client is still sending, the connection just drops. */
+  {
+    gushort code = raw_wait_closed (raw);
+    g_assert_true (code == 1009 || code == 0 || code == 1006);
+  }
+  assert_unharmed ("a huge single frame");
+}
+
+/* Writes one client frame (masked, as RFC 6455 requires) straight to the
+ * stream, past libsoup's own checks: what a hostile peer can really send. */
+static void
+raw_write_frame (Raw          *raw,
+                 gboolean      fin,
+                 guint8        opcode,
+                 const guint8 *payload,
+                 gsize         length)
+{
+  GOutputStream *out = g_io_stream_get_output_stream (soup_websocket_connection_get_io_stream (raw->ws));
+  g_autoptr(GByteArray) frame = g_byte_array_new ();
+  const guint8 mask[4] = { 0x12, 0x34, 0x56, 0x78 };
+  guint8 head[2] = { (fin ? 0x80 : 0) | opcode, 0x80 };
+
+  if (length < 126)
+    {
+      head[1] |= (guint8) length;
+      g_byte_array_append (frame, head, 2);
+    }
+  else if (length < 65536)
+    {
+      guint8 ext[2] = { length >> 8, length & 0xff };
+      head[1] |= 126;
+      g_byte_array_append (frame, head, 2);
+      g_byte_array_append (frame, ext, 2);
+    }
+  else
+    {
+      guint8 ext[8];
+      for (guint i = 0; i < 8; i++)
+        ext[i] = (guint8) ((guint64) length >> (56 - 8 * i));
+      head[1] |= 127;
+      g_byte_array_append (frame, head, 2);
+      g_byte_array_append (frame, ext, 8);
+    }
+
+  g_byte_array_append (frame, mask, 4);
+  for (gsize i = 0; i < length; i++)
+    {
+      guint8 b = payload[i] ^ mask[i % 4];
+      g_byte_array_append (frame, &b, 1);
+    }
+
+  /* Errors are fine: the victim may hang up in the middle. */
+  g_output_stream_write_all (out, frame->data, frame->len, NULL, NULL, NULL);
+  g_output_stream_flush (out, NULL, NULL);
+}
+
+static void
+test_invalid_utf8 (void)
+{
+  g_autoptr(Raw) raw = raw_connect ();
+  const guint8 bad[] = "{\"type\":\"\xff\xfe\"}";
+
+  raw_write_frame (raw, TRUE, 0x1, bad, sizeof bad - 1);
+  /* 1007 (invalid UTF-8) from the WebSocket layer, or a dropped line. */
+  {
+    gushort code = raw_wait_closed (raw);
+    g_assert_true (code == 1007 || code == 0 || code == 1006);
+  }
+  assert_unharmed ("invalid UTF-8");
+}
+
+static void
+test_huge_fragmented (void)
+{
+  g_autoptr(Raw) raw = raw_connect ();
+  g_autofree guint8 *piece = g_malloc (1024 * 1024);
+  gboolean closed = FALSE;
+
+  memset (piece, 'a', 1024 * 1024);
+  raw_write_frame (raw, FALSE, 0x1, (const guint8 *) "[\"", 2);
+  /* 24 continuation frames of 1 MiB: more than any message may be. */
+  for (guint i = 0; i < 24 && !closed; i++)
+    {
+      raw_write_frame (raw, FALSE, 0x0, piece, 1024 * 1024);
+      for (guint j = 0; j < 20; j++)
+        g_main_context_iteration (NULL, FALSE);
+      closed = raw->closed;
+    }
+
+  g_assert_true (dropify_test_wait_for (raw_is_closed, raw, WAIT_MS));
+  assert_unharmed ("a huge fragmented message");
+}
+
+static void
+test_stranger_learns_nothing (void)
+{
+  g_autoptr(Raw) raw = raw_connect ();
+  g_autofree char *summary = dropify_protocol_encode_summary ("", NULL, 0);
+  WaitText hello = { raw, "hello" };
+
+  raw_hello (raw);
+  raw_send (raw, summary);
+  g_assert_true (dropify_test_wait_for (received_type, &hello, WAIT_MS));
+
+  /* Two seconds later it has heard a hello and nothing else: no summary,
+   * no ids, no drops, no counts. */
+  g_assert_false (dropify_test_wait_for (raw_is_closed, raw, 2000));
+  for (guint i = 0; i < raw->texts->len; i++)
+    g_test_message ("a stranger received: %.200s", (char *) g_ptr_array_index (raw->texts, i));
+  for (guint i = 0; i < raw->texts->len; i++)
+    g_assert_nonnull (strstr (g_ptr_array_index (raw->texts, i), "\"type\":\"hello\""));
+  g_assert_cmpuint (raw->texts->len, ==, 1);
+
+  assert_unharmed ("a stranger asking for a summary");
+}
+
+static void
+test_flood_before_trust (void)
+{
+  g_autoptr(Raw) raw = raw_connect ();
+
+  raw_hello (raw);
+  for (guint i = 0; i < 500; i++)
+    raw_send (raw, "{\"type\":\"pair-reject\"}");
+
+  g_assert_cmpuint (raw_wait_closed (raw), ==, 4008);
+  assert_unharmed ("a flood of messages before pairing");
+}
+
+/* Cases from a peer that knows the group secret */
+
+static char *
+file_drop_frame (const char *id,
+                 const char *name,
+                 const char *sha256,
+                 uint64_t    size)
+{
+  int64_t now = g_get_real_time () / 1000;
+
+  return g_strdup_printf ("{\"type\":\"drop\",\"drop\":{\"id\":\"%s\",\"kind\":\"file\",\"origin\":\"mallory\","
+                          "\"origin_name\":\"Mallory\",\"created_at\":%" G_GINT64_FORMAT ","
+                          "\"expires_at\":%" G_GINT64_FORMAT ",\"name\":\"%s\",\"mime\":\"text/plain\","
+                          "\"size\":%" G_GUINT64_FORMAT ",\"sha256\":\"%s\"}}",
+                          id, now, now + 3600000, name, size, sha256);
+}
+
+static void
+test_paths_in_names (void)
+{
+  static const char *names[] = { "../../evil", "/tmp/evil", "..", "a\\\\..\\\\b" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autoptr(Raw) raw = raw_connect ();
+      g_autofree char *frame = file_drop_frame ("evil-name", names[i],
+                                                "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", 4);
+
+      g_test_message ("case: file name %s", names[i]);
+      raw_become_trusted (raw);
+      raw_send (raw, frame);
+      g_assert_cmpuint (raw_wait_closed (raw), ==, 4000);
+      assert_unharmed ("a path as a file name");
+    }
+}
+
+/* Announces a file, waits for the victim to ask for it, and sends
+ * @length bytes of @content instead. */
+static void
+lying_transfer (const char *id,
+                const char *claimed_sha256,
+                uint64_t    claimed_size,
+                const char *content,
+                gsize       length,
+                Raw        *raw)
+{
+  g_autofree char *frame = file_drop_frame (id, "innocent.txt", claimed_sha256, claimed_size);
+  g_autofree guint8 *chunk = g_malloc (DROPIFY_PROTOCOL_CHUNK_HEADER + length);
+  WaitText get = { raw, "file-get" };
+  g_autoptr(GBytes) bytes = NULL;
+
+  raw_become_trusted (raw);
+  raw_send (raw, frame);
+  g_assert_true (dropify_test_wait_for (received_type, &get, WAIT_MS));
+
+  dropify_protocol_write_chunk_header (chunk, claimed_sha256, 0);
+  memcpy (chunk + DROPIFY_PROTOCOL_CHUNK_HEADER, content, length);
+  bytes = g_bytes_new (chunk, DROPIFY_PROTOCOL_CHUNK_HEADER + length);
+  soup_websocket_connection_send_message (raw->ws, SOUP_WEBSOCKET_DATA_BINARY, bytes);
+}
+
+static void
+forget_drop (const char *id)
+{
+  /* The lying peer's drop itself is legitimate metadata; take it out so
+   * the history compares equal, and check its content never landed. */
+  DropifyDrop *drop = dropify_history_lookup (dropify_service_get_history (victim->service), id);
+
+  g_assert_nonnull (drop);
+  g_assert_false (dropify_drop_get_complete (drop));
+  g_assert_false (dropify_blob_store_contains (
+    dropify_history_get_blob_store (dropify_service_get_history (victim->service)),
+    dropify_drop_get_sha256 (drop)));
+  g_assert_true (dropify_service_delete (victim->service, id, NULL));
+}
+
+static void
+test_hash_mismatch (void)
+{
+  g_autoptr(Raw) raw = raw_connect ();
+  const char *claimed = "0000000000000000000000000000000000000000000000000000000000000001";
+
+  lying_transfer ("liar-hash", claimed, 11, "not the one", 11, raw);
+  /* The content is discarded; the connection may stay. */
+  g_assert_false (dropify_test_wait_for (raw_is_closed, raw, 1000));
+  forget_drop ("liar-hash");
+  assert_unharmed ("a file whose content does not match its SHA-256");
+}
+
+static void
+test_chunk_beyond_size (void)
+{
+  g_autoptr(Raw) raw = raw_connect ();
+  const char *claimed = "0000000000000000000000000000000000000000000000000000000000000002";
+
+  lying_transfer ("liar-size", claimed, 4, "far more than four bytes", 24, raw);
+  g_assert_cmpuint (raw_wait_closed (raw), ==, 4000);
+  forget_drop ("liar-size");
+  assert_unharmed ("a chunk beyond the announced size");
+}
+
+/* Connection floods */
+
+static gboolean
+no_pending (gpointer data)
+{
+  return dropify_server_get_n_pending (dropify_service_get_server (victim->service)) == 0;
+}
+
+static void
+test_half_open_connections (void)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+
+  g_socket_client_set_enable_proxy (client, FALSE);
+  g_autoptr(GPtrArray) sockets = g_ptr_array_new_with_free_func (g_object_unref);
+  guint port = dropify_sync_get_port (dropify_service_get_sync (victim->service));
+
+  /* 200 connections that never say anything. */
+  for (guint i = 0; i < 200; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      GSocketConnection *connection = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, &error);
+
+      g_assert_no_error (error);
+      g_ptr_array_add (sockets, connection);
+      g_main_context_iteration (NULL, FALSE);
+    }
+  for (guint i = 0; i < 50; i++)
+    g_main_context_iteration (NULL, FALSE);
+
+  /* At most 64 are kept waiting; all are dropped after the deadline. */
+  g_assert_cmpuint (dropify_server_get_n_pending (dropify_service_get_server (victim->service)), <=,
+                    DROPIFY_SERVER_MAX_PENDING);
+  g_assert_true (dropify_test_wait_for (no_pending, NULL, (DROPIFY_SERVER_HANDSHAKE_S + 3) * 1000));
+
+  assert_unharmed ("200 connections that never finish the handshake");
+}
+
+static void
+test_one_byte_a_second (void)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+
+  g_socket_client_set_enable_proxy (client, FALSE);
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+  GOutputStream *out;
+  gboolean cut = FALSE;
+  guint port = dropify_sync_get_port (dropify_service_get_sync (victim->service));
+  int64_t start = g_get_monotonic_time ();
+
+  connection = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, &error);
+  g_assert_no_error (error);
+  out = g_io_stream_get_output_stream (G_IO_STREAM (connection));
+
+  /* A TLS record header, one byte a second. */
+  for (guint i = 0; i < DROPIFY_SERVER_HANDSHAKE_S + 5 && !cut; i++)
+    {
+      const guint8 byte = i == 0 ? 0x16 : 0x03;
+      gint64 until = g_get_monotonic_time () + G_USEC_PER_SEC;
+
+      if (g_output_stream_write (out, &byte, 1, NULL, NULL) != 1)
+        cut = TRUE;
+      while (g_get_monotonic_time () < until)
+        g_main_context_iteration (NULL, FALSE), g_usleep (10000);
+      if (g_socket_condition_check (g_socket_connection_get_socket (connection), G_IO_HUP | G_IO_ERR | G_IO_IN))
+        {
+          char buffer[64];
+          gssize n = g_socket_receive (g_socket_connection_get_socket (connection), buffer, sizeof buffer, NULL, NULL);
+          if (n <= 0)
+            cut = TRUE;
+        }
+    }
+
+  g_test_message ("cut after %" G_GINT64_FORMAT " ms", (g_get_monotonic_time () - start) / 1000);
+  g_assert_true (cut);
+  assert_unharmed ("a client that sends one byte a second");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int status;
+
+  /* All of this test's files go under its own root, so "outside the data
+   * dirs" is something this test can check exactly. */
+  if (g_mkdtemp (root) == NULL)
+    g_error ("Could not make %s", root);
+  g_setenv ("TMPDIR", root, TRUE);
+
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  g_log_set_always_fatal (G_LOG_LEVEL_CRITICAL);
+  /* Every case logs a warning on purpose. */
+  g_log_set_fatal_mask ("dropify-sync", G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL);
+  g_log_set_fatal_mask ("dropify-server", G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL);
+
+  victim = dropify_test_node_start ("victim", SECRET);
+  friend = dropify_test_node_start ("friend", SECRET);
+  victim_ids = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("precious %u", i);
+      g_ptr_array_add (victim_ids, dropify_test_node_send_text (victim, text));
+    }
+  dropify_test_node_connect (friend, victim);
+  g_assert_true (dropify_test_node_has_drop (friend, g_ptr_array_index (victim_ids, 0), WAIT_MS));
+  outside_before = outside_paths ();
+
+  g_test_add_func ("/hostile/frames-before-trust", test_frames_before_trust);
+  g_test_add_func ("/hostile/huge-frame", test_huge_frame);
+  g_test_add_func ("/hostile/invalid-utf8", test_invalid_utf8);
+  g_test_add_func ("/hostile/huge-fragmented", test_huge_fragmented);
+  g_test_add_func ("/hostile/stranger-learns-nothing", test_stranger_learns_nothing);
+  g_test_add_func ("/hostile/flood-before-trust", test_flood_before_trust);
+  g_test_add_func ("/hostile/paths-in-names", test_paths_in_names);
+  g_test_add_func ("/hostile/hash-mismatch", test_hash_mismatch);
+  g_test_add_func ("/hostile/chunk-beyond-size", test_chunk_beyond_size);
+  g_test_add_func ("/hostile/half-open-connections", test_half_open_connections);
+  g_test_add_func ("/hostile/one-byte-a-second", test_one_byte_a_second);
+
+  status = g_test_run ();
+
+  dropify_test_node_stop (friend);
+  dropify_test_node_stop (victim);
+  g_ptr_array_unref (victim_ids);
+  g_hash_table_unref (outside_before);
+  dropify_test_remove_dir (root);
+
+  return status;
+}
