@@ -360,11 +360,15 @@ plain_early_cb (SoupServer        *server,
                 GHashTable        *query,
                 gpointer           user_data)
 {
+  const char *method = soup_server_message_get_method (msg);
   Request *req;
 
   dropify_phone_add_headers (msg, FALSE);
   req = guard_body (user_data, msg);
   req->limit = 0;
+
+  if (method != SOUP_METHOD_GET && method != SOUP_METHOD_HEAD)
+    method_not_allowed (msg, "GET, HEAD");
 }
 
 static void

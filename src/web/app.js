@@ -171,7 +171,9 @@
   function button (label, iconName, className) {
     const node = el('button', `action ${className || ''}`);
     node.type = 'button';
-    node.append(icon(iconName), el('span', '', label));
+    node.title = label;
+    node.setAttribute('aria-label', label);
+    node.appendChild(icon(iconName));
     return node;
   }
 
@@ -182,30 +184,32 @@
     const bubble = el('span', 'bubble');
     bubble.appendChild(icon(isText ? 'text' : /^image\//.test(drop.mime) ? 'image' : 'file'));
 
+    // The meta line wraps between its parts, never inside one.
     const body = el('div', 'body');
     const meta = el('p', 'meta');
-    const from = `From ${drop.origin_name || 'an unknown device'}`;
+    const parts = [`From ${drop.origin_name || 'an unknown device'}`];
     if (isText) {
-      const text = el('p', 'text', drop.text);
-      body.appendChild(text);
-      meta.textContent = `${from} · `;
+      body.appendChild(el('p', 'text', drop.text));
     } else {
       body.appendChild(el('p', 'name', drop.name));
-      const state = drop.complete ? '' : ` · arriving, ${Math.floor(100 * (drop.received || 0) / Math.max(drop.size, 1))}%`;
-      meta.textContent = `${formatSize(drop.size)}${state} · ${from} · `;
+      parts.unshift(formatSize(drop.size));
+      if (!drop.complete) {
+        parts.push(`arriving, ${Math.floor(100 * (drop.received || 0) / Math.max(drop.size, 1))}%`);
+      }
     }
-    meta.appendChild(el('span', 'expires'));
+    for (const part of parts) meta.append(el('span', 'part', part), ' · ');
+    meta.appendChild(el('span', 'part expires'));
     body.appendChild(meta);
 
     const actions = el('div', 'actions');
     if (isText) {
-      const copy = button('Copy', 'copy');
-      copy.setAttribute('aria-label', 'Copy the text');
+      const copy = button('Copy the text', 'copy');
       copy.addEventListener('click', () => copyText(drop.text));
       actions.appendChild(copy);
     } else {
       const link = el('a', 'action primary');
-      link.append(icon('download'), el('span', '', 'Download'));
+      link.appendChild(icon('download'));
+      link.title = 'Download';
       link.setAttribute('aria-label', `Download ${drop.name}`);
       if (drop.url) {
         link.href = drop.url;
@@ -227,7 +231,7 @@
           text.classList.remove('clamped');
           return;
         }
-        const more = el('button', 'action more', 'Show more');
+        const more = el('button', 'more', 'Show more');
         more.type = 'button';
         more.setAttribute('aria-expanded', 'false');
         more.addEventListener('click', () => {
@@ -235,7 +239,7 @@
           more.textContent = open ? 'Show less' : 'Show more';
           more.setAttribute('aria-expanded', String(open));
         });
-        actions.insertBefore(more, actions.firstChild);
+        text.after(more);
       });
     }
     return item;
@@ -243,20 +247,19 @@
 
   // Deleting removes the drop on every device, so it takes a second tap.
   function deleteButton (drop) {
-    const node = button('Delete', 'trash');
-    const label = node.lastChild;
     const what = drop.kind === 'text' ? 'the text' : drop.name;
+    const node = button(`Delete ${what}`, 'trash');
+    const label = el('span', 'confirm', 'Delete?');
     let armed = 0;
-    node.setAttribute('aria-label', `Delete ${what}`);
+    node.appendChild(label);
     node.addEventListener('click', async () => {
       if (!armed) {
         node.classList.add('danger');
-        label.textContent = 'Delete everywhere?';
         node.setAttribute('aria-label', `Tap again to delete ${what} on all your devices`);
+        toast('Tap again to delete it on all your devices');
         armed = setTimeout(() => {
           armed = 0;
           node.classList.remove('danger');
-          label.textContent = 'Delete';
           node.setAttribute('aria-label', `Delete ${what}`);
         }, 4000);
         return;
