@@ -1,0 +1,354 @@
+// The phone page, end to end: a real `dropify --headless`, Debian's
+// Chromium at a phone's size, driven by playwright-core. Run by
+// run-e2e.sh, which installs playwright-core and sets:
+//   DROPIFY_BIN            the dropify binary (meson's test env)
+//   DROPIFY_E2E_MODULES    where playwright-core is installed
+//   DROPIFY_E2E_WORK       a scratch dir in the build dir (screenshots go here)
+//   DROPIFY_CHROMIUM       /usr/bin/chromium
+// DROPIFY_SCREENSHOTS=DIR saves the screenshots there instead, such as
+// data/screenshots. Only loopback is used: the URL's host is swapped for
+// 127.0.0.1.
+
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const require = createRequire(path.join(process.env.DROPIFY_E2E_MODULES, 'x.js'));
+const { chromium } = require('playwright-core');
+
+const BIN = process.env.DROPIFY_BIN;
+const WORK = process.env.DROPIFY_E2E_WORK;
+const SHOTS = process.env.DROPIFY_SCREENSHOTS || path.join(WORK, 'screenshots');
+const ANDROID_UA = 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 ' +
+  '(KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
+  '--no-first-run', '--disable-background-networking', '--disable-component-update',
+  '--disable-sync',
+  // A name for loopback, so the page is what it is on a phone: not a secure
+  // context (http://127.0.0.1 would count as one), yet nothing leaves lo.
+  '--host-resolver-rules=MAP phone.test 127.0.0.1'];
+
+assert.ok(BIN, 'DROPIFY_BIN is not set: run this through meson test');
+
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dropify-e2e-'));
+const filesDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dropify-e2e-files-'));
+let instance = null;
+let browser = null;
+let step = 0;
+
+function log (message) {
+  console.log(`# ${message}`);
+}
+
+async function check (name, body) {
+  step++;
+  const started = Date.now();
+  await body();
+  console.log(`ok ${step} - ${name} (${Date.now() - started} ms)`);
+}
+
+function dropify (...args) {
+  return execFileSync(BIN, [...args, '--data-dir', dataDir], { encoding: 'utf8' });
+}
+
+function list () {
+  return JSON.parse(dropify('list', '--json'));
+}
+
+function sha256 (file) {
+  return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+}
+
+function sleep (ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function startInstance () {
+  const logFile = fs.openSync(`${dataDir}.log`, 'a');
+  instance = spawn(BIN, ['--headless', '--port', '0', '--no-discovery', '--name', 'Workstation',
+    '--data-dir', dataDir], { stdio: ['ignore', 'ignore', logFile] });
+  for (let i = 0; i < 100; i++) {
+    try {
+      return dropify('url').trim();
+    } catch (e) {
+      await sleep(100);
+    }
+  }
+  throw new Error('dropify --headless did not answer within 10 s');
+}
+
+async function stopInstance () {
+  if (!instance || instance.exitCode !== null) return;
+  const exited = new Promise((resolve) => instance.once('exit', resolve));
+  instance.kill('SIGTERM');
+  await exited;
+}
+
+// The page on loopback, whatever address `dropify url` chose.
+function local (url) {
+  const match = /^http:\/\/(?:[0-9.]+|\[[0-9a-f:]+\]):(\d+)\/#([A-Za-z0-9_-]{22,})$/.exec(url);
+  assert.ok(match, `unexpected URL: ${url}`);
+  return { url: `http://phone.test:${match[1]}/#${match[2]}`, port: match[1], token: match[2] };
+}
+
+async function newPage (options = {}) {
+  const context = await browser.newContext({
+    viewport: { width: 390, height: 844 },
+    deviceScaleFactor: 2,
+    isMobile: true,
+    hasTouch: true,
+    userAgent: ANDROID_UA,
+    colorScheme: 'light',
+    acceptDownloads: true,
+    ...options,
+  });
+  const page = await context.newPage();
+  page.problems = [];
+  page.dialogs = 0;
+  page.on('dialog', (dialog) => { page.dialogs++; dialog.dismiss(); });
+  page.on('pageerror', (error) => page.problems.push(`page error: ${error.message}`));
+  page.on('console', (message) => {
+    // A CSP violation would mean the page relies on something inline.
+    if (message.type() === 'error' && /Content.Security.Policy/i.test(message.text())) {
+      page.problems.push(`CSP: ${message.text()}`);
+    }
+  });
+  return page;
+}
+
+function card (page, text) {
+  return page.locator('.drop', { hasText: text });
+}
+
+async function main () {
+  // A 1 MB limit, to see the page refuse a larger file itself.
+  fs.writeFileSync(path.join(dataDir, 'settings.ini'), '[dropify]\nmax-file-size=uint64 1000000\n');
+  const first = local(await startInstance());
+  fs.mkdirSync(SHOTS, { recursive: true });
+
+  browser = await chromium.launch({
+    executablePath: process.env.DROPIFY_CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: CHROMIUM_ARGS,
+  });
+  log(`Chromium ${browser.version()}`);
+
+  const page = await newPage();
+
+  await check('the page opens with its token and goes live', async () => {
+    await page.goto(first.url);
+    await page.locator('#status', { hasText: 'Live' }).waitFor({ timeout: 5000 });
+    assert.equal(await page.locator('#device').textContent(), 'Connected to Workstation');
+    assert.ok(await page.locator('#empty').isVisible());
+  });
+
+  await check('the layout fits a 390 px screen', async () => {
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(overflow <= 390, `the page is ${overflow} px wide`);
+    for (const id of ['#attach', '#send']) {
+      const box = await page.locator(id).boundingBox();
+      assert.ok(box.width >= 44 && box.height >= 44, `${id} is a small target: ${JSON.stringify(box)}`);
+    }
+    assert.equal(await page.locator('#text').getAttribute('placeholder'), 'Write a drop…');
+    assert.equal(await page.locator('#attach').getAttribute('aria-label'), 'Send files');
+  });
+
+  await check('a text sent from the page is a drop from the phone', async () => {
+    const text = 'Remember to pick up:\n- oat milk\n- coffee beans';
+    await page.locator('#text').fill(text);
+    await page.locator('#send').click();
+    await card(page, 'oat milk').waitFor();
+    await page.locator('#toast', { hasText: 'Sent' }).waitFor();
+    assert.equal(await page.locator('#text').inputValue(), '');
+    const drop = list().find((d) => d.text === text);
+    assert.ok(drop, 'dropify list --json does not have the text');
+    assert.equal(drop.kind, 'text');
+    assert.equal(drop.origin_name, 'Phone (Android)');
+    assert.match(drop.origin, /^[0-9a-f-]{36}$/);
+  });
+
+  await check('an uploaded file arrives whole', async () => {
+    const file = path.join(filesDir, 'Boarding pass.pdf');
+    fs.writeFileSync(file, randomBytes(180 * 1000));
+    await page.locator('#files').setInputFiles(file);
+    await card(page, 'Boarding pass.pdf').waitFor();
+    const drop = list().find((d) => d.name === 'Boarding pass.pdf');
+    assert.ok(drop, 'dropify list --json does not have the file');
+    assert.equal(drop.sha256, sha256(file));
+    assert.equal(drop.complete, true);
+    assert.equal(sha256(drop.path), sha256(file));
+    assert.equal(drop.origin_name, 'Phone (Android)');
+  });
+
+  await check('several files go one after the other, with progress', async () => {
+    const names = ['notes.txt', 'photo.jpg'];
+    const files = names.map((name, i) => {
+      const file = path.join(filesDir, name);
+      fs.writeFileSync(file, randomBytes(200 * 1000 + i));
+      return file;
+    });
+    await page.locator('#files').setInputFiles(files);
+    for (const name of names) await card(page, name).waitFor();
+    await page.locator('#toast', { hasText: '2 files sent' }).waitFor();
+    await page.locator('#upload').waitFor({ state: 'hidden' });
+    const stored = list();
+    for (const file of files) {
+      assert.ok(stored.find((d) => d.sha256 === sha256(file)), `${file} is missing`);
+    }
+  });
+
+  await check('a drop made on the desktop shows up live within a second', async () => {
+    dropify('send', 'https://gitlab.gnome.org/GNOME/libadwaita/-/merge_requests/1234');
+    const started = Date.now();
+    dropify('send', 'The door code is 4711#');
+    await card(page, 'The door code is 4711#').waitFor({ timeout: 1000 });
+    log(`shown ${Date.now() - started} ms after dropify send returned`);
+    const first = page.locator('.drop').first();
+    assert.match(await first.textContent(), /The door code/, 'the newest drop is not on top');
+    assert.match(await first.textContent(), /From Workstation/);
+    assert.match(await first.textContent(), /Expires in 24 hours/);
+  });
+
+  await check('screenshots, light and dark', async () => {
+    await page.locator('#toast').waitFor({ state: 'hidden', timeout: 5000 });
+    await page.screenshot({ path: path.join(SHOTS, 'phone-page.png') });
+    const dark = await newPage({ colorScheme: 'dark' });
+    await dark.goto(first.url);
+    await dark.locator('#status', { hasText: 'Live' }).waitFor();
+    await card(dark, 'The door code').waitFor();
+    await dark.screenshot({ path: path.join(SHOTS, 'phone-page-dark.png') });
+    const background = await dark.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    assert.equal(background, 'rgb(36, 36, 36)', 'prefers-color-scheme: dark is not followed');
+    await dark.context().close();
+    log(`screenshots in ${SHOTS}`);
+  });
+
+  await check('markup in a text is shown as text and runs nothing', async () => {
+    const attacks = ['<img src=x onerror=alert(1)>', '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'];
+    for (const attack of attacks) dropify('send', attack);
+    await page.locator('.text', { hasText: 'onerror=alert(1)' }).waitFor();
+    await page.locator('.text', { hasText: 'window.__xss=2' }).waitFor();
+    // The same, sent from the page itself.
+    await page.locator('#text').fill('<b onmouseover=alert(2)>bold?</b>');
+    await page.locator('#send').click();
+    await page.locator('.text', { hasText: '<b onmouseover=alert(2)>' }).waitFor();
+    await sleep(300);
+    const texts = await page.locator('.text').allTextContents();
+    for (const attack of attacks) assert.ok(texts.includes(attack), `not shown as typed: ${attack}`);
+    assert.equal(await page.locator('.drops img, .drops script, .drops b').count(), 0);
+    assert.equal(await page.evaluate(() => window.__xss), undefined);
+    assert.equal(page.dialogs, 0, 'a dialog opened');
+  });
+
+  await check('copying a text works without navigator.clipboard', async () => {
+    assert.equal(await page.evaluate(() => window.isSecureContext && !!navigator.clipboard), false,
+      'expected a page that is not a secure context');
+    await card(page, 'The door code').getByRole('button', { name: 'Copy the text' }).click();
+    await page.locator('#toast', { hasText: 'Copied' }).waitFor();
+  });
+
+  await check('a file downloads with its name and content', async () => {
+    const wanted = list().find((d) => d.name === 'Boarding pass.pdf');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      card(page, 'Boarding pass.pdf').getByRole('link', { name: /Download/ }).click(),
+    ]);
+    assert.equal(download.suggestedFilename(), 'Boarding pass.pdf');
+    const saved = path.join(filesDir, 'downloaded.pdf');
+    await download.saveAs(saved);
+    assert.equal(sha256(saved), wanted.sha256);
+  });
+
+  await check('a drop is deleted everywhere after a second tap', async () => {
+    const target = card(page, 'oat milk');
+    const button = target.getByRole('button', { name: /delete/i });
+    await button.click();
+    await page.locator('#toast', { hasText: 'Tap again to delete it on all your devices' }).waitFor();
+    assert.match(await button.getAttribute('aria-label'), /Tap again/);
+    assert.ok(await target.isVisible(), 'one tap deleted it');
+    await button.click();
+    await target.waitFor({ state: 'detached' });
+    assert.equal(list().find((d) => d.text && d.text.includes('oat milk')), undefined);
+  });
+
+  await check('a drop deleted on the desktop disappears from the page', async () => {
+    const drop = list().find((d) => d.text === 'The door code is 4711#');
+    dropify('delete', drop.id);
+    await card(page, 'The door code is 4711#').waitFor({ state: 'detached', timeout: 1000 });
+  });
+
+  await check('a file over the limit is refused with a clear message', async () => {
+    const file = path.join(filesDir, 'video.mp4');
+    fs.writeFileSync(file, randomBytes(1500 * 1000));
+    const before = list().length;
+    await page.locator('#files').setInputFiles(file);
+    await page.locator('#toast', { hasText: '“video.mp4” is larger than the limit of 1.0 MB' }).waitFor();
+    assert.equal(list().length, before);
+  });
+
+  await check('a wrong token or none gets a clear message', async () => {
+    const wrong = await newPage();
+    await wrong.goto(`http://phone.test:${first.port}/#${'A'.repeat(22)}`);
+    await wrong.locator('#locked-title', { hasText: 'This link doesn’t work anymore' }).waitFor();
+    assert.ok(await wrong.locator('#locked').isVisible());
+    assert.equal(await wrong.locator('.drop').count(), 0);
+    await wrong.goto(`http://phone.test:${first.port}/`);
+    await wrong.locator('#locked-title', { hasText: 'Open this page from your computer' }).waitFor();
+    await wrong.screenshot({ path: path.join(SHOTS, 'phone-page-locked.png') });
+    await wrong.context().close();
+  });
+
+  await check('losing the computer shows that the page is reconnecting', async () => {
+    await stopInstance();
+    await page.locator('#status', { hasText: 'Reconnecting…' }).waitFor({ timeout: 5000 });
+    await page.locator('#banner', { hasText: 'Reconnecting' }).waitFor();
+  });
+
+  await check('revoking the token locks the page out at once', async () => {
+    const again = local(await startInstance());
+    const phone = await newPage();
+    await phone.goto(again.url);
+    await phone.locator('#status', { hasText: 'Live' }).waitFor({ timeout: 5000 });
+    const fresh = local(dropify('url', '--new-token').trim());
+    assert.notEqual(fresh.token, again.token);
+    await phone.locator('#locked-title', { hasText: 'This link doesn’t work anymore' }).waitFor({ timeout: 2000 });
+    // A new fragment alone would not load the page again.
+    await phone.goto('about:blank');
+    await phone.goto(fresh.url);
+    await phone.locator('#status', { hasText: 'Live' }).waitFor({ timeout: 5000 });
+    assert.deepEqual(phone.problems, []);
+    await phone.context().close();
+  });
+
+  assert.deepEqual(page.problems, [], 'the page reported errors');
+  console.log(`1..${step}`);
+}
+
+async function cleanUp () {
+  if (browser) await browser.close().catch(() => {});
+  await stopInstance().catch(() => {});
+  fs.rmSync(dataDir, { recursive: true, force: true });
+  fs.rmSync(filesDir, { recursive: true, force: true });
+  fs.rmSync(`${dataDir}.log`, { force: true });
+}
+
+process.on('SIGTERM', async () => {
+  await cleanUp();
+  process.exit(1);
+});
+
+try {
+  await main();
+  await cleanUp();
+} catch (error) {
+  console.log(`not ok ${step + 1} - ${error.stack || error}`);
+  if (fs.existsSync(`${dataDir}.log`)) {
+    console.log(fs.readFileSync(`${dataDir}.log`, 'utf8').replace(/^/gm, '# '));
+  }
+  await cleanUp();
+  process.exit(1);
+}

@@ -1,0 +1,68 @@
+#include "config.h"
+
+#include <gio/gio.h>
+
+#include "dropify-web-resources.h"
+
+/* The phone page loads over a phone's Wi-Fi: every file it is made of,
+ * together, stays within 40 KB, uncompressed. */
+
+#define PAGE_BUDGET (40 * 1024)
+#define WEB_PREFIX  "/io/github/dropify/Dropify/web/"
+
+static void
+test_budget (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) names = NULL;
+  gsize total = 0;
+
+  names = g_resource_enumerate_children (dropify_web_get_resource (), WEB_PREFIX,
+                                         G_RESOURCE_LOOKUP_FLAGS_NONE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_strv_length (names), >=, 3);
+
+  for (guint i = 0; names[i]; i++)
+    {
+      g_autofree char *path = g_strconcat (WEB_PREFIX, names[i], NULL);
+      gsize size = 0;
+
+      g_assert_true (g_resource_get_info (dropify_web_get_resource (), path,
+                                          G_RESOURCE_LOOKUP_FLAGS_NONE, &size, NULL, &error));
+      g_assert_no_error (error);
+      g_test_message ("%-12s %6" G_GSIZE_FORMAT " bytes", names[i], size);
+      total += size;
+    }
+
+  g_test_message ("total        %6" G_GSIZE_FORMAT " bytes of %d", total, PAGE_BUDGET);
+  g_assert_cmpuint (total, <=, PAGE_BUDGET);
+}
+
+/* Everything the page refers to is in the resource. */
+static void
+test_complete (void)
+{
+  static const char * const files[] = { "index.html", "app.js", "style.css", "icon.svg" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      g_autofree char *path = g_strconcat (WEB_PREFIX, files[i], NULL);
+      g_autoptr(GBytes) bytes = g_resource_lookup_data (dropify_web_get_resource (), path,
+                                                        G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
+
+      g_assert_nonnull (bytes);
+      g_assert_cmpuint (g_bytes_get_size (bytes), >, 0);
+    }
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/web/page/budget", test_budget);
+  g_test_add_func ("/web/page/complete", test_complete);
+
+  return g_test_run ();
+}

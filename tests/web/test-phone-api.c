@@ -1,0 +1,1350 @@
+#include "config.h"
+
+#define G_SETTINGS_ENABLE_BACKEND
+
+#include <gio/gsettingsbackend.h>
+#include <glib/gstdio.h>
+#include <libsoup/soup.h>
+
+#include "dropify-test-support.h"
+
+/* The phone page's API, served by a real DropifyService in this process on
+ * 127.0.0.1, through a real libsoup client. */
+
+#define WAIT_MS 10000
+#define ANDROID_UA "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 " \
+                   "(KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36"
+#define IPHONE_UA  "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 " \
+                   "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
+
+typedef struct
+{
+  char           *dir;
+  GSettings      *settings;
+  DropifyService *service;
+  SoupSession    *session;
+  char           *base;
+  char           *token;
+} Fixture;
+
+typedef struct
+{
+  guint       status;
+  GBytes     *body;
+  SoupMessage *msg;
+} Reply;
+
+static void
+reply_clear (Reply *reply)
+{
+  g_clear_pointer (&reply->body, g_bytes_unref);
+  g_clear_object (&reply->msg);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Reply, reply_clear)
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_autoptr(GSettingsBackend) backend = g_memory_settings_backend_new ();
+  g_autoptr(GError) error = NULL;
+  DropifyPhone *phone;
+
+  schema = g_settings_schema_source_lookup (g_settings_schema_source_get_default (),
+                                            "io.github.dropify.Dropify", TRUE);
+  g_assert_nonnull (schema);
+
+  /* Each test gets its own settings, so limits set by one stay there. */
+  f->settings = g_settings_new_full (schema, backend, NULL);
+  f->dir = dropify_test_make_dir ("phone");
+  f->service = dropify_service_new (f->dir, f->settings, &error);
+  g_assert_no_error (error);
+  dropify_service_start (f->service, 0, &error);
+  g_assert_no_error (error);
+
+  phone = dropify_service_get_phone (f->service);
+  g_assert_nonnull (phone);
+  f->token = g_strdup (dropify_phone_get_token (phone));
+  f->base = g_strdup_printf ("http://127.0.0.1:%u",
+                             dropify_server_get_port (dropify_service_get_server (f->service)));
+
+  /* Loopback only: never through a proxy from the environment. */
+  f->session = soup_session_new_with_options ("proxy-resolver", NULL,
+                                              "user-agent", ANDROID_UA,
+                                              "timeout", 120,
+                                              NULL);
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_clear_object (&f->session);
+  dropify_service_shutdown (f->service);
+  g_clear_object (&f->service);
+  for (guint i = 0; i < 20 && g_main_context_iteration (NULL, FALSE); i++)
+    ;
+  g_clear_object (&f->settings);
+  dropify_test_remove_dir (f->dir);
+  g_free (f->dir);
+  g_free (f->base);
+  g_free (f->token);
+}
+
+static void
+send_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  Reply *reply = user_data;
+  g_autoptr(GError) error = NULL;
+
+  reply->body = soup_session_send_and_read_finish (SOUP_SESSION (object), result, &error);
+  if (reply->body == NULL)
+    {
+      /* A connection the server hung up on: no status to read. */
+      g_test_message ("request failed: %s", error->message);
+      reply->body = g_bytes_new (NULL, 0);
+      reply->status = 0;
+      return;
+    }
+  reply->status = soup_message_get_status (reply->msg);
+}
+
+/* The server runs on this thread's main context, so requests must be
+ * asynchronous, with the loop turning until the reply is in. */
+static void
+run (Fixture     *f,
+     SoupMessage *msg,
+     Reply       *reply)
+{
+  reply->msg = g_object_ref (msg);
+  reply->status = G_MAXUINT;
+  soup_session_send_and_read_async (f->session, msg, G_PRIORITY_DEFAULT, NULL, send_cb, reply);
+  while (reply->status == G_MAXUINT)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static SoupMessage *
+new_message (Fixture    *f,
+             const char *method,
+             const char *path,
+             const char *token)
+{
+  g_autofree char *uri = g_strconcat (f->base, path, NULL);
+  SoupMessage *msg = soup_message_new (method, uri);
+
+  g_assert_nonnull (msg);
+  if (token != NULL)
+    {
+      g_autofree char *value = g_strconcat ("Bearer ", token, NULL);
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", value);
+    }
+
+  return msg;
+}
+
+static void
+request (Fixture    *f,
+         const char *method,
+         const char *path,
+         const char *token,
+         const char *json,
+         Reply      *reply)
+{
+  g_autoptr(SoupMessage) msg = new_message (f, method, path, token);
+
+  if (json != NULL)
+    {
+      g_autoptr(GBytes) bytes = g_bytes_new (json, strlen (json));
+      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+    }
+
+  run (f, msg, reply);
+}
+
+static JsonNode *
+parse (Reply *reply)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  gsize len;
+  const char *data = g_bytes_get_data (reply->body, &len);
+
+  json_parser_load_from_data (parser, data, len, &error);
+  g_assert_no_error (error);
+
+  return json_node_copy (json_parser_get_root (parser));
+}
+
+static const char *
+response_header (Reply      *reply,
+                 const char *name)
+{
+  return soup_message_headers_get_one (soup_message_get_response_headers (reply->msg), name);
+}
+
+static guint
+n_drops (Fixture *f)
+{
+  return g_list_model_get_n_items (G_LIST_MODEL (dropify_service_get_history (f->service)));
+}
+
+/* Files in the blob store, partial ones included. */
+static guint
+count_files (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+  guint n = 0;
+
+  if (dir == NULL)
+    return 0;
+
+  while ((name = g_dir_read_name (dir)))
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR))
+        n += count_files (child);
+      else
+        n++;
+    }
+
+  return n;
+}
+
+static guint
+stored_files (Fixture *f)
+{
+  g_autofree char *files = g_build_filename (f->dir, "files", NULL);
+  return count_files (files);
+}
+
+static void
+upload_typed (Fixture    *f,
+              const char *name,
+              const char *type,
+              GBytes     *bytes,
+              const char *token,
+              Reply      *reply)
+{
+  g_autoptr(SoupMessage) msg = new_message (f, "POST", "/api/files", token);
+
+  if (name != NULL)
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "X-Filename", name);
+  soup_message_set_request_body_from_bytes (msg, type, bytes);
+  run (f, msg, reply);
+}
+
+static void
+upload_bytes (Fixture    *f,
+              const char *name,
+              GBytes     *bytes,
+              const char *token,
+              Reply      *reply)
+{
+  upload_typed (f, name, "application/octet-stream", bytes, token, reply);
+}
+
+static GBytes *
+random_bytes (gsize size)
+{
+  guint8 *data = g_malloc (size ? size : 1);
+
+  for (gsize i = 0; i < size; i++)
+    data[i] = (guint8) g_random_int ();
+
+  return g_bytes_new_take (data, size);
+}
+
+static char *
+sha256_of_bytes (GBytes *bytes)
+{
+  return g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, bytes);
+}
+
+/* Hashes a file by reading it, without mapping it into this process. */
+static char *
+sha256_of_file (const char *path)
+{
+  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autofree guint8 *buffer = g_malloc (1 << 20);
+  FILE *file = fopen (path, "rb");
+  size_t n;
+
+  g_assert_nonnull (file);
+  while ((n = fread (buffer, 1, 1 << 20, file)) > 0)
+    g_checksum_update (checksum, buffer, n);
+  fclose (file);
+
+  return g_strdup (g_checksum_get_string (checksum));
+}
+
+static void
+assert_unauthorized (Reply *reply)
+{
+  gsize len;
+  const char *body = g_bytes_get_data (reply->body, &len);
+
+  g_assert_cmpuint (reply->status, ==, 401);
+  /* The same few bytes whatever was wrong: no hint, no data. */
+  g_assert_cmpmem (body, len, "{\"error\":\"unauthorized\"}", strlen ("{\"error\":\"unauthorized\"}"));
+  g_assert_cmpstr (response_header (reply, "WWW-Authenticate"), ==, "Bearer");
+}
+
+/* Tests */
+
+static void
+test_unauthorized (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *wrong = g_strdup (f->token);
+  g_autoptr(DropifyDrop) drop = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *file_path = NULL;
+  g_autofree char *bad_sig = NULL;
+  g_autoptr(GBytes) bytes = random_bytes (1000);
+
+  drop = dropify_service_send_text (f->service, "secret", 0, &error);
+  g_assert_no_error (error);
+
+  /* One character off, and the same length. */
+  wrong[0] = wrong[0] == 'A' ? 'B' : 'A';
+
+  {
+    g_auto(Reply) reply = { 0 };
+    request (f, "GET", "/api/drops", NULL, NULL, &reply);
+    assert_unauthorized (&reply);
+  }
+  {
+    g_auto(Reply) reply = { 0 };
+    request (f, "GET", "/api/drops", wrong, NULL, &reply);
+    assert_unauthorized (&reply);
+  }
+  {
+    g_auto(Reply) reply = { 0 };
+    request (f, "GET", "/api/drops", "", NULL, &reply);
+    assert_unauthorized (&reply);
+  }
+  {
+    /* Not even which paths exist. */
+    g_auto(Reply) reply = { 0 };
+    request (f, "GET", "/api/nothing-here", wrong, NULL, &reply);
+    assert_unauthorized (&reply);
+  }
+  {
+    g_auto(Reply) reply = { 0 };
+    request (f, "POST", "/api/drops", wrong, "{\"text\": \"intruder\"}", &reply);
+    assert_unauthorized (&reply);
+  }
+  {
+    g_auto(Reply) reply = { 0 };
+    upload_bytes (f, "intruder.bin", bytes, NULL, &reply);
+    assert_unauthorized (&reply);
+  }
+  {
+    g_autofree char *path = g_strdup_printf ("/api/drops/%s", dropify_drop_get_id (drop));
+    g_auto(Reply) reply = { 0 };
+    request (f, "DELETE", path, wrong, NULL, &reply);
+    assert_unauthorized (&reply);
+  }
+
+  /* A download link's signature is for one drop only. */
+  {
+    g_auto(Reply) reply = { 0 };
+    g_autoptr(JsonNode) node = NULL;
+    const char *url;
+
+    upload_bytes (f, "a.bin", bytes, f->token, &reply);
+    g_assert_cmpuint (reply.status, ==, 201);
+    node = parse (&reply);
+    url = json_object_get_string_member (json_node_get_object (node), "url");
+    g_assert_nonnull (strstr (url, "?sig="));
+    file_path = g_strdup (url);
+  }
+  bad_sig = g_strdup (file_path);
+  bad_sig[strlen (bad_sig) - 1] = bad_sig[strlen (bad_sig) - 1] == '0' ? '1' : '0';
+  {
+    g_auto(Reply) reply = { 0 };
+    request (f, "GET", bad_sig, NULL, NULL, &reply);
+    assert_unauthorized (&reply);
+  }
+  {
+    g_autofree char *other = g_strdup_printf ("/api/drops/%s/file%s", dropify_drop_get_id (drop),
+                                              strchr (file_path, '?'));
+    g_auto(Reply) reply = { 0 };
+    request (f, "GET", other, NULL, NULL, &reply);
+    assert_unauthorized (&reply);
+  }
+  {
+    g_auto(Reply) reply = { 0 };
+    request (f, "GET", file_path, NULL, NULL, &reply);
+    g_assert_cmpuint (reply.status, ==, 200);
+  }
+
+  /* Nothing changed. */
+  g_assert_cmpuint (n_drops (f), ==, 2);
+}
+
+static void
+test_rate_limit (Fixture       *f,
+                 gconstpointer  data)
+{
+  guint64 retry_after = 0;
+
+  for (guint i = 0; i < 10; i++)
+    {
+      g_auto(Reply) reply = { 0 };
+      request (f, "GET", "/api/info", "wrong-token-wrong-token", NULL, &reply);
+      assert_unauthorized (&reply);
+    }
+
+  {
+    g_auto(Reply) reply = { 0 };
+    request (f, "GET", "/api/info", "wrong-token-wrong-token", NULL, &reply);
+    g_assert_cmpuint (reply.status, ==, 429);
+    g_assert_nonnull (response_header (&reply, "Retry-After"));
+    g_assert_true (g_ascii_string_to_unsigned (response_header (&reply, "Retry-After"), 10, 1, 60,
+                                               &retry_after, NULL));
+  }
+
+  /* Blocked means blocked, even for the right token: guessing stops. */
+  {
+    g_auto(Reply) reply = { 0 };
+    request (f, "GET", "/api/info", f->token, NULL, &reply);
+    g_assert_cmpuint (reply.status, ==, 429);
+  }
+}
+
+static void
+test_text_round_trip (Fixture       *f,
+                      gconstpointer  data)
+{
+  const char *text = "Grüße ✓ <img src=x onerror=alert(1)> \"quoted\"\nsecond line";
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) body = NULL;
+  g_autofree char *json = NULL;
+  g_autofree char *origin = NULL;
+  g_autoptr(JsonNode) created = NULL;
+  JsonObject *object;
+  DropifyDrop *stored;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "text");
+  json_builder_add_string_value (builder, text);
+  json_builder_end_object (builder);
+  body = json_builder_get_root (builder);
+  json = json_to_string (body, FALSE);
+
+  {
+    g_auto(Reply) reply = { 0 };
+    request (f, "POST", "/api/drops", f->token, json, &reply);
+    g_assert_cmpuint (reply.status, ==, 201);
+    created = parse (&reply);
+  }
+
+  object = json_node_get_object (created);
+  g_assert_cmpstr (json_object_get_string_member (object, "text"), ==, text);
+  g_assert_cmpstr (json_object_get_string_member (object, "kind"), ==, "text");
+  g_assert_cmpstr (json_object_get_string_member (object, "origin_name"), ==, "Phone (Android)");
+  origin = g_strdup (json_object_get_string_member (object, "origin"));
+  g_assert_true (g_uuid_string_is_valid (origin));
+
+  /* A normal drop in the history, expiring like any other. */
+  stored = dropify_history_lookup (dropify_service_get_history (f->service),
+                                   json_object_get_string_member (object, "id"));
+  g_assert_nonnull (stored);
+  g_assert_cmpstr (dropify_drop_get_text (stored), ==, text);
+  g_assert_cmpstr (dropify_drop_get_origin (stored), ==, origin);
+  g_assert_cmpint (dropify_drop_get_expires_at (stored) - dropify_drop_get_created_at (stored), ==,
+                   dropify_service_get_default_ttl (f->service));
+
+  /* The list has it, in the shape of `dropify list --json`. */
+  {
+    g_auto(Reply) reply = { 0 };
+    g_autoptr(JsonNode) list = NULL;
+    JsonObject *first;
+
+    request (f, "GET", "/api/drops", f->token, NULL, &reply);
+    g_assert_cmpuint (reply.status, ==, 200);
+    list = parse (&reply);
+    g_assert_true (JSON_NODE_HOLDS_ARRAY (list));
+    g_assert_cmpuint (json_array_get_length (json_node_get_array (list)), ==, 1);
+    first = json_array_get_object_element (json_node_get_array (list), 0);
+    g_assert_cmpstr (json_object_get_string_member (first, "text"), ==, text);
+    g_assert_true (json_object_has_member (first, "created_at"));
+    g_assert_true (json_object_has_member (first, "expires_at"));
+  }
+
+  /* The same browser keeps its origin; another one gets its own. */
+  {
+    g_auto(Reply) reply = { 0 };
+    g_autoptr(JsonNode) again = NULL;
+
+    request (f, "POST", "/api/drops", f->token, "{\"text\": \"again\"}", &reply);
+    g_assert_cmpuint (reply.status, ==, 201);
+    again = parse (&reply);
+    g_assert_cmpstr (json_object_get_string_member (json_node_get_object (again), "origin"), ==, origin);
+  }
+  {
+    g_auto(Reply) reply = { 0 };
+    g_autoptr(JsonNode) other = NULL;
+    g_autoptr(SoupMessage) msg = new_message (f, "POST", "/api/drops", f->token);
+    g_autoptr(GBytes) bytes = g_bytes_new_static ("{\"text\": \"from an iPhone\"}", 26);
+
+    /* The session sets the User-Agent of every message. */
+    g_object_set (f->session, "user-agent", IPHONE_UA, NULL);
+    soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+    run (f, msg, &reply);
+    g_object_set (f->session, "user-agent", ANDROID_UA, NULL);
+    g_assert_cmpuint (reply.status, ==, 201);
+    other = parse (&reply);
+    g_assert_cmpstr (json_object_get_string_member (json_node_get_object (other), "origin_name"), ==,
+                     "Phone (iPhone)");
+    g_assert_cmpstr (json_object_get_string_member (json_node_get_object (other), "origin"), !=, origin);
+  }
+
+  g_assert_cmpuint (n_drops (f), ==, 3);
+}
+
+static void
+test_file_round_trip (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(GBytes) bytes = random_bytes (3 * 1000 * 1000 + 17);
+  g_autofree char *sha = sha256_of_bytes (bytes);
+  g_autoptr(JsonNode) created = NULL;
+  JsonObject *object;
+  DropifyDrop *stored;
+  const char *url;
+
+  {
+    g_auto(Reply) reply = { 0 };
+    /* "résumé ü.pdf", percent-encoded UTF-8; the type as a browser sends it */
+    upload_typed (f, "r%C3%A9sum%C3%A9%20%C3%BC.pdf", "Application/PDF; x=y", bytes, f->token, &reply);
+    g_assert_cmpuint (reply.status, ==, 201);
+    created = parse (&reply);
+  }
+
+  object = json_node_get_object (created);
+  g_assert_cmpstr (json_object_get_string_member (object, "kind"), ==, "file");
+  g_assert_cmpstr (json_object_get_string_member (object, "name"), ==, "résumé ü.pdf");
+  g_assert_cmpstr (json_object_get_string_member (object, "mime"), ==, "application/pdf");
+  g_assert_cmpstr (json_object_get_string_member (object, "sha256"), ==, sha);
+  g_assert_cmpint (json_object_get_int_member (object, "size"), ==, g_bytes_get_size (bytes));
+  g_assert_true (json_object_get_boolean_member (object, "complete"));
+  g_assert_false (json_object_has_member (object, "path"));
+
+  stored = dropify_history_lookup (dropify_service_get_history (f->service),
+                                   json_object_get_string_member (object, "id"));
+  g_assert_nonnull (stored);
+  g_assert_true (dropify_drop_get_complete (stored));
+  {
+    g_autofree char *on_disk = sha256_of_file (dropify_drop_get_path (stored));
+    g_assert_cmpstr (on_disk, ==, sha);
+  }
+
+  /* Nothing is left behind in the partial folder. */
+  {
+    g_autofree char *partial = g_build_filename (f->dir, "files", "partial", NULL);
+    g_assert_cmpuint (count_files (partial), ==, 0);
+  }
+
+  /* Download it back, with its signed link. */
+  url = json_object_get_string_member (object, "url");
+  {
+    g_auto(Reply) reply = { 0 };
+    g_autofree char *got = NULL;
+
+    request (f, "GET", url, NULL, NULL, &reply);
+    g_assert_cmpuint (reply.status, ==, 200);
+    got = sha256_of_bytes (reply.body);
+    g_assert_cmpstr (got, ==, sha);
+    g_assert_cmpstr (response_header (&reply, "Content-Type"), ==, "application/pdf");
+    g_assert_cmpstr (response_header (&reply, "Content-Disposition"), ==,
+                     "attachment; filename=\"r_sum_ _.pdf\"; filename*=UTF-8''r%C3%A9sum%C3%A9%20%C3%BC.pdf");
+    g_assert_cmpstr (response_header (&reply, "Accept-Ranges"), ==, "bytes");
+  }
+
+  /* And with the token instead of the signature. */
+  {
+    g_autofree char *path = g_strdup_printf ("/api/drops/%s/file",
+                                             json_object_get_string_member (object, "id"));
+    g_auto(Reply) reply = { 0 };
+    g_autofree char *got = NULL;
+
+    request (f, "GET", path, f->token, NULL, &reply);
+    g_assert_cmpuint (reply.status, ==, 200);
+    got = sha256_of_bytes (reply.body);
+    g_assert_cmpstr (got, ==, sha);
+  }
+
+  /* A name that looks like a path stays a name. */
+  {
+    g_autoptr(GBytes) small = g_bytes_new_static ("hi", 2);
+    g_auto(Reply) reply = { 0 };
+    g_autoptr(JsonNode) node = NULL;
+
+    upload_bytes (f, "..%2F..%2Fetc%2Fpasswd", small, f->token, &reply);
+    g_assert_cmpuint (reply.status, ==, 201);
+    node = parse (&reply);
+    g_assert_cmpstr (json_object_get_string_member (json_node_get_object (node), "name"), ==,
+                     ".._.._etc_passwd");
+  }
+}
+
+static void
+test_range (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autoptr(GBytes) bytes = random_bytes (100000);
+  const guint8 *all = g_bytes_get_data (bytes, NULL);
+  g_autoptr(JsonNode) created = NULL;
+  const char *url;
+  const char *etag;
+  struct {
+    const char *range;
+    guint       status;
+    gsize       start;
+    gsize       length;
+    const char *content_range;
+  } cases[] = {
+    { "bytes=100-199", 206, 100, 100, "bytes 100-199/100000" },
+    { "bytes=99990-", 206, 99990, 10, "bytes 99990-99999/100000" },
+    { "bytes=-10", 206, 99990, 10, "bytes 99990-99999/100000" },
+    { "bytes=99999-200000", 206, 99999, 1, "bytes 99999-99999/100000" },
+    { "bytes=0-0", 206, 0, 1, "bytes 0-0/100000" },
+    { "bytes=100000-", 416, 0, 0, "bytes */100000" },
+    { "bytes=500000-600000", 416, 0, 0, "bytes */100000" },
+    { "bytes=20-10", 200, 0, 100000, NULL },
+    { "bytes=0-10,20-30", 200, 0, 100000, NULL },
+    { "lines=1-2", 200, 0, 100000, NULL },
+  };
+
+  {
+    g_auto(Reply) reply = { 0 };
+    upload_bytes (f, "range.bin", bytes, f->token, &reply);
+    g_assert_cmpuint (reply.status, ==, 201);
+    created = parse (&reply);
+  }
+  url = json_object_get_string_member (json_node_get_object (created), "url");
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(SoupMessage) msg = new_message (f, "GET", url, NULL);
+      g_auto(Reply) reply = { 0 };
+      gsize len;
+      const guint8 *got;
+
+      g_test_message ("Range: %s", cases[i].range);
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Range", cases[i].range);
+      run (f, msg, &reply);
+      g_assert_cmpuint (reply.status, ==, cases[i].status);
+      g_assert_cmpstr (response_header (&reply, "Content-Range"), ==, cases[i].content_range);
+      if (cases[i].status == 416)
+        continue;
+
+      got = g_bytes_get_data (reply.body, &len);
+      g_assert_cmpmem (got, len, all + cases[i].start, cases[i].length);
+    }
+
+  /* Resuming with a stale validator gets the whole, current file. */
+  {
+    g_autoptr(SoupMessage) msg = new_message (f, "GET", url, NULL);
+    g_auto(Reply) reply = { 0 };
+
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "Range", "bytes=10-");
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "If-Range", "\"stale\"");
+    run (f, msg, &reply);
+    g_assert_cmpuint (reply.status, ==, 200);
+    g_assert_cmpuint (g_bytes_get_size (reply.body), ==, 100000);
+    etag = response_header (&reply, "ETag");
+    g_assert_nonnull (etag);
+  }
+  {
+    g_autoptr(SoupMessage) msg = new_message (f, "GET", url, NULL);
+    g_auto(Reply) reply = { 0 };
+    g_autofree char *good = g_strdup_printf ("\"%s\"",
+                                             json_object_get_string_member (json_node_get_object (created),
+                                                                            "sha256"));
+
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "Range", "bytes=10-");
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "If-Range", good);
+    run (f, msg, &reply);
+    g_assert_cmpuint (reply.status, ==, 206);
+    g_assert_cmpuint (g_bytes_get_size (reply.body), ==, 100000 - 10);
+  }
+}
+
+/* Resident memory of this process, in kB. */
+static guint64
+status_kb (const char *field)
+{
+  g_autofree char *contents = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  g_assert_true (g_file_get_contents ("/proc/self/status", &contents, NULL, NULL));
+  lines = g_strsplit (contents, "\n", -1);
+  for (guint i = 0; lines[i]; i++)
+    if (g_str_has_prefix (lines[i], field) && lines[i][strlen (field)] == ':')
+      return g_ascii_strtoull (lines[i] + strlen (field) + 1, NULL, 10);
+
+  g_assert_not_reached ();
+}
+
+static gboolean
+reset_peak (void)
+{
+  /* Linux ≥ 4.0 resets VmHWM to the current RSS on "5". */
+  return g_file_set_contents ("/proc/self/clear_refs", "5", 1, NULL);
+}
+
+static char *
+write_big_file (const char *path,
+                gsize       size)
+{
+  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autofree guint8 *chunk = g_malloc (1 << 20);
+  FILE *file = fopen (path, "wb");
+
+  g_assert_nonnull (file);
+  for (gsize i = 0; i < (1 << 20); i++)
+    chunk[i] = (guint8) g_random_int ();
+
+  for (gsize done = 0, n = 0; done < size; done += n)
+    {
+      n = MIN ((gsize) 1 << 20, size - done);
+      /* No two chunks alike. */
+      memcpy (chunk, &done, sizeof done);
+      g_checksum_update (checksum, chunk, n);
+      g_assert_cmpuint (fwrite (chunk, 1, n, file), ==, n);
+    }
+  g_assert_cmpint (fclose (file), ==, 0);
+
+  return g_strdup (g_checksum_get_string (checksum));
+}
+
+static void
+test_large_upload (Fixture       *f,
+                   gconstpointer  data)
+{
+  const gsize size = 200 * 1000 * 1000;
+  g_autofree char *src_dir = dropify_test_make_dir ("big");
+  g_autofree char *src = g_build_filename (src_dir, "big.bin", NULL);
+  g_autofree char *sha = write_big_file (src, size);
+  g_autoptr(GFile) file = g_file_new_for_path (src);
+  g_autoptr(GFileInputStream) stream = NULL;
+  g_autoptr(SoupMessage) msg = new_message (f, "POST", "/api/files", f->token);
+  g_autoptr(JsonNode) created = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(Reply) reply = { 0 };
+  g_autofree char *stored_sha = NULL;
+  guint64 rss_before, peak, growth;
+  int64_t started;
+  DropifyDrop *stored;
+
+  /* The client streams the body from the file as well. */
+  stream = g_file_read (file, NULL, &error);
+  g_assert_no_error (error);
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "X-Filename", "big.bin");
+  soup_message_set_request_body (msg, "application/octet-stream", G_INPUT_STREAM (stream), size);
+
+  rss_before = status_kb ("VmRSS");
+  if (!reset_peak ())
+    g_test_message ("Could not reset VmHWM; measuring the peak since start");
+  started = g_get_monotonic_time ();
+
+  run (f, msg, &reply);
+
+  peak = status_kb ("VmHWM");
+  growth = peak > rss_before ? peak - rss_before : 0;
+  g_test_message ("200 MB upload: %.1f s, RSS %" G_GUINT64_FORMAT " kB before, peak %"
+                  G_GUINT64_FORMAT " kB, growth %" G_GUINT64_FORMAT " kB",
+                  (g_get_monotonic_time () - started) / 1e6, rss_before, peak, growth);
+
+  g_assert_cmpuint (reply.status, ==, 201);
+  /* Server and client together: the body never sits in memory. */
+  g_assert_cmpuint (growth, <, 32 * 1024);
+
+  created = parse (&reply);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (created), "sha256"), ==, sha);
+  stored = dropify_history_lookup (dropify_service_get_history (f->service),
+                                   json_object_get_string_member (json_node_get_object (created), "id"));
+  g_assert_nonnull (stored);
+  g_assert_cmpuint (dropify_drop_get_size (stored), ==, size);
+  stored_sha = sha256_of_file (dropify_drop_get_path (stored));
+  g_assert_cmpstr (stored_sha, ==, sha);
+
+  dropify_test_remove_dir (src_dir);
+}
+
+static void
+test_too_large (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GBytes) two_mb = random_bytes (2 * 1024 * 1024);
+  guint files_before;
+
+  g_settings_set_uint64 (f->settings, "max-file-size", 1024 * 1024);
+  g_settings_set_uint (f->settings, "max-text-length", 100);
+  files_before = stored_files (f);
+
+  /* Known too large from Content-Length: refused before a byte is stored. */
+  {
+    g_auto(Reply) reply = { 0 };
+    g_autoptr(JsonNode) node = NULL;
+
+    upload_bytes (f, "big.bin", two_mb, f->token, &reply);
+    g_assert_cmpuint (reply.status, ==, 413);
+    node = parse (&reply);
+    g_assert_nonnull (strstr (json_object_get_string_member (json_node_get_object (node), "error"),
+                              "big.bin"));
+  }
+
+  /* No length given: refused as the limit is crossed. */
+  {
+    g_autoptr(SoupMessage) msg = new_message (f, "POST", "/api/files", f->token);
+    g_autoptr(GInputStream) stream = g_memory_input_stream_new_from_bytes (two_mb);
+    g_auto(Reply) reply = { 0 };
+
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "X-Filename", "chunked.bin");
+    soup_message_set_request_body (msg, "application/octet-stream", stream, -1);
+    g_assert_cmpint (soup_message_headers_get_encoding (soup_message_get_request_headers (msg)), ==,
+                     SOUP_ENCODING_CHUNKED);
+    run (f, msg, &reply);
+    g_assert_cmpuint (reply.status, ==, 413);
+  }
+
+  /* A body far beyond the limit is cut off rather than read to the end. */
+  {
+    g_autoptr(GBytes) huge = random_bytes (48 * 1024 * 1024);
+    g_auto(Reply) reply = { 0 };
+
+    upload_bytes (f, "huge.bin", huge, f->token, &reply);
+    g_assert_true (reply.status == 413 || reply.status == 0);
+  }
+
+  /* The text limit too. */
+  {
+    g_autofree char *json = g_strdup_printf ("{\"text\": \"%0200d\"}", 0);
+    g_auto(Reply) reply = { 0 };
+
+    request (f, "POST", "/api/drops", f->token, json, &reply);
+    g_assert_cmpuint (reply.status, ==, 413);
+  }
+
+  g_assert_cmpuint (n_drops (f), ==, 0);
+  g_assert_cmpuint (stored_files (f), ==, files_before);
+
+  /* Within the limits it still works. */
+  {
+    g_autoptr(GBytes) small = random_bytes (1000);
+    g_auto(Reply) reply = { 0 };
+
+    upload_bytes (f, "small.bin", small, f->token, &reply);
+    g_assert_cmpuint (reply.status, ==, 201);
+  }
+  g_assert_cmpuint (n_drops (f), ==, 1);
+}
+
+static void
+test_malformed (Fixture       *f,
+                gconstpointer  data)
+{
+  static const char * const bodies[] = {
+    "",
+    "not json",
+    "[]",
+    "\"text\"",
+    "{}",
+    "{\"text\": 5}",
+    "{\"text\": null}",
+    "{\"text\": \"\"}",
+    "{\"text\": [\"a\"]}",
+    "{\"text\": \"\xff\xfe\"}",
+    "{\"text\": \"unterminated}",
+  };
+  static const char * const names[] = {
+    NULL,
+    "",
+    "%ZZ",
+    "%FF%FE",
+    "%00",
+    ".",
+    "..",
+    "%20%20",
+  };
+  g_autoptr(GBytes) bytes = random_bytes (1000);
+  g_autoptr(DropifyDrop) drop = NULL;
+  g_autoptr(GError) error = NULL;
+  guint files_before;
+
+  drop = dropify_service_send_text (f->service, "keep me", 0, &error);
+  g_assert_no_error (error);
+  files_before = stored_files (f);
+
+  for (guint i = 0; i < G_N_ELEMENTS (bodies); i++)
+    {
+      g_auto(Reply) reply = { 0 };
+      g_autofree char *shown = g_strescape (bodies[i], NULL);
+
+      g_test_message ("body: %s", shown);
+      request (f, "POST", "/api/drops", f->token, bodies[i], &reply);
+      g_assert_cmpuint (reply.status, ==, 400);
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_auto(Reply) reply = { 0 };
+
+      g_test_message ("X-Filename: %s", names[i] ? names[i] : "(none)");
+      upload_bytes (f, names[i], bytes, f->token, &reply);
+      g_assert_cmpuint (reply.status, ==, 400);
+    }
+
+  {
+    g_auto(Reply) reply = { 0 };
+    request (f, "DELETE", "/api/drops/no-such-drop", f->token, NULL, &reply);
+    g_assert_cmpuint (reply.status, ==, 404);
+  }
+  {
+    g_auto(Reply) reply = { 0 };
+    request (f, "DELETE", "/api/drops/bad%20id%21", f->token, NULL, &reply);
+    g_assert_cmpuint (reply.status, ==, 404);
+  }
+  {
+    g_auto(Reply) reply = { 0 };
+    request (f, "PUT", "/api/drops", f->token, "{\"text\": \"x\"}", &reply);
+    g_assert_cmpuint (reply.status, ==, 405);
+    g_assert_nonnull (response_header (&reply, "Allow"));
+  }
+  {
+    g_auto(Reply) reply = { 0 };
+    request (f, "GET", "/api/files", f->token, NULL, &reply);
+    g_assert_cmpuint (reply.status, ==, 405);
+  }
+  {
+    /* A text drop has no file. */
+    g_autofree char *path = g_strdup_printf ("/api/drops/%s/file", dropify_drop_get_id (drop));
+    g_auto(Reply) reply = { 0 };
+    request (f, "GET", path, f->token, NULL, &reply);
+    g_assert_cmpuint (reply.status, ==, 404);
+  }
+  {
+    /* A body where none belongs. */
+    g_auto(Reply) reply = { 0 };
+    request (f, "POST", "/", NULL, "{\"text\": \"x\"}", &reply);
+    g_assert_cmpuint (reply.status, ==, 405);
+  }
+
+  g_assert_cmpuint (n_drops (f), ==, 1);
+  g_assert_cmpuint (stored_files (f), ==, files_before);
+}
+
+static void
+assert_security_headers (Reply      *reply,
+                         const char *csp_start)
+{
+  const char *csp = response_header (reply, "Content-Security-Policy");
+
+  g_assert_nonnull (csp);
+  g_assert_true (g_str_has_prefix (csp, csp_start));
+  g_assert_null (strstr (csp, "unsafe-inline"));
+  g_assert_cmpstr (response_header (reply, "X-Content-Type-Options"), ==, "nosniff");
+  g_assert_cmpstr (response_header (reply, "Referrer-Policy"), ==, "no-referrer");
+}
+
+static void
+test_headers (Fixture       *f,
+              gconstpointer  data)
+{
+  static const struct {
+    const char *path;
+    gboolean    token;
+    guint       status;
+    const char *type;
+  } pages[] = {
+    { "/", FALSE, 200, "text/html; charset=utf-8" },
+    { "/app.js", FALSE, 200, "text/javascript; charset=utf-8" },
+    { "/style.css", FALSE, 200, "text/css; charset=utf-8" },
+    { "/icon.svg", FALSE, 200, "image/svg+xml" },
+    { "/missing", FALSE, 404, NULL },
+    { "/api/info", FALSE, 401, NULL },
+    { "/api/info", TRUE, 200, "application/json; charset=utf-8" },
+    { "/api/drops", TRUE, 200, "application/json; charset=utf-8" },
+    { "/api/missing", TRUE, 404, NULL },
+  };
+  g_autoptr(GBytes) bytes = random_bytes (100);
+  g_autoptr(JsonNode) created = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
+    {
+      g_auto(Reply) reply = { 0 };
+
+      g_test_message ("GET %s", pages[i].path);
+      request (f, "GET", pages[i].path, pages[i].token ? f->token : NULL, NULL, &reply);
+      g_assert_cmpuint (reply.status, ==, pages[i].status);
+      assert_security_headers (&reply, "default-src 'self'");
+      if (pages[i].type)
+        g_assert_cmpstr (response_header (&reply, "Content-Type"), ==, pages[i].type);
+    }
+
+  /* The page loads its script and style from files, never inline. */
+  {
+    g_auto(Reply) reply = { 0 };
+    g_autofree char *html = NULL;
+
+    request (f, "GET", "/", NULL, NULL, &reply);
+    html = g_strndup (g_bytes_get_data (reply.body, NULL), g_bytes_get_size (reply.body));
+    g_assert_nonnull (strstr (html, "<script src=\"app.js\""));
+    g_assert_null (strstr (html, "<script>"));
+    g_assert_null (strstr (html, "<style"));
+    g_assert_null (strstr (html, "style=\""));
+    g_assert_null (strstr (html, "onclick"));
+  }
+
+  /* A file is served locked down, whatever its type. */
+  {
+    g_auto(Reply) reply = { 0 };
+    g_auto(Reply) download = { 0 };
+
+    upload_bytes (f, "page.html", bytes, f->token, &reply);
+    g_assert_cmpuint (reply.status, ==, 201);
+    created = parse (&reply);
+    request (f, "GET", json_object_get_string_member (json_node_get_object (created), "url"),
+             NULL, NULL, &download);
+    g_assert_cmpuint (download.status, ==, 200);
+    assert_security_headers (&download, "default-src 'none'; sandbox");
+    g_assert_true (g_str_has_prefix (response_header (&download, "Content-Disposition"), "attachment;"));
+  }
+}
+
+static void
+test_delete (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autoptr(DropifyDrop) drop = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+
+  drop = dropify_service_send_text (f->service, "delete me", 0, &error);
+  g_assert_no_error (error);
+  path = g_strdup_printf ("/api/drops/%s", dropify_drop_get_id (drop));
+
+  {
+    g_auto(Reply) reply = { 0 };
+    request (f, "DELETE", path, f->token, NULL, &reply);
+    g_assert_cmpuint (reply.status, ==, 204);
+  }
+  g_assert_null (dropify_history_lookup (dropify_service_get_history (f->service),
+                                         dropify_drop_get_id (drop)));
+  g_assert_true (dropify_history_is_deleted (dropify_service_get_history (f->service),
+                                             dropify_drop_get_id (drop)));
+  {
+    g_auto(Reply) reply = { 0 };
+    request (f, "DELETE", path, f->token, NULL, &reply);
+    g_assert_cmpuint (reply.status, ==, 404);
+  }
+}
+
+/* The live connection */
+
+typedef struct
+{
+  SoupWebsocketConnection *ws;
+  GPtrArray               *messages;   /* JsonNode */
+  GError                  *error;
+  gboolean                 done;
+  gboolean                 closed;
+} Live;
+
+static void
+live_message_cb (SoupWebsocketConnection *ws,
+                 SoupWebsocketDataType    type,
+                 GBytes                  *message,
+                 Live                    *live)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+
+  g_assert_cmpint (type, ==, SOUP_WEBSOCKET_DATA_TEXT);
+  g_assert_true (json_parser_load_from_data (parser, g_bytes_get_data (message, NULL),
+                                             g_bytes_get_size (message), NULL));
+  g_ptr_array_add (live->messages, json_node_copy (json_parser_get_root (parser)));
+}
+
+static void
+live_closed_cb (SoupWebsocketConnection *ws,
+                Live                    *live)
+{
+  live->closed = TRUE;
+}
+
+static void
+live_connect_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  Live *live = user_data;
+
+  live->ws = soup_session_websocket_connect_finish (SOUP_SESSION (object), result, &live->error);
+  if (live->ws != NULL)
+    {
+      g_signal_connect (live->ws, "message", G_CALLBACK (live_message_cb), live);
+      g_signal_connect (live->ws, "closed", G_CALLBACK (live_closed_cb), live);
+    }
+  live->done = TRUE;
+}
+
+static gboolean
+is_done (gpointer data)
+{
+  return ((Live *) data)->done;
+}
+
+static void
+live_connect (Fixture    *f,
+              const char *token,
+              Live       *live)
+{
+  g_autoptr(SoupMessage) msg = new_message (f, "GET", "/api/live", NULL);
+  g_autofree char *bearer = token ? g_strconcat ("bearer.", token, NULL) : NULL;
+  const char *protocols[] = { "dropify", bearer, NULL };
+
+  live->messages = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
+  soup_session_websocket_connect_async (f->session, msg, NULL, (char **) protocols,
+                                        G_PRIORITY_DEFAULT, NULL, live_connect_cb, live);
+  g_assert_true (dropify_test_wait_for (is_done, live, WAIT_MS));
+}
+
+static void
+live_clear (Live *live)
+{
+  if (live->ws != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (live->ws, live);
+      if (soup_websocket_connection_get_state (live->ws) == SOUP_WEBSOCKET_STATE_OPEN)
+        soup_websocket_connection_close (live->ws, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+    }
+  g_clear_object (&live->ws);
+  g_clear_pointer (&live->messages, g_ptr_array_unref);
+  g_clear_error (&live->error);
+}
+
+typedef struct
+{
+  Live       *live;
+  const char *type;
+} Await;
+
+static gboolean
+has_message (gpointer data)
+{
+  Await *await = data;
+
+  for (guint i = 0; i < await->live->messages->len; i++)
+    {
+      JsonObject *object = json_node_get_object (g_ptr_array_index (await->live->messages, i));
+
+      if (g_str_equal (json_object_get_string_member (object, "type"), await->type))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+static JsonObject *
+await_message (Live       *live,
+               const char *type,
+               guint       timeout_ms)
+{
+  Await await = { live, type };
+
+  if (!dropify_test_wait_for (has_message, &await, timeout_ms))
+    return NULL;
+
+  for (guint i = 0; i < live->messages->len; i++)
+    {
+      JsonObject *object = json_node_get_object (g_ptr_array_index (live->messages, i));
+
+      if (g_str_equal (json_object_get_string_member (object, "type"), type))
+        return object;
+    }
+
+  return NULL;
+}
+
+static gboolean
+is_closed (gpointer data)
+{
+  return ((Live *) data)->closed;
+}
+
+static gboolean
+has_no_sessions (gpointer data)
+{
+  return g_list_model_get_n_items (data) == 0;
+}
+
+static void
+test_live (Fixture       *f,
+           gconstpointer  data)
+{
+  DropifyPhone *phone = dropify_service_get_phone (f->service);
+  GListModel *sessions = dropify_phone_get_sessions (phone);
+  g_autoptr(DropifyDrop) before = NULL;
+  g_autoptr(DropifyDrop) after = NULL;
+  g_autoptr(DropifyPhoneSession) session = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *old_token = g_strdup (f->token);
+  Live live = { 0 };
+  Live refused = { 0 };
+  JsonObject *message;
+  int64_t started;
+
+  before = dropify_service_send_text (f->service, "already here", 0, &error);
+  g_assert_no_error (error);
+
+  /* Without the token there is no handshake. */
+  live_connect (f, "not-the-token-not-the-token", &refused);
+  g_assert_null (refused.ws);
+  g_assert_nonnull (refused.error);
+  live_clear (&refused);
+
+  live_connect (f, f->token, &live);
+  g_assert_no_error (live.error);
+  g_assert_nonnull (live.ws);
+  g_assert_cmpstr (soup_websocket_connection_get_protocol (live.ws), ==, "dropify");
+
+  /* First, everything there is. */
+  message = await_message (&live, "snapshot", WAIT_MS);
+  g_assert_nonnull (message);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (message, "drops")), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (message, "info"),
+                                               "max_text_length"), >, 0);
+
+  /* The phone is listed for the window. */
+  g_assert_cmpuint (g_list_model_get_n_items (sessions), ==, 1);
+  session = g_list_model_get_item (sessions, 0);
+  g_assert_cmpstr (dropify_phone_session_get_name (session), ==, "Phone (Android)");
+  g_assert_cmpstr (dropify_phone_session_get_address (session), ==, "127.0.0.1");
+  g_assert_nonnull (dropify_phone_session_get_connected_since (session));
+
+  /* Then every change, at once. */
+  started = g_get_monotonic_time ();
+  after = dropify_service_send_text (f->service, "made on the desktop", 0, &error);
+  g_assert_no_error (error);
+  message = await_message (&live, "added", 1000);
+  g_assert_nonnull (message);
+  g_test_message ("drop-added reached the page in %.1f ms", (g_get_monotonic_time () - started) / 1000.0);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (message, "drop"), "text"),
+                   ==, "made on the desktop");
+
+  g_assert_true (dropify_service_delete (f->service, dropify_drop_get_id (before), &error));
+  message = await_message (&live, "removed", 1000);
+  g_assert_nonnull (message);
+  g_assert_cmpstr (json_object_get_string_member (message, "id"), ==, dropify_drop_get_id (before));
+
+  /* Revoking the token cuts the phone off and tells it why. */
+  g_assert_true (dropify_phone_rotate_token (phone, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (dropify_phone_get_token (phone), !=, old_token);
+  g_assert_true (dropify_test_wait_for (is_closed, &live, WAIT_MS));
+  g_assert_cmpuint (soup_websocket_connection_get_close_code (live.ws), ==, 4001);
+  g_assert_true (dropify_test_wait_for (has_no_sessions, sessions, WAIT_MS));
+
+  {
+    g_auto(Reply) reply = { 0 };
+    request (f, "GET", "/api/info", old_token, NULL, &reply);
+    assert_unauthorized (&reply);
+  }
+  {
+    g_auto(Reply) reply = { 0 };
+    request (f, "GET", "/api/info", dropify_phone_get_token (phone), NULL, &reply);
+    g_assert_cmpuint (reply.status, ==, 200);
+  }
+
+  /* The new token is what the data dir keeps. */
+  {
+    g_autofree char *path = g_build_filename (f->dir, "phone-token", NULL);
+    g_autofree char *contents = NULL;
+    GStatBuf st;
+
+    g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+    g_assert_cmpstr (g_strstrip (contents), ==, dropify_phone_get_token (phone));
+    g_assert_cmpint (g_stat (path, &st), ==, 0);
+    g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  }
+
+  live_clear (&live);
+}
+
+static void
+test_urls_and_switch (Fixture       *f,
+                      gconstpointer  data)
+{
+  DropifyPhone *phone = dropify_service_get_phone (f->service);
+  g_auto(GStrv) urls = dropify_phone_dup_urls (phone);
+  g_autofree char *url = dropify_phone_dup_url (phone);
+  g_autofree char *suffix = g_strdup_printf (":%u/#%s",
+                                             dropify_server_get_port (dropify_service_get_server (f->service)),
+                                             f->token);
+
+  g_assert_nonnull (urls[0]);
+  g_assert_cmpstr (url, ==, urls[0]);
+  for (guint i = 0; urls[i]; i++)
+    {
+      g_assert_true (g_str_has_prefix (urls[i], "http://"));
+      g_assert_true (g_str_has_suffix (urls[i], suffix));
+    }
+  /* Loopback is always there, as a last resort. */
+  {
+    g_autofree char *loopback = g_strconcat ("http://127.0.0.1", suffix, NULL);
+    g_assert_true (g_strv_contains ((const char * const *) urls, loopback));
+  }
+
+  /* Turned off, the page and its API are gone; turned on, they are back
+   * with the same token. */
+  g_settings_set_boolean (f->settings, "phone-access", FALSE);
+  g_assert_null (dropify_service_get_phone (f->service));
+  {
+    g_auto(Reply) reply = { 0 };
+    request (f, "GET", "/api/info", f->token, NULL, &reply);
+    g_assert_cmpuint (reply.status, ==, 404);
+  }
+  g_settings_set_boolean (f->settings, "phone-access", TRUE);
+  g_assert_nonnull (dropify_service_get_phone (f->service));
+  g_assert_cmpstr (dropify_phone_get_token (dropify_service_get_phone (f->service)), ==, f->token);
+  {
+    g_auto(Reply) reply = { 0 };
+    request (f, "GET", "/api/info", f->token, NULL, &reply);
+    g_assert_cmpuint (reply.status, ==, 200);
+  }
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+
+#define ADD(path, func) \
+  g_test_add ("/phone/api/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+
+  ADD ("unauthorized", test_unauthorized);
+  ADD ("rate-limit", test_rate_limit);
+  ADD ("text-round-trip", test_text_round_trip);
+  ADD ("file-round-trip", test_file_round_trip);
+  ADD ("range", test_range);
+  ADD ("large-upload", test_large_upload);
+  ADD ("too-large", test_too_large);
+  ADD ("malformed", test_malformed);
+  ADD ("headers", test_headers);
+  ADD ("delete", test_delete);
+  ADD ("live", test_live);
+  ADD ("urls-and-switch", test_urls_and_switch);
+
+  return g_test_run ();
+}
