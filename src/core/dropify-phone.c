@@ -266,8 +266,24 @@ dropify_phone_dup_origin (DropifyPhone      *self,
 /* Responses */
 
 static const char *page_csp =
-  "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
-  "form-action 'none'; frame-ancestors 'none'";
+  "default-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; "
+  "frame-ancestors 'none'";
+
+/* 'self' covers the page's own WebSocket in CSP 3, but older Safari wants
+ * it spelt out: ws:// and the host the page was loaded from, if it is a
+ * plain host[:port]. */
+static char *
+dup_page_csp (SoupServerMessage *msg)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  const char *host = soup_message_headers_get_one (headers, "Host");
+
+  if (host == NULL || host[0] == '\0' || strlen (host) > 255 ||
+      host[strspn (host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.:-[]")] != '\0')
+    return g_strdup (page_csp);
+
+  return g_strdup_printf ("%s; connect-src 'self' ws://%s", page_csp, host);
+}
 
 /* A file is never shown as a page of ours: no script, no plugin, no
  * frame, whatever its type claims. */
@@ -284,9 +300,9 @@ dropify_phone_add_headers (SoupServerMessage *msg,
                            gboolean           attachment)
 {
   SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  g_autofree char *csp = attachment ? g_strdup (attachment_csp) : dup_page_csp (msg);
 
-  soup_message_headers_replace (headers, "Content-Security-Policy",
-                                attachment ? attachment_csp : page_csp);
+  soup_message_headers_replace (headers, "Content-Security-Policy", csp);
   soup_message_headers_replace (headers, "X-Content-Type-Options", "nosniff");
   soup_message_headers_replace (headers, "Referrer-Policy", "no-referrer");
   soup_message_headers_replace (headers, "X-Frame-Options", "DENY");

@@ -997,7 +997,10 @@ test_headers (Fixture       *f,
     g_auto(Reply) reply = { 0 };
     g_autofree char *html = NULL;
 
+    g_autofree char *ws = g_strdup_printf ("; connect-src 'self' ws://%s", f->base + strlen ("http://"));
+
     request (f, "GET", "/", NULL, NULL, &reply);
+    g_assert_true (g_str_has_suffix (response_header (&reply, "Content-Security-Policy"), ws));
     html = g_strndup (g_bytes_get_data (reply.body, NULL), g_bytes_get_size (reply.body));
     g_assert_nonnull (strstr (html, "<script src=\"app.js\""));
     g_assert_null (strstr (html, "<script>"));
