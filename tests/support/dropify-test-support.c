@@ -113,14 +113,17 @@ poll_cb (gpointer data)
 
 /* Iterates the main context until @check passes or time runs out. Checks
  * run after every event, and at least every 20 ms for conditions outside
- * this process. */
+ * this process. Sanitizer builds set DROPIFY_TEST_SLOW to stretch the
+ * time, since everything runs several times slower there. */
 gboolean
 dropify_test_wait_for (gboolean (*check) (gpointer data),
                        gpointer   data,
                        guint      timeout_ms)
 {
+  const char *slow = g_getenv ("DROPIFY_TEST_SLOW");
+  guint factor = slow ? MAX (1, (guint) g_ascii_strtoull (slow, NULL, 10)) : 1;
   gboolean timed_out = FALSE;
-  guint id = g_timeout_add (timeout_ms, timeout_cb, &timed_out);
+  guint id = g_timeout_add (timeout_ms * factor, timeout_cb, &timed_out);
   guint poll = g_timeout_add (20, poll_cb, NULL);
 
   while (!check (data) && !timed_out)

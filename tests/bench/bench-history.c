@@ -1,0 +1,106 @@
+/* History scale: 100,000 drops. Start-up (open and load), the first page
+ * of the model, and an expiry sweep of 50,000 at once; against the raw
+ * baseline of the same reads with plain SQLite on the same file. */
+
+#include "config.h"
+
+#include <sqlite3.h>
+
+#include "dropify-test-support.h"
+
+#define N_DROPS 100000
+#define T0 G_GINT64_CONSTANT (1700000000000)
+
+static double
+ms_since (int64_t t0)
+{
+  return (g_get_monotonic_time () - t0) / 1000.0;
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  DropifyTestClock clock = { T0 };
+  g_autofree char *dir = dropify_test_make_dir ("bench-history");
+  g_autofree char *blob_dir = g_build_filename (dir, "files", NULL);
+  g_autofree char *path = g_build_filename (dir, "history.sqlite", NULL);
+  g_autoptr(DropifyBlobStore) blobs = NULL;
+  g_autoptr(DropifyHistory) history = NULL;
+  g_autoptr(GError) error = NULL;
+  sqlite3 *db = NULL;
+  int64_t t0;
+  guint n;
+
+  blobs = dropify_blob_store_new (blob_dir, &error);
+  g_assert_no_error (error);
+
+  /* Fill it directly with SQL: inserting is not what is measured. Half
+   * expire at T0 + 1 h, half a day later. */
+  history = dropify_history_new (path, blobs, dropify_test_clock_now, &clock, &error);
+  g_assert_no_error (error);
+  g_clear_object (&history);
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  sqlite3_exec (db, "BEGIN", NULL, NULL, NULL);
+  {
+    sqlite3_stmt *stmt = NULL;
+
+    sqlite3_prepare_v2 (db, "INSERT INTO drops (id, kind, text, origin, origin_name, created_at,"
+                            " expires_at, complete) VALUES (?, 0, ?, 'o', 'Bench', ?, ?, 1)",
+                        -1, &stmt, NULL);
+    for (guint i = 0; i < N_DROPS; i++)
+      {
+        g_autofree char *id = g_uuid_string_random ();
+        g_autofree char *text = g_strdup_printf ("drop number %u, a short text", i);
+
+        sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text (stmt, 2, text, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64 (stmt, 3, T0 - N_DROPS + i);
+        sqlite3_bind_int64 (stmt, 4, T0 + (i % 2 ? 60 : 24 * 60) * 60 * 1000);
+        sqlite3_step (stmt);
+        sqlite3_reset (stmt);
+      }
+    sqlite3_finalize (stmt);
+  }
+  sqlite3_exec (db, "COMMIT", NULL, NULL, NULL);
+
+  /* Baseline: read every row with plain SQLite. */
+  t0 = g_get_monotonic_time ();
+  {
+    sqlite3_stmt *stmt = NULL;
+    guint rows = 0;
+
+    sqlite3_prepare_v2 (db, "SELECT id, kind, text, name, mime, size, sha256, origin, origin_name,"
+                            " created_at, expires_at, complete FROM drops ORDER BY created_at, id",
+                        -1, &stmt, NULL);
+    while (sqlite3_step (stmt) == SQLITE_ROW)
+      rows++;
+    sqlite3_finalize (stmt);
+    g_assert_cmpuint (rows, ==, N_DROPS);
+  }
+  g_print ("raw_sqlite_read_all %.1f ms\n", ms_since (t0));
+  sqlite3_close (db);
+
+  t0 = g_get_monotonic_time ();
+  history = dropify_history_new (path, blobs, dropify_test_clock_now, &clock, &error);
+  g_assert_no_error (error);
+  g_print ("history_start_100k %.1f ms\n", ms_since (t0));
+
+  t0 = g_get_monotonic_time ();
+  n = g_list_model_get_n_items (G_LIST_MODEL (history));
+  for (guint i = 0; i < 50; i++)
+    g_object_unref (g_list_model_get_item (G_LIST_MODEL (history), i));
+  g_print ("history_first_page_50 %.3f ms\n", ms_since (t0));
+  g_assert_cmpuint (n, ==, N_DROPS);
+
+  clock.now = T0 + 2 * 60 * 60 * 1000;
+  t0 = g_get_monotonic_time ();
+  n = dropify_history_sweep (history);
+  g_print ("history_expiry_sweep_50k %.1f ms\n", ms_since (t0));
+  g_assert_cmpuint (n, ==, N_DROPS / 2);
+
+  g_clear_object (&history);
+  dropify_test_remove_dir (dir);
+
+  return 0;
+}
