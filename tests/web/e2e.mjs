@@ -281,6 +281,18 @@ async function main () {
     await card(page, 'The door code is 4711#').waitFor({ state: 'detached', timeout: 1000 });
   });
 
+  await check('the page stays readable at 360 px', async () => {
+    await page.setViewportSize({ width: 360, height: 740 });
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 360, `the page is ${width} px wide at 360 px`);
+    const box = await page.locator('.drop').first().boundingBox();
+    assert.ok(box.x >= 0 && box.x + box.width <= 360, `a card sticks out: ${JSON.stringify(box)}`);
+    const size = await page.locator('.drop .text, .drop .name').first()
+      .evaluate((node) => parseFloat(getComputedStyle(node).fontSize));
+    assert.ok(size >= 16, `drop text is ${size} px`);
+    await page.setViewportSize({ width: 390, height: 844 });
+  });
+
   await check('a file over the limit is refused with a clear message', async () => {
     const file = path.join(filesDir, 'video.mp4');
     fs.writeFileSync(file, randomBytes(1500 * 1000));
