@@ -543,7 +543,7 @@ dropify_control_server_listen (DropifyControlServer  *self,
   if (!g_socket_listen (socket, error))
     return FALSE;
 
-  self->server = soup_server_new ("server-header", "Dropify/" PACKAGE_VERSION " ", NULL);
+  self->server = soup_server_new ("server-header", "Dropify", NULL);
   soup_server_add_handler (self->server, "/v1", control_handler, self, NULL);
   g_signal_connect_object (self->server, "request-started",
                            G_CALLBACK (request_started_cb), self, 0);

@@ -300,7 +300,7 @@ dropify_server_class_init (DropifyServerClass *klass)
 static void
 dropify_server_init (DropifyServer *self)
 {
-  self->server = soup_server_new ("server-header", "Dropify/" PACKAGE_VERSION " ", NULL);
+  self->server = soup_server_new ("server-header", "Dropify", NULL);
   /* permessage-deflate makes transfers far slower and buys nothing for
    * already-compressed files. */
   soup_server_remove_websocket_extension (self->server, SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);

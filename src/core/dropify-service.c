@@ -224,6 +224,15 @@ dropify_service_new (const char  *data_dir,
       return NULL;
     }
 
+  /* Also when it already existed: history, files and keys are inside. */
+  if (g_chmod (self->data_dir, 0700) != 0)
+    {
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno),
+                   _("Could not protect the data folder “%s”: %s"),
+                   self->data_dir, g_strerror (errno));
+      return NULL;
+    }
+
   if (!lock_data_dir (self, error))
     return NULL;
 

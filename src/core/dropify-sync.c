@@ -38,6 +38,8 @@
 #define CHUNK_SIZE            (256 * 1024)
 #define PAIR_TIMEOUT_US       (120 * G_USEC_PER_SEC)
 #define UNTRUSTED_MAX_PER_S   50
+#define UNTRUSTED_MAX         16
+#define UNTRUSTED_IDLE_S      (10 * 60)
 #define CREDIT_WINDOW         (8 * 1024 * 1024)
 
 typedef struct _Dialer Dialer;
@@ -60,9 +62,11 @@ typedef struct
   guint                    window_count;
   guint                    handshake_timeout;
   guint                    pair_timeout;
+  guint                    untrusted_timeout;
   gboolean                 outgoing;
   gboolean                 active;      /* hello done, not a duplicate */
   gboolean                 trusted;     /* may sync */
+  gboolean                 proof_answered;
 } Connection;
 
 struct _Dialer
@@ -130,6 +134,7 @@ static void connection_close (Connection *conn, gushort code, const char *reason
 static void dialer_schedule (Dialer *dialer);
 static void request_file (Connection *conn, DropifyDrop *drop);
 static void become_trusted (Connection *conn);
+static gboolean untrusted_timeout_cb (gpointer user_data);
 static void send_group_proof (Connection *conn);
 static void request_missing_files (Connection *conn);
 
@@ -1099,7 +1104,25 @@ handle_hello (Connection     *conn,
       return;
     }
 
-  /* Not trusted: only pairing from here, and nothing about our drops. */
+  /* Not trusted: only pairing from here, and nothing about our drops.
+   * Strangers are few at a time, and do not stay forever. */
+  {
+    guint untrusted = 0;
+
+    for (guint i = 0; i < self->connections->len; i++)
+      {
+        Connection *c = g_ptr_array_index (self->connections, i);
+        if (c != conn && c->active && !c->trusted)
+          untrusted++;
+      }
+    if (untrusted >= UNTRUSTED_MAX)
+      {
+        connection_close (conn, DROPIFY_CLOSE_FLOOD, "too many devices waiting to pair");
+        return;
+      }
+    conn->untrusted_timeout = g_timeout_add_seconds (UNTRUSTED_IDLE_S, untrusted_timeout_cb, conn);
+  }
+
   {
     g_autofree char *code =
       dropify_trust_pairing_code (dropify_identity_get_fingerprint (self->identity),
@@ -1131,10 +1154,23 @@ send_group_proof (Connection *conn)
 
 /* Trust */
 
+static gboolean
+untrusted_timeout_cb (gpointer user_data)
+{
+  Connection *conn = user_data;
+
+  conn->untrusted_timeout = 0;
+  if (!conn->trusted)
+    connection_close (conn, DROPIFY_CLOSE_SHUTDOWN, "not paired in time");
+
+  return G_SOURCE_REMOVE;
+}
+
 static void
 become_trusted (Connection *conn)
 {
   conn->trusted = TRUE;
+  g_clear_handle_id (&conn->untrusted_timeout, g_source_remove);
   conn->local_accepted_at = conn->remote_accepted_at = 0;
   g_clear_handle_id (&conn->pair_timeout, g_source_remove);
 
@@ -1173,7 +1209,7 @@ handle_auth (Connection     *conn,
   DropifySync *self = conn->sync;
   g_autofree char *expected = NULL;
 
-  if (conn->trusted || self->group_secret == NULL)
+  if (self->group_secret == NULL || conn->proof_answered)
     return;
 
   expected = dropify_trust_group_proof (self->group_secret, conn->their_fingerprint,
@@ -1185,10 +1221,24 @@ handle_auth (Connection     *conn,
       return;
     }
 
+  /* Answer even when we trust them already: they may not trust us yet
+   * (a connection that dropped in the middle of this exchange). */
   if (!conn->outgoing)
-    send_group_proof (conn);
+    {
+      conn->proof_answered = TRUE;
+      send_group_proof (conn);
+    }
 
-  trust_connection (conn, DROPIFY_TRUST_GROUP);
+  if (!conn->trusted)
+    {
+      trust_connection (conn, DROPIFY_TRUST_GROUP);
+      return;
+    }
+
+  /* They sent a proof although we trusted them from the start: they did
+   * not trust us yet and ignored our summary. Send it again, after our
+   * proof, so reconciliation runs both ways. */
+  send_summary (conn, "");
 }
 
 static void
@@ -1357,6 +1407,7 @@ connection_free (Connection *conn)
 {
   g_clear_handle_id (&conn->handshake_timeout, g_source_remove);
   g_clear_handle_id (&conn->pair_timeout, g_source_remove);
+  g_clear_handle_id (&conn->untrusted_timeout, g_source_remove);
   g_free (conn->their_fingerprint);
   if (conn->ws != NULL)
     g_signal_handlers_disconnect_by_data (conn->ws, conn);
