@@ -13,10 +13,7 @@
 #include "dropify-test-support.h"
 #include "dropify-preferences-window.h"
 #include "dropify-window.h"
-
-/* Generous, since a loaded CI machine may be slow to map a window; every
- * wait returns as soon as its condition holds. */
-#define TIMEOUT_MS 10000
+#include "ui-test-util.h"
 
 typedef struct
 {
@@ -25,110 +22,6 @@ typedef struct
   DropifyService *service;
   GtkWidget      *window;
 } Fixture;
-
-typedef gboolean (*CheckFunc) (gpointer data);
-
-static gboolean
-keep_waking (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-/* Runs the main loop until @check holds, or fails the test after
- * TIMEOUT_MS. */
-static void
-wait_for (CheckFunc   check,
-          gpointer    data,
-          const char *what)
-{
-  int64_t deadline = g_get_monotonic_time () + TIMEOUT_MS * G_TIME_SPAN_MILLISECOND;
-  guint tick = g_timeout_add (10, keep_waking, NULL);
-
-  while (!check (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        {
-          g_source_remove (tick);
-          g_error ("Timed out after %d ms waiting for %s", TIMEOUT_MS, what);
-        }
-
-      g_main_context_iteration (NULL, TRUE);
-    }
-
-  g_source_remove (tick);
-}
-
-static void
-drain_main_loop (void)
-{
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-}
-
-/* Widget tree */
-
-static GtkWidget *
-find_descendant (GtkWidget *widget,
-                 GType      type)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
-        return child;
-
-      if ((found = find_descendant (child, type)))
-        return found;
-    }
-
-  return NULL;
-}
-
-/* Finds a mapped label showing @text, that is one the user can see. */
-static GtkWidget *
-find_label (GtkWidget  *widget,
-            const char *text)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (GTK_IS_LABEL (child) &&
-          gtk_widget_get_mapped (child) &&
-          g_strcmp0 (gtk_label_get_text (GTK_LABEL (child)), text) == 0)
-        return child;
-
-      if ((found = find_label (child, text)))
-        return found;
-    }
-
-  return NULL;
-}
-
-typedef struct
-{
-  GtkWidget  *window;
-  const char *text;
-} LabelQuery;
-
-static gboolean
-label_is_shown (gpointer data)
-{
-  LabelQuery *query = data;
-
-  return find_label (query->window, query->text) != NULL;
-}
-
-static gboolean
-label_is_gone (gpointer data)
-{
-  return !label_is_shown (data);
-}
 
 /* The window's stack is the one with an "empty" page; menus hold stacks
  * of their own. */
@@ -182,12 +75,6 @@ history_is_shown (gpointer data)
   return child != NULL &&
          gtk_widget_get_mapped (child) &&
          find_descendant (child, GTK_TYPE_LIST_VIEW) != NULL;
-}
-
-static gboolean
-widget_is_mapped (gpointer data)
-{
-  return gtk_widget_get_mapped (data);
 }
 
 /* Fixture */
@@ -530,10 +417,14 @@ chooser_has_loaded (gpointer data)
   return has_listed_files (data);
 }
 
+/* The copy creates the file before it writes it: wait for all of it. */
 static gboolean
-file_exists (gpointer data)
+file_was_saved (gpointer data)
 {
-  return g_file_query_exists (data, NULL);
+  g_autofree char *contents = NULL;
+
+  return g_file_load_contents (data, NULL, &contents, NULL, NULL, NULL) &&
+         g_strcmp0 (contents, "saved as asked") == 0;
 }
 
 static void
@@ -580,8 +471,7 @@ test_window_save_as (Fixture       *fixture,
   gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
 
   saved = g_file_get_child (folder, "kept.txt");
-  wait_for (file_exists, saved, "the saved file");
-  assert_file_contents (saved, "saved as asked");
+  wait_for (file_was_saved, saved, "the saved file");
 
   g_assert_no_errno (g_chdir (old_cwd));
 }

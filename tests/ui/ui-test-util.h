@@ -1,0 +1,34 @@
+#pragma once
+
+#include <gtk/gtk.h>
+
+G_BEGIN_DECLS
+
+/* Generous, since a loaded CI machine may be slow to map a window; every
+ * wait returns as soon as its condition holds. */
+#define UI_TEST_TIMEOUT_MS 10000
+
+typedef gboolean (*CheckFunc) (gpointer data);
+
+typedef struct
+{
+  GtkWidget  *window;
+  const char *text;
+} LabelQuery;
+
+void       wait_for            (CheckFunc   check,
+                                gpointer    data,
+                                const char *what);
+void       drain_main_loop     (void);
+void       run_main_loop_for   (guint       ms);
+GtkWidget *find_descendant     (GtkWidget  *widget,
+                                GType       type);
+GtkWidget *find_label          (GtkWidget  *widget,
+                                const char *text);
+GtkWidget *find_toplevel       (GType       type);
+gboolean   label_is_shown      (gpointer    data);
+gboolean   label_is_gone       (gpointer    data);
+gboolean   widget_is_mapped    (gpointer    data);
+gboolean   widget_is_unmapped  (gpointer    data);
+
+G_END_DECLS
