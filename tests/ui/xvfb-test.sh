@@ -10,6 +10,11 @@ for tool in xvfb-run dbus-run-session; do
   fi
 done
 
+# Only read by sanitizer builds: GTK needs more suppressions than the rest.
+if [ -n "${LSAN_OPTIONS:-}" ]; then
+  export LSAN_OPTIONS="suppressions=$(dirname "$(readlink -f "$0")")/lsan.supp"
+fi
+
 export GSK_RENDERER=cairo
 export GDK_BACKEND=x11
 export GTK_A11Y=none
