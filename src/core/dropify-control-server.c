@@ -428,14 +428,19 @@ control_handler (SoupServer        *server,
     respond_error (msg, SOUP_STATUS_NOT_FOUND, _("No such request"));
 }
 
+/* Runs once the headers are read, before the body is: refuse what is too
+ * large (or of unknown length) without reading it. */
 static void
-request_started_cb (SoupServer        *server,
-                    SoupServerMessage *msg,
-                    gpointer           user_data)
+early_handler (SoupServer        *server,
+               SoupServerMessage *msg,
+               const char        *path,
+               GHashTable        *query,
+               gpointer           user_data)
 {
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
 
-  if (soup_message_headers_get_content_length (headers) > MAX_REQUEST_SIZE)
+  if (soup_message_headers_get_content_length (headers) > MAX_REQUEST_SIZE ||
+      soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CHUNKED)
     soup_server_message_set_status (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, NULL);
 }
 
@@ -545,8 +550,7 @@ dropify_control_server_listen (DropifyControlServer  *self,
 
   self->server = soup_server_new ("server-header", "Dropify", NULL);
   soup_server_add_handler (self->server, "/v1", control_handler, self, NULL);
-  g_signal_connect_object (self->server, "request-started",
-                           G_CALLBACK (request_started_cb), self, 0);
+  soup_server_add_early_handler (self->server, "/v1", early_handler, NULL, NULL);
 
   if (!soup_server_listen_socket (self->server, socket, 0, error))
     {

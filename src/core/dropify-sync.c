@@ -1720,6 +1720,28 @@ drop_removed_cb (DropifySync *self,
 
 /* Server side */
 
+/* A WebSocket upgrade has no body. libsoup 3.2 reads a body into memory
+ * before it answers, whatever the status: so hang up at once instead. */
+static void
+refuse_bodies_cb (SoupServer        *server,
+                  SoupServerMessage *msg,
+                  const char        *path,
+                  GHashTable        *query,
+                  gpointer           user_data)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+
+  if (soup_message_headers_get_content_length (headers) > 0 ||
+      soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CHUNKED)
+    {
+      g_autoptr(GIOStream) stream = soup_server_message_steal_connection (msg);
+
+      g_debug ("Hanging up on a request with a body to /v1/peer");
+      if (stream != NULL)
+        g_io_stream_close (stream, NULL, NULL);
+    }
+}
+
 static void
 websocket_cb (SoupServer              *server,
               SoupServerMessage       *msg,
@@ -1816,6 +1838,8 @@ dropify_sync_new (DropifyHistory  *history,
   self->identity = g_object_ref (identity);
   self->server = g_object_ref (server);
   self->trust = g_object_ref (trust);
+  soup_server_add_early_handler (dropify_server_get_soup_server (server), "/v1/peer",
+                                 refuse_bodies_cb, NULL, NULL);
   soup_server_add_websocket_handler (dropify_server_get_soup_server (server), "/v1/peer", NULL, NULL,
                                      websocket_cb, self, NULL);
 

@@ -539,6 +539,23 @@ no_pending (gpointer data)
   return dropify_server_get_n_pending (dropify_service_get_server (victim->service)) == 0;
 }
 
+static gboolean
+accept_any_tls (GTlsConnection *tls, GTlsCertificate *c, GTlsCertificateFlags e, gpointer d)
+{
+  return TRUE;
+}
+
+static void
+accept_tls_event (GSocketClient      *client,
+                  GSocketClientEvent  event,
+                  GSocketConnectable *connectable,
+                  GIOStream          *connection,
+                  gpointer            user_data)
+{
+  if (event == G_SOCKET_CLIENT_TLS_HANDSHAKING)
+    g_signal_connect (connection, "accept-certificate", G_CALLBACK (accept_any_tls), NULL);
+}
+
 static void
 test_half_open_connections (void)
 {
@@ -610,6 +627,84 @@ test_one_byte_a_second (void)
   assert_unharmed ("a client that sends one byte a second");
 }
 
+typedef struct
+{
+  GSocketConnection *connection;
+  GError            *error;
+  char               reply[64];
+  gssize             got;
+  gboolean           done;
+} Async;
+
+static void
+connected_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Async *async = user_data;
+
+  async->connection = g_socket_client_connect_to_host_finish (G_SOCKET_CLIENT (object), result, &async->error);
+}
+
+static void
+read_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  Async *async = user_data;
+
+  async->got = g_input_stream_read_finish (G_INPUT_STREAM (object), result, &async->error);
+  async->done = TRUE;
+}
+
+static gboolean
+async_connected (gpointer data)
+{
+  Async *async = data;
+  return async->connection != NULL || async->error != NULL;
+}
+
+static gboolean
+async_read (gpointer data)
+{
+  Async *async = data;
+  return async->done;
+}
+
+static void
+test_body_to_peer_endpoint (void)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  Async async = { NULL, NULL, { 0 }, 0, FALSE };
+  const char *request = "POST /v1/peer HTTP/1.1\r\nHost: victim\r\n"
+                        "Content-Length: 1000000000\r\n\r\n";
+  guint port = dropify_sync_get_port (dropify_service_get_sync (victim->service));
+
+  /* The victim runs in this thread: everything here is asynchronous. */
+  g_socket_client_set_enable_proxy (client, FALSE);
+  g_socket_client_set_tls (client, TRUE);
+  g_signal_connect (client, "event", G_CALLBACK (accept_tls_event), NULL);
+  g_socket_client_connect_to_host_async (client, "127.0.0.1", port, NULL, connected_cb, &async);
+  g_assert_true (dropify_test_wait_for (async_connected, &async, WAIT_MS));
+  g_assert_no_error (async.error);
+
+  /* Announces a 1 GB body and sends none of it: the victim hangs up at
+   * once, without reading it. */
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (async.connection)),
+                             request, strlen (request), NULL, NULL, NULL);
+  g_input_stream_read_async (g_io_stream_get_input_stream (G_IO_STREAM (async.connection)),
+                             async.reply, sizeof async.reply - 1, G_PRIORITY_DEFAULT, NULL,
+                             read_cb, &async);
+  g_assert_true (dropify_test_wait_for (async_read, &async, WAIT_MS));
+  g_test_message ("read %" G_GSSIZE_FORMAT ": %s", async.got,
+                  async.error ? async.error->message : async.reply);
+  g_assert_true (async.got <= 0);
+  g_clear_error (&async.error);
+
+  g_clear_object (&async.connection);
+  assert_unharmed ("a body announced to the peer endpoint");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -651,6 +746,7 @@ main (int   argc,
   g_test_add_func ("/hostile/chunk-beyond-size", test_chunk_beyond_size);
   g_test_add_func ("/hostile/half-open-connections", test_half_open_connections);
   g_test_add_func ("/hostile/one-byte-a-second", test_one_byte_a_second);
+  g_test_add_func ("/hostile/body-to-peer-endpoint", test_body_to_peer_endpoint);
 
   status = g_test_run ();
 
