@@ -10,7 +10,9 @@
 #include <adwaita.h>
 #include <glib/gi18n.h>
 
+#include "dropify-add-peer-dialog.h"
 #include "dropify-drop-row.h"
+#include "dropify-peers-page.h"
 #include "dropify-window.h"
 
 /* Rows say "Expires in 23 hours"; a minute is the finest unit they show. */
@@ -34,8 +36,12 @@ struct _DropifyWindow
   gboolean              dragging;
 
   /* Template widgets */
+  AdwLeaflet           *leaflet;
   AdwToastOverlay      *toast_overlay;
+  AdwToastOverlay      *devices_toast_overlay;
   AdwWindowTitle       *window_title;
+  AdwWindowTitle       *short_window_title;
+  DropifyPeersPage     *peers_page;
   GtkSpinner           *spinner;
   GtkStack             *stack;
   GtkScrolledWindow    *history_scroller;
@@ -69,9 +75,17 @@ dropify_window_show_toast (DropifyWindow *self,
 {
   g_autofree char *escaped = g_markup_escape_text (text, -1);
   AdwToast *toast = adw_toast_new (escaped);
+  AdwToastOverlay *overlay;
+
+  /* Each page has its own overlay, so that toasts on the history stay
+   * above the composer. */
+  if (g_strcmp0 (adw_leaflet_get_visible_child_name (self->leaflet), "devices") == 0)
+    overlay = self->devices_toast_overlay;
+  else
+    overlay = self->toast_overlay;
 
   adw_toast_set_timeout (toast, 3);
-  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+  adw_toast_overlay_add_toast (overlay, toast);
 }
 
 static void
@@ -411,6 +425,9 @@ dropify_window_attach (GtkWidget  *widget,
   DropifyWindow *self = DROPIFY_WINDOW (widget);
   GtkFileChooserNative *native;
 
+  /* New drops show in the history. */
+  adw_leaflet_set_visible_child_name (self->leaflet, "history");
+
   native = gtk_file_chooser_native_new (_("Attach Files"),
                                         GTK_WINDOW (self),
                                         GTK_FILE_CHOOSER_ACTION_OPEN,
@@ -579,6 +596,9 @@ dropify_window_paste (GtkWidget  *widget,
   GdkClipboard *clipboard = gtk_widget_get_clipboard (widget);
   g_autoptr(GdkContentFormats) formats = dup_clipboard_formats (clipboard);
 
+  /* Ctrl+V works from the devices page too: show where the drop lands. */
+  adw_leaflet_set_visible_child_name (self->leaflet, "history");
+
   if (gdk_content_formats_contain_gtype (formats, GDK_TYPE_FILE_LIST))
     gdk_clipboard_read_value_async (clipboard, GDK_TYPE_FILE_LIST, G_PRIORITY_DEFAULT,
                                     self->cancellable,
@@ -675,6 +695,100 @@ dropify_window_drop (DropifyWindow *self,
     return dropify_window_send_text (self, g_value_get_string (value));
 
   return FALSE;
+}
+
+/* Devices */
+
+static void
+dropify_window_n_connected_changed (DropifyWindow    *self,
+                                    GParamSpec       *pspec,
+                                    DropifyPeersPage *peers_page)
+{
+  g_autofree char *summary = NULL;
+  g_autofree char *short_summary = NULL;
+  guint n_connected = dropify_peers_page_get_n_connected (peers_page);
+
+  if (n_connected == 0)
+    {
+      summary = g_strdup (_("No devices connected"));
+      /* Translators: the window's subtitle when the window is narrow */
+      short_summary = g_strdup (_("Not connected"));
+    }
+  else
+    {
+      /* Translators: the window's subtitle; %u is how many of the user's
+       * other devices are connected and syncing */
+      summary = g_strdup_printf (ngettext ("%u device connected",
+                                           "%u devices connected",
+                                           n_connected),
+                                 n_connected);
+      /* Translators: the window's subtitle when the window is narrow; %u
+       * is how many of the user's other devices are connected */
+      short_summary = g_strdup_printf (ngettext ("%u connected",
+                                                 "%u connected",
+                                                 n_connected),
+                                       n_connected);
+    }
+
+  adw_window_title_set_subtitle (self->window_title, summary);
+  adw_window_title_set_subtitle (self->short_window_title, short_summary);
+}
+
+static void
+dropify_window_show_devices (GtkWidget  *widget,
+                             const char *action_name,
+                             GVariant   *param)
+{
+  DropifyWindow *self = DROPIFY_WINDOW (widget);
+
+  adw_leaflet_set_visible_child_name (self->leaflet, "devices");
+}
+
+static void
+dropify_window_show_history (GtkWidget  *widget,
+                             const char *action_name,
+                             GVariant   *param)
+{
+  DropifyWindow *self = DROPIFY_WINDOW (widget);
+
+  adw_leaflet_set_visible_child_name (self->leaflet, "history");
+}
+
+static void
+dropify_window_add_device_response (DropifyWindow        *self,
+                                    const char           *response,
+                                    DropifyAddPeerDialog *dialog)
+{
+  g_autoptr(GError) error = NULL;
+  const char *address = dropify_add_peer_dialog_get_address (dialog);
+
+  /* The dialog gives "add" only with a valid address. */
+  if (address == NULL)
+    return;
+
+  /* The new device shows on the devices page, connecting. */
+  adw_leaflet_set_visible_child_name (self->leaflet, "devices");
+
+  if (!dropify_service_add_peer (self->service, address, &error))
+    dropify_window_show_error (self, error);
+}
+
+static void
+dropify_window_add_device (GtkWidget  *widget,
+                           const char *action_name,
+                           GVariant   *param)
+{
+  DropifyWindow *self = DROPIFY_WINDOW (widget);
+  DropifyServer *server = dropify_service_get_server (self->service);
+  GtkWidget *dialog;
+
+  dialog = dropify_add_peer_dialog_new (GTK_WINDOW (self),
+                                        server != NULL ? dropify_server_get_port (server) : 0);
+  g_signal_connect_object (dialog, "response::add",
+                           G_CALLBACK (dropify_window_add_device_response),
+                           self, G_CONNECT_SWAPPED);
+
+  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 /* Window state */
@@ -776,9 +890,10 @@ dropify_window_constructed (GObject *object)
                            self, G_CONNECT_SWAPPED);
   dropify_window_update_page (self);
 
-  g_object_bind_property (dropify_service_get_identity (self->service), "name",
-                          self->window_title, "subtitle",
-                          G_BINDING_SYNC_CREATE);
+  /* The subtitle sums up the connections; this device's own name is on
+   * the devices page. */
+  dropify_peers_page_set_service (self->peers_page, self->service);
+  dropify_window_n_connected_changed (self, NULL, self->peers_page);
 
   dropify_window_restore_state (self);
 }
@@ -871,10 +986,16 @@ dropify_window_class_init (DropifyWindowClass *klass)
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  g_type_ensure (DROPIFY_TYPE_PEERS_PAGE);
+
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/dropify/Dropify/ui/dropify-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, DropifyWindow, leaflet);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, DropifyWindow, devices_toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, window_title);
+  gtk_widget_class_bind_template_child (widget_class, DropifyWindow, short_window_title);
+  gtk_widget_class_bind_template_child (widget_class, DropifyWindow, peers_page);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, spinner);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, history_scroller);
@@ -883,10 +1004,17 @@ dropify_window_class_init (DropifyWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, composer_buffer);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, composer_placeholder);
   gtk_widget_class_bind_template_callback (widget_class, dropify_window_composer_changed);
+  gtk_widget_class_bind_template_callback (widget_class, dropify_window_n_connected_changed);
 
   gtk_widget_class_install_action (widget_class, "win.send", NULL, dropify_window_send);
   gtk_widget_class_install_action (widget_class, "win.attach", NULL, dropify_window_attach);
   gtk_widget_class_install_action (widget_class, "win.paste", NULL, dropify_window_paste);
+  gtk_widget_class_install_action (widget_class, "win.show-devices", NULL,
+                                   dropify_window_show_devices);
+  gtk_widget_class_install_action (widget_class, "win.show-history", NULL,
+                                   dropify_window_show_history);
+  gtk_widget_class_install_action (widget_class, "win.add-device", NULL,
+                                   dropify_window_add_device);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK,
                                        "win.send", NULL);

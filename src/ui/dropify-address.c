@@ -1,0 +1,244 @@
+/* dropify-address.c: the addresses people type, and this device's own
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "dropify-address"
+
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include <gio/gio.h>
+#include <glib/gi18n.h>
+
+#include "dropify-address.h"
+
+#define HOST_NAME_MAX_LENGTH  253
+#define HOST_LABEL_MAX_LENGTH 63
+
+static gboolean
+is_host_name (const char *host)
+{
+  g_autofree char *ascii = g_hostname_to_ascii (host);
+  g_auto(GStrv) labels = NULL;
+
+  if (ascii == NULL || *ascii == '\0' || strlen (ascii) > HOST_NAME_MAX_LENGTH)
+    return FALSE;
+
+  labels = g_strsplit (ascii, ".", -1);
+  for (guint i = 0; labels[i] != NULL; i++)
+    {
+      size_t length = strlen (labels[i]);
+
+      if (length == 0 || length > HOST_LABEL_MAX_LENGTH ||
+          labels[i][0] == '-' || labels[i][length - 1] == '-')
+        return FALSE;
+
+      for (const char *p = labels[i]; *p != '\0'; p++)
+        {
+          if (!g_ascii_isalnum (*p) && *p != '-')
+            return FALSE;
+        }
+    }
+
+  return TRUE;
+}
+
+/* "10.0.0.300" or "192.168.1" are typos of an address, not host names. */
+static gboolean
+looks_like_ipv4 (const char *host)
+{
+  return host[strspn (host, "0123456789.")] == '\0';
+}
+
+static gboolean
+parse_port (const char *text,
+            guint      *port)
+{
+  guint64 value;
+
+  if (*text == '\0' || strlen (text) > 5 || text[strspn (text, "0123456789")] != '\0')
+    return FALSE;
+
+  value = g_ascii_strtoull (text, NULL, 10);
+  if (value == 0 || value > G_MAXUINT16)
+    return FALSE;
+
+  *port = (guint) value;
+  return TRUE;
+}
+
+/**
+ * dropify_address_parse:
+ * @text: what someone typed: `HOST:PORT` or `[IPV6]:PORT`
+ * @example_port: the port to suggest in messages
+ * @error: where to say what is wrong with @text, in words for people
+ *
+ * Checks an address typed to add a peer, more strictly and with clearer
+ * messages than g_network_address_parse(), which takes "not-an-address"
+ * for a host without a port and "foo bar" for a host name.
+ *
+ * Returns: (transfer full) (nullable): @text without spaces around it,
+ *   as `HOST:PORT` or `[IPV6]:PORT`, or %NULL with @error set
+ */
+char *
+dropify_address_parse (const char  *text,
+                       guint        example_port,
+                       GError     **error)
+{
+  g_autofree char *trimmed = g_strstrip (g_strdup (text != NULL ? text : ""));
+  g_autofree char *host = NULL;
+  const char *port_text;
+  gboolean bracketed = FALSE;
+  guint port = 0;
+
+  if (*trimmed == '\0')
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("Type the other device’s address and port, as in 192.168.1.20:%u."),
+                   example_port);
+      return NULL;
+    }
+
+  if (trimmed[0] == '[')
+    {
+      const char *close = strchr (trimmed, ']');
+
+      if (close == NULL || (close[1] != '\0' && close[1] != ':'))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       _("Write an IPv6 address in square brackets followed by the port, "
+                         "as in [fe80::1]:%u."),
+                       example_port);
+          return NULL;
+        }
+
+      host = g_strndup (trimmed + 1, close - trimmed - 1);
+      port_text = close[1] == ':' ? close + 2 : NULL;
+      bracketed = TRUE;
+
+      if (!g_hostname_is_ip_address (host) || strchr (host, ':') == NULL)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       _("“%s” is not an IPv6 address."), host);
+          return NULL;
+        }
+    }
+  else
+    {
+      const char *colon = strrchr (trimmed, ':');
+
+      if (colon != NULL && strchr (trimmed, ':') != colon)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       _("Write an IPv6 address in square brackets followed by the port, "
+                         "as in [fe80::1]:%u."),
+                       example_port);
+          return NULL;
+        }
+
+      host = colon != NULL ? g_strndup (trimmed, colon - trimmed) : g_strdup (trimmed);
+      port_text = colon != NULL ? colon + 1 : NULL;
+
+      if (*host == '\0')
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       _("Type the other device’s address before the colon."));
+          return NULL;
+        }
+
+      if (!g_hostname_is_ip_address (host) && looks_like_ipv4 (host))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       _("“%s” is not a valid IPv4 address."), host);
+          return NULL;
+        }
+
+      if (!g_hostname_is_ip_address (host) && !is_host_name (host))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       _("“%s” is neither an address nor a host name."), host);
+          return NULL;
+        }
+    }
+
+  /* The address is fine: the example can use it. */
+  if (port_text == NULL || *port_text == '\0')
+    {
+      g_autofree char *example = bracketed
+                               ? g_strdup_printf ("[%s]:%u", host, example_port)
+                               : g_strdup_printf ("%s:%u", host, example_port);
+
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("Add the port after a colon, as in %s."), example);
+      return NULL;
+    }
+
+  if (!parse_port (port_text, &port))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("The port must be a number from 1 to 65535."));
+      return NULL;
+    }
+
+  if (bracketed)
+    return g_strdup_printf ("[%s]:%u", host, port);
+
+  return g_strdup_printf ("%s:%u", host, port);
+}
+
+/**
+ * dropify_address_dup_local:
+ *
+ * Lists the IPv4 addresses other devices can reach this one at: those of
+ * the interfaces that are up and running (a bridge with nothing plugged in
+ * is up, but not running), without the loopback.
+ *
+ * Returns: (transfer full): the addresses, possibly none
+ */
+GStrv
+dropify_address_dup_local (void)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_autoptr(GPtrArray) seen = g_ptr_array_new_with_free_func (g_free);
+  struct ifaddrs *addresses = NULL;
+
+  if (getifaddrs (&addresses) != 0)
+    {
+      g_debug ("Could not list this device's addresses: %s", g_strerror (errno));
+      return g_strv_builder_end (builder);
+    }
+
+  for (const struct ifaddrs *ifa = addresses; ifa != NULL; ifa = ifa->ifa_next)
+    {
+      char text[INET_ADDRSTRLEN];
+      const struct sockaddr_in *sin;
+
+      if (ifa->ifa_addr == NULL || ifa->ifa_addr->sa_family != AF_INET)
+        continue;
+
+      if ((ifa->ifa_flags & IFF_UP) == 0 || (ifa->ifa_flags & IFF_RUNNING) == 0 ||
+          (ifa->ifa_flags & IFF_LOOPBACK) != 0)
+        continue;
+
+      sin = (const struct sockaddr_in *) ifa->ifa_addr;
+      if (inet_ntop (AF_INET, &sin->sin_addr, text, sizeof text) == NULL)
+        continue;
+
+      if (g_ptr_array_find_with_equal_func (seen, text, g_str_equal, NULL))
+        continue;
+
+      g_ptr_array_add (seen, g_strdup (text));
+      g_strv_builder_add (builder, text);
+    }
+
+  freeifaddrs (addresses);
+
+  return g_strv_builder_end (builder);
+}

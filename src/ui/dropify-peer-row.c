@@ -1,0 +1,425 @@
+/* dropify-peer-row.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "dropify-peer-row"
+
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gi18n.h>
+
+#include "dropify-peer-row.h"
+
+struct _DropifyPeerRow
+{
+  AdwActionRow    parent_instance;
+
+  DropifyService *service;
+  DropifyPeer    *peer;
+  const char     *state_text;
+
+  /* Template widgets */
+  GtkImage       *icon;
+  GtkLabel       *state_label;
+};
+
+G_DEFINE_FINAL_TYPE (DropifyPeerRow, dropify_peer_row, ADW_TYPE_ACTION_ROW)
+
+enum {
+  PROP_0,
+  PROP_SERVICE,
+  PROP_PEER,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static const char * const state_classes[] = { "success", "warning", "error", "dim-label" };
+
+/* Formatting */
+
+static char *
+format_endpoint (const char *address,
+                 guint       port)
+{
+  if (address == NULL || *address == '\0')
+    return NULL;
+
+  if (strchr (address, ':') != NULL)
+    return g_strdup_printf ("[%s]:%u", address, port);
+
+  return g_strdup_printf ("%s:%u", address, port);
+}
+
+/* Keeps each part on one line, so a narrow row wraps between the parts
+ * ("192.168.1.20:41717" / "Found on this network") and not within. */
+static char *
+dup_unbreakable (const char *text)
+{
+  GString *string = g_string_new (text);
+
+  g_string_replace (string, " ", "\u00a0", 0);
+
+  return g_string_free (string, FALSE);
+}
+
+static char *
+dropify_peer_row_dup_title (DropifyPeerRow *self)
+{
+  const char *name = dropify_peer_get_name (self->peer);
+  const char *address = dropify_peer_get_address (self->peer);
+
+  if (name != NULL && *name != '\0')
+    return g_strdup (name);
+
+  /* Until its hello, a peer added by address is known by that address. */
+  if (address != NULL && *address != '\0')
+    return g_strdup (address);
+
+  return g_strdup (_("Unknown Device"));
+}
+
+static void
+dropify_peer_row_update (DropifyPeerRow *self)
+{
+  g_autoptr(GPtrArray) parts = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *title = NULL;
+  g_autofree char *endpoint = NULL;
+  g_autofree char *subtitle = NULL;
+  const char *explanation = NULL;
+  const char *state_class = NULL;
+  const char *error;
+  const char *via;
+
+  title = dropify_peer_row_dup_title (self);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self), title);
+
+  error = dropify_peer_get_error (self->peer);
+  if (error != NULL && *error == '\0')
+    error = NULL;
+
+  switch (dropify_peer_get_state (self->peer))
+    {
+    case DROPIFY_PEER_STATE_CONNECTED:
+      if (dropify_peer_get_trusted (self->peer))
+        {
+          self->state_text = _("Connected");
+          state_class = "success";
+        }
+      else
+        {
+          /* Translators: a device is connected, but drops are only shared
+           * with devices paired with this one */
+          self->state_text = _("Not paired");
+          state_class = "warning";
+          explanation = _("Connected, but not paired with this device, so no drops are shared");
+        }
+      break;
+
+    case DROPIFY_PEER_STATE_CONNECTING:
+      /* A device that could not be reached is tried again every few
+       * seconds; it stays "Offline" meanwhile, rather than blinking. */
+      self->state_text = error != NULL ? _("Offline") : _("Connecting…");
+      state_class = "dim-label";
+      explanation = error;
+      break;
+
+    case DROPIFY_PEER_STATE_INCOMPATIBLE:
+      self->state_text = _("Incompatible version");
+      state_class = "error";
+      explanation = error;
+      break;
+
+    case DROPIFY_PEER_STATE_REFUSED:
+      /* Translators: the connection to a device was refused, for example
+       * because it is not the device it claims to be */
+      self->state_text = _("Refused");
+      state_class = "error";
+      explanation = error;
+      break;
+
+    case DROPIFY_PEER_STATE_OFFLINE:
+    default:
+      self->state_text = _("Offline");
+      state_class = "dim-label";
+      explanation = error;
+      break;
+    }
+
+  gtk_label_set_text (self->state_label, self->state_text);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->state_label), explanation);
+
+  for (guint i = 0; i < G_N_ELEMENTS (state_classes); i++)
+    gtk_widget_remove_css_class (GTK_WIDGET (self->state_label), state_classes[i]);
+  gtk_widget_add_css_class (GTK_WIDGET (self->state_label), state_class);
+
+  if (dropify_peer_get_connected (self->peer))
+    gtk_widget_add_css_class (GTK_WIDGET (self->icon), "connected");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->icon), "connected");
+
+  endpoint = format_endpoint (dropify_peer_get_address (self->peer),
+                              dropify_peer_get_port (self->peer));
+  if (endpoint != NULL)
+    g_ptr_array_add (parts, dup_unbreakable (endpoint));
+
+  if (dropify_peer_get_via (self->peer) == DROPIFY_PEER_VIA_MDNS)
+    via = _("Found on this network");
+  else
+    via = _("Added by address");
+  g_ptr_array_add (parts, dup_unbreakable (via));
+  g_ptr_array_add (parts, NULL);
+
+  subtitle = g_strjoinv (" · ", (char **) parts->pdata);
+  if (explanation != NULL)
+    {
+      char *with_explanation = g_strconcat (subtitle, "\n", explanation, NULL);
+
+      g_free (subtitle);
+      subtitle = with_explanation;
+    }
+
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (self), subtitle);
+}
+
+static void
+dropify_peer_row_peer_notify (DropifyPeerRow *self,
+                              GParamSpec     *pspec,
+                              DropifyPeer    *peer)
+{
+  dropify_peer_row_update (self);
+}
+
+/* Forgetting */
+
+static void
+dropify_peer_row_forget_response (DropifyPeerRow   *self,
+                                  const char       *response,
+                                  AdwMessageDialog *dialog)
+{
+  g_autoptr(DropifyPeerRow) hold = g_object_ref (self);
+  g_autoptr(DropifyService) service = g_object_ref (self->service);
+  g_autoptr(DropifyPeer) peer = g_object_ref (self->peer);
+
+  /* Forgetting the peer removes it from the model, and with it this row:
+   * everything used here is held until the end. */
+  dropify_service_forget_peer (service, peer);
+}
+
+static void
+dropify_peer_row_forget (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *param)
+{
+  DropifyPeerRow *self = DROPIFY_PEER_ROW (widget);
+  g_autofree char *title = dropify_peer_row_dup_title (self);
+  GtkRoot *root = gtk_widget_get_root (widget);
+  GtkWidget *dialog;
+
+  dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, NULL, NULL);
+  /* Translators: %s is the name (or address) of another device */
+  adw_message_dialog_format_heading (ADW_MESSAGE_DIALOG (dialog), _("Forget “%s”?"), title);
+
+  if (dropify_peer_get_via (self->peer) == DROPIFY_PEER_VIA_MDNS)
+    adw_message_dialog_set_body (ADW_MESSAGE_DIALOG (dialog),
+                                 _("Dropify disconnects from it. The drops already here stay. "
+                                   "While it is on this network, it can be found again the next "
+                                   "time Dropify starts."));
+  else
+    adw_message_dialog_set_body (ADW_MESSAGE_DIALOG (dialog),
+                                 _("Dropify disconnects from it and stops connecting to it. "
+                                   "The drops already here stay."));
+
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "forget", _("_Forget"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "forget",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+
+  g_signal_connect_object (dialog, "response::forget",
+                           G_CALLBACK (dropify_peer_row_forget_response),
+                           self, G_CONNECT_SWAPPED);
+
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* GObject */
+
+static void
+dropify_peer_row_constructed (GObject *object)
+{
+  DropifyPeerRow *self = (DropifyPeerRow *)object;
+
+  G_OBJECT_CLASS (dropify_peer_row_parent_class)->constructed (object);
+
+  g_assert (DROPIFY_IS_SERVICE (self->service));
+  g_assert (DROPIFY_IS_PEER (self->peer));
+
+  /* Every property of a peer shows somewhere in the row. */
+  g_signal_connect_object (self->peer, "notify",
+                           G_CALLBACK (dropify_peer_row_peer_notify),
+                           self, G_CONNECT_SWAPPED);
+  dropify_peer_row_update (self);
+}
+
+static void
+dropify_peer_row_dispose (GObject *object)
+{
+  gtk_widget_dispose_template (GTK_WIDGET (object), DROPIFY_TYPE_PEER_ROW);
+
+  G_OBJECT_CLASS (dropify_peer_row_parent_class)->dispose (object);
+}
+
+static void
+dropify_peer_row_finalize (GObject *object)
+{
+  DropifyPeerRow *self = (DropifyPeerRow *)object;
+
+  g_clear_object (&self->service);
+  g_clear_object (&self->peer);
+
+  G_OBJECT_CLASS (dropify_peer_row_parent_class)->finalize (object);
+}
+
+static void
+dropify_peer_row_get_property (GObject    *object,
+                               guint       prop_id,
+                               GValue     *value,
+                               GParamSpec *pspec)
+{
+  DropifyPeerRow *self = DROPIFY_PEER_ROW (object);
+
+  switch (prop_id)
+    {
+    case PROP_SERVICE:
+      g_value_set_object (value, self->service);
+      break;
+
+    case PROP_PEER:
+      g_value_set_object (value, self->peer);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+dropify_peer_row_set_property (GObject      *object,
+                               guint         prop_id,
+                               const GValue *value,
+                               GParamSpec   *pspec)
+{
+  DropifyPeerRow *self = DROPIFY_PEER_ROW (object);
+
+  switch (prop_id)
+    {
+    case PROP_SERVICE:
+      self->service = g_value_dup_object (value);
+      break;
+
+    case PROP_PEER:
+      self->peer = g_value_dup_object (value);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+dropify_peer_row_class_init (DropifyPeerRowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->constructed = dropify_peer_row_constructed;
+  object_class->dispose = dropify_peer_row_dispose;
+  object_class->finalize = dropify_peer_row_finalize;
+  object_class->get_property = dropify_peer_row_get_property;
+  object_class->set_property = dropify_peer_row_set_property;
+
+  properties[PROP_SERVICE] =
+    g_param_spec_object ("service", NULL, NULL,
+                         DROPIFY_TYPE_SERVICE,
+                         (G_PARAM_READWRITE |
+                          G_PARAM_CONSTRUCT_ONLY |
+                          G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_PEER] =
+    g_param_spec_object ("peer", NULL, NULL,
+                         DROPIFY_TYPE_PEER,
+                         (G_PARAM_READWRITE |
+                          G_PARAM_CONSTRUCT_ONLY |
+                          G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/dropify/Dropify/ui/dropify-peer-row.ui");
+  gtk_widget_class_bind_template_child (widget_class, DropifyPeerRow, icon);
+  gtk_widget_class_bind_template_child (widget_class, DropifyPeerRow, state_label);
+
+  gtk_widget_class_install_action (widget_class, "peer.forget", NULL, dropify_peer_row_forget);
+}
+
+static void
+dropify_peer_row_init (DropifyPeerRow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+/**
+ * dropify_peer_row_new:
+ * @service: the service that knows @peer
+ * @peer: the peer to show
+ *
+ * Returns: (transfer floating): a row showing @peer, its state, and a way
+ *   to forget it
+ */
+GtkWidget *
+dropify_peer_row_new (DropifyService *service,
+                      DropifyPeer    *peer)
+{
+  g_return_val_if_fail (DROPIFY_IS_SERVICE (service), NULL);
+  g_return_val_if_fail (DROPIFY_IS_PEER (peer), NULL);
+
+  return g_object_new (DROPIFY_TYPE_PEER_ROW,
+                       "service", service,
+                       "peer", peer,
+                       NULL);
+}
+
+/**
+ * dropify_peer_row_get_peer:
+ * @self: a #DropifyPeerRow
+ *
+ * Returns: (transfer none): the peer shown by @self
+ */
+DropifyPeer *
+dropify_peer_row_get_peer (DropifyPeerRow *self)
+{
+  g_return_val_if_fail (DROPIFY_IS_PEER_ROW (self), NULL);
+
+  return self->peer;
+}
+
+/**
+ * dropify_peer_row_get_state_text:
+ * @self: a #DropifyPeerRow
+ *
+ * Returns: (transfer none): the peer's state, in the words the row shows
+ */
+const char *
+dropify_peer_row_get_state_text (DropifyPeerRow *self)
+{
+  g_return_val_if_fail (DROPIFY_IS_PEER_ROW (self), NULL);
+
+  return self->state_text;
+}

@@ -1,0 +1,634 @@
+/* test-peers.c: the devices page, adding a device and discovery's state,
+ * over real services on 127.0.0.1, under a real X server
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <adwaita.h>
+
+#include "dropify-add-peer-dialog.h"
+#include "dropify-address.h"
+#include "dropify-core.h"
+#include "dropify-peer-row.h"
+#include "dropify-peers-page.h"
+#include "dropify-test-support.h"
+#include "dropify-window.h"
+#include "ui-test-util.h"
+
+#define GROUP_SECRET "ui tests"
+
+/* A bus address nothing listens on: discovery enabled in these tests can
+ * never reach the machine's real system bus, or publish anything. */
+#define NO_SYSTEM_BUS "unix:path=/nonexistent/dropify-ui-test/system_bus_socket"
+
+typedef struct
+{
+  char            *data_dir;
+  GSettings       *settings;
+  DropifyService  *service;
+  GtkWidget       *window;
+  DropifyTestNode *laptop;
+} Fixture;
+
+/* Fixture */
+
+static void
+fixture_set_up_with (Fixture  *fixture,
+                     gboolean  discovery)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpstr (g_getenv ("DBUS_SYSTEM_BUS_ADDRESS"), ==, NO_SYSTEM_BUS);
+
+  fixture->data_dir = g_build_filename (g_get_user_data_dir (), "dropify", NULL);
+  fixture->settings = dropify_service_create_settings (fixture->data_dir);
+  g_assert_nonnull (fixture->settings);
+  g_settings_set_string (fixture->settings, "device-name", "Workstation");
+  g_settings_set_string (fixture->settings, "group-secret", GROUP_SECRET);
+
+  fixture->service = dropify_service_new (fixture->data_dir, fixture->settings, &error);
+  g_assert_no_error (error);
+
+  dropify_service_set_discovery_enabled (fixture->service, discovery);
+  dropify_service_start (fixture->service, 0, &error);
+  g_assert_no_error (error);
+
+  fixture->window = dropify_window_new (NULL, fixture->service);
+  gtk_window_present (GTK_WINDOW (fixture->window));
+  wait_for (widget_is_mapped, fixture->window, "the window to be mapped");
+}
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  user_data)
+{
+  fixture_set_up_with (fixture, FALSE);
+}
+
+static void
+fixture_set_up_discovery (Fixture       *fixture,
+                          gconstpointer  user_data)
+{
+  fixture_set_up_with (fixture, TRUE);
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  user_data)
+{
+  GtkWidget *dialog;
+
+  while ((dialog = find_toplevel (GTK_TYPE_WINDOW)) != NULL && dialog != fixture->window)
+    gtk_window_destroy (GTK_WINDOW (dialog));
+
+  gtk_window_destroy (GTK_WINDOW (fixture->window));
+  drain_main_loop ();
+
+  dropify_service_shutdown (fixture->service);
+  g_clear_object (&fixture->service);
+  g_clear_pointer (&fixture->laptop, dropify_test_node_stop);
+
+  /* The memory backend outlives the test. */
+  g_settings_reset (fixture->settings, "device-name");
+  g_settings_reset (fixture->settings, "group-secret");
+  g_settings_reset (fixture->settings, "manual-peers");
+  g_clear_object (&fixture->settings);
+  g_clear_pointer (&fixture->data_dir, g_free);
+}
+
+/* Helpers */
+
+static DropifyPeersPage *
+get_peers_page (Fixture *fixture)
+{
+  GtkWidget *page = find_descendant (fixture->window, DROPIFY_TYPE_PEERS_PAGE);
+
+  g_assert_nonnull (page);
+
+  return DROPIFY_PEERS_PAGE (page);
+}
+
+static GListModel *
+get_peers (Fixture *fixture)
+{
+  return dropify_sync_get_peers (dropify_service_get_sync (fixture->service));
+}
+
+static void
+show_devices (Fixture *fixture)
+{
+  g_assert_true (gtk_widget_activate_action (fixture->window, "win.show-devices", NULL));
+  wait_for (widget_is_mapped, get_peers_page (fixture), "the devices page to show");
+}
+
+static char *
+laptop_address (Fixture *fixture)
+{
+  DropifyServer *server = dropify_service_get_server (fixture->laptop->service);
+
+  return g_strdup_printf ("127.0.0.1:%u", dropify_server_get_port (server));
+}
+
+static GtkWidget *
+find_window_title (GtkWidget  *widget,
+                   const char *title)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (ADW_IS_WINDOW_TITLE (child) &&
+          g_strcmp0 (adw_window_title_get_title (ADW_WINDOW_TITLE (child)), title) == 0)
+        return child;
+
+      if ((found = find_window_title (child, title)))
+        return found;
+    }
+
+  return NULL;
+}
+
+/* The main header's subtitle, which sums up the connections. */
+static const char *
+window_subtitle (Fixture *fixture)
+{
+  GtkWidget *title = find_window_title (fixture->window, "Dropify");
+
+  g_assert_nonnull (title);
+
+  return adw_window_title_get_subtitle (ADW_WINDOW_TITLE (title));
+}
+
+typedef struct
+{
+  Fixture    *fixture;
+  const char *title;
+  const char *state;
+} RowQuery;
+
+/* Finds the mapped row titled @title, such as "Laptop". */
+static DropifyPeerRow *
+find_peer_row (GtkWidget  *widget,
+               const char *title)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      DropifyPeerRow *found;
+
+      if (DROPIFY_IS_PEER_ROW (child) &&
+          gtk_widget_get_mapped (child) &&
+          g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (child)), title) == 0)
+        return DROPIFY_PEER_ROW (child);
+
+      if ((found = find_peer_row (child, title)))
+        return found;
+    }
+
+  return NULL;
+}
+
+/* The row is there and says @state in words the user can see. */
+static gboolean
+row_shows_state (gpointer data)
+{
+  RowQuery *query = data;
+  DropifyPeerRow *row = find_peer_row (query->fixture->window, query->title);
+
+  return row != NULL &&
+         g_strcmp0 (dropify_peer_row_get_state_text (row), query->state) == 0 &&
+         find_label (GTK_WIDGET (row), query->state) != NULL;
+}
+
+static gboolean
+row_is_gone (gpointer data)
+{
+  RowQuery *query = data;
+
+  return find_peer_row (query->fixture->window, query->title) == NULL;
+}
+
+static gboolean
+subtitle_is (gpointer data)
+{
+  RowQuery *query = data;
+
+  return g_strcmp0 (window_subtitle (query->fixture), query->state) == 0;
+}
+
+static gboolean
+dialog_is_open (gpointer data)
+{
+  GType type = GPOINTER_TO_SIZE (data);
+
+  return find_toplevel (type) != NULL;
+}
+
+static gboolean
+add_peer_dialog_is_gone (gpointer data)
+{
+  return find_toplevel (DROPIFY_TYPE_ADD_PEER_DIALOG) == NULL;
+}
+
+static DropifyAddPeerDialog *
+open_add_peer_dialog (Fixture *fixture)
+{
+  g_assert_true (gtk_widget_activate_action (fixture->window, "win.add-device", NULL));
+  wait_for (dialog_is_open, GSIZE_TO_POINTER (DROPIFY_TYPE_ADD_PEER_DIALOG),
+            "the add-device dialog");
+
+  return DROPIFY_ADD_PEER_DIALOG (find_toplevel (DROPIFY_TYPE_ADD_PEER_DIALOG));
+}
+
+static GtkEntry *
+dialog_entry (DropifyAddPeerDialog *dialog)
+{
+  GtkWidget *entry = find_descendant (GTK_WIDGET (dialog), GTK_TYPE_ENTRY);
+
+  g_assert_nonnull (entry);
+
+  return GTK_ENTRY (entry);
+}
+
+/* As pressing Enter in it does: the entry's text activates, and with it
+ * the dialog's default response. */
+static void
+press_enter (GtkEntry *entry)
+{
+  GtkWidget *text = find_descendant (GTK_WIDGET (entry), GTK_TYPE_TEXT);
+
+  g_assert_nonnull (text);
+  g_signal_emit_by_name (text, "activate");
+}
+
+typedef struct
+{
+  GtkWidget  *dialog;
+  const char *prefix;
+} ErrorQuery;
+
+/* A mapped label whose text starts with @prefix: the dialog's error. */
+static GtkWidget *
+find_label_with_prefix (GtkWidget  *widget,
+                        const char *prefix)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_LABEL (child) &&
+          gtk_widget_get_mapped (child) &&
+          gtk_widget_get_height (child) > 0 &&
+          g_str_has_prefix (gtk_label_get_text (GTK_LABEL (child)), prefix))
+        return child;
+
+      if ((found = find_label_with_prefix (child, prefix)))
+        return found;
+    }
+
+  return NULL;
+}
+
+static gboolean
+error_is_shown (gpointer data)
+{
+  ErrorQuery *query = data;
+
+  return find_label_with_prefix (query->dialog, query->prefix) != NULL;
+}
+
+/* Tests */
+
+static void
+test_address_parse (void)
+{
+  const struct {
+    const char *text;
+    const char *address;
+    const char *error;
+  } cases[] = {
+    { "192.168.1.20:41717", "192.168.1.20:41717", NULL },
+    { "  10.0.0.2:5000 \n", "10.0.0.2:5000", NULL },
+    { "laptop.local:41717", "laptop.local:41717", NULL },
+    { "[fe80::1]:41717", "[fe80::1]:41717", NULL },
+    { "not-an-address", NULL, "Add the port after a colon, as in not-an-address:41717." },
+    { "192.168.1.20", NULL, "Add the port after a colon, as in 192.168.1.20:41717." },
+    { "192.168.1.20:", NULL, "Add the port after a colon, as in 192.168.1.20:41717." },
+    { "", NULL, "Type the other device’s address and port, as in 192.168.1.20:41717." },
+    { ":41717", NULL, "Type the other device’s address before the colon." },
+    { "192.168.1.20:0", NULL, "The port must be a number from 1 to 65535." },
+    { "192.168.1.20:65536", NULL, "The port must be a number from 1 to 65535." },
+    { "192.168.1.20:http", NULL, "The port must be a number from 1 to 65535." },
+    { "192.168.1.20:-1", NULL, "The port must be a number from 1 to 65535." },
+    { "192.168.1.300:41717", NULL, "“192.168.1.300” is not a valid IPv4 address." },
+    { "foo bar:41717", NULL, "“foo bar” is neither an address nor a host name." },
+    { "-laptop:41717", NULL, "“-laptop” is neither an address nor a host name." },
+    { "fe80::1:41717", NULL, "Write an IPv6 address in square brackets followed by the port, "
+                             "as in [fe80::1]:41717." },
+    { "[laptop]:41717", NULL, "“laptop” is not an IPv6 address." },
+    { "[fe80::1]", NULL, "Add the port after a colon, as in [fe80::1]:41717." },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *address = dropify_address_parse (cases[i].text, 41717, &error);
+
+      g_test_message ("“%s”", cases[i].text);
+      g_assert_cmpstr (address, ==, cases[i].address);
+      if (cases[i].error != NULL)
+        {
+          g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+          g_assert_cmpstr (error->message, ==, cases[i].error);
+        }
+      else
+        {
+          g_assert_no_error (error);
+        }
+    }
+}
+
+static void
+test_local_addresses (void)
+{
+  g_auto(GStrv) addresses = dropify_address_dup_local ();
+
+  g_assert_nonnull (addresses);
+  for (guint i = 0; addresses[i] != NULL; i++)
+    {
+      g_assert_true (g_hostname_is_ip_address (addresses[i]));
+      g_assert_false (g_str_has_prefix (addresses[i], "127."));
+      g_assert_null (strchr (addresses[i], ':'));
+    }
+}
+
+/* The empty page explains how devices find each other, and nothing
+ * claims a connection. */
+static void
+test_peers_empty (Fixture       *fixture,
+                  gconstpointer  user_data)
+{
+  LabelQuery empty = { fixture->window, "No Devices Yet" };
+
+  g_assert_cmpstr (window_subtitle (fixture), ==, "No devices connected");
+
+  show_devices (fixture);
+  wait_for (label_is_shown, &empty, "the empty state");
+
+  /* Discovery is off in this service: no banner, and no help about it. */
+  g_assert_null (find_label (fixture->window, "Not Finding Your Devices?"));
+}
+
+/* A real peer on 127.0.0.1 shows as connected, in the list and in the
+ * header, and forgetting it (after a confirmation) removes it. */
+static void
+test_peers_connected_and_forget (Fixture       *fixture,
+                                 gconstpointer  user_data)
+{
+  RowQuery connected = { fixture, "Laptop", "Connected" };
+  RowQuery one_connected = { fixture, NULL, "1 device connected" };
+  RowQuery none_connected = { fixture, NULL, "No devices connected" };
+  LabelQuery empty = { fixture->window, "No Devices Yet" };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *address = NULL;
+  g_auto(GStrv) saved = NULL;
+  AdwMessageDialog *confirmation;
+  DropifyPeerRow *row;
+
+  fixture->laptop = dropify_test_node_start ("Laptop", GROUP_SECRET);
+  address = laptop_address (fixture);
+
+  show_devices (fixture);
+  g_assert_true (dropify_service_add_peer (fixture->service, address, &error));
+  g_assert_no_error (error);
+
+  wait_for (row_shows_state, &connected, "Laptop to show as connected");
+  wait_for (subtitle_is, &one_connected, "the header to count one device");
+  g_assert_cmpuint (dropify_peers_page_get_n_connected (get_peers_page (fixture)), ==, 1);
+
+  row = find_peer_row (fixture->window, "Laptop");
+  g_assert_nonnull (find_label (GTK_WIDGET (row), "Laptop"));
+  g_assert_true (g_str_has_prefix (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)),
+                                   address));
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)),
+                            "Added\u00a0by\u00a0address"));
+
+  /* Forgetting asks first; cancelling keeps the device. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (row), "peer.forget", NULL));
+  wait_for (dialog_is_open, GSIZE_TO_POINTER (ADW_TYPE_MESSAGE_DIALOG), "the confirmation");
+  confirmation = ADW_MESSAGE_DIALOG (find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
+  g_assert_cmpstr (adw_message_dialog_get_heading (confirmation), ==, "Forget “Laptop”?");
+  g_assert_true (adw_message_dialog_get_response_appearance (confirmation, "forget") ==
+                 ADW_RESPONSE_DESTRUCTIVE);
+  gtk_window_close (GTK_WINDOW (confirmation));
+  drain_main_loop ();
+  g_assert_cmpuint (g_list_model_get_n_items (get_peers (fixture)), ==, 1);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (row), "peer.forget", NULL));
+  wait_for (dialog_is_open, GSIZE_TO_POINTER (ADW_TYPE_MESSAGE_DIALOG), "the confirmation");
+  confirmation = ADW_MESSAGE_DIALOG (find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
+  adw_message_dialog_response (confirmation, "forget");
+  gtk_window_destroy (GTK_WINDOW (confirmation));
+
+  wait_for (row_is_gone, &connected, "Laptop's row to go");
+  g_assert_cmpuint (g_list_model_get_n_items (get_peers (fixture)), ==, 0);
+  wait_for (label_is_shown, &empty, "the empty state to return");
+  wait_for (subtitle_is, &none_connected, "the header to count no device");
+
+  saved = g_settings_get_strv (fixture->settings, "manual-peers");
+  g_assert_cmpuint (g_strv_length (saved), ==, 0);
+}
+
+/* A device that connects but is not trusted syncs nothing: it shows as
+ * such, and the header does not count it. */
+static void
+test_peers_not_paired (Fixture       *fixture,
+                       gconstpointer  user_data)
+{
+  RowQuery not_paired = { fixture, "Stranger", "Not paired" };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *address = NULL;
+
+  fixture->laptop = dropify_test_node_start ("Stranger", "another group");
+  address = laptop_address (fixture);
+
+  show_devices (fixture);
+  g_assert_true (dropify_service_add_peer (fixture->service, address, &error));
+  g_assert_no_error (error);
+
+  wait_for (row_shows_state, &not_paired, "the stranger to show as not paired");
+  g_assert_cmpstr (window_subtitle (fixture), ==, "No devices connected");
+  g_assert_cmpuint (dropify_peers_page_get_n_connected (get_peers_page (fixture)), ==, 0);
+}
+
+/* A device that is not there shows as such, not as connected. */
+static void
+test_peers_offline (Fixture       *fixture,
+                    gconstpointer  user_data)
+{
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *address = NULL;
+  RowQuery offline = { fixture, "127.0.0.1", "Offline" };
+  DropifyPeerRow *row;
+
+  /* A port that was free a moment ago, and that nothing listens on. */
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                         &error);
+  g_assert_no_error (error);
+  g_socket_bind (socket, any, FALSE, &error);
+  g_assert_no_error (error);
+  bound = g_socket_get_local_address (socket, &error);
+  g_assert_no_error (error);
+  address = g_strdup_printf ("127.0.0.1:%u",
+                             g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+
+  show_devices (fixture);
+  g_assert_true (dropify_service_add_peer (fixture->service, address, &error));
+  g_assert_no_error (error);
+
+  /* Until its hello, a device is known by its address. */
+  wait_for (row_shows_state, &offline, "the unreachable device to show as offline");
+  row = find_peer_row (fixture->window, "127.0.0.1");
+  g_assert_cmpstr (window_subtitle (fixture), ==, "No devices connected");
+  g_assert_true (g_str_has_prefix (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), address));
+}
+
+/* The dialog refuses what is not an address, says why, and adds what is. */
+static void
+test_add_peer_dialog (Fixture       *fixture,
+                      gconstpointer  user_data)
+{
+  RowQuery connected = { fixture, "Laptop", "Connected" };
+  ErrorQuery no_port = { NULL, "Add the port after a colon" };
+  ErrorQuery itself = { NULL, "That is this device." };
+  DropifyServer *server = dropify_service_get_server (fixture->service);
+  g_autofree char *own_address = NULL;
+  g_autofree char *own_port = NULL;
+  g_autofree char *address = NULL;
+  DropifyAddPeerDialog *dialog;
+  GtkEntry *entry;
+
+  fixture->laptop = dropify_test_node_start ("Laptop", GROUP_SECRET);
+  address = laptop_address (fixture);
+
+  dialog = open_add_peer_dialog (fixture);
+  no_port.dialog = itself.dialog = GTK_WIDGET (dialog);
+  entry = dialog_entry (dialog);
+
+  /* This device's own port is there for the other side to type. */
+  own_port = g_strdup_printf (":%u", dropify_server_get_port (server));
+  g_assert_true (g_str_has_suffix (gtk_entry_get_placeholder_text (entry), own_port));
+
+  g_assert_false (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "add"));
+
+  gtk_editable_set_text (GTK_EDITABLE (entry), "not-an-address");
+  g_assert_false (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "add"));
+  g_assert_null (dropify_add_peer_dialog_get_address (dialog));
+
+  /* Enter says what is wrong, right away, and adds nothing. */
+  press_enter (entry);
+  wait_for (error_is_shown, &no_port, "the dialog to say the port is missing");
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (entry), "error"));
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (dialog)));
+  g_assert_cmpuint (g_list_model_get_n_items (get_peers (fixture)), ==, 0);
+
+  /* This device's own address is refused too. */
+  own_address = g_strdup_printf ("127.0.0.1%s", own_port);
+  gtk_editable_set_text (GTK_EDITABLE (entry), own_address);
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (entry), "error"));
+  g_assert_false (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "add"));
+  /* ... once the typing pauses. */
+  wait_for (error_is_shown, &itself, "the dialog to refuse this device's own address");
+
+  /* A real address adds the device, which then shows on the devices page. */
+  gtk_editable_set_text (GTK_EDITABLE (entry), address);
+  g_assert_true (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "add"));
+  g_assert_cmpstr (dropify_add_peer_dialog_get_address (dialog), ==, address);
+  press_enter (entry);
+
+  wait_for (add_peer_dialog_is_gone, NULL, "the dialog to close");
+  wait_for (row_shows_state, &connected, "the added device to show as connected");
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (get_peers_page (fixture))));
+}
+
+/* With discovery on and no system bus to reach Avahi, the devices page
+ * says so and why, and offers no help about firewalls, which would be
+ * beside the point. */
+static void
+test_discovery_unavailable (Fixture       *fixture,
+                            gconstpointer  user_data)
+{
+  DropifyDiscovery *discovery = dropify_service_get_discovery (fixture->service);
+  LabelQuery banner = { fixture->window, NULL };
+  GtkWidget *label;
+
+  g_assert_nonnull (discovery);
+  g_assert_false (dropify_discovery_get_available (discovery));
+  banner.text = dropify_discovery_get_status (discovery);
+  g_assert_nonnull (strstr (banner.text, "no system bus"));
+
+  dropify_peers_page_set_help_delay (get_peers_page (fixture), 0);
+  show_devices (fixture);
+
+  wait_for (label_is_shown, &banner, "the discovery banner");
+  label = find_label (fixture->window, banner.text);
+  g_assert_nonnull (gtk_widget_get_ancestor (label, GTK_TYPE_REVEALER));
+  g_assert_true (gtk_revealer_get_reveal_child (GTK_REVEALER (gtk_widget_get_ancestor (label,
+                                                                                       GTK_TYPE_REVEALER))));
+
+  run_main_loop_for (100);
+  g_assert_null (find_label (fixture->window, "Not Finding Your Devices?"));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int ret;
+
+  /* Before anything can connect to a system bus. */
+  g_setenv ("DBUS_SYSTEM_BUS_ADDRESS", NO_SYSTEM_BUS, TRUE);
+
+  /* Isolated XDG dirs would hide the shared MIME database, and without it
+   * GdkPixbuf cannot tell an SVG icon from any other file. */
+  g_content_type_set_mime_dirs (NULL);
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+
+  if (!gtk_init_check ())
+    {
+      g_printerr ("No display: run this test under tests/ui/xvfb-test.sh\n");
+      return 77;
+    }
+
+  adw_init ();
+
+  g_test_add_func ("/ui/peers/address-parse", test_address_parse);
+  g_test_add_func ("/ui/peers/local-addresses", test_local_addresses);
+  g_test_add ("/ui/peers/empty", Fixture, NULL,
+              fixture_set_up, test_peers_empty, fixture_tear_down);
+  g_test_add ("/ui/peers/connected-and-forget", Fixture, NULL,
+              fixture_set_up, test_peers_connected_and_forget, fixture_tear_down);
+  g_test_add ("/ui/peers/not-paired", Fixture, NULL,
+              fixture_set_up, test_peers_not_paired, fixture_tear_down);
+  g_test_add ("/ui/peers/offline", Fixture, NULL,
+              fixture_set_up, test_peers_offline, fixture_tear_down);
+  g_test_add ("/ui/peers/add-peer-dialog", Fixture, NULL,
+              fixture_set_up, test_add_peer_dialog, fixture_tear_down);
+  g_test_add ("/ui/peers/discovery-unavailable", Fixture, NULL,
+              fixture_set_up_discovery, test_discovery_unavailable, fixture_tear_down);
+
+  ret = g_test_run ();
+
+  return ret;
+}
