@@ -1,0 +1,478 @@
+/* screenshots.c: the window in the states worth showing, saved as PNGs
+ *
+ * Not a test. Run it under tests/ui/xvfb-test.sh from the build dir:
+ *
+ *   GSETTINGS_SCHEMA_DIR=data \
+ *     ../tests/ui/xvfb-test.sh tests/ui/screenshots OUTDIR [SCENE...]
+ *
+ * Scenes: peers, peers-empty, no-discovery, add-peer, help. Each is saved at
+ * 720 px and at the 360 px minimum ("-narrow"), light and dark ("-dark").
+ * Everything runs in this process on 127.0.0.1, with discovery off or
+ * unable to reach a bus; "found on this network" is simulated with
+ * dropify_sync_add_discovered(). "help" needs discovery to work: a system
+ * bus with avahi-daemon and no other Dropify on the network, such as one
+ * host of tests/lan/lanlib.sh (DBUS_SYSTEM_BUS_ADDRESS and `ip netns exec`
+ * around this program); it is only taken when asked for by name.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <adwaita.h>
+
+#include "dropify-add-peer-dialog.h"
+#include "dropify-core.h"
+#include "dropify-peers-page.h"
+#include "dropify-test-support.h"
+#include "dropify-window.h"
+#include "ui-test-util.h"
+
+#define GROUP_SECRET "screenshots"
+#define NO_SYSTEM_BUS "unix:path=/nonexistent/dropify-screenshots/system_bus_socket"
+#define HEIGHT 560
+
+typedef struct
+{
+  const char      *out_dir;
+  char            *data_dir;
+  GSettings       *settings;
+  DropifyService  *service;
+  GtkWidget       *window;
+  GPtrArray       *nodes;
+} Scene;
+
+/* Rendering */
+
+static GdkTexture *
+render (GtkWidget *widget)
+{
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  int width = gtk_widget_get_width (widget);
+  int height = gtk_widget_get_height (widget);
+
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+
+  return gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (widget)), node,
+                                      &GRAPHENE_RECT_INIT (0, 0, width, height));
+}
+
+/* A dialog over its dimmed parent, as a window manager would show it. */
+static GdkTexture *
+render_over (GtkWidget *parent,
+             GtkWidget *dialog)
+{
+  g_autoptr(GdkTexture) below = render (parent);
+  g_autoptr(GdkTexture) above = render (dialog);
+  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  int width = gdk_texture_get_width (below);
+  int height = gdk_texture_get_height (below);
+  int x = (width - gdk_texture_get_width (above)) / 2;
+  int y = MAX (0, (height - gdk_texture_get_height (above)) / 2);
+
+  gtk_snapshot_append_texture (snapshot, below, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  gtk_snapshot_append_color (snapshot, &(GdkRGBA) { 0, 0, 0, 0.25 },
+                             &GRAPHENE_RECT_INIT (0, 0, width, height));
+
+  gtk_snapshot_append_texture (snapshot, above,
+                               &GRAPHENE_RECT_INIT (x, y,
+                                                    gdk_texture_get_width (above),
+                                                    gdk_texture_get_height (above)));
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+
+  return gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (parent)), node,
+                                      &GRAPHENE_RECT_INIT (0, 0, width, height));
+}
+
+typedef struct
+{
+  GtkWidget *widget;
+  int        width;
+} WidthQuery;
+
+static gboolean
+has_width (gpointer data)
+{
+  WidthQuery *query = data;
+
+  return gtk_widget_get_width (query->widget) == query->width;
+}
+
+static void
+settle (void)
+{
+  /* Revealers and the leaflet animate for 250 ms or so. */
+  run_main_loop_for (600);
+}
+
+static void
+save (Scene      *scene,
+      GdkTexture *texture,
+      const char *name,
+      gboolean    narrow,
+      gboolean    dark)
+{
+  g_autofree char *file = g_strdup_printf ("%s%s%s.png", name,
+                                           narrow ? "-narrow" : "", dark ? "-dark" : "");
+  g_autofree char *path = g_build_filename (scene->out_dir, file, NULL);
+
+  if (!gdk_texture_save_to_png (texture, path))
+    g_error ("Could not write %s", path);
+
+  g_print ("%s\n", path);
+}
+
+/* Saves @name at both widths, light and dark; @dialog, when given, over
+ * the window. */
+static void
+shoot (Scene      *scene,
+       const char *name,
+       GtkWidget  *dialog)
+{
+  AdwStyleManager *style = adw_style_manager_get_default ();
+  const int widths[] = { 720, 360 };
+
+  int default_width;
+  int default_height;
+  int slack;
+
+  /* The window's width leaves out what it draws around itself (a border
+   * without a compositor), so aim at the same difference. */
+  gtk_window_get_default_size (GTK_WINDOW (scene->window), &default_width, &default_height);
+  slack = default_width - gtk_widget_get_width (scene->window);
+
+  for (guint w = 0; w < G_N_ELEMENTS (widths); w++)
+    {
+      WidthQuery query = { scene->window, widths[w] - slack };
+
+      gtk_window_set_default_size (GTK_WINDOW (scene->window), widths[w], HEIGHT);
+      wait_for (has_width, &query, "the window to resize");
+
+      for (guint dark = 0; dark < 2; dark++)
+        {
+          g_autoptr(GdkTexture) texture = NULL;
+
+          adw_style_manager_set_color_scheme (style, dark ? ADW_COLOR_SCHEME_FORCE_DARK
+                                                          : ADW_COLOR_SCHEME_FORCE_LIGHT);
+          settle ();
+
+          texture = dialog != NULL ? render_over (scene->window, dialog) : render (scene->window);
+          save (scene, texture, name, w == 1, dark);
+        }
+    }
+
+  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_LIGHT);
+}
+
+/* Scenes */
+
+static Scene *
+scene_new (const char *out_dir,
+           gboolean    discovery)
+{
+  Scene *scene = g_new0 (Scene, 1);
+  g_autoptr(GError) error = NULL;
+
+  scene->out_dir = out_dir;
+  scene->nodes = g_ptr_array_new_with_free_func ((GDestroyNotify) dropify_test_node_stop);
+  scene->data_dir = dropify_test_make_dir ("Workstation");
+  scene->settings = dropify_service_create_settings (scene->data_dir);
+  g_settings_set_string (scene->settings, "device-name", "Workstation");
+  g_settings_set_string (scene->settings, "group-secret", GROUP_SECRET);
+  g_settings_set_strv (scene->settings, "manual-peers", NULL);
+
+  scene->service = dropify_service_new (scene->data_dir, scene->settings, &error);
+  g_assert_no_error (error);
+  dropify_service_set_discovery_enabled (scene->service, discovery);
+  dropify_service_start (scene->service, 41717, &error);
+  if (error != NULL)
+    {
+      g_clear_error (&error);
+      dropify_service_start (scene->service, 0, &error);
+    }
+  g_assert_no_error (error);
+
+  scene->window = dropify_window_new (NULL, scene->service);
+  gtk_window_set_default_size (GTK_WINDOW (scene->window), 720, HEIGHT);
+  gtk_window_present (GTK_WINDOW (scene->window));
+  wait_for (widget_is_mapped, scene->window, "the window to be mapped");
+
+  return scene;
+}
+
+static void
+scene_free (Scene *scene)
+{
+  GtkWidget *toplevel;
+
+  while ((toplevel = find_toplevel (GTK_TYPE_WINDOW)) != NULL)
+    gtk_window_destroy (GTK_WINDOW (toplevel));
+  drain_main_loop ();
+
+  dropify_service_shutdown (scene->service);
+  g_clear_object (&scene->service);
+  g_clear_pointer (&scene->nodes, g_ptr_array_unref);
+  g_clear_object (&scene->settings);
+  dropify_test_remove_dir (scene->data_dir);
+  g_free (scene->data_dir);
+  g_free (scene);
+}
+
+static void
+show_devices (Scene *scene)
+{
+  gtk_widget_activate_action (scene->window, "win.show-devices", NULL);
+  settle ();
+}
+
+static DropifyTestNode *
+add_node (Scene      *scene,
+          const char *name,
+          const char *secret)
+{
+  DropifyTestNode *node = dropify_test_node_start (name, secret);
+
+  g_ptr_array_add (scene->nodes, node);
+
+  return node;
+}
+
+static guint
+node_port (DropifyTestNode *node)
+{
+  return dropify_server_get_port (dropify_service_get_server (node->service));
+}
+
+/* As if mDNS had found @node on this network. */
+static void
+discover_node (Scene           *scene,
+               DropifyTestNode *node)
+{
+  DropifyIdentity *identity = dropify_service_get_identity (node->service);
+
+  dropify_sync_add_discovered (dropify_service_get_sync (scene->service),
+                               dropify_identity_get_device_id (identity),
+                               dropify_identity_get_name (identity),
+                               "127.0.0.1", node_port (node));
+}
+
+typedef struct
+{
+  Scene *scene;
+  guint  n;
+} CountQuery;
+
+static gboolean
+has_connected (gpointer data)
+{
+  CountQuery *query = data;
+  GtkWidget *page = find_descendant (query->scene->window, DROPIFY_TYPE_PEERS_PAGE);
+
+  return dropify_peers_page_get_n_connected (DROPIFY_PEERS_PAGE (page)) == query->n;
+}
+
+static gboolean
+peer_is_offline (gpointer data)
+{
+  return dropify_peer_get_state (data) == DROPIFY_PEER_STATE_OFFLINE;
+}
+
+static DropifyPeer *
+find_peer (Scene      *scene,
+           const char *name)
+{
+  GListModel *peers = dropify_sync_get_peers (dropify_service_get_sync (scene->service));
+
+  for (guint i = 0; i < g_list_model_get_n_items (peers); i++)
+    {
+      g_autoptr(DropifyPeer) peer = g_list_model_get_item (peers, i);
+
+      if (g_strcmp0 (dropify_peer_get_name (peer), name) == 0)
+        return peer;
+    }
+
+  return NULL;
+}
+
+static gboolean
+peer_is_named (gpointer data)
+{
+  void **args = data;
+
+  return find_peer (args[0], args[1]) != NULL;
+}
+
+static void
+scene_peers (const char *out_dir)
+{
+  Scene *scene = scene_new (out_dir, FALSE);
+  g_autofree char *laptop_address = NULL;
+  DropifyTestNode *laptop;
+  DropifyTestNode *server;
+  DropifyTestNode *old;
+  DropifyTestNode *stranger;
+  CountQuery two = { scene, 2 };
+  void *old_named[] = { scene, (void *) "Old Laptop" };
+  DropifyPeer *old_peer;
+
+  laptop = add_node (scene, "Laptop", GROUP_SECRET);
+  server = add_node (scene, "Home Server", GROUP_SECRET);
+  old = add_node (scene, "Old Laptop", GROUP_SECRET);
+  stranger = add_node (scene, "Guest’s Laptop", "another group");
+
+  discover_node (scene, server);
+  laptop_address = g_strdup_printf ("127.0.0.1:%u", node_port (laptop));
+  dropify_service_add_peer (scene->service, laptop_address, NULL);
+  discover_node (scene, stranger);
+  discover_node (scene, old);
+
+  /* A device that was found, and then went away. */
+  wait_for (peer_is_named, old_named, "the old laptop's hello");
+  old_peer = g_object_ref (find_peer (scene, "Old Laptop"));
+  g_ptr_array_remove (scene->nodes, old);
+  wait_for (peer_is_offline, old_peer, "the old laptop to be offline");
+  g_object_unref (old_peer);
+
+  wait_for (has_connected, &two, "two devices to connect");
+  show_devices (scene);
+  shoot (scene, "peers", NULL);
+
+  scene_free (scene);
+}
+
+static void
+scene_peers_empty (const char *out_dir)
+{
+  Scene *scene = scene_new (out_dir, FALSE);
+
+  show_devices (scene);
+  shoot (scene, "peers-empty", NULL);
+
+  scene_free (scene);
+}
+
+static void
+scene_no_discovery (const char *out_dir)
+{
+  Scene *scene = scene_new (out_dir, TRUE);
+
+  show_devices (scene);
+  shoot (scene, "no-discovery", NULL);
+
+  scene_free (scene);
+}
+
+static void
+scene_add_peer (const char *out_dir)
+{
+  Scene *scene = scene_new (out_dir, FALSE);
+  GtkWidget *dialog;
+  GtkWidget *entry;
+
+  gtk_widget_activate_action (scene->window, "win.add-device", NULL);
+  drain_main_loop ();
+  dialog = find_toplevel (DROPIFY_TYPE_ADD_PEER_DIALOG);
+  g_assert_nonnull (dialog);
+  wait_for (widget_is_mapped, dialog, "the dialog");
+
+  entry = find_descendant (dialog, GTK_TYPE_ENTRY);
+  shoot (scene, "add-peer", dialog);
+
+  gtk_editable_set_text (GTK_EDITABLE (entry), "192.168.1.20");
+  g_signal_emit_by_name (find_descendant (entry, GTK_TYPE_TEXT), "activate");
+  shoot (scene, "add-peer-error", dialog);
+
+  scene_free (scene);
+}
+
+static gboolean
+discovery_is_available (gpointer data)
+{
+  return dropify_discovery_get_available (data);
+}
+
+static void
+scene_help (const char *out_dir)
+{
+  Scene *scene = scene_new (out_dir, TRUE);
+  GtkWidget *page = find_descendant (scene->window, DROPIFY_TYPE_PEERS_PAGE);
+
+  wait_for (discovery_is_available, dropify_service_get_discovery (scene->service),
+            "discovery (this scene needs avahi-daemon)");
+  dropify_peers_page_set_help_delay (DROPIFY_PEERS_PAGE (page), 0);
+  show_devices (scene);
+  shoot (scene, "help", NULL);
+
+  scene_free (scene);
+}
+
+static const struct {
+  const char *name;
+  void      (*take) (const char *out_dir);
+  gboolean    by_default;
+} scenes[] = {
+  { "peers", scene_peers, TRUE },
+  { "peers-empty", scene_peers_empty, TRUE },
+  { "no-discovery", scene_no_discovery, TRUE },
+  { "add-peer", scene_add_peer, TRUE },
+  { "help", scene_help, FALSE },
+};
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GtkCssProvider) provider = NULL;
+  g_autoptr(GtkCssProvider) frame = NULL;
+  const char *out_dir;
+
+  if (argc < 2)
+    {
+      g_printerr ("Usage: %s OUTDIR [SCENE...]\n", argv[0]);
+      return 2;
+    }
+  out_dir = argv[1];
+
+  /* Only the help scene is meant to reach a system bus, and it is run on
+   * a private one (see tests/lan/lanlib.sh). */
+  if (argc == 2 || !g_strv_contains ((const char * const *) argv + 2, "help"))
+    g_setenv ("DBUS_SYSTEM_BUS_ADDRESS", NO_SYSTEM_BUS, TRUE);
+
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  gtk_init ();
+  adw_init ();
+
+  /* What AdwApplication would load from the resource base path. */
+  provider = gtk_css_provider_new ();
+  gtk_css_provider_load_from_resource (provider, "/io/github/dropify/Dropify/style.css");
+  gtk_style_context_add_provider_for_display (gdk_display_get_default (),
+                                              GTK_STYLE_PROVIDER (provider),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  /* Without a compositor, windows get a wide frame for resizing, which
+   * a desktop would not show: draw them as a tiled window instead. */
+  frame = gtk_css_provider_new ();
+  gtk_css_provider_load_from_data (frame,
+                                   "window.solid-csd { padding: 0; box-shadow: none; }"
+                                   "window.messagedialog.solid-csd {"
+                                   "  box-shadow: inset 0 0 0 1px alpha(black, 0.3); }",
+                                   -1);
+  gtk_style_context_add_provider_for_display (gdk_display_get_default (),
+                                              GTK_STYLE_PROVIDER (frame),
+                                              GTK_STYLE_PROVIDER_PRIORITY_USER);
+  gtk_icon_theme_add_resource_path (gtk_icon_theme_get_for_display (gdk_display_get_default ()),
+                                    "/io/github/dropify/Dropify/icons");
+  g_mkdir_with_parents (out_dir, 0755);
+
+  for (guint i = 0; i < G_N_ELEMENTS (scenes); i++)
+    {
+      if (argc == 2 ? scenes[i].by_default
+                    : g_strv_contains ((const char * const *) argv + 2, scenes[i].name))
+        scenes[i].take (out_dir);
+    }
+
+  return 0;
+}
