@@ -12,6 +12,7 @@
 
 #define SECRET "hostile-tests"  /* not a real secret */
 #define WAIT_MS 10000
+#define HANDSHAKE_DEADLINE_S 10   /* dropify-sync.c: no hello in time */
 
 static DropifyTestNode *victim;
 static DropifyTestNode *friend;
@@ -390,7 +391,11 @@ test_huge_fragmented (void)
       closed = raw->closed;
     }
 
-  g_assert_true (dropify_test_wait_for (raw_is_closed, raw, WAIT_MS));
+  /* libsoup 3.6+ refuses the message once it passes the cap we set
+   * (max-total-message-size). libsoup 3.2 (Debian 12) caps only single
+   * frames, so there a stranger is cut off by the hello deadline instead:
+   * what it can send in 10 s is buffered. docs/security.md lists this. */
+  g_assert_true (dropify_test_wait_for (raw_is_closed, raw, (HANDSHAKE_DEADLINE_S + 5) * 1000));
   assert_unharmed ("a huge fragmented message");
 }
 
