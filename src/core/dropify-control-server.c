@@ -83,20 +83,23 @@ status_for_error (const GError *error)
   return SOUP_STATUS_INTERNAL_SERVER_ERROR;
 }
 
+typedef JsonNode *(*ToJsonFunc) (gpointer item);
+
+/* Replies with every item of @model, as the JSON array @to_json makes. */
 static void
-handle_list (DropifyControlServer *self,
-             SoupServerMessage    *msg)
+respond_model (SoupServerMessage *msg,
+               GListModel        *model,
+               ToJsonFunc         to_json)
 {
-  GListModel *history = G_LIST_MODEL (dropify_service_get_history (self->service));
   g_autoptr(JsonArray) array = json_array_new ();
   g_autoptr(JsonNode) node = json_node_new (JSON_NODE_ARRAY);
-  guint n = g_list_model_get_n_items (history);
+  guint n = g_list_model_get_n_items (model);
 
   for (guint i = 0; i < n; i++)
     {
-      g_autoptr(DropifyDrop) drop = g_list_model_get_item (history, i);
+      g_autoptr(GObject) item = g_list_model_get_item (model, i);
 
-      json_array_add_element (array, dropify_drop_to_json (drop));
+      json_array_add_element (array, to_json (item));
     }
 
   json_node_set_array (node, array);
@@ -104,23 +107,19 @@ handle_list (DropifyControlServer *self,
 }
 
 static void
+handle_list (DropifyControlServer *self,
+             SoupServerMessage    *msg)
+{
+  respond_model (msg, G_LIST_MODEL (dropify_service_get_history (self->service)),
+                 (ToJsonFunc) dropify_drop_to_json);
+}
+
+static void
 handle_peers (DropifyControlServer *self,
               SoupServerMessage    *msg)
 {
-  GListModel *peers = dropify_sync_get_peers (dropify_service_get_sync (self->service));
-  g_autoptr(JsonArray) array = json_array_new ();
-  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_ARRAY);
-  guint n = g_list_model_get_n_items (peers);
-
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(DropifyPeer) peer = g_list_model_get_item (peers, i);
-
-      json_array_add_element (array, dropify_peer_to_json (peer));
-    }
-
-  json_node_set_array (node, array);
-  respond_json (msg, SOUP_STATUS_OK, node);
+  respond_model (msg, dropify_sync_get_peers (dropify_service_get_sync (self->service)),
+                 (ToJsonFunc) dropify_peer_to_json);
 }
 
 static void
