@@ -24,6 +24,7 @@ struct _DropifyPeerRow
   /* Template widgets */
   GtkImage       *icon;
   GtkLabel       *state_label;
+  GtkWidget      *pair_button;
 };
 
 G_DEFINE_FINAL_TYPE (DropifyPeerRow, dropify_peer_row, ADW_TYPE_ACTION_ROW)
@@ -89,10 +90,13 @@ dropify_peer_row_update (DropifyPeerRow *self)
   g_autofree char *title = NULL;
   g_autofree char *endpoint = NULL;
   g_autofree char *subtitle = NULL;
+  g_autofree char *waiting = NULL;
   const char *explanation = NULL;
   const char *state_class = NULL;
   const char *error;
   const char *via;
+  gboolean alarming;
+  gboolean can_pair;
 
   title = dropify_peer_row_dup_title (self);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self), title);
@@ -101,6 +105,16 @@ dropify_peer_row_update (DropifyPeerRow *self)
   if (error != NULL && *error == '\0')
     error = NULL;
 
+  /* A device refused for its certificate may be someone else posing as
+   * it: that is said where it cannot be missed. */
+  alarming = error != NULL &&
+             (dropify_peer_get_state (self->peer) == DROPIFY_PEER_STATE_REFUSED ||
+              dropify_peer_get_connected (self->peer));
+  can_pair = dropify_peer_get_connected (self->peer) &&
+             !dropify_peer_get_trusted (self->peer) &&
+             !dropify_peer_get_pair_sent (self->peer) &&
+             dropify_peer_get_pairing_code (self->peer) != NULL;
+
   switch (dropify_peer_get_state (self->peer))
     {
     case DROPIFY_PEER_STATE_CONNECTED:
@@ -108,6 +122,16 @@ dropify_peer_row_update (DropifyPeerRow *self)
         {
           self->state_text = _("Connected");
           state_class = "success";
+        }
+      else if (dropify_peer_get_pair_sent (self->peer))
+        {
+          /* Translators: this device accepted to pair, the other has yet
+           * to */
+          self->state_text = _("Waiting");
+          state_class = "dim-label";
+          /* Translators: %s is the name of another device */
+          waiting = g_strdup_printf (_("Waiting for %s to confirm…"), title);
+          explanation = waiting;
         }
       else
         {
@@ -160,6 +184,23 @@ dropify_peer_row_update (DropifyPeerRow *self)
     gtk_widget_add_css_class (GTK_WIDGET (self->icon), "connected");
   else
     gtk_widget_remove_css_class (GTK_WIDGET (self->icon), "connected");
+
+  if (alarming)
+    {
+      explanation = error;
+      gtk_image_set_from_icon_name (self->icon, "dialog-warning-symbolic");
+      gtk_widget_add_css_class (GTK_WIDGET (self), "refused");
+    }
+  else
+    {
+      gtk_image_set_from_icon_name (self->icon, "computer-symbolic");
+      gtk_widget_remove_css_class (GTK_WIDGET (self), "refused");
+    }
+
+  gtk_widget_set_visible (self->pair_button, can_pair);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "peer.pair", can_pair);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "peer.unpair",
+                                 dropify_peer_get_trusted (self->peer));
 
   endpoint = format_endpoint (dropify_peer_get_address (self->peer),
                               dropify_peer_get_port (self->peer));
@@ -244,6 +285,75 @@ dropify_peer_row_forget (GtkWidget  *widget,
 
   g_signal_connect_object (dialog, "response::forget",
                            G_CALLBACK (dropify_peer_row_forget_response),
+                           self, G_CONNECT_SWAPPED);
+
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* Pairing */
+
+static void
+dropify_peer_row_pair (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *param)
+{
+  DropifyPeerRow *self = DROPIFY_PEER_ROW (widget);
+  const char *device_id = dropify_peer_get_device_id (self->peer);
+
+  /* The window shows the dialog, as it does for requests from others. */
+  if (device_id != NULL)
+    gtk_widget_activate_action (widget, "win.pair-device", "s", device_id);
+}
+
+static void
+dropify_peer_row_unpair_response (DropifyPeerRow   *self,
+                                  const char       *response,
+                                  AdwMessageDialog *dialog)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!dropify_sync_unpair (dropify_service_get_sync (self->service),
+                            dropify_peer_get_device_id (self->peer),
+                            &error))
+    {
+      GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+      GtkWidget *failure;
+
+      failure = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                        _("Could Not Unpair"), error->message);
+      adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (failure), "close", _("_Close"));
+      gtk_window_present (GTK_WINDOW (failure));
+    }
+}
+
+static void
+dropify_peer_row_unpair (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *param)
+{
+  DropifyPeerRow *self = DROPIFY_PEER_ROW (widget);
+  g_autofree char *title = dropify_peer_row_dup_title (self);
+  GtkRoot *root = gtk_widget_get_root (widget);
+  GtkWidget *dialog;
+
+  dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, NULL, NULL);
+  /* Translators: %s is the name of another device */
+  adw_message_dialog_format_heading (ADW_MESSAGE_DIALOG (dialog), _("Unpair “%s”?"), title);
+  adw_message_dialog_set_body (ADW_MESSAGE_DIALOG (dialog),
+                               _("It stops getting drops from this device, and this device "
+                                 "from it, until both are paired again. The drops already "
+                                 "here stay."));
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "unpair", _("_Unpair"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "unpair",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+
+  g_signal_connect_object (dialog, "response::unpair",
+                           G_CALLBACK (dropify_peer_row_unpair_response),
                            self, G_CONNECT_SWAPPED);
 
   gtk_window_present (GTK_WINDOW (dialog));
@@ -365,8 +475,11 @@ dropify_peer_row_class_init (DropifyPeerRowClass *klass)
                                                "/io/github/dropify/Dropify/ui/dropify-peer-row.ui");
   gtk_widget_class_bind_template_child (widget_class, DropifyPeerRow, icon);
   gtk_widget_class_bind_template_child (widget_class, DropifyPeerRow, state_label);
+  gtk_widget_class_bind_template_child (widget_class, DropifyPeerRow, pair_button);
 
   gtk_widget_class_install_action (widget_class, "peer.forget", NULL, dropify_peer_row_forget);
+  gtk_widget_class_install_action (widget_class, "peer.pair", NULL, dropify_peer_row_pair);
+  gtk_widget_class_install_action (widget_class, "peer.unpair", NULL, dropify_peer_row_unpair);
 }
 
 static void

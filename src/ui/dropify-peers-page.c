@@ -7,6 +7,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "dropify-address.h"
@@ -42,6 +44,7 @@ struct _DropifyPeersPage
   GtkRevealer           *empty_help_revealer;
   DropifyConnectionHelp *empty_help;
   AdwActionRow          *self_row;
+  AdwActionRow          *fingerprint_row;
   GtkListBox            *peer_list;
   DropifyConnectionHelp *list_help;
 };
@@ -223,6 +226,26 @@ dropify_peers_page_arm_help (DropifyPeersPage *self)
                                      self);
 }
 
+/* "3F2A 91C0 …", eight groups a line: easier to read out and compare
+ * than 64 digits in a row. */
+static char *
+format_fingerprint (const char *fingerprint)
+{
+  GString *string = g_string_new (NULL);
+  gsize len = fingerprint != NULL ? strlen (fingerprint) : 0;
+
+  for (gsize i = 0; i < len; i++)
+    {
+      if (i > 0 && i % 32 == 0)
+        g_string_append_c (string, '\n');
+      else if (i > 0 && i % 4 == 0)
+        g_string_append_c (string, ' ');
+      g_string_append_c (string, g_ascii_toupper (fingerprint[i]));
+    }
+
+  return g_string_free (string, FALSE);
+}
+
 /* This device, as the others know it and can reach it. */
 static void
 dropify_peers_page_update_self (DropifyPeersPage *self)
@@ -233,6 +256,7 @@ dropify_peers_page_update_self (DropifyPeersPage *self)
   g_autoptr(GStrvBuilder) endpoints = g_strv_builder_new ();
   g_auto(GStrv) joined = NULL;
   g_autofree char *subtitle = NULL;
+  g_autofree char *fingerprint = NULL;
   guint port = server != NULL ? dropify_server_get_port (server) : 0;
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->self_row),
@@ -260,6 +284,9 @@ dropify_peers_page_update_self (DropifyPeersPage *self)
     }
 
   adw_action_row_set_subtitle (self->self_row, subtitle);
+
+  fingerprint = format_fingerprint (dropify_identity_get_fingerprint (identity));
+  adw_action_row_set_subtitle (self->fingerprint_row, fingerprint);
 }
 
 static void
@@ -403,6 +430,7 @@ dropify_peers_page_class_init (DropifyPeersPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DropifyPeersPage, empty_help_revealer);
   gtk_widget_class_bind_template_child (widget_class, DropifyPeersPage, empty_help);
   gtk_widget_class_bind_template_child (widget_class, DropifyPeersPage, self_row);
+  gtk_widget_class_bind_template_child (widget_class, DropifyPeersPage, fingerprint_row);
   gtk_widget_class_bind_template_child (widget_class, DropifyPeersPage, peer_list);
   gtk_widget_class_bind_template_child (widget_class, DropifyPeersPage, list_help);
 }

@@ -12,7 +12,9 @@
 
 #include "dropify-add-peer-dialog.h"
 #include "dropify-drop-row.h"
+#include "dropify-pairing-dialog.h"
 #include "dropify-peers-page.h"
+#include "dropify-phone-dialog.h"
 #include "dropify-window.h"
 
 /* Rows say "Expires in 23 hours"; a minute is the finest unit they show. */
@@ -791,6 +793,158 @@ dropify_window_add_device (GtkWidget  *widget,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+/* Pairing */
+
+static DropifyPeer *
+dropify_window_find_peer (DropifyWindow *self,
+                          const char    *device_id)
+{
+  GListModel *peers = dropify_sync_get_peers (dropify_service_get_sync (self->service));
+  guint n_items = g_list_model_get_n_items (peers);
+
+  for (guint i = 0; i < n_items; i++)
+    {
+      g_autoptr(DropifyPeer) peer = g_list_model_get_item (peers, i);
+
+      if (g_strcmp0 (dropify_peer_get_device_id (peer), device_id) == 0)
+        return peer;
+    }
+
+  return NULL;
+}
+
+static GtkWindow *
+dropify_window_find_pairing_dialog (DropifyPeer *peer)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+  guint n_items = g_list_model_get_n_items (toplevels);
+
+  for (guint i = 0; i < n_items; i++)
+    {
+      g_autoptr(GtkWindow) toplevel = g_list_model_get_item (toplevels, i);
+
+      if (DROPIFY_IS_PAIRING_DIALOG (toplevel) &&
+          dropify_pairing_dialog_get_peer (DROPIFY_PAIRING_DIALOG (toplevel)) == peer)
+        return toplevel;
+    }
+
+  return NULL;
+}
+
+static void
+dropify_window_pairing_response (DropifyWindow        *self,
+                                 const char           *response,
+                                 DropifyPairingDialog *dialog)
+{
+  DropifyPeer *peer = dropify_pairing_dialog_get_peer (dialog);
+  g_autoptr(GError) error = NULL;
+
+  /* Declining tells the other device, which then stops asking. */
+  if (!dropify_sync_pair (dropify_service_get_sync (self->service),
+                          dropify_peer_get_device_id (peer),
+                          g_strcmp0 (response, "pair") == 0,
+                          &error))
+    dropify_window_show_error (self, error);
+}
+
+static void
+dropify_window_show_pairing (DropifyWindow *self,
+                             DropifyPeer   *peer,
+                             gboolean       request)
+{
+  GtkWindow *dialog = dropify_window_find_pairing_dialog (peer);
+
+  if (dialog == NULL)
+    {
+      dialog = GTK_WINDOW (dropify_pairing_dialog_new (GTK_WINDOW (self), peer, request));
+      g_signal_connect_object (dialog, "response",
+                               G_CALLBACK (dropify_window_pairing_response),
+                               self, G_CONNECT_SWAPPED);
+    }
+
+  gtk_window_present (dialog);
+}
+
+static void
+dropify_window_pair_device (GtkWidget  *widget,
+                            const char *action_name,
+                            GVariant   *param)
+{
+  DropifyWindow *self = DROPIFY_WINDOW (widget);
+  DropifyPeer *peer = dropify_window_find_peer (self, g_variant_get_string (param, NULL));
+
+  if (peer == NULL || !dropify_peer_get_connected (peer) || dropify_peer_get_trusted (peer))
+    return;
+
+  dropify_window_show_pairing (self, peer, FALSE);
+}
+
+/* The other device accepted first: ask here too, without being asked to
+ * ask. A device this one already accepted is only waited for. */
+static void
+dropify_window_peer_wants_to_pair (DropifyWindow *self,
+                                   GParamSpec    *pspec,
+                                   DropifyPeer   *peer)
+{
+  if (dropify_peer_get_wants_to_pair (peer) &&
+      !dropify_peer_get_pair_sent (peer) &&
+      !dropify_peer_get_trusted (peer))
+    dropify_window_show_pairing (self, peer, TRUE);
+}
+
+/* A device trusted through the group secret was not paired by anyone
+ * here: only a pairing someone confirmed gets a toast. The core clears the
+ * pairing's flags just after it trusts the device. */
+static void
+dropify_window_peer_trusted (DropifyWindow *self,
+                             GParamSpec    *pspec,
+                             DropifyPeer   *peer)
+{
+  g_autofree char *text = NULL;
+
+  if (!dropify_peer_get_trusted (peer) ||
+      !(dropify_peer_get_pair_sent (peer) || dropify_peer_get_wants_to_pair (peer)))
+    return;
+
+  /* Translators: a toast; %s is the name of another device */
+  text = g_strdup_printf (_("Paired with “%s”"), dropify_peer_get_name (peer));
+  dropify_window_show_toast (self, text);
+}
+
+static void
+dropify_window_peers_changed (DropifyWindow *self,
+                              guint          position,
+                              guint          removed,
+                              guint          added,
+                              GListModel    *peers)
+{
+  for (guint i = position; i < position + added; i++)
+    {
+      g_autoptr(DropifyPeer) peer = g_list_model_get_item (peers, i);
+
+      g_signal_connect_object (peer, "notify::wants-to-pair",
+                               G_CALLBACK (dropify_window_peer_wants_to_pair),
+                               self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (peer, "notify::trusted",
+                               G_CALLBACK (dropify_window_peer_trusted),
+                               self, G_CONNECT_SWAPPED);
+      dropify_window_peer_wants_to_pair (self, NULL, peer);
+    }
+}
+
+/* Phones */
+
+static void
+dropify_window_connect_phone (GtkWidget  *widget,
+                              const char *action_name,
+                              GVariant   *param)
+{
+  DropifyWindow *self = DROPIFY_WINDOW (widget);
+  GtkWidget *dialog = dropify_phone_dialog_new (GTK_WINDOW (self), self->service);
+
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 /* Window state */
 
 static void
@@ -858,6 +1012,7 @@ dropify_window_constructed (GObject *object)
   DropifyHistory *history;
   g_autoptr(GtkNoSelection) selection = NULL;
   GtkListItemFactory *factory;
+  GListModel *peers;
 
   G_OBJECT_CLASS (dropify_window_parent_class)->constructed (object);
 
@@ -894,6 +1049,12 @@ dropify_window_constructed (GObject *object)
    * the devices page. */
   dropify_peers_page_set_service (self->peers_page, self->service);
   dropify_window_n_connected_changed (self, NULL, self->peers_page);
+
+  peers = dropify_sync_get_peers (dropify_service_get_sync (self->service));
+  g_signal_connect_object (peers, "items-changed",
+                           G_CALLBACK (dropify_window_peers_changed),
+                           self, G_CONNECT_SWAPPED);
+  dropify_window_peers_changed (self, 0, 0, g_list_model_get_n_items (peers), peers);
 
   dropify_window_restore_state (self);
 }
@@ -1015,6 +1176,10 @@ dropify_window_class_init (DropifyWindowClass *klass)
                                    dropify_window_show_history);
   gtk_widget_class_install_action (widget_class, "win.add-device", NULL,
                                    dropify_window_add_device);
+  gtk_widget_class_install_action (widget_class, "win.pair-device", "s",
+                                   dropify_window_pair_device);
+  gtk_widget_class_install_action (widget_class, "win.connect-phone", NULL,
+                                   dropify_window_connect_phone);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK,
                                        "win.send", NULL);
