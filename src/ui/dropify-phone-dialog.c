@@ -525,9 +525,15 @@ dropify_phone_dialog_class_init (DropifyPhoneDialogClass *klass)
 static void
 dropify_phone_dialog_init (DropifyPhoneDialog *self)
 {
+  g_autoptr(PangoAttrList) attributes = NULL;
   GtkWidget *placeholder;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  /* A hyphen where the link wraps would read as part of it. */
+  attributes = pango_attr_list_new ();
+  pango_attr_list_insert (attributes, pango_attr_insert_hyphens_new (FALSE));
+  gtk_label_set_attributes (self->url_label, attributes);
 
   placeholder = gtk_label_new (_("No phone is connected"));
   gtk_widget_add_css_class (placeholder, "dim-label");
