@@ -5,8 +5,10 @@
  *   GSETTINGS_SCHEMA_DIR=data \
  *     ../tests/ui/xvfb-test.sh tests/ui/screenshots OUTDIR [SCENE...]
  *
- * Scenes: peers, peers-empty, no-discovery, add-peer, help. Each is saved at
- * 720 px and at the 360 px minimum ("-narrow"), light and dark ("-dark").
+ * Scenes: peers, peers-empty, no-discovery, add-peer, pairing, phone-dialog,
+ * help. Each is saved at 720 px and at the 360 px minimum ("-narrow"),
+ * light and dark ("-dark"); the phone dialog, a window of its own, at its
+ * own size.
  * Everything runs in this process on 127.0.0.1, with discovery off or
  * unable to reach a bus; "found on this network" is simulated with
  * dropify_sync_add_discovered(). "help" needs discovery to work: a system
@@ -23,6 +25,8 @@
 
 #include "dropify-add-peer-dialog.h"
 #include "dropify-core.h"
+#include "dropify-pairing-dialog.h"
+#include "dropify-phone-dialog.h"
 #include "dropify-peers-page.h"
 #include "dropify-test-support.h"
 #include "dropify-window.h"
@@ -390,6 +394,72 @@ scene_add_peer (const char *out_dir)
 }
 
 static gboolean
+peer_has_code (gpointer data)
+{
+  void **args = data;
+  DropifyPeer *peer = find_peer (args[0], args[1]);
+
+  return peer != NULL && dropify_peer_get_pairing_code (peer) != NULL;
+}
+
+static void
+scene_pairing (const char *out_dir)
+{
+  Scene *scene = scene_new (out_dir, FALSE);
+  void *laptop_named[] = { scene, (void *) "Laptop" };
+  g_autofree char *address = NULL;
+  DropifyTestNode *laptop;
+  GtkWidget *dialog;
+
+  /* Not in the scene's group: it can only be paired. */
+  laptop = add_node (scene, "Laptop", "another group");
+  address = g_strdup_printf ("127.0.0.1:%u", node_port (laptop));
+  dropify_service_add_peer (scene->service, address, NULL);
+  wait_for (peer_has_code, laptop_named, "the laptop's pairing code");
+
+  show_devices (scene);
+  shoot (scene, "peers-pairing", NULL);
+
+  gtk_widget_activate_action (scene->window, "win.pair-device", "s",
+                              dropify_peer_get_device_id (find_peer (scene, "Laptop")));
+  drain_main_loop ();
+  dialog = find_toplevel (DROPIFY_TYPE_PAIRING_DIALOG);
+  g_assert_nonnull (dialog);
+  wait_for (widget_is_mapped, dialog, "the dialog");
+  shoot (scene, "pairing", dialog);
+
+  scene_free (scene);
+}
+
+static void
+scene_phone_dialog (const char *out_dir)
+{
+  Scene *scene = scene_new (out_dir, FALSE);
+  AdwStyleManager *style = adw_style_manager_get_default ();
+  GtkWidget *dialog;
+
+  gtk_widget_activate_action (scene->window, "win.connect-phone", NULL);
+  drain_main_loop ();
+  dialog = find_toplevel (DROPIFY_TYPE_PHONE_DIALOG);
+  g_assert_nonnull (dialog);
+  wait_for (widget_is_mapped, dialog, "the dialog");
+
+  for (guint dark = 0; dark < 2; dark++)
+    {
+      g_autoptr(GdkTexture) texture = NULL;
+
+      adw_style_manager_set_color_scheme (style, dark ? ADW_COLOR_SCHEME_FORCE_DARK
+                                                      : ADW_COLOR_SCHEME_FORCE_LIGHT);
+      settle ();
+      texture = render (dialog);
+      save (scene, texture, "phone-dialog", FALSE, dark);
+    }
+
+  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_LIGHT);
+  scene_free (scene);
+}
+
+static gboolean
 discovery_is_available (gpointer data)
 {
   return dropify_discovery_get_available (data);
@@ -419,6 +489,8 @@ static const struct {
   { "peers-empty", scene_peers_empty, TRUE },
   { "no-discovery", scene_no_discovery, TRUE },
   { "add-peer", scene_add_peer, TRUE },
+  { "pairing", scene_pairing, TRUE },
+  { "phone-dialog", scene_phone_dialog, TRUE },
   { "help", scene_help, FALSE },
 };
 
