@@ -22,6 +22,7 @@
 #include "config.h"
 
 #include <adwaita.h>
+#include <libsoup/soup.h>
 
 #include "dropify-add-peer-dialog.h"
 #include "dropify-core.h"
@@ -432,11 +433,56 @@ scene_pairing (const char *out_dir)
 }
 
 static void
+phone_connect_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  SoupWebsocketConnection **ws = user_data;
+
+  *ws = soup_session_websocket_connect_finish (SOUP_SESSION (object), result, NULL);
+  g_assert_nonnull (*ws);
+}
+
+static gboolean
+phone_is_connected (gpointer data)
+{
+  return *(gpointer *) data != NULL;
+}
+
+/* As a phone's browser does when it opens the page. */
+static SoupWebsocketConnection *
+connect_phone (Scene       *scene,
+               SoupSession *session,
+               const char  *user_agent)
+{
+  DropifyPhone *phone = dropify_service_get_phone (scene->service);
+  g_autofree char *uri = g_strdup_printf ("ws://127.0.0.1:%u/api/live",
+                                          dropify_server_get_port (dropify_service_get_server (scene->service)));
+  g_autofree char *bearer = g_strconcat ("bearer.", dropify_phone_get_token (phone), NULL);
+  const char *protocols[] = { "dropify", bearer, NULL };
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", uri);
+  SoupWebsocketConnection *ws = NULL;
+
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "User-Agent", user_agent);
+  soup_session_websocket_connect_async (session, msg, NULL, (char **) protocols,
+                                        G_PRIORITY_DEFAULT, NULL, phone_connect_cb, &ws);
+  wait_for (phone_is_connected, &ws, "the phone to connect");
+
+  return ws;
+}
+
+static void
 scene_phone_dialog (const char *out_dir)
 {
   Scene *scene = scene_new (out_dir, FALSE);
   AdwStyleManager *style = adw_style_manager_get_default ();
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(SoupWebsocketConnection) ws = NULL;
   GtkWidget *dialog;
+
+  ws = connect_phone (scene, session,
+                      "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 "
+                      "(KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36");
 
   gtk_widget_activate_action (scene->window, "win.connect-phone", NULL);
   drain_main_loop ();
@@ -456,6 +502,7 @@ scene_phone_dialog (const char *out_dir)
     }
 
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_LIGHT);
+  soup_websocket_connection_close (ws, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
   scene_free (scene);
 }
 

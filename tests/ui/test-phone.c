@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <adwaita.h>
+#include <libsoup/soup.h>
 
 #include "dropify-core.h"
 #include "dropify-phone-dialog.h"
@@ -257,6 +258,102 @@ test_phone_off (Fixture       *fixture,
   g_assert_null (dropify_phone_dialog_get_url (DROPIFY_PHONE_DIALOG (dialog)));
 }
 
+static void
+websocket_connect_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  SoupWebsocketConnection **ws = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *ws = soup_session_websocket_connect_finish (SOUP_SESSION (object), result, &error);
+  g_assert_no_error (error);
+}
+
+static gboolean
+is_set (gpointer data)
+{
+  return *(gpointer *) data != NULL;
+}
+
+typedef struct
+{
+  GtkWidget  *dialog;
+  const char *title;
+} RowQuery;
+
+static GtkWidget *
+find_row (GtkWidget  *widget,
+          const char *title)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (ADW_IS_ACTION_ROW (child) &&
+          gtk_widget_get_mapped (child) &&
+          g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (child)), title) == 0)
+        return child;
+
+      if ((found = find_row (child, title)))
+        return found;
+    }
+
+  return NULL;
+}
+
+static gboolean
+row_is_shown (gpointer data)
+{
+  RowQuery *query = data;
+
+  return find_row (query->dialog, query->title) != NULL;
+}
+
+/* A phone that opens the page shows in the list, and leaves it when it
+ * goes. */
+static void
+test_phone_connected (Fixture       *fixture,
+                      gconstpointer  user_data)
+{
+  DropifyPhone *phone = dropify_service_get_phone (fixture->service);
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr(SoupWebsocketConnection) ws = NULL;
+  g_autofree char *uri = NULL;
+  g_autofree char *bearer = NULL;
+  const char *protocols[] = { "dropify", NULL, NULL };
+  LabelQuery no_phone = { NULL, "No phone is connected" };
+  RowQuery row = { NULL, "Phone (Android)" };
+  GtkWidget *dialog;
+  const char *subtitle;
+
+  dialog = open_phone_dialog (fixture);
+  no_phone.window = row.dialog = dialog;
+  wait_for (label_is_shown, &no_phone, "the empty list of phones");
+
+  uri = g_strdup_printf ("ws://127.0.0.1:%u/api/live",
+                         dropify_server_get_port (dropify_service_get_server (fixture->service)));
+  msg = soup_message_new ("GET", uri);
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "User-Agent",
+                                "Mozilla/5.0 (Linux; Android 14; Pixel 8) Mobile Safari/537.36");
+  bearer = g_strconcat ("bearer.", dropify_phone_get_token (phone), NULL);
+  protocols[1] = bearer;
+  soup_session_websocket_connect_async (session, msg, NULL, (char **) protocols,
+                                        G_PRIORITY_DEFAULT, NULL, websocket_connect_cb, &ws);
+  wait_for (is_set, &ws, "the phone to connect");
+
+  wait_for (row_is_shown, &row, "the phone in the list");
+  subtitle = adw_action_row_get_subtitle (ADW_ACTION_ROW (find_row (dialog, row.title)));
+  g_assert_true (g_str_has_prefix (subtitle, "127.0.0.1 · Connected since "));
+  g_assert_null (find_label (dialog, "No phone is connected"));
+
+  soup_websocket_connection_close (ws, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+  wait_for (label_is_shown, &no_phone, "the list of phones to be empty again");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -276,6 +373,8 @@ main (int   argc,
 
   g_test_add ("/ui/phone/dialog", Fixture, GINT_TO_POINTER (TRUE),
               fixture_set_up, test_phone_dialog, fixture_tear_down);
+  g_test_add ("/ui/phone/connected", Fixture, GINT_TO_POINTER (TRUE),
+              fixture_set_up, test_phone_connected, fixture_tear_down);
   g_test_add ("/ui/phone/off", Fixture, GINT_TO_POINTER (FALSE),
               fixture_set_up, test_phone_off, fixture_tear_down);
 
