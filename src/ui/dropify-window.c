@@ -901,13 +901,18 @@ dropify_window_peer_trusted (DropifyWindow *self,
                              DropifyPeer   *peer)
 {
   g_autofree char *text = NULL;
+  const char *name;
 
   if (!dropify_peer_get_trusted (peer) ||
       !(dropify_peer_get_pair_sent (peer) || dropify_peer_get_wants_to_pair (peer)))
     return;
 
+  name = dropify_peer_get_name (peer);
+  if (name == NULL || *name == '\0')
+    name = dropify_peer_get_address (peer);
+
   /* Translators: a toast; %s is the name of another device */
-  text = g_strdup_printf (_("Paired with “%s”"), dropify_peer_get_name (peer));
+  text = g_strdup_printf (_("Paired with “%s”"), name != NULL ? name : "");
   dropify_window_show_toast (self, text);
 }
 
