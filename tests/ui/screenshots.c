@@ -501,6 +501,19 @@ scene_phone_dialog (const char *out_dir)
       save (scene, texture, "phone-dialog", FALSE, dark);
     }
 
+  /* The smallest the dialog gets. */
+  {
+    WidthQuery query = { dialog, 360 };
+    g_autoptr(GdkTexture) texture = NULL;
+
+    adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_LIGHT);
+    gtk_window_set_default_size (GTK_WINDOW (dialog), 360, 640);
+    wait_for (has_width, &query, "the dialog to resize");
+    settle ();
+    texture = render (dialog);
+    save (scene, texture, "phone-dialog", TRUE, FALSE);
+  }
+
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_LIGHT);
   soup_websocket_connection_close (ws, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
   scene_free (scene);
