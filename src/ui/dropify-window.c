@@ -37,6 +37,9 @@ struct _DropifyWindow
   guint                 n_pending_files;
   gboolean              dragging;
 
+  /* "Waiting for … to confirm", which a completed pairing replaces. */
+  AdwToast             *waiting_toast;
+
   /* Template widgets */
   AdwLeaflet           *leaflet;
   AdwToastOverlay      *toast_overlay;
@@ -71,7 +74,7 @@ static void dropify_window_send_file (DropifyWindow *self,
 
 /* AdwToast titles are Pango markup in libadwaita 1.2: escape what users
  * and peers wrote. */
-static void
+static AdwToast *
 dropify_window_show_toast (DropifyWindow *self,
                            const char    *text)
 {
@@ -88,6 +91,8 @@ dropify_window_show_toast (DropifyWindow *self,
 
   adw_toast_set_timeout (toast, 3);
   adw_toast_overlay_add_toast (overlay, toast);
+
+  return toast;
 }
 
 static void
@@ -837,14 +842,29 @@ dropify_window_pairing_response (DropifyWindow        *self,
                                  DropifyPairingDialog *dialog)
 {
   DropifyPeer *peer = dropify_pairing_dialog_get_peer (dialog);
+  gboolean accept = g_strcmp0 (response, "pair") == 0;
   g_autoptr(GError) error = NULL;
 
   /* Declining tells the other device, which then stops asking. */
   if (!dropify_sync_pair (dropify_service_get_sync (self->service),
                           dropify_peer_get_device_id (peer),
-                          g_strcmp0 (response, "pair") == 0,
+                          accept,
                           &error))
-    dropify_window_show_error (self, error);
+    {
+      dropify_window_show_error (self, error);
+      return;
+    }
+
+  /* When the other device accepted first, this completed the pairing,
+   * and the toast says so instead. */
+  if (accept && !dropify_peer_get_trusted (peer))
+    {
+      g_autofree char *text = NULL;
+
+      /* Translators: a toast; %s is the name of another device */
+      text = g_strdup_printf (_("Waiting for “%s” to confirm…"), dropify_peer_get_name (peer));
+      g_set_weak_pointer (&self->waiting_toast, dropify_window_show_toast (self, text));
+    }
 }
 
 static void
@@ -913,6 +933,10 @@ dropify_window_peer_trusted (DropifyWindow *self,
 
   /* Translators: a toast; %s is the name of another device */
   text = g_strdup_printf (_("Paired with “%s”"), name != NULL ? name : "");
+
+  /* Toasts queue: the news would wait behind the wait. */
+  if (self->waiting_toast != NULL)
+    adw_toast_dismiss (self->waiting_toast);
   dropify_window_show_toast (self, text);
 }
 
@@ -1083,6 +1107,7 @@ dropify_window_finalize (GObject *object)
 {
   DropifyWindow *self = (DropifyWindow *)object;
 
+  g_clear_weak_pointer (&self->waiting_toast);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->service);
   g_clear_pointer (&self->rows, g_ptr_array_unref);

@@ -245,6 +245,7 @@ test_pair_from_row (Fixture       *fixture,
   RowQuery waiting = { fixture, "Waiting" };
   RowQuery connected = { fixture, "Connected" };
   LabelQuery toast = { fixture->window, "Paired with “Laptop”" };
+  LabelQuery waiting_toast = { fixture->window, "Waiting for “Laptop” to confirm…" };
   DropifyPairingDialog *dialog;
   DropifyPeerRow *row;
   const char *code;
@@ -274,6 +275,7 @@ test_pair_from_row (Fixture       *fixture,
   gtk_window_destroy (GTK_WINDOW (dialog));
 
   wait_for (row_shows_state, &waiting, "the row to wait for the laptop");
+  wait_for (label_is_shown, &waiting_toast, "the toast saying it waits");
   row = find_peer_row (fixture->window, "Laptop");
   g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)),
                             "Waiting for Laptop to confirm…"));
