@@ -87,8 +87,8 @@ dropify_pairing_dialog_update (DropifyPairingDialog *self)
   /* Translators: %s is the name of another device, which shows the same
    * 6-digit code */
   adw_message_dialog_format_body (ADW_MESSAGE_DIALOG (self),
-                                  _("Check that %s shows the same code, then pair on both "
-                                    "devices. Paired devices share every drop."),
+                                  _("Paired devices share every drop. Check that %s shows "
+                                    "the same code, then pair on both."),
                                   name);
 
   gtk_label_set_text (self->code_label, code);
