@@ -242,43 +242,70 @@ preview (JsonObject *drop)
     }
 }
 
-static int
-command_list (int    argc,
-              char **argv)
+/* What the listing commands share: a --json flag, no arguments, one GET
+ * of an array. Returns the array to show as text; or NULL when there is
+ * nothing more to do, with *status set (printed as JSON, or failed). */
+static JsonArray *
+list_command (int          *argc,
+              char       ***argv,
+              const char   *name,
+              const char   *summary,
+              const char   *path,
+              int          *status)
 {
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) reply = NULL;
   gboolean json = FALSE;
-  int status = 0;
-  JsonArray *drops;
-  int64_t now = g_get_real_time () / 1000;
   const GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print one JSON array"), NULL },
     { NULL }
   };
 
-  context = command_context (NULL, _("Lists the live drops of the history, newest first."));
+  *status = 0;
+  context = command_context (NULL, summary);
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
 
-  if (!parse (context, &argc, &argv, &status))
-    return status;
+  if (!parse (context, argc, argv, status))
+    return NULL;
 
-  if (argc > 1)
-    return usage_error (context, _("“list” takes no arguments"));
+  if (*argc > 1)
+    {
+      g_autofree char *message = g_strdup_printf (_("“%s” takes no arguments"), name);
+      *status = usage_error (context, message);
+      return NULL;
+    }
 
-  reply = dropify_control_request (data_dir (), "GET", "/v1/drops", NULL, &error);
+  reply = dropify_control_request (data_dir (), "GET", path, NULL, &error);
   if (reply == NULL || !JSON_NODE_HOLDS_ARRAY (reply))
-    return fail (error ? error->message : _("Dropify sent an unexpected reply"));
+    {
+      *status = fail (error ? error->message : _("Dropify sent an unexpected reply"));
+      return NULL;
+    }
 
   if (json)
     {
       g_autofree char *text = json_to_string (reply, TRUE);
       g_print ("%s\n", text);
-      return 0;
+      return NULL;
     }
 
-  drops = json_node_get_array (reply);
+  return json_array_ref (json_node_get_array (reply));
+}
+
+static int
+command_list (int    argc,
+              char **argv)
+{
+  g_autoptr(JsonArray) drops = NULL;
+  int64_t now = g_get_real_time () / 1000;
+  int status;
+
+  drops = list_command (&argc, &argv, "list", _("Lists the live drops of the history, newest first."),
+                        "/v1/drops", &status);
+  if (drops == NULL)
+    return status;
+
   if (json_array_get_length (drops) == 0)
     {
       g_print ("%s\n", _("The history is empty."));
@@ -339,36 +366,13 @@ static int
 command_peers (int    argc,
                char **argv)
 {
-  g_autoptr(GOptionContext) context = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) reply = NULL;
-  gboolean json = FALSE;
-  int status = 0;
-  JsonArray *peers;
-  const GOptionEntry entries[] = {
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print one JSON array"), NULL },
-    { NULL }
-  };
+  g_autoptr(JsonArray) peers = NULL;
+  int status;
 
-  context = command_context (NULL, _("Lists the devices this one syncs with."));
-  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-
-  if (!parse (context, &argc, &argv, &status))
+  peers = list_command (&argc, &argv, "peers", _("Lists the devices this one syncs with."),
+                        "/v1/peers", &status);
+  if (peers == NULL)
     return status;
-
-  if (argc > 1)
-    return usage_error (context, _("“peers” takes no arguments"));
-
-  reply = dropify_control_request (data_dir (), "GET", "/v1/peers", NULL, &error);
-  if (reply == NULL || !JSON_NODE_HOLDS_ARRAY (reply))
-    return fail (error ? error->message : _("Dropify sent an unexpected reply"));
-
-  if (json)
-    {
-      g_autofree char *text = json_to_string (reply, TRUE);
-      g_print ("%s\n", text);
-      return 0;
-    }
 
   {
     g_autoptr(JsonNode) discovery = dropify_control_request (data_dir (), "GET", "/v1/discovery", NULL, NULL);
@@ -386,7 +390,6 @@ command_peers (int    argc,
       }
   }
 
-  peers = json_node_get_array (reply);
   if (json_array_get_length (peers) == 0)
     {
       g_print ("%s\n", _("No peers yet. Add one with “dropify --headless --connect HOST:PORT”."));
