@@ -115,45 +115,7 @@ static DropifyPeerRow *
 find_peer_row (GtkWidget  *widget,
                const char *title)
 {
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      DropifyPeerRow *found;
-
-      if (DROPIFY_IS_PEER_ROW (child) &&
-          gtk_widget_get_mapped (child) &&
-          g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (child)), title) == 0)
-        return DROPIFY_PEER_ROW (child);
-
-      if ((found = find_peer_row (child, title)))
-        return found;
-    }
-
-  return NULL;
-}
-
-/* A mapped button labelled @label, as the user sees it. */
-static GtkWidget *
-find_button (GtkWidget  *widget,
-             const char *label)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (GTK_IS_BUTTON (child) &&
-          gtk_widget_get_mapped (child) &&
-          g_strcmp0 (gtk_button_get_label (GTK_BUTTON (child)), label) == 0)
-        return child;
-
-      if ((found = find_button (child, label)))
-        return found;
-    }
-
-  return NULL;
+  return (DropifyPeerRow *) find_titled_row (widget, DROPIFY_TYPE_PEER_ROW, title);
 }
 
 typedef struct

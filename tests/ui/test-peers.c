@@ -170,30 +170,15 @@ typedef struct
   const char *state;
 } RowQuery;
 
+/* The row is there and says @state in words the user can see. */
 /* Finds the mapped row titled @title, such as "Laptop". */
 static DropifyPeerRow *
 find_peer_row (GtkWidget  *widget,
                const char *title)
 {
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      DropifyPeerRow *found;
-
-      if (DROPIFY_IS_PEER_ROW (child) &&
-          gtk_widget_get_mapped (child) &&
-          g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (child)), title) == 0)
-        return DROPIFY_PEER_ROW (child);
-
-      if ((found = find_peer_row (child, title)))
-        return found;
-    }
-
-  return NULL;
+  return (DropifyPeerRow *) find_titled_row (widget, DROPIFY_TYPE_PEER_ROW, title);
 }
 
-/* The row is there and says @state in words the user can see. */
 static gboolean
 row_shows_state (gpointer data)
 {

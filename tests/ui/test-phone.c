@@ -282,34 +282,12 @@ typedef struct
   const char *title;
 } RowQuery;
 
-static GtkWidget *
-find_row (GtkWidget  *widget,
-          const char *title)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (ADW_IS_ACTION_ROW (child) &&
-          gtk_widget_get_mapped (child) &&
-          g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (child)), title) == 0)
-        return child;
-
-      if ((found = find_row (child, title)))
-        return found;
-    }
-
-  return NULL;
-}
-
 static gboolean
 row_is_shown (gpointer data)
 {
   RowQuery *query = data;
 
-  return find_row (query->dialog, query->title) != NULL;
+  return find_titled_row (query->dialog, ADW_TYPE_ACTION_ROW, query->title) != NULL;
 }
 
 /* A phone that opens the page shows in the list, and leaves it when it
@@ -346,7 +324,7 @@ test_phone_connected (Fixture       *fixture,
   wait_for (is_set, &ws, "the phone to connect");
 
   wait_for (row_is_shown, &row, "the phone in the list");
-  subtitle = adw_action_row_get_subtitle (ADW_ACTION_ROW (find_row (dialog, row.title)));
+  subtitle = adw_action_row_get_subtitle (ADW_ACTION_ROW (find_titled_row (dialog, ADW_TYPE_ACTION_ROW, row.title)));
   g_assert_true (g_str_has_prefix (subtitle, "127.0.0.1 · Connected since "));
   g_assert_null (find_label (dialog, "No phone is connected"));
 

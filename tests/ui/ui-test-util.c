@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <adwaita.h>
+
 #include "ui-test-util.h"
 
 static gboolean
@@ -87,9 +89,12 @@ find_descendant (GtkWidget *widget,
   return NULL;
 }
 
-/* Finds a mapped label showing @text, that is one the user can see. */
+/* Finds a mapped widget of @type whose text (as @text_of reads it) is
+ * @text: one the user can see. */
 GtkWidget *
-find_label (GtkWidget  *widget,
+find_shown (GtkWidget  *widget,
+            GType       type,
+            TextFunc    text_of,
             const char *text)
 {
   for (GtkWidget *child = gtk_widget_get_first_child (widget);
@@ -98,16 +103,58 @@ find_label (GtkWidget  *widget,
     {
       GtkWidget *found;
 
-      if (GTK_IS_LABEL (child) &&
+      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type) &&
           gtk_widget_get_mapped (child) &&
-          g_strcmp0 (gtk_label_get_text (GTK_LABEL (child)), text) == 0)
+          g_strcmp0 (text_of (child), text) == 0)
         return child;
 
-      if ((found = find_label (child, text)))
+      if ((found = find_shown (child, type, text_of, text)))
         return found;
     }
 
   return NULL;
+}
+
+static const char *
+label_text (GtkWidget *widget)
+{
+  return gtk_label_get_text (GTK_LABEL (widget));
+}
+
+static const char *
+button_label (GtkWidget *widget)
+{
+  return gtk_button_get_label (GTK_BUTTON (widget));
+}
+
+static const char *
+row_title (GtkWidget *widget)
+{
+  return adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget));
+}
+
+GtkWidget *
+find_label (GtkWidget  *widget,
+            const char *text)
+{
+  return find_shown (widget, GTK_TYPE_LABEL, label_text, text);
+}
+
+/* A mapped button labelled @label, mnemonic included ("_Pair…"). */
+GtkWidget *
+find_button (GtkWidget  *widget,
+             const char *label)
+{
+  return find_shown (widget, GTK_TYPE_BUTTON, button_label, label);
+}
+
+/* A mapped row of @type (an AdwPreferencesRow) titled @title. */
+GtkWidget *
+find_titled_row (GtkWidget  *widget,
+                 GType       type,
+                 const char *title)
+{
+  return find_shown (widget, type, row_title, title);
 }
 
 /* Finds a mapped toplevel of @type, such as a dialog. */

@@ -23,8 +23,19 @@ void       drain_main_loop     (void);
 void       run_main_loop_for   (guint       ms);
 GtkWidget *find_descendant     (GtkWidget  *widget,
                                 GType       type);
+typedef const char *(*TextFunc) (GtkWidget *widget);
+
+GtkWidget *find_shown          (GtkWidget  *widget,
+                                GType       type,
+                                TextFunc    text_of,
+                                const char *text);
 GtkWidget *find_label          (GtkWidget  *widget,
                                 const char *text);
+GtkWidget *find_button         (GtkWidget  *widget,
+                                const char *label);
+GtkWidget *find_titled_row     (GtkWidget  *widget,
+                                GType       type,
+                                const char *title);
 GtkWidget *find_toplevel       (GType       type);
 gboolean   label_is_shown      (gpointer    data);
 gboolean   label_is_gone       (gpointer    data);
