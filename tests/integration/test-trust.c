@@ -10,66 +10,21 @@
 #define WAIT_MS 10000
 #define QUIET_MS 1500
 
-typedef struct
-{
-  char           *dir;
-  DropifyService *service;
-} Node;
-
-static Node *
-node_start (const char *name,
-            const char *secret)
-{
-  g_autoptr(GError) error = NULL;
-  Node *node = g_new0 (Node, 1);
-
-  node->dir = dropify_test_make_dir (name);
-  node->service = dropify_service_new (node->dir, NULL, &error);
-  g_assert_no_error (error);
-  dropify_identity_set_name (dropify_service_get_identity (node->service), name);
-  dropify_sync_set_group_secret (dropify_service_get_sync (node->service), secret);
-  dropify_service_start (node->service, 0, &error);
-  g_assert_no_error (error);
-
-  return node;
-}
-
-static void
-node_stop (Node *node)
-{
-  dropify_service_shutdown (node->service);
-  g_clear_object (&node->service);
-  for (guint i = 0; i < 20 && g_main_context_iteration (NULL, FALSE); i++)
-    ;
-  dropify_test_remove_dir (node->dir);
-  g_free (node->dir);
-  g_free (node);
-}
-
 static DropifySync *
-sync_of (Node *node)
+sync_of (DropifyTestNode *node)
 {
   return dropify_service_get_sync (node->service);
 }
 
 static const char *
-id_of (Node *node)
+id_of (DropifyTestNode *node)
 {
   return dropify_identity_get_device_id (dropify_service_get_identity (node->service));
 }
 
-static void
-connect_nodes (Node *from,
-               Node *to)
-{
-  g_autofree char *address = g_strdup_printf ("127.0.0.1:%u", dropify_sync_get_port (sync_of (to)));
-
-  g_assert_true (dropify_service_connect_to (from->service, address, NULL));
-}
-
 static DropifyPeer *
-peer_of (Node       *node,
-         const char *device_id)
+peer_of (DropifyTestNode *node,
+         const char      *device_id)
 {
   GListModel *peers = dropify_sync_get_peers (sync_of (node));
 
@@ -86,7 +41,7 @@ peer_of (Node       *node,
 
 typedef struct
 {
-  Node       *node;
+  DropifyTestNode       *node;
   const char *device_id;
   const char *id;
 } Look;
@@ -116,21 +71,10 @@ has_drop (gpointer data)
   return dropify_history_lookup (dropify_service_get_history (look->node->service), look->id) != NULL;
 }
 
-static char *
-send_text (Node       *node,
-           const char *text)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(DropifyDrop) drop = dropify_service_send_text (node->service, text, 0, &error);
-
-  g_assert_no_error (error);
-  return g_strdup (dropify_drop_get_id (drop));
-}
-
 /* Waits QUIET_MS and checks the drop did not arrive. */
 static void
-assert_never_arrives (Node       *node,
-                      const char *id)
+assert_never_arrives (DropifyTestNode *node,
+                      const char      *id)
 {
   Look look = { node, NULL, id };
 
@@ -138,8 +82,8 @@ assert_never_arrives (Node       *node,
 }
 
 static void
-assert_arrives (Node       *node,
-                const char *id)
+assert_arrives (DropifyTestNode *node,
+                const char      *id)
 {
   Look look = { node, NULL, id };
 
@@ -149,21 +93,21 @@ assert_arrives (Node       *node,
 static void
 test_strangers_then_pairing (void)
 {
-  Node *a = node_start ("Alpha", NULL);
-  Node *b = node_start ("Beta", NULL);
+  DropifyTestNode *a = dropify_test_node_start ("Alpha", NULL);
+  DropifyTestNode *b = dropify_test_node_start ("Beta", NULL);
   Look a_sees_b = { a, id_of (b), NULL };
   Look b_sees_a = { b, id_of (a), NULL };
-  g_autofree char *from_a = send_text (a, "Alpha's, before pairing");
+  g_autofree char *from_a = dropify_test_node_send_text (a, "Alpha's, before pairing");
   g_autofree char *from_b = NULL;
   g_autofree char *later = NULL;
   g_autofree char *after_unpair = NULL;
   g_autoptr(GError) error = NULL;
   DropifyPeer *pa, *pb;
 
-  connect_nodes (b, a);
+  dropify_test_node_connect (b, a);
   g_assert_true (dropify_test_wait_for (sees_connected, &a_sees_b, WAIT_MS));
   g_assert_true (dropify_test_wait_for (sees_connected, &b_sees_a, WAIT_MS));
-  from_b = send_text (b, "Beta's, before pairing");
+  from_b = dropify_test_node_send_text (b, "Beta's, before pairing");
 
   /* Strangers: connected, not trusted, and nothing crosses either way. */
   pa = peer_of (a, id_of (b));
@@ -193,27 +137,27 @@ test_strangers_then_pairing (void)
   g_assert_true (dropify_test_wait_for (sees_trusted, &b_sees_a, WAIT_MS));
   assert_arrives (b, from_a);
   assert_arrives (a, from_b);
-  later = send_text (a, "after pairing");
+  later = dropify_test_node_send_text (a, "after pairing");
   assert_arrives (b, later);
 
   /* Unpairing stops it, in both directions. */
   g_assert_true (dropify_sync_unpair (sync_of (a), id_of (b), &error));
   g_assert_no_error (error);
-  after_unpair = send_text (a, "after unpairing");
+  after_unpair = dropify_test_node_send_text (a, "after unpairing");
   assert_never_arrives (b, after_unpair);
   {
-    g_autofree char *from_b_after = send_text (b, "Beta's, after unpairing");
+    g_autofree char *from_b_after = dropify_test_node_send_text (b, "Beta's, after unpairing");
     assert_never_arrives (a, from_b_after);
   }
 
-  node_stop (a);
-  node_stop (b);
+  dropify_test_node_stop (a);
+  dropify_test_node_stop (b);
 }
 
 static void
 test_pair_errors (void)
 {
-  Node *a = node_start ("Alpha", NULL);
+  DropifyTestNode *a = dropify_test_node_start ("Alpha", NULL);
   g_autoptr(GError) error = NULL;
 
   g_assert_false (dropify_sync_pair (sync_of (a), "no-such-device", TRUE, &error));
@@ -222,19 +166,19 @@ test_pair_errors (void)
   g_assert_false (dropify_sync_unpair (sync_of (a), "no-such-device", &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
 
-  node_stop (a);
+  dropify_test_node_stop (a);
 }
 
 static void
 test_group_secret (gconstpointer data)
 {
   gboolean same = GPOINTER_TO_INT (data);
-  Node *a = node_start ("Alpha", "correct horse battery staple");
-  Node *b = node_start ("Beta", same ? "correct horse battery staple" : "something else entirely");
+  DropifyTestNode *a = dropify_test_node_start ("Alpha", "correct horse battery staple");
+  DropifyTestNode *b = dropify_test_node_start ("Beta", same ? "correct horse battery staple" : "something else entirely");
   Look b_sees_a = { b, id_of (a), NULL };
-  g_autofree char *from_a = send_text (a, "for the group");
+  g_autofree char *from_a = dropify_test_node_send_text (a, "for the group");
 
-  connect_nodes (b, a);
+  dropify_test_node_connect (b, a);
   g_assert_true (dropify_test_wait_for (sees_connected, &b_sees_a, WAIT_MS));
 
   if (same)
@@ -249,16 +193,16 @@ test_group_secret (gconstpointer data)
       g_assert_false (dropify_peer_get_trusted (peer_of (b, id_of (a))));
     }
 
-  node_stop (a);
-  node_stop (b);
+  dropify_test_node_stop (a);
+  dropify_test_node_stop (b);
 }
 
 static void
 test_impostor (void)
 {
-  Node *a = node_start ("Alpha", "group");
-  Node *b = node_start ("Beta", "group");
-  Node *c;
+  DropifyTestNode *a = dropify_test_node_start ("Alpha", "group");
+  DropifyTestNode *b = dropify_test_node_start ("Beta", "group");
+  DropifyTestNode *c;
   Look a_sees_b = { a, id_of (b), NULL };
   g_autofree char *b_id = g_strdup (id_of (b));
   g_autofree char *impostor_dir = dropify_test_make_dir ("impostor");
@@ -270,17 +214,17 @@ test_impostor (void)
   DropifyPeer *flagged;
 
   /* A and B trust each other; B leaves. */
-  connect_nodes (b, a);
+  dropify_test_node_connect (b, a);
   g_assert_true (dropify_test_wait_for (sees_trusted, &a_sees_b, WAIT_MS));
   g_file_get_contents (b_identity, &contents, NULL, &error);
   g_assert_no_error (error);
-  node_stop (b);
+  dropify_test_node_stop (b);
 
   /* C copies B's device id, but cannot copy B's key: it makes its own
    * certificate. It even knows the group secret. */
   g_file_set_contents (c_identity, contents, -1, &error);
   g_assert_no_error (error);
-  c = g_new0 (Node, 1);
+  c = g_new0 (DropifyTestNode, 1);
   c->dir = g_steal_pointer (&impostor_dir);
   c->service = dropify_service_new (c->dir, NULL, &error);
   g_assert_no_error (error);
@@ -289,8 +233,8 @@ test_impostor (void)
   dropify_service_start (c->service, 0, &error);
   g_assert_no_error (error);
 
-  secret = send_text (a, "only for the real Beta");
-  connect_nodes (c, a);
+  secret = dropify_test_node_send_text (a, "only for the real Beta");
+  dropify_test_node_connect (c, a);
 
   /* Refused and flagged on A; C never gets the drop. */
   flagged = peer_of (a, b_id);
@@ -301,8 +245,8 @@ test_impostor (void)
   g_assert_false (dropify_peer_get_connected (flagged));
   assert_never_arrives (c, secret);
 
-  node_stop (a);
-  node_stop (c);
+  dropify_test_node_stop (a);
+  dropify_test_node_stop (c);
 }
 
 int
