@@ -1,10 +1,10 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
-#include <locale.h>
 
 #include "dropify-application.h"
 #include "dropify-cli.h"
+#include "dropify-locale.h"
 
 /* One binary: the GUI, `--headless`, and the command-line subcommands. */
 
@@ -30,10 +30,7 @@ main (int   argc,
 {
   g_autoptr(DropifyApplication) app = NULL;
 
-  setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
+  dropify_locale_init ();
 
   if (argc > 1 && dropify_cli_is_command (argv[1]))
     return dropify_cli_run (argc, argv);

@@ -6,6 +6,7 @@
 #include "dropify-drop.h"
 #include "dropify-history.h"
 #include "dropify-identity.h"
+#include "dropify-locale.h"
 #include "dropify-peer.h"
 #include "dropify-phone.h"
 #include "dropify-phone-session.h"
