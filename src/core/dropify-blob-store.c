@@ -594,9 +594,11 @@ dropify_blob_writer_write (DropifyBlobWriter  *self,
 
   if (length > self->size - self->offset)
     {
+      /* Not "%" G_GUINT64_FORMAT: xgettext cuts a msgid at a macro. */
+      g_autofree char *size = g_format_size_full (self->size, G_FORMAT_SIZE_LONG_FORMAT);
+
       g_set_error (error, DROPIFY_BLOB_STORE_ERROR, DROPIFY_BLOB_STORE_ERROR_TOO_LARGE,
-                   _("More data than the announced size of %" G_GUINT64_FORMAT " bytes"),
-                   self->size);
+                   _("More data than the announced size of %s"), size);
       return FALSE;
     }
 
