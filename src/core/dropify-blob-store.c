@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "dropify-blob-store.h"
+#include "dropify-sha256.h"
 
 /* Blobs live at DIR/ab/abcdef…, named by their SHA-256, so a file name sent
  * by a peer never becomes a path. Writes go to DIR/partial first and are
@@ -30,7 +31,7 @@ struct _DropifyBlobWriter
   DropifyBlobStore *store;
   char             *sha256;
   char             *part_path;
-  GChecksum        *checksum;
+  DropifySha256    *checksum;
   uint64_t          size;
   uint64_t          offset;
   int               fd;
@@ -290,7 +291,7 @@ import_file (DropifyBlobStore  *self,
              GError           **error)
 {
   g_autoptr(GFileInputStream) in = NULL;
-  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autoptr(DropifySha256) checksum = dropify_sha256_new ();
   g_autofree guint8 *buffer = NULL;
   g_autofree char *tmp_path = g_build_filename (self->partial_dir, "import-XXXXXX", NULL);
   g_autofree char *sha256 = NULL;
@@ -330,7 +331,7 @@ import_file (DropifyBlobStore  *self,
           goto failed;
         }
 
-      g_checksum_update (checksum, buffer, n_read);
+      dropify_sha256_update (checksum, buffer, n_read);
 
       while (n_written < (gsize) n_read)
         {
@@ -353,7 +354,7 @@ import_file (DropifyBlobStore  *self,
       return NULL;
     }
 
-  sha256 = g_strdup (g_checksum_get_string (checksum));
+  sha256 = dropify_sha256_finish_hex (checksum);
 
   if (dropify_blob_store_contains (self, sha256))
     g_unlink (tmp_path);
@@ -457,7 +458,7 @@ dropify_blob_writer_finalize (GObject *object)
   g_clear_object (&self->store);
   g_clear_pointer (&self->sha256, g_free);
   g_clear_pointer (&self->part_path, g_free);
-  g_clear_pointer (&self->checksum, g_checksum_free);
+  g_clear_pointer (&self->checksum, dropify_sha256_free);
 
   G_OBJECT_CLASS (dropify_blob_writer_parent_class)->finalize (object);
 }
@@ -497,7 +498,7 @@ rehash_existing (DropifyBlobWriter  *self,
       if (n == 0)
         break;
 
-      g_checksum_update (self->checksum, buffer, n);
+      dropify_sha256_update (self->checksum, buffer, n);
       offset += (uint64_t) n;
     }
 
@@ -533,7 +534,7 @@ dropify_blob_store_open_writer (DropifyBlobStore  *self,
   writer->store = g_object_ref (self);
   writer->sha256 = g_strdup (sha256);
   writer->size = size;
-  writer->checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  writer->checksum = dropify_sha256_new ();
   part_name = g_strconcat (sha256, ".part", NULL);
   writer->part_path = g_build_filename (self->partial_dir, part_name, NULL);
 
@@ -555,7 +556,7 @@ dropify_blob_store_open_writer (DropifyBlobStore  *self,
           set_error_from_errno (error, errno, _("Could not write"), writer->part_path);
           return NULL;
         }
-      g_checksum_reset (writer->checksum);
+      dropify_sha256_reset (writer->checksum);
       writer->offset = 0;
     }
 
@@ -613,7 +614,7 @@ dropify_blob_writer_write (DropifyBlobWriter  *self,
       n_written += n;
     }
 
-  g_checksum_update (self->checksum, data, length);
+  dropify_sha256_update (self->checksum, data, length);
   self->offset += length;
 
   return TRUE;
@@ -629,6 +630,7 @@ gboolean
 dropify_blob_writer_finish (DropifyBlobWriter  *self,
                             GError            **error)
 {
+  g_autofree char *digest = NULL;
   int fd;
 
   g_return_val_if_fail (DROPIFY_IS_BLOB_WRITER (self), FALSE);
@@ -640,8 +642,8 @@ dropify_blob_writer_finish (DropifyBlobWriter  *self,
   if (!fsync_and_close (fd, self->part_path, error))
     return FALSE;
 
-  if (self->offset != self->size ||
-      g_strcmp0 (g_checksum_get_string (self->checksum), self->sha256) != 0)
+  digest = dropify_sha256_finish_hex (self->checksum);
+  if (self->offset != self->size || g_strcmp0 (digest, self->sha256) != 0)
     {
       g_unlink (self->part_path);
       g_set_error (error, DROPIFY_BLOB_STORE_ERROR, DROPIFY_BLOB_STORE_ERROR_HASH_MISMATCH,
@@ -681,7 +683,7 @@ dropify_blob_store_create_import (DropifyBlobStore  *self,
   writer = g_object_new (DROPIFY_TYPE_BLOB_WRITER, NULL);
   writer->store = g_object_ref (self);
   writer->size = max_size;
-  writer->checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  writer->checksum = dropify_sha256_new ();
   writer->part_path = g_build_filename (self->partial_dir, "import-XXXXXX", NULL);
 
   writer->fd = g_mkstemp_full (writer->part_path, O_WRONLY | O_CLOEXEC, 0600);
@@ -714,7 +716,7 @@ commit_import_thread (GTask        *task,
       return;
     }
 
-  sha256 = g_strdup (g_checksum_get_string (self->checksum));
+  sha256 = dropify_sha256_finish_hex (self->checksum);
 
   /* Content already stored, by an earlier drop or a peer: keep one copy. */
   if (dropify_blob_store_contains (self->store, sha256))
