@@ -1,5 +1,6 @@
 #pragma once
 
+#include "dropify-auto-save.h"
 #include "dropify-blob-store.h"
 #include "dropify-clock.h"
 #include "dropify-discovery.h"

@@ -2,6 +2,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
+
 #include "dropify-drop.h"
 #include "dropify-enums.h"
 
@@ -390,6 +392,50 @@ dropify_drop_is_expired (DropifyDrop *self,
 {
   g_return_val_if_fail (DROPIFY_IS_DROP (self), TRUE);
   return self->expires_at <= now;
+}
+
+/**
+ * dropify_drop_sanitize_name:
+ * @name: (nullable): a file name from another device
+ *
+ * Makes a name safe to create a file with: the name came from another
+ * device, so it must never become a path. Keeps only the last component,
+ * replaces separators and control characters, and drops leading dots so
+ * the file is neither hidden nor `..`.
+ *
+ * Returns: (transfer full): a non-empty name without `/`
+ */
+char *
+dropify_drop_sanitize_name (const char *name)
+{
+  g_autofree char *valid = NULL;
+  g_autofree char *base = NULL;
+  GString *safe;
+
+  if (name == NULL || *name == '\0')
+    return g_strdup (_("Drop"));
+
+  valid = g_utf8_make_valid (name, -1);
+  base = g_path_get_basename (valid);
+  safe = g_string_new (NULL);
+
+  for (const char *p = base; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (c == '/' || c == '\\' || g_unichar_iscntrl (c))
+        g_string_append_c (safe, '_');
+      else
+        g_string_append_unichar (safe, c);
+    }
+
+  while (safe->len > 0 && safe->str[0] == '.')
+    g_string_erase (safe, 0, 1);
+
+  if (safe->len == 0)
+    g_string_assign (safe, _("Drop"));
+
+  return g_string_free (safe, FALSE);
 }
 
 /**

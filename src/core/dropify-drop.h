@@ -59,5 +59,6 @@ void             dropify_drop_set_received     (DropifyDrop  *self,
 gboolean         dropify_drop_is_expired       (DropifyDrop  *self,
                                                 int64_t       now);
 JsonNode        *dropify_drop_to_json          (DropifyDrop  *self);
+char            *dropify_drop_sanitize_name    (const char   *name);
 
 G_END_DECLS

@@ -57,6 +57,7 @@ enum {
 enum {
   DROP_ADDED,
   DROP_REMOVED,
+  DROP_COMPLETED,
   N_SIGNALS
 };
 
@@ -89,9 +90,21 @@ static const char * const migrations[] = {
   /* 1 → 2: MIME types, and a fast “is this blob still used” lookup */
   "ALTER TABLE drops ADD COLUMN mime TEXT;"
   "CREATE INDEX drops_sha256 ON drops (sha256);",
+
+  /* 2 → 3: whether auto-save has dealt with a complete file drop, so it
+   * copies each one at most once. Files that were already complete before
+   * auto-save existed count as dealt with: turning it on never copies the
+   * past. The partial index keeps the start-up lookup of the few that are
+   * not cheap with a large history. */
+  "ALTER TABLE drops ADD COLUMN auto_saved INTEGER NOT NULL DEFAULT 0;"
+  "UPDATE drops SET auto_saved = 1 WHERE complete = 1;"
+  "CREATE INDEX drops_auto_save_pending ON drops (created_at)"
+  "  WHERE kind = 1 AND complete = 1 AND auto_saved = 0;",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == DROPIFY_HISTORY_SCHEMA_VERSION);
+/* The auto-save index spells the file kind as a number. */
+G_STATIC_ASSERT (DROPIFY_DROP_KIND_FILE == 1);
 
 static gboolean
 set_sqlite_error (DropifyHistory  *self,
@@ -107,6 +120,11 @@ set_sqlite_error (DropifyHistory  *self,
     g_set_error (error, DROPIFY_HISTORY_ERROR, code,
                  _("The history “%s” is damaged or is not a Dropify history. "
                    "It was left untouched; move it away to start a new history."),
+                 self->path);
+  else if (rc == SQLITE_FULL)
+    g_set_error (error, DROPIFY_HISTORY_ERROR, code,
+                 _("The disk holding the history “%s” is full; nothing was stored. "
+                   "Free some space, then try again."),
                  self->path);
   else
     g_set_error (error, DROPIFY_HISTORY_ERROR, code,
@@ -658,6 +676,17 @@ dropify_history_class_init (DropifyHistoryClass *klass)
   signals[DROP_REMOVED] =
     g_signal_new ("drop-removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 2, DROPIFY_TYPE_DROP, G_TYPE_BOOLEAN);
+
+  /**
+   * DropifyHistory::drop-completed:
+   * @drop: a file drop
+   *
+   * Emitted when a file drop's content is in the blob store: when it is
+   * added with content already there, or when its transfer finished.
+   */
+  signals[DROP_COMPLETED] =
+    g_signal_new ("drop-completed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, DROPIFY_TYPE_DROP);
 }
 
 static void
@@ -982,6 +1011,9 @@ dropify_history_add (DropifyHistory  *self,
 
   g_signal_emit (self, signals[DROP_ADDED], 0, drop);
 
+  if (is_file && complete)
+    g_signal_emit (self, signals[DROP_COMPLETED], 0, drop);
+
   return TRUE;
 }
 
@@ -1207,6 +1239,7 @@ dropify_history_mark_complete (DropifyHistory  *self,
   g_autoptr(sqlite3_stmt) stmt = NULL;
   g_autofree char *path = NULL;
   DropifyDrop *drop;
+  gboolean was_complete;
   int rc;
 
   g_return_val_if_fail (DROPIFY_IS_HISTORY (self), FALSE);
@@ -1233,10 +1266,126 @@ dropify_history_mark_complete (DropifyHistory  *self,
   if ((rc = sqlite3_step (stmt)) != SQLITE_DONE)
     return set_sqlite_error (self, error, rc);
 
+  was_complete = dropify_drop_get_complete (drop);
   path = dropify_blob_store_dup_path (self->blobs, dropify_drop_get_sha256 (drop));
   dropify_drop_set_path (drop, path);
   dropify_drop_set_received (drop, dropify_drop_get_size (drop));
   dropify_drop_set_complete (drop, TRUE);
+
+  if (!was_complete)
+    g_signal_emit (self, signals[DROP_COMPLETED], 0, drop);
+
+  return TRUE;
+}
+
+/**
+ * dropify_history_find_auto_save_pending:
+ *
+ * The complete file drops that auto-save has not dealt with yet, oldest
+ * first: those that completed while nothing listened, such as at start.
+ *
+ * Returns: (transfer container) (element-type DropifyDrop): the drops
+ */
+GPtrArray *
+dropify_history_find_auto_save_pending (DropifyHistory *self)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *found;
+  int rc;
+
+  g_return_val_if_fail (DROPIFY_IS_HISTORY (self), NULL);
+
+  found = g_ptr_array_new_with_free_func (g_object_unref);
+
+  if (self->db == NULL)
+    return found;
+
+  /* The same terms as the partial index, so that it is used. */
+  if (!(stmt = prepare (self,
+                        "SELECT id FROM drops"
+                        " WHERE kind = 1 AND complete = 1 AND auto_saved = 0"
+                        " ORDER BY created_at, id",
+                        &error)))
+    {
+      g_warning ("Could not look for files to save: %s", error->message);
+      return found;
+    }
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      DropifyDrop *drop = dropify_history_lookup (self, column_text (stmt, 0));
+
+      /* The mark says complete, but the blob may have gone since. */
+      if (drop != NULL && dropify_drop_get_complete (drop))
+        g_ptr_array_add (found, g_object_ref (drop));
+    }
+
+  if (rc != SQLITE_DONE)
+    g_warning ("Could not look for files to save: %s", sqlite3_errmsg (self->db));
+
+  return found;
+}
+
+/**
+ * dropify_history_get_auto_saved:
+ *
+ * Returns: whether auto-save has dealt with the drop @id
+ */
+gboolean
+dropify_history_get_auto_saved (DropifyHistory *self,
+                                const char     *id)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  g_return_val_if_fail (DROPIFY_IS_HISTORY (self), FALSE);
+  g_return_val_if_fail (id != NULL, FALSE);
+
+  if (self->db == NULL ||
+      !(stmt = prepare (self, "SELECT auto_saved FROM drops WHERE id = ?", NULL)))
+    return FALSE;
+
+  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
+
+  return sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_int (stmt, 0) != 0;
+}
+
+/**
+ * dropify_history_set_auto_saved:
+ * @id: (nullable): a drop's id, or %NULL for every complete file drop
+ *
+ * Records that auto-save has dealt with the drop @id, by copying it or by
+ * deciding not to, so that it never copies it again.
+ */
+gboolean
+dropify_history_set_auto_saved (DropifyHistory  *self,
+                                const char      *id,
+                                GError         **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (DROPIFY_IS_HISTORY (self), FALSE);
+
+  if (self->db == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED, _("The history is closed"));
+      return FALSE;
+    }
+
+  if (id == NULL)
+    stmt = prepare (self,
+                    "UPDATE drops SET auto_saved = 1"
+                    " WHERE kind = 1 AND complete = 1 AND auto_saved = 0",
+                    error);
+  else if ((stmt = prepare (self, "UPDATE drops SET auto_saved = 1 WHERE id = ?", error)))
+    sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
+
+  if (stmt == NULL)
+    return FALSE;
+
+  if ((rc = sqlite3_step (stmt)) != SQLITE_DONE)
+    return set_sqlite_error (self, error, rc);
 
   return TRUE;
 }

@@ -23,7 +23,7 @@ typedef enum
   DROPIFY_HISTORY_ERROR_IO,
 } DropifyHistoryError;
 
-#define DROPIFY_HISTORY_SCHEMA_VERSION 2
+#define DROPIFY_HISTORY_SCHEMA_VERSION 3
 
 #define DROPIFY_TYPE_HISTORY (dropify_history_get_type ())
 
@@ -59,6 +59,12 @@ void            dropify_history_foreach_tombstone (DropifyHistory   *self,
 GPtrArray      *dropify_history_find_by_sha256   (DropifyHistory    *self,
                                                   const char        *sha256);
 gboolean        dropify_history_mark_complete    (DropifyHistory    *self,
+                                                  const char        *id,
+                                                  GError           **error);
+GPtrArray      *dropify_history_find_auto_save_pending (DropifyHistory *self);
+gboolean        dropify_history_get_auto_saved   (DropifyHistory    *self,
+                                                  const char        *id);
+gboolean        dropify_history_set_auto_saved   (DropifyHistory    *self,
                                                   const char        *id,
                                                   GError           **error);
 guint           dropify_history_sweep            (DropifyHistory    *self);

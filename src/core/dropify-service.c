@@ -35,6 +35,7 @@ struct _DropifyService
   DropifyTrust         *trust;
   DropifyDiscovery     *discovery;
   DropifyPhone         *phone;
+  DropifyAutoSave      *auto_save;
   GCancellable         *cancellable;
   int                   lock_fd;
   gboolean              discovery_enabled;
@@ -137,6 +138,7 @@ dropify_service_dispose (GObject *object)
   dropify_service_shutdown (self);
 
   g_clear_object (&self->phone);
+  g_clear_object (&self->auto_save);
   g_clear_object (&self->control);
   g_clear_object (&self->discovery);
   g_clear_object (&self->sync);
@@ -252,6 +254,8 @@ dropify_service_new (const char  *data_dir,
 
   self->server = dropify_server_new (dropify_identity_get_certificate (self->identity));
   self->sync = dropify_sync_new (self->history, self->identity, self->server, self->trust);
+  self->auto_save = dropify_auto_save_new (self->history,
+                                           dropify_identity_get_device_id (self->identity));
 
   if (settings != NULL)
     {
@@ -259,6 +263,7 @@ dropify_service_new (const char  *data_dir,
       g_settings_bind (settings, "device-name", self->identity, "name", G_SETTINGS_BIND_GET);
       g_settings_bind (settings, "max-text-length", self->history, "max-text-length", G_SETTINGS_BIND_GET);
       g_settings_bind (settings, "max-file-size", self->history, "max-file-size", G_SETTINGS_BIND_GET);
+      g_settings_bind (settings, "auto-save-downloads", self->auto_save, "enabled", G_SETTINGS_BIND_GET);
       group_secret_changed_cb (self, "group-secret", settings);
       g_signal_connect_object (settings, "changed::group-secret",
                                G_CALLBACK (group_secret_changed_cb), self, G_CONNECT_SWAPPED);
@@ -329,6 +334,8 @@ dropify_service_start (DropifyService  *self,
                              G_CALLBACK (update_phone), self, G_CONNECT_SWAPPED);
   update_phone (self);
 
+  dropify_auto_save_start (self->auto_save);
+
   if (self->settings != NULL)
     {
       g_auto(GStrv) peers = g_settings_get_strv (self->settings, "manual-peers");
@@ -366,6 +373,9 @@ dropify_service_shutdown (DropifyService *self)
   g_return_if_fail (DROPIFY_IS_SERVICE (self));
 
   g_cancellable_cancel (self->cancellable);
+
+  if (self->auto_save != NULL)
+    dropify_auto_save_stop (self->auto_save);
 
   if (self->discovery != NULL)
     dropify_discovery_stop (self->discovery);
@@ -581,6 +591,21 @@ dropify_service_get_identity (DropifyService *self)
 {
   g_return_val_if_fail (DROPIFY_IS_SERVICE (self), NULL);
   return self->identity;
+}
+
+/**
+ * dropify_service_get_auto_save:
+ *
+ * What copies received files to Downloads; it follows the
+ * `auto-save-downloads` setting.
+ *
+ * Returns: (transfer none): the auto-save
+ */
+DropifyAutoSave *
+dropify_service_get_auto_save (DropifyService *self)
+{
+  g_return_val_if_fail (DROPIFY_IS_SERVICE (self), NULL);
+  return self->auto_save;
 }
 
 /**

@@ -2,6 +2,7 @@
 
 #include <gio/gio.h>
 
+#include "dropify-auto-save.h"
 #include "dropify-discovery.h"
 #include "dropify-history.h"
 #include "dropify-identity.h"
@@ -41,6 +42,7 @@ const char      *dropify_service_get_data_dir         (DropifyService      *self
 GSettings       *dropify_service_get_settings         (DropifyService      *self);
 DropifyHistory  *dropify_service_get_history          (DropifyService      *self);
 DropifyIdentity *dropify_service_get_identity         (DropifyService      *self);
+DropifyAutoSave *dropify_service_get_auto_save        (DropifyService      *self);
 int64_t          dropify_service_get_default_ttl      (DropifyService      *self);
 DropifyDrop     *dropify_service_send_text            (DropifyService      *self,
                                                        const char          *text,

@@ -131,38 +131,11 @@ dropify_drop_row_dup_preview (const char *text)
   return g_steal_pointer (&head);
 }
 
-/* Sanitises a drop's name for use as a file name: the name came from
- * another device, so it must never become a path. */
+/* The name came from another device, so it must never become a path. */
 static char *
 dropify_drop_row_dup_safe_name (DropifyDrop *drop)
 {
-  const char *name = dropify_drop_get_name (drop);
-  g_autofree char *base = NULL;
-  GString *safe;
-
-  if (name == NULL || *name == '\0')
-    return g_strdup (_("Drop"));
-
-  base = g_path_get_basename (name);
-  safe = g_string_new (NULL);
-
-  for (const char *p = base; *p != '\0'; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-
-      if (c == '/' || c == '\\' || g_unichar_iscntrl (c))
-        g_string_append_c (safe, '_');
-      else
-        g_string_append_unichar (safe, c);
-    }
-
-  while (safe->len > 0 && safe->str[0] == '.')
-    g_string_erase (safe, 0, 1);
-
-  if (safe->len == 0)
-    g_string_assign (safe, _("Drop"));
-
-  return g_string_free (safe, FALSE);
+  return dropify_drop_sanitize_name (dropify_drop_get_name (drop));
 }
 
 /**

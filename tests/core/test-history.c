@@ -356,6 +356,23 @@ test_persistence (Fixture       *fixture,
   g_assert_null (dropify_drop_get_path (drop));
 }
 
+static void
+store_blob (DropifyBlobStore *blobs,
+            const char       *content,
+            char            **sha256)
+{
+  g_autoptr(DropifyBlobWriter) writer = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize len = strlen (content);
+
+  *sha256 = g_compute_checksum_for_string (G_CHECKSUM_SHA256, content, len);
+  writer = dropify_blob_store_open_writer (blobs, *sha256, len, &error);
+  g_assert_no_error (error);
+  g_assert_true (dropify_blob_writer_write (writer, (const guint8 *) content, len, &error));
+  g_assert_true (dropify_blob_writer_finish (writer, &error));
+  g_assert_no_error (error);
+}
+
 static int
 user_version (const char *path)
 {
@@ -392,7 +409,11 @@ test_migration_from_v1 (Fixture       *fixture,
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *sql = NULL;
+  g_autofree char *old_sha = NULL;
+  g_autoptr(GPtrArray) pending = NULL;
   DropifyDrop *drop;
+
+  store_blob (fixture->blobs, "old", &old_sha);
 
   /* A history exactly as format 1 wrote it. */
   sql = g_strdup_printf (
@@ -405,9 +426,11 @@ test_migration_from_v1 (Fixture       *fixture,
     "CREATE INDEX tombstones_expires_at ON tombstones (expires_at);"
     "INSERT INTO drops VALUES ('old', 0, 'from format 1', NULL, 0, NULL, 'o', 'Old laptop',"
     " %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT ", 1);"
+    "INSERT INTO drops VALUES ('oldfile', 1, NULL, 'old.txt', 3, '%s', 'o', 'Old laptop',"
+    " %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT ", 1);"
     "INSERT INTO tombstones VALUES ('gone', %" G_GINT64_FORMAT ");"
     "PRAGMA user_version = 1;",
-    T0, T0 + HOUR, T0 + HOUR);
+    T0, T0 + HOUR, old_sha, T0, T0 + HOUR, T0 + HOUR);
   exec_sql (fixture->db_path, sql);
 
   open_history (fixture);
@@ -418,6 +441,12 @@ test_migration_from_v1 (Fixture       *fixture,
   g_assert_nonnull (drop);
   g_assert_cmpstr (dropify_drop_get_text (drop), ==, "from format 1");
   g_assert_true (dropify_history_is_deleted (fixture->history, "gone"));
+
+  /* Files received before auto-save existed are never copied by it. */
+  g_assert_true (dropify_drop_get_complete (dropify_history_lookup (fixture->history, "oldfile")));
+  g_assert_true (dropify_history_get_auto_saved (fixture->history, "oldfile"));
+  pending = dropify_history_find_auto_save_pending (fixture->history);
+  g_assert_cmpuint (pending->len, ==, 0);
 
   /* The new column works. */
   add_ok (fixture->history,
@@ -588,23 +617,6 @@ test_hostile_drops (Fixture       *fixture,
 }
 
 static void
-store_blob (DropifyBlobStore *blobs,
-            const char       *content,
-            char            **sha256)
-{
-  g_autoptr(DropifyBlobWriter) writer = NULL;
-  g_autoptr(GError) error = NULL;
-  gsize len = strlen (content);
-
-  *sha256 = g_compute_checksum_for_string (G_CHECKSUM_SHA256, content, len);
-  writer = dropify_blob_store_open_writer (blobs, *sha256, len, &error);
-  g_assert_no_error (error);
-  g_assert_true (dropify_blob_writer_write (writer, (const guint8 *) content, len, &error));
-  g_assert_true (dropify_blob_writer_finish (writer, &error));
-  g_assert_no_error (error);
-}
-
-static void
 test_blob_lifetime (Fixture       *fixture,
                     gconstpointer  data)
 {
@@ -667,6 +679,88 @@ test_complete_on_reopen (Fixture       *fixture,
   g_assert_false (dropify_drop_get_complete (dropify_history_lookup (fixture->history, "f")));
 }
 
+static void
+count_completed (DropifyHistory *history,
+                 DropifyDrop    *drop,
+                 GPtrArray      *completed)
+{
+  g_assert_true (dropify_drop_get_complete (drop));
+  g_ptr_array_add (completed, g_strdup (dropify_drop_get_id (drop)));
+}
+
+static char *
+pending_ids (DropifyHistory *history)
+{
+  g_autoptr(GPtrArray) pending = dropify_history_find_auto_save_pending (history);
+  g_autoptr(GString) ids = g_string_new (NULL);
+
+  for (guint i = 0; i < pending->len; i++)
+    {
+      if (i > 0)
+        g_string_append_c (ids, ' ');
+      g_string_append (ids, dropify_drop_get_id (g_ptr_array_index (pending, i)));
+    }
+
+  return g_string_free (g_steal_pointer (&ids), FALSE);
+}
+
+/* What auto-save relies on: one signal when a file's content is in, and
+ * a mark that survives a restart. */
+static void
+test_auto_save_marks (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(GPtrArray) completed = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *present = NULL;
+  g_autofree char *later = NULL;
+  g_autofree char *later_sha = g_compute_checksum_for_string (G_CHECKSUM_SHA256, "later", 5);
+  g_autofree char *ids = NULL;
+  g_autoptr(GError) error = NULL;
+  DropifyDrop *late;
+
+  g_signal_connect (fixture->history, "drop-completed", G_CALLBACK (count_completed), completed);
+
+  store_blob (fixture->blobs, "present", &present);
+  add_ok (fixture->history, text_drop ("text", "not a file", T0, T0 + HOUR));
+  add_ok (fixture->history, file_drop ("now", "now.txt", present, 7, T0 + HOUR));
+  add_ok (fixture->history, file_drop ("late", "late.txt", later_sha, 5, T0 + HOUR));
+  g_assert_cmpuint (completed->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (completed, 0), ==, "now");
+
+  /* Incomplete files wait; a second mark is not a second completion. */
+  g_assert_cmpstr ((ids = pending_ids (fixture->history)), ==, "now");
+  g_clear_pointer (&ids, g_free);
+  store_blob (fixture->blobs, "later", &later);
+  g_assert_true (dropify_history_mark_complete (fixture->history, "late", &error));
+  g_assert_no_error (error);
+  late = dropify_history_lookup (fixture->history, "late");
+  g_assert_true (dropify_drop_get_complete (late));
+  g_assert_true (dropify_history_mark_complete (fixture->history, "late", &error));
+  g_assert_cmpuint (completed->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (completed, 1), ==, "late");
+
+  /* Oldest first; these were made at the same time, so by id. */
+  g_assert_cmpstr ((ids = pending_ids (fixture->history)), ==, "late now");
+  g_clear_pointer (&ids, g_free);
+  g_assert_false (dropify_history_get_auto_saved (fixture->history, "now"));
+  g_assert_true (dropify_history_set_auto_saved (fixture->history, "now", &error));
+  g_assert_no_error (error);
+  g_assert_true (dropify_history_get_auto_saved (fixture->history, "now"));
+
+  /* Kept across a restart. */
+  reopen_history (fixture);
+  g_assert_true (dropify_history_get_auto_saved (fixture->history, "now"));
+  g_assert_false (dropify_history_get_auto_saved (fixture->history, "late"));
+  g_assert_cmpstr ((ids = pending_ids (fixture->history)), ==, "late");
+  g_clear_pointer (&ids, g_free);
+
+  /* All at once. */
+  g_assert_true (dropify_history_set_auto_saved (fixture->history, NULL, &error));
+  g_assert_cmpstr ((ids = pending_ids (fixture->history)), ==, "");
+  g_assert_true (dropify_history_get_auto_saved (fixture->history, "late"));
+  g_assert_false (dropify_history_get_auto_saved (fixture->history, "text"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -687,6 +781,7 @@ main (int   argc,
   ADD ("/history/hostile-drops", test_hostile_drops);
   ADD ("/history/blob-lifetime", test_blob_lifetime);
   ADD ("/history/complete-on-reopen", test_complete_on_reopen);
+  ADD ("/history/auto-save-marks", test_auto_save_marks);
   ADD_UNOPENED ("/history/migration-from-v1", test_migration_from_v1);
   ADD_UNOPENED ("/history/corrupt-refused", test_corrupt_refused);
   ADD_UNOPENED ("/history/damaged-pages-refused", test_damaged_pages_refused);
