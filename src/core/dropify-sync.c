@@ -8,6 +8,9 @@
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
 #include <unistd.h>
+#ifdef __GLIBC__
+# include <malloc.h>
+#endif
 
 #include "dropify-protocol.h"
 #include "dropify-sync.h"
@@ -1791,10 +1794,27 @@ dropify_sync_dispose (GObject *object)
   G_OBJECT_CLASS (dropify_sync_parent_class)->dispose (object);
 }
 
+/* libsoup copies every frame it sends into a fresh buffer. With glibc's
+ * defaults a 256 KiB frame is mmap()ed and unmapped again, or the heap top
+ * is trimmed each time a credit window drains, so every byte sent first
+ * takes a page fault: 15% of the sender's time in a 1 GiB transfer. Keep
+ * such buffers on the heap and keep up to two windows of it; that bounds
+ * what is retained while making the copy cheap. */
+static void
+tune_allocator (void)
+{
+#ifdef __GLIBC__
+  mallopt (M_MMAP_THRESHOLD, 4 * CHUNK_SIZE);
+  mallopt (M_TRIM_THRESHOLD, 2 * CREDIT_WINDOW);
+#endif
+}
+
 static void
 dropify_sync_class_init (DropifySyncClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = dropify_sync_dispose;
+
+  tune_allocator ();
 }
 
 static void
