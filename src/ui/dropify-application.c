@@ -103,7 +103,7 @@ dropify_application_preferences (GSimpleAction *action,
     return;
 
   parent = gtk_application_get_active_window (GTK_APPLICATION (self));
-  window = dropify_preferences_window_new (dropify_service_get_settings (self->service));
+  window = dropify_preferences_window_new (self->service);
   gtk_window_set_transient_for (GTK_WINDOW (window), parent);
   gtk_window_set_modal (GTK_WINDOW (window), TRUE);
   gtk_window_present (GTK_WINDOW (window));

@@ -11,12 +11,14 @@
 
 #include <glib/gi18n.h>
 
+#include "dropify-phone-dialog.h"
 #include "dropify-preferences-window.h"
 
 #define MINUTE (G_GUINT64_CONSTANT (60))
 #define HOUR   (60 * MINUTE)
 #define DAY    (24 * HOUR)
-#define MIB    (G_GUINT64_CONSTANT (1024) * 1024)
+#define KIB    (G_GUINT64_CONSTANT (1024))
+#define MIB    (1024 * KIB)
 #define GIB    (1024 * MIB)
 
 typedef char *(*FormatFunc) (uint64_t value);
@@ -36,20 +38,27 @@ struct _DropifyPreferencesWindow
 {
   AdwPreferencesWindow  parent_instance;
 
+  DropifyService       *service;
   GSettings            *settings;
   gboolean              syncing;
 
   /* Template widgets */
   AdwEntryRow          *device_name_row;
   AdwComboRow          *expiry_row;
+  AdwComboRow          *max_text_length_row;
   AdwComboRow          *max_file_size_row;
+  GtkSwitch            *auto_save_switch;
+  GtkSwitch            *phone_access_switch;
+  AdwEntryRow          *group_secret_row;
+  AdwActionRow         *port_row;
+  GtkSpinButton        *port_spin;
 };
 
 G_DEFINE_FINAL_TYPE (DropifyPreferencesWindow, dropify_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
 
 enum {
   PROP_0,
-  PROP_SETTINGS,
+  PROP_SERVICE,
   N_PROPS
 };
 
@@ -87,11 +96,19 @@ format_file_size (uint64_t bytes)
   if (bytes % MIB == 0)
     return g_strdup_printf (_("%u MiB"), (unsigned) (bytes / MIB));
 
+  /* Translators: a size in kibibytes, as in "64 KiB" */
+  if (bytes % KIB == 0)
+    return g_strdup_printf (_("%u KiB"), (unsigned) (bytes / KIB));
+
   return g_format_size_full (bytes, G_FORMAT_SIZE_IEC_UNITS);
 }
 
 static const uint64_t expiry_presets[] = {
   10 * MINUTE, HOUR, 24 * HOUR, 7 * DAY, 30 * DAY,
+};
+
+static const uint64_t text_length_presets[] = {
+  64 * KIB, MIB, 16 * MIB,
 };
 
 static const uint64_t file_size_presets[] = {
@@ -100,6 +117,10 @@ static const uint64_t file_size_presets[] = {
 
 static const Choice expiry_choice = {
   "default-ttl", expiry_presets, G_N_ELEMENTS (expiry_presets), format_duration,
+};
+
+static const Choice text_length_choice = {
+  "max-text-length", text_length_presets, G_N_ELEMENTS (text_length_presets), format_file_size,
 };
 
 static const Choice file_size_choice = {
@@ -190,12 +211,59 @@ dropify_preferences_window_choice_selected (DropifyPreferencesWindow *self,
   if (self->syncing)
     return;
 
-  choice = row == self->expiry_row ? &expiry_choice : &file_size_choice;
+  if (row == self->expiry_row)
+    choice = &expiry_choice;
+  else if (row == self->max_text_length_row)
+    choice = &text_length_choice;
+  else
+    choice = &file_size_choice;
   selected = adw_combo_row_get_selected (row);
 
   /* The extra item is the value already in effect. */
   if (selected < choice->n_presets)
     settings_set_number (self->settings, choice->key, choice->presets[selected]);
+}
+
+/* Text rows apply with their button or Enter, not at every key: a device
+ * name goes out over mDNS, and a group secret typed one letter at a time
+ * would trust, for good, any device whose secret is the first few. */
+static void
+dropify_preferences_window_sync_entry (DropifyPreferencesWindow *self,
+                                       AdwEntryRow              *row,
+                                       const char               *key)
+{
+  g_autofree char *value = g_settings_get_string (self->settings, key);
+
+  if (g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (row)), value) != 0)
+    gtk_editable_set_text (GTK_EDITABLE (row), value);
+}
+
+static void
+dropify_preferences_window_entry_applied (DropifyPreferencesWindow *self,
+                                          AdwEntryRow              *row)
+{
+  const char *key = row == self->device_name_row ? "device-name" : "group-secret";
+
+  g_settings_set_string (self->settings, key, gtk_editable_get_text (GTK_EDITABLE (row)));
+}
+
+/* The port is read once, at start; say so when the setting and the port
+ * in use differ. */
+static void
+dropify_preferences_window_sync_port (DropifyPreferencesWindow *self)
+{
+  guint wanted = g_settings_get_uint (self->settings, "port");
+  guint in_use = dropify_server_get_port (dropify_service_get_server (self->service));
+  g_autofree char *subtitle = NULL;
+
+  if (in_use != 0 && wanted == 0)
+    subtitle = g_strdup_printf (_("A free port is picked at each start; now %u"), in_use);
+  else if (in_use != 0 && wanted != in_use)
+    subtitle = g_strdup_printf (_("Used from the next start of Dropify; now %u"), in_use);
+  else
+    subtitle = g_strdup (_("Other devices connect to this port; 0 picks a free one at each start"));
+
+  adw_action_row_set_subtitle (self->port_row, subtitle);
 }
 
 static void
@@ -205,8 +273,41 @@ dropify_preferences_window_settings_changed (DropifyPreferencesWindow *self,
 {
   if (g_strcmp0 (key, expiry_choice.key) == 0)
     dropify_preferences_window_sync_choice (self, self->expiry_row, &expiry_choice);
+  else if (g_strcmp0 (key, text_length_choice.key) == 0)
+    dropify_preferences_window_sync_choice (self, self->max_text_length_row, &text_length_choice);
   else if (g_strcmp0 (key, file_size_choice.key) == 0)
     dropify_preferences_window_sync_choice (self, self->max_file_size_row, &file_size_choice);
+  else if (g_strcmp0 (key, "device-name") == 0)
+    dropify_preferences_window_sync_entry (self, self->device_name_row, key);
+  else if (g_strcmp0 (key, "group-secret") == 0)
+    dropify_preferences_window_sync_entry (self, self->group_secret_row, key);
+  else if (g_strcmp0 (key, "port") == 0)
+    dropify_preferences_window_sync_port (self);
+}
+
+static void
+dropify_preferences_window_connect_phone (GtkWidget  *widget,
+                                          const char *action_name,
+                                          GVariant   *param)
+{
+  DropifyPreferencesWindow *self = DROPIFY_PREFERENCES_WINDOW (widget);
+  GtkWidget *dialog = dropify_phone_dialog_new (GTK_WINDOW (self), self->service);
+
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* GtkWidget */
+
+/* A window gives its first focusable widget the focus when it is shown,
+ * and an entry selects all its text when focused: the device name would
+ * be replaced by the first key pressed. Start with no focus instead; Tab
+ * still reaches every row. */
+static void
+dropify_preferences_window_show (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (dropify_preferences_window_parent_class)->show (widget);
+
+  gtk_window_set_focus (GTK_WINDOW (widget), NULL);
 }
 
 /* GObject */
@@ -218,19 +319,41 @@ dropify_preferences_window_constructed (GObject *object)
 
   G_OBJECT_CLASS (dropify_preferences_window_parent_class)->constructed (object);
 
-  g_assert (G_IS_SETTINGS (self->settings));
+  g_assert (DROPIFY_IS_SERVICE (self->service));
 
-  g_settings_bind (self->settings, "device-name",
-                   self->device_name_row, "text",
+  self->settings = g_object_ref (dropify_service_get_settings (self->service));
+
+  dropify_preferences_window_sync_entry (self, self->device_name_row, "device-name");
+  dropify_preferences_window_sync_entry (self, self->group_secret_row, "group-secret");
+  dropify_preferences_window_sync_choice (self, self->expiry_row, &expiry_choice);
+  dropify_preferences_window_sync_choice (self, self->max_text_length_row, &text_length_choice);
+  dropify_preferences_window_sync_choice (self, self->max_file_size_row, &file_size_choice);
+  dropify_preferences_window_sync_port (self);
+
+  g_settings_bind (self->settings, "auto-save-downloads",
+                   self->auto_save_switch, "active",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "phone-access",
+                   self->phone_access_switch, "active",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "port",
+                   gtk_spin_button_get_adjustment (self->port_spin), "value",
                    G_SETTINGS_BIND_DEFAULT);
 
-  dropify_preferences_window_sync_choice (self, self->expiry_row, &expiry_choice);
-  dropify_preferences_window_sync_choice (self, self->max_file_size_row, &file_size_choice);
+  g_signal_connect_object (self->device_name_row, "apply",
+                           G_CALLBACK (dropify_preferences_window_entry_applied),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->group_secret_row, "apply",
+                           G_CALLBACK (dropify_preferences_window_entry_applied),
+                           self, G_CONNECT_SWAPPED);
 
   g_signal_connect_object (self->settings, "changed",
                            G_CALLBACK (dropify_preferences_window_settings_changed),
                            self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->expiry_row, "notify::selected",
+                           G_CALLBACK (dropify_preferences_window_choice_selected),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->max_text_length_row, "notify::selected",
                            G_CALLBACK (dropify_preferences_window_choice_selected),
                            self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->max_file_size_row, "notify::selected",
@@ -254,6 +377,7 @@ dropify_preferences_window_finalize (GObject *object)
   DropifyPreferencesWindow *self = (DropifyPreferencesWindow *)object;
 
   g_clear_object (&self->settings);
+  g_clear_object (&self->service);
 
   G_OBJECT_CLASS (dropify_preferences_window_parent_class)->finalize (object);
 }
@@ -268,8 +392,8 @@ dropify_preferences_window_get_property (GObject    *object,
 
   switch (prop_id)
     {
-    case PROP_SETTINGS:
-      g_value_set_object (value, self->settings);
+    case PROP_SERVICE:
+      g_value_set_object (value, self->service);
       break;
 
     default:
@@ -287,8 +411,8 @@ dropify_preferences_window_set_property (GObject      *object,
 
   switch (prop_id)
     {
-    case PROP_SETTINGS:
-      self->settings = g_value_dup_object (value);
+    case PROP_SERVICE:
+      self->service = g_value_dup_object (value);
       break;
 
     default:
@@ -308,9 +432,11 @@ dropify_preferences_window_class_init (DropifyPreferencesWindowClass *klass)
   object_class->get_property = dropify_preferences_window_get_property;
   object_class->set_property = dropify_preferences_window_set_property;
 
-  properties[PROP_SETTINGS] =
-    g_param_spec_object ("settings", NULL, NULL,
-                         G_TYPE_SETTINGS,
+  widget_class->show = dropify_preferences_window_show;
+
+  properties[PROP_SERVICE] =
+    g_param_spec_object ("service", NULL, NULL,
+                         DROPIFY_TYPE_SERVICE,
                          (G_PARAM_READWRITE |
                           G_PARAM_CONSTRUCT_ONLY |
                           G_PARAM_STATIC_STRINGS));
@@ -321,7 +447,16 @@ dropify_preferences_window_class_init (DropifyPreferencesWindowClass *klass)
                                                "/io/github/dropify/Dropify/ui/dropify-preferences-window.ui");
   gtk_widget_class_bind_template_child (widget_class, DropifyPreferencesWindow, device_name_row);
   gtk_widget_class_bind_template_child (widget_class, DropifyPreferencesWindow, expiry_row);
+  gtk_widget_class_bind_template_child (widget_class, DropifyPreferencesWindow, max_text_length_row);
   gtk_widget_class_bind_template_child (widget_class, DropifyPreferencesWindow, max_file_size_row);
+  gtk_widget_class_bind_template_child (widget_class, DropifyPreferencesWindow, auto_save_switch);
+  gtk_widget_class_bind_template_child (widget_class, DropifyPreferencesWindow, phone_access_switch);
+  gtk_widget_class_bind_template_child (widget_class, DropifyPreferencesWindow, group_secret_row);
+  gtk_widget_class_bind_template_child (widget_class, DropifyPreferencesWindow, port_row);
+  gtk_widget_class_bind_template_child (widget_class, DropifyPreferencesWindow, port_spin);
+
+  gtk_widget_class_install_action (widget_class, "preferences.connect-phone", NULL,
+                                   dropify_preferences_window_connect_phone);
 }
 
 static void
@@ -332,16 +467,18 @@ dropify_preferences_window_init (DropifyPreferencesWindow *self)
 
 /**
  * dropify_preferences_window_new:
- * @settings: the settings of the profile to edit
+ * @service: the running profile, whose settings to edit; it must have
+ *   settings
  *
  * Returns: (transfer floating): a new preferences window
  */
 GtkWidget *
-dropify_preferences_window_new (GSettings *settings)
+dropify_preferences_window_new (DropifyService *service)
 {
-  g_return_val_if_fail (G_IS_SETTINGS (settings), NULL);
+  g_return_val_if_fail (DROPIFY_IS_SERVICE (service), NULL);
+  g_return_val_if_fail (G_IS_SETTINGS (dropify_service_get_settings (service)), NULL);
 
   return g_object_new (DROPIFY_TYPE_PREFERENCES_WINDOW,
-                       "settings", settings,
+                       "service", service,
                        NULL);
 }

@@ -11,7 +11,6 @@
 #include "dropify-core.h"
 #include "dropify-drop-row.h"
 #include "dropify-test-support.h"
-#include "dropify-preferences-window.h"
 #include "dropify-window.h"
 #include "ui-test-util.h"
 
@@ -654,49 +653,6 @@ test_expiry_text (void)
     }
 }
 
-static void
-test_preferences (Fixture       *fixture,
-                  gconstpointer  user_data)
-{
-  GtkWidget *preferences;
-  AdwComboRow *expiry_row = NULL;
-  g_autoptr(GtkStringObject) item = NULL;
-
-  preferences = dropify_preferences_window_new (fixture->settings);
-  gtk_window_set_transient_for (GTK_WINDOW (preferences), GTK_WINDOW (fixture->window));
-  gtk_window_present (GTK_WINDOW (preferences));
-  wait_for (widget_is_mapped, preferences, "the preferences to be mapped");
-
-  /* The first combo row is the expiry. */
-  expiry_row = ADW_COMBO_ROW (find_descendant (preferences, ADW_TYPE_COMBO_ROW));
-  g_assert_nonnull (expiry_row);
-
-  g_settings_set_uint (fixture->settings, "default-ttl", 86400);
-  g_assert_cmpuint (adw_combo_row_get_selected (expiry_row), ==, 2);
-  g_clear_object (&item);
-  item = g_list_model_get_item (adw_combo_row_get_model (expiry_row), 2);
-  g_assert_cmpstr (gtk_string_object_get_string (item), ==, "24 hours");
-  g_clear_object (&item);
-
-  adw_combo_row_set_selected (expiry_row, 1);
-  g_assert_cmpuint (g_settings_get_uint (fixture->settings, "default-ttl"), ==, 3600);
-  g_assert_cmpint (dropify_service_get_default_ttl (fixture->service), ==, 3600 * 1000);
-
-  /* A value from elsewhere shows as itself, not as the nearest preset. */
-  g_settings_set_uint (fixture->settings, "default-ttl", 7200);
-  g_assert_cmpuint (adw_combo_row_get_selected (expiry_row), ==, 5);
-  item = g_list_model_get_item (adw_combo_row_get_model (expiry_row), 5);
-  g_assert_cmpstr (gtk_string_object_get_string (item), ==, "2 hours");
-  g_assert_cmpuint (g_settings_get_uint (fixture->settings, "default-ttl"), ==, 7200);
-
-  g_settings_set_uint (fixture->settings, "default-ttl", 600);
-  g_assert_cmpuint (adw_combo_row_get_selected (expiry_row), ==, 0);
-  g_assert_cmpuint (g_list_model_get_n_items (adw_combo_row_get_model (expiry_row)), ==, 5);
-
-  gtk_window_destroy (GTK_WINDOW (preferences));
-  g_settings_reset (fixture->settings, "default-ttl");
-}
-
 int
 main (int   argc,
       char *argv[])
@@ -748,8 +704,6 @@ main (int   argc,
               fixture_set_up, test_window_paste_files, fixture_tear_down);
   g_test_add ("/ui/window/composer", Fixture, NULL,
               fixture_set_up, test_window_composer, fixture_tear_down);
-  g_test_add ("/ui/preferences/expiry", Fixture, NULL,
-              fixture_set_up, test_preferences, fixture_tear_down);
 
   ret = g_test_run ();
 
