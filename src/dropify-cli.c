@@ -673,6 +673,8 @@ dropify_print_usage (void)
 {
   g_print ("%s\n", _("Usage:"));
   g_print ("  dropify [--data-dir DIR]                %s\n", _("Open the app"));
+  g_print ("  dropify [--data-dir DIR] FILE…          %s\n",
+           _("Drop files through the app running on the profile"));
   g_print ("  dropify --headless [--data-dir DIR] [--port N] [--name NAME] [--no-discovery] [--connect HOST:PORT]…\n"
            "                                          %s\n", _("Run without a window"));
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)

@@ -20,6 +20,8 @@ struct _DropifyApplication
   AdwApplication  parent_instance;
 
   char           *data_dir;
+  int             port;
+  gboolean        no_discovery;
   DropifyService *service;
   GError         *service_error;
 };
@@ -29,6 +31,8 @@ G_DEFINE_FINAL_TYPE (DropifyApplication, dropify_application, ADW_TYPE_APPLICATI
 static const GOptionEntry main_entries[] = {
   { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, NULL,
     N_("Keep the history, identity and settings in DIR"), N_("DIR") },
+  { "no-discovery", 0, 0, G_OPTION_ARG_NONE, NULL,
+    N_("Do not publish or look for devices with mDNS"), NULL },
   { "version", 0, 0, G_OPTION_ARG_NONE, NULL,
     N_("Show the version and exit"), NULL },
   { NULL }
@@ -146,6 +150,94 @@ static const GActionEntry app_entries[] = {
   { "about", dropify_application_about },
 };
 
+/* Profiles */
+
+/* The same directory, however it was spelled: relative, with "..", or
+ * through a symbolic link. */
+static char *
+resolve_data_dir (const char *path)
+{
+  g_autofree char *canonical = g_canonicalize_filename (path, NULL);
+  char *real = realpath (canonical, NULL);
+
+  if (real != NULL)
+    {
+      char *resolved = g_strdup (real);
+
+      free (real);
+      return resolved;
+    }
+
+  return g_steal_pointer (&canonical);
+}
+
+/* Uniqueness is per application id, and each data directory is its own
+ * profile: a second launch on a profile must reach the instance running
+ * on that profile, and only that one. The default profile keeps the
+ * app's own id, which the desktop file and the shell know it by; any
+ * other gets an id of its own, derived from its directory. The settings
+ * schema and the resources keep the app's id whatever the profile. */
+static char *
+dup_application_id_for_data_dir (const char *data_dir)
+{
+  g_autofree char *default_dir = dropify_service_dup_default_data_dir ();
+  g_autofree char *resolved_default = resolve_data_dir (default_dir);
+  g_autofree char *resolved = resolve_data_dir (data_dir);
+  g_autofree char *digest = NULL;
+
+  if (g_str_equal (resolved, resolved_default))
+    return g_strdup (APP_ID);
+
+  digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, resolved, -1);
+
+  /* 64 bits of the digest: an element of a bus name may not start with
+   * a digit, hence the prefix. */
+  return g_strdup_printf ("%s.Profile_%.16s", APP_ID, digest);
+}
+
+static GtkWindow *
+dropify_application_get_main_window (DropifyApplication *self)
+{
+  for (const GList *l = gtk_application_get_windows (GTK_APPLICATION (self));
+       l != NULL;
+       l = l->next)
+    {
+      if (DROPIFY_IS_WINDOW (l->data))
+        return l->data;
+    }
+
+  return NULL;
+}
+
+/* The main window, made if needed; %NULL (after saying why) when the
+ * service could not start. */
+static DropifyWindow *
+dropify_application_ensure_window (DropifyApplication *self)
+{
+  GtkWindow *window = dropify_application_get_main_window (self);
+
+  if (window == NULL)
+    {
+      if (self->service == NULL)
+        {
+          GList *windows = gtk_application_get_windows (GTK_APPLICATION (self));
+
+          /* Launching again shows the same error, not a second one. */
+          if (windows != NULL)
+            gtk_window_present (windows->data);
+          else
+            dropify_application_show_startup_error (self);
+          return NULL;
+        }
+
+      window = GTK_WINDOW (dropify_window_new (self, self->service));
+    }
+
+  gtk_window_present (window);
+
+  return DROPIFY_WINDOW (window);
+}
+
 /* GApplication */
 
 static int
@@ -154,12 +246,21 @@ dropify_application_handle_local_options (GApplication *app,
 {
   DropifyApplication *self = DROPIFY_APPLICATION (app);
   g_autofree char *data_dir = NULL;
+  g_autofree char *application_id = NULL;
 
   if (g_variant_dict_contains (options, "version"))
     {
       g_print ("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
       return EXIT_SUCCESS;
     }
+
+  if (self->port < -1 || self->port > 65535)
+    {
+      g_printerr ("dropify: %s\n", _("The port must be between 0 and 65535"));
+      return 2;
+    }
+
+  self->no_discovery = g_variant_dict_contains (options, "no-discovery");
 
   if (g_variant_dict_lookup (options, "data-dir", "^ay", &data_dir))
     {
@@ -168,10 +269,8 @@ dropify_application_handle_local_options (GApplication *app,
       g_free (self->data_dir);
       self->data_dir = g_file_get_path (file);
 
-      /* Uniqueness is per application id, but each data directory is its
-       * own profile: a second profile must run on its own rather than hand
-       * its command line to the first. */
-      g_application_set_flags (app, g_application_get_flags (app) | G_APPLICATION_NON_UNIQUE);
+      application_id = dup_application_id_for_data_dir (self->data_dir);
+      g_application_set_application_id (app, application_id);
     }
 
   return -1;
@@ -212,8 +311,8 @@ dropify_application_startup (GApplication *app)
       return;
     }
 
-  dropify_service_set_discovery_enabled (service, TRUE);
-  if (!dropify_service_start (service, -1, &self->service_error))
+  dropify_service_set_discovery_enabled (service, !self->no_discovery);
+  if (!dropify_service_start (service, self->port, &self->service_error))
     {
       g_printerr ("%s\n", self->service_error->message);
       return;
@@ -229,26 +328,27 @@ dropify_application_startup (GApplication *app)
                                  FALSE);
 }
 
+/* A second launch on the same profile lands here, in the instance that
+ * already runs: it raises the window rather than open another. */
 static void
 dropify_application_activate (GApplication *app)
 {
+  dropify_application_ensure_window (DROPIFY_APPLICATION (app));
+}
+
+/* `dropify FILE…`, or files opened with the app from a file manager: each
+ * becomes a drop, made by the instance that runs on the profile. */
+static void
+dropify_application_open (GApplication  *app,
+                          GFile        **files,
+                          int            n_files,
+                          const char    *hint)
+{
   DropifyApplication *self = DROPIFY_APPLICATION (app);
-  GtkWindow *window;
+  DropifyWindow *window = dropify_application_ensure_window (self);
 
-  window = gtk_application_get_active_window (GTK_APPLICATION (self));
-
-  if (window == NULL)
-    {
-      if (self->service == NULL)
-        {
-          dropify_application_show_startup_error (self);
-          return;
-        }
-
-      window = GTK_WINDOW (dropify_window_new (self, self->service));
-    }
-
-  gtk_window_present (window);
+  if (window != NULL)
+    dropify_window_drop_files (window, files, (guint) n_files);
 }
 
 static void
@@ -287,13 +387,26 @@ dropify_application_class_init (DropifyApplicationClass *klass)
   app_class->handle_local_options = dropify_application_handle_local_options;
   app_class->startup = dropify_application_startup;
   app_class->activate = dropify_application_activate;
+  app_class->open = dropify_application_open;
   app_class->shutdown = dropify_application_shutdown;
 }
 
 static void
 dropify_application_init (DropifyApplication *self)
 {
+  /* GApplication leaves out of the options it hands over an int that is
+   * 0, and 0 is a port that means something: this one is parsed into
+   * place. -1 takes the `port` setting. */
+  const GOptionEntry port_entries[] = {
+    { "port", 'p', 0, G_OPTION_ARG_INT, &self->port,
+      N_("The TCP port for peers; 0 picks a free one"), N_("N") },
+    { NULL }
+  };
+
+  self->port = -1;
+
   g_application_add_main_option_entries (G_APPLICATION (self), main_entries);
+  g_application_add_main_option_entries (G_APPLICATION (self), port_entries);
   g_application_set_option_context_parameter_string (G_APPLICATION (self), NULL);
 }
 
@@ -307,7 +420,7 @@ dropify_application_new (void)
 {
   return g_object_new (DROPIFY_TYPE_APPLICATION,
                        "application-id", APP_ID,
-                       "flags", G_APPLICATION_DEFAULT_FLAGS,
+                       "flags", G_APPLICATION_HANDLES_OPEN,
                        "resource-base-path", "/io/github/dropify/Dropify",
                        NULL);
 }

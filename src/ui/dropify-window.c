@@ -270,12 +270,57 @@ dropify_window_send_text (DropifyWindow *self,
   return TRUE;
 }
 
+/* Files handed over together, from the command line or a file manager:
+ * one toast says when they are all in. */
+typedef struct
+{
+  guint  n_pending;
+  guint  n_dropped;
+  char  *first_name;
+} DropBatch;
+
 typedef struct
 {
   DropifyWindow *self;
   char          *name;
   GFile         *temporary_dir;
+  DropBatch     *batch;
 } SendFileData;
+
+/* Counts one file of @batch in, and the last one says how they went. A
+ * failure already said so in a toast of its own; a window going away
+ * cancels them and says nothing. */
+static void
+dropify_window_batch_file_done (DropifyWindow *self,
+                                DropBatch     *batch,
+                                DropifyDrop   *drop,
+                                gboolean       cancelled)
+{
+  g_autofree char *text = NULL;
+
+  if (drop != NULL && batch->n_dropped++ == 0)
+    batch->first_name = g_strdup (dropify_drop_get_name (drop));
+
+  if (--batch->n_pending > 0)
+    return;
+
+  if (cancelled)
+    batch->n_dropped = 0;
+
+  if (batch->n_dropped == 1)
+    /* Translators: a toast; %s is a file name */
+    text = g_strdup_printf (_("Dropped “%s”"), batch->first_name);
+  else if (batch->n_dropped > 1)
+    /* Translators: a toast; %u is a number of files */
+    text = g_strdup_printf (ngettext ("Dropped %u file", "Dropped %u files", batch->n_dropped),
+                            batch->n_dropped);
+
+  if (text != NULL)
+    dropify_window_show_toast (self, text);
+
+  g_free (batch->first_name);
+  g_free (batch);
+}
 
 static void
 send_file_data_free (SendFileData *data)
@@ -320,7 +365,11 @@ dropify_window_send_file_cb (GObject      *object,
   drop = dropify_service_send_file_finish (DROPIFY_SERVICE (object), result, &error);
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
+    {
+      if (data->batch != NULL)
+        dropify_window_batch_file_done (self, data->batch, NULL, TRUE);
+      return;
+    }
 
   self->n_pending_files--;
   dropify_window_update_spinner (self);
@@ -335,12 +384,16 @@ dropify_window_send_file_cb (GObject      *object,
       text = g_strdup_printf (_("Could not drop “%s”: %s"), data->name, error->message);
       dropify_window_show_toast (self, text);
     }
+
+  if (data->batch != NULL)
+    dropify_window_batch_file_done (self, data->batch, drop, FALSE);
 }
 
 static void
-dropify_window_send_file (DropifyWindow *self,
-                          GFile         *file,
-                          GFile         *temporary_dir)
+dropify_window_send_file_in_batch (DropifyWindow *self,
+                                   GFile         *file,
+                                   GFile         *temporary_dir,
+                                   DropBatch     *batch)
 {
   SendFileData *data;
 
@@ -351,12 +404,21 @@ dropify_window_send_file (DropifyWindow *self,
   data->self = g_object_ref (self);
   data->name = g_file_get_basename (file);
   data->temporary_dir = temporary_dir != NULL ? g_object_ref (temporary_dir) : NULL;
+  data->batch = batch;
 
   self->n_pending_files++;
   dropify_window_update_spinner (self);
 
   dropify_service_send_file_async (self->service, file, 0, self->cancellable,
                                    dropify_window_send_file_cb, data);
+}
+
+static void
+dropify_window_send_file (DropifyWindow *self,
+                          GFile         *file,
+                          GFile         *temporary_dir)
+{
+  dropify_window_send_file_in_batch (self, file, temporary_dir, NULL);
 }
 
 static void
@@ -1289,6 +1351,38 @@ dropify_window_new (DropifyApplication *application,
                        "application", application,
                        "service", service,
                        NULL);
+}
+
+/**
+ * dropify_window_drop_files:
+ * @self: a #DropifyWindow
+ * @files: (array length=n_files): files to drop
+ * @n_files: the number of @files
+ *
+ * Makes a drop of each of @files, as if they were dropped on the window,
+ * and says in one toast when they are all in.
+ */
+void
+dropify_window_drop_files (DropifyWindow  *self,
+                           GFile         **files,
+                           guint           n_files)
+{
+  DropBatch *batch;
+
+  g_return_if_fail (DROPIFY_IS_WINDOW (self));
+  g_return_if_fail (files != NULL || n_files == 0);
+
+  if (n_files == 0)
+    return;
+
+  /* New drops show in the history. */
+  adw_leaflet_set_visible_child_name (self->leaflet, "history");
+
+  batch = g_new0 (DropBatch, 1);
+  batch->n_pending = n_files;
+
+  for (guint i = 0; i < n_files; i++)
+    dropify_window_send_file_in_batch (self, files[i], NULL, batch);
 }
 
 /**

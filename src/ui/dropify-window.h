@@ -14,5 +14,8 @@ G_DECLARE_FINAL_TYPE (DropifyWindow, dropify_window, DROPIFY, WINDOW, AdwApplica
 GtkWidget      *dropify_window_new         (DropifyApplication *application,
                                             DropifyService     *service);
 DropifyService *dropify_window_get_service (DropifyWindow      *self);
+void            dropify_window_drop_files  (DropifyWindow      *self,
+                                            GFile             **files,
+                                            guint               n_files);
 
 G_END_DECLS

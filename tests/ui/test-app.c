@@ -1,0 +1,410 @@
+/* test-app.c: the application as the desktop sees it, a real
+ * DropifyApplication registered on the test's own session bus (see
+ * xvfb-test.sh), with real `dropify` processes launched against it
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include "dropify-application.h"
+#include "dropify-control.h"
+#include "dropify-core.h"
+#include "dropify-test-support.h"
+#include "dropify-window.h"
+#include "ui-test-util.h"
+
+/* A second launch hands its files over over D-Bus and exits: this bounds
+ * it generously for a loaded machine; it takes a fraction of it. */
+#define SECOND_LAUNCH_TIMEOUT_MS 10000
+
+typedef void (*AppTestFunc) (DropifyApplication *app,
+                             const char         *data_dir);
+
+typedef struct
+{
+  DropifyApplication *app;
+  const char         *data_dir;
+  AppTestFunc         func;
+  gboolean            ran;
+} AppTest;
+
+/* The app's main window, once it is mapped. */
+static gboolean
+main_window_is_mapped (gpointer data)
+{
+  for (const GList *l = gtk_application_get_windows (data); l != NULL; l = l->next)
+    {
+      if (DROPIFY_IS_WINDOW (l->data) && gtk_widget_get_mapped (l->data))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+static DropifyWindow *
+get_main_window (DropifyApplication *app)
+{
+  for (const GList *l = gtk_application_get_windows (GTK_APPLICATION (app)); l != NULL; l = l->next)
+    {
+      if (DROPIFY_IS_WINDOW (l->data))
+        return l->data;
+    }
+
+  g_assert_not_reached ();
+}
+
+/* Every main window in the process, whether the app knows it or not. */
+static guint
+count_main_windows (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+  guint n_windows = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) toplevel = g_list_model_get_item (toplevels, i);
+
+      if (DROPIFY_IS_WINDOW (toplevel))
+        n_windows++;
+    }
+
+  return n_windows;
+}
+
+static gboolean
+app_test_run_cb (gpointer user_data)
+{
+  AppTest *test = user_data;
+
+  /* The first launch on a profile is its primary instance. */
+  g_assert_true (g_application_get_is_registered (G_APPLICATION (test->app)));
+  g_assert_false (g_application_get_is_remote (G_APPLICATION (test->app)));
+
+  wait_for (main_window_is_mapped, test->app, "the main window to be mapped");
+  test->func (test->app, test->data_dir);
+  test->ran = TRUE;
+
+  g_action_group_activate_action (G_ACTION_GROUP (test->app), "quit", NULL);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs the app as `dropify --data-dir DATA_DIR` would, and @func inside
+ * its main loop once its window shows; then quits it from its menu. */
+static void
+run_app (const char  *data_dir,
+         AppTestFunc  func)
+{
+  g_autoptr(DropifyApplication) app = dropify_application_new ();
+  const char *argv[] = {
+    "dropify", "--data-dir", data_dir,
+    /* Never the default port, and mDNS only in the LAN tests. */
+    "--port", "0", "--no-discovery",
+    NULL
+  };
+  AppTest test = { app, data_dir, func, FALSE };
+  int status;
+
+  g_idle_add (app_test_run_cb, &test);
+  status = g_application_run (G_APPLICATION (app), G_N_ELEMENTS (argv) - 1, (char **) argv);
+
+  g_assert_true (test.ran);
+  g_assert_cmpint (status, ==, 0);
+}
+
+/* A launch of the real binary, run while the app's main loop keeps
+ * answering. */
+typedef struct
+{
+  GSubprocess *process;
+  gboolean     exited;
+  int64_t      elapsed_us;
+  int64_t      started_us;
+} Launch;
+
+static void
+launch_wait_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Launch *launch = user_data;
+
+  g_subprocess_wait_finish (G_SUBPROCESS (object), result, NULL);
+  launch->elapsed_us = g_get_monotonic_time () - launch->started_us;
+  launch->exited = TRUE;
+}
+
+static gboolean
+launch_exited (gpointer data)
+{
+  return ((Launch *) data)->exited;
+}
+
+static void
+launch_start (Launch             *launch,
+              const char * const *args)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_ptr_array_add (argv, (gpointer) g_getenv ("DROPIFY_BIN"));
+  g_assert_nonnull (argv->pdata[0]);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+
+  launch->started_us = g_get_monotonic_time ();
+  launch->process = g_subprocess_newv ((const char * const *) argv->pdata,
+                                       G_SUBPROCESS_FLAGS_NONE, &error);
+  g_assert_no_error (error);
+  g_subprocess_wait_async (launch->process, NULL, launch_wait_cb, launch);
+}
+
+/* Launches `dropify ARGS…` and waits for it to exit, as a second launch
+ * must; returns how long it took. */
+static int64_t
+launch_and_wait (const char * const *args)
+{
+  Launch launch = { 0 };
+  int64_t deadline;
+
+  launch_start (&launch, args);
+
+  deadline = g_get_monotonic_time () + SECOND_LAUNCH_TIMEOUT_MS * G_TIME_SPAN_MILLISECOND;
+  while (!launch.exited && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+
+  if (!launch.exited)
+    {
+      g_subprocess_force_exit (launch.process);
+      g_error ("The second launch did not exit within %d ms", SECOND_LAUNCH_TIMEOUT_MS);
+    }
+
+  g_assert_true (g_subprocess_get_if_exited (launch.process));
+  g_assert_cmpint (g_subprocess_get_exit_status (launch.process), ==, 0);
+  g_clear_object (&launch.process);
+
+  return launch.elapsed_us;
+}
+
+static gboolean
+keep_waking (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* Unique, per profile */
+
+typedef struct
+{
+  DropifyHistory *history;
+  const char     *name;
+} FindDrop;
+
+static DropifyDrop *
+find_drop_named (DropifyHistory *history,
+                 const char     *name)
+{
+  guint n_items = g_list_model_get_n_items (G_LIST_MODEL (history));
+
+  for (guint i = 0; i < n_items; i++)
+    {
+      g_autoptr(DropifyDrop) drop = g_list_model_get_item (G_LIST_MODEL (history), i);
+
+      if (dropify_drop_get_kind (drop) == DROPIFY_DROP_KIND_FILE &&
+          g_strcmp0 (dropify_drop_get_name (drop), name) == 0)
+        return drop;
+    }
+
+  return NULL;
+}
+
+static gboolean
+history_has_complete_file (gpointer data)
+{
+  FindDrop *find = data;
+  DropifyDrop *drop = find_drop_named (find->history, find->name);
+
+  return drop != NULL && dropify_drop_get_complete (drop);
+}
+
+static gboolean
+window_is_hidden (gpointer data)
+{
+  return !gtk_widget_get_visible (data) && !gtk_widget_get_mapped (data);
+}
+
+static gboolean
+json_list_has_name (JsonNode   *list,
+                    const char *name)
+{
+  JsonArray *array = json_node_get_array (list);
+
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonObject *drop = json_array_get_object_element (array, i);
+
+      if (g_strcmp0 (json_object_get_string_member_with_default (drop, "name", NULL), name) == 0)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+typedef struct
+{
+  const char *data_dir;
+  const char *name;
+} ListQuery;
+
+static gboolean
+profile_answers_with (gpointer data)
+{
+  ListQuery *query = data;
+  g_autoptr(JsonNode) status = NULL;
+  g_autoptr(JsonNode) list = NULL;
+
+  status = dropify_control_request (query->data_dir, "GET", "/v1/status", NULL, NULL);
+  if (status == NULL)
+    return FALSE;
+
+  list = dropify_test_list_json (query->data_dir);
+  return json_list_has_name (list, query->name);
+}
+
+static void
+check_unique (DropifyApplication *app,
+              const char         *data_dir)
+{
+  DropifyService *service = dropify_application_get_service (app);
+  DropifyHistory *history = dropify_service_get_history (service);
+  DropifyWindow *window = get_main_window (app);
+  g_autofree char *files_dir = dropify_test_make_dir ("launch");
+  g_autofree char *path = dropify_test_write_random (files_dir, "from the command line.bin",
+                                                      100 * 1024 + 7);
+  g_autofree char *sha256 = dropify_test_sha256_file (path);
+  /* The same profile, reached through a symbolic link. */
+  g_autofree char *same_dir = g_build_filename (files_dir, "link to the profile", NULL);
+  const char *open_args[] = { "--data-dir", same_dir, path, NULL };
+  const char *raise_args[] = { "--data-dir", data_dir, NULL };
+  FindDrop find = { history, "from the command line.bin" };
+  LabelQuery toast = { GTK_WIDGET (window), "Dropped “from the command line.bin”" };
+  DropifyDrop *drop;
+  int64_t elapsed_us;
+
+  g_assert_cmpuint (count_main_windows (), ==, 1);
+  g_assert_no_errno (symlink (data_dir, same_dir));
+
+  /* `dropify FILE` on a running profile: the file becomes a drop there,
+   * and the launch returns at once. */
+  elapsed_us = launch_and_wait (open_args);
+  g_test_message ("A second launch with a file exited after %.1f ms",
+                  elapsed_us / 1000.0);
+
+  wait_for (history_has_complete_file, &find, "the file from the second launch");
+  drop = find_drop_named (history, "from the command line.bin");
+  g_assert_cmpuint (dropify_drop_get_size (drop), ==, 100 * 1024 + 7);
+  g_assert_cmpstr (dropify_drop_get_sha256 (drop), ==, sha256);
+  g_assert_cmpstr (dropify_drop_get_origin (drop), ==,
+                   dropify_identity_get_device_id (dropify_service_get_identity (service)));
+  wait_for (label_is_shown, &toast, "the toast saying the file was dropped");
+
+  g_assert_cmpuint (count_main_windows (), ==, 1);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (history)), ==, 1);
+
+  /* A plain second launch raises the window it finds, even a hidden one,
+   * rather than open another. */
+  gtk_widget_set_visible (GTK_WIDGET (window), FALSE);
+  wait_for (window_is_hidden, window, "the window to hide");
+  elapsed_us = launch_and_wait (raise_args);
+  g_test_message ("A second launch without files exited after %.1f ms",
+                  elapsed_us / 1000.0);
+  wait_for (widget_is_mapped, window, "the window to show again");
+  g_assert_true (get_main_window (app) == window);
+  g_assert_cmpuint (count_main_windows (), ==, 1);
+
+  dropify_test_remove_dir (files_dir);
+}
+
+static void
+test_app_unique (void)
+{
+  g_autofree char *data_dir = dropify_test_make_dir ("unique");
+
+  run_app (data_dir, check_unique);
+  dropify_test_remove_dir (data_dir);
+}
+
+/* Another profile is another instance: its launch starts one of its own
+ * rather than hand its files to this one. */
+static void
+check_other_profile (DropifyApplication *app,
+                     const char         *data_dir)
+{
+  DropifyHistory *history = dropify_service_get_history (dropify_application_get_service (app));
+  g_autofree char *other_dir = dropify_test_make_dir ("other");
+  g_autofree char *files_dir = dropify_test_make_dir ("launch");
+  g_autofree char *path = dropify_test_write_random (files_dir, "for the other profile.bin", 4096);
+  const char *args[] = {
+    "--data-dir", other_dir, "--port", "0", "--no-discovery", path, NULL
+  };
+  ListQuery query = { other_dir, "for the other profile.bin" };
+  Launch launch = { 0 };
+  guint tick;
+
+  launch_start (&launch, args);
+
+  /* Listing asks the other instance over its control socket, while this
+   * main loop keeps going. */
+  tick = g_timeout_add (50, keep_waking, NULL);
+  wait_for (profile_answers_with, &query, "the other profile's own instance to have the file");
+  g_source_remove (tick);
+
+  g_assert_false (launch.exited);
+  g_assert_null (find_drop_named (history, "for the other profile.bin"));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (history)), ==, 0);
+  g_assert_cmpuint (count_main_windows (), ==, 1);
+
+  g_subprocess_send_signal (launch.process, SIGTERM);
+  wait_for (launch_exited, &launch, "the other instance to exit");
+  g_clear_object (&launch.process);
+
+  dropify_test_remove_dir (files_dir);
+  dropify_test_remove_dir (other_dir);
+}
+
+static void
+test_app_other_profile (void)
+{
+  g_autofree char *data_dir = dropify_test_make_dir ("profile");
+
+  run_app (data_dir, check_other_profile);
+  dropify_test_remove_dir (data_dir);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  /* Isolated XDG dirs would hide the shared MIME database, and without it
+   * GdkPixbuf cannot tell an SVG icon from any other file. */
+  g_content_type_set_mime_dirs (NULL);
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+
+  if (!gtk_init_check ())
+    {
+      g_printerr ("No display: run this test under tests/ui/xvfb-test.sh\n");
+      return 77;
+    }
+
+  g_test_add_func ("/app/unique", test_app_unique);
+  g_test_add_func ("/app/other-profile", test_app_other_profile);
+
+  return g_test_run ();
+}
