@@ -390,6 +390,26 @@ user_version (const char *path)
   return version;
 }
 
+/* The query plan's details, one per line. */
+static char *
+query_plan (const char *path,
+            const char *sql)
+{
+  g_autofree char *explain = g_strconcat ("EXPLAIN QUERY PLAN ", sql, NULL);
+  GString *plan = g_string_new (NULL);
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, explain, -1, &stmt, NULL), ==, SQLITE_OK);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_string_append_printf (plan, "%s\n", (const char *) sqlite3_column_text (stmt, 3));
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+
+  return g_string_free (plan, FALSE);
+}
+
 static void
 exec_sql (const char *path,
           const char *sql)
@@ -447,6 +467,16 @@ test_migration_from_v1 (Fixture       *fixture,
   g_assert_true (dropify_history_get_auto_saved (fixture->history, "oldfile"));
   pending = dropify_history_find_auto_save_pending (fixture->history);
   g_assert_cmpuint (pending->len, ==, 0);
+
+  /* Text drops left the blob index, and blob lookups still use it. */
+  {
+    g_autofree char *plan = query_plan (fixture->db_path, "SELECT 1 FROM drops WHERE sha256 = 'x' LIMIT 1");
+
+    g_autofree char *text_plan = query_plan (fixture->db_path, "SELECT 1 FROM drops WHERE sha256 IS NULL");
+
+    g_assert_nonnull (strstr (plan, "INDEX drops_sha256 (sha256=?)"));
+    g_assert_null (strstr (text_plan, "drops_sha256"));
+  }
 
   /* The new column works. */
   add_ok (fixture->history,
