@@ -36,6 +36,9 @@
 #define HANDSHAKE_TIMEOUT_S   10
 #define BACKOFF_MIN_MS        250
 #define BACKOFF_MAX_MS        2000
+/* Two connections with one device that became active closer together
+ * than this are a race; see handle_hello(). */
+#define DUPLICATE_RACE_US     (3 * G_USEC_PER_SEC)
 #define IDS_THRESHOLD         64
 #define CLOCK_SKEW_WARN_MS    (60 * 1000)
 #define CHUNK_SIZE            (256 * 1024)
@@ -61,6 +64,8 @@ typedef struct
   char                    *their_fingerprint;  /* from TLS */
   int64_t                  local_accepted_at;  /* pairing, monotonic µs */
   int64_t                  remote_accepted_at;
+  int64_t                  active_at;   /* monotonic µs, after hello */
+  gboolean                 lost_sight;  /* its mDNS record went away */
   int64_t                  window_start;       /* flood control */
   guint                    window_count;
   guint                    handshake_timeout;
@@ -1075,14 +1080,19 @@ handle_hello (Connection     *conn,
     g_warning ("The clock of “%s” differs from ours by %" G_GINT64_FORMAT " s; "
                "drops keep their expiry times", message->name, skew / 1000);
 
-  /* Two connections between the same two devices (both dialed): both
-   * sides keep the one dialed by the smaller device id. */
+  /* Two connections between the same two devices. Both dialed at once:
+   * both sides keep the one dialed by the smaller device id. A connection
+   * that comes well after the other replaces it: one side dialed because
+   * it lost sight of the other (a link that went away and came back), and
+   * the old connection is gone or stuck in TCP's retransmission backoff on
+   * that side, which only one side may know. */
   other = active_connection (self, peer);
   if (other != NULL && other != conn)
     {
       const char *smaller = strcmp (my_id, message->device_id) < 0 ? my_id : message->device_id;
       gboolean conn_dialed_by_smaller = g_str_equal (conn->outgoing ? my_id : message->device_id, smaller);
-      Connection *loser = conn_dialed_by_smaller ? other : conn;
+      gboolean replaces = g_get_monotonic_time () - other->active_at >= DUPLICATE_RACE_US;
+      Connection *loser = conn_dialed_by_smaller || replaces ? other : conn;
 
       if (loser == conn)
         {
@@ -1095,6 +1105,7 @@ handle_hello (Connection     *conn,
 
   g_set_object (&conn->peer, peer);
   conn->active = TRUE;
+  conn->active_at = g_get_monotonic_time ();
   if (conn->dialer != NULL)
     conn->dialer->backoff_ms = BACKOFF_MIN_MS;
   dropify_peer_set_fingerprint (peer, conn->their_fingerprint);
@@ -1930,6 +1941,7 @@ dropify_sync_add_discovered (DropifySync *self,
 {
   Dialer *dialer;
   DropifyPeer *peer;
+  Connection *current;
 
   g_return_if_fail (DROPIFY_IS_SYNC (self));
   g_return_if_fail (device_id != NULL && address != NULL);
@@ -1945,6 +1957,7 @@ dropify_sync_add_discovered (DropifySync *self,
           dialer->port = port;
         }
       dialer->backoff_ms = BACKOFF_MIN_MS;
+      dropify_peer_set_via (dialer->peer, DROPIFY_PEER_VIA_MDNS);
       if (dialer->connection == NULL && !dropify_peer_get_connected (dialer->peer))
         {
           g_clear_handle_id (&dialer->retry_source, g_source_remove);
@@ -1974,7 +1987,10 @@ dropify_sync_add_discovered (DropifySync *self,
   dialer = dialer_new (self, address, port, peer);
   dialer->via_mdns = TRUE;
 
-  if (!dropify_peer_get_connected (peer))
+  /* Found again after we lost sight of it, while connected: that
+   * connection may be stuck (see handle_hello()); a new one replaces it. */
+  current = active_connection (self, peer);
+  if (current == NULL || current->lost_sight)
     dialer_connect (dialer);
 }
 
@@ -1989,6 +2005,7 @@ dropify_sync_lose_discovered (DropifySync *self,
                               const char  *device_id)
 {
   Dialer *dialer;
+  Connection *current;
 
   g_return_if_fail (DROPIFY_IS_SYNC (self));
 
@@ -1998,8 +2015,11 @@ dropify_sync_lose_discovered (DropifySync *self,
 
   if (dialer->connection != NULL)
     dialer->connection->dialer = NULL;
-  if (active_connection (self, dialer->peer) == NULL)
+  current = active_connection (self, dialer->peer);
+  if (current == NULL)
     dropify_peer_set_state (dialer->peer, DROPIFY_PEER_STATE_OFFLINE);
+  else
+    current->lost_sight = TRUE;
 
   g_ptr_array_remove (self->dialers, dialer);
 }

@@ -9,13 +9,14 @@ trap 'rm -f "$data"' EXIT
 
 for link in loopback veth veth_1gbit; do
   raw=$(awk -v k="${link}_raw_tcp" '$1 == k { print $2 }' "$results")
+  disk=$(awk -v k="${link}_raw_tcp_to_disk" '$1 == k { print $2 }' "$results")
   ours=$(awk -v k="${link}_dropify" '$1 == k { print $2 }' "$results")
   case $link in
     loopback) label="loopback" ;;
     veth) label="veth, unshaped" ;;
     veth_1gbit) label="veth, 1 Gbit/s" ;;
   esac
-  [ -n "$raw" ] && [ -n "$ours" ] && echo "\"$label\" $raw $ours" >> "$data"
+  [ -n "$raw" ] && [ -n "$ours" ] && echo "\"$label\" $raw ${disk:-0} $ours" >> "$data"
 done
 
 gnuplot <<GNUPLOT
@@ -30,7 +31,8 @@ set boxwidth 0.9
 set yrange [0:*]
 set grid ytics
 set key top right
-plot "$data" using 2:xtic(1) title "raw TCP (socat)" lc rgb "#99c1f1", \
-     "" using 3 title "Dropify" lc rgb "#1c71d8"
+plot "$data" using 2:xtic(1) title "raw TCP to /dev/null" lc rgb "#99c1f1", \
+     "" using 3 title "raw TCP to a file, synced" lc rgb "#62a0ea", \
+     "" using 4 title "Dropify (TLS, hashed, synced)" lc rgb "#1a5fb4"
 GNUPLOT
 echo "wrote $out"
