@@ -75,6 +75,7 @@ typedef struct
   gboolean                 active;      /* hello done, not a duplicate */
   gboolean                 trusted;     /* may sync */
   gboolean                 proof_answered;
+  char                    *their_proof; /* an auth no secret here matched yet */
 } Connection;
 
 struct _Dialer
@@ -1216,24 +1217,37 @@ trust_connection (Connection      *conn,
   become_trusted (conn);
 }
 
+/* A proof that matches no secret here is kept while the connection is not
+ * trusted: the secret may be set, or changed to the one it matches, while
+ * the other device stays connected. */
 static void
-handle_auth (Connection     *conn,
-             DropifyMessage *message)
+check_group_proof (Connection *conn,
+                   const char *mac)
 {
   DropifySync *self = conn->sync;
   g_autofree char *expected = NULL;
 
-  if (self->group_secret == NULL || conn->proof_answered)
+  if (conn->proof_answered)
     return;
 
-  expected = dropify_trust_group_proof (self->group_secret, conn->their_fingerprint,
-                                        dropify_identity_get_fingerprint (self->identity));
-  if (!dropify_trust_equal (expected, message->mac))
+  if (self->group_secret != NULL)
+    expected = dropify_trust_group_proof (self->group_secret, conn->their_fingerprint,
+                                          dropify_identity_get_fingerprint (self->identity));
+
+  if (expected == NULL || !dropify_trust_equal (expected, mac))
     {
-      g_message ("“%s” at %s has a different group secret; not trusting it",
-                 dropify_peer_get_name (conn->peer), conn->remote);
+      if (expected != NULL)
+        g_message ("“%s” at %s has a different group secret; not trusting it",
+                   dropify_peer_get_name (conn->peer), conn->remote);
+      if (!conn->trusted)
+        {
+          g_free (conn->their_proof);
+          conn->their_proof = g_strdup (mac);
+        }
       return;
     }
+
+  g_clear_pointer (&conn->their_proof, g_free);
 
   /* Answer even when we trust them already: they may not trust us yet
    * (a connection that dropped in the middle of this exchange). */
@@ -1253,6 +1267,13 @@ handle_auth (Connection     *conn,
    * not trust us yet and ignored our summary. Send it again, after our
    * proof, so reconciliation runs both ways. */
   send_summary (conn, "");
+}
+
+static void
+handle_auth (Connection     *conn,
+             DropifyMessage *message)
+{
+  check_group_proof (conn, message->mac);
 }
 
 static void
@@ -1423,6 +1444,7 @@ connection_free (Connection *conn)
   g_clear_handle_id (&conn->pair_timeout, g_source_remove);
   g_clear_handle_id (&conn->untrusted_timeout, g_source_remove);
   g_free (conn->their_fingerprint);
+  g_free (conn->their_proof);
   if (conn->ws != NULL)
     g_signal_handlers_disconnect_by_data (conn->ws, conn);
   g_clear_object (&conn->ws);
@@ -2121,6 +2143,8 @@ dropify_sync_connect_to (DropifySync    *self,
  * @secret: (nullable): the group secret; %NULL or empty for none
  *
  * Devices that know the same secret trust each other without pairing.
+ * A new secret applies at once, also to devices connected but not
+ * trusted yet.
  */
 void
 dropify_sync_set_group_secret (DropifySync *self,
@@ -2131,6 +2155,26 @@ dropify_sync_set_group_secret (DropifySync *self,
   g_clear_pointer (&self->group_secret, g_free);
   if (secret != NULL && secret[0] != '\0')
     self->group_secret = g_strdup (secret);
+
+  if (self->group_secret == NULL)
+    return;
+
+  /* At once for devices connected but not trusted, in the same order as
+   * at connection: the side that dialed proves first, the other checks
+   * the proof it kept. */
+  for (guint i = 0; i < self->connections->len; i++)
+    {
+      Connection *conn = g_ptr_array_index (self->connections, i);
+      g_autofree char *proof = NULL;
+
+      if (!conn->active || conn->trusted || conn->peer == NULL)
+        continue;
+
+      if (conn->outgoing)
+        send_group_proof (conn);
+      else if ((proof = g_steal_pointer (&conn->their_proof)) != NULL)
+        check_group_proof (conn, proof);
+    }
 }
 
 /**

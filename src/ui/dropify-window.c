@@ -656,6 +656,9 @@ dup_clipboard_formats (GdkClipboard *clipboard)
            gdk_content_formats_ref (gdk_clipboard_get_formats (clipboard)));
 }
 
+/* win.paste is Ctrl+V, which in the composer pastes text into the
+ * composer instead; win.send-clipboard sends whatever the clipboard holds
+ * right away, from anywhere in the window. Both land here. */
 static void
 dropify_window_paste (GtkWidget  *widget,
                       const char *action_name,
@@ -681,6 +684,9 @@ dropify_window_paste (GtkWidget  *widget,
     gdk_clipboard_read_text_async (clipboard, self->cancellable,
                                    dropify_window_paste_text_cb,
                                    g_object_ref (self));
+  else if (gdk_content_formats_get_mime_types (formats, NULL) == NULL &&
+           gdk_content_formats_get_gtypes (formats, NULL) == NULL)
+    dropify_window_show_toast (self, _("The clipboard is empty"));
   else
     dropify_window_show_toast (self, _("Nothing to paste"));
 }
@@ -1262,6 +1268,7 @@ dropify_window_class_init (DropifyWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.send", NULL, dropify_window_send);
   gtk_widget_class_install_action (widget_class, "win.attach", NULL, dropify_window_attach);
   gtk_widget_class_install_action (widget_class, "win.paste", NULL, dropify_window_paste);
+  gtk_widget_class_install_action (widget_class, "win.send-clipboard", NULL, dropify_window_paste);
   gtk_widget_class_install_action (widget_class, "win.show-devices", NULL,
                                    dropify_window_show_devices);
   gtk_widget_class_install_action (widget_class, "win.show-history", NULL,
@@ -1281,6 +1288,8 @@ dropify_window_class_init (DropifyWindowClass *klass)
                                        "win.attach", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_v, GDK_CONTROL_MASK,
                                        "win.paste", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_v, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "win.send-clipboard", NULL);
 }
 
 static void
@@ -1314,6 +1323,12 @@ dropify_window_init (DropifyWindow *self)
                                                                                   GDK_CONTROL_MASK),
                                                           gtk_callback_action_new (dropify_window_composer_paste,
                                                                                    self, NULL)));
+  /* Unlike Ctrl+V, Ctrl+Shift+V never pastes into the composer. */
+  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (controller),
+                                        gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_v,
+                                                                                  GDK_CONTROL_MASK |
+                                                                                  GDK_SHIFT_MASK),
+                                                          gtk_named_action_new ("win.send-clipboard")));
   gtk_widget_add_controller (GTK_WIDGET (self->composer_view), controller);
 
   target = gtk_drop_target_new (G_TYPE_INVALID, GDK_ACTION_COPY);

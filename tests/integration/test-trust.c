@@ -197,6 +197,42 @@ test_group_secret (gconstpointer data)
   dropify_test_node_stop (b);
 }
 
+/* A secret set while connected applies at once, whichever side dialed:
+ * first a wrong one, then the right one. Nothing waits for a reconnect. */
+static void
+test_group_secret_while_connected (gconstpointer data)
+{
+  gboolean set_on_dialer = GPOINTER_TO_INT (data);
+  DropifyTestNode *a = dropify_test_node_start ("Alpha", "correct horse battery staple");
+  DropifyTestNode *b = dropify_test_node_start ("Beta", NULL);
+  DropifyTestNode *late = set_on_dialer ? b : a;
+  DropifyTestNode *early = set_on_dialer ? a : b;
+  Look b_sees_a = { b, id_of (a), NULL };
+  Look a_sees_b = { a, id_of (b), NULL };
+  g_autofree char *from_a = dropify_test_node_send_text (a, "for the group");
+
+  /* B dials A; one of them has no secret yet. */
+  dropify_sync_set_group_secret (sync_of (early), "correct horse battery staple");
+  dropify_sync_set_group_secret (sync_of (late), NULL);
+  dropify_test_node_connect (b, a);
+  g_assert_true (dropify_test_wait_for (sees_connected, &b_sees_a, WAIT_MS));
+  g_assert_true (dropify_test_wait_for (sees_connected, &a_sees_b, WAIT_MS));
+  assert_never_arrives (b, from_a);
+
+  dropify_sync_set_group_secret (sync_of (late), "a wrong guess");
+  assert_never_arrives (b, from_a);
+  g_assert_false (dropify_peer_get_trusted (peer_of (b, id_of (a))));
+  g_assert_false (dropify_peer_get_trusted (peer_of (a, id_of (b))));
+
+  dropify_sync_set_group_secret (sync_of (late), "correct horse battery staple");
+  assert_arrives (b, from_a);
+  g_assert_true (dropify_test_wait_for (sees_trusted, &b_sees_a, WAIT_MS));
+  g_assert_true (dropify_test_wait_for (sees_trusted, &a_sees_b, WAIT_MS));
+
+  dropify_test_node_stop (a);
+  dropify_test_node_stop (b);
+}
+
 static void
 test_impostor (void)
 {
@@ -261,6 +297,10 @@ main (int   argc,
   g_test_add_func ("/trust/pair-errors", test_pair_errors);
   g_test_add_data_func ("/trust/same-group-secret", GINT_TO_POINTER (TRUE), test_group_secret);
   g_test_add_data_func ("/trust/different-group-secret", GINT_TO_POINTER (FALSE), test_group_secret);
+  g_test_add_data_func ("/trust/secret-set-while-connected/on-dialer", GINT_TO_POINTER (TRUE),
+                        test_group_secret_while_connected);
+  g_test_add_data_func ("/trust/secret-set-while-connected/on-listener", GINT_TO_POINTER (FALSE),
+                        test_group_secret_while_connected);
   g_test_add_func ("/trust/impostor", test_impostor);
 
   return g_test_run ();

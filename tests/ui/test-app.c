@@ -388,6 +388,151 @@ test_app_other_profile (void)
   dropify_test_remove_dir (data_dir);
 }
 
+/* Send clipboard */
+
+typedef struct
+{
+  DropifyHistory *history;
+  const char     *text;
+} FindText;
+
+static gboolean
+history_has_text (gpointer data)
+{
+  FindText *find = data;
+  guint n_items = g_list_model_get_n_items (G_LIST_MODEL (find->history));
+
+  for (guint i = 0; i < n_items; i++)
+    {
+      g_autoptr(DropifyDrop) drop = g_list_model_get_item (G_LIST_MODEL (find->history), i);
+
+      if (dropify_drop_get_kind (drop) == DROPIFY_DROP_KIND_TEXT &&
+          g_strcmp0 (dropify_drop_get_text (drop), find->text) == 0)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+static gboolean
+menu_has_action (GMenuModel *menu,
+                 const char *action)
+{
+  for (int i = 0; i < g_menu_model_get_n_items (menu); i++)
+    {
+      g_autofree char *name = NULL;
+      g_autoptr(GMenuModel) section = NULL;
+
+      if (g_menu_model_get_item_attribute (menu, i, G_MENU_ATTRIBUTE_ACTION, "s", &name) &&
+          g_str_equal (name, action))
+        return TRUE;
+
+      section = g_menu_model_get_item_link (menu, i, G_MENU_LINK_SECTION);
+      if (section != NULL && menu_has_action (section, action))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+static void
+check_send_clipboard (DropifyApplication *app,
+                      const char         *data_dir)
+{
+  DropifyHistory *history = dropify_service_get_history (dropify_application_get_service (app));
+  GtkWidget *window = GTK_WIDGET (get_main_window (app));
+  GdkClipboard *clipboard = gtk_widget_get_clipboard (window);
+  LabelQuery empty = { window, "The clipboard is empty" };
+  FindText find = { history, "copied from another app" };
+  GtkWidget *menu_button = find_descendant (window, GTK_TYPE_MENU_BUTTON);
+
+  /* The main menu offers it. */
+  g_assert_nonnull (menu_button);
+  g_assert_true (menu_has_action (gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (menu_button)),
+                                  "win.send-clipboard"));
+
+  /* Nothing on the clipboard is no drop, and the window says why. */
+  gdk_clipboard_set_content (clipboard, NULL);
+  g_assert_true (gtk_widget_activate_action (window, "win.send-clipboard", NULL));
+  wait_for (label_is_shown, &empty, "the toast saying the clipboard is empty");
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (history)), ==, 0);
+
+  gdk_clipboard_set_text (clipboard, "copied from another app");
+  g_assert_true (gtk_widget_activate_action (window, "win.send-clipboard", NULL));
+  wait_for (history_has_text, &find, "the clipboard's text as a drop");
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (history)), ==, 1);
+}
+
+static void
+test_app_send_clipboard (void)
+{
+  g_autofree char *data_dir = dropify_test_make_dir ("clipboard");
+
+  run_app (data_dir, check_send_clipboard);
+  dropify_test_remove_dir (data_dir);
+}
+
+static gboolean
+window_is_active (gpointer data)
+{
+  return gtk_window_is_active (data);
+}
+
+/* Ctrl+Shift+V, typed on the X server while the composer has the focus:
+ * the clipboard becomes a drop at once, and nothing is pasted into the
+ * composer, as Ctrl+V would. */
+static void
+check_send_clipboard_shortcut (DropifyApplication *app,
+                               const char         *data_dir)
+{
+  DropifyHistory *history = dropify_service_get_history (dropify_application_get_service (app));
+  GtkWidget *window = GTK_WIDGET (get_main_window (app));
+  GtkWidget *composer = find_descendant (window, GTK_TYPE_TEXT_VIEW);
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (composer));
+  FindText find = { history, "sent with the shortcut" };
+  const char *argv[] = { "xdotool", "key", "--clearmodifiers", "ctrl+shift+v", NULL };
+  g_autofree char *typed = NULL;
+  g_autoptr(GError) error = NULL;
+  GtkTextIter start;
+  GtkTextIter end;
+  int status;
+
+  gtk_text_buffer_set_text (buffer, "a drop being written", -1);
+  gtk_widget_grab_focus (composer);
+  wait_for (window_is_active, window, "the window to have the focus");
+  g_assert_true (gtk_widget_has_focus (composer));
+
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (window), "sent with the shortcut");
+
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                NULL, NULL, &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+
+  wait_for (history_has_text, &find, "the clipboard's text as a drop, from the shortcut");
+
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  typed = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+  g_assert_cmpstr (typed, ==, "a drop being written");
+}
+
+static void
+test_app_send_clipboard_shortcut (void)
+{
+  g_autofree char *data_dir = NULL;
+  g_autofree char *xdotool = g_find_program_in_path ("xdotool");
+
+  if (xdotool == NULL)
+    {
+      g_test_skip ("xdotool is not installed (build-aux/install-deps --test)");
+      return;
+    }
+
+  data_dir = dropify_test_make_dir ("shortcut");
+  run_app (data_dir, check_send_clipboard_shortcut);
+  dropify_test_remove_dir (data_dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -405,6 +550,8 @@ main (int   argc,
 
   g_test_add_func ("/app/unique", test_app_unique);
   g_test_add_func ("/app/other-profile", test_app_other_profile);
+  g_test_add_func ("/app/send-clipboard", test_app_send_clipboard);
+  g_test_add_func ("/app/send-clipboard-shortcut", test_app_send_clipboard_shortcut);
 
   return g_test_run ();
 }

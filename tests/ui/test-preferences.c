@@ -343,8 +343,17 @@ peer_is_trusted (gpointer data)
   return peer != NULL && dropify_peer_get_trusted (peer);
 }
 
-/* The secret is applied at once: a device that dials in with it is
- * trusted without pairing. */
+static gboolean
+peer_waits_to_pair (gpointer data)
+{
+  TrustQuery *query = data;
+  DropifyPeer *peer = find_peer (query->service, query->name);
+
+  return peer != NULL && dropify_peer_get_connected (peer) && dropify_peer_get_pairing_code (peer) != NULL;
+}
+
+/* The secret is applied at once: a device already connected with it, and
+ * waiting to be paired, is trusted without pairing. */
 static void
 test_group_secret (Fixture       *fixture,
                    gconstpointer  user_data)
@@ -356,17 +365,20 @@ test_group_secret (Fixture       *fixture,
   g_autofree char *secret = NULL;
 
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row)), ==, "");
-  type_and_apply (row, "correct horse battery staple", fixture->settings, "group-secret");
-  g_assert_cmpstr ((secret = g_settings_get_string (fixture->settings, "group-secret")), ==,
-                   "correct horse battery staple");
 
-  /* The laptop dials in, and proves it knows the same secret. */
+  /* The laptop dials in with its secret; this device has none yet. */
   {
     g_autofree char *address =
       g_strdup_printf ("127.0.0.1:%u", dropify_server_get_port (dropify_service_get_server (fixture->service)));
 
     g_assert_true (dropify_service_connect_to (laptop->service, address, NULL));
   }
+  wait_for (peer_waits_to_pair, &trusted, "the laptop to wait for pairing");
+  g_assert_false (peer_is_trusted (&trusted));
+
+  type_and_apply (row, "correct horse battery staple", fixture->settings, "group-secret");
+  g_assert_cmpstr ((secret = g_settings_get_string (fixture->settings, "group-secret")), ==,
+                   "correct horse battery staple");
   wait_for (peer_is_trusted, &trusted, "the laptop to be trusted by its group secret");
 
   g_settings_set_string (fixture->settings, "group-secret", "");
