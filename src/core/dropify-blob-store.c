@@ -654,6 +654,68 @@ dropify_blob_writer_finish (DropifyBlobWriter  *self,
   return commit_part (self->store, self->part_path, self->sha256, error);
 }
 
+static void
+commit_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  GError *error = NULL;
+
+  if (dropify_blob_writer_finish (source_object, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+/**
+ * dropify_blob_writer_commit_async:
+ *
+ * Does what dropify_blob_writer_finish() does in a worker thread: flushing
+ * a large file to disk takes seconds, which the main loop must not wait
+ * out. Do not use the writer until it finishes.
+ */
+void
+dropify_blob_writer_commit_async (DropifyBlobWriter   *self,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (DROPIFY_IS_BLOB_WRITER (self));
+  g_return_if_fail (self->sha256 != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, dropify_blob_writer_commit_async);
+
+  if (self->fd < 0)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CLOSED,
+                               _("The file was already stored or discarded"));
+      return;
+    }
+
+  g_task_run_in_thread (task, commit_thread);
+}
+
+/**
+ * dropify_blob_writer_commit_finish:
+ *
+ * Returns: %TRUE once the blob is in place, or %FALSE with @error set (on
+ *   a mismatch the partial file is gone)
+ */
+gboolean
+dropify_blob_writer_commit_finish (DropifyBlobWriter  *self,
+                                   GAsyncResult       *result,
+                                   GError            **error)
+{
+  g_return_val_if_fail (DROPIFY_IS_BLOB_WRITER (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 /* Streamed imports */
 
 /**

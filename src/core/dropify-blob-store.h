@@ -53,6 +53,13 @@ gboolean           dropify_blob_writer_write         (DropifyBlobWriter    *self
                                                       GError              **error);
 gboolean           dropify_blob_writer_finish        (DropifyBlobWriter    *self,
                                                       GError              **error);
+void               dropify_blob_writer_commit_async  (DropifyBlobWriter    *self,
+                                                      GCancellable         *cancellable,
+                                                      GAsyncReadyCallback   callback,
+                                                      gpointer              user_data);
+gboolean           dropify_blob_writer_commit_finish (DropifyBlobWriter    *self,
+                                                      GAsyncResult         *result,
+                                                      GError              **error);
 DropifyBlobWriter *dropify_blob_store_create_import  (DropifyBlobStore     *self,
                                                       uint64_t              max_size,
                                                       GError              **error);

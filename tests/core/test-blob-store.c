@@ -202,6 +202,75 @@ test_writer_hash_mismatch (Fixture       *fixture,
   g_assert_cmpuint (count_files (dropify_blob_store_get_directory (fixture->store)), ==, 0);
 }
 
+typedef struct
+{
+  gboolean  done;
+  gboolean  ok;
+  GError   *error;
+} Commit;
+
+static void
+commit_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  Commit *commit = user_data;
+
+  commit->ok = dropify_blob_writer_commit_finish (DROPIFY_BLOB_WRITER (object), result, &commit->error);
+  commit->done = TRUE;
+}
+
+/* Runs dropify_blob_writer_commit_async() to its end. */
+static gboolean
+commit (DropifyBlobWriter  *writer,
+        GError            **error)
+{
+  Commit commit = { FALSE, FALSE, NULL };
+
+  dropify_blob_writer_commit_async (writer, NULL, commit_cb, &commit);
+  while (!commit.done)
+    g_main_context_iteration (NULL, TRUE);
+
+  if (commit.error != NULL)
+    g_propagate_error (error, commit.error);
+
+  return commit.ok;
+}
+
+/* The same checks as dropify_blob_writer_finish(), in a worker thread. */
+static void
+test_writer_commit_async (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autofree char *sha256 = g_compute_checksum_for_string (G_CHECKSUM_SHA256, "hello", 5);
+  g_autofree char *claimed = g_compute_checksum_for_string (G_CHECKSUM_SHA256, "other", 5);
+  g_autoptr(DropifyBlobWriter) good = NULL;
+  g_autoptr(DropifyBlobWriter) bad = NULL;
+  g_autoptr(GError) error = NULL;
+
+  good = dropify_blob_store_open_writer (fixture->store, sha256, 5, &error);
+  g_assert_no_error (error);
+  g_assert_true (dropify_blob_writer_write (good, (guint8 *) "hello", 5, &error));
+  g_assert_false (dropify_blob_store_contains (fixture->store, sha256));
+  g_assert_true (commit (good, &error));
+  g_assert_no_error (error);
+  g_assert_true (dropify_blob_store_contains (fixture->store, sha256));
+
+  /* Twice is an error, not a crash. */
+  g_assert_false (commit (good, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CLOSED);
+  g_clear_error (&error);
+
+  bad = dropify_blob_store_open_writer (fixture->store, claimed, 5, &error);
+  g_assert_no_error (error);
+  g_assert_true (dropify_blob_writer_write (bad, (guint8 *) "hello", 5, &error));
+  g_assert_false (commit (bad, &error));
+  g_assert_error (error, DROPIFY_BLOB_STORE_ERROR, DROPIFY_BLOB_STORE_ERROR_HASH_MISMATCH);
+  g_assert_false (dropify_blob_store_contains (fixture->store, claimed));
+  /* Only the good blob is left: no partial file. */
+  g_assert_cmpuint (count_files (dropify_blob_store_get_directory (fixture->store)), ==, 1);
+}
+
 static void
 test_writer_overflow (Fixture       *fixture,
                       gconstpointer  data)
@@ -290,6 +359,7 @@ main (int   argc,
   ADD ("/blob-store/import-missing", test_import_missing);
   ADD ("/blob-store/writer-resume", test_writer_resume);
   ADD ("/blob-store/writer-hash-mismatch", test_writer_hash_mismatch);
+  ADD ("/blob-store/writer-commit-async", test_writer_commit_async);
   ADD ("/blob-store/writer-overflow", test_writer_overflow);
   ADD ("/blob-store/invalid-hashes", test_invalid_hashes);
   ADD ("/blob-store/stale-import-removed", test_stale_import_removed);
