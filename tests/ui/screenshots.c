@@ -5,10 +5,10 @@
  *   GSETTINGS_SCHEMA_DIR=data \
  *     ../tests/ui/xvfb-test.sh tests/ui/screenshots OUTDIR [SCENE...]
  *
- * Scenes: peers, peers-empty, no-discovery, add-peer, pairing, phone-dialog,
- * help. Each is saved at 720 px and at the 360 px minimum ("-narrow"),
- * light and dark ("-dark"); the phone dialog, a window of its own, at its
- * own size.
+ * Scenes: main-window, empty, peers, peers-empty, no-discovery, add-peer,
+ * pairing, phone-dialog, preferences, help. Each is saved at 720 px and at
+ * the 360 px minimum ("-narrow"), light and dark ("-dark"); the phone
+ * dialog and the preferences, windows of their own, at their own size.
  * Everything runs in this process on 127.0.0.1, with discovery off or
  * unable to reach a bus; "found on this network" is simulated with
  * dropify_sync_add_discovered(). "help" needs discovery to work: a system
@@ -29,6 +29,7 @@
 #include "dropify-pairing-dialog.h"
 #include "dropify-phone-dialog.h"
 #include "dropify-peers-page.h"
+#include "dropify-preferences-window.h"
 #include "dropify-test-support.h"
 #include "dropify-window.h"
 #include "ui-test-util.h"
@@ -114,6 +115,25 @@ settle (void)
   run_main_loop_for (600);
 }
 
+/* A list view keeps its first row at the top edge through a resize,
+ * scrolling its top padding out of sight, which opening the window at
+ * that size would not do: start every shot from the top. */
+static void
+scroll_to_top (GtkWidget *widget)
+{
+  if (GTK_IS_SCROLLED_WINDOW (widget))
+    {
+      GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (widget));
+
+      gtk_adjustment_set_value (adjustment, gtk_adjustment_get_lower (adjustment));
+    }
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    scroll_to_top (child);
+}
+
 static void
 save (Scene      *scene,
       GdkTexture *texture,
@@ -146,7 +166,9 @@ shoot (Scene      *scene,
   int slack;
 
   /* The window's width leaves out what it draws around itself (a border
-   * without a compositor), so aim at the same difference. */
+   * without a compositor), so aim at the same difference, once it has
+   * its first size. */
+  settle ();
   gtk_window_get_default_size (GTK_WINDOW (scene->window), &default_width, &default_height);
   slack = default_width - gtk_widget_get_width (scene->window);
 
@@ -163,6 +185,7 @@ shoot (Scene      *scene,
 
           adw_style_manager_set_color_scheme (style, dark ? ADW_COLOR_SCHEME_FORCE_DARK
                                                           : ADW_COLOR_SCHEME_FORCE_LIGHT);
+          scroll_to_top (scene->window);
           settle ();
 
           texture = dialog != NULL ? render_over (scene->window, dialog) : render (scene->window);
@@ -349,6 +372,122 @@ scene_peers (const char *out_dir)
   scene_free (scene);
 }
 
+/* The history */
+
+#define MINUTE_MS (60 * 1000)
+#define HOUR_MS   (60 * MINUTE_MS)
+
+static void
+send_text (DropifyService *service,
+           const char     *text,
+           int64_t         ttl_ms)
+{
+  g_autoptr(DropifyDrop) drop = NULL;
+  g_autoptr(GError) error = NULL;
+
+  drop = dropify_service_send_text (service, text, ttl_ms, &error);
+  g_assert_no_error (error);
+}
+
+static void
+send_file_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  DropifyDrop **drop = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *drop = dropify_service_send_file_finish (DROPIFY_SERVICE (object), result, &error);
+  g_assert_no_error (error);
+}
+
+static gboolean
+is_set (gpointer data)
+{
+  return *(gpointer *) data != NULL;
+}
+
+/* A file of @size bytes named @name, dropped from @service. */
+static void
+send_file (DropifyService *service,
+           const char     *dir,
+           const char     *name,
+           gsize           size,
+           int64_t         ttl_ms)
+{
+  g_autofree char *path = dropify_test_write_random (dir, name, size);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(DropifyDrop) drop = NULL;
+
+  dropify_service_send_file_async (service, file, ttl_ms, NULL, send_file_cb, &drop);
+  wait_for (is_set, &drop, "the file to be dropped");
+}
+
+typedef struct
+{
+  DropifyHistory *history;
+  guint           n;
+} HistoryQuery;
+
+/* @n drops, every file complete. */
+static gboolean
+history_is_full (gpointer data)
+{
+  HistoryQuery *query = data;
+  GListModel *model = G_LIST_MODEL (query->history);
+
+  if (g_list_model_get_n_items (model) != query->n)
+    return FALSE;
+
+  for (guint i = 0; i < query->n; i++)
+    {
+      g_autoptr(DropifyDrop) drop = g_list_model_get_item (model, i);
+
+      if (dropify_drop_get_kind (drop) == DROPIFY_DROP_KIND_FILE && !dropify_drop_get_complete (drop))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* A history such as a day of use leaves: texts and files from this
+ * device and from a laptop in the same group, oldest first. */
+static void
+scene_main_window (const char *out_dir)
+{
+  Scene *scene = scene_new (out_dir, FALSE);
+  DropifyTestNode *laptop = add_node (scene, "Laptop", GROUP_SECRET);
+  DropifyService *here = scene->service;
+  HistoryQuery full = { dropify_service_get_history (here), 6 };
+  CountQuery one = { scene, 1 };
+  g_autofree char *address = g_strdup_printf ("127.0.0.1:%u", node_port (laptop));
+
+  dropify_service_connect_to (here, address, NULL);
+  wait_for (has_connected, &one, "the laptop to connect");
+
+  send_file (here, laptop->dir, "Holiday photos.zip", 3700 * 1000, 24 * HOUR_MS);
+  send_file (laptop->service, laptop->dir, "Boarding pass.pdf", 184300, 24 * HOUR_MS);
+  send_text (here, "https://gitlab.gnome.org/GNOME/libadwaita/-/merge_requests/1234", 7 * 24 * HOUR_MS);
+  send_text (here, "WiFi password: correct-horse-battery-staple", 10 * MINUTE_MS);
+  send_text (laptop->service, "Remember to pick up:\n- oat milk\n- coffee beans\n- bread", 24 * HOUR_MS);
+  send_text (laptop->service, "The door code is 4711#", HOUR_MS);
+  wait_for (history_is_full, &full, "the laptop's drops to arrive");
+
+  shoot (scene, "main-window", NULL);
+
+  scene_free (scene);
+}
+
+static void
+scene_empty (const char *out_dir)
+{
+  Scene *scene = scene_new (out_dir, FALSE);
+
+  shoot (scene, "empty", NULL);
+
+  scene_free (scene);
+}
+
 static void
 scene_peers_empty (const char *out_dir)
 {
@@ -519,6 +658,71 @@ scene_phone_dialog (const char *out_dir)
   scene_free (scene);
 }
 
+/* A window of its own (@dialog), at its own default size, light and dark,
+ * and at the narrowest a phone gives it. */
+static void
+shoot_alone (Scene      *scene,
+             const char *name,
+             GtkWidget  *dialog,
+             int         narrow_height)
+{
+  AdwStyleManager *style = adw_style_manager_get_default ();
+  WidthQuery query = { dialog, 360 };
+
+  for (guint dark = 0; dark < 2; dark++)
+    {
+      g_autoptr(GdkTexture) texture = NULL;
+
+      adw_style_manager_set_color_scheme (style, dark ? ADW_COLOR_SCHEME_FORCE_DARK
+                                                      : ADW_COLOR_SCHEME_FORCE_LIGHT);
+      settle ();
+      texture = render (dialog);
+      save (scene, texture, name, FALSE, dark);
+    }
+
+  gtk_window_set_default_size (GTK_WINDOW (dialog), 360, narrow_height);
+  wait_for (has_width, &query, "the window to resize");
+
+  for (guint dark = 0; dark < 2; dark++)
+    {
+      g_autoptr(GdkTexture) texture = NULL;
+
+      adw_style_manager_set_color_scheme (style, dark ? ADW_COLOR_SCHEME_FORCE_DARK
+                                                      : ADW_COLOR_SCHEME_FORCE_LIGHT);
+      settle ();
+      texture = render (dialog);
+      save (scene, texture, name, TRUE, dark);
+    }
+
+  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_LIGHT);
+}
+
+static void
+scene_preferences (const char *out_dir)
+{
+  Scene *scene = scene_new (out_dir, FALSE);
+  GtkWidget *preferences;
+
+  g_settings_set_boolean (scene->settings, "auto-save-downloads", TRUE);
+
+  preferences = dropify_preferences_window_new (scene->service);
+  gtk_window_set_transient_for (GTK_WINDOW (preferences), GTK_WINDOW (scene->window));
+  gtk_window_present (GTK_WINDOW (preferences));
+  wait_for (widget_is_mapped, preferences, "the preferences");
+  shoot_alone (scene, "preferences", preferences, 640);
+
+  gtk_window_set_default_size (GTK_WINDOW (preferences), 640, 600);
+  adw_preferences_window_set_visible_page_name (ADW_PREFERENCES_WINDOW (preferences), "connections");
+  {
+    WidthQuery query = { preferences, 640 };
+
+    wait_for (has_width, &query, "the window to resize");
+  }
+  shoot_alone (scene, "preferences-connections", preferences, 640);
+
+  scene_free (scene);
+}
+
 static gboolean
 discovery_is_available (gpointer data)
 {
@@ -545,12 +749,15 @@ static const struct {
   void      (*take) (const char *out_dir);
   gboolean    by_default;
 } scenes[] = {
+  { "main-window", scene_main_window, TRUE },
+  { "empty", scene_empty, TRUE },
   { "peers", scene_peers, TRUE },
   { "peers-empty", scene_peers_empty, TRUE },
   { "no-discovery", scene_no_discovery, TRUE },
   { "add-peer", scene_add_peer, TRUE },
   { "pairing", scene_pairing, TRUE },
   { "phone-dialog", scene_phone_dialog, TRUE },
+  { "preferences", scene_preferences, TRUE },
   { "help", scene_help, FALSE },
 };
 
