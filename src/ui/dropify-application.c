@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 
 #include "dropify-application.h"
+#include "dropify-notifier.h"
 #include "dropify-preferences-window.h"
 #include "dropify-window.h"
 
@@ -19,14 +20,17 @@ struct _DropifyApplication
 {
   AdwApplication  parent_instance;
 
-  char           *data_dir;
-  int             port;
-  gboolean        no_discovery;
-  DropifyService *service;
-  GError         *service_error;
+  char            *data_dir;
+  int              port;
+  gboolean         no_discovery;
+  DropifyService  *service;
+  GError          *service_error;
+  DropifyNotifier *notifier;
 };
 
 G_DEFINE_FINAL_TYPE (DropifyApplication, dropify_application, ADW_TYPE_APPLICATION)
+
+static DropifyWindow *dropify_application_ensure_window (DropifyApplication *self);
 
 static const GOptionEntry main_entries[] = {
   { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, NULL,
@@ -144,10 +148,64 @@ dropify_application_about (GSimpleAction *action,
                          NULL);
 }
 
+/* The actions of the notifications' buttons: each names a drop. */
+
+static void
+dropify_application_show_drop (GSimpleAction *action,
+                               GVariant      *parameter,
+                               gpointer       user_data)
+{
+  DropifyApplication *self = DROPIFY_APPLICATION (user_data);
+  DropifyWindow *window = dropify_application_ensure_window (self);
+
+  if (window != NULL)
+    dropify_window_show_drop (window, g_variant_get_string (parameter, NULL));
+}
+
+static void
+dropify_application_open_drop (GSimpleAction *action,
+                               GVariant      *parameter,
+                               gpointer       user_data)
+{
+  DropifyApplication *self = DROPIFY_APPLICATION (user_data);
+  DropifyWindow *window = dropify_application_ensure_window (self);
+
+  if (window != NULL)
+    dropify_window_open_drop (window, g_variant_get_string (parameter, NULL));
+}
+
+/* Copies a text drop without bringing up the window: the user wants the
+ * text where they already are. */
+static void
+dropify_application_copy_drop (GSimpleAction *action,
+                               GVariant      *parameter,
+                               gpointer       user_data)
+{
+  DropifyApplication *self = DROPIFY_APPLICATION (user_data);
+  const char *id = g_variant_get_string (parameter, NULL);
+  GdkDisplay *display = gdk_display_get_default ();
+  DropifyDrop *drop;
+
+  if (self->service == NULL || display == NULL)
+    return;
+
+  drop = dropify_history_lookup (dropify_service_get_history (self->service), id);
+  if (drop == NULL || dropify_drop_get_kind (drop) != DROPIFY_DROP_KIND_TEXT)
+    return;
+
+  gdk_clipboard_set_text (gdk_display_get_clipboard (display), dropify_drop_get_text (drop));
+
+  if (self->notifier != NULL)
+    dropify_notifier_forget_drop (self->notifier, id);
+}
+
 static const GActionEntry app_entries[] = {
   { "quit", dropify_application_quit },
   { "preferences", dropify_application_preferences },
   { "about", dropify_application_about },
+  { "show-drop", dropify_application_show_drop, "s" },
+  { "open-drop", dropify_application_open_drop, "s" },
+  { "copy-drop", dropify_application_copy_drop, "s" },
 };
 
 /* Profiles */
@@ -209,6 +267,22 @@ dropify_application_get_main_window (DropifyApplication *self)
   return NULL;
 }
 
+/* Someone looking at the main window sees new drops arrive, and needs no
+ * notification of them. */
+static void
+dropify_application_update_watching (DropifyApplication *self)
+{
+  GtkWindow *window = dropify_application_get_main_window (self);
+
+  if (self->notifier == NULL)
+    return;
+
+  dropify_notifier_set_watching (self->notifier,
+                                 window != NULL &&
+                                 gtk_widget_get_visible (GTK_WIDGET (window)) &&
+                                 gtk_window_is_active (window));
+}
+
 /* The main window, made if needed; %NULL (after saying why) when the
  * service could not start. */
 static DropifyWindow *
@@ -231,6 +305,12 @@ dropify_application_ensure_window (DropifyApplication *self)
         }
 
       window = GTK_WINDOW (dropify_window_new (self, self->service));
+      g_signal_connect_object (window, "notify::is-active",
+                               G_CALLBACK (dropify_application_update_watching),
+                               self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (window, "notify::visible",
+                               G_CALLBACK (dropify_application_update_watching),
+                               self, G_CONNECT_SWAPPED);
     }
 
   gtk_window_present (window);
@@ -319,6 +399,7 @@ dropify_application_startup (GApplication *app)
     }
 
   self->service = g_steal_pointer (&service);
+  self->notifier = dropify_notifier_new (app, self->service);
 
   /* Without the settings schema the service runs on defaults, and there is
    * nothing for Preferences to change. */
@@ -356,6 +437,10 @@ dropify_application_shutdown (GApplication *app)
 {
   DropifyApplication *self = DROPIFY_APPLICATION (app);
 
+  /* Their buttons would have nothing to act on. */
+  if (self->notifier != NULL)
+    dropify_notifier_withdraw_all (self->notifier);
+
   if (self->service != NULL)
     dropify_service_shutdown (self->service);
 
@@ -369,6 +454,7 @@ dropify_application_finalize (GObject *object)
 {
   DropifyApplication *self = (DropifyApplication *)object;
 
+  g_clear_object (&self->notifier);
   g_clear_object (&self->service);
   g_clear_error (&self->service_error);
   g_clear_pointer (&self->data_dir, g_free);

@@ -37,6 +37,10 @@ struct _DropifyWindow
   guint                 n_pending_files;
   gboolean              dragging;
 
+  /* A drop to open once its row is bound, asked for from outside the
+   * window (a notification's "Open"). */
+  char                 *open_when_bound;
+
   /* "Waiting for … to confirm", which a completed pairing replaces. */
   AdwToast             *waiting_toast;
 
@@ -218,6 +222,13 @@ dropify_window_bind_row (DropifyWindow            *self,
 
   dropify_drop_row_set_drop (row, gtk_list_item_get_item (item));
   g_ptr_array_add (self->rows, row);
+
+  if (self->open_when_bound != NULL &&
+      g_strcmp0 (dropify_drop_get_id (gtk_list_item_get_item (item)), self->open_when_bound) == 0)
+    {
+      g_clear_pointer (&self->open_when_bound, g_free);
+      gtk_widget_activate_action (GTK_WIDGET (row), "row.open", NULL);
+    }
 
   if (self->expiry_source == 0)
     self->expiry_source = g_timeout_add_seconds (EXPIRY_REFRESH_SECONDS,
@@ -1176,6 +1187,7 @@ dropify_window_finalize (GObject *object)
   DropifyWindow *self = (DropifyWindow *)object;
 
   g_clear_weak_pointer (&self->waiting_toast);
+  g_clear_pointer (&self->open_when_bound, g_free);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->service);
   g_clear_pointer (&self->rows, g_ptr_array_unref);
@@ -1398,6 +1410,94 @@ dropify_window_drop_files (DropifyWindow  *self,
 
   for (guint i = 0; i < n_files; i++)
     dropify_window_send_file_in_batch (self, files[i], NULL, batch);
+}
+
+static gboolean
+dropify_window_find_drop (DropifyWindow *self,
+                          const char    *id,
+                          guint         *position)
+{
+  GListModel *history = G_LIST_MODEL (dropify_service_get_history (self->service));
+  guint n_items = g_list_model_get_n_items (history);
+
+  for (guint i = 0; i < n_items; i++)
+    {
+      g_autoptr(DropifyDrop) drop = g_list_model_get_item (history, i);
+
+      if (g_strcmp0 (dropify_drop_get_id (drop), id) == 0)
+        {
+          *position = i;
+          return TRUE;
+        }
+    }
+
+  return FALSE;
+}
+
+/**
+ * dropify_window_show_drop:
+ * @self: a #DropifyWindow
+ * @id: the id of a drop
+ *
+ * Shows the history scrolled to the drop @id.
+ *
+ * Returns: %FALSE when the history has no such drop (it expired, or was
+ *   deleted)
+ */
+gboolean
+dropify_window_show_drop (DropifyWindow *self,
+                          const char    *id)
+{
+  guint position;
+
+  g_return_val_if_fail (DROPIFY_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (id != NULL, FALSE);
+
+  adw_leaflet_set_visible_child_name (self->leaflet, "history");
+
+  if (!dropify_window_find_drop (self, id, &position))
+    {
+      dropify_window_show_toast (self, _("That drop is gone: it expired or was deleted"));
+      return FALSE;
+    }
+
+  gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", position);
+
+  return TRUE;
+}
+
+/**
+ * dropify_window_open_drop:
+ * @self: a #DropifyWindow
+ * @id: the id of a file drop
+ *
+ * Shows the drop @id, and opens it as its row's Open button does.
+ */
+void
+dropify_window_open_drop (DropifyWindow *self,
+                          const char    *id)
+{
+  g_return_if_fail (DROPIFY_IS_WINDOW (self));
+  g_return_if_fail (id != NULL);
+
+  if (!dropify_window_show_drop (self, id))
+    return;
+
+  for (guint i = 0; i < self->rows->len; i++)
+    {
+      DropifyDropRow *row = g_ptr_array_index (self->rows, i);
+      DropifyDrop *drop = dropify_drop_row_get_drop (row);
+
+      if (drop != NULL && g_strcmp0 (dropify_drop_get_id (drop), id) == 0)
+        {
+          gtk_widget_activate_action (GTK_WIDGET (row), "row.open", NULL);
+          return;
+        }
+    }
+
+  /* Scrolled to, its row is bound at the next layout. */
+  g_free (self->open_when_bound);
+  self->open_when_bound = g_strdup (id);
 }
 
 /**

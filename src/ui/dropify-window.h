@@ -17,5 +17,9 @@ DropifyService *dropify_window_get_service (DropifyWindow      *self);
 void            dropify_window_drop_files  (DropifyWindow      *self,
                                             GFile             **files,
                                             guint               n_files);
+gboolean        dropify_window_show_drop   (DropifyWindow      *self,
+                                            const char         *id);
+void            dropify_window_open_drop   (DropifyWindow      *self,
+                                            const char         *id);
 
 G_END_DECLS

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <adwaita.h>
+#include <gdk/x11/gdkx.h>
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <unistd.h>
@@ -17,7 +18,10 @@
 #include "dropify-core.h"
 #include "dropify-test-support.h"
 #include "dropify-window.h"
+#include "fake-notifications.h"
 #include "ui-test-util.h"
+
+#define GROUP_SECRET "app tests"
 
 /* A second launch hands its files over over D-Bus and exits: this bounds
  * it generously for a loaded machine; it takes a fraction of it. */
@@ -533,6 +537,315 @@ test_app_send_clipboard_shortcut (void)
   dropify_test_remove_dir (data_dir);
 }
 
+/* Notifications */
+
+typedef struct
+{
+  FakeNotifications *server;
+  guint              n_before;
+  const char        *summary;
+  const char        *body;
+  const char        *action_prefix;
+} NotifyQuery;
+
+/* The newest Notify since @query->n_before that matches it. */
+static FakeNotification *
+find_notification (NotifyQuery *query)
+{
+  GPtrArray *notified = fake_notifications_get_notified (query->server);
+
+  for (guint i = notified->len; i > query->n_before; i--)
+    {
+      FakeNotification *notification = g_ptr_array_index (notified, i - 1);
+
+      if ((query->summary == NULL || g_strcmp0 (notification->summary, query->summary) == 0) &&
+          (query->body == NULL || g_strcmp0 (notification->body, query->body) == 0) &&
+          (query->action_prefix == NULL ||
+           fake_notification_find_action (notification, query->action_prefix, NULL) != NULL))
+        return notification;
+    }
+
+  return NULL;
+}
+
+static gboolean
+has_notification (gpointer data)
+{
+  return find_notification (data) != NULL;
+}
+
+static guint
+n_notified (FakeNotifications *server)
+{
+  return fake_notifications_get_notified (server)->len;
+}
+
+static gboolean
+window_is_inactive (gpointer data)
+{
+  return !gtk_window_is_active (data);
+}
+
+typedef struct
+{
+  DropifyHistory *history;
+  guint           n_items;
+} CountQuery;
+
+static gboolean
+history_has_n_items (gpointer data)
+{
+  CountQuery *query = data;
+
+  return g_list_model_get_n_items (G_LIST_MODEL (query->history)) >= query->n_items;
+}
+
+typedef struct
+{
+  char     *text;
+  gboolean  done;
+} ClipboardRead;
+
+static void
+clipboard_read_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  ClipboardRead *read = user_data;
+
+  read->text = gdk_clipboard_read_text_finish (GDK_CLIPBOARD (object), result, NULL);
+  read->done = TRUE;
+}
+
+static gboolean
+clipboard_read_done (gpointer data)
+{
+  return ((ClipboardRead *) data)->done;
+}
+
+static char *
+read_clipboard_text (void)
+{
+  GdkClipboard *clipboard = gdk_display_get_clipboard (gdk_display_get_default ());
+  ClipboardRead read = { NULL, FALSE };
+
+  gdk_clipboard_read_text_async (clipboard, NULL, clipboard_read_cb, &read);
+  wait_for (clipboard_read_done, &read, "the clipboard's text");
+
+  return read.text;
+}
+
+typedef struct
+{
+  DropifyDrop *drop;
+  gboolean     done;
+} SendFile;
+
+static void
+send_file_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  SendFile *send = user_data;
+  g_autoptr(GError) error = NULL;
+
+  send->drop = dropify_service_send_file_finish (DROPIFY_SERVICE (object), result, &error);
+  g_assert_no_error (error);
+  send->done = TRUE;
+}
+
+static gboolean
+send_file_done (gpointer data)
+{
+  return ((SendFile *) data)->done;
+}
+
+static gboolean
+has_closed (gpointer data)
+{
+  return fake_notifications_get_closed (data)->len > 0;
+}
+
+static FakeNotifications *notifications_server;
+
+/* A peer's drops while the window is not looked at: unfocused, behind
+ * another window, then hidden. */
+static void
+check_notifications (DropifyApplication *app,
+                     const char         *data_dir)
+{
+  FakeNotifications *server = notifications_server;
+  DropifyService *service = dropify_application_get_service (app);
+  DropifyHistory *history = dropify_service_get_history (service);
+  GtkWidget *window = GTK_WIDGET (get_main_window (app));
+  DropifyTestNode *laptop;
+  g_autofree char *address = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *copied = NULL;
+  g_autofree char *files_dir = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *copy_key = NULL;
+  g_autofree char *size = NULL;
+  g_autofree char *body = NULL;
+  g_autoptr(GFile) file = NULL;
+  GtkWidget *other_window;
+  FakeNotification *notification;
+  NotifyQuery query = { server, 0, NULL, NULL, NULL };
+  CountQuery count = { history, 1 };
+  SendFile send = { NULL, FALSE };
+  const char *key;
+  const char *label;
+  guint32 burst_id;
+  guint n_burst;
+
+  laptop = dropify_test_node_start ("Laptop", GROUP_SECRET);
+  address = g_strdup_printf ("127.0.0.1:%u",
+                             dropify_server_get_port (dropify_service_get_server (service)));
+  g_assert_true (dropify_service_connect_to (laptop->service, address, NULL));
+
+  /* Looked at, the window shows a new drop and no notification is sent. */
+  wait_for (window_is_active, window, "the window to have the focus");
+  g_free (dropify_test_node_send_text (laptop, "seen in the window"));
+  wait_for (history_has_n_items, &count, "the peer's first drop");
+  run_main_loop_for (500);
+  g_assert_cmpuint (n_notified (server), ==, 0);
+
+  /* Another window has the focus: a text drop is notified, with the
+   * device's name, the text and a button that copies it. */
+  other_window = gtk_window_new ();
+  gtk_window_set_title (GTK_WINDOW (other_window), "Another app");
+  gtk_window_present (GTK_WINDOW (other_window));
+  wait_for (window_is_inactive, window, "the main window to lose the focus");
+
+  id = dropify_test_node_send_text (laptop, "a link from the laptop\nhttps://example.org/");
+  query.summary = "Text from Laptop";
+  query.body = "a link from the laptop https://example.org/";
+  query.action_prefix = "app.copy-drop";
+  wait_for (has_notification, &query, "a notification of the peer's text drop");
+
+  notification = find_notification (&query);
+  g_assert_cmpstr (notification->desktop_entry, ==,
+                   g_application_get_application_id (G_APPLICATION (app)));
+  key = fake_notification_find_action (notification, "app.copy-drop", &label);
+  g_assert_cmpstr (label, ==, "Copy");
+  copy_key = g_strdup_printf ("app.copy-drop::%s", id);
+  g_assert_cmpstr (key, ==, copy_key);
+  g_assert_nonnull (fake_notification_find_action (notification, "default", NULL));
+
+  /* Its button copies the text, and leaves the window where it is. */
+  fake_notifications_invoke (server, notification->id, key);
+  run_main_loop_for (200);
+  copied = read_clipboard_text ();
+  g_assert_cmpstr (copied, ==, "a link from the laptop\nhttps://example.org/");
+  g_assert_false (gtk_window_is_active (GTK_WINDOW (window)));
+
+  /* A burst is one notification that counts, not one each. */
+  query.n_before = n_notified (server);
+  query.summary = "50 new drops from Laptop";
+  query.body = "drop 50 of the burst";
+  query.action_prefix = NULL;
+  for (guint i = 1; i <= 50; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("drop %u of the burst", i);
+
+      g_free (dropify_test_node_send_text (laptop, text));
+    }
+  count.n_items = 52;
+  wait_for (history_has_n_items, &count, "the burst");
+  wait_for (has_notification, &query, "the notification counting the burst");
+  run_main_loop_for (1500);
+
+  n_burst = n_notified (server) - query.n_before;
+  g_test_message ("A burst of 50 drops made %u Notify calls", n_burst);
+  g_assert_cmpuint (n_burst, <=, 5);
+  notification = g_ptr_array_index (fake_notifications_get_notified (server), query.n_before);
+  burst_id = notification->id;
+  for (guint i = query.n_before + 1; i < n_notified (server); i++)
+    {
+      notification = g_ptr_array_index (fake_notifications_get_notified (server), i);
+      g_assert_cmpuint (notification->replaces_id, ==, burst_id);
+    }
+
+  /* Looking at the window again withdraws it. With no window manager,
+   * the X server takes the focus back only for a request newer than the
+   * last focus change, so this one carries the server's time. */
+  gtk_window_present_with_time (GTK_WINDOW (window),
+                                gdk_x11_get_server_time (GDK_X11_SURFACE (gtk_native_get_surface (GTK_NATIVE (window)))));
+  wait_for (window_is_active, window, "the window to have the focus again");
+  wait_for (has_closed, server, "a notification to be withdrawn");
+
+  /* Hidden, as when the window is closed and Dropify runs in the
+   * background: a file is notified with its name and size, and once it is
+   * all here, with a button that opens it. */
+  gtk_widget_set_visible (window, FALSE);
+  wait_for (window_is_hidden, window, "the window to hide");
+
+  /* A drop made here, say by `dropify send`, is no news to anyone. */
+  {
+    g_autoptr(DropifyDrop) local = dropify_service_send_text (service, "made on this computer", 0, NULL);
+    NotifyQuery local_query = { server, n_notified (server), NULL, "made on this computer", NULL };
+
+    g_assert_nonnull (local);
+    run_main_loop_for (1200);
+    g_assert_false (has_notification (&local_query));
+  }
+
+  files_dir = dropify_test_make_dir ("notify");
+  path = dropify_test_write_random (files_dir, "holiday.jpg", 300 * 1000);
+  file = g_file_new_for_path (path);
+  query.n_before = n_notified (server);
+  dropify_service_send_file_async (laptop->service, file, 0, NULL, send_file_cb, &send);
+  wait_for (send_file_done, &send, "the peer to make its file drop");
+
+  /* GLib's sizes keep the number and unit together, with a no-break
+   * space. */
+  size = g_format_size (300 * 1000);
+  g_assert_cmpstr (size, ==, "300.0\u00a0kB");
+  body = g_strdup_printf ("holiday.jpg (%s)", size);
+  query.summary = "File from Laptop";
+  query.body = body;
+  query.action_prefix = "app.open-drop";
+  wait_for (has_notification, &query, "a notification of the peer's file, with Open");
+  notification = find_notification (&query);
+  fake_notification_find_action (notification, "app.open-drop", &label);
+  g_assert_cmpstr (label, ==, "Open");
+
+  /* Clicking the notification brings the window back. */
+  fake_notifications_invoke (server, notification->id, "default");
+  wait_for (widget_is_mapped, window, "the window to show the notified drop");
+
+  gtk_window_destroy (GTK_WINDOW (other_window));
+  dropify_test_node_stop (laptop);
+  g_clear_object (&send.drop);
+  dropify_test_remove_dir (files_dir);
+}
+
+static void
+set_up_peer_settings (void)
+{
+  g_autoptr(GSettings) settings = dropify_service_create_settings (NULL);
+
+  /* The memory backend is shared by every GSettings in the process, the
+   * app's included. */
+  g_assert_cmpstr (g_getenv ("GSETTINGS_BACKEND"), ==, "memory");
+  g_settings_set_string (settings, "group-secret", GROUP_SECRET);
+  g_settings_set_string (settings, "device-name", "Workstation");
+}
+
+static void
+test_app_notifications (void)
+{
+  g_autofree char *data_dir = dropify_test_make_dir ("notify");
+
+  set_up_peer_settings ();
+  notifications_server = fake_notifications_start ();
+
+  run_app (data_dir, check_notifications);
+
+  g_clear_pointer (&notifications_server, fake_notifications_stop);
+  dropify_test_remove_dir (data_dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -552,6 +865,7 @@ main (int   argc,
   g_test_add_func ("/app/other-profile", test_app_other_profile);
   g_test_add_func ("/app/send-clipboard", test_app_send_clipboard);
   g_test_add_func ("/app/send-clipboard-shortcut", test_app_send_clipboard_shortcut);
+  g_test_add_func ("/app/notifications", test_app_notifications);
 
   return g_test_run ();
 }
