@@ -26,6 +26,9 @@ struct _DropifyApplication
   DropifyService  *service;
   GError          *service_error;
   DropifyNotifier *notifier;
+
+  gboolean         quitting;
+  gboolean         told_in_background;
 };
 
 G_DEFINE_FINAL_TYPE (DropifyApplication, dropify_application, ADW_TYPE_APPLICATION)
@@ -86,6 +89,9 @@ dropify_application_quit (GSimpleAction *action,
 {
   DropifyApplication *self = DROPIFY_APPLICATION (user_data);
   GList *windows;
+
+  /* Closing the main window must not leave it running in the background. */
+  self->quitting = TRUE;
 
   /* Closing, rather than just quitting, lets each window save its size.
    * Closing one window may destroy another, hence the references. */
@@ -274,6 +280,9 @@ dropify_application_update_watching (DropifyApplication *self)
 {
   GtkWindow *window = dropify_application_get_main_window (self);
 
+  if (window != NULL && gtk_widget_get_visible (GTK_WIDGET (window)))
+    g_application_withdraw_notification (G_APPLICATION (self), "background");
+
   if (self->notifier == NULL)
     return;
 
@@ -316,6 +325,104 @@ dropify_application_ensure_window (DropifyApplication *self)
   gtk_window_present (window);
 
   return DROPIFY_WINDOW (window);
+}
+
+/* Running in the background */
+
+static void
+request_background_cb (GObject      *object,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+
+  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (object), result, &error);
+  if (reply == NULL)
+    g_warning ("Could not ask to run in the background: %s", error->message);
+}
+
+/* In a Flatpak, an app that runs without a window asks the background
+ * portal first, or the desktop may take it for one that hangs on. The
+ * answer comes later, and the desktop remembers it; outside a sandbox
+ * there is no one to ask. */
+static void
+dropify_application_request_background (DropifyApplication *self)
+{
+  GDBusConnection *bus = g_application_get_dbus_connection (G_APPLICATION (self));
+  GVariantBuilder options;
+
+  if (bus == NULL || !g_file_test ("/.flatpak-info", G_FILE_TEST_EXISTS))
+    return;
+
+  g_variant_builder_init (&options, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&options, "{sv}", "reason",
+                         g_variant_new_string (_("Keep your devices in sync after the window is closed")));
+  g_variant_builder_add (&options, "{sv}", "autostart", g_variant_new_boolean (FALSE));
+
+  g_dbus_connection_call (bus,
+                          "org.freedesktop.portal.Desktop",
+                          "/org/freedesktop/portal/desktop",
+                          "org.freedesktop.portal.Background",
+                          "RequestBackground",
+                          g_variant_new ("(sa{sv})", "", &options),
+                          G_VARIANT_TYPE ("(o)"),
+                          G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+                          request_background_cb, NULL);
+}
+
+/* Says so at each close, since it is withdrawn when the window shows
+ * again, and it has the way to quit; only the first of a run pops up,
+ * the others just wait in the list. */
+static void
+dropify_application_tell_in_background (DropifyApplication *self)
+{
+  g_autoptr(GNotification) notification = NULL;
+
+  notification = g_notification_new (_("Dropify Is Still Running"));
+  g_notification_set_body (notification,
+                           _("Your devices keep syncing, and new drops are notified. "
+                             "Open Dropify again to see them."));
+  g_notification_set_priority (notification,
+                               self->told_in_background ? G_NOTIFICATION_PRIORITY_LOW
+                                                        : G_NOTIFICATION_PRIORITY_NORMAL);
+  g_notification_add_button (notification, _("Quit"), "app.quit");
+  g_application_send_notification (G_APPLICATION (self), "background", notification);
+
+  self->told_in_background = TRUE;
+}
+
+/**
+ * dropify_application_close_to_background:
+ * @self: a #DropifyApplication
+ *
+ * Asks whether closing the main window leaves the app running in the
+ * background, as the `run-in-background` setting says, unless it is
+ * quitting. When it does, the user is told so, with a way to quit, and
+ * the window only hides: GtkApplication keeps running for as long as it
+ * has a window, hidden or not, so peers keep syncing and drops are still
+ * notified; a new launch shows the window again.
+ *
+ * Returns: %TRUE if the window should hide rather than close
+ */
+gboolean
+dropify_application_close_to_background (DropifyApplication *self)
+{
+  GSettings *settings;
+
+  g_return_val_if_fail (DROPIFY_IS_APPLICATION (self), FALSE);
+
+  if (self->quitting || self->service == NULL)
+    return FALSE;
+
+  settings = dropify_service_get_settings (self->service);
+  if (settings == NULL || !g_settings_get_boolean (settings, "run-in-background"))
+    return FALSE;
+
+  dropify_application_request_background (self);
+  dropify_application_tell_in_background (self);
+
+  return TRUE;
 }
 
 /* GApplication */
@@ -440,6 +547,7 @@ dropify_application_shutdown (GApplication *app)
   /* Their buttons would have nothing to act on. */
   if (self->notifier != NULL)
     dropify_notifier_withdraw_all (self->notifier);
+  g_application_withdraw_notification (app, "background");
 
   if (self->service != NULL)
     dropify_service_shutdown (self->service);

@@ -12,5 +12,7 @@ G_DECLARE_FINAL_TYPE (DropifyApplication, dropify_application, DROPIFY, APPLICAT
 
 DropifyApplication *dropify_application_new         (void);
 DropifyService     *dropify_application_get_service (DropifyApplication *self);
+gboolean            dropify_application_close_to_background
+                                                    (DropifyApplication *self);
 
 G_END_DECLS

@@ -48,6 +48,7 @@ struct _DropifyPreferencesWindow
   AdwComboRow          *max_text_length_row;
   AdwComboRow          *max_file_size_row;
   GtkSwitch            *auto_save_switch;
+  GtkSwitch            *background_switch;
   GtkSwitch            *phone_access_switch;
   AdwEntryRow          *group_secret_row;
   AdwActionRow         *port_row;
@@ -333,6 +334,9 @@ dropify_preferences_window_constructed (GObject *object)
   g_settings_bind (self->settings, "auto-save-downloads",
                    self->auto_save_switch, "active",
                    G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "run-in-background",
+                   self->background_switch, "active",
+                   G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "phone-access",
                    self->phone_access_switch, "active",
                    G_SETTINGS_BIND_DEFAULT);
@@ -450,6 +454,7 @@ dropify_preferences_window_class_init (DropifyPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DropifyPreferencesWindow, max_text_length_row);
   gtk_widget_class_bind_template_child (widget_class, DropifyPreferencesWindow, max_file_size_row);
   gtk_widget_class_bind_template_child (widget_class, DropifyPreferencesWindow, auto_save_switch);
+  gtk_widget_class_bind_template_child (widget_class, DropifyPreferencesWindow, background_switch);
   gtk_widget_class_bind_template_child (widget_class, DropifyPreferencesWindow, phone_access_switch);
   gtk_widget_class_bind_template_child (widget_class, DropifyPreferencesWindow, group_secret_row);
   gtk_widget_class_bind_template_child (widget_class, DropifyPreferencesWindow, port_row);

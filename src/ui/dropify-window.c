@@ -1106,7 +1106,18 @@ dropify_window_save_state (DropifyWindow *self)
 static gboolean
 dropify_window_close_request (GtkWindow *window)
 {
+  GtkApplication *application = gtk_window_get_application (window);
+
   dropify_window_save_state (DROPIFY_WINDOW (window));
+
+  /* Running in the background, the window hides and keeps what was
+   * being written; a new launch shows it again. */
+  if (DROPIFY_IS_APPLICATION (application) &&
+      dropify_application_close_to_background (DROPIFY_APPLICATION (application)))
+    {
+      gtk_widget_set_visible (GTK_WIDGET (window), FALSE);
+      return TRUE;
+    }
 
   return GTK_WINDOW_CLASS (dropify_window_parent_class)->close_request (window);
 }

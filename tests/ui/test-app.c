@@ -846,6 +846,228 @@ test_app_notifications (void)
   dropify_test_remove_dir (data_dir);
 }
 
+/* Running in the background, as a real `dropify` process */
+
+/* Checks that run a program, or ask another process, every 100 ms rather
+ * than at every turn of the main loop. */
+typedef struct
+{
+  CheckFunc  check;
+  gpointer   data;
+  int64_t    next_us;
+  gboolean   result;
+} SlowCheck;
+
+static gboolean
+slow_check (gpointer data)
+{
+  SlowCheck *slow = data;
+
+  if (g_get_monotonic_time () >= slow->next_us)
+    {
+      slow->result = slow->check (slow->data);
+      slow->next_us = g_get_monotonic_time () + 100 * G_TIME_SPAN_MILLISECOND;
+    }
+
+  return slow->result;
+}
+
+static void
+wait_for_slowly (CheckFunc   check,
+                 gpointer    data,
+                 const char *what)
+{
+  SlowCheck slow = { check, data, 0, FALSE };
+  guint tick = g_timeout_add (100, keep_waking, NULL);
+
+  wait_for (slow_check, &slow, what);
+  g_source_remove (tick);
+}
+
+static gboolean
+run_xdotool (const char * const *args)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  g_ptr_array_add (argv, (gpointer) "xdotool");
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+
+  g_spawn_sync (NULL, (char **) argv->pdata, NULL,
+                G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                NULL, NULL, NULL, NULL, &status, &error);
+  g_assert_no_error (error);
+
+  return g_spawn_check_wait_status (status, NULL);
+}
+
+/* The only main window on the X server is the other process's. */
+#define MAIN_WINDOW_NAME "^Dropify$"
+
+static gboolean
+x_window_is_shown (gpointer data)
+{
+  const char *args[] = { "search", "--onlyvisible", "--name", MAIN_WINDOW_NAME, NULL };
+
+  return run_xdotool (args);
+}
+
+/* Ctrl+W, as a user closes the window. With no window manager, xdotool
+ * gives the window the focus itself, and a key typed before the window
+ * took it goes nowhere: then it is typed again. */
+static void
+close_x_window (void)
+{
+  const char *focus_args[] = {
+    "search", "--onlyvisible", "--name", MAIN_WINDOW_NAME, "windowfocus", "--sync", NULL
+  };
+  const char *key_args[] = { "key", "--clearmodifiers", "ctrl+w", NULL };
+
+  for (guint attempt = 0; attempt < 10; attempt++)
+    {
+      g_assert_true (run_xdotool (focus_args));
+      run_main_loop_for (200);
+      g_assert_true (run_xdotool (key_args));
+
+      for (guint i = 0; i < 10 && x_window_is_shown (NULL); i++)
+        run_main_loop_for (100);
+
+      if (!x_window_is_shown (NULL))
+        return;
+    }
+
+  g_error ("Ctrl+W did not close the window");
+}
+
+static gboolean
+instance_has_text (gpointer data)
+{
+  ListQuery *query = data;
+  g_autoptr(JsonNode) list = NULL;
+  JsonArray *array;
+
+  list = dropify_control_request (query->data_dir, "GET", "/v1/drops", NULL, NULL);
+  if (list == NULL || !JSON_NODE_HOLDS_ARRAY (list))
+    return FALSE;
+
+  array = json_node_get_array (list);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonObject *drop = json_array_get_object_element (array, i);
+
+      if (g_strcmp0 (json_object_get_string_member_with_default (drop, "text", NULL), query->name) == 0)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+static void
+test_app_background (void)
+{
+  g_autofree char *xdotool = g_find_program_in_path ("xdotool");
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autofree char *data_dir = NULL;
+  g_autofree char *settings_path = NULL;
+  g_autofree char *settings = NULL;
+  g_autofree char *log_path = NULL;
+  g_autoptr(GError) error = NULL;
+  FakeNotifications *server;
+  FakeNotification *notification;
+  DropifyTestNode *laptop;
+  Launch instance = { 0 };
+  NotifyQuery told = { NULL, 0, "Dropify Is Still Running", NULL, "app.quit" };
+  NotifyQuery notified = { NULL, 0, "Text from Laptop", "sent while in the background", NULL };
+  ListQuery before = { NULL, "sent before closing" };
+  ListQuery after = { NULL, "sent while in the background" };
+  const char *raise_args[] = { "--data-dir", NULL, NULL };
+  const char *label;
+
+  if (xdotool == NULL)
+    {
+      g_test_skip ("xdotool is not installed (build-aux/install-deps --test)");
+      return;
+    }
+
+  server = fake_notifications_start ();
+  told.server = notified.server = server;
+  laptop = dropify_test_node_start ("Laptop", GROUP_SECRET);
+
+  /* A profile of its own, in its own key file, which runs in the
+   * background and connects to the laptop by itself. */
+  data_dir = dropify_test_make_dir ("background");
+  before.data_dir = after.data_dir = raise_args[1] = data_dir;
+  settings_path = g_build_filename (data_dir, "settings.ini", NULL);
+  settings = g_strdup_printf ("[dropify]\n"
+                              "run-in-background=true\n"
+                              "group-secret='%s'\n"
+                              "manual-peers=['127.0.0.1:%u']\n",
+                              GROUP_SECRET,
+                              dropify_sync_get_port (dropify_service_get_sync (laptop->service)));
+  g_file_set_contents (settings_path, settings, -1, &error);
+  g_assert_no_error (error);
+
+  log_path = g_strconcat (data_dir, ".log", NULL);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_subprocess_launcher_unsetenv (launcher, "GSETTINGS_BACKEND");
+  g_subprocess_launcher_set_stderr_file_path (launcher, log_path);
+  instance.started_us = g_get_monotonic_time ();
+  instance.process = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("DROPIFY_BIN"),
+                                                  "--data-dir", data_dir, "--port", "0",
+                                                  "--no-discovery", NULL);
+  g_assert_no_error (error);
+  g_subprocess_wait_async (instance.process, NULL, launch_wait_cb, &instance);
+
+  wait_for_slowly (x_window_is_shown, NULL, "the other process's window");
+  g_free (dropify_test_node_send_text (laptop, "sent before closing"));
+  wait_for_slowly (instance_has_text, &before, "the laptop's drop in the other process");
+
+  /* Closed, the window hides; the process keeps running, says so, and
+   * offers to quit. */
+  close_x_window ();
+  wait_for (has_notification, &told, "the notification that Dropify still runs");
+  g_assert_false (instance.exited);
+
+  notification = find_notification (&told);
+  fake_notification_find_action (notification, "app.quit", &label);
+  g_assert_cmpstr (label, ==, "Quit");
+
+  /* It still syncs, and notifies what arrives. */
+  notified.n_before = n_notified (server);
+  g_free (dropify_test_node_send_text (laptop, "sent while in the background"));
+  wait_for_slowly (instance_has_text, &after, "the laptop's drop while in the background");
+  wait_for (has_notification, &notified, "the notification of the laptop's drop");
+  g_assert_false (instance.exited);
+
+  /* Launched again, it shows its window. */
+  launch_and_wait (raise_args);
+  wait_for_slowly (x_window_is_shown, NULL, "the window to show again");
+
+  /* Closed again, it says so again; quit from that notification, the
+   * process ends. */
+  told.n_before = n_notified (server);
+  close_x_window ();
+  wait_for (has_notification, &told, "the notification that Dropify still runs, again");
+  g_assert_false (instance.exited);
+  fake_notifications_invoke (server, find_notification (&told)->id, "app.quit");
+  told.n_before = n_notified (server);
+  wait_for (launch_exited, &instance, "the process to quit");
+  g_assert_true (g_subprocess_get_if_exited (instance.process));
+  g_assert_cmpint (g_subprocess_get_exit_status (instance.process), ==, 0);
+  /* Quitting closes the window for good, and says nothing of it. */
+  run_main_loop_for (200);
+  g_assert_null (find_notification (&told));
+
+  g_clear_object (&instance.process);
+  dropify_test_node_stop (laptop);
+  fake_notifications_stop (server);
+  dropify_test_remove_dir (data_dir);
+  g_remove (log_path);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -866,6 +1088,7 @@ main (int   argc,
   g_test_add_func ("/app/send-clipboard", test_app_send_clipboard);
   g_test_add_func ("/app/send-clipboard-shortcut", test_app_send_clipboard_shortcut);
   g_test_add_func ("/app/notifications", test_app_notifications);
+  g_test_add_func ("/app/background", test_app_background);
 
   return g_test_run ();
 }
