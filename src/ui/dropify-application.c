@@ -419,7 +419,8 @@ dropify_application_close_to_background (DropifyApplication *self)
   if (settings == NULL || !g_settings_get_boolean (settings, "run-in-background"))
     return FALSE;
 
-  dropify_application_request_background (self);
+  if (!self->told_in_background)
+    dropify_application_request_background (self);
   dropify_application_tell_in_background (self);
 
   return TRUE;
