@@ -47,6 +47,8 @@
 #define UNTRUSTED_MAX         16
 #define UNTRUSTED_IDLE_S      (10 * 60)
 #define CREDIT_WINDOW         (8 * 1024 * 1024)
+#define STORAGE_RETRY_MIN_S   2
+#define STORAGE_RETRY_MAX_S   60
 
 typedef struct _Dialer Dialer;
 
@@ -73,6 +75,8 @@ typedef struct
   guint                    untrusted_timeout;
   gboolean                 outgoing;
   gboolean                 active;      /* hello done, not a duplicate */
+  gboolean                 was_active;  /* stays set once closing */
+  gboolean                 refused;     /* a drop or deletion did not fit */
   gboolean                 trusted;     /* may sync */
   gboolean                 proof_answered;
   char                    *their_proof; /* an auth no secret here matched yet */
@@ -114,6 +118,9 @@ struct _DropifySync
   guint64          sorted_generation;
   guint64          rebuilds;
   guint            chunk_delay_ms;
+  GHashTable      *stalled;       /* sha256s that did not fit: not asked for until the retry */
+  guint            storage_retry_source;
+  guint            storage_retry_s;
 };
 
 typedef struct
@@ -420,6 +427,80 @@ push_drop (Connection  *conn,
   connection_send (conn, dropify_protocol_encode_drop (drop));
 }
 
+/* Storage trouble: a full disk, mostly. It is not the peer's fault and
+ * may end at any time, so what could not be stored is asked for again
+ * later, less often while the trouble lasts, and never at once in a loop:
+ * content that did not fit, and drops and deletions that were refused
+ * meanwhile. Those come back only with a reconciliation, which runs both
+ * ways when a connection starts: so the connections that brought them
+ * are closed, and dialed again. */
+
+static gboolean
+is_storage_error (const GError *error)
+{
+  return error->domain == G_IO_ERROR ||
+         g_error_matches (error, DROPIFY_HISTORY_ERROR, DROPIFY_HISTORY_ERROR_IO);
+}
+
+static gboolean
+storage_retry_cb (gpointer user_data)
+{
+  DropifySync *self = user_data;
+
+  self->storage_retry_source = 0;
+  g_hash_table_remove_all (self->stalled);
+  g_message ("Trying again to store what did not fit");
+
+  for (guint i = 0; i < self->connections->len; i++)
+    {
+      Connection *conn = g_ptr_array_index (self->connections, i);
+
+      if (!conn->active || !conn->trusted)
+        continue;
+
+      if (conn->refused)
+        {
+          g_message ("Reconnecting to %s to catch up on what could not be stored", conn->remote);
+          connection_close (conn, DROPIFY_CLOSE_SHUTDOWN, "reconnecting to catch up after a full disk");
+        }
+      else
+        request_missing_files (conn);
+    }
+
+  return G_SOURCE_REMOVE;
+}
+
+/* @conn: (nullable): the connection a refused drop or deletion came on
+ * @sha256: (nullable): content not to ask for until the retry */
+static void
+storage_failed (DropifySync  *self,
+                Connection   *conn,
+                const char   *sha256,
+                const GError *error)
+{
+  if (!is_storage_error (error))
+    return;
+
+  if (conn != NULL)
+    conn->refused = TRUE;
+
+  if (sha256 != NULL)
+    g_hash_table_add (self->stalled, g_strdup (sha256));
+
+  if (self->storage_retry_source != 0)
+    return;
+
+  g_message ("Trying again in %u s to store what did not fit", self->storage_retry_s);
+  self->storage_retry_source = g_timeout_add_seconds (self->storage_retry_s, storage_retry_cb, self);
+  self->storage_retry_s = MIN (self->storage_retry_s * 2, STORAGE_RETRY_MAX_S);
+}
+
+static void
+storage_worked (DropifySync *self)
+{
+  self->storage_retry_s = STORAGE_RETRY_MIN_S;
+}
+
 static void
 handle_summary (Connection     *conn,
                 DropifyMessage *message)
@@ -484,7 +565,10 @@ handle_ids (Connection     *conn,
       g_hash_table_add (their_dead, tombstone->id);
       if (!dropify_history_is_deleted (self->history, tombstone->id) &&
           !dropify_history_add_tombstone (self->history, tombstone->id, tombstone->expires_at, &error))
-        g_warning ("Could not apply a deletion from %s: %s", conn->remote, error->message);
+        {
+          g_warning ("Could not apply a deletion from %s: %s", conn->remote, error->message);
+          storage_failed (self, conn, NULL, error);
+        }
     }
   self->source = NULL;
 
@@ -527,12 +611,17 @@ handle_drop (Connection     *conn,
         g_debug ("Ignored drop %s from %s: %s", dropify_drop_get_id (message->drop),
                  conn->remote, error->message);
       else
-        g_warning ("Refused drop %s from %s: %s", dropify_drop_get_id (message->drop),
-                   conn->remote, error->message);
+        {
+          g_warning ("Refused drop %s from %s: %s", dropify_drop_get_id (message->drop),
+                     conn->remote, error->message);
+          storage_failed (self, conn, NULL, error);
+        }
     }
-  else if (!dropify_drop_get_complete (message->drop))
+  else
     {
-      request_file (conn, message->drop);
+      storage_worked (self);
+      if (!dropify_drop_get_complete (message->drop))
+        request_file (conn, message->drop);
     }
   self->source = NULL;
 }
@@ -545,7 +634,10 @@ handle_delete (Connection     *conn,
 
   conn->sync->source = conn;
   if (!dropify_history_add_tombstone (conn->sync->history, message->id, message->expires_at, &error))
-    g_warning ("Could not apply a deletion from %s: %s", conn->remote, error->message);
+    {
+      g_warning ("Could not apply a deletion from %s: %s", conn->remote, error->message);
+      storage_failed (conn->sync, conn, NULL, error);
+    }
   conn->sync->source = NULL;
 }
 
@@ -573,6 +665,17 @@ set_received (DropifySync *self,
     dropify_drop_set_received (g_ptr_array_index (drops, i), received);
 }
 
+/* For log lines: the name of a drop with that content. */
+static const char *
+content_name (DropifySync *self,
+              const char  *sha256)
+{
+  g_autoptr(GPtrArray) drops = dropify_history_find_by_sha256 (self->history, sha256);
+
+  /* The drop itself keeps the name alive. */
+  return drops->len > 0 ? dropify_drop_get_name (g_ptr_array_index (drops, 0)) : sha256;
+}
+
 static void
 mark_complete (DropifySync *self,
                const char  *sha256)
@@ -586,7 +689,10 @@ mark_complete (DropifySync *self,
 
       if (!dropify_drop_get_complete (drop) &&
           !dropify_history_mark_complete (self->history, dropify_drop_get_id (drop), &error))
-        g_warning ("Could not mark %s complete: %s", dropify_drop_get_id (drop), error->message);
+        {
+          g_warning ("Could not mark %s complete: %s", dropify_drop_get_id (drop), error->message);
+          storage_failed (self, NULL, NULL, error);
+        }
     }
 }
 
@@ -602,7 +708,8 @@ request_file (Connection  *conn,
   if (!conn->trusted || dropify_drop_get_kind (drop) != DROPIFY_DROP_KIND_FILE ||
       dropify_drop_get_complete (drop) ||
       g_hash_table_contains (self->incoming, sha256) ||
-      g_hash_table_contains (conn->missing, sha256))
+      g_hash_table_contains (conn->missing, sha256) ||
+      g_hash_table_contains (self->stalled, sha256))
     return;
 
   /* Another drop may have brought the same content meanwhile. */
@@ -625,15 +732,38 @@ request_file (Connection  *conn,
       return;
     }
 
-  /* An empty file has nothing to fetch. */
-  if (in->size == 0)
+  /* Nothing to fetch: an empty file, or a partial one that is whole
+   * already, because the process died (or the disk filled up) between
+   * its last chunk and its check. The sender would send nothing more. */
+  if (dropify_blob_writer_get_offset (in->writer) == in->size)
     {
       if (dropify_blob_writer_finish (in->writer, &error))
-        mark_complete (self, sha256);
-      else
-        g_warning ("Could not store “%s”: %s", dropify_drop_get_name (drop), error->message);
-      incoming_free (in);
-      return;
+        {
+          mark_complete (self, sha256);
+          incoming_free (in);
+          return;
+        }
+
+      if (in->size == 0 ||
+          !g_error_matches (error, DROPIFY_BLOB_STORE_ERROR, DROPIFY_BLOB_STORE_ERROR_HASH_MISMATCH))
+        {
+          g_warning ("Could not store “%s”: %s", dropify_drop_get_name (drop), error->message);
+          storage_failed (self, NULL, sha256, error);
+          incoming_free (in);
+          return;
+        }
+
+      /* That partial file was wrong, and is gone: fetch it all. */
+      g_clear_error (&error);
+      g_clear_object (&in->writer);
+      in->writer = dropify_blob_store_open_writer (dropify_history_get_blob_store (self->history),
+                                                   sha256, in->size, &error);
+      if (in->writer == NULL)
+        {
+          g_warning ("Could not receive “%s”: %s", dropify_drop_get_name (drop), error->message);
+          incoming_free (in);
+          return;
+        }
     }
 
   in->limit = dropify_blob_writer_get_offset (in->writer) + CREDIT_WINDOW;
@@ -739,8 +869,17 @@ handle_chunk (Connection   *conn,
 
   if (!dropify_blob_writer_write (in->writer, payload, payload_length, &error))
     {
-      g_autofree char *reason = g_strdup_printf ("could not store a file chunk: %s", error->message);
+      /* The sender learns why from the close reason, which has room for
+       * little more than the cause. What arrived so far stays, to resume. */
+      g_autofree char *reason =
+        g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE)
+        ? g_strdup ("could not store a file chunk: the receiving device's disk is full")
+        : g_strdup_printf ("could not store a file chunk: %s", error->message);
+
+      g_warning ("Could not store the file “%s” from %s: %s",
+                 content_name (self, sha256), conn->remote, error->message);
       g_hash_table_remove (self->incoming, sha256);
+      storage_failed (self, NULL, sha256, error);
       connection_close (conn, DROPIFY_CLOSE_BAD_MESSAGE, reason);
       return;
     }
@@ -755,7 +894,16 @@ handle_chunk (Connection   *conn,
       g_hash_table_remove (self->incoming, sha256);
       if (ok)
         {
+          storage_worked (self);
           mark_complete (self, sha256);
+        }
+      else if (!g_error_matches (error, DROPIFY_BLOB_STORE_ERROR, DROPIFY_BLOB_STORE_ERROR_HASH_MISMATCH))
+        {
+          /* Flushing or moving it into place failed; the whole partial
+           * file stays, and only needs its check next time. */
+          g_warning ("Could not store the file “%s” from %s: %s",
+                     content_name (self, sha256), conn->remote, error->message);
+          storage_failed (self, NULL, sha256, error);
         }
       else
         {
@@ -1105,7 +1253,7 @@ handle_hello (Connection     *conn,
     }
 
   g_set_object (&conn->peer, peer);
-  conn->active = TRUE;
+  conn->active = conn->was_active = TRUE;
   conn->active_at = g_get_monotonic_time ();
   if (conn->dialer != NULL)
     conn->dialer->backoff_ms = BACKOFF_MIN_MS;
@@ -1364,6 +1512,11 @@ on_message (SoupWebsocketConnection *ws,
   if (conn->peer != NULL)
     dropify_peer_add_traffic (conn->peer, len, 0);
 
+  /* This side is closing: what was already on the way is not read, or
+   * every chunk in flight would be refused, and logged, once more. */
+  if (soup_websocket_connection_get_state (ws) != SOUP_WEBSOCKET_STATE_OPEN)
+    return;
+
   /* Until trusted, a peer only says hello and pairs: a few messages. */
   if (!conn->trusted)
     {
@@ -1466,7 +1619,9 @@ on_closed (SoupWebsocketConnection *ws,
   const char *reason = soup_websocket_connection_get_close_data (ws);
   Dialer *dialer = conn->dialer;
   DropifyPeer *peer = conn->peer;
-  gboolean was_active = conn->active;
+  /* Not conn->active: closing clears it, and a connection this side
+   * closed must set its peer offline and redial as well. */
+  gboolean was_active = conn->was_active;
 
   g_message ("Connection with %s closed (%u%s%s)", conn->remote, code,
              reason && *reason ? ": " : "", reason ? reason : "");
@@ -1810,6 +1965,8 @@ dropify_sync_dispose (GObject *object)
 
   dropify_sync_stop (self);
 
+  g_clear_handle_id (&self->storage_retry_source, g_source_remove);
+  g_clear_pointer (&self->stalled, g_hash_table_unref);
   g_clear_pointer (&self->incoming, g_hash_table_unref);
   g_clear_pointer (&self->sorted, g_array_unref);
   g_clear_pointer (&self->entry_cache, g_hash_table_unref);
@@ -1859,6 +2016,8 @@ dropify_sync_init (DropifySync *self)
   self->cancellable = g_cancellable_new ();
   self->incoming = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, incoming_free);
   self->entry_cache = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, hashes_free);
+  self->stalled = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->storage_retry_s = STORAGE_RETRY_MIN_S;
   if (g_getenv ("DROPIFY_TEST_CHUNK_DELAY_MS") != NULL)
     self->chunk_delay_ms = (guint) g_ascii_strtoull (g_getenv ("DROPIFY_TEST_CHUNK_DELAY_MS"), NULL, 10);
 
