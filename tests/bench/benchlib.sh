@@ -33,10 +33,21 @@ bench_require_lan () {
   ip netns del "dzprobe-$LAN_ID"
 }
 
+# lan_cleanup, and a veth of this run still in the root namespace (made
+# there, and interrupted before it moved into its host).
+bench_cleanup () {
+  local link
+  lan_cleanup
+  for link in $(ip -o link show 2>/dev/null | awk -F': ' -v id="$LAN_ID" \
+                  '{ sub(/@.*/, "", $2) } $2 ~ ("^v[0-9]+-" id "$") { print $2 }'); do
+    ip link del "$link" 2>/dev/null
+  done
+}
+
 # lanlib's trap cleans up on INT and TERM but then carries on; a benchmark
 # stops there.
 bench_traps () {
-  trap lan_cleanup EXIT
+  trap bench_cleanup EXIT
   trap 'exit 130' INT
   trap 'exit 143' TERM
 }
