@@ -709,16 +709,16 @@ scene_preferences (const char *out_dir)
   gtk_window_set_transient_for (GTK_WINDOW (preferences), GTK_WINDOW (scene->window));
   gtk_window_present (GTK_WINDOW (preferences));
   wait_for (widget_is_mapped, preferences, "the preferences");
-  shoot_alone (scene, "preferences", preferences, 640);
+  shoot_alone (scene, "preferences", preferences, 720);
 
-  gtk_window_set_default_size (GTK_WINDOW (preferences), 640, 600);
+  gtk_window_set_default_size (GTK_WINDOW (preferences), 640, 680);
   adw_preferences_window_set_visible_page_name (ADW_PREFERENCES_WINDOW (preferences), "connections");
   {
     WidthQuery query = { preferences, 640 };
 
     wait_for (has_width, &query, "the window to resize");
   }
-  shoot_alone (scene, "preferences-connections", preferences, 640);
+  shoot_alone (scene, "preferences-connections", preferences, 720);
 
   scene_free (scene);
 }
