@@ -24,6 +24,8 @@
 set -u
 
 DROPIFY=${DROPIFY_BIN:?DROPIFY_BIN must point to the built dropify}
+# Sanitizer builds run several times slower: waits grow by this factor.
+SLOW=${DROPIFY_TEST_SLOW:-1}
 FAULT_DIR=$(mktemp -d /tmp/dropify-fault-XXXXXX)
 FAULT_PIDS=()
 FAULT_CLEANUP_HOOKS=()
@@ -93,7 +95,7 @@ inst_start () {
   FAULT_PIDS+=("$pid")
   FAULT_INST_PIDS[$name]=$pid
   # A socket left by a killed instance refuses connections: wait for an answer.
-  for t in $(seq 1 200); do
+  for t in $(seq 1 $((200 * SLOW))); do
     if api "$name" GET /v1/status > "$home/status" 2>/dev/null && [ -s "$home/status" ]; then
       [ -f "$home/port" ] || jq -r .port "$home/status" > "$home/port"
       return 0
@@ -188,12 +190,12 @@ tap_done () { echo "1..$TAP_N"; exit $TAP_FAILED; }
 
 now_ms () { local t=${EPOCHREALTIME/[.,]/}; echo $((t / 1000)); }
 
-# Polls CMD every 100 ms until it succeeds or SECONDS run out.
+# Polls CMD every 100 ms until it succeeds or SECONDS (times SLOW) run out.
 eventually () {
   local seconds=$1 t end
   shift
   t=${EPOCHREALTIME/[.,]/}
-  end=$((t + seconds * 1000000))
+  end=$((t + seconds * SLOW * 1000000))
   while :; do
     "$@" && return 0
     t=${EPOCHREALTIME/[.,]/}

@@ -58,7 +58,7 @@ b_has_blob () { [ -f "$(inst_dir b)/files/${1:0:2}/$1" ]; }
 reached () { b_has_blob "$1" || [ "$(part_size "$1")" -ge "$2" ]; }
 # How many drops the client in a burst was told are stored.
 wait_replies () {
-  local end=$(( ${EPOCHREALTIME/[.,]/} + 30000000 )) lines
+  local end=$(( ${EPOCHREALTIME/[.,]/} + 30000000 * SLOW )) lines
   while :; do
     mapfile -t lines < "$FAULT_DIR/replies"
     [ "${#lines[@]}" -lt "$1" ] || return 0
@@ -69,7 +69,7 @@ wait_replies () {
 
 # Finer than `eventually`: a transfer lasts about a second.
 wait_reached () {
-  local end=$(( ${EPOCHREALTIME/[.,]/} + 30000000 ))
+  local end=$(( ${EPOCHREALTIME/[.,]/} + 30000000 * SLOW ))
   until reached "$1" "$2"; do
     [ "${EPOCHREALTIME/[.,]/}" -lt "$end" ] || return 1
     sleep 0.01
