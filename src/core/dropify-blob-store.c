@@ -569,6 +569,19 @@ dropify_blob_store_open_writer (DropifyBlobStore  *self,
   return g_steal_pointer (&writer);
 }
 
+/**
+ * dropify_blob_writer_get_sha256:
+ *
+ * Returns: (nullable): the digest the content must have, or %NULL for an
+ *   import, whose digest is known only at its end
+ */
+const char *
+dropify_blob_writer_get_sha256 (DropifyBlobWriter *self)
+{
+  g_return_val_if_fail (DROPIFY_IS_BLOB_WRITER (self), NULL);
+  return self->sha256;
+}
+
 uint64_t
 dropify_blob_writer_get_offset (DropifyBlobWriter *self)
 {

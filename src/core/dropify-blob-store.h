@@ -46,6 +46,7 @@ DropifyBlobWriter *dropify_blob_store_open_writer    (DropifyBlobStore     *self
                                                       const char           *sha256,
                                                       uint64_t              size,
                                                       GError              **error);
+const char        *dropify_blob_writer_get_sha256    (DropifyBlobWriter    *self);
 uint64_t           dropify_blob_writer_get_offset    (DropifyBlobWriter    *self);
 gboolean           dropify_blob_writer_write         (DropifyBlobWriter    *self,
                                                       const guint8         *data,

@@ -127,10 +127,12 @@ typedef struct
 {
   char              *sha256;
   DropifyBlobWriter *writer;
-  Connection        *conn;        /* unowned: transfers end with it */
+  Connection        *conn;        /* unowned: transfers end with it; NULL
+                                   * once it closed while committing */
   uint64_t           size;
   uint64_t           limit;       /* granted up to this offset */
   guint              credit_source;
+  gboolean           committing;  /* all here, being checked and flushed */
 } Incoming;
 
 typedef struct
@@ -813,7 +815,20 @@ incoming_of_connection (gpointer key,
                         gpointer value,
                         gpointer user_data)
 {
-  return ((Incoming *) value)->conn == user_data;
+  Incoming *in = value;
+
+  if (in->conn != user_data)
+    return FALSE;
+
+  /* All of it is here: the commit goes on without the connection, and
+   * keeps its place so nobody opens the same partial file meanwhile. */
+  if (in->committing)
+    {
+      in->conn = NULL;
+      return FALSE;
+    }
+
+  return TRUE;
 }
 
 static gboolean
@@ -826,6 +841,74 @@ grant_credit_cb (gpointer user_data)
   connection_send (in->conn, dropify_protocol_encode_credit (in->sha256, in->limit));
 
   return G_SOURCE_REMOVE;
+}
+
+static void
+commit_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(DropifySync) self = user_data;
+  DropifyBlobWriter *writer = DROPIFY_BLOB_WRITER (object);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *sha256 = NULL;
+  g_autofree char *remote = NULL;
+  g_autoptr(GPtrArray) drops = NULL;
+  Connection *conn = NULL;
+  gboolean ok;
+  Incoming *in;
+
+  ok = dropify_blob_writer_commit_finish (writer, result, &error);
+
+  /* Stopped meanwhile: the blob is in place or not, and the next start
+   * sees which. */
+  if (self->incoming == NULL || self->history == NULL)
+    return;
+
+  in = g_hash_table_lookup (self->incoming, dropify_blob_writer_get_sha256 (writer));
+  g_return_if_fail (in != NULL && in->writer == writer);
+
+  sha256 = g_strdup (in->sha256);
+  conn = in->conn;
+  remote = g_strdup (conn != NULL ? conn->remote : _("a device that left"));
+  g_hash_table_remove (self->incoming, sha256);
+
+  if (ok)
+    {
+      storage_worked (self);
+
+      /* The drop went while its content was being checked. */
+      drops = dropify_history_find_by_sha256 (self->history, sha256);
+      if (drops->len == 0)
+        {
+          g_autoptr(GError) remove_error = NULL;
+
+          if (!dropify_blob_store_remove (dropify_history_get_blob_store (self->history),
+                                          sha256, &remove_error))
+            g_warning ("Could not remove an unused file: %s", remove_error->message);
+          return;
+        }
+
+      mark_complete (self, sha256);
+    }
+  else if (!g_error_matches (error, DROPIFY_BLOB_STORE_ERROR, DROPIFY_BLOB_STORE_ERROR_HASH_MISMATCH))
+    {
+      /* Flushing or moving it into place failed; the whole partial
+       * file stays, and only needs its check next time. */
+      g_warning ("Could not store the file “%s” from %s: %s",
+                 content_name (self, sha256), remote, error->message);
+      storage_failed (self, NULL, sha256, error);
+    }
+  else
+    {
+      /* Never ask this peer again on this connection. */
+      g_warning ("The file from %s did not match its SHA-256 and was discarded: %s",
+                 remote, error->message);
+      if (conn != NULL)
+        g_hash_table_add (conn->missing, g_strdup (sha256));
+      set_received (self, sha256, 0);
+      request_elsewhere (self, conn);
+    }
 }
 
 static void
@@ -855,7 +938,7 @@ handle_chunk (Connection   *conn,
   if (in == NULL && g_hash_table_contains (conn->cancelled, sha256))
     return;
 
-  if (in == NULL || in->conn != conn)
+  if (in == NULL || in->conn != conn || in->committing)
     {
       connection_close (conn, DROPIFY_CLOSE_BAD_MESSAGE, "a file chunk nobody asked for");
       return;
@@ -887,32 +970,13 @@ handle_chunk (Connection   *conn,
   offset = dropify_blob_writer_get_offset (in->writer);
   set_received (self, sha256, offset);
 
+  /* All here: check and flush it in a thread, since a flush of a large
+   * file takes seconds the window must not wait. */
   if (offset == in->size)
     {
-      gboolean ok = dropify_blob_writer_finish (in->writer, &error);
-
-      g_hash_table_remove (self->incoming, sha256);
-      if (ok)
-        {
-          storage_worked (self);
-          mark_complete (self, sha256);
-        }
-      else if (!g_error_matches (error, DROPIFY_BLOB_STORE_ERROR, DROPIFY_BLOB_STORE_ERROR_HASH_MISMATCH))
-        {
-          /* Flushing or moving it into place failed; the whole partial
-           * file stays, and only needs its check next time. */
-          g_warning ("Could not store the file “%s” from %s: %s",
-                     content_name (self, sha256), conn->remote, error->message);
-          storage_failed (self, NULL, sha256, error);
-        }
-      else
-        {
-          /* Never ask this peer again on this connection. */
-          g_warning ("The file from %s did not match its SHA-256 and was discarded: %s",
-                     conn->remote, error->message);
-          g_hash_table_add (conn->missing, g_strdup (sha256));
-          set_received (self, sha256, 0);
-        }
+      in->committing = TRUE;
+      g_clear_handle_id (&in->credit_source, g_source_remove);
+      dropify_blob_writer_commit_async (in->writer, NULL, commit_cb, g_object_ref (self));
       return;
     }
 
@@ -930,7 +994,7 @@ handle_file_missing (Connection     *conn,
   Incoming *in = g_hash_table_lookup (conn->sync->incoming, message->sha256);
 
   g_hash_table_add (conn->missing, g_strdup (message->sha256));
-  if (in != NULL && in->conn == conn)
+  if (in != NULL && in->conn == conn && !in->committing)
     {
       g_hash_table_remove (conn->sync->incoming, message->sha256);
       request_elsewhere (conn->sync, conn);
@@ -1885,7 +1949,8 @@ drop_removed_cb (DropifySync *self,
         {
           Incoming *in = g_hash_table_lookup (self->incoming, sha256);
 
-          if (in != NULL)
+          /* One being committed finishes, and then finds no drop. */
+          if (in != NULL && !in->committing)
             {
               g_hash_table_add (in->conn->cancelled, g_strdup (sha256));
               g_hash_table_remove (self->incoming, sha256);
