@@ -192,7 +192,7 @@ link_bytes () { bench_veth_bytes "$last"; }
 settle () {
   local want=$1 before after t
   wait_counts "$want" 120 "$last" >/dev/null || return 1
-  bench_eventually 60 sh -c "[ \$(curl -sf --unix-socket '$(data "$last")/control.sock' http://dropify/v1/peers | jq '[.[] | select(.connected and .trusted)] | length') -eq $((N - 1)) ]" ||
+  bench_eventually 60 sh -c "[ \"\$(curl -sf --unix-socket '$(data "$last")/control.sock' http://dropify/v1/peers | jq '[.[] | select(.connected and .trusted)] | length')\" = $((N - 1)) ]" ||
     { echo "# host $last did not reconnect to all"; return 1; }
   t=$(bench_now_us)
   before=$(link_bytes)
