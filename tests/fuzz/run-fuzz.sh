@@ -23,7 +23,7 @@ if ! clang -fsanitize=fuzzer "$probe" -o "$out/probe" 2>/dev/null; then
   exit 77
 fi
 
-pkgs="glib-2.0 gobject-2.0 gio-2.0 json-glib-1.0 libsoup-3.0"
+pkgs="glib-2.0 gobject-2.0 gio-2.0 json-glib-1.0 libsoup-3.0 gnutls"
 # shellcheck disable=SC2046
 clang -g -O1 -fno-omit-frame-pointer \
   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
@@ -33,6 +33,7 @@ clang -g -O1 -fno-omit-frame-pointer \
   "$src/src/core/dropify-protocol.c" \
   "$src/src/core/dropify-drop.c" \
   "$src/src/core/dropify-blob-store.c" \
+  "$src/src/core/dropify-sha256.c" \
   "$build/src/core/dropify-enums.c" \
   $(pkg-config --libs $pkgs) \
   -o "$out/fuzz-protocol"
