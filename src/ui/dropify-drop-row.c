@@ -39,6 +39,8 @@ struct _DropifyDropRow
   GtkLabel       *details_label;
   GtkProgressBar *progress_bar;
   GtkButton      *copy_button;
+  GtkMenuButton  *menu_button;
+  GMenuModel     *drop_menu;
 };
 
 G_DEFINE_FINAL_TYPE (DropifyDropRow, dropify_drop_row, GTK_TYPE_WIDGET)
@@ -335,16 +337,74 @@ dropify_drop_row_dup_type_icon (DropifyDropRow *self,
   return g_themed_icon_new ("text-x-generic-symbolic");
 }
 
+/* Setting a tooltip, even the same one, makes GTK ask the X server where
+ * the pointer is, a round trip each time. */
 static void
-dropify_drop_row_update (DropifyDropRow *self)
+set_tooltip_text (GtkWidget  *widget,
+                  const char *text)
+{
+  if (g_strcmp0 (gtk_widget_get_tooltip_text (widget), text) != 0)
+    gtk_widget_set_tooltip_text (widget, text);
+}
+
+static void
+dropify_drop_row_set_kind_class (DropifyDropRow *self,
+                                 const char     *add,
+                                 const char     *remove)
+{
+  if (gtk_widget_has_css_class (self->card, remove))
+    gtk_widget_remove_css_class (self->card, remove);
+  if (!gtk_widget_has_css_class (self->card, add))
+    gtk_widget_add_css_class (self->card, add);
+}
+
+/* The date a drop was made, asked for only when the pointer rests on its
+ * details. */
+static gboolean
+dropify_drop_row_details_query_tooltip (DropifyDropRow *self,
+                                        int             x,
+                                        int             y,
+                                        gboolean        keyboard_mode,
+                                        GtkTooltip     *tooltip,
+                                        GtkWidget      *label)
 {
   g_autoptr(GDateTime) created = NULL;
   g_autofree char *created_text = NULL;
-  g_autofree char *tooltip = NULL;
+  g_autofree char *text = NULL;
 
-  gtk_widget_remove_css_class (self->card, "text-drop");
-  gtk_widget_remove_css_class (self->card, "file-drop");
+  if (self->drop == NULL)
+    return FALSE;
 
+  created = g_date_time_new_from_unix_local (dropify_drop_get_created_at (self->drop) / 1000);
+  if (created == NULL)
+    return FALSE;
+
+  created_text = g_date_time_format (created, "%c");
+  /* Translators: a tooltip; %s is a date and time */
+  text = g_strdup_printf (_("Dropped %s"), created_text);
+  gtk_tooltip_set_text (tooltip, text);
+
+  return TRUE;
+}
+
+/* A list makes some 200 rows at once, and a popover menu for each would
+ * cost start-up time and memory: the menu is made when it first opens. */
+static void
+dropify_drop_row_create_menu (GtkMenuButton *button,
+                              gpointer       user_data)
+{
+  DropifyDropRow *self = DROPIFY_DROP_ROW (user_data);
+
+  if (gtk_menu_button_get_popover (button) == NULL)
+    gtk_menu_button_set_menu_model (button, self->drop_menu);
+}
+
+static void
+dropify_drop_row_update (DropifyDropRow *self)
+{
+  /* A row is bound again for each drop that scrolls into view, and the
+   * list binds some 200 at once when it jumps, so nothing here changes
+   * what is already right: every change restyles or relayouts the row. */
   if (self->drop == NULL)
     {
       gtk_label_set_text (self->title_label, "");
@@ -359,13 +419,14 @@ dropify_drop_row_update (DropifyDropRow *self)
 
       g_autofree char *link = dropify_drop_row_dup_link (self);
 
-      gtk_widget_add_css_class (self->card, "text-drop");
-      gtk_image_set_from_icon_name (self->icon,
-                                    link != NULL ? "web-browser-symbolic"
-                                                 : "format-justify-left-symbolic");
+      const char *icon_name = link != NULL ? "web-browser-symbolic" : "format-justify-left-symbolic";
+
+      dropify_drop_row_set_kind_class (self, "text-drop", "file-drop");
+      if (g_strcmp0 (gtk_image_get_icon_name (self->icon), icon_name) != 0)
+        gtk_image_set_from_icon_name (self->icon, icon_name);
       gtk_label_set_text (self->title_label, preview);
       gtk_label_set_lines (self->title_label, PREVIEW_MAX_LINES);
-      gtk_widget_set_tooltip_text (GTK_WIDGET (self->copy_button), _("Copy Text"));
+      set_tooltip_text (GTK_WIDGET (self->copy_button), _("Copy Text"));
     }
   else
     {
@@ -379,21 +440,12 @@ dropify_drop_row_update (DropifyDropRow *self)
         content_type = g_strdup ("application/octet-stream");
       icon = dropify_drop_row_dup_type_icon (self, content_type);
 
-      gtk_widget_add_css_class (self->card, "file-drop");
+      dropify_drop_row_set_kind_class (self, "file-drop", "text-drop");
       gtk_image_set_from_gicon (self->icon, icon);
       gtk_label_set_text (self->title_label, dropify_drop_get_name (self->drop));
       gtk_label_set_lines (self->title_label, 2);
-      gtk_widget_set_tooltip_text (GTK_WIDGET (self->copy_button), _("Copy File"));
+      set_tooltip_text (GTK_WIDGET (self->copy_button), _("Copy File"));
     }
-
-  created = g_date_time_new_from_unix_local (dropify_drop_get_created_at (self->drop) / 1000);
-  if (created != NULL)
-    {
-      created_text = g_date_time_format (created, "%c");
-      /* Translators: a tooltip; %s is a date and time */
-      tooltip = g_strdup_printf (_("Dropped %s"), created_text);
-    }
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->details_label), tooltip);
 
   dropify_drop_row_update_progress (self);
 }
@@ -888,6 +940,9 @@ dropify_drop_row_class_init (DropifyDropRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DropifyDropRow, details_label);
   gtk_widget_class_bind_template_child (widget_class, DropifyDropRow, progress_bar);
   gtk_widget_class_bind_template_child (widget_class, DropifyDropRow, copy_button);
+  gtk_widget_class_bind_template_child (widget_class, DropifyDropRow, menu_button);
+  gtk_widget_class_bind_template_child (widget_class, DropifyDropRow, drop_menu);
+  gtk_widget_class_bind_template_callback (widget_class, dropify_drop_row_details_query_tooltip);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "droprow");
@@ -904,6 +959,8 @@ dropify_drop_row_init (DropifyDropRow *self)
   GtkDragSource *source;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  gtk_menu_button_set_create_popup_func (self->menu_button, dropify_drop_row_create_menu,
+                                         self, NULL);
 
   source = gtk_drag_source_new ();
   gtk_drag_source_set_actions (source, GDK_ACTION_COPY);

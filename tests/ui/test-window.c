@@ -206,6 +206,33 @@ test_window_rows_are_newest_first (Fixture       *fixture,
   wait_for (rows_are_in_order, &query, "the newest drop to be laid out on top");
 }
 
+/* A row's menu is made only when it first opens (a list makes some 200
+ * rows at once), and then offers what can be done with the drop. */
+static void
+test_window_row_menu (Fixture       *fixture,
+                      gconstpointer  user_data)
+{
+  g_autoptr(DropifyDrop) drop = NULL;
+  g_autoptr(GError) error = NULL;
+  LabelQuery query = { NULL, "Delete" };
+  GtkWidget *menu_button;
+  DropifyDropRow *row;
+
+  drop = dropify_service_send_text (fixture->service, "a drop with a menu", 0, &error);
+  g_assert_no_error (error);
+  row = wait_for_row (fixture, "a drop with a menu");
+
+  menu_button = find_descendant (GTK_WIDGET (row), GTK_TYPE_MENU_BUTTON);
+  g_assert_nonnull (menu_button);
+  g_assert_true (gtk_widget_is_sensitive (menu_button));
+  g_assert_null (gtk_menu_button_get_popover (GTK_MENU_BUTTON (menu_button)));
+
+  gtk_menu_button_popup (GTK_MENU_BUTTON (menu_button));
+  query.window = menu_button;
+  wait_for (label_is_shown, &query, "the row's menu to open");
+  gtk_menu_button_popdown (GTK_MENU_BUTTON (menu_button));
+}
+
 static void
 read_text_cb (GObject      *object,
               GAsyncResult *result,
@@ -690,6 +717,8 @@ main (int   argc,
               fixture_set_up, test_window_history, fixture_tear_down);
   g_test_add ("/ui/window/newest-first", Fixture, NULL,
               fixture_set_up, test_window_rows_are_newest_first, fixture_tear_down);
+  g_test_add ("/ui/window/row-menu", Fixture, NULL,
+              fixture_set_up, test_window_row_menu, fixture_tear_down);
   g_test_add ("/ui/window/copy", Fixture, NULL,
               fixture_set_up, test_window_copy, fixture_tear_down);
   g_test_add ("/ui/window/copy-file", Fixture, NULL,
