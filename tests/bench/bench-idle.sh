@@ -44,6 +44,9 @@ cleanup () {
 }
 trap cleanup EXIT
 
+# A benchmark whose run went wrong fails, after printing what it has.
+warn () { echo "# WARNING: $*" >&2; : > "$work/failed"; }
+
 "$TOOLS/bench-make-history" "$work/full" "$DROPS" "$FILES" || exit 1
 cp -r "$work/full" "$work/gui"
 mkdir -p "$work/empty" "$work/gui_empty"
@@ -80,7 +83,7 @@ wait_ready () {
     "$DROPIFY" peers --data-dir "$1" >/dev/null 2>&1 && return 0
     sleep 0.05
   done
-  echo "# WARNING: the instance on $1 did not answer"
+  warn "the instance on $1 did not answer"
   return 1
 }
 
@@ -108,7 +111,7 @@ if [ -n "${DISPLAY:-}" ]; then
 fi
 
 for name in "${names[@]}"; do
-  settle "${pid_of[$name]}" || echo "# WARNING: $name is gone"
+  settle "${pid_of[$name]}" || warn "$name is gone"
   start_rss[$name]=$(kib "${pid_of[$name]}" VmRSS)
 done
 
@@ -166,3 +169,5 @@ if [ -n "${pid_of[gui]:-}" ]; then
   echo "idle_gui_rss_ratio $(ratio "${after_rss[gui]}" "${after_rss[adw]}")"
 fi
 echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+[ ! -e "$work/failed" ]

@@ -40,12 +40,15 @@ cleanup () {
 }
 trap cleanup EXIT
 
+# A benchmark whose run went wrong fails, after printing what it has.
+warn () { echo "# WARNING: $*" >&2; : > "$work/failed"; }
+
 "$TOOLS/bench-make-history" "$work/data" "$DROPS" $((DROPS / 20)) || exit 1
 "$DROPIFY" --headless --data-dir "$work/data" --port $PORT --no-discovery 2>"$work/dropify.log" &
 pids+=($!)
 for _ in $(seq 1 200); do "$DROPIFY" peers --data-dir "$work/data" >/dev/null 2>&1 && break; sleep 0.05; done
 token=$("$DROPIFY" url --data-dir "$work/data" | sed 's/.*#//')
-[ -n "$token" ] || { echo "# WARNING: no phone token"; exit 1; }
+[ -n "$token" ] || { warn "no phone token"; exit 1; }
 auth="Authorization: Bearer $token"
 dropify="http://127.0.0.1:$PORT"
 
@@ -53,9 +56,9 @@ dropify="http://127.0.0.1:$PORT"
 mkdir -p "$work/static/api"
 for f in index.html app.js style.css icon.svg; do
   path=/$f; [ "$f" = index.html ] && path=/
-  curl -sf -o "$work/static/$f" "$dropify$path" || echo "# WARNING: could not fetch $path"
+  curl -sf -o "$work/static/$f" "$dropify$path" || warn "could not fetch $path"
 done
-curl -sf -H "$auth" -o "$work/static/api/drops" "$dropify/api/drops" || echo "# WARNING: no /api/drops"
+curl -sf -H "$auth" -o "$work/static/api/drops" "$dropify/api/drops" || warn "no /api/drops"
 echo "# history of $DROPS drops: /api/drops is $(wc -c < "$work/static/api/drops") bytes"
 
 "$TOOLS/bench-http-baseline" "$work/static" $((PORT + 1)) &
@@ -88,6 +91,9 @@ run_wrk () {
   echo "${name}_p99 $(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")") ms"
   echo "${name}_rate $(awk '$1 == "Requests/sec:" { printf "%.0f", $2 }' <<<"$out") req/s"
   grep -E "Socket errors|Non-2xx" <<<"$out" | sed "s/^ */# $name: /"
+  if grep -q "Non-2xx" <<<"$out" || ! grep -q "Requests/sec" <<<"$out"; then
+    warn "$name: not every request was answered with a 2xx"
+  fi
 }
 
 echo "# wrk: 1 thread, $CONNS connections, $SECS s each"
@@ -97,3 +103,5 @@ run_wrk baseline_api_close -H "Connection: close" "$baseline/api/drops"
 run_wrk phone_page "$dropify/"
 run_wrk baseline_page_keepalive "$baseline/"
 run_wrk baseline_page_close -H "Connection: close" "$baseline/"
+
+[ ! -e "$work/failed" ]

@@ -36,6 +36,9 @@ cleanup () {
 }
 trap cleanup EXIT
 
+# A benchmark whose run went wrong fails, after printing what it has.
+warn () { echo "# WARNING: $*" >&2; : > "$work/failed"; }
+
 make_files () {
   mkdir -p "$1"
   head -c $((N * 4096)) /dev/urandom | split -b 4096 -a 5 --additional-suffix=.bin - "$1/f"
@@ -67,7 +70,7 @@ raw_copy () {
   tar -c -C "$work/files" . | timeout 120 socat -u STDIN "$connect"
   wait $listener
   t1=$(now)
-  [ "$(ls "$dest" | wc -l)" -eq "$N" ] || echo "# WARNING: the copy to $dest is incomplete"
+  [ "$(ls "$dest" | wc -l)" -eq "$N" ] || warn "the copy to $dest is incomplete"
   secs "$t0" "$t1"
 }
 
@@ -106,7 +109,7 @@ wait_complete () {
     [ "$(complete_files "$1")" -ge "$2" ] && return 0
     sleep 0.02
   done
-  echo "# WARNING: only $(complete_files "$1") of $2 files arrived on $1"
+  warn "only $(complete_files "$1") of $2 files arrived on $1"
   return 1
 }
 
@@ -117,7 +120,7 @@ pids+=($!)
 for _ in $(seq 1 100); do "$DROPIFY" list --data-dir "$a" >/dev/null 2>&1 && break; sleep 0.05; done
 
 t0=$(now)
-"$DROPIFY" send --data-dir "$a" --file "$work/files"/*.bin >/dev/null || echo "# WARNING: send failed"
+"$DROPIFY" send --data-dir "$a" --file "$work/files"/*.bin >/dev/null || warn "send failed"
 t1=$(now)
 send=$(secs "$t0" "$t1")
 
@@ -130,7 +133,7 @@ t1=$(now)
 catchup=$(secs "$t0" "$t1")
 
 t0=$(now)
-"$DROPIFY" send --data-dir "$a" --file "$work/more"/*.bin >/dev/null || echo "# WARNING: send failed"
+"$DROPIFY" send --data-dir "$a" --file "$work/more"/*.bin >/dev/null || warn "send failed"
 wait_complete "$b" $((2 * N))
 t1=$(now)
 live=$(secs "$t0" "$t1")
@@ -138,7 +141,7 @@ live=$(secs "$t0" "$t1")
 # Every file arrived whole: the same set of digests on both sides.
 sums_b=$(sqlite3 "file:$b/history.sqlite?mode=ro" "SELECT sha256 FROM drops WHERE complete = 1" | sort)
 sums_src=$(sha256sum "$work/files"/*.bin "$work/more"/*.bin | cut -d' ' -f1 | sort)
-[ "$sums_b" = "$sums_src" ] || echo "# WARNING: the files on B differ from the ones sent"
+[ "$sums_b" = "$sums_src" ] || warn "the files on B differ from the ones sent"
 
 echo "small_files_raw_tcp $raw s"
 echo "small_files_raw_tcp_rate $(rate "$raw") files/s"
@@ -153,3 +156,5 @@ echo "small_files_catchup_ratio $(ratio "$raw" "$catchup")"
 echo "small_files_catchup_ratio_tls $(ratio "$tls" "$catchup")"
 echo "small_files_live $live s"
 echo "small_files_live_rate $(rate "$live") files/s"
+
+[ ! -e "$work/failed" ]
