@@ -3,6 +3,9 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <signal.h>
+#ifdef __linux__
+# include <sys/prctl.h>
+#endif
 #include <stdarg.h>
 
 #include "dropify-control.h"
@@ -230,6 +233,16 @@ instance_ready (gpointer data)
   return reply != NULL;
 }
 
+/* An instance goes when its test does, even when the test aborts on a
+ * failed assertion and never reaches its cleanup. */
+static void
+die_with_test (gpointer user_data)
+{
+#ifdef __linux__
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+#endif
+}
+
 /* Starts `dropify --headless --port 0` on @data_dir and waits (at most 10 s) until
  * its control socket answers. Logs go to DATA_DIR.log. */
 DropifyTestInstance *
@@ -260,6 +273,7 @@ dropify_test_instance_start (const char         *data_dir,
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
   g_subprocess_launcher_set_stderr_file_path (launcher, instance->log_path);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_test, NULL, NULL);
   instance->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
   g_assert_no_error (error);
 
