@@ -36,7 +36,7 @@ PORT=4190
 bench_require_lan curl jq sqlite3 sha256sum
 bench_traps
 
-data () { echo "$LAN_DIR/p$1/data"; }
+data () { host_data "$1"; }
 declare -A PID
 
 start_peer () {

@@ -179,14 +179,7 @@ no_partial_path () {
 
 is_subset () { [ -z "$(comm -23 <(sort "$1") <(sort "$2"))" ]; }
 
-# TAP
-TAP_N=0
-TAP_FAILED=0
-ok () { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N - $*"; }
-not_ok () { TAP_N=$((TAP_N + 1)); TAP_FAILED=1; echo "not ok $TAP_N - $*"; }
-check () { local what=$1; shift; if "$@"; then ok "$what"; else not_ok "$what"; fi; }
-not () { ! "$@"; }
-tap_done () { echo "1..$TAP_N"; exit $TAP_FAILED; }
+source "$(dirname "${BASH_SOURCE[0]}")/../support/tap.sh"
 
 now_ms () { local t=${EPOCHREALTIME/[.,]/}; echo $((t / 1000)); }
 

@@ -10,6 +10,8 @@
 #   host_spawn I LOG CMD...  same, in the background; prints the pid
 #   host_kill_avahi I      stop host I's avahi-daemon
 #   link_down I / link_up I
+#   host_data I, host_api I METHOD PATH [CURL ARGS]   Dropify on host I
+#   mdns_connected I, has_n_mdns_peers I N, dump_logs I...
 #
 # Everything is cleaned up on exit, by pid and by name, even on failure.
 
@@ -192,14 +194,21 @@ host_spawn () {
 link_down () { ip -n "$(ns_name "p$1")" link set eth0 down; }
 link_up () { ip -n "$(ns_name "p$1")" link set eth0 up; }
 
-# TAP helpers
-TAP_N=0
-TAP_FAILED=0
-ok () { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N - $*"; }
-not_ok () { TAP_N=$((TAP_N + 1)); TAP_FAILED=1; echo "not ok $TAP_N - $*"; }
-check () { local what=$1; shift; if "$@"; then ok "$what"; else not_ok "$what"; fi; }
-not () { ! "$@"; }
-tap_done () { echo "1..$TAP_N"; exit $TAP_FAILED; }
+source "$(dirname "${BASH_SOURCE[0]}")/../support/tap.sh"
+
+# Dropify on host I, reached from here: its control socket is a file.
+host_data () { echo "$LAN_DIR/p$1/data"; }
+host_api () {
+  local i=$1 method=$2 path=$3
+  shift 3
+  curl -s --max-time 10 --unix-socket "$(host_data "$i")/control.sock" -X "$method" "$@" "http://dropify$path"
+}
+mdns_connected () {
+  "$DROPIFY" peers --data-dir "$(host_data "$1")" --json 2>/dev/null |
+    jq '[.[] | select(.via == "mdns" and .connected)] | length'
+}
+has_n_mdns_peers () { [ "$(mdns_connected "$1")" = "$2" ]; }
+dump_logs () { for i in "$@"; do sed "s/^/# p$i: /" "$LAN_DIR/p$i/dropify.log" | tail -20 | cut -c1-220; done; }
 
 # Polls CMD every 100 ms until it succeeds or SECONDS run out.
 eventually () {

@@ -16,7 +16,7 @@ for i in 1 2 3 4; do
 done
 host_avahi 5 nodaemon || { echo "Bail out! no system bus on p5"; exit 1; }
 
-data () { echo "$LAN_DIR/p$1/data"; }
+data () { host_data "$1"; }
 
 start_dropify () {
   local i=$1 name=$2
@@ -30,14 +30,11 @@ start_dropify () {
 
 # The control socket is a file: the CLI reaches each instance from here.
 peers_json () { "$DROPIFY" peers --data-dir "$(data "$1")" --json 2>/dev/null; }
-mdns_connected () { peers_json "$1" | jq '[.[] | select(.via == "mdns" and .connected)] | length'; }
-has_n_mdns_peers () { [ "$(mdns_connected "$1")" = "$2" ]; }
 ids_of () { "$DROPIFY" list --data-dir "$(data "$1")" --json | jq -r '.[].id' | sort | tr '\n' ' '; }
 has_drop () { "$DROPIFY" list --data-dir "$(data "$1")" --json | jq -e --arg id "$2" 'any(.[]; .id == $id)' >/dev/null; }
 same_drops () { [ "$(ids_of "$1")" = "$(ids_of "$2")" ] && [ -n "$(ids_of "$1")" ]; }
 discovery_json () { "$DROPIFY" peers --data-dir "$(data "$1")" 2>/dev/null; }
 discovery_available () { discovery_json "$1" | grep -q "Automatic discovery is on"; }
-dump_logs () { for i in "$@"; do sed "s/^/# p$i: /" "$LAN_DIR/p$i/dropify.log" | tail -20; done; }
 
 # 1. Three hosts, no --connect: everyone finds everyone.
 start_dropify 1 Alpha

@@ -22,14 +22,8 @@ for i in 1 2 3; do
   host_avahi "$i" || { echo "Bail out! avahi-daemon did not start on p$i"; exit 1; }
 done
 
-data () { echo "$LAN_DIR/p$1/data"; }
-
-# The control socket is a file: the test reaches each instance from here.
-api () {
-  local i=$1 method=$2 path=$3
-  shift 3
-  curl -s --max-time 10 --unix-socket "$(data "$i")/control.sock" -X "$method" "$@" "http://dropify$path"
-}
+data () { host_data "$1"; }
+api () { host_api "$@"; }
 make_drop () {
   api "$1" POST /v1/drops -H 'Content-Type: application/json' --data-binary "{\"text\":\"$2\"}" | jq -r .id
 }
@@ -41,17 +35,11 @@ digest_of () {
     jq -cS 'map({id, kind, text, origin, created_at, expires_at}) | sort_by(.id)' | sha256sum | cut -c1-64
 }
 has_drop () { ids_of "$1" | grep -qx "$2"; }
-mdns_connected () {
-  "$DROPIFY" peers --data-dir "$(data "$1")" --json 2>/dev/null |
-    jq '[.[] | select(.via == "mdns" and .connected)] | length'
-}
-has_n_mdns_peers () { [ "$(mdns_connected "$1")" = "$2" ]; }
 all_same () {
   local a
   a=$(ids_of 1)
   [ -n "$a" ] && [ "$a" = "$(ids_of 2)" ] && [ "$a" = "$(ids_of 3)" ]
 }
-dump_logs () { for i in "$@"; do sed "s/^/# p$i: /" "$LAN_DIR/p$i/dropify.log" | tail -15 | cut -c1-220; done; }
 
 for i in 1 2 3; do
   host_spawn "$i" "$LAN_DIR/p$i/dropify.log" \
