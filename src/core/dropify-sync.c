@@ -682,12 +682,11 @@ content_name (DropifySync *self,
   return drops->len > 0 ? dropify_drop_get_name (g_ptr_array_index (drops, 0)) : sha256;
 }
 
+/* @drops: the drops of that content, from dropify_history_find_by_sha256() */
 static void
-mark_complete (DropifySync *self,
-               const char  *sha256)
+mark_drops_complete (DropifySync *self,
+                     GPtrArray   *drops)
 {
-  g_autoptr(GPtrArray) drops = dropify_history_find_by_sha256 (self->history, sha256);
-
   for (guint i = 0; i < drops->len; i++)
     {
       g_autoptr(GError) error = NULL;
@@ -700,6 +699,15 @@ mark_complete (DropifySync *self,
           storage_failed (self, NULL, NULL, error);
         }
     }
+}
+
+static void
+mark_complete (DropifySync *self,
+               const char  *sha256)
+{
+  g_autoptr(GPtrArray) drops = dropify_history_find_by_sha256 (self->history, sha256);
+
+  mark_drops_complete (self, drops);
 }
 
 static void
@@ -893,7 +901,7 @@ commit_cb (GObject      *object,
           return;
         }
 
-      mark_complete (self, sha256);
+      mark_drops_complete (self, drops);
     }
   else if (!g_error_matches (error, DROPIFY_BLOB_STORE_ERROR, DROPIFY_BLOB_STORE_ERROR_HASH_MISMATCH))
     {
