@@ -65,13 +65,13 @@ sender_free (Sender *sender)
 /* Notifications */
 
 /* One line of a text drop: notifications are short, and a text drop may
- * be a whole page. */
+ * be a whole page, so only its first words are looked at. */
 static char *
 dup_preview (const char *text)
 {
-  g_autofree char *line = NULL;
   GString *preview = g_string_new (NULL);
   gboolean space = FALSE;
+  guint n_chars = 0;
 
   for (const char *p = text; p != NULL && *p != '\0'; p = g_utf8_next_char (p))
     {
@@ -83,22 +83,27 @@ dup_preview (const char *text)
           continue;
         }
 
+      /* c would be past the limit: cut there, as a cut of the whole line
+       * would (keeping a space that falls within it). */
+      if (n_chars + (space ? 1 : 0) >= PREVIEW_CHARS)
+        {
+          if (space && n_chars < PREVIEW_CHARS)
+            g_string_append_c (preview, ' ');
+          g_string_append (preview, "…");
+          break;
+        }
+
       if (space)
-        g_string_append_c (preview, ' ');
+        {
+          g_string_append_c (preview, ' ');
+          n_chars++;
+        }
       space = FALSE;
       g_string_append_unichar (preview, c);
+      n_chars++;
     }
 
-  line = g_string_free (preview, FALSE);
-
-  if (g_utf8_strlen (line, -1) <= PREVIEW_CHARS)
-    return g_steal_pointer (&line);
-
-  {
-    g_autofree char *head = g_utf8_substring (line, 0, PREVIEW_CHARS);
-
-    return g_strconcat (head, "…", NULL);
-  }
+  return g_string_free (preview, FALSE);
 }
 
 static char *
