@@ -189,6 +189,26 @@ get_int (JsonObject  *object,
   return TRUE;
 }
 
+/* A boolean that may be left out: FALSE then. */
+static gboolean
+get_optional_boolean (JsonObject  *object,
+                      const char  *name,
+                      gboolean    *out,
+                      GError     **error)
+{
+  JsonNode *node = member (object, name);
+
+  *out = FALSE;
+  if (node == NULL)
+    return TRUE;
+
+  if (JSON_NODE_TYPE (node) != JSON_NODE_VALUE || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+    return invalid (error, name, "must be true or false");
+
+  *out = json_node_get_boolean (node);
+  return TRUE;
+}
+
 static gboolean
 get_id (JsonObject  *object,
         const char  *name,
@@ -490,7 +510,7 @@ parse_auth (JsonObject      *object,
   if (strlen (message->mac) != 64 || !dropify_protocol_prefix_is_valid_hex (message->mac))
     return invalid (error, "mac", "must be 64 lower-case hex digits");
 
-  return TRUE;
+  return get_optional_boolean (object, "trusting", &message->trusting, error);
 }
 
 static gboolean
@@ -1164,12 +1184,18 @@ dropify_protocol_parse_chunk (const guint8   *data,
 }
 
 char *
-dropify_protocol_encode_auth (const char *mac)
+dropify_protocol_encode_auth (const char *mac,
+                              gboolean    trusting)
 {
   g_autoptr(JsonBuilder) builder = begin ("auth");
 
   json_builder_set_member_name (builder, "mac");
   json_builder_add_string_value (builder, mac);
+  if (trusting)
+    {
+      json_builder_set_member_name (builder, "trusting");
+      json_builder_add_boolean_value (builder, TRUE);
+    }
 
   return finish (builder);
 }

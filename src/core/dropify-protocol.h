@@ -99,6 +99,7 @@ typedef struct
 
   /* auth */
   char               *mac;
+  gboolean            trusting;
 } DropifyMessage;
 
 GQuark          dropify_protocol_error_quark     (void);
@@ -130,7 +131,8 @@ char           *dropify_protocol_encode_file_get (const char         *sha256,
 char           *dropify_protocol_encode_credit   (const char         *sha256,
                                                   uint64_t            limit);
 char           *dropify_protocol_encode_file_missing (const char     *sha256);
-char           *dropify_protocol_encode_auth     (const char         *mac);
+char           *dropify_protocol_encode_auth     (const char         *mac,
+                                                  gboolean            trusting);
 char           *dropify_protocol_encode_pair     (gboolean            accept);
 void            dropify_protocol_write_chunk_header (guint8           *header,
                                                   const char         *sha256,

@@ -157,7 +157,7 @@ static void dialer_schedule (Dialer *dialer);
 static void request_file (Connection *conn, DropifyDrop *drop);
 static void become_trusted (Connection *conn);
 static gboolean untrusted_timeout_cb (gpointer user_data);
-static void send_group_proof (Connection *conn);
+static void send_group_proof (Connection *conn, gboolean trusting);
 static void request_missing_files (Connection *conn);
 
 /* Entries: live drops and tombstones, keyed by SHA-256(id).
@@ -1340,6 +1340,13 @@ handle_hello (Connection     *conn,
     {
       g_message ("Connected to “%s” at %s", message->name, conn->remote);
       become_trusted (conn);
+      /* The other side may not trust us: our first exchange was cut when
+       * two connections raced and it kept the one where it had not
+       * checked our proof yet. It never proves first, so prove it again,
+       * saying that we trust it already: then it answers only if it did
+       * not trust us. */
+      if (self->group_secret != NULL && conn->outgoing)
+        send_group_proof (conn, TRUE);
       return;
     }
 
@@ -1376,19 +1383,21 @@ handle_hello (Connection     *conn,
   /* The side that dialed proves first; the side that accepted answers
    * only a proof that checked out. So whoever connects to us learns
    * nothing they could guess the secret from offline. */
-  if (self->group_secret != NULL && conn->outgoing)
-    send_group_proof (conn);
+  if (self->group_secret != NULL && conn->outgoing &&
+      !dropify_trust_is_unpaired (self->trust, conn->their_id))
+    send_group_proof (conn, FALSE);
 }
 
 static void
-send_group_proof (Connection *conn)
+send_group_proof (Connection *conn,
+                  gboolean    trusting)
 {
   g_autofree char *proof =
     dropify_trust_group_proof (conn->sync->group_secret,
                                dropify_identity_get_fingerprint (conn->sync->identity),
                                conn->their_fingerprint);
 
-  connection_send (conn, dropify_protocol_encode_auth (proof));
+  connection_send (conn, dropify_protocol_encode_auth (proof, trusting));
 }
 
 /* Trust */
@@ -1446,13 +1455,25 @@ trust_connection (Connection      *conn,
  * the other device stays connected. */
 static void
 check_group_proof (Connection *conn,
-                   const char *mac)
+                   const char *mac,
+                   gboolean    trusting)
 {
   DropifySync *self = conn->sync;
   g_autofree char *expected = NULL;
 
   if (conn->proof_answered)
     return;
+
+  /* Both sides trust each other: nothing to answer, nothing missed. */
+  if (conn->trusted && trusting)
+    return;
+
+  /* Unpaired here by the user: only pairing brings it back. */
+  if (!conn->trusted && dropify_trust_is_unpaired (self->trust, conn->their_id))
+    {
+      g_debug ("Ignoring the group proof of “%s”: it was unpaired", dropify_peer_get_name (conn->peer));
+      return;
+    }
 
   if (self->group_secret != NULL)
     expected = dropify_trust_group_proof (self->group_secret, conn->their_fingerprint,
@@ -1478,7 +1499,7 @@ check_group_proof (Connection *conn,
   if (!conn->outgoing)
     {
       conn->proof_answered = TRUE;
-      send_group_proof (conn);
+      send_group_proof (conn, FALSE);
     }
 
   if (!conn->trusted)
@@ -1487,8 +1508,9 @@ check_group_proof (Connection *conn,
       return;
     }
 
-  /* They sent a proof although we trusted them from the start: they did
-   * not trust us yet and ignored our summary. Send it again, after our
+  /* We trusted them from the start, and they did not trust us (they
+   * proved without saying they trust us, or answered the proof we sent
+   * saying we do): they ignored our summary. Send it again, after our
    * proof, so reconciliation runs both ways. */
   send_summary (conn, "");
 }
@@ -1497,7 +1519,7 @@ static void
 handle_auth (Connection     *conn,
              DropifyMessage *message)
 {
-  check_group_proof (conn, message->mac);
+  check_group_proof (conn, message->mac, message->trusting);
 }
 
 static void
@@ -2447,13 +2469,14 @@ dropify_sync_set_group_secret (DropifySync *self,
       Connection *conn = g_ptr_array_index (self->connections, i);
       g_autofree char *proof = NULL;
 
-      if (!conn->active || conn->trusted || conn->peer == NULL)
+      if (!conn->active || conn->trusted || conn->peer == NULL ||
+          dropify_trust_is_unpaired (self->trust, conn->their_id))
         continue;
 
       if (conn->outgoing)
-        send_group_proof (conn);
+        send_group_proof (conn, FALSE);
       else if ((proof = g_steal_pointer (&conn->their_proof)) != NULL)
-        check_group_proof (conn, proof);
+        check_group_proof (conn, proof, FALSE);
     }
 }
 

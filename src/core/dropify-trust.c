@@ -141,6 +141,7 @@ dropify_trust_add (DropifyTrust     *self,
   g_return_val_if_fail (DROPIFY_IS_TRUST (self), FALSE);
   g_return_val_if_fail (device_id != NULL && fingerprint != NULL, FALSE);
 
+  g_key_file_remove_key (self->keyfile, device_id, "unpaired", NULL);
   g_key_file_set_string (self->keyfile, device_id, "fingerprint", fingerprint);
   g_key_file_set_string (self->keyfile, device_id, "name", name ? name : "");
   g_key_file_set_string (self->keyfile, device_id, "how", how == DROPIFY_TRUST_GROUP ? "group" : "pairing");
@@ -158,20 +159,45 @@ dropify_trust_remove (DropifyTrust  *self,
                       const char    *device_id,
                       GError       **error)
 {
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *since = g_date_time_format_iso8601 (now);
+
   g_return_val_if_fail (DROPIFY_IS_TRUST (self), FALSE);
 
-  if (!g_key_file_remove_group (self->keyfile, device_id, NULL))
+  if (dropify_trust_lookup (self, device_id) == NULL)
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
                            _("That device is not paired with this one"));
       return FALSE;
     }
 
+  /* Remembered as unpaired, so that a group secret does not bring it back. */
+  g_key_file_remove_key (self->keyfile, device_id, "fingerprint", NULL);
+  g_key_file_remove_key (self->keyfile, device_id, "how", NULL);
+  g_key_file_remove_key (self->keyfile, device_id, "since", NULL);
+  g_key_file_set_string (self->keyfile, device_id, "unpaired", since);
+
   if (!save (self, error))
     return FALSE;
 
   g_signal_emit (self, signals[CHANGED], 0, device_id);
   return TRUE;
+}
+
+/**
+ * dropify_trust_is_unpaired:
+ *
+ * Whether a user unpaired @device_id here, and has not paired it again
+ * since. Such a device is trusted again only by pairing, never by
+ * proving the group secret.
+ */
+gboolean
+dropify_trust_is_unpaired (DropifyTrust *self,
+                           const char   *device_id)
+{
+  g_return_val_if_fail (DROPIFY_IS_TRUST (self), FALSE);
+
+  return device_id != NULL && g_key_file_has_key (self->keyfile, device_id, "unpaired", NULL);
 }
 
 /**
@@ -182,8 +208,17 @@ dropify_trust_remove (DropifyTrust  *self,
 GStrv
 dropify_trust_list (DropifyTrust *self)
 {
+  g_auto(GStrv) groups = NULL;
+  g_autoptr(GStrvBuilder) trusted = g_strv_builder_new ();
+
   g_return_val_if_fail (DROPIFY_IS_TRUST (self), NULL);
-  return g_key_file_get_groups (self->keyfile, NULL);
+
+  groups = g_key_file_get_groups (self->keyfile, NULL);
+  for (guint i = 0; groups[i] != NULL; i++)
+    if (dropify_trust_lookup (self, groups[i]) != NULL)
+      g_strv_builder_add (trusted, groups[i]);
+
+  return g_strv_builder_end (trusted);
 }
 
 /**

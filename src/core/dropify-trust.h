@@ -27,6 +27,8 @@ gboolean      dropify_trust_add             (DropifyTrust     *self,
 gboolean      dropify_trust_remove          (DropifyTrust     *self,
                                              const char       *device_id,
                                              GError          **error);
+gboolean      dropify_trust_is_unpaired     (DropifyTrust     *self,
+                                             const char       *device_id);
 GStrv         dropify_trust_list            (DropifyTrust     *self);
 char         *dropify_trust_pairing_code    (const char       *fingerprint_a,
                                              const char       *fingerprint_b);

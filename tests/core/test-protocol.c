@@ -707,6 +707,39 @@ test_protocol_round_trip_credit (void)
   assert_members (json_node_get_object (node), "type", "sha256", "limit", NULL);
 }
 
+/* "trusting" is optional: absent (as from older peers) means FALSE. */
+static void
+test_protocol_round_trip_auth (void)
+{
+  for (guint trusting = 0; trusting <= 1; trusting++)
+    {
+      g_autofree char *frame = dropify_protocol_encode_auth (SHA, trusting);
+      g_autoptr(DropifyMessage) message = parse_ok (frame, -1);
+      g_autoptr(JsonNode) node = parse_json (frame);
+
+      g_assert_cmpint (message->type, ==, DROPIFY_MESSAGE_AUTH);
+      g_assert_cmpstr (message->mac, ==, SHA);
+      g_assert_cmpint (message->trusting, ==, trusting);
+      if (trusting)
+        assert_members (json_node_get_object (node), "type", "mac", "trusting", NULL);
+      else
+        assert_members (json_node_get_object (node), "type", "mac", NULL);
+    }
+
+  {
+    g_autoptr(DropifyMessage) message =
+      parse_ok ("{\"type\":\"auth\",\"mac\":\"" SHA "\",\"trusting\":false}", -1);
+    g_assert_false (message->trusting);
+  }
+  assert_refused ("{\"type\":\"auth\",\"mac\":\"" SHA "\",\"trusting\":\"yes\"}", -1,
+                  INVALID, "“trusting”");
+  assert_refused ("{\"type\":\"auth\",\"mac\":\"" SHA "\",\"trusting\":1}", -1,
+                  INVALID, "“trusting”");
+  assert_refused ("{\"type\":\"auth\",\"mac\":\"" SHA "\",\"trusting\":null}", -1,
+                  INVALID, "“trusting”");
+  assert_refused ("{\"type\":\"auth\",\"trusting\":true}", -1, INVALID, "“mac”");
+}
+
 static void
 test_protocol_round_trip_file_missing (void)
 {
@@ -2079,6 +2112,7 @@ main (int   argc,
   g_test_add_func ("/protocol/round-trip/file-get", test_protocol_round_trip_file_get);
   g_test_add_func ("/protocol/round-trip/credit", test_protocol_round_trip_credit);
   g_test_add_func ("/protocol/round-trip/file-missing", test_protocol_round_trip_file_missing);
+  g_test_add_func ("/protocol/round-trip/auth", test_protocol_round_trip_auth);
   g_test_add_func ("/protocol/chunk/round-trip", test_protocol_chunk_round_trip);
   g_test_add_func ("/protocol/chunk/hostile", test_protocol_chunk_hostile);
   g_test_add_func ("/protocol/drop-has-no-local-state", test_protocol_drop_has_no_local_state);

@@ -154,7 +154,7 @@ raw_become_trusted (Raw *raw)
   DropifyIdentity *mine = dropify_service_get_identity (victim->service);
   g_autofree char *proof = dropify_trust_group_proof (SECRET, dropify_identity_get_fingerprint (raw->identity),
                                                       dropify_identity_get_fingerprint (mine));
-  g_autofree char *auth = dropify_protocol_encode_auth (proof);
+  g_autofree char *auth = dropify_protocol_encode_auth (proof, FALSE);
 
   raw_hello (raw);
   raw_send (raw, auth);

@@ -65,6 +65,18 @@ sees_trusted (gpointer data)
 }
 
 static gboolean
+sees_untrusted (gpointer data)
+{
+  Look *look = data;
+  DropifyPeer *peer = peer_of (look->node, look->device_id);
+
+  /* The code is set by an untrusted connection's hello, not by unpairing:
+   * this is a connection made since. */
+  return peer != NULL && dropify_peer_get_connected (peer) && !dropify_peer_get_trusted (peer) &&
+         dropify_peer_get_pairing_code (peer) != NULL;
+}
+
+static gboolean
 has_drop (gpointer data)
 {
   Look *look = data;
@@ -233,6 +245,100 @@ test_group_secret_while_connected (gconstpointer data)
   dropify_test_node_stop (b);
 }
 
+/* Two devices of one group, and one of them lost its trust in the other
+ * while the other kept it: what happens when two connections race and
+ * each side keeps the one where the other had not finished proving. The
+ * side that still trusts dials; whichever it is, both trust each other
+ * again at once and sync both ways. */
+static void
+test_group_secret_one_side_forgot (gconstpointer data)
+{
+  gboolean dialer_forgot = GPOINTER_TO_INT (data);
+  const char *secret = "correct horse battery staple";
+  DropifyTestNode *a = dropify_test_node_start ("Alpha", secret);
+  DropifyTestNode *b = dropify_test_node_start ("Beta", secret);
+  DropifyTestNode *forgot = dialer_forgot ? b : a;
+  /* Copies: a restart frees the service they come from. */
+  g_autofree char *a_id = g_strdup (id_of (a));
+  g_autofree char *b_id = g_strdup (id_of (b));
+  Look a_sees_b = { a, b_id, NULL };
+  Look b_sees_a = { b, a_id, NULL };
+  g_autofree char *ini = NULL;
+  g_autofree char *from_a = NULL;
+  g_autofree char *from_b = NULL;
+
+  dropify_test_node_connect (b, a);
+  g_assert_true (dropify_test_wait_for (sees_trusted, &a_sees_b, WAIT_MS));
+  g_assert_true (dropify_test_wait_for (sees_trusted, &b_sees_a, WAIT_MS));
+
+  /* The one that forgets restarts without its trust store (read at
+   * start only). */
+  ini = g_build_filename (forgot->dir, "trusted-devices.ini", NULL);
+  g_assert_cmpint (g_unlink (ini), ==, 0);
+  dropify_test_node_restart (forgot, secret);
+  from_a = dropify_test_node_send_text (a, "from Alpha, after the restart");
+  from_b = dropify_test_node_send_text (b, "from Beta, after the restart");
+
+  /* B dials A again: the dialer is the one that forgot, or the one
+   * that still trusts. */
+  dropify_test_node_connect (b, a);
+  g_assert_true (dropify_test_wait_for (sees_trusted, &a_sees_b, WAIT_MS));
+  g_assert_true (dropify_test_wait_for (sees_trusted, &b_sees_a, WAIT_MS));
+  assert_arrives (a, from_b);
+  assert_arrives (b, from_a);
+
+  dropify_test_node_stop (a);
+  dropify_test_node_stop (b);
+}
+
+/* Unpairing a device of the group is remembered: knowing the secret does
+ * not bring it back, whichever side dials. Pairing again does. */
+static void
+test_unpair_in_group (gconstpointer data)
+{
+  gboolean unpairer_dials = GPOINTER_TO_INT (data);
+  const char *secret = "correct horse battery staple";
+  DropifyTestNode *a = dropify_test_node_start ("Alpha", secret);
+  DropifyTestNode *b = dropify_test_node_start ("Beta", secret);
+  Look a_sees_b = { a, id_of (b), NULL };
+  Look b_sees_a = { b, id_of (a), NULL };
+  g_autofree char *from_b = NULL;
+  g_autofree char *paired = NULL;
+  g_autoptr(GError) error = NULL;
+
+  dropify_test_node_connect (b, a);
+  g_assert_true (dropify_test_wait_for (sees_trusted, &a_sees_b, WAIT_MS));
+  g_assert_true (dropify_test_wait_for (sees_trusted, &b_sees_a, WAIT_MS));
+
+  /* A unpairs B. B's dialer comes back on its own; or A dials B. */
+  g_assert_true (dropify_sync_unpair (sync_of (a), id_of (b), &error));
+  g_assert_no_error (error);
+  if (unpairer_dials)
+    dropify_test_node_connect (a, b);
+  g_assert_true (dropify_test_wait_for (sees_untrusted, &a_sees_b, WAIT_MS));
+  from_b = dropify_test_node_send_text (b, "from Beta, after it was unpaired");
+  assert_never_arrives (a, from_b);
+  g_assert_false (dropify_peer_get_trusted (peer_of (a, id_of (b))));
+
+  /* Pairing again, once B unpaired A too, is the way back. */
+  g_assert_true (dropify_sync_unpair (sync_of (b), id_of (a), &error));
+  g_assert_no_error (error);
+  g_assert_true (dropify_test_wait_for (sees_untrusted, &a_sees_b, WAIT_MS));
+  g_assert_true (dropify_test_wait_for (sees_untrusted, &b_sees_a, WAIT_MS));
+  g_assert_true (dropify_sync_pair (sync_of (a), id_of (b), TRUE, &error));
+  g_assert_no_error (error);
+  g_assert_true (dropify_sync_pair (sync_of (b), id_of (a), TRUE, &error));
+  g_assert_no_error (error);
+  g_assert_true (dropify_test_wait_for (sees_trusted, &a_sees_b, WAIT_MS));
+  g_assert_true (dropify_test_wait_for (sees_trusted, &b_sees_a, WAIT_MS));
+  assert_arrives (a, from_b);
+  paired = dropify_test_node_send_text (a, "from Alpha, paired again");
+  assert_arrives (b, paired);
+
+  dropify_test_node_stop (a);
+  dropify_test_node_stop (b);
+}
+
 static void
 test_impostor (void)
 {
@@ -301,6 +407,14 @@ main (int   argc,
                         test_group_secret_while_connected);
   g_test_add_data_func ("/trust/secret-set-while-connected/on-listener", GINT_TO_POINTER (FALSE),
                         test_group_secret_while_connected);
+  g_test_add_data_func ("/trust/same-group-secret/one-side-forgot/the-dialer", GINT_TO_POINTER (TRUE),
+                        test_group_secret_one_side_forgot);
+  g_test_add_data_func ("/trust/same-group-secret/one-side-forgot/the-listener", GINT_TO_POINTER (FALSE),
+                        test_group_secret_one_side_forgot);
+  g_test_add_data_func ("/trust/same-group-secret/unpair-holds/other-dials", GINT_TO_POINTER (FALSE),
+                        test_unpair_in_group);
+  g_test_add_data_func ("/trust/same-group-secret/unpair-holds/unpairer-dials", GINT_TO_POINTER (TRUE),
+                        test_unpair_in_group);
   g_test_add_func ("/trust/impostor", test_impostor);
 
   return g_test_run ();

@@ -339,6 +339,29 @@ dropify_test_node_start (const char *name,
   return node;
 }
 
+/* Stops the service and starts a new one on the same data dir (same
+ * device, same history), on another port. */
+void
+dropify_test_node_restart (DropifyTestNode *node,
+                           const char      *group_secret)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name =
+    g_strdup (dropify_identity_get_name (dropify_service_get_identity (node->service)));
+
+  dropify_service_shutdown (node->service);
+  g_clear_object (&node->service);
+  for (guint i = 0; i < 20 && g_main_context_iteration (NULL, FALSE); i++)
+    ;
+
+  node->service = dropify_service_new (node->dir, NULL, &error);
+  g_assert_no_error (error);
+  dropify_identity_set_name (dropify_service_get_identity (node->service), name);
+  dropify_sync_set_group_secret (dropify_service_get_sync (node->service), group_secret);
+  dropify_service_start (node->service, 0, &error);
+  g_assert_no_error (error);
+}
+
 void
 dropify_test_node_stop (DropifyTestNode *node)
 {

@@ -64,6 +64,8 @@ typedef struct
 DropifyTestNode *dropify_test_node_start      (const char       *name,
                                                const char       *group_secret);
 void             dropify_test_node_stop       (DropifyTestNode  *node);
+void             dropify_test_node_restart    (DropifyTestNode  *node,
+                                               const char       *group_secret);
 void             dropify_test_node_connect    (DropifyTestNode  *from,
                                                DropifyTestNode  *to);
 char            *dropify_test_node_send_text  (DropifyTestNode  *node,
