@@ -208,7 +208,7 @@ mdns_connected () {
     jq '[.[] | select(.via == "mdns" and .connected)] | length'
 }
 has_n_mdns_peers () { [ "$(mdns_connected "$1")" = "$2" ]; }
-dump_logs () { for i in "$@"; do sed "s/^/# p$i: /" "$LAN_DIR/p$i/dropify.log" | tail -20 | cut -c1-220; done; }
+dump_logs () { for i in "$@"; do sed "s/^/# p$i: /" "$LAN_DIR/p$i/dropify.log" | tail -${DUMP_LINES:-20} | cut -c1-220; done; }
 
 # Polls CMD every 100 ms until it succeeds or SECONDS run out.
 eventually () {

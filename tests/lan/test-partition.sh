@@ -68,7 +68,12 @@ make_drops () {
 
 make_drops 1 "before, on p1" 5
 make_drops 3 "before, on p3" 5
-check "before any cut, the three converge" eventually 20 all_same
+if eventually 20 all_same; then
+  ok "before any cut, the three converge"
+else
+  not_ok "before any cut, the three converge"
+  explain 1 2 3
+fi
 
 # Called from partition(), whose locals it sees.
 apart () { ! has_drop "$cut" "$from_a" && ! has_drop "$a" "$from_cut" && ! has_drop "$b" "$from_cut"; }
@@ -95,7 +100,12 @@ partition () {
   from_cut=$(tail -35 "$LAN_DIR/made" | head -1)
   from_a=$(tail -20 "$LAN_DIR/made" | head -1)
 
-  check "while p$cut is cut off, p$a and p$b still sync" eventually 10 has_drop "$b" "$from_a"
+  if eventually 10 has_drop "$b" "$from_a"; then
+    ok "while p$cut is cut off, p$a and p$b still sync"
+  else
+    not_ok "while p$cut is cut off, p$a and p$b still sync"
+    explain "$a" "$b"
+  fi
   check "and p$cut has none of their new drops, they none of p$cut's" apart
 
   link_up "$cut"
@@ -104,15 +114,30 @@ partition () {
     ok "after the link to p$cut returns, the three converge ($(( ($(date +%s%N) - t0) / 1000000 )) ms)"
   else
     not_ok "after the link to p$cut returns, the three converge"
-    for i in 1 2 3; do echo "# p$i holds $(ids_of "$i" | wc -l) drops"; done
-    dump_logs 1 2 3
+    explain 1 2 3
   fi
 }
 
+# What each host holds and sees, and its log, after a failure.
+explain () {
+  local i
+  for i in "$@"; do
+    echo "# p$i holds $(ids_of "$i" | wc -l) drops; peers:"
+    "$DROPIFY" peers --data-dir "$(host_data "$i")" --json 2>/dev/null |
+      jq -c '.[] | {name, via, connected, trusted, state}' | sed 's/^/#   /'
+  done
+  DUMP_LINES=80 dump_logs "$@"
+}
+
 exactly_made () {
-  [ "$(sort "$LAN_DIR/made")" = "$(ids_of "$1")" ] &&
-    [ -z "$(ids_of "$1" | uniq -d)" ] &&
-    [ -z "$(ids_of "$1" | grep -Fxf "$LAN_DIR/deleted")" ]
+  local held
+  held=$(ids_of "$1")
+  [ "$(sort "$LAN_DIR/made")" = "$held" ] &&
+    [ -z "$(uniq -d <<< "$held")" ] &&
+    [ -z "$(grep -Fxf "$LAN_DIR/deleted" <<< "$held")" ] && return 0
+  comm -3 <(sort "$LAN_DIR/made") <(echo "$held") |
+    sed 's/^\t/# held, not made or deleted: /; /^#/!s/^/# made, not held: /'
+  return 1
 }
 
 for round in "3|1 2" "1|2 3"; do
