@@ -7,6 +7,7 @@
 #include "dropify-drop.h"
 #include "dropify-history.h"
 #include "dropify-identity.h"
+#include "dropify-local-address.h"
 #include "dropify-locale.h"
 #include "dropify-peer.h"
 #include "dropify-phone.h"

@@ -2,15 +2,12 @@
 
 #include "config.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
-#include <ifaddrs.h>
-#include <net/if.h>
-#include <netinet/in.h>
 #include <sys/random.h>
 
+#include "dropify-local-address.h"
 #include "dropify-phone-private.h"
 #include "dropify-server.h"
 
@@ -804,142 +801,21 @@ drop_removed_cb (DropifyPhone   *self,
 
 /* Addresses */
 
-static gboolean
-is_virtual_interface (const char *name)
-{
-  static const char * const prefixes[] = {
-    "docker", "br-", "virbr", "veth", "vmnet", "vboxnet", "lxc", "lxd", "podman", "cni",
-    "flannel", "tun", "tap", "wg", "zt", "tailscale",
-  };
-
-  for (guint i = 0; i < G_N_ELEMENTS (prefixes); i++)
-    if (g_str_has_prefix (name, prefixes[i]))
-      return TRUE;
-
-  return FALSE;
-}
-
-static int
-address_rank (struct ifaddrs *ifa)
-{
-  gboolean loopback = (ifa->ifa_flags & IFF_LOOPBACK) != 0;
-  gboolean virtual = is_virtual_interface (ifa->ifa_name);
-
-  if (ifa->ifa_addr->sa_family == AF_INET)
-    return loopback ? 5 : virtual ? 2 : 0;
-
-  return loopback ? 6 : virtual ? 3 : 1;
-}
-
-typedef struct
-{
-  int   rank;
-  guint order;
-  char *text;
-} Candidate;
-
-static int
-compare_candidates (gconstpointer a,
-                    gconstpointer b)
-{
-  const Candidate *x = a;
-  const Candidate *y = b;
-
-  if (x->rank != y->rank)
-    return x->rank - y->rank;
-  return (int) x->order - (int) y->order;
-}
-
 /**
  * dropify_phone_dup_addresses:
  *
- * Lists the addresses a phone could reach this computer at, best first:
- * IPv4 addresses of interfaces that are up, then IPv6 ones (link-local
- * ones need a zone, which a phone cannot type, so they are left out),
- * virtual interfaces (containers, VPNs) after real ones, and loopback
- * last, so the list is never empty. IPv6 addresses come in brackets,
- * ready for a URL.
+ * Lists the addresses a phone could reach this computer at, best first
+ * (see dropify_local_address_list()): IPv4, then IPv6 in brackets ready
+ * for a URL, loopback last, so the list is never empty.
  *
  * Returns: (transfer full): the addresses
  */
 char **
 dropify_phone_dup_addresses (DropifyPhone *self)
 {
-  g_autoptr(GArray) candidates = g_array_new (FALSE, TRUE, sizeof (Candidate));
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
-  struct ifaddrs *list = NULL;
-  gboolean have_loopback = FALSE;
-
   g_return_val_if_fail (DROPIFY_IS_PHONE (self), NULL);
 
-  if (getifaddrs (&list) != 0)
-    list = NULL;
-
-  for (struct ifaddrs *ifa = list; ifa != NULL; ifa = ifa->ifa_next)
-    {
-      char text[INET6_ADDRSTRLEN + 2];
-      Candidate candidate = { 0 };
-
-      if (ifa->ifa_addr == NULL || !(ifa->ifa_flags & IFF_UP))
-        continue;
-
-      if (!(ifa->ifa_flags & IFF_LOOPBACK) && !(ifa->ifa_flags & IFF_RUNNING))
-        continue;
-
-      if (ifa->ifa_addr->sa_family == AF_INET)
-        {
-          struct sockaddr_in *sin = (struct sockaddr_in *) ifa->ifa_addr;
-
-          if (!inet_ntop (AF_INET, &sin->sin_addr, text, sizeof text))
-            continue;
-        }
-      else if (ifa->ifa_addr->sa_family == AF_INET6)
-        {
-          struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *) ifa->ifa_addr;
-          char bare[INET6_ADDRSTRLEN];
-
-          if (IN6_IS_ADDR_LINKLOCAL (&sin6->sin6_addr) || IN6_IS_ADDR_V4MAPPED (&sin6->sin6_addr) ||
-              !inet_ntop (AF_INET6, &sin6->sin6_addr, bare, sizeof bare))
-            continue;
-          g_snprintf (text, sizeof text, "[%s]", bare);
-        }
-      else
-        continue;
-
-      candidate.rank = address_rank (ifa);
-      candidate.order = candidates->len;
-      candidate.text = g_strdup (text);
-      have_loopback |= (ifa->ifa_flags & IFF_LOOPBACK) && ifa->ifa_addr->sa_family == AF_INET;
-      g_array_append_val (candidates, candidate);
-    }
-
-  if (list != NULL)
-    freeifaddrs (list);
-
-  if (!have_loopback)
-    {
-      Candidate candidate = { 5, candidates->len, g_strdup ("127.0.0.1") };
-      g_array_append_val (candidates, candidate);
-    }
-
-  g_array_sort (candidates, compare_candidates);
-
-  for (guint i = 0; i < candidates->len; i++)
-    {
-      Candidate *candidate = &g_array_index (candidates, Candidate, i);
-
-      if (!g_hash_table_contains (seen, candidate->text))
-        {
-          g_hash_table_add (seen, candidate->text);
-          g_strv_builder_add (builder, candidate->text);
-        }
-    }
-
-  for (guint i = 0; i < candidates->len; i++)
-    g_free (g_array_index (candidates, Candidate, i).text);
-
-  return g_strv_builder_end (builder);
+  return dropify_local_address_list (DROPIFY_LOCAL_ADDRESS_IPV6 | DROPIFY_LOCAL_ADDRESS_LOOPBACK);
 }
 
 /**

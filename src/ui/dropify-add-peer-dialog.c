@@ -13,6 +13,7 @@
 
 #include "dropify-add-peer-dialog.h"
 #include "dropify-address.h"
+#include "dropify-local-address.h"
 
 /* An address is judged once the typing stops, not at every key: "192.168."
  * is on its way to being right. */
@@ -242,7 +243,7 @@ dropify_add_peer_dialog_constructed (GObject *object)
                                  self->port != 0 ? self->port : EXAMPLE_PORT);
   gtk_entry_set_placeholder_text (self->entry, placeholder);
 
-  self->local_addresses = dropify_address_dup_local ();
+  self->local_addresses = dropify_local_address_list (DROPIFY_LOCAL_ADDRESS_IPV4);
   dropify_add_peer_dialog_fill_addresses (self);
   dropify_add_peer_dialog_validate (self);
 }

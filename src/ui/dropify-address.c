@@ -1,4 +1,4 @@
-/* dropify-address.c: the addresses people type, and this device's own
+/* dropify-address.c: the addresses people type
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -7,11 +7,6 @@
 
 #include "config.h"
 
-#include <arpa/inet.h>
-#include <errno.h>
-#include <ifaddrs.h>
-#include <net/if.h>
-#include <netinet/in.h>
 #include <string.h>
 
 #include <gio/gio.h>
@@ -191,54 +186,4 @@ dropify_address_parse (const char  *text,
     return g_strdup_printf ("[%s]:%u", host, port);
 
   return g_strdup_printf ("%s:%u", host, port);
-}
-
-/**
- * dropify_address_dup_local:
- *
- * Lists the IPv4 addresses other devices can reach this one at: those of
- * the interfaces that are up and running (a bridge with nothing plugged in
- * is up, but not running), without the loopback.
- *
- * Returns: (transfer full): the addresses, possibly none
- */
-GStrv
-dropify_address_dup_local (void)
-{
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-  g_autoptr(GPtrArray) seen = g_ptr_array_new_with_free_func (g_free);
-  struct ifaddrs *addresses = NULL;
-
-  if (getifaddrs (&addresses) != 0)
-    {
-      g_debug ("Could not list this device's addresses: %s", g_strerror (errno));
-      return g_strv_builder_end (builder);
-    }
-
-  for (const struct ifaddrs *ifa = addresses; ifa != NULL; ifa = ifa->ifa_next)
-    {
-      char text[INET_ADDRSTRLEN];
-      const struct sockaddr_in *sin;
-
-      if (ifa->ifa_addr == NULL || ifa->ifa_addr->sa_family != AF_INET)
-        continue;
-
-      if ((ifa->ifa_flags & IFF_UP) == 0 || (ifa->ifa_flags & IFF_RUNNING) == 0 ||
-          (ifa->ifa_flags & IFF_LOOPBACK) != 0)
-        continue;
-
-      sin = (const struct sockaddr_in *) ifa->ifa_addr;
-      if (inet_ntop (AF_INET, &sin->sin_addr, text, sizeof text) == NULL)
-        continue;
-
-      if (g_ptr_array_find_with_equal_func (seen, text, g_str_equal, NULL))
-        continue;
-
-      g_ptr_array_add (seen, g_strdup (text));
-      g_strv_builder_add (builder, text);
-    }
-
-  freeifaddrs (addresses);
-
-  return g_strv_builder_end (builder);
 }

@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 
 #include "dropify-address.h"
+#include "dropify-local-address.h"
 #include "dropify-connection-help.h"
 #include "dropify-peer-row.h"
 #include "dropify-peers-page.h"
@@ -252,7 +253,7 @@ dropify_peers_page_update_self (DropifyPeersPage *self)
 {
   DropifyIdentity *identity = dropify_service_get_identity (self->service);
   DropifyServer *server = dropify_service_get_server (self->service);
-  g_auto(GStrv) addresses = dropify_address_dup_local ();
+  g_auto(GStrv) addresses = dropify_local_address_list (DROPIFY_LOCAL_ADDRESS_IPV4);
   g_autoptr(GStrvBuilder) endpoints = g_strv_builder_new ();
   g_auto(GStrv) joined = NULL;
   g_autofree char *subtitle = NULL;

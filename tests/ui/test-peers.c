@@ -343,7 +343,7 @@ test_address_parse (void)
 static void
 test_local_addresses (void)
 {
-  g_auto(GStrv) addresses = dropify_address_dup_local ();
+  g_auto(GStrv) addresses = dropify_local_address_list (DROPIFY_LOCAL_ADDRESS_IPV4);
 
   g_assert_nonnull (addresses);
   for (guint i = 0; addresses[i] != NULL; i++)
