@@ -102,6 +102,15 @@ assert_arrives (DropifyTestNode *node,
   g_assert_true (dropify_test_wait_for (has_drop, &look, WAIT_MS));
 }
 
+/* Both sides see each other connected and trusted. */
+static void
+assert_both_trusted (Look *one,
+                     Look *other)
+{
+  g_assert_true (dropify_test_wait_for (sees_trusted, one, WAIT_MS));
+  g_assert_true (dropify_test_wait_for (sees_trusted, other, WAIT_MS));
+}
+
 static void
 test_strangers_then_pairing (void)
 {
@@ -145,8 +154,7 @@ test_strangers_then_pairing (void)
 
   /* Both: paired, and everything made before flows both ways. */
   g_assert_true (dropify_sync_pair (sync_of (b), id_of (a), TRUE, &error));
-  g_assert_true (dropify_test_wait_for (sees_trusted, &a_sees_b, WAIT_MS));
-  g_assert_true (dropify_test_wait_for (sees_trusted, &b_sees_a, WAIT_MS));
+  assert_both_trusted (&a_sees_b, &b_sees_a);
   assert_arrives (b, from_a);
   assert_arrives (a, from_b);
   later = dropify_test_node_send_text (a, "after pairing");
@@ -238,8 +246,7 @@ test_group_secret_while_connected (gconstpointer data)
 
   dropify_sync_set_group_secret (sync_of (late), "correct horse battery staple");
   assert_arrives (b, from_a);
-  g_assert_true (dropify_test_wait_for (sees_trusted, &b_sees_a, WAIT_MS));
-  g_assert_true (dropify_test_wait_for (sees_trusted, &a_sees_b, WAIT_MS));
+  assert_both_trusted (&b_sees_a, &a_sees_b);
 
   dropify_test_node_stop (a);
   dropify_test_node_stop (b);
@@ -268,8 +275,7 @@ test_group_secret_one_side_forgot (gconstpointer data)
   g_autofree char *from_b = NULL;
 
   dropify_test_node_connect (b, a);
-  g_assert_true (dropify_test_wait_for (sees_trusted, &a_sees_b, WAIT_MS));
-  g_assert_true (dropify_test_wait_for (sees_trusted, &b_sees_a, WAIT_MS));
+  assert_both_trusted (&a_sees_b, &b_sees_a);
 
   /* The one that forgets restarts without its trust store (read at
    * start only). */
@@ -282,8 +288,7 @@ test_group_secret_one_side_forgot (gconstpointer data)
   /* B dials A again: the dialer is the one that forgot, or the one
    * that still trusts. */
   dropify_test_node_connect (b, a);
-  g_assert_true (dropify_test_wait_for (sees_trusted, &a_sees_b, WAIT_MS));
-  g_assert_true (dropify_test_wait_for (sees_trusted, &b_sees_a, WAIT_MS));
+  assert_both_trusted (&a_sees_b, &b_sees_a);
   assert_arrives (a, from_b);
   assert_arrives (b, from_a);
 
@@ -307,8 +312,7 @@ test_unpair_in_group (gconstpointer data)
   g_autoptr(GError) error = NULL;
 
   dropify_test_node_connect (b, a);
-  g_assert_true (dropify_test_wait_for (sees_trusted, &a_sees_b, WAIT_MS));
-  g_assert_true (dropify_test_wait_for (sees_trusted, &b_sees_a, WAIT_MS));
+  assert_both_trusted (&a_sees_b, &b_sees_a);
 
   /* A unpairs B. B's dialer comes back on its own; or A dials B. */
   g_assert_true (dropify_sync_unpair (sync_of (a), id_of (b), &error));
@@ -329,8 +333,7 @@ test_unpair_in_group (gconstpointer data)
   g_assert_no_error (error);
   g_assert_true (dropify_sync_pair (sync_of (b), id_of (a), TRUE, &error));
   g_assert_no_error (error);
-  g_assert_true (dropify_test_wait_for (sees_trusted, &a_sees_b, WAIT_MS));
-  g_assert_true (dropify_test_wait_for (sees_trusted, &b_sees_a, WAIT_MS));
+  assert_both_trusted (&a_sees_b, &b_sees_a);
   assert_arrives (a, from_b);
   paired = dropify_test_node_send_text (a, "from Alpha, paired again");
   assert_arrives (b, paired);

@@ -321,20 +321,39 @@ dropify_test_instance_free (DropifyTestInstance *instance)
   g_free (instance);
 }
 
-DropifyTestNode *
-dropify_test_node_start (const char *name,
-                         const char *group_secret)
+/* A service on node->dir, started on a free port. */
+static void
+node_start_service (DropifyTestNode *node,
+                    const char      *name,
+                    const char      *group_secret)
 {
   g_autoptr(GError) error = NULL;
-  DropifyTestNode *node = g_new0 (DropifyTestNode, 1);
 
-  node->dir = dropify_test_make_dir (name);
   node->service = dropify_service_new (node->dir, NULL, &error);
   g_assert_no_error (error);
   dropify_identity_set_name (dropify_service_get_identity (node->service), name);
   dropify_sync_set_group_secret (dropify_service_get_sync (node->service), group_secret);
   dropify_service_start (node->service, 0, &error);
   g_assert_no_error (error);
+}
+
+static void
+node_stop_service (DropifyTestNode *node)
+{
+  dropify_service_shutdown (node->service);
+  g_clear_object (&node->service);
+  for (guint i = 0; i < 20 && g_main_context_iteration (NULL, FALSE); i++)
+    ;
+}
+
+DropifyTestNode *
+dropify_test_node_start (const char *name,
+                         const char *group_secret)
+{
+  DropifyTestNode *node = g_new0 (DropifyTestNode, 1);
+
+  node->dir = dropify_test_make_dir (name);
+  node_start_service (node, name, group_secret);
 
   return node;
 }
@@ -345,30 +364,17 @@ void
 dropify_test_node_restart (DropifyTestNode *node,
                            const char      *group_secret)
 {
-  g_autoptr(GError) error = NULL;
   g_autofree char *name =
     g_strdup (dropify_identity_get_name (dropify_service_get_identity (node->service)));
 
-  dropify_service_shutdown (node->service);
-  g_clear_object (&node->service);
-  for (guint i = 0; i < 20 && g_main_context_iteration (NULL, FALSE); i++)
-    ;
-
-  node->service = dropify_service_new (node->dir, NULL, &error);
-  g_assert_no_error (error);
-  dropify_identity_set_name (dropify_service_get_identity (node->service), name);
-  dropify_sync_set_group_secret (dropify_service_get_sync (node->service), group_secret);
-  dropify_service_start (node->service, 0, &error);
-  g_assert_no_error (error);
+  node_stop_service (node);
+  node_start_service (node, name, group_secret);
 }
 
 void
 dropify_test_node_stop (DropifyTestNode *node)
 {
-  dropify_service_shutdown (node->service);
-  g_clear_object (&node->service);
-  for (guint i = 0; i < 20 && g_main_context_iteration (NULL, FALSE); i++)
-    ;
+  node_stop_service (node);
   dropify_test_remove_dir (node->dir);
   g_free (node->dir);
   g_free (node);
