@@ -1,4 +1,5 @@
 #define G_LOG_DOMAIN "dropify-blob-store"
+#define _GNU_SOURCE
 
 #include "config.h"
 
@@ -17,6 +18,11 @@
  * partial file behind but never a wrong complete one. */
 
 #define COPY_BUFFER_SIZE (256 * 1024)
+/* Queued writes start the writeback of every this much, so that the final
+ * fsync finds little left to write: on a link slower than the disk, the
+ * disk would otherwise sit idle for the whole transfer and then hold up
+ * its end. */
+#define WRITEBACK_STEP   (8 * 1024 * 1024)
 
 struct _DropifyBlobStore
 {
@@ -33,9 +39,27 @@ struct _DropifyBlobWriter
   char             *part_path;
   DropifySha256    *checksum;
   uint64_t          size;
-  uint64_t          offset;
+  uint64_t          offset;       /* taken: written, or queued to be */
   int               fd;
+
+  /* Queued writes (dropify_blob_writer_queue()), one at a time in order,
+   * in a worker thread; "written" is emitted on the writer's main context
+   * after each. */
+  GThreadPool      *pool;
+  GMainContext     *context;
+  GMutex            lock;
+  uint64_t          written;      /* under lock */
+  uint64_t          written_back; /* the pool's thread only */
+  GError           *error;        /* under lock: the first write that failed */
+  int               stopped;      /* atomic: skip what is still queued */
 };
+
+enum {
+  WRITTEN,
+  N_WRITER_SIGNALS
+};
+
+static guint writer_signals[N_WRITER_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (DropifyBlobStore, dropify_blob_store, G_TYPE_OBJECT)
 G_DEFINE_FINAL_TYPE (DropifyBlobWriter, dropify_blob_writer, G_TYPE_OBJECT)
@@ -447,10 +471,18 @@ dropify_blob_store_import_finish (DropifyBlobStore  *self,
 
 /* DropifyBlobWriter */
 
+static void drain_writes (DropifyBlobWriter *self);
+
 static void
 dropify_blob_writer_finalize (GObject *object)
 {
   DropifyBlobWriter *self = (DropifyBlobWriter *)object;
+
+  /* Every queued write holds a reference: nothing is left to run. */
+  drain_writes (self);
+  g_clear_pointer (&self->context, g_main_context_unref);
+  g_clear_error (&self->error);
+  g_mutex_clear (&self->lock);
 
   if (self->fd >= 0)
     close (self->fd);
@@ -467,12 +499,25 @@ static void
 dropify_blob_writer_class_init (DropifyBlobWriterClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = dropify_blob_writer_finalize;
+
+  /**
+   * DropifyBlobWriter::written:
+   *
+   * A queued write is done, on the main context the writer was made on;
+   * see dropify_blob_writer_get_written() and
+   * dropify_blob_writer_get_error().
+   */
+  writer_signals[WRITTEN] =
+    g_signal_new ("written", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
 dropify_blob_writer_init (DropifyBlobWriter *self)
 {
   self->fd = -1;
+  g_mutex_init (&self->lock);
+  self->context = g_main_context_ref_thread_default ();
 }
 
 /* Feeds what an earlier, interrupted transfer wrote into the checksum, so
@@ -565,6 +610,7 @@ dropify_blob_store_open_writer (DropifyBlobStore  *self,
       set_error_from_errno (error, errno, _("Could not write"), writer->part_path);
       return NULL;
     }
+  writer->written = writer->written_back = writer->offset;
 
   return g_steal_pointer (&writer);
 }
@@ -589,23 +635,12 @@ dropify_blob_writer_get_offset (DropifyBlobWriter *self)
   return self->offset;
 }
 
-/**
- * dropify_blob_writer_write:
- *
- * Appends to the partial file. Writing past the announced size is an
- * error and writes nothing.
- */
-gboolean
-dropify_blob_writer_write (DropifyBlobWriter  *self,
-                           const guint8       *data,
-                           gsize               length,
-                           GError            **error)
+/* Where the announced size ends: taking @length more would pass it. */
+static gboolean
+check_room (DropifyBlobWriter  *self,
+            gsize               length,
+            GError            **error)
 {
-  gsize n_written = 0;
-
-  g_return_val_if_fail (DROPIFY_IS_BLOB_WRITER (self), FALSE);
-  g_return_val_if_fail (self->fd >= 0, FALSE);
-
   if (length > self->size - self->offset)
     {
       /* Not "%" G_GUINT64_FORMAT: xgettext cuts a msgid at a macro. */
@@ -615,6 +650,17 @@ dropify_blob_writer_write (DropifyBlobWriter  *self,
                    _("More data than the announced size of %s"), size);
       return FALSE;
     }
+
+  return TRUE;
+}
+
+static gboolean
+write_all (DropifyBlobWriter  *self,
+           const guint8       *data,
+           gsize               length,
+           GError            **error)
+{
+  gsize n_written = 0;
 
   while (n_written < length)
     {
@@ -628,7 +674,192 @@ dropify_blob_writer_write (DropifyBlobWriter  *self,
     }
 
   dropify_sha256_update (self->checksum, data, length);
+  return TRUE;
+}
+
+static gboolean
+written_cb (gpointer user_data)
+{
+  g_signal_emit (user_data, writer_signals[WRITTEN], 0);
+  return G_SOURCE_REMOVE;
+}
+
+/* In the pool's thread. The reference the job holds goes to written_cb,
+ * so the writer is never finalized here. */
+static void
+write_job (gpointer data,
+           gpointer user_data)
+{
+  g_autoptr(GBytes) bytes = data;
+  DropifyBlobWriter *self = user_data;
+  gboolean failed;
+
+  g_mutex_lock (&self->lock);
+  failed = self->error != NULL;
+  g_mutex_unlock (&self->lock);
+
+  if (!failed && !g_atomic_int_get (&self->stopped))
+    {
+      GError *error = NULL;
+      gsize length;
+      const guint8 *chunk = g_bytes_get_data (bytes, &length);
+      gboolean ok = write_all (self, chunk, length, &error);
+
+      uint64_t written;
+
+      g_mutex_lock (&self->lock);
+      if (ok)
+        self->written += length;
+      else
+        self->error = error;
+      written = self->written;
+      g_mutex_unlock (&self->lock);
+
+#ifdef SYNC_FILE_RANGE_WRITE
+      /* Only starts it: this does not wait for the disk. */
+      if (ok && written - self->written_back >= WRITEBACK_STEP)
+        {
+          (void) sync_file_range (self->fd, (off64_t) self->written_back,
+                                  (off64_t) (written - self->written_back), SYNC_FILE_RANGE_WRITE);
+          self->written_back = written;
+        }
+#endif
+    }
+
+  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, written_cb, self, g_object_unref);
+}
+
+/* Waits for the queued writes (all of them, or only the one running once
+ * stopped), and ends the queue. */
+static void
+drain_writes (DropifyBlobWriter *self)
+{
+  GThreadPool *pool = g_steal_pointer (&self->pool);
+
+  if (pool != NULL)
+    g_thread_pool_free (pool, FALSE, TRUE);
+}
+
+/**
+ * dropify_blob_writer_queue:
+ * @bytes: what to append
+ *
+ * Appends to the partial file like dropify_blob_writer_write(), but in a
+ * worker thread, in the order queued, so that writing and hashing overlap
+ * with whatever the caller does next. Taking more than the announced size
+ * is refused at once, like there; a write that fails later is reported by
+ * #DropifyBlobWriter::written and dropify_blob_writer_get_error(), and
+ * nothing queued after it is written. dropify_blob_writer_get_offset()
+ * counts what was queued, dropify_blob_writer_get_written() what is on
+ * disk. A commit waits for the queue.
+ *
+ * Returns: %TRUE if queued
+ */
+gboolean
+dropify_blob_writer_queue (DropifyBlobWriter  *self,
+                           GBytes             *bytes,
+                           GError            **error)
+{
+  g_autoptr(GError) pool_error = NULL;
+
+  g_return_val_if_fail (DROPIFY_IS_BLOB_WRITER (self), FALSE);
+  g_return_val_if_fail (self->fd >= 0, FALSE);
+
+  if (!check_room (self, g_bytes_get_size (bytes), error))
+    return FALSE;
+
+  if (self->pool == NULL)
+    {
+      self->pool = g_thread_pool_new (write_job, self, 1, FALSE, &pool_error);
+      if (self->pool == NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&pool_error));
+          return FALSE;
+        }
+    }
+
+  self->offset += g_bytes_get_size (bytes);
+  g_object_ref (self);
+  g_thread_pool_push (self->pool, g_bytes_ref (bytes), NULL);
+
+  return TRUE;
+}
+
+/**
+ * dropify_blob_writer_get_written:
+ *
+ * Returns: how much of the file is written, queued writes done
+ */
+uint64_t
+dropify_blob_writer_get_written (DropifyBlobWriter *self)
+{
+  uint64_t written;
+
+  g_return_val_if_fail (DROPIFY_IS_BLOB_WRITER (self), 0);
+
+  g_mutex_lock (&self->lock);
+  written = self->written;
+  g_mutex_unlock (&self->lock);
+
+  return written;
+}
+
+/**
+ * dropify_blob_writer_get_error:
+ *
+ * Returns: (transfer full) (nullable): why a queued write failed
+ */
+GError *
+dropify_blob_writer_get_error (DropifyBlobWriter *self)
+{
+  GError *error;
+
+  g_return_val_if_fail (DROPIFY_IS_BLOB_WRITER (self), NULL);
+
+  g_mutex_lock (&self->lock);
+  error = self->error != NULL ? g_error_copy (self->error) : NULL;
+  g_mutex_unlock (&self->lock);
+
+  return error;
+}
+
+/**
+ * dropify_blob_writer_stop:
+ *
+ * Drops the writes still queued and waits for the one running, if any:
+ * then nothing else writes to the partial file, and another writer may
+ * open it. The writer is not usable for writing after this.
+ */
+void
+dropify_blob_writer_stop (DropifyBlobWriter *self)
+{
+  g_return_if_fail (DROPIFY_IS_BLOB_WRITER (self));
+
+  g_atomic_int_set (&self->stopped, TRUE);
+  drain_writes (self);
+}
+
+/**
+ * dropify_blob_writer_write:
+ *
+ * Appends to the partial file. Writing past the announced size is an
+ * error and writes nothing.
+ */
+gboolean
+dropify_blob_writer_write (DropifyBlobWriter  *self,
+                           const guint8       *data,
+                           gsize               length,
+                           GError            **error)
+{
+  g_return_val_if_fail (DROPIFY_IS_BLOB_WRITER (self), FALSE);
+  g_return_val_if_fail (self->fd >= 0, FALSE);
+  g_return_val_if_fail (self->pool == NULL, FALSE);
+
+  if (!check_room (self, length, error) || !write_all (self, data, length, error))
+    return FALSE;
+
   self->offset += length;
+  self->written = self->offset;
 
   return TRUE;
 }
@@ -648,6 +879,16 @@ dropify_blob_writer_finish (DropifyBlobWriter  *self,
 
   g_return_val_if_fail (DROPIFY_IS_BLOB_WRITER (self), FALSE);
   g_return_val_if_fail (self->fd >= 0, FALSE);
+
+  drain_writes (self);
+  if (self->error != NULL)
+    {
+      /* What was written stays, to resume from. */
+      close (self->fd);
+      self->fd = -1;
+      g_propagate_error (error, g_error_copy (self->error));
+      return FALSE;
+    }
 
   fd = self->fd;
   self->fd = -1;
@@ -780,8 +1021,10 @@ commit_import_thread (GTask        *task,
   DropifyBlobWriter *self = source_object;
   g_autofree char *sha256 = NULL;
   GError *error = NULL;
-  int fd = self->fd;
+  int fd;
 
+  drain_writes (self);
+  fd = self->fd;
   self->fd = -1;
 
   if (!fsync_and_close (fd, self->part_path, &error))
@@ -876,6 +1119,7 @@ dropify_blob_writer_discard (DropifyBlobWriter *self)
   if (self->fd < 0)
     return;
 
+  dropify_blob_writer_stop (self);
   close (self->fd);
   self->fd = -1;
   g_unlink (self->part_path);

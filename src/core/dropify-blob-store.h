@@ -52,6 +52,12 @@ gboolean           dropify_blob_writer_write         (DropifyBlobWriter    *self
                                                       const guint8         *data,
                                                       gsize                 length,
                                                       GError              **error);
+gboolean           dropify_blob_writer_queue         (DropifyBlobWriter    *self,
+                                                      GBytes               *bytes,
+                                                      GError              **error);
+uint64_t           dropify_blob_writer_get_written   (DropifyBlobWriter    *self);
+GError            *dropify_blob_writer_get_error     (DropifyBlobWriter    *self);
+void               dropify_blob_writer_stop          (DropifyBlobWriter    *self);
 gboolean           dropify_blob_writer_finish        (DropifyBlobWriter    *self,
                                                       GError              **error);
 void               dropify_blob_writer_commit_async  (DropifyBlobWriter    *self,

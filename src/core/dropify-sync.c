@@ -159,6 +159,7 @@ static void become_trusted (Connection *conn);
 static gboolean untrusted_timeout_cb (gpointer user_data);
 static void send_group_proof (Connection *conn, gboolean trusting);
 static void request_missing_files (Connection *conn);
+static void chunk_written_cb (DropifyBlobWriter *writer, Incoming *in);
 
 /* Entries: live drops and tombstones, keyed by SHA-256(id).
  *
@@ -655,6 +656,14 @@ incoming_free (gpointer data)
   Incoming *in = data;
 
   g_clear_handle_id (&in->credit_source, g_source_remove);
+  if (in->writer != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (in->writer, in);
+      /* Nothing may write to the partial file once another transfer of
+       * the same content can open it. A commit waits for the writes. */
+      if (!in->committing)
+        dropify_blob_writer_stop (in->writer);
+    }
   g_clear_object (&in->writer);
   g_free (in->sha256);
   g_free (in);
@@ -781,6 +790,7 @@ request_file (Connection  *conn,
     }
 
   in->limit = dropify_blob_writer_get_offset (in->writer) + CREDIT_WINDOW;
+  g_signal_connect (in->writer, "written", G_CALLBACK (chunk_written_cb), in);
   g_hash_table_insert (self->incoming, in->sha256, in);
   set_received (self, sha256, dropify_blob_writer_get_offset (in->writer));
 
@@ -849,7 +859,9 @@ grant_credit_cb (gpointer user_data)
   Incoming *in = user_data;
 
   in->credit_source = 0;
-  in->limit = dropify_blob_writer_get_offset (in->writer) + CREDIT_WINDOW;
+  /* From what is on disk, not what arrived: a slow disk slows the sender
+   * down, instead of chunks piling up here. */
+  in->limit = MAX (in->limit, dropify_blob_writer_get_written (in->writer) + CREDIT_WINDOW);
   connection_send (in->conn, dropify_protocol_encode_credit (in->sha256, in->limit));
 
   return G_SOURCE_REMOVE;
@@ -923,16 +935,65 @@ commit_cb (GObject      *object,
     }
 }
 
+/* A chunk's write failed, or the partial file could not be written at
+ * all: the sender learns why from the close reason, which has room for
+ * little more than the cause. What was written so far stays, to resume. */
 static void
-handle_chunk (Connection   *conn,
-              const guint8 *data,
-              gsize         length)
+incoming_failed (Incoming     *in,
+                 const GError *error)
+{
+  Connection *conn = in->conn;
+  DropifySync *self = conn->sync;
+  g_autofree char *sha256 = g_strdup (in->sha256);
+  g_autofree char *reason =
+    g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE)
+    ? g_strdup ("could not store a file chunk: the receiving device's disk is full")
+    : g_strdup_printf ("could not store a file chunk: %s", error->message);
+
+  g_warning ("Could not store the file “%s” from %s: %s",
+             content_name (self, sha256), conn->remote, error->message);
+  g_hash_table_remove (self->incoming, sha256);
+  storage_failed (self, NULL, sha256, error);
+  connection_close (conn, DROPIFY_CLOSE_BAD_MESSAGE, reason);
+}
+
+/* A chunk is on disk (or failed to get there): more credit, from an idle
+ * below GTK's redraw priority, so that a big transfer pauses for a frame
+ * now and then instead of starving the window, since without credit the
+ * sender stops and the socket goes quiet. */
+static void
+chunk_written_cb (DropifyBlobWriter *writer,
+                  Incoming          *in)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* The commit reports what went wrong. */
+  if (in->committing)
+    return;
+
+  if ((error = dropify_blob_writer_get_error (writer)) != NULL)
+    {
+      incoming_failed (in, error);
+      return;
+    }
+
+  if (in->limit - dropify_blob_writer_get_written (writer) < CREDIT_WINDOW / 2 &&
+      in->limit < in->size && in->credit_source == 0)
+    in->credit_source = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, grant_credit_cb, in, NULL);
+}
+
+static void
+handle_chunk (Connection *conn,
+              GBytes     *bytes)
 {
   DropifySync *self = conn->sync;
   g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) payload_bytes = NULL;
   char sha256[65];
   const guint8 *payload;
   gsize payload_length;
+  gsize length;
+  const guint8 *data = g_bytes_get_data (bytes, &length);
   uint64_t offset;
   Incoming *in;
 
@@ -962,41 +1023,27 @@ handle_chunk (Connection   *conn,
       return;
     }
 
-  if (!dropify_blob_writer_write (in->writer, payload, payload_length, &error))
+  /* Written and hashed in a worker thread, without a copy, while this
+   * thread reads and decrypts the next chunk. */
+  payload_bytes = g_bytes_new_from_bytes (bytes, (gsize) (payload - data), payload_length);
+  if (!dropify_blob_writer_queue (in->writer, payload_bytes, &error))
     {
-      /* The sender learns why from the close reason, which has room for
-       * little more than the cause. What arrived so far stays, to resume. */
-      g_autofree char *reason =
-        g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE)
-        ? g_strdup ("could not store a file chunk: the receiving device's disk is full")
-        : g_strdup_printf ("could not store a file chunk: %s", error->message);
-
-      g_warning ("Could not store the file “%s” from %s: %s",
-                 content_name (self, sha256), conn->remote, error->message);
-      g_hash_table_remove (self->incoming, sha256);
-      storage_failed (self, NULL, sha256, error);
-      connection_close (conn, DROPIFY_CLOSE_BAD_MESSAGE, reason);
+      incoming_failed (in, error);
       return;
     }
 
   offset = dropify_blob_writer_get_offset (in->writer);
   set_received (self, sha256, offset);
 
-  /* All here: check and flush it in a thread, since a flush of a large
-   * file takes seconds the window must not wait. */
+  /* All here: check and flush it in a thread, once the writes are done,
+   * since a flush of a large file takes seconds the window must not
+   * wait. */
   if (offset == in->size)
     {
       in->committing = TRUE;
       g_clear_handle_id (&in->credit_source, g_source_remove);
       dropify_blob_writer_commit_async (in->writer, NULL, commit_cb, g_object_ref (self));
-      return;
     }
-
-  /* More credit, from an idle below GTK's redraw priority: a big transfer
-   * then pauses for a frame now and then instead of starving the window,
-   * since without credit the sender stops and the socket goes quiet. */
-  if (in->limit - offset < CREDIT_WINDOW / 2 && in->credit_source == 0)
-    in->credit_source = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, grant_credit_cb, in, NULL);
 }
 
 static void
@@ -1637,7 +1684,7 @@ on_message (SoupWebsocketConnection *ws,
       if (!conn->trusted)
         connection_close (conn, DROPIFY_CLOSE_BAD_MESSAGE, "file chunks need a paired device");
       else
-        handle_chunk (conn, (const guint8 *) data, len);
+        handle_chunk (conn, bytes);
       return;
     }
 

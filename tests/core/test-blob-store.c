@@ -1,5 +1,8 @@
 #include "config.h"
 
+#include <signal.h>
+#include <sys/resource.h>
+
 #include <glib/gstdio.h>
 
 #include "dropify-test-support.h"
@@ -272,6 +275,176 @@ test_writer_commit_async (Fixture       *fixture,
 }
 
 static void
+count_written (DropifyBlobWriter *writer,
+               guint             *n)
+{
+  (*n)++;
+}
+
+/* Random content in 64 pieces of 64 KiB, and its digest. */
+static GBytes *
+random_content (char **sha256)
+{
+  gsize size = 64 * 65536;
+  guint8 *data = g_malloc (size);
+
+  for (gsize i = 0; i < size; i += 4)
+    *(guint32 *) (data + i) = g_random_int ();
+  *sha256 = g_compute_checksum_for_data (G_CHECKSUM_SHA256, data, size);
+
+  return g_bytes_new_take (data, size);
+}
+
+/* Queued writes: in order, one "written" each, counted on disk only once
+ * done, and the commit waits for them. */
+static void
+test_writer_queue (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autofree char *sha256 = NULL;
+  g_autoptr(GBytes) content = random_content (&sha256);
+  g_autoptr(DropifyBlobWriter) writer = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *stored = NULL;
+  g_autofree char *stored_sha = NULL;
+  gsize size = g_bytes_get_size (content);
+  guint n_written = 0;
+
+  writer = dropify_blob_store_open_writer (fixture->store, sha256, size, &error);
+  g_assert_no_error (error);
+  g_signal_connect (writer, "written", G_CALLBACK (count_written), &n_written);
+
+  for (gsize offset = 0; offset < size / 2; offset += 65536)
+    {
+      g_autoptr(GBytes) piece = g_bytes_new_from_bytes (content, offset, 65536);
+      g_assert_true (dropify_blob_writer_queue (writer, piece, &error));
+      g_assert_no_error (error);
+    }
+  g_assert_cmpuint (dropify_blob_writer_get_offset (writer), ==, size / 2);
+  while (n_written < 32)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (dropify_blob_writer_get_written (writer), ==, size / 2);
+  g_assert_null (dropify_blob_writer_get_error (writer));
+
+  /* Past the announced size: refused at once, nothing queued. */
+  {
+    g_autoptr(GBytes) too_much = g_bytes_new_from_bytes (content, 0, size / 2 + 1);
+    g_assert_false (dropify_blob_writer_queue (writer, too_much, &error));
+    g_assert_error (error, DROPIFY_BLOB_STORE_ERROR, DROPIFY_BLOB_STORE_ERROR_TOO_LARGE);
+    g_clear_error (&error);
+    g_assert_cmpuint (dropify_blob_writer_get_offset (writer), ==, size / 2);
+  }
+
+  /* The rest, committed at once: the commit waits for the queue. */
+  for (gsize offset = size / 2; offset < size; offset += 65536)
+    {
+      g_autoptr(GBytes) piece = g_bytes_new_from_bytes (content, offset, 65536);
+      g_assert_true (dropify_blob_writer_queue (writer, piece, &error));
+    }
+  g_assert_true (commit (writer, &error));
+  g_assert_no_error (error);
+  stored = dropify_blob_store_dup_path (fixture->store, sha256);
+  stored_sha = dropify_test_sha256_file (stored);
+  g_assert_cmpstr (stored_sha, ==, sha256);
+  while (n_written < 64)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+/* Stopped halfway: what was written stays, in order, and another writer
+ * resumes from it. */
+static void
+test_writer_queue_stop (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autofree char *sha256 = NULL;
+  g_autoptr(GBytes) content = random_content (&sha256);
+  g_autoptr(DropifyBlobWriter) writer = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize size = g_bytes_get_size (content);
+  uint64_t written;
+
+  writer = dropify_blob_store_open_writer (fixture->store, sha256, size, &error);
+  g_assert_no_error (error);
+  for (gsize offset = 0; offset < size / 2; offset += 65536)
+    {
+      g_autoptr(GBytes) piece = g_bytes_new_from_bytes (content, offset, 65536);
+      g_assert_true (dropify_blob_writer_queue (writer, piece, &error));
+    }
+  dropify_blob_writer_stop (writer);
+  written = dropify_blob_writer_get_written (writer);
+  g_assert_cmpuint (written % 65536, ==, 0);
+  g_assert_cmpuint (written, <=, size / 2);
+  g_clear_object (&writer);
+  /* Its "written" signals are still to come: the main context runs them. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+
+  writer = dropify_blob_store_open_writer (fixture->store, sha256, size, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (dropify_blob_writer_get_offset (writer), ==, written);
+  {
+    g_autoptr(GBytes) rest = g_bytes_new_from_bytes (content, written, size - written);
+    g_assert_true (dropify_blob_writer_queue (writer, rest, &error));
+  }
+  g_assert_true (commit (writer, &error));
+  g_assert_no_error (error);
+  g_assert_true (dropify_blob_store_contains (fixture->store, sha256));
+}
+
+/* A write that fails (here past the process's file size limit, as a full
+ * disk would): reported, nothing after it written, and the commit fails
+ * with it, keeping what was written. */
+static void
+test_writer_queue_error (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autofree char *sha256 = NULL;
+  g_autoptr(GBytes) content = random_content (&sha256);
+  g_autoptr(DropifyBlobWriter) writer = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) write_error = NULL;
+  gsize size = g_bytes_get_size (content);
+  struct rlimit old_limit, limit;
+  guint n_written = 0;
+
+  writer = dropify_blob_store_open_writer (fixture->store, sha256, size, &error);
+  g_assert_no_error (error);
+  g_signal_connect (writer, "written", G_CALLBACK (count_written), &n_written);
+
+  g_assert_cmpint (getrlimit (RLIMIT_FSIZE, &old_limit), ==, 0);
+  limit = old_limit;
+  limit.rlim_cur = 10 * 65536;
+  g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &limit), ==, 0);
+  signal (SIGXFSZ, SIG_IGN);
+
+  for (gsize offset = 0; offset < size; offset += 65536)
+    {
+      g_autoptr(GBytes) piece = g_bytes_new_from_bytes (content, offset, 65536);
+      g_assert_true (dropify_blob_writer_queue (writer, piece, &error));
+    }
+  while (n_written < 64)
+    g_main_context_iteration (NULL, TRUE);
+
+  g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &old_limit), ==, 0);
+  signal (SIGXFSZ, SIG_DFL);
+
+  write_error = dropify_blob_writer_get_error (writer);
+  g_assert_nonnull (write_error);
+  g_assert_cmpuint (dropify_blob_writer_get_written (writer), ==, 10 * 65536);
+  g_assert_false (commit (writer, &error));
+  g_assert_nonnull (error);
+  g_assert_cmpstr (error->message, ==, write_error->message);
+  g_clear_error (&error);
+  g_assert_false (dropify_blob_store_contains (fixture->store, sha256));
+  g_clear_object (&writer);
+
+  /* Only what was written, to resume from. */
+  writer = dropify_blob_store_open_writer (fixture->store, sha256, size, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (dropify_blob_writer_get_offset (writer), ==, 10 * 65536);
+}
+
+static void
 test_writer_overflow (Fixture       *fixture,
                       gconstpointer  data)
 {
@@ -361,6 +534,9 @@ main (int   argc,
   ADD ("/blob-store/writer-hash-mismatch", test_writer_hash_mismatch);
   ADD ("/blob-store/writer-commit-async", test_writer_commit_async);
   ADD ("/blob-store/writer-overflow", test_writer_overflow);
+  ADD ("/blob-store/writer-queue", test_writer_queue);
+  ADD ("/blob-store/writer-queue-stop", test_writer_queue_stop);
+  ADD ("/blob-store/writer-queue-error", test_writer_queue_error);
   ADD ("/blob-store/invalid-hashes", test_invalid_hashes);
   ADD ("/blob-store/stale-import-removed", test_stale_import_removed);
 
