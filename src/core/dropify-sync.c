@@ -137,6 +137,8 @@ typedef struct
   uint64_t           limit;       /* granted up to this offset */
   guint              credit_source;
   gboolean           committing;  /* all here, being checked and flushed */
+  GPtrArray         *drops;       /* of this content, as of drops_generation */
+  guint64            drops_generation;
 } Incoming;
 
 typedef struct
@@ -665,6 +667,7 @@ incoming_free (gpointer data)
         dropify_blob_writer_stop (in->writer);
     }
   g_clear_object (&in->writer);
+  g_clear_pointer (&in->drops, g_ptr_array_unref);
   g_free (in->sha256);
   g_free (in);
 }
@@ -678,6 +681,26 @@ set_received (DropifySync *self,
 
   for (guint i = 0; i < drops->len; i++)
     dropify_drop_set_received (g_ptr_array_index (drops, i), received);
+}
+
+/* The same for a transfer's progress, after each chunk: the drops are
+ * looked up again only when the history changed. */
+static void
+incoming_set_received (DropifySync *self,
+                       Incoming    *in,
+                       uint64_t     received)
+{
+  guint64 generation = dropify_history_get_generation (self->history);
+
+  if (in->drops == NULL || in->drops_generation != generation)
+    {
+      g_clear_pointer (&in->drops, g_ptr_array_unref);
+      in->drops = dropify_history_find_by_sha256 (self->history, in->sha256);
+      in->drops_generation = generation;
+    }
+
+  for (guint i = 0; i < in->drops->len; i++)
+    dropify_drop_set_received (g_ptr_array_index (in->drops, i), received);
 }
 
 /* For log lines: the name of a drop with that content. */
@@ -1033,7 +1056,7 @@ handle_chunk (Connection *conn,
     }
 
   offset = dropify_blob_writer_get_offset (in->writer);
-  set_received (self, sha256, offset);
+  incoming_set_received (self, in, offset);
 
   /* All here: check and flush it in a thread, once the writes are done,
    * since a flush of a large file takes seconds the window must not
