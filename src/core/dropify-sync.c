@@ -890,6 +890,17 @@ grant_credit_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Why the connection closes when the content could not be stored: little
+ * more than the cause fits in a close reason. */
+static char *
+storage_close_reason (const GError *error)
+{
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
+    return g_strdup ("could not store a file chunk: the receiving device's disk is full");
+
+  return g_strdup_printf ("could not store a file chunk: %s", error->message);
+}
+
 static void
 commit_cb (GObject      *object,
            GAsyncResult *result,
@@ -945,6 +956,14 @@ commit_cb (GObject      *object,
       g_warning ("Could not store the file “%s” from %s: %s",
                  content_name (self, sha256), remote, error->message);
       storage_failed (self, NULL, sha256, error);
+
+      /* The disk filled up under the last chunks' writes, or the flush:
+       * the sender learns it, as when a write fails before the end. */
+      if (conn != NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
+        {
+          g_autofree char *reason = storage_close_reason (error);
+          connection_close (conn, DROPIFY_CLOSE_BAD_MESSAGE, reason);
+        }
     }
   else
     {
@@ -968,10 +987,7 @@ incoming_failed (Incoming     *in,
   Connection *conn = in->conn;
   DropifySync *self = conn->sync;
   g_autofree char *sha256 = g_strdup (in->sha256);
-  g_autofree char *reason =
-    g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE)
-    ? g_strdup ("could not store a file chunk: the receiving device's disk is full")
-    : g_strdup_printf ("could not store a file chunk: %s", error->message);
+  g_autofree char *reason = storage_close_reason (error);
 
   g_warning ("Could not store the file “%s” from %s: %s",
              content_name (self, sha256), conn->remote, error->message);
