@@ -57,15 +57,10 @@ fixture_set_up (Fixture       *fixture,
   g_settings_set_string (fixture->settings, "device-name", "Workstation");
   g_settings_reset (fixture->settings, "group-secret");
 
-  fixture->service = dropify_service_new (fixture->data_dir, fixture->settings, &error);
-  g_assert_no_error (error);
-  dropify_service_set_discovery_enabled (fixture->service, FALSE);
-  dropify_service_start (fixture->service, 0, &error);
-  g_assert_no_error (error);
+  fixture->service = start_service (fixture->data_dir, fixture->settings, FALSE);
 
-  fixture->window = dropify_window_new (NULL, fixture->service);
-  gtk_window_present (GTK_WINDOW (fixture->window));
-  wait_for (widget_is_mapped, fixture->window, "the window to be mapped");
+  fixture->window = present_window (dropify_window_new (NULL, fixture->service),
+                                    "the window to be mapped");
 
   fixture->laptop = dropify_test_node_start ("Laptop", NULL);
   address = g_strdup_printf ("127.0.0.1:%u",

@@ -38,8 +38,6 @@ static void
 fixture_set_up_with (Fixture  *fixture,
                      gboolean  discovery)
 {
-  g_autoptr(GError) error = NULL;
-
   g_assert_cmpstr (g_getenv ("DBUS_SYSTEM_BUS_ADDRESS"), ==, NO_SYSTEM_BUS);
 
   fixture->data_dir = g_build_filename (g_get_user_data_dir (), "dropify", NULL);
@@ -48,16 +46,10 @@ fixture_set_up_with (Fixture  *fixture,
   g_settings_set_string (fixture->settings, "device-name", "Workstation");
   g_settings_set_string (fixture->settings, "group-secret", GROUP_SECRET);
 
-  fixture->service = dropify_service_new (fixture->data_dir, fixture->settings, &error);
-  g_assert_no_error (error);
+  fixture->service = start_service (fixture->data_dir, fixture->settings, discovery);
 
-  dropify_service_set_discovery_enabled (fixture->service, discovery);
-  dropify_service_start (fixture->service, 0, &error);
-  g_assert_no_error (error);
-
-  fixture->window = dropify_window_new (NULL, fixture->service);
-  gtk_window_present (GTK_WINDOW (fixture->window));
-  wait_for (widget_is_mapped, fixture->window, "the window to be mapped");
+  fixture->window = present_window (dropify_window_new (NULL, fixture->service),
+                                    "the window to be mapped");
 }
 
 static void

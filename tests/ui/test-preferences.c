@@ -31,20 +31,13 @@ static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  user_data)
 {
-  g_autoptr(GError) error = NULL;
-
   fixture->data_dir = dropify_test_make_dir ("prefs");
   fixture->settings = dropify_service_create_settings (fixture->data_dir);
   g_assert_nonnull (fixture->settings);
 
-  fixture->service = dropify_service_new (fixture->data_dir, fixture->settings, &error);
-  g_assert_no_error (error);
-  dropify_service_start (fixture->service, 0, &error);
-  g_assert_no_error (error);
-
-  fixture->window = dropify_preferences_window_new (fixture->service);
-  gtk_window_present (GTK_WINDOW (fixture->window));
-  wait_for (widget_is_mapped, fixture->window, "the preferences to be mapped");
+  fixture->service = start_service (fixture->data_dir, fixture->settings, FALSE);
+  fixture->window = present_window (dropify_preferences_window_new (fixture->service),
+                                    "the preferences to be mapped");
 }
 
 static void

@@ -82,23 +82,14 @@ static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  user_data)
 {
-  g_autoptr(GError) error = NULL;
-
   /* G_TEST_OPTION_ISOLATE_DIRS gives each test its own XDG dirs. */
   fixture->data_dir = g_build_filename (g_get_user_data_dir (), "dropify", NULL);
   fixture->settings = dropify_service_create_settings (fixture->data_dir);
   g_assert_nonnull (fixture->settings);
 
-  fixture->service = dropify_service_new (fixture->data_dir, fixture->settings, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (fixture->service);
-
-  dropify_service_start (fixture->service, 0, &error);
-  g_assert_no_error (error);
-
-  fixture->window = dropify_window_new (NULL, fixture->service);
-  gtk_window_present (GTK_WINDOW (fixture->window));
-  wait_for (widget_is_mapped, fixture->window, "the window to be mapped");
+  fixture->service = start_service (fixture->data_dir, fixture->settings, FALSE);
+  fixture->window = present_window (dropify_window_new (NULL, fixture->service),
+                                    "the window to be mapped");
 }
 
 static void

@@ -199,3 +199,33 @@ widget_is_unmapped (gpointer data)
 {
   return !gtk_widget_get_mapped (data);
 }
+
+/* A service as the app runs it, on @data_dir with @settings, started on a
+ * free port; automatic discovery only if @discovery. */
+DropifyService *
+start_service (const char *data_dir,
+               GSettings  *settings,
+               gboolean    discovery)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DropifyService) service = dropify_service_new (data_dir, settings, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (service);
+  dropify_service_set_discovery_enabled (service, discovery);
+  dropify_service_start (service, 0, &error);
+  g_assert_no_error (error);
+
+  return g_steal_pointer (&service);
+}
+
+/* Shows @window and waits until it is mapped; @what names it. */
+GtkWidget *
+present_window (GtkWidget  *window,
+                const char *what)
+{
+  gtk_window_present (GTK_WINDOW (window));
+  wait_for (widget_is_mapped, window, what);
+
+  return window;
+}

@@ -2,6 +2,8 @@
 
 #include <gtk/gtk.h>
 
+#include "dropify-core.h"
+
 G_BEGIN_DECLS
 
 /* Generous, since a loaded CI machine may be slow to map a window; every
@@ -41,5 +43,11 @@ gboolean   label_is_shown      (gpointer    data);
 gboolean   label_is_gone       (gpointer    data);
 gboolean   widget_is_mapped    (gpointer    data);
 gboolean   widget_is_unmapped  (gpointer    data);
+
+DropifyService *start_service  (const char *data_dir,
+                                GSettings  *settings,
+                                gboolean    discovery);
+GtkWidget *present_window      (GtkWidget  *window,
+                                const char *what);
 
 G_END_DECLS
