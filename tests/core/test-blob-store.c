@@ -295,6 +295,23 @@ random_content (char **sha256)
   return g_bytes_new_take (data, size);
 }
 
+/* Queues @content from @from to @to, in pieces of 64 KiB. */
+static void
+queue_pieces (DropifyBlobWriter *writer,
+              GBytes            *content,
+              gsize              from,
+              gsize              to)
+{
+  for (gsize offset = from; offset < to; offset += 65536)
+    {
+      g_autoptr(GBytes) piece = g_bytes_new_from_bytes (content, offset, 65536);
+      g_autoptr(GError) error = NULL;
+
+      g_assert_true (dropify_blob_writer_queue (writer, piece, &error));
+      g_assert_no_error (error);
+    }
+}
+
 /* Queued writes: in order, one "written" each, counted on disk only once
  * done, and the commit waits for them. */
 static void
@@ -314,12 +331,7 @@ test_writer_queue (Fixture       *fixture,
   g_assert_no_error (error);
   g_signal_connect (writer, "written", G_CALLBACK (count_written), &n_written);
 
-  for (gsize offset = 0; offset < size / 2; offset += 65536)
-    {
-      g_autoptr(GBytes) piece = g_bytes_new_from_bytes (content, offset, 65536);
-      g_assert_true (dropify_blob_writer_queue (writer, piece, &error));
-      g_assert_no_error (error);
-    }
+  queue_pieces (writer, content, 0, size / 2);
   g_assert_cmpuint (dropify_blob_writer_get_offset (writer), ==, size / 2);
   while (n_written < 32)
     g_main_context_iteration (NULL, TRUE);
@@ -336,11 +348,7 @@ test_writer_queue (Fixture       *fixture,
   }
 
   /* The rest, committed at once: the commit waits for the queue. */
-  for (gsize offset = size / 2; offset < size; offset += 65536)
-    {
-      g_autoptr(GBytes) piece = g_bytes_new_from_bytes (content, offset, 65536);
-      g_assert_true (dropify_blob_writer_queue (writer, piece, &error));
-    }
+  queue_pieces (writer, content, size / 2, size);
   g_assert_true (commit (writer, &error));
   g_assert_no_error (error);
   stored = dropify_blob_store_dup_path (fixture->store, sha256);
@@ -365,11 +373,7 @@ test_writer_queue_stop (Fixture       *fixture,
 
   writer = dropify_blob_store_open_writer (fixture->store, sha256, size, &error);
   g_assert_no_error (error);
-  for (gsize offset = 0; offset < size / 2; offset += 65536)
-    {
-      g_autoptr(GBytes) piece = g_bytes_new_from_bytes (content, offset, 65536);
-      g_assert_true (dropify_blob_writer_queue (writer, piece, &error));
-    }
+  queue_pieces (writer, content, 0, size / 2);
   dropify_blob_writer_stop (writer);
   written = dropify_blob_writer_get_written (writer);
   g_assert_cmpuint (written % 65536, ==, 0);
@@ -417,11 +421,7 @@ test_writer_queue_error (Fixture       *fixture,
   g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &limit), ==, 0);
   signal (SIGXFSZ, SIG_IGN);
 
-  for (gsize offset = 0; offset < size; offset += 65536)
-    {
-      g_autoptr(GBytes) piece = g_bytes_new_from_bytes (content, offset, 65536);
-      g_assert_true (dropify_blob_writer_queue (writer, piece, &error));
-    }
+  queue_pieces (writer, content, 0, size);
   while (n_written < 64)
     g_main_context_iteration (NULL, TRUE);
 
