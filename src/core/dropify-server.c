@@ -6,6 +6,7 @@
 
 #include "dropify-identity.h"
 #include "dropify-server.h"
+#include "dropify-server-stream.h"
 
 /* The one network server of an instance, on one port, for two kinds of
  * client: peers, over TLS with a certificate on both sides, and phones,
@@ -28,7 +29,6 @@ struct _DropifyServer
   SoupServer       *server;
   GSocketService   *service;
   GTlsCertificate  *certificate;
-  GHashTable       *fingerprints;   /* "address:port" → fingerprint */
   GCancellable     *cancellable;
   guint             n_pending;
   guint             port;
@@ -47,15 +47,12 @@ typedef struct
 } Pending;
 
 static char *
-address_key (GSocketAddress *address)
+address_string (GSocketAddress *address)
 {
-  g_autofree char *ip = NULL;
-
   if (!G_IS_INET_SOCKET_ADDRESS (address))
     return g_strdup ("");
 
-  ip = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address)));
-  return g_strdup_printf ("%s|%u", ip, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address)));
+  return g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address)));
 }
 
 static void
@@ -76,24 +73,9 @@ pending_free (Pending *pending)
   g_free (pending);
 }
 
-typedef struct
-{
-  GHashTable *table;
-  char       *key;
-} Forget;
-
-static void
-forget_fingerprint (gpointer  data,
-                    GObject  *where_the_object_was)
-{
-  Forget *forget = data;
-
-  g_hash_table_remove (forget->table, forget->key);
-  g_hash_table_unref (forget->table);
-  g_free (forget->key);
-  g_free (forget);
-}
-
+/* Every connection reaches libsoup wrapped in the server's own stream:
+ * that is how a peer channel finds the TLS session it arrived over, and
+ * how the server counts what it holds. */
 static void
 hand_over (Pending   *pending,
            GIOStream *stream)
@@ -101,28 +83,19 @@ hand_over (Pending   *pending,
   DropifyServer *self = pending->server;
   g_autoptr(GSocketAddress) local = NULL;
   g_autoptr(GSocketAddress) remote = NULL;
+  g_autoptr(DropifyServerStream) wrapped = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *source = NULL;
 
   local = g_socket_connection_get_local_address (pending->connection, NULL);
   remote = g_socket_connection_get_remote_address (pending->connection, NULL);
+  if (local == NULL || remote == NULL)
+    return;
 
-  if (G_IS_TLS_CONNECTION (stream))
-    {
-      GTlsCertificate *peer = g_tls_connection_get_peer_certificate (G_TLS_CONNECTION (stream));
-      char *fingerprint = peer ? dropify_certificate_fingerprint (peer) : NULL;
+  source = address_string (remote);
+  wrapped = dropify_server_stream_new (stream, source);
 
-      if (fingerprint != NULL)
-        {
-          Forget *forget = g_new0 (Forget, 1);
-
-          forget->table = g_hash_table_ref (self->fingerprints);
-          forget->key = address_key (remote);
-          g_hash_table_replace (self->fingerprints, g_strdup (forget->key), fingerprint);
-          g_object_weak_ref (G_OBJECT (stream), forget_fingerprint, forget);
-        }
-    }
-
-  if (!soup_server_accept_iostream (self->server, stream, local, remote, &error))
+  if (!soup_server_accept_iostream (self->server, G_IO_STREAM (wrapped), local, remote, &error))
     g_debug ("Could not serve a connection: %s", error->message);
 }
 
@@ -285,22 +258,11 @@ dropify_server_dispose (GObject *object)
 }
 
 static void
-dropify_server_finalize (GObject *object)
-{
-  DropifyServer *self = (DropifyServer *)object;
-
-  g_clear_pointer (&self->fingerprints, g_hash_table_unref);
-
-  G_OBJECT_CLASS (dropify_server_parent_class)->finalize (object);
-}
-
-static void
 dropify_server_class_init (DropifyServerClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
   object_class->dispose = dropify_server_dispose;
-  object_class->finalize = dropify_server_finalize;
 }
 
 static void
@@ -310,7 +272,6 @@ dropify_server_init (DropifyServer *self)
   /* permessage-deflate makes transfers far slower and buys nothing for
    * already-compressed files. */
   soup_server_remove_websocket_extension (self->server, SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
-  self->fingerprints = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->cancellable = g_cancellable_new ();
 }
 
@@ -390,26 +351,6 @@ dropify_server_get_port (DropifyServer *self)
 {
   g_return_val_if_fail (DROPIFY_IS_SERVER (self), 0);
   return self->port;
-}
-
-/**
- * dropify_server_get_peer_fingerprint:
- * @msg: a request
- *
- * Returns: (nullable): the fingerprint of the certificate the client of
- *   @msg presented over TLS, or %NULL if it came without TLS or without a
- *   certificate
- */
-const char *
-dropify_server_get_peer_fingerprint (DropifyServer     *self,
-                                     SoupServerMessage *msg)
-{
-  g_autofree char *key = NULL;
-
-  g_return_val_if_fail (DROPIFY_IS_SERVER (self), NULL);
-
-  key = address_key (soup_server_message_get_remote_address (msg));
-  return g_hash_table_lookup (self->fingerprints, key);
 }
 
 guint

@@ -17,8 +17,6 @@ gboolean       dropify_server_listen               (DropifyServer      *self,
                                                     guint               port,
                                                     GError            **error);
 guint          dropify_server_get_port             (DropifyServer      *self);
-const char    *dropify_server_get_peer_fingerprint (DropifyServer      *self,
-                                                    SoupServerMessage  *msg);
 guint          dropify_server_get_n_pending        (DropifyServer      *self);
 void           dropify_server_stop                 (DropifyServer      *self);
 

@@ -12,6 +12,7 @@
 # include <malloc.h>
 #endif
 
+#include "dropify-channel.h"
 #include "dropify-protocol.h"
 #include "dropify-sync.h"
 
@@ -33,7 +34,6 @@
  * queue is unbounded. An interrupted transfer resumes at the length of its
  * partial file; content already here is never asked for. */
 
-#define HANDSHAKE_TIMEOUT_S   10
 #define BACKOFF_MIN_MS        250
 #define BACKOFF_MAX_MS        2000
 /* Two connections with one device that became active closer together
@@ -43,9 +43,7 @@
 #define CLOCK_SKEW_WARN_MS    (60 * 1000)
 #define CHUNK_SIZE            (256 * 1024)
 #define PAIR_TIMEOUT_US       (120 * G_USEC_PER_SEC)
-#define UNTRUSTED_MAX_PER_S   50
 #define UNTRUSTED_MAX         16
-#define UNTRUSTED_IDLE_S      (10 * 60)
 #define CREDIT_WINDOW         (8 * 1024 * 1024)
 #define RELAY_QUIET_MS        300
 #define RELAY_MAX_DELAY_US    (2 * G_USEC_PER_SEC)
@@ -57,7 +55,7 @@ typedef struct _Dialer Dialer;
 typedef struct
 {
   DropifySync             *sync;        /* unowned */
-  SoupWebsocketConnection *ws;
+  DropifyChannel          *channel;
   DropifyPeer             *peer;        /* after hello */
   Dialer                  *dialer;      /* outgoing only; unowned */
   char                    *remote;
@@ -65,16 +63,11 @@ typedef struct
   GHashTable              *outgoing_files; /* sha256 → Outgoing */
   GHashTable              *missing;     /* sha256s this peer does not have */
   GHashTable              *cancelled;   /* sha256s whose chunks may still arrive */
-  char                    *their_fingerprint;  /* from TLS */
   int64_t                  local_accepted_at;  /* pairing, monotonic µs */
   int64_t                  remote_accepted_at;
   int64_t                  active_at;   /* monotonic µs, after hello */
   gboolean                 lost_sight;  /* its mDNS record went away */
-  int64_t                  window_start;       /* flood control */
-  guint                    window_count;
-  guint                    handshake_timeout;
   guint                    pair_timeout;
-  guint                    untrusted_timeout;
   gboolean                 outgoing;
   gboolean                 active;      /* hello done, not a duplicate */
   gboolean                 was_active;  /* stays set once closing */
@@ -158,7 +151,6 @@ static void connection_close (Connection *conn, gushort code, const char *reason
 static void dialer_schedule (Dialer *dialer);
 static void request_file (Connection *conn, DropifyDrop *drop);
 static void become_trusted (Connection *conn);
-static gboolean untrusted_timeout_cb (gpointer user_data);
 static void send_group_proof (Connection *conn, gboolean trusting);
 static void request_missing_files (Connection *conn);
 static void chunk_written_cb (DropifyBlobWriter *writer, Incoming *in);
@@ -376,13 +368,10 @@ connection_send (Connection *conn,
 {
   g_autofree char *text = text_owned;
 
-  if (soup_websocket_connection_get_state (conn->ws) != SOUP_WEBSOCKET_STATE_OPEN)
-    return;
+  gsize sent = dropify_channel_send_text (conn->channel, text);
 
-  if (conn->peer != NULL)
-    dropify_peer_add_traffic (conn->peer, 0, strlen (text));
-
-  soup_websocket_connection_send_text (conn->ws, text);
+  if (conn->peer != NULL && sent > 0)
+    dropify_peer_add_traffic (conn->peer, 0, sent);
 }
 
 static void
@@ -1156,7 +1145,7 @@ pump (Outgoing *out)
 
       if (conn->peer != NULL)
         dropify_peer_add_traffic (conn->peer, 0, DROPIFY_PROTOCOL_CHUNK_HEADER + n);
-      soup_websocket_connection_send_binary (conn->ws, buffer, DROPIFY_PROTOCOL_CHUNK_HEADER + n);
+      dropify_channel_send_binary (conn->channel, buffer, DROPIFY_PROTOCOL_CHUNK_HEADER + n);
       out->offset += n;
 
       if (delay > 0 && out->offset < out->size)
@@ -1296,7 +1285,7 @@ handle_hello (Connection     *conn,
   const char *trusted_fp;
   int64_t skew;
 
-  g_clear_handle_id (&conn->handshake_timeout, g_source_remove);
+  dropify_channel_hello_received (conn->channel);
 
   if (message->version != DROPIFY_PROTOCOL_VERSION)
     {
@@ -1327,7 +1316,7 @@ handle_hello (Connection     *conn,
   /* A known device id with another certificate: someone else claims to be
    * that device. Refuse it and say so where the device is listed. */
   trusted_fp = dropify_trust_lookup (self->trust, message->device_id);
-  if (trusted_fp != NULL && !dropify_trust_equal (trusted_fp, conn->their_fingerprint))
+  if (trusted_fp != NULL && !dropify_trust_equal (trusted_fp, dropify_channel_get_fingerprint (conn->channel)))
     {
       DropifyPeer *flag = find_peer (self, message->device_id);
 
@@ -1419,7 +1408,7 @@ handle_hello (Connection     *conn,
   conn->active_at = g_get_monotonic_time ();
   if (conn->dialer != NULL)
     conn->dialer->backoff_ms = BACKOFF_MIN_MS;
-  dropify_peer_set_fingerprint (peer, conn->their_fingerprint);
+  dropify_peer_set_fingerprint (peer, dropify_channel_get_fingerprint (conn->channel));
   dropify_peer_set_state (peer, DROPIFY_PEER_STATE_CONNECTED);
 
   if (trusted_fp != NULL)
@@ -1452,13 +1441,12 @@ handle_hello (Connection     *conn,
         connection_close (conn, DROPIFY_CLOSE_FLOOD, "too many devices waiting to pair");
         return;
       }
-    conn->untrusted_timeout = g_timeout_add_seconds (UNTRUSTED_IDLE_S, untrusted_timeout_cb, conn);
   }
 
   {
     g_autofree char *code =
       dropify_trust_pairing_code (dropify_identity_get_fingerprint (self->identity),
-                                  conn->their_fingerprint);
+                                  dropify_channel_get_fingerprint (conn->channel));
 
     g_message ("“%s” at %s is not paired with this device (code %s)",
                message->name, conn->remote, code);
@@ -1481,30 +1469,18 @@ send_group_proof (Connection *conn,
   g_autofree char *proof =
     dropify_trust_group_proof (conn->sync->group_secret,
                                dropify_identity_get_fingerprint (conn->sync->identity),
-                               conn->their_fingerprint);
+                               dropify_channel_get_fingerprint (conn->channel));
 
   connection_send (conn, dropify_protocol_encode_auth (proof, trusting));
 }
 
 /* Trust */
 
-static gboolean
-untrusted_timeout_cb (gpointer user_data)
-{
-  Connection *conn = user_data;
-
-  conn->untrusted_timeout = 0;
-  if (!conn->trusted)
-    connection_close (conn, DROPIFY_CLOSE_SHUTDOWN, "not paired in time");
-
-  return G_SOURCE_REMOVE;
-}
-
 static void
 become_trusted (Connection *conn)
 {
   conn->trusted = TRUE;
-  g_clear_handle_id (&conn->untrusted_timeout, g_source_remove);
+  dropify_channel_set_trusted (conn->channel, TRUE);
   conn->local_accepted_at = conn->remote_accepted_at = 0;
   g_clear_handle_id (&conn->pair_timeout, g_source_remove);
 
@@ -1523,7 +1499,7 @@ trust_connection (Connection      *conn,
 {
   g_autoptr(GError) error = NULL;
 
-  if (!dropify_trust_add (conn->sync->trust, conn->their_id, conn->their_fingerprint,
+  if (!dropify_trust_add (conn->sync->trust, conn->their_id, dropify_channel_get_fingerprint (conn->channel),
                           dropify_peer_get_name (conn->peer), how, &error))
     {
       g_warning ("Could not remember “%s” as trusted: %s",
@@ -1562,7 +1538,7 @@ check_group_proof (Connection *conn,
     }
 
   if (self->group_secret != NULL)
-    expected = dropify_trust_group_proof (self->group_secret, conn->their_fingerprint,
+    expected = dropify_trust_group_proof (self->group_secret, dropify_channel_get_fingerprint (conn->channel),
                                           dropify_identity_get_fingerprint (self->identity));
 
   if (expected == NULL || !dropify_trust_equal (expected, mac))
@@ -1682,10 +1658,9 @@ untrusted_connection (DropifySync *self,
 }
 
 static void
-on_message (SoupWebsocketConnection *ws,
-            int                      type,
-            GBytes                  *bytes,
-            Connection              *conn)
+on_message (Connection *conn,
+            int         type,
+            GBytes     *bytes)
 {
   g_autoptr(DropifyMessage) message = NULL;
   g_autoptr(GError) error = NULL;
@@ -1695,28 +1670,6 @@ on_message (SoupWebsocketConnection *ws,
   data = g_bytes_get_data (bytes, &len);
   if (conn->peer != NULL)
     dropify_peer_add_traffic (conn->peer, len, 0);
-
-  /* This side is closing: what was already on the way is not read, or
-   * every chunk in flight would be refused, and logged, once more. */
-  if (soup_websocket_connection_get_state (ws) != SOUP_WEBSOCKET_STATE_OPEN)
-    return;
-
-  /* Until trusted, a peer only says hello and pairs: a few messages. */
-  if (!conn->trusted)
-    {
-      int64_t now = g_get_monotonic_time ();
-
-      if (now - conn->window_start > G_USEC_PER_SEC)
-        {
-          conn->window_start = now;
-          conn->window_count = 0;
-        }
-      if (++conn->window_count > UNTRUSTED_MAX_PER_S)
-        {
-          connection_close (conn, DROPIFY_CLOSE_FLOOD, "too many messages before pairing");
-          return;
-        }
-    }
 
   if (type != SOUP_WEBSOCKET_DATA_TEXT)
     {
@@ -1777,14 +1730,11 @@ on_message (SoupWebsocketConnection *ws,
 static void
 connection_free (Connection *conn)
 {
-  g_clear_handle_id (&conn->handshake_timeout, g_source_remove);
   g_clear_handle_id (&conn->pair_timeout, g_source_remove);
-  g_clear_handle_id (&conn->untrusted_timeout, g_source_remove);
-  g_free (conn->their_fingerprint);
   g_free (conn->their_proof);
-  if (conn->ws != NULL)
-    g_signal_handlers_disconnect_by_data (conn->ws, conn);
-  g_clear_object (&conn->ws);
+  if (conn->channel != NULL)
+    g_signal_handlers_disconnect_by_data (conn->channel, conn);
+  g_clear_object (&conn->channel);
   g_clear_object (&conn->peer);
   g_clear_pointer (&conn->outgoing_files, g_hash_table_unref);
   g_clear_pointer (&conn->missing, g_hash_table_unref);
@@ -1795,12 +1745,11 @@ connection_free (Connection *conn)
 }
 
 static void
-on_closed (SoupWebsocketConnection *ws,
-           Connection              *conn)
+on_closed (Connection *conn)
 {
   DropifySync *self = conn->sync;
-  gushort code = soup_websocket_connection_get_close_code (ws);
-  const char *reason = soup_websocket_connection_get_close_data (ws);
+  gushort code = dropify_channel_get_close_code (conn->channel);
+  const char *reason = dropify_channel_get_close_reason (conn->channel);
   Dialer *dialer = conn->dialer;
   DropifyPeer *peer = conn->peer;
   /* Not conn->active: closing clears it, and a connection this side
@@ -1851,51 +1800,29 @@ on_closed (SoupWebsocketConnection *ws,
   g_ptr_array_remove (self->connections, conn);
 }
 
-static gboolean
-handshake_timeout_cb (gpointer user_data)
-{
-  Connection *conn = user_data;
-
-  conn->handshake_timeout = 0;
-  connection_close (conn, DROPIFY_CLOSE_BAD_MESSAGE, "no hello in time");
-
-  return G_SOURCE_REMOVE;
-}
-
 static Connection *
-connection_new (DropifySync             *self,
-                SoupWebsocketConnection *ws,
-                const char              *remote,
-                Dialer                  *dialer,
-                const char              *fingerprint)
+connection_new (DropifySync    *self,
+                DropifyChannel *channel,
+                Dialer         *dialer)
 {
   Connection *conn = g_new0 (Connection, 1);
 
   conn->sync = self;
-  conn->their_fingerprint = g_strdup (fingerprint);
-  conn->ws = g_object_ref (ws);
-  conn->remote = g_strdup (remote);
+  conn->channel = channel;
+  conn->remote = g_strdup (dropify_channel_get_remote (channel));
   conn->dialer = dialer;
   conn->outgoing = dialer != NULL;
   conn->outgoing_files = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, outgoing_free);
   conn->missing = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   conn->cancelled = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
-  /* libsoup's default would refuse a full-size text drop, and libsoup
-   * 3.6+ also caps whole (fragmented) messages at 128 KiB on servers: set
-   * both from the protocol, the second where it exists. */
-  g_object_set (ws, "max-incoming-payload-size", (guint64) DROPIFY_PROTOCOL_MAX_MESSAGE, NULL);
-  if (g_object_class_find_property (G_OBJECT_GET_CLASS (ws), "max-total-message-size"))
-    g_object_set (ws, "max-total-message-size", (guint64) DROPIFY_PROTOCOL_MAX_MESSAGE, NULL);
+  g_signal_connect_swapped (channel, "message", G_CALLBACK (on_message), conn);
+  g_signal_connect_swapped (channel, "closed", G_CALLBACK (on_closed), conn);
 
-  g_signal_connect (ws, "message", G_CALLBACK (on_message), conn);
-  g_signal_connect (ws, "closed", G_CALLBACK (on_closed), conn);
-
-  conn->handshake_timeout = g_timeout_add_seconds (HANDSHAKE_TIMEOUT_S, handshake_timeout_cb, conn);
   g_ptr_array_add (self->connections, conn);
 
   /* Peers talk over TLS with a certificate, or not at all. */
-  if (fingerprint == NULL)
+  if (dropify_channel_get_fingerprint (channel) == NULL)
     {
       connection_close (conn, DROPIFY_CLOSE_NO_TLS, "peers must connect with TLS and a certificate");
       return conn;
@@ -1914,23 +1841,8 @@ connection_close (Connection *conn,
                   gushort     code,
                   const char *reason)
 {
-  if (code != DROPIFY_CLOSE_SHUTDOWN && code != DROPIFY_CLOSE_DUPLICATE)
-    g_warning ("Closing the connection with %s: %s", conn->remote, reason);
-
   conn->active = FALSE;
-
-  if (soup_websocket_connection_get_state (conn->ws) == SOUP_WEBSOCKET_STATE_OPEN)
-    {
-      /* A close reason is at most 123 bytes of UTF-8 (RFC 6455). */
-      g_autofree char *valid = g_utf8_make_valid (reason, -1);
-      const char *end = valid;
-
-      while (*end && (gsize) (g_utf8_next_char (end) - valid) <= 123)
-        end = g_utf8_next_char (end);
-      valid[end - valid] = '\0';
-
-      soup_websocket_connection_close (conn->ws, code, valid);
-    }
+  dropify_channel_close (conn->channel, code, reason);
 }
 
 /* Dialers: outgoing connections to an address, with backoff */
@@ -1974,13 +1886,8 @@ dialer_connected_cb (GObject      *object,
     }
 
   remote = g_strdup_printf ("%s:%u", dialer->host, dialer->port);
-  {
-    GTlsCertificate *certificate = soup_message_get_tls_peer_certificate (dialer->msg);
-    g_autofree char *fingerprint = certificate ? dropify_certificate_fingerprint (certificate) : NULL;
-
-    g_clear_object (&dialer->msg);
-    dialer->connection = connection_new (dialer->sync, ws, remote, dialer, fingerprint);
-  }
+  g_clear_object (&dialer->msg);
+  dialer->connection = connection_new (dialer->sync, dropify_channel_new (ws, remote, TRUE), dialer);
 }
 
 /* Self-signed certificates are the point: the peer is checked by its
@@ -2178,7 +2085,7 @@ websocket_cb (SoupServer              *server,
   else
     remote = g_strdup (soup_server_message_get_remote_host (msg));
 
-  connection_new (self, ws, remote, NULL, dropify_server_get_peer_fingerprint (self->server, msg));
+  connection_new (self, dropify_channel_new (ws, remote, FALSE), NULL);
 }
 
 /* GObject */
