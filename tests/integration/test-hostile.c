@@ -313,7 +313,7 @@ test_huge_frame (void)
 
 /* Writes one client frame (masked, as RFC 6455 requires) straight to the
  * stream, past libsoup's own checks: what a hostile peer can really send. */
-static void
+static gboolean
 raw_write_frame (Raw          *raw,
                  gboolean      fin,
                  guint8        opcode,
@@ -355,8 +355,8 @@ raw_write_frame (Raw          *raw,
     }
 
   /* Errors are fine: the victim may hang up in the middle. */
-  g_output_stream_write_all (out, frame->data, frame->len, NULL, NULL, NULL);
-  g_output_stream_flush (out, NULL, NULL);
+  return g_output_stream_write_all (out, frame->data, frame->len, NULL, NULL, NULL) &&
+         g_output_stream_flush (out, NULL, NULL);
 }
 
 static void
@@ -374,30 +374,88 @@ test_invalid_utf8 (void)
   assert_unharmed ("invalid UTF-8");
 }
 
+static uint64_t
+resident_kib (void)
+{
+  g_autofree char *status = NULL;
+  const char *line;
+
+  g_assert_true (g_file_get_contents ("/proc/self/status", &status, NULL, NULL));
+  line = strstr (status, "VmRSS:");
+  g_assert_nonnull (line);
+  return g_ascii_strtoull (line + strlen ("VmRSS:"), NULL, 10);
+}
+
+/* A text message that never ends: 64 KiB continuation frames, up to
+ * 256 MiB, before and after a hello. libsoup 3.2 buffered all of it; the
+ * frame guard cuts the stranger off once it passes 64 KiB. */
 static void
 test_huge_fragmented (void)
 {
-  g_autoptr(Raw) raw = raw_connect ();
-  g_autofree guint8 *piece = g_malloc (1024 * 1024);
-  gboolean closed = FALSE;
+  g_autofree guint8 *piece = g_malloc (64 * 1024);
 
-  memset (piece, 'a', 1024 * 1024);
-  raw_write_frame (raw, FALSE, 0x1, (const guint8 *) "[\"", 2);
-  /* 24 continuation frames of 1 MiB: more than any message may be. */
-  for (guint i = 0; i < 24 && !closed; i++)
+  memset (piece, 'a', 64 * 1024);
+
+  for (int with_hello = 0; with_hello < 2; with_hello++)
     {
-      raw_write_frame (raw, FALSE, 0x0, piece, 1024 * 1024);
-      for (guint j = 0; j < 20; j++)
+      g_autoptr(Raw) raw = raw_connect ();
+      uint64_t before = resident_kib ();
+      uint64_t written = 0;
+      gboolean cut = FALSE;
+
+      g_test_message ("%s a hello", with_hello ? "with" : "without");
+      if (with_hello)
+        {
+          raw_hello (raw);
+          for (guint j = 0; j < 20; j++)
+            g_main_context_iteration (NULL, FALSE);
+        }
+
+      raw_write_frame (raw, FALSE, 0x1, (const guint8 *) "[\"", 2);
+      for (guint i = 0; i < 4096 && !cut; i++)
+        {
+          cut = !raw_write_frame (raw, FALSE, 0x0, piece, 64 * 1024) || raw->closed;
+          if (!cut)
+            written += 64 * 1024;
+          for (guint j = 0; j < 4; j++)
+            g_main_context_iteration (NULL, FALSE);
+        }
+
+      g_test_message ("cut after %" G_GUINT64_FORMAT " KiB; resident grew by %" G_GINT64_FORMAT " KiB",
+                      written / 1024, (int64_t) (resident_kib () - before));
+      g_assert_true (cut);
+      /* What sits in the kernel's socket buffers, and no more. */
+      g_assert_cmpuint (written, <, 16 * 1024 * 1024);
+      g_assert_cmpint ((int64_t) (resident_kib () - before), <, 64 * 1024);
+      g_assert_true (dropify_test_wait_for (raw_is_closed, raw, WAIT_MS));
+      assert_unharmed ("a huge fragmented message");
+    }
+}
+
+/* Pings and empty fragments, as fast as a stranger can send them: frames
+ * that never make a message, so only the guard's frame rate stops them. */
+static void
+test_frame_flood (void)
+{
+  g_autoptr(Raw) raw = raw_connect ();
+  uint64_t sent = 0;
+  gboolean cut = FALSE;
+
+  raw_hello (raw);
+  raw_write_frame (raw, FALSE, 0x1, (const guint8 *) "[", 1);
+  for (guint i = 0; i < 200000 && !cut; i++)
+    {
+      cut = !raw_write_frame (raw, FALSE, 0x0, NULL, 0) || !raw_write_frame (raw, TRUE, 0x9, NULL, 0) ||
+            raw->closed;
+      sent += 2;
+      if (i % 64 == 0)
         g_main_context_iteration (NULL, FALSE);
-      closed = raw->closed;
     }
 
-  /* libsoup 3.6+ refuses the message once it passes the cap we set
-   * (max-total-message-size). libsoup 3.2 (Debian 12) caps only single
-   * frames, so there a stranger is cut off by the hello deadline instead:
-   * what it can send in 10 s is buffered. docs/security.md lists this. */
-  g_assert_true (dropify_test_wait_for (raw_is_closed, raw, (HANDSHAKE_DEADLINE_S + 5) * 1000));
-  assert_unharmed ("a huge fragmented message");
+  g_test_message ("cut after %" G_GUINT64_FORMAT " frames", sent);
+  g_assert_true (cut);
+  g_assert_true (dropify_test_wait_for (raw_is_closed, raw, WAIT_MS));
+  assert_unharmed ("a flood of empty frames");
 }
 
 static void
@@ -711,6 +769,167 @@ test_body_to_peer_endpoint (void)
   assert_unharmed ("a body announced to the peer endpoint");
 }
 
+/* Impersonation without the key */
+
+typedef struct
+{
+  GTlsConnection *tls;
+  GError         *error;
+  gboolean        done;
+} Handshake;
+
+static void
+handshake_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Handshake *handshake = user_data;
+
+  g_tls_connection_handshake_finish (G_TLS_CONNECTION (object), result, &handshake->error);
+  handshake->done = TRUE;
+}
+
+static gboolean
+handshake_done (gpointer data)
+{
+  return ((Handshake *) data)->done;
+}
+
+/* A TCP connection from 127.0.0.1:@port (0: any) to @host, with
+ * SO_REUSEADDR, so that two connections can share their source. */
+static GSocketConnection *
+connect_from_port (guint       port,
+                   const char *host)
+{
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_from_string ("127.0.0.1");
+  g_autoptr(GInetAddress) target = g_inet_address_new_from_string (host);
+  g_autoptr(GSocketAddress) local = g_inet_socket_address_new (loopback, port);
+  g_autoptr(GSocketAddress) remote = NULL;
+  g_autoptr(GError) error = NULL;
+
+  remote = g_inet_socket_address_new (target, dropify_sync_get_port (dropify_service_get_sync (victim->service)));
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_socket_bind (socket, local, TRUE, &error));
+  g_assert_true (g_socket_connect (socket, remote, NULL, &error));
+  g_assert_no_error (error);
+
+  return g_socket_connection_factory_create_connection (socket);
+}
+
+static guint
+local_port (GSocketConnection *connection)
+{
+  g_autoptr(GSocketAddress) local = g_socket_connection_get_local_address (connection, NULL);
+
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+}
+
+typedef struct
+{
+  GString  *head;
+  guint8    byte;
+  gboolean  done;
+} Head;
+
+static void
+head_byte_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Head *head = user_data;
+
+  if (g_input_stream_read_finish (G_INPUT_STREAM (object), result, NULL) != 1)
+    {
+      head->done = TRUE;
+      return;
+    }
+  g_string_append_c (head->head, (char) head->byte);
+  if (g_str_has_suffix (head->head->str, "\r\n\r\n"))
+    head->done = TRUE;
+  else
+    g_input_stream_read_async (G_INPUT_STREAM (object), &head->byte, 1, G_PRIORITY_DEFAULT, NULL,
+                               head_byte_cb, head);
+}
+
+static gboolean
+head_done (gpointer data)
+{
+  return ((Head *) data)->done;
+}
+
+/* A paired device's address and source port are no proof of anything.
+ * The friend's TLS session comes from 127.0.0.1:P (made here with the
+ * friend's own certificate, as the friend would); a plain connection
+ * from the same 127.0.0.1:P to another address of the victim upgrades to
+ * /v1/peer and says hello as the friend. The victim once credited it
+ * with the certificate it looked up by address and port, and sent it
+ * every drop. */
+static void
+test_plain_from_a_peers_port (void)
+{
+  DropifyIdentity *friend_identity = dropify_service_get_identity (friend->service);
+  g_autoptr(GSocketConnection) genuine = connect_from_port (0, "127.0.0.1");
+  g_autoptr(GSocketConnection) impostor = NULL;
+  g_autoptr(GIOStream) tls = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GUri) uri = NULL;
+  g_autoptr(Raw) raw = g_new0 (Raw, 1);
+  Handshake handshake = { NULL, NULL, FALSE };
+  Head head = { g_string_new (NULL), 0, FALSE };
+  const char *request = "GET /v1/peer HTTP/1.1\r\nHost: victim\r\nUpgrade: websocket\r\n"
+                        "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                        "Sec-WebSocket-Version: 13\r\n\r\n";
+  g_autofree char *hello = NULL;
+
+  /* The friend's real session, from 127.0.0.1:P. */
+  tls = g_tls_client_connection_new (G_IO_STREAM (genuine), NULL, &error);
+  g_assert_no_error (error);
+  g_tls_connection_set_certificate (G_TLS_CONNECTION (tls), dropify_identity_get_certificate (friend_identity));
+  g_signal_connect (tls, "accept-certificate", G_CALLBACK (accept_any_tls), NULL);
+  g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT, NULL, handshake_cb, &handshake);
+  g_assert_true (dropify_test_wait_for (handshake_done, &handshake, WAIT_MS));
+  g_assert_no_error (handshake.error);
+  for (guint i = 0; i < 20; i++)
+    g_main_context_iteration (NULL, FALSE);
+
+  /* The impostor: no key, same source, another address of the victim. */
+  impostor = connect_from_port (local_port (genuine), "127.0.0.2");
+  g_assert_cmpuint (local_port (impostor), ==, local_port (genuine));
+  g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (impostor)),
+                                            request, strlen (request), NULL, NULL, NULL));
+  g_input_stream_read_async (g_io_stream_get_input_stream (G_IO_STREAM (impostor)), &head.byte, 1,
+                             G_PRIORITY_DEFAULT, NULL, head_byte_cb, &head);
+  g_assert_true (dropify_test_wait_for (head_done, &head, WAIT_MS));
+  g_test_message ("answer: %s", head.head->str);
+
+  /* Whether the upgrade is answered or not, nothing of the friend's may
+   * reach this connection. */
+  raw->texts = g_ptr_array_new_with_free_func (g_free);
+  raw->dir = dropify_test_make_dir ("raw");
+  if (g_str_has_prefix (head.head->str, "HTTP/1.1 101"))
+    {
+      uri = g_uri_parse ("ws://127.0.0.2/v1/peer", G_URI_FLAGS_NONE, NULL);
+      raw->ws = soup_websocket_connection_new (G_IO_STREAM (impostor), uri, SOUP_WEBSOCKET_CONNECTION_CLIENT,
+                                               NULL, NULL, NULL);
+      g_signal_connect (raw->ws, "message", G_CALLBACK (raw_message_cb), raw);
+      g_signal_connect (raw->ws, "closed", G_CALLBACK (raw_closed_cb), raw);
+      hello = dropify_protocol_encode_hello (dropify_identity_get_device_id (friend_identity), "Friend",
+                                             g_get_real_time () / 1000, 0);
+      soup_websocket_connection_send_text (raw->ws, hello);
+      g_assert_cmpuint (raw_wait_closed (raw), ==, DROPIFY_CLOSE_NO_TLS);
+    }
+  g_string_free (head.head, TRUE);
+
+  for (guint i = 0; i < raw->texts->len; i++)
+    g_test_message ("received: %.80s", (char *) g_ptr_array_index (raw->texts, i));
+  g_assert_cmpuint (raw->texts->len, ==, 0);
+
+  g_io_stream_close (tls, NULL, NULL);
+  assert_unharmed ("a plain connection from a paired device's address and port");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -745,6 +964,8 @@ main (int   argc,
   g_test_add_func ("/hostile/huge-frame", test_huge_frame);
   g_test_add_func ("/hostile/invalid-utf8", test_invalid_utf8);
   g_test_add_func ("/hostile/huge-fragmented", test_huge_fragmented);
+  g_test_add_func ("/hostile/frame-flood", test_frame_flood);
+  g_test_add_func ("/hostile/plain-from-a-peers-port", test_plain_from_a_peers_port);
   g_test_add_func ("/hostile/stranger-learns-nothing", test_stranger_learns_nothing);
   g_test_add_func ("/hostile/flood-before-trust", test_flood_before_trust);
   g_test_add_func ("/hostile/paths-in-names", test_paths_in_names);
