@@ -891,8 +891,19 @@ test_plain_from_a_peers_port (void)
   g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT, NULL, handshake_cb, &handshake);
   g_assert_true (dropify_test_wait_for (handshake_done, &handshake, WAIT_MS));
   g_assert_no_error (handshake.error);
-  for (guint i = 0; i < 20; i++)
-    g_main_context_iteration (NULL, FALSE);
+  /* It upgrades to /v1/peer, as the friend's would, and stays open. */
+  {
+    Head answer = { g_string_new (NULL), 0, FALSE };
+
+    g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (tls), request, strlen (request),
+                                              NULL, NULL, NULL));
+    g_input_stream_read_async (g_io_stream_get_input_stream (tls), &answer.byte, 1,
+                               G_PRIORITY_DEFAULT, NULL, head_byte_cb, &answer);
+    g_assert_true (dropify_test_wait_for (head_done, &answer, WAIT_MS));
+    g_test_message ("the genuine session's answer: %.40s", answer.head->str);
+    g_assert_true (g_str_has_prefix (answer.head->str, "HTTP/1.1 101"));
+    g_string_free (answer.head, TRUE);
+  }
 
   /* The impostor: no key, same source, another address of the victim. */
   impostor = connect_from_port (local_port (genuine), "127.0.0.2");
