@@ -4,6 +4,7 @@
 #include "dropify-blob-store.h"
 #include "dropify-clock.h"
 #include "dropify-discovery.h"
+#include "dropify-display-name.h"
 #include "dropify-drop.h"
 #include "dropify-history.h"
 #include "dropify-identity.h"
