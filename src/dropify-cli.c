@@ -23,10 +23,27 @@ static const GOptionEntry data_dir_entries[] = {
   { NULL }
 };
 
+/* What the commands print comes from the running instance, and much of it
+ * (names, file names, errors quoting them) from other devices. The core
+ * cleans those names as they arrive; this is the second line: no byte the
+ * instance sends may move the cursor, erase a line or reorder the text
+ * around it. The pool frees the escaped copies with the row they are in. */
+static const char *
+shown (GPtrArray  *pool,
+       const char *text)
+{
+  char *escaped = dropify_display_name_escape (text, FALSE);
+
+  g_ptr_array_add (pool, escaped);
+  return escaped;
+}
+
 static int
 fail (const char *message)
 {
-  g_printerr ("dropify: %s\n", message);
+  g_autofree char *escaped = dropify_display_name_escape (message, FALSE);
+
+  g_printerr ("dropify: %s\n", escaped);
   return 1;
 }
 
@@ -165,6 +182,7 @@ command_send (int    argc,
           g_autofree char *path = g_file_get_path (file);
           g_autoptr(JsonNode) body = NULL;
           g_autoptr(JsonNode) reply = NULL;
+          g_autoptr(GPtrArray) pool = g_ptr_array_new_with_free_func (g_free);
 
           if (path == NULL)
             {
@@ -181,7 +199,7 @@ command_send (int    argc,
               return fail (message);
             }
 
-          g_print ("%s\n", json_object_get_string_member (json_node_get_object (reply), "id"));
+          g_print ("%s\n", shown (pool, json_object_get_string_member (json_node_get_object (reply), "id")));
         }
     }
   else
@@ -189,6 +207,7 @@ command_send (int    argc,
       g_autofree char *text = NULL;
       g_autoptr(JsonNode) body = NULL;
       g_autoptr(JsonNode) reply = NULL;
+      g_autoptr(GPtrArray) pool = g_ptr_array_new_with_free_func (g_free);
 
       if (argc > 2)
         return usage_error (context, _("Quote the text to send it as one drop"));
@@ -206,7 +225,7 @@ command_send (int    argc,
       if (reply == NULL)
         return fail (error ? error->message : _("no reply"));
 
-      g_print ("%s\n", json_object_get_string_member (json_node_get_object (reply), "id"));
+      g_print ("%s\n", shown (pool, json_object_get_string_member (json_node_get_object (reply), "id")));
     }
 
   return 0;
@@ -220,6 +239,7 @@ preview (JsonObject *drop)
   if (g_strcmp0 (kind, "text") == 0)
     {
       g_autofree char *flat = g_strdup (json_object_get_string_member (drop, "text"));
+      g_autofree char *escaped = NULL;
       glong len;
 
       g_strdelimit (flat, "\r\n\t", ' ');
@@ -228,17 +248,21 @@ preview (JsonObject *drop)
         {
           char *end = g_utf8_offset_to_pointer (flat, 59);
           *end = '\0';
-          return g_strconcat (flat, "…", NULL);
         }
-      return g_steal_pointer (&flat);
+
+      /* The text is anyone's: what is left of it must not drive the
+       * terminal either. Cut first, so an escape is never cut in half. */
+      escaped = dropify_display_name_escape (flat, TRUE);
+      return len > 60 ? g_strconcat (escaped, "…", NULL) : g_steal_pointer (&escaped);
     }
   else
     {
       g_autofree char *size = g_format_size ((guint64) json_object_get_int_member (drop, "size"));
+      g_autofree char *name = dropify_display_name_escape (json_object_get_string_member (drop, "name"),
+                                                           FALSE);
       gboolean complete = json_object_get_boolean_member (drop, "complete");
 
-      return g_strdup_printf ("%s (%s)%s", json_object_get_string_member (drop, "name"), size,
-                              complete ? "" : _(", incomplete"));
+      return g_strdup_printf ("%s (%s)%s", name, size, complete ? "" : _(", incomplete"));
     }
 }
 
@@ -318,12 +342,13 @@ command_list (int    argc,
       int64_t left = json_object_get_int_member (drop, "expires_at") - now;
       g_autofree char *expires = dropify_duration_format (MAX (left / 1000, 1) * 1000);
       g_autofree char *text = preview (drop);
+      g_autoptr(GPtrArray) pool = g_ptr_array_new_with_free_func (g_free);
 
       g_print ("%s  %-4s  %6s  %-16s  %s\n",
-               json_object_get_string_member (drop, "id"),
-               json_object_get_string_member (drop, "kind"),
+               shown (pool, json_object_get_string_member (drop, "id")),
+               shown (pool, json_object_get_string_member (drop, "kind")),
                expires,
-               json_object_get_string_member (drop, "origin_name"),
+               shown (pool, json_object_get_string_member (drop, "origin_name")),
                text);
     }
 
@@ -382,11 +407,13 @@ command_peers (int    argc,
         JsonObject *object = json_node_get_object (discovery);
         const char *why = json_object_get_string_member_with_default (object, "status", NULL);
 
+        g_autoptr(GPtrArray) pool = g_ptr_array_new_with_free_func (g_free);
+
         if (json_object_get_boolean_member_with_default (object, "available", FALSE))
           g_print (_("Automatic discovery is on (published as “%s”).\n"),
-                   json_object_get_string_member_with_default (object, "name", ""));
+                   shown (pool, json_object_get_string_member_with_default (object, "name", "")));
         else if (why != NULL)
-          g_print ("%s\n", why);
+          g_print ("%s\n", shown (pool, why));
       }
   }
 
@@ -401,15 +428,16 @@ command_peers (int    argc,
       JsonObject *peer = json_array_get_object_element (peers, i);
       const char *name = json_object_get_string_member (peer, "name");
       const char *error_text = json_object_get_string_member_with_default (peer, "error", NULL);
+      g_autoptr(GPtrArray) pool = g_ptr_array_new_with_free_func (g_free);
 
       g_print ("%-20s %s:%" G_GINT64_FORMAT "  %-12s %-7s %s%s%s\n",
-               *name ? name : _("(unknown)"),
-               json_object_get_string_member (peer, "address"),
+               *name ? shown (pool, name) : _("(unknown)"),
+               shown (pool, json_object_get_string_member (peer, "address")),
                json_object_get_int_member (peer, "port"),
-               json_object_get_string_member (peer, "state"),
-               json_object_get_string_member (peer, "via"),
+               shown (pool, json_object_get_string_member (peer, "state")),
+               shown (pool, json_object_get_string_member (peer, "via")),
                json_object_get_boolean_member (peer, "trusted") ? _("paired") : _("not paired"),
-               error_text ? "  " : "", error_text ? error_text : "");
+               error_text ? "  " : "", error_text ? shown (pool, error_text) : "");
     }
 
   return 0;
@@ -505,11 +533,12 @@ command_pair (int    argc,
   for (guint i = 0; i < json_array_get_length (waiting); i++)
     {
       JsonObject *peer = json_array_get_object_element (waiting, i);
+      g_autoptr(GPtrArray) pool = g_ptr_array_new_with_free_func (g_free);
 
       g_print ("%s  %-20s %s  %s%s\n",
-               json_object_get_string_member (peer, "id"),
-               json_object_get_string_member (peer, "name"),
-               json_object_get_string_member (peer, "pairing_code"),
+               shown (pool, json_object_get_string_member (peer, "id")),
+               shown (pool, json_object_get_string_member (peer, "name")),
+               shown (pool, json_object_get_string_member (peer, "pairing_code")),
                json_object_get_boolean_member (peer, "wants_to_pair") ? _("asks to pair") : "",
                json_object_get_boolean_member (peer, "pair_sent") ? _("waiting for the other device") : "");
     }

@@ -5,6 +5,7 @@
 #include "dropify-channel.h"
 #include "dropify-clock.h"
 #include "dropify-discovery.h"
+#include "dropify-display-name.h"
 #include "dropify-drop.h"
 #include "dropify-frame-guard.h"
 #include "dropify-history.h"

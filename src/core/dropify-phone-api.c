@@ -4,6 +4,7 @@
 
 #include <glib/gi18n.h>
 
+#include "dropify-display-name.h"
 #include "dropify-phone-private.h"
 #include "dropify-web-resources.h"
 
@@ -249,6 +250,7 @@ static char *
 decode_file_name (const char *header)
 {
   g_autofree char *raw = NULL;
+  g_autofree char *inert = NULL;
   g_autoptr(GString) name = NULL;
 
   if (header == NULL || !(raw = g_uri_unescape_string (header, NULL)) ||
@@ -273,7 +275,14 @@ decode_file_name (const char *header)
   if (name->len == 0 || g_str_equal (name->str, ".") || g_str_equal (name->str, ".."))
     return NULL;
 
-  return g_string_free (g_steal_pointer (&name), FALSE);
+  /* Bidi controls would make “invoice\u202Efdp.exe” read as
+   * “invoiceexe.pdf” wherever the name is shown; what is left without
+   * them must still be a name. */
+  inert = dropify_display_name_clean_file (name->str);
+  if (g_str_equal (inert, ".") || g_str_equal (inert, ".."))
+    return NULL;
+
+  return g_steal_pointer (&inert);
 }
 
 /* `type/subtype` in lower case with nothing that could break a header. */

@@ -7,6 +7,7 @@
 #include <json-glib/json-glib.h>
 
 #include "dropify-blob-store.h"
+#include "dropify-display-name.h"
 #include "dropify-protocol.h"
 
 G_DEFINE_QUARK (dropify-protocol-error-quark, dropify_protocol_error)
@@ -253,6 +254,25 @@ get_array (JsonObject  *object,
   return array;
 }
 
+/* A name another device chose is shown here, in terminals and labels:
+ * clean it rather than refuse it, so a device named with an emoji (or,
+ * by a mistake, a stray control character) still syncs. No name stays no
+ * name: the peers list shows the address instead. */
+static gboolean
+get_device_name (JsonObject  *object,
+                 const char  *name,
+                 char       **out,
+                 GError     **error)
+{
+  g_autofree char *raw = NULL;
+
+  if (!get_string (object, name, MAX_NAME, TRUE, &raw, error))
+    return FALSE;
+
+  *out = *raw == '\0' ? g_steal_pointer (&raw) : dropify_display_name_clean_device (raw);
+  return TRUE;
+}
+
 static gboolean
 parse_hello (JsonObject      *object,
              DropifyMessage  *message,
@@ -262,7 +282,7 @@ parse_hello (JsonObject      *object,
 
   if (!get_int (object, "version", 0, G_MAXINT32, &version, error) ||
       !get_id (object, "device_id", &message->device_id, error) ||
-      !get_string (object, "name", MAX_NAME, TRUE, &message->name, error) ||
+      !get_device_name (object, "name", &message->name, error) ||
       !get_int (object, "clock", 0, MAX_TIME, &clock, error) ||
       !get_int (object, "port", 0, 65535, &port, error))
     return FALSE;
@@ -411,7 +431,7 @@ parse_drop (JsonObject      *object,
   if (!get_id (drop, "id", &id, error) ||
       !get_string (drop, "kind", 4, FALSE, &kind, error) ||
       !get_id (drop, "origin", &origin, error) ||
-      !get_string (drop, "origin_name", MAX_NAME, TRUE, &origin_name, error) ||
+      !get_device_name (drop, "origin_name", &origin_name, error) ||
       !get_int (drop, "created_at", 1, MAX_TIME, &created_at, error) ||
       !get_int (drop, "expires_at", 1, MAX_TIME, &expires_at, error))
     return FALSE;
@@ -427,12 +447,13 @@ parse_drop (JsonObject      *object,
     }
   else if (g_str_equal (kind, "file"))
     {
+      g_autofree char *raw_name = NULL;
       g_autofree char *name = NULL;
       g_autofree char *mime = NULL;
       g_autofree char *sha256 = NULL;
       int64_t size;
 
-      if (!get_string (drop, "name", 255, FALSE, &name, error) ||
+      if (!get_string (drop, "name", DROPIFY_DISPLAY_NAME_MAX_FILE_BYTES, FALSE, &raw_name, error) ||
           !get_string (drop, "mime", 255, FALSE, &mime, error) ||
           !get_string (drop, "sha256", 64, FALSE, &sha256, error) ||
           !get_int (drop, "size", 0, G_MAXINT64, &size, error))
@@ -441,12 +462,20 @@ parse_drop (JsonObject      *object,
       if (!dropify_sha256_is_valid (sha256))
         return invalid (error, "sha256", "must be 64 lower-case hex digits");
 
-      if (strchr (name, '/') || strchr (name, '\\') || g_str_equal (name, "..") || g_str_equal (name, "."))
+      if (strchr (raw_name, '/') || strchr (raw_name, '\\') ||
+          g_str_equal (raw_name, "..") || g_str_equal (raw_name, "."))
         return invalid (error, "name", "must be a file name, not a path");
 
-      for (const char *p = name; *p; p = g_utf8_next_char (p))
+      for (const char *p = raw_name; *p; p = g_utf8_next_char (p))
         if (g_unichar_iscntrl (g_utf8_get_char (p)))
           return invalid (error, "name", "must not hold control characters");
+
+      /* Bidi controls are only cleaned: they are legal in file names, and
+       * the file is still wanted. What is left is checked again, as
+       * “.\u202E.” would become “..”. */
+      name = dropify_display_name_clean_file (raw_name);
+      if (g_str_equal (name, "..") || g_str_equal (name, "."))
+        return invalid (error, "name", "must be a file name, not a path");
 
       message->drop = dropify_drop_new_file (id, origin, origin_name, name, mime, (uint64_t) size,
                                              sha256, created_at, expires_at);

@@ -13,6 +13,7 @@
 #endif
 
 #include "dropify-channel.h"
+#include "dropify-display-name.h"
 #include "dropify-protocol.h"
 #include "dropify-sync.h"
 
@@ -2288,8 +2289,12 @@ dropify_sync_add_discovered (DropifySync *self,
     {
       g_autoptr(DropifyPeer) created = dropify_peer_new (address, port, DROPIFY_PEER_VIA_MDNS);
 
+      /* An mDNS service name is the other device's choice, as a hello
+       * name is: cleaned the same way before it is listed. */
+      g_autofree char *inert = name != NULL ? dropify_display_name_clean_device (name) : NULL;
+
       dropify_peer_set_device_id (created, device_id);
-      dropify_peer_set_name (created, name);
+      dropify_peer_set_name (created, inert);
       g_list_store_append (self->peers, created);
       peer = created;
     }

@@ -44,6 +44,14 @@
     return node;
   }
 
+  // Names come from other devices. In a <bdi> a right-to-left name keeps
+  // its own direction without reordering the words around it.
+  function phrase (before, name) {
+    const node = el('span', 'part');
+    node.append(before, el('bdi', null, name));
+    return node;
+  }
+
   // Formatting
 
   function formatSize (bytes) {
@@ -187,17 +195,19 @@
     // The meta line wraps between its parts, never inside one.
     const body = el('div', 'body');
     const meta = el('p', 'meta');
-    const parts = [`From ${drop.origin_name || 'an unknown device'}`];
+    const parts = [phrase('From ', drop.origin_name || 'an unknown device')];
     if (isText) {
-      body.appendChild(el('p', 'text', drop.text));
+      body.appendChild(el('p', 'text', drop.text)).dir = 'auto';
     } else {
-      body.appendChild(el('p', 'name', drop.name));
+      body.appendChild(el('p', 'name', drop.name)).dir = 'auto';
       parts.unshift(formatSize(drop.size));
       if (!drop.complete) {
         parts.push(`arriving, ${Math.floor(100 * (drop.received || 0) / Math.max(drop.size, 1))}%`);
       }
     }
-    for (const part of parts) meta.append(el('span', 'part', part), ' · ');
+    for (const part of parts) {
+      meta.append(typeof part === 'string' ? el('span', 'part', part) : part, ' · ');
+    }
     meta.appendChild(el('span', 'part expires'));
     body.appendChild(meta);
 
@@ -314,7 +324,7 @@
       case 'snapshot':
         info = message.info;
         skew = info.now - Date.now();
-        $('device').textContent = `Connected to ${info.name}`;
+        $('device').replaceChildren('Connected to ', el('bdi', null, info.name));
         drops.clear();
         for (const drop of message.drops) drops.set(drop.id, drop);
         render();

@@ -1047,6 +1047,41 @@ test_protocol_text_with_file_members (void)
   g_assert_cmpuint (dropify_drop_get_size (message->drop), ==, 0);
 }
 
+/* Names from another device are shown in terminals and labels: escapes,
+ * carriage returns and bidi overrides are cleaned away, and real scripts
+ * and emoji are kept. */
+static void
+test_protocol_peer_names_cleaned (void)
+{
+  g_autofree char *hello = build_frame ("hello", "name",
+                                        "\"Laptop\\u001b[2K\\rEvil \\u202egnp.exe\"");
+  g_autofree char *long_hello = NULL;
+  g_autofree char *text = build_frame ("text", "drop.origin_name",
+                                       "\"\\u2066\\u0007\u062c\u0647\u0627\u0632\\u2069\"");
+  g_autofree char *file = build_frame ("file", "drop.name", "\"invoice\\u202efdp.exe\"");
+  g_autofree char *emoji = build_frame ("file", "drop.origin_name",
+                                        "\"\U0001F469\u200D\U0001F4BB \\u202e\"");
+  g_autoptr(DropifyMessage) m1 = parse_ok (hello, -1);
+  g_autoptr(DropifyMessage) m2 = parse_ok (text, -1);
+  g_autoptr(DropifyMessage) m3 = parse_ok (file, -1);
+  g_autoptr(DropifyMessage) m4 = parse_ok (emoji, -1);
+  g_autoptr(DropifyMessage) m5 = NULL;
+  g_autoptr(GString) name = g_string_new ("\"");
+
+  g_assert_cmpstr (m1->name, ==, "Laptop[2KEvil gnp.exe");
+  g_assert_cmpstr (dropify_drop_get_origin_name (m2->drop), ==, "\u062c\u0647\u0627\u0632");
+  g_assert_cmpstr (dropify_drop_get_name (m3->drop), ==, "invoicefdp.exe");
+  g_assert_cmpstr (dropify_drop_get_origin_name (m4->drop), ==, "\U0001F469\u200D\U0001F4BB");
+
+  /* Within the wire limit of 256 bytes, but longer than a name is shown. */
+  for (guint i = 0; i < 200; i++)
+    g_string_append_c (name, 'n');
+  g_string_append_c (name, '"');
+  long_hello = build_frame ("hello", "name", name->str);
+  m5 = parse_ok (long_hello, -1);
+  g_assert_cmpint (g_utf8_strlen (m5->name, -1), ==, DROPIFY_DISPLAY_NAME_MAX_DEVICE_CHARS);
+}
+
 /* Hostile input: whole frames */
 
 typedef struct
@@ -1294,6 +1329,9 @@ static const ValueCase value_cases[] = {
   BAD ("file", "drop.name", "\"..\"", "name"),
   BAD ("file", "drop.name", "\".\"", "name"),
   BAD ("file", "drop.name", "\"\\/etc\"", "name"),
+  /* Becomes ".." once the override is cleaned away. */
+  BAD ("file", "drop.name", "\".\\u202e.\"", "name"),
+  BAD ("file", "drop.name", "\" .. \"", "name"),
   BAD ("file", "drop.mime", "\"\"", "mime"),
   BAD ("file", "drop.size", "-1", "size"),
   BAD ("file", "drop.size", "-9223372036854775808", "size"),
@@ -2120,6 +2158,7 @@ main (int   argc,
   g_test_add_func ("/protocol/id-and-prefix-rules", test_protocol_id_and_prefix_rules);
   g_test_add_func ("/protocol/unknown-members-ignored", test_protocol_unknown_members_ignored);
   g_test_add_func ("/protocol/text-with-file-members", test_protocol_text_with_file_members);
+  g_test_add_func ("/protocol/peer-names-cleaned", test_protocol_peer_names_cleaned);
   g_test_add_func ("/protocol/hostile/frames", test_protocol_hostile_frames);
   g_test_add_func ("/protocol/hostile/values", test_protocol_hostile_values);
   g_test_add_func ("/protocol/hostile/required-members", test_protocol_required_members);

@@ -683,6 +683,69 @@ test_pair_by_cli (Fixture       *fixture,
   dropify_test_remove_dir (dir_b);
 }
 
+static void
+assert_inert (const char *what,
+              const char *text)
+{
+  g_test_message ("%s: %s", what, text);
+  g_assert_true (g_utf8_validate (text, -1, NULL));
+  g_assert_null (strchr (text, '\x1b'));
+  g_assert_null (strchr (text, '\r'));
+  g_assert_null (strchr (text, '\x07'));
+  g_assert_null (strstr (text, "\u202E"));
+}
+
+/* The instance's own name is not cleaned (the user chose it), and neither
+ * are texts: the commands still print none of their control or bidi
+ * characters raw, while --json keeps them, escaped as JSON. */
+static void
+test_escapes_printed (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  static const char name[] = "Evil\x1b[2K\r\u202Eexe.pdf";
+  static const char text[] = "one\ntwo\x1b[31mred\x07 \u202Ecba";
+  static const char * const args[] = { "--group-secret", "cli-tests", "--name", name, NULL };
+  g_autofree char *file = NULL;
+  g_autofree char *id = NULL;
+  g_autoptr(DropifyTestRun) run = NULL;
+  g_autoptr(JsonNode) list = NULL;
+  JsonObject *drop;
+
+  fixture->instance = dropify_test_instance_start (fixture->dir, args);
+  id = send_text (fixture->dir, text);
+  g_strstrip (id);
+  file = dropify_test_write_random (fixture->dir, "invoice\u202Efdp.exe", 10);
+  run = dropify_test_run ("send", "--data-dir", fixture->dir, "--file", file, NULL);
+  g_assert_cmpint (run->status, ==, 0);
+  g_clear_pointer (&run, dropify_test_run_free);
+
+  run = dropify_test_run ("list", "--data-dir", fixture->dir, NULL);
+  g_assert_cmpint (run->status, ==, 0);
+  assert_inert ("dropify list", run->out);
+  g_assert_nonnull (strstr (run->out, "Evil\\u001b[2K\\u000d\\u202eexe.pdf"));
+  g_assert_nonnull (strstr (run->out, "one two\\u001b[31mred\\u0007 \\u202ecba"));
+  g_assert_nonnull (strstr (run->out, "invoice\\u202efdp.exe"));
+  g_clear_pointer (&run, dropify_test_run_free);
+
+  run = dropify_test_run ("peers", "--data-dir", fixture->dir, NULL);
+  g_assert_cmpint (run->status, ==, 0);
+  assert_inert ("dropify peers", run->out);
+  g_clear_pointer (&run, dropify_test_run_free);
+
+  /* JSON stays JSON, with the text as it was sent. */
+  list = dropify_test_list_json (fixture->dir);
+  drop = find_drop (list, id);
+  g_assert_nonnull (drop);
+  g_assert_cmpstr (json_object_get_string_member (drop, "text"), ==, text);
+  g_assert_cmpstr (json_object_get_string_member (drop, "origin_name"), ==, name);
+  /* JSON escapes the controls itself; a bidi override is a character
+   * like any other there, for the program that reads it to handle. */
+  run = dropify_test_run ("list", "--json", "--data-dir", fixture->dir, NULL);
+  g_assert_null (strchr (run->out, '\x1b'));
+  g_assert_null (strchr (run->out, '\r'));
+  g_assert_null (strchr (run->out, '\x07'));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -708,6 +771,7 @@ main (int   argc,
   ADD_STOPPED ("/cli/not-running", test_not_running);
   ADD_STOPPED ("/cli/usage", test_usage);
   ADD_STOPPED ("/cli/corrupt-history", test_corrupt_history);
+  ADD_STOPPED ("/cli/escapes-printed", test_escapes_printed);
 
   return g_test_run ();
 }

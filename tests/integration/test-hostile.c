@@ -494,6 +494,103 @@ test_flood_before_trust (void)
   assert_unharmed ("a flood of messages before pairing");
 }
 
+/* A stranger's name is shown where the user decides whether to pair:
+ * nothing in it may erase the real device's line or reorder the text. */
+
+#define EVIL_NAME "Real Laptop\x1b[2K\r\x1b[1AMallory \u202Egnp.exe\x07"
+#define EVIL_NAME_CLEANED "Real Laptop[2K[1AMallory gnp.exe"
+
+typedef struct
+{
+  const char  *device_id;
+  DropifyPeer *peer;
+} FindPeer;
+
+static gboolean
+peer_is_listed (gpointer data)
+{
+  FindPeer *find = data;
+  GListModel *peers = dropify_sync_get_peers (dropify_service_get_sync (victim->service));
+
+  for (guint i = 0; i < g_list_model_get_n_items (peers); i++)
+    {
+      g_autoptr(DropifyPeer) peer = g_list_model_get_item (peers, i);
+
+      if (g_strcmp0 (dropify_peer_get_device_id (peer), find->device_id) == 0 &&
+          dropify_peer_get_name (peer) != NULL)
+        {
+          g_set_object (&find->peer, peer);
+          return TRUE;
+        }
+    }
+
+  return FALSE;
+}
+
+static void
+assert_inert (const char *what,
+              const char *text)
+{
+  g_test_message ("%s: %s", what, text);
+  g_assert_true (g_utf8_validate (text, -1, NULL));
+  g_assert_null (strchr (text, '\x1b'));
+  g_assert_null (strchr (text, '\r'));
+  g_assert_null (strchr (text, '\x07'));
+  g_assert_null (strstr (text, "\u202E"));
+}
+
+static void
+test_names_in_hello (void)
+{
+  g_autoptr(Raw) raw = raw_connect ();
+  const char *device_id = dropify_identity_get_device_id (raw->identity);
+  g_autofree char *hello = dropify_protocol_encode_hello (device_id, EVIL_NAME,
+                                                          g_get_real_time () / 1000, 0);
+  FindPeer find = { device_id, NULL };
+  WaitText reply = { raw, "hello" };
+
+  raw_send (raw, hello);
+  g_assert_true (dropify_test_wait_for (received_type, &reply, WAIT_MS));
+  g_assert_true (dropify_test_wait_for (peer_is_listed, &find, WAIT_MS));
+
+  /* The core keeps the name cleaned: every view of it starts clean. */
+  g_assert_cmpstr (dropify_peer_get_name (find.peer), ==, EVIL_NAME_CLEANED);
+
+  /* And the commands a user reads it in print nothing that drives the
+   * terminal, with the stranger still listed by its id. */
+  {
+    const char *args[] = { "pair", "--data-dir", victim->dir, NULL };
+    g_autoptr(DropifyTestRun) run = dropify_test_runv_iterating (args);
+
+    g_assert_cmpint (run->status, ==, 0);
+    assert_inert ("dropify pair", run->out);
+    g_assert_nonnull (strstr (run->out, device_id));
+    g_assert_nonnull (strstr (run->out, EVIL_NAME_CLEANED));
+  }
+  {
+    const char *args[] = { "peers", "--data-dir", victim->dir, NULL };
+    g_autoptr(DropifyTestRun) run = dropify_test_runv_iterating (args);
+
+    g_assert_cmpint (run->status, ==, 0);
+    assert_inert ("dropify peers", run->out);
+    g_assert_nonnull (strstr (run->out, EVIL_NAME_CLEANED));
+  }
+  {
+    const char *args[] = { "pair", "--json", "--data-dir", victim->dir, NULL };
+    g_autoptr(DropifyTestRun) run = dropify_test_runv_iterating (args);
+    g_autoptr(JsonParser) parser = json_parser_new ();
+    g_autoptr(GError) error = NULL;
+
+    g_assert_cmpint (run->status, ==, 0);
+    assert_inert ("dropify pair --json", run->out);
+    json_parser_load_from_data (parser, run->out, -1, &error);
+    g_assert_no_error (error);
+  }
+
+  g_clear_object (&find.peer);
+  assert_unharmed ("a stranger whose name holds terminal escapes");
+}
+
 /* Cases from a peer that knows the group secret */
 
 static char *
@@ -593,6 +690,28 @@ test_chunk_beyond_size (void)
   g_assert_cmpuint (raw_wait_closed (raw), ==, 4000);
   forget_drop ("liar-size");
   assert_unharmed ("a chunk beyond the announced size");
+}
+
+/* “invoice\u202Efdp.exe” reads as “invoiceexe.pdf”: the drop is kept,
+ * and its names without the override. */
+static void
+test_bidi_in_file_name (void)
+{
+  g_autoptr(Raw) raw = raw_connect ();
+  g_autofree char *frame = file_drop_frame ("bidi-name", "invoice\\u202efdp.exe",
+                                            "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", 4);
+  DropifyDrop *drop;
+
+  raw_become_trusted (raw);
+  raw_send (raw, frame);
+  g_assert_true (dropify_test_node_has_drop (victim, "bidi-name", WAIT_MS));
+
+  drop = dropify_history_lookup (dropify_service_get_history (victim->service), "bidi-name");
+  g_assert_cmpstr (dropify_drop_get_name (drop), ==, "invoicefdp.exe");
+  g_assert_cmpstr (dropify_drop_get_origin_name (drop), ==, "Mallory");
+
+  forget_drop ("bidi-name");
+  assert_unharmed ("a file name with a right-to-left override");
 }
 
 /* Connection floods */
@@ -979,7 +1098,9 @@ main (int   argc,
   g_test_add_func ("/hostile/plain-from-a-peers-port", test_plain_from_a_peers_port);
   g_test_add_func ("/hostile/stranger-learns-nothing", test_stranger_learns_nothing);
   g_test_add_func ("/hostile/flood-before-trust", test_flood_before_trust);
+  g_test_add_func ("/hostile/names-in-hello", test_names_in_hello);
   g_test_add_func ("/hostile/paths-in-names", test_paths_in_names);
+  g_test_add_func ("/hostile/bidi-in-file-name", test_bidi_in_file_name);
   g_test_add_func ("/hostile/hash-mismatch", test_hash_mismatch);
   g_test_add_func ("/hostile/chunk-beyond-size", test_chunk_beyond_size);
   g_test_add_func ("/hostile/half-open-connections", test_half_open_connections);

@@ -185,6 +185,65 @@ dropify_test_runv (const char * const *args,
   return run;
 }
 
+typedef struct
+{
+  DropifyTestRun *run;
+  GError         *error;
+  gboolean        done;
+} PendingRun;
+
+static void
+pending_run_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  PendingRun *pending = user_data;
+
+  g_subprocess_communicate_utf8_finish (G_SUBPROCESS (object), result,
+                                        &pending->run->out, &pending->run->err, &pending->error);
+  pending->done = TRUE;
+}
+
+static gboolean
+pending_run_done (gpointer data)
+{
+  return ((PendingRun *) data)->done;
+}
+
+/**
+ * dropify_test_runv_iterating:
+ *
+ * Like dropify_test_runv(), but the main context runs while the command
+ * does: for commands that talk to a #DropifyTestNode of this process,
+ * which could not answer while the test blocked.
+ */
+DropifyTestRun *
+dropify_test_runv_iterating (const char * const *args)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  PendingRun pending = { g_new0 (DropifyTestRun, 1), NULL, FALSE };
+
+  g_ptr_array_add (argv, (gpointer) dropify_bin ());
+  for (guint i = 0; args[i]; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+
+  process = g_subprocess_newv ((const char * const *) argv->pdata,
+                               G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                               &error);
+  g_assert_no_error (error);
+
+  g_subprocess_communicate_utf8_async (process, NULL, NULL, pending_run_cb, &pending);
+  g_assert_true (dropify_test_wait_for (pending_run_done, &pending, 30000));
+  g_assert_no_error (pending.error);
+
+  pending.run->status = g_subprocess_get_if_exited (process) ? g_subprocess_get_exit_status (process) : -1;
+
+  return pending.run;
+}
+
 DropifyTestRun *
 dropify_test_run (const char *first_arg,
                   ...)

@@ -38,6 +38,7 @@ DropifyTestRun *dropify_test_run             (const char       *first_arg,
                                               ...) G_GNUC_NULL_TERMINATED;
 DropifyTestRun *dropify_test_runv            (const char * const *args,
                                               const char       *stdin_text);
+DropifyTestRun *dropify_test_runv_iterating  (const char * const *args);
 JsonNode      *dropify_test_list_json        (const char       *data_dir);
 
 typedef struct

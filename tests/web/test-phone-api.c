@@ -607,6 +607,20 @@ test_file_round_trip (Fixture       *f,
     g_assert_cmpstr (json_object_get_string_member (json_node_get_object (node), "name"), ==,
                      ".._.._etc_passwd");
   }
+
+  /* A right-to-left override would show “invoice\u202Efdp.exe” as
+   * “invoiceexe.pdf”: it is dropped, and an escape becomes a mark. */
+  {
+    g_autoptr(GBytes) small = g_bytes_new_static ("hi", 2);
+    g_auto(Reply) reply = { 0 };
+    g_autoptr(JsonNode) node = NULL;
+
+    upload_bytes (f, "invoice%E2%80%AEfdp%1B%5B2K.exe", small, f->token, &reply);
+    g_assert_cmpuint (reply.status, ==, 201);
+    node = parse (&reply);
+    g_assert_cmpstr (json_object_get_string_member (json_node_get_object (node), "name"), ==,
+                     "invoicefdp_[2K.exe");
+  }
 }
 
 static void
@@ -892,6 +906,7 @@ test_malformed (Fixture       *f,
     ".",
     "..",
     "%20%20",
+    ".%E2%80%AE.",
   };
   g_autoptr(GBytes) bytes = random_bytes (1000);
   g_autoptr(DropifyDrop) drop = NULL;
