@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <sys/resource.h>
 
 #include "dropify-identity.h"
 #include "dropify-server.h"
@@ -15,13 +16,26 @@
  * handshake — and hands the connection, wrapped in TLS or not, to one
  * SoupServer, to which sync and the phone page attach their handlers.
  *
- * A connection must show its first byte and finish any handshake within
- * DROPIFY_SERVER_HANDSHAKE_S seconds, and at most
- * DROPIFY_SERVER_MAX_PENDING may be doing so at once: a flood of half-open
- * connections costs a bounded amount and never blocks real ones for long.
+ * Every connection has a deadline at every stage, and a place in a
+ * budget:
+ *
+ * - It must show its first byte and finish any handshake within
+ *   DROPIFY_SERVER_HANDSHAKE_S seconds, and at most
+ *   DROPIFY_SERVER_MAX_PENDING may be doing so at once.
+ * - Served, a request must make progress (its headers, then its body)
+ *   within DROPIFY_SERVER_REQUEST_S seconds, and a connection that waits
+ *   for its next request is closed after as long. A peer's connection,
+ *   once upgraded, is its channel's to time.
+ * - All connections together stay within a budget of descriptors. When a
+ *   new one would pass it, one is shed: the oldest of the address that
+ *   holds the most, never a trusted peer's. A flood from a few addresses
+ *   thus costs its senders their own connections, and a phone, a new
+ *   device or a paired one that connects meanwhile still gets in.
+ *
  * The command line's API is elsewhere, on a Unix socket. */
 
-#define TLS_HANDSHAKE_BYTE 0x16
+#define TLS_HANDSHAKE_BYTE   0x16
+#define SWEEP_S              5
 
 struct _DropifyServer
 {
@@ -30,21 +44,46 @@ struct _DropifyServer
   GSocketService   *service;
   GTlsCertificate  *certificate;
   GCancellable     *cancellable;
+  GQueue            slots;          /* Slot, oldest first */
+  GHashTable       *served;         /* "local remote" → Slot */
   guint             n_pending;
+  guint             budget;
+  guint             n_open;         /* slots not being shed */
+  gboolean          budget_set;
+  guint64           n_shed;
+  guint             request_s;
+  guint             sweep;
   guint             port;
 };
 
-G_DEFINE_FINAL_TYPE (DropifyServer, dropify_server, G_TYPE_OBJECT)
+/* One accepted connection, from accept until its stream is gone. */
+typedef struct _Pending Pending;
 
 typedef struct
 {
+  DropifyServer       *server;       /* unowned */
+  GList                link;
+  char                *source;       /* remote address, without the port */
+  char                *key;          /* "local remote", once served */
+  GSocket             *socket;
+  Pending             *pending;      /* while starting */
+  DropifyServerStream *stream;       /* weak, once served */
+  int64_t              progress_at;  /* a request is being read: its last progress */
+  gboolean             shed;
+} Slot;
+
+G_DEFINE_FINAL_TYPE (DropifyServer, dropify_server, G_TYPE_OBJECT)
+
+struct _Pending
+{
   DropifyServer     *server;        /* owned */
+  Slot              *slot;
   GSocketConnection *connection;
   GTlsConnection    *tls;
   GSource           *readable;
   GCancellable      *cancellable;
   guint              deadline;
-} Pending;
+};
 
 static char *
 address_string (GSocketAddress *address)
@@ -53,6 +92,50 @@ address_string (GSocketAddress *address)
     return g_strdup ("");
 
   return g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address)));
+}
+
+static char *
+connection_key (GSocketAddress *local,
+                GSocketAddress *remote)
+{
+  g_autofree char *l = NULL;
+  g_autofree char *r = NULL;
+
+  if (!G_IS_INET_SOCKET_ADDRESS (local) || !G_IS_INET_SOCKET_ADDRESS (remote))
+    return NULL;
+
+  l = address_string (local);
+  r = address_string (remote);
+  return g_strdup_printf ("%s|%u %s|%u", l, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)),
+                          r, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (remote)));
+}
+
+static void
+slot_free (Slot *slot)
+{
+  DropifyServer *self = slot->server;
+
+  g_queue_unlink (&self->slots, &slot->link);
+  if (!slot->shed)
+    self->n_open--;
+  if (slot->key != NULL)
+    g_hash_table_remove (self->served, slot->key);
+  g_free (slot->key);
+  g_free (slot->source);
+  g_clear_object (&slot->socket);
+  g_free (slot);
+}
+
+static void
+stream_gone (gpointer  data,
+             GObject  *where_the_object_was)
+{
+  Slot *slot = data;
+
+  slot->stream = NULL;
+  /* Still starting, the slot is the pending connection's to free. */
+  if (slot->pending == NULL)
+    slot_free (slot);
 }
 
 static void
@@ -68,6 +151,13 @@ pending_free (Pending *pending)
   g_clear_object (&pending->cancellable);
   g_clear_object (&pending->tls);
   g_clear_object (&pending->connection);
+  if (pending->slot != NULL)
+    {
+      pending->slot->pending = NULL;
+      /* Served, the slot lives as long as its stream. */
+      if (pending->slot->stream == NULL)
+        slot_free (pending->slot);
+    }
   pending->server->n_pending--;
   g_clear_object (&pending->server);
   g_free (pending);
@@ -81,6 +171,7 @@ hand_over (Pending   *pending,
            GIOStream *stream)
 {
   DropifyServer *self = pending->server;
+  Slot *slot = pending->slot;
   g_autoptr(GSocketAddress) local = NULL;
   g_autoptr(GSocketAddress) remote = NULL;
   g_autoptr(DropifyServerStream) wrapped = NULL;
@@ -94,6 +185,12 @@ hand_over (Pending   *pending,
 
   source = address_string (remote);
   wrapped = dropify_server_stream_new (stream, source);
+
+  slot->key = connection_key (local, remote);
+  if (slot->key != NULL)
+    g_hash_table_replace (self->served, g_strdup (slot->key), slot);
+  slot->stream = wrapped;
+  g_object_weak_ref (G_OBJECT (wrapped), stream_gone, slot);
 
   if (!soup_server_accept_iostream (self->server, G_IO_STREAM (wrapped), local, remote, &error))
     g_debug ("Could not serve a connection: %s", error->message);
@@ -210,6 +307,181 @@ deadline_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Shedding */
+
+static gboolean
+slot_is_candidate (Slot     *slot,
+                   gboolean  pending_only)
+{
+  if (slot->shed)
+    return FALSE;
+  if (pending_only)
+    return slot->pending != NULL;
+  return slot->stream == NULL || !dropify_server_stream_get_trusted (slot->stream);
+}
+
+static void
+slot_shed (Slot *slot)
+{
+  DropifyServer *self = slot->server;
+
+  self->n_shed++;
+  self->n_open--;
+  slot->shed = TRUE;
+
+  if (slot->pending != NULL)
+    {
+      g_io_stream_close (G_IO_STREAM (slot->pending->connection), NULL, NULL);
+      pending_free (slot->pending);    /* frees the slot */
+      return;
+    }
+
+  /* libsoup (or the channel) reads the end at once and lets the
+   * connection go, with its descriptor; closing the socket under it
+   * could hand its number to the next connection while it still polls. */
+  g_socket_shutdown (slot->socket, TRUE, TRUE, NULL);
+}
+
+/* The oldest connection of the address that holds the most; never a
+ * trusted peer's. */
+static Slot *
+pick_shed (DropifyServer *self,
+           gboolean       pending_only)
+{
+  g_autoptr(GHashTable) counts = g_hash_table_new (g_str_hash, g_str_equal);
+  const char *most = NULL;
+  guint most_count = 0;
+
+  for (GList *l = self->slots.head; l != NULL; l = l->next)
+    {
+      Slot *slot = l->data;
+      guint count;
+
+      if (!slot_is_candidate (slot, pending_only))
+        continue;
+      count = GPOINTER_TO_UINT (g_hash_table_lookup (counts, slot->source)) + 1;
+      g_hash_table_insert (counts, slot->source, GUINT_TO_POINTER (count));
+      if (count > most_count)
+        {
+          most = slot->source;
+          most_count = count;
+        }
+    }
+
+  for (GList *l = self->slots.head; most != NULL && l != NULL; l = l->next)
+    {
+      Slot *slot = l->data;
+
+      if (slot_is_candidate (slot, pending_only) && g_str_equal (slot->source, most))
+        return slot;
+    }
+
+  return NULL;
+}
+
+/* Requests */
+
+static Slot *
+slot_of_message (DropifyServer     *self,
+                 SoupServerMessage *msg)
+{
+  g_autofree char *key = connection_key (soup_server_message_get_local_address (msg),
+                                         soup_server_message_get_remote_address (msg));
+
+  return key != NULL ? g_hash_table_lookup (self->served, key) : NULL;
+}
+
+static gboolean
+sweep_cb (gpointer user_data)
+{
+  DropifyServer *self = user_data;
+  int64_t now = g_get_monotonic_time ();
+  gboolean waiting = FALSE;
+
+  self->sweep = 0;
+
+  for (GList *l = self->slots.head; l != NULL; )
+    {
+      Slot *slot = l->data;
+
+      l = l->next;
+      if (slot->shed || slot->progress_at == 0)
+        continue;
+      if (now - slot->progress_at >= (int64_t) self->request_s * G_USEC_PER_SEC)
+        {
+          g_debug ("Closing a connection from %s whose request stalled", slot->source);
+          slot_shed (slot);
+          continue;
+        }
+      waiting = TRUE;
+    }
+
+  if (waiting)
+    self->sweep = g_timeout_add_seconds (MIN (SWEEP_S, self->request_s), sweep_cb, self);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+request_progress (DropifyServer     *self,
+                  SoupServerMessage *msg)
+{
+  Slot *slot = slot_of_message (self, msg);
+
+  if (slot == NULL)
+    return;
+
+  slot->progress_at = g_get_monotonic_time ();
+  if (self->sweep == 0)
+    self->sweep = g_timeout_add_seconds (MIN (SWEEP_S, self->request_s), sweep_cb, self);
+}
+
+static void
+request_read_cb (SoupServerMessage *msg,
+                 gpointer           user_data)
+{
+  DropifyServer *self = user_data;
+  Slot *slot = slot_of_message (self, msg);
+
+  /* The handler has it now; a response takes what it takes, and an
+   * upgraded connection belongs to its channel. */
+  if (slot != NULL)
+    slot->progress_at = 0;
+}
+
+static void
+got_headers_cb (SoupServerMessage *msg,
+                gpointer           user_data)
+{
+  request_progress (DROPIFY_SERVER (user_data), msg);
+}
+
+static void
+got_chunk_cb (SoupServerMessage *msg,
+              GBytes            *chunk,
+              gpointer           user_data)
+{
+  request_progress (DROPIFY_SERVER (user_data), msg);
+}
+
+static void
+request_started_cb (SoupServer        *server,
+                    SoupServerMessage *msg,
+                    DropifyServer     *self)
+{
+  request_progress (self, msg);
+  g_signal_connect_object (msg, "got-headers", G_CALLBACK (got_headers_cb), self, 0);
+  g_signal_connect_object (msg, "got-chunk", G_CALLBACK (got_chunk_cb), self, 0);
+}
+
+static void
+request_done_cb (SoupServer        *server,
+                 SoupServerMessage *msg,
+                 DropifyServer     *self)
+{
+  request_read_cb (msg, self);
+}
+
 static gboolean
 incoming_cb (GSocketService    *service,
              GSocketConnection *connection,
@@ -218,19 +490,39 @@ incoming_cb (GSocketService    *service,
 {
   DropifyServer *self = DROPIFY_SERVER (user_data);
   GSocket *socket = g_socket_connection_get_socket (connection);
+  g_autoptr(GSocketAddress) remote = g_socket_connection_get_remote_address (connection, NULL);
   Pending *pending;
+  Slot *slot;
 
-  if (self->n_pending >= DROPIFY_SERVER_MAX_PENDING)
+  /* Over budget, or too many starting: someone's oldest goes, most
+   * likely the flood's. With nobody to shed, the newcomer is refused. */
+  if (self->n_open >= self->budget || self->n_pending >= DROPIFY_SERVER_MAX_PENDING)
     {
-      g_debug ("Too many connections starting at once; refusing one");
-      g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
-      return TRUE;
+      Slot *victim = pick_shed (self, self->n_open < self->budget);
+
+      if (victim == NULL)
+        {
+          g_debug ("No room for another connection; refusing one");
+          g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+          return TRUE;
+        }
+      slot_shed (victim);
     }
+
+  slot = g_new0 (Slot, 1);
+  slot->server = self;
+  slot->link.data = slot;
+  slot->source = address_string (remote);
+  slot->socket = g_object_ref (socket);
+  g_queue_push_tail_link (&self->slots, &slot->link);
+  self->n_open++;
 
   pending = g_new0 (Pending, 1);
   pending->server = g_object_ref (self);
+  pending->slot = slot;
   pending->connection = g_object_ref (connection);
   pending->cancellable = g_cancellable_new ();
+  slot->pending = pending;
   self->n_pending++;
 
   pending->deadline = g_timeout_add_seconds (DROPIFY_SERVER_HANDSHAKE_S, deadline_cb, pending);
@@ -249,6 +541,17 @@ dropify_server_dispose (GObject *object)
   DropifyServer *self = (DropifyServer *)object;
 
   dropify_server_stop (self);
+  g_clear_handle_id (&self->sweep, g_source_remove);
+  /* Pending connections hold the server; what is left are served ones. */
+  while (self->slots.head != NULL)
+    {
+      Slot *slot = self->slots.head->data;
+
+      if (slot->stream != NULL)
+        g_object_weak_unref (G_OBJECT (slot->stream), stream_gone, slot);
+      slot_free (slot);
+    }
+  g_clear_pointer (&self->served, g_hash_table_unref);
   g_clear_object (&self->service);
   g_clear_object (&self->server);
   g_clear_object (&self->certificate);
@@ -273,6 +576,14 @@ dropify_server_init (DropifyServer *self)
    * already-compressed files. */
   soup_server_remove_websocket_extension (self->server, SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
   self->cancellable = g_cancellable_new ();
+  self->served = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->budget = dropify_server_default_budget ();
+  self->request_s = DROPIFY_SERVER_REQUEST_S;
+
+  g_signal_connect_object (self->server, "request-started", G_CALLBACK (request_started_cb), self, 0);
+  g_signal_connect_object (self->server, "request-read", G_CALLBACK (request_done_cb), self, 0);
+  g_signal_connect_object (self->server, "request-finished", G_CALLBACK (request_done_cb), self, 0);
+  g_signal_connect_object (self->server, "request-aborted", G_CALLBACK (request_done_cb), self, 0);
 }
 
 /**
@@ -318,7 +629,14 @@ dropify_server_listen (DropifyServer  *self,
   g_return_val_if_fail (DROPIFY_IS_SERVER (self), FALSE);
   g_return_val_if_fail (self->service == NULL, FALSE);
 
+  /* The soft limit may have been raised since the server was made. */
+  if (!self->budget_set)
+    self->budget = dropify_server_default_budget ();
+
   self->service = g_socket_service_new ();
+  /* GLib's default of 10 lets a burst of connections be refused by the
+   * kernel before the budget can make room. */
+  g_socket_listener_set_backlog (G_SOCKET_LISTENER (self->service), 128);
 
   if (port == 0)
     {
@@ -351,6 +669,98 @@ dropify_server_get_port (DropifyServer *self)
 {
   g_return_val_if_fail (DROPIFY_IS_SERVER (self), 0);
   return self->port;
+}
+
+/**
+ * dropify_server_default_budget:
+ *
+ * How many connections the server may hold at once, from the soft limit
+ * on open descriptors: each connection costs up to two (its socket, and a
+ * wakeup while its handshake runs), and DROPIFY_SERVER_FD_RESERVE stay for
+ * the control socket, files, SQLite, Avahi and GLib. Never more than
+ * DROPIFY_SERVER_MAX_CONNECTIONS: one person's devices and phones need
+ * far fewer, and each costs memory too.
+ */
+guint
+dropify_server_default_budget (void)
+{
+  struct rlimit limit;
+  rlim_t soft;
+
+  if (getrlimit (RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY)
+    return DROPIFY_SERVER_MAX_CONNECTIONS;
+
+  soft = MIN (limit.rlim_cur, (rlim_t) 1 << 20);
+  if (soft <= DROPIFY_SERVER_FD_RESERVE + 2 * 16)
+    return 16;
+  return (guint) MIN ((soft - DROPIFY_SERVER_FD_RESERVE) / 2, DROPIFY_SERVER_MAX_CONNECTIONS);
+}
+
+/**
+ * dropify_server_set_budget:
+ * @budget: the most connections held at once, at least 1
+ *
+ * Replaces the budget dropify_server_default_budget() gave.
+ */
+void
+dropify_server_set_budget (DropifyServer *self,
+                           guint          budget)
+{
+  g_return_if_fail (DROPIFY_IS_SERVER (self));
+  g_return_if_fail (budget > 0);
+
+  self->budget = budget;
+  self->budget_set = TRUE;
+}
+
+/**
+ * dropify_server_set_request_deadline:
+ * @seconds: how long a request may go without progress
+ *
+ * Replaces DROPIFY_SERVER_REQUEST_S; a connection that waits for its
+ * next request gets as long.
+ */
+void
+dropify_server_set_request_deadline (DropifyServer *self,
+                                     guint          seconds)
+{
+  g_return_if_fail (DROPIFY_IS_SERVER (self));
+  g_return_if_fail (seconds > 0);
+
+  self->request_s = seconds;
+}
+
+guint
+dropify_server_get_budget (DropifyServer *self)
+{
+  g_return_val_if_fail (DROPIFY_IS_SERVER (self), 0);
+  return self->budget;
+}
+
+/**
+ * dropify_server_get_n_connections:
+ *
+ * Returns: how many connections the server holds, starting or served,
+ *   not counting those being shed
+ */
+guint
+dropify_server_get_n_connections (DropifyServer *self)
+{
+  g_return_val_if_fail (DROPIFY_IS_SERVER (self), 0);
+  return self->n_open;
+}
+
+/**
+ * dropify_server_get_n_shed:
+ *
+ * Returns: how many connections were shed to keep within the budget or
+ *   because their request stalled
+ */
+guint64
+dropify_server_get_n_shed (DropifyServer *self)
+{
+  g_return_val_if_fail (DROPIFY_IS_SERVER (self), 0);
+  return self->n_shed;
 }
 
 guint

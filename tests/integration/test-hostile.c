@@ -1060,6 +1060,167 @@ test_plain_from_a_peers_port (void)
   assert_unharmed ("a plain connection from a paired device's address and port");
 }
 
+/* Floods of connections */
+
+typedef struct
+{
+  GPtrArray *connections;
+  guint      started;
+  guint      finished;
+} Flood;
+
+static void
+flood_connected_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  Flood *flood = user_data;
+  GSocketConnection *connection = g_socket_client_connect_finish (G_SOCKET_CLIENT (object), result, NULL);
+
+  if (connection != NULL)
+    g_ptr_array_add (flood->connections, connection);
+  flood->finished++;
+}
+
+static gboolean
+flood_done (gpointer data)
+{
+  Flood *flood = data;
+  return flood->finished == flood->started;
+}
+
+/* @count connections from @source that say nothing, or only the start of
+ * a request, all at once. */
+static void
+flood_from (Flood      *flood,
+            const char *source,
+            guint       count,
+            gboolean    half_request)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GInetAddress) address = g_inet_address_new_from_string (source);
+  g_autoptr(GSocketAddress) local = g_inet_socket_address_new (address, 0);
+  guint first = flood->connections->len;
+
+  g_socket_client_set_enable_proxy (client, FALSE);
+  g_socket_client_set_local_address (client, local);
+  for (guint i = 0; i < count; i++, flood->started++)
+    g_socket_client_connect_to_host_async (client, "127.0.0.1",
+                                           dropify_sync_get_port (dropify_service_get_sync (victim->service)),
+                                           NULL, flood_connected_cb, flood);
+  g_assert_true (dropify_test_wait_for (flood_done, flood, 30000));
+
+  for (guint i = first; half_request && i < flood->connections->len; i++)
+    g_output_stream_write_all (g_io_stream_get_output_stream (g_ptr_array_index (flood->connections, i)),
+                               "GET /api/info HTTP/1.1\r\nHost", 29, NULL, NULL, NULL);
+}
+
+typedef struct
+{
+  guint asked;
+  guint answered;
+  guint ok;
+} Phone;
+
+static void
+phone_answer_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  Phone *phone = user_data;
+  g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (object), result, NULL);
+  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (object), result);
+
+  phone->answered++;
+  if (body != NULL && soup_message_get_status (msg) == SOUP_STATUS_OK)
+    phone->ok++;
+}
+
+static gboolean
+phone_done (gpointer data)
+{
+  Phone *phone = data;
+  return phone->answered == phone->asked;
+}
+
+/* The phone page's API, asked @count times one after another from
+ * 127.0.0.1, each on a fresh connection, as a page that reloads would. */
+static guint
+phone_asks (guint count)
+{
+  const char *token = dropify_phone_get_token (dropify_service_get_phone (victim->service));
+  g_autofree char *uri = g_strdup_printf ("http://127.0.0.1:%u/api/info",
+                                          dropify_sync_get_port (dropify_service_get_sync (victim->service)));
+  g_autofree char *bearer = g_strconcat ("Bearer ", token, NULL);
+  Phone phone = { 0, 0, 0 };
+
+  for (guint i = 0; i < count; i++)
+    {
+      g_autoptr(SoupSession) session = soup_session_new_with_options ("proxy-resolver", NULL, "timeout", 5, NULL);
+      g_autoptr(SoupMessage) msg = soup_message_new ("GET", uri);
+
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", bearer);
+      phone.asked++;
+      soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, NULL, phone_answer_cb, &phone);
+      g_assert_true (dropify_test_wait_for (phone_done, &phone, 10000));
+    }
+
+  return phone.ok;
+}
+
+/* Hundreds of connections from two addresses that never finish a
+ * request, against a budget of 96: the flood's own oldest connections
+ * make room, so the phone and the paired friend, from another address,
+ * are served throughout, and stalled requests are closed on time. */
+static void
+test_connection_flood (void)
+{
+  DropifyServer *server = dropify_service_get_server (victim->service);
+  g_autoptr(GPtrArray) connections = g_ptr_array_new_with_free_func (g_object_unref);
+  Flood flood = { connections, 0, 0 };
+  guint budget = dropify_server_get_budget (server);
+  guint answered;
+
+  g_assert_cmpuint (phone_asks (1), ==, 1);
+
+  dropify_server_set_budget (server, 96);
+  dropify_server_set_request_deadline (server, 3);
+
+  for (guint round = 0; round < 3; round++)
+    {
+      flood_from (&flood, "127.0.0.2", 150, FALSE);
+      flood_from (&flood, "127.0.0.3", 150, TRUE);
+      g_test_message ("round %u: %u connections held, %" G_GUINT64_FORMAT " shed", round,
+                      dropify_server_get_n_connections (server), dropify_server_get_n_shed (server));
+      g_assert_cmpuint (dropify_server_get_n_connections (server), <=, 96);
+
+      answered = phone_asks (10);
+      g_test_message ("the phone got %u of 10 answers", answered);
+      g_assert_cmpuint (answered, >=, 9);
+      assert_unharmed ("a flood of connections");
+    }
+  g_assert_cmpuint (dropify_server_get_n_shed (server), >, 0);
+
+  /* A request that stalls is closed after the deadline, flood or not. */
+  {
+    g_autoptr(GPtrArray) stalled = g_ptr_array_new_with_free_func (g_object_unref);
+    Flood slow = { stalled, 0, 0 };
+    guint64 shed = dropify_server_get_n_shed (server);
+
+    g_ptr_array_set_size (connections, 0);
+    flood_from (&slow, "127.0.0.4", 5, TRUE);
+    g_assert_true (dropify_test_wait_for (no_pending, NULL, 5000));
+    for (gint64 until = g_get_monotonic_time () + 8 * G_USEC_PER_SEC; g_get_monotonic_time () < until; )
+      g_main_context_iteration (NULL, FALSE), g_usleep (10000);
+    g_test_message ("%" G_GUINT64_FORMAT " stalled requests closed", dropify_server_get_n_shed (server) - shed);
+    g_assert_cmpuint (dropify_server_get_n_shed (server) - shed, >=, 5);
+  }
+
+  dropify_server_set_budget (server, budget);
+  dropify_server_set_request_deadline (server, DROPIFY_SERVER_REQUEST_S);
+  assert_unharmed ("after a flood of connections");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1106,6 +1267,7 @@ main (int   argc,
   g_test_add_func ("/hostile/half-open-connections", test_half_open_connections);
   g_test_add_func ("/hostile/one-byte-a-second", test_one_byte_a_second);
   g_test_add_func ("/hostile/body-to-peer-endpoint", test_body_to_peer_endpoint);
+  g_test_add_func ("/hostile/connection-flood", test_connection_flood);
 
   status = g_test_run ();
 
