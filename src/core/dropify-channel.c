@@ -28,6 +28,7 @@ struct _DropifyChannel
   DropifyServerStream     *server_stream;   /* incoming only */
   DropifyFrameGuard       *guard;           /* incoming only */
   char                    *fingerprint;
+  char                    *device_id;       /* the one the certificate's key stands for */
   char                    *remote;
   char                    *close_reason;
   gushort                  close_code;
@@ -179,6 +180,7 @@ dropify_channel_finalize (GObject *object)
   DropifyChannel *self = (DropifyChannel *)object;
 
   g_free (self->fingerprint);
+  g_free (self->device_id);
   g_free (self->remote);
   g_free (self->close_reason);
 
@@ -262,7 +264,10 @@ dropify_channel_new (SoupWebsocketConnection *ws,
       certificate = g_tls_connection_get_peer_certificate (self->tls);
     }
   if (certificate != NULL)
-    self->fingerprint = dropify_certificate_fingerprint (certificate);
+    {
+      self->fingerprint = dropify_certificate_fingerprint (certificate);
+      self->device_id = dropify_certificate_device_id (certificate);
+    }
 
   /* libsoup's default would refuse a full-size text drop, and libsoup
    * 3.6+ also caps whole (fragmented) messages at 128 KiB on servers: set
@@ -291,6 +296,19 @@ dropify_channel_get_fingerprint (DropifyChannel *self)
 {
   g_return_val_if_fail (DROPIFY_IS_CHANNEL (self), NULL);
   return self->fingerprint;
+}
+
+/**
+ * dropify_channel_get_device_id:
+ *
+ * Returns: (nullable): the only device id the peer may say it has: the
+ *   one its certificate's key stands for
+ */
+const char *
+dropify_channel_get_device_id (DropifyChannel *self)
+{
+  g_return_val_if_fail (DROPIFY_IS_CHANNEL (self), NULL);
+  return self->device_id;
 }
 
 /**

@@ -14,10 +14,15 @@
 
 #include "dropify-identity.h"
 
-/* The device id and the TLS certificate are made once and kept in the
- * data dir, so a device keeps its identity across restarts and renames.
- * Peers trust a device by its certificate's fingerprint: the SHA-256 of
- * the DER certificate. */
+/* The TLS certificate is made once and kept in the data dir, so a device
+ * keeps its identity across restarts and renames. Peers trust a device by
+ * its certificate's fingerprint: the SHA-256 of the DER certificate.
+ *
+ * The device id is derived from the certificate's public key, so no other
+ * certificate can claim it: a peer checks the id in a hello against the
+ * certificate of that very TLS session. Devices made before ids were
+ * derived had a random id; it is kept as the previous id, so their own
+ * old drops stay theirs. */
 
 #define CERTIFICATE_YEARS 30
 
@@ -25,6 +30,7 @@ struct _DropifyIdentity
 {
   GObject          parent_instance;
   char            *device_id;
+  char            *previous_id;
   char            *name;
   GTlsCertificate *certificate;
   char            *fingerprint;
@@ -49,6 +55,7 @@ dropify_identity_finalize (GObject *object)
   DropifyIdentity *self = (DropifyIdentity *)object;
 
   g_clear_pointer (&self->device_id, g_free);
+  g_clear_pointer (&self->previous_id, g_free);
   g_clear_pointer (&self->name, g_free);
   g_clear_pointer (&self->fingerprint, g_free);
   g_clear_object (&self->certificate);
@@ -171,6 +178,50 @@ dropify_certificate_fingerprint (GTlsCertificate *certificate)
   return g_compute_checksum_for_data (G_CHECKSUM_SHA256, der->data, der->len);
 }
 
+/**
+ * dropify_certificate_device_id:
+ * @certificate: a device's certificate
+ *
+ * The id of the device that holds @certificate's key: the first 128 bits
+ * of the SHA-256 of its public key (the SubjectPublicKeyInfo), written as
+ * a UUID of version 8 (RFC 9562). Whoever claims an id must hold the key.
+ *
+ * Returns: (nullable): the id, or %NULL if @certificate cannot be read
+ */
+char *
+dropify_certificate_device_id (GTlsCertificate *certificate)
+{
+  g_autoptr(GByteArray) der = NULL;
+  gnutls_x509_crt_t crt = NULL;
+  gnutls_datum_t datum;
+  guint8 key_id[32];
+  size_t size = sizeof key_id;
+  char *id = NULL;
+
+  g_return_val_if_fail (G_IS_TLS_CERTIFICATE (certificate), NULL);
+
+  g_object_get (certificate, "certificate", &der, NULL);
+  if (der == NULL || gnutls_x509_crt_init (&crt) < 0)
+    return NULL;
+
+  datum.data = der->data;
+  datum.size = der->len;
+  if (gnutls_x509_crt_import (crt, &datum, GNUTLS_X509_FMT_DER) >= 0 &&
+      gnutls_x509_crt_get_key_id (crt, GNUTLS_KEYID_USE_SHA256, key_id, &size) >= 0 &&
+      size >= 16)
+    {
+      key_id[6] = (key_id[6] & 0x0f) | 0x80;   /* version 8 */
+      key_id[8] = (key_id[8] & 0x3f) | 0x80;   /* the RFC 9562 variant */
+      id = g_strdup_printf ("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+                            key_id[0], key_id[1], key_id[2], key_id[3], key_id[4], key_id[5],
+                            key_id[6], key_id[7], key_id[8], key_id[9], key_id[10], key_id[11],
+                            key_id[12], key_id[13], key_id[14], key_id[15]);
+    }
+
+  gnutls_x509_crt_deinit (crt);
+  return id;
+}
+
 static gboolean
 gnutls_failed (int          rc,
                const char  *what,
@@ -186,8 +237,7 @@ gnutls_failed (int          rc,
 /* A self-signed ECDSA P-256 certificate for both ends of TLS, valid for
  * decades: it is an identity, not a web server's credential. */
 static char *
-make_certificate_pem (const char  *device_id,
-                      GError     **error)
+make_certificate_pem (GError **error)
 {
   gnutls_x509_privkey_t key = NULL;
   gnutls_x509_crt_t crt = NULL;
@@ -196,7 +246,7 @@ make_certificate_pem (const char  *device_id,
   unsigned char serial[16];
   char *pem = NULL;
   time_t now = time (NULL);
-  g_autofree char *cn = g_strdup_printf ("Dropify %s", device_id);
+  const char *cn = "Dropify device";
 
   CHECK (gnutls_x509_privkey_init (&key));
   CHECK (gnutls_x509_privkey_generate (key, GNUTLS_PK_ECDSA,
@@ -291,7 +341,7 @@ load_certificate (DropifyIdentity  *self,
 
   if (!g_file_test (path, G_FILE_TEST_EXISTS))
     {
-      g_autofree char *pem = make_certificate_pem (self->device_id, error);
+      g_autofree char *pem = make_certificate_pem (error);
 
       if (pem == NULL || !write_private_file (path, pem, error))
         return FALSE;
@@ -309,6 +359,15 @@ load_certificate (DropifyIdentity  *self,
     }
 
   self->fingerprint = dropify_certificate_fingerprint (self->certificate);
+  self->device_id = dropify_certificate_device_id (self->certificate);
+  if (self->fingerprint == NULL || self->device_id == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   _("This device’s certificate “%s” cannot be read (%s). "
+                     "Move it away to make a new one; paired devices will have to pair again."),
+                   path, "no public key");
+      return FALSE;
+    }
   return TRUE;
 }
 
@@ -328,6 +387,7 @@ dropify_identity_new (const char  *data_dir,
   g_autoptr(GKeyFile) keyfile = g_key_file_new ();
   g_autofree char *path = NULL;
   g_autoptr(GError) local_error = NULL;
+  g_autofree char *stored = NULL;
 
   g_return_val_if_fail (data_dir != NULL, NULL);
 
@@ -335,36 +395,61 @@ dropify_identity_new (const char  *data_dir,
   self->name = dropify_identity_dup_default_name ();
   path = g_build_filename (data_dir, "identity.ini", NULL);
 
+  if (!load_certificate (self, data_dir, error))
+    return NULL;
+
+  /* identity.ini says which id this device had before its id came from
+   * its key; a new device has none. */
   if (g_key_file_load_from_file (keyfile, path, G_KEY_FILE_NONE, &local_error))
     {
-      self->device_id = g_key_file_get_string (keyfile, "device", "id", NULL);
-      if (self->device_id == NULL || !g_uuid_string_is_valid (self->device_id))
+      g_autofree char *id = g_key_file_get_string (keyfile, "device", "id", NULL);
+
+      self->previous_id = g_key_file_get_string (keyfile, "device", "previous-id", NULL);
+      if (self->previous_id != NULL && !g_uuid_string_is_valid (self->previous_id))
+        g_clear_pointer (&self->previous_id, g_free);
+      if (id != NULL && g_uuid_string_is_valid (id) && !g_str_equal (id, self->device_id) &&
+          self->previous_id == NULL)
         {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                       _("The device identity “%s” is damaged. Move it away to make a new one."),
-                       path);
-          return NULL;
+          g_message ("This device’s id is now %s, from its certificate (it was %s)",
+                     self->device_id, id);
+          self->previous_id = g_steal_pointer (&id);
         }
     }
-  else if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-    {
-      self->device_id = g_uuid_string_random ();
-      g_key_file_set_string (keyfile, "device", "id", self->device_id);
-      if (!g_key_file_save_to_file (keyfile, path, error))
-        return NULL;
-      g_chmod (path, 0600);
-    }
-  else
+  else if (!g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
     {
       g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
                                   _("Could not read the device identity: "));
       return NULL;
     }
 
-  if (!load_certificate (self, data_dir, error))
-    return NULL;
+  stored = g_key_file_get_string (keyfile, "device", "id", NULL);
+  if (g_strcmp0 (stored, self->device_id) != 0)
+    {
+      g_key_file_set_string (keyfile, "device", "id", self->device_id);
+      if (self->previous_id != NULL)
+        g_key_file_set_string (keyfile, "device", "previous-id", self->previous_id);
+      if (!g_key_file_save_to_file (keyfile, path, error))
+        return NULL;
+      g_chmod (path, 0600);
+    }
 
   return g_steal_pointer (&self);
+}
+
+/**
+ * dropify_identity_is_own_id:
+ * @id: a device id, as a drop's origin
+ *
+ * Returns: whether @id is this device's, now or from before its id came
+ *   from its certificate
+ */
+gboolean
+dropify_identity_is_own_id (DropifyIdentity *self,
+                            const char      *id)
+{
+  g_return_val_if_fail (DROPIFY_IS_IDENTITY (self), FALSE);
+
+  return id != NULL && (g_str_equal (id, self->device_id) || g_strcmp0 (id, self->previous_id) == 0);
 }
 
 const char *

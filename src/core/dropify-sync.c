@@ -1304,6 +1304,16 @@ handle_hello (Connection     *conn,
       return;
     }
 
+  /* A device's id is the one its certificate's key stands for: no other
+   * certificate can claim it, so a stranger cannot take a paired device's
+   * place, nor get the real one refused as an impostor. */
+  if (g_strcmp0 (message->device_id, dropify_channel_get_device_id (conn->channel)) != 0)
+    {
+      connection_close (conn, DROPIFY_CLOSE_WRONG_CERTIFICATE,
+                        "this device id does not belong to this certificate");
+      return;
+    }
+
   if (g_str_equal (message->device_id, my_id))
     {
       if (conn->dialer != NULL)
@@ -1313,6 +1323,17 @@ handle_hello (Connection     *conn,
     }
 
   conn->their_id = g_strdup (message->device_id);
+
+  /* Paired under the random id devices once had: the entry for this
+   * certificate moves to the id it now stands for. */
+  {
+    g_autoptr(GError) error = NULL;
+
+    if (!dropify_trust_adopt (self->trust, message->device_id,
+                              dropify_channel_get_fingerprint (conn->channel), &error) &&
+        error != NULL)
+      g_warning ("Could not move the trust of “%s” to its new id: %s", message->name, error->message);
+  }
 
   /* A known device id with another certificate: someone else claims to be
    * that device. Refuse it and say so where the device is listed. */

@@ -171,7 +171,12 @@ dropify_trust_remove (DropifyTrust  *self,
       return FALSE;
     }
 
-  /* Remembered as unpaired, so that a group secret does not bring it back. */
+  /* Remembered as unpaired, so that a group secret does not bring it back;
+   * with its certificate, so that dropify_trust_adopt() finds it. */
+  {
+    const char *fingerprint = dropify_trust_lookup (self, device_id);
+    g_key_file_set_string (self->keyfile, device_id, "unpaired-fingerprint", fingerprint);
+  }
   g_key_file_remove_key (self->keyfile, device_id, "fingerprint", NULL);
   g_key_file_remove_key (self->keyfile, device_id, "how", NULL);
   g_key_file_remove_key (self->keyfile, device_id, "since", NULL);
@@ -182,6 +187,62 @@ dropify_trust_remove (DropifyTrust  *self,
 
   g_signal_emit (self, signals[CHANGED], 0, device_id);
   return TRUE;
+}
+
+/**
+ * dropify_trust_adopt:
+ * @device_id: a device's id, as its certificate says
+ * @fingerprint: the certificate's fingerprint
+ *
+ * Devices once had random ids; now a device's id comes from its
+ * certificate. A device paired (or unpaired) under its old id keeps what
+ * was decided for its certificate: the entry that names @fingerprint
+ * moves to @device_id. Nothing moves onto an id that has an entry.
+ *
+ * Returns: whether an entry moved
+ */
+gboolean
+dropify_trust_adopt (DropifyTrust  *self,
+                     const char    *device_id,
+                     const char    *fingerprint,
+                     GError       **error)
+{
+  g_auto(GStrv) groups = NULL;
+
+  g_return_val_if_fail (DROPIFY_IS_TRUST (self), FALSE);
+  g_return_val_if_fail (device_id != NULL && fingerprint != NULL, FALSE);
+
+  if (g_key_file_has_group (self->keyfile, device_id))
+    return FALSE;
+
+  groups = g_key_file_get_groups (self->keyfile, NULL);
+  for (guint i = 0; groups[i] != NULL; i++)
+    {
+      g_autofree char *trusted = g_key_file_get_string (self->keyfile, groups[i], "fingerprint", NULL);
+      g_autofree char *unpaired = g_key_file_get_string (self->keyfile, groups[i], "unpaired-fingerprint", NULL);
+      g_auto(GStrv) keys = NULL;
+
+      if (!dropify_trust_equal (trusted, fingerprint) && !dropify_trust_equal (unpaired, fingerprint))
+        continue;
+
+      keys = g_key_file_get_keys (self->keyfile, groups[i], NULL, NULL);
+      for (guint k = 0; keys != NULL && keys[k] != NULL; k++)
+        {
+          g_autofree char *value = g_key_file_get_value (self->keyfile, groups[i], keys[k], NULL);
+          g_key_file_set_value (self->keyfile, device_id, keys[k], value);
+        }
+      g_key_file_set_string (self->keyfile, device_id, "previous-id", groups[i]);
+      g_key_file_remove_group (self->keyfile, groups[i], NULL);
+
+      if (!save (self, error))
+        return FALSE;
+
+      g_message ("The device %s is now %s, from its certificate", groups[i], device_id);
+      g_signal_emit (self, signals[CHANGED], 0, device_id);
+      return TRUE;
+    }
+
+  return FALSE;
 }
 
 /**

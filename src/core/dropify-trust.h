@@ -27,6 +27,10 @@ gboolean      dropify_trust_add             (DropifyTrust     *self,
 gboolean      dropify_trust_remove          (DropifyTrust     *self,
                                              const char       *device_id,
                                              GError          **error);
+gboolean      dropify_trust_adopt           (DropifyTrust     *self,
+                                             const char       *device_id,
+                                             const char       *fingerprint,
+                                             GError          **error);
 gboolean      dropify_trust_is_unpaired     (DropifyTrust     *self,
                                              const char       *device_id);
 GStrv         dropify_trust_list            (DropifyTrust     *self);

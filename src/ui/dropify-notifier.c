@@ -222,8 +222,7 @@ dropify_notifier_is_own (DropifyNotifier *self,
 {
   DropifyIdentity *identity = dropify_service_get_identity (self->service);
 
-  return g_strcmp0 (dropify_drop_get_origin (drop),
-                    dropify_identity_get_device_id (identity)) == 0;
+  return dropify_identity_is_own_id (identity, dropify_drop_get_origin (drop));
 }
 
 /* Only drops from elsewhere, a peer or a phone: a drop made here is

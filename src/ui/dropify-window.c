@@ -177,8 +177,7 @@ dropify_window_history_changed (DropifyWindow *self,
   identity = dropify_service_get_identity (self->service);
 
   if (gtk_adjustment_get_value (vadjustment) <= gtk_adjustment_get_lower (vadjustment) ||
-      g_strcmp0 (dropify_drop_get_origin (newest),
-                 dropify_identity_get_device_id (identity)) == 0)
+      dropify_identity_is_own_id (identity, dropify_drop_get_origin (newest)))
     self->pin_to_top = TRUE;
 }
 

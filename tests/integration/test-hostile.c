@@ -268,7 +268,10 @@ test_frames_before_trust (void)
     { "missing fields", FALSE, "{\"type\":\"hello\"}", 4000 },
     { "unknown type", FALSE, "{\"type\":\"give-me-everything\"}", 4000 },
     { "wrong protocol version", FALSE,
-      "{\"type\":\"hello\",\"version\":2,\"device_id\":\"x\",\"name\":\"m\",\"clock\":1,\"port\":0}", 4001 },
+      "{\"type\":\"hello\",\"version\":99,\"device_id\":\"x\",\"name\":\"m\",\"clock\":1,\"port\":0}", 4001 },
+    { "an id its certificate does not stand for", FALSE,
+      "{\"type\":\"hello\",\"version\":" G_STRINGIFY (DROPIFY_PROTOCOL_VERSION) ",\"device_id\":\"x\","
+      "\"name\":\"m\",\"clock\":1,\"port\":0}", 4005 },
     { "sync message before hello", FALSE, "{\"type\":\"delete\",\"id\":\"x\",\"expires_at\":99999999999999}", 4000 },
     { "deep nesting", FALSE, NULL, 4000 },
   };
@@ -479,6 +482,42 @@ test_stranger_learns_nothing (void)
   g_assert_cmpuint (raw->texts->len, ==, 1);
 
   assert_unharmed ("a stranger asking for a summary");
+}
+
+/* Someone with the group secret, but not the friend's key, says it is the
+ * friend. It is refused for an id its certificate does not stand for, and
+ * the friend's entry is not marked as an impostor for it: the friend
+ * comes back and syncs as before. */
+static void
+test_claims_a_paired_id (void)
+{
+  g_autoptr(Raw) raw = raw_connect ();
+  const char *friend_id = dropify_identity_get_device_id (dropify_service_get_identity (friend->service));
+  DropifyIdentity *mine = dropify_service_get_identity (victim->service);
+  g_autofree char *proof = dropify_trust_group_proof (SECRET, dropify_identity_get_fingerprint (raw->identity),
+                                                      dropify_identity_get_fingerprint (mine));
+  g_autofree char *auth = dropify_protocol_encode_auth (proof, FALSE);
+  g_autofree char *hello = dropify_protocol_encode_hello (friend_id, "Friend", g_get_real_time () / 1000, 0);
+  GListModel *peers = dropify_sync_get_peers (dropify_service_get_sync (victim->service));
+
+  raw_send (raw, hello);
+  raw_send (raw, auth);
+  g_assert_cmpuint (raw_wait_closed (raw), ==, DROPIFY_CLOSE_WRONG_CERTIFICATE);
+
+  for (guint i = 0; i < g_list_model_get_n_items (peers); i++)
+    {
+      g_autoptr(DropifyPeer) peer = g_list_model_get_item (peers, i);
+
+      if (g_strcmp0 (dropify_peer_get_device_id (peer), friend_id) == 0)
+        {
+          g_assert_null (dropify_peer_get_error (peer));
+          g_assert_true (dropify_peer_get_trusted (peer));
+        }
+    }
+  for (guint i = 0; i < raw->texts->len; i++)
+    g_assert_nonnull (strstr (g_ptr_array_index (raw->texts, i), "\"type\":\"hello\""));
+
+  assert_unharmed ("a stranger that claims the friend's id");
 }
 
 static void
@@ -1259,6 +1298,7 @@ main (int   argc,
   g_test_add_func ("/hostile/plain-from-a-peers-port", test_plain_from_a_peers_port);
   g_test_add_func ("/hostile/stranger-learns-nothing", test_stranger_learns_nothing);
   g_test_add_func ("/hostile/flood-before-trust", test_flood_before_trust);
+  g_test_add_func ("/hostile/claims-a-paired-id", test_claims_a_paired_id);
   g_test_add_func ("/hostile/names-in-hello", test_names_in_hello);
   g_test_add_func ("/hostile/paths-in-names", test_paths_in_names);
   g_test_add_func ("/hostile/bidi-in-file-name", test_bidi_in_file_name);

@@ -603,6 +603,7 @@ typedef struct
   SoupWebsocketConnection *ws;
   gboolean                 closed;
   GError                  *error;
+  char                    *device_id;   /* the one its certificate stands for */
 } Raw;
 
 static void
@@ -661,6 +662,7 @@ raw_connect_full (Raw      *raw,
 
   identity = dropify_identity_new (dir, &error);
   g_assert_no_error (error);
+  raw->device_id = g_strdup (dropify_identity_get_device_id (identity));
   if (tls)
     {
       soup_message_set_tls_client_certificate (msg, dropify_identity_get_certificate (identity));
@@ -681,16 +683,19 @@ test_hostile_and_incompatible (void)
 {
   static const struct { const char *what; const char *hello; const char *message; gushort code; } cases[] = {
     { "plain WebSocket, no TLS", NULL, NULL, 4006 },
-    { "wrong version", "{\"type\":\"hello\",\"version\":99,\"device_id\":\"x1\",\"name\":\"future\",\"clock\":1,\"port\":0}",
+    { "wrong version", "{\"type\":\"hello\",\"version\":99,\"device_id\":\"%s\",\"name\":\"future\",\"clock\":1,\"port\":0}",
       NULL, 4001 },
+    { "an id its certificate does not stand for",
+      "{\"type\":\"hello\",\"version\":" G_STRINGIFY (DROPIFY_PROTOCOL_VERSION) ",\"device_id\":\"x1\",\"name\":\"x\",\"clock\":1,\"port\":0}",
+      NULL, 4005 },
     { "no hello first", NULL, "{\"type\":\"delete\",\"id\":\"abc\",\"expires_at\":99999999999999}", 4000 },
     { "not JSON", NULL, "{\"type\":", 4000 },
     { "unknown type", NULL, "{\"type\":\"gimme-everything\"}", 4000 },
-    { "path in a file name", "{\"type\":\"hello\",\"version\":1,\"device_id\":\"x2\",\"name\":\"evil\",\"clock\":1,\"port\":0}",
+    { "path in a file name", "{\"type\":\"hello\",\"version\":" G_STRINGIFY (DROPIFY_PROTOCOL_VERSION) ",\"device_id\":\"%s\",\"name\":\"evil\",\"clock\":1,\"port\":0}",
       "{\"type\":\"drop\",\"drop\":{\"id\":\"evil1\",\"kind\":\"file\",\"origin\":\"x2\",\"origin_name\":\"evil\","
       "\"created_at\":1,\"expires_at\":99999999999999,\"name\":\"../../etc/passwd\",\"mime\":\"text/plain\","
       "\"size\":4,\"sha256\":\"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\"}}", 4000 },
-    { "negative size", "{\"type\":\"hello\",\"version\":1,\"device_id\":\"x3\",\"name\":\"evil\",\"clock\":1,\"port\":0}",
+    { "negative size", "{\"type\":\"hello\",\"version\":" G_STRINGIFY (DROPIFY_PROTOCOL_VERSION) ",\"device_id\":\"%s\",\"name\":\"evil\",\"clock\":1,\"port\":0}",
       "{\"type\":\"drop\",\"drop\":{\"id\":\"evil2\",\"kind\":\"file\",\"origin\":\"x3\",\"origin_name\":\"evil\","
       "\"created_at\":1,\"expires_at\":99999999999999,\"name\":\"a\",\"mime\":\"text/plain\","
       "\"size\":-4,\"sha256\":\"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\"}}", 4000 },
@@ -709,7 +714,13 @@ test_hostile_and_incompatible (void)
       g_test_message ("case: %s", cases[i].what);
       raw_connect_full (&raw, a, cases[i].code != 4006);
       if (cases[i].hello)
-        soup_websocket_connection_send_text (raw.ws, cases[i].hello);
+        {
+          /* The hello names the id the client's certificate stands for. */
+          g_autoptr(GString) hello = g_string_new (cases[i].hello);
+
+          g_string_replace (hello, "%s", raw.device_id, 1);
+          soup_websocket_connection_send_text (raw.ws, hello->str);
+        }
       if (cases[i].message)
         soup_websocket_connection_send_text (raw.ws, cases[i].message);
 
@@ -717,6 +728,7 @@ test_hostile_and_incompatible (void)
       g_assert_cmpuint (soup_websocket_connection_get_close_code (raw.ws), ==, cases[i].code);
       g_assert_nonnull (soup_websocket_connection_get_close_data (raw.ws));
       g_clear_object (&raw.ws);
+      g_free (raw.device_id);
 
       /* The history is intact after every case. */
       g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (history_of (a))), ==, 1);
