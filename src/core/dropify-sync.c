@@ -1275,6 +1275,17 @@ remove_peer (DropifySync *self,
     g_list_store_remove (self->peers, position);
 }
 
+/* What the people at both devices can do about another version. */
+static const char *
+incompatible_explanation (int their_version)
+{
+  if (their_version > 0 && their_version < DROPIFY_PROTOCOL_VERSION)
+    return _("This device runs an older version of Dropify. Update Dropify on it to sync with it.");
+  if (their_version > DROPIFY_PROTOCOL_VERSION)
+    return _("This device runs a newer version of Dropify. Update Dropify here to sync with it.");
+  return _("This device runs another version of Dropify. Update Dropify on both devices to sync.");
+}
+
 static void
 handle_hello (Connection     *conn,
               DropifyMessage *message)
@@ -1293,12 +1304,19 @@ handle_hello (Connection     *conn,
       g_autofree char *reason =
         g_strdup_printf ("incompatible protocol version %d; this device speaks %d",
                          message->version, DROPIFY_PROTOCOL_VERSION);
+      DropifyPeer *known = conn->dialer != NULL ? conn->dialer->peer : find_peer (self, message->device_id);
 
-      if (conn->dialer != NULL)
+      /* Its id is not proved (older versions do not derive it), so only
+       * an entry we dialed, or one seen before with this very
+       * certificate, says so. */
+      if (known != NULL &&
+          (conn->dialer != NULL ||
+           dropify_trust_equal (dropify_peer_get_fingerprint (known), dropify_channel_get_fingerprint (conn->channel))))
         {
-          dropify_peer_set_state (conn->dialer->peer, DROPIFY_PEER_STATE_INCOMPATIBLE);
-          dropify_peer_set_error (conn->dialer->peer, reason);
-          dropify_peer_set_name (conn->dialer->peer, message->name);
+          dropify_peer_set_state (known, DROPIFY_PEER_STATE_INCOMPATIBLE);
+          dropify_peer_set_error (known, incompatible_explanation (message->version));
+          if (conn->dialer != NULL)
+            dropify_peer_set_name (known, message->name);
         }
       connection_close (conn, DROPIFY_CLOSE_INCOMPATIBLE, reason);
       return;
@@ -1793,8 +1811,15 @@ on_closed (Connection *conn)
 
   if (code == DROPIFY_CLOSE_INCOMPATIBLE && peer == NULL && dialer != NULL)
     {
+      int theirs = 0;
+      const char *speaks = reason != NULL ? strstr (reason, "this device speaks ") : NULL;
+
+      /* The other side refused us; its reason says which version it
+       * speaks ("… this device speaks N"). */
+      if (speaks != NULL)
+        theirs = (int) g_ascii_strtoll (speaks + strlen ("this device speaks "), NULL, 10);
       dropify_peer_set_state (dialer->peer, DROPIFY_PEER_STATE_INCOMPATIBLE);
-      dropify_peer_set_error (dialer->peer, reason);
+      dropify_peer_set_error (dialer->peer, incompatible_explanation (theirs));
     }
 
   if (dialer != NULL)

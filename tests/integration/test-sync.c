@@ -748,6 +748,97 @@ test_hostile_and_incompatible (void)
   dropify_test_remove_dir (db);
 }
 
+/* An older Dropify, as a device on the network would run it: it speaks
+ * protocol version 1, and refuses any other. */
+static void
+old_peer_cb (SoupServer              *server,
+             SoupServerMessage       *msg,
+             const char              *path,
+             SoupWebsocketConnection *ws,
+             gpointer                 user_data)
+{
+  g_autofree char *old_id = g_uuid_string_random ();
+  g_autofree char *hello =
+    g_strdup_printf ("{\"type\":\"hello\",\"version\":1,\"device_id\":\"%s\",\"name\":\"Old Laptop\","
+                     "\"clock\":%" G_GINT64_FORMAT ",\"port\":0}", old_id, g_get_real_time () / 1000);
+
+  soup_websocket_connection_send_text (ws, hello);
+  soup_websocket_connection_close (ws, DROPIFY_CLOSE_INCOMPATIBLE,
+                                   "incompatible protocol version 2; this device speaks 1");
+  g_object_set_data_full (G_OBJECT (server), "ws", g_object_ref (ws), g_object_unref);
+}
+
+typedef struct
+{
+  DropifySync *sync;
+  const char  *address;
+} Incompatible;
+
+static gboolean
+sees_incompatible (gpointer data)
+{
+  Incompatible *look = data;
+  GListModel *peers = dropify_sync_get_peers (look->sync);
+
+  for (guint i = 0; i < g_list_model_get_n_items (peers); i++)
+    {
+      g_autoptr(DropifyPeer) peer = g_list_model_get_item (peers, i);
+
+      if (dropify_peer_get_state (peer) == DROPIFY_PEER_STATE_INCOMPATIBLE &&
+          dropify_peer_get_error (peer) != NULL)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+/* A device on an older version is shown as such, with what to do about
+ * it: update Dropify on it. */
+static void
+test_older_peer (void)
+{
+  g_autofree char *da = make_dir ("a");
+  g_autofree char *dold = make_dir ("old");
+  Node *a = node_start (da);
+  g_autoptr(DropifyIdentity) old = NULL;
+  g_autoptr(SoupServer) server = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoslist(GUri) uris = NULL;
+  g_autofree char *address = NULL;
+  Incompatible look = { dropify_service_get_sync (a->service), NULL };
+  GListModel *peers;
+
+  old = dropify_identity_new (dold, &error);
+  g_assert_no_error (error);
+  server = soup_server_new ("tls-certificate", dropify_identity_get_certificate (old), NULL);
+  soup_server_add_websocket_handler (server, "/v1/peer", NULL, NULL, old_peer_cb, NULL, NULL);
+  g_assert_true (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY | SOUP_SERVER_LISTEN_HTTPS,
+                                           &error));
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (server);
+  address = g_strdup_printf ("127.0.0.1:%d", g_uri_get_port (uris->data));
+
+  g_assert_true (dropify_service_connect_to (a->service, address, NULL));
+  g_assert_true (dropify_test_wait_for (sees_incompatible, &look, WAIT_MS));
+
+  peers = dropify_sync_get_peers (look.sync);
+  for (guint i = 0; i < g_list_model_get_n_items (peers); i++)
+    {
+      g_autoptr(DropifyPeer) peer = g_list_model_get_item (peers, i);
+
+      if (dropify_peer_get_state (peer) != DROPIFY_PEER_STATE_INCOMPATIBLE)
+        continue;
+      g_test_message ("the older device: %s", dropify_peer_get_error (peer));
+      g_assert_nonnull (strstr (dropify_peer_get_error (peer), "older version"));
+      g_assert_false (dropify_peer_get_trusted (peer));
+    }
+
+  soup_server_disconnect (server);
+  node_stop (a);
+  dropify_test_remove_dir (da);
+  dropify_test_remove_dir (dold);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -766,6 +857,7 @@ main (int   argc,
   g_test_add_func ("/sync/file-transfer", test_file_transfer);
   g_test_add_func ("/sync/saved-peer", test_saved_peer);
   g_test_add_func ("/sync/hostile-and-incompatible", test_hostile_and_incompatible);
+  g_test_add_func ("/sync/older-peer", test_older_peer);
 
   return g_test_run ();
 }
