@@ -45,6 +45,7 @@
 #define CHUNK_SIZE            (256 * 1024)
 #define PAIR_TIMEOUT_US       (120 * G_USEC_PER_SEC)
 #define UNTRUSTED_MAX         16
+#define UNTRUSTED_PER_CERTIFICATE 2
 #define CREDIT_WINDOW         (8 * 1024 * 1024)
 #define RELAY_QUIET_MS        300
 #define RELAY_MAX_DELAY_US    (2 * G_USEC_PER_SEC)
@@ -1275,6 +1276,85 @@ remove_peer (DropifySync *self,
     g_list_store_remove (self->peers, position);
 }
 
+/* Where a connection comes from, without the port: an address. */
+static const char *
+source_of (Connection *conn)
+{
+  return conn->dialer != NULL ? conn->dialer->host : conn->remote;
+}
+
+/* Strangers are few at a time, and do not stay forever (the channel lets
+ * them go after a while). One certificate waits to pair on at most
+ * UNTRUSTED_PER_CERTIFICATE connections, its oldest giving way; and when
+ * UNTRUSTED_MAX strangers wait, the oldest of the address that has the
+ * most gives way. A flood from one address or with one certificate thus
+ * costs only itself: a new device, from its own address, still gets in. */
+static void
+make_room_for_stranger (DropifySync *self,
+                        Connection  *conn)
+{
+  const char *fingerprint = dropify_channel_get_fingerprint (conn->channel);
+  g_autoptr(GHashTable) per_source = g_hash_table_new (g_str_hash, g_str_equal);
+  Connection *same_certificate = NULL;
+  Connection *victim = NULL;
+  guint n_same_certificate = 0;
+  guint untrusted = 0;
+  guint most = 0;
+  const char *crowded = NULL;
+
+  for (guint i = 0; i < self->connections->len; i++)
+    {
+      Connection *c = g_ptr_array_index (self->connections, i);
+
+      if (c == conn || !c->active || c->trusted)
+        continue;
+      untrusted++;
+      if (dropify_trust_equal (dropify_channel_get_fingerprint (c->channel), fingerprint))
+        {
+          n_same_certificate++;
+          if (same_certificate == NULL)
+            same_certificate = c;
+        }
+    }
+
+  if (n_same_certificate >= UNTRUSTED_PER_CERTIFICATE)
+    {
+      connection_close (same_certificate, DROPIFY_CLOSE_FLOOD,
+                        "replaced by a newer connection with the same certificate");
+      untrusted--;
+    }
+
+  if (untrusted < UNTRUSTED_MAX)
+    return;
+
+  for (guint i = 0; i < self->connections->len; i++)
+    {
+      Connection *c = g_ptr_array_index (self->connections, i);
+      guint count;
+
+      if (!c->active || c->trusted)
+        continue;
+      count = GPOINTER_TO_UINT (g_hash_table_lookup (per_source, source_of (c))) + 1;
+      g_hash_table_insert (per_source, (gpointer) source_of (c), GUINT_TO_POINTER (count));
+      if (count > most && c != conn)
+        {
+          most = count;
+          crowded = source_of (c);
+        }
+    }
+
+  for (guint i = 0; crowded != NULL && i < self->connections->len && victim == NULL; i++)
+    {
+      Connection *c = g_ptr_array_index (self->connections, i);
+
+      if (c != conn && c->active && !c->trusted && g_str_equal (source_of (c), crowded))
+        victim = c;
+    }
+
+  if (victim != NULL)
+    connection_close (victim, DROPIFY_CLOSE_FLOOD, "too many devices waiting to pair");
+}
+
 /* What the people at both devices can do about another version. */
 static const char *
 incompatible_explanation (int their_version)
@@ -1465,23 +1545,8 @@ handle_hello (Connection     *conn,
       return;
     }
 
-  /* Not trusted: only pairing from here, and nothing about our drops.
-   * Strangers are few at a time, and do not stay forever. */
-  {
-    guint untrusted = 0;
-
-    for (guint i = 0; i < self->connections->len; i++)
-      {
-        Connection *c = g_ptr_array_index (self->connections, i);
-        if (c != conn && c->active && !c->trusted)
-          untrusted++;
-      }
-    if (untrusted >= UNTRUSTED_MAX)
-      {
-        connection_close (conn, DROPIFY_CLOSE_FLOOD, "too many devices waiting to pair");
-        return;
-      }
-  }
+  /* Not trusted: only pairing from here, and nothing about our drops. */
+  make_room_for_stranger (self, conn);
 
   {
     g_autofree char *code =

@@ -80,10 +80,15 @@ raw_is_closed (gpointer data)
   return ((Raw *) data)->closed;
 }
 
+/* A stranger from @source (an address of this machine), with a
+ * certificate of its own. */
 static Raw *
-raw_connect (void)
+raw_connect_from (const char *source)
 {
-  g_autoptr(SoupSession) session = soup_session_new_with_options ("proxy-resolver", NULL, NULL);
+  g_autoptr(GInetAddress) address = g_inet_address_new_from_string (source);
+  g_autoptr(GSocketAddress) local = g_inet_socket_address_new (address, 0);
+  g_autoptr(SoupSession) session = soup_session_new_with_options ("proxy-resolver", NULL,
+                                                                  "local-address", local, NULL);
   g_autofree char *uri = g_strdup_printf ("wss://127.0.0.1:%u/v1/peer",
                                           dropify_sync_get_port (dropify_service_get_sync (victim->service)));
   g_autoptr(SoupMessage) msg = soup_message_new ("GET", uri);
@@ -129,6 +134,12 @@ raw_free (Raw *raw)
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Raw, raw_free)
+
+static Raw *
+raw_connect (void)
+{
+  return raw_connect_from ("127.0.0.1");
+}
 
 static void
 raw_send (Raw        *raw,
@@ -518,6 +529,48 @@ test_claims_a_paired_id (void)
     g_assert_nonnull (strstr (g_ptr_array_index (raw->texts, i), "\"type\":\"hello\""));
 
   assert_unharmed ("a stranger that claims the friend's id");
+}
+
+/* Twenty strangers from one address fill the places of devices waiting
+ * to pair; a new device from another address still gets one, and the
+ * flood's oldest gives way. */
+static void
+test_strangers_fill_the_waiting_room (void)
+{
+  g_autoptr(GPtrArray) flood = g_ptr_array_new_with_free_func ((GDestroyNotify) raw_free);
+  g_autoptr(Raw) newcomer = NULL;
+  WaitText hello = { NULL, "hello" };
+  guint closed = 0;
+
+  for (guint i = 0; i < 20; i++)
+    {
+      Raw *raw = raw_connect_from ("127.0.0.5");
+
+      g_ptr_array_add (flood, raw);
+      raw_hello (raw);
+      hello.raw = raw;
+      g_assert_true (dropify_test_wait_for (received_type, &hello, WAIT_MS));
+    }
+  for (guint i = 0; i < 20; i++)
+    g_main_context_iteration (NULL, FALSE);
+
+  newcomer = raw_connect_from ("127.0.0.6");
+  raw_hello (newcomer);
+  hello.raw = newcomer;
+  g_assert_true (dropify_test_wait_for (received_type, &hello, WAIT_MS));
+  /* It stays, waiting to pair. */
+  g_assert_false (dropify_test_wait_for (raw_is_closed, newcomer, 2000));
+
+  for (guint i = 0; i < flood->len; i++)
+    if (((Raw *) g_ptr_array_index (flood, i))->closed)
+      closed++;
+  g_test_message ("%u of the flood's 20 were let go", closed);
+  g_assert_cmpuint (closed, >=, 5);
+  g_assert_true (((Raw *) g_ptr_array_index (flood, 0))->closed);
+  g_assert_cmpuint (soup_websocket_connection_get_close_code (((Raw *) g_ptr_array_index (flood, 0))->ws), ==,
+                    DROPIFY_CLOSE_FLOOD);
+
+  assert_unharmed ("strangers filling the waiting room");
 }
 
 static void
@@ -1298,6 +1351,7 @@ main (int   argc,
   g_test_add_func ("/hostile/plain-from-a-peers-port", test_plain_from_a_peers_port);
   g_test_add_func ("/hostile/stranger-learns-nothing", test_stranger_learns_nothing);
   g_test_add_func ("/hostile/flood-before-trust", test_flood_before_trust);
+  g_test_add_func ("/hostile/strangers-fill-the-waiting-room", test_strangers_fill_the_waiting_room);
   g_test_add_func ("/hostile/claims-a-paired-id", test_claims_a_paired_id);
   g_test_add_func ("/hostile/names-in-hello", test_names_in_hello);
   g_test_add_func ("/hostile/paths-in-names", test_paths_in_names);
