@@ -6,7 +6,7 @@
 #include "dropify-frame-guard.h"
 #include "dropify-identity.h"
 #include "dropify-protocol.h"
-#include "dropify-server-stream.h"
+#include "dropify-guarded-stream.h"
 
 /* One connection with a peer, in either direction.
  *
@@ -25,8 +25,8 @@ struct _DropifyChannel
 
   SoupWebsocketConnection *ws;
   GTlsConnection          *tls;
-  DropifyServerStream     *server_stream;   /* incoming only */
-  DropifyFrameGuard       *guard;           /* incoming only */
+  DropifyGuardedStream    *guarded;
+  DropifyFrameGuard       *guard;
   char                    *fingerprint;
   char                    *device_id;       /* the one the certificate's key stands for */
   char                    *remote;
@@ -61,8 +61,8 @@ find_tls (GIOStream *stream)
 
       if (G_IS_TLS_CONNECTION (stream))
         return G_TLS_CONNECTION (stream);
-      if (DROPIFY_IS_SERVER_STREAM (stream))
-        return dropify_server_stream_get_tls (DROPIFY_SERVER_STREAM (stream));
+      if (DROPIFY_IS_GUARDED_STREAM (stream))
+        return dropify_guarded_stream_get_tls (DROPIFY_GUARDED_STREAM (stream));
       if (g_object_class_find_property (G_OBJECT_GET_CLASS (stream), "base-iostream") == NULL)
         return NULL;
       g_object_get (stream, "base-iostream", &base, NULL);
@@ -169,7 +169,7 @@ dropify_channel_dispose (GObject *object)
   g_clear_object (&self->ws);
   g_clear_object (&self->tls);
   g_clear_object (&self->guard);
-  g_clear_object (&self->server_stream);
+  g_clear_object (&self->guarded);
 
   G_OBJECT_CLASS (dropify_channel_parent_class)->dispose (object);
 }
@@ -231,7 +231,7 @@ dropify_channel_new (SoupWebsocketConnection *ws,
                      gboolean                 outgoing)
 {
   DropifyChannel *self;
-  GIOStream *stream;
+  GIOStream *io;
   GTlsCertificate *certificate = NULL;
 
   g_return_val_if_fail (SOUP_IS_WEBSOCKET_CONNECTION (ws), NULL);
@@ -241,12 +241,12 @@ dropify_channel_new (SoupWebsocketConnection *ws,
   self->remote = g_strdup (remote);
   self->outgoing = outgoing;
 
-  stream = soup_websocket_connection_get_io_stream (ws);
-  self->server_stream = outgoing ? NULL : dropify_server_stream_find (stream);
-  if (self->server_stream != NULL)
+  io = soup_websocket_connection_get_io_stream (ws);
+  self->guarded = dropify_guarded_stream_find (io);
+  if (self->guarded != NULL)
     {
-      g_object_ref (self->server_stream);
-      self->guard = dropify_server_stream_get_guard (self->server_stream);
+      g_object_ref (self->guarded);
+      self->guard = dropify_guarded_stream_get_guard (self->guarded);
       if (self->guard != NULL)
         g_object_ref (self->guard);
     }
@@ -254,10 +254,10 @@ dropify_channel_new (SoupWebsocketConnection *ws,
   /* Only the session of this connection says who is at the other end. An
    * incoming connection counts only through the server's own stream: a
    * stream it did not accept has no identity here at all. */
-  if (outgoing)
-    self->tls = find_tls (stream);
-  else if (self->server_stream != NULL)
-    self->tls = dropify_server_stream_get_tls (self->server_stream);
+  if (self->guarded != NULL)
+    self->tls = dropify_guarded_stream_get_tls (self->guarded);
+  else if (outgoing)
+    self->tls = find_tls (io);
   if (self->tls != NULL)
     {
       g_object_ref (self->tls);
@@ -377,8 +377,8 @@ dropify_channel_set_trusted (DropifyChannel *self,
         dropify_frame_guard_set_limits (self->guard, DROPIFY_FRAME_GUARD_UNTRUSTED_MESSAGE,
                                         DROPIFY_FRAME_GUARD_UNTRUSTED_FRAMES_S);
     }
-  if (self->server_stream != NULL)
-    dropify_server_stream_set_trusted (self->server_stream, trusted);
+  if (self->guarded != NULL)
+    dropify_guarded_stream_set_trusted (self->guarded, trusted);
 }
 
 /**

@@ -18,7 +18,7 @@
 #include "dropify-protocol.h"
 #include "dropify-qr.h"
 #include "dropify-server.h"
-#include "dropify-server-stream.h"
+#include "dropify-guarded-stream.h"
 #include "dropify-sync.h"
 #include "dropify-trust.h"
 #include "dropify-service.h"

@@ -7,7 +7,7 @@
 
 #include "dropify-identity.h"
 #include "dropify-server.h"
-#include "dropify-server-stream.h"
+#include "dropify-guarded-stream.h"
 
 /* The one network server of an instance, on one port, for two kinds of
  * client: peers, over TLS with a certificate on both sides, and phones,
@@ -67,7 +67,7 @@ typedef struct
   char                *key;          /* "local remote", once served */
   GSocket             *socket;
   Pending             *pending;      /* while starting */
-  DropifyServerStream *stream;       /* weak, once served */
+  DropifyGuardedStream *stream;       /* weak, once served */
   int64_t              progress_at;  /* a request is being read: its last progress */
   gboolean             shed;
 } Slot;
@@ -174,7 +174,7 @@ hand_over (Pending   *pending,
   Slot *slot = pending->slot;
   g_autoptr(GSocketAddress) local = NULL;
   g_autoptr(GSocketAddress) remote = NULL;
-  g_autoptr(DropifyServerStream) wrapped = NULL;
+  g_autoptr(DropifyGuardedStream) wrapped = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *source = NULL;
 
@@ -184,7 +184,7 @@ hand_over (Pending   *pending,
     return;
 
   source = address_string (remote);
-  wrapped = dropify_server_stream_new (stream, source);
+  wrapped = dropify_guarded_stream_new (stream, source);
 
   slot->key = connection_key (local, remote);
   if (slot->key != NULL)
@@ -317,7 +317,7 @@ slot_is_candidate (Slot     *slot,
     return FALSE;
   if (pending_only)
     return slot->pending != NULL;
-  return slot->stream == NULL || !dropify_server_stream_get_trusted (slot->stream);
+  return slot->stream == NULL || !dropify_guarded_stream_get_trusted (slot->stream);
 }
 
 static void

@@ -1,8 +1,8 @@
-#define G_LOG_DOMAIN "dropify-server-stream"
+#define G_LOG_DOMAIN "dropify-guarded-stream"
 
 #include "config.h"
 
-#include "dropify-server-stream.h"
+#include "dropify-guarded-stream.h"
 
 /* One connection the server accepted, as handed to libsoup: the socket,
  * or the TLS session on it, with a frame guard in front of the reading
@@ -15,7 +15,7 @@
  * descriptors: a stream's channel marks it trusted, and strangers'
  * streams are shed first. */
 
-struct _DropifyServerStream
+struct _DropifyGuardedStream
 {
   GIOStream     parent_instance;
 
@@ -26,26 +26,26 @@ struct _DropifyServerStream
   gboolean      trusted;
 };
 
-G_DEFINE_FINAL_TYPE (DropifyServerStream, dropify_server_stream, G_TYPE_IO_STREAM)
+G_DEFINE_FINAL_TYPE (DropifyGuardedStream, dropify_guarded_stream, G_TYPE_IO_STREAM)
 
 static GInputStream *
-dropify_server_stream_get_input_stream (GIOStream *stream)
+dropify_guarded_stream_get_input_stream (GIOStream *stream)
 {
-  return DROPIFY_SERVER_STREAM (stream)->input;
+  return DROPIFY_GUARDED_STREAM (stream)->input;
 }
 
 static GOutputStream *
-dropify_server_stream_get_output_stream (GIOStream *stream)
+dropify_guarded_stream_get_output_stream (GIOStream *stream)
 {
-  return g_io_stream_get_output_stream (DROPIFY_SERVER_STREAM (stream)->base);
+  return g_io_stream_get_output_stream (DROPIFY_GUARDED_STREAM (stream)->base);
 }
 
 static gboolean
-dropify_server_stream_close_fn (GIOStream     *stream,
+dropify_guarded_stream_close_fn (GIOStream     *stream,
                                 GCancellable  *cancellable,
                                 GError       **error)
 {
-  return g_io_stream_close (DROPIFY_SERVER_STREAM (stream)->base, cancellable, error);
+  return g_io_stream_close (DROPIFY_GUARDED_STREAM (stream)->base, cancellable, error);
 }
 
 static void
@@ -65,7 +65,7 @@ base_closed_cb (GObject      *object,
 /* GIOStream's own close_async runs close_fn in a thread; the base's
  * close_async does it the way the base knows best. */
 static void
-dropify_server_stream_close_async (GIOStream           *stream,
+dropify_guarded_stream_close_async (GIOStream           *stream,
                                    int                  io_priority,
                                    GCancellable        *cancellable,
                                    GAsyncReadyCallback  callback,
@@ -73,13 +73,13 @@ dropify_server_stream_close_async (GIOStream           *stream,
 {
   GTask *task = g_task_new (stream, cancellable, callback, user_data);
 
-  g_task_set_source_tag (task, dropify_server_stream_close_async);
-  g_io_stream_close_async (DROPIFY_SERVER_STREAM (stream)->base, io_priority, cancellable,
+  g_task_set_source_tag (task, dropify_guarded_stream_close_async);
+  g_io_stream_close_async (DROPIFY_GUARDED_STREAM (stream)->base, io_priority, cancellable,
                            base_closed_cb, task);
 }
 
 static gboolean
-dropify_server_stream_close_finish (GIOStream     *stream,
+dropify_guarded_stream_close_finish (GIOStream     *stream,
                                     GAsyncResult  *result,
                                     GError       **error)
 {
@@ -89,61 +89,61 @@ dropify_server_stream_close_finish (GIOStream     *stream,
 /* GObject */
 
 static void
-dropify_server_stream_dispose (GObject *object)
+dropify_guarded_stream_dispose (GObject *object)
 {
-  DropifyServerStream *self = (DropifyServerStream *)object;
+  DropifyGuardedStream *self = (DropifyGuardedStream *)object;
 
   g_clear_object (&self->input);
   g_clear_object (&self->base);
 
-  G_OBJECT_CLASS (dropify_server_stream_parent_class)->dispose (object);
+  G_OBJECT_CLASS (dropify_guarded_stream_parent_class)->dispose (object);
 }
 
 static void
-dropify_server_stream_finalize (GObject *object)
+dropify_guarded_stream_finalize (GObject *object)
 {
-  DropifyServerStream *self = (DropifyServerStream *)object;
+  DropifyGuardedStream *self = (DropifyGuardedStream *)object;
 
   g_free (self->source);
 
-  G_OBJECT_CLASS (dropify_server_stream_parent_class)->finalize (object);
+  G_OBJECT_CLASS (dropify_guarded_stream_parent_class)->finalize (object);
 }
 
 static void
-dropify_server_stream_class_init (DropifyServerStreamClass *klass)
+dropify_guarded_stream_class_init (DropifyGuardedStreamClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GIOStreamClass *stream_class = G_IO_STREAM_CLASS (klass);
 
-  object_class->dispose = dropify_server_stream_dispose;
-  object_class->finalize = dropify_server_stream_finalize;
-  stream_class->get_input_stream = dropify_server_stream_get_input_stream;
-  stream_class->get_output_stream = dropify_server_stream_get_output_stream;
-  stream_class->close_fn = dropify_server_stream_close_fn;
-  stream_class->close_async = dropify_server_stream_close_async;
-  stream_class->close_finish = dropify_server_stream_close_finish;
+  object_class->dispose = dropify_guarded_stream_dispose;
+  object_class->finalize = dropify_guarded_stream_finalize;
+  stream_class->get_input_stream = dropify_guarded_stream_get_input_stream;
+  stream_class->get_output_stream = dropify_guarded_stream_get_output_stream;
+  stream_class->close_fn = dropify_guarded_stream_close_fn;
+  stream_class->close_async = dropify_guarded_stream_close_async;
+  stream_class->close_finish = dropify_guarded_stream_close_finish;
 }
 
 static void
-dropify_server_stream_init (DropifyServerStream *self)
+dropify_guarded_stream_init (DropifyGuardedStream *self)
 {
   self->accepted_at = g_get_monotonic_time ();
 }
 
 /**
- * dropify_server_stream_new:
+ * dropify_guarded_stream_new:
  * @base: a connection, or a TLS session whose handshake is done
  * @source: the remote address, for budgets and logs only
  */
-DropifyServerStream *
-dropify_server_stream_new (GIOStream  *base,
+DropifyGuardedStream *
+dropify_guarded_stream_new (GIOStream  *base,
                            const char *source)
 {
-  DropifyServerStream *self;
+  DropifyGuardedStream *self;
 
   g_return_val_if_fail (G_IS_IO_STREAM (base), NULL);
 
-  self = g_object_new (DROPIFY_TYPE_SERVER_STREAM, NULL);
+  self = g_object_new (DROPIFY_TYPE_GUARDED_STREAM, NULL);
   self->base = g_object_ref (base);
   self->source = g_strdup (source != NULL ? source : "");
 
@@ -165,68 +165,68 @@ dropify_server_stream_new (GIOStream  *base,
 }
 
 /**
- * dropify_server_stream_get_tls:
+ * dropify_guarded_stream_get_tls:
  *
  * Returns: (transfer none) (nullable): the TLS session the connection
  *   arrived over, or %NULL if it came without TLS
  */
 GTlsConnection *
-dropify_server_stream_get_tls (DropifyServerStream *self)
+dropify_guarded_stream_get_tls (DropifyGuardedStream *self)
 {
-  g_return_val_if_fail (DROPIFY_IS_SERVER_STREAM (self), NULL);
+  g_return_val_if_fail (DROPIFY_IS_GUARDED_STREAM (self), NULL);
   return G_IS_TLS_CONNECTION (self->base) ? G_TLS_CONNECTION (self->base) : NULL;
 }
 
 /**
- * dropify_server_stream_get_guard:
+ * dropify_guarded_stream_get_guard:
  *
  * Returns: (transfer none) (nullable): the guard over what a TLS peer
  *   sends
  */
 DropifyFrameGuard *
-dropify_server_stream_get_guard (DropifyServerStream *self)
+dropify_guarded_stream_get_guard (DropifyGuardedStream *self)
 {
-  g_return_val_if_fail (DROPIFY_IS_SERVER_STREAM (self), NULL);
+  g_return_val_if_fail (DROPIFY_IS_GUARDED_STREAM (self), NULL);
   return DROPIFY_IS_FRAME_GUARD (self->input) ? DROPIFY_FRAME_GUARD (self->input) : NULL;
 }
 
 const char *
-dropify_server_stream_get_source (DropifyServerStream *self)
+dropify_guarded_stream_get_source (DropifyGuardedStream *self)
 {
-  g_return_val_if_fail (DROPIFY_IS_SERVER_STREAM (self), NULL);
+  g_return_val_if_fail (DROPIFY_IS_GUARDED_STREAM (self), NULL);
   return self->source;
 }
 
 int64_t
-dropify_server_stream_get_accepted_at (DropifyServerStream *self)
+dropify_guarded_stream_get_accepted_at (DropifyGuardedStream *self)
 {
-  g_return_val_if_fail (DROPIFY_IS_SERVER_STREAM (self), 0);
+  g_return_val_if_fail (DROPIFY_IS_GUARDED_STREAM (self), 0);
   return self->accepted_at;
 }
 
 gboolean
-dropify_server_stream_get_trusted (DropifyServerStream *self)
+dropify_guarded_stream_get_trusted (DropifyGuardedStream *self)
 {
-  g_return_val_if_fail (DROPIFY_IS_SERVER_STREAM (self), FALSE);
+  g_return_val_if_fail (DROPIFY_IS_GUARDED_STREAM (self), FALSE);
   return self->trusted;
 }
 
 /**
- * dropify_server_stream_set_trusted:
+ * dropify_guarded_stream_set_trusted:
  *
  * Marks the connection as one with a trusted peer (or a phone with the
  * token), which the server sheds last.
  */
 void
-dropify_server_stream_set_trusted (DropifyServerStream *self,
+dropify_guarded_stream_set_trusted (DropifyGuardedStream *self,
                                    gboolean             trusted)
 {
-  g_return_if_fail (DROPIFY_IS_SERVER_STREAM (self));
+  g_return_if_fail (DROPIFY_IS_GUARDED_STREAM (self));
   self->trusted = !!trusted;
 }
 
 /**
- * dropify_server_stream_find:
+ * dropify_guarded_stream_find:
  * @stream: a stream libsoup made from one the server accepted
  *
  * Walks back through libsoup's wrappers to the server's own stream.
@@ -234,16 +234,16 @@ dropify_server_stream_set_trusted (DropifyServerStream *self,
  * Returns: (transfer none) (nullable): the stream, or %NULL if @stream
  *   did not come from the server
  */
-DropifyServerStream *
-dropify_server_stream_find (GIOStream *stream)
+DropifyGuardedStream *
+dropify_guarded_stream_find (GIOStream *stream)
 {
   /* libsoup wraps a stream in at most a couple of layers. */
   for (guint depth = 0; stream != NULL && depth < 8; depth++)
     {
       g_autoptr(GIOStream) base = NULL;
 
-      if (DROPIFY_IS_SERVER_STREAM (stream))
-        return DROPIFY_SERVER_STREAM (stream);
+      if (DROPIFY_IS_GUARDED_STREAM (stream))
+        return DROPIFY_GUARDED_STREAM (stream);
       if (g_object_class_find_property (G_OBJECT_GET_CLASS (stream), "base-iostream") == NULL)
         return NULL;
       g_object_get (stream, "base-iostream", &base, NULL);
