@@ -14,6 +14,7 @@
 #include "dropify-phone-session.h"
 #include "dropify-protocol.h"
 #include "dropify-qr.h"
+#include "dropify-reconcile.h"
 #include "dropify-server.h"
 #include "dropify-sync.h"
 #include "dropify-trust.h"
