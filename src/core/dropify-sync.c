@@ -13,6 +13,7 @@
 #endif
 
 #include "dropify-protocol.h"
+#include "dropify-reconcile.h"
 #include "dropify-sync.h"
 
 /* Sync between peers over WebSockets (see docs/protocol.md).
@@ -117,10 +118,7 @@ struct _DropifySync
   guint            relay_source;  /* a relaying summary is due */
   int64_t          relay_since;   /* monotonic µs of the first drop it relays */
   GHashTable      *incoming;      /* sha256 → Incoming */
-  GHashTable      *entry_cache;   /* id → Hashes */
-  GArray          *sorted;        /* Entry, by key */
-  guint64          sorted_generation;
-  guint64          rebuilds;
+  DropifyReconcile *index;        /* live drops and tombstones */
   guint            chunk_delay_ms;
   GHashTable      *stalled;       /* sha256s that did not fit: not asked for until the retry */
   guint            storage_retry_source;
@@ -163,209 +161,94 @@ static void send_group_proof (Connection *conn, gboolean trusting);
 static void request_missing_files (Connection *conn);
 static void chunk_written_cb (DropifyBlobWriter *writer, Incoming *in);
 
-/* Entries: live drops and tombstones, keyed by SHA-256(id).
- *
- * Hashes are computed once per id and kept in `entry_cache`; `sorted`
- * holds every current entry ordered by key, rebuilt only when the
- * history's generation changed, so finding the entries under a prefix is
- * a binary search, whatever the size of the history. */
+/* Entries: live drops and tombstones, in a DropifyReconcile that follows
+ * the history change by change, so that no peer message costs a walk of
+ * the whole history (docs/architecture.md). */
 
-typedef struct
-{
-  char     key[65];
-  char    *id;
-  guint8   token_live[16];
-  guint8   token_dead[16];
-  guint64  seen;           /* the rebuild that last found it */
-} Hashes;
-
-typedef struct
-{
-  Hashes  *hashes;
-  char    *id;             /* borrowed from hashes */
-  char    *key;            /* borrowed from hashes */
-  int64_t  expires_at;
-  gboolean live;
-  guint8  *token;          /* borrowed from hashes */
-} Entry;
+#define IDS_ANSWER_MAX        (4 * IDS_THRESHOLD)
 
 static void
-hashes_free (gpointer data)
+index_drop_added_cb (DropifySync *self,
+                     DropifyDrop *drop)
 {
-  Hashes *hashes = data;
-
-  g_free (hashes->id);
-  g_free (hashes);
+  dropify_reconcile_add (self->index, dropify_drop_get_id (drop), TRUE,
+                         dropify_drop_get_expires_at (drop));
 }
 
 static void
-token (const char *id,
-       const char *state,
-       guint8      out[16])
+index_drop_removed_cb (DropifySync *self,
+                       DropifyDrop *drop,
+                       gboolean     expired)
 {
-  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
-  guint8 digest[32];
-  gsize len = sizeof digest;
-
-  g_checksum_update (checksum, (const guchar *) id, -1);
-  g_checksum_update (checksum, (const guchar *) state, 1);
-  g_checksum_get_digest (checksum, digest, &len);
-  memcpy (out, digest, 16);
-}
-
-static Hashes *
-lookup_hashes (DropifySync *self,
-               const char  *id)
-{
-  Hashes *hashes = g_hash_table_lookup (self->entry_cache, id);
-
-  if (hashes == NULL)
-    {
-      g_autoptr(GChecksum) key = g_checksum_new (G_CHECKSUM_SHA256);
-
-      hashes = g_new0 (Hashes, 1);
-      hashes->id = g_strdup (id);
-      g_checksum_update (key, (const guchar *) id, -1);
-      g_strlcpy (hashes->key, g_checksum_get_string (key), sizeof hashes->key);
-      token (id, "+", hashes->token_live);
-      token (id, "-", hashes->token_dead);
-      g_hash_table_insert (self->entry_cache, hashes->id, hashes);
-    }
-
-  return hashes;
+  dropify_reconcile_remove (self->index, dropify_drop_get_id (drop), TRUE);
 }
 
 static void
-add_entry (DropifySync *self,
-           const char  *id,
-           gboolean     live,
-           int64_t      expires_at)
+index_tombstone_added_cb (DropifySync *self,
+                          const char  *id,
+                          int64_t      expires_at)
 {
-  Hashes *hashes = lookup_hashes (self, id);
-  Entry entry = {
-    hashes, hashes->id, hashes->key, expires_at, live,
-    live ? hashes->token_live : hashes->token_dead,
-  };
-
-  hashes->seen = self->rebuilds;
-  g_array_append_val (self->sorted, entry);
+  dropify_reconcile_add (self->index, id, FALSE, expires_at);
 }
 
 static void
-add_tombstone_entry (const char *id,
+index_tombstone_removed_cb (DropifySync *self,
+                            const char  *id)
+{
+  dropify_reconcile_remove (self->index, id, FALSE);
+}
+
+static void
+index_add_tombstone (const char *id,
                      int64_t     expires_at,
                      gpointer    user_data)
 {
-  add_entry (user_data, id, FALSE, expires_at);
+  dropify_reconcile_add (user_data, id, FALSE, expires_at);
 }
 
-static int
-compare_entries (gconstpointer a,
-                 gconstpointer b)
-{
-  return strcmp (((const Entry *) a)->key, ((const Entry *) b)->key);
-}
-
-static gboolean
-hashes_unseen (gpointer key,
-               gpointer value,
-               gpointer user_data)
-{
-  return ((Hashes *) value)->seen != *(guint64 *) user_data;
-}
-
+/* Once, at the start; then the signals keep it current. */
 static void
-ensure_sorted (DropifySync *self)
+index_follow_history (DropifySync *self)
 {
   GListModel *model = G_LIST_MODEL (self->history);
-  guint64 generation = dropify_history_get_generation (self->history);
-  guint n;
-
-  if (self->sorted != NULL && generation == self->sorted_generation)
-    return;
-
-  g_clear_pointer (&self->sorted, g_array_unref);
-  n = g_list_model_get_n_items (model);
-  self->sorted = g_array_sized_new (FALSE, FALSE, sizeof (Entry), n);
-  self->rebuilds++;
+  guint n = g_list_model_get_n_items (model);
 
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(DropifyDrop) drop = g_list_model_get_item (model, i);
 
-      add_entry (self, dropify_drop_get_id (drop), TRUE, dropify_drop_get_expires_at (drop));
+      index_drop_added_cb (self, drop);
     }
-  dropify_history_foreach_tombstone (self->history, add_tombstone_entry, self);
+  dropify_history_foreach_tombstone (self->history, index_add_tombstone, self->index);
 
-  g_array_sort (self->sorted, compare_entries);
-  g_hash_table_foreach_remove (self->entry_cache, hashes_unseen, &self->rebuilds);
-  self->sorted_generation = generation;
+  g_signal_connect_object (self->history, "drop-added", G_CALLBACK (index_drop_added_cb),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->history, "drop-removed", G_CALLBACK (index_drop_removed_cb),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->history, "tombstone-added", G_CALLBACK (index_tombstone_added_cb),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->history, "tombstone-removed", G_CALLBACK (index_tombstone_removed_cb),
+                           self, G_CONNECT_SWAPPED);
 }
 
-/* Everything whose key starts with @prefix, as a copy: callers may change
- * the history while they walk it. */
+/* Counts and digests leave out what expired, as the ids do: a drop that
+ * expired a moment ago may still wait for the history's timer. */
+static void
+get_buckets (DropifySync   *self,
+             const char    *prefix,
+             DropifyBucket  buckets[DROPIFY_PROTOCOL_FANOUT])
+{
+  if (dropify_history_get_next_expiry (self->history) <= dropify_history_now (self->history))
+    dropify_history_sweep (self->history);
+
+  dropify_reconcile_get_buckets (self->index, prefix, buckets);
+}
+
 static GArray *
 collect_entries (DropifySync *self,
                  const char  *prefix)
 {
-  gsize prefix_len = strlen (prefix);
-  GArray *entries = g_array_new (FALSE, FALSE, sizeof (Entry));
-  int64_t now = dropify_history_now (self->history);
-  guint lo = 0, hi;
-
-  ensure_sorted (self);
-  hi = self->sorted->len;
-
-  while (lo < hi)
-    {
-      guint mid = lo + (hi - lo) / 2;
-
-      if (strncmp (g_array_index (self->sorted, Entry, mid).key, prefix, prefix_len) < 0)
-        lo = mid + 1;
-      else
-        hi = mid;
-    }
-
-  for (guint i = lo; i < self->sorted->len; i++)
-    {
-      Entry *entry = &g_array_index (self->sorted, Entry, i);
-
-      if (strncmp (entry->key, prefix, prefix_len) != 0)
-        break;
-      if (entry->live && entry->expires_at <= now)
-        continue;
-      g_array_append_val (entries, *entry);
-    }
-
-  return entries;
-}
-
-static void
-compute_buckets (GArray        *entries,
-                 gsize          depth,
-                 DropifyBucket  buckets[DROPIFY_PROTOCOL_FANOUT])
-{
-  guint8 xor[DROPIFY_PROTOCOL_FANOUT][16] = { { 0 } };
-
-  for (guint d = 0; d < DROPIFY_PROTOCOL_FANOUT; d++)
-    {
-      buckets[d].key = "0123456789abcdef"[d];
-      buckets[d].count = 0;
-    }
-
-  for (guint i = 0; i < entries->len; i++)
-    {
-      Entry *entry = &g_array_index (entries, Entry, i);
-      int d = g_ascii_xdigit_value (entry->key[depth]);
-
-      buckets[d].count++;
-      for (guint b = 0; b < 16; b++)
-        xor[d][b] ^= entry->token[b];
-    }
-
-  for (guint d = 0; d < DROPIFY_PROTOCOL_FANOUT; d++)
-    for (guint b = 0; b < 16; b++)
-      g_snprintf (buckets[d].digest + 2 * b, 3, "%02x", xor[d][b]);
+  return dropify_reconcile_collect (self->index, prefix, dropify_history_now (self->history));
 }
 
 /* Connections */
@@ -389,12 +272,11 @@ static void
 send_summary (Connection *conn,
               const char *prefix)
 {
-  g_autoptr(GArray) entries = collect_entries (conn->sync, prefix);
   DropifyBucket buckets[DROPIFY_PROTOCOL_FANOUT];
   DropifyBucket nonempty[DROPIFY_PROTOCOL_FANOUT];
   guint n = 0;
 
-  compute_buckets (entries, strlen (prefix), buckets);
+  get_buckets (conn->sync, prefix, buckets);
   for (guint d = 0; d < DROPIFY_PROTOCOL_FANOUT; d++)
     if (buckets[d].count > 0)
       nonempty[n++] = buckets[d];
@@ -412,7 +294,7 @@ send_ids (Connection *conn,
 
   for (guint i = 0; i < entries->len; i++)
     {
-      Entry *entry = &g_array_index (entries, Entry, i);
+      DropifyReconcileEntry *entry = &g_array_index (entries, DropifyReconcileEntry, i);
 
       if (entry->live)
         g_ptr_array_add (live, entry->id);
@@ -514,11 +396,10 @@ static void
 handle_summary (Connection     *conn,
                 DropifyMessage *message)
 {
-  g_autoptr(GArray) entries = collect_entries (conn->sync, message->prefix);
   gsize depth = strlen (message->prefix);
   DropifyBucket mine[DROPIFY_PROTOCOL_FANOUT];
 
-  compute_buckets (entries, depth, mine);
+  get_buckets (conn->sync, message->prefix, mine);
 
   for (guint d = 0; d < DROPIFY_PROTOCOL_FANOUT; d++)
     {
@@ -581,11 +462,22 @@ handle_ids (Connection     *conn,
     }
   self->source = NULL;
 
+  /* A correct peer sends ids only where both sides hold few entries. Far
+   * more here (ours grew meanwhile, or the peer asks for everything at
+   * once) is answered one level at a time, as reconciliation goes
+   * anyway: never by walking and sending a large part of the history. */
+  if (strlen (message->prefix) < 63 &&
+      dropify_reconcile_count (self->index, message->prefix) > IDS_ANSWER_MAX)
+    {
+      send_summary (conn, message->prefix);
+      return;
+    }
+
   entries = collect_entries (self, message->prefix);
 
   for (guint i = 0; i < entries->len; i++)
     {
-      Entry *entry = &g_array_index (entries, Entry, i);
+      DropifyReconcileEntry *entry = &g_array_index (entries, DropifyReconcileEntry, i);
 
       if (entry->live)
         {
@@ -2193,8 +2085,7 @@ dropify_sync_dispose (GObject *object)
   g_clear_handle_id (&self->storage_retry_source, g_source_remove);
   g_clear_pointer (&self->stalled, g_hash_table_unref);
   g_clear_pointer (&self->incoming, g_hash_table_unref);
-  g_clear_pointer (&self->sorted, g_array_unref);
-  g_clear_pointer (&self->entry_cache, g_hash_table_unref);
+  g_clear_object (&self->index);
   g_clear_pointer (&self->dialers, g_ptr_array_unref);
   g_clear_pointer (&self->connections, g_ptr_array_unref);
   g_clear_object (&self->server);
@@ -2240,7 +2131,7 @@ dropify_sync_init (DropifySync *self)
   self->dialers = g_ptr_array_new_with_free_func ((GDestroyNotify) dialer_free);
   self->cancellable = g_cancellable_new ();
   self->incoming = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, incoming_free);
-  self->entry_cache = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, hashes_free);
+  self->index = dropify_reconcile_new ();
   self->stalled = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->storage_retry_s = STORAGE_RETRY_MIN_S;
   if (g_getenv ("DROPIFY_TEST_CHUNK_DELAY_MS") != NULL)
@@ -2284,6 +2175,8 @@ dropify_sync_new (DropifyHistory  *history,
   soup_server_add_websocket_handler (dropify_server_get_soup_server (server), "/v1/peer", NULL, NULL,
                                      websocket_cb, self, NULL);
 
+  /* First, so that the index is current when the others run. */
+  index_follow_history (self);
   g_signal_connect_object (history, "drop-added", G_CALLBACK (drop_added_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (history, "drop-removed", G_CALLBACK (drop_removed_cb), self, G_CONNECT_SWAPPED);
 
@@ -2652,6 +2545,21 @@ dropify_sync_get_peers (DropifySync *self)
 {
   g_return_val_if_fail (DROPIFY_IS_SYNC (self), NULL);
   return G_LIST_MODEL (self->peers);
+}
+
+/**
+ * dropify_sync_get_reconcile:
+ *
+ * The index that summaries and ids messages are answered from; tests
+ * read its work counter.
+ *
+ * Returns: (transfer none): the index
+ */
+DropifyReconcile *
+dropify_sync_get_reconcile (DropifySync *self)
+{
+  g_return_val_if_fail (DROPIFY_IS_SYNC (self), NULL);
+  return self->index;
 }
 
 void
