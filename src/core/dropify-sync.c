@@ -119,6 +119,9 @@ struct _DropifySync
   int64_t          relay_since;   /* monotonic µs of the first drop it relays */
   GHashTable      *incoming;      /* sha256 → Incoming */
   DropifyReconcile *index;        /* live drops and tombstones */
+  guint64          outgoing_serial;
+  guint64          file_bytes_sent;
+  gboolean         starting_outgoing;
   guint            chunk_delay_ms;
   GHashTable      *stalled;       /* sha256s that did not fit: not asked for until the retry */
   guint            storage_retry_source;
@@ -147,7 +150,9 @@ typedef struct
   uint64_t    size;
   uint64_t    offset;
   uint64_t    limit;
+  guint64     serial;             /* order of the requests, for the queue */
   guint       pump_source;
+  GSource    *writable_source;    /* waiting for the WebSocket to take more */
 } Outgoing;
 
 G_DEFINE_FINAL_TYPE (DropifySync, dropify_sync, G_TYPE_OBJECT)
@@ -991,7 +996,24 @@ handle_file_missing (Connection     *conn,
     }
 }
 
-/* File transfers: sending */
+/* File transfers: sending
+ *
+ * What a receiver may cost the sender is bounded three ways, none of
+ * which a correct receiver notices (docs/protocol.md §11.3):
+ *
+ * - credit reaches at most CREDIT_WINDOW past what was sent, whatever
+ *   limit a file-get or credit names: a correct receiver never grants
+ *   more than that past what it has written;
+ * - chunks go to the WebSocket only while its stream takes them. libsoup
+ *   queues without bound and says nothing of what it holds, so a peer
+ *   that asks (again and again) and then does not read would otherwise
+ *   have the whole file queued here once per request;
+ * - at most OUTGOING_MAX transfers per connection hold a file open and
+ *   send; further requests wait their turn, in order. A correct receiver
+ *   asks for every file it lacks at once, so this queues instead of
+ *   refusing. */
+
+#define OUTGOING_MAX 4
 
 static void
 outgoing_free (gpointer data)
@@ -999,6 +1021,11 @@ outgoing_free (gpointer data)
   Outgoing *out = data;
 
   g_clear_handle_id (&out->pump_source, g_source_remove);
+  if (out->writable_source != NULL)
+    {
+      g_source_destroy (out->writable_source);
+      g_clear_pointer (&out->writable_source, g_source_unref);
+    }
   if (out->fd >= 0)
     close (out->fd);
   g_free (out->sha256);
@@ -1006,6 +1033,146 @@ outgoing_free (gpointer data)
 }
 
 static gboolean pump_cb (gpointer user_data);
+static void pump (Outgoing *out);
+
+/* @limit: what the receiver asked for; at most a window past @offset */
+static uint64_t
+clamp_credit (uint64_t offset,
+              uint64_t size,
+              uint64_t limit)
+{
+  return MIN (MIN (limit, offset + CREDIT_WINDOW), size);
+}
+
+static GPollableOutputStream *
+pollable_output (Connection *conn)
+{
+  GIOStream *io = soup_websocket_connection_get_io_stream (conn->ws);
+  GOutputStream *stream = io != NULL ? g_io_stream_get_output_stream (io) : NULL;
+
+  if (G_IS_POLLABLE_OUTPUT_STREAM (stream) &&
+      g_pollable_output_stream_can_poll (G_POLLABLE_OUTPUT_STREAM (stream)))
+    return G_POLLABLE_OUTPUT_STREAM (stream);
+
+  return NULL;
+}
+
+static gboolean
+writable_cb (GObject  *stream,
+             gpointer  user_data)
+{
+  Outgoing *out = user_data;
+
+  g_clear_pointer (&out->writable_source, g_source_unref);
+  pump (out);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Whether the WebSocket's stream takes more now; if not, @out goes on
+ * once it does. */
+static gboolean
+output_ready (Outgoing *out)
+{
+  GPollableOutputStream *stream = pollable_output (out->conn);
+
+  if (stream == NULL || g_pollable_output_stream_is_writable (stream))
+    return TRUE;
+
+  out->writable_source = g_pollable_output_stream_create_source (stream, NULL);
+  g_source_set_callback (out->writable_source, G_SOURCE_FUNC (writable_cb), out, NULL);
+  g_source_attach (out->writable_source, NULL);
+
+  return FALSE;
+}
+
+static guint
+n_sending (Connection *conn)
+{
+  GHashTableIter iter;
+  gpointer value;
+  guint n = 0;
+
+  g_hash_table_iter_init (&iter, conn->outgoing_files);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    n += ((Outgoing *) value)->fd >= 0;
+
+  return n;
+}
+
+/* Opens the content and checks the request against it. */
+static gboolean
+outgoing_open (Outgoing *out)
+{
+  DropifyBlobStore *blobs = dropify_history_get_blob_store (out->conn->sync->history);
+  g_autofree char *path = dropify_blob_store_dup_path (blobs, out->sha256);
+  GStatBuf st;
+  int fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
+
+  if (fd < 0 || fstat (fd, &st) != 0)
+    {
+      if (fd >= 0)
+        close (fd);
+      return FALSE;
+    }
+
+  out->fd = fd;
+  out->size = (uint64_t) st.st_size;
+  return TRUE;
+}
+
+/* Starts the oldest waiting transfers while there is room. */
+static void
+start_waiting (Connection *conn)
+{
+  DropifySync *self = conn->sync;
+
+  /* A transfer started here may finish at once and call back in: the
+   * loop below picks up what it freed. */
+  if (self->starting_outgoing)
+    return;
+  self->starting_outgoing = TRUE;
+
+  while (n_sending (conn) < OUTGOING_MAX)
+    {
+      GHashTableIter iter;
+      gpointer value;
+      Outgoing *next = NULL;
+
+      g_hash_table_iter_init (&iter, conn->outgoing_files);
+      while (g_hash_table_iter_next (&iter, NULL, &value))
+        {
+          Outgoing *out = value;
+
+          if (out->fd < 0 && (next == NULL || out->serial < next->serial))
+            next = out;
+        }
+
+      if (next == NULL)
+        break;
+
+      if (!outgoing_open (next) || next->offset > next->size)
+        {
+          connection_send (conn, dropify_protocol_encode_file_missing (next->sha256));
+          g_hash_table_remove (conn->outgoing_files, next->sha256);
+          continue;
+        }
+
+      next->limit = clamp_credit (next->offset, next->size, next->limit);
+      pump (next);
+    }
+
+  self->starting_outgoing = FALSE;
+}
+
+static void
+outgoing_done (Outgoing *out)
+{
+  Connection *conn = out->conn;
+
+  g_hash_table_remove (conn->outgoing_files, out->sha256);
+  start_waiting (conn);
+}
 
 /* Sends what the credit allows. The test hook DROPIFY_TEST_CHUNK_DELAY_MS
  * slows this to one chunk per interval, so tests can interrupt a
@@ -1017,13 +1184,19 @@ pump (Outgoing *out)
   guint delay = conn->sync->chunk_delay_ms;
   g_autofree guint8 *buffer = NULL;
 
-  if (out->pump_source != 0)
+  if (out->pump_source != 0 || out->writable_source != NULL || out->fd < 0)
+    return;
+
+  if (soup_websocket_connection_get_state (conn->ws) != SOUP_WEBSOCKET_STATE_OPEN)
     return;
 
   while (out->offset < out->size && out->offset < out->limit)
     {
       gsize n = (gsize) MIN (MIN ((uint64_t) CHUNK_SIZE, out->size - out->offset), out->limit - out->offset);
       gsize done = 0;
+
+      if (!output_ready (out))
+        return;
 
       if (buffer == NULL)
         buffer = g_malloc (DROPIFY_PROTOCOL_CHUNK_HEADER + CHUNK_SIZE);
@@ -1040,7 +1213,7 @@ pump (Outgoing *out)
             {
               g_warning ("Could not read a file to send: %s", r < 0 ? g_strerror (errno) : "short file");
               connection_send (conn, dropify_protocol_encode_file_missing (out->sha256));
-              g_hash_table_remove (conn->outgoing_files, out->sha256);
+              outgoing_done (out);
               return;
             }
           done += (gsize) r;
@@ -1050,6 +1223,7 @@ pump (Outgoing *out)
         dropify_peer_add_traffic (conn->peer, 0, DROPIFY_PROTOCOL_CHUNK_HEADER + n);
       soup_websocket_connection_send_binary (conn->ws, buffer, DROPIFY_PROTOCOL_CHUNK_HEADER + n);
       out->offset += n;
+      conn->sync->file_bytes_sent += n;
 
       if (delay > 0 && out->offset < out->size)
         {
@@ -1059,7 +1233,7 @@ pump (Outgoing *out)
     }
 
   if (out->offset == out->size)
-    g_hash_table_remove (conn->outgoing_files, out->sha256);
+    outgoing_done (out);
 }
 
 static gboolean
@@ -1080,10 +1254,7 @@ handle_file_get (Connection     *conn,
   DropifySync *self = conn->sync;
   DropifyBlobStore *blobs = dropify_history_get_blob_store (self->history);
   g_autoptr(GPtrArray) drops = dropify_history_find_by_sha256 (self->history, message->sha256);
-  g_autofree char *path = NULL;
   Outgoing *out;
-  GStatBuf st;
-  int fd;
 
   /* Only content of a live drop, never any other file. */
   if (drops->len == 0 || !dropify_blob_store_contains (blobs, message->sha256))
@@ -1092,31 +1263,38 @@ handle_file_get (Connection     *conn,
       return;
     }
 
-  path = dropify_blob_store_dup_path (blobs, message->sha256);
-  fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
-  if (fd < 0 || fstat (fd, &st) != 0)
+  out = g_new0 (Outgoing, 1);
+  out->conn = conn;
+  out->sha256 = g_strdup (message->sha256);
+  out->fd = -1;
+  out->offset = message->offset;
+  out->limit = message->limit;
+  out->serial = ++self->outgoing_serial;
+
+  if (!outgoing_open (out))
     {
-      if (fd >= 0)
-        close (fd);
+      outgoing_free (out);
       connection_send (conn, dropify_protocol_encode_file_missing (message->sha256));
       return;
     }
 
-  if (message->offset > (uint64_t) st.st_size || message->limit < message->offset)
+  if (message->offset > out->size || message->limit < message->offset)
     {
-      close (fd);
+      outgoing_free (out);
       connection_close (conn, DROPIFY_CLOSE_BAD_MESSAGE, "file-get beyond the end of the file");
       return;
     }
 
-  out = g_new0 (Outgoing, 1);
-  out->conn = conn;
-  out->sha256 = g_strdup (message->sha256);
-  out->fd = fd;
-  out->size = (uint64_t) st.st_size;
-  out->offset = message->offset;
-  out->limit = message->limit;
+  out->limit = clamp_credit (out->offset, out->size, out->limit);
   g_hash_table_replace (conn->outgoing_files, out->sha256, out);
+
+  /* No room: it waits, without holding the file open. */
+  if (n_sending (conn) > OUTGOING_MAX)
+    {
+      close (out->fd);
+      out->fd = -1;
+      return;
+    }
 
   pump (out);
 }
@@ -1131,7 +1309,14 @@ handle_credit (Connection     *conn,
   if (out == NULL)
     return;
 
-  out->limit = MAX (out->limit, message->limit);
+  /* Waiting: its size is read when it starts, and clamps it then. */
+  if (out->fd < 0)
+    {
+      out->limit = MAX (out->limit, MIN (message->limit, out->offset + CREDIT_WINDOW));
+      return;
+    }
+
+  out->limit = MAX (out->limit, clamp_credit (out->offset, out->size, message->limit));
   pump (out);
 }
 
@@ -2008,8 +2193,12 @@ drop_removed_cb (DropifySync *self,
               g_hash_table_remove (self->incoming, sha256);
             }
           for (guint i = 0; i < self->connections->len; i++)
-            g_hash_table_remove (((Connection *) g_ptr_array_index (self->connections, i))->outgoing_files,
-                                 sha256);
+            {
+              Connection *conn = g_ptr_array_index (self->connections, i);
+
+              if (g_hash_table_remove (conn->outgoing_files, sha256))
+                start_waiting (conn);
+            }
         }
     }
 
@@ -2560,6 +2749,19 @@ dropify_sync_get_reconcile (DropifySync *self)
 {
   g_return_val_if_fail (DROPIFY_IS_SYNC (self), NULL);
   return self->index;
+}
+
+/**
+ * dropify_sync_get_file_bytes_sent:
+ *
+ * Returns: how many bytes of file content were handed to peers'
+ *   WebSockets so far; tests compare it with what a peer read
+ */
+guint64
+dropify_sync_get_file_bytes_sent (DropifySync *self)
+{
+  g_return_val_if_fail (DROPIFY_IS_SYNC (self), 0);
+  return self->file_bytes_sent;
 }
 
 void
