@@ -10,6 +10,7 @@
 #include "dropify-local-address.h"
 #include "dropify-locale.h"
 #include "dropify-peer.h"
+#include "dropify-peer-quota.h"
 #include "dropify-phone.h"
 #include "dropify-phone-session.h"
 #include "dropify-protocol.h"

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <glib-object.h>
+#include <stdint.h>
 
 #include "dropify-protocol.h"
 

@@ -12,6 +12,7 @@
 # include <malloc.h>
 #endif
 
+#include "dropify-peer-quota.h"
 #include "dropify-protocol.h"
 #include "dropify-reconcile.h"
 #include "dropify-sync.h"
@@ -52,6 +53,21 @@
 #define RELAY_MAX_DELAY_US    (2 * G_USEC_PER_SEC)
 #define STORAGE_RETRY_MIN_S   2
 #define STORAGE_RETRY_MAX_S   60
+/* What a trusted peer may store here (docs/protocol.md §4.4). A drop
+ * dated later than this ahead of our clock is stored as dated then; no
+ * expiry lies further ahead than the longest default-ttl the settings
+ * allow (30 days), plus the same allowance for clocks. */
+#define FUTURE_SKEW_MS        ((int64_t) 5 * 60 * 1000)
+#define MAX_TTL_MS            ((int64_t) 30 * 24 * 60 * 60 * 1000)
+/* A burst big enough for a first sync of a large history (the tests sync
+ * 10,000 drops at once), then a steady rate; and what one peer's drops
+ * may hold here: the 100,000 drops a history is designed for, and text
+ * enough for hundreds of the largest text drops. */
+#define PEER_BURST            10000
+#define PEER_PER_S            500
+#define PEER_MAX_DROPS        100000
+#define PEER_MAX_TEXT         ((uint64_t) 128 * 1024 * 1024)
+#define QUOTA_RETRY_MAX_S     5
 
 typedef struct _Dialer Dialer;
 
@@ -122,6 +138,8 @@ struct _DropifySync
   guint64          outgoing_serial;
   guint64          file_bytes_sent;
   gboolean         starting_outgoing;
+  DropifyPeerQuota *quota;
+  guint            quota_retry_source;
   guint            chunk_delay_ms;
   GHashTable      *stalled;       /* sha256s that did not fit: not asked for until the retry */
   guint            storage_retry_source;
@@ -397,6 +415,136 @@ storage_worked (DropifySync *self)
   self->storage_retry_s = STORAGE_RETRY_MIN_S;
 }
 
+/* Bounds on what a trusted peer stores here: a stolen or compromised
+ * device is still trusted until it is unpaired. */
+
+static gboolean
+quota_retry_cb (gpointer user_data)
+{
+  DropifySync *self = user_data;
+
+  self->quota_retry_source = 0;
+  for (guint i = 0; i < self->connections->len; i++)
+    {
+      Connection *conn = g_ptr_array_index (self->connections, i);
+
+      if (conn->active && conn->trusted)
+        send_summary (conn, "");
+    }
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Takes one of @conn's peer's tokens for a new drop or deletion. What is
+ * refused for its rate comes again with a summary once the bucket has
+ * filled up; what is refused for its text comes again only with a later
+ * reconciliation, once some of that peer's text expired. */
+static gboolean
+admit (Connection *conn,
+       gboolean    is_drop,
+       uint64_t    text_bytes)
+{
+  DropifySync *self = conn->sync;
+  const char *name = conn->peer != NULL ? dropify_peer_get_name (conn->peer) : conn->remote;
+
+  switch (dropify_peer_quota_admit (self->quota, conn->their_id, g_get_monotonic_time (),
+                                    is_drop, text_bytes))
+    {
+    case DROPIFY_PEER_QUOTA_OK:
+      return TRUE;
+
+    case DROPIFY_PEER_QUOTA_RATE:
+      if (dropify_peer_quota_first_refusal (self->quota, conn->their_id))
+        g_warning ("Refusing drops and deletions from “%s” at %s for now: more than %u at once, "
+                   "then %u a second; the rest is asked for again in a few seconds",
+                   name, conn->remote, PEER_BURST, PEER_PER_S);
+      if (self->quota_retry_source == 0)
+        self->quota_retry_source =
+          g_timeout_add_seconds (MIN (dropify_peer_quota_get_refill_s (self->quota), QUOTA_RETRY_MAX_S),
+                                 quota_retry_cb, self);
+      return FALSE;
+
+    case DROPIFY_PEER_QUOTA_COUNT:
+      if (dropify_peer_quota_first_refusal (self->quota, conn->their_id))
+        g_warning ("Refusing drops from “%s” at %s: %u of its drops are stored here already, "
+                   "the most one device may", name, conn->remote, PEER_MAX_DROPS);
+      return FALSE;
+
+    case DROPIFY_PEER_QUOTA_TEXT:
+    default:
+      if (dropify_peer_quota_first_refusal (self->quota, conn->their_id))
+        g_warning ("Refusing text drops from “%s” at %s: its drops here hold %" G_GUINT64_FORMAT
+                   " MiB of text, the most one device may store", name, conn->remote,
+                   PEER_MAX_TEXT / (1024 * 1024));
+      return FALSE;
+    }
+}
+
+/* No tombstone outlives the longest drop a peer may store. */
+static int64_t
+bound_expiry (DropifySync *self,
+              int64_t      expires_at)
+{
+  return MIN (expires_at, dropify_history_now (self->history) + MAX_TTL_MS + FUTURE_SKEW_MS);
+}
+
+/* A drop dated far ahead would sit on top of every list for years, and
+ * one that expires in the year 9999 would stay as long. Both times are
+ * brought back within bounds; the id, and so the drop's identity and its
+ * token in summaries, stay as they are. */
+static DropifyDrop *
+bound_drop (DropifySync *self,
+            DropifyDrop *drop)
+{
+  int64_t created_at = MIN (dropify_drop_get_created_at (drop),
+                            dropify_history_now (self->history) + FUTURE_SKEW_MS);
+  int64_t expires_at = bound_expiry (self, dropify_drop_get_expires_at (drop));
+
+  if (created_at == dropify_drop_get_created_at (drop) && expires_at == dropify_drop_get_expires_at (drop))
+    return g_object_ref (drop);
+
+  g_debug ("Drop %s bounded: created at %" G_GINT64_FORMAT " → %" G_GINT64_FORMAT
+           ", expires at %" G_GINT64_FORMAT " → %" G_GINT64_FORMAT, dropify_drop_get_id (drop),
+           dropify_drop_get_created_at (drop), created_at, dropify_drop_get_expires_at (drop), expires_at);
+
+  if (dropify_drop_get_kind (drop) == DROPIFY_DROP_KIND_TEXT)
+    return dropify_drop_new_text (dropify_drop_get_id (drop), dropify_drop_get_origin (drop),
+                                  dropify_drop_get_origin_name (drop), dropify_drop_get_text (drop),
+                                  created_at, expires_at);
+
+  return dropify_drop_new_file (dropify_drop_get_id (drop), dropify_drop_get_origin (drop),
+                                dropify_drop_get_origin_name (drop), dropify_drop_get_name (drop),
+                                dropify_drop_get_mime (drop), dropify_drop_get_size (drop),
+                                dropify_drop_get_sha256 (drop), created_at, expires_at);
+}
+
+/* A deletion from @conn, within the bounds above. */
+static void
+apply_deletion (Connection *conn,
+                const char *id,
+                int64_t     expires_at)
+{
+  DropifySync *self = conn->sync;
+  g_autoptr(GError) error = NULL;
+
+  if (dropify_history_is_deleted (self->history, id))
+    return;
+
+  /* Expired or about to be: nothing stored, nothing to count. */
+  if (dropify_history_lookup (self->history, id) == NULL &&
+      expires_at <= dropify_history_now (self->history))
+    return;
+
+  if (!admit (conn, FALSE, 0))
+    return;
+
+  if (!dropify_history_add_tombstone (self->history, id, bound_expiry (self, expires_at), &error))
+    {
+      g_warning ("Could not apply a deletion from %s: %s", conn->remote, error->message);
+      storage_failed (self, conn, NULL, error);
+    }
+}
+
 static void
 handle_summary (Connection     *conn,
                 DropifyMessage *message)
@@ -455,15 +603,9 @@ handle_ids (Connection     *conn,
   for (guint i = 0; i < message->dead->len; i++)
     {
       DropifyTombstone *tombstone = &g_array_index (message->dead, DropifyTombstone, i);
-      g_autoptr(GError) error = NULL;
 
       g_hash_table_add (their_dead, tombstone->id);
-      if (!dropify_history_is_deleted (self->history, tombstone->id) &&
-          !dropify_history_add_tombstone (self->history, tombstone->id, tombstone->expires_at, &error))
-        {
-          g_warning ("Could not apply a deletion from %s: %s", conn->remote, error->message);
-          storage_failed (self, conn, NULL, error);
-        }
+      apply_deletion (conn, tombstone->id, tombstone->expires_at);
     }
   self->source = NULL;
 
@@ -505,20 +647,34 @@ handle_drop (Connection     *conn,
              DropifyMessage *message)
 {
   DropifySync *self = conn->sync;
+  const char *id = dropify_drop_get_id (message->drop);
+  const char *text = dropify_drop_get_text (message->drop);
+  uint64_t text_bytes = text != NULL ? strlen (text) : 0;
+  g_autoptr(DropifyDrop) drop = NULL;
   g_autoptr(GError) error = NULL;
 
+  /* Only what would be stored counts: in a mesh the same drop comes
+   * more than once, and the history ignores the copies cheaply. */
+  if (dropify_history_lookup (self->history, id) == NULL &&
+      !dropify_history_is_deleted (self->history, id) &&
+      !dropify_drop_is_expired (message->drop, dropify_history_now (self->history)) &&
+      !admit (conn, TRUE, text_bytes))
+    return;
+
+  drop = bound_drop (self, message->drop);
+
   self->source = conn;
-  if (!dropify_history_add (self->history, message->drop, &error))
+  if (!dropify_history_add (self->history, drop, &error))
     {
       /* Already here, deleted, or expired: normal in a mesh. */
       if (g_error_matches (error, DROPIFY_HISTORY_ERROR, DROPIFY_HISTORY_ERROR_EXISTS) ||
           g_error_matches (error, DROPIFY_HISTORY_ERROR, DROPIFY_HISTORY_ERROR_DELETED) ||
           g_error_matches (error, DROPIFY_HISTORY_ERROR, DROPIFY_HISTORY_ERROR_EXPIRED))
-        g_debug ("Ignored drop %s from %s: %s", dropify_drop_get_id (message->drop),
+        g_debug ("Ignored drop %s from %s: %s", id,
                  conn->remote, error->message);
       else
         {
-          g_warning ("Refused drop %s from %s: %s", dropify_drop_get_id (message->drop),
+          g_warning ("Refused drop %s from %s: %s", id,
                      conn->remote, error->message);
           storage_failed (self, conn, NULL, error);
         }
@@ -526,8 +682,9 @@ handle_drop (Connection     *conn,
   else
     {
       storage_worked (self);
-      if (!dropify_drop_get_complete (message->drop))
-        request_file (conn, message->drop);
+      dropify_peer_quota_add_drop (self->quota, conn->their_id, id, text_bytes);
+      if (!dropify_drop_get_complete (drop))
+        request_file (conn, drop);
     }
   self->source = NULL;
 }
@@ -536,14 +693,8 @@ static void
 handle_delete (Connection     *conn,
                DropifyMessage *message)
 {
-  g_autoptr(GError) error = NULL;
-
   conn->sync->source = conn;
-  if (!dropify_history_add_tombstone (conn->sync->history, message->id, message->expires_at, &error))
-    {
-      g_warning ("Could not apply a deletion from %s: %s", conn->remote, error->message);
-      storage_failed (conn->sync, conn, NULL, error);
-    }
+  apply_deletion (conn, message->id, message->expires_at);
   conn->sync->source = NULL;
 }
 
@@ -2178,6 +2329,8 @@ drop_removed_cb (DropifySync *self,
 {
   const char *sha256 = dropify_drop_get_sha256 (drop);
 
+  dropify_peer_quota_remove_drop (self->quota, dropify_drop_get_id (drop));
+
   if (sha256 != NULL)
     {
       g_autoptr(GPtrArray) others = dropify_history_find_by_sha256 (self->history, sha256);
@@ -2275,6 +2428,7 @@ dropify_sync_dispose (GObject *object)
   g_clear_pointer (&self->stalled, g_hash_table_unref);
   g_clear_pointer (&self->incoming, g_hash_table_unref);
   g_clear_object (&self->index);
+  g_clear_object (&self->quota);
   g_clear_pointer (&self->dialers, g_ptr_array_unref);
   g_clear_pointer (&self->connections, g_ptr_array_unref);
   g_clear_object (&self->server);
@@ -2321,6 +2475,7 @@ dropify_sync_init (DropifySync *self)
   self->cancellable = g_cancellable_new ();
   self->incoming = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, incoming_free);
   self->index = dropify_reconcile_new ();
+  self->quota = dropify_peer_quota_new (PEER_BURST, PEER_PER_S, PEER_MAX_DROPS, PEER_MAX_TEXT);
   self->stalled = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->storage_retry_s = STORAGE_RETRY_MIN_S;
   if (g_getenv ("DROPIFY_TEST_CHUNK_DELAY_MS") != NULL)
@@ -2771,6 +2926,7 @@ dropify_sync_stop (DropifySync *self)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->relay_source, g_source_remove);
+  g_clear_handle_id (&self->quota_retry_source, g_source_remove);
 
   for (guint i = 0; self->dialers && i < self->dialers->len; i++)
     {
