@@ -48,6 +48,8 @@
 #define UNTRUSTED_MAX_PER_S   50
 #define UNTRUSTED_MAX         16
 #define UNTRUSTED_IDLE_S      (10 * 60)
+#define STRANGERS_MAX         32
+#define STRANGER_EXPIRY_S     (10 * 60)
 #define CREDIT_WINDOW         (8 * 1024 * 1024)
 #define RELAY_QUIET_MS        300
 #define RELAY_MAX_DELAY_US    (2 * G_USEC_PER_SEC)
@@ -140,6 +142,9 @@ struct _DropifySync
   gboolean         starting_outgoing;
   DropifyPeerQuota *quota;
   guint            quota_retry_source;
+  GHashTable      *offline_strangers;  /* DropifyPeer → int64 monotonic µs */
+  guint            stranger_source;
+  guint            stranger_expiry_s;
   guint            chunk_delay_ms;
   GHashTable      *stalled;       /* sha256s that did not fit: not asked for until the retry */
   guint            storage_retry_source;
@@ -1155,10 +1160,10 @@ handle_file_missing (Connection     *conn,
  * - credit reaches at most CREDIT_WINDOW past what was sent, whatever
  *   limit a file-get or credit names: a correct receiver never grants
  *   more than that past what it has written;
- * - chunks go to the WebSocket only while its stream takes them. libsoup
- *   queues without bound and says nothing of what it holds, so a peer
- *   that asks (again and again) and then does not read would otherwise
- *   have the whole file queued here once per request;
+ * - a chunk goes to the WebSocket only once its stream took the one
+ *   before. libsoup queues without bound and says nothing of what it
+ *   holds, so a peer that asks (again and again) and then does not read
+ *   would otherwise have the whole file queued here once per request;
  * - at most OUTGOING_MAX transfers per connection hold a file open and
  *   send; further requests wait their turn, in order. A correct receiver
  *   asks for every file it lacks at once, so this queues instead of
@@ -1220,21 +1225,26 @@ writable_cb (GObject  *stream,
   return G_SOURCE_REMOVE;
 }
 
-/* Whether the WebSocket's stream takes more now; if not, @out goes on
- * once it does. */
+/* libsoup only queues a frame, and writes it from its own source, once
+ * the stream takes more: so @out sends its next chunk from a source of
+ * the same kind, dispatched after libsoup's, once the stream takes more.
+ * Its queue then holds about one chunk per transfer, however far the
+ * credit goes, and a peer that does not read stops the sender at its
+ * socket's buffer. Returns %FALSE if the stream cannot say (then the
+ * credit alone bounds what is queued). */
 static gboolean
-output_ready (Outgoing *out)
+wait_writable (Outgoing *out)
 {
   GPollableOutputStream *stream = pollable_output (out->conn);
 
-  if (stream == NULL || g_pollable_output_stream_is_writable (stream))
-    return TRUE;
+  if (stream == NULL)
+    return FALSE;
 
   out->writable_source = g_pollable_output_stream_create_source (stream, NULL);
   g_source_set_callback (out->writable_source, G_SOURCE_FUNC (writable_cb), out, NULL);
   g_source_attach (out->writable_source, NULL);
 
-  return FALSE;
+  return TRUE;
 }
 
 static guint
@@ -1346,9 +1356,6 @@ pump (Outgoing *out)
       gsize n = (gsize) MIN (MIN ((uint64_t) CHUNK_SIZE, out->size - out->offset), out->limit - out->offset);
       gsize done = 0;
 
-      if (!output_ready (out))
-        return;
-
       if (buffer == NULL)
         buffer = g_malloc (DROPIFY_PROTOCOL_CHUNK_HEADER + CHUNK_SIZE);
 
@@ -1381,6 +1388,9 @@ pump (Outgoing *out)
           out->pump_source = g_timeout_add (delay, pump_cb, out);
           return;
         }
+
+      if (out->offset < out->size && out->offset < out->limit && wait_writable (out))
+        return;
     }
 
   if (out->offset == out->size)
@@ -1513,6 +1523,134 @@ remove_peer (DropifySync *self,
     g_list_store_remove (self->peers, position);
 }
 
+/* Strangers: entries made for devices that connected here without being
+ * paired. Anyone on the LAN can make one, so they are capped, oldest
+ * offline first, and an offline one goes after a while. An entry that
+ * was ever paired, that a dialer keeps (added by address or found by
+ * mDNS), or that is connected, is no stranger's. */
+
+static gboolean
+is_stranger (DropifySync *self,
+             DropifyPeer *peer)
+{
+  const char *device_id = dropify_peer_get_device_id (peer);
+
+  if (device_id == NULL || dropify_trust_lookup (self->trust, device_id) != NULL ||
+      dropify_trust_is_unpaired (self->trust, device_id) || dropify_peer_get_trusted (peer))
+    return FALSE;
+
+  for (guint i = 0; i < self->dialers->len; i++)
+    if (((Dialer *) g_ptr_array_index (self->dialers, i))->peer == peer)
+      return FALSE;
+
+  return TRUE;
+}
+
+static gboolean
+is_offline_stranger (DropifySync *self,
+                     DropifyPeer *peer)
+{
+  return !dropify_peer_get_connected (peer) && active_connection (self, peer) == NULL &&
+         is_stranger (self, peer);
+}
+
+static void schedule_stranger_expiry (DropifySync *self);
+
+/* Removes the offline strangers whose time is up, and the oldest offline
+ * ones beyond STRANGERS_MAX. */
+static void
+prune_strangers (DropifySync *self)
+{
+  GListModel *model = G_LIST_MODEL (self->peers);
+  int64_t now = g_get_monotonic_time ();
+  guint strangers = 0;
+
+  for (guint i = g_list_model_get_n_items (model); i > 0; i--)
+    {
+      g_autoptr(DropifyPeer) peer = g_list_model_get_item (model, i - 1);
+      gpointer since;
+
+      if (!is_stranger (self, peer))
+        continue;
+
+      /* Newest first, so the ones over the cap are the oldest. */
+      strangers++;
+      if (!is_offline_stranger (self, peer))
+        continue;
+
+      if (strangers > STRANGERS_MAX ||
+          (g_hash_table_lookup_extended (self->offline_strangers, peer, NULL, &since) &&
+           now - *(int64_t *) since >= (int64_t) self->stranger_expiry_s * G_USEC_PER_SEC))
+        {
+          g_debug ("Removing the entry of “%s”, a device that was never paired",
+                   dropify_peer_get_name (peer));
+          g_hash_table_remove (self->offline_strangers, peer);
+          remove_peer (self, peer);
+          strangers--;
+        }
+    }
+}
+
+static gboolean
+stranger_expiry_cb (gpointer user_data)
+{
+  DropifySync *self = user_data;
+
+  self->stranger_source = 0;
+  prune_strangers (self);
+  schedule_stranger_expiry (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* One timeout, for the next offline stranger to go; none while there is
+ * none, so an idle device does not wake up for nothing. */
+static void
+schedule_stranger_expiry (DropifySync *self)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+  int64_t next = G_MAXINT64;
+  int64_t now = g_get_monotonic_time ();
+
+  g_clear_handle_id (&self->stranger_source, g_source_remove);
+
+  g_hash_table_iter_init (&iter, self->offline_strangers);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      guint position;
+
+      /* Back online, paired or gone meanwhile: forget it here. */
+      if (!g_list_store_find (self->peers, key, &position) || !is_offline_stranger (self, key))
+        {
+          g_hash_table_iter_remove (&iter);
+          continue;
+        }
+      next = MIN (next, *(int64_t *) value + (int64_t) self->stranger_expiry_s * G_USEC_PER_SEC);
+    }
+
+  if (next != G_MAXINT64)
+    self->stranger_source = g_timeout_add_seconds ((guint) ((MAX (next - now, 0) + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC),
+                                                   stranger_expiry_cb, self);
+}
+
+/* @peer's connection closed: if it is a stranger's, its time starts. */
+static void
+stranger_went_offline (DropifySync *self,
+                       DropifyPeer *peer)
+{
+  int64_t *since;
+
+  if (peer == NULL || !is_offline_stranger (self, peer))
+    return;
+
+  since = g_new (int64_t, 1);
+  *since = g_get_monotonic_time ();
+  g_hash_table_replace (self->offline_strangers, g_object_ref (peer), since);
+  prune_strangers (self);
+  schedule_stranger_expiry (self);
+}
+
 static void
 handle_hello (Connection     *conn,
               DropifyMessage *message)
@@ -1600,8 +1738,10 @@ handle_hello (Connection     *conn,
     {
       g_autoptr(DropifyPeer) created = dropify_peer_new (conn->remote, message->port,
                                                          DROPIFY_PEER_VIA_MANUAL);
+      dropify_peer_set_device_id (created, message->device_id);
       g_list_store_append (self->peers, created);
       peer = created;
+      prune_strangers (self);
     }
 
   dropify_peer_set_device_id (peer, message->device_id);
@@ -2047,6 +2187,7 @@ on_closed (SoupWebsocketConnection *ws,
 
   if (peer != NULL && was_active && active_connection (self, peer) == NULL)
     dropify_peer_set_state (peer, DROPIFY_PEER_STATE_OFFLINE);
+  stranger_went_offline (self, peer);
 
   if (code == DROPIFY_CLOSE_INCOMPATIBLE && peer == NULL && dialer != NULL)
     {
@@ -2429,6 +2570,8 @@ dropify_sync_dispose (GObject *object)
   g_clear_pointer (&self->incoming, g_hash_table_unref);
   g_clear_object (&self->index);
   g_clear_object (&self->quota);
+  g_clear_handle_id (&self->stranger_source, g_source_remove);
+  g_clear_pointer (&self->offline_strangers, g_hash_table_unref);
   g_clear_pointer (&self->dialers, g_ptr_array_unref);
   g_clear_pointer (&self->connections, g_ptr_array_unref);
   g_clear_object (&self->server);
@@ -2476,6 +2619,8 @@ dropify_sync_init (DropifySync *self)
   self->incoming = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, incoming_free);
   self->index = dropify_reconcile_new ();
   self->quota = dropify_peer_quota_new (PEER_BURST, PEER_PER_S, PEER_MAX_DROPS, PEER_MAX_TEXT);
+  self->offline_strangers = g_hash_table_new_full (NULL, NULL, g_object_unref, g_free);
+  self->stranger_expiry_s = STRANGER_EXPIRY_S;
   self->stalled = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->storage_retry_s = STORAGE_RETRY_MIN_S;
   if (g_getenv ("DROPIFY_TEST_CHUNK_DELAY_MS") != NULL)
@@ -2904,6 +3049,23 @@ dropify_sync_get_reconcile (DropifySync *self)
 {
   g_return_val_if_fail (DROPIFY_IS_SYNC (self), NULL);
   return self->index;
+}
+
+/**
+ * dropify_sync_set_stranger_expiry:
+ * @seconds: how long the entry of a device that connected without being
+ *   paired stays in the peers list once it is offline
+ *
+ * Ten minutes unless set; tests shorten it.
+ */
+void
+dropify_sync_set_stranger_expiry (DropifySync *self,
+                                  guint        seconds)
+{
+  g_return_if_fail (DROPIFY_IS_SYNC (self));
+
+  self->stranger_expiry_s = seconds;
+  schedule_stranger_expiry (self);
 }
 
 /**
