@@ -312,6 +312,19 @@ dropify_channel_get_device_id (DropifyChannel *self)
 }
 
 /**
+ * dropify_channel_get_io_stream:
+ *
+ * Returns: (transfer none) (nullable): the stream the WebSocket reads and
+ *   writes, to wait until what was sent is written
+ */
+GIOStream *
+dropify_channel_get_io_stream (DropifyChannel *self)
+{
+  g_return_val_if_fail (DROPIFY_IS_CHANNEL (self), NULL);
+  return soup_websocket_connection_get_io_stream (self->ws);
+}
+
+/**
  * dropify_channel_get_tls:
  *
  * Returns: (transfer none) (nullable): the connection's TLS session

@@ -24,6 +24,7 @@ DropifyChannel *dropify_channel_new             (SoupWebsocketConnection *ws,
 const char     *dropify_channel_get_fingerprint (DropifyChannel          *self);
 const char     *dropify_channel_get_device_id   (DropifyChannel          *self);
 GTlsConnection *dropify_channel_get_tls         (DropifyChannel          *self);
+GIOStream      *dropify_channel_get_io_stream   (DropifyChannel          *self);
 const char     *dropify_channel_get_remote      (DropifyChannel          *self);
 gboolean        dropify_channel_is_outgoing     (DropifyChannel          *self);
 gboolean        dropify_channel_is_open         (DropifyChannel          *self);

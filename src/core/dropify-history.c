@@ -58,6 +58,8 @@ enum {
   DROP_ADDED,
   DROP_REMOVED,
   DROP_COMPLETED,
+  TOMBSTONE_ADDED,
+  TOMBSTONE_REMOVED,
   N_SIGNALS
 };
 
@@ -695,6 +697,30 @@ dropify_history_class_init (DropifyHistoryClass *klass)
   signals[DROP_COMPLETED] =
     g_signal_new ("drop-completed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, DROPIFY_TYPE_DROP);
+
+  /**
+   * DropifyHistory::tombstone-added:
+   * @id: the deleted drop's id
+   * @expires_at: when the tombstone goes
+   *
+   * Emitted after a tombstone was stored: by a deletion here, before
+   * #DropifyHistory::drop-removed, or by one from a peer. Together with
+   * the drop signals it lets an index follow the history change by
+   * change instead of reading it all again.
+   */
+  signals[TOMBSTONE_ADDED] =
+    g_signal_new ("tombstone-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_INT64);
+
+  /**
+   * DropifyHistory::tombstone-removed:
+   * @id: the deleted drop's id
+   *
+   * Emitted when a tombstone expired and was removed.
+   */
+  signals[TOMBSTONE_REMOVED] =
+    g_signal_new ("tombstone-removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void
@@ -1124,6 +1150,8 @@ dropify_history_delete (DropifyHistory  *self,
   if (dropify_drop_get_kind (drop) == DROPIFY_DROP_KIND_FILE)
     release_blob (self, dropify_drop_get_sha256 (drop));
 
+  g_signal_emit (self, signals[TOMBSTONE_ADDED], 0, dropify_drop_get_id (drop),
+                 dropify_drop_get_expires_at (drop));
   g_signal_emit (self, signals[DROP_REMOVED], 0, drop, FALSE);
 
   return TRUE;
@@ -1184,6 +1212,8 @@ dropify_history_add_tombstone (DropifyHistory  *self,
   g_hash_table_insert (self->tombstones, g_strdup (id), boxed);
   self->generation++;
   maybe_arm_expiry (self, expires_at);
+
+  g_signal_emit (self, signals[TOMBSTONE_ADDED], 0, id, expires_at);
 
   return TRUE;
 }
@@ -1439,6 +1469,7 @@ guint
 dropify_history_sweep (DropifyHistory *self)
 {
   g_autoptr(GPtrArray) expired = NULL;
+  g_autoptr(GPtrArray) gone = NULL;
   g_autoptr(sqlite3_stmt) del = NULL;
   g_autoptr(sqlite3_stmt) tomb = NULL;
   g_autoptr(GError) error = NULL;
@@ -1480,13 +1511,17 @@ dropify_history_sweep (DropifyHistory *self)
       return 0;
     }
 
+  gone = g_ptr_array_new_with_free_func (g_free);
   g_hash_table_iter_init (&iter, self->tombstones);
   while (g_hash_table_iter_next (&iter, &key, &value))
     if (*(int64_t *) value <= now)
       {
+        g_ptr_array_add (gone, g_strdup (key));
         g_hash_table_iter_remove (&iter);
         self->generation++;
       }
+  for (guint i = 0; i < gone->len; i++)
+    g_signal_emit (self, signals[TOMBSTONE_REMOVED], 0, g_ptr_array_index (gone, i));
 
   /* Compact the array in one pass and report the span that changed. */
   expired = g_ptr_array_new_with_free_func (g_object_unref);

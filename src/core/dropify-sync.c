@@ -14,7 +14,9 @@
 
 #include "dropify-channel.h"
 #include "dropify-display-name.h"
+#include "dropify-peer-quota.h"
 #include "dropify-protocol.h"
+#include "dropify-reconcile.h"
 #include "dropify-sync.h"
 
 /* Sync between peers over WebSockets (see docs/protocol.md).
@@ -46,11 +48,28 @@
 #define PAIR_TIMEOUT_US       (120 * G_USEC_PER_SEC)
 #define UNTRUSTED_MAX         16
 #define UNTRUSTED_PER_CERTIFICATE 2
+#define STRANGERS_MAX         32
+#define STRANGER_EXPIRY_S     (10 * 60)
 #define CREDIT_WINDOW         (8 * 1024 * 1024)
 #define RELAY_QUIET_MS        300
 #define RELAY_MAX_DELAY_US    (2 * G_USEC_PER_SEC)
 #define STORAGE_RETRY_MIN_S   2
 #define STORAGE_RETRY_MAX_S   60
+/* What a trusted peer may store here (docs/protocol.md §4.4). A drop
+ * dated later than this ahead of our clock is stored as dated then; no
+ * expiry lies further ahead than the longest default-ttl the settings
+ * allow (30 days), plus the same allowance for clocks. */
+#define FUTURE_SKEW_MS        ((int64_t) 5 * 60 * 1000)
+#define MAX_TTL_MS            ((int64_t) 30 * 24 * 60 * 60 * 1000)
+/* A burst big enough for a first sync of a large history (the tests sync
+ * 10,000 drops at once), then a steady rate; and what one peer's drops
+ * may hold here: the 100,000 drops a history is designed for, and text
+ * enough for hundreds of the largest text drops. */
+#define PEER_BURST            10000
+#define PEER_PER_S            500
+#define PEER_MAX_DROPS        100000
+#define PEER_MAX_TEXT         ((uint64_t) 128 * 1024 * 1024)
+#define QUOTA_RETRY_MAX_S     5
 
 typedef struct _Dialer Dialer;
 
@@ -112,10 +131,15 @@ struct _DropifySync
   guint            relay_source;  /* a relaying summary is due */
   int64_t          relay_since;   /* monotonic µs of the first drop it relays */
   GHashTable      *incoming;      /* sha256 → Incoming */
-  GHashTable      *entry_cache;   /* id → Hashes */
-  GArray          *sorted;        /* Entry, by key */
-  guint64          sorted_generation;
-  guint64          rebuilds;
+  DropifyReconcile *index;        /* live drops and tombstones */
+  guint64          outgoing_serial;
+  guint64          file_bytes_sent;
+  gboolean         starting_outgoing;
+  DropifyPeerQuota *quota;
+  guint            quota_retry_source;
+  GHashTable      *offline_strangers;  /* DropifyPeer → int64 monotonic µs */
+  guint            stranger_source;
+  guint            stranger_expiry_s;
   guint            chunk_delay_ms;
   GHashTable      *stalled;       /* sha256s that did not fit: not asked for until the retry */
   guint            storage_retry_source;
@@ -144,7 +168,9 @@ typedef struct
   uint64_t    size;
   uint64_t    offset;
   uint64_t    limit;
+  guint64     serial;             /* order of the requests, for the queue */
   guint       pump_source;
+  GSource    *writable_source;    /* waiting for the WebSocket to take more */
 } Outgoing;
 
 G_DEFINE_FINAL_TYPE (DropifySync, dropify_sync, G_TYPE_OBJECT)
@@ -157,209 +183,94 @@ static void send_group_proof (Connection *conn, gboolean trusting);
 static void request_missing_files (Connection *conn);
 static void chunk_written_cb (DropifyBlobWriter *writer, Incoming *in);
 
-/* Entries: live drops and tombstones, keyed by SHA-256(id).
- *
- * Hashes are computed once per id and kept in `entry_cache`; `sorted`
- * holds every current entry ordered by key, rebuilt only when the
- * history's generation changed, so finding the entries under a prefix is
- * a binary search, whatever the size of the history. */
+/* Entries: live drops and tombstones, in a DropifyReconcile that follows
+ * the history change by change, so that no peer message costs a walk of
+ * the whole history (docs/architecture.md). */
 
-typedef struct
-{
-  char     key[65];
-  char    *id;
-  guint8   token_live[16];
-  guint8   token_dead[16];
-  guint64  seen;           /* the rebuild that last found it */
-} Hashes;
-
-typedef struct
-{
-  Hashes  *hashes;
-  char    *id;             /* borrowed from hashes */
-  char    *key;            /* borrowed from hashes */
-  int64_t  expires_at;
-  gboolean live;
-  guint8  *token;          /* borrowed from hashes */
-} Entry;
+#define IDS_ANSWER_MAX        (4 * IDS_THRESHOLD)
 
 static void
-hashes_free (gpointer data)
+index_drop_added_cb (DropifySync *self,
+                     DropifyDrop *drop)
 {
-  Hashes *hashes = data;
-
-  g_free (hashes->id);
-  g_free (hashes);
+  dropify_reconcile_add (self->index, dropify_drop_get_id (drop), TRUE,
+                         dropify_drop_get_expires_at (drop));
 }
 
 static void
-token (const char *id,
-       const char *state,
-       guint8      out[16])
+index_drop_removed_cb (DropifySync *self,
+                       DropifyDrop *drop,
+                       gboolean     expired)
 {
-  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
-  guint8 digest[32];
-  gsize len = sizeof digest;
-
-  g_checksum_update (checksum, (const guchar *) id, -1);
-  g_checksum_update (checksum, (const guchar *) state, 1);
-  g_checksum_get_digest (checksum, digest, &len);
-  memcpy (out, digest, 16);
-}
-
-static Hashes *
-lookup_hashes (DropifySync *self,
-               const char  *id)
-{
-  Hashes *hashes = g_hash_table_lookup (self->entry_cache, id);
-
-  if (hashes == NULL)
-    {
-      g_autoptr(GChecksum) key = g_checksum_new (G_CHECKSUM_SHA256);
-
-      hashes = g_new0 (Hashes, 1);
-      hashes->id = g_strdup (id);
-      g_checksum_update (key, (const guchar *) id, -1);
-      g_strlcpy (hashes->key, g_checksum_get_string (key), sizeof hashes->key);
-      token (id, "+", hashes->token_live);
-      token (id, "-", hashes->token_dead);
-      g_hash_table_insert (self->entry_cache, hashes->id, hashes);
-    }
-
-  return hashes;
+  dropify_reconcile_remove (self->index, dropify_drop_get_id (drop), TRUE);
 }
 
 static void
-add_entry (DropifySync *self,
-           const char  *id,
-           gboolean     live,
-           int64_t      expires_at)
+index_tombstone_added_cb (DropifySync *self,
+                          const char  *id,
+                          int64_t      expires_at)
 {
-  Hashes *hashes = lookup_hashes (self, id);
-  Entry entry = {
-    hashes, hashes->id, hashes->key, expires_at, live,
-    live ? hashes->token_live : hashes->token_dead,
-  };
-
-  hashes->seen = self->rebuilds;
-  g_array_append_val (self->sorted, entry);
+  dropify_reconcile_add (self->index, id, FALSE, expires_at);
 }
 
 static void
-add_tombstone_entry (const char *id,
+index_tombstone_removed_cb (DropifySync *self,
+                            const char  *id)
+{
+  dropify_reconcile_remove (self->index, id, FALSE);
+}
+
+static void
+index_add_tombstone (const char *id,
                      int64_t     expires_at,
                      gpointer    user_data)
 {
-  add_entry (user_data, id, FALSE, expires_at);
+  dropify_reconcile_add (user_data, id, FALSE, expires_at);
 }
 
-static int
-compare_entries (gconstpointer a,
-                 gconstpointer b)
-{
-  return strcmp (((const Entry *) a)->key, ((const Entry *) b)->key);
-}
-
-static gboolean
-hashes_unseen (gpointer key,
-               gpointer value,
-               gpointer user_data)
-{
-  return ((Hashes *) value)->seen != *(guint64 *) user_data;
-}
-
+/* Once, at the start; then the signals keep it current. */
 static void
-ensure_sorted (DropifySync *self)
+index_follow_history (DropifySync *self)
 {
   GListModel *model = G_LIST_MODEL (self->history);
-  guint64 generation = dropify_history_get_generation (self->history);
-  guint n;
-
-  if (self->sorted != NULL && generation == self->sorted_generation)
-    return;
-
-  g_clear_pointer (&self->sorted, g_array_unref);
-  n = g_list_model_get_n_items (model);
-  self->sorted = g_array_sized_new (FALSE, FALSE, sizeof (Entry), n);
-  self->rebuilds++;
+  guint n = g_list_model_get_n_items (model);
 
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(DropifyDrop) drop = g_list_model_get_item (model, i);
 
-      add_entry (self, dropify_drop_get_id (drop), TRUE, dropify_drop_get_expires_at (drop));
+      index_drop_added_cb (self, drop);
     }
-  dropify_history_foreach_tombstone (self->history, add_tombstone_entry, self);
+  dropify_history_foreach_tombstone (self->history, index_add_tombstone, self->index);
 
-  g_array_sort (self->sorted, compare_entries);
-  g_hash_table_foreach_remove (self->entry_cache, hashes_unseen, &self->rebuilds);
-  self->sorted_generation = generation;
+  g_signal_connect_object (self->history, "drop-added", G_CALLBACK (index_drop_added_cb),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->history, "drop-removed", G_CALLBACK (index_drop_removed_cb),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->history, "tombstone-added", G_CALLBACK (index_tombstone_added_cb),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->history, "tombstone-removed", G_CALLBACK (index_tombstone_removed_cb),
+                           self, G_CONNECT_SWAPPED);
 }
 
-/* Everything whose key starts with @prefix, as a copy: callers may change
- * the history while they walk it. */
+/* Counts and digests leave out what expired, as the ids do: a drop that
+ * expired a moment ago may still wait for the history's timer. */
+static void
+get_buckets (DropifySync   *self,
+             const char    *prefix,
+             DropifyBucket  buckets[DROPIFY_PROTOCOL_FANOUT])
+{
+  if (dropify_history_get_next_expiry (self->history) <= dropify_history_now (self->history))
+    dropify_history_sweep (self->history);
+
+  dropify_reconcile_get_buckets (self->index, prefix, buckets);
+}
+
 static GArray *
 collect_entries (DropifySync *self,
                  const char  *prefix)
 {
-  gsize prefix_len = strlen (prefix);
-  GArray *entries = g_array_new (FALSE, FALSE, sizeof (Entry));
-  int64_t now = dropify_history_now (self->history);
-  guint lo = 0, hi;
-
-  ensure_sorted (self);
-  hi = self->sorted->len;
-
-  while (lo < hi)
-    {
-      guint mid = lo + (hi - lo) / 2;
-
-      if (strncmp (g_array_index (self->sorted, Entry, mid).key, prefix, prefix_len) < 0)
-        lo = mid + 1;
-      else
-        hi = mid;
-    }
-
-  for (guint i = lo; i < self->sorted->len; i++)
-    {
-      Entry *entry = &g_array_index (self->sorted, Entry, i);
-
-      if (strncmp (entry->key, prefix, prefix_len) != 0)
-        break;
-      if (entry->live && entry->expires_at <= now)
-        continue;
-      g_array_append_val (entries, *entry);
-    }
-
-  return entries;
-}
-
-static void
-compute_buckets (GArray        *entries,
-                 gsize          depth,
-                 DropifyBucket  buckets[DROPIFY_PROTOCOL_FANOUT])
-{
-  guint8 xor[DROPIFY_PROTOCOL_FANOUT][16] = { { 0 } };
-
-  for (guint d = 0; d < DROPIFY_PROTOCOL_FANOUT; d++)
-    {
-      buckets[d].key = "0123456789abcdef"[d];
-      buckets[d].count = 0;
-    }
-
-  for (guint i = 0; i < entries->len; i++)
-    {
-      Entry *entry = &g_array_index (entries, Entry, i);
-      int d = g_ascii_xdigit_value (entry->key[depth]);
-
-      buckets[d].count++;
-      for (guint b = 0; b < 16; b++)
-        xor[d][b] ^= entry->token[b];
-    }
-
-  for (guint d = 0; d < DROPIFY_PROTOCOL_FANOUT; d++)
-    for (guint b = 0; b < 16; b++)
-      g_snprintf (buckets[d].digest + 2 * b, 3, "%02x", xor[d][b]);
+  return dropify_reconcile_collect (self->index, prefix, dropify_history_now (self->history));
 }
 
 /* Connections */
@@ -380,12 +291,11 @@ static void
 send_summary (Connection *conn,
               const char *prefix)
 {
-  g_autoptr(GArray) entries = collect_entries (conn->sync, prefix);
   DropifyBucket buckets[DROPIFY_PROTOCOL_FANOUT];
   DropifyBucket nonempty[DROPIFY_PROTOCOL_FANOUT];
   guint n = 0;
 
-  compute_buckets (entries, strlen (prefix), buckets);
+  get_buckets (conn->sync, prefix, buckets);
   for (guint d = 0; d < DROPIFY_PROTOCOL_FANOUT; d++)
     if (buckets[d].count > 0)
       nonempty[n++] = buckets[d];
@@ -403,7 +313,7 @@ send_ids (Connection *conn,
 
   for (guint i = 0; i < entries->len; i++)
     {
-      Entry *entry = &g_array_index (entries, Entry, i);
+      DropifyReconcileEntry *entry = &g_array_index (entries, DropifyReconcileEntry, i);
 
       if (entry->live)
         g_ptr_array_add (live, entry->id);
@@ -501,15 +411,144 @@ storage_worked (DropifySync *self)
   self->storage_retry_s = STORAGE_RETRY_MIN_S;
 }
 
+/* Bounds on what a trusted peer stores here: a stolen or compromised
+ * device is still trusted until it is unpaired. */
+
+static gboolean
+quota_retry_cb (gpointer user_data)
+{
+  DropifySync *self = user_data;
+
+  self->quota_retry_source = 0;
+  for (guint i = 0; i < self->connections->len; i++)
+    {
+      Connection *conn = g_ptr_array_index (self->connections, i);
+
+      if (conn->active && conn->trusted)
+        send_summary (conn, "");
+    }
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Takes one of @conn's peer's tokens for a new drop or deletion. What is
+ * refused for its rate comes again with a summary once the bucket has
+ * filled up; what is refused for its text comes again only with a later
+ * reconciliation, once some of that peer's text expired. */
+static gboolean
+admit (Connection *conn,
+       gboolean    is_drop,
+       uint64_t    text_bytes)
+{
+  DropifySync *self = conn->sync;
+  const char *name = conn->peer != NULL ? dropify_peer_get_name (conn->peer) : conn->remote;
+
+  switch (dropify_peer_quota_admit (self->quota, conn->their_id, g_get_monotonic_time (),
+                                    is_drop, text_bytes))
+    {
+    case DROPIFY_PEER_QUOTA_OK:
+      return TRUE;
+
+    case DROPIFY_PEER_QUOTA_RATE:
+      if (dropify_peer_quota_first_refusal (self->quota, conn->their_id))
+        g_warning ("Refusing drops and deletions from “%s” at %s for now: more than %u at once, "
+                   "then %u a second; the rest is asked for again in a few seconds",
+                   name, conn->remote, PEER_BURST, PEER_PER_S);
+      if (self->quota_retry_source == 0)
+        self->quota_retry_source =
+          g_timeout_add_seconds (MIN (dropify_peer_quota_get_refill_s (self->quota), QUOTA_RETRY_MAX_S),
+                                 quota_retry_cb, self);
+      return FALSE;
+
+    case DROPIFY_PEER_QUOTA_COUNT:
+      if (dropify_peer_quota_first_refusal (self->quota, conn->their_id))
+        g_warning ("Refusing drops from “%s” at %s: %u of its drops are stored here already, "
+                   "the most one device may", name, conn->remote, PEER_MAX_DROPS);
+      return FALSE;
+
+    case DROPIFY_PEER_QUOTA_TEXT:
+    default:
+      if (dropify_peer_quota_first_refusal (self->quota, conn->their_id))
+        g_warning ("Refusing text drops from “%s” at %s: its drops here hold %" G_GUINT64_FORMAT
+                   " MiB of text, the most one device may store", name, conn->remote,
+                   PEER_MAX_TEXT / (1024 * 1024));
+      return FALSE;
+    }
+}
+
+/* No tombstone outlives the longest drop a peer may store. */
+static int64_t
+bound_expiry (DropifySync *self,
+              int64_t      expires_at)
+{
+  return MIN (expires_at, dropify_history_now (self->history) + MAX_TTL_MS + FUTURE_SKEW_MS);
+}
+
+/* A drop dated far ahead would sit on top of every list for years, and
+ * one that expires in the year 9999 would stay as long. Both times are
+ * brought back within bounds; the id, and so the drop's identity and its
+ * token in summaries, stay as they are. */
+static DropifyDrop *
+bound_drop (DropifySync *self,
+            DropifyDrop *drop)
+{
+  int64_t created_at = MIN (dropify_drop_get_created_at (drop),
+                            dropify_history_now (self->history) + FUTURE_SKEW_MS);
+  int64_t expires_at = bound_expiry (self, dropify_drop_get_expires_at (drop));
+
+  if (created_at == dropify_drop_get_created_at (drop) && expires_at == dropify_drop_get_expires_at (drop))
+    return g_object_ref (drop);
+
+  g_debug ("Drop %s bounded: created at %" G_GINT64_FORMAT " → %" G_GINT64_FORMAT
+           ", expires at %" G_GINT64_FORMAT " → %" G_GINT64_FORMAT, dropify_drop_get_id (drop),
+           dropify_drop_get_created_at (drop), created_at, dropify_drop_get_expires_at (drop), expires_at);
+
+  if (dropify_drop_get_kind (drop) == DROPIFY_DROP_KIND_TEXT)
+    return dropify_drop_new_text (dropify_drop_get_id (drop), dropify_drop_get_origin (drop),
+                                  dropify_drop_get_origin_name (drop), dropify_drop_get_text (drop),
+                                  created_at, expires_at);
+
+  return dropify_drop_new_file (dropify_drop_get_id (drop), dropify_drop_get_origin (drop),
+                                dropify_drop_get_origin_name (drop), dropify_drop_get_name (drop),
+                                dropify_drop_get_mime (drop), dropify_drop_get_size (drop),
+                                dropify_drop_get_sha256 (drop), created_at, expires_at);
+}
+
+/* A deletion from @conn, within the bounds above. */
+static void
+apply_deletion (Connection *conn,
+                const char *id,
+                int64_t     expires_at)
+{
+  DropifySync *self = conn->sync;
+  g_autoptr(GError) error = NULL;
+
+  if (dropify_history_is_deleted (self->history, id))
+    return;
+
+  /* Expired or about to be: nothing stored, nothing to count. */
+  if (dropify_history_lookup (self->history, id) == NULL &&
+      expires_at <= dropify_history_now (self->history))
+    return;
+
+  if (!admit (conn, FALSE, 0))
+    return;
+
+  if (!dropify_history_add_tombstone (self->history, id, bound_expiry (self, expires_at), &error))
+    {
+      g_warning ("Could not apply a deletion from %s: %s", conn->remote, error->message);
+      storage_failed (self, conn, NULL, error);
+    }
+}
+
 static void
 handle_summary (Connection     *conn,
                 DropifyMessage *message)
 {
-  g_autoptr(GArray) entries = collect_entries (conn->sync, message->prefix);
   gsize depth = strlen (message->prefix);
   DropifyBucket mine[DROPIFY_PROTOCOL_FANOUT];
 
-  compute_buckets (entries, depth, mine);
+  get_buckets (conn->sync, message->prefix, mine);
 
   for (guint d = 0; d < DROPIFY_PROTOCOL_FANOUT; d++)
     {
@@ -560,23 +599,28 @@ handle_ids (Connection     *conn,
   for (guint i = 0; i < message->dead->len; i++)
     {
       DropifyTombstone *tombstone = &g_array_index (message->dead, DropifyTombstone, i);
-      g_autoptr(GError) error = NULL;
 
       g_hash_table_add (their_dead, tombstone->id);
-      if (!dropify_history_is_deleted (self->history, tombstone->id) &&
-          !dropify_history_add_tombstone (self->history, tombstone->id, tombstone->expires_at, &error))
-        {
-          g_warning ("Could not apply a deletion from %s: %s", conn->remote, error->message);
-          storage_failed (self, conn, NULL, error);
-        }
+      apply_deletion (conn, tombstone->id, tombstone->expires_at);
     }
   self->source = NULL;
+
+  /* A correct peer sends ids only where both sides hold few entries. Far
+   * more here (ours grew meanwhile, or the peer asks for everything at
+   * once) is answered one level at a time, as reconciliation goes
+   * anyway: never by walking and sending a large part of the history. */
+  if (strlen (message->prefix) < 63 &&
+      dropify_reconcile_count (self->index, message->prefix) > IDS_ANSWER_MAX)
+    {
+      send_summary (conn, message->prefix);
+      return;
+    }
 
   entries = collect_entries (self, message->prefix);
 
   for (guint i = 0; i < entries->len; i++)
     {
-      Entry *entry = &g_array_index (entries, Entry, i);
+      DropifyReconcileEntry *entry = &g_array_index (entries, DropifyReconcileEntry, i);
 
       if (entry->live)
         {
@@ -599,20 +643,34 @@ handle_drop (Connection     *conn,
              DropifyMessage *message)
 {
   DropifySync *self = conn->sync;
+  const char *id = dropify_drop_get_id (message->drop);
+  const char *text = dropify_drop_get_text (message->drop);
+  uint64_t text_bytes = text != NULL ? strlen (text) : 0;
+  g_autoptr(DropifyDrop) drop = NULL;
   g_autoptr(GError) error = NULL;
 
+  /* Only what would be stored counts: in a mesh the same drop comes
+   * more than once, and the history ignores the copies cheaply. */
+  if (dropify_history_lookup (self->history, id) == NULL &&
+      !dropify_history_is_deleted (self->history, id) &&
+      !dropify_drop_is_expired (message->drop, dropify_history_now (self->history)) &&
+      !admit (conn, TRUE, text_bytes))
+    return;
+
+  drop = bound_drop (self, message->drop);
+
   self->source = conn;
-  if (!dropify_history_add (self->history, message->drop, &error))
+  if (!dropify_history_add (self->history, drop, &error))
     {
       /* Already here, deleted, or expired: normal in a mesh. */
       if (g_error_matches (error, DROPIFY_HISTORY_ERROR, DROPIFY_HISTORY_ERROR_EXISTS) ||
           g_error_matches (error, DROPIFY_HISTORY_ERROR, DROPIFY_HISTORY_ERROR_DELETED) ||
           g_error_matches (error, DROPIFY_HISTORY_ERROR, DROPIFY_HISTORY_ERROR_EXPIRED))
-        g_debug ("Ignored drop %s from %s: %s", dropify_drop_get_id (message->drop),
+        g_debug ("Ignored drop %s from %s: %s", id,
                  conn->remote, error->message);
       else
         {
-          g_warning ("Refused drop %s from %s: %s", dropify_drop_get_id (message->drop),
+          g_warning ("Refused drop %s from %s: %s", id,
                      conn->remote, error->message);
           storage_failed (self, conn, NULL, error);
         }
@@ -620,8 +678,9 @@ handle_drop (Connection     *conn,
   else
     {
       storage_worked (self);
-      if (!dropify_drop_get_complete (message->drop))
-        request_file (conn, message->drop);
+      dropify_peer_quota_add_drop (self->quota, conn->their_id, id, text_bytes);
+      if (!dropify_drop_get_complete (drop))
+        request_file (conn, drop);
     }
   self->source = NULL;
 }
@@ -630,14 +689,8 @@ static void
 handle_delete (Connection     *conn,
                DropifyMessage *message)
 {
-  g_autoptr(GError) error = NULL;
-
   conn->sync->source = conn;
-  if (!dropify_history_add_tombstone (conn->sync->history, message->id, message->expires_at, &error))
-    {
-      g_warning ("Could not apply a deletion from %s: %s", conn->remote, error->message);
-      storage_failed (conn->sync, conn, NULL, error);
-    }
+  apply_deletion (conn, message->id, message->expires_at);
   conn->sync->source = NULL;
 }
 
@@ -1090,7 +1143,24 @@ handle_file_missing (Connection     *conn,
     }
 }
 
-/* File transfers: sending */
+/* File transfers: sending
+ *
+ * What a receiver may cost the sender is bounded three ways, none of
+ * which a correct receiver notices (docs/protocol.md §11.3):
+ *
+ * - credit reaches at most CREDIT_WINDOW past what was sent, whatever
+ *   limit a file-get or credit names: a correct receiver never grants
+ *   more than that past what it has written;
+ * - a chunk goes to the WebSocket only once its stream took the one
+ *   before. libsoup queues without bound and says nothing of what it
+ *   holds, so a peer that asks (again and again) and then does not read
+ *   would otherwise have the whole file queued here once per request;
+ * - at most OUTGOING_MAX transfers per connection hold a file open and
+ *   send; further requests wait their turn, in order. A correct receiver
+ *   asks for every file it lacks at once, so this queues instead of
+ *   refusing. */
+
+#define OUTGOING_MAX 4
 
 static void
 outgoing_free (gpointer data)
@@ -1098,6 +1168,11 @@ outgoing_free (gpointer data)
   Outgoing *out = data;
 
   g_clear_handle_id (&out->pump_source, g_source_remove);
+  if (out->writable_source != NULL)
+    {
+      g_source_destroy (out->writable_source);
+      g_clear_pointer (&out->writable_source, g_source_unref);
+    }
   if (out->fd >= 0)
     close (out->fd);
   g_free (out->sha256);
@@ -1105,6 +1180,151 @@ outgoing_free (gpointer data)
 }
 
 static gboolean pump_cb (gpointer user_data);
+static void pump (Outgoing *out);
+
+/* @limit: what the receiver asked for; at most a window past @offset */
+static uint64_t
+clamp_credit (uint64_t offset,
+              uint64_t size,
+              uint64_t limit)
+{
+  return MIN (MIN (limit, offset + CREDIT_WINDOW), size);
+}
+
+static GPollableOutputStream *
+pollable_output (Connection *conn)
+{
+  GIOStream *io = dropify_channel_get_io_stream (conn->channel);
+  GOutputStream *stream = io != NULL ? g_io_stream_get_output_stream (io) : NULL;
+
+  if (G_IS_POLLABLE_OUTPUT_STREAM (stream) &&
+      g_pollable_output_stream_can_poll (G_POLLABLE_OUTPUT_STREAM (stream)))
+    return G_POLLABLE_OUTPUT_STREAM (stream);
+
+  return NULL;
+}
+
+static gboolean
+writable_cb (GObject  *stream,
+             gpointer  user_data)
+{
+  Outgoing *out = user_data;
+
+  g_clear_pointer (&out->writable_source, g_source_unref);
+  pump (out);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* libsoup only queues a frame, and writes it from its own source, once
+ * the stream takes more: so @out sends its next chunk from a source of
+ * the same kind, dispatched after libsoup's, once the stream takes more.
+ * Its queue then holds about one chunk per transfer, however far the
+ * credit goes, and a peer that does not read stops the sender at its
+ * socket's buffer. Returns %FALSE if the stream cannot say (then the
+ * credit alone bounds what is queued). */
+static gboolean
+wait_writable (Outgoing *out)
+{
+  GPollableOutputStream *stream = pollable_output (out->conn);
+
+  if (stream == NULL)
+    return FALSE;
+
+  out->writable_source = g_pollable_output_stream_create_source (stream, NULL);
+  g_source_set_callback (out->writable_source, G_SOURCE_FUNC (writable_cb), out, NULL);
+  g_source_attach (out->writable_source, NULL);
+
+  return TRUE;
+}
+
+static guint
+n_sending (Connection *conn)
+{
+  GHashTableIter iter;
+  gpointer value;
+  guint n = 0;
+
+  g_hash_table_iter_init (&iter, conn->outgoing_files);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    n += ((Outgoing *) value)->fd >= 0;
+
+  return n;
+}
+
+/* Opens the content and checks the request against it. */
+static gboolean
+outgoing_open (Outgoing *out)
+{
+  DropifyBlobStore *blobs = dropify_history_get_blob_store (out->conn->sync->history);
+  g_autofree char *path = dropify_blob_store_dup_path (blobs, out->sha256);
+  GStatBuf st;
+  int fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
+
+  if (fd < 0 || fstat (fd, &st) != 0)
+    {
+      if (fd >= 0)
+        close (fd);
+      return FALSE;
+    }
+
+  out->fd = fd;
+  out->size = (uint64_t) st.st_size;
+  return TRUE;
+}
+
+/* Starts the oldest waiting transfers while there is room. */
+static void
+start_waiting (Connection *conn)
+{
+  DropifySync *self = conn->sync;
+
+  /* A transfer started here may finish at once and call back in: the
+   * loop below picks up what it freed. */
+  if (self->starting_outgoing)
+    return;
+  self->starting_outgoing = TRUE;
+
+  while (n_sending (conn) < OUTGOING_MAX)
+    {
+      GHashTableIter iter;
+      gpointer value;
+      Outgoing *next = NULL;
+
+      g_hash_table_iter_init (&iter, conn->outgoing_files);
+      while (g_hash_table_iter_next (&iter, NULL, &value))
+        {
+          Outgoing *out = value;
+
+          if (out->fd < 0 && (next == NULL || out->serial < next->serial))
+            next = out;
+        }
+
+      if (next == NULL)
+        break;
+
+      if (!outgoing_open (next) || next->offset > next->size)
+        {
+          connection_send (conn, dropify_protocol_encode_file_missing (next->sha256));
+          g_hash_table_remove (conn->outgoing_files, next->sha256);
+          continue;
+        }
+
+      next->limit = clamp_credit (next->offset, next->size, next->limit);
+      pump (next);
+    }
+
+  self->starting_outgoing = FALSE;
+}
+
+static void
+outgoing_done (Outgoing *out)
+{
+  Connection *conn = out->conn;
+
+  g_hash_table_remove (conn->outgoing_files, out->sha256);
+  start_waiting (conn);
+}
 
 /* Sends what the credit allows. The test hook DROPIFY_TEST_CHUNK_DELAY_MS
  * slows this to one chunk per interval, so tests can interrupt a
@@ -1116,7 +1336,10 @@ pump (Outgoing *out)
   guint delay = conn->sync->chunk_delay_ms;
   g_autofree guint8 *buffer = NULL;
 
-  if (out->pump_source != 0)
+  if (out->pump_source != 0 || out->writable_source != NULL || out->fd < 0)
+    return;
+
+  if (!dropify_channel_is_open (conn->channel))
     return;
 
   while (out->offset < out->size && out->offset < out->limit)
@@ -1139,7 +1362,7 @@ pump (Outgoing *out)
             {
               g_warning ("Could not read a file to send: %s", r < 0 ? g_strerror (errno) : "short file");
               connection_send (conn, dropify_protocol_encode_file_missing (out->sha256));
-              g_hash_table_remove (conn->outgoing_files, out->sha256);
+              outgoing_done (out);
               return;
             }
           done += (gsize) r;
@@ -1149,16 +1372,20 @@ pump (Outgoing *out)
         dropify_peer_add_traffic (conn->peer, 0, DROPIFY_PROTOCOL_CHUNK_HEADER + n);
       dropify_channel_send_binary (conn->channel, buffer, DROPIFY_PROTOCOL_CHUNK_HEADER + n);
       out->offset += n;
+      conn->sync->file_bytes_sent += n;
 
       if (delay > 0 && out->offset < out->size)
         {
           out->pump_source = g_timeout_add (delay, pump_cb, out);
           return;
         }
+
+      if (out->offset < out->size && out->offset < out->limit && wait_writable (out))
+        return;
     }
 
   if (out->offset == out->size)
-    g_hash_table_remove (conn->outgoing_files, out->sha256);
+    outgoing_done (out);
 }
 
 static gboolean
@@ -1179,10 +1406,7 @@ handle_file_get (Connection     *conn,
   DropifySync *self = conn->sync;
   DropifyBlobStore *blobs = dropify_history_get_blob_store (self->history);
   g_autoptr(GPtrArray) drops = dropify_history_find_by_sha256 (self->history, message->sha256);
-  g_autofree char *path = NULL;
   Outgoing *out;
-  GStatBuf st;
-  int fd;
 
   /* Only content of a live drop, never any other file. */
   if (drops->len == 0 || !dropify_blob_store_contains (blobs, message->sha256))
@@ -1191,31 +1415,38 @@ handle_file_get (Connection     *conn,
       return;
     }
 
-  path = dropify_blob_store_dup_path (blobs, message->sha256);
-  fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
-  if (fd < 0 || fstat (fd, &st) != 0)
+  out = g_new0 (Outgoing, 1);
+  out->conn = conn;
+  out->sha256 = g_strdup (message->sha256);
+  out->fd = -1;
+  out->offset = message->offset;
+  out->limit = message->limit;
+  out->serial = ++self->outgoing_serial;
+
+  if (!outgoing_open (out))
     {
-      if (fd >= 0)
-        close (fd);
+      outgoing_free (out);
       connection_send (conn, dropify_protocol_encode_file_missing (message->sha256));
       return;
     }
 
-  if (message->offset > (uint64_t) st.st_size || message->limit < message->offset)
+  if (message->offset > out->size || message->limit < message->offset)
     {
-      close (fd);
+      outgoing_free (out);
       connection_close (conn, DROPIFY_CLOSE_BAD_MESSAGE, "file-get beyond the end of the file");
       return;
     }
 
-  out = g_new0 (Outgoing, 1);
-  out->conn = conn;
-  out->sha256 = g_strdup (message->sha256);
-  out->fd = fd;
-  out->size = (uint64_t) st.st_size;
-  out->offset = message->offset;
-  out->limit = message->limit;
+  out->limit = clamp_credit (out->offset, out->size, out->limit);
   g_hash_table_replace (conn->outgoing_files, out->sha256, out);
+
+  /* No room: it waits, without holding the file open. */
+  if (n_sending (conn) > OUTGOING_MAX)
+    {
+      close (out->fd);
+      out->fd = -1;
+      return;
+    }
 
   pump (out);
 }
@@ -1230,7 +1461,14 @@ handle_credit (Connection     *conn,
   if (out == NULL)
     return;
 
-  out->limit = MAX (out->limit, message->limit);
+  /* Waiting: its size is read when it starts, and clamps it then. */
+  if (out->fd < 0)
+    {
+      out->limit = MAX (out->limit, MIN (message->limit, out->offset + CREDIT_WINDOW));
+      return;
+    }
+
+  out->limit = MAX (out->limit, clamp_credit (out->offset, out->size, message->limit));
   pump (out);
 }
 
@@ -1366,6 +1604,134 @@ incompatible_explanation (int their_version)
   return _("This device runs another version of Dropify. Update Dropify on both devices to sync.");
 }
 
+/* Strangers: entries made for devices that connected here without being
+ * paired. Anyone on the LAN can make one, so they are capped, oldest
+ * offline first, and an offline one goes after a while. An entry that
+ * was ever paired, that a dialer keeps (added by address or found by
+ * mDNS), or that is connected, is no stranger's. */
+
+static gboolean
+is_stranger (DropifySync *self,
+             DropifyPeer *peer)
+{
+  const char *device_id = dropify_peer_get_device_id (peer);
+
+  if (device_id == NULL || dropify_trust_lookup (self->trust, device_id) != NULL ||
+      dropify_trust_is_unpaired (self->trust, device_id) || dropify_peer_get_trusted (peer))
+    return FALSE;
+
+  for (guint i = 0; i < self->dialers->len; i++)
+    if (((Dialer *) g_ptr_array_index (self->dialers, i))->peer == peer)
+      return FALSE;
+
+  return TRUE;
+}
+
+static gboolean
+is_offline_stranger (DropifySync *self,
+                     DropifyPeer *peer)
+{
+  return !dropify_peer_get_connected (peer) && active_connection (self, peer) == NULL &&
+         is_stranger (self, peer);
+}
+
+static void schedule_stranger_expiry (DropifySync *self);
+
+/* Removes the offline strangers whose time is up, and the oldest offline
+ * ones beyond STRANGERS_MAX. */
+static void
+prune_strangers (DropifySync *self)
+{
+  GListModel *model = G_LIST_MODEL (self->peers);
+  int64_t now = g_get_monotonic_time ();
+  guint strangers = 0;
+
+  for (guint i = g_list_model_get_n_items (model); i > 0; i--)
+    {
+      g_autoptr(DropifyPeer) peer = g_list_model_get_item (model, i - 1);
+      gpointer since;
+
+      if (!is_stranger (self, peer))
+        continue;
+
+      /* Newest first, so the ones over the cap are the oldest. */
+      strangers++;
+      if (!is_offline_stranger (self, peer))
+        continue;
+
+      if (strangers > STRANGERS_MAX ||
+          (g_hash_table_lookup_extended (self->offline_strangers, peer, NULL, &since) &&
+           now - *(int64_t *) since >= (int64_t) self->stranger_expiry_s * G_USEC_PER_SEC))
+        {
+          g_debug ("Removing the entry of “%s”, a device that was never paired",
+                   dropify_peer_get_name (peer));
+          g_hash_table_remove (self->offline_strangers, peer);
+          remove_peer (self, peer);
+          strangers--;
+        }
+    }
+}
+
+static gboolean
+stranger_expiry_cb (gpointer user_data)
+{
+  DropifySync *self = user_data;
+
+  self->stranger_source = 0;
+  prune_strangers (self);
+  schedule_stranger_expiry (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* One timeout, for the next offline stranger to go; none while there is
+ * none, so an idle device does not wake up for nothing. */
+static void
+schedule_stranger_expiry (DropifySync *self)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+  int64_t next = G_MAXINT64;
+  int64_t now = g_get_monotonic_time ();
+
+  g_clear_handle_id (&self->stranger_source, g_source_remove);
+
+  g_hash_table_iter_init (&iter, self->offline_strangers);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      guint position;
+
+      /* Back online, paired or gone meanwhile: forget it here. */
+      if (!g_list_store_find (self->peers, key, &position) || !is_offline_stranger (self, key))
+        {
+          g_hash_table_iter_remove (&iter);
+          continue;
+        }
+      next = MIN (next, *(int64_t *) value + (int64_t) self->stranger_expiry_s * G_USEC_PER_SEC);
+    }
+
+  if (next != G_MAXINT64)
+    self->stranger_source = g_timeout_add_seconds ((guint) ((MAX (next - now, 0) + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC),
+                                                   stranger_expiry_cb, self);
+}
+
+/* @peer's connection closed: if it is a stranger's, its time starts. */
+static void
+stranger_went_offline (DropifySync *self,
+                       DropifyPeer *peer)
+{
+  int64_t *since;
+
+  if (peer == NULL || !is_offline_stranger (self, peer))
+    return;
+
+  since = g_new (int64_t, 1);
+  *since = g_get_monotonic_time ();
+  g_hash_table_replace (self->offline_strangers, g_object_ref (peer), since);
+  prune_strangers (self);
+  schedule_stranger_expiry (self);
+}
+
 static void
 handle_hello (Connection     *conn,
               DropifyMessage *message)
@@ -1481,8 +1847,10 @@ handle_hello (Connection     *conn,
     {
       g_autoptr(DropifyPeer) created = dropify_peer_new (conn->remote, message->port,
                                                          DROPIFY_PEER_VIA_MANUAL);
+      dropify_peer_set_device_id (created, message->device_id);
       g_list_store_append (self->peers, created);
       peer = created;
+      prune_strangers (self);
     }
 
   dropify_peer_set_device_id (peer, message->device_id);
@@ -1873,6 +2241,7 @@ on_closed (Connection *conn)
 
   if (peer != NULL && was_active && active_connection (self, peer) == NULL)
     dropify_peer_set_state (peer, DROPIFY_PEER_STATE_OFFLINE);
+  stranger_went_offline (self, peer);
 
   if (code == DROPIFY_CLOSE_INCOMPATIBLE && peer == NULL && dialer != NULL)
     {
@@ -2120,6 +2489,8 @@ drop_removed_cb (DropifySync *self,
 {
   const char *sha256 = dropify_drop_get_sha256 (drop);
 
+  dropify_peer_quota_remove_drop (self->quota, dropify_drop_get_id (drop));
+
   if (sha256 != NULL)
     {
       g_autoptr(GPtrArray) others = dropify_history_find_by_sha256 (self->history, sha256);
@@ -2135,8 +2506,12 @@ drop_removed_cb (DropifySync *self,
               g_hash_table_remove (self->incoming, sha256);
             }
           for (guint i = 0; i < self->connections->len; i++)
-            g_hash_table_remove (((Connection *) g_ptr_array_index (self->connections, i))->outgoing_files,
-                                 sha256);
+            {
+              Connection *conn = g_ptr_array_index (self->connections, i);
+
+              if (g_hash_table_remove (conn->outgoing_files, sha256))
+                start_waiting (conn);
+            }
         }
     }
 
@@ -2212,8 +2587,10 @@ dropify_sync_dispose (GObject *object)
   g_clear_handle_id (&self->storage_retry_source, g_source_remove);
   g_clear_pointer (&self->stalled, g_hash_table_unref);
   g_clear_pointer (&self->incoming, g_hash_table_unref);
-  g_clear_pointer (&self->sorted, g_array_unref);
-  g_clear_pointer (&self->entry_cache, g_hash_table_unref);
+  g_clear_object (&self->index);
+  g_clear_object (&self->quota);
+  g_clear_handle_id (&self->stranger_source, g_source_remove);
+  g_clear_pointer (&self->offline_strangers, g_hash_table_unref);
   g_clear_pointer (&self->dialers, g_ptr_array_unref);
   g_clear_pointer (&self->connections, g_ptr_array_unref);
   g_clear_object (&self->server);
@@ -2259,7 +2636,10 @@ dropify_sync_init (DropifySync *self)
   self->dialers = g_ptr_array_new_with_free_func ((GDestroyNotify) dialer_free);
   self->cancellable = g_cancellable_new ();
   self->incoming = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, incoming_free);
-  self->entry_cache = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, hashes_free);
+  self->index = dropify_reconcile_new ();
+  self->quota = dropify_peer_quota_new (PEER_BURST, PEER_PER_S, PEER_MAX_DROPS, PEER_MAX_TEXT);
+  self->offline_strangers = g_hash_table_new_full (NULL, NULL, g_object_unref, g_free);
+  self->stranger_expiry_s = STRANGER_EXPIRY_S;
   self->stalled = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->storage_retry_s = STORAGE_RETRY_MIN_S;
   if (g_getenv ("DROPIFY_TEST_CHUNK_DELAY_MS") != NULL)
@@ -2303,6 +2683,8 @@ dropify_sync_new (DropifyHistory  *history,
   soup_server_add_websocket_handler (dropify_server_get_soup_server (server), "/v1/peer", NULL, NULL,
                                      websocket_cb, self, NULL);
 
+  /* First, so that the index is current when the others run. */
+  index_follow_history (self);
   g_signal_connect_object (history, "drop-added", G_CALLBACK (drop_added_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (history, "drop-removed", G_CALLBACK (drop_removed_cb), self, G_CONNECT_SWAPPED);
 
@@ -2677,6 +3059,51 @@ dropify_sync_get_peers (DropifySync *self)
   return G_LIST_MODEL (self->peers);
 }
 
+/**
+ * dropify_sync_get_reconcile:
+ *
+ * The index that summaries and ids messages are answered from; tests
+ * read its work counter.
+ *
+ * Returns: (transfer none): the index
+ */
+DropifyReconcile *
+dropify_sync_get_reconcile (DropifySync *self)
+{
+  g_return_val_if_fail (DROPIFY_IS_SYNC (self), NULL);
+  return self->index;
+}
+
+/**
+ * dropify_sync_set_stranger_expiry:
+ * @seconds: how long the entry of a device that connected without being
+ *   paired stays in the peers list once it is offline
+ *
+ * Ten minutes unless set; tests shorten it.
+ */
+void
+dropify_sync_set_stranger_expiry (DropifySync *self,
+                                  guint        seconds)
+{
+  g_return_if_fail (DROPIFY_IS_SYNC (self));
+
+  self->stranger_expiry_s = seconds;
+  schedule_stranger_expiry (self);
+}
+
+/**
+ * dropify_sync_get_file_bytes_sent:
+ *
+ * Returns: how many bytes of file content were handed to peers'
+ *   WebSockets so far; tests compare it with what a peer read
+ */
+guint64
+dropify_sync_get_file_bytes_sent (DropifySync *self)
+{
+  g_return_val_if_fail (DROPIFY_IS_SYNC (self), 0);
+  return self->file_bytes_sent;
+}
+
 void
 dropify_sync_stop (DropifySync *self)
 {
@@ -2684,6 +3111,7 @@ dropify_sync_stop (DropifySync *self)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->relay_source, g_source_remove);
+  g_clear_handle_id (&self->quota_retry_source, g_source_remove);
 
   for (guint i = 0; self->dialers && i < self->dialers->len; i++)
     {

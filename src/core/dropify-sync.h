@@ -5,6 +5,7 @@
 #include "dropify-history.h"
 #include "dropify-identity.h"
 #include "dropify-peer.h"
+#include "dropify-reconcile.h"
 #include "dropify-server.h"
 #include "dropify-trust.h"
 
@@ -42,6 +43,10 @@ void         dropify_sync_lose_discovered (DropifySync  *self,
 GStrv        dropify_sync_forget_peer     (DropifySync  *self,
                                            DropifyPeer  *peer);
 GListModel  *dropify_sync_get_peers   (DropifySync      *self);
+DropifyReconcile *dropify_sync_get_reconcile (DropifySync *self);
+guint64      dropify_sync_get_file_bytes_sent (DropifySync *self);
+void         dropify_sync_set_stranger_expiry (DropifySync *self,
+                                               guint        seconds);
 void         dropify_sync_stop        (DropifySync      *self);
 
 G_END_DECLS

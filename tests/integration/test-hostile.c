@@ -2,6 +2,7 @@
 
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
+#include <sys/socket.h>
 
 #include "dropify-test-support.h"
 
@@ -29,6 +30,7 @@ typedef struct
   GPtrArray               *texts;    /* text messages received */
   GError                  *error;
   gboolean                 closed;
+  guint64                  binary;   /* bytes of chunks received */
 } Raw;
 
 static gboolean
@@ -48,6 +50,8 @@ raw_message_cb (SoupWebsocketConnection *ws,
 
   if (type == SOUP_WEBSOCKET_DATA_TEXT)
     g_ptr_array_add (raw->texts, g_strndup (data, len));
+  else
+    raw->binary += len;
 }
 
 static void
@@ -81,16 +85,17 @@ raw_is_closed (gpointer data)
 }
 
 /* A stranger from @source (an address of this machine), with a
- * certificate of its own. */
+ * certificate of its own, to @port: the victim's, or a relay's in front
+ * of it. */
 static Raw *
-raw_connect_from (const char *source)
+raw_connect_full (const char *source,
+                  guint       port)
 {
   g_autoptr(GInetAddress) address = g_inet_address_new_from_string (source);
   g_autoptr(GSocketAddress) local = g_inet_socket_address_new (address, 0);
   g_autoptr(SoupSession) session = soup_session_new_with_options ("proxy-resolver", NULL,
                                                                   "local-address", local, NULL);
-  g_autofree char *uri = g_strdup_printf ("wss://127.0.0.1:%u/v1/peer",
-                                          dropify_sync_get_port (dropify_service_get_sync (victim->service)));
+  g_autofree char *uri = g_strdup_printf ("wss://127.0.0.1:%u/v1/peer", port);
   g_autoptr(SoupMessage) msg = soup_message_new ("GET", uri);
   g_autoptr(GError) error = NULL;
   Raw *raw = g_new0 (Raw, 1);
@@ -134,6 +139,19 @@ raw_free (Raw *raw)
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Raw, raw_free)
+
+static Raw *
+raw_connect_from (const char *source)
+{
+  return raw_connect_full (source, dropify_sync_get_port (dropify_service_get_sync (victim->service)));
+}
+
+/* @port: the victim's, or a relay's in front of it */
+static Raw *
+raw_connect_to (guint port)
+{
+  return raw_connect_full ("127.0.0.1", port);
+}
 
 static Raw *
 raw_connect (void)
@@ -1313,6 +1331,505 @@ test_connection_flood (void)
   assert_unharmed ("after a flood of connections");
 }
 
+/* Cases from a trusted peer that wants to take the others down: a stolen
+ * or compromised paired device (issue 12). */
+
+typedef struct
+{
+  DropifyTestNode *node;
+  const char      *device_id;
+} WaitPeer;
+
+static DropifyPeer *
+find_peer_of (DropifyTestNode *node,
+              const char      *device_id)
+{
+  GListModel *peers = dropify_sync_get_peers (dropify_service_get_sync (node->service));
+
+  for (guint i = 0; i < g_list_model_get_n_items (peers); i++)
+    {
+      g_autoptr(DropifyPeer) peer = g_list_model_get_item (peers, i);
+
+      if (g_strcmp0 (dropify_peer_get_device_id (peer), device_id) == 0)
+        return peer;
+    }
+
+  return NULL;
+}
+
+static gboolean
+peer_listed (gpointer data)
+{
+  WaitPeer *wait = data;
+
+  return find_peer_of (wait->node, wait->device_id) != NULL;
+}
+
+static gboolean
+peer_trusted (gpointer data)
+{
+  WaitPeer *wait = data;
+  DropifyPeer *peer = find_peer_of (wait->node, wait->device_id);
+
+  return peer != NULL && dropify_peer_get_trusted (peer) && dropify_peer_get_connected (peer);
+}
+
+static void
+raw_wait_trusted (Raw *raw)
+{
+  WaitPeer wait = { victim, dropify_identity_get_device_id (raw->identity) };
+
+  raw_become_trusted (raw);
+  g_assert_true (dropify_test_wait_for (peer_trusted, &wait, WAIT_MS));
+}
+
+static void
+iterate_for (guint ms)
+{
+  int64_t until = g_get_monotonic_time () + (int64_t) ms * 1000;
+
+  while (g_get_monotonic_time () < until)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+static uint64_t
+rss_kib (void)
+{
+  g_autofree char *status = NULL;
+  const char *line;
+
+  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL) ||
+      (line = strstr (status, "VmRSS:")) == NULL)
+    return 0;
+
+  return g_ascii_strtoull (line + 6, NULL, 10);
+}
+
+static void
+sent_file_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  DropifyDrop **out = user_data;
+
+  *out = dropify_service_send_file_finish (DROPIFY_SERVICE (object), result, NULL);
+}
+
+static gboolean
+is_set (gpointer data)
+{
+  return *(gpointer *) data != NULL;
+}
+
+static gboolean
+friend_has_complete (gpointer data)
+{
+  DropifyDrop *drop = dropify_history_lookup (dropify_service_get_history (friend->service), data);
+
+  return drop != NULL && dropify_drop_get_complete (drop);
+}
+
+/* A TCP relay in front of the victim that passes everything on, until it
+ * is told to stop reading what the victim sends: the client then looks,
+ * to the victim, like a peer that does not read. TLS goes through it
+ * untouched. */
+typedef struct
+{
+  GSocketService    *service;
+  guint              port;
+  GSocketConnection *client;
+  GSocketConnection *upstream;
+  gboolean           deaf;
+  guint8             buffer[64 * 1024];
+} Relay;
+
+static void relay_read (Relay *relay);
+
+static void
+relay_written_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  Relay *relay = user_data;
+
+  if (g_output_stream_write_all_finish (G_OUTPUT_STREAM (object), result, NULL, NULL))
+    relay_read (relay);
+}
+
+static void
+relay_read_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  Relay *relay = user_data;
+  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (object), result, NULL);
+
+  if (n <= 0 || relay->client == NULL)
+    return;
+
+  g_output_stream_write_all_async (g_io_stream_get_output_stream (G_IO_STREAM (relay->client)),
+                                   relay->buffer, (gsize) n, G_PRIORITY_DEFAULT, NULL,
+                                   relay_written_cb, relay);
+}
+
+static void
+relay_read (Relay *relay)
+{
+  if (relay->deaf || relay->upstream == NULL)
+    return;
+
+  g_input_stream_read_async (g_io_stream_get_input_stream (G_IO_STREAM (relay->upstream)),
+                             relay->buffer, sizeof relay->buffer, G_PRIORITY_DEFAULT, NULL,
+                             relay_read_cb, relay);
+}
+
+static gboolean
+relay_incoming_cb (GSocketService    *service,
+                   GSocketConnection *connection,
+                   GObject           *source,
+                   gpointer           user_data)
+{
+  Relay *relay = user_data;
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_socket_client_set_enable_proxy (client, FALSE);
+  relay->client = g_object_ref (connection);
+  relay->upstream = g_socket_client_connect_to_host (client, "127.0.0.1",
+                                                     dropify_sync_get_port (dropify_service_get_sync (victim->service)),
+                                                     NULL, &error);
+  g_assert_no_error (error);
+
+  /* Loopback lets a receive buffer grow to 32 MiB: keep this one to what
+   * a peer's machine would hold, so what it does not read stays with
+   * the sender, where the test looks for it. */
+  g_socket_set_option (g_socket_connection_get_socket (relay->upstream), SOL_SOCKET, SO_RCVBUF,
+                       128 * 1024, NULL);
+
+  g_output_stream_splice_async (g_io_stream_get_output_stream (G_IO_STREAM (relay->upstream)),
+                                g_io_stream_get_input_stream (G_IO_STREAM (relay->client)),
+                                G_OUTPUT_STREAM_SPLICE_NONE, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+  relay_read (relay);
+
+  return TRUE;
+}
+
+static Relay *
+relay_new (void)
+{
+  Relay *relay = g_new0 (Relay, 1);
+  g_autoptr(GError) error = NULL;
+
+  relay->service = g_socket_service_new ();
+  relay->port = g_socket_listener_add_any_inet_port (G_SOCKET_LISTENER (relay->service), NULL, &error);
+  g_assert_no_error (error);
+  g_signal_connect (relay->service, "incoming", G_CALLBACK (relay_incoming_cb), relay);
+  g_socket_service_start (relay->service);
+
+  return relay;
+}
+
+static void
+relay_free (Relay *relay)
+{
+  g_socket_service_stop (relay->service);
+  g_socket_listener_close (G_SOCKET_LISTENER (relay->service));
+  g_clear_object (&relay->service);
+  if (relay->client != NULL)
+    g_io_stream_close (G_IO_STREAM (relay->client), NULL, NULL);
+  if (relay->upstream != NULL)
+    g_io_stream_close (G_IO_STREAM (relay->upstream), NULL, NULL);
+  /* Callbacks still pending see the streams closed, and stop. */
+  for (guint i = 0; i < 50; i++)
+    g_main_context_iteration (NULL, FALSE);
+  g_clear_object (&relay->client);
+  g_clear_object (&relay->upstream);
+  g_free (relay);
+}
+
+static void
+test_huge_file_get_limit (void)
+{
+  g_autofree char *dir = dropify_test_make_dir ("big");
+  g_autofree char *path = dropify_test_write_random (dir, "big.bin", 24 * 1024 * 1024);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(DropifyDrop) drop = NULL;
+  DropifySync *sync = dropify_service_get_sync (victim->service);
+  Relay *relay = relay_new ();
+  Raw *raw;
+  guint64 before;
+  uint64_t rss_before, rss_after;
+
+  /* A file on the victim, fetched by its friend first: that part of the
+   * counter is a correct peer's. */
+  dropify_service_send_file_async (victim->service, file, 0, NULL, sent_file_cb, &drop);
+  g_assert_true (dropify_test_wait_for (is_set, &drop, WAIT_MS));
+  g_ptr_array_add (victim_ids, g_strdup (dropify_drop_get_id (drop)));
+  g_assert_true (dropify_test_wait_for (friend_has_complete, (gpointer) dropify_drop_get_id (drop), 4 * WAIT_MS));
+
+  /* A trusted peer that asks for it five times, with every limit it can
+   * name, grants credit without end, and never reads a byte. */
+  raw = raw_connect_to (relay->port);
+  raw_wait_trusted (raw);
+  iterate_for (200);
+  relay->deaf = TRUE;
+  iterate_for (200);
+  before = dropify_sync_get_file_bytes_sent (sync);
+  rss_before = rss_kib ();
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autofree char *get = dropify_protocol_encode_file_get (dropify_drop_get_sha256 (drop), 0, G_MAXINT64);
+
+      raw_send (raw, get);
+      for (guint j = 0; j < 4; j++)
+        {
+          g_autofree char *credit = dropify_protocol_encode_credit (dropify_drop_get_sha256 (drop), G_MAXINT64);
+          raw_send (raw, credit);
+        }
+      iterate_for (300);
+    }
+  iterate_for (1000);
+  rss_after = rss_kib ();
+
+  g_test_message ("a deaf peer asked 5 times for 24 MiB: %" G_GUINT64_FORMAT " KiB handed to its "
+                  "WebSocket, %" G_GUINT64_FORMAT " KiB read; RSS %" G_GUINT64_FORMAT " → %" G_GUINT64_FORMAT " KiB",
+                  (dropify_sync_get_file_bytes_sent (sync) - before) / 1024, raw->binary / 1024,
+                  rss_before, rss_after);
+  /* Before the bounds: the whole file once per request, 120 MiB. */
+  g_assert_cmpuint (dropify_sync_get_file_bytes_sent (sync) - before, <=, 16 * 1024 * 1024);
+
+  raw_free (raw);
+  relay_free (relay);
+  dropify_test_remove_dir (dir);
+  assert_unharmed ("a huge file-get limit from a peer that does not read");
+}
+
+static char *
+text_drop_frame (const char *id,
+                 int64_t     created_at,
+                 int64_t     expires_at)
+{
+  return g_strdup_printf ("{\"type\":\"drop\",\"drop\":{\"id\":\"%s\",\"kind\":\"text\",\"origin\":\"mallory\","
+                          "\"origin_name\":\"Mallory\",\"created_at\":%" G_GINT64_FORMAT ","
+                          "\"expires_at\":%" G_GINT64_FORMAT ",\"text\":\"hello from the future\"}}",
+                          id, created_at, expires_at);
+}
+
+static gboolean
+victim_has (gpointer id)
+{
+  return dropify_history_lookup (dropify_service_get_history (victim->service), id) != NULL;
+}
+
+static void
+test_far_future_created_at (void)
+{
+  g_autoptr(Raw) raw = raw_connect ();
+  int64_t now = g_get_real_time () / 1000;
+  int64_t year = (int64_t) 365 * 24 * 60 * 60 * 1000;
+  g_autofree char *frame = text_drop_frame ("from-the-future", now + 10 * year, now + 10 * year + 3600000);
+  DropifyDrop *drop;
+
+  raw_wait_trusted (raw);
+  raw_send (raw, frame);
+  g_assert_true (dropify_test_wait_for (victim_has, "from-the-future", WAIT_MS));
+
+  /* Stored, dated no later than now plus the allowed skew: it does not
+   * sit on top of the list for ten years. */
+  drop = dropify_history_lookup (dropify_service_get_history (victim->service), "from-the-future");
+  g_test_message ("created_at: sent %" G_GINT64_FORMAT " s ahead, stored %" G_GINT64_FORMAT " s ahead",
+                  10 * year / 1000, (dropify_drop_get_created_at (drop) - now) / 1000);
+  g_assert_cmpint (dropify_drop_get_created_at (drop), <=, g_get_real_time () / 1000 + 5 * 60 * 1000);
+  g_assert_cmpint (dropify_drop_get_expires_at (drop), >, dropify_drop_get_created_at (drop));
+  g_assert_false (raw->closed);
+
+  g_assert_true (dropify_service_delete (victim->service, "from-the-future", NULL));
+  assert_unharmed ("a drop dated ten years ahead");
+}
+
+typedef struct
+{
+  const char *id;
+  int64_t     expires_at;
+} FindTombstone;
+
+static void
+find_tombstone (const char *id,
+                int64_t     expires_at,
+                gpointer    user_data)
+{
+  FindTombstone *find = user_data;
+
+  if (g_str_equal (id, find->id))
+    find->expires_at = expires_at;
+}
+
+static void
+test_year_9999_expiry (void)
+{
+  g_autoptr(Raw) raw = raw_connect ();
+  DropifyHistory *history = dropify_service_get_history (victim->service);
+  int64_t now = g_get_real_time () / 1000;
+  int64_t bound = now + (int64_t) (30 * 24 * 60 + 5 + 1) * 60 * 1000;
+  int64_t year_9999 = G_GINT64_CONSTANT (253402300799999);
+  g_autofree char *frame = text_drop_frame ("forever", now, year_9999);
+  g_autofree char *del = dropify_protocol_encode_delete ("never-seen", year_9999);
+  FindTombstone find = { "never-seen", 0 };
+
+  raw_wait_trusted (raw);
+  raw_send (raw, frame);
+  raw_send (raw, del);
+  g_assert_true (dropify_test_wait_for (victim_has, "forever", WAIT_MS));
+  iterate_for (200);
+
+  /* At most the longest TTL the settings allow, 30 days. */
+  g_test_message ("expires_at: sent year 9999, stored %" G_GINT64_FORMAT " days ahead",
+                  (dropify_drop_get_expires_at (dropify_history_lookup (history, "forever")) - now) / 86400000);
+  g_assert_cmpint (dropify_drop_get_expires_at (dropify_history_lookup (history, "forever")), <=, bound);
+
+  dropify_history_foreach_tombstone (history, find_tombstone, &find);
+  g_assert_cmpint (find.expires_at, >, now);
+  g_assert_cmpint (find.expires_at, <=, bound);
+
+  g_assert_true (dropify_service_delete (victim->service, "forever", NULL));
+  find.id = "forever";
+  dropify_history_foreach_tombstone (history, find_tombstone, &find);
+  g_assert_cmpint (find.expires_at, <=, bound);
+  assert_unharmed ("drops and deletions that expire in the year 9999");
+}
+
+static void
+count_one (const char *id,
+           int64_t     expires_at,
+           gpointer    user_data)
+{
+  (*(guint *) user_data)++;
+}
+
+static guint
+count_tombstones (DropifyHistory *history)
+{
+  guint n = 0;
+
+  dropify_history_foreach_tombstone (history, count_one, &n);
+  return n;
+}
+
+static void
+test_ids_flood (void)
+{
+  g_autoptr(Raw) raw = raw_connect ();
+  DropifyHistory *history = dropify_service_get_history (victim->service);
+  DropifyReconcile *mine = dropify_sync_get_reconcile (dropify_service_get_sync (victim->service));
+  DropifyReconcile *theirs = dropify_sync_get_reconcile (dropify_service_get_sync (friend->service));
+  int64_t expires_at = g_get_real_time () / 1000 + 3600 * 1000;
+  guint tombstones_before = count_tombstones (history);
+  guint64 work_before = dropify_reconcile_get_work (mine);
+  guint64 friend_work_before = dropify_reconcile_get_work (theirs);
+  guint messages = 50, sent = 0;
+  guint64 work, friend_work;
+
+  raw_wait_trusted (raw);
+
+  /* 50 ids messages of 4,096 tombstones each: 204,800, as in the attack. */
+  for (guint m = 0; m < messages; m++)
+    {
+      g_autoptr(GPtrArray) live = g_ptr_array_new ();
+      g_autoptr(GArray) dead = g_array_new (FALSE, FALSE, sizeof (DropifyTombstone));
+      g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+      g_autofree char *text = NULL;
+
+      for (guint i = 0; i < DROPIFY_PROTOCOL_MAX_IDS; i++)
+        {
+          DropifyTombstone tombstone = { g_strdup_printf ("flood-%u-%u", m, i), expires_at };
+
+          g_ptr_array_add (ids, tombstone.id);
+          g_array_append_val (dead, tombstone);
+        }
+      text = dropify_protocol_encode_ids ("", live, dead);
+      raw_send (raw, text);
+      sent += DROPIFY_PROTOCOL_MAX_IDS;
+      g_main_context_iteration (NULL, FALSE);
+    }
+  iterate_for (3000);
+
+  work = dropify_reconcile_get_work (mine) - work_before;
+  friend_work = dropify_reconcile_get_work (theirs) - friend_work_before;
+  g_test_message ("%u tombstones in %u ids messages: %u stored, victim's index did %" G_GUINT64_FORMAT
+                  " units of work, its friend's %" G_GUINT64_FORMAT,
+                  sent, messages, count_tombstones (history) - tombstones_before, work, friend_work);
+
+  /* Work grows with what the messages hold, and what is stored with the
+   * peer's quota; never with the history for each message. */
+  g_assert_cmpuint (work, <=, 2 * (guint64) sent);
+  g_assert_cmpuint (count_tombstones (history) - tombstones_before, <=, 10000 + 500 * 10);
+  /* The friend takes what the victim relays: at most the victim's stored
+   * tombstones' worth of work, a few times over. */
+  g_assert_cmpuint (friend_work, <=, 8 * (guint64) (count_tombstones (history) - tombstones_before) + 4096);
+  g_assert_false (raw->closed);
+
+  assert_unharmed ("a flood of ids messages with 204,800 tombstones");
+}
+
+static guint
+count_strangers (void)
+{
+  GListModel *peers = dropify_sync_get_peers (dropify_service_get_sync (victim->service));
+  guint n = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (peers); i++)
+    {
+      g_autoptr(DropifyPeer) peer = g_list_model_get_item (peers, i);
+
+      n += !dropify_peer_get_trusted (peer);
+    }
+
+  return n;
+}
+
+static gboolean
+no_strangers (gpointer data)
+{
+  return count_strangers () == 0;
+}
+
+static void
+test_strangers_capped (void)
+{
+  DropifySync *sync = dropify_service_get_sync (victim->service);
+  guint most = 0;
+
+  /* 40 devices that connect, say hello, and go. */
+  for (guint i = 0; i < 40; i++)
+    {
+      g_autoptr(Raw) raw = raw_connect ();
+      WaitPeer wait = { victim, dropify_identity_get_device_id (raw->identity) };
+
+      raw_hello (raw);
+      g_assert_true (dropify_test_wait_for (peer_listed, &wait, WAIT_MS));
+      most = MAX (most, count_strangers ());
+
+    }
+  iterate_for (200);
+  most = MAX (most, count_strangers ());
+
+  g_test_message ("40 strangers came and went: at most %u entries listed", most);
+  g_assert_cmpuint (most, <=, 32);
+  /* The friend's entry stays. */
+  g_assert_nonnull (find_peer_of (victim, dropify_identity_get_device_id (
+    dropify_service_get_identity (friend->service))));
+
+  /* And offline strangers go after a while (ten minutes unless set). */
+  dropify_sync_set_stranger_expiry (sync, 1);
+  g_assert_true (dropify_test_wait_for (no_strangers, NULL, WAIT_MS));
+  dropify_sync_set_stranger_expiry (sync, 10 * 60);
+
+  assert_unharmed ("40 strangers");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1362,6 +1879,11 @@ main (int   argc,
   g_test_add_func ("/hostile/one-byte-a-second", test_one_byte_a_second);
   g_test_add_func ("/hostile/body-to-peer-endpoint", test_body_to_peer_endpoint);
   g_test_add_func ("/hostile/connection-flood", test_connection_flood);
+  g_test_add_func ("/hostile/huge-file-get-limit", test_huge_file_get_limit);
+  g_test_add_func ("/hostile/far-future-created-at", test_far_future_created_at);
+  g_test_add_func ("/hostile/year-9999-expiry", test_year_9999_expiry);
+  g_test_add_func ("/hostile/ids-flood", test_ids_flood);
+  g_test_add_func ("/hostile/strangers-capped", test_strangers_capped);
 
   status = g_test_run ();
 
