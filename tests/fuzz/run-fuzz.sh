@@ -30,6 +30,7 @@ pkgs="glib-2.0 gobject-2.0 gio-2.0 json-glib-1.0 libsoup-3.0 gnutls"
 case $target in
   protocol)
     sources=("$src/src/core/dropify-protocol.c" "$src/src/core/dropify-drop.c"
+             "$src/src/core/dropify-display-name.c"
              "$src/src/core/dropify-blob-store.c" "$src/src/core/dropify-sha256.c") ;;
   frame-guard)
     sources=("$src/src/core/dropify-frame-guard.c") ;;

@@ -62,7 +62,7 @@ browse=$(host_run 4 avahi-browse -rpt _dropify._tcp 2>/dev/null | grep '^=')
 for i in 1 2 3; do
   device=$("$DROPIFY" peers --data-dir "$(data $(( i % 3 + 1 )))" --json | jq -r --arg a "198.18.0.$i" '.[] | select(.address == $a) | .id')
   check "avahi-browse on p4 sees p$i with its port and TXT records" \
-    sh -c "echo '$browse' | grep -q '198.18.0.$i;$PORT;.*\"id=$device\"' && echo '$browse' | grep '198.18.0.$i;' | grep -q '\"v=1\"'"
+    sh -c "echo '$browse' | grep -q '198.18.0.$i;$PORT;.*\"id=$device\"' && echo '$browse' | grep '198.18.0.$i;' | grep -q '\"v=2\"'"
 done
 
 # 3. Partition and heal.
