@@ -14,6 +14,7 @@
 
 #include "dropify-channel.h"
 #include "dropify-display-name.h"
+#include "dropify-peer-dial.h"
 #include "dropify-peer-quota.h"
 #include "dropify-protocol.h"
 #include "dropify-reconcile.h"
@@ -102,7 +103,6 @@ struct _Dialer
 {
   DropifySync  *sync;                   /* unowned */
   DropifyPeer  *peer;
-  SoupMessage  *msg;                    /* while connecting */
   char         *host;
   guint         port;
   Connection   *connection;
@@ -122,7 +122,6 @@ struct _DropifySync
   DropifyServer   *server;
   DropifyTrust    *trust;
   char            *group_secret;
-  SoupSession     *session;
   GListStore      *peers;
   GPtrArray       *connections;   /* Connection */
   GPtrArray       *dialers;       /* Dialer */
@@ -2335,7 +2334,6 @@ dialer_free (Dialer *dialer)
   g_clear_object (&dialer->cancellable);
   g_clear_handle_id (&dialer->retry_source, g_source_remove);
   g_clear_object (&dialer->peer);
-  g_clear_object (&dialer->msg);
   g_free (dialer->host);
   g_free (dialer);
 }
@@ -2350,7 +2348,7 @@ dialer_connected_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_autofree char *remote = NULL;
 
-  ws = soup_session_websocket_connect_finish (SOUP_SESSION (object), result, &error);
+  ws = dropify_peer_dial_finish (result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
@@ -2367,40 +2365,18 @@ dialer_connected_cb (GObject      *object,
     }
 
   remote = g_strdup_printf ("%s:%u", dialer->host, dialer->port);
-  g_clear_object (&dialer->msg);
   dialer->connection = connection_new (dialer->sync, dropify_channel_new (ws, remote, TRUE), dialer);
-}
-
-/* Self-signed certificates are the point: the peer is checked by its
- * certificate's fingerprint once it said who it is. */
-static gboolean
-accept_any_certificate (SoupMessage          *msg,
-                        GTlsCertificate      *certificate,
-                        GTlsCertificateFlags  errors,
-                        gpointer              user_data)
-{
-  return TRUE;
 }
 
 static void
 dialer_connect (Dialer *dialer)
 {
-  g_autoptr(SoupMessage) msg = NULL;
-  g_autoptr(GUri) uri = NULL;
-
-  uri = g_uri_build (G_URI_FLAGS_NONE, "wss", NULL, dialer->host, (int) dialer->port,
-                     "/v1/peer", NULL, NULL);
-  msg = soup_message_new_from_uri (SOUP_METHOD_GET, uri);
-  soup_message_set_tls_client_certificate (msg, dropify_identity_get_certificate (dialer->sync->identity));
-  g_signal_connect (msg, "accept-certificate", G_CALLBACK (accept_any_certificate), NULL);
-  g_set_object (&dialer->msg, msg);
-
   if (active_connection (dialer->sync, dialer->peer) == NULL &&
       dropify_peer_get_state (dialer->peer) != DROPIFY_PEER_STATE_INCOMPATIBLE)
     dropify_peer_set_state (dialer->peer, DROPIFY_PEER_STATE_CONNECTING);
-  soup_session_websocket_connect_async (dialer->sync->session, msg, NULL, NULL,
-                                        G_PRIORITY_DEFAULT, dialer->cancellable,
-                                        dialer_connected_cb, dialer);
+  dropify_peer_dial_async (dialer->host, dialer->port,
+                           dropify_identity_get_certificate (dialer->sync->identity),
+                           dialer->cancellable, dialer_connected_cb, dialer);
 }
 
 static gboolean
@@ -2594,7 +2570,6 @@ dropify_sync_dispose (GObject *object)
   g_clear_pointer (&self->dialers, g_ptr_array_unref);
   g_clear_pointer (&self->connections, g_ptr_array_unref);
   g_clear_object (&self->server);
-  g_clear_object (&self->session);
   g_clear_object (&self->peers);
   g_clear_object (&self->history);
   g_clear_object (&self->identity);
@@ -2644,16 +2619,6 @@ dropify_sync_init (DropifySync *self)
   self->storage_retry_s = STORAGE_RETRY_MIN_S;
   if (g_getenv ("DROPIFY_TEST_CHUNK_DELAY_MS") != NULL)
     self->chunk_delay_ms = (guint) g_ascii_strtoull (g_getenv ("DROPIFY_TEST_CHUNK_DELAY_MS"), NULL, 10);
-
-  /* Peers are on the LAN: never through a proxy. permessage-deflate makes
-   * transfers far slower and buys nothing for already-compressed files.
-   * Peers are known by certificate fingerprint, never by a CA, so no CA
-   * store either: loading the system's into each connection cost 3.7 MiB
-   * and 20 ms of CPU per peer. */
-  self->session = soup_session_new_with_options ("timeout", 0, "idle-timeout", 0,
-                                                 "proxy-resolver", NULL,
-                                                 "tls-database", NULL, NULL);
-  soup_session_remove_feature_by_type (self->session, SOUP_TYPE_WEBSOCKET_EXTENSION_MANAGER);
 }
 
 /**

@@ -998,6 +998,118 @@ test_body_to_peer_endpoint (void)
   assert_unharmed ("a body announced to the peer endpoint");
 }
 
+/* A stranger the victim dials */
+
+typedef struct
+{
+  SoupWebsocketConnection *ws;
+  guint64                  written;
+  gboolean                 cut;
+  guint                    source;
+} Dialed;
+
+/* One unmasked frame, as a server sends it, straight to the stream. */
+static gboolean
+server_write_frame (SoupWebsocketConnection *ws,
+                    gboolean                 fin,
+                    guint8                   opcode,
+                    gsize                    length)
+{
+  GOutputStream *out = g_io_stream_get_output_stream (soup_websocket_connection_get_io_stream (ws));
+  g_autofree guint8 *frame = g_malloc0 (length + 10);
+  gsize n = 0;
+
+  frame[n++] = (fin ? 0x80 : 0) | opcode;
+  if (length < 126)
+    frame[n++] = (guint8) length;
+  else
+    {
+      frame[n++] = 127;
+      for (guint i = 0; i < 8; i++)
+        frame[n++] = (guint8) ((guint64) length >> (56 - 8 * i));
+    }
+  memset (frame + n, 'a', length);
+
+  return g_output_stream_write_all (out, frame, n + length, NULL, NULL, NULL);
+}
+
+static gboolean
+dialed_flood_cb (gpointer user_data)
+{
+  Dialed *dialed = user_data;
+
+  if (dialed->written >= 256 * 1024 * 1024 || !server_write_frame (dialed->ws, FALSE, 0x0, 64 * 1024))
+    {
+      dialed->cut = TRUE;
+      dialed->source = 0;
+      return G_SOURCE_REMOVE;
+    }
+  dialed->written += 64 * 1024;
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+dialed_cb (SoupServer              *server,
+           SoupServerMessage       *msg,
+           const char              *path,
+           SoupWebsocketConnection *ws,
+           gpointer                 user_data)
+{
+  Dialed *dialed = user_data;
+
+  if (dialed->ws != NULL)
+    return;
+  dialed->ws = g_object_ref (ws);
+  server_write_frame (ws, FALSE, 0x1, 2);
+  dialed->source = g_timeout_add (1, dialed_flood_cb, dialed);
+}
+
+static gboolean
+dialed_is_cut (gpointer data)
+{
+  return ((Dialed *) data)->cut;
+}
+
+/* Anyone on the link can get dialed (every announced service is), so
+ * what a dialed stranger sends passes the same guard: a fragmented
+ * message without end is cut after 64 KiB. */
+static void
+test_dialed_stranger_fragments (void)
+{
+  g_autoptr(DropifyIdentity) identity = NULL;
+  g_autoptr(SoupServer) server = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = dropify_test_make_dir ("raw");
+  g_autoslist(GUri) uris = NULL;
+  DropifySync *sync = dropify_service_get_sync (victim->service);
+  Dialed dialed = { NULL, 0, FALSE, 0 };
+  uint64_t before = resident_kib ();
+  DropifyPeer *peer;
+
+  identity = dropify_identity_new (dir, &error);
+  g_assert_no_error (error);
+  server = soup_server_new ("tls-certificate", dropify_identity_get_certificate (identity), NULL);
+  soup_server_add_websocket_handler (server, "/v1/peer", NULL, NULL, dialed_cb, &dialed, NULL);
+  g_assert_true (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY | SOUP_SERVER_LISTEN_HTTPS,
+                                           &error));
+  uris = soup_server_get_uris (server);
+
+  peer = dropify_sync_connect_to (sync, "127.0.0.1", g_uri_get_port (uris->data), DROPIFY_PEER_VIA_MANUAL);
+  g_assert_true (dropify_test_wait_for (dialed_is_cut, &dialed, 30000));
+  g_test_message ("the dialed stranger wrote %" G_GUINT64_FORMAT " KiB; resident grew by %" G_GINT64_FORMAT " KiB",
+                  dialed.written / 1024, (int64_t) (resident_kib () - before));
+  g_assert_cmpuint (dialed.written, <, 16 * 1024 * 1024);
+  g_assert_cmpint ((int64_t) (resident_kib () - before), <, 64 * 1024);
+
+  dropify_sync_forget_peer (sync, peer);
+  g_clear_handle_id (&dialed.source, g_source_remove);
+  g_clear_object (&dialed.ws);
+  soup_server_disconnect (server);
+  dropify_test_remove_dir (dir);
+  assert_unharmed ("a dialed stranger's endless message");
+}
+
 /* Impersonation without the key */
 
 typedef struct
@@ -1865,6 +1977,7 @@ main (int   argc,
   g_test_add_func ("/hostile/invalid-utf8", test_invalid_utf8);
   g_test_add_func ("/hostile/huge-fragmented", test_huge_fragmented);
   g_test_add_func ("/hostile/frame-flood", test_frame_flood);
+  g_test_add_func ("/hostile/dialed-stranger-fragments", test_dialed_stranger_fragments);
   g_test_add_func ("/hostile/plain-from-a-peers-port", test_plain_from_a_peers_port);
   g_test_add_func ("/hostile/stranger-learns-nothing", test_stranger_learns_nothing);
   g_test_add_func ("/hostile/flood-before-trust", test_flood_before_trust);
