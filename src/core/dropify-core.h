@@ -11,6 +11,7 @@
 #include "dropify-history.h"
 #include "dropify-identity.h"
 #include "dropify-local-address.h"
+#include "dropify-pairing.h"
 #include "dropify-locale.h"
 #include "dropify-peer.h"
 #include "dropify-peer-quota.h"

@@ -14,6 +14,7 @@
 
 #include "dropify-channel.h"
 #include "dropify-display-name.h"
+#include "dropify-pairing.h"
 #include "dropify-peer-dial.h"
 #include "dropify-peer-quota.h"
 #include "dropify-protocol.h"
@@ -46,7 +47,6 @@
 #define IDS_THRESHOLD         64
 #define CLOCK_SKEW_WARN_MS    (60 * 1000)
 #define CHUNK_SIZE            (256 * 1024)
-#define PAIR_TIMEOUT_US       (120 * G_USEC_PER_SEC)
 #define UNTRUSTED_MAX         16
 #define UNTRUSTED_PER_CERTIFICATE 2
 #define STRANGERS_MAX         32
@@ -85,18 +85,14 @@ typedef struct
   GHashTable              *outgoing_files; /* sha256 → Outgoing */
   GHashTable              *missing;     /* sha256s this peer does not have */
   GHashTable              *cancelled;   /* sha256s whose chunks may still arrive */
-  int64_t                  local_accepted_at;  /* pairing, monotonic µs */
-  int64_t                  remote_accepted_at;
+  DropifyPairing          *pairing;     /* after hello */
   int64_t                  active_at;   /* monotonic µs, after hello */
   gboolean                 lost_sight;  /* its mDNS record went away */
-  guint                    pair_timeout;
   gboolean                 outgoing;
   gboolean                 active;      /* hello done, not a duplicate */
   gboolean                 was_active;  /* stays set once closing */
   gboolean                 refused;     /* a drop or deletion did not fit */
   gboolean                 trusted;     /* may sync */
-  gboolean                 proof_answered;
-  char                    *their_proof; /* an auth no secret here matched yet */
 } Connection;
 
 struct _Dialer
@@ -178,8 +174,8 @@ static void connection_close (Connection *conn, gushort code, const char *reason
 static void dialer_schedule (Dialer *dialer);
 static void request_file (Connection *conn, DropifyDrop *drop);
 static void become_trusted (Connection *conn);
-static void send_group_proof (Connection *conn, gboolean trusting);
 static void request_missing_files (Connection *conn);
+static void start_pairing (Connection *conn, const char *name);
 static void chunk_written_cb (DropifyBlobWriter *writer, Incoming *in);
 
 /* Entries: live drops and tombstones, in a DropifyReconcile that follows
@@ -1897,6 +1893,7 @@ handle_hello (Connection     *conn,
     conn->dialer->backoff_ms = BACKOFF_MIN_MS;
   dropify_peer_set_fingerprint (peer, dropify_channel_get_fingerprint (conn->channel));
   dropify_peer_set_state (peer, DROPIFY_PEER_STATE_CONNECTED);
+  start_pairing (conn, message->name);
 
   if (trusted_fp != NULL)
     {
@@ -1904,46 +1901,20 @@ handle_hello (Connection     *conn,
       become_trusted (conn);
       /* The other side may not trust us: our first exchange was cut when
        * two connections raced and it kept the one where it had not
-       * checked our proof yet. It never proves first, so prove it again,
-       * saying that we trust it already: then it answers only if it did
-       * not trust us. */
-      if (self->group_secret != NULL && conn->outgoing)
-        send_group_proof (conn, TRUE);
+       * checked our proof yet. A dialer proves again, saying it trusts
+       * already (see dropify-pairing.c). */
+      dropify_pairing_start (conn->pairing);
       return;
     }
 
   /* Not trusted: only pairing from here, and nothing about our drops. */
   make_room_for_stranger (self, conn);
 
-  {
-    g_autofree char *code =
-      dropify_trust_pairing_code (dropify_identity_get_fingerprint (self->identity),
-                                  dropify_channel_get_fingerprint (conn->channel));
-
-    g_message ("“%s” at %s is not paired with this device (code %s)",
-               message->name, conn->remote, code);
-    dropify_peer_set_trusted (peer, FALSE);
-    dropify_peer_set_pairing_code (peer, code);
-  }
-
-  /* The side that dialed proves first; the side that accepted answers
-   * only a proof that checked out. So whoever connects to us learns
-   * nothing they could guess the secret from offline. */
-  if (self->group_secret != NULL && conn->outgoing &&
-      !dropify_trust_is_unpaired (self->trust, conn->their_id))
-    send_group_proof (conn, FALSE);
-}
-
-static void
-send_group_proof (Connection *conn,
-                  gboolean    trusting)
-{
-  g_autofree char *proof =
-    dropify_trust_group_proof (conn->sync->group_secret,
-                               dropify_identity_get_fingerprint (conn->sync->identity),
-                               dropify_channel_get_fingerprint (conn->channel));
-
-  connection_send (conn, dropify_protocol_encode_auth (proof, trusting));
+  g_message ("“%s” at %s is not paired with this device (code %s)",
+             message->name, conn->remote, dropify_pairing_get_code (conn->pairing));
+  dropify_peer_set_trusted (peer, FALSE);
+  dropify_peer_set_pairing_code (peer, dropify_pairing_get_code (conn->pairing));
+  dropify_pairing_start (conn->pairing);
 }
 
 /* Trust */
@@ -1953,10 +1924,12 @@ become_trusted (Connection *conn)
 {
   conn->trusted = TRUE;
   dropify_channel_set_trusted (conn->channel, TRUE);
-  conn->local_accepted_at = conn->remote_accepted_at = 0;
-  g_clear_handle_id (&conn->pair_timeout, g_source_remove);
 
+  /* The window tells a pairing from a group trust by the pairing's
+   * flags, which the pairing clears once it is trusted: after this. */
   dropify_peer_set_trusted (conn->peer, TRUE);
+  if (conn->pairing != NULL)
+    dropify_pairing_set_trusted (conn->pairing, TRUE);
   dropify_peer_set_pairing_code (conn->peer, NULL);
   dropify_peer_set_wants_to_pair (conn->peer, FALSE);
   dropify_peer_set_pair_sent (conn->peer, FALSE);
@@ -1984,134 +1957,56 @@ trust_connection (Connection      *conn,
   become_trusted (conn);
 }
 
-/* A proof that matches no secret here is kept while the connection is not
- * trusted: the secret may be set, or changed to the one it matches, while
- * the other device stays connected. */
+/* Pairing and the group secret, for one connection: DropifyPairing
+ * decides, this stores and trusts. */
+
 static void
-check_group_proof (Connection *conn,
-                   const char *mac,
-                   gboolean    trusting)
+pairing_send_cb (Connection *conn,
+                 const char *text)
 {
-  DropifySync *self = conn->sync;
-  g_autofree char *expected = NULL;
+  connection_send (conn, g_strdup (text));
+}
 
-  if (conn->proof_answered)
-    return;
+static void
+pairing_trusted_cb (Connection *conn,
+                    int         how)
+{
+  trust_connection (conn, (DropifyTrustHow) how);
+}
 
-  /* Both sides trust each other: nothing to answer, nothing missed. */
-  if (conn->trusted && trusting)
-    return;
-
-  /* Unpaired here by the user: only pairing brings it back. */
-  if (!conn->trusted && dropify_trust_is_unpaired (self->trust, conn->their_id))
-    {
-      g_debug ("Ignoring the group proof of “%s”: it was unpaired", dropify_peer_get_name (conn->peer));
-      return;
-    }
-
-  if (self->group_secret != NULL)
-    expected = dropify_trust_group_proof (self->group_secret, dropify_channel_get_fingerprint (conn->channel),
-                                          dropify_identity_get_fingerprint (self->identity));
-
-  if (expected == NULL || !dropify_trust_equal (expected, mac))
-    {
-      if (expected != NULL)
-        g_message ("“%s” at %s has a different group secret; not trusting it",
-                   dropify_peer_get_name (conn->peer), conn->remote);
-      if (!conn->trusted)
-        {
-          g_free (conn->their_proof);
-          conn->their_proof = g_strdup (mac);
-        }
-      return;
-    }
-
-  g_clear_pointer (&conn->their_proof, g_free);
-
-  /* Answer even when we trust them already: they may not trust us yet
-   * (a connection that dropped in the middle of this exchange). */
-  if (!conn->outgoing)
-    {
-      conn->proof_answered = TRUE;
-      send_group_proof (conn, FALSE);
-    }
-
-  if (!conn->trusted)
-    {
-      trust_connection (conn, DROPIFY_TRUST_GROUP);
-      return;
-    }
-
-  /* We trusted them from the start, and they did not trust us (they
-   * proved without saying they trust us, or answered the proof we sent
-   * saying we do): they ignored our summary. Send it again, after our
-   * proof, so reconciliation runs both ways. */
+static void
+pairing_reconcile_cb (Connection *conn)
+{
   send_summary (conn, "");
 }
 
 static void
-handle_auth (Connection     *conn,
-             DropifyMessage *message)
+pairing_flags_cb (Connection *conn)
 {
-  check_group_proof (conn, message->mac, message->trusting);
-}
-
-static void
-clear_pairing (Connection *conn)
-{
-  conn->local_accepted_at = conn->remote_accepted_at = 0;
-  g_clear_handle_id (&conn->pair_timeout, g_source_remove);
-  if (conn->peer != NULL)
-    {
-      dropify_peer_set_wants_to_pair (conn->peer, FALSE);
-      dropify_peer_set_pair_sent (conn->peer, FALSE);
-    }
-}
-
-static gboolean
-pair_timeout_cb (gpointer user_data)
-{
-  Connection *conn = user_data;
-
-  conn->pair_timeout = 0;
-  g_message ("The pairing request with “%s” timed out", dropify_peer_get_name (conn->peer));
-  clear_pairing (conn);
-
-  return G_SOURCE_REMOVE;
-}
-
-static void
-maybe_complete_pairing (Connection *conn)
-{
-  int64_t now = g_get_monotonic_time ();
-
-  if (conn->pair_timeout == 0)
-    conn->pair_timeout = g_timeout_add_seconds (PAIR_TIMEOUT_US / G_USEC_PER_SEC, pair_timeout_cb, conn);
-
-  if (conn->local_accepted_at == 0 || conn->remote_accepted_at == 0 ||
-      now - conn->local_accepted_at > PAIR_TIMEOUT_US || now - conn->remote_accepted_at > PAIR_TIMEOUT_US)
+  if (conn->peer == NULL)
     return;
-
-  trust_connection (conn, DROPIFY_TRUST_PAIRED);
+  dropify_peer_set_wants_to_pair (conn->peer, dropify_pairing_get_wants_to_pair (conn->pairing));
+  dropify_peer_set_pair_sent (conn->peer, dropify_pairing_get_pair_sent (conn->pairing));
 }
 
 static void
-handle_pair (Connection     *conn,
-             DropifyMessage *message)
+start_pairing (Connection *conn,
+               const char *name)
 {
-  if (conn->trusted)
-    return;
+  DropifySync *self = conn->sync;
 
-  if (message->type == DROPIFY_MESSAGE_PAIR_REJECT)
-    {
-      g_message ("“%s” declined to pair", dropify_peer_get_name (conn->peer));
-      clear_pairing (conn);
-      return;
-    }
+  conn->pairing = dropify_pairing_new (dropify_identity_get_fingerprint (self->identity),
+                                       dropify_channel_get_fingerprint (conn->channel),
+                                       conn->outgoing);
+  dropify_pairing_set_label (conn->pairing, name);
+  dropify_pairing_set_unpaired (conn->pairing, dropify_trust_is_unpaired (self->trust, conn->their_id));
+  dropify_pairing_set_group_secret (conn->pairing, self->group_secret);
 
-  conn->remote_accepted_at = g_get_monotonic_time ();
-  dropify_peer_set_wants_to_pair (conn->peer, TRUE);
-  maybe_complete_pairing (conn);
+  g_signal_connect_swapped (conn->pairing, "send", G_CALLBACK (pairing_send_cb), conn);
+  g_signal_connect_swapped (conn->pairing, "trusted", G_CALLBACK (pairing_trusted_cb), conn);
+  g_signal_connect_swapped (conn->pairing, "reconcile-again", G_CALLBACK (pairing_reconcile_cb), conn);
+  g_signal_connect_swapped (conn->pairing, "notify::wants-to-pair", G_CALLBACK (pairing_flags_cb), conn);
+  g_signal_connect_swapped (conn->pairing, "notify::pair-sent", G_CALLBACK (pairing_flags_cb), conn);
 }
 
 static Connection *
@@ -2192,9 +2087,12 @@ on_message (Connection *conn,
     case DROPIFY_MESSAGE_FILE_GET: handle_file_get (conn, message); break;
     case DROPIFY_MESSAGE_CREDIT: handle_credit (conn, message); break;
     case DROPIFY_MESSAGE_FILE_MISSING: handle_file_missing (conn, message); break;
-    case DROPIFY_MESSAGE_AUTH: handle_auth (conn, message); break;
+    case DROPIFY_MESSAGE_AUTH:
     case DROPIFY_MESSAGE_PAIR_ACCEPT:
-    case DROPIFY_MESSAGE_PAIR_REJECT: handle_pair (conn, message); break;
+    case DROPIFY_MESSAGE_PAIR_REJECT:
+      if (conn->pairing != NULL)
+        dropify_pairing_handle_message (conn->pairing, message);
+      break;
     default: g_assert_not_reached ();
     }
 }
@@ -2202,8 +2100,9 @@ on_message (Connection *conn,
 static void
 connection_free (Connection *conn)
 {
-  g_clear_handle_id (&conn->pair_timeout, g_source_remove);
-  g_free (conn->their_proof);
+  if (conn->pairing != NULL)
+    g_signal_handlers_disconnect_by_data (conn->pairing, conn);
+  g_clear_object (&conn->pairing);
   if (conn->channel != NULL)
     g_signal_handlers_disconnect_by_data (conn->channel, conn);
   g_clear_object (&conn->channel);
@@ -2914,25 +2813,16 @@ dropify_sync_set_group_secret (DropifySync *self,
   if (secret != NULL && secret[0] != '\0')
     self->group_secret = g_strdup (secret);
 
-  if (self->group_secret == NULL)
-    return;
-
-  /* At once for devices connected but not trusted, in the same order as
-   * at connection: the side that dialed proves first, the other checks
-   * the proof it kept. */
+  /* At once for devices connected but not trusted (see
+   * dropify_pairing_set_group_secret()). */
   for (guint i = 0; i < self->connections->len; i++)
     {
       Connection *conn = g_ptr_array_index (self->connections, i);
-      g_autofree char *proof = NULL;
 
-      if (!conn->active || conn->trusted || conn->peer == NULL ||
-          dropify_trust_is_unpaired (self->trust, conn->their_id))
+      if (!conn->active || conn->pairing == NULL)
         continue;
-
-      if (conn->outgoing)
-        send_group_proof (conn, FALSE);
-      else if ((proof = g_steal_pointer (&conn->their_proof)) != NULL)
-        check_group_proof (conn, proof, FALSE);
+      dropify_pairing_set_unpaired (conn->pairing, dropify_trust_is_unpaired (self->trust, conn->their_id));
+      dropify_pairing_set_group_secret (conn->pairing, self->group_secret);
     }
 }
 
@@ -2961,17 +2851,7 @@ dropify_sync_pair (DropifySync  *self,
       return FALSE;
     }
 
-  connection_send (conn, dropify_protocol_encode_pair (accept));
-
-  if (!accept)
-    {
-      clear_pairing (conn);
-      return TRUE;
-    }
-
-  conn->local_accepted_at = g_get_monotonic_time ();
-  dropify_peer_set_pair_sent (conn->peer, TRUE);
-  maybe_complete_pairing (conn);
+  dropify_pairing_answer (conn->pairing, accept);
 
   return TRUE;
 }
