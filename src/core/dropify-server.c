@@ -35,7 +35,6 @@
  * The command line's API is elsewhere, on a Unix socket. */
 
 #define TLS_HANDSHAKE_BYTE   0x16
-#define SWEEP_S              5
 
 struct _DropifyServer
 {
@@ -396,7 +395,8 @@ sweep_cb (gpointer user_data)
 {
   DropifyServer *self = user_data;
   int64_t now = g_get_monotonic_time ();
-  gboolean waiting = FALSE;
+  int64_t window = (int64_t) self->request_s * G_USEC_PER_SEC;
+  int64_t next = G_MAXINT64;
 
   self->sweep = 0;
 
@@ -407,17 +407,19 @@ sweep_cb (gpointer user_data)
       l = l->next;
       if (slot->shed || slot->progress_at == 0)
         continue;
-      if (now - slot->progress_at >= (int64_t) self->request_s * G_USEC_PER_SEC)
+      if (now - slot->progress_at >= window)
         {
           g_debug ("Closing a connection from %s whose request stalled", slot->source);
           slot_shed (slot);
           continue;
         }
-      waiting = TRUE;
+      next = MIN (next, slot->progress_at + window);
     }
 
-  if (waiting)
-    self->sweep = g_timeout_add_seconds (MIN (SWEEP_S, self->request_s), sweep_cb, self);
+  /* Again when the next one is due, no sooner: nothing wakes while no
+   * request waits. */
+  if (next != G_MAXINT64)
+    self->sweep = g_timeout_add ((guint) ((next - now) / 1000) + 1, sweep_cb, self);
 
   return G_SOURCE_REMOVE;
 }
@@ -433,7 +435,7 @@ request_progress (DropifyServer     *self,
 
   slot->progress_at = g_get_monotonic_time ();
   if (self->sweep == 0)
-    self->sweep = g_timeout_add_seconds (MIN (SWEEP_S, self->request_s), sweep_cb, self);
+    self->sweep = g_timeout_add_seconds (self->request_s, sweep_cb, self);
 }
 
 static void
@@ -728,6 +730,13 @@ dropify_server_set_request_deadline (DropifyServer *self,
   g_return_if_fail (seconds > 0);
 
   self->request_s = seconds;
+
+  /* What waits is timed anew, from when it last made progress. */
+  if (self->sweep != 0)
+    {
+      g_clear_handle_id (&self->sweep, g_source_remove);
+      self->sweep = g_timeout_add (0, sweep_cb, self);
+    }
 }
 
 guint
