@@ -24,6 +24,7 @@ struct _DropifyGuardedStream
   char         *source;       /* the remote address, without the port */
   int64_t       accepted_at;  /* monotonic µs */
   gboolean      trusted;
+  gboolean      disposed;
 };
 
 G_DEFINE_FINAL_TYPE (DropifyGuardedStream, dropify_guarded_stream, G_TYPE_IO_STREAM)
@@ -45,7 +46,14 @@ dropify_guarded_stream_close_fn (GIOStream     *stream,
                                 GCancellable  *cancellable,
                                 GError       **error)
 {
-  return g_io_stream_close (DROPIFY_GUARDED_STREAM (stream)->base, cancellable, error);
+  DropifyGuardedStream *self = DROPIFY_GUARDED_STREAM (stream);
+
+  /* GIOStream closes a stream that is dropped unclosed; the base, dropped
+   * with it, closes itself as it knows best, without blocking here. */
+  if (self->disposed || self->base == NULL)
+    return TRUE;
+
+  return g_io_stream_close (self->base, cancellable, error);
 }
 
 static void
@@ -74,6 +82,12 @@ dropify_guarded_stream_close_async (GIOStream           *stream,
   GTask *task = g_task_new (stream, cancellable, callback, user_data);
 
   g_task_set_source_tag (task, dropify_guarded_stream_close_async);
+  if (DROPIFY_GUARDED_STREAM (stream)->base == NULL)
+    {
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+      return;
+    }
   g_io_stream_close_async (DROPIFY_GUARDED_STREAM (stream)->base, io_priority, cancellable,
                            base_closed_cb, task);
 }
@@ -93,6 +107,7 @@ dropify_guarded_stream_dispose (GObject *object)
 {
   DropifyGuardedStream *self = (DropifyGuardedStream *)object;
 
+  self->disposed = TRUE;
   g_clear_object (&self->input);
   g_clear_object (&self->base);
 
