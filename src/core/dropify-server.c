@@ -330,6 +330,12 @@ slot_shed (Slot *slot)
 
   if (slot->pending != NULL)
     {
+      /* A handshake in flight ends in handshake_cb, which frees. */
+      if (slot->pending->tls != NULL)
+        {
+          g_cancellable_cancel (slot->pending->cancellable);
+          return;
+        }
       g_io_stream_close (G_IO_STREAM (slot->pending->connection), NULL, NULL);
       pending_free (slot->pending);    /* frees the slot */
       return;
