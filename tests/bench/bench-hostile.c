@@ -361,6 +361,12 @@ static struct
   Tally      phone;
   Tally      peer;
   Tally      control;
+  int64_t    last_sample;
+  int64_t    lag_max_us;
+  guint      phone_timed_out;
+  guint      phone_errors;
+  guint      phone_not_ok;
+  char      *phone_error;   /* the first transport error */
   guint      in_flight;
   GPtrArray *sent;        /* SentDrop: sent by the friend, not yet seen */
   guint      serial;
@@ -392,11 +398,24 @@ phone_answer_cb (GObject      *object,
                  gpointer      user_data)
 {
   PhoneAsk *ask = user_data;
-  g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (object), result, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (object), result, &error);
   SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (object), result);
 
-  if (body != NULL && msg != NULL && soup_message_get_status (msg) == SOUP_STATUS_OK &&
-      g_get_monotonic_time () - ask->started <= DEADLINE_US)
+  /* Why a phone went unserved says whose fault it was. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    probes.phone_timed_out++;
+  else if (body == NULL)
+    {
+      if (probes.phone_error == NULL)
+        probes.phone_error = g_strdup (error != NULL ? error->message : "no body");
+      probes.phone_errors++;
+    }
+  else if (msg == NULL || soup_message_get_status (msg) != SOUP_STATUS_OK)
+    probes.phone_not_ok++;
+  else if (g_get_monotonic_time () - ask->started > DEADLINE_US)
+    probes.phone_timed_out++;
+  else
     probes.phone.ok++;
 
   probes.in_flight--;
@@ -512,9 +531,16 @@ list_tick_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* Also how late this process's own main loop runs: a late loop, not the
+ * victim, could be what a probe waited for. */
 static gboolean
 sample_tick_cb (gpointer user_data)
 {
+  int64_t now = g_get_monotonic_time ();
+
+  if (probes.last_sample != 0)
+    probes.lag_max_us = MAX (probes.lag_max_us, now - probes.last_sample - 250000);
+  probes.last_sample = now;
   probes.rss_max_kib = MAX (probes.rss_max_kib, proc_status_kib ("VmRSS:"));
   probes.fds_max = MAX (probes.fds_max, proc_fd_count ());
   return G_SOURCE_CONTINUE;
@@ -1036,6 +1062,9 @@ run_phase (Phase  *phase,
   memset (&probes.control, 0, sizeof probes.control);
   probes.rss_max_kib = 0;
   probes.fds_max = 0;
+  probes.last_sample = probes.lag_max_us = 0;
+  probes.phone_timed_out = probes.phone_errors = probes.phone_not_ok = 0;
+  g_clear_pointer (&probes.phone_error, g_free);
 
   if (start != NULL)
     start ();
@@ -1109,6 +1138,11 @@ print_phase (const Phase *phase)
           target_missed (what);
         }
     }
+  if (phase->phone.ok < phase->phone.asked)
+    g_print ("# %s: the phone's failures: %u timed out, %u transport errors (the first: %s), %u not 200\n",
+             phase->name, probes.phone_timed_out, probes.phone_errors,
+             probes.phone_error != NULL ? probes.phone_error : "none", probes.phone_not_ok);
+  g_print ("hostile_%s_bench_loop_lag_max %.1f ms\n", phase->name, probes.lag_max_us / 1000.0);
   g_print ("hostile_%s_victim_cpu %.1f %%\n", phase->name, phase->cpu_pct);
   g_print ("hostile_%s_log_lines_added %u lines\n", phase->name, phase->log_lines_added);
   g_print ("hostile_%s_victim_rss_max %.1f MiB\n", phase->name, phase->rss_max_kib / 1024.0);
