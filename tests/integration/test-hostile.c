@@ -1717,8 +1717,11 @@ test_huge_file_get_limit (void)
                   "WebSocket, %" G_GUINT64_FORMAT " KiB read; RSS %" G_GUINT64_FORMAT " → %" G_GUINT64_FORMAT " KiB",
                   (dropify_sync_get_file_bytes_sent (sync) - before) / 1024, raw->binary / 1024,
                   rss_before, rss_after);
-  /* Before the bounds: the whole file once per request, 120 MiB. */
-  g_assert_cmpuint (dropify_sync_get_file_bytes_sent (sync) - before, <=, 16 * 1024 * 1024);
+  /* Before the bounds: the whole file once per request, 120 MiB. Now one
+   * credit window, plus what the kernel's socket buffers on both sides of
+   * the relay take before writes stop (up to about 10 MiB on loopback,
+   * more when the relay read on for a moment, as under ASan). */
+  g_assert_cmpuint (dropify_sync_get_file_bytes_sent (sync) - before, <=, 32 * 1024 * 1024);
 
   raw_free (raw);
   relay_free (relay);
