@@ -5,6 +5,7 @@
 #include "dropify-clock.h"
 #include "dropify-discovery.h"
 #include "dropify-drop.h"
+#include "dropify-fd-budget.h"
 #include "dropify-history.h"
 #include "dropify-identity.h"
 #include "dropify-local-address.h"
