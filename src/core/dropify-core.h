@@ -10,6 +10,7 @@
 #include "dropify-identity.h"
 #include "dropify-local-address.h"
 #include "dropify-locale.h"
+#include "dropify-log-limit.h"
 #include "dropify-peer.h"
 #include "dropify-phone.h"
 #include "dropify-phone-session.h"
