@@ -305,6 +305,25 @@ dropify_test_instance_start_limited (const char         *data_dir,
   return instance;
 }
 
+/* In a sanitizer build, an instance with a finding exits with status 1
+ * and says why on its stderr, which is its log: show that part, or the
+ * test only says "1 != 0". */
+static void
+print_sanitizer_report (const char *log_path)
+{
+  g_autofree char *log = NULL;
+  const char *report;
+
+  if (!g_file_get_contents (log_path, &log, NULL, NULL))
+    return;
+
+  report = strstr (log, "==ERROR: ");
+  if (report == NULL)
+    report = strstr (log, "runtime error: ");
+  if (report != NULL)
+    g_printerr ("The instance's log (%s) has a sanitizer report:\n%s\n", log_path, report);
+}
+
 /* Sends @signum and waits for the exit; returns the exit status, or
  * 128 + signal if it was killed. */
 int
@@ -324,6 +343,9 @@ dropify_test_instance_stop (DropifyTestInstance *instance,
 
   if (g_subprocess_get_if_signaled (instance->process))
     return 128 + g_subprocess_get_term_sig (instance->process);
+
+  if (g_subprocess_get_exit_status (instance->process) != 0)
+    print_sanitizer_report (instance->log_path);
 
   return g_subprocess_get_exit_status (instance->process);
 }
