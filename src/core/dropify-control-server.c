@@ -9,8 +9,18 @@
 #include <libsoup/soup.h>
 
 #include "dropify-control.h"
+#include "dropify-log-limit.h"
 
 #define MAX_REQUEST_SIZE (16 * 1024 * 1024)
+
+/* After a failed accept (most often EMFILE: every descriptor is taken),
+ * the pending connection is still there and the socket stays readable, so
+ * retrying at once would spin. We stop watching the socket and look again
+ * after ACCEPT_BACKOFF_MS, doubling up to ACCEPT_BACKOFF_MAX_MS. */
+#define ACCEPT_BACKOFF_MS     100
+#define ACCEPT_BACKOFF_MAX_MS 1000
+/* At most one line about failed accepts per this many ms. */
+#define ACCEPT_LOG_INTERVAL_MS (60 * 1000)
 
 struct _DropifyControlServer
 {
@@ -19,6 +29,15 @@ struct _DropifyControlServer
   SoupServer     *server;
   GCancellable   *cancellable;
   char           *socket_path;
+
+  /* We accept connections ourselves, not SoupServer: its listener stops
+   * listening for good on the first accept error. */
+  GSocket         *listen_socket;
+  GSource         *accept_source;
+  guint            accept_retry;
+  guint            accept_backoff_ms;
+  guint            n_accept_failures;   /* in this burst */
+  DropifyLogLimit *log_limit;
 };
 
 G_DEFINE_FINAL_TYPE (DropifyControlServer, dropify_control_server, G_TYPE_OBJECT)
@@ -443,6 +462,96 @@ early_handler (SoupServer        *server,
     soup_server_message_set_status (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, NULL);
 }
 
+static void watch_listen_socket (DropifyControlServer *self);
+
+static gboolean
+accept_retry_cb (gpointer user_data)
+{
+  DropifyControlServer *self = DROPIFY_CONTROL_SERVER (user_data);
+
+  self->accept_retry = 0;
+  watch_listen_socket (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+stop_watching (DropifyControlServer *self)
+{
+  if (self->accept_source != NULL)
+    {
+      g_source_destroy (self->accept_source);
+      g_clear_pointer (&self->accept_source, g_source_unref);
+    }
+}
+
+static void
+accept_failed (DropifyControlServer *self,
+               const GError         *error)
+{
+  self->n_accept_failures++;
+  dropify_log_limit_warning (self->log_limit, "accept",
+                             "Could not accept a connection on the control socket: %s; "
+                             "trying again within a second", error->message);
+
+  stop_watching (self);
+  g_clear_handle_id (&self->accept_retry, g_source_remove);
+  self->accept_retry = g_timeout_add (self->accept_backoff_ms, accept_retry_cb, self);
+  self->accept_backoff_ms = MIN (self->accept_backoff_ms * 2, ACCEPT_BACKOFF_MAX_MS);
+}
+
+static gboolean
+accept_cb (GSocket      *listen_socket,
+           GIOCondition  condition,
+           gpointer      user_data)
+{
+  DropifyControlServer *self = DROPIFY_CONTROL_SERVER (user_data);
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GSocketAddress) local = NULL;
+  g_autoptr(GSocketAddress) remote = NULL;
+  g_autoptr(GError) error = NULL;
+
+  socket = g_socket_accept (listen_socket, NULL, &error);
+  if (socket == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        return G_SOURCE_CONTINUE;
+
+      /* accept_failed() destroyed this source. */
+      accept_failed (self, error);
+      return G_SOURCE_REMOVE;
+    }
+
+  if (self->n_accept_failures > 0)
+    {
+      g_message ("The control socket accepts connections again, after %u failed attempts",
+                 self->n_accept_failures);
+      self->n_accept_failures = 0;
+    }
+  self->accept_backoff_ms = ACCEPT_BACKOFF_MS;
+
+  connection = g_socket_connection_factory_create_connection (socket);
+  local = g_socket_connection_get_local_address (connection, NULL);
+  remote = g_socket_connection_get_remote_address (connection, NULL);
+  if (!soup_server_accept_iostream (self->server, G_IO_STREAM (connection), local, remote, &error))
+    g_debug ("Could not serve a control connection: %s", error->message);
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+watch_listen_socket (DropifyControlServer *self)
+{
+  g_assert (self->accept_source == NULL);
+  g_assert (self->listen_socket != NULL);
+
+  self->accept_source = g_socket_create_source (self->listen_socket, G_IO_IN, NULL);
+  g_source_set_callback (self->accept_source,
+                         (GSourceFunc) (void (*) (void)) accept_cb, self, NULL);
+  g_source_attach (self->accept_source, NULL);
+}
+
 /* GObject */
 
 static void
@@ -463,6 +572,7 @@ dropify_control_server_finalize (GObject *object)
 
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->socket_path, g_free);
+  g_clear_pointer (&self->log_limit, dropify_log_limit_free);
 
   G_OBJECT_CLASS (dropify_control_server_parent_class)->finalize (object);
 }
@@ -480,6 +590,8 @@ static void
 dropify_control_server_init (DropifyControlServer *self)
 {
   self->cancellable = g_cancellable_new ();
+  self->accept_backoff_ms = ACCEPT_BACKOFF_MS;
+  self->log_limit = dropify_log_limit_new (1, ACCEPT_LOG_INTERVAL_MS, NULL, NULL);
 }
 
 DropifyControlServer *
@@ -551,11 +663,10 @@ dropify_control_server_listen (DropifyControlServer  *self,
   soup_server_add_handler (self->server, "/v1", control_handler, self, NULL);
   soup_server_add_early_handler (self->server, "/v1", early_handler, NULL, NULL);
 
-  if (!soup_server_listen_socket (self->server, socket, 0, error))
-    {
-      g_clear_object (&self->server);
-      return FALSE;
-    }
+  /* Accepting must never block the main loop. */
+  g_socket_set_blocking (socket, FALSE);
+  self->listen_socket = g_steal_pointer (&socket);
+  watch_listen_socket (self);
 
   self->socket_path = g_strdup (socket_path);
 
@@ -568,6 +679,14 @@ dropify_control_server_stop (DropifyControlServer *self)
   g_return_if_fail (DROPIFY_IS_CONTROL_SERVER (self));
 
   g_cancellable_cancel (self->cancellable);
+
+  stop_watching (self);
+  g_clear_handle_id (&self->accept_retry, g_source_remove);
+  if (self->listen_socket != NULL)
+    {
+      g_socket_close (self->listen_socket, NULL);
+      g_clear_object (&self->listen_socket);
+    }
 
   if (self->server != NULL)
     soup_server_disconnect (self->server);

@@ -3,9 +3,10 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
-#include <sys/resource.h>
 
+#include "dropify-fd-budget.h"
 #include "dropify-identity.h"
+#include "dropify-log-limit.h"
 #include "dropify-server.h"
 #include "dropify-guarded-stream.h"
 
@@ -35,12 +36,22 @@
  * The command line's API is elsewhere, on a Unix socket. */
 
 #define TLS_HANDSHAKE_BYTE   0x16
+/* After a failed accept (EMFILE: every descriptor is taken), wait this
+ * long, doubling up to the most, rather than retry at once: GLib's own
+ * socket service retried in a busy loop with a warning each time. */
+#define ACCEPT_BACKOFF_MS     100
+#define ACCEPT_BACKOFF_MAX_MS 1000
+#define ACCEPT_LOG_INTERVAL_MS (60 * 1000)
 
 struct _DropifyServer
 {
   GObject           parent_instance;
   SoupServer       *server;
-  GSocketService   *service;
+  GSocketListener  *listener;
+  guint             accept_retry;
+  guint             accept_backoff_ms;
+  guint             n_accept_failures;   /* in this burst */
+  DropifyLogLimit  *log_limit;
   GTlsCertificate  *certificate;
   GCancellable     *cancellable;
   GQueue            slots;          /* Slot, oldest first */
@@ -490,13 +501,10 @@ request_done_cb (SoupServer        *server,
   request_read_cb (msg, self);
 }
 
-static gboolean
-incoming_cb (GSocketService    *service,
-             GSocketConnection *connection,
-             GObject           *source_object,
-             gpointer           user_data)
+static void
+incoming (DropifyServer     *self,
+          GSocketConnection *connection)
 {
-  DropifyServer *self = DROPIFY_SERVER (user_data);
   GSocket *socket = g_socket_connection_get_socket (connection);
   g_autoptr(GSocketAddress) remote = g_socket_connection_get_remote_address (connection, NULL);
   Pending *pending;
@@ -512,7 +520,7 @@ incoming_cb (GSocketService    *service,
         {
           g_debug ("No room for another connection; refusing one");
           g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
-          return TRUE;
+          return;
         }
       slot_shed (victim);
     }
@@ -537,9 +545,70 @@ incoming_cb (GSocketService    *service,
   pending->readable = g_socket_create_source (socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
   g_source_set_callback (pending->readable, (GSourceFunc) (void (*) (void)) peek_cb, pending, NULL);
   g_source_attach (pending->readable, NULL);
-
-  return TRUE;
 }
+
+/* Accepting */
+
+static void accept_next (DropifyServer *self);
+
+static gboolean
+accept_retry_cb (gpointer user_data)
+{
+  DropifyServer *self = user_data;
+
+  self->accept_retry = 0;
+  accept_next (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+accepted_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  DropifyServer *self = user_data;
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* Stopping cancels the accept first, and the server may be gone by
+   * now: nothing of it is touched then. */
+  connection = g_socket_listener_accept_finish (G_SOCKET_LISTENER (object), result, NULL, &error);
+  if (connection == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+          g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CLOSED))
+        return;
+
+      self->n_accept_failures++;
+      dropify_log_limit_warning (self->log_limit, "accept",
+                                 "Could not accept a connection: %s; trying again in %u ms",
+                                 error->message, self->accept_backoff_ms);
+      self->accept_retry = g_timeout_add (self->accept_backoff_ms, accept_retry_cb, self);
+      self->accept_backoff_ms = MIN (self->accept_backoff_ms * 2, ACCEPT_BACKOFF_MAX_MS);
+      return;
+    }
+
+  if (self->n_accept_failures > 0)
+    {
+      g_message ("Accepting connections again, after %u failed attempts", self->n_accept_failures);
+      self->n_accept_failures = 0;
+    }
+  self->accept_backoff_ms = ACCEPT_BACKOFF_MS;
+
+  incoming (self, connection);
+  accept_next (self);
+}
+
+static void
+accept_next (DropifyServer *self)
+{
+  if (self->listener == NULL || g_cancellable_is_cancelled (self->cancellable))
+    return;
+
+  g_socket_listener_accept_async (self->listener, self->cancellable, accepted_cb, self);
+}
+
 
 /* GObject */
 
@@ -560,7 +629,9 @@ dropify_server_dispose (GObject *object)
       slot_free (slot);
     }
   g_clear_pointer (&self->served, g_hash_table_unref);
-  g_clear_object (&self->service);
+  g_clear_handle_id (&self->accept_retry, g_source_remove);
+  g_clear_object (&self->listener);
+  g_clear_pointer (&self->log_limit, dropify_log_limit_free);
   g_clear_object (&self->server);
   g_clear_object (&self->certificate);
   g_clear_object (&self->cancellable);
@@ -587,6 +658,8 @@ dropify_server_init (DropifyServer *self)
   self->served = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->budget = dropify_server_default_budget ();
   self->request_s = DROPIFY_SERVER_REQUEST_S;
+  self->accept_backoff_ms = ACCEPT_BACKOFF_MS;
+  self->log_limit = dropify_log_limit_new (1, ACCEPT_LOG_INTERVAL_MS, NULL, NULL);
 
   g_signal_connect_object (self->server, "request-started", G_CALLBACK (request_started_cb), self, 0);
   g_signal_connect_object (self->server, "request-read", G_CALLBACK (request_done_cb), self, 0);
@@ -635,32 +708,31 @@ dropify_server_listen (DropifyServer  *self,
                        GError        **error)
 {
   g_return_val_if_fail (DROPIFY_IS_SERVER (self), FALSE);
-  g_return_val_if_fail (self->service == NULL, FALSE);
+  g_return_val_if_fail (self->listener == NULL, FALSE);
 
   /* The soft limit may have been raised since the server was made. */
   if (!self->budget_set)
     self->budget = dropify_server_default_budget ();
 
-  self->service = g_socket_service_new ();
+  self->listener = g_socket_listener_new ();
   /* GLib's default of 10 lets a burst of connections be refused by the
    * kernel before the budget can make room. */
-  g_socket_listener_set_backlog (G_SOCKET_LISTENER (self->service), 128);
+  g_socket_listener_set_backlog (self->listener, 128);
 
   if (port == 0)
     {
-      self->port = g_socket_listener_add_any_inet_port (G_SOCKET_LISTENER (self->service), NULL, error);
+      self->port = g_socket_listener_add_any_inet_port (self->listener, NULL, error);
       if (self->port == 0)
         goto failed;
     }
   else
     {
-      if (!g_socket_listener_add_inet_port (G_SOCKET_LISTENER (self->service), port, NULL, error))
+      if (!g_socket_listener_add_inet_port (self->listener, port, NULL, error))
         goto failed;
       self->port = port;
     }
 
-  g_signal_connect_object (self->service, "incoming", G_CALLBACK (incoming_cb), self, 0);
-  g_socket_service_start (self->service);
+  accept_next (self);
 
   g_message ("Listening on port %u", self->port);
 
@@ -668,7 +740,7 @@ dropify_server_listen (DropifyServer  *self,
 
 failed:
   g_prefix_error (error, _("Could not listen on port %u: "), port);
-  g_clear_object (&self->service);
+  g_clear_object (&self->listener);
   return FALSE;
 }
 
@@ -682,26 +754,19 @@ dropify_server_get_port (DropifyServer *self)
 /**
  * dropify_server_default_budget:
  *
- * How many connections the server may hold at once, from the soft limit
- * on open descriptors: each connection costs up to two (its socket, and a
- * wakeup while its handshake runs), and DROPIFY_SERVER_FD_RESERVE stay for
- * the control socket, files, SQLite, Avahi and GLib. Never more than
- * DROPIFY_SERVER_MAX_CONNECTIONS: one person's devices and phones need
- * far fewer, and each costs memory too.
+ * How many connections the server may hold at once: half of what
+ * dropify_fd_budget_get_max_connections() leaves for the network, since
+ * each connection costs up to two descriptors (its socket, and a wakeup
+ * while its handshake runs), at least DROPIFY_FD_BUDGET_MIN_CONNECTIONS,
+ * and never more than DROPIFY_SERVER_MAX_CONNECTIONS: one person's
+ * devices and phones need far fewer, and each costs memory too.
  */
 guint
 dropify_server_default_budget (void)
 {
-  struct rlimit limit;
-  rlim_t soft;
+  guint connections = dropify_fd_budget_get_max_connections () / 2;
 
-  if (getrlimit (RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY)
-    return DROPIFY_SERVER_MAX_CONNECTIONS;
-
-  soft = MIN (limit.rlim_cur, (rlim_t) 1 << 20);
-  if (soft <= DROPIFY_SERVER_FD_RESERVE + 2 * 16)
-    return 16;
-  return (guint) MIN ((soft - DROPIFY_SERVER_FD_RESERVE) / 2, DROPIFY_SERVER_MAX_CONNECTIONS);
+  return CLAMP (connections, DROPIFY_FD_BUDGET_MIN_CONNECTIONS, DROPIFY_SERVER_MAX_CONNECTIONS);
 }
 
 /**
@@ -792,11 +857,9 @@ dropify_server_stop (DropifyServer *self)
 
   g_cancellable_cancel (self->cancellable);
 
-  if (self->service != NULL)
-    {
-      g_socket_service_stop (self->service);
-      g_socket_listener_close (G_SOCKET_LISTENER (self->service));
-    }
+  g_clear_handle_id (&self->accept_retry, g_source_remove);
+  if (self->listener != NULL)
+    g_socket_listener_close (self->listener);
 
   if (self->server != NULL)
     soup_server_disconnect (self->server);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "dropify-control.h"
+#include "dropify-fd-budget.h"
 #include "dropify-service.h"
 
 /* One running Dropify: the history, the blob store and the identity of one
@@ -295,6 +296,8 @@ update_phone (DropifyService *self)
     }
 }
 
+static gsize fd_limit_raised;
+
 /**
  * dropify_service_start:
  * @port: the TCP port for peers; 0 picks a free one, -1 takes the
@@ -312,6 +315,13 @@ dropify_service_start (DropifyService  *self,
 
   g_return_val_if_fail (DROPIFY_IS_SERVICE (self), FALSE);
   g_return_val_if_fail (self->control == NULL, FALSE);
+
+  /* The app and --headless both start here; see dropify-fd-budget.c. */
+  if (g_once_init_enter (&fd_limit_raised))
+    {
+      dropify_fd_budget_raise_limit ();
+      g_once_init_leave (&fd_limit_raised, 1);
+    }
 
   if (port < 0)
     port = self->settings ? (int) g_settings_get_uint (self->settings, "port") : 0;

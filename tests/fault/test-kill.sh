@@ -16,6 +16,8 @@
 # died between the last chunk and its check), and one that is whole-sized
 # but wrong.
 # The seed is printed; DROPIFY_FAULT_SEED=N replays the same choices.
+# DROPIFY_FAULT_ROUNDS (from meson's -Dfault_rounds) sets the number of
+# rounds; the sanitizer build of build-aux/test runs four, one of each.
 # Prints TAP.
 set -u
 source "$(dirname "$0")/faultlib.sh"

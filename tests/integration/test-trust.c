@@ -93,6 +93,27 @@ assert_never_arrives (DropifyTestNode *node,
   g_assert_false (dropify_test_wait_for (has_drop, &look, QUIET_MS));
 }
 
+static gboolean
+either_has_drop (gpointer data)
+{
+  Look *looks = data;
+
+  return has_drop (&looks[0]) || has_drop (&looks[1]);
+}
+
+/* The same for two drops in one window: each is watched as long as alone,
+ * and the window, the slow part under sanitizers, is waited once. */
+static void
+assert_neither_arrives (DropifyTestNode *node,
+                        const char      *id,
+                        DropifyTestNode *other_node,
+                        const char      *other_id)
+{
+  Look looks[] = { { node, NULL, id }, { other_node, NULL, other_id } };
+
+  g_assert_false (dropify_test_wait_for (either_has_drop, looks, QUIET_MS));
+}
+
 static void
 assert_arrives (DropifyTestNode *node,
                 const char      *id)
@@ -135,8 +156,7 @@ test_strangers_then_pairing (void)
   pb = peer_of (b, id_of (a));
   g_assert_false (dropify_peer_get_trusted (pa));
   g_assert_false (dropify_peer_get_trusted (pb));
-  assert_never_arrives (b, from_a);
-  assert_never_arrives (a, from_b);
+  assert_neither_arrives (b, from_a, a, from_b);
 
   /* Both screens show the same code, from both certificates. */
   g_assert_nonnull (dropify_peer_get_pairing_code (pa));
@@ -164,10 +184,9 @@ test_strangers_then_pairing (void)
   g_assert_true (dropify_sync_unpair (sync_of (a), id_of (b), &error));
   g_assert_no_error (error);
   after_unpair = dropify_test_node_send_text (a, "after unpairing");
-  assert_never_arrives (b, after_unpair);
   {
     g_autofree char *from_b_after = dropify_test_node_send_text (b, "Beta's, after unpairing");
-    assert_never_arrives (a, from_b_after);
+    assert_neither_arrives (b, after_unpair, a, from_b_after);
   }
 
   dropify_test_node_stop (a);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <signal.h>
+#include <sys/resource.h>
 #ifdef __linux__
 # include <sys/prctl.h>
 #endif
@@ -295,11 +296,22 @@ instance_ready (gpointer data)
 /* An instance goes when its test does, even when the test aborts on a
  * failed assertion and never reaches its cleanup. */
 static void
-die_with_test (gpointer user_data)
+setup_child (gpointer user_data)
 {
+  rlim_t max_open_files = GPOINTER_TO_UINT (user_data);
+
 #ifdef __linux__
   prctl (PR_SET_PDEATHSIG, SIGTERM);
 #endif
+
+  /* Soft and hard, so the instance cannot raise it. Only async-signal-safe
+   * calls here: this runs between fork and exec. */
+  if (max_open_files > 0)
+    {
+      struct rlimit limit = { max_open_files, max_open_files };
+
+      setrlimit (RLIMIT_NOFILE, &limit);
+    }
 }
 
 /* Starts `dropify --headless --port 0` on @data_dir and waits (at most 10 s) until
@@ -307,6 +319,16 @@ die_with_test (gpointer user_data)
 DropifyTestInstance *
 dropify_test_instance_start (const char         *data_dir,
                              const char * const *extra_args)
+{
+  return dropify_test_instance_start_limited (data_dir, extra_args, 0);
+}
+
+/* The same, with at most @max_open_files descriptors (soft and hard
+ * RLIMIT_NOFILE) when it is not 0. */
+DropifyTestInstance *
+dropify_test_instance_start_limited (const char         *data_dir,
+                                     const char * const *extra_args,
+                                     guint               max_open_files)
 {
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
@@ -332,7 +354,7 @@ dropify_test_instance_start (const char         *data_dir,
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
   g_subprocess_launcher_set_stderr_file_path (launcher, instance->log_path);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_test, NULL, NULL);
+  g_subprocess_launcher_set_child_setup (launcher, setup_child, GUINT_TO_POINTER (max_open_files), NULL);
   instance->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
   g_assert_no_error (error);
 
@@ -340,6 +362,25 @@ dropify_test_instance_start (const char         *data_dir,
     g_error ("dropify --headless did not answer within 10 s");
 
   return instance;
+}
+
+/* In a sanitizer build, an instance with a finding exits with status 1
+ * and says why on its stderr, which is its log: show that part, or the
+ * test only says "1 != 0". */
+static void
+print_sanitizer_report (const char *log_path)
+{
+  g_autofree char *log = NULL;
+  const char *report;
+
+  if (!g_file_get_contents (log_path, &log, NULL, NULL))
+    return;
+
+  report = strstr (log, "==ERROR: ");
+  if (report == NULL)
+    report = strstr (log, "runtime error: ");
+  if (report != NULL)
+    g_printerr ("The instance's log (%s) has a sanitizer report:\n%s\n", log_path, report);
 }
 
 /* Sends @signum and waits for the exit; returns the exit status, or
@@ -361,6 +402,9 @@ dropify_test_instance_stop (DropifyTestInstance *instance,
 
   if (g_subprocess_get_if_signaled (instance->process))
     return 128 + g_subprocess_get_term_sig (instance->process);
+
+  if (g_subprocess_get_exit_status (instance->process) != 0)
+    print_sanitizer_report (instance->log_path);
 
   return g_subprocess_get_exit_status (instance->process);
 }

@@ -50,6 +50,9 @@ typedef struct
 
 DropifyTestInstance *dropify_test_instance_start (const char          *data_dir,
                                                   const char * const  *extra_args);
+DropifyTestInstance *dropify_test_instance_start_limited (const char         *data_dir,
+                                                          const char * const *extra_args,
+                                                          guint               max_open_files);
 int                  dropify_test_instance_stop  (DropifyTestInstance *instance,
                                                   int                  signum);
 void                 dropify_test_instance_free  (DropifyTestInstance *instance);

@@ -15,14 +15,25 @@ keep_waking (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* Sanitizer builds set DROPIFY_TEST_SLOW: everything runs several times
+ * slower there. */
+static guint
+slow_factor (void)
+{
+  const char *slow = g_getenv ("DROPIFY_TEST_SLOW");
+
+  return slow != NULL ? MAX (1, (guint) g_ascii_strtoull (slow, NULL, 10)) : 1;
+}
+
 /* Runs the main loop until @check holds, or fails the test after
- * UI_TEST_TIMEOUT_MS. */
+ * UI_TEST_TIMEOUT_MS (times DROPIFY_TEST_SLOW). */
 void
 wait_for (CheckFunc   check,
           gpointer    data,
           const char *what)
 {
-  int64_t deadline = g_get_monotonic_time () + UI_TEST_TIMEOUT_MS * G_TIME_SPAN_MILLISECOND;
+  guint timeout_ms = UI_TEST_TIMEOUT_MS * slow_factor ();
+  int64_t deadline = g_get_monotonic_time () + timeout_ms * G_TIME_SPAN_MILLISECOND;
   guint tick = g_timeout_add (10, keep_waking, NULL);
 
   while (!check (data))
@@ -30,7 +41,7 @@ wait_for (CheckFunc   check,
       if (g_get_monotonic_time () > deadline)
         {
           g_source_remove (tick);
-          g_error ("Timed out after %d ms waiting for %s", UI_TEST_TIMEOUT_MS, what);
+          g_error ("Timed out after %u ms waiting for %s", timeout_ms, what);
         }
 
       g_main_context_iteration (NULL, TRUE);

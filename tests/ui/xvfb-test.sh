@@ -16,6 +16,10 @@ if [ -n "${LSAN_OPTIONS:-}" ]; then
 fi
 
 export GSK_RENDERER=cairo
+# Cairo draws, so GL is never used; without this GDK still sets up Mesa's
+# EGL when it opens the display, which is slow under ASan and leaks what
+# LeakSanitizer cannot suppress (the driver is unloaded by then).
+export GDK_DEBUG="${GDK_DEBUG:+$GDK_DEBUG,}gl-disable"
 export GDK_BACKEND=x11
 export GTK_A11Y=none
 export NO_AT_BRIDGE=1
