@@ -5,6 +5,7 @@
 #include "dropify-channel.h"
 #include "dropify-frame-guard.h"
 #include "dropify-identity.h"
+#include "dropify-log-limit.h"
 #include "dropify-protocol.h"
 #include "dropify-guarded-stream.h"
 
@@ -31,6 +32,7 @@ struct _DropifyChannel
   char                    *device_id;       /* the one the certificate's key stands for */
   char                    *remote;
   char                    *close_reason;
+  DropifyLogLimit         *log_limit;       /* borrowed: for strangers */
   gushort                  close_code;
   gboolean                 outgoing;
   gboolean                 trusted;
@@ -285,6 +287,20 @@ dropify_channel_new (SoupWebsocketConnection *ws,
 }
 
 /**
+ * dropify_channel_set_log_limit:
+ * @limit: (nullable): shared by the channels, and outliving them
+ *
+ * Lines about a channel that is not trusted go through @limit.
+ */
+void
+dropify_channel_set_log_limit (DropifyChannel  *self,
+                               DropifyLogLimit *limit)
+{
+  g_return_if_fail (DROPIFY_IS_CHANNEL (self));
+  self->log_limit = limit;
+}
+
+/**
  * dropify_channel_get_fingerprint:
  *
  * Returns: (nullable): the fingerprint of the certificate the peer
@@ -455,8 +471,16 @@ dropify_channel_close (DropifyChannel *self,
   if (self->closed || self->close_reason != NULL)
     return;
 
+  /* A stranger's refusals are logged a few at a time per address: a
+   * flood of them must not become a flood of lines. */
   if (code != DROPIFY_CLOSE_SHUTDOWN && code != DROPIFY_CLOSE_DUPLICATE)
-    g_warning ("Closing the connection with %s: %s", self->remote, reason);
+    {
+      if (!self->trusted && self->log_limit != NULL)
+        dropify_log_limit_warning (self->log_limit, self->remote,
+                                   "Closing the connection with %s: %s", self->remote, reason);
+      else
+        g_warning ("Closing the connection with %s: %s", self->remote, reason);
+    }
 
   self->close_code = code;
   self->close_reason = g_strdup (reason);

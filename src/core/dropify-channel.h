@@ -2,6 +2,8 @@
 
 #include <libsoup/soup.h>
 
+#include "dropify-log-limit.h"
+
 G_BEGIN_DECLS
 
 /* A hello must come within this, and a stranger that is not paired
@@ -21,6 +23,8 @@ G_DECLARE_FINAL_TYPE (DropifyChannel, dropify_channel, DROPIFY, CHANNEL, GObject
 DropifyChannel *dropify_channel_new             (SoupWebsocketConnection *ws,
                                                  const char              *remote,
                                                  gboolean                 outgoing);
+void            dropify_channel_set_log_limit   (DropifyChannel          *self,
+                                                 DropifyLogLimit         *limit);
 const char     *dropify_channel_get_fingerprint (DropifyChannel          *self);
 const char     *dropify_channel_get_device_id   (DropifyChannel          *self);
 GTlsConnection *dropify_channel_get_tls         (DropifyChannel          *self);

@@ -14,6 +14,7 @@
 
 #include "dropify-channel.h"
 #include "dropify-display-name.h"
+#include "dropify-log-limit.h"
 #include "dropify-pairing.h"
 #include "dropify-peer-dial.h"
 #include "dropify-peer-quota.h"
@@ -49,6 +50,9 @@
 #define CHUNK_SIZE            (256 * 1024)
 #define UNTRUSTED_MAX         16
 #define UNTRUSTED_PER_CERTIFICATE 2
+/* Lines about strangers: this many per address in this long. */
+#define STRANGER_LOG_LINES    5
+#define STRANGER_LOG_MS       (60 * 1000)
 #define STRANGERS_MAX         32
 #define STRANGER_EXPIRY_S     (10 * 60)
 #define CREDIT_WINDOW         (8 * 1024 * 1024)
@@ -112,6 +116,8 @@ struct _Dialer
 struct _DropifySync
 {
   GObject          parent_instance;
+
+  DropifyLogLimit *stranger_log;
 
   DropifyHistory  *history;
   DropifyIdentity *identity;
@@ -1910,8 +1916,9 @@ handle_hello (Connection     *conn,
   /* Not trusted: only pairing from here, and nothing about our drops. */
   make_room_for_stranger (self, conn);
 
-  g_message ("“%s” at %s is not paired with this device (code %s)",
-             message->name, conn->remote, dropify_pairing_get_code (conn->pairing));
+  dropify_log_limit_message (self->stranger_log, source_of (conn),
+                             "“%s” at %s is not paired with this device (code %s)",
+                             message->name, conn->remote, dropify_pairing_get_code (conn->pairing));
   dropify_peer_set_trusted (peer, FALSE);
   dropify_peer_set_pairing_code (peer, dropify_pairing_get_code (conn->pairing));
   dropify_pairing_start (conn->pairing);
@@ -2127,8 +2134,12 @@ on_closed (Connection *conn)
    * closed must set its peer offline and redial as well. */
   gboolean was_active = conn->was_active;
 
-  g_message ("Connection with %s closed (%u%s%s)", conn->remote, code,
-             reason && *reason ? ": " : "", reason ? reason : "");
+  if (conn->trusted)
+    g_message ("Connection with %s closed (%u%s%s)", conn->remote, code,
+               reason && *reason ? ": " : "", reason ? reason : "");
+  else
+    dropify_log_limit_message (self->stranger_log, source_of (conn), "Connection with %s closed (%u%s%s)",
+                               conn->remote, code, reason && *reason ? ": " : "", reason ? reason : "");
 
   conn->active = FALSE;
 
@@ -2195,6 +2206,7 @@ connection_new (DropifySync    *self,
   conn->missing = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   conn->cancelled = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
+  dropify_channel_set_log_limit (channel, self->stranger_log);
   g_signal_connect_swapped (channel, "message", G_CALLBACK (on_message), conn);
   g_signal_connect_swapped (channel, "closed", G_CALLBACK (on_closed), conn);
 
@@ -2468,6 +2480,7 @@ dropify_sync_dispose (GObject *object)
   g_clear_pointer (&self->offline_strangers, g_hash_table_unref);
   g_clear_pointer (&self->dialers, g_ptr_array_unref);
   g_clear_pointer (&self->connections, g_ptr_array_unref);
+  g_clear_pointer (&self->stranger_log, dropify_log_limit_free);
   g_clear_object (&self->server);
   g_clear_object (&self->peers);
   g_clear_object (&self->history);
@@ -2506,6 +2519,7 @@ static void
 dropify_sync_init (DropifySync *self)
 {
   self->peers = g_list_store_new (DROPIFY_TYPE_PEER);
+  self->stranger_log = dropify_log_limit_new (STRANGER_LOG_LINES, STRANGER_LOG_MS, NULL, NULL);
   self->connections = g_ptr_array_new_with_free_func ((GDestroyNotify) connection_free);
   self->dialers = g_ptr_array_new_with_free_func ((GDestroyNotify) dialer_free);
   self->cancellable = g_cancellable_new ();
