@@ -804,43 +804,7 @@ make_frame (gboolean      fin,
             const guint8 *payload,
             gsize         length)
 {
-  GByteArray *frame = g_byte_array_sized_new (length + 14);
-  const guint8 mask[4] = { 0x12, 0x34, 0x56, 0x78 };
-  guint8 head[2] = { (fin ? 0x80 : 0) | opcode, 0x80 };
-
-  if (length < 126)
-    {
-      head[1] |= (guint8) length;
-      g_byte_array_append (frame, head, 2);
-    }
-  else if (length < 65536)
-    {
-      guint8 ext[2] = { length >> 8, length & 0xff };
-
-      head[1] |= 126;
-      g_byte_array_append (frame, head, 2);
-      g_byte_array_append (frame, ext, 2);
-    }
-  else
-    {
-      guint8 ext[8];
-
-      for (guint i = 0; i < 8; i++)
-        ext[i] = (guint8) ((uint64_t) length >> (56 - 8 * i));
-      head[1] |= 127;
-      g_byte_array_append (frame, head, 2);
-      g_byte_array_append (frame, ext, 8);
-    }
-
-  g_byte_array_append (frame, mask, 4);
-  for (gsize i = 0; i < length; i++)
-    {
-      guint8 b = payload[i] ^ mask[i % 4];
-
-      g_byte_array_append (frame, &b, 1);
-    }
-
-  return g_byte_array_free_to_bytes (frame);
+  return dropify_test_websocket_frame (fin, opcode, TRUE, payload, length);
 }
 
 static gboolean

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "dropify-frame-guard.h"
+#include "dropify-test-support.h"
 
 /* The frame guard: its parser on hand-made byte streams, fed whole and
  * byte by byte, and the stream over an in-memory pipe, where a reader
@@ -15,33 +16,9 @@ append_frame (GByteArray *out,
               guint       opcode,
               uint64_t    len)
 {
-  guint8 header[14];
-  guint n = 0;
-  static const guint8 mask[4] = { 1, 2, 3, 4 };
+  g_autoptr(GBytes) frame = dropify_test_websocket_frame (fin, (guint8) opcode, TRUE, NULL, len);
 
-  header[n++] = (fin ? 0x80 : 0) | opcode;
-  if (len < 126)
-    header[n++] = 0x80 | len;
-  else if (len <= G_MAXUINT16)
-    {
-      header[n++] = 0x80 | 126;
-      header[n++] = len >> 8;
-      header[n++] = len & 0xff;
-    }
-  else
-    {
-      header[n++] = 0x80 | 127;
-      for (int i = 7; i >= 0; i--)
-        header[n++] = (len >> (8 * i)) & 0xff;
-    }
-  memcpy (header + n, mask, 4);
-  n += 4;
-  g_byte_array_append (out, header, n);
-  for (uint64_t i = 0; i < len; i++)
-    {
-      guint8 byte = 'a' ^ mask[i % 4];
-      g_byte_array_append (out, &byte, 1);
-    }
+  g_byte_array_append (out, g_bytes_get_data (frame, NULL), g_bytes_get_size (frame));
 }
 
 static void

@@ -353,41 +353,11 @@ raw_write_frame (Raw          *raw,
                  gsize         length)
 {
   GOutputStream *out = g_io_stream_get_output_stream (soup_websocket_connection_get_io_stream (raw->ws));
-  g_autoptr(GByteArray) frame = g_byte_array_new ();
-  const guint8 mask[4] = { 0x12, 0x34, 0x56, 0x78 };
-  guint8 head[2] = { (fin ? 0x80 : 0) | opcode, 0x80 };
-
-  if (length < 126)
-    {
-      head[1] |= (guint8) length;
-      g_byte_array_append (frame, head, 2);
-    }
-  else if (length < 65536)
-    {
-      guint8 ext[2] = { length >> 8, length & 0xff };
-      head[1] |= 126;
-      g_byte_array_append (frame, head, 2);
-      g_byte_array_append (frame, ext, 2);
-    }
-  else
-    {
-      guint8 ext[8];
-      for (guint i = 0; i < 8; i++)
-        ext[i] = (guint8) ((guint64) length >> (56 - 8 * i));
-      head[1] |= 127;
-      g_byte_array_append (frame, head, 2);
-      g_byte_array_append (frame, ext, 8);
-    }
-
-  g_byte_array_append (frame, mask, 4);
-  for (gsize i = 0; i < length; i++)
-    {
-      guint8 b = payload[i] ^ mask[i % 4];
-      g_byte_array_append (frame, &b, 1);
-    }
+  g_autoptr(GBytes) frame = dropify_test_websocket_frame (fin, opcode, TRUE, payload, length);
 
   /* Errors are fine: the victim may hang up in the middle. */
-  return g_output_stream_write_all (out, frame->data, frame->len, NULL, NULL, NULL) &&
+  return g_output_stream_write_all (out, g_bytes_get_data (frame, NULL), g_bytes_get_size (frame),
+                                    NULL, NULL, NULL) &&
          g_output_stream_flush (out, NULL, NULL);
 }
 
@@ -1016,21 +986,10 @@ server_write_frame (SoupWebsocketConnection *ws,
                     gsize                    length)
 {
   GOutputStream *out = g_io_stream_get_output_stream (soup_websocket_connection_get_io_stream (ws));
-  g_autofree guint8 *frame = g_malloc0 (length + 10);
-  gsize n = 0;
+  g_autoptr(GBytes) frame = dropify_test_websocket_frame (fin, opcode, FALSE, NULL, length);
 
-  frame[n++] = (fin ? 0x80 : 0) | opcode;
-  if (length < 126)
-    frame[n++] = (guint8) length;
-  else
-    {
-      frame[n++] = 127;
-      for (guint i = 0; i < 8; i++)
-        frame[n++] = (guint8) ((guint64) length >> (56 - 8 * i));
-    }
-  memset (frame + n, 'a', length);
-
-  return g_output_stream_write_all (out, frame, n + length, NULL, NULL, NULL);
+  return g_output_stream_write_all (out, g_bytes_get_data (frame, NULL), g_bytes_get_size (frame),
+                                    NULL, NULL, NULL);
 }
 
 static gboolean

@@ -528,3 +528,43 @@ dropify_test_node_has_drop (DropifyTestNode *node,
 
   return dropify_test_wait_for (has_drop_cb, &has, timeout_ms);
 }
+
+GBytes *
+dropify_test_websocket_frame (gboolean      fin,
+                              guint8        opcode,
+                              gboolean      masked,
+                              const guint8 *payload,
+                              gsize         length)
+{
+  static const guint8 mask[4] = { 0x12, 0x34, 0x56, 0x78 };
+  GByteArray *frame = g_byte_array_sized_new (length + 14);
+  guint8 head[10];
+  guint n = 0;
+  gsize start;
+
+  head[n++] = (fin ? 0x80 : 0) | opcode;
+  if (length < 126)
+    head[n++] = (masked ? 0x80 : 0) | (guint8) length;
+  else if (length < 65536)
+    {
+      head[n++] = (masked ? 0x80 : 0) | 126;
+      head[n++] = (guint8) (length >> 8);
+      head[n++] = (guint8) (length & 0xff);
+    }
+  else
+    {
+      head[n++] = (masked ? 0x80 : 0) | 127;
+      for (guint i = 0; i < 8; i++)
+        head[n++] = (guint8) ((guint64) length >> (56 - 8 * i));
+    }
+  g_byte_array_append (frame, head, n);
+  if (masked)
+    g_byte_array_append (frame, mask, 4);
+
+  start = frame->len;
+  g_byte_array_set_size (frame, start + length);
+  for (gsize i = 0; i < length; i++)
+    frame->data[start + i] = (payload != NULL ? payload[i] : 'a') ^ (masked ? mask[i % 4] : 0);
+
+  return g_byte_array_free_to_bytes (frame);
+}

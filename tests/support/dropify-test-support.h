@@ -78,6 +78,15 @@ gboolean         dropify_test_node_has_drop   (DropifyTestNode  *node,
                                                const char       *id,
                                                guint             timeout_ms);
 
+/* One WebSocket frame as a peer would write it to the wire, masked (as a
+ * client sends) or not (as a server does), @payload or @length bytes of
+ * 'a' when @payload is NULL. */
+GBytes          *dropify_test_websocket_frame (gboolean          fin,
+                                               guint8            opcode,
+                                               gboolean          masked,
+                                               const guint8     *payload,
+                                               gsize             length);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DropifyTestRun, dropify_test_run_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DropifyTestInstance, dropify_test_instance_free)
 
