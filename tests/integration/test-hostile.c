@@ -1061,7 +1061,7 @@ test_dialed_stranger_fragments (void)
   g_assert_cmpuint (dialed.written, <, 16 * 1024 * 1024);
   g_assert_cmpint ((int64_t) (resident_kib () - before), <, 64 * 1024);
 
-  dropify_sync_forget_peer (sync, peer);
+  g_strfreev (dropify_sync_forget_peer (sync, peer));
   g_clear_handle_id (&dialed.source, g_source_remove);
   g_clear_object (&dialed.ws);
   soup_server_disconnect (server);
