@@ -683,18 +683,6 @@ test_pair_by_cli (Fixture       *fixture,
   dropify_test_remove_dir (dir_b);
 }
 
-static void
-assert_inert (const char *what,
-              const char *text)
-{
-  g_test_message ("%s: %s", what, text);
-  g_assert_true (g_utf8_validate (text, -1, NULL));
-  g_assert_null (strchr (text, '\x1b'));
-  g_assert_null (strchr (text, '\r'));
-  g_assert_null (strchr (text, '\x07'));
-  g_assert_null (strstr (text, "\u202E"));
-}
-
 /* The instance's own name is not cleaned (the user chose it), and neither
  * are texts: the commands still print none of their control or bidi
  * characters raw, while --json keeps them, escaped as JSON. */
@@ -721,7 +709,7 @@ test_escapes_printed (Fixture       *fixture,
 
   run = dropify_test_run ("list", "--data-dir", fixture->dir, NULL);
   g_assert_cmpint (run->status, ==, 0);
-  assert_inert ("dropify list", run->out);
+  dropify_test_assert_inert ("dropify list", run->out);
   g_assert_nonnull (strstr (run->out, "Evil\\u001b[2K\\u000d\\u202eexe.pdf"));
   g_assert_nonnull (strstr (run->out, "one two\\u001b[31mred\\u0007 \\u202ecba"));
   g_assert_nonnull (strstr (run->out, "invoice\\u202efdp.exe"));
@@ -729,7 +717,7 @@ test_escapes_printed (Fixture       *fixture,
 
   run = dropify_test_run ("peers", "--data-dir", fixture->dir, NULL);
   g_assert_cmpint (run->status, ==, 0);
-  assert_inert ("dropify peers", run->out);
+  dropify_test_assert_inert ("dropify peers", run->out);
   g_clear_pointer (&run, dropify_test_run_free);
 
   /* JSON stays JSON, with the text as it was sent. */

@@ -625,18 +625,6 @@ peer_is_listed (gpointer data)
 }
 
 static void
-assert_inert (const char *what,
-              const char *text)
-{
-  g_test_message ("%s: %s", what, text);
-  g_assert_true (g_utf8_validate (text, -1, NULL));
-  g_assert_null (strchr (text, '\x1b'));
-  g_assert_null (strchr (text, '\r'));
-  g_assert_null (strchr (text, '\x07'));
-  g_assert_null (strstr (text, "\u202E"));
-}
-
-static void
 test_names_in_hello (void)
 {
   g_autoptr(Raw) raw = raw_connect ();
@@ -660,7 +648,7 @@ test_names_in_hello (void)
     g_autoptr(DropifyTestRun) run = dropify_test_runv_iterating (args);
 
     g_assert_cmpint (run->status, ==, 0);
-    assert_inert ("dropify pair", run->out);
+    dropify_test_assert_inert ("dropify pair", run->out);
     g_assert_nonnull (strstr (run->out, device_id));
     g_assert_nonnull (strstr (run->out, EVIL_NAME_CLEANED));
   }
@@ -669,7 +657,7 @@ test_names_in_hello (void)
     g_autoptr(DropifyTestRun) run = dropify_test_runv_iterating (args);
 
     g_assert_cmpint (run->status, ==, 0);
-    assert_inert ("dropify peers", run->out);
+    dropify_test_assert_inert ("dropify peers", run->out);
     g_assert_nonnull (strstr (run->out, EVIL_NAME_CLEANED));
   }
   {
@@ -679,7 +667,7 @@ test_names_in_hello (void)
     g_autoptr(GError) error = NULL;
 
     g_assert_cmpint (run->status, ==, 0);
-    assert_inert ("dropify pair --json", run->out);
+    dropify_test_assert_inert ("dropify pair --json", run->out);
     json_parser_load_from_data (parser, run->out, -1, &error);
     g_assert_no_error (error);
   }

@@ -568,3 +568,15 @@ dropify_test_websocket_frame (gboolean      fin,
 
   return g_byte_array_free_to_bytes (frame);
 }
+
+void
+dropify_test_assert_inert (const char *what,
+                           const char *text)
+{
+  g_test_message ("%s: %s", what, text);
+  g_assert_true (g_utf8_validate (text, -1, NULL));
+  g_assert_null (strchr (text, '\x1b'));
+  g_assert_null (strchr (text, '\r'));
+  g_assert_null (strchr (text, '\x07'));
+  g_assert_null (strstr (text, "\u202E"));
+}

@@ -78,6 +78,11 @@ gboolean         dropify_test_node_has_drop   (DropifyTestNode  *node,
                                                const char       *id,
                                                guint             timeout_ms);
 
+/* @text, printed by the CLI or shown, carries none of a stranger's escape,
+ * carriage return, bell or right-to-left override raw. */
+void             dropify_test_assert_inert    (const char       *what,
+                                               const char       *text);
+
 /* One WebSocket frame as a peer would write it to the wire, masked (as a
  * client sends) or not (as a server does), @payload or @length bytes of
  * 'a' when @payload is NULL. */
