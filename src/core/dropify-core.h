@@ -13,6 +13,7 @@
 #include "dropify-identity.h"
 #include "dropify-local-address.h"
 #include "dropify-pairing.h"
+#include "dropify-pake.h"
 #include "dropify-locale.h"
 #include "dropify-log-limit.h"
 #include "dropify-peer.h"
