@@ -454,6 +454,143 @@ get_peers (GError **error)
   return json_array_ref (json_node_get_array (reply));
 }
 
+static JsonObject *
+find_peer_object (JsonArray  *peers,
+                  const char *device_id)
+{
+  for (guint i = 0; i < json_array_get_length (peers); i++)
+    {
+      JsonObject *peer = json_array_get_object_element (peers, i);
+
+      if (g_strcmp0 (json_object_get_string_member_with_default (peer, "id", NULL), device_id) == 0)
+        return peer;
+    }
+
+  return NULL;
+}
+
+static gboolean
+post_pair (const char  *device_id,
+           gboolean     accept,
+           const char  *code,
+           GError     **error)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) body = NULL;
+  g_autoptr(JsonNode) reply = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "device_id");
+  json_builder_add_string_value (builder, device_id);
+  json_builder_set_member_name (builder, "accept");
+  json_builder_add_boolean_value (builder, accept);
+  if (code != NULL)
+    {
+      json_builder_set_member_name (builder, "code");
+      json_builder_add_string_value (builder, code);
+    }
+  json_builder_end_object (builder);
+  body = json_builder_get_root (builder);
+
+  reply = dropify_control_request (data_dir (), "POST", "/v1/pair", body, error);
+
+  return *error == NULL;
+}
+
+/* The attempt's code, once both devices exchanged their nonces; %NULL
+ * with @error set when the attempt ended instead. */
+static char *
+wait_for_code (const char  *device_id,
+               GError     **error)
+{
+  for (guint i = 0; i < 100; i++)
+    {
+      g_autoptr(JsonArray) peers = get_peers (error);
+      JsonObject *peer;
+
+      if (peers == NULL)
+        return NULL;
+
+      peer = find_peer_object (peers, device_id);
+      if (peer == NULL || json_object_get_boolean_member_with_default (peer, "trusted", FALSE))
+        break;
+      if (json_object_has_member (peer, "pairing_code"))
+        return g_strdup (json_object_get_string_member (peer, "pairing_code"));
+      if (g_strcmp0 (json_object_get_string_member_with_default (peer, "pairing", "none"), "none") == 0 &&
+          json_object_has_member (peer, "pairing_error"))
+        {
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                               json_object_get_string_member (peer, "pairing_error"));
+          return NULL;
+        }
+
+      g_usleep (100 * 1000);
+    }
+
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                       _("The other device did not answer the pairing request"));
+  return NULL;
+}
+
+/* Accepting a code a person has not seen pairs nothing: with no code yet,
+ * this starts an attempt and prints its code; run again, it accepts the
+ * code it prints. */
+static int
+pair_accept (const char *device_id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonArray) peers = NULL;
+  g_autoptr(GPtrArray) pool = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *code = NULL;
+  g_autofree char *command = NULL;
+  JsonObject *peer;
+  const char *name;
+
+  if (!(peers = get_peers (&error)))
+    return fail (error ? error->message : _("Dropify sent an unexpected reply"));
+
+  peer = find_peer_object (peers, device_id);
+  if (peer == NULL || !json_object_get_boolean_member_with_default (peer, "connected", FALSE) ||
+      json_object_get_boolean_member_with_default (peer, "trusted", FALSE))
+    {
+      g_autofree char *text = g_strdup_printf (_("No device “%s” is connected and waiting to pair"), device_id);
+      return fail (text);
+    }
+
+  name = json_object_get_string_member_with_default (peer, "name", "");
+  if (*name == '\0')
+    name = device_id;
+
+  if (json_object_has_member (peer, "pairing_code"))
+    {
+      code = g_strdup (json_object_get_string_member (peer, "pairing_code"));
+      if (!post_pair (device_id, TRUE, code, &error))
+        return fail (error->message);
+
+      /* Translators: %s is a pairing code, then the name of another device */
+      g_print (_("Accepted the code %s with “%s”.\n"), code, shown (pool, name));
+      if (!json_object_get_boolean_member_with_default (peer, "wants_to_pair", FALSE))
+        /* Translators: %s is the name of another device */
+        g_print (_("Waiting for “%s” to accept it too.\n"), shown (pool, name));
+      return 0;
+    }
+
+  if (!post_pair (device_id, TRUE, NULL, &error) || !(code = wait_for_code (device_id, &error)))
+    return fail (error->message);
+
+  command = g_strdup_printf ("dropify pair accept %s", device_id);
+
+  /* Translators: %s is a 6-digit code such as "123 456" */
+  g_print (_("Pairing code: %s\n"), code);
+  /* Translators: the first %s is the name of another device, the second
+   * a command */
+  g_print (_("Check that “%s” shows the same code. If it does, accept on both devices; here with\n"
+             "  %s\n"
+             "If the codes differ, reject on both: another device may be listening in between.\n"),
+           shown (pool, name), shown (pool, command));
+  return 0;
+}
+
 static int
 command_pair (int    argc,
               char **argv)
@@ -471,30 +608,22 @@ command_pair (int    argc,
 
   context = command_context (_("[accept ID | reject ID]"),
                              _("Pairs this device with another one. With no arguments, lists the\n"
-                               "connected devices that are not paired yet, with the code each shows.\n"
-                               "Check that the other screen shows the same code, then accept it on\n"
-                               "both devices."));
+                               "connected devices that are not paired yet, with the code of each\n"
+                               "pairing under way. “accept ID” starts pairing and prints the code;\n"
+                               "check that the other screen shows the same code, then accept on\n"
+                               "both devices. If the codes differ, reject on both: another device\n"
+                               "may be listening in between."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
 
   if (!parse (context, &argc, &argv, &status))
     return status;
 
-  if (argc == 3 && (g_str_equal (argv[1], "accept") || g_str_equal (argv[1], "reject")))
+  if (argc == 3 && g_str_equal (argv[1], "accept"))
+    return pair_accept (argv[2]);
+
+  if (argc == 3 && g_str_equal (argv[1], "reject"))
     {
-      g_autoptr(JsonBuilder) builder = json_builder_new ();
-      g_autoptr(JsonNode) body = NULL;
-      g_autoptr(JsonNode) reply = NULL;
-
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "device_id");
-      json_builder_add_string_value (builder, argv[2]);
-      json_builder_set_member_name (builder, "accept");
-      json_builder_add_boolean_value (builder, g_str_equal (argv[1], "accept"));
-      json_builder_end_object (builder);
-      body = json_builder_get_root (builder);
-
-      reply = dropify_control_request (data_dir (), "POST", "/v1/pair", body, &error);
-      if (error != NULL)
+      if (!post_pair (argv[2], FALSE, NULL, &error))
         return fail (error->message);
       return 0;
     }
@@ -509,7 +638,7 @@ command_pair (int    argc,
     {
       JsonObject *peer = json_array_get_object_element (peers, i);
 
-      if (json_object_has_member (peer, "pairing_code"))
+      if (json_object_has_member (peer, "pairing"))
         json_array_add_object_element (waiting, json_object_ref (peer));
     }
 
@@ -534,13 +663,26 @@ command_pair (int    argc,
     {
       JsonObject *peer = json_array_get_object_element (waiting, i);
       g_autoptr(GPtrArray) pool = g_ptr_array_new_with_free_func (g_free);
+      const char *code = json_object_get_string_member_with_default (peer, "pairing_code", NULL);
+      const char *error_text = json_object_get_string_member_with_default (peer, "pairing_error", NULL);
+      const char *doing;
 
-      g_print ("%s  %-20s %s  %s%s\n",
+      if (json_object_get_boolean_member_with_default (peer, "pair_sent", FALSE))
+        doing = _("waiting for the other device");
+      else if (json_object_get_boolean_member_with_default (peer, "wants_to_pair", FALSE))
+        doing = _("asks to pair");
+      else if (code != NULL)
+        doing = _("compare the codes");
+      else
+        doing = "";
+
+      g_print ("%s  %-20s %-7s  %s%s%s\n",
                shown (pool, json_object_get_string_member (peer, "id")),
                shown (pool, json_object_get_string_member (peer, "name")),
-               shown (pool, json_object_get_string_member (peer, "pairing_code")),
-               json_object_get_boolean_member (peer, "wants_to_pair") ? _("asks to pair") : "",
-               json_object_get_boolean_member (peer, "pair_sent") ? _("waiting for the other device") : "");
+               code != NULL ? shown (pool, code) : "—",
+               doing,
+               error_text != NULL && code == NULL ? (*doing ? "  " : "") : "",
+               error_text != NULL && code == NULL ? shown (pool, error_text) : "");
     }
 
   return 0;

@@ -181,6 +181,9 @@ handle_pair (DropifyControlServer *self,
   g_autoptr(GError) error = NULL;
   JsonObject *object;
   const char *device_id;
+  const char *code;
+  gboolean accept;
+  gboolean ok;
 
   if (request->length == 0 ||
       !json_parser_load_from_data (parser, request->data, request->length, NULL) ||
@@ -198,11 +201,22 @@ handle_pair (DropifyControlServer *self,
       return;
     }
 
-  if (!dropify_sync_pair (dropify_service_get_sync (self->service), device_id,
-                          json_object_get_boolean_member_with_default (object, "accept", FALSE),
-                          &error))
+  code = json_object_get_string_member_with_default (object, "code", NULL);
+  accept = json_object_get_boolean_member_with_default (object, "accept", FALSE);
+
+  /* Accepting with no code starts an attempt (or leaves the one under
+   * way): a person can only accept a code they saw. */
+  if (accept && code == NULL)
+    ok = dropify_sync_pair_request (dropify_service_get_sync (self->service), device_id, &error);
+  else
+    ok = dropify_sync_pair (dropify_service_get_sync (self->service), device_id, accept, code, &error);
+
+  if (!ok)
     {
-      respond_error (msg, SOUP_STATUS_NOT_FOUND, error->message);
+      respond_error (msg,
+                     g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED) ? SOUP_STATUS_NOT_FOUND
+                                                                                 : SOUP_STATUS_CONFLICT,
+                     error->message);
       return;
     }
 

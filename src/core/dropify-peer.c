@@ -23,6 +23,8 @@ struct _DropifyPeer
   gboolean          trusted;
   gboolean          wants_to_pair;
   gboolean          pair_sent;
+  int               pairing;
+  char             *pairing_error;
   DropifyPeerVia    via;
   DropifyPeerState  state;
   uint64_t          bytes_in;
@@ -46,6 +48,8 @@ enum {
   PROP_PAIRING_CODE,
   PROP_WANTS_TO_PAIR,
   PROP_PAIR_SENT,
+  PROP_PAIRING,
+  PROP_PAIRING_ERROR,
   N_PROPS
 };
 
@@ -62,6 +66,7 @@ dropify_peer_finalize (GObject *object)
   g_clear_pointer (&self->error, g_free);
   g_clear_pointer (&self->fingerprint, g_free);
   g_clear_pointer (&self->pairing_code, g_free);
+  g_clear_pointer (&self->pairing_error, g_free);
 
   G_OBJECT_CLASS (dropify_peer_parent_class)->finalize (object);
 }
@@ -89,6 +94,8 @@ dropify_peer_get_property (GObject    *object,
     case PROP_PAIRING_CODE: g_value_set_string (value, self->pairing_code); break;
     case PROP_WANTS_TO_PAIR: g_value_set_boolean (value, self->wants_to_pair); break;
     case PROP_PAIR_SENT: g_value_set_boolean (value, self->pair_sent); break;
+    case PROP_PAIRING: g_value_set_int (value, self->pairing); break;
+    case PROP_PAIRING_ERROR: g_value_set_string (value, self->pairing_error); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -117,6 +124,9 @@ dropify_peer_class_init (DropifyPeerClass *klass)
   properties[PROP_PAIRING_CODE] = g_param_spec_string ("pairing-code", NULL, NULL, NULL, flags);
   properties[PROP_WANTS_TO_PAIR] = g_param_spec_boolean ("wants-to-pair", NULL, NULL, FALSE, flags);
   properties[PROP_PAIR_SENT] = g_param_spec_boolean ("pair-sent", NULL, NULL, FALSE, flags);
+  /* A DropifyPairingState */
+  properties[PROP_PAIRING] = g_param_spec_int ("pairing", NULL, NULL, 0, 2, 0, flags);
+  properties[PROP_PAIRING_ERROR] = g_param_spec_string ("pairing-error", NULL, NULL, NULL, flags);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -349,6 +359,51 @@ dropify_peer_set_pairing_code (DropifyPeer *self,
 }
 
 /**
+ * dropify_peer_get_pairing:
+ *
+ * Returns: a #DropifyPairingState: whether an attempt to pair is under
+ *   way, and whether its code is known
+ */
+int
+dropify_peer_get_pairing (DropifyPeer *self)
+{
+  g_return_val_if_fail (DROPIFY_IS_PEER (self), 0);
+  return self->pairing;
+}
+
+void
+dropify_peer_set_pairing (DropifyPeer *self,
+                          int          pairing)
+{
+  g_return_if_fail (DROPIFY_IS_PEER (self));
+
+  if (self->pairing == pairing)
+    return;
+  self->pairing = pairing;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PAIRING]);
+}
+
+/**
+ * dropify_peer_get_pairing_error:
+ *
+ * Returns: (nullable): why the last attempt to pair ended without pairing
+ */
+const char *
+dropify_peer_get_pairing_error (DropifyPeer *self)
+{
+  g_return_val_if_fail (DROPIFY_IS_PEER (self), NULL);
+  return self->pairing_error;
+}
+
+void
+dropify_peer_set_pairing_error (DropifyPeer *self,
+                                const char  *error)
+{
+  g_return_if_fail (DROPIFY_IS_PEER (self));
+  set_string (self, &self->pairing_error, error, PROP_PAIRING_ERROR);
+}
+
+/**
  * dropify_peer_get_wants_to_pair:
  *
  * Returns: whether the other side asked to pair and waits for this one
@@ -454,14 +509,26 @@ dropify_peer_to_json (DropifyPeer *self)
       json_builder_set_member_name (builder, "fingerprint");
       json_builder_add_string_value (builder, self->fingerprint);
     }
-  if (self->pairing_code != NULL)
+  if (!dropify_peer_get_trusted (self) && dropify_peer_get_connected (self))
     {
-      json_builder_set_member_name (builder, "pairing_code");
-      json_builder_add_string_value (builder, self->pairing_code);
+      static const char * const pairings[] = { "none", "exchanging", "comparing" };
+
+      json_builder_set_member_name (builder, "pairing");
+      json_builder_add_string_value (builder, pairings[CLAMP (self->pairing, 0, 2)]);
+      if (self->pairing_code != NULL)
+        {
+          json_builder_set_member_name (builder, "pairing_code");
+          json_builder_add_string_value (builder, self->pairing_code);
+        }
       json_builder_set_member_name (builder, "wants_to_pair");
       json_builder_add_boolean_value (builder, self->wants_to_pair);
       json_builder_set_member_name (builder, "pair_sent");
       json_builder_add_boolean_value (builder, self->pair_sent);
+    }
+  if (self->pairing_error != NULL)
+    {
+      json_builder_set_member_name (builder, "pairing_error");
+      json_builder_add_string_value (builder, self->pairing_error);
     }
   json_builder_set_member_name (builder, "bytes_in");
   json_builder_add_int_value (builder, (int64_t) self->bytes_in);

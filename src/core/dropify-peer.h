@@ -55,6 +55,12 @@ void              dropify_peer_set_fingerprint (DropifyPeer      *self,
 const char       *dropify_peer_get_pairing_code (DropifyPeer     *self);
 void              dropify_peer_set_pairing_code (DropifyPeer     *self,
                                                 const char       *code);
+int               dropify_peer_get_pairing     (DropifyPeer      *self);
+void              dropify_peer_set_pairing     (DropifyPeer      *self,
+                                                int               pairing);
+const char       *dropify_peer_get_pairing_error (DropifyPeer    *self);
+void              dropify_peer_set_pairing_error (DropifyPeer    *self,
+                                                const char       *error);
 gboolean          dropify_peer_get_wants_to_pair (DropifyPeer    *self);
 void              dropify_peer_set_wants_to_pair (DropifyPeer    *self,
                                                 gboolean          wants);

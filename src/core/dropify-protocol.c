@@ -29,7 +29,11 @@ static const struct {
   { DROPIFY_MESSAGE_FILE_GET, "file-get" },
   { DROPIFY_MESSAGE_CREDIT, "credit" },
   { DROPIFY_MESSAGE_FILE_MISSING, "file-missing" },
-  { DROPIFY_MESSAGE_AUTH, "auth" },
+  { DROPIFY_MESSAGE_AUTH_START, "auth-start" },
+  { DROPIFY_MESSAGE_AUTH_REPLY, "auth-reply" },
+  { DROPIFY_MESSAGE_AUTH_CONFIRM, "auth-confirm" },
+  { DROPIFY_MESSAGE_PAIR_REQUEST, "pair-request" },
+  { DROPIFY_MESSAGE_PAIR_NONCE, "pair-nonce" },
   { DROPIFY_MESSAGE_PAIR_ACCEPT, "pair-accept" },
   { DROPIFY_MESSAGE_PAIR_REJECT, "pair-reject" },
 };
@@ -109,7 +113,12 @@ dropify_message_free (DropifyMessage *message)
   g_clear_object (&message->drop);
   g_free (message->id);
   g_free (message->sha256);
-  g_free (message->mac);
+  g_free (message->sid);
+  g_free (message->share);
+  g_free (message->tag);
+  g_free (message->attempt);
+  g_free (message->commit);
+  g_free (message->nonce);
   g_free (message);
 }
 
@@ -528,18 +537,82 @@ parse_file_get (JsonObject      *object,
   return TRUE;
 }
 
+/* @n_bytes bytes as lower-case hex, exactly. */
 static gboolean
-parse_auth (JsonObject      *object,
-            DropifyMessage  *message,
-            GError         **error)
+get_hex (JsonObject  *object,
+         const char  *name,
+         gsize        n_bytes,
+         char       **out,
+         GError     **error)
 {
-  if (!get_string (object, "mac", 64, FALSE, &message->mac, error))
+  if (!get_string (object, name, 2 * n_bytes, FALSE, out, error))
     return FALSE;
 
-  if (strlen (message->mac) != 64 || !dropify_protocol_prefix_is_valid_hex (message->mac))
-    return invalid (error, "mac", "must be 64 lower-case hex digits");
+  if (strlen (*out) != 2 * n_bytes || !dropify_protocol_prefix_is_valid_hex (*out))
+    {
+      g_autofree char *why = g_strdup_printf ("must be %" G_GSIZE_FORMAT " lower-case hex digits",
+                                              2 * n_bytes);
+      return invalid (error, name, why);
+    }
 
-  return get_optional_boolean (object, "trusting", &message->trusting, error);
+  return TRUE;
+}
+
+static gboolean
+parse_auth_start (JsonObject      *object,
+                  DropifyMessage  *message,
+                  GError         **error)
+{
+  return get_hex (object, "sid", DROPIFY_PROTOCOL_SID_LEN, &message->sid, error) &&
+         get_hex (object, "share", DROPIFY_PROTOCOL_SHARE_LEN, &message->share, error) &&
+         get_optional_boolean (object, "trusting", &message->trusting, error);
+}
+
+static gboolean
+parse_auth_reply (JsonObject      *object,
+                  DropifyMessage  *message,
+                  GError         **error)
+{
+  return get_hex (object, "share", DROPIFY_PROTOCOL_SHARE_LEN, &message->share, error) &&
+         get_hex (object, "tag", DROPIFY_PROTOCOL_TAG_LEN, &message->tag, error);
+}
+
+static const char * const pair_ends[] = {
+  [DROPIFY_PAIR_END_DECLINED] = "declined",
+  [DROPIFY_PAIR_END_BUSY] = "busy",
+  [DROPIFY_PAIR_END_TIMEOUT] = "timeout",
+  [DROPIFY_PAIR_END_FAILED] = "failed",
+};
+
+/* A reason this version does not know is not an error: a later one may
+ * add some. It must still look like one. */
+static gboolean
+parse_pair_reject (JsonObject      *object,
+                   DropifyMessage  *message,
+                   GError         **error)
+{
+  g_autofree char *reason = NULL;
+
+  if (!get_hex (object, "attempt", DROPIFY_PROTOCOL_ATTEMPT_LEN, &message->attempt, error))
+    return FALSE;
+
+  message->reason = DROPIFY_PAIR_END_DECLINED;
+  if (member (object, "reason") == NULL)
+    return TRUE;
+
+  if (!get_string (object, "reason", 32, FALSE, &reason, error))
+    return FALSE;
+
+  for (const char *p = reason; *p; p++)
+    if (!g_ascii_islower (*p) && *p != '-')
+      return invalid (error, "reason", "must be lower-case letters and dashes");
+
+  message->reason = DROPIFY_PAIR_END_OTHER;
+  for (guint i = 0; i < G_N_ELEMENTS (pair_ends); i++)
+    if (pair_ends[i] != NULL && g_str_equal (reason, pair_ends[i]))
+      message->reason = (DropifyPairEnd) i;
+
+  return TRUE;
 }
 
 static gboolean
@@ -943,9 +1016,23 @@ dropify_message_parse (const char  *data,
     case DROPIFY_MESSAGE_FILE_GET: ok = parse_file_get (object, message, error); break;
     case DROPIFY_MESSAGE_CREDIT: ok = parse_credit (object, message, error); break;
     case DROPIFY_MESSAGE_FILE_MISSING: ok = get_sha256 (object, message, error); break;
-    case DROPIFY_MESSAGE_AUTH: ok = parse_auth (object, message, error); break;
+    case DROPIFY_MESSAGE_AUTH_START: ok = parse_auth_start (object, message, error); break;
+    case DROPIFY_MESSAGE_AUTH_REPLY: ok = parse_auth_reply (object, message, error); break;
+    case DROPIFY_MESSAGE_AUTH_CONFIRM:
+      ok = get_hex (object, "tag", DROPIFY_PROTOCOL_TAG_LEN, &message->tag, error);
+      break;
+    case DROPIFY_MESSAGE_PAIR_REQUEST:
+      ok = get_hex (object, "attempt", DROPIFY_PROTOCOL_ATTEMPT_LEN, &message->attempt, error) &&
+           get_hex (object, "commit", DROPIFY_PROTOCOL_DIGEST_LEN, &message->commit, error);
+      break;
+    case DROPIFY_MESSAGE_PAIR_NONCE:
+      ok = get_hex (object, "attempt", DROPIFY_PROTOCOL_ATTEMPT_LEN, &message->attempt, error) &&
+           get_hex (object, "nonce", DROPIFY_PROTOCOL_NONCE_LEN, &message->nonce, error);
+      break;
     case DROPIFY_MESSAGE_PAIR_ACCEPT:
-    case DROPIFY_MESSAGE_PAIR_REJECT: ok = TRUE; break;
+      ok = get_hex (object, "attempt", DROPIFY_PROTOCOL_ATTEMPT_LEN, &message->attempt, error);
+      break;
+    case DROPIFY_MESSAGE_PAIR_REJECT: ok = parse_pair_reject (object, message, error); break;
     default: g_assert_not_reached ();
     }
 
@@ -1212,14 +1299,24 @@ dropify_protocol_parse_chunk (const guint8   *data,
   return TRUE;
 }
 
-char *
-dropify_protocol_encode_auth (const char *mac,
-                              gboolean    trusting)
+static void
+add_string (JsonBuilder *builder,
+            const char  *name,
+            const char  *value)
 {
-  g_autoptr(JsonBuilder) builder = begin ("auth");
+  json_builder_set_member_name (builder, name);
+  json_builder_add_string_value (builder, value);
+}
 
-  json_builder_set_member_name (builder, "mac");
-  json_builder_add_string_value (builder, mac);
+char *
+dropify_protocol_encode_auth_start (const char *sid,
+                                    const char *share,
+                                    gboolean    trusting)
+{
+  g_autoptr(JsonBuilder) builder = begin ("auth-start");
+
+  add_string (builder, "sid", sid);
+  add_string (builder, "share", share);
   if (trusting)
     {
       json_builder_set_member_name (builder, "trusting");
@@ -1230,9 +1327,70 @@ dropify_protocol_encode_auth (const char *mac,
 }
 
 char *
-dropify_protocol_encode_pair (gboolean accept)
+dropify_protocol_encode_auth_reply (const char *share,
+                                    const char *tag)
 {
-  g_autoptr(JsonBuilder) builder = begin (accept ? "pair-accept" : "pair-reject");
+  g_autoptr(JsonBuilder) builder = begin ("auth-reply");
+
+  add_string (builder, "share", share);
+  add_string (builder, "tag", tag);
+
+  return finish (builder);
+}
+
+char *
+dropify_protocol_encode_auth_confirm (const char *tag)
+{
+  g_autoptr(JsonBuilder) builder = begin ("auth-confirm");
+
+  add_string (builder, "tag", tag);
+
+  return finish (builder);
+}
+
+char *
+dropify_protocol_encode_pair_request (const char *attempt,
+                                      const char *commit)
+{
+  g_autoptr(JsonBuilder) builder = begin ("pair-request");
+
+  add_string (builder, "attempt", attempt);
+  add_string (builder, "commit", commit);
+
+  return finish (builder);
+}
+
+char *
+dropify_protocol_encode_pair_nonce (const char *attempt,
+                                    const char *nonce)
+{
+  g_autoptr(JsonBuilder) builder = begin ("pair-nonce");
+
+  add_string (builder, "attempt", attempt);
+  add_string (builder, "nonce", nonce);
+
+  return finish (builder);
+}
+
+char *
+dropify_protocol_encode_pair_accept (const char *attempt)
+{
+  g_autoptr(JsonBuilder) builder = begin ("pair-accept");
+
+  add_string (builder, "attempt", attempt);
+
+  return finish (builder);
+}
+
+char *
+dropify_protocol_encode_pair_reject (const char     *attempt,
+                                     DropifyPairEnd  reason)
+{
+  g_autoptr(JsonBuilder) builder = begin ("pair-reject");
+
+  add_string (builder, "attempt", attempt);
+  if (reason < G_N_ELEMENTS (pair_ends) && pair_ends[reason] != NULL)
+    add_string (builder, "reason", pair_ends[reason]);
 
   return finish (builder);
 }

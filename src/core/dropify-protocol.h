@@ -11,7 +11,7 @@ G_BEGIN_DECLS
  * fuzzed. Every message is one WebSocket text frame holding one JSON
  * object with a "type". See docs/protocol.md. */
 
-#define DROPIFY_PROTOCOL_VERSION       2
+#define DROPIFY_PROTOCOL_VERSION       3
 #define DROPIFY_PROTOCOL_MAX_MESSAGE   (17 * 1024 * 1024)
 #define DROPIFY_PROTOCOL_MAX_IDS       4096
 #define DROPIFY_PROTOCOL_FANOUT        16
@@ -50,10 +50,32 @@ typedef enum
   DROPIFY_MESSAGE_FILE_GET,
   DROPIFY_MESSAGE_CREDIT,
   DROPIFY_MESSAGE_FILE_MISSING,
-  DROPIFY_MESSAGE_AUTH,
+  DROPIFY_MESSAGE_AUTH_START,
+  DROPIFY_MESSAGE_AUTH_REPLY,
+  DROPIFY_MESSAGE_AUTH_CONFIRM,
+  DROPIFY_MESSAGE_PAIR_REQUEST,
+  DROPIFY_MESSAGE_PAIR_NONCE,
   DROPIFY_MESSAGE_PAIR_ACCEPT,
   DROPIFY_MESSAGE_PAIR_REJECT,
 } DropifyMessageType;
+
+/* Sizes of the pairing and group-secret fields, in bytes; each travels
+ * as lower-case hex. */
+#define DROPIFY_PROTOCOL_ATTEMPT_LEN   16
+#define DROPIFY_PROTOCOL_SID_LEN       16
+#define DROPIFY_PROTOCOL_NONCE_LEN     32
+#define DROPIFY_PROTOCOL_SHARE_LEN     32
+#define DROPIFY_PROTOCOL_TAG_LEN       32
+
+/* Why a pairing attempt ended, as pair-reject says it. */
+typedef enum
+{
+  DROPIFY_PAIR_END_DECLINED,    /* the person said no, or the codes differ */
+  DROPIFY_PAIR_END_BUSY,        /* another attempt, or too many of them */
+  DROPIFY_PAIR_END_TIMEOUT,
+  DROPIFY_PAIR_END_FAILED,      /* the exchange did not check out */
+  DROPIFY_PAIR_END_OTHER,       /* a reason this version does not know */
+} DropifyPairEnd;
 
 typedef struct
 {
@@ -97,9 +119,17 @@ typedef struct
   uint64_t            offset;
   uint64_t            limit;
 
-  /* auth */
-  char               *mac;
+  /* auth-start, auth-reply, auth-confirm: hex */
+  char               *sid;
+  char               *share;
+  char               *tag;
   gboolean            trusting;
+
+  /* pair-request, pair-nonce, pair-accept, pair-reject: hex */
+  char               *attempt;
+  char               *commit;
+  char               *nonce;
+  DropifyPairEnd      reason;
 } DropifyMessage;
 
 GQuark          dropify_protocol_error_quark     (void);
@@ -131,9 +161,19 @@ char           *dropify_protocol_encode_file_get (const char         *sha256,
 char           *dropify_protocol_encode_credit   (const char         *sha256,
                                                   uint64_t            limit);
 char           *dropify_protocol_encode_file_missing (const char     *sha256);
-char           *dropify_protocol_encode_auth     (const char         *mac,
-                                                  gboolean            trusting);
-char           *dropify_protocol_encode_pair     (gboolean            accept);
+char           *dropify_protocol_encode_auth_start   (const char     *sid,
+                                                      const char     *share,
+                                                      gboolean        trusting);
+char           *dropify_protocol_encode_auth_reply   (const char     *share,
+                                                      const char     *tag);
+char           *dropify_protocol_encode_auth_confirm (const char     *tag);
+char           *dropify_protocol_encode_pair_request (const char     *attempt,
+                                                      const char     *commit);
+char           *dropify_protocol_encode_pair_nonce   (const char     *attempt,
+                                                      const char     *nonce);
+char           *dropify_protocol_encode_pair_accept  (const char     *attempt);
+char           *dropify_protocol_encode_pair_reject  (const char     *attempt,
+                                                      DropifyPairEnd  reason);
 void            dropify_protocol_write_chunk_header (guint8           *header,
                                                   const char         *sha256,
                                                   uint64_t            offset);

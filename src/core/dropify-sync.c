@@ -53,6 +53,18 @@
 /* Lines about strangers: this many per address in this long. */
 #define STRANGER_LOG_LINES    5
 #define STRANGER_LOG_MS       (60 * 1000)
+
+/* Pairing attempts strangers may start here, and group-secret exchanges
+ * with devices not trusted yet (each one guess at the secret): per
+ * address and per certificate, and overall, a minute. Exchanges that
+ * prove the secret do not count. See docs/security.md. */
+#define PAIRING_ATTEMPTS_PER_KEY   3
+#define PAIRING_ATTEMPTS_OVERALL   6
+#define SECRET_GUESSES_PER_KEY     3
+#define SECRET_GUESSES_OVERALL     10
+#define ATTEMPT_WINDOW_MS          (60 * 1000)
+/* A failed guess is logged once per address in this long. */
+#define GUESS_LOG_MS               (10 * 60 * 1000)
 #define STRANGERS_MAX         32
 #define STRANGER_EXPIRY_S     (10 * 60)
 #define CREDIT_WINDOW         (8 * 1024 * 1024)
@@ -118,6 +130,9 @@ struct _DropifySync
   GObject          parent_instance;
 
   DropifyLogLimit *stranger_log;
+  DropifyLogLimit *guess_log;
+  DropifyAttemptLimit *pairing_limit;
+  DropifyAttemptLimit *guess_limit;
 
   DropifyHistory  *history;
   DropifyIdentity *identity;
@@ -1917,10 +1932,9 @@ handle_hello (Connection     *conn,
   make_room_for_stranger (self, conn);
 
   dropify_log_limit_message (self->stranger_log, source_of (conn),
-                             "“%s” at %s is not paired with this device (code %s)",
-                             message->name, conn->remote, dropify_pairing_get_code (conn->pairing));
+                             "“%s” at %s is not paired with this device",
+                             message->name, conn->remote);
   dropify_peer_set_trusted (peer, FALSE);
-  dropify_peer_set_pairing_code (peer, dropify_pairing_get_code (conn->pairing));
   dropify_pairing_start (conn->pairing);
 }
 
@@ -1938,6 +1952,8 @@ become_trusted (Connection *conn)
   if (conn->pairing != NULL)
     dropify_pairing_set_trusted (conn->pairing, TRUE);
   dropify_peer_set_pairing_code (conn->peer, NULL);
+  dropify_peer_set_pairing (conn->peer, DROPIFY_PAIRING_IDLE);
+  dropify_peer_set_pairing_error (conn->peer, NULL);
   dropify_peer_set_wants_to_pair (conn->peer, FALSE);
   dropify_peer_set_pair_sent (conn->peer, FALSE);
 
@@ -1987,13 +2003,27 @@ pairing_reconcile_cb (Connection *conn)
   send_summary (conn, "");
 }
 
+/* The peer shows the pairing of its connection; once trusted, there is
+ * nothing to show (become_trusted() cleared it). */
 static void
 pairing_flags_cb (Connection *conn)
 {
-  if (conn->peer == NULL)
+  if (conn->peer == NULL || conn->trusted)
     return;
+  dropify_peer_set_pairing_code (conn->peer, dropify_pairing_get_code (conn->pairing));
+  dropify_peer_set_pairing (conn->peer, dropify_pairing_get_state (conn->pairing));
   dropify_peer_set_wants_to_pair (conn->peer, dropify_pairing_get_wants_to_pair (conn->pairing));
   dropify_peer_set_pair_sent (conn->peer, dropify_pairing_get_pair_sent (conn->pairing));
+}
+
+/* An attempt that failed stays said on the peer until the next one, also
+ * once its connection is gone. */
+static void
+pairing_error_cb (Connection *conn)
+{
+  if (conn->peer == NULL || conn->trusted)
+    return;
+  dropify_peer_set_pairing_error (conn->peer, dropify_pairing_get_error (conn->pairing));
 }
 
 static void
@@ -2006,6 +2036,8 @@ start_pairing (Connection *conn,
                                        dropify_channel_get_fingerprint (conn->channel),
                                        conn->outgoing);
   dropify_pairing_set_label (conn->pairing, name);
+  dropify_pairing_set_limits (conn->pairing, self->pairing_limit, self->guess_limit, self->guess_log,
+                              source_of (conn));
   dropify_pairing_set_unpaired (conn->pairing, dropify_trust_is_unpaired (self->trust, conn->their_id));
   dropify_pairing_set_group_secret (conn->pairing, self->group_secret);
 
@@ -2014,6 +2046,9 @@ start_pairing (Connection *conn,
   g_signal_connect_swapped (conn->pairing, "reconcile-again", G_CALLBACK (pairing_reconcile_cb), conn);
   g_signal_connect_swapped (conn->pairing, "notify::wants-to-pair", G_CALLBACK (pairing_flags_cb), conn);
   g_signal_connect_swapped (conn->pairing, "notify::pair-sent", G_CALLBACK (pairing_flags_cb), conn);
+  g_signal_connect_swapped (conn->pairing, "notify::code", G_CALLBACK (pairing_flags_cb), conn);
+  g_signal_connect_swapped (conn->pairing, "notify::state", G_CALLBACK (pairing_flags_cb), conn);
+  g_signal_connect_swapped (conn->pairing, "notify::error", G_CALLBACK (pairing_error_cb), conn);
 }
 
 static Connection *
@@ -2029,6 +2064,24 @@ untrusted_connection (DropifySync *self,
     }
 
   return NULL;
+}
+
+static gboolean
+is_pairing_message (DropifyMessageType type)
+{
+  switch (type)
+    {
+    case DROPIFY_MESSAGE_AUTH_START:
+    case DROPIFY_MESSAGE_AUTH_REPLY:
+    case DROPIFY_MESSAGE_AUTH_CONFIRM:
+    case DROPIFY_MESSAGE_PAIR_REQUEST:
+    case DROPIFY_MESSAGE_PAIR_NONCE:
+    case DROPIFY_MESSAGE_PAIR_ACCEPT:
+    case DROPIFY_MESSAGE_PAIR_REJECT:
+      return TRUE;
+    default:
+      return FALSE;
+    }
 }
 
 static void
@@ -2071,8 +2124,7 @@ on_message (Connection *conn,
   /* An untrusted peer's sync messages are ignored: it may still think it
    * is paired (we unpaired it), and it gets nothing either way. */
   if (conn->active && !conn->trusted &&
-      message->type != DROPIFY_MESSAGE_HELLO && message->type != DROPIFY_MESSAGE_AUTH &&
-      message->type != DROPIFY_MESSAGE_PAIR_ACCEPT && message->type != DROPIFY_MESSAGE_PAIR_REJECT)
+      message->type != DROPIFY_MESSAGE_HELLO && !is_pairing_message (message->type))
     {
       g_debug ("Ignoring %s from %s: not paired", dropify_message_type_to_string (message->type),
                conn->remote);
@@ -2094,7 +2146,11 @@ on_message (Connection *conn,
     case DROPIFY_MESSAGE_FILE_GET: handle_file_get (conn, message); break;
     case DROPIFY_MESSAGE_CREDIT: handle_credit (conn, message); break;
     case DROPIFY_MESSAGE_FILE_MISSING: handle_file_missing (conn, message); break;
-    case DROPIFY_MESSAGE_AUTH:
+    case DROPIFY_MESSAGE_AUTH_START:
+    case DROPIFY_MESSAGE_AUTH_REPLY:
+    case DROPIFY_MESSAGE_AUTH_CONFIRM:
+    case DROPIFY_MESSAGE_PAIR_REQUEST:
+    case DROPIFY_MESSAGE_PAIR_NONCE:
     case DROPIFY_MESSAGE_PAIR_ACCEPT:
     case DROPIFY_MESSAGE_PAIR_REJECT:
       if (conn->pairing != NULL)
@@ -2142,6 +2198,8 @@ on_closed (Connection *conn)
                                conn->remote, code, reason && *reason ? ": " : "", reason ? reason : "");
 
   conn->active = FALSE;
+  if (conn->pairing != NULL)
+    dropify_pairing_interrupted (conn->pairing);
 
   /* Transfers end with their connection; partial files stay to resume. */
   g_hash_table_remove_all (conn->outgoing_files);
@@ -2481,6 +2539,9 @@ dropify_sync_dispose (GObject *object)
   g_clear_pointer (&self->dialers, g_ptr_array_unref);
   g_clear_pointer (&self->connections, g_ptr_array_unref);
   g_clear_pointer (&self->stranger_log, dropify_log_limit_free);
+  g_clear_pointer (&self->guess_log, dropify_log_limit_free);
+  g_clear_pointer (&self->pairing_limit, dropify_attempt_limit_free);
+  g_clear_pointer (&self->guess_limit, dropify_attempt_limit_free);
   g_clear_object (&self->server);
   g_clear_object (&self->peers);
   g_clear_object (&self->history);
@@ -2520,6 +2581,11 @@ dropify_sync_init (DropifySync *self)
 {
   self->peers = g_list_store_new (DROPIFY_TYPE_PEER);
   self->stranger_log = dropify_log_limit_new (STRANGER_LOG_LINES, STRANGER_LOG_MS, NULL, NULL);
+  self->guess_log = dropify_log_limit_new (1, GUESS_LOG_MS, NULL, NULL);
+  self->pairing_limit = dropify_attempt_limit_new (PAIRING_ATTEMPTS_PER_KEY, PAIRING_ATTEMPTS_OVERALL,
+                                                   ATTEMPT_WINDOW_MS, NULL, NULL);
+  self->guess_limit = dropify_attempt_limit_new (SECRET_GUESSES_PER_KEY, SECRET_GUESSES_OVERALL,
+                                                 ATTEMPT_WINDOW_MS, NULL, NULL);
   self->connections = g_ptr_array_new_with_free_func ((GDestroyNotify) connection_free);
   self->dialers = g_ptr_array_new_with_free_func ((GDestroyNotify) dialer_free);
   self->cancellable = g_cancellable_new ();
@@ -2840,34 +2906,70 @@ dropify_sync_set_group_secret (DropifySync *self,
     }
 }
 
+static Connection *
+pairing_connection (DropifySync  *self,
+                    const char   *device_id,
+                    GError      **error)
+{
+  Connection *conn = untrusted_connection (self, device_id);
+
+  if (conn == NULL || conn->pairing == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
+                   _("No device “%s” is connected and waiting to pair"), device_id ? device_id : "");
+      return NULL;
+    }
+
+  return conn;
+}
+
+/**
+ * dropify_sync_pair_request:
+ * @device_id: a connected device that is not trusted yet
+ *
+ * Starts an attempt to pair, unless one is under way: both devices show
+ * its code (#DropifyPeer:pairing-code) a moment later.
+ */
+gboolean
+dropify_sync_pair_request (DropifySync  *self,
+                           const char   *device_id,
+                           GError      **error)
+{
+  Connection *conn;
+
+  g_return_val_if_fail (DROPIFY_IS_SYNC (self), FALSE);
+
+  if (!(conn = pairing_connection (self, device_id, error)))
+    return FALSE;
+
+  return dropify_pairing_request (conn->pairing, error);
+}
+
 /**
  * dropify_sync_pair:
  * @device_id: a connected device that is not trusted yet
  * @accept: %TRUE to pair (after comparing the codes), %FALSE to decline
+ * @code: (nullable): the code the person compared; accepting then fails
+ *   if the attempt has another one by now
  *
- * Pairing completes when both sides accepted within two minutes.
+ * Pairing completes when both sides accepted the attempt's code within
+ * two minutes of its start.
  */
 gboolean
 dropify_sync_pair (DropifySync  *self,
                    const char   *device_id,
                    gboolean      accept,
+                   const char   *code,
                    GError      **error)
 {
   Connection *conn;
 
   g_return_val_if_fail (DROPIFY_IS_SYNC (self), FALSE);
 
-  conn = untrusted_connection (self, device_id);
-  if (conn == NULL)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
-                   _("No device “%s” is connected and waiting to pair"), device_id ? device_id : "");
-      return FALSE;
-    }
+  if (!(conn = pairing_connection (self, device_id, error)))
+    return FALSE;
 
-  dropify_pairing_answer (conn->pairing, accept);
-
-  return TRUE;
+  return dropify_pairing_answer (conn->pairing, accept, code, error);
 }
 
 /**

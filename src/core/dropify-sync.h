@@ -21,9 +21,13 @@ DropifySync *dropify_sync_new         (DropifyHistory   *history,
                                        DropifyTrust     *trust);
 void         dropify_sync_set_group_secret (DropifySync *self,
                                            const char   *secret);
+gboolean     dropify_sync_pair_request (DropifySync      *self,
+                                        const char       *device_id,
+                                        GError          **error);
 gboolean     dropify_sync_pair         (DropifySync      *self,
                                         const char       *device_id,
                                         gboolean          accept,
+                                        const char       *code,
                                         GError          **error);
 gboolean     dropify_sync_unpair       (DropifySync      *self,
                                         const char       *device_id,

@@ -283,65 +283,6 @@ dropify_trust_list (DropifyTrust *self)
 }
 
 /**
- * dropify_trust_pairing_code:
- *
- * The code both screens show while pairing: 6 digits from SHA-256 of both
- * fingerprints, in an order both sides agree on. Someone in the middle
- * has other certificates, so the two screens would show different codes.
- *
- * Returns: (transfer full): "123 456"
- */
-char *
-dropify_trust_pairing_code (const char *fingerprint_a,
-                            const char *fingerprint_b)
-{
-  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
-  guint8 digest[32];
-  gsize len = sizeof digest;
-  guint32 value;
-
-  if (strcmp (fingerprint_a, fingerprint_b) > 0)
-    {
-      const char *swap = fingerprint_a;
-      fingerprint_a = fingerprint_b;
-      fingerprint_b = swap;
-    }
-
-  g_checksum_update (checksum, (const guchar *) "dropify pairing v1\n", -1);
-  g_checksum_update (checksum, (const guchar *) fingerprint_a, -1);
-  g_checksum_update (checksum, (const guchar *) "\n", 1);
-  g_checksum_update (checksum, (const guchar *) fingerprint_b, -1);
-  g_checksum_get_digest (checksum, digest, &len);
-
-  value = ((guint32) digest[0] << 24 | (guint32) digest[1] << 16 |
-           (guint32) digest[2] << 8 | digest[3]) % 1000000;
-
-  return g_strdup_printf ("%03u %03u", value / 1000, value % 1000);
-}
-
-/**
- * dropify_trust_group_proof:
- *
- * What a device sends to prove it knows the group secret: an HMAC of both
- * fingerprints, in the direction of the proof. It is bound to this pair of
- * certificates, which TLS binds to this connection, so it cannot be
- * replayed elsewhere; the secret itself never crosses the wire.
- *
- * Returns: (transfer full): 64 hex digits
- */
-char *
-dropify_trust_group_proof (const char *secret,
-                           const char *from_fingerprint,
-                           const char *to_fingerprint)
-{
-  g_autofree char *message = g_strdup_printf ("dropify group v1\n%s\n%s",
-                                              from_fingerprint, to_fingerprint);
-
-  return g_compute_hmac_for_string (G_CHECKSUM_SHA256, (const guchar *) secret, strlen (secret),
-                                    message, -1);
-}
-
-/**
  * dropify_trust_equal:
  *
  * Compares two strings in time that depends only on their lengths.

@@ -34,11 +34,6 @@ gboolean      dropify_trust_adopt           (DropifyTrust     *self,
 gboolean      dropify_trust_is_unpaired     (DropifyTrust     *self,
                                              const char       *device_id);
 GStrv         dropify_trust_list            (DropifyTrust     *self);
-char         *dropify_trust_pairing_code    (const char       *fingerprint_a,
-                                             const char       *fingerprint_b);
-char         *dropify_trust_group_proof     (const char       *secret,
-                                             const char       *from_fingerprint,
-                                             const char       *to_fingerprint);
 gboolean      dropify_trust_equal           (const char       *a,
                                              const char       *b);
 

@@ -18,6 +18,7 @@ struct _DropifyPairingDialog
   DropifyPeer      *peer;
   gboolean          request;
   guint             destroy_source;
+  char             *shown_code;
 
   /* Template widgets */
   GtkLabel         *code_label;
@@ -63,11 +64,13 @@ dropify_pairing_dialog_update (DropifyPairingDialog *self)
 {
   const char *code = dropify_peer_get_pairing_code (self->peer);
   const char *name = dropify_pairing_dialog_peer_name (self);
+  gboolean has_code = code != NULL && *code != '\0';
 
-  /* Paired, gone, or timed out: there is nothing left to confirm. */
+  /* Paired, gone, timed out or declined: there is nothing left to
+   * confirm. The window says why, if it was not paired. */
   if (dropify_peer_get_trusted (self->peer) ||
       !dropify_peer_get_connected (self->peer) ||
-      code == NULL || *code == '\0')
+      dropify_peer_get_pairing (self->peer) == 0)
     {
       /* Not right away: this may run from the response that paired. */
       if (self->destroy_source == 0)
@@ -84,14 +87,24 @@ dropify_pairing_dialog_update (DropifyPairingDialog *self)
     /* Translators: %s is the name of another device */
     adw_message_dialog_format_heading (ADW_MESSAGE_DIALOG (self), _("Pair with “%s”?"), name);
 
-  /* Translators: %s is the name of another device, which shows the same
-   * 6-digit code */
-  adw_message_dialog_format_body (ADW_MESSAGE_DIALOG (self),
-                                  _("Paired devices share every drop. Check that %s shows "
-                                    "the same code, then pair on both."),
-                                  name);
+  if (has_code)
+    /* Translators: %s is the name of another device, which shows a
+     * 6-digit code too */
+    adw_message_dialog_format_body (ADW_MESSAGE_DIALOG (self),
+                                    _("Paired devices share every drop. Pair only if %s shows "
+                                      "the same code, then pair there too. If the codes differ, "
+                                      "cancel on both: another device may be listening in between."),
+                                    name);
+  else
+    /* Translators: %s is the name of another device */
+    adw_message_dialog_format_body (ADW_MESSAGE_DIALOG (self),
+                                    _("Agreeing on a code with %s…"), name);
 
-  gtk_label_set_text (self->code_label, code);
+  /* The code is new for every attempt: the one shown is the one paired. */
+  g_free (self->shown_code);
+  self->shown_code = has_code ? g_strdup (code) : NULL;
+  gtk_label_set_text (self->code_label, has_code ? code : "––– –––");
+  adw_message_dialog_set_response_enabled (ADW_MESSAGE_DIALOG (self), "pair", has_code);
 }
 
 static void
@@ -137,6 +150,7 @@ dropify_pairing_dialog_finalize (GObject *object)
   DropifyPairingDialog *self = (DropifyPairingDialog *)object;
 
   g_clear_object (&self->peer);
+  g_clear_pointer (&self->shown_code, g_free);
 
   G_OBJECT_CLASS (dropify_pairing_dialog_parent_class)->finalize (object);
 }
@@ -291,4 +305,16 @@ dropify_pairing_dialog_get_request (DropifyPairingDialog *self)
   g_return_val_if_fail (DROPIFY_IS_PAIRING_DIALOG (self), FALSE);
 
   return self->request;
+}
+
+/**
+ * dropify_pairing_dialog_get_code:
+ *
+ * Returns: (nullable): the code the dialog shows, which "pair" accepts
+ */
+const char *
+dropify_pairing_dialog_get_code (DropifyPairingDialog *self)
+{
+  g_return_val_if_fail (DROPIFY_IS_PAIRING_DIALOG (self), NULL);
+  return self->shown_code;
 }

@@ -15,5 +15,6 @@ GtkWidget   *dropify_pairing_dialog_new         (GtkWindow            *parent,
                                                  gboolean              request);
 DropifyPeer *dropify_pairing_dialog_get_peer    (DropifyPairingDialog *self);
 gboolean     dropify_pairing_dialog_get_request (DropifyPairingDialog *self);
+const char  *dropify_pairing_dialog_get_code    (DropifyPairingDialog *self);
 
 G_END_DECLS

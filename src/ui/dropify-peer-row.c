@@ -110,10 +110,10 @@ dropify_peer_row_update (DropifyPeerRow *self)
   alarming = error != NULL &&
              (dropify_peer_get_state (self->peer) == DROPIFY_PEER_STATE_REFUSED ||
               dropify_peer_get_connected (self->peer));
+  /* Pairing starts an attempt; one under way is answered in its dialog. */
   can_pair = dropify_peer_get_connected (self->peer) &&
              !dropify_peer_get_trusted (self->peer) &&
-             !dropify_peer_get_pair_sent (self->peer) &&
-             dropify_peer_get_pairing_code (self->peer) != NULL;
+             dropify_peer_get_pairing (self->peer) == 0;
 
   switch (dropify_peer_get_state (self->peer))
     {
@@ -132,6 +132,20 @@ dropify_peer_row_update (DropifyPeerRow *self)
           /* Translators: %s is the name of another device */
           waiting = g_strdup_printf (_("Waiting for %s to confirm…"), title);
           explanation = waiting;
+        }
+      else if (dropify_peer_get_pairing (self->peer) != 0)
+        {
+          /* Translators: the two devices are comparing a pairing code */
+          self->state_text = _("Pairing…");
+          state_class = "dim-label";
+          explanation = _("Compare the code both devices show, then pair on both");
+        }
+      else if (dropify_peer_get_pairing_error (self->peer) != NULL)
+        {
+          /* Translators: an attempt to pair with a device did not pair */
+          self->state_text = _("Pairing failed");
+          state_class = "warning";
+          explanation = dropify_peer_get_pairing_error (self->peer);
         }
       else
         {

@@ -923,10 +923,12 @@ dropify_window_pairing_response (DropifyWindow        *self,
   gboolean accept = g_strcmp0 (response, "pair") == 0;
   g_autoptr(GError) error = NULL;
 
-  /* Declining tells the other device, which then stops asking. */
+  /* Declining tells the other device, which then stops asking. The code
+   * accepted is the one the dialog showed. */
   if (!dropify_sync_pair (dropify_service_get_sync (self->service),
                           dropify_peer_get_device_id (peer),
                           accept,
+                          accept ? dropify_pairing_dialog_get_code (dialog) : NULL,
                           &error))
     {
       dropify_window_show_error (self, error);
@@ -970,9 +972,18 @@ dropify_window_pair_device (GtkWidget  *widget,
 {
   DropifyWindow *self = DROPIFY_WINDOW (widget);
   DropifyPeer *peer = dropify_window_find_peer (self, g_variant_get_string (param, NULL));
+  g_autoptr(GError) error = NULL;
 
   if (peer == NULL || !dropify_peer_get_connected (peer) || dropify_peer_get_trusted (peer))
     return;
+
+  /* A new attempt, with a code of its own, unless one is under way. */
+  if (!dropify_sync_pair_request (dropify_service_get_sync (self->service),
+                                  dropify_peer_get_device_id (peer), &error))
+    {
+      dropify_window_show_error (self, error);
+      return;
+    }
 
   dropify_window_show_pairing (self, peer, FALSE);
 }
@@ -988,6 +999,23 @@ dropify_window_peer_wants_to_pair (DropifyWindow *self,
       !dropify_peer_get_pair_sent (peer) &&
       !dropify_peer_get_trusted (peer))
     dropify_window_show_pairing (self, peer, TRUE);
+}
+
+/* An attempt to pair ended without pairing: whoever waited is told why,
+ * on both devices. */
+static void
+dropify_window_peer_pairing_failed (DropifyWindow *self,
+                                    GParamSpec    *pspec,
+                                    DropifyPeer   *peer)
+{
+  const char *error = dropify_peer_get_pairing_error (peer);
+
+  if (error == NULL || *error == '\0' || dropify_peer_get_trusted (peer))
+    return;
+
+  if (self->waiting_toast != NULL)
+    adw_toast_dismiss (self->waiting_toast);
+  dropify_window_show_toast (self, error);
 }
 
 /* A device trusted through the group secret was not paired by anyone
@@ -1034,6 +1062,9 @@ dropify_window_peers_changed (DropifyWindow *self,
                                self, G_CONNECT_SWAPPED);
       g_signal_connect_object (peer, "notify::trusted",
                                G_CALLBACK (dropify_window_peer_trusted),
+                               self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (peer, "notify::pairing-error",
+                               G_CALLBACK (dropify_window_peer_pairing_failed),
                                self, G_CONNECT_SWAPPED);
       dropify_window_peer_wants_to_pair (self, NULL, peer);
     }

@@ -707,37 +707,120 @@ test_protocol_round_trip_credit (void)
   assert_members (json_node_get_object (node), "type", "sha256", "limit", NULL);
 }
 
-/* "trusting" is optional: absent (as from older peers) means FALSE. */
+#define HEX16 "0123456789abcdef0123456789abcdef"
+
+/* "trusting" is optional: absent means FALSE. */
 static void
 test_protocol_round_trip_auth (void)
 {
   for (guint trusting = 0; trusting <= 1; trusting++)
     {
-      g_autofree char *frame = dropify_protocol_encode_auth (SHA, trusting);
+      g_autofree char *frame = dropify_protocol_encode_auth_start (HEX16, SHA, trusting);
       g_autoptr(DropifyMessage) message = parse_ok (frame, -1);
       g_autoptr(JsonNode) node = parse_json (frame);
 
-      g_assert_cmpint (message->type, ==, DROPIFY_MESSAGE_AUTH);
-      g_assert_cmpstr (message->mac, ==, SHA);
+      g_assert_cmpint (message->type, ==, DROPIFY_MESSAGE_AUTH_START);
+      g_assert_cmpstr (message->sid, ==, HEX16);
+      g_assert_cmpstr (message->share, ==, SHA);
       g_assert_cmpint (message->trusting, ==, trusting);
       if (trusting)
-        assert_members (json_node_get_object (node), "type", "mac", "trusting", NULL);
+        assert_members (json_node_get_object (node), "type", "sid", "share", "trusting", NULL);
       else
-        assert_members (json_node_get_object (node), "type", "mac", NULL);
+        assert_members (json_node_get_object (node), "type", "sid", "share", NULL);
     }
 
   {
-    g_autoptr(DropifyMessage) message =
-      parse_ok ("{\"type\":\"auth\",\"mac\":\"" SHA "\",\"trusting\":false}", -1);
-    g_assert_false (message->trusting);
+    g_autofree char *frame = dropify_protocol_encode_auth_reply (SHA, SHA);
+    g_autoptr(DropifyMessage) message = parse_ok (frame, -1);
+
+    g_assert_cmpint (message->type, ==, DROPIFY_MESSAGE_AUTH_REPLY);
+    g_assert_cmpstr (message->share, ==, SHA);
+    g_assert_cmpstr (message->tag, ==, SHA);
   }
-  assert_refused ("{\"type\":\"auth\",\"mac\":\"" SHA "\",\"trusting\":\"yes\"}", -1,
+  {
+    g_autofree char *frame = dropify_protocol_encode_auth_confirm (SHA);
+    g_autoptr(DropifyMessage) message = parse_ok (frame, -1);
+
+    g_assert_cmpint (message->type, ==, DROPIFY_MESSAGE_AUTH_CONFIRM);
+    g_assert_cmpstr (message->tag, ==, SHA);
+  }
+
+  assert_refused ("{\"type\":\"auth-start\",\"sid\":\"" HEX16 "\",\"share\":\"" SHA "\",\"trusting\":\"yes\"}", -1,
                   INVALID, "“trusting”");
-  assert_refused ("{\"type\":\"auth\",\"mac\":\"" SHA "\",\"trusting\":1}", -1,
+  assert_refused ("{\"type\":\"auth-start\",\"sid\":\"" HEX16 "\",\"share\":\"" SHA "\",\"trusting\":1}", -1,
                   INVALID, "“trusting”");
-  assert_refused ("{\"type\":\"auth\",\"mac\":\"" SHA "\",\"trusting\":null}", -1,
-                  INVALID, "“trusting”");
-  assert_refused ("{\"type\":\"auth\",\"trusting\":true}", -1, INVALID, "“mac”");
+  assert_refused ("{\"type\":\"auth-start\",\"share\":\"" SHA "\"}", -1, INVALID, "“sid”");
+  /* Short, long, upper-case, not hex. */
+  assert_refused ("{\"type\":\"auth-start\",\"sid\":\"0123\",\"share\":\"" SHA "\"}", -1, INVALID, "“sid”");
+  assert_refused ("{\"type\":\"auth-start\",\"sid\":\"" HEX16 "\",\"share\":\"" SHA "00\"}", -1,
+                  INVALID, "“share”");
+  {
+    g_autoptr(DropifyMessage) message =
+      parse_ok ("{\"type\":\"auth-reply\",\"share\":\"" SHA "\",\"tag\":\"" HEX16 HEX16 "\"}", -1);
+    g_assert_cmpstr (message->tag, ==, HEX16 HEX16);
+  }
+  assert_refused ("{\"type\":\"auth-reply\",\"share\":\"" SHA "\",\"tag\":\"" "0123456789ABCDEF0123456789ABCDEF"
+                  "0123456789abcdef0123456789abcdef" "\"}", -1, INVALID, "“tag”");
+  assert_refused ("{\"type\":\"auth-confirm\",\"tag\":\"zz23456789abcdef0123456789abcdef"
+                  "0123456789abcdef0123456789abcdef\"}", -1, INVALID, "“tag”");
+  /* Version 2's proof is not understood. */
+  assert_refused ("{\"type\":\"auth\",\"mac\":\"" SHA "\"}", -1, UNKNOWN, "auth");
+}
+
+static void
+test_protocol_round_trip_pair (void)
+{
+  {
+    g_autofree char *frame = dropify_protocol_encode_pair_request (HEX16, SHA);
+    g_autoptr(DropifyMessage) message = parse_ok (frame, -1);
+    g_autoptr(JsonNode) node = parse_json (frame);
+
+    g_assert_cmpint (message->type, ==, DROPIFY_MESSAGE_PAIR_REQUEST);
+    g_assert_cmpstr (message->attempt, ==, HEX16);
+    g_assert_cmpstr (message->commit, ==, SHA);
+    assert_members (json_node_get_object (node), "type", "attempt", "commit", NULL);
+  }
+  {
+    g_autofree char *frame = dropify_protocol_encode_pair_nonce (HEX16, SHA);
+    g_autoptr(DropifyMessage) message = parse_ok (frame, -1);
+
+    g_assert_cmpint (message->type, ==, DROPIFY_MESSAGE_PAIR_NONCE);
+    g_assert_cmpstr (message->nonce, ==, SHA);
+  }
+  {
+    g_autofree char *frame = dropify_protocol_encode_pair_accept (HEX16);
+    g_autoptr(DropifyMessage) message = parse_ok (frame, -1);
+
+    g_assert_cmpint (message->type, ==, DROPIFY_MESSAGE_PAIR_ACCEPT);
+    g_assert_cmpstr (message->attempt, ==, HEX16);
+  }
+  for (DropifyPairEnd reason = DROPIFY_PAIR_END_DECLINED; reason <= DROPIFY_PAIR_END_FAILED; reason++)
+    {
+      g_autofree char *frame = dropify_protocol_encode_pair_reject (HEX16, reason);
+      g_autoptr(DropifyMessage) message = parse_ok (frame, -1);
+
+      g_assert_cmpint (message->type, ==, DROPIFY_MESSAGE_PAIR_REJECT);
+      g_assert_cmpint (message->reason, ==, reason);
+    }
+
+  /* A reason from a later version is still an end, of a kind not known. */
+  {
+    g_autoptr(DropifyMessage) message =
+      parse_ok ("{\"type\":\"pair-reject\",\"attempt\":\"" HEX16 "\",\"reason\":\"solar-flare\"}", -1);
+    g_assert_cmpint (message->reason, ==, DROPIFY_PAIR_END_OTHER);
+  }
+  {
+    g_autoptr(DropifyMessage) message = parse_ok ("{\"type\":\"pair-reject\",\"attempt\":\"" HEX16 "\"}", -1);
+    g_assert_cmpint (message->reason, ==, DROPIFY_PAIR_END_DECLINED);
+  }
+  assert_refused ("{\"type\":\"pair-reject\",\"attempt\":\"" HEX16 "\",\"reason\":\"\\u001b[2J\"}", -1,
+                  INVALID, "“reason”");
+  assert_refused ("{\"type\":\"pair-reject\",\"attempt\":\"" HEX16 "\",\"reason\":7}", -1,
+                  INVALID, "“reason”");
+  assert_refused ("{\"type\":\"pair-accept\"}", -1, INVALID, "“attempt”");
+  assert_refused ("{\"type\":\"pair-request\",\"attempt\":\"" HEX16 "\"}", -1, INVALID, "“commit”");
+  assert_refused ("{\"type\":\"pair-nonce\",\"attempt\":\"" HEX16 "\",\"nonce\":\"12\"}", -1,
+                  INVALID, "“nonce”");
 }
 
 static void
@@ -2151,6 +2234,7 @@ main (int   argc,
   g_test_add_func ("/protocol/round-trip/credit", test_protocol_round_trip_credit);
   g_test_add_func ("/protocol/round-trip/file-missing", test_protocol_round_trip_file_missing);
   g_test_add_func ("/protocol/round-trip/auth", test_protocol_round_trip_auth);
+  g_test_add_func ("/protocol/round-trip/pair", test_protocol_round_trip_pair);
   g_test_add_func ("/protocol/chunk/round-trip", test_protocol_chunk_round_trip);
   g_test_add_func ("/protocol/chunk/hostile", test_protocol_chunk_hostile);
   g_test_add_func ("/protocol/drop-has-no-local-state", test_protocol_drop_has_no_local_state);

@@ -618,6 +618,7 @@ test_pair_by_cli (Fixture       *fixture,
   g_autoptr(DropifyTestInstance) b = NULL;
   g_autoptr(JsonArray) on_a = NULL;
   g_autoptr(JsonArray) on_b = NULL;
+  g_autoptr(DropifyTestRun) start = NULL;
   g_autoptr(DropifyTestRun) accept_a = NULL;
   g_autoptr(DropifyTestRun) accept_b = NULL;
   g_autoptr(DropifyTestRun) unpair = NULL;
@@ -643,14 +644,31 @@ test_pair_by_cli (Fixture       *fixture,
   g_assert_true (dropify_test_wait_for (waiting_to_pair, dir_b, 10000));
   before = send_text (fixture->dir, "made before pairing");
 
-  /* Each lists the other with the same code. */
+  /* Each lists the other, with no code before someone asks. */
+  on_a = pair_list (fixture->dir);
+  peer_a = json_array_get_object_element (on_a, 0);
+  g_assert_false (json_object_has_member (peer_a, "pairing_code"));
+  g_assert_cmpstr (json_object_get_string_member (peer_a, "pairing"), ==, "none");
+  g_assert_false (json_object_get_boolean_member (peer_a, "trusted"));
+
+  /* Accepting with no code yet starts an attempt, and prints its code. */
+  start = dropify_test_run ("pair", "--data-dir", fixture->dir, "accept",
+                            json_object_get_string_member (peer_a, "id"), NULL);
+  g_assert_cmpint (start->status, ==, 0);
+  g_assert_nonnull (strstr (start->out, "Pairing code: "));
+  g_assert_nonnull (strstr (start->out, "differ"));
+
+  /* Each lists the other with the same code, the one printed. */
+  g_clear_pointer (&on_a, json_array_unref);
   on_a = pair_list (fixture->dir);
   on_b = pair_list (dir_b);
   peer_a = json_array_get_object_element (on_a, 0);
   peer_b = json_array_get_object_element (on_b, 0);
   g_assert_cmpstr (json_object_get_string_member (peer_a, "pairing_code"), ==,
                    json_object_get_string_member (peer_b, "pairing_code"));
-  g_assert_false (json_object_get_boolean_member (peer_a, "trusted"));
+  g_assert_nonnull (strstr (start->out, json_object_get_string_member (peer_a, "pairing_code")));
+  g_assert_cmpstr (json_object_get_string_member (peer_b, "pairing"), ==, "comparing");
+  g_assert_true (json_object_get_boolean_member (peer_b, "wants_to_pair"));
 
   /* Nothing crossed yet. */
   args[0] = dir_b;
@@ -664,6 +682,7 @@ test_pair_by_cli (Fixture       *fixture,
   accept_a = dropify_test_run ("pair", "--data-dir", fixture->dir, "accept",
                                json_object_get_string_member (peer_a, "id"), NULL);
   g_assert_cmpint (accept_a->status, ==, 0);
+  g_assert_nonnull (strstr (accept_a->out, "Accepted the code"));
   accept_b = dropify_test_run ("pair", "--data-dir", dir_b, "accept",
                                json_object_get_string_member (peer_b, "id"), NULL);
   g_assert_cmpint (accept_b->status, ==, 0);

@@ -31,6 +31,8 @@ typedef struct
   GError                  *error;
   gboolean                 closed;
   guint64                  binary;   /* bytes of chunks received */
+  DropifyPairing          *pairing;  /* when it proves the group secret */
+  gboolean                 trusted;
 } Raw;
 
 static gboolean
@@ -48,10 +50,21 @@ raw_message_cb (SoupWebsocketConnection *ws,
   gsize len;
   const char *data = g_bytes_get_data (bytes, &len);
 
-  if (type == SOUP_WEBSOCKET_DATA_TEXT)
-    g_ptr_array_add (raw->texts, g_strndup (data, len));
-  else
-    raw->binary += len;
+  if (type != SOUP_WEBSOCKET_DATA_TEXT)
+    {
+      raw->binary += len;
+      return;
+    }
+
+  g_ptr_array_add (raw->texts, g_strndup (data, len));
+  if (raw->pairing != NULL)
+    {
+      g_autoptr(DropifyMessage) message = dropify_message_parse (data, len, NULL);
+
+      if (message != NULL && (message->type == DROPIFY_MESSAGE_AUTH_REPLY ||
+                              message->type == DROPIFY_MESSAGE_AUTH_CONFIRM))
+        dropify_pairing_handle_message (raw->pairing, message);
+    }
 }
 
 static void
@@ -147,6 +160,9 @@ raw_free (Raw *raw)
         soup_websocket_connection_close (raw->ws, 1000, NULL);
     }
   g_clear_object (&raw->ws);
+  if (raw->pairing != NULL)
+    g_signal_handlers_disconnect_by_data (raw->pairing, raw);
+  g_clear_object (&raw->pairing);
   g_clear_object (&raw->identity);
   g_clear_error (&raw->error);
   g_ptr_array_unref (raw->texts);
@@ -192,18 +208,54 @@ raw_hello (Raw *raw)
   raw_send (raw, hello);
 }
 
-/* Hello, then the group proof: a hostile peer that knows the secret, the
+static void
+raw_pairing_send_cb (DropifyPairing *pairing,
+                     const char     *text,
+                     Raw            *raw)
+{
+  if (raw->ws != NULL && soup_websocket_connection_get_state (raw->ws) == SOUP_WEBSOCKET_STATE_OPEN)
+    raw_send (raw, text);
+}
+
+static void
+raw_pairing_trusted_cb (DropifyPairing *pairing,
+                        int             how,
+                        Raw            *raw)
+{
+  raw->trusted = TRUE;
+  dropify_pairing_set_trusted (pairing, TRUE);
+}
+
+static gboolean
+raw_is_trusted (gpointer data)
+{
+  return ((Raw *) data)->trusted;
+}
+
+/* Proves @secret as a dialer would, with the real exchange: what a peer
+ * that knows it does. */
+static void
+raw_prove_secret (Raw        *raw,
+                  const char *secret)
+{
+  DropifyIdentity *mine = dropify_service_get_identity (victim->service);
+
+  raw->pairing = dropify_pairing_new (dropify_identity_get_fingerprint (raw->identity),
+                                      dropify_identity_get_fingerprint (mine), TRUE);
+  g_signal_connect (raw->pairing, "send", G_CALLBACK (raw_pairing_send_cb), raw);
+  g_signal_connect (raw->pairing, "trusted", G_CALLBACK (raw_pairing_trusted_cb), raw);
+  dropify_pairing_set_group_secret (raw->pairing, secret);
+  dropify_pairing_start (raw->pairing);
+}
+
+/* Hello, then the group secret: a hostile peer that knows the secret, the
  * worst case (a compromised paired device). */
 static void
 raw_become_trusted (Raw *raw)
 {
-  DropifyIdentity *mine = dropify_service_get_identity (victim->service);
-  g_autofree char *proof = dropify_trust_group_proof (SECRET, dropify_identity_get_fingerprint (raw->identity),
-                                                      dropify_identity_get_fingerprint (mine));
-  g_autofree char *auth = dropify_protocol_encode_auth (proof, FALSE);
-
   raw_hello (raw);
-  raw_send (raw, auth);
+  raw_prove_secret (raw, SECRET);
+  g_assert_true (dropify_test_wait_for (raw_is_trusted, raw, WAIT_MS));
 }
 
 static gushort
@@ -509,15 +561,11 @@ test_claims_a_paired_id (void)
 {
   g_autoptr(Raw) raw = raw_connect ();
   const char *friend_id = dropify_identity_get_device_id (dropify_service_get_identity (friend->service));
-  DropifyIdentity *mine = dropify_service_get_identity (victim->service);
-  g_autofree char *proof = dropify_trust_group_proof (SECRET, dropify_identity_get_fingerprint (raw->identity),
-                                                      dropify_identity_get_fingerprint (mine));
-  g_autofree char *auth = dropify_protocol_encode_auth (proof, FALSE);
   g_autofree char *hello = dropify_protocol_encode_hello (friend_id, "Friend", g_get_real_time () / 1000, 0);
   GListModel *peers = dropify_sync_get_peers (dropify_service_get_sync (victim->service));
 
   raw_send (raw, hello);
-  raw_send (raw, auth);
+  raw_prove_secret (raw, SECRET);
   g_assert_cmpuint (raw_wait_closed (raw), ==, DROPIFY_CLOSE_WRONG_CERTIFICATE);
 
   for (guint i = 0; i < g_list_model_get_n_items (peers); i++)
@@ -585,7 +633,7 @@ test_flood_before_trust (void)
 
   raw_hello (raw);
   for (guint i = 0; i < 500; i++)
-    raw_send (raw, "{\"type\":\"pair-reject\"}");
+    raw_send (raw, "{\"type\":\"pair-reject\",\"attempt\":\"0123456789abcdef0123456789abcdef\"}");
 
   g_assert_cmpuint (raw_wait_closed (raw), ==, 4008);
   assert_unharmed ("a flood of messages before pairing");

@@ -70,10 +70,59 @@ sees_untrusted (gpointer data)
   Look *look = data;
   DropifyPeer *peer = peer_of (look->node, look->device_id);
 
-  /* The code is set by an untrusted connection's hello, not by unpairing:
-   * this is a connection made since. */
-  return peer != NULL && dropify_peer_get_connected (peer) && !dropify_peer_get_trusted (peer) &&
-         dropify_peer_get_pairing_code (peer) != NULL;
+  return peer != NULL && dropify_peer_get_connected (peer) && !dropify_peer_get_trusted (peer);
+}
+
+typedef struct
+{
+  DropifyTestNode *node;
+  const char      *device_id;
+} PairRequest;
+
+/* A connection being closed by an unpair is not one to pair on: this
+ * waits for the one made since. */
+static gboolean
+pair_requested (gpointer data)
+{
+  PairRequest *request = data;
+
+  return dropify_sync_pair_request (sync_of (request->node), request->device_id, NULL);
+}
+
+static gboolean
+has_code (gpointer data)
+{
+  return dropify_peer_get_pairing_code (data) != NULL;
+}
+
+/* A person on @a asks to pair with @b; both screens show one code, and
+ * both people accept it. */
+static void
+pair_both (DropifyTestNode *a,
+           DropifyTestNode *b)
+{
+  PairRequest request = { a, id_of (b) };
+  g_autoptr(GError) error = NULL;
+  DropifyPeer *pa, *pb;
+
+  /* An attempt on a connection that an unpair is closing is lost with
+   * it: the person asks again, on the new one. */
+  for (guint i = 0;; i++)
+    {
+      g_assert_cmpuint (i, <, 5);
+      g_assert_true (dropify_test_wait_for (pair_requested, &request, WAIT_MS));
+      pa = peer_of (a, id_of (b));
+      if (dropify_test_wait_for (has_code, pa, WAIT_MS / 4))
+        break;
+    }
+  pb = peer_of (b, id_of (a));
+  g_assert_true (dropify_test_wait_for (has_code, pb, WAIT_MS));
+  g_assert_cmpstr (dropify_peer_get_pairing_code (pa), ==, dropify_peer_get_pairing_code (pb));
+
+  g_assert_true (dropify_sync_pair (sync_of (a), id_of (b), TRUE, dropify_peer_get_pairing_code (pa), &error));
+  g_assert_no_error (error);
+  g_assert_true (dropify_sync_pair (sync_of (b), id_of (a), TRUE, dropify_peer_get_pairing_code (pb), &error));
+  g_assert_no_error (error);
 }
 
 static gboolean
@@ -158,22 +207,32 @@ test_strangers_then_pairing (void)
   g_assert_false (dropify_peer_get_trusted (pb));
   assert_neither_arrives (b, from_a, a, from_b);
 
-  /* Both screens show the same code, from both certificates. */
-  g_assert_nonnull (dropify_peer_get_pairing_code (pa));
-  g_assert_cmpuint (strlen (dropify_peer_get_pairing_code (pa)), ==, 7);
-  g_assert_cmpstr (dropify_peer_get_pairing_code (pa), ==, dropify_peer_get_pairing_code (pb));
+  /* No code until someone asks to pair: it is new for each attempt. */
+  g_assert_null (dropify_peer_get_pairing_code (pa));
   g_assert_cmpstr (dropify_peer_get_fingerprint (pa), ==,
                    dropify_identity_get_fingerprint (dropify_service_get_identity (b->service)));
+  g_assert_false (dropify_sync_pair (sync_of (a), id_of (b), TRUE, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PENDING);
+  g_clear_error (&error);
+
+  /* Both screens show the same code. */
+  g_assert_true (dropify_sync_pair_request (sync_of (a), id_of (b), &error));
+  g_assert_no_error (error);
+  g_assert_true (dropify_test_wait_for (has_code, pa, WAIT_MS));
+  g_assert_true (dropify_test_wait_for (has_code, pb, WAIT_MS));
+  g_assert_cmpuint (strlen (dropify_peer_get_pairing_code (pa)), ==, 7);
+  g_assert_cmpstr (dropify_peer_get_pairing_code (pa), ==, dropify_peer_get_pairing_code (pb));
+  g_assert_true (dropify_peer_get_wants_to_pair (pb));
 
   /* One side alone pairs nothing. */
-  g_assert_true (dropify_sync_pair (sync_of (a), id_of (b), TRUE, &error));
+  g_assert_true (dropify_sync_pair (sync_of (a), id_of (b), TRUE, dropify_peer_get_pairing_code (pa), &error));
   g_assert_no_error (error);
-  g_assert_true (dropify_test_wait_for ((gboolean (*) (gpointer)) dropify_peer_get_wants_to_pair, pb, WAIT_MS));
   assert_never_arrives (b, from_a);
   g_assert_false (dropify_peer_get_trusted (pb));
 
   /* Both: paired, and everything made before flows both ways. */
-  g_assert_true (dropify_sync_pair (sync_of (b), id_of (a), TRUE, &error));
+  g_assert_true (dropify_sync_pair (sync_of (b), id_of (a), TRUE, dropify_peer_get_pairing_code (pb), &error));
+  g_assert_no_error (error);
   assert_both_trusted (&a_sees_b, &b_sees_a);
   assert_arrives (b, from_a);
   assert_arrives (a, from_b);
@@ -199,7 +258,10 @@ test_pair_errors (void)
   DropifyTestNode *a = dropify_test_node_start ("Alpha", NULL);
   g_autoptr(GError) error = NULL;
 
-  g_assert_false (dropify_sync_pair (sync_of (a), "no-such-device", TRUE, &error));
+  g_assert_false (dropify_sync_pair (sync_of (a), "no-such-device", TRUE, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED);
+  g_clear_error (&error);
+  g_assert_false (dropify_sync_pair_request (sync_of (a), "no-such-device", &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED);
   g_clear_error (&error);
   g_assert_false (dropify_sync_unpair (sync_of (a), "no-such-device", &error));
@@ -348,10 +410,7 @@ test_unpair_in_group (gconstpointer data)
   g_assert_no_error (error);
   g_assert_true (dropify_test_wait_for (sees_untrusted, &a_sees_b, WAIT_MS));
   g_assert_true (dropify_test_wait_for (sees_untrusted, &b_sees_a, WAIT_MS));
-  g_assert_true (dropify_sync_pair (sync_of (a), id_of (b), TRUE, &error));
-  g_assert_no_error (error);
-  g_assert_true (dropify_sync_pair (sync_of (b), id_of (a), TRUE, &error));
-  g_assert_no_error (error);
+  pair_both (a, b);
   assert_both_trusted (&a_sees_b, &b_sees_a);
   assert_arrives (a, from_b);
   paired = dropify_test_node_send_text (a, "from Alpha, paired again");

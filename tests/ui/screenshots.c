@@ -534,6 +534,15 @@ scene_add_peer (const char *out_dir)
 }
 
 static gboolean
+peer_is_connected (gpointer data)
+{
+  void **args = data;
+  DropifyPeer *peer = find_peer (args[0], args[1]);
+
+  return peer != NULL && dropify_peer_get_connected (peer);
+}
+
+static gboolean
 peer_has_code (gpointer data)
 {
   void **args = data;
@@ -555,7 +564,7 @@ scene_pairing (const char *out_dir)
   laptop = add_node (scene, "Laptop", "another group");
   address = g_strdup_printf ("127.0.0.1:%u", node_port (laptop));
   dropify_service_add_peer (scene->service, address, NULL);
-  wait_for (peer_has_code, laptop_named, "the laptop's pairing code");
+  wait_for (peer_is_connected, laptop_named, "the laptop to connect");
 
   show_devices (scene);
   shoot (scene, "peers-pairing", NULL);
@@ -566,6 +575,8 @@ scene_pairing (const char *out_dir)
   dialog = find_toplevel (DROPIFY_TYPE_PAIRING_DIALOG);
   g_assert_nonnull (dialog);
   wait_for (widget_is_mapped, dialog, "the dialog");
+  wait_for (peer_has_code, laptop_named, "the code of the attempt");
+  drain_main_loop ();
   shoot (scene, "pairing", dialog);
 
   scene_free (scene);

@@ -29,7 +29,7 @@ typedef struct
 /* Fixture */
 
 static gboolean
-peer_has_code (gpointer data)
+peer_is_connected (gpointer data)
 {
   Fixture *fixture = data;
   GListModel *peers = dropify_sync_get_peers (dropify_service_get_sync (fixture->service));
@@ -40,7 +40,13 @@ peer_has_code (gpointer data)
   g_clear_object (&fixture->peer);
   fixture->peer = g_list_model_get_item (peers, 0);
 
-  return dropify_peer_get_pairing_code (fixture->peer) != NULL;
+  return dropify_peer_get_connected (fixture->peer) && dropify_peer_get_device_id (fixture->peer) != NULL;
+}
+
+static gboolean
+peer_has_code (gpointer data)
+{
+  return dropify_peer_get_pairing_code (data) != NULL;
 }
 
 /* Two devices with no group secret, connected and not paired. */
@@ -68,7 +74,7 @@ fixture_set_up (Fixture       *fixture,
   g_assert_true (dropify_service_add_peer (fixture->service, address, &error));
   g_assert_no_error (error);
 
-  wait_for (peer_has_code, fixture, "the laptop to connect and get a pairing code");
+  wait_for (peer_is_connected, fixture, "the laptop to connect");
   g_assert_false (dropify_peer_get_trusted (fixture->peer));
 
   g_assert_true (gtk_widget_activate_action (fixture->window, "win.show-devices", NULL));
@@ -159,15 +165,41 @@ laptop_peer (Fixture *fixture)
   return NULL;
 }
 
-/* The laptop's user accepts, as soon as the laptop knows this device. */
+/* The laptop's user asks to pair, as soon as the laptop knows this
+ * device. */
+static gboolean
+laptop_requests (gpointer data)
+{
+  Fixture *fixture = data;
+  DropifySync *sync = dropify_service_get_sync (fixture->laptop->service);
+  const char *id = dropify_identity_get_device_id (dropify_service_get_identity (fixture->service));
+
+  return dropify_sync_pair_request (sync, id, NULL);
+}
+
+/* The laptop's user accepts the code the laptop shows. */
 static gboolean
 laptop_accepts (gpointer data)
 {
   Fixture *fixture = data;
   DropifySync *sync = dropify_service_get_sync (fixture->laptop->service);
   const char *id = dropify_identity_get_device_id (dropify_service_get_identity (fixture->service));
+  DropifyPeer *peer = laptop_peer (fixture);
 
-  return dropify_sync_pair (sync, id, TRUE, NULL);
+  return peer != NULL && dropify_peer_get_pairing_code (peer) != NULL &&
+         dropify_sync_pair (sync, id, TRUE, dropify_peer_get_pairing_code (peer), NULL);
+}
+
+static gboolean
+laptop_declines (gpointer data)
+{
+  Fixture *fixture = data;
+  DropifySync *sync = dropify_service_get_sync (fixture->laptop->service);
+  const char *id = dropify_identity_get_device_id (dropify_service_get_identity (fixture->service));
+  DropifyPeer *peer = laptop_peer (fixture);
+
+  return peer != NULL && dropify_peer_get_pairing_code (peer) != NULL &&
+         dropify_sync_pair (sync, id, FALSE, NULL, NULL);
 }
 
 static gboolean
@@ -176,6 +208,15 @@ laptop_stops_waiting (gpointer data)
   DropifyPeer *peer = laptop_peer (data);
 
   return peer != NULL && !dropify_peer_get_pair_sent (peer);
+}
+
+static gboolean
+laptop_told_no (gpointer data)
+{
+  DropifyPeer *peer = laptop_peer (data);
+
+  return peer != NULL && dropify_peer_get_pairing_error (peer) != NULL &&
+         strstr (dropify_peer_get_pairing_error (peer), "declined") != NULL;
 }
 
 static gboolean
@@ -210,16 +251,22 @@ test_pair_from_row (Fixture       *fixture,
   wait_for (row_shows_state, &not_paired, "Laptop to show as not paired");
   row = find_peer_row (fixture->window, "Laptop");
   g_assert_nonnull (find_button (GTK_WIDGET (row), "_Pair…"));
-
-  code = dropify_peer_get_pairing_code (fixture->peer);
-  g_assert_nonnull (code);
-  g_assert_cmpuint (strlen (code), ==, 7);
-  g_assert_nonnull (laptop_peer (fixture));
-  g_assert_cmpstr (dropify_peer_get_pairing_code (laptop_peer (fixture)), ==, code);
+  /* No code before anyone asks: each attempt has its own. */
+  g_assert_null (dropify_peer_get_pairing_code (fixture->peer));
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (row), "peer.pair", NULL));
   wait_for (pairing_dialog_is_open, NULL, "the pairing dialog");
   dialog = DROPIFY_PAIRING_DIALOG (find_toplevel (DROPIFY_TYPE_PAIRING_DIALOG));
+  wait_for (peer_has_code, fixture->peer, "the code of the attempt");
+  code = dropify_peer_get_pairing_code (fixture->peer);
+  g_assert_cmpuint (strlen (code), ==, 7);
+  g_assert_nonnull (laptop_peer (fixture));
+  wait_for (peer_has_code, laptop_peer (fixture), "the laptop's code of the attempt");
+  g_assert_cmpstr (dropify_peer_get_pairing_code (laptop_peer (fixture)), ==, code);
+  g_assert_cmpstr (dropify_pairing_dialog_get_code (dialog), ==, code);
+  g_assert_true (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "pair"));
+  /* It says what to do when the codes differ. */
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)), "differ"));
   g_assert_false (dropify_pairing_dialog_get_request (dialog));
   g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==,
                    "Pair with “Laptop”?");
@@ -257,10 +304,11 @@ test_pair_request (Fixture       *fixture,
   RowQuery connected = { fixture, "Connected" };
   DropifyPairingDialog *dialog;
 
-  wait_for (laptop_accepts, fixture, "the laptop to accept");
+  wait_for (laptop_requests, fixture, "the laptop to ask");
   wait_for (pairing_dialog_is_open, NULL, "the pairing request");
   dialog = DROPIFY_PAIRING_DIALOG (find_toplevel (DROPIFY_TYPE_PAIRING_DIALOG));
   g_assert_true (dropify_pairing_dialog_get_request (dialog));
+  wait_for (laptop_accepts, fixture, "the laptop to accept");
   g_assert_true (dropify_pairing_dialog_get_peer (dialog) == fixture->peer);
   g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==,
                    "“Laptop” Wants to Pair");
@@ -281,7 +329,7 @@ test_pair_decline (Fixture       *fixture,
   RowQuery not_paired = { fixture, "Not paired" };
   DropifyPairingDialog *dialog;
 
-  wait_for (laptop_accepts, fixture, "the laptop to accept");
+  wait_for (laptop_requests, fixture, "the laptop to ask");
   wait_for (pairing_dialog_is_open, NULL, "the pairing request");
   dialog = DROPIFY_PAIRING_DIALOG (find_toplevel (DROPIFY_TYPE_PAIRING_DIALOG));
 
@@ -293,7 +341,34 @@ test_pair_decline (Fixture       *fixture,
   g_assert_false (dropify_peer_get_trusted (fixture->peer));
   wait_for (laptop_stops_waiting, fixture, "the laptop to hear no");
   g_assert_false (dropify_peer_get_trusted (laptop_peer (fixture)));
+  wait_for (laptop_told_no, fixture, "the laptop to say it was declined");
   g_assert_null (find_toplevel (DROPIFY_TYPE_PAIRING_DIALOG));
+}
+
+/* Asked here and declined there: the window says so, in a toast and on
+ * the row, and closes the dialog. */
+static void
+test_pair_declined_there (Fixture       *fixture,
+                          gconstpointer  user_data)
+{
+  RowQuery failed = { fixture, "Pairing failed" };
+  LabelQuery toast = { fixture->window, "“Laptop” declined to pair" };
+  DropifyPeerRow *row;
+
+  row = find_peer_row (fixture->window, "Laptop");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (row), "peer.pair", NULL));
+  wait_for (pairing_dialog_is_open, NULL, "the pairing dialog");
+  wait_for (laptop_declines, fixture, "the laptop to decline");
+
+  wait_for (label_is_shown, &toast, "the toast saying the laptop declined");
+  wait_for (row_shows_state, &failed, "the row to say pairing failed");
+  run_main_loop_for (100);
+  g_assert_null (find_toplevel (DROPIFY_TYPE_PAIRING_DIALOG));
+  g_assert_false (dropify_peer_get_trusted (fixture->peer));
+
+  /* And it can be tried again. */
+  row = find_peer_row (fixture->window, "Laptop");
+  g_assert_nonnull (find_button (GTK_WIDGET (row), "_Pair…"));
 }
 
 /* Unpairing closes the connection on purpose, and says why in a warning. */
@@ -321,6 +396,7 @@ test_unpair (Fixture       *fixture,
   g_assert_true (gtk_widget_activate_action (fixture->window, "win.pair-device", "s",
                                              dropify_peer_get_device_id (peer)));
   wait_for (pairing_dialog_is_open, NULL, "the pairing dialog");
+  wait_for (peer_has_code, peer, "the code of the attempt");
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (find_toplevel (DROPIFY_TYPE_PAIRING_DIALOG)),
                                "pair");
   gtk_window_destroy (GTK_WINDOW (find_toplevel (DROPIFY_TYPE_PAIRING_DIALOG)));
@@ -436,6 +512,8 @@ main (int   argc,
               fixture_set_up, test_pair_request, fixture_tear_down);
   g_test_add ("/ui/pairing/decline", Fixture, NULL,
               fixture_set_up, test_pair_decline, fixture_tear_down);
+  g_test_add ("/ui/pairing/declined-there", Fixture, NULL,
+              fixture_set_up, test_pair_declined_there, fixture_tear_down);
   g_test_add ("/ui/pairing/unpair", Fixture, NULL,
               fixture_set_up, test_unpair, fixture_tear_down);
   g_test_add ("/ui/pairing/impostor", Fixture, NULL,

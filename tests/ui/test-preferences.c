@@ -342,7 +342,7 @@ peer_waits_to_pair (gpointer data)
   TrustQuery *query = data;
   DropifyPeer *peer = find_peer (query->service, query->name);
 
-  return peer != NULL && dropify_peer_get_connected (peer) && dropify_peer_get_pairing_code (peer) != NULL;
+  return peer != NULL && dropify_peer_get_connected (peer) && !dropify_peer_get_trusted (peer);
 }
 
 /* The secret is applied at once: a device already connected with it, and
