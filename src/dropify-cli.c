@@ -430,6 +430,10 @@ command_peers (int    argc,
       const char *error_text = json_object_get_string_member_with_default (peer, "error", NULL);
       g_autoptr(GPtrArray) pool = g_ptr_array_new_with_free_func (g_free);
 
+      /* An attempt to pair that failed says why, until the next one. */
+      if (error_text == NULL)
+        error_text = json_object_get_string_member_with_default (peer, "pairing_error", NULL);
+
       g_print ("%-20s %s:%" G_GINT64_FORMAT "  %-12s %-7s %s%s%s\n",
                *name ? shown (pool, name) : _("(unknown)"),
                shown (pool, json_object_get_string_member (peer, "address")),

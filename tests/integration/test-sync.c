@@ -749,7 +749,8 @@ test_hostile_and_incompatible (void)
 }
 
 /* An older Dropify, as a device on the network would run it: it speaks
- * protocol version 1, and refuses any other. */
+ * the version before this one (2, before the pairing exchange changed),
+ * and refuses any other. */
 static void
 old_peer_cb (SoupServer              *server,
              SoupServerMessage       *msg,
@@ -759,12 +760,14 @@ old_peer_cb (SoupServer              *server,
 {
   g_autofree char *old_id = g_uuid_string_random ();
   g_autofree char *hello =
-    g_strdup_printf ("{\"type\":\"hello\",\"version\":1,\"device_id\":\"%s\",\"name\":\"Old Laptop\","
-                     "\"clock\":%" G_GINT64_FORMAT ",\"port\":0}", old_id, g_get_real_time () / 1000);
+    g_strdup_printf ("{\"type\":\"hello\",\"version\":%d,\"device_id\":\"%s\",\"name\":\"Old Laptop\","
+                     "\"clock\":%" G_GINT64_FORMAT ",\"port\":0}", DROPIFY_PROTOCOL_VERSION - 1, old_id,
+                     g_get_real_time () / 1000);
+  g_autofree char *reason = g_strdup_printf ("incompatible protocol version %d; this device speaks %d",
+                                             DROPIFY_PROTOCOL_VERSION, DROPIFY_PROTOCOL_VERSION - 1);
 
   soup_websocket_connection_send_text (ws, hello);
-  soup_websocket_connection_close (ws, DROPIFY_CLOSE_INCOMPATIBLE,
-                                   "incompatible protocol version 2; this device speaks 1");
+  soup_websocket_connection_close (ws, DROPIFY_CLOSE_INCOMPATIBLE, reason);
   g_object_set_data_full (G_OBJECT (server), "ws", g_object_ref (ws), g_object_unref);
 }
 
