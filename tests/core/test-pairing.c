@@ -229,6 +229,22 @@ test_code_inputs (void)
   g_assert_cmpuint (differ, >=, 3);
 }
 
+/* The example of docs/protocol.md, section 5.6. */
+static void
+test_documented_example (void)
+{
+  const char *attempt = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";
+  const char *fp_i = "0d4374c9c7a7a6bf1e254bca143a94cc306261ea09373918497b67c8e9a0ecc9";
+  const char *fp_r = "161e748e9dcd1b372277de3340b121badefbb1163c371ae17e21a9bae63c1a61";
+  const char *n_i = "1111111111111111111111111111111111111111111111111111111111111111";
+  const char *n_r = "2222222222222222222222222222222222222222222222222222222222222222";
+  g_autofree char *commit = dropify_pairing_commitment (attempt, fp_i, n_i);
+  g_autofree char *code = dropify_pairing_code_for (attempt, fp_i, fp_r, n_i, n_r);
+
+  g_assert_cmpstr (commit, ==, "07cba75a2cdb6511c8ce8bedd7a0a886c96fe913cfbf9f006134023edaf44144");
+  g_assert_cmpstr (code, ==, "534 829");
+}
+
 static void
 test_both_accept (Fixture       *f,
                   gconstpointer  data)
@@ -666,6 +682,7 @@ main (int   argc,
   g_test_add ("/pairing/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("code", test_code);
   g_test_add_func ("/pairing/code-inputs", test_code_inputs);
+  g_test_add_func ("/pairing/documented-example", test_documented_example);
   ADD ("both-accept", test_both_accept);
   ADD ("accept-needs-the-code", test_accept_needs_the_code);
   ADD ("one-side-only", test_one_side_only);
