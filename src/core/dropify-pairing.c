@@ -155,6 +155,8 @@ dropify_pairing_random_hex (gsize n_bytes)
   g_autofree guint8 *bytes = g_malloc (n_bytes);
   char *hex = g_malloc (2 * n_bytes + 1);
 
+  if (!dropify_pake_init ())
+    g_error ("libsodium could not start");
   randombytes_buf (bytes, n_bytes);
   for (gsize i = 0; i < n_bytes; i++)
     g_snprintf (hex + 2 * i, 3, "%02x", bytes[i]);
