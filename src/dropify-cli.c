@@ -536,17 +536,20 @@ wait_for_code (const char  *device_id,
   return NULL;
 }
 
-/* Accepting a code a person has not seen pairs nothing: with no code yet,
- * this starts an attempt and prints its code; run again, it accepts the
- * code it prints. */
+/* A person accepts the code they read on both screens, and types it: the
+ * command never accepts a code on its own, so an attempt someone else
+ * started a moment before cannot be accepted unseen. With no code, it
+ * starts an attempt (or finds the one under way) and prints its code. */
 static int
-pair_accept (const char *device_id)
+pair_accept (const char *device_id,
+             const char *typed_code)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonArray) peers = NULL;
   g_autoptr(GPtrArray) pool = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *code = NULL;
   g_autofree char *command = NULL;
+  g_autofree char *digits = NULL;
   JsonObject *peer;
   const char *name;
 
@@ -565,24 +568,30 @@ pair_accept (const char *device_id)
   if (*name == '\0')
     name = device_id;
 
-  if (json_object_has_member (peer, "pairing_code"))
+  if (typed_code != NULL)
     {
-      code = g_strdup (json_object_get_string_member (peer, "pairing_code"));
-      if (!post_pair (device_id, TRUE, code, &error))
+      if (!post_pair (device_id, TRUE, typed_code, &error))
         return fail (error->message);
 
       /* Translators: %s is a pairing code, then the name of another device */
-      g_print (_("Accepted the code %s with “%s”.\n"), code, shown (pool, name));
+      g_print (_("Accepted the code %s with “%s”.\n"), shown (pool, typed_code), shown (pool, name));
       if (!json_object_get_boolean_member_with_default (peer, "wants_to_pair", FALSE))
         /* Translators: %s is the name of another device */
         g_print (_("Waiting for “%s” to accept it too.\n"), shown (pool, name));
       return 0;
     }
 
-  if (!post_pair (device_id, TRUE, NULL, &error) || !(code = wait_for_code (device_id, &error)))
+  if (json_object_has_member (peer, "pairing_code"))
+    code = g_strdup (json_object_get_string_member (peer, "pairing_code"));
+  else if (!post_pair (device_id, TRUE, NULL, &error) || !(code = wait_for_code (device_id, &error)))
     return fail (error->message);
 
-  command = g_strdup_printf ("dropify pair accept %s", device_id);
+  {
+    g_auto(GStrv) parts = g_strsplit (code, " ", -1);
+
+    digits = g_strjoinv ("", parts);
+  }
+  command = g_strdup_printf ("dropify pair accept %s %s", device_id, digits);
 
   /* Translators: %s is a 6-digit code such as "123 456" */
   g_print (_("Pairing code: %s\n"), code);
@@ -610,20 +619,20 @@ command_pair (int    argc,
     { NULL }
   };
 
-  context = command_context (_("[accept ID | reject ID]"),
+  context = command_context (_("[accept ID [CODE] | reject ID]"),
                              _("Pairs this device with another one. With no arguments, lists the\n"
                                "connected devices that are not paired yet, with the code of each\n"
                                "pairing under way. “accept ID” starts pairing and prints the code;\n"
-                               "check that the other screen shows the same code, then accept on\n"
-                               "both devices. If the codes differ, reject on both: another device\n"
-                               "may be listening in between."));
+                               "check that the other screen shows the same code, then accept it on\n"
+                               "both devices with “accept ID CODE”. If the codes differ, reject on\n"
+                               "both: another device may be listening in between."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
 
   if (!parse (context, &argc, &argv, &status))
     return status;
 
-  if (argc == 3 && g_str_equal (argv[1], "accept"))
-    return pair_accept (argv[2]);
+  if ((argc == 3 || argc == 4) && g_str_equal (argv[1], "accept"))
+    return pair_accept (argv[2], argc == 4 ? argv[3] : NULL);
 
   if (argc == 3 && g_str_equal (argv[1], "reject"))
     {
@@ -633,7 +642,7 @@ command_pair (int    argc,
     }
 
   if (argc != 1)
-    return usage_error (context, _("Use “pair”, “pair accept ID” or “pair reject ID”"));
+    return usage_error (context, _("Use “pair”, “pair accept ID [CODE]” or “pair reject ID”"));
 
   if (!(peers = get_peers (&error)))
     return fail (error ? error->message : _("Dropify sent an unexpected reply"));

@@ -351,6 +351,14 @@ begin_attempt (DropifyPairing *self,
 }
 
 static void
+give_back_pairing_token (DropifyPairing *self)
+{
+  if (self->took_pairing_token && self->pairing_limit != NULL)
+    dropify_attempt_limit_give_back (self->pairing_limit, self->address, self->remote_fingerprint);
+  self->took_pairing_token = FALSE;
+}
+
+static void
 maybe_paired (DropifyPairing *self)
 {
   int64_t now = self->clock (self->clock_data);
@@ -360,9 +368,7 @@ maybe_paired (DropifyPairing *self)
       now - self->local_accepted_at > window || now - self->remote_accepted_at > window)
     return;
 
-  if (self->took_pairing_token && self->pairing_limit != NULL)
-    dropify_attempt_limit_give_back (self->pairing_limit, self->address, self->remote_fingerprint);
-
+  give_back_pairing_token (self);
   g_clear_handle_id (&self->timeout, g_source_remove);
   g_signal_emit (self, signals[TRUSTED], 0, DROPIFY_TRUST_PAIRED);
 }
@@ -379,8 +385,11 @@ why_it_ended (DropifyPairing *self,
       return *owned = g_strdup_printf (_("“%s” declined to pair"), self->label);
     case DROPIFY_PAIR_END_BUSY:
       /* Translators: %s is the name of another device */
-      return *owned = g_strdup_printf (_("“%s” is busy with other pairing requests. Try again in a minute."),
-                                       self->label);
+      return *owned = g_strdup_printf (_("“%s” cannot take another pairing request right now. Try again "
+                                         "in a minute."), self->label);
+    case DROPIFY_PAIR_END_CANCELLED:
+      /* Translators: %s is the name of another device */
+      return *owned = g_strdup_printf (_("“%s” cancelled the pairing request"), self->label);
     case DROPIFY_PAIR_END_TIMEOUT:
       return _("The pairing request timed out");
     case DROPIFY_PAIR_END_FAILED:
@@ -505,8 +514,8 @@ handle_pair_reject (DropifyPairing *self,
   if (self->trusted || self->attempt == NULL || g_strcmp0 (self->attempt, message->attempt) != 0)
     return;
 
-  log_line (self, "“%s” ended the pairing attempt", self->label);
   end_attempt (self, why_it_ended (self, message->reason, &owned));
+  log_line (self, "Pairing with “%s” ended: %s", self->label, self->error);
 }
 
 /* Group secret */
@@ -1116,6 +1125,24 @@ dropify_pairing_request (DropifyPairing  *self,
   return TRUE;
 }
 
+/* "123 456", "123456" and " 123 456 " are the same code. */
+static gboolean
+same_code (const char *typed,
+           const char *code)
+{
+  g_autoptr(GString) digits = g_string_new (NULL);
+  g_autoptr(GString) ours = g_string_new (NULL);
+
+  for (const char *p = typed; *p; p++)
+    if (*p != ' ')
+      g_string_append_c (digits, *p);
+  for (const char *p = code; p && *p; p++)
+    if (*p != ' ')
+      g_string_append_c (ours, *p);
+
+  return ours->len > 0 && g_str_equal (digits->str, ours->str);
+}
+
 /**
  * dropify_pairing_answer:
  * @accept: %TRUE when the person compared the codes and accepts
@@ -1136,9 +1163,16 @@ dropify_pairing_answer (DropifyPairing  *self,
 
   if (!accept)
     {
-      /* The person here knows: only the other side is told. */
+      /* The person here knows: only the other side is told. An attempt
+       * a person saw and answered was no one's free guess: it does not
+       * count against the limit. */
       if (self->attempt != NULL)
-        abandon_attempt (self, DROPIFY_PAIR_END_DECLINED, NULL);
+        {
+          gboolean asked = self->initiator;
+
+          give_back_pairing_token (self);
+          abandon_attempt (self, asked ? DROPIFY_PAIR_END_CANCELLED : DROPIFY_PAIR_END_DECLINED, NULL);
+        }
       return TRUE;
     }
 
@@ -1149,7 +1183,7 @@ dropify_pairing_answer (DropifyPairing  *self,
       return FALSE;
     }
 
-  if (code != NULL && g_strcmp0 (code, self->code) != 0)
+  if (code != NULL && !same_code (code, self->code))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                    _("The pairing code changed: compare the new code, then accept again"));

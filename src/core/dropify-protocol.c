@@ -582,6 +582,7 @@ static const char * const pair_ends[] = {
   [DROPIFY_PAIR_END_BUSY] = "busy",
   [DROPIFY_PAIR_END_TIMEOUT] = "timeout",
   [DROPIFY_PAIR_END_FAILED] = "failed",
+  [DROPIFY_PAIR_END_CANCELLED] = "cancelled",
 };
 
 /* A reason this version does not know is not an error: a later one may

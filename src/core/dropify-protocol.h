@@ -74,6 +74,7 @@ typedef enum
   DROPIFY_PAIR_END_BUSY,        /* another attempt, or too many of them */
   DROPIFY_PAIR_END_TIMEOUT,
   DROPIFY_PAIR_END_FAILED,      /* the exchange did not check out */
+  DROPIFY_PAIR_END_CANCELLED,   /* the person who asked withdrew */
   DROPIFY_PAIR_END_OTHER,       /* a reason this version does not know */
 } DropifyPairEnd;
 

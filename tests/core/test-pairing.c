@@ -346,6 +346,36 @@ test_reject (Fixture       *f,
   g_assert_null (dropify_pairing_get_code (f->a.pairing));
 }
 
+/* The person who asked withdraws: the other side hears "cancelled", not
+ * "declined". */
+static void
+test_cancel (Fixture       *f,
+             gconstpointer  data)
+{
+  start_both (f);
+  request_ok (&f->a);
+  g_assert_true (dropify_pairing_answer (f->a.pairing, FALSE, NULL, NULL));
+  g_assert_nonnull (strstr (g_ptr_array_index (f->a.sent, f->a.sent->len - 1), "\"reason\":\"cancelled\""));
+  g_assert_nonnull (strstr (dropify_pairing_get_error (f->b.pairing), "cancelled"));
+  g_assert_null (dropify_pairing_get_error (f->a.pairing));
+}
+
+/* A code typed with or without its space is the same code. */
+static void
+test_typed_code (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_auto(GStrv) parts = NULL;
+  g_autofree char *typed = NULL;
+
+  start_both (f);
+  request_ok (&f->a);
+  parts = g_strsplit (dropify_pairing_get_code (f->b.pairing), " ", -1);
+  typed = g_strjoinv ("", parts);
+  g_assert_true (dropify_pairing_answer (f->b.pairing, TRUE, typed, NULL));
+  g_assert_true (dropify_pairing_get_pair_sent (f->b.pairing));
+}
+
 /* An initiator whose reveal does not match its commitment chose its nonce
  * after the fact: the responder ends the attempt, and says why. */
 static void
@@ -420,7 +450,7 @@ test_attempts_limited (Fixture       *f,
 
   g_assert_cmpuint (answered, ==, 3);
   /* The initiator is told, in words. */
-  g_assert_nonnull (strstr (dropify_pairing_get_error (f->a.pairing), "busy"));
+  g_assert_nonnull (strstr (dropify_pairing_get_error (f->a.pairing), "cannot take another pairing request"));
 }
 
 /* Both people asked at once: one attempt goes on, with one code. */
@@ -688,6 +718,8 @@ main (int   argc,
   ADD ("one-side-only", test_one_side_only);
   ADD ("too-late", test_too_late);
   ADD ("reject", test_reject);
+  ADD ("cancel", test_cancel);
+  ADD ("typed-code", test_typed_code);
   ADD ("broken-commitment", test_broken_commitment);
   ADD ("early-accept", test_early_accept);
   ADD ("attempts-limited", test_attempts_limited);

@@ -794,7 +794,7 @@ test_protocol_round_trip_pair (void)
     g_assert_cmpint (message->type, ==, DROPIFY_MESSAGE_PAIR_ACCEPT);
     g_assert_cmpstr (message->attempt, ==, HEX16);
   }
-  for (DropifyPairEnd reason = DROPIFY_PAIR_END_DECLINED; reason <= DROPIFY_PAIR_END_FAILED; reason++)
+  for (DropifyPairEnd reason = DROPIFY_PAIR_END_DECLINED; reason <= DROPIFY_PAIR_END_CANCELLED; reason++)
     {
       g_autofree char *frame = dropify_protocol_encode_pair_reject (HEX16, reason);
       g_autoptr(DropifyMessage) message = parse_ok (frame, -1);

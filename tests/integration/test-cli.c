@@ -619,6 +619,8 @@ test_pair_by_cli (Fixture       *fixture,
   g_autoptr(JsonArray) on_a = NULL;
   g_autoptr(JsonArray) on_b = NULL;
   g_autoptr(DropifyTestRun) start = NULL;
+  g_autoptr(DropifyTestRun) again = NULL;
+  g_autoptr(DropifyTestRun) wrong = NULL;
   g_autoptr(DropifyTestRun) accept_a = NULL;
   g_autoptr(DropifyTestRun) accept_b = NULL;
   g_autoptr(DropifyTestRun) unpair = NULL;
@@ -679,12 +681,40 @@ test_pair_by_cli (Fixture       *fixture,
   g_assert_cmpint (bad->status, ==, 1);
   g_assert_nonnull (strstr (bad->err, "waiting to pair"));
 
+  /* Run again without the code, it only shows it: a person types the code
+   * they compared, so no code is accepted unseen. */
+  again = dropify_test_run ("pair", "--data-dir", dir_b, "accept",
+                            json_object_get_string_member (peer_b, "id"), NULL);
+  g_assert_cmpint (again->status, ==, 0);
+  g_assert_nonnull (strstr (again->out, json_object_get_string_member (peer_b, "pairing_code")));
+  g_assert_null (strstr (again->out, "Accepted"));
+  g_clear_pointer (&on_b, json_array_unref);
+  on_b = pair_list (dir_b);
+  peer_b = json_array_get_object_element (on_b, 0);
+  g_assert_false (json_object_get_boolean_member (peer_b, "pair_sent"));
+
+  /* A wrong code is refused. */
+  wrong = dropify_test_run ("pair", "--data-dir", dir_b, "accept",
+                            json_object_get_string_member (peer_b, "id"), "000000", NULL);
+  if (g_strcmp0 (json_object_get_string_member (peer_b, "pairing_code"), "000 000") != 0)
+    {
+      g_assert_cmpint (wrong->status, ==, 1);
+      g_assert_nonnull (strstr (wrong->err, "code"));
+    }
+
   accept_a = dropify_test_run ("pair", "--data-dir", fixture->dir, "accept",
-                               json_object_get_string_member (peer_a, "id"), NULL);
+                               json_object_get_string_member (peer_a, "id"),
+                               json_object_get_string_member (peer_a, "pairing_code"), NULL);
   g_assert_cmpint (accept_a->status, ==, 0);
   g_assert_nonnull (strstr (accept_a->out, "Accepted the code"));
-  accept_b = dropify_test_run ("pair", "--data-dir", dir_b, "accept",
-                               json_object_get_string_member (peer_b, "id"), NULL);
+  {
+    /* Typed without the space, as people do. */
+    g_auto(GStrv) parts = g_strsplit (json_object_get_string_member (peer_b, "pairing_code"), " ", -1);
+    g_autofree char *typed = g_strjoinv ("", parts);
+
+    accept_b = dropify_test_run ("pair", "--data-dir", dir_b, "accept",
+                                 json_object_get_string_member (peer_b, "id"), typed, NULL);
+  }
   g_assert_cmpint (accept_b->status, ==, 0);
 
   /* Paired: what was made before arrives. */
