@@ -12,6 +12,7 @@
 #   link_down I / link_up I
 #   host_data I, host_api I METHOD PATH [CURL ARGS]   Dropify on host I
 #   mdns_connected I, has_n_mdns_peers I N, dump_logs I...
+#   eventually SECONDS CMD...   poll CMD until it succeeds, by a deadline
 #
 # Everything is cleaned up on exit, by pid and by name, even on failure.
 
@@ -55,7 +56,11 @@ lan_cleanup () {
   done
   [ "${LAN_KEEP:-}" = 1 ] || rm -rf "$LAN_DIR"
 }
-trap lan_cleanup EXIT INT TERM
+# A signal (meson's timeout sends TERM) ends the test too, through EXIT:
+# a trap that only cleaned up would let it run on without its LAN.
+trap lan_cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 ns_name () { echo "dz$1-$LAN_ID"; }
 
@@ -210,13 +215,19 @@ mdns_connected () {
 has_n_mdns_peers () { [ "$(mdns_connected "$1")" = "$2" ]; }
 dump_logs () { for i in "$@"; do sed "s/^/# p$i: /" "$LAN_DIR/p$i/dropify.log" | tail -${DUMP_LINES:-20} | cut -c1-220; done; }
 
-# Polls CMD every 100 ms until it succeeds or SECONDS run out.
+# Polls CMD every 100 ms until it succeeds or SECONDS (times SLOW) run
+# out, by the clock: a CMD that takes a while itself (a CLI call, jq) does
+# not stretch the deadline.
+SLOW=${DROPIFY_TEST_SLOW:-1}
 eventually () {
-  local seconds=$1 t
+  local seconds=$1 t end
   shift
-  for t in $(seq 1 $((seconds * 10))); do
+  t=${EPOCHREALTIME/[.,]/}
+  end=$((t + seconds * SLOW * 1000000))
+  while :; do
     "$@" && return 0
+    t=${EPOCHREALTIME/[.,]/}
+    [ "$t" -lt "$end" ] || return 1
     sleep 0.1
   done
-  return 1
 }

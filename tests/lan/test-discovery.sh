@@ -6,6 +6,10 @@ source "$(dirname "$0")/lanlib.sh"
 
 DROPIFY=${DROPIFY_BIN:?DROPIFY_BIN must point to the built dropify}
 PORT=4171
+# What the TXT record "v" must say: the protocol version the build speaks.
+VERSION=$(sed -n 's/^#define DROPIFY_PROTOCOL_VERSION *\([0-9]*\)$/\1/p' \
+  "$(dirname "$0")/../../src/core/dropify-protocol.h")
+[ -n "$VERSION" ] || { echo "Bail out! no DROPIFY_PROTOCOL_VERSION in src/core/dropify-protocol.h"; exit 1; }
 
 lan_require
 command -v jq >/dev/null || { echo "1..0 # SKIP jq is missing"; exit 77; }
@@ -57,16 +61,12 @@ id=$("$DROPIFY" send --data-dir "$(data 1)" "hello over mDNS")
 check "a text drop made on p1 reaches p2" eventually 10 has_drop 2 "$id"
 check "a text drop made on p1 reaches p3" eventually 10 has_drop 3 "$id"
 
-# 2. An independent look from a fourth host. The TXT record carries the
-# protocol version the sources define.
-PROTOCOL=$(sed -n 's/^#define DROPIFY_PROTOCOL_VERSION *\([0-9]*\)$/\1/p' \
-             "$(dirname "$0")/../../src/core/dropify-protocol.h")
-[ -n "$PROTOCOL" ] || { echo "Bail out! no protocol version in dropify-protocol.h"; exit 1; }
+# 2. An independent look from a fourth host.
 browse=$(host_run 4 avahi-browse -rpt _dropify._tcp 2>/dev/null | grep '^=')
 for i in 1 2 3; do
   device=$("$DROPIFY" peers --data-dir "$(data $(( i % 3 + 1 )))" --json | jq -r --arg a "198.18.0.$i" '.[] | select(.address == $a) | .id')
   check "avahi-browse on p4 sees p$i with its port and TXT records" \
-    sh -c "echo '$browse' | grep -q '198.18.0.$i;$PORT;.*\"id=$device\"' && echo '$browse' | grep '198.18.0.$i;' | grep -q '\"v=$PROTOCOL\"'"
+    sh -c "echo '$browse' | grep -q '198.18.0.$i;$PORT;.*\"id=$device\"' && echo '$browse' | grep '198.18.0.$i;' | grep -q '\"v=$VERSION\"'"
 done
 
 # 3. Partition and heal.
