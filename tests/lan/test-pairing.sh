@@ -139,7 +139,7 @@ check "p3 lists no attempt with either" none_on_p3
 # code they compared.
 run=$(cli 2 pair accept "$A_ON_B" 2>&1)
 check "p2's pair accept with no code shows the code and accepts nothing" \
-  sh -c 'grep -q "Pairing code: $1" <<< "$2" && ! grep -q Accepted <<< "$2"' _ "$code" "$run"
+  bash -c 'grep -q "Pairing code: $1" <<< "$2" && ! grep -q Accepted <<< "$2"' _ "$code" "$run"
 
 run=$(cli 1 pair accept "$B_ON_A" "$code" 2>&1)
 check "p1 accepts the code" grep -q "Accepted the code $code with" <<< "$run"
