@@ -223,6 +223,15 @@ link_peer_fingerprint (Link *link)
   return dropify_certificate_fingerprint (certificate);
 }
 
+/* What a bucket of @per_minute lets through in @seconds: all of it at
+ * once, then its refill. */
+static guint
+allowed (guint  per_minute,
+         double seconds)
+{
+  return per_minute + (guint) (per_minute * seconds / 60.0);
+}
+
 /* Instances */
 
 static guint
@@ -540,7 +549,7 @@ test_man_in_the_middle (void)
   /* Beta answers a few attempts a minute from one address and
    * certificate: a million-to-one chance each. */
   g_assert_cmpuint (mitm.b_answered, >=, 1);
-  g_assert_cmpuint (mitm.b_answered, <=, 3);
+  g_assert_cmpuint (mitm.b_answered, <=, allowed (3, seconds));
   g_assert_cmpuint (mitm.b_refused, >=, 1);
 
   /* It gives up and goes: both devices say the attempt failed, and
@@ -762,8 +771,9 @@ test_dialed_stranger (void)
                   stranger.links->len, seconds, stranger.starts, stranger.starts / seconds, stranger.confirms);
   g_assert_cmpuint (stranger.confirms, ==, 0);
   g_assert_cmpuint (stranger.starts, >=, 1);
-  /* A few guesses a minute, whatever the stranger does. */
-  g_assert_cmpuint (stranger.starts, <=, 3);
+  /* A few guesses a minute, whatever the stranger does (a slow build
+   * waits longer, and the bucket refills meanwhile). */
+  g_assert_cmpuint (stranger.starts, <=, allowed (3, seconds));
   g_assert_cmpuint (stranger.links->len, >, stranger.starts);
 
   g_hash_table_foreach (shares, (GHFunc) (void (*) (void)) g_free, NULL);
@@ -847,7 +857,7 @@ test_dialing_stranger (void)
 
   g_assert_cmpuint (guesses.replies, >=, 1);
   /* Three an address, ten overall, a minute. */
-  g_assert_cmpuint (guesses.replies, <=, 10);
+  g_assert_cmpuint (guesses.replies, <=, allowed (10, seconds));
 
   g_clear_pointer (&links, g_ptr_array_unref);
   g_assert_cmpint (dropify_test_instance_stop (a, SIGTERM), ==, 0);
