@@ -81,8 +81,12 @@ dropify_pairing_dialog_update (DropifyPairingDialog *self)
     }
 
   if (self->request)
-    /* Translators: %s is the name of another device */
-    adw_message_dialog_format_heading (ADW_MESSAGE_DIALOG (self), _("“%s” Wants to Pair"), name);
+    {
+      /* Translators: %s is the name of another device */
+      adw_message_dialog_format_heading (ADW_MESSAGE_DIALOG (self), _("“%s” Wants to Pair"), name);
+      /* Translators: the answer to another device's request to pair */
+      adw_message_dialog_set_response_label (ADW_MESSAGE_DIALOG (self), "cancel", _("_Decline"));
+    }
   else
     /* Translators: %s is the name of another device */
     adw_message_dialog_format_heading (ADW_MESSAGE_DIALOG (self), _("Pair with “%s”?"), name);

@@ -313,6 +313,8 @@ test_pair_request (Fixture       *fixture,
   g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==,
                    "“Laptop” Wants to Pair");
   g_assert_nonnull (find_label (GTK_WIDGET (dialog), dropify_peer_get_pairing_code (fixture->peer)));
+  g_assert_cmpstr (adw_message_dialog_get_response_label (ADW_MESSAGE_DIALOG (dialog), "cancel"), ==,
+                   "_Decline");
 
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "pair");
   gtk_window_destroy (GTK_WINDOW (dialog));
