@@ -828,12 +828,15 @@ dropify_drop_row_delete (GtkWidget  *widget,
 
   /* Deleting unbinds this row from its item, so keep what we need. */
   drop = g_object_ref (self->drop);
-  overlay = dropify_drop_row_dup_toast_overlay (self);
 
+  /* The window hides the drop and offers Undo before the deletion
+   * spreads; a row outside a window deletes at once. */
+  if (gtk_widget_activate_action (widget, "win.delete-drop", "s", dropify_drop_get_id (drop)))
+    return;
+
+  overlay = dropify_drop_row_dup_toast_overlay (self);
   if (!dropify_service_delete (self->service, dropify_drop_get_id (drop), &error))
     show_error_toast (overlay, error);
-  else
-    show_toast (overlay, _("Drop deleted"));
 }
 
 /* GObject */

@@ -41,8 +41,15 @@ struct _DropifyWindow
    * window (a notification's "Open"). */
   char                 *open_when_bound;
 
+  /* Drops deleted here but not yet everywhere: hidden from the list while
+   * their Undo toast shows, and deleted in the core when it goes. */
+  GHashTable           *pending_deletes;
+  GtkCustomFilter      *pending_filter;
+  GtkFilterListModel   *visible_drops;
+
   /* "Waiting for … to confirm", which a completed pairing replaces. */
   AdwToast             *waiting_toast;
+  AdwToast             *undo_toast;
 
   /* Template widgets */
   AdwLeaflet           *leaflet;
@@ -112,7 +119,7 @@ dropify_window_show_error (DropifyWindow *self,
 static void
 dropify_window_update_page (DropifyWindow *self)
 {
-  GListModel *history = G_LIST_MODEL (dropify_service_get_history (self->service));
+  GListModel *history = G_LIST_MODEL (self->visible_drops);
 
   if (self->dragging)
     gtk_stack_set_visible_child_name (self->stack, "dropping");
@@ -244,6 +251,164 @@ dropify_window_unbind_row (DropifyWindow            *self,
 
   dropify_drop_row_set_drop (row, NULL);
   g_ptr_array_remove_fast (self->rows, row);
+}
+
+/* Deleting, with Undo */
+
+/* How long the Undo toast shows, and so how long a deletion waits before
+ * it spreads to the other devices. */
+#define UNDO_TIMEOUT_SECONDS 5
+
+static gboolean
+dropify_window_drop_is_shown (gpointer item,
+                              gpointer user_data)
+{
+  DropifyWindow *self = DROPIFY_WINDOW (user_data);
+
+  return self->pending_deletes == NULL ||
+         !g_hash_table_contains (self->pending_deletes, dropify_drop_get_id (item));
+}
+
+/* Deletes @id in the core, which spreads it to every device, unless it
+ * was undone or already done. */
+static void
+dropify_window_commit_delete (DropifyWindow *self,
+                              const char    *id)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->pending_deletes == NULL ||
+      !g_hash_table_remove (self->pending_deletes, id))
+    return;
+
+  if (!dropify_service_delete (self->service, id, &error))
+    {
+      /* Gone already (expired, or deleted on another device) is what
+       * was asked for. */
+      if (g_error_matches (error, DROPIFY_HISTORY_ERROR, DROPIFY_HISTORY_ERROR_NOT_FOUND) ||
+          g_error_matches (error, DROPIFY_HISTORY_ERROR, DROPIFY_HISTORY_ERROR_DELETED))
+        return;
+
+      gtk_filter_changed (GTK_FILTER (self->pending_filter), GTK_FILTER_CHANGE_LESS_STRICT);
+      dropify_window_show_error (self, error);
+    }
+}
+
+static void
+dropify_window_commit_all_deletes (DropifyWindow *self)
+{
+  g_autofree char **ids = NULL;
+
+  if (self->pending_deletes == NULL || self->service == NULL)
+    return;
+
+  ids = (char **) g_hash_table_get_keys_as_array (self->pending_deletes, NULL);
+  for (guint i = 0; ids[i] != NULL; i++)
+    {
+      g_autofree char *id = g_strdup (ids[i]);
+
+      dropify_window_commit_delete (self, id);
+    }
+}
+
+static void
+dropify_window_undo_toast_clicked (DropifyWindow *self,
+                                   AdwToast      *toast)
+{
+  const char *id = g_object_get_data (G_OBJECT (toast), "dropify-drop-id");
+
+  if (self->pending_deletes != NULL && g_hash_table_remove (self->pending_deletes, id))
+    gtk_filter_changed (GTK_FILTER (self->pending_filter), GTK_FILTER_CHANGE_LESS_STRICT);
+}
+
+static void
+dropify_window_undo_toast_dismissed (DropifyWindow *self,
+                                     AdwToast      *toast)
+{
+  dropify_window_commit_delete (self, g_object_get_data (G_OBJECT (toast), "dropify-drop-id"));
+
+  if (self->undo_toast == toast)
+    g_clear_weak_pointer (&self->undo_toast);
+}
+
+/* win.delete-drop: the drop leaves this window at once, and everywhere
+ * else only when its Undo toast goes. */
+static void
+dropify_window_delete_drop (GtkWidget  *widget,
+                            const char *action_name,
+                            GVariant   *param)
+{
+  DropifyWindow *self = DROPIFY_WINDOW (widget);
+  const char *id = g_variant_get_string (param, NULL);
+  g_autofree char *title = NULL;
+  DropifyDrop *drop;
+  AdwToast *toast;
+
+  drop = dropify_history_lookup (dropify_service_get_history (self->service), id);
+  if (drop == NULL || g_hash_table_contains (self->pending_deletes, id))
+    return;
+
+  /* One Undo at a time: the previous deletion spreads now. */
+  if (self->undo_toast != NULL)
+    adw_toast_dismiss (self->undo_toast);
+
+  g_hash_table_add (self->pending_deletes, g_strdup (id));
+  gtk_filter_changed (GTK_FILTER (self->pending_filter), GTK_FILTER_CHANGE_MORE_STRICT);
+
+  if (dropify_drop_get_kind (drop) == DROPIFY_DROP_KIND_FILE)
+    {
+      g_autofree char *name = dropify_drop_sanitize_name (dropify_drop_get_name (drop));
+      g_autofree char *escaped = g_markup_escape_text (name, -1);
+
+      /* Translators: a toast with an Undo button; %s is a file name */
+      title = g_strdup_printf (_("“%s” deleted everywhere"), escaped);
+    }
+  else
+    {
+      title = g_markup_escape_text (_("Text deleted everywhere"), -1);
+    }
+
+  toast = adw_toast_new (title);
+  adw_toast_set_button_label (toast, _("_Undo"));
+  adw_toast_set_timeout (toast, UNDO_TIMEOUT_SECONDS);
+  adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
+  g_object_set_data_full (G_OBJECT (toast), "dropify-drop-id", g_strdup (id), g_free);
+  g_signal_connect_object (toast, "button-clicked",
+                           G_CALLBACK (dropify_window_undo_toast_clicked),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (toast, "dismissed",
+                           G_CALLBACK (dropify_window_undo_toast_dismissed),
+                           self, G_CONNECT_SWAPPED);
+  g_set_weak_pointer (&self->undo_toast, toast);
+
+  adw_leaflet_set_visible_child_name (self->leaflet, "history");
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+/* The Delete key deletes the drop whose row has the focus. */
+static gboolean
+dropify_window_delete_focused (GtkWidget *widget,
+                               GVariant  *args,
+                               gpointer   user_data)
+{
+  DropifyWindow *self = DROPIFY_WINDOW (user_data);
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
+  GtkWidget *row = NULL;
+  DropifyDrop *drop;
+
+  if (focus == NULL)
+    return FALSE;
+
+  row = gtk_widget_get_ancestor (focus, DROPIFY_TYPE_DROP_ROW);
+  /* The list's own item widget holds the focus when no button does. */
+  if (row == NULL && DROPIFY_IS_DROP_ROW (gtk_widget_get_first_child (focus)))
+    row = gtk_widget_get_first_child (focus);
+
+  if (row == NULL || (drop = dropify_drop_row_get_drop (DROPIFY_DROP_ROW (row))) == NULL)
+    return FALSE;
+
+  return gtk_widget_activate_action (GTK_WIDGET (self), "win.delete-drop", "s",
+                                     dropify_drop_get_id (drop));
 }
 
 /* Sending */
@@ -1109,6 +1274,9 @@ dropify_window_close_request (GtkWindow *window)
 
   dropify_window_save_state (DROPIFY_WINDOW (window));
 
+  /* Nobody is left to undo: what was deleted here spreads now. */
+  dropify_window_commit_all_deletes (DROPIFY_WINDOW (window));
+
   /* Running in the background, the window hides and keeps what was
    * being written; a new launch shows it again. */
   if (DROPIFY_IS_APPLICATION (application) &&
@@ -1129,6 +1297,7 @@ dropify_window_constructed (GObject *object)
   DropifyWindow *self = (DropifyWindow *)object;
   DropifyHistory *history;
   g_autoptr(GtkNoSelection) selection = NULL;
+  GtkShortcutController *shortcuts;
   GtkListItemFactory *factory;
   GListModel *peers;
 
@@ -1151,14 +1320,28 @@ dropify_window_constructed (GObject *object)
   gtk_list_view_set_factory (self->list_view, factory);
   g_object_unref (factory);
 
-  selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (history)));
+  self->pending_filter = gtk_custom_filter_new (dropify_window_drop_is_shown, self, NULL);
+  self->visible_drops = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (history)),
+                                                   g_object_ref (GTK_FILTER (self->pending_filter)));
+  selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->visible_drops)));
   gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (selection));
+
+  shortcuts = GTK_SHORTCUT_CONTROLLER (gtk_shortcut_controller_new ());
+  gtk_shortcut_controller_add_shortcut (shortcuts,
+                                        gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_Delete, 0),
+                                                          gtk_callback_action_new (dropify_window_delete_focused,
+                                                                                   self, NULL)));
+  gtk_shortcut_controller_add_shortcut (shortcuts,
+                                        gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_KP_Delete, 0),
+                                                          gtk_callback_action_new (dropify_window_delete_focused,
+                                                                                   self, NULL)));
+  gtk_widget_add_controller (GTK_WIDGET (self->list_view), GTK_EVENT_CONTROLLER (shortcuts));
 
   g_signal_connect_object (gtk_scrolled_window_get_vadjustment (self->history_scroller),
                            "changed",
                            G_CALLBACK (dropify_window_adjustment_changed),
                            self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (history, "items-changed",
+  g_signal_connect_object (self->visible_drops, "items-changed",
                            G_CALLBACK (dropify_window_history_changed),
                            self, G_CONNECT_SWAPPED);
   dropify_window_update_page (self);
@@ -1186,7 +1369,15 @@ dropify_window_dispose (GObject *object)
   g_clear_handle_id (&self->expiry_source, g_source_remove);
   g_clear_handle_id (&self->scroll_source, g_source_remove);
 
+  /* A window destroyed without being closed still keeps its word. */
+  dropify_window_commit_all_deletes (self);
+  g_clear_pointer (&self->pending_deletes, g_hash_table_unref);
+  g_clear_weak_pointer (&self->undo_toast);
+
   gtk_widget_dispose_template (GTK_WIDGET (self), DROPIFY_TYPE_WINDOW);
+
+  g_clear_object (&self->visible_drops);
+  g_clear_object (&self->pending_filter);
 
   G_OBJECT_CLASS (dropify_window_parent_class)->dispose (object);
 }
@@ -1301,6 +1492,8 @@ dropify_window_class_init (DropifyWindowClass *klass)
                                    dropify_window_pair_device);
   gtk_widget_class_install_action (widget_class, "win.connect-phone", NULL,
                                    dropify_window_connect_phone);
+  gtk_widget_class_install_action (widget_class, "win.delete-drop", "s",
+                                   dropify_window_delete_drop);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK,
                                        "win.send", NULL);
@@ -1323,6 +1516,7 @@ dropify_window_init (DropifyWindow *self)
 
   self->cancellable = g_cancellable_new ();
   self->rows = g_ptr_array_new ();
+  self->pending_deletes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
@@ -1427,7 +1621,7 @@ dropify_window_find_drop (DropifyWindow *self,
                           const char    *id,
                           guint         *position)
 {
-  GListModel *history = G_LIST_MODEL (dropify_service_get_history (self->service));
+  GListModel *history = G_LIST_MODEL (self->visible_drops);
   guint n_items = g_list_model_get_n_items (history);
 
   for (guint i = 0; i < n_items; i++)

@@ -96,7 +96,9 @@ static void
 fixture_tear_down (Fixture       *fixture,
                    gconstpointer  user_data)
 {
-  gtk_window_destroy (GTK_WINDOW (fixture->window));
+  /* A test may close the window itself. */
+  if (fixture->window != NULL)
+    gtk_window_destroy (GTK_WINDOW (fixture->window));
   drain_main_loop ();
 
   dropify_service_shutdown (fixture->service);
@@ -122,6 +124,20 @@ wait_for_row (Fixture    *fixture,
   return DROPIFY_DROP_ROW (row);
 }
 
+typedef struct
+{
+  DropifyHistory *history;
+  const char     *id;
+} DeleteQuery;
+
+static gboolean
+drop_is_deleted (gpointer data)
+{
+  DeleteQuery *query = data;
+
+  return dropify_history_is_deleted (query->history, query->id);
+}
+
 /* Tests */
 
 static void
@@ -130,6 +146,8 @@ test_window_history (Fixture       *fixture,
 {
   DropifyHistory *history = dropify_service_get_history (fixture->service);
   LabelQuery query = { fixture->window, "hello from the core" };
+  DeleteQuery query_deleted = { history, NULL };
+  g_autofree char *id = NULL;
   g_autoptr(DropifyDrop) drop = NULL;
   g_autoptr(GError) error = NULL;
   DropifyDropRow *row;
@@ -147,12 +165,105 @@ test_window_history (Fixture       *fixture,
   wait_for (history_is_shown, fixture->window, "the history to show");
   g_assert_false (status_page_is_shown (fixture->window));
 
+  query_deleted.id = id = g_strdup (dropify_drop_get_id (drop));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (row), "row.delete", NULL));
 
-  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (history)), ==, 0);
-  g_assert_true (dropify_history_is_deleted (history, dropify_drop_get_id (drop)));
+  /* Gone from the window at once, but deleted everywhere only when the
+   * Undo toast is gone. */
   wait_for (status_page_is_shown, fixture->window, "the empty state to return");
   wait_for (label_is_gone, &query, "the deleted drop's row to go");
+  g_assert_false (dropify_history_is_deleted (history, dropify_drop_get_id (drop)));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (history)), ==, 1);
+
+  wait_for (drop_is_deleted, &query_deleted, "the deletion to spread once the Undo toast is gone");
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (history)), ==, 0);
+}
+
+static gboolean
+undo_is_offered (gpointer data)
+{
+  return find_button (data, "_Undo") != NULL;
+}
+
+/* Keys typed by the X server, as a user types them; the window takes the
+ * focus itself, since Xvfb runs no window manager. */
+static gboolean
+type_key (const char *key)
+{
+  const char *focus_argv[] = {
+    "xdotool", "search", "--onlyvisible", "--name", "^Dropify$", "windowfocus", "--sync", NULL
+  };
+  const char *key_argv[] = { "xdotool", "key", "--clearmodifiers", key, NULL };
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  g_spawn_sync (NULL, (char **) focus_argv, NULL,
+                G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                NULL, NULL, NULL, NULL, &status, &error);
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, NULL))
+    return FALSE;
+
+  run_main_loop_for (200);
+
+  g_spawn_sync (NULL, (char **) key_argv, NULL,
+                G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                NULL, NULL, NULL, NULL, &status, &error);
+  g_assert_no_error (error);
+
+  return g_spawn_check_wait_status (status, NULL);
+}
+
+/* Undo brings a deleted drop back, and nothing was deleted anywhere; the
+ * Delete key on a row deletes too, and closing the window spreads what
+ * its toast was still holding back. */
+static void
+test_window_delete_undo (Fixture       *fixture,
+                         gconstpointer  user_data)
+{
+  DropifyHistory *history = dropify_service_get_history (fixture->service);
+  LabelQuery query = { fixture->window, "deleted by mistake" };
+  g_autoptr(DropifyDrop) drop = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *xdotool = g_find_program_in_path ("xdotool");
+  g_autofree char *id = NULL;
+  DropifyDropRow *row;
+  GtkWidget *undo;
+
+  drop = dropify_service_send_text (fixture->service, "deleted by mistake", 0, &error);
+  g_assert_no_error (error);
+  row = wait_for_row (fixture, "deleted by mistake");
+  id = g_strdup (dropify_drop_get_id (drop));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (row), "row.delete", NULL));
+  wait_for (label_is_gone, &query, "the deleted drop's row to go");
+  wait_for (undo_is_offered, fixture->window, "the Undo toast");
+
+  undo = find_button (fixture->window, "_Undo");
+  g_signal_emit_by_name (undo, "clicked");
+  row = wait_for_row (fixture, "deleted by mistake");
+  run_main_loop_for (200);
+  g_assert_false (dropify_history_is_deleted (history, id));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (history)), ==, 1);
+
+  if (xdotool != NULL)
+    {
+      /* The row's own list item has the focus, as arrow keys leave it. */
+      g_assert_true (gtk_widget_grab_focus (gtk_widget_get_parent (GTK_WIDGET (row))));
+      g_assert_true (type_key ("Delete"));
+      wait_for (label_is_gone, &query, "the Delete key to delete the focused drop");
+    }
+  else
+    {
+      g_test_message ("xdotool is not installed: the Delete key is not tried");
+      g_assert_true (gtk_widget_activate_action (GTK_WIDGET (row), "row.delete", NULL));
+      wait_for (label_is_gone, &query, "the deleted drop's row to go");
+    }
+
+  g_assert_false (dropify_history_is_deleted (history, id));
+
+  gtk_window_close (GTK_WINDOW (g_steal_pointer (&fixture->window)));
+  g_assert_true (dropify_history_is_deleted (history, id));
 }
 
 typedef struct
@@ -205,7 +316,7 @@ test_window_row_menu (Fixture       *fixture,
 {
   g_autoptr(DropifyDrop) drop = NULL;
   g_autoptr(GError) error = NULL;
-  LabelQuery query = { NULL, "Delete" };
+  LabelQuery query = { NULL, "Delete Everywhere" };
   GtkWidget *menu_button;
   DropifyDropRow *row;
 
@@ -706,6 +817,8 @@ main (int   argc,
   g_test_add_func ("/ui/drop-row/expiry-text", test_expiry_text);
   g_test_add ("/ui/window/history", Fixture, NULL,
               fixture_set_up, test_window_history, fixture_tear_down);
+  g_test_add ("/ui/window/delete-undo", Fixture, NULL,
+              fixture_set_up, test_window_delete_undo, fixture_tear_down);
   g_test_add ("/ui/window/newest-first", Fixture, NULL,
               fixture_set_up, test_window_rows_are_newest_first, fixture_tear_down);
   g_test_add ("/ui/window/row-menu", Fixture, NULL,
