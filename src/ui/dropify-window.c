@@ -12,6 +12,7 @@
 
 #include "dropify-add-peer-dialog.h"
 #include "dropify-drop-row.h"
+#include "dropify-drop-view.h"
 #include "dropify-pairing-dialog.h"
 #include "dropify-peers-page.h"
 #include "dropify-phone-dialog.h"
@@ -55,6 +56,8 @@ struct _DropifyWindow
   AdwLeaflet           *leaflet;
   AdwToastOverlay      *toast_overlay;
   AdwToastOverlay      *devices_toast_overlay;
+  AdwToastOverlay      *drop_toast_overlay;
+  DropifyDropView      *drop_view;
   AdwWindowTitle       *window_title;
   AdwWindowTitle       *short_window_title;
   DropifyPeersPage     *peers_page;
@@ -77,6 +80,7 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+static void dropify_window_check_shown_drop (DropifyWindow *self);
 static void dropify_window_send_file (DropifyWindow *self,
                                       GFile         *file,
                                       GFile         *temporary_dir);
@@ -97,6 +101,8 @@ dropify_window_show_toast (DropifyWindow *self,
    * above the composer. */
   if (g_strcmp0 (adw_leaflet_get_visible_child_name (self->leaflet), "devices") == 0)
     overlay = self->devices_toast_overlay;
+  else if (g_strcmp0 (adw_leaflet_get_visible_child_name (self->leaflet), "drop") == 0)
+    overlay = self->drop_toast_overlay;
   else
     overlay = self->toast_overlay;
 
@@ -174,6 +180,9 @@ dropify_window_history_changed (DropifyWindow *self,
 
   dropify_window_update_page (self);
 
+  if (removed > 0)
+    dropify_window_check_shown_drop (self);
+
   if (position != 0 || added == 0)
     return;
 
@@ -215,7 +224,8 @@ dropify_window_setup_row (DropifyWindow            *self,
                           GtkListItem              *item,
                           GtkSignalListItemFactory *factory)
 {
-  gtk_list_item_set_activatable (item, FALSE);
+  /* Clicking a row, or Enter on it, opens the drop in full. */
+  gtk_list_item_set_activatable (item, TRUE);
   gtk_list_item_set_child (item, dropify_drop_row_new (self->service));
 }
 
@@ -361,11 +371,11 @@ dropify_window_delete_drop (GtkWidget  *widget,
       g_autofree char *escaped = g_markup_escape_text (name, -1);
 
       /* Translators: a toast with an Undo button; %s is a file name */
-      title = g_strdup_printf (_("“%s” deleted everywhere"), escaped);
+      title = g_strdup_printf (_("“%s” deleted"), escaped);
     }
   else
     {
-      title = g_markup_escape_text (_("Text deleted everywhere"), -1);
+      title = g_markup_escape_text (_("Text deleted"), -1);
     }
 
   toast = adw_toast_new (title);
@@ -409,6 +419,59 @@ dropify_window_delete_focused (GtkWidget *widget,
 
   return gtk_widget_activate_action (GTK_WIDGET (self), "win.delete-drop", "s",
                                      dropify_drop_get_id (drop));
+}
+
+/* The drop's own page */
+
+static void
+dropify_window_show_drop_details (GtkWidget  *widget,
+                                  const char *action_name,
+                                  GVariant   *param)
+{
+  DropifyWindow *self = DROPIFY_WINDOW (widget);
+  const char *id = g_variant_get_string (param, NULL);
+  DropifyDrop *drop;
+
+  drop = dropify_history_lookup (dropify_service_get_history (self->service), id);
+  if (drop == NULL || g_hash_table_contains (self->pending_deletes, id))
+    return;
+
+  dropify_drop_view_set_drop (self->drop_view, drop);
+  adw_leaflet_set_visible_child_name (self->leaflet, "drop");
+  dropify_drop_view_focus_start (self->drop_view);
+}
+
+static void
+dropify_window_row_activated (DropifyWindow *self,
+                              guint          position,
+                              GtkListView   *list_view)
+{
+  g_autoptr(DropifyDrop) drop = g_list_model_get_item (G_LIST_MODEL (self->visible_drops), position);
+
+  if (drop != NULL)
+    gtk_widget_activate_action (GTK_WIDGET (self), "win.show-drop-details", "s",
+                                dropify_drop_get_id (drop));
+}
+
+/* A drop that leaves the history (deleted, here or elsewhere, or expired)
+ * takes its page with it. */
+static void
+dropify_window_check_shown_drop (DropifyWindow *self)
+{
+  DropifyDrop *drop = dropify_drop_view_get_drop (self->drop_view);
+  const char *id;
+
+  if (drop == NULL)
+    return;
+
+  id = dropify_drop_get_id (drop);
+  if (dropify_history_lookup (dropify_service_get_history (self->service), id) == drop &&
+      !g_hash_table_contains (self->pending_deletes, id))
+    return;
+
+  if (g_strcmp0 (adw_leaflet_get_visible_child_name (self->leaflet), "drop") == 0)
+    adw_leaflet_set_visible_child_name (self->leaflet, "history");
+  dropify_drop_view_set_drop (self->drop_view, NULL);
 }
 
 /* Sending */
@@ -1337,6 +1400,12 @@ dropify_window_constructed (GObject *object)
                                                                                    self, NULL)));
   gtk_widget_add_controller (GTK_WIDGET (self->list_view), GTK_EVENT_CONTROLLER (shortcuts));
 
+  gtk_list_view_set_single_click_activate (self->list_view, TRUE);
+  g_signal_connect_object (self->list_view, "activate",
+                           G_CALLBACK (dropify_window_row_activated),
+                           self, G_CONNECT_SWAPPED);
+  dropify_drop_view_set_service (self->drop_view, self->service);
+
   g_signal_connect_object (gtk_scrolled_window_get_vadjustment (self->history_scroller),
                            "changed",
                            G_CALLBACK (dropify_window_adjustment_changed),
@@ -1459,12 +1528,15 @@ dropify_window_class_init (DropifyWindowClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (DROPIFY_TYPE_PEERS_PAGE);
+  g_type_ensure (DROPIFY_TYPE_DROP_VIEW);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/dropify/Dropify/ui/dropify-window.ui");
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, leaflet);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, devices_toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, DropifyWindow, drop_toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, DropifyWindow, drop_view);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, short_window_title);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, peers_page);
@@ -1494,6 +1566,8 @@ dropify_window_class_init (DropifyWindowClass *klass)
                                    dropify_window_connect_phone);
   gtk_widget_class_install_action (widget_class, "win.delete-drop", "s",
                                    dropify_window_delete_drop);
+  gtk_widget_class_install_action (widget_class, "win.show-drop-details", "s",
+                                   dropify_window_show_drop_details);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK,
                                        "win.send", NULL);

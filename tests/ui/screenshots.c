@@ -5,7 +5,7 @@
  *   GSETTINGS_SCHEMA_DIR=data \
  *     ../tests/ui/xvfb-test.sh tests/ui/screenshots OUTDIR [SCENE...]
  *
- * Scenes: main-window, empty, peers, peers-empty, no-discovery, add-peer,
+ * Scenes: main-window, empty, drop-details (and file-details), undo, peers, peers-empty, no-discovery, add-peer,
  * pairing, phone-dialog, preferences, help. Each is saved at 720 px and at
  * the 360 px minimum ("-narrow"), light and dark ("-dark"); the phone
  * dialog and the preferences, windows of their own, at their own size.
@@ -26,6 +26,7 @@
 
 #include "dropify-add-peer-dialog.h"
 #include "dropify-core.h"
+#include "dropify-drop-view.h"
 #include "dropify-pairing-dialog.h"
 #include "dropify-phone-dialog.h"
 #include "dropify-peers-page.h"
@@ -479,6 +480,71 @@ scene_main_window (const char *out_dir)
 }
 
 static void
+show_details (Scene *scene,
+              guint  position)
+{
+  GtkWidget *list_view = find_descendant (scene->window, GTK_TYPE_LIST_VIEW);
+
+  g_assert_true (gtk_widget_activate_action (list_view, "list.activate-item", "u", position));
+  settle ();
+}
+
+/* A drop's own page: a long text with a link, then a file. */
+static void
+scene_drop_details (const char *out_dir)
+{
+  Scene *scene = scene_new (out_dir, FALSE);
+  DropifyService *here = scene->service;
+  HistoryQuery full = { dropify_service_get_history (here), 2 };
+  g_autofree char *dir = dropify_test_make_dir ("screenshots-files");
+
+  send_file (here, dir, "Holiday photos.zip", 3700 * 1000, 24 * HOUR_MS);
+  send_text (here,
+             "Packing list for Saturday:\n\n"
+             "- tent, sleeping bags, the blue stove\n"
+             "- water filter (the spare cartridge is in the garage)\n"
+             "- first aid kit\n\n"
+             "Trail map: https://www.openstreetmap.org/#map=13/46.5580/7.9900\n\n"
+             "We meet at the station at 7:30; the train leaves at 7:52.",
+             24 * HOUR_MS);
+  wait_for (history_is_full, &full, "the drops");
+
+  show_details (scene, 0);
+  shoot (scene, "drop-details", NULL);
+
+  gtk_widget_activate_action (scene->window, "win.show-history", NULL);
+  settle ();
+  show_details (scene, 1);
+  shoot (scene, "file-details", NULL);
+
+  scene_free (scene);
+}
+
+/* Right after Delete Everywhere: the drop is gone here, and Undo shows. */
+static void
+scene_undo (const char *out_dir)
+{
+  Scene *scene = scene_new (out_dir, FALSE);
+  DropifyService *here = scene->service;
+  HistoryQuery full = { dropify_service_get_history (here), 3 };
+  g_autoptr(DropifyDrop) newest = NULL;
+  GtkWidget *view;
+
+  send_text (here, "The door code is 4711#", HOUR_MS);
+  send_text (here, "WiFi password: correct-horse-battery-staple", 10 * MINUTE_MS);
+  send_text (here, "Remember to pick up:\n- oat milk\n- coffee beans\n- bread", 24 * HOUR_MS);
+  wait_for (history_is_full, &full, "the drops");
+
+  newest = g_list_model_get_item (G_LIST_MODEL (dropify_service_get_history (here)), 0);
+  show_details (scene, 0);
+  view = find_descendant (scene->window, DROPIFY_TYPE_DROP_VIEW);
+  g_assert_true (gtk_widget_activate_action (view, "drop.delete", NULL));
+  shoot (scene, "undo", NULL);
+
+  scene_free (scene);
+}
+
+static void
 scene_empty (const char *out_dir)
 {
   Scene *scene = scene_new (out_dir, FALSE);
@@ -751,6 +817,8 @@ static const struct {
 } scenes[] = {
   { "main-window", scene_main_window, TRUE },
   { "empty", scene_empty, TRUE },
+  { "drop-details", scene_drop_details, TRUE },
+  { "undo", scene_undo, TRUE },
   { "peers", scene_peers, TRUE },
   { "peers-empty", scene_peers_empty, TRUE },
   { "no-discovery", scene_no_discovery, TRUE },

@@ -5,11 +5,14 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <adwaita.h>
 #include <glib/gstdio.h>
 
 #include "dropify-core.h"
 #include "dropify-drop-row.h"
+#include "dropify-drop-view.h"
 #include "dropify-test-support.h"
 #include "dropify-window.h"
 #include "ui-test-util.h"
@@ -751,6 +754,199 @@ test_window_composer (Fixture       *fixture,
   wait_for_row (fixture, "typed in the composer");
 }
 
+/* The drop's own page */
+
+#define LONG_TEXT \
+  "First paragraph.\n\nSecond paragraph.\n\nThird paragraph.\n\n" \
+  "Fourth <b>not bold</b> & friends, see https://example.org/a?b=1&c=2.\n\n" \
+  "Fifth paragraph.\n\nSixth and last paragraph."
+
+static gboolean
+drop_view_is_shown (gpointer data)
+{
+  GtkWidget *view = find_descendant (data, DROPIFY_TYPE_DROP_VIEW);
+
+  return view != NULL && gtk_widget_get_mapped (view);
+}
+
+static gboolean
+drop_view_is_gone (gpointer data)
+{
+  return !drop_view_is_shown (data);
+}
+
+static gboolean
+history_list_is_mapped (gpointer data)
+{
+  GtkWidget *list = find_descendant (data, GTK_TYPE_LIST_VIEW);
+
+  return list != NULL && gtk_widget_get_mapped (list);
+}
+
+/* Escaped, and links made links: nothing a peer wrote becomes markup. */
+static void
+test_drop_view_markup (void)
+{
+  const char *texts[] = {
+    LONG_TEXT,
+    "<span foreground=\"red\">x</span> &amp; &#x41; <a href=\"javascript:x\">y</a>",
+    "https://e.example/\"><b>z</b> http:// https://",
+    "\u202eevil https://example.org/(x) (https://example.org/y)",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
+    {
+      g_autofree char *markup = dropify_drop_view_dup_text_markup (texts[i]);
+      GtkWidget *label = g_object_ref_sink (gtk_label_new (NULL));
+
+      /* A label parses links as well as Pango's markup, and warns (which
+       * fails the test) when it cannot. */
+      gtk_label_set_markup (GTK_LABEL (label), markup);
+      g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (label)), ==, texts[i]);
+      g_object_unref (label);
+      g_assert_null (strstr (markup, "<b>"));
+      g_assert_null (strstr (markup, "<span"));
+      g_assert_null (strstr (markup, "href=\"javascript"));
+    }
+
+  {
+    g_autofree char *markup = dropify_drop_view_dup_text_markup (LONG_TEXT);
+
+    g_assert_nonnull (strstr (markup, "<a href=\"https://example.org/a?b=1&amp;c=2\">"));
+  }
+}
+
+/* A click (or Enter) on a row shows the whole text, selectable, with its
+ * links; Back returns; Delete Everywhere there offers Undo in the
+ * history. */
+static void
+test_window_drop_details (Fixture       *fixture,
+                          gconstpointer  user_data)
+{
+  g_autoptr(DropifyDrop) drop = NULL;
+  g_autoptr(GError) error = NULL;
+  LabelQuery query = { fixture->window, LONG_TEXT };
+  GtkWidget *list_view;
+  GtkWidget *label;
+  GtkWidget *view;
+
+  drop = dropify_service_send_text (fixture->service, LONG_TEXT, 0, &error);
+  g_assert_no_error (error);
+  wait_for (history_is_shown, fixture->window, "the history to show");
+  run_main_loop_for (100);
+
+  /* The row itself cuts the text short. */
+  g_assert_null (find_label (fixture->window, LONG_TEXT));
+
+  list_view = find_descendant (fixture->window, GTK_TYPE_LIST_VIEW);
+  g_assert_true (gtk_widget_activate_action (list_view, "list.activate-item", "u", 0));
+  wait_for (drop_view_is_shown, fixture->window, "the drop's page");
+  wait_for (label_is_shown, &query, "the whole text");
+
+  label = find_label (fixture->window, LONG_TEXT);
+  g_assert_true (gtk_label_get_selectable (GTK_LABEL (label)));
+  g_assert_nonnull (strstr (gtk_label_get_label (GTK_LABEL (label)),
+                            "<a href=\"https://example.org/a?b=1&amp;c=2\">"));
+  g_assert_null (strstr (gtk_label_get_label (GTK_LABEL (label)), "<b>"));
+  g_assert_true (gtk_widget_is_visible (find_button (fixture->window, "_Copy")));
+
+  query.text = "This device";
+  wait_for (label_is_shown, &query, "where the drop comes from");
+
+  view = find_descendant (fixture->window, DROPIFY_TYPE_DROP_VIEW);
+  g_assert_true (gtk_widget_activate_action (view, "win.show-history", NULL));
+  wait_for (history_list_is_mapped, fixture->window, "the history again");
+
+  g_assert_true (gtk_widget_activate_action (list_view, "list.activate-item", "u", 0));
+  wait_for (drop_view_is_shown, fixture->window, "the drop's page again");
+  g_assert_true (gtk_widget_activate_action (view, "drop.delete", NULL));
+  wait_for (history_list_is_mapped, fixture->window, "the history after the deletion");
+  wait_for (undo_is_offered, fixture->window, "the Undo toast");
+  wait_for (drop_view_is_gone, fixture->window, "the drop's page to go");
+}
+
+/* A file's page says what it is, how big, where, and its checksum. */
+static void
+test_window_file_details (Fixture       *fixture,
+                          gconstpointer  user_data)
+{
+  g_autoptr(DropifyDrop) drop = NULL;
+  g_autofree char *size = NULL;
+  LabelQuery query = { fixture->window, NULL };
+  GtkWidget *list_view;
+
+  drop = send_file (fixture, "Notes.txt", "twenty bytes of text");
+  wait_for_row (fixture, "Notes.txt");
+
+  list_view = find_descendant (fixture->window, GTK_TYPE_LIST_VIEW);
+  g_assert_true (gtk_widget_activate_action (list_view, "list.activate-item", "u", 0));
+  wait_for (drop_view_is_shown, fixture->window, "the file's page");
+
+  size = g_format_size (20);
+  query.text = size;
+  wait_for (label_is_shown, &query, "the file's size");
+  query.text = dropify_drop_get_sha256 (drop);
+  wait_for (label_is_shown, &query, "the file's SHA-256");
+  query.text = dropify_drop_get_path (drop);
+  wait_for (label_is_shown, &query, "where the file is");
+  g_assert_nonnull (find_button (fixture->window, "_Open"));
+}
+
+/* A right click on a row opens its menu where the pointer is. */
+static void
+test_window_context_menu (Fixture       *fixture,
+                          gconstpointer  user_data)
+{
+  g_autoptr(DropifyDrop) drop = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *xdotool = g_find_program_in_path ("xdotool");
+  g_autofree char *x = NULL;
+  g_autofree char *y = NULL;
+  LabelQuery query = { NULL, "Show _Details" };
+  graphene_point_t point;
+  double surface_x, surface_y;
+  DropifyDropRow *row;
+
+  if (xdotool == NULL)
+    {
+      g_test_skip ("xdotool is not installed (build-aux/install-deps --test)");
+      return;
+    }
+
+  drop = dropify_service_send_text (fixture->service, "right-click me", 0, &error);
+  g_assert_no_error (error);
+  row = wait_for_row (fixture, "right-click me");
+  run_main_loop_for (200);
+
+  g_assert_true (gtk_widget_compute_point (GTK_WIDGET (row), fixture->window,
+                                           &GRAPHENE_POINT_INIT (40, 20), &point));
+  gtk_native_get_surface_transform (GTK_NATIVE (fixture->window), &surface_x, &surface_y);
+  x = g_strdup_printf ("%d", (int) (point.x + surface_x));
+  y = g_strdup_printf ("%d", (int) (point.y + surface_y));
+
+  {
+    const char *argv[] = {
+      "xdotool", "search", "--onlyvisible", "--name", "^Dropify$",
+      "mousemove", "--window", "%1", "--sync", x, y, "click", "3", NULL
+    };
+    g_autoptr(GError) spawn_error = NULL;
+    int status;
+
+    g_spawn_sync (NULL, (char **) argv, NULL,
+                  G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                  NULL, NULL, NULL, NULL, &status, &spawn_error);
+    g_assert_no_error (spawn_error);
+    g_assert_true (g_spawn_check_wait_status (status, NULL));
+  }
+
+  /* The menu labels carry their mnemonics as they are shown. */
+  query.window = GTK_WIDGET (row);
+  query.text = "Show Details";
+  wait_for (label_is_shown, &query, "the row's context menu");
+  query.text = "Delete Everywhere";
+  g_assert_true (label_is_shown (&query));
+}
+
 static void
 test_expiry_text (void)
 {
@@ -819,6 +1015,13 @@ main (int   argc,
               fixture_set_up, test_window_history, fixture_tear_down);
   g_test_add ("/ui/window/delete-undo", Fixture, NULL,
               fixture_set_up, test_window_delete_undo, fixture_tear_down);
+  g_test_add_func ("/ui/drop-view/markup", test_drop_view_markup);
+  g_test_add ("/ui/window/drop-details", Fixture, NULL,
+              fixture_set_up, test_window_drop_details, fixture_tear_down);
+  g_test_add ("/ui/window/file-details", Fixture, NULL,
+              fixture_set_up, test_window_file_details, fixture_tear_down);
+  g_test_add ("/ui/window/context-menu", Fixture, NULL,
+              fixture_set_up, test_window_context_menu, fixture_tear_down);
   g_test_add ("/ui/window/newest-first", Fixture, NULL,
               fixture_set_up, test_window_rows_are_newest_first, fixture_tear_down);
   g_test_add ("/ui/window/row-menu", Fixture, NULL,
