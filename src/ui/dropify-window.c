@@ -32,8 +32,10 @@ struct _DropifyWindow
    * whole window rather than one per row. */
   GPtrArray            *rows;
   guint                 expiry_source;
-  guint                 scroll_source;
-  gboolean              pin_to_top;
+  gboolean              following;
+  guint                 pin_tick;
+  guint                 pin_stable_frames;
+  guint                 n_unseen;
 
   guint                 n_pending_files;
   gboolean              dragging;
@@ -65,6 +67,8 @@ struct _DropifyWindow
   GtkStack             *stack;
   GtkScrolledWindow    *history_scroller;
   GtkListView          *list_view;
+  GtkRevealer          *new_drops_revealer;
+  GtkLabel             *new_drops_label;
   GtkTextView          *composer_view;
   GtkTextBuffer        *composer_buffer;
   GtkWidget            *composer_placeholder;
@@ -135,36 +139,100 @@ dropify_window_update_page (DropifyWindow *self)
     gtk_stack_set_visible_child_name (self->stack, "history");
 }
 
+/* The newest drop in view
+ *
+ * The list keeps the row that was on top in place when rows are inserted
+ * above it, so a new drop would land out of sight. Someone reading at the
+ * top follows the newest: the view is held at the top, frame after frame,
+ * until the list has placed every new row. Whether they read at the top
+ * is decided by their own scrolling only, never by the list moving the
+ * view while it places rows, so a second drop arriving while the first
+ * is being placed is followed too. Someone scrolled down to older drops
+ * stays there, and a button counts what came in above. */
+
+/* Frames the view must stay at the top before holding it there stops. */
+#define PIN_STABLE_FRAMES 3
+
+static void
+dropify_window_update_new_drops (DropifyWindow *self)
+{
+  if (self->n_unseen > 0)
+    {
+      g_autofree char *text = NULL;
+
+      /* Translators: a button over the history that scrolls up to the
+       * drops that came in while the user read older ones */
+      text = g_strdup_printf (ngettext ("%u new drop", "%u new drops", self->n_unseen),
+                              self->n_unseen);
+      gtk_label_set_text (self->new_drops_label, text);
+    }
+
+  gtk_revealer_set_reveal_child (self->new_drops_revealer, self->n_unseen > 0);
+}
+
 static gboolean
-dropify_window_scroll_to_top_cb (gpointer user_data)
+dropify_window_pin_tick (GtkWidget     *widget,
+                         GdkFrameClock *frame_clock,
+                         gpointer       user_data)
 {
   DropifyWindow *self = DROPIFY_WINDOW (user_data);
   GtkAdjustment *vadjustment = gtk_scrolled_window_get_vadjustment (self->history_scroller);
 
-  self->scroll_source = 0;
-  gtk_adjustment_set_value (vadjustment, gtk_adjustment_get_lower (vadjustment));
+  if (gtk_adjustment_get_value (vadjustment) > gtk_adjustment_get_lower (vadjustment))
+    {
+      self->pin_stable_frames = 0;
+      gtk_adjustment_set_value (vadjustment, gtk_adjustment_get_lower (vadjustment));
+      return G_SOURCE_CONTINUE;
+    }
 
+  if (++self->pin_stable_frames < PIN_STABLE_FRAMES)
+    return G_SOURCE_CONTINUE;
+
+  self->pin_tick = 0;
   return G_SOURCE_REMOVE;
 }
 
-/* The list keeps the row that was on top in place when rows are inserted
- * above it, so a new drop would land out of sight. The list says where it
- * put things when it reconfigures its adjustment after laying out the new
- * row; only then can the view be moved back to the top. */
 static void
-dropify_window_adjustment_changed (DropifyWindow *self,
-                                   GtkAdjustment *vadjustment)
+dropify_window_follow_newest (DropifyWindow *self)
 {
-  if (!self->pin_to_top)
+  GtkAdjustment *vadjustment = gtk_scrolled_window_get_vadjustment (self->history_scroller);
+
+  self->following = TRUE;
+  self->n_unseen = 0;
+  dropify_window_update_new_drops (self);
+
+  self->pin_stable_frames = 0;
+  if (self->pin_tick == 0)
+    self->pin_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self->list_view),
+                                                   dropify_window_pin_tick,
+                                                   self, NULL);
+
+  gtk_adjustment_set_value (vadjustment, gtk_adjustment_get_lower (vadjustment));
+}
+
+static void
+dropify_window_scroll_to_newest (GtkWidget  *widget,
+                                 const char *action_name,
+                                 GVariant   *param)
+{
+  dropify_window_follow_newest (DROPIFY_WINDOW (widget));
+}
+
+static void
+dropify_window_scrolled (DropifyWindow *self,
+                         GtkAdjustment *vadjustment)
+{
+  /* The view moves on its own while new rows are placed. */
+  if (self->pin_tick != 0)
     return;
 
-  self->pin_to_top = FALSE;
+  self->following = gtk_adjustment_get_value (vadjustment) <= gtk_adjustment_get_lower (vadjustment) + 1;
 
-  if (gtk_adjustment_get_value (vadjustment) > gtk_adjustment_get_lower (vadjustment) &&
-      self->scroll_source == 0)
-    self->scroll_source = g_idle_add_full (G_PRIORITY_HIGH_IDLE,
-                                           dropify_window_scroll_to_top_cb,
-                                           self, NULL);
+  if (self->following && self->n_unseen > 0)
+    {
+      self->n_unseen = 0;
+      dropify_window_update_new_drops (self);
+    }
 }
 
 static void
@@ -174,7 +242,6 @@ dropify_window_history_changed (DropifyWindow *self,
                                 guint          added,
                                 GListModel    *history)
 {
-  GtkAdjustment *vadjustment = gtk_scrolled_window_get_vadjustment (self->history_scroller);
   g_autoptr(DropifyDrop) newest = NULL;
   DropifyIdentity *identity;
 
@@ -192,9 +259,15 @@ dropify_window_history_changed (DropifyWindow *self,
   newest = g_list_model_get_item (history, 0);
   identity = dropify_service_get_identity (self->service);
 
-  if (gtk_adjustment_get_value (vadjustment) <= gtk_adjustment_get_lower (vadjustment) ||
-      dropify_identity_is_own_id (identity, dropify_drop_get_origin (newest)))
-    self->pin_to_top = TRUE;
+  if (self->following || dropify_identity_is_own_id (identity, dropify_drop_get_origin (newest)))
+    {
+      dropify_window_follow_newest (self);
+    }
+  else
+    {
+      self->n_unseen += added;
+      dropify_window_update_new_drops (self);
+    }
 }
 
 static gboolean
@@ -1407,8 +1480,8 @@ dropify_window_constructed (GObject *object)
   dropify_drop_view_set_service (self->drop_view, self->service);
 
   g_signal_connect_object (gtk_scrolled_window_get_vadjustment (self->history_scroller),
-                           "changed",
-                           G_CALLBACK (dropify_window_adjustment_changed),
+                           "value-changed",
+                           G_CALLBACK (dropify_window_scrolled),
                            self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->visible_drops, "items-changed",
                            G_CALLBACK (dropify_window_history_changed),
@@ -1436,7 +1509,11 @@ dropify_window_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->expiry_source, g_source_remove);
-  g_clear_handle_id (&self->scroll_source, g_source_remove);
+  if (self->pin_tick != 0)
+    {
+      gtk_widget_remove_tick_callback (GTK_WIDGET (self->list_view), self->pin_tick);
+      self->pin_tick = 0;
+    }
 
   /* A window destroyed without being closed still keeps its word. */
   dropify_window_commit_all_deletes (self);
@@ -1544,6 +1621,8 @@ dropify_window_class_init (DropifyWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, history_scroller);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, list_view);
+  gtk_widget_class_bind_template_child (widget_class, DropifyWindow, new_drops_revealer);
+  gtk_widget_class_bind_template_child (widget_class, DropifyWindow, new_drops_label);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, composer_view);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, composer_buffer);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, composer_placeholder);
@@ -1566,6 +1645,8 @@ dropify_window_class_init (DropifyWindowClass *klass)
                                    dropify_window_connect_phone);
   gtk_widget_class_install_action (widget_class, "win.delete-drop", "s",
                                    dropify_window_delete_drop);
+  gtk_widget_class_install_action (widget_class, "win.scroll-to-newest", NULL,
+                                   dropify_window_scroll_to_newest);
   gtk_widget_class_install_action (widget_class, "win.show-drop-details", "s",
                                    dropify_window_show_drop_details);
 
@@ -1591,6 +1672,7 @@ dropify_window_init (DropifyWindow *self)
   self->cancellable = g_cancellable_new ();
   self->rows = g_ptr_array_new ();
   self->pending_deletes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->following = TRUE;
 
   gtk_widget_init_template (GTK_WIDGET (self));
 

@@ -5,7 +5,8 @@
  *   GSETTINGS_SCHEMA_DIR=data \
  *     ../tests/ui/xvfb-test.sh tests/ui/screenshots OUTDIR [SCENE...]
  *
- * Scenes: main-window, empty, drop-details (and file-details), undo, peers, peers-empty, no-discovery, add-peer,
+ * Scenes: main-window, empty, drop-details (and file-details), undo,
+ * new-drops (at 720 px only), peers, peers-empty, no-discovery, add-peer,
  * pairing, phone-dialog, preferences, help. Each is saved at 720 px and at
  * the 360 px minimum ("-narrow"), light and dark ("-dark"); the phone
  * dialog and the preferences, windows of their own, at their own size.
@@ -545,6 +546,64 @@ scene_undo (const char *out_dir)
 }
 
 static void
+add_laptop_text (DropifyService *service,
+                 const char     *text)
+{
+  DropifyHistory *history = dropify_service_get_history (service);
+  int64_t now = dropify_history_now (history);
+  g_autofree char *id = g_uuid_string_random ();
+  g_autoptr(DropifyDrop) drop = NULL;
+  g_autoptr(GError) error = NULL;
+
+  drop = dropify_drop_new_text (id, "laptop", "Laptop", text, now, now + 24 * HOUR_MS);
+  dropify_history_add (history, drop, &error);
+  g_assert_no_error (error);
+}
+
+/* Reading older drops while three new ones come in from the laptop: the
+ * view stays, and a button offers to go up. Taken at 720 px only, since
+ * resizing the window would scroll it. */
+static void
+scene_new_drops (const char *out_dir)
+{
+  Scene *scene = scene_new (out_dir, FALSE);
+  AdwStyleManager *style = adw_style_manager_get_default ();
+  GtkWidget *list_view = find_descendant (scene->window, GTK_TYPE_LIST_VIEW);
+  GtkAdjustment *vadjustment;
+
+  for (guint i = 0; i < 12; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("Note %u from the meeting:\nfollow up with the printer people", i + 1);
+
+      send_text (scene->service, text, 24 * HOUR_MS);
+    }
+  settle ();
+
+  vadjustment = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (gtk_widget_get_parent (list_view)));
+  gtk_adjustment_set_value (vadjustment, (gtk_adjustment_get_upper (vadjustment) -
+                                          gtk_adjustment_get_page_size (vadjustment)) / 2);
+  settle ();
+
+  add_laptop_text (scene->service, "The door code is 4711#");
+  add_laptop_text (scene->service, "Lunch at 12:30?");
+  add_laptop_text (scene->service, "https://gitlab.gnome.org/GNOME/libadwaita");
+
+  for (guint dark = 0; dark < 2; dark++)
+    {
+      g_autoptr(GdkTexture) texture = NULL;
+
+      adw_style_manager_set_color_scheme (style, dark ? ADW_COLOR_SCHEME_FORCE_DARK
+                                                      : ADW_COLOR_SCHEME_FORCE_LIGHT);
+      settle ();
+      texture = render (scene->window);
+      save (scene, texture, "new-drops", FALSE, dark);
+    }
+
+  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_LIGHT);
+  scene_free (scene);
+}
+
+static void
 scene_empty (const char *out_dir)
 {
   Scene *scene = scene_new (out_dir, FALSE);
@@ -819,6 +878,7 @@ static const struct {
   { "empty", scene_empty, TRUE },
   { "drop-details", scene_drop_details, TRUE },
   { "undo", scene_undo, TRUE },
+  { "new-drops", scene_new_drops, TRUE },
   { "peers", scene_peers, TRUE },
   { "peers-empty", scene_peers_empty, TRUE },
   { "no-discovery", scene_no_discovery, TRUE },

@@ -947,6 +947,154 @@ test_window_context_menu (Fixture       *fixture,
   g_assert_true (label_is_shown (&query));
 }
 
+/* The newest drop in view */
+
+#define TALL_TEXT(n) \
+  "Tall drop " n "\nline two\nline three\n\nand a paragraph long enough to wrap " \
+  "once or twice in a window of ordinary width, as real notes do"
+
+/* A drop from another device, added as sync adds it. */
+static DropifyDrop *
+add_peer_drop (Fixture    *fixture,
+               const char *text)
+{
+  DropifyHistory *history = dropify_service_get_history (fixture->service);
+  int64_t now = dropify_history_now (history);
+  g_autofree char *id = g_uuid_string_random ();
+  g_autoptr(DropifyDrop) drop = NULL;
+  g_autoptr(GError) error = NULL;
+
+  drop = dropify_drop_new_text (id, "laptop-device-id", "Laptop", text, now, now + 3600 * 1000);
+  g_assert_true (dropify_history_add (history, drop, &error));
+  g_assert_no_error (error);
+
+  return g_steal_pointer (&drop);
+}
+
+static GtkScrolledWindow *
+get_history_scroller (Fixture *fixture)
+{
+  GtkWidget *list_view = find_descendant (fixture->window, GTK_TYPE_LIST_VIEW);
+
+  return GTK_SCROLLED_WINDOW (gtk_widget_get_ancestor (list_view, GTK_TYPE_SCROLLED_WINDOW));
+}
+
+static DropifyDropRow *
+find_row_for (GtkWidget   *widget,
+              DropifyDrop *drop)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      DropifyDropRow *found;
+
+      if (DROPIFY_IS_DROP_ROW (child) && dropify_drop_row_get_drop (DROPIFY_DROP_ROW (child)) == drop)
+        return DROPIFY_DROP_ROW (child);
+
+      if ((found = find_row_for (child, drop)))
+        return found;
+    }
+
+  return NULL;
+}
+
+typedef struct
+{
+  Fixture     *fixture;
+  DropifyDrop *drop;
+} ViewQuery;
+
+/* The top of @drop's row is inside the visible part of the history. */
+static gboolean
+drop_is_in_view (gpointer data)
+{
+  ViewQuery *query = data;
+  GtkWidget *scroller = GTK_WIDGET (get_history_scroller (query->fixture));
+  DropifyDropRow *row = find_row_for (scroller, query->drop);
+  graphene_point_t top;
+
+  if (row == NULL || !gtk_widget_get_mapped (GTK_WIDGET (row)) ||
+      gtk_widget_get_height (GTK_WIDGET (row)) == 0)
+    return FALSE;
+
+  if (!gtk_widget_compute_point (GTK_WIDGET (row), scroller, &GRAPHENE_POINT_INIT (0, 0), &top))
+    return FALSE;
+
+  return top.y >= -1 && top.y < gtk_widget_get_height (scroller) - 20;
+}
+
+static gboolean
+list_has_moved (gpointer data)
+{
+  GtkAdjustment *vadjustment = data;
+
+  return gtk_adjustment_get_value (vadjustment) > gtk_adjustment_get_lower (vadjustment);
+}
+
+/* Drops arriving in bursts, one while the list is still placing the one
+ * before, with tall drops on top: read from the top, the newest is
+ * always in view. Scrolled away, the view stays, and a button says how
+ * many came and takes the reader up to them. */
+static void
+test_window_newest_in_view (Fixture       *fixture,
+                            gconstpointer  user_data)
+{
+  GtkAdjustment *vadjustment;
+  ViewQuery query = { fixture, NULL };
+  LabelQuery label_query = { fixture->window, NULL };
+  GtkWidget *button;
+
+  gtk_window_set_default_size (GTK_WINDOW (fixture->window), 480, 480);
+
+  for (guint i = 0; i < 8; i++)
+    g_object_unref (add_peer_drop (fixture, TALL_TEXT ("before")));
+  wait_for (history_is_shown, fixture->window, "the history to show");
+  vadjustment = gtk_scrolled_window_get_vadjustment (get_history_scroller (fixture));
+  run_main_loop_for (200);
+
+  for (guint burst = 0; burst < 4; burst++)
+    {
+      g_autoptr(DropifyDrop) first = add_peer_drop (fixture, TALL_TEXT ("first of a burst"));
+      g_autoptr(DropifyDrop) second = NULL;
+
+      /* The second lands when the list has laid out the first: the list
+       * keeps the row it had on top in place, and moves the view down. */
+      for (guint i = 0; i < 1000 && !list_has_moved (vadjustment); i++)
+        g_main_context_iteration (NULL, FALSE);
+      second = add_peer_drop (fixture, TALL_TEXT ("second of a burst"));
+
+      query.drop = second;
+      wait_for (drop_is_in_view, &query, "the newest drop to be in view");
+      run_main_loop_for (150);
+      g_assert_true (drop_is_in_view (&query));
+      query.drop = NULL;
+    }
+
+  /* Scrolled away to older drops: they stay in view. */
+  gtk_adjustment_set_value (vadjustment, (gtk_adjustment_get_upper (vadjustment) -
+                                          gtk_adjustment_get_page_size (vadjustment)) / 2);
+  run_main_loop_for (150);
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_clear_object (&query.drop);
+      query.drop = add_peer_drop (fixture, TALL_TEXT ("while away"));
+    }
+  run_main_loop_for (300);
+  g_assert_false (drop_is_in_view (&query));
+
+  label_query.text = "3 new drops";
+  wait_for (label_is_shown, &label_query, "the new drops button");
+  button = gtk_widget_get_ancestor (find_label (fixture->window, "3 new drops"), GTK_TYPE_BUTTON);
+  g_assert_nonnull (button);
+  g_signal_emit_by_name (button, "clicked");
+
+  wait_for (drop_is_in_view, &query, "the newest drop after the button");
+  wait_for (label_is_gone, &label_query, "the new drops button to go");
+  g_clear_object (&query.drop);
+}
+
 static void
 test_expiry_text (void)
 {
@@ -1022,6 +1170,8 @@ main (int   argc,
               fixture_set_up, test_window_file_details, fixture_tear_down);
   g_test_add ("/ui/window/context-menu", Fixture, NULL,
               fixture_set_up, test_window_context_menu, fixture_tear_down);
+  g_test_add ("/ui/window/newest-in-view", Fixture, NULL,
+              fixture_set_up, test_window_newest_in_view, fixture_tear_down);
   g_test_add ("/ui/window/newest-first", Fixture, NULL,
               fixture_set_up, test_window_rows_are_newest_first, fixture_tear_down);
   g_test_add ("/ui/window/row-menu", Fixture, NULL,
