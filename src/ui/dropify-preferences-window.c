@@ -235,6 +235,14 @@ dropify_preferences_window_sync_entry (DropifyPreferencesWindow *self,
 {
   g_autofree char *value = g_settings_get_string (self->settings, key);
 
+  /* With no name set, the device goes by its default one (the host's
+   * name), which is what the field shows: never a blank name. */
+  if (row == self->device_name_row && *value == '\0')
+    {
+      g_free (value);
+      value = g_strdup (dropify_identity_get_name (dropify_service_get_identity (self->service)));
+    }
+
   if (g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (row)), value) != 0)
     gtk_editable_set_text (GTK_EDITABLE (row), value);
 }

@@ -1096,7 +1096,20 @@ dropify_window_n_connected_changed (DropifyWindow    *self,
 
   if (n_connected == 0)
     {
-      summary = g_strdup (_("No devices connected"));
+      DropifyDiscovery *discovery = self->service != NULL
+                                  ? dropify_service_get_discovery (self->service)
+                                  : NULL;
+
+      /* Nobody connected and nobody to be found on their own: say so,
+       * or the subtitle reads as if devices should just appear. */
+      if (self->service == NULL)
+        summary = g_strdup (_("No devices connected"));
+      else if (discovery == NULL)
+        summary = g_strdup (_("No devices connected · Discovery off"));
+      else if (!dropify_discovery_get_available (discovery))
+        summary = g_strdup (_("No devices connected · Discovery unavailable"));
+      else
+        summary = g_strdup (_("No devices connected"));
       /* Translators: the window's subtitle when the window is narrow */
       short_summary = g_strdup (_("Not connected"));
     }
@@ -1118,6 +1131,12 @@ dropify_window_n_connected_changed (DropifyWindow    *self,
 
   adw_window_title_set_subtitle (self->window_title, summary);
   adw_window_title_set_subtitle (self->short_window_title, short_summary);
+}
+
+static void
+dropify_window_discovery_changed (DropifyWindow *self)
+{
+  dropify_window_n_connected_changed (self, NULL, self->peers_page);
 }
 
 static void
@@ -1492,6 +1511,10 @@ dropify_window_constructed (GObject *object)
    * the devices page. */
   dropify_peers_page_set_service (self->peers_page, self->service);
   dropify_window_n_connected_changed (self, NULL, self->peers_page);
+  if (dropify_service_get_discovery (self->service) != NULL)
+    g_signal_connect_object (dropify_service_get_discovery (self->service), "notify::available",
+                             G_CALLBACK (dropify_window_discovery_changed),
+                             self, G_CONNECT_SWAPPED);
 
   peers = dropify_sync_get_peers (dropify_service_get_sync (self->service));
   g_signal_connect_object (peers, "items-changed",

@@ -227,6 +227,12 @@ test_device_name (Fixture       *fixture,
   AdwEntryRow *row = ADW_ENTRY_ROW (find_row (fixture, "general", ADW_TYPE_ENTRY_ROW, "Device Name"));
   g_autofree char *name = NULL;
 
+  /* With no name set, the field shows the name in use, not a blank. */
+  g_assert_cmpstr ((name = g_settings_get_string (fixture->settings, "device-name")), ==, "");
+  g_clear_pointer (&name, g_free);
+  g_assert_cmpstr (dropify_identity_get_name (identity), !=, "");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row)), ==, dropify_identity_get_name (identity));
+
   /* Opening the window does not put the name up for replacing, also
    * narrow, where the page switcher moves down and the name comes first. */
   g_assert_false (GTK_IS_TEXT (gtk_window_get_focus (GTK_WINDOW (fixture->window))));

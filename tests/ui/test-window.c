@@ -1095,6 +1095,46 @@ test_window_newest_in_view (Fixture       *fixture,
   g_clear_object (&query.drop);
 }
 
+static gboolean
+has_label_starting (GtkWidget  *widget,
+                    const char *prefix)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_LABEL (child) && g_str_has_prefix (gtk_label_get_text (GTK_LABEL (child)), prefix))
+        return TRUE;
+
+      if (has_label_starting (child, prefix))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+/* A drop made here says so in words, not with this device's name, which
+ * other devices may share; a peer's drop names the peer. */
+static void
+test_window_origin_words (Fixture       *fixture,
+                          gconstpointer  user_data)
+{
+  g_autoptr(DropifyDrop) own = NULL;
+  g_autoptr(DropifyDrop) theirs = NULL;
+  g_autoptr(GError) error = NULL;
+  DropifyDropRow *row;
+
+  own = dropify_service_send_text (fixture->service, "made here", 0, &error);
+  g_assert_no_error (error);
+  theirs = add_peer_drop (fixture, "made on the laptop");
+
+  row = wait_for_row (fixture, "made here");
+  g_assert_true (has_label_starting (GTK_WIDGET (row), "This\u00a0device · "));
+
+  row = wait_for_row (fixture, "made on the laptop");
+  g_assert_true (has_label_starting (GTK_WIDGET (row), "From\u00a0Laptop · "));
+}
+
 static void
 test_expiry_text (void)
 {
@@ -1172,6 +1212,8 @@ main (int   argc,
               fixture_set_up, test_window_context_menu, fixture_tear_down);
   g_test_add ("/ui/window/newest-in-view", Fixture, NULL,
               fixture_set_up, test_window_newest_in_view, fixture_tear_down);
+  g_test_add ("/ui/window/origin-words", Fixture, NULL,
+              fixture_set_up, test_window_origin_words, fixture_tear_down);
   g_test_add ("/ui/window/newest-first", Fixture, NULL,
               fixture_set_up, test_window_rows_are_newest_first, fixture_tear_down);
   g_test_add ("/ui/window/row-menu", Fixture, NULL,
