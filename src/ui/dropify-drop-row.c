@@ -228,7 +228,7 @@ dropify_drop_row_format_date (int64_t unix_ms,
   /* Translators: a date and a time, for g_date_time_format(), as in
    * "2 December 2026 at 14:05"
    * xgettext:no-c-format */
-  return g_date_time_format (date, _("%e %B %Y at %H:%M"));
+  return g_date_time_format (date, _("%-e %B %Y at %H:%M"));
 }
 
 /**
@@ -334,6 +334,8 @@ dropify_drop_row_update_details (DropifyDropRow *self)
   now = self->service != NULL
       ? dropify_history_now (dropify_service_get_history (self->service))
       : g_get_real_time () / 1000;
+  /* "Today at 14:05"; the full date is in the tooltip. */
+  g_ptr_array_add (parts, dropify_drop_row_format_date (dropify_drop_get_created_at (self->drop), now));
   g_ptr_array_add (parts,
                    dropify_drop_row_format_expiry (dropify_drop_get_expires_at (self->drop) - now));
 
@@ -450,7 +452,7 @@ dropify_drop_row_details_query_tooltip (DropifyDropRow *self,
   /* Translators: a full date, for g_date_time_format(), as in
    * "Wednesday, 2 December 2026, 14:05:33"
    * xgettext:no-c-format */
-  created_text = g_date_time_format (created, _("%A, %e %B %Y, %H:%M:%S"));
+  created_text = g_date_time_format (created, _("%A, %-e %B %Y, %H:%M:%S"));
   /* Translators: a tooltip; %s is a date and time */
   text = g_strdup_printf (_("Dropped %s"), created_text);
   gtk_tooltip_set_text (tooltip, text);

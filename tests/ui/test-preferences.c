@@ -294,6 +294,25 @@ phone_dialog_is_shown (gpointer data)
   return find_toplevel (DROPIFY_TYPE_PHONE_DIALOG) != NULL;
 }
 
+static gboolean
+has_icon (GtkWidget  *widget,
+          const char *icon_name)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_IMAGE (child) && gtk_widget_get_visible (child) &&
+          g_strcmp0 (gtk_image_get_icon_name (GTK_IMAGE (child)), icon_name) == 0)
+        return TRUE;
+
+      if (has_icon (child, icon_name))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
 static void
 test_connect_phone (Fixture       *fixture,
                     gconstpointer  user_data)
@@ -302,6 +321,10 @@ test_connect_phone (Fixture       *fixture,
   GtkWidget *dialog;
 
   g_assert_true (gtk_list_box_row_get_activatable (GTK_LIST_BOX_ROW (row)));
+
+  /* A row that opens something has an arrow, as GNOME's settings do. */
+  g_assert_true (has_icon (row, "go-next-symbolic"));
+
   g_signal_emit_by_name (row, "activate");
   wait_for (phone_dialog_is_shown, NULL, "the phone dialog");
 

@@ -1135,6 +1135,74 @@ test_window_origin_words (Fixture       *fixture,
   g_assert_true (has_label_starting (GTK_WIDGET (row), "From\u00a0Laptop · "));
 }
 
+/* Dates as people say them; the test runs in UTC (TZ below). */
+static void
+test_date_text (void)
+{
+  /* Wednesday 2 December 2026, 14:05:33 UTC */
+  const int64_t now = G_GINT64_CONSTANT (1796220333) * 1000;
+  const int64_t minute = 60 * 1000;
+  const int64_t hour = 60 * minute;
+  const int64_t day = 24 * hour;
+  const struct {
+    int64_t     at;
+    const char *text;
+  } cases[] = {
+    { now, "Today at 14:05" },
+    { now - 14 * hour, "Today at 00:05" },
+    { now - 15 * hour, "Yesterday at 23:05" },
+    { now - 2 * day, "Monday at 14:05" },
+    { now - 30 * day, "2 November 2026 at 14:05" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *text = dropify_drop_row_format_date (cases[i].at, now);
+
+      g_assert_cmpstr (text, ==, cases[i].text);
+    }
+}
+
+static GtkWidget *
+find_button_content (GtkWidget  *widget,
+                     const char *label)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (ADW_IS_BUTTON_CONTENT (child) && gtk_widget_get_mapped (child) &&
+          g_strcmp0 (adw_button_content_get_label (ADW_BUTTON_CONTENT (child)), label) == 0)
+        return child;
+
+      if ((found = find_button_content (child, label)))
+        return found;
+    }
+
+  return NULL;
+}
+
+/* The header's clipboard button says what it does, in the words of the
+ * main menu, and does what that menu item does. */
+static void
+test_window_clipboard_button (Fixture       *fixture,
+                              gconstpointer  user_data)
+{
+  GtkWidget *content;
+  GtkWidget *button;
+
+  gtk_window_set_default_size (GTK_WINDOW (fixture->window), 720, 560);
+  run_main_loop_for (300);
+
+  content = find_button_content (fixture->window, "_Send Clipboard");
+  g_assert_nonnull (content);
+  button = gtk_widget_get_ancestor (content, GTK_TYPE_BUTTON);
+  g_assert_cmpstr (gtk_actionable_get_action_name (GTK_ACTIONABLE (button)), ==,
+                   "win.send-clipboard");
+}
+
 static void
 test_expiry_text (void)
 {
@@ -1181,6 +1249,8 @@ main (int   argc,
   recent_dir = g_dir_make_tmp ("dropify-ui-test-XXXXXX", NULL);
   g_assert_nonnull (recent_dir);
   g_setenv ("XDG_DATA_HOME", recent_dir, TRUE);
+  /* Dates are formatted in local time; the date test expects UTC. */
+  g_setenv ("TZ", "UTC", TRUE);
 
   /* Isolated XDG dirs would hide the shared MIME database, and without it
    * GdkPixbuf cannot tell an SVG icon from any other file. */
@@ -1199,6 +1269,7 @@ main (int   argc,
   gtk_recent_manager_get_default ();
 
   g_test_add_func ("/ui/drop-row/expiry-text", test_expiry_text);
+  g_test_add_func ("/ui/drop-row/date-text", test_date_text);
   g_test_add ("/ui/window/history", Fixture, NULL,
               fixture_set_up, test_window_history, fixture_tear_down);
   g_test_add ("/ui/window/delete-undo", Fixture, NULL,
@@ -1214,6 +1285,8 @@ main (int   argc,
               fixture_set_up, test_window_newest_in_view, fixture_tear_down);
   g_test_add ("/ui/window/origin-words", Fixture, NULL,
               fixture_set_up, test_window_origin_words, fixture_tear_down);
+  g_test_add ("/ui/window/clipboard-button", Fixture, NULL,
+              fixture_set_up, test_window_clipboard_button, fixture_tear_down);
   g_test_add ("/ui/window/newest-first", Fixture, NULL,
               fixture_set_up, test_window_rows_are_newest_first, fixture_tear_down);
   g_test_add ("/ui/window/row-menu", Fixture, NULL,
