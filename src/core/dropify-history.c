@@ -1265,6 +1265,78 @@ dropify_history_find_by_sha256 (DropifyHistory *self,
 }
 
 /**
+ * dropify_history_search:
+ * @self: a #DropifyHistory
+ * @text: (nullable): what to look for in texts and file names, or %NULL or
+ *   "" for any
+ * @kind: the kind of drops to find, or -1 for both
+ * @error: return location for a #GError
+ *
+ * Finds the live drops whose text or file name contains @text, ignoring
+ * the case of ASCII letters, in one query: SQLite reads the drops where
+ * they already are, so a search costs no memory for a copy of every text.
+ *
+ * Returns: (transfer full) (element-type utf8 utf8): the ids found, as a
+ *   set, or %NULL with @error set
+ */
+GHashTable *
+dropify_history_search (DropifyHistory  *self,
+                        const char      *text,
+                        int              kind,
+                        GError         **error)
+{
+  g_autoptr(GHashTable) found = NULL;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GString) pattern = g_string_new ("%");
+  int64_t now;
+  int rc;
+
+  g_return_val_if_fail (DROPIFY_IS_HISTORY (self), NULL);
+
+  if (self->db == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED, _("The history is closed"));
+      return NULL;
+    }
+
+  /* What was typed is looked for as it is: % and _ are not wildcards. */
+  for (const char *p = text != NULL ? text : ""; *p != '\0'; p++)
+    {
+      if (*p == '%' || *p == '_' || *p == '\\')
+        g_string_append_c (pattern, '\\');
+      g_string_append_c (pattern, *p);
+    }
+  g_string_append_c (pattern, '%');
+
+  if (!(stmt = prepare (self,
+                        "SELECT id FROM drops"
+                        " WHERE expires_at > ?3 AND (?2 < 0 OR kind = ?2)"
+                        " AND (?4"
+                        "  OR (kind = 0 AND text LIKE ?1 ESCAPE '\\')"
+                        "  OR (kind = 1 AND name LIKE ?1 ESCAPE '\\'))",
+                        error)))
+    return NULL;
+
+  now = dropify_history_now (self);
+  sqlite3_bind_text (stmt, 1, pattern->str, -1, SQLITE_STATIC);
+  sqlite3_bind_int (stmt, 2, kind);
+  sqlite3_bind_int64 (stmt, 3, now);
+  sqlite3_bind_int (stmt, 4, text == NULL || *text == '\0');
+
+  found = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_hash_table_add (found, g_strdup (column_text (stmt, 0)));
+
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (self, error, rc);
+      return NULL;
+    }
+
+  return g_steal_pointer (&found);
+}
+
+/**
  * dropify_history_mark_complete:
  *
  * Records that a file drop's blob is now in the store.

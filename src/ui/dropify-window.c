@@ -50,6 +50,14 @@ struct _DropifyWindow
   GtkCustomFilter      *pending_filter;
   GtkFilterListModel   *visible_drops;
 
+  /* While searching: the ids found, from the history's own query. */
+  GtkCustomFilter      *search_filter;
+  GHashTable           *search_results;
+  guint                 search_source;
+
+  /* The list's filters are changing: rows come and go, none arrives. */
+  gboolean              refiltering;
+
   /* "Waiting for … to confirm", which a completed pairing replaces. */
   AdwToast             *waiting_toast;
   AdwToast             *undo_toast;
@@ -68,6 +76,10 @@ struct _DropifyWindow
   GtkScrolledWindow    *history_scroller;
   GtkListView          *list_view;
   GtkRevealer          *new_drops_revealer;
+  GtkToggleButton      *search_button;
+  GtkSearchBar         *search_bar;
+  GtkSearchEntry       *search_entry;
+  GtkDropDown          *kind_dropdown;
   GtkLabel             *new_drops_label;
   GtkTextView          *composer_view;
   GtkTextBuffer        *composer_buffer;
@@ -133,6 +145,8 @@ dropify_window_update_page (DropifyWindow *self)
 
   if (self->dragging)
     gtk_stack_set_visible_child_name (self->stack, "dropping");
+  else if (g_list_model_get_n_items (history) == 0 && self->search_results != NULL)
+    gtk_stack_set_visible_child_name (self->stack, "no-results");
   else if (g_list_model_get_n_items (history) == 0)
     gtk_stack_set_visible_child_name (self->stack, "empty");
   else
@@ -250,7 +264,7 @@ dropify_window_history_changed (DropifyWindow *self,
   if (removed > 0)
     dropify_window_check_shown_drop (self);
 
-  if (position != 0 || added == 0)
+  if (position != 0 || added == 0 || self->refiltering)
     return;
 
   /* New drops arrive on top. Show them to someone reading at the top, and
@@ -336,6 +350,113 @@ dropify_window_unbind_row (DropifyWindow            *self,
   g_ptr_array_remove_fast (self->rows, row);
 }
 
+/* Filters */
+
+static void
+dropify_window_refilter (DropifyWindow    *self,
+                         GtkCustomFilter  *filter,
+                         GtkFilterChange   change)
+{
+  self->refiltering = TRUE;
+  gtk_filter_changed (GTK_FILTER (filter), change);
+  self->refiltering = FALSE;
+}
+
+/* Searching
+ *
+ * The history answers with one query (see dropify_history_search()); the
+ * list shows the drops it found. The entry waits for a pause in typing
+ * before it asks. */
+
+static gboolean
+dropify_window_drop_is_found (gpointer item,
+                              gpointer user_data)
+{
+  DropifyWindow *self = DROPIFY_WINDOW (user_data);
+
+  return self->search_results == NULL ||
+         g_hash_table_contains (self->search_results, dropify_drop_get_id (item));
+}
+
+static void
+dropify_window_search (DropifyWindow *self)
+{
+  g_autoptr(GError) error = NULL;
+  const char *text;
+  guint selected;
+  int kind;
+  GHashTable *results = NULL;
+
+  /* The template's signals may come before the window is whole. */
+  if (self->service == NULL || self->visible_drops == NULL)
+    return;
+
+  text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+  selected = gtk_drop_down_get_selected (self->kind_dropdown);
+  kind = selected == 1 ? DROPIFY_DROP_KIND_TEXT : selected == 2 ? DROPIFY_DROP_KIND_FILE : -1;
+
+  if (gtk_search_bar_get_search_mode (self->search_bar) && (*text != '\0' || kind >= 0))
+    {
+      results = dropify_history_search (dropify_service_get_history (self->service), text, kind, &error);
+      if (results == NULL)
+        dropify_window_show_error (self, error);
+    }
+
+  if (results == NULL && self->search_results == NULL)
+    return;
+
+  g_clear_pointer (&self->search_results, g_hash_table_unref);
+  self->search_results = results;
+  dropify_window_refilter (self, self->search_filter, GTK_FILTER_CHANGE_DIFFERENT);
+  dropify_window_update_page (self);
+}
+
+static void
+dropify_window_search_changed (DropifyWindow *self)
+{
+  dropify_window_search (self);
+}
+
+/* New and expired drops change what a search finds; the history changes
+ * in bursts, so one search answers a burst. */
+static gboolean
+dropify_window_search_again_cb (gpointer user_data)
+{
+  DropifyWindow *self = DROPIFY_WINDOW (user_data);
+
+  self->search_source = 0;
+  dropify_window_search (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+dropify_window_history_items_changed (DropifyWindow *self)
+{
+  if (self->search_results != NULL && self->search_source == 0)
+    self->search_source = g_timeout_add (100, dropify_window_search_again_cb, self);
+}
+
+static void
+dropify_window_search_mode_changed (DropifyWindow *self)
+{
+  if (gtk_search_bar_get_search_mode (self->search_bar))
+    gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+  dropify_window_search (self);
+}
+
+static void
+dropify_window_start_search (GtkWidget  *widget,
+                             const char *action_name,
+                             GVariant   *param)
+{
+  DropifyWindow *self = DROPIFY_WINDOW (widget);
+
+  adw_leaflet_set_visible_child_name (self->leaflet, "history");
+  gtk_search_bar_set_search_mode (self->search_bar, TRUE);
+  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+}
+
 /* Deleting, with Undo */
 
 /* How long the Undo toast shows, and so how long a deletion waits before
@@ -372,7 +493,7 @@ dropify_window_commit_delete (DropifyWindow *self,
           g_error_matches (error, DROPIFY_HISTORY_ERROR, DROPIFY_HISTORY_ERROR_DELETED))
         return;
 
-      gtk_filter_changed (GTK_FILTER (self->pending_filter), GTK_FILTER_CHANGE_LESS_STRICT);
+      dropify_window_refilter (self, self->pending_filter, GTK_FILTER_CHANGE_LESS_STRICT);
       dropify_window_show_error (self, error);
     }
 }
@@ -401,7 +522,7 @@ dropify_window_undo_toast_clicked (DropifyWindow *self,
   const char *id = g_object_get_data (G_OBJECT (toast), "dropify-drop-id");
 
   if (self->pending_deletes != NULL && g_hash_table_remove (self->pending_deletes, id))
-    gtk_filter_changed (GTK_FILTER (self->pending_filter), GTK_FILTER_CHANGE_LESS_STRICT);
+    dropify_window_refilter (self, self->pending_filter, GTK_FILTER_CHANGE_LESS_STRICT);
 }
 
 static void
@@ -436,7 +557,7 @@ dropify_window_delete_drop (GtkWidget  *widget,
     adw_toast_dismiss (self->undo_toast);
 
   g_hash_table_add (self->pending_deletes, g_strdup (id));
-  gtk_filter_changed (GTK_FILTER (self->pending_filter), GTK_FILTER_CHANGE_MORE_STRICT);
+  dropify_window_refilter (self, self->pending_filter, GTK_FILTER_CHANGE_MORE_STRICT);
 
   if (dropify_drop_get_kind (drop) == DROPIFY_DROP_KIND_FILE)
     {
@@ -1453,6 +1574,7 @@ dropify_window_constructed (GObject *object)
   DropifyHistory *history;
   g_autoptr(GtkNoSelection) selection = NULL;
   GtkShortcutController *shortcuts;
+  GtkEveryFilter *filters;
   GtkListItemFactory *factory;
   GListModel *peers;
 
@@ -1476,8 +1598,22 @@ dropify_window_constructed (GObject *object)
   g_object_unref (factory);
 
   self->pending_filter = gtk_custom_filter_new (dropify_window_drop_is_shown, self, NULL);
+  self->search_filter = gtk_custom_filter_new (dropify_window_drop_is_found, self, NULL);
+  filters = gtk_every_filter_new ();
+  gtk_multi_filter_append (GTK_MULTI_FILTER (filters), g_object_ref (GTK_FILTER (self->pending_filter)));
+  gtk_multi_filter_append (GTK_MULTI_FILTER (filters), g_object_ref (GTK_FILTER (self->search_filter)));
   self->visible_drops = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (history)),
-                                                   g_object_ref (GTK_FILTER (self->pending_filter)));
+                                                   GTK_FILTER (filters));
+  g_signal_connect_object (history, "items-changed",
+                           G_CALLBACK (dropify_window_history_items_changed),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->search_bar, "notify::search-mode-enabled",
+                           G_CALLBACK (dropify_window_search_mode_changed),
+                           self, G_CONNECT_SWAPPED);
+  g_object_bind_property (self->search_button, "active",
+                          self->search_bar, "search-mode-enabled",
+                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  gtk_search_bar_connect_entry (self->search_bar, GTK_EDITABLE (self->search_entry));
   selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->visible_drops)));
   gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (selection));
 
@@ -1532,6 +1668,7 @@ dropify_window_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->expiry_source, g_source_remove);
+  g_clear_handle_id (&self->search_source, g_source_remove);
   if (self->pin_tick != 0)
     {
       gtk_widget_remove_tick_callback (GTK_WIDGET (self->list_view), self->pin_tick);
@@ -1547,6 +1684,8 @@ dropify_window_dispose (GObject *object)
 
   g_clear_object (&self->visible_drops);
   g_clear_object (&self->pending_filter);
+  g_clear_object (&self->search_filter);
+  g_clear_pointer (&self->search_results, g_hash_table_unref);
 
   G_OBJECT_CLASS (dropify_window_parent_class)->dispose (object);
 }
@@ -1646,6 +1785,11 @@ dropify_window_class_init (DropifyWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, list_view);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, new_drops_revealer);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, new_drops_label);
+  gtk_widget_class_bind_template_child (widget_class, DropifyWindow, search_button);
+  gtk_widget_class_bind_template_child (widget_class, DropifyWindow, search_bar);
+  gtk_widget_class_bind_template_child (widget_class, DropifyWindow, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, DropifyWindow, kind_dropdown);
+  gtk_widget_class_bind_template_callback (widget_class, dropify_window_search_changed);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, composer_view);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, composer_buffer);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, composer_placeholder);
@@ -1668,6 +1812,8 @@ dropify_window_class_init (DropifyWindowClass *klass)
                                    dropify_window_connect_phone);
   gtk_widget_class_install_action (widget_class, "win.delete-drop", "s",
                                    dropify_window_delete_drop);
+  gtk_widget_class_install_action (widget_class, "win.search", NULL,
+                                   dropify_window_start_search);
   gtk_widget_class_install_action (widget_class, "win.scroll-to-newest", NULL,
                                    dropify_window_scroll_to_newest);
   gtk_widget_class_install_action (widget_class, "win.show-drop-details", "s",
@@ -1679,6 +1825,8 @@ dropify_window_class_init (DropifyWindowClass *klass)
                                        "win.send", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK,
                                        "win.attach", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK,
+                                       "win.search", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_v, GDK_CONTROL_MASK,
                                        "win.paste", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_v, GDK_CONTROL_MASK | GDK_SHIFT_MASK,

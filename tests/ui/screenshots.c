@@ -6,7 +6,7 @@
  *     ../tests/ui/xvfb-test.sh tests/ui/screenshots OUTDIR [SCENE...]
  *
  * Scenes: main-window, empty, drop-details (and file-details), undo,
- * new-drops (at 720 px only), peers, peers-empty, no-discovery, add-peer,
+ * new-drops (at 720 px only), search, peers, peers-empty, no-discovery, add-peer,
  * pairing, phone-dialog, preferences, help. Each is saved at 720 px and at
  * the 360 px minimum ("-narrow"), light and dark ("-dark"); the phone
  * dialog and the preferences, windows of their own, at their own size.
@@ -49,6 +49,26 @@ typedef struct
   GtkWidget       *window;
   GPtrArray       *nodes;
 } Scene;
+
+/* The history's list: drop-downs hold list views of their own. */
+static GtkWidget *
+find_history_list (GtkWidget *widget)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_LIST_VIEW (child) && gtk_widget_has_css_class (child, "drop-history"))
+        return child;
+
+      if ((found = find_history_list (child)))
+        return found;
+    }
+
+  return NULL;
+}
 
 /* Rendering */
 
@@ -484,7 +504,7 @@ static void
 show_details (Scene *scene,
               guint  position)
 {
-  GtkWidget *list_view = find_descendant (scene->window, GTK_TYPE_LIST_VIEW);
+  GtkWidget *list_view = find_history_list (scene->window);
 
   g_assert_true (gtk_widget_activate_action (list_view, "list.activate-item", "u", position));
   settle ();
@@ -568,7 +588,7 @@ scene_new_drops (const char *out_dir)
 {
   Scene *scene = scene_new (out_dir, FALSE);
   AdwStyleManager *style = adw_style_manager_get_default ();
-  GtkWidget *list_view = find_descendant (scene->window, GTK_TYPE_LIST_VIEW);
+  GtkWidget *list_view = find_history_list (scene->window);
   GtkAdjustment *vadjustment;
 
   for (guint i = 0; i < 12; i++)
@@ -600,6 +620,30 @@ scene_new_drops (const char *out_dir)
     }
 
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_LIGHT);
+  scene_free (scene);
+}
+
+/* Ctrl+F, looking for a code. */
+static void
+scene_search (const char *out_dir)
+{
+  Scene *scene = scene_new (out_dir, FALSE);
+  DropifyService *here = scene->service;
+  HistoryQuery full = { dropify_service_get_history (here), 4 };
+  GtkWidget *entry;
+
+  send_text (here, "The door code is 4711#", HOUR_MS);
+  send_text (here, "WiFi password: correct-horse-battery-staple", 10 * MINUTE_MS);
+  send_text (here, "Remember to pick up:\n- oat milk\n- coffee beans\n- bread", 24 * HOUR_MS);
+  send_text (here, "Bike lock code: 0815", 24 * HOUR_MS);
+  wait_for (history_is_full, &full, "the drops");
+
+  gtk_widget_activate_action (scene->window, "win.search", NULL);
+  entry = find_descendant (scene->window, GTK_TYPE_SEARCH_ENTRY);
+  gtk_editable_set_text (GTK_EDITABLE (entry), "code");
+  settle ();
+  shoot (scene, "search", NULL);
+
   scene_free (scene);
 }
 
@@ -879,6 +923,7 @@ static const struct {
   { "drop-details", scene_drop_details, TRUE },
   { "undo", scene_undo, TRUE },
   { "new-drops", scene_new_drops, TRUE },
+  { "search", scene_search, TRUE },
   { "peers", scene_peers, TRUE },
   { "peers-empty", scene_peers_empty, TRUE },
   { "no-discovery", scene_no_discovery, TRUE },

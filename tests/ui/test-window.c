@@ -25,8 +25,28 @@ typedef struct
   GtkWidget      *window;
 } Fixture;
 
-/* The window's stack is the one with an "empty" page; menus hold stacks
- * of their own. */
+/* The history's list: drop-downs hold list views of their own. */
+static GtkWidget *
+find_history_list (GtkWidget *widget)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_LIST_VIEW (child) && gtk_widget_has_css_class (child, "drop-history"))
+        return child;
+
+      if ((found = find_history_list (child)))
+        return found;
+    }
+
+  return NULL;
+}
+
+/* The window's stack is the one with an "empty" and a "history" page;
+ * menus and drop-downs hold stacks of their own. */
 static GtkWidget *
 find_history_stack (GtkWidget *widget)
 {
@@ -37,7 +57,8 @@ find_history_stack (GtkWidget *widget)
       GtkWidget *found;
 
       if (GTK_IS_STACK (child) &&
-          gtk_stack_get_child_by_name (GTK_STACK (child), "empty") != NULL)
+          gtk_stack_get_child_by_name (GTK_STACK (child), "empty") != NULL &&
+          gtk_stack_get_child_by_name (GTK_STACK (child), "history") != NULL)
         return child;
 
       if ((found = find_history_stack (child)))
@@ -76,7 +97,7 @@ history_is_shown (gpointer data)
 
   return child != NULL &&
          gtk_widget_get_mapped (child) &&
-         find_descendant (child, GTK_TYPE_LIST_VIEW) != NULL;
+         find_history_list (child) != NULL;
 }
 
 /* Fixture */
@@ -778,7 +799,7 @@ drop_view_is_gone (gpointer data)
 static gboolean
 history_list_is_mapped (gpointer data)
 {
-  GtkWidget *list = find_descendant (data, GTK_TYPE_LIST_VIEW);
+  GtkWidget *list = find_history_list (data);
 
   return list != NULL && gtk_widget_get_mapped (list);
 }
@@ -838,7 +859,7 @@ test_window_drop_details (Fixture       *fixture,
   /* The row itself cuts the text short. */
   g_assert_null (find_label (fixture->window, LONG_TEXT));
 
-  list_view = find_descendant (fixture->window, GTK_TYPE_LIST_VIEW);
+  list_view = find_history_list (fixture->window);
   g_assert_true (gtk_widget_activate_action (list_view, "list.activate-item", "u", 0));
   wait_for (drop_view_is_shown, fixture->window, "the drop's page");
   wait_for (label_is_shown, &query, "the whole text");
@@ -878,7 +899,7 @@ test_window_file_details (Fixture       *fixture,
   drop = send_file (fixture, "Notes.txt", "twenty bytes of text");
   wait_for_row (fixture, "Notes.txt");
 
-  list_view = find_descendant (fixture->window, GTK_TYPE_LIST_VIEW);
+  list_view = find_history_list (fixture->window);
   g_assert_true (gtk_widget_activate_action (list_view, "list.activate-item", "u", 0));
   wait_for (drop_view_is_shown, fixture->window, "the file's page");
 
@@ -974,7 +995,7 @@ add_peer_drop (Fixture    *fixture,
 static GtkScrolledWindow *
 get_history_scroller (Fixture *fixture)
 {
-  GtkWidget *list_view = find_descendant (fixture->window, GTK_TYPE_LIST_VIEW);
+  GtkWidget *list_view = find_history_list (fixture->window);
 
   return GTK_SCROLLED_WINDOW (gtk_widget_get_ancestor (list_view, GTK_TYPE_SCROLLED_WINDOW));
 }
@@ -1203,6 +1224,73 @@ test_window_clipboard_button (Fixture       *fixture,
                    "win.send-clipboard");
 }
 
+static gboolean
+no_results_shown (gpointer data)
+{
+  return g_strcmp0 (gtk_stack_get_visible_child_name (get_stack (data)), "no-results") == 0;
+}
+
+/* Ctrl+F's search finds texts and file names, narrows to a kind, says
+ * when nothing matches, and closing it shows everything again. */
+static void
+test_window_search (Fixture       *fixture,
+                    gconstpointer  user_data)
+{
+  g_autoptr(DropifyDrop) text = NULL;
+  g_autoptr(DropifyDrop) other = NULL;
+  g_autoptr(DropifyDrop) file = NULL;
+  g_autoptr(GError) error = NULL;
+  LabelQuery wifi = { fixture->window, "WiFi password: hunter2" };
+  LabelQuery door = { fixture->window, "The door code is 4711#" };
+  LabelQuery report = { fixture->window, "Quarterly report.pdf" };
+  GtkWidget *entry;
+  GtkWidget *dropdown;
+
+  text = dropify_service_send_text (fixture->service, "WiFi password: hunter2", 0, &error);
+  g_assert_no_error (error);
+  other = dropify_service_send_text (fixture->service, "The door code is 4711#", 0, &error);
+  g_assert_no_error (error);
+  file = send_file (fixture, "Quarterly report.pdf", "%PDF-1.4 numbers");
+  wait_for (label_is_shown, &report, "the file's row");
+
+  g_assert_true (gtk_widget_activate_action (fixture->window, "win.search", NULL));
+  entry = find_descendant (fixture->window, GTK_TYPE_SEARCH_ENTRY);
+  wait_for (widget_is_mapped, entry, "the search bar");
+
+  gtk_editable_set_text (GTK_EDITABLE (entry), "PASSWORD");
+  wait_for (label_is_gone, &door, "the door code to be filtered out");
+  wait_for (label_is_gone, &report, "the file to be filtered out");
+  g_assert_true (label_is_shown (&wifi));
+
+  gtk_editable_set_text (GTK_EDITABLE (entry), "report");
+  wait_for (label_is_shown, &report, "the file, by its name");
+  wait_for (label_is_gone, &wifi, "the texts to be filtered out");
+
+  /* Texts only: the file's name matches, but it is not a text. */
+  dropdown = find_descendant (fixture->window, GTK_TYPE_DROP_DOWN);
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (dropdown), 1);
+  wait_for (no_results_shown, fixture->window, "no results");
+
+  gtk_editable_set_text (GTK_EDITABLE (entry), "");
+  wait_for (label_is_shown, &wifi, "every text");
+  g_assert_true (label_is_shown (&door));
+  g_assert_false (label_is_shown (&report));
+
+  /* A new drop that matches shows up while searching. */
+  gtk_editable_set_text (GTK_EDITABLE (entry), "hunter");
+  wait_for (label_is_gone, &door, "the search again");
+  g_clear_object (&other);
+  other = dropify_service_send_text (fixture->service, "hunter2 again", 0, &error);
+  g_assert_no_error (error);
+  wait_for (label_is_shown, &(LabelQuery) { fixture->window, "hunter2 again" }, "the new drop found");
+
+  /* Closing the search shows everything. */
+  gtk_search_bar_set_search_mode (GTK_SEARCH_BAR (gtk_widget_get_ancestor (entry, GTK_TYPE_SEARCH_BAR)),
+                                  FALSE);
+  wait_for (label_is_shown, &door, "everything again");
+  wait_for (label_is_shown, &report, "the file again");
+}
+
 static void
 test_expiry_text (void)
 {
@@ -1287,6 +1375,8 @@ main (int   argc,
               fixture_set_up, test_window_origin_words, fixture_tear_down);
   g_test_add ("/ui/window/clipboard-button", Fixture, NULL,
               fixture_set_up, test_window_clipboard_button, fixture_tear_down);
+  g_test_add ("/ui/window/search", Fixture, NULL,
+              fixture_set_up, test_window_search, fixture_tear_down);
   g_test_add ("/ui/window/newest-first", Fixture, NULL,
               fixture_set_up, test_window_rows_are_newest_first, fixture_tear_down);
   g_test_add ("/ui/window/row-menu", Fixture, NULL,
