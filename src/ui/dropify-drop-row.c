@@ -472,6 +472,48 @@ dropify_drop_row_create_menu (GtkMenuButton *button,
     gtk_menu_button_set_menu_model (button, self->drop_menu);
 }
 
+/* A screen reader says which drop a button is for: every row has the
+ * same buttons. */
+static void
+dropify_drop_row_update_labels (DropifyDropRow *self)
+{
+  g_autofree char *name = NULL;
+  g_autofree char *copy = NULL;
+  g_autofree char *actions = NULL;
+
+  if (self->drop == NULL)
+    return;
+
+  if (dropify_drop_get_kind (self->drop) == DROPIFY_DROP_KIND_TEXT)
+    {
+      const char *text = dropify_drop_get_text (self->drop);
+      const char *end = text;
+
+      /* The first line, and not much of it. */
+      for (guint n = 0; *end != '\0' && *end != '\n' && n < 40; n++)
+        end = g_utf8_next_char (end);
+      name = g_strndup (text, end - text);
+    }
+  else
+    {
+      name = g_strdup (dropify_drop_get_name (self->drop));
+    }
+
+  /* Translators: a button's label for screen readers; %s is the start of
+   * a text or a file name */
+  copy = g_strdup_printf (_("Copy “%s”"), name);
+  /* Translators: a menu button's label for screen readers; %s is the
+   * start of a text or a file name */
+  actions = g_strdup_printf (_("Actions for “%s”"), name);
+
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->copy_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, copy,
+                                  -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->menu_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, actions,
+                                  -1);
+}
+
 static void
 dropify_drop_row_update (DropifyDropRow *self)
 {
@@ -520,9 +562,9 @@ dropify_drop_row_update (DropifyDropRow *self)
       set_tooltip_text (GTK_WIDGET (self->copy_button), _("Copy File"));
     }
 
+  dropify_drop_row_update_labels (self);
   dropify_drop_row_update_progress (self);
 }
-
 
 /* Dragging a drop out of the window */
 

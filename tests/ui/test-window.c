@@ -840,10 +840,14 @@ test_drop_view_markup (void)
 /* A click (or Enter) on a row shows the whole text, selectable, with its
  * links; Back returns; Delete Everywhere there offers Undo in the
  * history. */
+static DropifyDropRow *find_row_for (GtkWidget   *widget,
+                                      DropifyDrop *drop);
+
 static void
 test_window_drop_details (Fixture       *fixture,
                           gconstpointer  user_data)
 {
+  g_autofree char *xdotool = g_find_program_in_path ("xdotool");
   g_autoptr(DropifyDrop) drop = NULL;
   g_autoptr(GError) error = NULL;
   LabelQuery query = { fixture->window, LONG_TEXT };
@@ -876,7 +880,20 @@ test_window_drop_details (Fixture       *fixture,
 
   view = find_descendant (fixture->window, DROPIFY_TYPE_DROP_VIEW);
   g_assert_true (gtk_widget_activate_action (view, "win.show-history", NULL));
-  wait_for (history_list_is_mapped, fixture->window, "the history again");
+  wait_for (drop_view_is_gone, fixture->window, "the history again");
+
+  /* Enter on a row, typed as a user types it, opens it too. */
+  if (xdotool != NULL)
+    {
+      DropifyDropRow *row = find_row_for (list_view, drop);
+
+      g_assert_nonnull (row);
+      g_assert_true (gtk_widget_grab_focus (gtk_widget_get_parent (GTK_WIDGET (row))));
+      g_assert_true (type_key ("Return"));
+      wait_for (drop_view_is_shown, fixture->window, "Enter to open the drop's page");
+      g_assert_true (gtk_widget_activate_action (view, "win.show-history", NULL));
+      wait_for (drop_view_is_gone, fixture->window, "the history again");
+    }
 
   g_assert_true (gtk_widget_activate_action (list_view, "list.activate-item", "u", 0));
   wait_for (drop_view_is_shown, fixture->window, "the drop's page again");
@@ -1154,6 +1171,17 @@ test_window_origin_words (Fixture       *fixture,
 
   row = wait_for_row (fixture, "made on the laptop");
   g_assert_true (has_label_starting (GTK_WIDGET (row), "From\u00a0Laptop · "));
+
+  /* Every row has the same buttons; a screen reader says whose. */
+  {
+    GtkWidget *menu_button = find_descendant (GTK_WIDGET (row), GTK_TYPE_MENU_BUTTON);
+    g_autofree char *problem = NULL;
+
+    problem = gtk_test_accessible_check_property (GTK_ACCESSIBLE (menu_button),
+                                                  GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                                  "Actions for “made on the laptop”");
+    g_assert_null (problem);
+  }
 }
 
 /* Dates as people say them; the test runs in UTC (TZ below). */
@@ -1339,6 +1367,9 @@ main (int   argc,
   g_setenv ("XDG_DATA_HOME", recent_dir, TRUE);
   /* Dates are formatted in local time; the date test expects UTC. */
   g_setenv ("TZ", "UTC", TRUE);
+  /* GTK's in-process accessibility backend, which tests can read, and
+   * which needs no bus (unlike AT-SPI). */
+  g_setenv ("GTK_A11Y", "test", TRUE);
 
   /* Isolated XDG dirs would hide the shared MIME database, and without it
    * GdkPixbuf cannot tell an SVG icon from any other file. */
