@@ -729,8 +729,10 @@ dropify_history_init (DropifyHistory *self)
   self->items = g_ptr_array_new_with_free_func (g_object_unref);
   self->by_id = g_hash_table_new (g_str_hash, g_str_equal);
   self->tombstones = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  self->max_file_size = G_GUINT64_CONSTANT (4) << 30;
-  self->max_text_length = 1 << 20;
+  /* 4 GB and 1 MB, as Preferences show them (decimal, as
+   * g_format_size() writes sizes). */
+  self->max_file_size = G_GUINT64_CONSTANT (4000000000);
+  self->max_text_length = 1000000;
   self->clock = dropify_clock_real_now;
 }
 

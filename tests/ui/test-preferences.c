@@ -181,24 +181,24 @@ test_limits (Fixture       *fixture,
   AdwComboRow *file = ADW_COMBO_ROW (find_row (fixture, "general", ADW_TYPE_COMBO_ROW, "Largest File"));
   g_autofree char *shown = NULL;
 
-  g_assert_cmpstr ((shown = selected_string (text)), ==, "1 MiB");
+  g_assert_cmpstr ((shown = selected_string (text)), ==, "1 MB");
   g_clear_pointer (&shown, g_free);
-  select_string (text, "16 MiB");
-  g_assert_cmpuint (g_settings_get_uint (fixture->settings, "max-text-length"), ==, 16 << 20);
-  g_assert_cmpuint (dropify_history_get_max_text_length (history), ==, 16 << 20);
+  select_string (text, "16 MB");
+  g_assert_cmpuint (g_settings_get_uint (fixture->settings, "max-text-length"), ==, 16000000);
+  g_assert_cmpuint (dropify_history_get_max_text_length (history), ==, 16000000);
 
-  g_settings_set_uint (fixture->settings, "max-text-length", 64 * 1024);
-  g_assert_cmpstr ((shown = selected_string (text)), ==, "64 KiB");
+  g_settings_set_uint (fixture->settings, "max-text-length", 64000);
+  g_assert_cmpstr ((shown = selected_string (text)), ==, "64 kB");
   g_clear_pointer (&shown, g_free);
 
-  g_assert_cmpstr ((shown = selected_string (file)), ==, "4 GiB");
+  g_assert_cmpstr ((shown = selected_string (file)), ==, "4 GB");
   g_clear_pointer (&shown, g_free);
-  select_string (file, "100 MiB");
-  g_assert_cmpuint (g_settings_get_uint64 (fixture->settings, "max-file-size"), ==, 100 << 20);
-  g_assert_cmpuint (dropify_history_get_max_file_size (history), ==, 100 << 20);
+  select_string (file, "100 MB");
+  g_assert_cmpuint (g_settings_get_uint64 (fixture->settings, "max-file-size"), ==, 100000000);
+  g_assert_cmpuint (dropify_history_get_max_file_size (history), ==, 100000000);
 
-  g_settings_set_uint64 (fixture->settings, "max-file-size", G_GUINT64_CONSTANT (64) << 30);
-  g_assert_cmpstr ((shown = selected_string (file)), ==, "64 GiB");
+  g_settings_set_uint64 (fixture->settings, "max-file-size", G_GUINT64_CONSTANT (64000000000));
+  g_assert_cmpstr ((shown = selected_string (file)), ==, "64 GB");
 }
 
 /* Entry rows apply with their button (or Enter), as GNOME Settings'
