@@ -580,6 +580,13 @@ add_laptop_text (DropifyService *service,
   g_assert_no_error (error);
 }
 
+static gboolean
+has_size (gpointer data)
+{
+  return gtk_widget_get_mapped (data) &&
+         gtk_widget_get_width (data) > 0 && gtk_widget_get_height (data) > 0;
+}
+
 /* Reading older drops while three new ones come in from the laptop: the
  * view stays, and a button offers to go up. Taken at 720 px only, since
  * resizing the window would scroll it. */
@@ -615,6 +622,7 @@ scene_new_drops (const char *out_dir)
       adw_style_manager_set_color_scheme (style, dark ? ADW_COLOR_SCHEME_FORCE_DARK
                                                       : ADW_COLOR_SCHEME_FORCE_LIGHT);
       settle ();
+      wait_for (has_size, scene->window, "the window to be laid out");
       texture = render (scene->window);
       save (scene, texture, "new-drops", FALSE, dark);
     }
