@@ -2,6 +2,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 #include <sqlite3.h>
 
@@ -1266,6 +1268,52 @@ dropify_history_find_by_sha256 (DropifyHistory *self,
   return found;
 }
 
+/* Whether @haystack holds @needle (already in lower case), ignoring the
+ * case of ASCII letters, as SQL's LIKE does. The candidates for a first
+ * letter are found with memchr(), which reads many bytes at a time. */
+static gboolean
+contains_ascii_nocase (const char *haystack,
+                       const char *needle,
+                       gsize       needle_len)
+{
+  const char *end;
+  const char *p;
+  char lower = needle[0];
+  char upper = g_ascii_toupper (needle[0]);
+
+  if (haystack == NULL)
+    return FALSE;
+
+  if (lower == upper)
+    {
+      /* No letter first: look for the first byte as it is. */
+      for (p = haystack; (p = strchr (p, lower)) != NULL; p++)
+        if (g_ascii_strncasecmp (p, needle, needle_len) == 0)
+          return TRUE;
+      return FALSE;
+    }
+
+  end = haystack + strlen (haystack);
+  p = haystack;
+
+  while ((gsize) (end - p) >= needle_len)
+    {
+      const char *l = memchr (p, lower, end - p);
+      const char *u = memchr (p, upper, (l != NULL ? l : end) - p);
+      const char *candidate = u != NULL ? u : l;
+
+      if (candidate == NULL || (gsize) (end - candidate) < needle_len)
+        return FALSE;
+
+      if (g_ascii_strncasecmp (candidate, needle, needle_len) == 0)
+        return TRUE;
+
+      p = candidate + 1;
+    }
+
+  return FALSE;
+}
+
 /**
  * dropify_history_search:
  * @self: a #DropifyHistory
@@ -1275,11 +1323,11 @@ dropify_history_find_by_sha256 (DropifyHistory *self,
  * @error: return location for a #GError
  *
  * Finds the live drops whose text or file name contains @text, ignoring
- * the case of ASCII letters, in one query: SQLite reads the drops where
- * they already are, so a search costs no memory for a copy of every text.
+ * the case of ASCII letters. The history holds every live drop in memory
+ * already, so this reads them there: no query, and no copy of any text.
  *
- * Returns: (transfer full) (element-type utf8 utf8): the ids found, as a
- *   set, or %NULL with @error set
+ * Returns: (transfer full) (element-type DropifyDrop DropifyDrop): the
+ *   drops found, as a set, or %NULL with @error set
  */
 GHashTable *
 dropify_history_search (DropifyHistory  *self,
@@ -1288,10 +1336,9 @@ dropify_history_search (DropifyHistory  *self,
                         GError         **error)
 {
   g_autoptr(GHashTable) found = NULL;
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-  g_autoptr(GString) pattern = g_string_new ("%");
+  g_autofree char *needle = NULL;
+  gsize needle_len;
   int64_t now;
-  int rc;
 
   g_return_val_if_fail (DROPIFY_IS_HISTORY (self), NULL);
 
@@ -1301,38 +1348,26 @@ dropify_history_search (DropifyHistory  *self,
       return NULL;
     }
 
-  /* What was typed is looked for as it is: % and _ are not wildcards. */
-  for (const char *p = text != NULL ? text : ""; *p != '\0'; p++)
-    {
-      if (*p == '%' || *p == '_' || *p == '\\')
-        g_string_append_c (pattern, '\\');
-      g_string_append_c (pattern, *p);
-    }
-  g_string_append_c (pattern, '%');
-
-  if (!(stmt = prepare (self,
-                        "SELECT id FROM drops"
-                        " WHERE expires_at > ?3 AND (?2 < 0 OR kind = ?2)"
-                        " AND (?4"
-                        "  OR (kind = 0 AND text LIKE ?1 ESCAPE '\\')"
-                        "  OR (kind = 1 AND name LIKE ?1 ESCAPE '\\'))",
-                        error)))
-    return NULL;
-
+  needle = g_ascii_strdown (text != NULL ? text : "", -1);
+  needle_len = strlen (needle);
   now = dropify_history_now (self);
-  sqlite3_bind_text (stmt, 1, pattern->str, -1, SQLITE_STATIC);
-  sqlite3_bind_int (stmt, 2, kind);
-  sqlite3_bind_int64 (stmt, 3, now);
-  sqlite3_bind_int (stmt, 4, text == NULL || *text == '\0');
 
-  found = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_hash_table_add (found, g_strdup (column_text (stmt, 0)));
+  found = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
 
-  if (rc != SQLITE_DONE)
+  for (guint i = 0; i < self->items->len; i++)
     {
-      set_sqlite_error (self, error, rc);
-      return NULL;
+      DropifyDrop *drop = g_ptr_array_index (self->items, i);
+      DropifyDropKind drop_kind = dropify_drop_get_kind (drop);
+      const char *haystack;
+
+      if ((kind >= 0 && (int) drop_kind != kind) || dropify_drop_is_expired (drop, now))
+        continue;
+
+      haystack = drop_kind == DROPIFY_DROP_KIND_TEXT ? dropify_drop_get_text (drop)
+                                                      : dropify_drop_get_name (drop);
+
+      if (needle_len == 0 || contains_ascii_nocase (haystack, needle, needle_len))
+        g_hash_table_add (found, g_object_ref (drop));
     }
 
   return g_steal_pointer (&found);

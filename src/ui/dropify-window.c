@@ -50,7 +50,7 @@ struct _DropifyWindow
   GtkCustomFilter      *pending_filter;
   GtkFilterListModel   *visible_drops;
 
-  /* While searching: the ids found, from the history's own query. */
+  /* While searching: the drops found, by the history. */
   GtkCustomFilter      *search_filter;
   GHashTable           *search_results;
   guint                 search_source;
@@ -364,8 +364,8 @@ dropify_window_refilter (DropifyWindow    *self,
 
 /* Searching
  *
- * The history answers with one query (see dropify_history_search()); the
- * list shows the drops it found. The entry waits for a pause in typing
+ * The history answers (see dropify_history_search()); the list shows the
+ * drops it found. The entry waits for a pause in typing
  * before it asks. */
 
 static gboolean
@@ -374,8 +374,7 @@ dropify_window_drop_is_found (gpointer item,
 {
   DropifyWindow *self = DROPIFY_WINDOW (user_data);
 
-  return self->search_results == NULL ||
-         g_hash_table_contains (self->search_results, dropify_drop_get_id (item));
+  return self->search_results == NULL || g_hash_table_contains (self->search_results, item);
 }
 
 static void

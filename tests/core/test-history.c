@@ -207,7 +207,16 @@ search (Fixture    *fixture,
   g_assert_no_error (error);
   g_assert_nonnull (found);
 
-  ids = (const char **) g_hash_table_get_keys_as_array (found, NULL);
+  ids = g_new0 (const char *, g_hash_table_size (found) + 1);
+  {
+    GHashTableIter iter;
+    gpointer drop;
+    guint n = 0;
+
+    g_hash_table_iter_init (&iter, found);
+    while (g_hash_table_iter_next (&iter, &drop, NULL))
+      ids[n++] = dropify_drop_get_id (drop);
+  }
   g_qsort_with_data (ids, g_hash_table_size (found), sizeof (char *), compare_strings, NULL);
 
   return g_strjoinv (" ", (char **) ids);
@@ -236,6 +245,11 @@ test_search (Fixture       *fixture,
     { "a_b", -1, "e" },
     { "\\", -1, "c" },
     { "o", DROPIFY_DROP_KIND_TEXT, "a" },
+    { "temp", -1, "c" },
+    { "c:", -1, "c" },
+    { "d w", -1, "" },
+    { "o w", -1, "a" },
+    { "hello world!", -1, "" },
     { "nothing like it", -1, "" },
   };
   g_autoptr(GError) error = NULL;
