@@ -22,6 +22,7 @@ struct _DropifyDropView
 
   DropifyService *service;
   DropifyDrop    *drop;
+  GCancellable   *preview_cancellable;
   gulong          received_handler;
   gulong          complete_handler;
 
@@ -33,6 +34,7 @@ struct _DropifyDropView
   GtkWidget      *file_box;
   GtkImage       *file_icon;
   GtkLabel       *name_label;
+  GtkPicture     *preview;
   GtkWidget      *copy_button;
   GtkWidget      *open_button;
   GtkListBox     *details_list;
@@ -242,11 +244,21 @@ dropify_drop_view_update_actions (DropifyDropView *self)
   gtk_widget_set_visible (self->save_as_row, !is_text);
 }
 
+static void dropify_drop_view_update_preview (DropifyDropView *self);
+
 static void
 dropify_drop_view_progress (DropifyDropView *self)
 {
   dropify_drop_view_update_details (self);
   dropify_drop_view_update_actions (self);
+}
+
+/* A file that was still arriving can be previewed once it is all here. */
+static void
+dropify_drop_view_completed (DropifyDropView *self)
+{
+  dropify_drop_view_progress (self);
+  dropify_drop_view_update_preview (self);
 }
 
 static void
@@ -288,6 +300,98 @@ dropify_drop_view_update (DropifyDropView *self)
     }
 
   dropify_drop_view_progress (self);
+}
+
+/* Image previews
+ *
+ * Decoding happens in a thread, scaled down while it is read, and only
+ * for files of a bounded size; the result is dropped when the view has
+ * moved on to another drop. */
+
+#define PREVIEW_MAX_FILE_SIZE (G_GUINT64_CONSTANT (50) * 1000 * 1000)
+#define PREVIEW_MAX_PIXELS    1024
+
+static void
+load_preview_thread (GTask        *task,
+                     gpointer      source_object,
+                     gpointer      task_data,
+                     GCancellable *cancellable)
+{
+  const char *path = task_data;
+  GdkPixbuf *pixbuf;
+  GError *error = NULL;
+  int width = 0;
+  int height = 0;
+
+  /* Scaled down while decoded, never up. */
+  if (gdk_pixbuf_get_file_info (path, &width, &height) == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                               "Not an image that can be previewed");
+      return;
+    }
+
+  if (width > PREVIEW_MAX_PIXELS || height > PREVIEW_MAX_PIXELS)
+    pixbuf = gdk_pixbuf_new_from_file_at_scale (path, PREVIEW_MAX_PIXELS, PREVIEW_MAX_PIXELS,
+                                                TRUE, &error);
+  else
+    pixbuf = gdk_pixbuf_new_from_file (path, &error);
+  if (pixbuf == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, pixbuf, g_object_unref);
+}
+
+static void
+load_preview_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GdkPixbuf) pixbuf = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autoptr(GError) error = NULL;
+  DropifyDropView *self;
+
+  /* Cancelled, even after the thread finished, when the view has moved
+   * on to another drop: the task then says so. */
+  pixbuf = g_task_propagate_pointer (G_TASK (result), &error);
+  if (pixbuf == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("No preview: %s", error->message);
+      return;
+    }
+
+  self = DROPIFY_DROP_VIEW (object);
+  texture = gdk_texture_new_for_pixbuf (pixbuf);
+  gtk_picture_set_paintable (self->preview, GDK_PAINTABLE (texture));
+  gtk_widget_set_visible (GTK_WIDGET (self->preview), TRUE);
+}
+
+static void
+dropify_drop_view_update_preview (DropifyDropView *self)
+{
+  g_autoptr(GTask) task = NULL;
+  const char *mime;
+
+  g_cancellable_cancel (self->preview_cancellable);
+  g_clear_object (&self->preview_cancellable);
+  gtk_picture_set_paintable (self->preview, NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->preview), FALSE);
+
+  if (!dropify_drop_is_file_ready (self->drop) ||
+      dropify_drop_get_size (self->drop) > PREVIEW_MAX_FILE_SIZE)
+    return;
+
+  mime = dropify_drop_get_mime (self->drop);
+  if (mime == NULL || !g_str_has_prefix (mime, "image/"))
+    return;
+
+  self->preview_cancellable = g_cancellable_new ();
+  task = g_task_new (self, self->preview_cancellable, load_preview_cb, NULL);
+  g_task_set_source_tag (task, dropify_drop_view_update_preview);
+  g_task_set_task_data (task, g_strdup (dropify_drop_get_path (self->drop)), g_free);
+  g_task_run_in_thread (task, load_preview_thread);
 }
 
 /* Actions */
@@ -357,6 +461,8 @@ dropify_drop_view_dispose (GObject *object)
   DropifyDropView *self = (DropifyDropView *)object;
 
   dropify_drop_view_set_drop (self, NULL);
+  g_cancellable_cancel (self->preview_cancellable);
+  g_clear_object (&self->preview_cancellable);
   gtk_widget_dispose_template (GTK_WIDGET (self), DROPIFY_TYPE_DROP_VIEW);
 
   G_OBJECT_CLASS (dropify_drop_view_parent_class)->dispose (object);
@@ -390,6 +496,7 @@ dropify_drop_view_class_init (DropifyDropViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DropifyDropView, file_box);
   gtk_widget_class_bind_template_child (widget_class, DropifyDropView, file_icon);
   gtk_widget_class_bind_template_child (widget_class, DropifyDropView, name_label);
+  gtk_widget_class_bind_template_child (widget_class, DropifyDropView, preview);
   gtk_widget_class_bind_template_child (widget_class, DropifyDropView, copy_button);
   gtk_widget_class_bind_template_child (widget_class, DropifyDropView, open_button);
   gtk_widget_class_bind_template_child (widget_class, DropifyDropView, details_list);
@@ -478,11 +585,12 @@ dropify_drop_view_set_drop (DropifyDropView *self,
                                  self, G_CONNECT_SWAPPED);
       self->complete_handler =
         g_signal_connect_object (drop, "notify::complete",
-                                 G_CALLBACK (dropify_drop_view_progress),
+                                 G_CALLBACK (dropify_drop_view_completed),
                                  self, G_CONNECT_SWAPPED);
     }
 
   dropify_drop_view_update (self);
+  dropify_drop_view_update_preview (self);
 }
 
 /**

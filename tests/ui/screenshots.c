@@ -5,7 +5,8 @@
  *   GSETTINGS_SCHEMA_DIR=data \
  *     ../tests/ui/xvfb-test.sh tests/ui/screenshots OUTDIR [SCENE...]
  *
- * Scenes: main-window, empty, drop-details (and file-details), undo,
+ * Scenes: main-window, empty, drop-details (and file-details,
+ * image-details), undo,
  * new-drops (at 720 px only), search, peers, peers-empty, no-discovery, add-peer,
  * pairing, phone-dialog, preferences, help. Each is saved at 720 px and at
  * the 360 px minimum ("-narrow"), light and dark ("-dark"); the phone
@@ -537,6 +538,38 @@ scene_drop_details (const char *out_dir)
   settle ();
   show_details (scene, 1);
   shoot (scene, "file-details", NULL);
+
+  /* An image: a gradient, drawn here. */
+  {
+    g_autofree guint8 *pixels = g_malloc (480 * 300 * 4);
+    g_autoptr(GBytes) bytes = NULL;
+    g_autoptr(GdkTexture) texture = NULL;
+    g_autofree char *path = g_build_filename (dir, "Sunset.png", NULL);
+    g_autoptr(GFile) file = g_file_new_for_path (path);
+    g_autoptr(DropifyDrop) image = NULL;
+
+    for (guint y = 0; y < 300; y++)
+      for (guint x = 0; x < 480; x++)
+        {
+          guint8 *p = pixels + (y * 480 + x) * 4;
+
+          p[0] = 255;
+          p[1] = (guint8) (80 + y * 120 / 300);
+          p[2] = (guint8) (40 + x * 100 / 480);
+          p[3] = 255;
+        }
+    bytes = g_bytes_new_take (g_steal_pointer (&pixels), 480 * 300 * 4);
+    texture = gdk_memory_texture_new (480, 300, GDK_MEMORY_R8G8B8A8, bytes, 480 * 4);
+    gdk_texture_save_to_png (texture, path);
+
+    dropify_service_send_file_async (here, file, 24 * HOUR_MS, NULL, send_file_cb, &image);
+    wait_for (is_set, &image, "the image to be dropped");
+  }
+
+  gtk_widget_activate_action (scene->window, "win.show-history", NULL);
+  settle ();
+  show_details (scene, 0);
+  shoot (scene, "image-details", NULL);
 
   scene_free (scene);
 }

@@ -438,16 +438,28 @@ pointer_is_set (gpointer data)
   return *(gpointer *) data != NULL;
 }
 
+/* The file at @path, dropped as a user drops it. */
+static DropifyDrop *
+send_file_at (Fixture    *fixture,
+              const char *path)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  DropifyDrop *drop = NULL;
+
+  dropify_service_send_file_async (fixture->service, file, 0, NULL, send_file_cb, &drop);
+  wait_for (pointer_is_set, &drop, "the file to be dropped");
+
+  return drop;
+}
+
 static DropifyDrop *
 send_file (Fixture    *fixture,
            const char *name,
            const char *contents)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GFile) file = NULL;
   g_autofree char *dir = NULL;
   g_autofree char *path = NULL;
-  DropifyDrop *drop = NULL;
 
   dir = g_build_filename (g_get_tmp_dir (), "outside", NULL);
   g_assert_no_errno (g_mkdir_with_parents (dir, 0700));
@@ -455,11 +467,7 @@ send_file (Fixture    *fixture,
   g_file_set_contents (path, contents, -1, &error);
   g_assert_no_error (error);
 
-  file = g_file_new_for_path (path);
-  dropify_service_send_file_async (fixture->service, file, 0, NULL, send_file_cb, &drop);
-  wait_for (pointer_is_set, &drop, "the file to be dropped");
-
-  return drop;
+  return send_file_at (fixture, path);
 }
 
 static gboolean
@@ -1377,6 +1385,53 @@ test_window_devices_shortcut (Fixture       *fixture,
   type_key_until ("ctrl+d", devices_shown, fixture->window, "Ctrl+D to show the devices");
 }
 
+static gboolean
+preview_is_shown (gpointer data)
+{
+  GtkWidget *picture = find_descendant (data, GTK_TYPE_PICTURE);
+
+  return picture != NULL && gtk_widget_get_mapped (picture) &&
+         gtk_picture_get_paintable (GTK_PICTURE (picture)) != NULL;
+}
+
+/* An image file's page shows the image, decoded off the main thread. */
+static void
+test_window_image_preview (Fixture       *fixture,
+                           gconstpointer  user_data)
+{
+  g_autoptr(GBytes) pixels = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autoptr(GBytes) png = NULL;
+  g_autoptr(DropifyDrop) drop = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(GError) error = NULL;
+  GdkPaintable *paintable;
+  GtkWidget *list_view;
+  guint8 data[64 * 48 * 4];
+
+  for (guint i = 0; i < sizeof data; i++)
+    data[i] = (guint8) (i % 4 == 3 ? 255 : i * 7);
+  pixels = g_bytes_new (data, sizeof data);
+  texture = gdk_memory_texture_new (64, 48, GDK_MEMORY_R8G8B8A8, pixels, 64 * 4);
+  png = gdk_texture_save_to_png_bytes (texture);
+
+  path = g_build_filename (g_get_user_data_dir (), "photo.png", NULL);
+  g_file_set_contents (path, g_bytes_get_data (png, NULL), g_bytes_get_size (png), &error);
+  g_assert_no_error (error);
+  drop = send_file_at (fixture, path);
+  wait_for_row (fixture, "photo.png");
+
+  list_view = find_history_list (fixture->window);
+  g_assert_true (gtk_widget_activate_action (list_view, "list.activate-item", "u", 0));
+  wait_for (drop_view_is_shown, fixture->window, "the image's page");
+  wait_for (preview_is_shown, fixture->window, "the preview");
+
+  paintable = gtk_picture_get_paintable (GTK_PICTURE (find_descendant (fixture->window,
+                                                                        GTK_TYPE_PICTURE)));
+  g_assert_cmpint (gdk_paintable_get_intrinsic_width (paintable), ==, 64);
+  g_assert_cmpint (gdk_paintable_get_intrinsic_height (paintable), ==, 48);
+}
+
 static void
 test_expiry_text (void)
 {
@@ -1468,6 +1523,8 @@ main (int   argc,
               fixture_set_up, test_window_search, fixture_tear_down);
   g_test_add ("/ui/window/devices-shortcut", Fixture, NULL,
               fixture_set_up, test_window_devices_shortcut, fixture_tear_down);
+  g_test_add ("/ui/window/image-preview", Fixture, NULL,
+              fixture_set_up, test_window_image_preview, fixture_tear_down);
   g_test_add ("/ui/window/newest-first", Fixture, NULL,
               fixture_set_up, test_window_rows_are_newest_first, fixture_tear_down);
   g_test_add ("/ui/window/row-menu", Fixture, NULL,
