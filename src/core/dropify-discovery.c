@@ -353,7 +353,7 @@ client_cb (AvahiClient      *client,
       break;
 
     case AVAHI_CLIENT_CONNECTING:
-      set_state (self, FALSE, _("The Avahi daemon is not running, so peers cannot be found "
+      set_state (self, FALSE, _("The Avahi daemon is not running, so devices cannot be found "
                                 "automatically. Add them by address, or start avahi-daemon."));
       break;
 
@@ -394,9 +394,10 @@ create_client (DropifyDiscovery *self)
       g_autofree char *status = NULL;
 
       self->client = NULL;
-      status = g_strdup_printf (_("Peers cannot be found automatically: there is no system bus "
-                                  "to reach Avahi (%s). Add peers by address."),
-                                avahi_strerror (error));
+      /* Avahi's own words ("Daemon not running") are for the log. */
+      g_debug ("Avahi is out of reach: %s", avahi_strerror (error));
+      status = g_strdup (_("Devices cannot be found automatically: there is no system bus "
+                           "to reach Avahi. Add devices by address."));
       set_state (self, FALSE, status);
 
       self->retry_source = g_timeout_add_seconds (self->retry_s, retry_cb, self);

@@ -2,6 +2,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 #include <sqlite3.h>
 
@@ -729,8 +731,10 @@ dropify_history_init (DropifyHistory *self)
   self->items = g_ptr_array_new_with_free_func (g_object_unref);
   self->by_id = g_hash_table_new (g_str_hash, g_str_equal);
   self->tombstones = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  self->max_file_size = G_GUINT64_CONSTANT (4) << 30;
-  self->max_text_length = 1 << 20;
+  /* 4 GB and 1 MB, as Preferences show them (decimal, as
+   * g_format_size() writes sizes). */
+  self->max_file_size = G_GUINT64_CONSTANT (4000000000);
+  self->max_text_length = 1000000;
   self->clock = dropify_clock_real_now;
 }
 
@@ -1262,6 +1266,111 @@ dropify_history_find_by_sha256 (DropifyHistory *self,
     }
 
   return found;
+}
+
+/* Whether @haystack holds @needle (already in lower case), ignoring the
+ * case of ASCII letters, as SQL's LIKE does. The candidates for a first
+ * letter are found with memchr(), which reads many bytes at a time. */
+static gboolean
+contains_ascii_nocase (const char *haystack,
+                       const char *needle,
+                       gsize       needle_len)
+{
+  const char *end;
+  const char *p;
+  char lower = needle[0];
+  char upper = g_ascii_toupper (needle[0]);
+
+  if (haystack == NULL)
+    return FALSE;
+
+  if (lower == upper)
+    {
+      /* No letter first: look for the first byte as it is. */
+      for (p = haystack; (p = strchr (p, lower)) != NULL; p++)
+        if (g_ascii_strncasecmp (p, needle, needle_len) == 0)
+          return TRUE;
+      return FALSE;
+    }
+
+  end = haystack + strlen (haystack);
+  p = haystack;
+
+  while ((gsize) (end - p) >= needle_len)
+    {
+      const char *l = memchr (p, lower, end - p);
+      const char *u = memchr (p, upper, (l != NULL ? l : end) - p);
+      const char *candidate = u != NULL ? u : l;
+
+      if (candidate == NULL || (gsize) (end - candidate) < needle_len)
+        return FALSE;
+
+      if (g_ascii_strncasecmp (candidate, needle, needle_len) == 0)
+        return TRUE;
+
+      p = candidate + 1;
+    }
+
+  return FALSE;
+}
+
+/**
+ * dropify_history_search:
+ * @self: a #DropifyHistory
+ * @text: (nullable): what to look for in texts and file names, or %NULL or
+ *   "" for any
+ * @kind: the kind of drops to find, or -1 for both
+ * @error: return location for a #GError
+ *
+ * Finds the live drops whose text or file name contains @text, ignoring
+ * the case of ASCII letters. The history holds every live drop in memory
+ * already, so this reads them there: no query, and no copy of any text.
+ *
+ * Returns: (transfer full) (element-type DropifyDrop DropifyDrop): the
+ *   drops found, as a set, or %NULL with @error set
+ */
+GHashTable *
+dropify_history_search (DropifyHistory  *self,
+                        const char      *text,
+                        int              kind,
+                        GError         **error)
+{
+  g_autoptr(GHashTable) found = NULL;
+  g_autofree char *needle = NULL;
+  gsize needle_len;
+  int64_t now;
+
+  g_return_val_if_fail (DROPIFY_IS_HISTORY (self), NULL);
+
+  if (self->db == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED, _("The history is closed"));
+      return NULL;
+    }
+
+  needle = g_ascii_strdown (text != NULL ? text : "", -1);
+  needle_len = strlen (needle);
+  now = dropify_history_now (self);
+
+  found = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
+
+  for (guint i = 0; i < self->items->len; i++)
+    {
+      DropifyDrop *drop = g_ptr_array_index (self->items, i);
+      DropifyDropKind drop_kind = dropify_drop_get_kind (drop);
+      const char *haystack;
+
+      if ((kind >= 0 && (int) drop_kind != kind) || dropify_drop_is_expired (drop, now))
+        continue;
+
+      haystack = drop_kind == DROPIFY_DROP_KIND_TEXT ? dropify_drop_get_text (drop)
+                                                      : dropify_drop_get_name (drop);
+
+      if (needle_len == 0 || contains_ascii_nocase (haystack, needle, needle_len))
+        g_hash_table_add (found, g_object_ref (drop));
+    }
+
+  return g_steal_pointer (&found);
 }
 
 /**

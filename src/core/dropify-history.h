@@ -58,6 +58,10 @@ void            dropify_history_foreach_tombstone (DropifyHistory   *self,
                                                   gpointer           user_data);
 GPtrArray      *dropify_history_find_by_sha256   (DropifyHistory    *self,
                                                   const char        *sha256);
+GHashTable     *dropify_history_search           (DropifyHistory    *self,
+                                                  const char        *text,
+                                                  int                kind,
+                                                  GError           **error);
 gboolean        dropify_history_mark_complete    (DropifyHistory    *self,
                                                   const char        *id,
                                                   GError           **error);

@@ -208,6 +208,29 @@ handshake_cb (GObject      *object,
 
   if (!g_tls_connection_handshake_finish (G_TLS_CONNECTION (object), result, &error))
     {
+      /* The TLS library's words ("An unexpected TLS packet was received")
+       * tell a person nothing: what answered is not a Dropify peer port,
+       * or it hung up. The details stay in the log. */
+      if (g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_NOT_TLS) ||
+          g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_MISC) ||
+          g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_HANDSHAKE) ||
+          g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_EOF))
+        {
+          gboolean hung_up = error->code == G_TLS_ERROR_EOF;
+
+          g_debug ("TLS handshake with %s:%u failed: %s", dial->host, dial->port, error->message);
+          g_clear_error (&error);
+
+          if (hung_up)
+            error = g_error_new (G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
+                                 _("The device at %s:%u hung up"), dial->host, dial->port);
+          else
+            error = g_error_new (G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                                 _("Something answers at %s:%u, but it isn’t Dropify. "
+                                   "Check the address and the port."),
+                                 dial->host, dial->port);
+        }
+
       fail (task, error);
       return;
     }

@@ -12,6 +12,7 @@
 #include <adwaita.h>
 #include <glib/gi18n.h>
 
+#include "dropify-drop-actions.h"
 #include "dropify-drop-row.h"
 
 /* A preview never needs more than this; a 1 MiB text drop would otherwise be
@@ -41,6 +42,9 @@ struct _DropifyDropRow
   GtkButton      *copy_button;
   GtkMenuButton  *menu_button;
   GMenuModel     *drop_menu;
+
+  /* The same menu at the pointer, for a right click or a long press. */
+  GtkWidget      *context_menu;
 };
 
 G_DEFINE_FINAL_TYPE (DropifyDropRow, dropify_drop_row, GTK_TYPE_WIDGET)
@@ -133,13 +137,6 @@ dropify_drop_row_dup_preview (const char *text)
   return g_steal_pointer (&head);
 }
 
-/* The name came from another device, so it must never become a path. */
-static char *
-dropify_drop_row_dup_safe_name (DropifyDrop *drop)
-{
-  return dropify_drop_sanitize_name (dropify_drop_get_name (drop));
-}
-
 /**
  * dropify_drop_row_format_expiry:
  * @remaining_ms: how long until the drop expires
@@ -179,37 +176,99 @@ dropify_drop_row_format_expiry (int64_t remaining_ms)
                           (int) MIN (n, G_MAXINT));
 }
 
-/* A text drop that is nothing but a web address opens in the browser. */
-static char *
-dropify_drop_row_dup_link (DropifyDropRow *self)
+/**
+ * dropify_drop_row_format_date:
+ * @unix_ms: when something happened
+ * @now_ms: now
+ *
+ * Formats a date the way people say it: "Today at 14:05", "Yesterday at
+ * 09:30", or the date for anything older.
+ *
+ * Returns: (transfer full): the date
+ */
+char *
+dropify_drop_row_format_date (int64_t unix_ms,
+                              int64_t now_ms)
 {
-  g_autofree char *text = NULL;
-  const char *scheme;
+  g_autoptr(GDateTime) date = g_date_time_new_from_unix_local (unix_ms / 1000);
+  g_autoptr(GDateTime) now = g_date_time_new_from_unix_local (now_ms / 1000);
+  g_autoptr(GDateTime) day = NULL;
+  g_autoptr(GDateTime) today = NULL;
+  g_autofree char *time = NULL;
+  GTimeSpan days;
 
-  if (self->drop == NULL || dropify_drop_get_kind (self->drop) != DROPIFY_DROP_KIND_TEXT)
-    return NULL;
+  if (date == NULL || now == NULL)
+    return g_strdup ("");
 
-  text = g_strstrip (g_strdup (dropify_drop_get_text (self->drop)));
-  if (*text == '\0' || strpbrk (text, " \t\n\r") != NULL)
-    return NULL;
+  day = g_date_time_new_local (g_date_time_get_year (date), g_date_time_get_month (date),
+                               g_date_time_get_day_of_month (date), 0, 0, 0);
+  today = g_date_time_new_local (g_date_time_get_year (now), g_date_time_get_month (now),
+                                 g_date_time_get_day_of_month (now), 0, 0, 0);
+  /* Rounded, as a day with a daylight saving change is not 24 hours. */
+  days = (g_date_time_difference (today, day) + G_TIME_SPAN_HOUR * 12) / G_TIME_SPAN_DAY;
 
-  scheme = g_uri_peek_scheme (text);
-  if (g_strcmp0 (scheme, "http") != 0 && g_strcmp0 (scheme, "https") != 0)
-    return NULL;
+  /* Translators: a time of day, for g_date_time_format(), as in "14:05"
+   * xgettext:no-c-format */
+  time = g_date_time_format (date, _("%H:%M"));
 
-  if (!g_uri_is_valid (text, G_URI_FLAGS_NONE, NULL))
-    return NULL;
+  if (days == 0)
+    /* Translators: %s is a time of day, as in "Today at 14:05" */
+    return g_strdup_printf (_("Today at %s"), time);
 
-  return g_steal_pointer (&text);
+  if (days == 1)
+    /* Translators: %s is a time of day, as in "Yesterday at 14:05" */
+    return g_strdup_printf (_("Yesterday at %s"), time);
+
+  if (days > 1 && days < 7)
+    /* Translators: a weekday and a time, for g_date_time_format(), as in
+     * "Monday at 14:05"
+     * xgettext:no-c-format */
+    return g_date_time_format (date, _("%A at %H:%M"));
+
+  /* Translators: a date and a time, for g_date_time_format(), as in
+   * "2 December 2026 at 14:05"
+   * xgettext:no-c-format */
+  return g_date_time_format (date, _("%-e %B %Y at %H:%M"));
 }
 
-static gboolean
-dropify_drop_row_file_is_ready (DropifyDropRow *self)
+/**
+ * dropify_drop_row_is_own:
+ * @service: (nullable): the service
+ * @drop: a drop
+ *
+ * Returns: whether @drop was made on this device
+ */
+gboolean
+dropify_drop_row_is_own (DropifyService *service,
+                         DropifyDrop    *drop)
 {
-  return self->drop != NULL &&
-         dropify_drop_get_kind (self->drop) == DROPIFY_DROP_KIND_FILE &&
-         dropify_drop_get_complete (self->drop) &&
-         dropify_drop_get_path (self->drop) != NULL;
+  return service != NULL && drop != NULL &&
+         dropify_identity_is_own_id (dropify_service_get_identity (service),
+                                     dropify_drop_get_origin (drop));
+}
+
+/**
+ * dropify_drop_row_dup_origin:
+ * @service: (nullable): the service
+ * @drop: a drop
+ *
+ * Returns: (transfer full): "This device", or the name of the device
+ *   @drop came from
+ */
+char *
+dropify_drop_row_dup_origin (DropifyService *service,
+                             DropifyDrop    *drop)
+{
+  const char *name;
+
+  if (dropify_drop_row_is_own (service, drop))
+    return g_strdup (_("This device"));
+
+  name = dropify_drop_get_origin_name (drop);
+  if (name == NULL || *name == '\0')
+    return g_strdup (_("Another device"));
+
+  return g_strdup (name);
 }
 
 static void
@@ -221,13 +280,15 @@ dropify_drop_row_update_actions (DropifyDropRow *self)
 
   is_text = self->drop != NULL &&
             dropify_drop_get_kind (self->drop) == DROPIFY_DROP_KIND_TEXT;
-  file_ready = dropify_drop_row_file_is_ready (self);
-  link = dropify_drop_row_dup_link (self);
+  file_ready = dropify_drop_is_file_ready (self->drop);
+  link = dropify_drop_dup_link (self->drop);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.copy", is_text || file_ready);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.open", file_ready || link != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.show-in-files", file_ready);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.save-as", file_ready);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.delete", self->drop != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.details", self->drop != NULL);
 }
 
 static void
@@ -258,14 +319,23 @@ dropify_drop_row_update_details (DropifyDropRow *self)
         }
     }
 
-  origin_name = dropify_drop_get_origin_name (self->drop);
-  if (origin_name != NULL && *origin_name != '\0')
-    /* Translators: the name of the device a drop was sent from */
-    g_ptr_array_add (parts, g_strdup_printf (_("From %s"), origin_name));
+  if (dropify_drop_row_is_own (self->service, self->drop))
+    {
+      g_ptr_array_add (parts, g_strdup (_("This device")));
+    }
+  else
+    {
+      origin_name = dropify_drop_get_origin_name (self->drop);
+      if (origin_name != NULL && *origin_name != '\0')
+        /* Translators: the name of the device a drop was sent from */
+        g_ptr_array_add (parts, g_strdup_printf (_("From %s"), origin_name));
+    }
 
   now = self->service != NULL
       ? dropify_history_now (dropify_service_get_history (self->service))
       : g_get_real_time () / 1000;
+  /* "Today at 14:05"; the full date is in the tooltip. */
+  g_ptr_array_add (parts, dropify_drop_row_format_date (dropify_drop_get_created_at (self->drop), now));
   g_ptr_array_add (parts,
                    dropify_drop_row_format_expiry (dropify_drop_get_expires_at (self->drop) - now));
 
@@ -379,7 +449,10 @@ dropify_drop_row_details_query_tooltip (DropifyDropRow *self,
   if (created == NULL)
     return FALSE;
 
-  created_text = g_date_time_format (created, "%c");
+  /* Translators: a full date, for g_date_time_format(), as in
+   * "Wednesday, 2 December 2026, 14:05:33"
+   * xgettext:no-c-format */
+  created_text = g_date_time_format (created, _("%A, %-e %B %Y, %H:%M:%S"));
   /* Translators: a tooltip; %s is a date and time */
   text = g_strdup_printf (_("Dropped %s"), created_text);
   gtk_tooltip_set_text (tooltip, text);
@@ -397,6 +470,48 @@ dropify_drop_row_create_menu (GtkMenuButton *button,
 
   if (gtk_menu_button_get_popover (button) == NULL)
     gtk_menu_button_set_menu_model (button, self->drop_menu);
+}
+
+/* A screen reader says which drop a button is for: every row has the
+ * same buttons. */
+static void
+dropify_drop_row_update_labels (DropifyDropRow *self)
+{
+  g_autofree char *name = NULL;
+  g_autofree char *copy = NULL;
+  g_autofree char *actions = NULL;
+
+  if (self->drop == NULL)
+    return;
+
+  if (dropify_drop_get_kind (self->drop) == DROPIFY_DROP_KIND_TEXT)
+    {
+      const char *text = dropify_drop_get_text (self->drop);
+      const char *end = text;
+
+      /* The first line, and not much of it. */
+      for (guint n = 0; *end != '\0' && *end != '\n' && n < 40; n++)
+        end = g_utf8_next_char (end);
+      name = g_strndup (text, end - text);
+    }
+  else
+    {
+      name = g_strdup (dropify_drop_get_name (self->drop));
+    }
+
+  /* Translators: a button's label for screen readers; %s is the start of
+   * a text or a file name */
+  copy = g_strdup_printf (_("Copy “%s”"), name);
+  /* Translators: a menu button's label for screen readers; %s is the
+   * start of a text or a file name */
+  actions = g_strdup_printf (_("Actions for “%s”"), name);
+
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->copy_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, copy,
+                                  -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->menu_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, actions,
+                                  -1);
 }
 
 static void
@@ -417,7 +532,7 @@ dropify_drop_row_update (DropifyDropRow *self)
     {
       g_autofree char *preview = dropify_drop_row_dup_preview (dropify_drop_get_text (self->drop));
 
-      g_autofree char *link = dropify_drop_row_dup_link (self);
+      g_autofree char *link = dropify_drop_dup_link (self->drop);
 
       const char *icon_name = link != NULL ? "web-browser-symbolic" : "format-justify-left-symbolic";
 
@@ -447,175 +562,8 @@ dropify_drop_row_update (DropifyDropRow *self)
       set_tooltip_text (GTK_WIDGET (self->copy_button), _("Copy File"));
     }
 
+  dropify_drop_row_update_labels (self);
   dropify_drop_row_update_progress (self);
-}
-
-/* Staging
- *
- * Blobs are stored under their SHA-256, so handing the blob itself to
- * another application would show it under a hash, and would let that
- * application write into the store. Opening, copying and dragging a file
- * use a private copy under the drop's own name instead, in the cache
- * directory, made once per content and name. */
-
-static GFile *
-dropify_drop_row_dup_staged_file (DropifyDropRow *self)
-{
-  g_autofree char *name = dropify_drop_row_dup_safe_name (self->drop);
-  g_autofree char *path = NULL;
-
-  path = g_build_filename (g_get_user_cache_dir (), "dropify", "files",
-                           dropify_drop_get_sha256 (self->drop), name, NULL);
-
-  return g_file_new_for_path (path);
-}
-
-typedef enum
-{
-  STAGE_FOR_OPEN,
-  STAGE_FOR_COPY,
-} StagePurpose;
-
-typedef struct
-{
-  StagePurpose     purpose;
-  AdwToastOverlay *overlay;
-  GtkWindow       *window;
-  GdkClipboard    *clipboard;
-  GFile           *staged;
-  GFile           *partial;
-} StageData;
-
-static void
-stage_data_free (StageData *data)
-{
-  g_clear_object (&data->overlay);
-  g_clear_object (&data->window);
-  g_clear_object (&data->clipboard);
-  g_clear_object (&data->staged);
-  g_clear_object (&data->partial);
-  g_free (data);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (StageData, stage_data_free)
-
-static GdkContentProvider *
-create_file_content (GFile *file)
-{
-  GdkContentProvider *providers[2];
-  GdkFileList *file_list;
-
-  file_list = gdk_file_list_new_from_array (&file, 1);
-  providers[0] = gdk_content_provider_new_typed (GDK_TYPE_FILE_LIST, file_list);
-  providers[1] = gdk_content_provider_new_typed (G_TYPE_FILE, file);
-  g_boxed_free (GDK_TYPE_FILE_LIST, file_list);
-
-  return gdk_content_provider_new_union (providers, G_N_ELEMENTS (providers));
-}
-
-static void
-stage_open_cb (GObject      *object,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  g_autoptr(StageData) data = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!gtk_show_uri_full_finish (GTK_WINDOW (object), result, &error) &&
-      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    show_error_toast (data->overlay, error);
-}
-
-static void
-stage_ready (StageData *data)
-{
-  g_assert (data != NULL);
-
-  if (data->purpose == STAGE_FOR_COPY)
-    {
-      g_autoptr(GdkContentProvider) content = create_file_content (data->staged);
-
-      gdk_clipboard_set_content (data->clipboard, content);
-      show_toast (data->overlay, _("File copied"));
-      stage_data_free (data);
-    }
-  else
-    {
-      g_autofree char *uri = g_file_get_uri (data->staged);
-
-      gtk_show_uri_full (data->window, uri, GDK_CURRENT_TIME, NULL, stage_open_cb, data);
-    }
-}
-
-static void
-stage_copy_cb (GObject      *object,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  g_autoptr(StageData) data = user_data;
-  g_autoptr(GError) error = NULL;
-
-  /* The copy lands under a temporary name and is renamed when complete,
-   * so an interrupted copy is never taken for a staged file. */
-  if (!g_file_copy_finish (G_FILE (object), result, &error) ||
-      !g_file_move (data->partial, data->staged, G_FILE_COPY_OVERWRITE,
-                    NULL, NULL, NULL, &error))
-    {
-      g_file_delete (data->partial, NULL, NULL);
-      show_error_toast (data->overlay, error);
-      return;
-    }
-
-  stage_ready (g_steal_pointer (&data));
-}
-
-static void
-dropify_drop_row_stage (DropifyDropRow *self,
-                        StagePurpose    purpose)
-{
-  g_autoptr(StageData) data = NULL;
-  g_autoptr(GFile) source = NULL;
-  g_autoptr(GFile) dir = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *partial_name = NULL;
-  GFile *partial;
-  GtkRoot *root;
-
-  g_assert (dropify_drop_row_file_is_ready (self));
-
-  root = gtk_widget_get_root (GTK_WIDGET (self));
-
-  data = g_new0 (StageData, 1);
-  data->purpose = purpose;
-  data->overlay = dropify_drop_row_dup_toast_overlay (self);
-  data->window = GTK_IS_WINDOW (root) ? g_object_ref (GTK_WINDOW (root)) : NULL;
-  data->clipboard = g_object_ref (gtk_widget_get_clipboard (GTK_WIDGET (self)));
-  data->staged = dropify_drop_row_dup_staged_file (self);
-
-  if (g_file_query_exists (data->staged, NULL))
-    {
-      stage_ready (g_steal_pointer (&data));
-      return;
-    }
-
-  dir = g_file_get_parent (data->staged);
-  if (!g_file_make_directory_with_parents (dir, NULL, &error) &&
-      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_EXISTS))
-    {
-      show_error_toast (data->overlay, error);
-      return;
-    }
-
-  partial_name = g_strdup_printf (".%s.part", dropify_drop_get_sha256 (self->drop));
-  data->partial = g_file_get_child (dir, partial_name);
-  source = g_file_new_for_path (dropify_drop_get_path (self->drop));
-
-  /* Not tied to the row: the list recycles rows while the copy runs. */
-  partial = data->partial;
-  g_file_copy_async (source, partial,
-                     G_FILE_COPY_OVERWRITE | G_FILE_COPY_TARGET_DEFAULT_PERMS,
-                     G_PRIORITY_DEFAULT, NULL, NULL, NULL,
-                     stage_copy_cb, g_steal_pointer (&data));
 }
 
 /* Dragging a drop out of the window */
@@ -640,14 +588,14 @@ dropify_drop_row_drag_prepare (DropifyDropRow *self,
   if (dropify_drop_get_kind (self->drop) == DROPIFY_DROP_KIND_TEXT)
     return gdk_content_provider_new_typed (G_TYPE_STRING, dropify_drop_get_text (self->drop));
 
-  if (!dropify_drop_row_file_is_ready (self))
+  if (!dropify_drop_is_file_ready (self->drop))
     return NULL;
 
   /* A drag cannot wait for a copy to finish, so a file can be dragged
    * out once it has been opened or copied. */
-  staged = dropify_drop_row_dup_staged_file (self);
+  staged = dropify_drop_dup_staged_file (self->drop);
   if (g_file_query_exists (staged, NULL))
-    return create_file_content (staged);
+    return dropify_drop_create_file_content (staged);
 
   return NULL;
 }
@@ -660,23 +608,9 @@ dropify_drop_row_copy (GtkWidget  *widget,
                        GVariant   *param)
 {
   DropifyDropRow *self = DROPIFY_DROP_ROW (widget);
-  g_autoptr(AdwToastOverlay) overlay = NULL;
 
-  if (self->drop == NULL)
-    return;
-
-  if (dropify_drop_get_kind (self->drop) == DROPIFY_DROP_KIND_FILE)
-    {
-      if (dropify_drop_row_file_is_ready (self))
-        dropify_drop_row_stage (self, STAGE_FOR_COPY);
-      return;
-    }
-
-  gdk_clipboard_set_text (gtk_widget_get_clipboard (widget),
-                          dropify_drop_get_text (self->drop));
-
-  overlay = dropify_drop_row_dup_toast_overlay (self);
-  show_toast (overlay, _("Text copied"));
+  if (self->drop != NULL)
+    dropify_drop_copy (widget, self->drop);
 }
 
 static void
@@ -685,97 +619,20 @@ dropify_drop_row_open (GtkWidget  *widget,
                        GVariant   *param)
 {
   DropifyDropRow *self = DROPIFY_DROP_ROW (widget);
-  g_autofree char *link = NULL;
 
-  if (dropify_drop_row_file_is_ready (self))
-    {
-      dropify_drop_row_stage (self, STAGE_FOR_OPEN);
-      return;
-    }
-
-  if ((link = dropify_drop_row_dup_link (self)) != NULL)
-    {
-      StageData *data = g_new0 (StageData, 1);
-      GtkRoot *root = gtk_widget_get_root (widget);
-
-      data->purpose = STAGE_FOR_OPEN;
-      data->overlay = dropify_drop_row_dup_toast_overlay (self);
-      data->window = GTK_IS_WINDOW (root) ? g_object_ref (GTK_WINDOW (root)) : NULL;
-
-      gtk_show_uri_full (data->window, link, GDK_CURRENT_TIME, NULL, stage_open_cb, data);
-    }
-}
-
-typedef struct
-{
-  AdwToastOverlay *overlay;
-  GFile           *source;
-  char            *name;
-} SaveData;
-
-static void
-save_data_free (SaveData *data)
-{
-  g_clear_object (&data->overlay);
-  g_clear_object (&data->source);
-  g_clear_pointer (&data->name, g_free);
-  g_free (data);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (SaveData, save_data_free)
-
-static void
-dropify_drop_row_save_cb (GObject      *object,
-                          GAsyncResult *result,
-                          gpointer      user_data)
-{
-  g_autoptr(SaveData) data = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!g_file_copy_finish (G_FILE (object), result, &error))
-    {
-      show_error_toast (data->overlay, error);
-      return;
-    }
-
-  {
-    g_autofree char *text = NULL;
-
-    /* Translators: a toast; %s is a file name */
-    text = g_strdup_printf (_("Saved “%s”"), data->name);
-    show_toast (data->overlay, text);
-  }
+  if (self->drop != NULL)
+    dropify_drop_open (widget, self->drop);
 }
 
 static void
-dropify_drop_row_save_response (GtkNativeDialog *native,
-                                int              response,
-                                gpointer         user_data)
+dropify_drop_row_show_in_files (GtkWidget  *widget,
+                                const char *action_name,
+                                GVariant   *param)
 {
-  g_autoptr(SaveData) data = user_data;
-  g_autoptr(GFile) destination = NULL;
-  GFile *source;
+  DropifyDropRow *self = DROPIFY_DROP_ROW (widget);
 
-  if (response == GTK_RESPONSE_ACCEPT)
-    destination = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (native));
-
-  gtk_native_dialog_destroy (native);
-  g_object_unref (native);
-
-  if (destination == NULL)
-    return;
-
-  g_free (data->name);
-  data->name = g_file_get_basename (destination);
-
-  /* Not tied to the row's lifetime: the list recycles rows while the copy
-   * runs, and a save the user asked for must still complete. The chooser
-   * has already confirmed any overwrite. */
-  source = data->source;
-  g_file_copy_async (source, destination,
-                     G_FILE_COPY_OVERWRITE | G_FILE_COPY_TARGET_DEFAULT_PERMS,
-                     G_PRIORITY_DEFAULT, NULL, NULL, NULL,
-                     dropify_drop_row_save_cb, g_steal_pointer (&data));
+  if (self->drop != NULL)
+    dropify_drop_show_in_files (widget, self->drop);
 }
 
 static void
@@ -784,33 +641,9 @@ dropify_drop_row_save_as (GtkWidget  *widget,
                           GVariant   *param)
 {
   DropifyDropRow *self = DROPIFY_DROP_ROW (widget);
-  g_autofree char *name = NULL;
-  GtkFileChooserNative *native;
-  GtkRoot *root;
-  SaveData *data;
 
-  if (!dropify_drop_row_file_is_ready (self))
-    return;
-
-  root = gtk_widget_get_root (widget);
-  name = dropify_drop_row_dup_safe_name (self->drop);
-
-  native = gtk_file_chooser_native_new (_("Save File"),
-                                        GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                                        GTK_FILE_CHOOSER_ACTION_SAVE,
-                                        _("_Save"),
-                                        _("_Cancel"));
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (native), name);
-
-  data = g_new0 (SaveData, 1);
-  data->overlay = dropify_drop_row_dup_toast_overlay (self);
-  data->source = g_file_new_for_path (dropify_drop_get_path (self->drop));
-  data->name = g_steal_pointer (&name);
-
-  g_signal_connect (native, "response",
-                    G_CALLBACK (dropify_drop_row_save_response), data);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
+  if (self->drop != NULL)
+    dropify_drop_save_as (widget, self->drop);
 }
 
 static void
@@ -828,15 +661,97 @@ dropify_drop_row_delete (GtkWidget  *widget,
 
   /* Deleting unbinds this row from its item, so keep what we need. */
   drop = g_object_ref (self->drop);
-  overlay = dropify_drop_row_dup_toast_overlay (self);
 
+  /* The window hides the drop and offers Undo before the deletion
+   * spreads; a row outside a window deletes at once. */
+  if (gtk_widget_activate_action (widget, "win.delete-drop", "s", dropify_drop_get_id (drop)))
+    return;
+
+  overlay = dropify_drop_row_dup_toast_overlay (self);
   if (!dropify_service_delete (self->service, dropify_drop_get_id (drop), &error))
     show_error_toast (overlay, error);
-  else
-    show_toast (overlay, _("Drop deleted"));
+}
+
+static void
+dropify_drop_row_details (GtkWidget  *widget,
+                          const char *action_name,
+                          GVariant   *param)
+{
+  DropifyDropRow *self = DROPIFY_DROP_ROW (widget);
+
+  if (self->drop != NULL)
+    gtk_widget_activate_action (widget, "win.show-drop-details", "s",
+                                dropify_drop_get_id (self->drop));
+}
+
+/* The Menu key and Shift+F10 open the row's menu from its button. */
+static void
+dropify_drop_row_show_menu (GtkWidget  *widget,
+                            const char *action_name,
+                            GVariant   *param)
+{
+  DropifyDropRow *self = DROPIFY_DROP_ROW (widget);
+
+  gtk_menu_button_popup (self->menu_button);
+}
+
+static void
+dropify_drop_row_popup_at (DropifyDropRow *self,
+                           double          x,
+                           double          y)
+{
+  if (self->drop == NULL)
+    return;
+
+  if (self->context_menu == NULL)
+    {
+      self->context_menu = gtk_popover_menu_new_from_model (self->drop_menu);
+      gtk_widget_set_parent (self->context_menu, GTK_WIDGET (self));
+      gtk_popover_set_has_arrow (GTK_POPOVER (self->context_menu), FALSE);
+      gtk_widget_set_halign (self->context_menu, GTK_ALIGN_START);
+    }
+
+  gtk_popover_set_pointing_to (GTK_POPOVER (self->context_menu),
+                               &(GdkRectangle) { (int) x, (int) y, 1, 1 });
+  gtk_popover_popup (GTK_POPOVER (self->context_menu));
+}
+
+static void
+dropify_drop_row_right_click (DropifyDropRow *self,
+                              int             n_press,
+                              double          x,
+                              double          y,
+                              GtkGestureClick *gesture)
+{
+  gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
+  dropify_drop_row_popup_at (self, x, y);
+}
+
+static void
+dropify_drop_row_long_press (DropifyDropRow      *self,
+                             double               x,
+                             double               y,
+                             GtkGestureLongPress *gesture)
+{
+  gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
+  dropify_drop_row_popup_at (self, x, y);
 }
 
 /* GObject */
+
+static void
+dropify_drop_row_size_allocate (GtkWidget *widget,
+                                int        width,
+                                int        height,
+                                int        baseline)
+{
+  DropifyDropRow *self = DROPIFY_DROP_ROW (widget);
+
+  GTK_WIDGET_CLASS (dropify_drop_row_parent_class)->size_allocate (widget, width, height, baseline);
+
+  if (self->context_menu != NULL)
+    gtk_popover_present (GTK_POPOVER (self->context_menu));
+}
 
 static void
 dropify_drop_row_dispose (GObject *object)
@@ -844,6 +759,7 @@ dropify_drop_row_dispose (GObject *object)
   DropifyDropRow *self = (DropifyDropRow *)object;
 
   dropify_drop_row_set_drop (self, NULL);
+  g_clear_pointer (&self->context_menu, gtk_widget_unparent);
   gtk_widget_dispose_template (GTK_WIDGET (self), DROPIFY_TYPE_DROP_ROW);
 
   G_OBJECT_CLASS (dropify_drop_row_parent_class)->dispose (object);
@@ -912,6 +828,7 @@ dropify_drop_row_class_init (DropifyDropRowClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = dropify_drop_row_dispose;
+  widget_class->size_allocate = dropify_drop_row_size_allocate;
   object_class->finalize = dropify_drop_row_finalize;
   object_class->get_property = dropify_drop_row_get_property;
   object_class->set_property = dropify_drop_row_set_property;
@@ -949,13 +866,23 @@ dropify_drop_row_class_init (DropifyDropRowClass *klass)
 
   gtk_widget_class_install_action (widget_class, "row.copy", NULL, dropify_drop_row_copy);
   gtk_widget_class_install_action (widget_class, "row.open", NULL, dropify_drop_row_open);
+  gtk_widget_class_install_action (widget_class, "row.show-in-files", NULL,
+                                   dropify_drop_row_show_in_files);
   gtk_widget_class_install_action (widget_class, "row.save-as", NULL, dropify_drop_row_save_as);
   gtk_widget_class_install_action (widget_class, "row.delete", NULL, dropify_drop_row_delete);
+  gtk_widget_class_install_action (widget_class, "row.details", NULL, dropify_drop_row_details);
+  gtk_widget_class_install_action (widget_class, "row.show-menu", NULL, dropify_drop_row_show_menu);
+
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Menu, 0, "row.show-menu", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F10, GDK_SHIFT_MASK,
+                                       "row.show-menu", NULL);
 }
 
 static void
 dropify_drop_row_init (DropifyDropRow *self)
 {
+  GtkGesture *long_press;
+  GtkGesture *click;
   GtkDragSource *source;
 
   gtk_widget_init_template (GTK_WIDGET (self));
@@ -968,6 +895,20 @@ dropify_drop_row_init (DropifyDropRow *self)
                            G_CALLBACK (dropify_drop_row_drag_prepare),
                            self, G_CONNECT_SWAPPED);
   gtk_widget_add_controller (self->card, GTK_EVENT_CONTROLLER (source));
+
+  click = gtk_gesture_click_new ();
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_SECONDARY);
+  g_signal_connect_object (click, "pressed",
+                           G_CALLBACK (dropify_drop_row_right_click),
+                           self, G_CONNECT_SWAPPED);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
+
+  long_press = gtk_gesture_long_press_new ();
+  gtk_gesture_single_set_touch_only (GTK_GESTURE_SINGLE (long_press), TRUE);
+  g_signal_connect_object (long_press, "pressed",
+                           G_CALLBACK (dropify_drop_row_long_press),
+                           self, G_CONNECT_SWAPPED);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (long_press));
 
   dropify_drop_row_update_actions (self);
 }

@@ -17,5 +17,11 @@ void         dropify_drop_row_set_drop       (DropifyDropRow *self,
                                               DropifyDrop    *drop);
 void         dropify_drop_row_refresh_expiry (DropifyDropRow *self);
 char        *dropify_drop_row_format_expiry  (int64_t         remaining_ms);
+char        *dropify_drop_row_format_date    (int64_t         unix_ms,
+                                              int64_t         now_ms);
+gboolean     dropify_drop_row_is_own         (DropifyService *service,
+                                              DropifyDrop    *drop);
+char        *dropify_drop_row_dup_origin     (DropifyService *service,
+                                              DropifyDrop    *drop);
 
 G_END_DECLS

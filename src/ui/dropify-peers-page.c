@@ -182,6 +182,23 @@ dropify_peers_page_update_discovery (DropifyPeersPage *self)
 
   gtk_revealer_set_reveal_child (self->discovery_revealer, unavailable);
 
+  /* The empty state promises devices "on their own" only when discovery
+   * can keep that promise, so that it never contradicts the banner above
+   * it, nor --no-discovery. */
+  if (available)
+    adw_status_page_set_description (ADW_STATUS_PAGE (self->status_page),
+                                     _("Your other devices running Dropify on this network show "
+                                       "up here on their own. A device that does not can be "
+                                       "added by its address."));
+  else if (unavailable)
+    adw_status_page_set_description (ADW_STATUS_PAGE (self->status_page),
+                                     _("Add your other devices by their address until they can "
+                                       "be found automatically."));
+  else
+    adw_status_page_set_description (ADW_STATUS_PAGE (self->status_page),
+                                     _("Automatic discovery is off, so add your other devices "
+                                       "by their address."));
+
   /* Discovery that just came back (the Avahi daemon started) gets its own
    * time to find someone before the help shows. */
   if (available && !self->was_available)

@@ -17,9 +17,11 @@
 #define MINUTE (G_GUINT64_CONSTANT (60))
 #define HOUR   (60 * MINUTE)
 #define DAY    (24 * HOUR)
-#define KIB    (G_GUINT64_CONSTANT (1024))
-#define MIB    (1024 * KIB)
-#define GIB    (1024 * MIB)
+/* Sizes are decimal, as g_format_size() writes them everywhere else (the
+ * history's rows, notifications, errors): one convention in the app. */
+#define KB     (G_GUINT64_CONSTANT (1000))
+#define MB     (1000 * KB)
+#define GB     (1000 * MB)
 
 typedef char *(*FormatFunc) (uint64_t value);
 
@@ -86,22 +88,24 @@ format_duration (uint64_t seconds)
                           (unsigned) seconds);
 }
 
+/* g_format_size() says "1.0 MB"; a round preset reads better as "1 MB",
+ * in the same units. */
 static char *
 format_file_size (uint64_t bytes)
 {
-  /* Translators: a file size in gibibytes, as in "4 GiB" */
-  if (bytes % GIB == 0)
-    return g_strdup_printf (_("%u GiB"), (unsigned) (bytes / GIB));
+  /* Translators: a file size in gigabytes, as in "4 GB" */
+  if (bytes % GB == 0)
+    return g_strdup_printf (_("%u GB"), (unsigned) (bytes / GB));
 
-  /* Translators: a file size in mebibytes, as in "100 MiB" */
-  if (bytes % MIB == 0)
-    return g_strdup_printf (_("%u MiB"), (unsigned) (bytes / MIB));
+  /* Translators: a file size in megabytes, as in "100 MB" */
+  if (bytes % MB == 0)
+    return g_strdup_printf (_("%u MB"), (unsigned) (bytes / MB));
 
-  /* Translators: a size in kibibytes, as in "64 KiB" */
-  if (bytes % KIB == 0)
-    return g_strdup_printf (_("%u KiB"), (unsigned) (bytes / KIB));
+  /* Translators: a size in kilobytes, as in "64 kB" */
+  if (bytes % KB == 0)
+    return g_strdup_printf (_("%u kB"), (unsigned) (bytes / KB));
 
-  return g_format_size_full (bytes, G_FORMAT_SIZE_IEC_UNITS);
+  return g_format_size (bytes);
 }
 
 static const uint64_t expiry_presets[] = {
@@ -109,11 +113,11 @@ static const uint64_t expiry_presets[] = {
 };
 
 static const uint64_t text_length_presets[] = {
-  64 * KIB, MIB, 16 * MIB,
+  64 * KB, MB, 16 * MB,
 };
 
 static const uint64_t file_size_presets[] = {
-  100 * MIB, GIB, 4 * GIB, 16 * GIB, 64 * GIB,
+  100 * MB, GB, 4 * GB, 16 * GB, 64 * GB,
 };
 
 static const Choice expiry_choice = {
@@ -234,6 +238,14 @@ dropify_preferences_window_sync_entry (DropifyPreferencesWindow *self,
                                        const char               *key)
 {
   g_autofree char *value = g_settings_get_string (self->settings, key);
+
+  /* With no name set, the device goes by its default one (the host's
+   * name), which is what the field shows: never a blank name. */
+  if (row == self->device_name_row && *value == '\0')
+    {
+      g_free (value);
+      value = g_strdup (dropify_identity_get_name (dropify_service_get_identity (self->service)));
+    }
 
   if (g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (row)), value) != 0)
     gtk_editable_set_text (GTK_EDITABLE (row), value);

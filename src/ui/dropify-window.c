@@ -12,6 +12,7 @@
 
 #include "dropify-add-peer-dialog.h"
 #include "dropify-drop-row.h"
+#include "dropify-drop-view.h"
 #include "dropify-pairing-dialog.h"
 #include "dropify-peers-page.h"
 #include "dropify-phone-dialog.h"
@@ -31,8 +32,10 @@ struct _DropifyWindow
    * whole window rather than one per row. */
   GPtrArray            *rows;
   guint                 expiry_source;
-  guint                 scroll_source;
-  gboolean              pin_to_top;
+  gboolean              following;
+  guint                 pin_tick;
+  guint                 pin_stable_frames;
+  guint                 n_unseen;
 
   guint                 n_pending_files;
   gboolean              dragging;
@@ -41,13 +44,30 @@ struct _DropifyWindow
    * window (a notification's "Open"). */
   char                 *open_when_bound;
 
+  /* Drops deleted here but not yet everywhere: hidden from the list while
+   * their Undo toast shows, and deleted in the core when it goes. */
+  GHashTable           *pending_deletes;
+  GtkCustomFilter      *pending_filter;
+  GtkFilterListModel   *visible_drops;
+
+  /* While searching: the drops found, by the history. */
+  GtkCustomFilter      *search_filter;
+  GHashTable           *search_results;
+  guint                 search_source;
+
+  /* The list's filters are changing: rows come and go, none arrives. */
+  gboolean              refiltering;
+
   /* "Waiting for … to confirm", which a completed pairing replaces. */
   AdwToast             *waiting_toast;
+  AdwToast             *undo_toast;
 
   /* Template widgets */
   AdwLeaflet           *leaflet;
   AdwToastOverlay      *toast_overlay;
   AdwToastOverlay      *devices_toast_overlay;
+  AdwToastOverlay      *drop_toast_overlay;
+  DropifyDropView      *drop_view;
   AdwWindowTitle       *window_title;
   AdwWindowTitle       *short_window_title;
   DropifyPeersPage     *peers_page;
@@ -55,6 +75,12 @@ struct _DropifyWindow
   GtkStack             *stack;
   GtkScrolledWindow    *history_scroller;
   GtkListView          *list_view;
+  GtkRevealer          *new_drops_revealer;
+  GtkToggleButton      *search_button;
+  GtkSearchBar         *search_bar;
+  GtkSearchEntry       *search_entry;
+  GtkDropDown          *kind_dropdown;
+  GtkLabel             *new_drops_label;
   GtkTextView          *composer_view;
   GtkTextBuffer        *composer_buffer;
   GtkWidget            *composer_placeholder;
@@ -70,6 +96,7 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+static void dropify_window_check_shown_drop (DropifyWindow *self);
 static void dropify_window_send_file (DropifyWindow *self,
                                       GFile         *file,
                                       GFile         *temporary_dir);
@@ -90,6 +117,8 @@ dropify_window_show_toast (DropifyWindow *self,
    * above the composer. */
   if (g_strcmp0 (adw_leaflet_get_visible_child_name (self->leaflet), "devices") == 0)
     overlay = self->devices_toast_overlay;
+  else if (g_strcmp0 (adw_leaflet_get_visible_child_name (self->leaflet), "drop") == 0)
+    overlay = self->drop_toast_overlay;
   else
     overlay = self->toast_overlay;
 
@@ -112,46 +141,112 @@ dropify_window_show_error (DropifyWindow *self,
 static void
 dropify_window_update_page (DropifyWindow *self)
 {
-  GListModel *history = G_LIST_MODEL (dropify_service_get_history (self->service));
+  GListModel *history = G_LIST_MODEL (self->visible_drops);
 
   if (self->dragging)
     gtk_stack_set_visible_child_name (self->stack, "dropping");
+  else if (g_list_model_get_n_items (history) == 0 && self->search_results != NULL)
+    gtk_stack_set_visible_child_name (self->stack, "no-results");
   else if (g_list_model_get_n_items (history) == 0)
     gtk_stack_set_visible_child_name (self->stack, "empty");
   else
     gtk_stack_set_visible_child_name (self->stack, "history");
 }
 
+/* The newest drop in view
+ *
+ * The list keeps the row that was on top in place when rows are inserted
+ * above it, so a new drop would land out of sight. Someone reading at the
+ * top follows the newest: the view is held at the top, frame after frame,
+ * until the list has placed every new row. Whether they read at the top
+ * is decided by their own scrolling only, never by the list moving the
+ * view while it places rows, so a second drop arriving while the first
+ * is being placed is followed too. Someone scrolled down to older drops
+ * stays there, and a button counts what came in above. */
+
+/* Frames the view must stay at the top before holding it there stops. */
+#define PIN_STABLE_FRAMES 3
+
+static void
+dropify_window_update_new_drops (DropifyWindow *self)
+{
+  if (self->n_unseen > 0)
+    {
+      g_autofree char *text = NULL;
+
+      /* Translators: a button over the history that scrolls up to the
+       * drops that came in while the user read older ones */
+      text = g_strdup_printf (ngettext ("%u new drop", "%u new drops", self->n_unseen),
+                              self->n_unseen);
+      gtk_label_set_text (self->new_drops_label, text);
+    }
+
+  gtk_revealer_set_reveal_child (self->new_drops_revealer, self->n_unseen > 0);
+}
+
 static gboolean
-dropify_window_scroll_to_top_cb (gpointer user_data)
+dropify_window_pin_tick (GtkWidget     *widget,
+                         GdkFrameClock *frame_clock,
+                         gpointer       user_data)
 {
   DropifyWindow *self = DROPIFY_WINDOW (user_data);
   GtkAdjustment *vadjustment = gtk_scrolled_window_get_vadjustment (self->history_scroller);
 
-  self->scroll_source = 0;
-  gtk_adjustment_set_value (vadjustment, gtk_adjustment_get_lower (vadjustment));
+  if (gtk_adjustment_get_value (vadjustment) > gtk_adjustment_get_lower (vadjustment))
+    {
+      self->pin_stable_frames = 0;
+      gtk_adjustment_set_value (vadjustment, gtk_adjustment_get_lower (vadjustment));
+      return G_SOURCE_CONTINUE;
+    }
 
+  if (++self->pin_stable_frames < PIN_STABLE_FRAMES)
+    return G_SOURCE_CONTINUE;
+
+  self->pin_tick = 0;
   return G_SOURCE_REMOVE;
 }
 
-/* The list keeps the row that was on top in place when rows are inserted
- * above it, so a new drop would land out of sight. The list says where it
- * put things when it reconfigures its adjustment after laying out the new
- * row; only then can the view be moved back to the top. */
 static void
-dropify_window_adjustment_changed (DropifyWindow *self,
-                                   GtkAdjustment *vadjustment)
+dropify_window_follow_newest (DropifyWindow *self)
 {
-  if (!self->pin_to_top)
+  GtkAdjustment *vadjustment = gtk_scrolled_window_get_vadjustment (self->history_scroller);
+
+  self->following = TRUE;
+  self->n_unseen = 0;
+  dropify_window_update_new_drops (self);
+
+  self->pin_stable_frames = 0;
+  if (self->pin_tick == 0)
+    self->pin_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self->list_view),
+                                                   dropify_window_pin_tick,
+                                                   self, NULL);
+
+  gtk_adjustment_set_value (vadjustment, gtk_adjustment_get_lower (vadjustment));
+}
+
+static void
+dropify_window_scroll_to_newest (GtkWidget  *widget,
+                                 const char *action_name,
+                                 GVariant   *param)
+{
+  dropify_window_follow_newest (DROPIFY_WINDOW (widget));
+}
+
+static void
+dropify_window_scrolled (DropifyWindow *self,
+                         GtkAdjustment *vadjustment)
+{
+  /* The view moves on its own while new rows are placed. */
+  if (self->pin_tick != 0)
     return;
 
-  self->pin_to_top = FALSE;
+  self->following = gtk_adjustment_get_value (vadjustment) <= gtk_adjustment_get_lower (vadjustment) + 1;
 
-  if (gtk_adjustment_get_value (vadjustment) > gtk_adjustment_get_lower (vadjustment) &&
-      self->scroll_source == 0)
-    self->scroll_source = g_idle_add_full (G_PRIORITY_HIGH_IDLE,
-                                           dropify_window_scroll_to_top_cb,
-                                           self, NULL);
+  if (self->following && self->n_unseen > 0)
+    {
+      self->n_unseen = 0;
+      dropify_window_update_new_drops (self);
+    }
 }
 
 static void
@@ -161,13 +256,15 @@ dropify_window_history_changed (DropifyWindow *self,
                                 guint          added,
                                 GListModel    *history)
 {
-  GtkAdjustment *vadjustment = gtk_scrolled_window_get_vadjustment (self->history_scroller);
   g_autoptr(DropifyDrop) newest = NULL;
   DropifyIdentity *identity;
 
   dropify_window_update_page (self);
 
-  if (position != 0 || added == 0)
+  if (removed > 0)
+    dropify_window_check_shown_drop (self);
+
+  if (position != 0 || added == 0 || self->refiltering)
     return;
 
   /* New drops arrive on top. Show them to someone reading at the top, and
@@ -176,9 +273,15 @@ dropify_window_history_changed (DropifyWindow *self,
   newest = g_list_model_get_item (history, 0);
   identity = dropify_service_get_identity (self->service);
 
-  if (gtk_adjustment_get_value (vadjustment) <= gtk_adjustment_get_lower (vadjustment) ||
-      dropify_identity_is_own_id (identity, dropify_drop_get_origin (newest)))
-    self->pin_to_top = TRUE;
+  if (self->following || dropify_identity_is_own_id (identity, dropify_drop_get_origin (newest)))
+    {
+      dropify_window_follow_newest (self);
+    }
+  else
+    {
+      self->n_unseen += added;
+      dropify_window_update_new_drops (self);
+    }
 }
 
 static gboolean
@@ -208,7 +311,8 @@ dropify_window_setup_row (DropifyWindow            *self,
                           GtkListItem              *item,
                           GtkSignalListItemFactory *factory)
 {
-  gtk_list_item_set_activatable (item, FALSE);
+  /* Clicking a row, or Enter on it, opens the drop in full. */
+  gtk_list_item_set_activatable (item, TRUE);
   gtk_list_item_set_child (item, dropify_drop_row_new (self->service));
 }
 
@@ -244,6 +348,323 @@ dropify_window_unbind_row (DropifyWindow            *self,
 
   dropify_drop_row_set_drop (row, NULL);
   g_ptr_array_remove_fast (self->rows, row);
+}
+
+/* Filters */
+
+static void
+dropify_window_refilter (DropifyWindow    *self,
+                         GtkCustomFilter  *filter,
+                         GtkFilterChange   change)
+{
+  self->refiltering = TRUE;
+  gtk_filter_changed (GTK_FILTER (filter), change);
+  self->refiltering = FALSE;
+}
+
+/* Searching
+ *
+ * The history answers (see dropify_history_search()); the list shows the
+ * drops it found. The entry waits for a pause in typing
+ * before it asks. */
+
+static gboolean
+dropify_window_drop_is_found (gpointer item,
+                              gpointer user_data)
+{
+  DropifyWindow *self = DROPIFY_WINDOW (user_data);
+
+  return self->search_results == NULL || g_hash_table_contains (self->search_results, item);
+}
+
+static void
+dropify_window_search (DropifyWindow *self)
+{
+  g_autoptr(GError) error = NULL;
+  const char *text;
+  guint selected;
+  int kind;
+  GHashTable *results = NULL;
+
+  /* The template's signals may come before the window is whole. */
+  if (self->service == NULL || self->visible_drops == NULL)
+    return;
+
+  text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+  selected = gtk_drop_down_get_selected (self->kind_dropdown);
+  kind = selected == 1 ? DROPIFY_DROP_KIND_TEXT : selected == 2 ? DROPIFY_DROP_KIND_FILE : -1;
+
+  if (gtk_search_bar_get_search_mode (self->search_bar) && (*text != '\0' || kind >= 0))
+    {
+      results = dropify_history_search (dropify_service_get_history (self->service), text, kind, &error);
+      if (results == NULL)
+        dropify_window_show_error (self, error);
+    }
+
+  if (results == NULL && self->search_results == NULL)
+    return;
+
+  g_clear_pointer (&self->search_results, g_hash_table_unref);
+  self->search_results = results;
+  dropify_window_refilter (self, self->search_filter, GTK_FILTER_CHANGE_DIFFERENT);
+  dropify_window_update_page (self);
+}
+
+static void
+dropify_window_search_changed (DropifyWindow *self)
+{
+  dropify_window_search (self);
+}
+
+/* New and expired drops change what a search finds; the history changes
+ * in bursts, so one search answers a burst. */
+static gboolean
+dropify_window_search_again_cb (gpointer user_data)
+{
+  DropifyWindow *self = DROPIFY_WINDOW (user_data);
+
+  self->search_source = 0;
+  dropify_window_search (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+dropify_window_history_items_changed (DropifyWindow *self)
+{
+  if (self->search_results != NULL && self->search_source == 0)
+    self->search_source = g_timeout_add (100, dropify_window_search_again_cb, self);
+}
+
+static void
+dropify_window_search_mode_changed (DropifyWindow *self)
+{
+  if (gtk_search_bar_get_search_mode (self->search_bar))
+    gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+  dropify_window_search (self);
+}
+
+static void
+dropify_window_start_search (GtkWidget  *widget,
+                             const char *action_name,
+                             GVariant   *param)
+{
+  DropifyWindow *self = DROPIFY_WINDOW (widget);
+
+  adw_leaflet_set_visible_child_name (self->leaflet, "history");
+  gtk_search_bar_set_search_mode (self->search_bar, TRUE);
+  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+}
+
+/* Deleting, with Undo */
+
+/* How long the Undo toast shows, and so how long a deletion waits before
+ * it spreads to the other devices. */
+#define UNDO_TIMEOUT_SECONDS 5
+
+static gboolean
+dropify_window_drop_is_shown (gpointer item,
+                              gpointer user_data)
+{
+  DropifyWindow *self = DROPIFY_WINDOW (user_data);
+
+  return self->pending_deletes == NULL ||
+         !g_hash_table_contains (self->pending_deletes, dropify_drop_get_id (item));
+}
+
+/* Deletes @id in the core, which spreads it to every device, unless it
+ * was undone or already done. */
+static void
+dropify_window_commit_delete (DropifyWindow *self,
+                              const char    *id)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->pending_deletes == NULL ||
+      !g_hash_table_remove (self->pending_deletes, id))
+    return;
+
+  if (!dropify_service_delete (self->service, id, &error))
+    {
+      /* Gone already (expired, or deleted on another device) is what
+       * was asked for. */
+      if (g_error_matches (error, DROPIFY_HISTORY_ERROR, DROPIFY_HISTORY_ERROR_NOT_FOUND) ||
+          g_error_matches (error, DROPIFY_HISTORY_ERROR, DROPIFY_HISTORY_ERROR_DELETED))
+        return;
+
+      dropify_window_refilter (self, self->pending_filter, GTK_FILTER_CHANGE_LESS_STRICT);
+      dropify_window_show_error (self, error);
+    }
+}
+
+static void
+dropify_window_commit_all_deletes (DropifyWindow *self)
+{
+  g_autofree char **ids = NULL;
+
+  if (self->pending_deletes == NULL || self->service == NULL)
+    return;
+
+  ids = (char **) g_hash_table_get_keys_as_array (self->pending_deletes, NULL);
+  for (guint i = 0; ids[i] != NULL; i++)
+    {
+      g_autofree char *id = g_strdup (ids[i]);
+
+      dropify_window_commit_delete (self, id);
+    }
+}
+
+static void
+dropify_window_undo_toast_clicked (DropifyWindow *self,
+                                   AdwToast      *toast)
+{
+  const char *id = g_object_get_data (G_OBJECT (toast), "dropify-drop-id");
+
+  if (self->pending_deletes != NULL && g_hash_table_remove (self->pending_deletes, id))
+    dropify_window_refilter (self, self->pending_filter, GTK_FILTER_CHANGE_LESS_STRICT);
+}
+
+static void
+dropify_window_undo_toast_dismissed (DropifyWindow *self,
+                                     AdwToast      *toast)
+{
+  dropify_window_commit_delete (self, g_object_get_data (G_OBJECT (toast), "dropify-drop-id"));
+
+  if (self->undo_toast == toast)
+    g_clear_weak_pointer (&self->undo_toast);
+}
+
+/* win.delete-drop: the drop leaves this window at once, and everywhere
+ * else only when its Undo toast goes. */
+static void
+dropify_window_delete_drop (GtkWidget  *widget,
+                            const char *action_name,
+                            GVariant   *param)
+{
+  DropifyWindow *self = DROPIFY_WINDOW (widget);
+  const char *id = g_variant_get_string (param, NULL);
+  g_autofree char *title = NULL;
+  DropifyDrop *drop;
+  AdwToast *toast;
+
+  drop = dropify_history_lookup (dropify_service_get_history (self->service), id);
+  if (drop == NULL || g_hash_table_contains (self->pending_deletes, id))
+    return;
+
+  /* One Undo at a time: the previous deletion spreads now. */
+  if (self->undo_toast != NULL)
+    adw_toast_dismiss (self->undo_toast);
+
+  g_hash_table_add (self->pending_deletes, g_strdup (id));
+  dropify_window_refilter (self, self->pending_filter, GTK_FILTER_CHANGE_MORE_STRICT);
+
+  if (dropify_drop_get_kind (drop) == DROPIFY_DROP_KIND_FILE)
+    {
+      g_autofree char *name = dropify_drop_sanitize_name (dropify_drop_get_name (drop));
+      g_autofree char *escaped = g_markup_escape_text (name, -1);
+
+      /* Translators: a toast with an Undo button; %s is a file name */
+      title = g_strdup_printf (_("“%s” deleted"), escaped);
+    }
+  else
+    {
+      title = g_markup_escape_text (_("Text deleted"), -1);
+    }
+
+  toast = adw_toast_new (title);
+  adw_toast_set_button_label (toast, _("_Undo"));
+  adw_toast_set_timeout (toast, UNDO_TIMEOUT_SECONDS);
+  adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
+  g_object_set_data_full (G_OBJECT (toast), "dropify-drop-id", g_strdup (id), g_free);
+  g_signal_connect_object (toast, "button-clicked",
+                           G_CALLBACK (dropify_window_undo_toast_clicked),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (toast, "dismissed",
+                           G_CALLBACK (dropify_window_undo_toast_dismissed),
+                           self, G_CONNECT_SWAPPED);
+  g_set_weak_pointer (&self->undo_toast, toast);
+
+  adw_leaflet_set_visible_child_name (self->leaflet, "history");
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+/* The Delete key deletes the drop whose row has the focus. */
+static gboolean
+dropify_window_delete_focused (GtkWidget *widget,
+                               GVariant  *args,
+                               gpointer   user_data)
+{
+  DropifyWindow *self = DROPIFY_WINDOW (user_data);
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
+  GtkWidget *row = NULL;
+  DropifyDrop *drop;
+
+  if (focus == NULL)
+    return FALSE;
+
+  row = gtk_widget_get_ancestor (focus, DROPIFY_TYPE_DROP_ROW);
+  /* The list's own item widget holds the focus when no button does. */
+  if (row == NULL && DROPIFY_IS_DROP_ROW (gtk_widget_get_first_child (focus)))
+    row = gtk_widget_get_first_child (focus);
+
+  if (row == NULL || (drop = dropify_drop_row_get_drop (DROPIFY_DROP_ROW (row))) == NULL)
+    return FALSE;
+
+  return gtk_widget_activate_action (GTK_WIDGET (self), "win.delete-drop", "s",
+                                     dropify_drop_get_id (drop));
+}
+
+/* The drop's own page */
+
+static void
+dropify_window_show_drop_details (GtkWidget  *widget,
+                                  const char *action_name,
+                                  GVariant   *param)
+{
+  DropifyWindow *self = DROPIFY_WINDOW (widget);
+  const char *id = g_variant_get_string (param, NULL);
+  DropifyDrop *drop;
+
+  drop = dropify_history_lookup (dropify_service_get_history (self->service), id);
+  if (drop == NULL || g_hash_table_contains (self->pending_deletes, id))
+    return;
+
+  dropify_drop_view_set_drop (self->drop_view, drop);
+  adw_leaflet_set_visible_child_name (self->leaflet, "drop");
+  dropify_drop_view_focus_start (self->drop_view);
+}
+
+static void
+dropify_window_row_activated (DropifyWindow *self,
+                              guint          position,
+                              GtkListView   *list_view)
+{
+  g_autoptr(DropifyDrop) drop = g_list_model_get_item (G_LIST_MODEL (self->visible_drops), position);
+
+  if (drop != NULL)
+    gtk_widget_activate_action (GTK_WIDGET (self), "win.show-drop-details", "s",
+                                dropify_drop_get_id (drop));
+}
+
+/* A drop that leaves the history (deleted, here or elsewhere, or expired)
+ * takes its page with it. */
+static void
+dropify_window_check_shown_drop (DropifyWindow *self)
+{
+  DropifyDrop *drop = dropify_drop_view_get_drop (self->drop_view);
+  const char *id;
+
+  if (drop == NULL)
+    return;
+
+  id = dropify_drop_get_id (drop);
+  if (dropify_history_lookup (dropify_service_get_history (self->service), id) == drop &&
+      !g_hash_table_contains (self->pending_deletes, id))
+    return;
+
+  if (g_strcmp0 (adw_leaflet_get_visible_child_name (self->leaflet), "drop") == 0)
+    adw_leaflet_set_visible_child_name (self->leaflet, "history");
+  dropify_drop_view_set_drop (self->drop_view, NULL);
 }
 
 /* Sending */
@@ -795,7 +1216,20 @@ dropify_window_n_connected_changed (DropifyWindow    *self,
 
   if (n_connected == 0)
     {
-      summary = g_strdup (_("No devices connected"));
+      DropifyDiscovery *discovery = self->service != NULL
+                                  ? dropify_service_get_discovery (self->service)
+                                  : NULL;
+
+      /* Nobody connected and nobody to be found on their own: say so,
+       * or the subtitle reads as if devices should just appear. */
+      if (self->service == NULL)
+        summary = g_strdup (_("No devices connected"));
+      else if (discovery == NULL)
+        summary = g_strdup (_("No devices connected · Discovery off"));
+      else if (!dropify_discovery_get_available (discovery))
+        summary = g_strdup (_("No devices connected · Discovery unavailable"));
+      else
+        summary = g_strdup (_("No devices connected"));
       /* Translators: the window's subtitle when the window is narrow */
       short_summary = g_strdup (_("Not connected"));
     }
@@ -817,6 +1251,12 @@ dropify_window_n_connected_changed (DropifyWindow    *self,
 
   adw_window_title_set_subtitle (self->window_title, summary);
   adw_window_title_set_subtitle (self->short_window_title, short_summary);
+}
+
+static void
+dropify_window_discovery_changed (DropifyWindow *self)
+{
+  dropify_window_n_connected_changed (self, NULL, self->peers_page);
 }
 
 static void
@@ -1140,6 +1580,9 @@ dropify_window_close_request (GtkWindow *window)
 
   dropify_window_save_state (DROPIFY_WINDOW (window));
 
+  /* Nobody is left to undo: what was deleted here spreads now. */
+  dropify_window_commit_all_deletes (DROPIFY_WINDOW (window));
+
   /* Running in the background, the window hides and keeps what was
    * being written; a new launch shows it again. */
   if (DROPIFY_IS_APPLICATION (application) &&
@@ -1160,6 +1603,8 @@ dropify_window_constructed (GObject *object)
   DropifyWindow *self = (DropifyWindow *)object;
   DropifyHistory *history;
   g_autoptr(GtkNoSelection) selection = NULL;
+  GtkShortcutController *shortcuts;
+  GtkEveryFilter *filters;
   GtkListItemFactory *factory;
   GListModel *peers;
 
@@ -1182,14 +1627,48 @@ dropify_window_constructed (GObject *object)
   gtk_list_view_set_factory (self->list_view, factory);
   g_object_unref (factory);
 
-  selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (history)));
+  self->pending_filter = gtk_custom_filter_new (dropify_window_drop_is_shown, self, NULL);
+  self->search_filter = gtk_custom_filter_new (dropify_window_drop_is_found, self, NULL);
+  filters = gtk_every_filter_new ();
+  gtk_multi_filter_append (GTK_MULTI_FILTER (filters), g_object_ref (GTK_FILTER (self->pending_filter)));
+  gtk_multi_filter_append (GTK_MULTI_FILTER (filters), g_object_ref (GTK_FILTER (self->search_filter)));
+  self->visible_drops = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (history)),
+                                                   GTK_FILTER (filters));
+  g_signal_connect_object (history, "items-changed",
+                           G_CALLBACK (dropify_window_history_items_changed),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->search_bar, "notify::search-mode-enabled",
+                           G_CALLBACK (dropify_window_search_mode_changed),
+                           self, G_CONNECT_SWAPPED);
+  g_object_bind_property (self->search_button, "active",
+                          self->search_bar, "search-mode-enabled",
+                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  gtk_search_bar_connect_entry (self->search_bar, GTK_EDITABLE (self->search_entry));
+  selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->visible_drops)));
   gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (selection));
 
-  g_signal_connect_object (gtk_scrolled_window_get_vadjustment (self->history_scroller),
-                           "changed",
-                           G_CALLBACK (dropify_window_adjustment_changed),
+  shortcuts = GTK_SHORTCUT_CONTROLLER (gtk_shortcut_controller_new ());
+  gtk_shortcut_controller_add_shortcut (shortcuts,
+                                        gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_Delete, 0),
+                                                          gtk_callback_action_new (dropify_window_delete_focused,
+                                                                                   self, NULL)));
+  gtk_shortcut_controller_add_shortcut (shortcuts,
+                                        gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_KP_Delete, 0),
+                                                          gtk_callback_action_new (dropify_window_delete_focused,
+                                                                                   self, NULL)));
+  gtk_widget_add_controller (GTK_WIDGET (self->list_view), GTK_EVENT_CONTROLLER (shortcuts));
+
+  gtk_list_view_set_single_click_activate (self->list_view, TRUE);
+  g_signal_connect_object (self->list_view, "activate",
+                           G_CALLBACK (dropify_window_row_activated),
                            self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (history, "items-changed",
+  dropify_drop_view_set_service (self->drop_view, self->service);
+
+  g_signal_connect_object (gtk_scrolled_window_get_vadjustment (self->history_scroller),
+                           "value-changed",
+                           G_CALLBACK (dropify_window_scrolled),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->visible_drops, "items-changed",
                            G_CALLBACK (dropify_window_history_changed),
                            self, G_CONNECT_SWAPPED);
   dropify_window_update_page (self);
@@ -1198,6 +1677,10 @@ dropify_window_constructed (GObject *object)
    * the devices page. */
   dropify_peers_page_set_service (self->peers_page, self->service);
   dropify_window_n_connected_changed (self, NULL, self->peers_page);
+  if (dropify_service_get_discovery (self->service) != NULL)
+    g_signal_connect_object (dropify_service_get_discovery (self->service), "notify::available",
+                             G_CALLBACK (dropify_window_discovery_changed),
+                             self, G_CONNECT_SWAPPED);
 
   peers = dropify_sync_get_peers (dropify_service_get_sync (self->service));
   g_signal_connect_object (peers, "items-changed",
@@ -1215,9 +1698,24 @@ dropify_window_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->expiry_source, g_source_remove);
-  g_clear_handle_id (&self->scroll_source, g_source_remove);
+  g_clear_handle_id (&self->search_source, g_source_remove);
+  if (self->pin_tick != 0)
+    {
+      gtk_widget_remove_tick_callback (GTK_WIDGET (self->list_view), self->pin_tick);
+      self->pin_tick = 0;
+    }
+
+  /* A window destroyed without being closed still keeps its word. */
+  dropify_window_commit_all_deletes (self);
+  g_clear_pointer (&self->pending_deletes, g_hash_table_unref);
+  g_clear_weak_pointer (&self->undo_toast);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), DROPIFY_TYPE_WINDOW);
+
+  g_clear_object (&self->visible_drops);
+  g_clear_object (&self->pending_filter);
+  g_clear_object (&self->search_filter);
+  g_clear_pointer (&self->search_results, g_hash_table_unref);
 
   G_OBJECT_CLASS (dropify_window_parent_class)->dispose (object);
 }
@@ -1299,12 +1797,15 @@ dropify_window_class_init (DropifyWindowClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (DROPIFY_TYPE_PEERS_PAGE);
+  g_type_ensure (DROPIFY_TYPE_DROP_VIEW);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/dropify/Dropify/ui/dropify-window.ui");
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, leaflet);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, devices_toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, DropifyWindow, drop_toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, DropifyWindow, drop_view);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, short_window_title);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, peers_page);
@@ -1312,6 +1813,13 @@ dropify_window_class_init (DropifyWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, history_scroller);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, list_view);
+  gtk_widget_class_bind_template_child (widget_class, DropifyWindow, new_drops_revealer);
+  gtk_widget_class_bind_template_child (widget_class, DropifyWindow, new_drops_label);
+  gtk_widget_class_bind_template_child (widget_class, DropifyWindow, search_button);
+  gtk_widget_class_bind_template_child (widget_class, DropifyWindow, search_bar);
+  gtk_widget_class_bind_template_child (widget_class, DropifyWindow, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, DropifyWindow, kind_dropdown);
+  gtk_widget_class_bind_template_callback (widget_class, dropify_window_search_changed);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, composer_view);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, composer_buffer);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, composer_placeholder);
@@ -1332,6 +1840,14 @@ dropify_window_class_init (DropifyWindowClass *klass)
                                    dropify_window_pair_device);
   gtk_widget_class_install_action (widget_class, "win.connect-phone", NULL,
                                    dropify_window_connect_phone);
+  gtk_widget_class_install_action (widget_class, "win.delete-drop", "s",
+                                   dropify_window_delete_drop);
+  gtk_widget_class_install_action (widget_class, "win.search", NULL,
+                                   dropify_window_start_search);
+  gtk_widget_class_install_action (widget_class, "win.scroll-to-newest", NULL,
+                                   dropify_window_scroll_to_newest);
+  gtk_widget_class_install_action (widget_class, "win.show-drop-details", "s",
+                                   dropify_window_show_drop_details);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK,
                                        "win.send", NULL);
@@ -1339,6 +1855,14 @@ dropify_window_class_init (DropifyWindowClass *klass)
                                        "win.send", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK,
                                        "win.attach", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK,
+                                       "win.search", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_d, GDK_CONTROL_MASK,
+                                       "win.show-devices", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "win.add-device", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_p, GDK_CONTROL_MASK,
+                                       "win.connect-phone", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_v, GDK_CONTROL_MASK,
                                        "win.paste", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_v, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
@@ -1354,6 +1878,8 @@ dropify_window_init (DropifyWindow *self)
 
   self->cancellable = g_cancellable_new ();
   self->rows = g_ptr_array_new ();
+  self->pending_deletes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->following = TRUE;
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
@@ -1458,7 +1984,7 @@ dropify_window_find_drop (DropifyWindow *self,
                           const char    *id,
                           guint         *position)
 {
-  GListModel *history = G_LIST_MODEL (dropify_service_get_history (self->service));
+  GListModel *history = G_LIST_MODEL (self->visible_drops);
   guint n_items = g_list_model_get_n_items (history);
 
   for (guint i = 0; i < n_items; i++)

@@ -186,6 +186,93 @@ removed_cb (DropifyHistory *history,
   g_string_append_printf (log, "%s:%s ", dropify_drop_get_id (drop), expired ? "expired" : "deleted");
 }
 
+static int
+compare_strings (gconstpointer a,
+                 gconstpointer b,
+                 gpointer      user_data)
+{
+  return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
+}
+
+static char *
+search (Fixture    *fixture,
+        const char *text,
+        int         kind)
+{
+  g_autoptr(GHashTable) found = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree const char **ids = NULL;
+
+  found = dropify_history_search (fixture->history, text, kind, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (found);
+
+  ids = g_new0 (const char *, g_hash_table_size (found) + 1);
+  {
+    GHashTableIter iter;
+    gpointer drop;
+    guint n = 0;
+
+    g_hash_table_iter_init (&iter, found);
+    while (g_hash_table_iter_next (&iter, &drop, NULL))
+      ids[n++] = dropify_drop_get_id (drop);
+  }
+  g_qsort_with_data (ids, g_hash_table_size (found), sizeof (char *), compare_strings, NULL);
+
+  return g_strjoinv (" ", (char **) ids);
+}
+
+/* Texts and file names, any case, by kind; what is typed is taken as it
+ * is, wildcards included; deleted and expired drops are not found. */
+static void
+test_search (Fixture       *fixture,
+             gconstpointer  data)
+{
+  const struct {
+    const char *text;
+    int         kind;
+    const char *ids;
+  } cases[] = {
+    { "", -1, "a b c d e" },
+    { NULL, DROPIFY_DROP_KIND_FILE, "d e" },
+    { "world", -1, "a" },
+    { "WORLD", -1, "a" },
+    { "report", -1, "d" },
+    { "report", DROPIFY_DROP_KIND_TEXT, "" },
+    { "100%", -1, "b" },
+    { "%", -1, "b" },
+    { "_", -1, "e" },
+    { "a_b", -1, "e" },
+    { "\\", -1, "c" },
+    { "o", DROPIFY_DROP_KIND_TEXT, "a" },
+    { "temp", -1, "c" },
+    { "c:", -1, "c" },
+    { "d w", -1, "" },
+    { "o w", -1, "a" },
+    { "hello world!", -1, "" },
+    { "nothing like it", -1, "" },
+  };
+  g_autoptr(GError) error = NULL;
+
+  add_ok (fixture->history, text_drop ("a", "Hello World", T0 + 1, T0 + HOUR));
+  add_ok (fixture->history, text_drop ("b", "100% sure", T0 + 2, T0 + HOUR));
+  add_ok (fixture->history, text_drop ("c", "C:\\Temp", T0 + 3, T0 + HOUR));
+  add_ok (fixture->history, file_drop ("d", "Report.pdf", "0000000000000000000000000000000000000000000000000000000000000001", 10, T0 + HOUR));
+  add_ok (fixture->history, file_drop ("e", "a_b.txt", "0000000000000000000000000000000000000000000000000000000000000002", 10, T0 + HOUR));
+  add_ok (fixture->history, text_drop ("f", "deleted world", T0 + 4, T0 + HOUR));
+  add_ok (fixture->history, text_drop ("g", "expiring world", T0 + 5, T0 + 10));
+  g_assert_true (dropify_history_delete (fixture->history, "f", &error));
+  g_assert_no_error (error);
+  fixture->clock.now = T0 + 20;
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *ids = search (fixture, cases[i].text, cases[i].kind);
+
+      g_assert_cmpstr (ids, ==, cases[i].ids);
+    }
+}
+
 static void
 test_delete_tombstone (Fixture       *fixture,
                        gconstpointer  data)
@@ -804,6 +891,7 @@ main (int   argc,
 
   ADD ("/history/add-list-order", test_add_list_order);
   ADD ("/history/delete-tombstone", test_delete_tombstone);
+  ADD ("/history/search", test_search);
   ADD ("/history/expiry-injected-clock", test_expiry_injected_clock);
   ADD ("/history/expiry-timer", test_expiry_timer);
   ADD ("/history/persistence", test_persistence);

@@ -5,7 +5,9 @@
  *   GSETTINGS_SCHEMA_DIR=data \
  *     ../tests/ui/xvfb-test.sh tests/ui/screenshots OUTDIR [SCENE...]
  *
- * Scenes: main-window, empty, peers, peers-empty, no-discovery, add-peer,
+ * Scenes: main-window, empty, drop-details (and file-details,
+ * image-details), undo,
+ * new-drops (at 720 px only), search, peers, peers-empty, no-discovery, add-peer,
  * pairing, phone-dialog, preferences, help. Each is saved at 720 px and at
  * the 360 px minimum ("-narrow"), light and dark ("-dark"); the phone
  * dialog and the preferences, windows of their own, at their own size.
@@ -26,6 +28,7 @@
 
 #include "dropify-add-peer-dialog.h"
 #include "dropify-core.h"
+#include "dropify-drop-view.h"
 #include "dropify-pairing-dialog.h"
 #include "dropify-phone-dialog.h"
 #include "dropify-peers-page.h"
@@ -47,6 +50,26 @@ typedef struct
   GtkWidget       *window;
   GPtrArray       *nodes;
 } Scene;
+
+/* The history's list: drop-downs hold list views of their own. */
+static GtkWidget *
+find_history_list (GtkWidget *widget)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_LIST_VIEW (child) && gtk_widget_has_css_class (child, "drop-history"))
+        return child;
+
+      if ((found = find_history_list (child)))
+        return found;
+    }
+
+  return NULL;
+}
 
 /* Rendering */
 
@@ -479,6 +502,193 @@ scene_main_window (const char *out_dir)
 }
 
 static void
+show_details (Scene *scene,
+              guint  position)
+{
+  GtkWidget *list_view = find_history_list (scene->window);
+
+  g_assert_true (gtk_widget_activate_action (list_view, "list.activate-item", "u", position));
+  settle ();
+}
+
+/* A drop's own page: a long text with a link, then a file. */
+static void
+scene_drop_details (const char *out_dir)
+{
+  Scene *scene = scene_new (out_dir, FALSE);
+  DropifyService *here = scene->service;
+  HistoryQuery full = { dropify_service_get_history (here), 2 };
+  g_autofree char *dir = dropify_test_make_dir ("screenshots-files");
+
+  send_file (here, dir, "Holiday photos.zip", 3700 * 1000, 24 * HOUR_MS);
+  send_text (here,
+             "Packing list for Saturday:\n\n"
+             "- tent, sleeping bags, the blue stove\n"
+             "- water filter (the spare cartridge is in the garage)\n"
+             "- first aid kit\n\n"
+             "Trail map: https://www.openstreetmap.org/#map=13/46.5580/7.9900\n\n"
+             "We meet at the station at 7:30; the train leaves at 7:52.",
+             24 * HOUR_MS);
+  wait_for (history_is_full, &full, "the drops");
+
+  show_details (scene, 0);
+  shoot (scene, "drop-details", NULL);
+
+  gtk_widget_activate_action (scene->window, "win.show-history", NULL);
+  settle ();
+  show_details (scene, 1);
+  shoot (scene, "file-details", NULL);
+
+  /* An image: a gradient, drawn here. */
+  {
+    g_autofree guint8 *pixels = g_malloc (480 * 300 * 4);
+    g_autoptr(GBytes) bytes = NULL;
+    g_autoptr(GdkTexture) texture = NULL;
+    g_autofree char *path = g_build_filename (dir, "Sunset.png", NULL);
+    g_autoptr(GFile) file = g_file_new_for_path (path);
+    g_autoptr(DropifyDrop) image = NULL;
+
+    for (guint y = 0; y < 300; y++)
+      for (guint x = 0; x < 480; x++)
+        {
+          guint8 *p = pixels + (y * 480 + x) * 4;
+
+          p[0] = 255;
+          p[1] = (guint8) (80 + y * 120 / 300);
+          p[2] = (guint8) (40 + x * 100 / 480);
+          p[3] = 255;
+        }
+    bytes = g_bytes_new_take (g_steal_pointer (&pixels), 480 * 300 * 4);
+    texture = gdk_memory_texture_new (480, 300, GDK_MEMORY_R8G8B8A8, bytes, 480 * 4);
+    gdk_texture_save_to_png (texture, path);
+
+    dropify_service_send_file_async (here, file, 24 * HOUR_MS, NULL, send_file_cb, &image);
+    wait_for (is_set, &image, "the image to be dropped");
+  }
+
+  gtk_widget_activate_action (scene->window, "win.show-history", NULL);
+  settle ();
+  show_details (scene, 0);
+  shoot (scene, "image-details", NULL);
+
+  scene_free (scene);
+}
+
+/* Right after Delete Everywhere: the drop is gone here, and Undo shows. */
+static void
+scene_undo (const char *out_dir)
+{
+  Scene *scene = scene_new (out_dir, FALSE);
+  DropifyService *here = scene->service;
+  HistoryQuery full = { dropify_service_get_history (here), 3 };
+  g_autoptr(DropifyDrop) newest = NULL;
+  GtkWidget *view;
+
+  send_text (here, "The door code is 4711#", HOUR_MS);
+  send_text (here, "WiFi password: correct-horse-battery-staple", 10 * MINUTE_MS);
+  send_text (here, "Remember to pick up:\n- oat milk\n- coffee beans\n- bread", 24 * HOUR_MS);
+  wait_for (history_is_full, &full, "the drops");
+
+  newest = g_list_model_get_item (G_LIST_MODEL (dropify_service_get_history (here)), 0);
+  show_details (scene, 0);
+  view = find_descendant (scene->window, DROPIFY_TYPE_DROP_VIEW);
+  g_assert_true (gtk_widget_activate_action (view, "drop.delete", NULL));
+  shoot (scene, "undo", NULL);
+
+  scene_free (scene);
+}
+
+static void
+add_laptop_text (DropifyService *service,
+                 const char     *text)
+{
+  DropifyHistory *history = dropify_service_get_history (service);
+  int64_t now = dropify_history_now (history);
+  g_autofree char *id = g_uuid_string_random ();
+  g_autoptr(DropifyDrop) drop = NULL;
+  g_autoptr(GError) error = NULL;
+
+  drop = dropify_drop_new_text (id, "laptop", "Laptop", text, now, now + 24 * HOUR_MS);
+  dropify_history_add (history, drop, &error);
+  g_assert_no_error (error);
+}
+
+static gboolean
+has_size (gpointer data)
+{
+  return gtk_widget_get_mapped (data) &&
+         gtk_widget_get_width (data) > 0 && gtk_widget_get_height (data) > 0;
+}
+
+/* Reading older drops while three new ones come in from the laptop: the
+ * view stays, and a button offers to go up. Taken at 720 px only, since
+ * resizing the window would scroll it. */
+static void
+scene_new_drops (const char *out_dir)
+{
+  Scene *scene = scene_new (out_dir, FALSE);
+  AdwStyleManager *style = adw_style_manager_get_default ();
+  GtkWidget *list_view = find_history_list (scene->window);
+  GtkAdjustment *vadjustment;
+
+  for (guint i = 0; i < 12; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("Note %u from the meeting:\nfollow up with the printer people", i + 1);
+
+      send_text (scene->service, text, 24 * HOUR_MS);
+    }
+  settle ();
+
+  vadjustment = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (gtk_widget_get_parent (list_view)));
+  gtk_adjustment_set_value (vadjustment, (gtk_adjustment_get_upper (vadjustment) -
+                                          gtk_adjustment_get_page_size (vadjustment)) / 2);
+  settle ();
+
+  add_laptop_text (scene->service, "The door code is 4711#");
+  add_laptop_text (scene->service, "Lunch at 12:30?");
+  add_laptop_text (scene->service, "https://gitlab.gnome.org/GNOME/libadwaita");
+
+  for (guint dark = 0; dark < 2; dark++)
+    {
+      g_autoptr(GdkTexture) texture = NULL;
+
+      adw_style_manager_set_color_scheme (style, dark ? ADW_COLOR_SCHEME_FORCE_DARK
+                                                      : ADW_COLOR_SCHEME_FORCE_LIGHT);
+      settle ();
+      wait_for (has_size, scene->window, "the window to be laid out");
+      texture = render (scene->window);
+      save (scene, texture, "new-drops", FALSE, dark);
+    }
+
+  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_LIGHT);
+  scene_free (scene);
+}
+
+/* Ctrl+F, looking for a code. */
+static void
+scene_search (const char *out_dir)
+{
+  Scene *scene = scene_new (out_dir, FALSE);
+  DropifyService *here = scene->service;
+  HistoryQuery full = { dropify_service_get_history (here), 4 };
+  GtkWidget *entry;
+
+  send_text (here, "The door code is 4711#", HOUR_MS);
+  send_text (here, "WiFi password: correct-horse-battery-staple", 10 * MINUTE_MS);
+  send_text (here, "Remember to pick up:\n- oat milk\n- coffee beans\n- bread", 24 * HOUR_MS);
+  send_text (here, "Bike lock code: 0815", 24 * HOUR_MS);
+  wait_for (history_is_full, &full, "the drops");
+
+  gtk_widget_activate_action (scene->window, "win.search", NULL);
+  entry = find_descendant (scene->window, GTK_TYPE_SEARCH_ENTRY);
+  gtk_editable_set_text (GTK_EDITABLE (entry), "code");
+  settle ();
+  shoot (scene, "search", NULL);
+
+  scene_free (scene);
+}
+
+static void
 scene_empty (const char *out_dir)
 {
   Scene *scene = scene_new (out_dir, FALSE);
@@ -762,6 +972,10 @@ static const struct {
 } scenes[] = {
   { "main-window", scene_main_window, TRUE },
   { "empty", scene_empty, TRUE },
+  { "drop-details", scene_drop_details, TRUE },
+  { "undo", scene_undo, TRUE },
+  { "new-drops", scene_new_drops, TRUE },
+  { "search", scene_search, TRUE },
   { "peers", scene_peers, TRUE },
   { "peers-empty", scene_peers_empty, TRUE },
   { "no-discovery", scene_no_discovery, TRUE },

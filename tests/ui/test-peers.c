@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <adwaita.h>
 
 #include "dropify-add-peer-dialog.h"
@@ -354,13 +356,16 @@ test_peers_empty (Fixture       *fixture,
 {
   LabelQuery empty = { fixture->window, "No Devices Yet" };
 
-  g_assert_cmpstr (window_subtitle (fixture), ==, "No devices connected");
+  g_assert_cmpstr (window_subtitle (fixture), ==, "No devices connected · Discovery off");
 
   show_devices (fixture);
   wait_for (label_is_shown, &empty, "the empty state");
 
-  /* Discovery is off in this service: no banner, and no help about it. */
+  /* Discovery is off in this service: no banner, and no help about it,
+   * and the empty state promises no devices showing up on their own. */
   g_assert_null (find_label (fixture->window, "Not Finding Your Devices?"));
+  empty.text = "Automatic discovery is off, so add your other devices by their address.";
+  wait_for (label_is_shown, &empty, "the empty state to say discovery is off");
 }
 
 /* A real peer on 127.0.0.1 shows as connected, in the list and in the
@@ -371,7 +376,7 @@ test_peers_connected_and_forget (Fixture       *fixture,
 {
   RowQuery connected = { fixture, "Laptop", "Connected" };
   RowQuery one_connected = { fixture, NULL, "1 device connected" };
-  RowQuery none_connected = { fixture, NULL, "No devices connected" };
+  RowQuery none_connected = { fixture, NULL, "No devices connected · Discovery off" };
   LabelQuery empty = { fixture->window, "No Devices Yet" };
   g_autoptr(GError) error = NULL;
   g_autofree char *address = NULL;
@@ -441,7 +446,7 @@ test_peers_not_paired (Fixture       *fixture,
   g_assert_no_error (error);
 
   wait_for (row_shows_state, &not_paired, "the stranger to show as not paired");
-  g_assert_cmpstr (window_subtitle (fixture), ==, "No devices connected");
+  g_assert_cmpstr (window_subtitle (fixture), ==, "No devices connected · Discovery off");
   g_assert_cmpuint (dropify_peers_page_get_n_connected (get_peers_page (fixture)), ==, 0);
 }
 
@@ -477,8 +482,77 @@ test_peers_offline (Fixture       *fixture,
   /* Until its hello, a device is known by its address. */
   wait_for (row_shows_state, &offline, "the unreachable device to show as offline");
   row = find_peer_row (fixture->window, "127.0.0.1");
-  g_assert_cmpstr (window_subtitle (fixture), ==, "No devices connected");
+  g_assert_cmpstr (window_subtitle (fixture), ==, "No devices connected · Discovery off");
   g_assert_true (g_str_has_prefix (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), address));
+}
+
+/* A port where something else answers: a web server, say. */
+static gboolean
+not_dropify_incoming (GSocketService    *service,
+                      GSocketConnection *connection,
+                      GObject           *source,
+                      gpointer           user_data)
+{
+  const char answer[] = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n";
+  GOutputStream *output = g_io_stream_get_output_stream (G_IO_STREAM (connection));
+
+  g_output_stream_write_all (output, answer, sizeof answer - 1, NULL, NULL, NULL);
+  g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+
+  return TRUE;
+}
+
+typedef struct
+{
+  Fixture    *fixture;
+  const char *title;
+  const char *text;
+} SubtitleQuery;
+
+static gboolean
+subtitle_contains (gpointer data)
+{
+  SubtitleQuery *query = data;
+  DropifyPeerRow *row = find_peer_row (query->fixture->window, query->title);
+  const char *subtitle;
+
+  if (row == NULL)
+    return FALSE;
+
+  subtitle = adw_action_row_get_subtitle (ADW_ACTION_ROW (row));
+
+  return subtitle != NULL && strstr (subtitle, query->text) != NULL;
+}
+
+/* An address where something other than Dropify answers says so in
+ * words, not in the TLS library's. */
+static void
+test_peers_not_dropify (Fixture       *fixture,
+                        gconstpointer  user_data)
+{
+  g_autoptr(GSocketService) service = g_socket_service_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *address = NULL;
+  SubtitleQuery query = { fixture, "127.0.0.1", "but it isn’t Dropify" };
+  DropifyPeerRow *row;
+  guint16 port;
+
+  port = g_socket_listener_add_any_inet_port (G_SOCKET_LISTENER (service), NULL, &error);
+  g_assert_no_error (error);
+  g_signal_connect (service, "incoming", G_CALLBACK (not_dropify_incoming), NULL);
+  g_socket_service_start (service);
+  address = g_strdup_printf ("127.0.0.1:%u", port);
+
+  show_devices (fixture);
+  g_assert_true (dropify_service_add_peer (fixture->service, address, &error));
+  g_assert_no_error (error);
+
+  wait_for (subtitle_contains, &query, "the device to say it is not Dropify");
+  row = find_peer_row (fixture->window, "127.0.0.1");
+  g_assert_null (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "TLS"));
+
+  g_socket_service_stop (service);
+  g_socket_listener_close (G_SOCKET_LISTENER (service));
 }
 
 /* The dialog refuses what is not an address, says why, and adds what is. */
@@ -566,6 +640,11 @@ test_discovery_unavailable (Fixture       *fixture,
 
   run_main_loop_for (100);
   g_assert_null (find_label (fixture->window, "Not Finding Your Devices?"));
+
+  /* The empty state and the window's subtitle agree with the banner. */
+  banner.text = "Add your other devices by their address until they can be found automatically.";
+  g_assert_true (label_is_shown (&banner));
+  g_assert_cmpstr (window_subtitle (fixture), ==, "No devices connected · Discovery unavailable");
 }
 
 int
@@ -600,6 +679,8 @@ main (int   argc,
               fixture_set_up, test_peers_not_paired, fixture_tear_down);
   g_test_add ("/ui/peers/offline", Fixture, NULL,
               fixture_set_up, test_peers_offline, fixture_tear_down);
+  g_test_add ("/ui/peers/not-dropify", Fixture, NULL,
+              fixture_set_up, test_peers_not_dropify, fixture_tear_down);
   g_test_add ("/ui/peers/add-peer-dialog", Fixture, NULL,
               fixture_set_up, test_add_peer_dialog, fixture_tear_down);
   g_test_add ("/ui/peers/discovery-unavailable", Fixture, NULL,

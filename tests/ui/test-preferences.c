@@ -181,24 +181,24 @@ test_limits (Fixture       *fixture,
   AdwComboRow *file = ADW_COMBO_ROW (find_row (fixture, "general", ADW_TYPE_COMBO_ROW, "Largest File"));
   g_autofree char *shown = NULL;
 
-  g_assert_cmpstr ((shown = selected_string (text)), ==, "1 MiB");
+  g_assert_cmpstr ((shown = selected_string (text)), ==, "1 MB");
   g_clear_pointer (&shown, g_free);
-  select_string (text, "16 MiB");
-  g_assert_cmpuint (g_settings_get_uint (fixture->settings, "max-text-length"), ==, 16 << 20);
-  g_assert_cmpuint (dropify_history_get_max_text_length (history), ==, 16 << 20);
+  select_string (text, "16 MB");
+  g_assert_cmpuint (g_settings_get_uint (fixture->settings, "max-text-length"), ==, 16000000);
+  g_assert_cmpuint (dropify_history_get_max_text_length (history), ==, 16000000);
 
-  g_settings_set_uint (fixture->settings, "max-text-length", 64 * 1024);
-  g_assert_cmpstr ((shown = selected_string (text)), ==, "64 KiB");
+  g_settings_set_uint (fixture->settings, "max-text-length", 64000);
+  g_assert_cmpstr ((shown = selected_string (text)), ==, "64 kB");
   g_clear_pointer (&shown, g_free);
 
-  g_assert_cmpstr ((shown = selected_string (file)), ==, "4 GiB");
+  g_assert_cmpstr ((shown = selected_string (file)), ==, "4 GB");
   g_clear_pointer (&shown, g_free);
-  select_string (file, "100 MiB");
-  g_assert_cmpuint (g_settings_get_uint64 (fixture->settings, "max-file-size"), ==, 100 << 20);
-  g_assert_cmpuint (dropify_history_get_max_file_size (history), ==, 100 << 20);
+  select_string (file, "100 MB");
+  g_assert_cmpuint (g_settings_get_uint64 (fixture->settings, "max-file-size"), ==, 100000000);
+  g_assert_cmpuint (dropify_history_get_max_file_size (history), ==, 100000000);
 
-  g_settings_set_uint64 (fixture->settings, "max-file-size", G_GUINT64_CONSTANT (64) << 30);
-  g_assert_cmpstr ((shown = selected_string (file)), ==, "64 GiB");
+  g_settings_set_uint64 (fixture->settings, "max-file-size", G_GUINT64_CONSTANT (64000000000));
+  g_assert_cmpstr ((shown = selected_string (file)), ==, "64 GB");
 }
 
 /* Entry rows apply with their button (or Enter), as GNOME Settings'
@@ -226,6 +226,12 @@ test_device_name (Fixture       *fixture,
   DropifyIdentity *identity = dropify_service_get_identity (fixture->service);
   AdwEntryRow *row = ADW_ENTRY_ROW (find_row (fixture, "general", ADW_TYPE_ENTRY_ROW, "Device Name"));
   g_autofree char *name = NULL;
+
+  /* With no name set, the field shows the name in use, not a blank. */
+  g_assert_cmpstr ((name = g_settings_get_string (fixture->settings, "device-name")), ==, "");
+  g_clear_pointer (&name, g_free);
+  g_assert_cmpstr (dropify_identity_get_name (identity), !=, "");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row)), ==, dropify_identity_get_name (identity));
 
   /* Opening the window does not put the name up for replacing, also
    * narrow, where the page switcher moves down and the name comes first. */
@@ -288,6 +294,25 @@ phone_dialog_is_shown (gpointer data)
   return find_toplevel (DROPIFY_TYPE_PHONE_DIALOG) != NULL;
 }
 
+static gboolean
+has_icon (GtkWidget  *widget,
+          const char *icon_name)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_IMAGE (child) && gtk_widget_get_visible (child) &&
+          g_strcmp0 (gtk_image_get_icon_name (GTK_IMAGE (child)), icon_name) == 0)
+        return TRUE;
+
+      if (has_icon (child, icon_name))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
 static void
 test_connect_phone (Fixture       *fixture,
                     gconstpointer  user_data)
@@ -296,6 +321,10 @@ test_connect_phone (Fixture       *fixture,
   GtkWidget *dialog;
 
   g_assert_true (gtk_list_box_row_get_activatable (GTK_LIST_BOX_ROW (row)));
+
+  /* A row that opens something has an arrow, as GNOME's settings do. */
+  g_assert_true (has_icon (row, "go-next-symbolic"));
+
   g_signal_emit_by_name (row, "activate");
   wait_for (phone_dialog_is_shown, NULL, "the phone dialog");
 

@@ -5,11 +5,14 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <adwaita.h>
 #include <glib/gstdio.h>
 
 #include "dropify-core.h"
 #include "dropify-drop-row.h"
+#include "dropify-drop-view.h"
 #include "dropify-test-support.h"
 #include "dropify-window.h"
 #include "ui-test-util.h"
@@ -22,8 +25,28 @@ typedef struct
   GtkWidget      *window;
 } Fixture;
 
-/* The window's stack is the one with an "empty" page; menus hold stacks
- * of their own. */
+/* The history's list: drop-downs hold list views of their own. */
+static GtkWidget *
+find_history_list (GtkWidget *widget)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_LIST_VIEW (child) && gtk_widget_has_css_class (child, "drop-history"))
+        return child;
+
+      if ((found = find_history_list (child)))
+        return found;
+    }
+
+  return NULL;
+}
+
+/* The window's stack is the one with an "empty" and a "history" page;
+ * menus and drop-downs hold stacks of their own. */
 static GtkWidget *
 find_history_stack (GtkWidget *widget)
 {
@@ -34,7 +57,8 @@ find_history_stack (GtkWidget *widget)
       GtkWidget *found;
 
       if (GTK_IS_STACK (child) &&
-          gtk_stack_get_child_by_name (GTK_STACK (child), "empty") != NULL)
+          gtk_stack_get_child_by_name (GTK_STACK (child), "empty") != NULL &&
+          gtk_stack_get_child_by_name (GTK_STACK (child), "history") != NULL)
         return child;
 
       if ((found = find_history_stack (child)))
@@ -73,7 +97,7 @@ history_is_shown (gpointer data)
 
   return child != NULL &&
          gtk_widget_get_mapped (child) &&
-         find_descendant (child, GTK_TYPE_LIST_VIEW) != NULL;
+         find_history_list (child) != NULL;
 }
 
 /* Fixture */
@@ -96,7 +120,9 @@ static void
 fixture_tear_down (Fixture       *fixture,
                    gconstpointer  user_data)
 {
-  gtk_window_destroy (GTK_WINDOW (fixture->window));
+  /* A test may close the window itself. */
+  if (fixture->window != NULL)
+    gtk_window_destroy (GTK_WINDOW (fixture->window));
   drain_main_loop ();
 
   dropify_service_shutdown (fixture->service);
@@ -122,6 +148,20 @@ wait_for_row (Fixture    *fixture,
   return DROPIFY_DROP_ROW (row);
 }
 
+typedef struct
+{
+  DropifyHistory *history;
+  const char     *id;
+} DeleteQuery;
+
+static gboolean
+drop_is_deleted (gpointer data)
+{
+  DeleteQuery *query = data;
+
+  return dropify_history_is_deleted (query->history, query->id);
+}
+
 /* Tests */
 
 static void
@@ -130,6 +170,8 @@ test_window_history (Fixture       *fixture,
 {
   DropifyHistory *history = dropify_service_get_history (fixture->service);
   LabelQuery query = { fixture->window, "hello from the core" };
+  DeleteQuery query_deleted = { history, NULL };
+  g_autofree char *id = NULL;
   g_autoptr(DropifyDrop) drop = NULL;
   g_autoptr(GError) error = NULL;
   DropifyDropRow *row;
@@ -147,12 +189,127 @@ test_window_history (Fixture       *fixture,
   wait_for (history_is_shown, fixture->window, "the history to show");
   g_assert_false (status_page_is_shown (fixture->window));
 
+  query_deleted.id = id = g_strdup (dropify_drop_get_id (drop));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (row), "row.delete", NULL));
 
-  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (history)), ==, 0);
-  g_assert_true (dropify_history_is_deleted (history, dropify_drop_get_id (drop)));
+  /* Gone from the window at once, but deleted everywhere only when the
+   * Undo toast is gone. */
   wait_for (status_page_is_shown, fixture->window, "the empty state to return");
   wait_for (label_is_gone, &query, "the deleted drop's row to go");
+  g_assert_false (dropify_history_is_deleted (history, dropify_drop_get_id (drop)));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (history)), ==, 1);
+
+  wait_for (drop_is_deleted, &query_deleted, "the deletion to spread once the Undo toast is gone");
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (history)), ==, 0);
+}
+
+static gboolean
+undo_is_offered (gpointer data)
+{
+  return find_button (data, "_Undo") != NULL;
+}
+
+/* Keys typed by the X server, as a user types them; the window takes the
+ * focus itself, since Xvfb runs no window manager. */
+static gboolean
+type_key (const char *key)
+{
+  const char *focus_argv[] = {
+    "xdotool", "search", "--onlyvisible", "--name", "^Dropify$", "windowfocus", "--sync", NULL
+  };
+  const char *key_argv[] = { "xdotool", "key", "--clearmodifiers", key, NULL };
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  g_spawn_sync (NULL, (char **) focus_argv, NULL,
+                G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                NULL, NULL, NULL, NULL, &status, &error);
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, NULL))
+    return FALSE;
+
+  run_main_loop_for (200);
+
+  g_spawn_sync (NULL, (char **) key_argv, NULL,
+                G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                NULL, NULL, NULL, NULL, &status, &error);
+  g_assert_no_error (error);
+
+  return g_spawn_check_wait_status (status, NULL);
+}
+
+/* Types @key until @check holds: a key typed before the window has the
+ * X server's focus goes nowhere, and a loaded machine may be slow to
+ * give it. */
+static void
+type_key_until (const char *key,
+                CheckFunc   check,
+                gpointer    data,
+                const char *what)
+{
+  for (guint attempt = 0; attempt < 10; attempt++)
+    {
+      g_assert_true (type_key (key));
+
+      for (guint i = 0; i < 10 && !check (data); i++)
+        run_main_loop_for (100);
+
+      if (check (data))
+        return;
+    }
+
+  g_error ("Typing %s did not lead to %s", key, what);
+}
+
+/* Undo brings a deleted drop back, and nothing was deleted anywhere; the
+ * Delete key on a row deletes too, and closing the window spreads what
+ * its toast was still holding back. */
+static void
+test_window_delete_undo (Fixture       *fixture,
+                         gconstpointer  user_data)
+{
+  DropifyHistory *history = dropify_service_get_history (fixture->service);
+  LabelQuery query = { fixture->window, "deleted by mistake" };
+  g_autoptr(DropifyDrop) drop = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *xdotool = g_find_program_in_path ("xdotool");
+  g_autofree char *id = NULL;
+  DropifyDropRow *row;
+  GtkWidget *undo;
+
+  drop = dropify_service_send_text (fixture->service, "deleted by mistake", 0, &error);
+  g_assert_no_error (error);
+  row = wait_for_row (fixture, "deleted by mistake");
+  id = g_strdup (dropify_drop_get_id (drop));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (row), "row.delete", NULL));
+  wait_for (label_is_gone, &query, "the deleted drop's row to go");
+  wait_for (undo_is_offered, fixture->window, "the Undo toast");
+
+  undo = find_button (fixture->window, "_Undo");
+  g_signal_emit_by_name (undo, "clicked");
+  row = wait_for_row (fixture, "deleted by mistake");
+  run_main_loop_for (200);
+  g_assert_false (dropify_history_is_deleted (history, id));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (history)), ==, 1);
+
+  if (xdotool != NULL)
+    {
+      /* The row's own list item has the focus, as arrow keys leave it. */
+      g_assert_true (gtk_widget_grab_focus (gtk_widget_get_parent (GTK_WIDGET (row))));
+      type_key_until ("Delete", label_is_gone, &query, "the Delete key to delete the focused drop");
+    }
+  else
+    {
+      g_test_message ("xdotool is not installed: the Delete key is not tried");
+      g_assert_true (gtk_widget_activate_action (GTK_WIDGET (row), "row.delete", NULL));
+      wait_for (label_is_gone, &query, "the deleted drop's row to go");
+    }
+
+  g_assert_false (dropify_history_is_deleted (history, id));
+
+  gtk_window_close (GTK_WINDOW (g_steal_pointer (&fixture->window)));
+  g_assert_true (dropify_history_is_deleted (history, id));
 }
 
 typedef struct
@@ -205,7 +362,7 @@ test_window_row_menu (Fixture       *fixture,
 {
   g_autoptr(DropifyDrop) drop = NULL;
   g_autoptr(GError) error = NULL;
-  LabelQuery query = { NULL, "Delete" };
+  LabelQuery query = { NULL, "Delete Everywhere" };
   GtkWidget *menu_button;
   DropifyDropRow *row;
 
@@ -281,16 +438,28 @@ pointer_is_set (gpointer data)
   return *(gpointer *) data != NULL;
 }
 
+/* The file at @path, dropped as a user drops it. */
+static DropifyDrop *
+send_file_at (Fixture    *fixture,
+              const char *path)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  DropifyDrop *drop = NULL;
+
+  dropify_service_send_file_async (fixture->service, file, 0, NULL, send_file_cb, &drop);
+  wait_for (pointer_is_set, &drop, "the file to be dropped");
+
+  return drop;
+}
+
 static DropifyDrop *
 send_file (Fixture    *fixture,
            const char *name,
            const char *contents)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GFile) file = NULL;
   g_autofree char *dir = NULL;
   g_autofree char *path = NULL;
-  DropifyDrop *drop = NULL;
 
   dir = g_build_filename (g_get_tmp_dir (), "outside", NULL);
   g_assert_no_errno (g_mkdir_with_parents (dir, 0700));
@@ -298,11 +467,7 @@ send_file (Fixture    *fixture,
   g_file_set_contents (path, contents, -1, &error);
   g_assert_no_error (error);
 
-  file = g_file_new_for_path (path);
-  dropify_service_send_file_async (fixture->service, file, 0, NULL, send_file_cb, &drop);
-  wait_for (pointer_is_set, &drop, "the file to be dropped");
-
-  return drop;
+  return send_file_at (fixture, path);
 }
 
 static gboolean
@@ -640,6 +805,633 @@ test_window_composer (Fixture       *fixture,
   wait_for_row (fixture, "typed in the composer");
 }
 
+/* The drop's own page */
+
+#define LONG_TEXT \
+  "First paragraph.\n\nSecond paragraph.\n\nThird paragraph.\n\n" \
+  "Fourth <b>not bold</b> & friends, see https://example.org/a?b=1&c=2.\n\n" \
+  "Fifth paragraph.\n\nSixth and last paragraph."
+
+static gboolean
+drop_view_is_shown (gpointer data)
+{
+  GtkWidget *view = find_descendant (data, DROPIFY_TYPE_DROP_VIEW);
+
+  return view != NULL && gtk_widget_get_mapped (view);
+}
+
+static gboolean
+drop_view_is_gone (gpointer data)
+{
+  return !drop_view_is_shown (data);
+}
+
+static gboolean
+history_list_is_mapped (gpointer data)
+{
+  GtkWidget *list = find_history_list (data);
+
+  return list != NULL && gtk_widget_get_mapped (list);
+}
+
+/* Escaped, and links made links: nothing a peer wrote becomes markup. */
+static void
+test_drop_view_markup (void)
+{
+  const char *texts[] = {
+    LONG_TEXT,
+    "<span foreground=\"red\">x</span> &amp; &#x41; <a href=\"javascript:x\">y</a>",
+    "https://e.example/\"><b>z</b> http:// https://",
+    "\u202eevil https://example.org/(x) (https://example.org/y)",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
+    {
+      g_autofree char *markup = dropify_drop_view_dup_text_markup (texts[i]);
+      GtkWidget *label = g_object_ref_sink (gtk_label_new (NULL));
+
+      /* A label parses links as well as Pango's markup, and warns (which
+       * fails the test) when it cannot. */
+      gtk_label_set_markup (GTK_LABEL (label), markup);
+      g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (label)), ==, texts[i]);
+      g_object_unref (label);
+      g_assert_null (strstr (markup, "<b>"));
+      g_assert_null (strstr (markup, "<span"));
+      g_assert_null (strstr (markup, "href=\"javascript"));
+    }
+
+  {
+    g_autofree char *markup = dropify_drop_view_dup_text_markup (LONG_TEXT);
+
+    g_assert_nonnull (strstr (markup, "<a href=\"https://example.org/a?b=1&amp;c=2\">"));
+  }
+}
+
+/* A click (or Enter) on a row shows the whole text, selectable, with its
+ * links; Back returns; Delete Everywhere there offers Undo in the
+ * history. */
+static DropifyDropRow *find_row_for (GtkWidget   *widget,
+                                      DropifyDrop *drop);
+
+static void
+test_window_drop_details (Fixture       *fixture,
+                          gconstpointer  user_data)
+{
+  g_autofree char *xdotool = g_find_program_in_path ("xdotool");
+  g_autoptr(DropifyDrop) drop = NULL;
+  g_autoptr(GError) error = NULL;
+  LabelQuery query = { fixture->window, LONG_TEXT };
+  GtkWidget *list_view;
+  GtkWidget *label;
+  GtkWidget *view;
+
+  drop = dropify_service_send_text (fixture->service, LONG_TEXT, 0, &error);
+  g_assert_no_error (error);
+  wait_for (history_is_shown, fixture->window, "the history to show");
+  run_main_loop_for (100);
+
+  /* The row itself cuts the text short. */
+  g_assert_null (find_label (fixture->window, LONG_TEXT));
+
+  list_view = find_history_list (fixture->window);
+  g_assert_true (gtk_widget_activate_action (list_view, "list.activate-item", "u", 0));
+  wait_for (drop_view_is_shown, fixture->window, "the drop's page");
+  wait_for (label_is_shown, &query, "the whole text");
+
+  label = find_label (fixture->window, LONG_TEXT);
+  g_assert_true (gtk_label_get_selectable (GTK_LABEL (label)));
+  g_assert_nonnull (strstr (gtk_label_get_label (GTK_LABEL (label)),
+                            "<a href=\"https://example.org/a?b=1&amp;c=2\">"));
+  g_assert_null (strstr (gtk_label_get_label (GTK_LABEL (label)), "<b>"));
+  g_assert_true (gtk_widget_is_visible (find_button (fixture->window, "_Copy")));
+
+  query.text = "This device";
+  wait_for (label_is_shown, &query, "where the drop comes from");
+
+  view = find_descendant (fixture->window, DROPIFY_TYPE_DROP_VIEW);
+  g_assert_true (gtk_widget_activate_action (view, "win.show-history", NULL));
+  wait_for (drop_view_is_gone, fixture->window, "the history again");
+
+  /* Enter on a row, typed as a user types it, opens it too. */
+  if (xdotool != NULL)
+    {
+      DropifyDropRow *row = find_row_for (list_view, drop);
+
+      g_assert_nonnull (row);
+      g_assert_true (gtk_widget_grab_focus (gtk_widget_get_parent (GTK_WIDGET (row))));
+      type_key_until ("Return", drop_view_is_shown, fixture->window, "Enter to open the drop's page");
+      g_assert_true (gtk_widget_activate_action (view, "win.show-history", NULL));
+      wait_for (drop_view_is_gone, fixture->window, "the history again");
+    }
+
+  g_assert_true (gtk_widget_activate_action (list_view, "list.activate-item", "u", 0));
+  wait_for (drop_view_is_shown, fixture->window, "the drop's page again");
+  g_assert_true (gtk_widget_activate_action (view, "drop.delete", NULL));
+  wait_for (history_list_is_mapped, fixture->window, "the history after the deletion");
+  wait_for (undo_is_offered, fixture->window, "the Undo toast");
+  wait_for (drop_view_is_gone, fixture->window, "the drop's page to go");
+}
+
+/* A file's page says what it is, how big, where, and its checksum. */
+static void
+test_window_file_details (Fixture       *fixture,
+                          gconstpointer  user_data)
+{
+  g_autoptr(DropifyDrop) drop = NULL;
+  g_autofree char *size = NULL;
+  LabelQuery query = { fixture->window, NULL };
+  GtkWidget *list_view;
+
+  drop = send_file (fixture, "Notes.txt", "twenty bytes of text");
+  wait_for_row (fixture, "Notes.txt");
+
+  list_view = find_history_list (fixture->window);
+  g_assert_true (gtk_widget_activate_action (list_view, "list.activate-item", "u", 0));
+  wait_for (drop_view_is_shown, fixture->window, "the file's page");
+
+  size = g_format_size (20);
+  query.text = size;
+  wait_for (label_is_shown, &query, "the file's size");
+  query.text = dropify_drop_get_sha256 (drop);
+  wait_for (label_is_shown, &query, "the file's SHA-256");
+  query.text = dropify_drop_get_path (drop);
+  wait_for (label_is_shown, &query, "where the file is");
+  g_assert_nonnull (find_button (fixture->window, "_Open"));
+}
+
+/* A right click on a row opens its menu where the pointer is. */
+static void
+test_window_context_menu (Fixture       *fixture,
+                          gconstpointer  user_data)
+{
+  g_autoptr(DropifyDrop) drop = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *xdotool = g_find_program_in_path ("xdotool");
+  g_autofree char *x = NULL;
+  g_autofree char *y = NULL;
+  LabelQuery query = { NULL, "Show _Details" };
+  graphene_point_t point;
+  double surface_x, surface_y;
+  GtkWidget *popover;
+  DropifyDropRow *row;
+
+  if (xdotool == NULL)
+    {
+      g_test_skip ("xdotool is not installed (build-aux/install-deps --test)");
+      return;
+    }
+
+  drop = dropify_service_send_text (fixture->service, "right-click me", 0, &error);
+  g_assert_no_error (error);
+  row = wait_for_row (fixture, "right-click me");
+  run_main_loop_for (200);
+
+  g_assert_true (gtk_widget_compute_point (GTK_WIDGET (row), fixture->window,
+                                           &GRAPHENE_POINT_INIT (40, 20), &point));
+  gtk_native_get_surface_transform (GTK_NATIVE (fixture->window), &surface_x, &surface_y);
+  x = g_strdup_printf ("%d", (int) (point.x + surface_x));
+  y = g_strdup_printf ("%d", (int) (point.y + surface_y));
+
+  {
+    const char *argv[] = {
+      "xdotool", "search", "--onlyvisible", "--name", "^Dropify$",
+      "mousemove", "--window", "%1", "--sync", x, y, "click", "3", NULL
+    };
+    g_autoptr(GError) spawn_error = NULL;
+    int status;
+
+    g_spawn_sync (NULL, (char **) argv, NULL,
+                  G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                  NULL, NULL, NULL, NULL, &status, &spawn_error);
+    g_assert_no_error (spawn_error);
+    g_assert_true (g_spawn_check_wait_status (status, NULL));
+  }
+
+  /* The menu labels carry their mnemonics as they are shown. */
+  query.window = GTK_WIDGET (row);
+  query.text = "Show Details";
+  wait_for (label_is_shown, &query, "the row's context menu");
+  query.text = "Delete Everywhere";
+  g_assert_true (label_is_shown (&query));
+
+  /* An open menu holds the X server's keyboard grab: close it, or the
+   * next test's keys would go to it. */
+  popover = gtk_widget_get_ancestor (find_label (GTK_WIDGET (row), "Delete Everywhere"),
+                                     GTK_TYPE_POPOVER);
+  g_assert_nonnull (popover);
+  gtk_popover_popdown (GTK_POPOVER (popover));
+  wait_for (widget_is_unmapped, popover, "the menu to close");
+}
+
+/* The newest drop in view */
+
+#define TALL_TEXT(n) \
+  "Tall drop " n "\nline two\nline three\n\nand a paragraph long enough to wrap " \
+  "once or twice in a window of ordinary width, as real notes do"
+
+/* A drop from another device, added as sync adds it. */
+static DropifyDrop *
+add_peer_drop (Fixture    *fixture,
+               const char *text)
+{
+  DropifyHistory *history = dropify_service_get_history (fixture->service);
+  int64_t now = dropify_history_now (history);
+  g_autofree char *id = g_uuid_string_random ();
+  g_autoptr(DropifyDrop) drop = NULL;
+  g_autoptr(GError) error = NULL;
+
+  drop = dropify_drop_new_text (id, "laptop-device-id", "Laptop", text, now, now + 3600 * 1000);
+  g_assert_true (dropify_history_add (history, drop, &error));
+  g_assert_no_error (error);
+
+  return g_steal_pointer (&drop);
+}
+
+static GtkScrolledWindow *
+get_history_scroller (Fixture *fixture)
+{
+  GtkWidget *list_view = find_history_list (fixture->window);
+
+  return GTK_SCROLLED_WINDOW (gtk_widget_get_ancestor (list_view, GTK_TYPE_SCROLLED_WINDOW));
+}
+
+static DropifyDropRow *
+find_row_for (GtkWidget   *widget,
+              DropifyDrop *drop)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      DropifyDropRow *found;
+
+      if (DROPIFY_IS_DROP_ROW (child) && dropify_drop_row_get_drop (DROPIFY_DROP_ROW (child)) == drop)
+        return DROPIFY_DROP_ROW (child);
+
+      if ((found = find_row_for (child, drop)))
+        return found;
+    }
+
+  return NULL;
+}
+
+typedef struct
+{
+  Fixture     *fixture;
+  DropifyDrop *drop;
+} ViewQuery;
+
+/* The top of @drop's row is inside the visible part of the history. */
+static gboolean
+drop_is_in_view (gpointer data)
+{
+  ViewQuery *query = data;
+  GtkWidget *scroller = GTK_WIDGET (get_history_scroller (query->fixture));
+  DropifyDropRow *row = find_row_for (scroller, query->drop);
+  graphene_point_t top;
+
+  if (row == NULL || !gtk_widget_get_mapped (GTK_WIDGET (row)) ||
+      gtk_widget_get_height (GTK_WIDGET (row)) == 0)
+    return FALSE;
+
+  if (!gtk_widget_compute_point (GTK_WIDGET (row), scroller, &GRAPHENE_POINT_INIT (0, 0), &top))
+    return FALSE;
+
+  return top.y >= -1 && top.y < gtk_widget_get_height (scroller) - 20;
+}
+
+static gboolean
+list_has_moved (gpointer data)
+{
+  GtkAdjustment *vadjustment = data;
+
+  return gtk_adjustment_get_value (vadjustment) > gtk_adjustment_get_lower (vadjustment);
+}
+
+/* Drops arriving in bursts, one while the list is still placing the one
+ * before, with tall drops on top: read from the top, the newest is
+ * always in view. Scrolled away, the view stays, and a button says how
+ * many came and takes the reader up to them. */
+static void
+test_window_newest_in_view (Fixture       *fixture,
+                            gconstpointer  user_data)
+{
+  GtkAdjustment *vadjustment;
+  ViewQuery query = { fixture, NULL };
+  LabelQuery label_query = { fixture->window, NULL };
+  GtkWidget *button;
+
+  gtk_window_set_default_size (GTK_WINDOW (fixture->window), 480, 480);
+
+  for (guint i = 0; i < 8; i++)
+    g_object_unref (add_peer_drop (fixture, TALL_TEXT ("before")));
+  wait_for (history_is_shown, fixture->window, "the history to show");
+  vadjustment = gtk_scrolled_window_get_vadjustment (get_history_scroller (fixture));
+  run_main_loop_for (200);
+
+  for (guint burst = 0; burst < 4; burst++)
+    {
+      g_autoptr(DropifyDrop) first = add_peer_drop (fixture, TALL_TEXT ("first of a burst"));
+      g_autoptr(DropifyDrop) second = NULL;
+
+      /* The second lands when the list has laid out the first: the list
+       * keeps the row it had on top in place, and moves the view down. */
+      for (guint i = 0; i < 1000 && !list_has_moved (vadjustment); i++)
+        g_main_context_iteration (NULL, FALSE);
+      second = add_peer_drop (fixture, TALL_TEXT ("second of a burst"));
+
+      query.drop = second;
+      wait_for (drop_is_in_view, &query, "the newest drop to be in view");
+      run_main_loop_for (150);
+      g_assert_true (drop_is_in_view (&query));
+      query.drop = NULL;
+    }
+
+  /* Scrolled away to older drops: they stay in view. */
+  gtk_adjustment_set_value (vadjustment, (gtk_adjustment_get_upper (vadjustment) -
+                                          gtk_adjustment_get_page_size (vadjustment)) / 2);
+  run_main_loop_for (150);
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_clear_object (&query.drop);
+      query.drop = add_peer_drop (fixture, TALL_TEXT ("while away"));
+    }
+  run_main_loop_for (300);
+  g_assert_false (drop_is_in_view (&query));
+
+  label_query.text = "3 new drops";
+  wait_for (label_is_shown, &label_query, "the new drops button");
+  button = gtk_widget_get_ancestor (find_label (fixture->window, "3 new drops"), GTK_TYPE_BUTTON);
+  g_assert_nonnull (button);
+  g_signal_emit_by_name (button, "clicked");
+
+  wait_for (drop_is_in_view, &query, "the newest drop after the button");
+  wait_for (label_is_gone, &label_query, "the new drops button to go");
+  g_clear_object (&query.drop);
+}
+
+static gboolean
+has_label_starting (GtkWidget  *widget,
+                    const char *prefix)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_LABEL (child) && g_str_has_prefix (gtk_label_get_text (GTK_LABEL (child)), prefix))
+        return TRUE;
+
+      if (has_label_starting (child, prefix))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+/* A drop made here says so in words, not with this device's name, which
+ * other devices may share; a peer's drop names the peer. */
+static void
+test_window_origin_words (Fixture       *fixture,
+                          gconstpointer  user_data)
+{
+  g_autoptr(DropifyDrop) own = NULL;
+  g_autoptr(DropifyDrop) theirs = NULL;
+  g_autoptr(GError) error = NULL;
+  DropifyDropRow *row;
+
+  own = dropify_service_send_text (fixture->service, "made here", 0, &error);
+  g_assert_no_error (error);
+  theirs = add_peer_drop (fixture, "made on the laptop");
+
+  row = wait_for_row (fixture, "made here");
+  g_assert_true (has_label_starting (GTK_WIDGET (row), "This\u00a0device · "));
+
+  row = wait_for_row (fixture, "made on the laptop");
+  g_assert_true (has_label_starting (GTK_WIDGET (row), "From\u00a0Laptop · "));
+
+  /* Every row has the same buttons; a screen reader says whose. */
+  {
+    GtkWidget *menu_button = find_descendant (GTK_WIDGET (row), GTK_TYPE_MENU_BUTTON);
+    g_autofree char *problem = NULL;
+
+    problem = gtk_test_accessible_check_property (GTK_ACCESSIBLE (menu_button),
+                                                  GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                                  "Actions for “made on the laptop”");
+    g_assert_null (problem);
+  }
+}
+
+/* Dates as people say them; the test runs in UTC (TZ below). */
+static void
+test_date_text (void)
+{
+  /* Wednesday 2 December 2026, 14:05:33 UTC */
+  const int64_t now = G_GINT64_CONSTANT (1796220333) * 1000;
+  const int64_t minute = 60 * 1000;
+  const int64_t hour = 60 * minute;
+  const int64_t day = 24 * hour;
+  const struct {
+    int64_t     at;
+    const char *text;
+  } cases[] = {
+    { now, "Today at 14:05" },
+    { now - 14 * hour, "Today at 00:05" },
+    { now - 15 * hour, "Yesterday at 23:05" },
+    { now - 2 * day, "Monday at 14:05" },
+    { now - 30 * day, "2 November 2026 at 14:05" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *text = dropify_drop_row_format_date (cases[i].at, now);
+
+      g_assert_cmpstr (text, ==, cases[i].text);
+    }
+}
+
+static GtkWidget *
+find_button_content (GtkWidget  *widget,
+                     const char *label)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (ADW_IS_BUTTON_CONTENT (child) && gtk_widget_get_mapped (child) &&
+          g_strcmp0 (adw_button_content_get_label (ADW_BUTTON_CONTENT (child)), label) == 0)
+        return child;
+
+      if ((found = find_button_content (child, label)))
+        return found;
+    }
+
+  return NULL;
+}
+
+/* The header's clipboard button says what it does, in the words of the
+ * main menu, and does what that menu item does. */
+static void
+test_window_clipboard_button (Fixture       *fixture,
+                              gconstpointer  user_data)
+{
+  GtkWidget *content;
+  GtkWidget *button;
+
+  gtk_window_set_default_size (GTK_WINDOW (fixture->window), 720, 560);
+  run_main_loop_for (300);
+
+  content = find_button_content (fixture->window, "_Send Clipboard");
+  g_assert_nonnull (content);
+  button = gtk_widget_get_ancestor (content, GTK_TYPE_BUTTON);
+  g_assert_cmpstr (gtk_actionable_get_action_name (GTK_ACTIONABLE (button)), ==,
+                   "win.send-clipboard");
+}
+
+static gboolean
+no_results_shown (gpointer data)
+{
+  return g_strcmp0 (gtk_stack_get_visible_child_name (get_stack (data)), "no-results") == 0;
+}
+
+/* Ctrl+F's search finds texts and file names, narrows to a kind, says
+ * when nothing matches, and closing it shows everything again. */
+static void
+test_window_search (Fixture       *fixture,
+                    gconstpointer  user_data)
+{
+  g_autoptr(DropifyDrop) text = NULL;
+  g_autoptr(DropifyDrop) other = NULL;
+  g_autoptr(DropifyDrop) file = NULL;
+  g_autoptr(GError) error = NULL;
+  LabelQuery wifi = { fixture->window, "WiFi password: hunter2" };
+  LabelQuery door = { fixture->window, "The door code is 4711#" };
+  LabelQuery report = { fixture->window, "Quarterly report.pdf" };
+  GtkWidget *entry;
+  GtkWidget *dropdown;
+
+  text = dropify_service_send_text (fixture->service, "WiFi password: hunter2", 0, &error);
+  g_assert_no_error (error);
+  other = dropify_service_send_text (fixture->service, "The door code is 4711#", 0, &error);
+  g_assert_no_error (error);
+  file = send_file (fixture, "Quarterly report.pdf", "%PDF-1.4 numbers");
+  wait_for (label_is_shown, &report, "the file's row");
+
+  g_assert_true (gtk_widget_activate_action (fixture->window, "win.search", NULL));
+  entry = find_descendant (fixture->window, GTK_TYPE_SEARCH_ENTRY);
+  wait_for (widget_is_mapped, entry, "the search bar");
+
+  gtk_editable_set_text (GTK_EDITABLE (entry), "PASSWORD");
+  wait_for (label_is_gone, &door, "the door code to be filtered out");
+  wait_for (label_is_gone, &report, "the file to be filtered out");
+  g_assert_true (label_is_shown (&wifi));
+
+  gtk_editable_set_text (GTK_EDITABLE (entry), "report");
+  wait_for (label_is_shown, &report, "the file, by its name");
+  wait_for (label_is_gone, &wifi, "the texts to be filtered out");
+
+  /* Texts only: the file's name matches, but it is not a text. */
+  dropdown = find_descendant (fixture->window, GTK_TYPE_DROP_DOWN);
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (dropdown), 1);
+  wait_for (no_results_shown, fixture->window, "no results");
+
+  gtk_editable_set_text (GTK_EDITABLE (entry), "");
+  wait_for (label_is_shown, &wifi, "every text");
+  g_assert_true (label_is_shown (&door));
+  g_assert_false (label_is_shown (&report));
+
+  /* A new drop that matches shows up while searching. */
+  gtk_editable_set_text (GTK_EDITABLE (entry), "hunter");
+  wait_for (label_is_gone, &door, "the search again");
+  g_clear_object (&other);
+  other = dropify_service_send_text (fixture->service, "hunter2 again", 0, &error);
+  g_assert_no_error (error);
+  wait_for (label_is_shown, &(LabelQuery) { fixture->window, "hunter2 again" }, "the new drop found");
+
+  /* Closing the search shows everything. */
+  gtk_search_bar_set_search_mode (GTK_SEARCH_BAR (gtk_widget_get_ancestor (entry, GTK_TYPE_SEARCH_BAR)),
+                                  FALSE);
+  wait_for (label_is_shown, &door, "everything again");
+  wait_for (label_is_shown, &report, "the file again");
+}
+
+static gboolean
+devices_shown (gpointer data)
+{
+  AdwLeaflet *leaflet = ADW_LEAFLET (find_descendant (data, ADW_TYPE_LEAFLET));
+
+  return g_strcmp0 (adw_leaflet_get_visible_child_name (leaflet), "devices") == 0;
+}
+
+/* Ctrl+D shows the devices, typed as a user types it, even while
+ * writing a drop. */
+static void
+test_window_devices_shortcut (Fixture       *fixture,
+                              gconstpointer  user_data)
+{
+  g_autofree char *xdotool = g_find_program_in_path ("xdotool");
+  GtkWidget *composer;
+
+  if (xdotool == NULL)
+    {
+      g_test_skip ("xdotool is not installed (build-aux/install-deps --test)");
+      return;
+    }
+
+  composer = find_descendant (fixture->window, GTK_TYPE_TEXT_VIEW);
+  g_assert_true (gtk_widget_grab_focus (composer));
+  type_key_until ("ctrl+d", devices_shown, fixture->window, "Ctrl+D to show the devices");
+}
+
+static gboolean
+preview_is_shown (gpointer data)
+{
+  GtkWidget *picture = find_descendant (data, GTK_TYPE_PICTURE);
+
+  return picture != NULL && gtk_widget_get_mapped (picture) &&
+         gtk_picture_get_paintable (GTK_PICTURE (picture)) != NULL;
+}
+
+/* An image file's page shows the image, decoded off the main thread. */
+static void
+test_window_image_preview (Fixture       *fixture,
+                           gconstpointer  user_data)
+{
+  g_autoptr(GBytes) pixels = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autoptr(GBytes) png = NULL;
+  g_autoptr(DropifyDrop) drop = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(GError) error = NULL;
+  GdkPaintable *paintable;
+  GtkWidget *list_view;
+  guint8 data[64 * 48 * 4];
+
+  for (guint i = 0; i < sizeof data; i++)
+    data[i] = (guint8) (i % 4 == 3 ? 255 : i * 7);
+  pixels = g_bytes_new (data, sizeof data);
+  texture = gdk_memory_texture_new (64, 48, GDK_MEMORY_R8G8B8A8, pixels, 64 * 4);
+  png = gdk_texture_save_to_png_bytes (texture);
+
+  path = g_build_filename (g_get_user_data_dir (), "photo.png", NULL);
+  g_file_set_contents (path, g_bytes_get_data (png, NULL), g_bytes_get_size (png), &error);
+  g_assert_no_error (error);
+  drop = send_file_at (fixture, path);
+  wait_for_row (fixture, "photo.png");
+
+  list_view = find_history_list (fixture->window);
+  g_assert_true (gtk_widget_activate_action (list_view, "list.activate-item", "u", 0));
+  wait_for (drop_view_is_shown, fixture->window, "the image's page");
+  wait_for (preview_is_shown, fixture->window, "the preview");
+
+  paintable = gtk_picture_get_paintable (GTK_PICTURE (find_descendant (fixture->window,
+                                                                        GTK_TYPE_PICTURE)));
+  g_assert_cmpint (gdk_paintable_get_intrinsic_width (paintable), ==, 64);
+  g_assert_cmpint (gdk_paintable_get_intrinsic_height (paintable), ==, 48);
+}
+
 static void
 test_expiry_text (void)
 {
@@ -686,6 +1478,11 @@ main (int   argc,
   recent_dir = g_dir_make_tmp ("dropify-ui-test-XXXXXX", NULL);
   g_assert_nonnull (recent_dir);
   g_setenv ("XDG_DATA_HOME", recent_dir, TRUE);
+  /* Dates are formatted in local time; the date test expects UTC. */
+  g_setenv ("TZ", "UTC", TRUE);
+  /* GTK's in-process accessibility backend, which tests can read, and
+   * which needs no bus (unlike AT-SPI). */
+  g_setenv ("GTK_A11Y", "test", TRUE);
 
   /* Isolated XDG dirs would hide the shared MIME database, and without it
    * GdkPixbuf cannot tell an SVG icon from any other file. */
@@ -704,8 +1501,30 @@ main (int   argc,
   gtk_recent_manager_get_default ();
 
   g_test_add_func ("/ui/drop-row/expiry-text", test_expiry_text);
+  g_test_add_func ("/ui/drop-row/date-text", test_date_text);
   g_test_add ("/ui/window/history", Fixture, NULL,
               fixture_set_up, test_window_history, fixture_tear_down);
+  g_test_add ("/ui/window/delete-undo", Fixture, NULL,
+              fixture_set_up, test_window_delete_undo, fixture_tear_down);
+  g_test_add_func ("/ui/drop-view/markup", test_drop_view_markup);
+  g_test_add ("/ui/window/drop-details", Fixture, NULL,
+              fixture_set_up, test_window_drop_details, fixture_tear_down);
+  g_test_add ("/ui/window/file-details", Fixture, NULL,
+              fixture_set_up, test_window_file_details, fixture_tear_down);
+  g_test_add ("/ui/window/context-menu", Fixture, NULL,
+              fixture_set_up, test_window_context_menu, fixture_tear_down);
+  g_test_add ("/ui/window/newest-in-view", Fixture, NULL,
+              fixture_set_up, test_window_newest_in_view, fixture_tear_down);
+  g_test_add ("/ui/window/origin-words", Fixture, NULL,
+              fixture_set_up, test_window_origin_words, fixture_tear_down);
+  g_test_add ("/ui/window/clipboard-button", Fixture, NULL,
+              fixture_set_up, test_window_clipboard_button, fixture_tear_down);
+  g_test_add ("/ui/window/search", Fixture, NULL,
+              fixture_set_up, test_window_search, fixture_tear_down);
+  g_test_add ("/ui/window/devices-shortcut", Fixture, NULL,
+              fixture_set_up, test_window_devices_shortcut, fixture_tear_down);
+  g_test_add ("/ui/window/image-preview", Fixture, NULL,
+              fixture_set_up, test_window_image_preview, fixture_tear_down);
   g_test_add ("/ui/window/newest-first", Fixture, NULL,
               fixture_set_up, test_window_rows_are_newest_first, fixture_tear_down);
   g_test_add ("/ui/window/row-menu", Fixture, NULL,

@@ -1,0 +1,22 @@
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "dropify-drop.h"
+
+G_BEGIN_DECLS
+
+char               *dropify_drop_dup_link             (DropifyDrop *drop);
+gboolean            dropify_drop_is_file_ready        (DropifyDrop *drop);
+GFile              *dropify_drop_dup_staged_file      (DropifyDrop *drop);
+GdkContentProvider *dropify_drop_create_file_content  (GFile       *file);
+void                dropify_drop_copy                 (GtkWidget   *widget,
+                                                       DropifyDrop *drop);
+void                dropify_drop_open                 (GtkWidget   *widget,
+                                                       DropifyDrop *drop);
+void                dropify_drop_show_in_files        (GtkWidget   *widget,
+                                                       DropifyDrop *drop);
+void                dropify_drop_save_as              (GtkWidget   *widget,
+                                                       DropifyDrop *drop);
+
+G_END_DECLS
