@@ -22,6 +22,7 @@ struct _DropifyPairingDialog
 
   /* Template widgets */
   GtkLabel         *code_label;
+  GtkLabel         *where_label;
 };
 
 G_DEFINE_FINAL_TYPE (DropifyPairingDialog, dropify_pairing_dialog, ADW_TYPE_MESSAGE_DIALOG)
@@ -103,6 +104,19 @@ dropify_pairing_dialog_update (DropifyPairingDialog *self)
     /* Translators: %s is the name of another device */
     adw_message_dialog_format_body (ADW_MESSAGE_DIALOG (self),
                                     _("Agreeing on a code with %s…"), name);
+
+  /* Two devices may have the same name: where this one is tells them
+   * apart. The address is plain text, whatever it holds. */
+  {
+    const char *address = dropify_peer_get_address (self->peer);
+    g_autofree char *where = NULL;
+
+    if (address != NULL && *address != '\0')
+      /* Translators: %s is a network address, such as 192.168.1.20 */
+      where = g_strdup_printf (_("At %s"), address);
+    gtk_label_set_text (self->where_label, where != NULL ? where : "");
+    gtk_widget_set_visible (GTK_WIDGET (self->where_label), where != NULL);
+  }
 
   /* The code is new for every attempt: the one shown is the one paired. */
   g_free (self->shown_code);
@@ -246,6 +260,7 @@ dropify_pairing_dialog_class_init (DropifyPairingDialogClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/dropify/Dropify/ui/dropify-pairing-dialog.ui");
   gtk_widget_class_bind_template_child (widget_class, DropifyPairingDialog, code_label);
+  gtk_widget_class_bind_template_child (widget_class, DropifyPairingDialog, where_label);
 }
 
 static void

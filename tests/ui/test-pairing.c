@@ -265,6 +265,8 @@ test_pair_from_row (Fixture       *fixture,
   g_assert_cmpstr (dropify_peer_get_pairing_code (laptop_peer (fixture)), ==, code);
   g_assert_cmpstr (dropify_pairing_dialog_get_code (dialog), ==, code);
   g_assert_true (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "pair"));
+  /* It says where the other device is, as two may share a name. */
+  g_assert_nonnull (find_label (GTK_WIDGET (dialog), "At 127.0.0.1"));
   /* It says what to do when the codes differ. */
   g_assert_nonnull (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)), "differ"));
   g_assert_false (dropify_pairing_dialog_get_request (dialog));
