@@ -275,8 +275,10 @@ dup_page_csp (SoupServerMessage *msg)
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   const char *host = soup_message_headers_get_one (headers, "Host");
 
+  /* CSP's host-source has no IPv6 literal: Chromium reports
+   * ws://[::1]:PORT as an invalid source. 'self' covers it there. */
   if (host == NULL || host[0] == '\0' || strlen (host) > 255 ||
-      host[strspn (host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.:-[]")] != '\0')
+      host[strspn (host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.:-")] != '\0')
     return g_strdup (page_csp);
 
   return g_strdup_printf ("%s; connect-src 'self' ws://%s", page_csp, host);
@@ -316,7 +318,9 @@ dropify_phone_respond_json (SoupServerMessage *msg,
   g_autofree char *body = json_to_string (node, FALSE);
   gsize len = strlen (body);
 
-  soup_server_message_set_status (msg, status, NULL);
+  /* libsoup 3.2 has no phrase for 429 and would send "Unknown Error". */
+  soup_server_message_set_status (msg, status,
+                                  status == STATUS_TOO_MANY_REQUESTS ? "Too Many Requests" : NULL);
   soup_server_message_set_response (msg, "application/json; charset=utf-8", SOUP_MEMORY_TAKE,
                                     g_steal_pointer (&body), len);
 }

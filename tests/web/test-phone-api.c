@@ -308,6 +308,69 @@ assert_unauthorized (Reply *reply)
   g_assert_cmpstr (response_header (reply, "WWW-Authenticate"), ==, "Bearer");
 }
 
+
+/* Raw HTTP, for what a well-behaved client never sends. The server runs
+ * on this thread's main context, so the socket is driven from a thread. */
+typedef struct
+{
+  guint16     port;
+  const char *request;
+  GString    *response;
+  gboolean    done;
+} Raw;
+
+static gpointer
+raw_thread (gpointer data)
+{
+  Raw *raw = data;
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+  char buffer[4096];
+  gssize n;
+
+  g_socket_client_set_enable_proxy (client, FALSE);
+  g_socket_client_set_timeout (client, 5);
+  connection = g_socket_client_connect_to_host (client, "127.0.0.1", raw->port, NULL, &error);
+  g_assert_no_error (error);
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
+                             raw->request, strlen (raw->request), NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  /* Until the server hangs up, or stays silent (a timeout). */
+  while ((n = g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (connection)),
+                                   buffer, sizeof buffer, NULL, NULL)) > 0)
+    g_string_append_len (raw->response, buffer, n);
+
+  g_atomic_int_set (&raw->done, TRUE);
+  g_main_context_wakeup (NULL);
+  return NULL;
+}
+
+static gboolean
+raw_is_done (gpointer data)
+{
+  return g_atomic_int_get (&((Raw *) data)->done);
+}
+
+/* Returns: every byte the server sent until it closed the connection */
+static char *
+raw_request (Fixture    *f,
+             const char *request)
+{
+  Raw raw = { 0 };
+  GThread *thread;
+
+  raw.port = dropify_server_get_port (dropify_service_get_server (f->service));
+  raw.request = request;
+  raw.response = g_string_new (NULL);
+  thread = g_thread_new ("raw", raw_thread, &raw);
+  g_assert_true (dropify_test_wait_for (raw_is_done, &raw, WAIT_MS));
+  g_thread_join (thread);
+
+  return g_string_free (raw.response, FALSE);
+}
+
 /* Tests */
 
 static void
@@ -419,6 +482,7 @@ test_rate_limit (Fixture       *f,
     g_auto(Reply) reply = { 0 };
     request (f, "GET", "/api/info", "wrong-token-wrong-token", NULL, &reply);
     g_assert_cmpuint (reply.status, ==, 429);
+    g_assert_cmpstr (soup_message_get_reason_phrase (reply.msg), ==, "Too Many Requests");
     g_assert_nonnull (response_header (&reply, "Retry-After"));
     g_assert_true (g_ascii_string_to_unsigned (response_header (&reply, "Retry-After"), 10, 1, 60,
                                                &retry_after, NULL));
@@ -1358,10 +1422,137 @@ test_urls_and_switch (Fixture       *f,
   }
 }
 
+
+static void
+test_strict_framing (Fixture       *f,
+                     gconstpointer  data)
+{
+  /* Each would let a proxy and this server see different requests. */
+  static const struct {
+    const char *headers;
+    guint       status;
+  } framings[] = {
+    { "Content-Length: 17\r\nContent-Length: 4\r\n", 400 },
+    { "Transfer-Encoding: xchunked\r\nContent-Length: 17\r\n", 400 },
+    /* libsoup refuses this one itself, before any handler, as RFC 9112
+     * recommends. */
+    { "Content-Length: 17\r\nTransfer-Encoding: xchunked\r\n", 501 },
+    { "Transfer-Encoding: chunked\r\nContent-Length: 17\r\n", 400 },
+    { "Transfer-Encoding: gzip, chunked\r\n", 501 },
+    { "Content-Length: +17\r\n", 400 },
+  };
+  g_autofree char *good = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (framings); i++)
+    {
+      const char *paths[] = { "/api/drops", "/" };
+
+      for (guint j = 0; j < G_N_ELEMENTS (paths); j++)
+        {
+          g_autofree char *shown = g_strescape (framings[i].headers, NULL);
+          g_autofree char *status = g_strdup_printf ("HTTP/1.1 %u ", framings[i].status);
+          g_autofree char *request = NULL;
+          g_autofree char *response = NULL;
+
+          g_test_message ("POST %s with %s", paths[j], shown);
+          request = g_strdup_printf ("POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                     "Authorization: Bearer %s\r\n"
+                                     "Content-Type: application/json\r\n%s\r\n"
+                                     "{\"text\": \"smug\"}"
+                                     "GET /api/info HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+                                     paths[j], f->token, framings[i].headers);
+          response = raw_request (f, request);
+          g_test_message ("%.*s", (int) strcspn (response, "\r"), response);
+          g_assert_true (g_str_has_prefix (response, status));
+          /* One answer, then the connection is closed: nothing smuggled. */
+          g_assert_null (strstr (response + 1, "HTTP/1.1"));
+        }
+    }
+  g_assert_cmpuint (n_drops (f), ==, 0);
+
+  /* The same request, framed plainly, is fine, and so is chunked. */
+  good = raw_request (f, g_strdup_printf ("POST /api/drops HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                          "Authorization: Bearer %s\r\nConnection: close\r\n"
+                                          "Content-Length: 16\r\nContent-Length: 16\r\n\r\n"
+                                          "{\"text\":\"fine\"}\n", f->token));
+  g_assert_true (g_str_has_prefix (good, "HTTP/1.1 201 "));
+  g_free (good);
+  good = raw_request (f, g_strdup_printf ("POST /api/drops HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                          "Authorization: Bearer %s\r\nConnection: close\r\n"
+                                          "Transfer-Encoding: chunked\r\n\r\n"
+                                          "10\r\n{\"text\":\"also\"}\n\r\n0\r\n\r\n", f->token));
+  g_assert_true (g_str_has_prefix (good, "HTTP/1.1 201 "));
+  g_assert_cmpuint (n_drops (f), ==, 2);
+}
+
+static void
+test_upload_type (Fixture       *f,
+                  gconstpointer  data)
+{
+  static const struct {
+    const char *name;
+    const char *claimed;
+    const char *content;
+    gsize       len;
+    const char *stored;
+    const char *served;
+  } uploads[] = {
+    /* The uploader's claim is ignored. */
+    { "ok.txt", "text/html", "hello, plain text\n", 18, "text/plain", "text/plain" },
+    /* The bytes tell what the name does not. */
+    { "picture", "text/html", "\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16, "image/png", "image/png" },
+    /* Whatever it is, markup is never labelled as such. */
+    { "page.html", "text/plain", "<!doctype html><script>alert(1)</script>", 40, "text/html",
+      "application/octet-stream" },
+    { "drawing.svg", "image/png", "<svg xmlns=\"http://www.w3.org/2000/svg\"/>", 41, "image/svg+xml",
+      "application/octet-stream" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (uploads); i++)
+    {
+      g_autoptr(GBytes) bytes = g_bytes_new_static (uploads[i].content, uploads[i].len);
+      g_autoptr(JsonNode) created = NULL;
+      g_auto(Reply) reply = { 0 };
+      g_auto(Reply) download = { 0 };
+      JsonObject *object;
+
+      g_test_message ("%s claimed as %s", uploads[i].name, uploads[i].claimed);
+      upload_typed (f, uploads[i].name, uploads[i].claimed, bytes, f->token, &reply);
+      g_assert_cmpuint (reply.status, ==, 201);
+      created = parse (&reply);
+      object = json_node_get_object (created);
+      g_assert_cmpstr (json_object_get_string_member (object, "mime"), ==, uploads[i].stored);
+
+      request (f, "GET", json_object_get_string_member (object, "url"), NULL, NULL, &download);
+      g_assert_cmpuint (download.status, ==, 200);
+      g_assert_cmpstr (response_header (&download, "Content-Type"), ==, uploads[i].served);
+    }
+}
+
+static void
+test_csp_ipv6 (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autofree char *v4 = NULL;
+  g_autofree char *v6 = NULL;
+
+  v4 = raw_request (f, "GET / HTTP/1.1\r\nHost: 127.0.0.1:4000\r\nConnection: close\r\n\r\n");
+  g_assert_nonnull (strstr (v4, "connect-src 'self' ws://127.0.0.1:4000\r\n"));
+
+  /* CSP has no IPv6 literal; Chromium rejects the source. */
+  v6 = raw_request (f, "GET / HTTP/1.1\r\nHost: [::1]:4000\r\nConnection: close\r\n\r\n");
+  g_assert_true (g_str_has_prefix (v6, "HTTP/1.1 200 "));
+  g_assert_nonnull (strstr (v6, "Content-Security-Policy: default-src 'self'"));
+  g_assert_null (strstr (v6, "[::1]"));
+}
+
 int
 main (int   argc,
       char *argv[])
 {
+  /* GIO reads the shared MIME database once, from the data dirs of the
+   * moment; isolated ones have none, and uploads' types come from it. */
+  g_free (g_content_type_guess ("warm-up.pdf", NULL, 0, NULL));
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
 #define ADD(path, func) \
@@ -1379,6 +1570,9 @@ main (int   argc,
   ADD ("delete", test_delete);
   ADD ("live", test_live);
   ADD ("urls-and-switch", test_urls_and_switch);
+  ADD ("strict-framing", test_strict_framing);
+  ADD ("upload-type", test_upload_type);
+  ADD ("csp-ipv6", test_csp_ipv6);
 
   return g_test_run ();
 }
