@@ -66,9 +66,9 @@
   }
 
   function formatLeft (ms) {
-    const min = Math.round(ms / 60000);
     if (ms <= 0) return 'Expired';
-    if (min < 1) return 'Expires in less than a minute';
+    if (ms < 59500) return `Expires in ${plural(Math.max(1, Math.round(ms / 1000)), 'second', 'seconds')}`;
+    const min = Math.max(1, Math.round(ms / 60000));
     if (min < 60) return `Expires in ${plural(min, 'minute', 'minutes')}`;
     const hours = Math.round(min / 60);
     if (hours < 48) return `Expires in ${plural(hours, 'hour', 'hours')}`;
@@ -81,9 +81,18 @@
 
   // Feedback
 
+  // The toast sits above the composer, which grows with its text and the
+  // upload row; its height is a CSS variable, read only when it changes.
+  function placeToast () {
+    const composer = $('composer');
+    const height = composer.hidden ? 0 : composer.offsetHeight;
+    document.documentElement.style.setProperty('--composer-height', `${height}px`);
+  }
+
   let toastTimer = 0;
   function toast (message) {
     const node = $('toast');
+    if (!window.ResizeObserver) placeToast();
     node.textContent = message;
     node.hidden = false;
     clearTimeout(toastTimer);
@@ -169,11 +178,19 @@
     refreshTimes();
   }
 
+  // Every 30 s, or every second while a drop has less than two minutes
+  // left, so that seconds count down.
+  let timesTimer = 0;
   function refreshTimes () {
+    let soonest = Infinity;
     for (const drop of drops.values()) {
+      const left = drop.expires_at - now();
       const node = $(`drop-${drop.id}`);
-      if (node) node.querySelector('.expires').textContent = formatLeft(drop.expires_at - now());
+      if (node) node.querySelector('.expires').textContent = formatLeft(left);
+      if (left > 0) soonest = Math.min(soonest, left);
     }
+    clearTimeout(timesTimer);
+    timesTimer = setTimeout(refreshTimes, soonest < 120000 ? 1000 : 30000);
   }
 
   function button (label, iconName, className) {
@@ -529,7 +546,7 @@
       if (document.visibilityState === 'visible') connect();
     });
     window.addEventListener('hashchange', () => location.reload());
-    setInterval(refreshTimes, 30000);
+    if (window.ResizeObserver) new ResizeObserver(placeToast).observe($('composer'));
 
     if (!/^[A-Za-z0-9_-]{22,128}$/.test(token)) {
       lock('missing');

@@ -120,6 +120,26 @@ async function newPage (options = {}) {
   return page;
 }
 
+// WCAG's contrast ratio of two computed `rgb(…)`/`rgba(…)` colours; a
+// translucent background is laid over the page's own.
+function contrast (fg, bg, base) {
+  const parse = (c) => c.match(/[\d.]+/g).map(Number);
+  const over = (top, under) => {
+    const a = top.length > 3 ? top[3] : 1;
+    return top.slice(0, 3).map((v, i) => v * a + under[i] * (1 - a));
+  };
+  const lum = (rgb) => {
+    const [r, g, b] = rgb.map((v) => {
+      v /= 255;
+      return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const back = over(parse(bg), parse(base));
+  const [hi, lo] = [lum(over(parse(fg), back)), lum(back)].sort((a, b) => b - a);
+  return (hi + 0.05) / (lo + 0.05);
+}
+
 function card (page, text) {
   return page.locator('.drop', { hasText: text });
 }
@@ -223,8 +243,43 @@ async function main () {
     await dark.screenshot({ path: path.join(SHOTS, 'phone-page-dark.png') });
     const background = await dark.evaluate(() => getComputedStyle(document.body).backgroundColor);
     assert.equal(background, 'rgb(36, 36, 36)', 'prefers-color-scheme: dark is not followed');
+    // Toasts are readable in both schemes.
+    for (const scheme of [page, dark]) {
+      await card(scheme, 'The door code').getByRole('button', { name: 'Copy the text' }).click();
+      const toast = scheme.locator('#toast', { hasText: 'Copied' });
+      await toast.waitFor();
+      const colours = await toast.evaluate((node) => [getComputedStyle(node).color,
+        getComputedStyle(node).backgroundColor, getComputedStyle(document.body).backgroundColor]);
+      const ratio = contrast(...colours);
+      assert.ok(ratio >= 4.5, `the toast's contrast is ${ratio.toFixed(2)}: ${colours.join(' on ')}`);
+    }
     await dark.context().close();
     log(`screenshots in ${SHOTS}`);
+  });
+
+  await check('a short expiry counts down in seconds', async () => {
+    dropify('send', '--ttl', '30s', 'Gone in half a minute');
+    const expires = card(page, 'Gone in half a minute').locator('.expires');
+    await card(page, 'Gone in half a minute').waitFor();
+    const first = await expires.textContent();
+    assert.match(first, /^Expires in (29|30) seconds$/, `shown: ${first}`);
+    await page.waitForFunction((text) => !document.querySelector('.drop .expires') ||
+      [...document.querySelectorAll('.drop')].some((node) => node.textContent.includes('Gone in half') &&
+        node.querySelector('.expires').textContent !== text), first, { timeout: 2500 });
+  });
+
+  await check('a toast never covers the composer, however tall it grows', async () => {
+    await page.locator('#text').fill(Array.from({ length: 8 }, (_, i) => `line ${i + 1}`).join('\n'));
+    await page.locator('#text').dispatchEvent('input');
+    await card(page, 'The door code').getByRole('button', { name: 'Copy the text' }).click();
+    await page.locator('#toast', { hasText: 'Copied' }).waitFor();
+    const toast = await page.locator('#toast').boundingBox();
+    const composer = await page.locator('#composer').boundingBox();
+    assert.ok(composer.height > 150, `the composer did not grow: ${composer.height} px`);
+    assert.ok(toast.y + toast.height <= composer.y,
+      `the toast (${toast.y}–${toast.y + toast.height}) covers the composer from ${composer.y}`);
+    await page.locator('#text').fill('');
+    await page.locator('#text').dispatchEvent('input');
   });
 
   await check('markup in a text is shown as text and runs nothing', async () => {
