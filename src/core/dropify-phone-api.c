@@ -503,6 +503,8 @@ api_early_cb (SoupServer        *server,
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   const char *method = soup_server_message_get_method (msg);
   gboolean reading = method == SOUP_METHOD_GET || method == SOUP_METHOD_HEAD;
+  g_autofree char *sig_credential = NULL;
+  const char *credential;
   gboolean valid;
   Request *req;
 
@@ -514,11 +516,18 @@ api_early_cb (SoupServer        *server,
 
   /* Credentials first, so a stranger learns nothing, not even which
    * paths exist. */
-  valid = dropify_phone_token_matches (self, dropify_phone_bearer_token (msg));
+  credential = dropify_phone_bearer_token (msg);
+  valid = dropify_phone_token_matches (self, credential);
   if (!valid && req->route == ROUTE_DROP_FILE && reading && query != NULL)
-    valid = dropify_phone_download_matches (self, req->id, g_hash_table_lookup (query, "sig"));
+    {
+      const char *sig = g_hash_table_lookup (query, "sig");
 
-  if (!dropify_phone_admit (self, msg, valid))
+      valid = dropify_phone_download_matches (self, req->id, sig);
+      if (credential == NULL && sig != NULL)
+        credential = sig_credential = g_strconcat ("sig:", req->id, ":", sig, NULL);
+    }
+
+  if (!dropify_phone_admit (self, msg, credential, valid))
     return;
 
   switch (req->route)

@@ -49,6 +49,7 @@ void      dropify_phone_respond_error     (SoupServerMessage *msg,
                                            const char        *message);
 gboolean  dropify_phone_admit             (DropifyPhone      *self,
                                            SoupServerMessage *msg,
+                                           const char        *credential,
                                            gboolean           credentials_valid);
 gboolean  dropify_phone_token_matches     (DropifyPhone      *self,
                                            const char        *token);

@@ -38,10 +38,17 @@
 /* RFC 6585; libsoup 3.2 has no name for it. */
 #define STATUS_TOO_MANY_REQUESTS 429
 
+/* The wrong credentials an address tried in its window, by digest: the
+ * same wrong token again guesses nothing new, so it counts once. A page
+ * loaded from an old link tries it twice (the live socket, then
+ * /api/info to learn why), and may be reloaded a few times. */
+#define FAILURE_DIGEST 8
+
 typedef struct
 {
   int64_t window_start;   /* monotonic µs */
   guint   count;
+  guint8  tried[MAX_FAILURES][FAILURE_DIGEST];
 } Failures;
 
 typedef struct
@@ -383,26 +390,41 @@ forget_old_failures (DropifyPhone *self,
       }
 }
 
+static gboolean
+failures_contain (const Failures *failures,
+                  const guint8   *tried)
+{
+  for (guint i = 0; i < failures->count; i++)
+    if (memcmp (failures->tried[i], tried, FAILURE_DIGEST) == 0)
+      return TRUE;
+
+  return FALSE;
+}
+
 /**
  * dropify_phone_admit:
- * @credentials_valid: whether the request carried the right token
+ * @credential: (nullable): what the request presented (token or
+ *   signature), or %NULL
+ * @credentials_valid: whether it was right
  *
  * Rate-limits failed attempts per client address: an address with too
  * many recent failures gets 429 with `Retry-After`, whatever it sends.
  * Otherwise a request without valid credentials gets 401, and counts as a
- * failure. Both answers are the same whatever was wrong, so they tell
- * nothing.
+ * failure unless the address already tried @credential in this window.
+ * Both answers are the same whatever was wrong, so they tell nothing.
  *
  * Returns: %TRUE to go on; %FALSE when @msg has been answered
  */
 gboolean
 dropify_phone_admit (DropifyPhone      *self,
                      SoupServerMessage *msg,
+                     const char        *credential,
                      gboolean           credentials_valid)
 {
   const char *address = client_address (msg);
   int64_t now = g_get_monotonic_time ();
   Failures *failures = g_hash_table_lookup (self->failures, address);
+  guint8 tried[32];
 
   if (failures != NULL && now - failures->window_start >= FAILURE_WINDOW_US)
     {
@@ -432,10 +454,13 @@ dropify_phone_admit (DropifyPhone      *self,
       failures->window_start = now;
       g_hash_table_insert (self->failures, g_strdup (address), failures);
     }
-  failures->count++;
-
-  if (failures->count == MAX_FAILURES)
-    g_message ("Refusing phone requests from %s for a minute: too many wrong tokens", address);
+  digest (credential ? credential : "", tried);
+  if (!failures_contain (failures, tried))
+    {
+      memcpy (failures->tried[failures->count++], tried, FAILURE_DIGEST);
+      if (failures->count == MAX_FAILURES)
+        g_message ("Refusing phone requests from %s for a minute: too many wrong tokens", address);
+    }
 
   soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                 "WWW-Authenticate", "Bearer");
@@ -680,7 +705,7 @@ dropify_phone_live_authorize (DropifyPhone      *self,
       valid = dropify_phone_token_matches (self, copy);
     }
 
-  dropify_phone_admit (self, msg, valid);
+  dropify_phone_admit (self, msg, copy, valid);
 }
 
 void

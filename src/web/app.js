@@ -12,6 +12,8 @@
   let retryDelay = 500;
   let retryTimer = 0;
   let locked = false;
+  let pausedUntil = 0;          // after a 429, Date.now() until which we wait
+  let resumeTimer = 0;
   let upload = null;            // { xhr, cancelled }
 
   // Icons: stroked 24×24 paths.
@@ -120,7 +122,13 @@
       'This device tried too many wrong keys. Wait a minute, then try again.'],
   };
 
-  function lock (kind) {
+  // The server's Retry-After, in seconds, within reason.
+  function retryAfter (value) {
+    const seconds = parseInt(value, 10);
+    return seconds > 0 && seconds <= 3600 ? seconds : 60;
+  }
+
+  function lock (kind, seconds) {
     locked = kind !== 'limited';
     const [title, text] = LOCKS[kind];
     $('locked-title').textContent = title;
@@ -130,8 +138,37 @@
     $('main').setAttribute('aria-hidden', 'true');
     $('composer').hidden = true;
     setStatus('locked', kind === 'limited' ? 'Paused' : 'No access');
-    if (ws) ws.close();
     clearTimeout(retryTimer);
+    clearInterval(resumeTimer);
+    pausedUntil = 0;
+    if (kind === 'limited') pause(seconds || 60);
+    if (ws) ws.close();
+  }
+
+  // Waits out the server's Retry-After, counting down, then connects again
+  // by itself; asking earlier would only be refused again.
+  function pause (seconds) {
+    pausedUntil = Date.now() + seconds * 1000;
+    const tick = () => {
+      const left = Math.ceil((pausedUntil - Date.now()) / 1000);
+      if (left <= 0) {
+        resume();
+        return;
+      }
+      $('locked-text').textContent =
+        `This device tried too many wrong keys. Trying again in ${plural(left, 'second', 'seconds')}.`;
+    };
+    tick();
+    resumeTimer = setInterval(tick, 1000);
+  }
+
+  function resume () {
+    clearInterval(resumeTimer);
+    pausedUntil = 0;
+    locked = false;
+    unlock();
+    setStatus('connecting', 'Connecting…');
+    connect();
   }
 
   function unlock () {
@@ -152,7 +189,7 @@
       cache: 'no-store',
     });
     if (response.status === 401) lock('wrong');
-    if (response.status === 429) lock('limited');
+    if (response.status === 429) lock('limited', retryAfter(response.headers.get('Retry-After')));
     return response;
   }
 
@@ -366,7 +403,7 @@
 
   function connect () {
     clearTimeout(retryTimer);
-    if (locked || (ws && ws.readyState <= WebSocket.OPEN)) return;
+    if (locked || pausedUntil || (ws && ws.readyState <= WebSocket.OPEN)) return;
     const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
     const socket = new WebSocket(`${scheme}//${location.host}/api/live`, ['dropify', `bearer.${token}`]);
     ws = socket;
@@ -386,7 +423,7 @@
         lock('wrong');
         return;
       }
-      if (!locked) lost();
+      if (!locked && !pausedUntil) lost();
     };
   }
 
@@ -400,7 +437,7 @@
     try {
       await api('GET', '/api/info');
     } catch (e) { /* still unreachable */ }
-    if (locked) return;
+    if (locked || pausedUntil) return;
     retryTimer = setTimeout(connect, retryDelay);
     retryDelay = Math.min(retryDelay * 2, 5000);
   }
@@ -456,7 +493,7 @@
           return;
         }
         if (xhr.status === 401) lock('wrong');
-        else if (xhr.status === 429) lock('limited');
+        else if (xhr.status === 429) lock('limited', retryAfter(xhr.getResponseHeader('Retry-After')));
         else {
           let message = `Could not send “${file.name}”`;
           try { message = JSON.parse(xhr.responseText).error || message; } catch (e) { /* keep it */ }
@@ -534,12 +571,7 @@
       if (upload.xhr) upload.xhr.abort();
       toast('Upload cancelled');
     });
-    $('retry').addEventListener('click', () => {
-      unlock();
-      locked = false;
-      setStatus('connecting', 'Connecting…');
-      connect();
-    });
+    $('retry').addEventListener('click', resume);
     window.addEventListener('online', connect);
     window.addEventListener('offline', () => { if (ws) ws.close(); });
     document.addEventListener('visibilitychange', () => {

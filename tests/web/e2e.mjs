@@ -369,6 +369,47 @@ async function main () {
     await wrong.context().close();
   });
 
+  await check('reloading an old link does not lock out the right one', async () => {
+    const phone = await newPage();
+    // Each load tries the live socket, then /api/info to learn why it
+    // failed; the same wrong token counts once however often.
+    for (let i = 0; i < 6; i++) {
+      await phone.goto(`http://phone.test:${first.port}/#${'B'.repeat(22)}`);
+      await phone.locator('#locked-title', { hasText: 'This link doesn’t work anymore' }).waitFor();
+      await phone.goto('about:blank');
+    }
+    await phone.goto(first.url);
+    await phone.locator('#status', { hasText: 'Live' }).waitFor({ timeout: 5000 });
+    await phone.context().close();
+  });
+
+  await check('a paused page waits out Retry-After, then connects by itself', async () => {
+    const phone = await newPage();
+    const attempts = [];
+    let refusedAt = 0;
+    // The first live socket drops at once; /api/info then answers 429 with
+    // Retry-After: 2, once. The page must not try again before that.
+    await phone.routeWebSocket(/\/api\/live$/, (socket) => {
+      attempts.push(Date.now());
+      if (attempts.length === 1) socket.close();
+      else socket.connectToServer();
+    });
+    await phone.route(/\/api\/info$/, (route) => {
+      if (refusedAt) return route.continue();
+      refusedAt = Date.now();
+      return route.fulfill({ status: 429, headers: { 'Retry-After': '2' },
+        contentType: 'application/json', body: '{"error":"too many attempts"}' });
+    });
+    await phone.goto(first.url);
+    await phone.locator('#locked-title', { hasText: 'Too many tries' }).waitFor();
+    assert.match(await phone.locator('#locked-text').textContent(), /Trying again in [12] seconds?\./);
+    await phone.locator('#status', { hasText: 'Live' }).waitFor({ timeout: 5000 });
+    const early = attempts.filter((t) => t > refusedAt && t < refusedAt + 1900).map((t) => t - refusedAt);
+    assert.deepEqual(early, [], `tried again ${early} ms after the 429`);
+    assert.ok(await phone.locator('#locked').isHidden());
+    await phone.context().close();
+  });
+
   await check('losing the computer shows that the page is reconnecting', async () => {
     await stopInstance();
     await page.locator('#status', { hasText: 'Reconnecting…' }).waitFor({ timeout: 5000 });

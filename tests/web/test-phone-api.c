@@ -471,13 +471,31 @@ test_rate_limit (Fixture       *f,
 {
   guint64 retry_after = 0;
 
-  for (guint i = 0; i < 10; i++)
+  /* An old link, loaded again and again, is the same wrong token each
+   * time: it guesses nothing new and counts once. */
+  for (guint i = 0; i < 25; i++)
     {
       g_auto(Reply) reply = { 0 };
-      request (f, "GET", "/api/info", "wrong-token-wrong-token", NULL, &reply);
+      request (f, "GET", "/api/info", "an-old-token-an-old-token", NULL, &reply);
+      assert_unauthorized (&reply);
+    }
+  {
+    g_auto(Reply) reply = { 0 };
+    request (f, "GET", "/api/info", f->token, NULL, &reply);
+    g_assert_cmpuint (reply.status, ==, 200);
+  }
+
+  /* Guesses do count. */
+  for (guint i = 0; i < 9; i++)
+    {
+      g_auto(Reply) reply = { 0 };
+      g_autofree char *guess = g_strdup_printf ("wrong-token-wrong-token-%u", i);
+
+      request (f, "GET", "/api/info", guess, NULL, &reply);
       assert_unauthorized (&reply);
     }
 
+  /* With the old token, ten: the next request is refused, whatever it is. */
   {
     g_auto(Reply) reply = { 0 };
     request (f, "GET", "/api/info", "wrong-token-wrong-token", NULL, &reply);
