@@ -624,6 +624,7 @@ handle_create_text (DropifyPhone      *self,
   g_autofree char *origin_name = NULL;
   JsonNode *root;
   JsonNode *text;
+  JsonNode *given;
   int64_t now;
 
   if (req->body == NULL ||
@@ -641,8 +642,38 @@ handle_create_text (DropifyPhone      *self,
       return;
     }
 
-  id = g_uuid_string_random ();
-  origin = dropify_phone_dup_origin (self, msg);
+  /* The page may name the drop, so that sending again after a lost answer
+   * makes no second one: the same id and text from the same browser is
+   * the drop it already made. */
+  given = json_object_get_member (json_node_get_object (root), "id");
+  if (given != NULL)
+    {
+      DropifyDrop *existing;
+
+      if (json_node_get_value_type (given) != G_TYPE_STRING ||
+          !g_uuid_string_is_valid (json_node_get_string (given)))
+        {
+          dropify_phone_respond_error (msg, SOUP_STATUS_BAD_REQUEST, _("“id” must be a UUID"));
+          return;
+        }
+
+      id = g_ascii_strdown (json_node_get_string (given), -1);
+      origin = dropify_phone_dup_origin (self, msg);
+      existing = dropify_history_lookup (self->history, id);
+      if (existing != NULL && dropify_drop_get_kind (existing) == DROPIFY_DROP_KIND_TEXT &&
+          g_strcmp0 (dropify_drop_get_origin (existing), origin) == 0 &&
+          g_strcmp0 (dropify_drop_get_text (existing), json_node_get_string (text)) == 0)
+        {
+          g_autoptr(JsonNode) node = dropify_phone_drop_to_json (self, existing);
+          dropify_phone_respond_json (msg, SOUP_STATUS_OK, node);
+          return;
+        }
+    }
+  else
+    id = g_uuid_string_random ();
+
+  if (origin == NULL)
+    origin = dropify_phone_dup_origin (self, msg);
   origin_name = dup_origin_name (msg);
   now = dropify_history_now (self->history);
   drop = dropify_drop_new_text (id, origin, origin_name, json_node_get_string (text),

@@ -35,6 +35,9 @@
 
 #define CLOSE_TOKEN_REVOKED 4001
 
+/* The page's heartbeat, exactly as app.js sends it. */
+#define PAGE_PING "{\"type\":\"ping\"}"
+
 /* RFC 6585; libsoup 3.2 has no name for it. */
 #define STATUS_TOO_MANY_REQUESTS 429
 
@@ -638,8 +641,13 @@ live_message_cb (SoupWebsocketConnection *ws,
                  GBytes                  *message,
                  Live                    *live)
 {
-  /* The page only ever answers pings; anything else is ignored, but a
-   * binary frame is not something the page sends. */
+  gsize len;
+  const char *data = g_bytes_get_data (message, &len);
+
+  /* The page answers our pings and sends its own, to learn quickly that
+   * this computer stopped answering (a frozen or sleeping desktop keeps
+   * the socket open); anything else is ignored, but a binary frame is not
+   * something the page sends. */
   if (type != SOUP_WEBSOCKET_DATA_TEXT)
     {
       soup_websocket_connection_close (ws, SOUP_WEBSOCKET_CLOSE_UNSUPPORTED_DATA, NULL);
@@ -647,6 +655,10 @@ live_message_cb (SoupWebsocketConnection *ws,
     }
 
   live->last_seen = g_get_monotonic_time ();
+
+  if (len == strlen (PAGE_PING) && memcmp (data, PAGE_PING, len) == 0 &&
+      soup_websocket_connection_get_state (ws) == SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_send_text (ws, "{\"type\":\"pong\"}");
 }
 
 static gboolean

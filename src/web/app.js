@@ -15,6 +15,19 @@
   let pausedUntil = 0;          // after a 429, Date.now() until which we wait
   let resumeTimer = 0;
   let upload = null;            // { xhr, cancelled }
+  let pending = null;           // a text being sent: { id, text }
+  let sending = false;
+
+  // Liveness: a frozen or sleeping computer keeps the socket open and says
+  // nothing, so the page pings it and gives up on a silent one.
+  const HEARTBEAT_MS = 4000;    // a ping this often while live
+  const PONG_MS = 3000;         // an answer within this, or it is gone
+  const OPEN_MS = 5000;         // a new socket must open within this
+  const PROBE_MS = 4000;        // /api/info, asked why a socket closed
+  const SEND_MS = 8000;         // a text's POST
+  let heartbeat = 0;
+  let pongTimer = 0;
+  let openTimer = 0;
 
   // Icons: stroked 24×24 paths.
   const ICONS = {
@@ -113,6 +126,44 @@
     node.hidden = !message;
   }
 
+  function deviceName () {
+    return info.name || 'your computer';
+  }
+
+  // The subtitle and the banner say what is true now. The device's name
+  // comes from the computer, so it goes in a <bdi>.
+  function say (state) {
+    const name = deviceName();
+    const subtitle = (before, after) => $('device').replaceChildren(before, el('bdi', null, name), after || '');
+    switch (state) {
+      case 'live':
+        setStatus('live', 'Live');
+        subtitle('Connected to ');
+        banner('');
+        break;
+      case 'reconnecting':
+        setStatus('reconnecting', 'Reconnecting…');
+        subtitle('Reconnecting to ', '…');
+        banner(`Lost the connection to ${name}. Reconnecting…`);
+        break;
+      case 'unreachable':
+        setStatus('reconnecting', 'Reconnecting…');
+        subtitle('Can’t reach ', ', retrying');
+        banner(`Can’t reach ${name}, retrying. It may be asleep, busy, or no longer on this network.`);
+        break;
+      case 'off':
+        setStatus('offline', 'Off');
+        subtitle('Phone access is off on ');
+        banner(`Phone access is off on ${name}. Turn it on in Dropify’s Preferences there; this page reconnects by itself.`);
+        break;
+      case 'offline':
+        setStatus('offline', 'Offline');
+        subtitle('Not connected to ');
+        banner('You’re offline. The history will update when you’re back.');
+        break;
+    }
+  }
+
   const LOCKS = {
     missing: ['Open this page from your computer',
       'This address has no access key. Scan the QR code that Dropify shows on your computer, or run “dropify qr” there.'],
@@ -179,15 +230,24 @@
 
   // The API
 
-  async function api (method, path, body) {
+  // Rejects when the computer does not answer within `timeout` ms.
+  async function api (method, path, body, timeout) {
     const headers = { Authorization: `Bearer ${token}` };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
-    const response = await fetch(path, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      cache: 'no-store',
-    });
+    const abort = new AbortController();
+    const timer = timeout ? setTimeout(() => abort.abort(), timeout) : 0;
+    let response;
+    try {
+      response = await fetch(path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        cache: 'no-store',
+        signal: abort.signal,
+      });
+    } finally {
+      clearTimeout(timer);
+    }
     if (response.status === 401) lock('wrong');
     if (response.status === 429) lock('limited', retryAfter(response.headers.get('Retry-After')));
     return response;
@@ -378,7 +438,7 @@
       case 'snapshot':
         info = message.info;
         skew = info.now - Date.now();
-        $('device').replaceChildren('Connected to ', el('bdi', null, info.name));
+        say('live');
         drops.clear();
         for (const drop of message.drops) drops.set(drop.id, drop);
         render();
@@ -398,7 +458,33 @@
       case 'ping':
         ws.send('{"type":"pong"}');
         break;
+      case 'pong':
+        break;
     }
+  }
+
+  function stopBeat () {
+    clearInterval(heartbeat);
+    clearTimeout(pongTimer);
+    clearTimeout(openTimer);
+  }
+
+  function retry () {
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(connect, retryDelay);
+    retryDelay = Math.min(retryDelay * 2, 5000);
+  }
+
+  // The computer went silent: let the socket go without waiting for a
+  // close handshake that will not come, and try again.
+  function unreachable (socket) {
+    if (ws !== socket) return;
+    ws = null;
+    stopBeat();
+    socket.onopen = socket.onmessage = socket.onclose = null;
+    socket.close();
+    say(navigator.onLine === false ? 'offline' : 'unreachable');
+    retry();
   }
 
   function connect () {
@@ -407,18 +493,28 @@
     const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
     const socket = new WebSocket(`${scheme}//${location.host}/api/live`, ['dropify', `bearer.${token}`]);
     ws = socket;
+    openTimer = setTimeout(() => unreachable(socket), OPEN_MS);
     socket.onopen = () => {
+      clearTimeout(openTimer);
       retryDelay = 500;
       unlock();
       banner('');
       setStatus('live', 'Live');
+      heartbeat = setInterval(() => {
+        socket.send('{"type":"ping"}');
+        clearTimeout(pongTimer);
+        pongTimer = setTimeout(() => unreachable(socket), PONG_MS);
+      }, HEARTBEAT_MS);
+      if (pending) deliver();
     };
     socket.onmessage = (event) => {
+      clearTimeout(pongTimer);
       try { received(JSON.parse(event.data)); } catch (e) { /* ignore a bad message */ }
     };
     socket.onclose = (event) => {
       if (ws !== socket) return;
       ws = null;
+      stopBeat();
       if (event.code === 4001) {
         lock('wrong');
         return;
@@ -428,47 +524,79 @@
   }
 
   // Why did it close? A refused handshake looks like a network error to a
-  // page, so ask the API, which says 401 plainly.
+  // page, so ask the API, which says 401 plainly, or 404 when phone
+  // access was turned off.
   async function lost () {
     const offline = navigator.onLine === false;
-    setStatus(offline ? 'offline' : 'reconnecting', offline ? 'Offline' : 'Reconnecting…');
-    banner(offline ? 'You’re offline. The history will update when you’re back.'
-      : 'Lost the connection to your computer. Reconnecting…');
+    say(offline ? 'offline' : 'reconnecting');
+    let state = offline ? 'offline' : 'reconnecting';
     try {
-      await api('GET', '/api/info');
-    } catch (e) { /* still unreachable */ }
-    if (locked || pausedUntil) return;
-    retryTimer = setTimeout(connect, retryDelay);
-    retryDelay = Math.min(retryDelay * 2, 5000);
+      const response = await api('GET', '/api/info', undefined, PROBE_MS);
+      if (response.status === 404) state = 'off';
+    } catch (e) {
+      if (!offline) state = 'unreachable';
+    }
+    if (locked || pausedUntil || ws) return;
+    say(state);
+    retry();
   }
 
   // Sending
 
-  async function sendText (event) {
+  // An id made here, so that sending again after a lost answer makes no
+  // second drop (no crypto.randomUUID without a secure context).
+  function newId () {
+    const b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    const hex = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  }
+
+  function sendText (event) {
     event.preventDefault();
-    const area = $('text');
-    const text = area.value;
+    const text = $('text').value;
     if (!text.trim()) return;
     if (new TextEncoder().encode(text).length > info.max_text_length) {
       toast(`The text is longer than the limit of ${formatSize(info.max_text_length)}`);
       return;
     }
+    if (!pending || pending.text !== text) pending = { id: newId(), text };
+    deliver();
+  }
+
+  // Sends the pending text. If the computer does not answer, the text
+  // stays in the composer and goes again, with the same id, as soon as the
+  // live connection is back; editing it cancels that.
+  async function deliver () {
+    const job = pending;
+    const area = $('text');
+    if (!job || sending) return;
+    sending = true;
     $('send').disabled = true;
     try {
-      const response = await api('POST', '/api/drops', { text });
-      if (response.status === 201) {
+      const response = await api('POST', '/api/drops', { text: job.text, id: job.id }, SEND_MS);
+      if (pending === job) pending = null;
+      if (response.status === 201 || response.status === 200) {
         const drop = await response.json();
         drops.set(drop.id, drop);
         render();
-        area.value = '';
-        grow();
+        if (area.value === job.text) {
+          area.value = '';
+          grow();
+        }
         toast('Sent');
       } else if (!locked) {
         toast(await errorOf(response));
       }
     } catch (e) {
-      toast('Could not reach your computer; the text is still here');
+      if (pending === job) {
+        toast(`Couldn’t reach ${deviceName()}. The text stays here and goes as soon as it answers.`);
+        // Live again meanwhile: the answer was lost, not the computer.
+        if (ws && ws.readyState === WebSocket.OPEN) setTimeout(deliver, 2000);
+      }
     }
+    sending = false;
     $('send').disabled = !area.value.trim();
   }
 
@@ -555,7 +683,10 @@
     $('attach').appendChild(icon('attach'));
     $('send').appendChild(icon('send'));
     $('text-form').addEventListener('submit', sendText);
-    $('text').addEventListener('input', grow);
+    $('text').addEventListener('input', () => {
+      if (pending && pending.text !== $('text').value) pending = null;
+      grow();
+    });
     $('text').addEventListener('keydown', (event) => {
       if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) sendText(event);
     });

@@ -410,10 +410,45 @@ async function main () {
     await phone.context().close();
   });
 
+  await check('a frozen computer is noticed, and a text sent meanwhile goes once it answers', async () => {
+    const text = 'Sent while the computer was frozen';
+    instance.kill('SIGSTOP');
+    try {
+      const stopped = Date.now();
+      await page.locator('#text').fill(text);
+      await page.locator('#send').click();
+      await page.locator('#device', { hasText: 'Can’t reach Workstation, retrying' }).waitFor({ timeout: 8000 });
+      log(`noticed ${Date.now() - stopped} ms after SIGSTOP`);
+      assert.equal(await page.locator('#status').textContent(), 'Reconnecting…');
+      await page.locator('#toast', { hasText: 'Couldn’t reach Workstation. The text stays here' })
+        .waitFor({ timeout: 9000 });
+      assert.equal(await page.locator('#text').inputValue(), text);
+      assert.ok(await page.locator('#send').isEnabled(), 'Send stays disabled');
+    } finally {
+      instance.kill('SIGCONT');
+    }
+    await page.locator('#status', { hasText: 'Live' }).waitFor({ timeout: 8000 });
+    await card(page, text).waitFor({ timeout: 3000 });
+    assert.equal(await page.locator('#device').textContent(), 'Connected to Workstation');
+    assert.equal(await page.locator('#text').inputValue(), '');
+    await sleep(300);
+    assert.equal(list().filter((d) => d.text === text).length, 1, 'the text was not sent exactly once');
+  });
+
+  await check('phone access switched off is said so, and switched on comes back', async () => {
+    const settings = path.join(dataDir, 'settings.ini');
+    const before = fs.readFileSync(settings, 'utf8');
+    fs.writeFileSync(settings, `${before.trimEnd()}\nphone-access=false\n`);
+    await page.locator('#device', { hasText: 'Phone access is off on Workstation' }).waitFor({ timeout: 5000 });
+    assert.match(await page.locator('#banner').textContent(), /Phone access is off on Workstation/);
+    fs.writeFileSync(settings, before);
+    await page.locator('#status', { hasText: 'Live' }).waitFor({ timeout: 8000 });
+  });
+
   await check('losing the computer shows that the page is reconnecting', async () => {
     await stopInstance();
     await page.locator('#status', { hasText: 'Reconnecting…' }).waitFor({ timeout: 5000 });
-    await page.locator('#banner', { hasText: 'Reconnecting' }).waitFor();
+    await page.locator('#device', { hasText: 'Can’t reach Workstation, retrying' }).waitFor({ timeout: 5000 });
   });
 
   await check('revoking the token locks the page out at once', async () => {

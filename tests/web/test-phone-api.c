@@ -1363,6 +1363,10 @@ test_live (Fixture       *f,
   g_assert_nonnull (message);
   g_assert_cmpstr (json_object_get_string_member (message, "id"), ==, dropify_drop_get_id (before));
 
+  /* The page's heartbeat is answered at once. */
+  soup_websocket_connection_send_text (live.ws, "{\"type\":\"ping\"}");
+  g_assert_nonnull (await_message (&live, "pong", 1000));
+
   /* Revoking the token cuts the phone off and tells it why. */
   g_assert_true (dropify_phone_rotate_token (phone, &error));
   g_assert_no_error (error);
@@ -1440,6 +1444,46 @@ test_urls_and_switch (Fixture       *f,
   }
 }
 
+
+static void
+test_text_once (Fixture       *f,
+                gconstpointer  data)
+{
+  const char *body = "{\"text\": \"only once\", \"id\": \"0B1E5C3A-4F2D-4A6B-8C7D-9E0F1A2B3C4D\"}";
+  const char *other = "{\"text\": \"not the same\", \"id\": \"0b1e5c3a-4f2d-4a6b-8c7d-9e0f1a2b3c4d\"}";
+
+  /* A page that lost the answer sends again with the same id: one drop. */
+  for (guint i = 0; i < 3; i++)
+    {
+      g_auto(Reply) reply = { 0 };
+      g_autoptr(JsonNode) node = NULL;
+
+      request (f, "POST", "/api/drops", f->token, body, &reply);
+      g_assert_cmpuint (reply.status, ==, i == 0 ? 201 : 200);
+      node = parse (&reply);
+      g_assert_cmpstr (json_object_get_string_member (json_node_get_object (node), "id"), ==,
+                       "0b1e5c3a-4f2d-4a6b-8c7d-9e0f1a2b3c4d");
+    }
+  g_assert_cmpuint (n_drops (f), ==, 1);
+
+  /* The id is not a way to overwrite or read another drop. */
+  {
+    g_auto(Reply) reply = { 0 };
+    request (f, "POST", "/api/drops", f->token, other, &reply);
+    g_assert_cmpuint (reply.status, ==, 409);
+  }
+  {
+    g_auto(Reply) reply = { 0 };
+    request (f, "POST", "/api/drops", f->token, "{\"text\": \"x\", \"id\": \"../../etc\"}", &reply);
+    g_assert_cmpuint (reply.status, ==, 400);
+  }
+  {
+    g_auto(Reply) reply = { 0 };
+    request (f, "POST", "/api/drops", f->token, "{\"text\": \"x\", \"id\": 5}", &reply);
+    g_assert_cmpuint (reply.status, ==, 400);
+  }
+  g_assert_cmpuint (n_drops (f), ==, 1);
+}
 
 static void
 test_strict_framing (Fixture       *f,
@@ -1589,6 +1633,7 @@ main (int   argc,
   ADD ("live", test_live);
   ADD ("urls-and-switch", test_urls_and_switch);
   ADD ("strict-framing", test_strict_framing);
+  ADD ("text-once", test_text_once);
   ADD ("upload-type", test_upload_type);
   ADD ("csp-ipv6", test_csp_ipv6);
 
