@@ -467,6 +467,7 @@
     clearInterval(heartbeat);
     clearTimeout(pongTimer);
     clearTimeout(openTimer);
+    pongTimer = 0;
   }
 
   function retry () {
@@ -487,6 +488,12 @@
     retry();
   }
 
+  function beat (socket) {
+    if (ws !== socket || socket.readyState !== WebSocket.OPEN || pongTimer) return;
+    socket.send('{"type":"ping"}');
+    pongTimer = setTimeout(() => unreachable(socket), PONG_MS);
+  }
+
   function connect () {
     clearTimeout(retryTimer);
     if (locked || pausedUntil || (ws && ws.readyState <= WebSocket.OPEN)) return;
@@ -500,15 +507,12 @@
       unlock();
       banner('');
       setStatus('live', 'Live');
-      heartbeat = setInterval(() => {
-        socket.send('{"type":"ping"}');
-        clearTimeout(pongTimer);
-        pongTimer = setTimeout(() => unreachable(socket), PONG_MS);
-      }, HEARTBEAT_MS);
+      heartbeat = setInterval(() => beat(socket), HEARTBEAT_MS);
       if (pending) deliver();
     };
     socket.onmessage = (event) => {
       clearTimeout(pongTimer);
+      pongTimer = 0;
       try { received(JSON.parse(event.data)); } catch (e) { /* ignore a bad message */ }
     };
     socket.onclose = (event) => {
@@ -705,8 +709,11 @@
     $('retry').addEventListener('click', resume);
     window.addEventListener('online', connect);
     window.addEventListener('offline', () => { if (ws) ws.close(); });
+    // Back from sleep, the socket may look open and be long dead: ask now.
     document.addEventListener('visibilitychange', () => {
-      if (document.visibilityState === 'visible') connect();
+      if (document.visibilityState !== 'visible') return;
+      if (ws) beat(ws);
+      connect();
     });
     window.addEventListener('hashchange', () => location.reload());
     if (window.ResizeObserver) new ResizeObserver(placeToast).observe($('composer'));

@@ -417,7 +417,8 @@ async function main () {
       const stopped = Date.now();
       await page.locator('#text').fill(text);
       await page.locator('#send').click();
-      await page.locator('#device', { hasText: 'Can’t reach Workstation, retrying' }).waitFor({ timeout: 8000 });
+      // At most a heartbeat (4 s) and its deadline (3 s); the rest is slack.
+      await page.locator('#device', { hasText: 'Can’t reach Workstation, retrying' }).waitFor({ timeout: 12000 });
       log(`noticed ${Date.now() - stopped} ms after SIGSTOP`);
       assert.equal(await page.locator('#status').textContent(), 'Reconnecting…');
       await page.locator('#toast', { hasText: 'Couldn’t reach Workstation. The text stays here' })
