@@ -28,6 +28,8 @@ struct _DropifyPhone
   GPtrArray      *lives;         /* Live, one per open WebSocket */
   GHashTable     *failures;      /* client address → Failures */
   guint           ping_source;
+  GHashTable     *progressed;    /* id → DropifyDrop, received changed */
+  guint           progress_source;
   gboolean        started;
 };
 

@@ -35,6 +35,10 @@
 
 #define CLOSE_TOKEN_REVOKED 4001
 
+/* An arriving file's progress goes to the pages at most this often: a
+ * fast transfer changes it thousands of times a second. */
+#define PROGRESS_INTERVAL_MS 250
+
 /* The page's heartbeat, exactly as app.js sends it. */
 #define PAGE_PING "{\"type\":\"ping\"}"
 
@@ -776,6 +780,54 @@ close_lives (DropifyPhone *self,
 
 /* History events */
 
+static gboolean
+progress_cb (gpointer user_data)
+{
+  DropifyPhone *self = user_data;
+  GHashTableIter iter;
+  DropifyDrop *drop;
+
+  self->progress_source = 0;
+
+  g_hash_table_iter_init (&iter, self->progressed);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &drop))
+    {
+      g_autoptr(JsonBuilder) builder = NULL;
+      g_autoptr(JsonNode) event = NULL;
+
+      if (dropify_drop_get_complete (drop))
+        continue;
+
+      builder = json_builder_new ();
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "type");
+      json_builder_add_string_value (builder, "progress");
+      json_builder_set_member_name (builder, "id");
+      json_builder_add_string_value (builder, dropify_drop_get_id (drop));
+      json_builder_set_member_name (builder, "received");
+      json_builder_add_int_value (builder, (int64_t) dropify_drop_get_received (drop));
+      json_builder_end_object (builder);
+      event = json_builder_get_root (builder);
+      broadcast (self, event);
+    }
+  g_hash_table_remove_all (self->progressed);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+drop_received_cb (DropifyPhone *self,
+                  GParamSpec   *pspec,
+                  DropifyDrop  *drop)
+{
+  if (!self->started || self->lives->len == 0 || dropify_drop_get_complete (drop))
+    return;
+
+  g_hash_table_replace (self->progressed, (gpointer) dropify_drop_get_id (drop), g_object_ref (drop));
+  if (self->progress_source == 0)
+    self->progress_source = g_timeout_add (PROGRESS_INTERVAL_MS, progress_cb, self);
+}
+
 static void
 drop_completed_cb (DropifyPhone *self,
                    GParamSpec   *pspec,
@@ -786,6 +838,8 @@ drop_completed_cb (DropifyPhone *self,
   if (!self->started || !dropify_drop_get_complete (drop))
     return;
 
+  g_hash_table_remove (self->progressed, dropify_drop_get_id (drop));
+  g_signal_handlers_disconnect_by_func (drop, drop_received_cb, self);
   event = event_with_drop (self, "changed", drop);
   broadcast (self, event);
 }
@@ -795,8 +849,12 @@ watch_completion (DropifyPhone *self,
                   DropifyDrop  *drop)
 {
   if (dropify_drop_get_kind (drop) == DROPIFY_DROP_KIND_FILE && !dropify_drop_get_complete (drop))
-    g_signal_connect_object (drop, "notify::complete", G_CALLBACK (drop_completed_cb),
-                             self, G_CONNECT_SWAPPED);
+    {
+      g_signal_connect_object (drop, "notify::complete", G_CALLBACK (drop_completed_cb),
+                               self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (drop, "notify::received", G_CALLBACK (drop_received_cb),
+                               self, G_CONNECT_SWAPPED);
+    }
 }
 
 static void
@@ -941,6 +999,7 @@ dropify_phone_finalize (GObject *object)
 
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->failures, g_hash_table_unref);
+  g_clear_pointer (&self->progressed, g_hash_table_unref);
   g_clear_pointer (&self->token_path, g_free);
   g_clear_pointer (&self->token, g_free);
 
@@ -991,6 +1050,8 @@ dropify_phone_init (DropifyPhone *self)
   self->sessions = g_list_store_new (DROPIFY_TYPE_PHONE_SESSION);
   self->lives = g_ptr_array_new_with_free_func ((GDestroyNotify) live_free);
   self->failures = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  /* Keyed by the drop's own id string, which the value keeps alive. */
+  self->progressed = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_object_unref);
 }
 
 /**
@@ -1073,6 +1134,8 @@ dropify_phone_stop (DropifyPhone *self)
   dropify_phone_api_detach (self);
   close_lives (self, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "stopping");
   g_clear_handle_id (&self->ping_source, g_source_remove);
+  g_clear_handle_id (&self->progress_source, g_source_remove);
+  g_hash_table_remove_all (self->progressed);
 }
 
 /**

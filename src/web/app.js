@@ -263,10 +263,29 @@
 
   // The history
 
+  // What a card shows of its drop, besides progress (updated in place):
+  // a card whose drop changed is built again, the others are kept.
+  const cards = new Map();      // id → { node, shape }
+  function shape (drop) {
+    return drop.kind === 'text' ? 'text'
+      : `${drop.complete}|${drop.url || ''}|${drop.name}|${drop.size}|${drop.mime}`;
+  }
+
+  function cardFor (drop) {
+    const known = cards.get(drop.id);
+    const now = shape(drop);
+    if (known && known.shape === now) return known.node;
+    if (known) known.node.remove();
+    const node = card(drop);
+    cards.set(drop.id, { node, shape: now });
+    return node;
+  }
+
   function render () {
     const list = $('drops');
     const sorted = [...drops.values()].sort((a, b) => b.created_at - a.created_at);
-    const nodes = sorted.map((drop) => $(`drop-${drop.id}`) || card(drop));
+    for (const id of cards.keys()) if (!drops.has(id)) cards.delete(id);
+    const nodes = sorted.map(cardFor);
     nodes.forEach((node, i) => {
       if (list.children[i] !== node) list.insertBefore(node, list.children[i] || null);
     });
@@ -299,6 +318,10 @@
     return node;
   }
 
+  function arriving (drop) {
+    return `arriving, ${Math.floor(100 * Math.min(drop.received || 0, drop.size) / Math.max(drop.size, 1))}%`;
+  }
+
   function card (drop) {
     const item = el('li', 'drop');
     item.id = `drop-${drop.id}`;
@@ -316,7 +339,7 @@
       body.appendChild(el('p', 'name', drop.name)).dir = 'auto';
       parts.unshift(formatSize(drop.size));
       if (!drop.complete) {
-        parts.push(`arriving, ${Math.floor(100 * (drop.received || 0) / Math.max(drop.size, 1))}%`);
+        parts.push(el('span', 'part arriving', arriving(drop)));
       }
     }
     for (const part of parts) {
@@ -444,11 +467,18 @@
         render();
         break;
       case 'added':
-      case 'changed': {
-        const old = $(`drop-${message.drop.id}`);
-        if (old) old.remove();
+      case 'changed':
         drops.set(message.drop.id, message.drop);
         render();
+        break;
+      case 'progress': {
+        // At most four a second per file, from the computer.
+        const drop = drops.get(message.id);
+        const part = drop && !drop.complete && $(`drop-${drop.id}`);
+        if (!part) break;
+        drop.received = message.received;
+        const span = part.querySelector('.arriving');
+        if (span) span.textContent = arriving(drop);
         break;
       }
       case 'removed':

@@ -233,6 +233,43 @@ async function main () {
     assert.match(await first.textContent(), /Expires in 24 hours/);
   });
 
+  await check('an arriving file shows progress, and a reconnect shows it complete', async () => {
+    // A file from another device, put into what the computer sends: the
+    // first connection has it arriving, the one after a drop complete.
+    const phone = await newPage();
+    const sockets = [];
+    const id = 'f00dcafe-0000-4000-8000-000000000001';
+    const file = { id, kind: 'file', origin: 'a-laptop', origin_name: 'Laptop', created_at: Date.now(),
+      expires_at: Date.now() + 3600000, name: 'Holiday.mkv', mime: 'video/x-matroska',
+      size: 1500000000, sha256: '0'.repeat(64), complete: false, received: 26000000 };
+    await phone.routeWebSocket(/\/api\/live$/, (socket) => {
+      const server = socket.connectToServer();
+      const first = sockets.push(socket) === 1;
+      server.onMessage((message) => {
+        const event = JSON.parse(message);
+        if (event.type === 'snapshot') {
+          event.drops.unshift(first ? file
+            : { ...file, complete: true, url: `/api/drops/${id}/file?sig=0` });
+        }
+        socket.send(JSON.stringify(event));
+      });
+    });
+    await phone.goto(first.url);
+    const arriving = card(phone, 'Holiday.mkv');
+    await arriving.locator('.arriving', { hasText: 'arriving, 1%' }).waitFor();
+    sockets[0].send(JSON.stringify({ type: 'progress', id, received: 750000000 }));
+    await arriving.locator('.arriving', { hasText: 'arriving, 50%' }).waitFor({ timeout: 1000 });
+    assert.equal(await arriving.locator('a.action').getAttribute('aria-disabled'), 'true');
+    // The phone slept through the end of it.
+    await sockets[0].close();
+    await phone.locator('#status', { hasText: 'Live' }).waitFor();
+    await arriving.locator('.arriving').waitFor({ state: 'detached', timeout: 5000 });
+    const link = arriving.getByRole('link', { name: 'Download Holiday.mkv' });
+    assert.equal(await link.getAttribute('href'), `/api/drops/${id}/file?sig=0`);
+    assert.equal(await link.getAttribute('aria-disabled'), null);
+    await phone.context().close();
+  });
+
   await check('screenshots, light and dark', async () => {
     await page.locator('#toast').waitFor({ state: 'hidden', timeout: 5000 });
     await page.screenshot({ path: path.join(SHOTS, 'phone-page.png') });

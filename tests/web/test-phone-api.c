@@ -1401,6 +1401,95 @@ test_live (Fixture       *f,
   live_clear (&live);
 }
 
+static guint
+count_messages (Live       *live,
+                const char *type)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < live->messages->len; i++)
+    {
+      JsonObject *object = json_node_get_object (g_ptr_array_index (live->messages, i));
+
+      if (g_str_equal (json_object_get_string_member (object, "type"), type))
+        n++;
+    }
+
+  return n;
+}
+
+static void
+test_progress (Fixture       *f,
+               gconstpointer  data)
+{
+  DropifyHistory *history = dropify_service_get_history (f->service);
+  g_autoptr(GBytes) bytes = random_bytes (64 * 1024);
+  g_autofree char *sha = sha256_of_bytes (bytes);
+  g_autoptr(DropifyDrop) drop = NULL;
+  g_autoptr(DropifyBlobWriter) writer = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize size = g_bytes_get_size (bytes);
+  Live live = { 0 };
+  JsonObject *message = NULL;
+  int64_t now = dropify_history_now (history);
+  int64_t started;
+  guint progress;
+  double seconds;
+
+  live_connect (f, f->token, &live);
+  g_assert_nonnull (await_message (&live, "snapshot", WAIT_MS));
+
+  /* A file from another device: its content is not here yet. */
+  drop = dropify_drop_new_file ("5f0c2a7e-3b1d-4c8e-9a6f-2d4b8e1c7a90", "a-peer", "Laptop",
+                                "film.mkv", "video/x-matroska", size, sha, now, now + 60000);
+  g_assert_true (dropify_history_add (history, drop, &error));
+  g_assert_no_error (error);
+  g_assert_false (dropify_drop_get_complete (drop));
+
+  /* Sync moves it forward thousands of times a second; the page hears of
+   * it a few times a second. */
+  started = g_get_monotonic_time ();
+  for (gsize received = 1; received <= size / 2; received += 64)
+    {
+      dropify_drop_set_received (drop, received);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  dropify_drop_set_received (drop, size / 2);
+  g_assert_nonnull (await_message (&live, "progress", 1000));
+  g_usleep (300 * 1000);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  seconds = (g_get_monotonic_time () - started) / 1e6;
+  progress = count_messages (&live, "progress");
+  g_test_message ("%u progress messages in %.2f s", progress, seconds);
+  g_assert_cmpuint (progress, >=, 2);
+  g_assert_cmpfloat (progress, <=, 4 * seconds + 1);
+  for (guint i = 0; i < live.messages->len; i++)
+    {
+      JsonObject *object = json_node_get_object (g_ptr_array_index (live.messages, i));
+
+      if (g_str_equal (json_object_get_string_member (object, "type"), "progress"))
+        message = object;
+    }
+  g_assert_cmpstr (json_object_get_string_member (message, "id"), ==, dropify_drop_get_id (drop));
+  g_assert_cmpint (json_object_get_int_member (message, "received"), ==, size / 2);
+
+  /* Complete: the page learns at once, with the download link. */
+  writer = dropify_blob_store_open_writer (dropify_history_get_blob_store (history), sha, size, &error);
+  g_assert_no_error (error);
+  g_assert_true (dropify_blob_writer_write (writer, g_bytes_get_data (bytes, NULL), size, &error));
+  g_assert_true (dropify_blob_writer_finish (writer, &error));
+  g_assert_true (dropify_history_mark_complete (history, dropify_drop_get_id (drop), &error));
+  g_assert_no_error (error);
+  message = await_message (&live, "changed", 1000);
+  g_assert_nonnull (message);
+  g_assert_true (json_object_get_boolean_member (json_object_get_object_member (message, "drop"), "complete"));
+  g_assert_nonnull (json_object_get_string_member (json_object_get_object_member (message, "drop"), "url"));
+
+  live_clear (&live);
+}
+
 static void
 test_urls_and_switch (Fixture       *f,
                       gconstpointer  data)
@@ -1634,6 +1723,7 @@ main (int   argc,
   ADD ("urls-and-switch", test_urls_and_switch);
   ADD ("strict-framing", test_strict_framing);
   ADD ("text-once", test_text_once);
+  ADD ("progress", test_progress);
   ADD ("upload-type", test_upload_type);
   ADD ("csp-ipv6", test_csp_ipv6);
 
