@@ -565,8 +565,8 @@ api_early_cb (SoupServer        *server,
       break;
 
     case ROUTE_DROP:
-      if (method != SOUP_METHOD_DELETE)
-        method_not_allowed (msg, "DELETE");
+      if (method != SOUP_METHOD_DELETE && !reading)
+        method_not_allowed (msg, "GET, HEAD, DELETE");
       break;
 
     default:
@@ -588,7 +588,7 @@ handle_list (DropifyPhone      *self,
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(DropifyDrop) drop = g_list_model_get_item (model, i);
-      json_array_add_element (array, dropify_phone_drop_to_json (self, drop));
+      json_array_add_element (array, dropify_phone_drop_to_json (self, drop, FALSE));
     }
 
   json_node_set_array (node, array);
@@ -600,7 +600,7 @@ respond_drop (DropifyPhone      *self,
               SoupServerMessage *msg,
               DropifyDrop       *drop)
 {
-  g_autoptr(JsonNode) node = dropify_phone_drop_to_json (self, drop);
+  g_autoptr(JsonNode) node = dropify_phone_drop_to_json (self, drop, FALSE);
   dropify_phone_respond_json (msg, SOUP_STATUS_CREATED, node);
 }
 
@@ -664,7 +664,7 @@ handle_create_text (DropifyPhone      *self,
           g_strcmp0 (dropify_drop_get_origin (existing), origin) == 0 &&
           g_strcmp0 (dropify_drop_get_text (existing), json_node_get_string (text)) == 0)
         {
-          g_autoptr(JsonNode) node = dropify_phone_drop_to_json (self, existing);
+          g_autoptr(JsonNode) node = dropify_phone_drop_to_json (self, existing, FALSE);
           dropify_phone_respond_json (msg, SOUP_STATUS_OK, node);
           return;
         }
@@ -754,6 +754,25 @@ handle_upload (DropifyPhone      *self,
   soup_server_message_pause (msg);
   dropify_blob_writer_commit_import_async (req->writer, self->cancellable,
                                            commit_cb, g_object_ref (msg));
+}
+
+/* One drop, a long text whole. */
+static void
+handle_get (DropifyPhone      *self,
+            SoupServerMessage *msg,
+            const char        *id)
+{
+  DropifyDrop *drop = dropify_history_lookup (self->history, id);
+  g_autoptr(JsonNode) node = NULL;
+
+  if (drop == NULL)
+    {
+      dropify_phone_respond_error (msg, SOUP_STATUS_NOT_FOUND, _("There is no such drop"));
+      return;
+    }
+
+  node = dropify_phone_drop_to_json (self, drop, TRUE);
+  dropify_phone_respond_json (msg, SOUP_STATUS_OK, node);
 }
 
 static void
@@ -966,7 +985,10 @@ api_cb (SoupServer        *server,
       break;
 
     case ROUTE_DROP:
-      handle_delete (self, msg, req->id);
+      if (method == SOUP_METHOD_DELETE)
+        handle_delete (self, msg, req->id);
+      else
+        handle_get (self, msg, req->id);
       break;
 
     case ROUTE_DROP_FILE:

@@ -41,6 +41,11 @@ struct _DropifyPhone
  * the page shows the newest ones. */
 #define DROPIFY_PHONE_MAX_LISTED 1000
 
+/* Texts longer than this are listed as their first PREVIEW_BYTES; the
+ * page asks for the rest (GET /api/drops/ID) when it is wanted. */
+#define DROPIFY_PHONE_PREVIEW_LIMIT 2048
+#define DROPIFY_PHONE_PREVIEW_BYTES 1024
+
 void      dropify_phone_add_headers       (SoupServerMessage *msg,
                                            gboolean           attachment);
 void      dropify_phone_respond_json      (SoupServerMessage *msg,
@@ -62,7 +67,8 @@ gboolean  dropify_phone_download_matches  (DropifyPhone      *self,
 char     *dropify_phone_dup_origin        (DropifyPhone      *self,
                                            SoupServerMessage *msg);
 JsonNode *dropify_phone_drop_to_json      (DropifyPhone      *self,
-                                           DropifyDrop       *drop);
+                                           DropifyDrop       *drop,
+                                           gboolean           full);
 JsonNode *dropify_phone_info_to_json      (DropifyPhone      *self);
 
 void      dropify_phone_live_authorize    (DropifyPhone      *self,

@@ -479,18 +479,41 @@ dropify_phone_admit (DropifyPhone      *self,
 
 /**
  * dropify_phone_drop_to_json:
+ * @full: whether a long text goes whole, or as a preview
  *
  * A drop as `dropify list --json` shows it, without the local `path`, and
- * with the download `url` of a file that is complete.
+ * with the download `url` of a file that is complete. Unless @full, a
+ * text longer than %DROPIFY_PHONE_PREVIEW_LIMIT bytes is cut to its first
+ * %DROPIFY_PHONE_PREVIEW_BYTES, with `truncated` and the whole `length`:
+ * the page shows a few lines of it, and thirty texts of a megabyte would
+ * otherwise cost a phone 30 MB to list.
  */
 JsonNode *
 dropify_phone_drop_to_json (DropifyPhone *self,
-                            DropifyDrop  *drop)
+                            DropifyDrop  *drop,
+                            gboolean      full)
 {
   JsonNode *node = dropify_drop_to_json (drop);
   JsonObject *object = json_node_get_object (node);
+  const char *text = dropify_drop_get_text (drop);
+  gsize len = text ? strlen (text) : 0;
 
   json_object_remove_member (object, "path");
+
+  if (!full && dropify_drop_get_kind (drop) == DROPIFY_DROP_KIND_TEXT &&
+      len > DROPIFY_PHONE_PREVIEW_LIMIT)
+    {
+      const char *end = text + DROPIFY_PHONE_PREVIEW_BYTES;
+      g_autofree char *preview = NULL;
+
+      /* Never in the middle of a character. */
+      while (end > text && ((guchar) *end & 0xC0) == 0x80)
+        end--;
+      preview = g_strndup (text, end - text);
+      json_object_set_string_member (object, "text", preview);
+      json_object_set_boolean_member (object, "truncated", TRUE);
+      json_object_set_int_member (object, "length", (int64_t) len);
+    }
 
   if (dropify_drop_get_kind (drop) == DROPIFY_DROP_KIND_FILE && dropify_drop_get_complete (drop))
     {
@@ -572,7 +595,7 @@ event_with_drop (DropifyPhone *self,
   json_builder_set_member_name (builder, "type");
   json_builder_add_string_value (builder, type);
   json_builder_set_member_name (builder, "drop");
-  json_builder_add_value (builder, dropify_phone_drop_to_json (self, drop));
+  json_builder_add_value (builder, dropify_phone_drop_to_json (self, drop, FALSE));
   json_builder_end_object (builder);
 
   return json_builder_get_root (builder);
@@ -595,7 +618,7 @@ snapshot (DropifyPhone *self)
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(DropifyDrop) drop = g_list_model_get_item (model, i);
-      json_builder_add_value (builder, dropify_phone_drop_to_json (self, drop));
+      json_builder_add_value (builder, dropify_phone_drop_to_json (self, drop, FALSE));
     }
   json_builder_end_array (builder);
   json_builder_end_object (builder);

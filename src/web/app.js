@@ -281,11 +281,17 @@
     return node;
   }
 
+  // Only the newest cards are built (a screenful first), PAGE more each
+  // time the end of the list comes near: the cost of a card's style and
+  // layout grows with every card in the page, and a thousand froze it for
+  // seconds.
+  const PAGE = 20;
+  let shown = 12;
   function render () {
     const list = $('drops');
     const sorted = [...drops.values()].sort((a, b) => b.created_at - a.created_at);
     for (const id of cards.keys()) if (!drops.has(id)) cards.delete(id);
-    const nodes = sorted.map(cardFor);
+    const nodes = sorted.slice(0, shown).map(cardFor);
     nodes.forEach((node, i) => {
       if (list.children[i] !== node) list.insertBefore(node, list.children[i] || null);
     });
@@ -301,9 +307,12 @@
     let soonest = Infinity;
     for (const drop of drops.values()) {
       const left = drop.expires_at - now();
-      const node = $(`drop-${drop.id}`);
-      if (node) node.querySelector('.expires').textContent = formatLeft(left);
       if (left > 0) soonest = Math.min(soonest, left);
+    }
+    for (const [id, { node }] of cards) {
+      const label = formatLeft(drops.get(id).expires_at - now());
+      const expires = node.querySelector('.expires');
+      if (expires.textContent !== label) expires.textContent = label;
     }
     clearTimeout(timesTimer);
     timesTimer = setTimeout(refreshTimes, soonest < 120000 ? 1000 : 30000);
@@ -320,6 +329,39 @@
 
   function arriving (drop) {
     return `arriving, ${Math.floor(100 * Math.min(drop.received || 0, drop.size) / Math.max(drop.size, 1))}%`;
+  }
+
+  // Lines a text takes at this width, roughly (8 px a character, the
+  // width of the list less a card's icon, buttons and padding), and only
+  // up to what it takes to know it is more than the six a card shows.
+  let perLine = 0;
+  function looksLong (drop) {
+    if (drop.truncated) return true;
+    if (!perLine) perLine = Math.max(20, Math.floor(($('drops').clientWidth - 170) / 8));
+    let lines = 0;
+    for (const line of drop.text.split('\n', 8)) {
+      lines += Math.max(1, Math.ceil(line.length / perLine));
+      if (lines > 6) return true;
+    }
+    return false;
+  }
+
+  // A long text comes as its first kilobyte; the rest when it is wanted.
+  async function fetchWhole (drop) {
+    try {
+      const response = await api('GET', `/api/drops/${encodeURIComponent(drop.id)}`, undefined, SEND_MS);
+      if (!response.ok) {
+        if (!locked) toast(await errorOf(response));
+        return false;
+      }
+      const whole = await response.json();
+      drop.text = whole.text;
+      drop.truncated = false;
+      return true;
+    } catch (e) {
+      toast(`Couldn’t reach ${deviceName()}`);
+      return false;
+    }
   }
 
   function card (drop) {
@@ -351,7 +393,9 @@
     const actions = el('div', 'actions');
     if (isText) {
       const copy = button('Copy the text', 'copy');
-      copy.addEventListener('click', () => copyText(drop.text));
+      copy.addEventListener('click', async () => {
+        if (!drop.truncated || await fetchWhole(drop)) copyText(drop.text);
+      });
       actions.appendChild(copy);
     } else {
       const link = el('a', 'action primary');
@@ -369,25 +413,23 @@
     actions.appendChild(deleteButton(drop));
     item.append(bubble, body, actions);
 
-    if (isText) {
-      // Long texts fold; the button appears only when something is hidden.
-      requestAnimationFrame(() => {
-        const text = body.querySelector('.text');
-        text.classList.add('clamped');
-        if (text.scrollHeight <= text.clientHeight + 1) {
-          text.classList.remove('clamped');
-          return;
-        }
-        const more = el('button', 'more', 'Show more');
-        more.type = 'button';
-        more.setAttribute('aria-expanded', 'false');
-        more.addEventListener('click', () => {
-          const open = text.classList.toggle('clamped') === false;
-          more.textContent = open ? 'Show less' : 'Show more';
-          more.setAttribute('aria-expanded', String(open));
-        });
-        text.after(more);
+    if (isText && looksLong(drop)) {
+      // Long texts fold. Whether one is long is estimated from its lines
+      // and the list's width, never measured card by card: a layout read
+      // per card froze the page for seconds with hundreds of drops.
+      const text = body.querySelector('.text');
+      const more = el('button', 'more', 'Show more');
+      text.classList.add('clamped');
+      more.type = 'button';
+      more.setAttribute('aria-expanded', 'false');
+      more.addEventListener('click', async () => {
+        if (drop.truncated && !await fetchWhole(drop)) return;
+        text.textContent = drop.text;
+        const open = text.classList.toggle('clamped') === false;
+        more.textContent = open ? 'Show less' : 'Show more';
+        more.setAttribute('aria-expanded', String(open));
       });
+      text.after(more);
     }
     return item;
   }
@@ -738,6 +780,7 @@
     });
     $('retry').addEventListener('click', resume);
     window.addEventListener('online', connect);
+    window.addEventListener('resize', () => { perLine = 0; });
     window.addEventListener('offline', () => { if (ws) ws.close(); });
     // Back from sleep, the socket may look open and be long dead: ask now.
     document.addEventListener('visibilitychange', () => {
@@ -747,6 +790,15 @@
     });
     window.addEventListener('hashchange', () => location.reload());
     if (window.ResizeObserver) new ResizeObserver(placeToast).observe($('composer'));
+    const more = new IntersectionObserver((entries) => {
+      if (!entries[0].isIntersecting || shown >= drops.size) return;
+      shown += PAGE;
+      render();
+      // Observed afresh, it reports again if it is still in reach.
+      more.unobserve($('end'));
+      more.observe($('end'));
+    }, { rootMargin: '800px' });
+    more.observe($('end'));
 
     if (!/^[A-Za-z0-9_-]{22,128}$/.test(token)) {
       lock('missing');

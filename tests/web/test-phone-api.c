@@ -1535,6 +1535,84 @@ test_urls_and_switch (Fixture       *f,
 
 
 static void
+test_long_text (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GString) text = g_string_new ("ü");
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) body = NULL;
+  g_autoptr(JsonNode) created = NULL;
+  g_autofree char *json = NULL;
+  g_autofree char *path = NULL;
+  JsonObject *object;
+  const char *preview;
+
+  /* Two-byte characters, so a cut at a fixed byte would split one. */
+  while (text->len < 300 * 1000)
+    g_string_append (text, "ünïcödé ");
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "text");
+  json_builder_add_string_value (builder, text->str);
+  json_builder_end_object (builder);
+  body = json_builder_get_root (builder);
+  json = json_to_string (body, FALSE);
+
+  {
+    g_auto(Reply) reply = { 0 };
+    request (f, "POST", "/api/drops", f->token, json, &reply);
+    g_assert_cmpuint (reply.status, ==, 201);
+    /* The page has the text already: it gets the preview back. */
+    g_assert_cmpuint (g_bytes_get_size (reply.body), <, 2048);
+    created = parse (&reply);
+  }
+  object = json_node_get_object (created);
+  path = g_strdup_printf ("/api/drops/%s", json_object_get_string_member (object, "id"));
+
+  /* Listed as its first kilobyte, cut between characters. */
+  {
+    g_auto(Reply) reply = { 0 };
+    g_autoptr(JsonNode) node = NULL;
+    JsonObject *listed;
+
+    request (f, "GET", "/api/drops", f->token, NULL, &reply);
+    g_assert_cmpuint (reply.status, ==, 200);
+    g_assert_cmpuint (g_bytes_get_size (reply.body), <, 4096);
+    node = parse (&reply);
+    listed = json_array_get_object_element (json_node_get_array (node), 0);
+    preview = json_object_get_string_member (listed, "text");
+    g_assert_true (g_utf8_validate (preview, -1, NULL));
+    g_assert_cmpuint (strlen (preview), <=, 1024);
+    g_assert_cmpuint (strlen (preview), >, 1000);
+    g_assert_true (g_str_has_prefix (text->str, preview));
+    g_assert_true (json_object_get_boolean_member (listed, "truncated"));
+    g_assert_cmpint (json_object_get_int_member (listed, "length"), ==, text->len);
+  }
+
+  /* Whole on demand. */
+  {
+    g_auto(Reply) reply = { 0 };
+    g_autoptr(JsonNode) node = NULL;
+
+    request (f, "GET", path, f->token, NULL, &reply);
+    g_assert_cmpuint (reply.status, ==, 200);
+    node = parse (&reply);
+    g_assert_cmpstr (json_object_get_string_member (json_node_get_object (node), "text"), ==, text->str);
+    g_assert_false (json_object_has_member (json_node_get_object (node), "truncated"));
+  }
+  {
+    g_auto(Reply) reply = { 0 };
+    request (f, "GET", "/api/drops/no-such-drop", f->token, NULL, &reply);
+    g_assert_cmpuint (reply.status, ==, 404);
+  }
+  {
+    g_auto(Reply) reply = { 0 };
+    request (f, "GET", path, NULL, NULL, &reply);
+    assert_unauthorized (&reply);
+  }
+}
+
+static void
 test_text_once (Fixture       *f,
                 gconstpointer  data)
 {
@@ -1723,6 +1801,7 @@ main (int   argc,
   ADD ("urls-and-switch", test_urls_and_switch);
   ADD ("strict-framing", test_strict_framing);
   ADD ("text-once", test_text_once);
+  ADD ("long-text", test_long_text);
   ADD ("progress", test_progress);
   ADD ("upload-type", test_upload_type);
   ADD ("csp-ipv6", test_csp_ipv6);
