@@ -667,7 +667,7 @@
       }
     } catch (e) {
       if (pending === job) {
-        toast(`Couldn’t reach ${deviceName()}. The text stays here and goes as soon as it answers.`);
+        toast(`Couldn’t reach ${deviceName()}. The text will go once it answers.`);
         // Live again meanwhile: the answer was lost, not the computer.
         if (ws && ws.readyState === WebSocket.OPEN) setTimeout(deliver, 2000);
       }

@@ -260,6 +260,7 @@ async function main () {
     sockets[0].send(JSON.stringify({ type: 'progress', id, received: 750000000 }));
     await arriving.locator('.arriving', { hasText: 'arriving, 50%' }).waitFor({ timeout: 1000 });
     assert.equal(await arriving.locator('a.action').getAttribute('aria-disabled'), 'true');
+    await phone.screenshot({ path: path.join(SHOTS, 'phone-page-arriving.png') });
     // The phone slept through the end of it.
     await sockets[0].close();
     await phone.locator('#status', { hasText: 'Live' }).waitFor();
@@ -288,6 +289,7 @@ async function main () {
       const colours = await toast.evaluate((node) => [getComputedStyle(node).color,
         getComputedStyle(node).backgroundColor, getComputedStyle(document.body).backgroundColor]);
       const ratio = contrast(...colours);
+      if (scheme === dark) await dark.screenshot({ path: path.join(SHOTS, 'phone-page-dark-toast.png') });
       assert.ok(ratio >= 4.5, `the toast's contrast is ${ratio.toFixed(2)}: ${colours.join(' on ')}`);
     }
     await dark.context().close();
@@ -458,10 +460,11 @@ async function main () {
       await page.locator('#device', { hasText: 'Can’t reach Workstation, retrying' }).waitFor({ timeout: 12000 });
       log(`noticed ${Date.now() - stopped} ms after SIGSTOP`);
       assert.equal(await page.locator('#status').textContent(), 'Reconnecting…');
-      await page.locator('#toast', { hasText: 'Couldn’t reach Workstation. The text stays here' })
+      await page.locator('#toast', { hasText: 'Couldn’t reach Workstation. The text will go once it answers.' })
         .waitFor({ timeout: 9000 });
       assert.equal(await page.locator('#text').inputValue(), text);
       assert.ok(await page.locator('#send').isEnabled(), 'Send stays disabled');
+      await page.screenshot({ path: path.join(SHOTS, 'phone-page-unreachable.png') });
     } finally {
       instance.kill('SIGCONT');
     }
