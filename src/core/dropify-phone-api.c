@@ -389,9 +389,9 @@ method_not_allowed (SoupServerMessage *msg,
  * 3.2 takes the last of several Content-Length headers, and a
  * Transfer-Encoding it does not know followed by a Content-Length falls
  * back to the length (the other way round, it answers 501 itself before
- * any handler runs, as RFC 9112 says, and hangs up). So: Content-Length only as plain digits, the same
- * value each time, and never with Transfer-Encoding, which may only be
- * "chunked". */
+ * any handler runs, as RFC 9112 says, and hangs up). So: Content-Length
+ * only as plain digits, the same value each time, and never with
+ * Transfer-Encoding, which may only be "chunked". */
 static gboolean
 framing_is_strict (SoupServerMessage *msg)
 {
