@@ -456,7 +456,7 @@
       clearTimeout(armed);
       node.disabled = true;
       try {
-        const response = await api('DELETE', `/api/drops/${encodeURIComponent(drop.id)}`);
+        const response = await api('DELETE', `/api/drops/${encodeURIComponent(drop.id)}`, undefined, SEND_MS);
         if (response.ok || response.status === 404) {
           drops.delete(drop.id);
           render();
@@ -465,7 +465,7 @@
           toast(await errorOf(response));
         }
       } catch (e) {
-        toast('Could not reach your computer');
+        toast(`Couldn’t reach ${deviceName()}`);
       }
       node.disabled = false;
     });
