@@ -23,6 +23,8 @@ const { chromium } = require('playwright-core');
 const BIN = process.env.DROPIFY_BIN;
 const WORK = process.env.DROPIFY_E2E_WORK;
 const SHOTS = process.env.DROPIFY_SCREENSHOTS || path.join(WORK, 'screenshots');
+// 6 in a sanitizer build, whose server is that much slower.
+const SLOW = Number(process.env.DROPIFY_TEST_SLOW || 1);
 const ANDROID_UA = 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 ' +
   '(KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
@@ -579,7 +581,7 @@ async function main () {
         `long tasks ${JSON.stringify(longTasks)}, ${built} cards after scrolling`);
       assert.ok(snapshot < 1000000, `the snapshot is ${snapshot} bytes`);
       assert.ok(built > 60, `scrolling built ${built} cards`);
-      return { phone, ok: firstCard < 1000 && slowest < 100, firstCard, slowest };
+      return { phone, ok: firstCard < 1000 * SLOW && slowest < 100, firstCard, slowest };
     };
     let phone = null;
     let result = null;
@@ -588,7 +590,7 @@ async function main () {
       result = await measure();
       phone = result.phone;
     }
-    assert.ok(result.firstCard < 1000, `the first card took ${result.firstCard} ms`);
+    assert.ok(result.firstCard < 1000 * SLOW, `the first card took ${result.firstCard} ms`);
     assert.ok(result.slowest < 100, `a task took ${result.slowest} ms`);
 
     // The oldest drop is there at the end of the list.

@@ -1671,6 +1671,8 @@ test_strict_framing (Fixture       *f,
     { "Content-Length: +17\r\n", 400 },
   };
   g_autofree char *good = NULL;
+  g_autofree char *plain = NULL;
+  g_autofree char *chunked = NULL;
 
   for (guint i = 0; i < G_N_ELEMENTS (framings); i++)
     {
@@ -1700,16 +1702,18 @@ test_strict_framing (Fixture       *f,
   g_assert_cmpuint (n_drops (f), ==, 0);
 
   /* The same request, framed plainly, is fine, and so is chunked. */
-  good = raw_request (f, g_strdup_printf ("POST /api/drops HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                                          "Authorization: Bearer %s\r\nConnection: close\r\n"
-                                          "Content-Length: 16\r\nContent-Length: 16\r\n\r\n"
-                                          "{\"text\":\"fine\"}\n", f->token));
+  plain = g_strdup_printf ("POST /api/drops HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                           "Authorization: Bearer %s\r\nConnection: close\r\n"
+                           "Content-Length: 16\r\nContent-Length: 16\r\n\r\n"
+                           "{\"text\":\"fine\"}\n", f->token);
+  good = raw_request (f, plain);
   g_assert_true (g_str_has_prefix (good, "HTTP/1.1 201 "));
   g_free (good);
-  good = raw_request (f, g_strdup_printf ("POST /api/drops HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                                          "Authorization: Bearer %s\r\nConnection: close\r\n"
-                                          "Transfer-Encoding: chunked\r\n\r\n"
-                                          "10\r\n{\"text\":\"also\"}\n\r\n0\r\n\r\n", f->token));
+  chunked = g_strdup_printf ("POST /api/drops HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                             "Authorization: Bearer %s\r\nConnection: close\r\n"
+                             "Transfer-Encoding: chunked\r\n\r\n"
+                             "10\r\n{\"text\":\"also\"}\n\r\n0\r\n\r\n", f->token);
+  good = raw_request (f, chunked);
   g_assert_true (g_str_has_prefix (good, "HTTP/1.1 201 "));
   g_assert_cmpuint (n_drops (f), ==, 2);
 }
