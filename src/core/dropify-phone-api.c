@@ -27,6 +27,7 @@
 #define WEB_PREFIX       "/io/github/dropify/Dropify/web/"
 #define MAX_JSON_BODY    (128 * 1024 * 1024)
 #define MAX_NAME_BYTES   255
+#define SNIFF_BYTES      4096
 
 typedef enum
 {
@@ -49,7 +50,8 @@ typedef struct
   uint64_t           drained;    /* bytes of a refused body, read and dropped */
   DropifyBlobWriter *writer;     /* an upload */
   char              *name;
-  char              *mime;
+  guint8             head[SNIFF_BYTES];  /* an upload's first bytes, for its type */
+  gsize              head_len;
   gboolean           committing;
   gboolean           cut;
 } Request;
@@ -67,7 +69,6 @@ request_free (gpointer data)
   g_clear_object (&req->phone);
   g_free (req->id);
   g_free (req->name);
-  g_free (req->mime);
   g_free (req);
 }
 
@@ -151,6 +152,13 @@ got_chunk_cb (SoupServerMessage *msg,
 
   if (req->writer != NULL)
     {
+      if (req->head_len < SNIFF_BYTES)
+        {
+          gsize n = MIN (length, SNIFF_BYTES - req->head_len);
+
+          memcpy (req->head + req->head_len, data, n);
+          req->head_len += n;
+        }
       if (!dropify_blob_writer_write (req->writer, data, length, &error))
         {
           dropify_blob_writer_discard (req->writer);
@@ -306,28 +314,44 @@ mime_is_valid (const char *mime)
   return slashes == 1;
 }
 
+/* The type of an upload is decided here, from its name and its first
+ * bytes, never taken from the uploader's Content-Type: a page could
+ * otherwise label anything text/html. */
 static char *
-choose_mime (const char *content_type,
-             const char *name)
+guess_mime (const char   *name,
+            const guint8 *head,
+            gsize         head_len)
 {
-  g_autofree char *guessed = NULL;
-  g_autofree char *mime = NULL;
+  g_autofree char *guessed = g_content_type_guess (name, head, head_len, NULL);
+  g_autofree char *mime = guessed ? g_content_type_get_mime_type (guessed) : NULL;
 
-  if (content_type != NULL)
-    {
-      mime = g_ascii_strdown (content_type, strcspn (content_type, ";"));
-      g_strstrip (mime);
-      if (mime_is_valid (mime) && !g_str_equal (mime, "application/octet-stream"))
-        return g_steal_pointer (&mime);
-    }
-
-  guessed = g_content_type_guess (name, NULL, 0, NULL);
-  g_clear_pointer (&mime, g_free);
-  mime = guessed ? g_content_type_get_mime_type (guessed) : NULL;
   if (mime != NULL && mime_is_valid (mime))
     return g_steal_pointer (&mime);
 
   return g_strdup ("application/octet-stream");
+}
+
+/* What a download may be labelled as. Everything else, HTML, SVG and XML
+ * above all, goes as application/octet-stream: the type of a drop comes
+ * from whichever device made it. */
+static gboolean
+mime_is_inert (const char *mime)
+{
+  static const char * const inert[] = {
+    "application/pdf", "application/zip", "application/gzip", "application/x-tar",
+    "application/x-7z-compressed", "application/vnd.oasis.opendocument.text",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "image/png", "image/jpeg", "image/gif", "image/webp", "image/avif", "image/heic",
+    "image/heif", "image/bmp", "text/plain", "text/csv", "text/markdown", NULL
+  };
+
+  if (mime == NULL || !mime_is_valid (mime))
+    return FALSE;
+  if (g_str_has_prefix (mime, "audio/") || g_str_has_prefix (mime, "video/"))
+    return TRUE;
+
+  return g_strv_contains (inert, mime);
 }
 
 static guint
@@ -360,6 +384,58 @@ method_not_allowed (SoupServerMessage *msg,
   dropify_phone_respond_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, _("This method is not allowed here"));
 }
 
+/* Where a request's body ends must be beyond doubt, or a proxy in front
+ * and this server could disagree about it (request smuggling). libsoup
+ * 3.2 takes the last of several Content-Length headers, and a
+ * Transfer-Encoding it does not know followed by a Content-Length falls
+ * back to the length (the other way round, it answers 501 itself before
+ * any handler runs, as RFC 9112 says, and hangs up). So: Content-Length
+ * only as plain digits, the same value each time, and never with
+ * Transfer-Encoding, which may only be "chunked". */
+static gboolean
+framing_is_strict (SoupServerMessage *msg)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  SoupMessageHeadersIter iter;
+  const char *name;
+  const char *value;
+  const char *length = NULL;
+  guint encodings = 0;
+
+  soup_message_headers_iter_init (&iter, headers);
+  while (soup_message_headers_iter_next (&iter, &name, &value))
+    {
+      if (g_ascii_strcasecmp (name, "Content-Length") == 0)
+        {
+          if (value[0] == '\0' || value[strspn (value, "0123456789")] != '\0' ||
+              (length != NULL && !g_str_equal (length, value)))
+            return FALSE;
+          length = value;
+        }
+      else if (g_ascii_strcasecmp (name, "Transfer-Encoding") == 0)
+        {
+          if (g_ascii_strcasecmp (value, "chunked") != 0)
+            return FALSE;
+          encodings++;
+        }
+    }
+
+  return encodings == 0 || (encodings == 1 && length == NULL);
+}
+
+static gboolean
+refuse_bad_framing (SoupServerMessage *msg)
+{
+  if (framing_is_strict (msg))
+    return FALSE;
+
+  /* The body cannot be told from the next request: answer, then hang up. */
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection", "close");
+  dropify_phone_respond_error (msg, SOUP_STATUS_BAD_REQUEST,
+                               _("The request’s length is unclear: send one Content-Length, or Transfer-Encoding: chunked"));
+  return TRUE;
+}
+
 /* The early handlers: everything is decided before the body is read. */
 
 static void
@@ -376,6 +452,8 @@ plain_early_cb (SoupServer        *server,
   req = guard_body (user_data, msg);
   req->limit = 0;
 
+  if (refuse_bad_framing (msg))
+    return;
   if (method != SOUP_METHOD_GET && method != SOUP_METHOD_HEAD)
     method_not_allowed (msg, "GET, HEAD");
 }
@@ -405,7 +483,6 @@ prepare_upload (DropifyPhone      *self,
       return;
     }
 
-  req->mime = choose_mime (soup_message_headers_get_content_type (headers, NULL), req->name);
   req->writer = dropify_blob_store_create_import (dropify_history_get_blob_store (history),
                                                   max_size, &error);
   if (req->writer == NULL)
@@ -426,20 +503,31 @@ api_early_cb (SoupServer        *server,
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   const char *method = soup_server_message_get_method (msg);
   gboolean reading = method == SOUP_METHOD_GET || method == SOUP_METHOD_HEAD;
+  g_autofree char *sig_credential = NULL;
+  const char *credential;
   gboolean valid;
   Request *req;
 
   dropify_phone_add_headers (msg, FALSE);
   req = guard_body (self, msg);
+  if (refuse_bad_framing (msg))
+    return;
   req->route = parse_route (path, &req->id);
 
   /* Credentials first, so a stranger learns nothing, not even which
    * paths exist. */
-  valid = dropify_phone_token_matches (self, dropify_phone_bearer_token (msg));
+  credential = dropify_phone_bearer_token (msg);
+  valid = dropify_phone_token_matches (self, credential);
   if (!valid && req->route == ROUTE_DROP_FILE && reading && query != NULL)
-    valid = dropify_phone_download_matches (self, req->id, g_hash_table_lookup (query, "sig"));
+    {
+      const char *sig = g_hash_table_lookup (query, "sig");
 
-  if (!dropify_phone_admit (self, msg, valid))
+      valid = dropify_phone_download_matches (self, req->id, sig);
+      if (credential == NULL && sig != NULL)
+        credential = sig_credential = g_strconcat ("sig:", req->id, ":", sig, NULL);
+    }
+
+  if (!dropify_phone_admit (self, msg, credential, valid))
     return;
 
   switch (req->route)
@@ -477,8 +565,8 @@ api_early_cb (SoupServer        *server,
       break;
 
     case ROUTE_DROP:
-      if (method != SOUP_METHOD_DELETE)
-        method_not_allowed (msg, "DELETE");
+      if (method != SOUP_METHOD_DELETE && !reading)
+        method_not_allowed (msg, "GET, HEAD, DELETE");
       break;
 
     default:
@@ -500,7 +588,7 @@ handle_list (DropifyPhone      *self,
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(DropifyDrop) drop = g_list_model_get_item (model, i);
-      json_array_add_element (array, dropify_phone_drop_to_json (self, drop));
+      json_array_add_element (array, dropify_phone_drop_to_json (self, drop, FALSE));
     }
 
   json_node_set_array (node, array);
@@ -512,7 +600,7 @@ respond_drop (DropifyPhone      *self,
               SoupServerMessage *msg,
               DropifyDrop       *drop)
 {
-  g_autoptr(JsonNode) node = dropify_phone_drop_to_json (self, drop);
+  g_autoptr(JsonNode) node = dropify_phone_drop_to_json (self, drop, FALSE);
   dropify_phone_respond_json (msg, SOUP_STATUS_CREATED, node);
 }
 
@@ -536,6 +624,7 @@ handle_create_text (DropifyPhone      *self,
   g_autofree char *origin_name = NULL;
   JsonNode *root;
   JsonNode *text;
+  JsonNode *given;
   int64_t now;
 
   if (req->body == NULL ||
@@ -553,8 +642,38 @@ handle_create_text (DropifyPhone      *self,
       return;
     }
 
-  id = g_uuid_string_random ();
-  origin = dropify_phone_dup_origin (self, msg);
+  /* The page may name the drop, so that sending again after a lost answer
+   * makes no second one: the same id and text from the same browser is
+   * the drop it already made. */
+  given = json_object_get_member (json_node_get_object (root), "id");
+  if (given != NULL)
+    {
+      DropifyDrop *existing;
+
+      if (json_node_get_value_type (given) != G_TYPE_STRING ||
+          !g_uuid_string_is_valid (json_node_get_string (given)))
+        {
+          dropify_phone_respond_error (msg, SOUP_STATUS_BAD_REQUEST, _("“id” must be a UUID"));
+          return;
+        }
+
+      id = g_ascii_strdown (json_node_get_string (given), -1);
+      origin = dropify_phone_dup_origin (self, msg);
+      existing = dropify_history_lookup (self->history, id);
+      if (existing != NULL && dropify_drop_get_kind (existing) == DROPIFY_DROP_KIND_TEXT &&
+          g_strcmp0 (dropify_drop_get_origin (existing), origin) == 0 &&
+          g_strcmp0 (dropify_drop_get_text (existing), json_node_get_string (text)) == 0)
+        {
+          g_autoptr(JsonNode) node = dropify_phone_drop_to_json (self, existing, FALSE);
+          dropify_phone_respond_json (msg, SOUP_STATUS_OK, node);
+          return;
+        }
+    }
+  else
+    id = g_uuid_string_random ();
+
+  if (origin == NULL)
+    origin = dropify_phone_dup_origin (self, msg);
   origin_name = dup_origin_name (msg);
   now = dropify_history_now (self->history);
   drop = dropify_drop_new_text (id, origin, origin_name, json_node_get_string (text),
@@ -583,6 +702,7 @@ commit_cb (GObject      *object,
   g_autofree char *id = NULL;
   g_autofree char *origin = NULL;
   g_autofree char *origin_name = NULL;
+  g_autofree char *mime = NULL;
   uint64_t size = 0;
   int64_t now;
 
@@ -601,7 +721,8 @@ commit_cb (GObject      *object,
   origin = dropify_phone_dup_origin (self, msg);
   origin_name = dup_origin_name (msg);
   now = dropify_history_now (self->history);
-  drop = dropify_drop_new_file (id, origin, origin_name, req->name, req->mime, size, sha256,
+  mime = guess_mime (req->name, req->head, req->head_len);
+  drop = dropify_drop_new_file (id, origin, origin_name, req->name, mime, size, sha256,
                                 now, now + dropify_service_get_default_ttl (self->service));
 
   if (!self->started)
@@ -633,6 +754,25 @@ handle_upload (DropifyPhone      *self,
   soup_server_message_pause (msg);
   dropify_blob_writer_commit_import_async (req->writer, self->cancellable,
                                            commit_cb, g_object_ref (msg));
+}
+
+/* One drop, a long text whole. */
+static void
+handle_get (DropifyPhone      *self,
+            SoupServerMessage *msg,
+            const char        *id)
+{
+  DropifyDrop *drop = dropify_history_lookup (self->history, id);
+  g_autoptr(JsonNode) node = NULL;
+
+  if (drop == NULL)
+    {
+      dropify_phone_respond_error (msg, SOUP_STATUS_NOT_FOUND, _("There is no such drop"));
+      return;
+    }
+
+  node = dropify_phone_drop_to_json (self, drop, TRUE);
+  dropify_phone_respond_json (msg, SOUP_STATUS_OK, node);
 }
 
 static void
@@ -773,7 +913,7 @@ handle_download (DropifyPhone      *self,
   disposition = content_disposition (dropify_drop_get_name (drop));
   etag = g_strdup_printf ("\"%s\"", dropify_drop_get_sha256 (drop));
   soup_message_headers_replace (response, "Content-Type",
-                                mime && mime_is_valid (mime) ? mime : "application/octet-stream");
+                                mime_is_inert (mime) ? mime : "application/octet-stream");
   soup_message_headers_replace (response, "Content-Disposition", disposition);
   soup_message_headers_replace (response, "Accept-Ranges", "bytes");
   soup_message_headers_replace (response, "ETag", etag);
@@ -845,7 +985,10 @@ api_cb (SoupServer        *server,
       break;
 
     case ROUTE_DROP:
-      handle_delete (self, msg, req->id);
+      if (method == SOUP_METHOD_DELETE)
+        handle_delete (self, msg, req->id);
+      else
+        handle_get (self, msg, req->id);
       break;
 
     case ROUTE_DROP_FILE:

@@ -28,6 +28,8 @@ struct _DropifyPhone
   GPtrArray      *lives;         /* Live, one per open WebSocket */
   GHashTable     *failures;      /* client address → Failures */
   guint           ping_source;
+  GHashTable     *progressed;    /* id → DropifyDrop, received changed */
+  guint           progress_source;
   gboolean        started;
 };
 
@@ -39,6 +41,11 @@ struct _DropifyPhone
  * the page shows the newest ones. */
 #define DROPIFY_PHONE_MAX_LISTED 1000
 
+/* Texts longer than this are listed as their first PREVIEW_BYTES; the
+ * page asks for the rest (GET /api/drops/ID) when it is wanted. */
+#define DROPIFY_PHONE_PREVIEW_LIMIT 2048
+#define DROPIFY_PHONE_PREVIEW_BYTES 1024
+
 void      dropify_phone_add_headers       (SoupServerMessage *msg,
                                            gboolean           attachment);
 void      dropify_phone_respond_json      (SoupServerMessage *msg,
@@ -49,6 +56,7 @@ void      dropify_phone_respond_error     (SoupServerMessage *msg,
                                            const char        *message);
 gboolean  dropify_phone_admit             (DropifyPhone      *self,
                                            SoupServerMessage *msg,
+                                           const char        *credential,
                                            gboolean           credentials_valid);
 gboolean  dropify_phone_token_matches     (DropifyPhone      *self,
                                            const char        *token);
@@ -59,7 +67,8 @@ gboolean  dropify_phone_download_matches  (DropifyPhone      *self,
 char     *dropify_phone_dup_origin        (DropifyPhone      *self,
                                            SoupServerMessage *msg);
 JsonNode *dropify_phone_drop_to_json      (DropifyPhone      *self,
-                                           DropifyDrop       *drop);
+                                           DropifyDrop       *drop,
+                                           gboolean           full);
 JsonNode *dropify_phone_info_to_json      (DropifyPhone      *self);
 
 void      dropify_phone_live_authorize    (DropifyPhone      *self,

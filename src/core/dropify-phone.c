@@ -35,13 +35,27 @@
 
 #define CLOSE_TOKEN_REVOKED 4001
 
+/* An arriving file's progress goes to the pages at most this often: a
+ * fast transfer changes it thousands of times a second. */
+#define PROGRESS_INTERVAL_MS 250
+
+/* The page's heartbeat, exactly as app.js sends it. */
+#define PAGE_PING "{\"type\":\"ping\"}"
+
 /* RFC 6585; libsoup 3.2 has no name for it. */
 #define STATUS_TOO_MANY_REQUESTS 429
+
+/* The wrong credentials an address tried in its window, by digest: the
+ * same wrong token again guesses nothing new, so it counts once. A page
+ * loaded from an old link tries it twice (the live socket, then
+ * /api/info to learn why), and may be reloaded a few times. */
+#define FAILURE_DIGEST 8
 
 typedef struct
 {
   int64_t window_start;   /* monotonic µs */
   guint   count;
+  guint8  tried[MAX_FAILURES][FAILURE_DIGEST];
 } Failures;
 
 typedef struct
@@ -275,8 +289,10 @@ dup_page_csp (SoupServerMessage *msg)
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   const char *host = soup_message_headers_get_one (headers, "Host");
 
+  /* CSP's host-source has no IPv6 literal: Chromium reports
+   * ws://[::1]:PORT as an invalid source. 'self' covers it there. */
   if (host == NULL || host[0] == '\0' || strlen (host) > 255 ||
-      host[strspn (host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.:-[]")] != '\0')
+      host[strspn (host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.:-")] != '\0')
     return g_strdup (page_csp);
 
   return g_strdup_printf ("%s; connect-src 'self' ws://%s", page_csp, host);
@@ -316,7 +332,9 @@ dropify_phone_respond_json (SoupServerMessage *msg,
   g_autofree char *body = json_to_string (node, FALSE);
   gsize len = strlen (body);
 
-  soup_server_message_set_status (msg, status, NULL);
+  /* libsoup 3.2 has no phrase for 429 and would send "Unknown Error". */
+  soup_server_message_set_status (msg, status,
+                                  status == STATUS_TOO_MANY_REQUESTS ? "Too Many Requests" : NULL);
   soup_server_message_set_response (msg, "application/json; charset=utf-8", SOUP_MEMORY_TAKE,
                                     g_steal_pointer (&body), len);
 }
@@ -379,26 +397,41 @@ forget_old_failures (DropifyPhone *self,
       }
 }
 
+static gboolean
+failures_contain (const Failures *failures,
+                  const guint8   *tried)
+{
+  for (guint i = 0; i < failures->count; i++)
+    if (memcmp (failures->tried[i], tried, FAILURE_DIGEST) == 0)
+      return TRUE;
+
+  return FALSE;
+}
+
 /**
  * dropify_phone_admit:
- * @credentials_valid: whether the request carried the right token
+ * @credential: (nullable): what the request presented (token or
+ *   signature), or %NULL
+ * @credentials_valid: whether it was right
  *
  * Rate-limits failed attempts per client address: an address with too
  * many recent failures gets 429 with `Retry-After`, whatever it sends.
  * Otherwise a request without valid credentials gets 401, and counts as a
- * failure. Both answers are the same whatever was wrong, so they tell
- * nothing.
+ * failure unless the address already tried @credential in this window.
+ * Both answers are the same whatever was wrong, so they tell nothing.
  *
  * Returns: %TRUE to go on; %FALSE when @msg has been answered
  */
 gboolean
 dropify_phone_admit (DropifyPhone      *self,
                      SoupServerMessage *msg,
+                     const char        *credential,
                      gboolean           credentials_valid)
 {
   const char *address = client_address (msg);
   int64_t now = g_get_monotonic_time ();
   Failures *failures = g_hash_table_lookup (self->failures, address);
+  guint8 tried[32];
 
   if (failures != NULL && now - failures->window_start >= FAILURE_WINDOW_US)
     {
@@ -428,10 +461,13 @@ dropify_phone_admit (DropifyPhone      *self,
       failures->window_start = now;
       g_hash_table_insert (self->failures, g_strdup (address), failures);
     }
-  failures->count++;
-
-  if (failures->count == MAX_FAILURES)
-    g_message ("Refusing phone requests from %s for a minute: too many wrong tokens", address);
+  digest (credential ? credential : "", tried);
+  if (!failures_contain (failures, tried))
+    {
+      memcpy (failures->tried[failures->count++], tried, FAILURE_DIGEST);
+      if (failures->count == MAX_FAILURES)
+        g_message ("Refusing phone requests from %s for a minute: too many wrong tokens", address);
+    }
 
   soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                 "WWW-Authenticate", "Bearer");
@@ -443,18 +479,41 @@ dropify_phone_admit (DropifyPhone      *self,
 
 /**
  * dropify_phone_drop_to_json:
+ * @full: whether a long text goes whole, or as a preview
  *
  * A drop as `dropify list --json` shows it, without the local `path`, and
- * with the download `url` of a file that is complete.
+ * with the download `url` of a file that is complete. Unless @full, a
+ * text longer than %DROPIFY_PHONE_PREVIEW_LIMIT bytes is cut to its first
+ * %DROPIFY_PHONE_PREVIEW_BYTES, with `truncated` and the whole `length`:
+ * the page shows a few lines of it, and thirty texts of a megabyte would
+ * otherwise cost a phone 30 MB to list.
  */
 JsonNode *
 dropify_phone_drop_to_json (DropifyPhone *self,
-                            DropifyDrop  *drop)
+                            DropifyDrop  *drop,
+                            gboolean      full)
 {
   JsonNode *node = dropify_drop_to_json (drop);
   JsonObject *object = json_node_get_object (node);
+  const char *text = dropify_drop_get_text (drop);
+  gsize len = text ? strlen (text) : 0;
 
   json_object_remove_member (object, "path");
+
+  if (!full && dropify_drop_get_kind (drop) == DROPIFY_DROP_KIND_TEXT &&
+      len > DROPIFY_PHONE_PREVIEW_LIMIT)
+    {
+      const char *end = text + DROPIFY_PHONE_PREVIEW_BYTES;
+      g_autofree char *preview = NULL;
+
+      /* Never in the middle of a character. */
+      while (end > text && ((guchar) *end & 0xC0) == 0x80)
+        end--;
+      preview = g_strndup (text, end - text);
+      json_object_set_string_member (object, "text", preview);
+      json_object_set_boolean_member (object, "truncated", TRUE);
+      json_object_set_int_member (object, "length", (int64_t) len);
+    }
 
   if (dropify_drop_get_kind (drop) == DROPIFY_DROP_KIND_FILE && dropify_drop_get_complete (drop))
     {
@@ -536,7 +595,7 @@ event_with_drop (DropifyPhone *self,
   json_builder_set_member_name (builder, "type");
   json_builder_add_string_value (builder, type);
   json_builder_set_member_name (builder, "drop");
-  json_builder_add_value (builder, dropify_phone_drop_to_json (self, drop));
+  json_builder_add_value (builder, dropify_phone_drop_to_json (self, drop, FALSE));
   json_builder_end_object (builder);
 
   return json_builder_get_root (builder);
@@ -559,7 +618,7 @@ snapshot (DropifyPhone *self)
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(DropifyDrop) drop = g_list_model_get_item (model, i);
-      json_builder_add_value (builder, dropify_phone_drop_to_json (self, drop));
+      json_builder_add_value (builder, dropify_phone_drop_to_json (self, drop, FALSE));
     }
   json_builder_end_array (builder);
   json_builder_end_object (builder);
@@ -609,8 +668,13 @@ live_message_cb (SoupWebsocketConnection *ws,
                  GBytes                  *message,
                  Live                    *live)
 {
-  /* The page only ever answers pings; anything else is ignored, but a
-   * binary frame is not something the page sends. */
+  gsize len;
+  const char *data = g_bytes_get_data (message, &len);
+
+  /* The page answers our pings and sends its own, to learn quickly that
+   * this computer stopped answering (a frozen or sleeping desktop keeps
+   * the socket open); anything else is ignored, but a binary frame is not
+   * something the page sends. */
   if (type != SOUP_WEBSOCKET_DATA_TEXT)
     {
       soup_websocket_connection_close (ws, SOUP_WEBSOCKET_CLOSE_UNSUPPORTED_DATA, NULL);
@@ -618,6 +682,10 @@ live_message_cb (SoupWebsocketConnection *ws,
     }
 
   live->last_seen = g_get_monotonic_time ();
+
+  if (len == strlen (PAGE_PING) && memcmp (data, PAGE_PING, len) == 0 &&
+      soup_websocket_connection_get_state (ws) == SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_send_text (ws, "{\"type\":\"pong\"}");
 }
 
 static gboolean
@@ -676,7 +744,7 @@ dropify_phone_live_authorize (DropifyPhone      *self,
       valid = dropify_phone_token_matches (self, copy);
     }
 
-  dropify_phone_admit (self, msg, valid);
+  dropify_phone_admit (self, msg, copy, valid);
 }
 
 void
@@ -735,6 +803,54 @@ close_lives (DropifyPhone *self,
 
 /* History events */
 
+static gboolean
+progress_cb (gpointer user_data)
+{
+  DropifyPhone *self = user_data;
+  GHashTableIter iter;
+  DropifyDrop *drop;
+
+  self->progress_source = 0;
+
+  g_hash_table_iter_init (&iter, self->progressed);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &drop))
+    {
+      g_autoptr(JsonBuilder) builder = NULL;
+      g_autoptr(JsonNode) event = NULL;
+
+      if (dropify_drop_get_complete (drop))
+        continue;
+
+      builder = json_builder_new ();
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "type");
+      json_builder_add_string_value (builder, "progress");
+      json_builder_set_member_name (builder, "id");
+      json_builder_add_string_value (builder, dropify_drop_get_id (drop));
+      json_builder_set_member_name (builder, "received");
+      json_builder_add_int_value (builder, (int64_t) dropify_drop_get_received (drop));
+      json_builder_end_object (builder);
+      event = json_builder_get_root (builder);
+      broadcast (self, event);
+    }
+  g_hash_table_remove_all (self->progressed);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+drop_received_cb (DropifyPhone *self,
+                  GParamSpec   *pspec,
+                  DropifyDrop  *drop)
+{
+  if (!self->started || self->lives->len == 0 || dropify_drop_get_complete (drop))
+    return;
+
+  g_hash_table_replace (self->progressed, (gpointer) dropify_drop_get_id (drop), g_object_ref (drop));
+  if (self->progress_source == 0)
+    self->progress_source = g_timeout_add (PROGRESS_INTERVAL_MS, progress_cb, self);
+}
+
 static void
 drop_completed_cb (DropifyPhone *self,
                    GParamSpec   *pspec,
@@ -745,6 +861,8 @@ drop_completed_cb (DropifyPhone *self,
   if (!self->started || !dropify_drop_get_complete (drop))
     return;
 
+  g_hash_table_remove (self->progressed, dropify_drop_get_id (drop));
+  g_signal_handlers_disconnect_by_func (drop, drop_received_cb, self);
   event = event_with_drop (self, "changed", drop);
   broadcast (self, event);
 }
@@ -754,8 +872,12 @@ watch_completion (DropifyPhone *self,
                   DropifyDrop  *drop)
 {
   if (dropify_drop_get_kind (drop) == DROPIFY_DROP_KIND_FILE && !dropify_drop_get_complete (drop))
-    g_signal_connect_object (drop, "notify::complete", G_CALLBACK (drop_completed_cb),
-                             self, G_CONNECT_SWAPPED);
+    {
+      g_signal_connect_object (drop, "notify::complete", G_CALLBACK (drop_completed_cb),
+                               self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (drop, "notify::received", G_CALLBACK (drop_received_cb),
+                               self, G_CONNECT_SWAPPED);
+    }
 }
 
 static void
@@ -900,6 +1022,7 @@ dropify_phone_finalize (GObject *object)
 
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->failures, g_hash_table_unref);
+  g_clear_pointer (&self->progressed, g_hash_table_unref);
   g_clear_pointer (&self->token_path, g_free);
   g_clear_pointer (&self->token, g_free);
 
@@ -950,6 +1073,8 @@ dropify_phone_init (DropifyPhone *self)
   self->sessions = g_list_store_new (DROPIFY_TYPE_PHONE_SESSION);
   self->lives = g_ptr_array_new_with_free_func ((GDestroyNotify) live_free);
   self->failures = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  /* Keyed by the drop's own id string, which the value keeps alive. */
+  self->progressed = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_object_unref);
 }
 
 /**
@@ -1032,6 +1157,8 @@ dropify_phone_stop (DropifyPhone *self)
   dropify_phone_api_detach (self);
   close_lives (self, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "stopping");
   g_clear_handle_id (&self->ping_source, g_source_remove);
+  g_clear_handle_id (&self->progress_source, g_source_remove);
+  g_hash_table_remove_all (self->progressed);
 }
 
 /**

@@ -12,7 +12,22 @@
   let retryDelay = 500;
   let retryTimer = 0;
   let locked = false;
+  let pausedUntil = 0;          // after a 429, Date.now() until which we wait
+  let resumeTimer = 0;
   let upload = null;            // { xhr, cancelled }
+  let pending = null;           // a text being sent: { id, text }
+  let sending = false;
+
+  // Liveness: a frozen or sleeping computer keeps the socket open and says
+  // nothing, so the page pings it and gives up on a silent one.
+  const HEARTBEAT_MS = 4000;    // a ping this often while live
+  const PONG_MS = 3000;         // an answer within this, or it is gone
+  const OPEN_MS = 5000;         // a new socket must open within this
+  const PROBE_MS = 4000;        // /api/info, asked why a socket closed
+  const SEND_MS = 8000;         // a text's POST
+  let heartbeat = 0;
+  let pongTimer = 0;
+  let openTimer = 0;
 
   // Icons: stroked 24×24 paths.
   const ICONS = {
@@ -66,9 +81,9 @@
   }
 
   function formatLeft (ms) {
-    const min = Math.round(ms / 60000);
     if (ms <= 0) return 'Expired';
-    if (min < 1) return 'Expires in less than a minute';
+    if (ms < 59500) return `Expires in ${plural(Math.max(1, Math.round(ms / 1000)), 'second', 'seconds')}`;
+    const min = Math.max(1, Math.round(ms / 60000));
     if (min < 60) return `Expires in ${plural(min, 'minute', 'minutes')}`;
     const hours = Math.round(min / 60);
     if (hours < 48) return `Expires in ${plural(hours, 'hour', 'hours')}`;
@@ -81,9 +96,18 @@
 
   // Feedback
 
+  // The toast sits above the composer, which grows with its text and the
+  // upload row; its height is a CSS variable, read only when it changes.
+  function placeToast () {
+    const composer = $('composer');
+    const height = composer.hidden ? 0 : composer.offsetHeight;
+    document.documentElement.style.setProperty('--composer-height', `${height}px`);
+  }
+
   let toastTimer = 0;
   function toast (message) {
     const node = $('toast');
+    if (!window.ResizeObserver) placeToast();
     node.textContent = message;
     node.hidden = false;
     clearTimeout(toastTimer);
@@ -102,6 +126,44 @@
     node.hidden = !message;
   }
 
+  function deviceName () {
+    return info.name || 'your computer';
+  }
+
+  // The subtitle and the banner say what is true now. The device's name
+  // comes from the computer, so it goes in a <bdi>.
+  function say (state) {
+    const name = deviceName();
+    const subtitle = (before, after) => $('device').replaceChildren(before, el('bdi', null, name), after || '');
+    switch (state) {
+      case 'live':
+        setStatus('live', 'Live');
+        subtitle('Connected to ');
+        banner('');
+        break;
+      case 'reconnecting':
+        setStatus('reconnecting', 'Reconnecting…');
+        subtitle('Reconnecting to ', '…');
+        banner(`Lost the connection to ${name}. Reconnecting…`);
+        break;
+      case 'unreachable':
+        setStatus('reconnecting', 'Reconnecting…');
+        subtitle('Can’t reach ', ', retrying');
+        banner(`Can’t reach ${name}, retrying. It may be asleep, busy, or no longer on this network.`);
+        break;
+      case 'off':
+        setStatus('offline', 'Off');
+        subtitle('Phone access is off on ');
+        banner(`Phone access is off on ${name}. Turn it on in Dropify’s Preferences there; this page reconnects by itself.`);
+        break;
+      case 'offline':
+        setStatus('offline', 'Offline');
+        subtitle('Not connected to ');
+        banner('You’re offline. The history will update when you’re back.');
+        break;
+    }
+  }
+
   const LOCKS = {
     missing: ['Open this page from your computer',
       'This address has no access key. Scan the QR code that Dropify shows on your computer, or run “dropify qr” there.'],
@@ -111,7 +173,13 @@
       'This device tried too many wrong keys. Wait a minute, then try again.'],
   };
 
-  function lock (kind) {
+  // The server's Retry-After, in seconds, within reason.
+  function retryAfter (value) {
+    const seconds = parseInt(value, 10);
+    return seconds > 0 && seconds <= 3600 ? seconds : 60;
+  }
+
+  function lock (kind, seconds) {
     locked = kind !== 'limited';
     const [title, text] = LOCKS[kind];
     $('locked-title').textContent = title;
@@ -121,8 +189,37 @@
     $('main').setAttribute('aria-hidden', 'true');
     $('composer').hidden = true;
     setStatus('locked', kind === 'limited' ? 'Paused' : 'No access');
-    if (ws) ws.close();
     clearTimeout(retryTimer);
+    clearInterval(resumeTimer);
+    pausedUntil = 0;
+    if (kind === 'limited') pause(seconds || 60);
+    if (ws) ws.close();
+  }
+
+  // Waits out the server's Retry-After, counting down, then connects again
+  // by itself; asking earlier would only be refused again.
+  function pause (seconds) {
+    pausedUntil = Date.now() + seconds * 1000;
+    const tick = () => {
+      const left = Math.ceil((pausedUntil - Date.now()) / 1000);
+      if (left <= 0) {
+        resume();
+        return;
+      }
+      $('locked-text').textContent =
+        `This device tried too many wrong keys. Trying again in ${plural(left, 'second', 'seconds')}.`;
+    };
+    tick();
+    resumeTimer = setInterval(tick, 1000);
+  }
+
+  function resume () {
+    clearInterval(resumeTimer);
+    pausedUntil = 0;
+    locked = false;
+    unlock();
+    setStatus('connecting', 'Connecting…');
+    connect();
   }
 
   function unlock () {
@@ -133,17 +230,26 @@
 
   // The API
 
-  async function api (method, path, body) {
+  // Rejects when the computer does not answer within `timeout` ms.
+  async function api (method, path, body, timeout) {
     const headers = { Authorization: `Bearer ${token}` };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
-    const response = await fetch(path, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      cache: 'no-store',
-    });
+    const abort = new AbortController();
+    const timer = timeout ? setTimeout(() => abort.abort(), timeout) : 0;
+    let response;
+    try {
+      response = await fetch(path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        cache: 'no-store',
+        signal: abort.signal,
+      });
+    } finally {
+      clearTimeout(timer);
+    }
     if (response.status === 401) lock('wrong');
-    if (response.status === 429) lock('limited');
+    if (response.status === 429) lock('limited', retryAfter(response.headers.get('Retry-After')));
     return response;
   }
 
@@ -157,10 +263,35 @@
 
   // The history
 
+  // What a card shows of its drop, besides progress (updated in place):
+  // a card whose drop changed is built again, the others are kept.
+  const cards = new Map();      // id → { node, shape }
+  function shape (drop) {
+    return drop.kind === 'text' ? 'text'
+      : `${drop.complete}|${drop.url || ''}|${drop.name}|${drop.size}|${drop.mime}`;
+  }
+
+  function cardFor (drop) {
+    const known = cards.get(drop.id);
+    const now = shape(drop);
+    if (known && known.shape === now) return known.node;
+    if (known) known.node.remove();
+    const node = card(drop);
+    cards.set(drop.id, { node, shape: now });
+    return node;
+  }
+
+  // Only the newest cards are built (a screenful first), PAGE more each
+  // time the end of the list comes near: the cost of a card's style and
+  // layout grows with every card in the page, and a thousand froze it for
+  // seconds.
+  const PAGE = 20;
+  let shown = 12;
   function render () {
     const list = $('drops');
     const sorted = [...drops.values()].sort((a, b) => b.created_at - a.created_at);
-    const nodes = sorted.map((drop) => $(`drop-${drop.id}`) || card(drop));
+    for (const id of cards.keys()) if (!drops.has(id)) cards.delete(id);
+    const nodes = sorted.slice(0, shown).map(cardFor);
     nodes.forEach((node, i) => {
       if (list.children[i] !== node) list.insertBefore(node, list.children[i] || null);
     });
@@ -169,11 +300,22 @@
     refreshTimes();
   }
 
+  // Every 30 s, or every second while a drop has less than two minutes
+  // left, so that seconds count down.
+  let timesTimer = 0;
   function refreshTimes () {
+    let soonest = Infinity;
     for (const drop of drops.values()) {
-      const node = $(`drop-${drop.id}`);
-      if (node) node.querySelector('.expires').textContent = formatLeft(drop.expires_at - now());
+      const left = drop.expires_at - now();
+      if (left > 0) soonest = Math.min(soonest, left);
     }
+    for (const [id, { node }] of cards) {
+      const label = formatLeft(drops.get(id).expires_at - now());
+      const expires = node.querySelector('.expires');
+      if (expires.textContent !== label) expires.textContent = label;
+    }
+    clearTimeout(timesTimer);
+    timesTimer = setTimeout(refreshTimes, soonest < 120000 ? 1000 : 30000);
   }
 
   function button (label, iconName, className) {
@@ -183,6 +325,43 @@
     node.setAttribute('aria-label', label);
     node.appendChild(icon(iconName));
     return node;
+  }
+
+  function arriving (drop) {
+    return `arriving, ${Math.floor(100 * Math.min(drop.received || 0, drop.size) / Math.max(drop.size, 1))}%`;
+  }
+
+  // Lines a text takes at this width, roughly (8 px a character, the
+  // width of the list less a card's icon, buttons and padding), and only
+  // up to what it takes to know it is more than the six a card shows.
+  let perLine = 0;
+  function looksLong (drop) {
+    if (drop.truncated) return true;
+    if (!perLine) perLine = Math.max(20, Math.floor(($('drops').clientWidth - 170) / 8));
+    let lines = 0;
+    for (const line of drop.text.split('\n', 8)) {
+      lines += Math.max(1, Math.ceil(line.length / perLine));
+      if (lines > 6) return true;
+    }
+    return false;
+  }
+
+  // A long text comes as its first kilobyte; the rest when it is wanted.
+  async function fetchWhole (drop) {
+    try {
+      const response = await api('GET', `/api/drops/${encodeURIComponent(drop.id)}`, undefined, SEND_MS);
+      if (!response.ok) {
+        if (!locked) toast(await errorOf(response));
+        return false;
+      }
+      const whole = await response.json();
+      drop.text = whole.text;
+      drop.truncated = false;
+      return true;
+    } catch (e) {
+      toast(`Couldn’t reach ${deviceName()}`);
+      return false;
+    }
   }
 
   function card (drop) {
@@ -202,7 +381,7 @@
       body.appendChild(el('p', 'name', drop.name)).dir = 'auto';
       parts.unshift(formatSize(drop.size));
       if (!drop.complete) {
-        parts.push(`arriving, ${Math.floor(100 * (drop.received || 0) / Math.max(drop.size, 1))}%`);
+        parts.push(el('span', 'part arriving', arriving(drop)));
       }
     }
     for (const part of parts) {
@@ -214,7 +393,9 @@
     const actions = el('div', 'actions');
     if (isText) {
       const copy = button('Copy the text', 'copy');
-      copy.addEventListener('click', () => copyText(drop.text));
+      copy.addEventListener('click', async () => {
+        if (!drop.truncated || await fetchWhole(drop)) copyText(drop.text);
+      });
       actions.appendChild(copy);
     } else {
       const link = el('a', 'action primary');
@@ -232,25 +413,23 @@
     actions.appendChild(deleteButton(drop));
     item.append(bubble, body, actions);
 
-    if (isText) {
-      // Long texts fold; the button appears only when something is hidden.
-      requestAnimationFrame(() => {
-        const text = body.querySelector('.text');
-        text.classList.add('clamped');
-        if (text.scrollHeight <= text.clientHeight + 1) {
-          text.classList.remove('clamped');
-          return;
-        }
-        const more = el('button', 'more', 'Show more');
-        more.type = 'button';
-        more.setAttribute('aria-expanded', 'false');
-        more.addEventListener('click', () => {
-          const open = text.classList.toggle('clamped') === false;
-          more.textContent = open ? 'Show less' : 'Show more';
-          more.setAttribute('aria-expanded', String(open));
-        });
-        text.after(more);
+    if (isText && looksLong(drop)) {
+      // Long texts fold. Whether one is long is estimated from its lines
+      // and the list's width, never measured card by card: a layout read
+      // per card froze the page for seconds with hundreds of drops.
+      const text = body.querySelector('.text');
+      const more = el('button', 'more', 'Show more');
+      text.classList.add('clamped');
+      more.type = 'button';
+      more.setAttribute('aria-expanded', 'false');
+      more.addEventListener('click', async () => {
+        if (drop.truncated && !await fetchWhole(drop)) return;
+        text.textContent = drop.text;
+        const open = text.classList.toggle('clamped') === false;
+        more.textContent = open ? 'Show less' : 'Show more';
+        more.setAttribute('aria-expanded', String(open));
       });
+      text.after(more);
     }
     return item;
   }
@@ -277,7 +456,7 @@
       clearTimeout(armed);
       node.disabled = true;
       try {
-        const response = await api('DELETE', `/api/drops/${encodeURIComponent(drop.id)}`);
+        const response = await api('DELETE', `/api/drops/${encodeURIComponent(drop.id)}`, undefined, SEND_MS);
         if (response.ok || response.status === 404) {
           drops.delete(drop.id);
           render();
@@ -286,7 +465,7 @@
           toast(await errorOf(response));
         }
       } catch (e) {
-        toast('Could not reach your computer');
+        toast(`Couldn’t reach ${deviceName()}`);
       }
       node.disabled = false;
     });
@@ -324,17 +503,24 @@
       case 'snapshot':
         info = message.info;
         skew = info.now - Date.now();
-        $('device').replaceChildren('Connected to ', el('bdi', null, info.name));
+        say('live');
         drops.clear();
         for (const drop of message.drops) drops.set(drop.id, drop);
         render();
         break;
       case 'added':
-      case 'changed': {
-        const old = $(`drop-${message.drop.id}`);
-        if (old) old.remove();
+      case 'changed':
         drops.set(message.drop.id, message.drop);
         render();
+        break;
+      case 'progress': {
+        // At most four a second per file, from the computer.
+        const drop = drops.get(message.id);
+        const part = drop && !drop.complete && $(`drop-${drop.id}`);
+        if (!part) break;
+        drop.received = message.received;
+        const span = part.querySelector('.arriving');
+        if (span) span.textContent = arriving(drop);
         break;
       }
       case 'removed':
@@ -344,77 +530,149 @@
       case 'ping':
         ws.send('{"type":"pong"}');
         break;
+      case 'pong':
+        break;
     }
+  }
+
+  function stopBeat () {
+    clearInterval(heartbeat);
+    clearTimeout(pongTimer);
+    clearTimeout(openTimer);
+    pongTimer = 0;
+  }
+
+  function retry () {
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(connect, retryDelay);
+    retryDelay = Math.min(retryDelay * 2, 5000);
+  }
+
+  // The computer went silent: let the socket go without waiting for a
+  // close handshake that will not come, and try again.
+  function unreachable (socket) {
+    if (ws !== socket) return;
+    ws = null;
+    stopBeat();
+    socket.onopen = socket.onmessage = socket.onclose = null;
+    socket.close();
+    say(navigator.onLine === false ? 'offline' : 'unreachable');
+    retry();
+  }
+
+  function beat (socket) {
+    if (ws !== socket || socket.readyState !== WebSocket.OPEN || pongTimer) return;
+    socket.send('{"type":"ping"}');
+    pongTimer = setTimeout(() => unreachable(socket), PONG_MS);
   }
 
   function connect () {
     clearTimeout(retryTimer);
-    if (locked || (ws && ws.readyState <= WebSocket.OPEN)) return;
+    if (locked || pausedUntil || (ws && ws.readyState <= WebSocket.OPEN)) return;
     const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
     const socket = new WebSocket(`${scheme}//${location.host}/api/live`, ['dropify', `bearer.${token}`]);
     ws = socket;
+    openTimer = setTimeout(() => unreachable(socket), OPEN_MS);
     socket.onopen = () => {
+      clearTimeout(openTimer);
       retryDelay = 500;
       unlock();
       banner('');
       setStatus('live', 'Live');
+      heartbeat = setInterval(() => beat(socket), HEARTBEAT_MS);
+      if (pending) deliver();
     };
     socket.onmessage = (event) => {
+      clearTimeout(pongTimer);
+      pongTimer = 0;
       try { received(JSON.parse(event.data)); } catch (e) { /* ignore a bad message */ }
     };
     socket.onclose = (event) => {
       if (ws !== socket) return;
       ws = null;
+      stopBeat();
       if (event.code === 4001) {
         lock('wrong');
         return;
       }
-      if (!locked) lost();
+      if (!locked && !pausedUntil) lost();
     };
   }
 
   // Why did it close? A refused handshake looks like a network error to a
-  // page, so ask the API, which says 401 plainly.
+  // page, so ask the API, which says 401 plainly, or 404 when phone
+  // access was turned off.
   async function lost () {
     const offline = navigator.onLine === false;
-    setStatus(offline ? 'offline' : 'reconnecting', offline ? 'Offline' : 'Reconnecting…');
-    banner(offline ? 'You’re offline. The history will update when you’re back.'
-      : 'Lost the connection to your computer. Reconnecting…');
+    say(offline ? 'offline' : 'reconnecting');
+    let state = offline ? 'offline' : 'reconnecting';
     try {
-      await api('GET', '/api/info');
-    } catch (e) { /* still unreachable */ }
-    if (locked) return;
-    retryTimer = setTimeout(connect, retryDelay);
-    retryDelay = Math.min(retryDelay * 2, 5000);
+      const response = await api('GET', '/api/info', undefined, PROBE_MS);
+      if (response.status === 404) state = 'off';
+    } catch (e) {
+      if (!offline) state = 'unreachable';
+    }
+    if (locked || pausedUntil || ws) return;
+    say(state);
+    retry();
   }
 
   // Sending
 
-  async function sendText (event) {
+  // An id made here, so that sending again after a lost answer makes no
+  // second drop (no crypto.randomUUID without a secure context).
+  function newId () {
+    const b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    const hex = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  }
+
+  function sendText (event) {
     event.preventDefault();
-    const area = $('text');
-    const text = area.value;
+    const text = $('text').value;
     if (!text.trim()) return;
     if (new TextEncoder().encode(text).length > info.max_text_length) {
       toast(`The text is longer than the limit of ${formatSize(info.max_text_length)}`);
       return;
     }
+    if (!pending || pending.text !== text) pending = { id: newId(), text };
+    deliver();
+  }
+
+  // Sends the pending text. If the computer does not answer, the text
+  // stays in the composer and goes again, with the same id, as soon as the
+  // live connection is back; editing it cancels that.
+  async function deliver () {
+    const job = pending;
+    const area = $('text');
+    if (!job || sending) return;
+    sending = true;
     $('send').disabled = true;
     try {
-      const response = await api('POST', '/api/drops', { text });
-      if (response.status === 201) {
+      const response = await api('POST', '/api/drops', { text: job.text, id: job.id }, SEND_MS);
+      if (pending === job) pending = null;
+      if (response.status === 201 || response.status === 200) {
         const drop = await response.json();
         drops.set(drop.id, drop);
         render();
-        area.value = '';
-        grow();
+        if (area.value === job.text) {
+          area.value = '';
+          grow();
+        }
         toast('Sent');
       } else if (!locked) {
         toast(await errorOf(response));
       }
     } catch (e) {
-      toast('Could not reach your computer; the text is still here');
+      if (pending === job) {
+        toast(`Couldn’t reach ${deviceName()}. The text will go once it answers.`);
+        // Live again meanwhile: the answer was lost, not the computer.
+        if (ws && ws.readyState === WebSocket.OPEN) setTimeout(deliver, 2000);
+      }
     }
+    sending = false;
     $('send').disabled = !area.value.trim();
   }
 
@@ -439,7 +697,7 @@
           return;
         }
         if (xhr.status === 401) lock('wrong');
-        else if (xhr.status === 429) lock('limited');
+        else if (xhr.status === 429) lock('limited', retryAfter(xhr.getResponseHeader('Retry-After')));
         else {
           let message = `Could not send “${file.name}”`;
           try { message = JSON.parse(xhr.responseText).error || message; } catch (e) { /* keep it */ }
@@ -501,7 +759,10 @@
     $('attach').appendChild(icon('attach'));
     $('send').appendChild(icon('send'));
     $('text-form').addEventListener('submit', sendText);
-    $('text').addEventListener('input', grow);
+    $('text').addEventListener('input', () => {
+      if (pending && pending.text !== $('text').value) pending = null;
+      grow();
+    });
     $('text').addEventListener('keydown', (event) => {
       if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) sendText(event);
     });
@@ -517,19 +778,27 @@
       if (upload.xhr) upload.xhr.abort();
       toast('Upload cancelled');
     });
-    $('retry').addEventListener('click', () => {
-      unlock();
-      locked = false;
-      setStatus('connecting', 'Connecting…');
+    $('retry').addEventListener('click', resume);
+    window.addEventListener('online', connect);
+    window.addEventListener('resize', () => { perLine = 0; });
+    window.addEventListener('offline', () => { if (ws) ws.close(); });
+    // Back from sleep, the socket may look open and be long dead: ask now.
+    document.addEventListener('visibilitychange', () => {
+      if (document.visibilityState !== 'visible') return;
+      if (ws) beat(ws);
       connect();
     });
-    window.addEventListener('online', connect);
-    window.addEventListener('offline', () => { if (ws) ws.close(); });
-    document.addEventListener('visibilitychange', () => {
-      if (document.visibilityState === 'visible') connect();
-    });
     window.addEventListener('hashchange', () => location.reload());
-    setInterval(refreshTimes, 30000);
+    if (window.ResizeObserver) new ResizeObserver(placeToast).observe($('composer'));
+    const more = new IntersectionObserver((entries) => {
+      if (!entries[0].isIntersecting || shown >= drops.size) return;
+      shown += PAGE;
+      render();
+      // Observed afresh, it reports again if it is still in reach.
+      more.unobserve($('end'));
+      more.observe($('end'));
+    }, { rootMargin: '800px' });
+    more.observe($('end'));
 
     if (!/^[A-Za-z0-9_-]{22,128}$/.test(token)) {
       lock('missing');

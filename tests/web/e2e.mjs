@@ -23,6 +23,8 @@ const { chromium } = require('playwright-core');
 const BIN = process.env.DROPIFY_BIN;
 const WORK = process.env.DROPIFY_E2E_WORK;
 const SHOTS = process.env.DROPIFY_SCREENSHOTS || path.join(WORK, 'screenshots');
+// 6 in a sanitizer build, whose server is that much slower.
+const SLOW = Number(process.env.DROPIFY_TEST_SLOW || 1);
 const ANDROID_UA = 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 ' +
   '(KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
@@ -120,6 +122,26 @@ async function newPage (options = {}) {
   return page;
 }
 
+// WCAG's contrast ratio of two computed `rgb(…)`/`rgba(…)` colours; a
+// translucent background is laid over the page's own.
+function contrast (fg, bg, base) {
+  const parse = (c) => c.match(/[\d.]+/g).map(Number);
+  const over = (top, under) => {
+    const a = top.length > 3 ? top[3] : 1;
+    return top.slice(0, 3).map((v, i) => v * a + under[i] * (1 - a));
+  };
+  const lum = (rgb) => {
+    const [r, g, b] = rgb.map((v) => {
+      v /= 255;
+      return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const back = over(parse(bg), parse(base));
+  const [hi, lo] = [lum(over(parse(fg), back)), lum(back)].sort((a, b) => b - a);
+  return (hi + 0.05) / (lo + 0.05);
+}
+
 function card (page, text) {
   return page.locator('.drop', { hasText: text });
 }
@@ -213,6 +235,44 @@ async function main () {
     assert.match(await first.textContent(), /Expires in 24 hours/);
   });
 
+  await check('an arriving file shows progress, and a reconnect shows it complete', async () => {
+    // A file from another device, put into what the computer sends: the
+    // first connection has it arriving, the one after a drop complete.
+    const phone = await newPage();
+    const sockets = [];
+    const id = 'f00dcafe-0000-4000-8000-000000000001';
+    const file = { id, kind: 'file', origin: 'a-laptop', origin_name: 'Laptop', created_at: Date.now(),
+      expires_at: Date.now() + 3600000, name: 'Holiday.mkv', mime: 'video/x-matroska',
+      size: 1500000000, sha256: '0'.repeat(64), complete: false, received: 26000000 };
+    await phone.routeWebSocket(/\/api\/live$/, (socket) => {
+      const server = socket.connectToServer();
+      const first = sockets.push(socket) === 1;
+      server.onMessage((message) => {
+        const event = JSON.parse(message);
+        if (event.type === 'snapshot') {
+          event.drops.unshift(first ? file
+            : { ...file, complete: true, url: `/api/drops/${id}/file?sig=0` });
+        }
+        socket.send(JSON.stringify(event));
+      });
+    });
+    await phone.goto(first.url);
+    const arriving = card(phone, 'Holiday.mkv');
+    await arriving.locator('.arriving', { hasText: 'arriving, 1%' }).waitFor();
+    sockets[0].send(JSON.stringify({ type: 'progress', id, received: 750000000 }));
+    await arriving.locator('.arriving', { hasText: 'arriving, 50%' }).waitFor({ timeout: 1000 });
+    assert.equal(await arriving.locator('a.action').getAttribute('aria-disabled'), 'true');
+    await phone.screenshot({ path: path.join(SHOTS, 'phone-page-arriving.png') });
+    // The phone slept through the end of it.
+    await sockets[0].close();
+    await phone.locator('#status', { hasText: 'Live' }).waitFor();
+    await arriving.locator('.arriving').waitFor({ state: 'detached', timeout: 5000 });
+    const link = arriving.getByRole('link', { name: 'Download Holiday.mkv' });
+    assert.equal(await link.getAttribute('href'), `/api/drops/${id}/file?sig=0`);
+    assert.equal(await link.getAttribute('aria-disabled'), null);
+    await phone.context().close();
+  });
+
   await check('screenshots, light and dark', async () => {
     await page.locator('#toast').waitFor({ state: 'hidden', timeout: 5000 });
     await page.screenshot({ path: path.join(SHOTS, 'phone-page.png') });
@@ -223,8 +283,44 @@ async function main () {
     await dark.screenshot({ path: path.join(SHOTS, 'phone-page-dark.png') });
     const background = await dark.evaluate(() => getComputedStyle(document.body).backgroundColor);
     assert.equal(background, 'rgb(36, 36, 36)', 'prefers-color-scheme: dark is not followed');
+    // Toasts are readable in both schemes.
+    for (const scheme of [page, dark]) {
+      await card(scheme, 'The door code').getByRole('button', { name: 'Copy the text' }).click();
+      const toast = scheme.locator('#toast', { hasText: 'Copied' });
+      await toast.waitFor();
+      const colours = await toast.evaluate((node) => [getComputedStyle(node).color,
+        getComputedStyle(node).backgroundColor, getComputedStyle(document.body).backgroundColor]);
+      const ratio = contrast(...colours);
+      if (scheme === dark) await dark.screenshot({ path: path.join(SHOTS, 'phone-page-dark-toast.png') });
+      assert.ok(ratio >= 4.5, `the toast's contrast is ${ratio.toFixed(2)}: ${colours.join(' on ')}`);
+    }
     await dark.context().close();
     log(`screenshots in ${SHOTS}`);
+  });
+
+  await check('a short expiry counts down in seconds', async () => {
+    dropify('send', '--ttl', '30s', 'Gone in half a minute');
+    const expires = card(page, 'Gone in half a minute').locator('.expires');
+    await card(page, 'Gone in half a minute').waitFor();
+    const first = await expires.textContent();
+    assert.match(first, /^Expires in (2[0-9]|30) seconds$/, `shown: ${first}`);
+    await page.waitForFunction((text) => !document.querySelector('.drop .expires') ||
+      [...document.querySelectorAll('.drop')].some((node) => node.textContent.includes('Gone in half') &&
+        node.querySelector('.expires').textContent !== text), first, { timeout: 2500 });
+  });
+
+  await check('a toast never covers the composer, however tall it grows', async () => {
+    await page.locator('#text').fill(Array.from({ length: 8 }, (_, i) => `line ${i + 1}`).join('\n'));
+    await page.locator('#text').dispatchEvent('input');
+    await card(page, 'The door code').getByRole('button', { name: 'Copy the text' }).click();
+    await page.locator('#toast', { hasText: 'Copied' }).waitFor();
+    const toast = await page.locator('#toast').boundingBox();
+    const composer = await page.locator('#composer').boundingBox();
+    assert.ok(composer.height > 150, `the composer did not grow: ${composer.height} px`);
+    assert.ok(toast.y + toast.height <= composer.y,
+      `the toast (${toast.y}–${toast.y + toast.height}) covers the composer from ${composer.y}`);
+    await page.locator('#text').fill('');
+    await page.locator('#text').dispatchEvent('input');
   });
 
   await check('markup in a text is shown as text and runs nothing', async () => {
@@ -314,10 +410,104 @@ async function main () {
     await wrong.context().close();
   });
 
+  await check('over IPv6 the page runs with no CSP complaint', async () => {
+    // CSP's grammar has no IPv6 literal: a connect-src of ws://[::1]:PORT
+    // is an invalid source to Chromium. Skipped where loopback has no ::1.
+    const v6 = await fetch(`http://[::1]:${first.port}/`).then(() => true, () => false);
+    if (!v6) {
+      log('no IPv6 loopback here; skipped');
+      return;
+    }
+    const phone = await newPage();
+    await phone.goto(`http://[::1]:${first.port}/#${first.token}`);
+    await phone.locator('#status', { hasText: 'Live' }).waitFor({ timeout: 5000 });
+    await sleep(200);
+    assert.deepEqual(phone.problems, []);
+    await phone.context().close();
+  });
+
+  await check('reloading an old link does not lock out the right one', async () => {
+    const phone = await newPage();
+    // Each load tries the live socket, then /api/info to learn why it
+    // failed; the same wrong token counts once however often.
+    for (let i = 0; i < 6; i++) {
+      await phone.goto(`http://phone.test:${first.port}/#${'B'.repeat(22)}`);
+      await phone.locator('#locked-title', { hasText: 'This link doesn’t work anymore' }).waitFor();
+      await phone.goto('about:blank');
+    }
+    await phone.goto(first.url);
+    await phone.locator('#status', { hasText: 'Live' }).waitFor({ timeout: 5000 });
+    await phone.context().close();
+  });
+
+  await check('a paused page waits out Retry-After, then connects by itself', async () => {
+    const phone = await newPage();
+    const attempts = [];
+    let refusedAt = 0;
+    // The first live socket drops at once; /api/info then answers 429 with
+    // Retry-After: 2, once. The page must not try again before that.
+    await phone.routeWebSocket(/\/api\/live$/, (socket) => {
+      attempts.push(Date.now());
+      if (attempts.length === 1) socket.close();
+      else socket.connectToServer();
+    });
+    await phone.route(/\/api\/info$/, (route) => {
+      if (refusedAt) return route.continue();
+      refusedAt = Date.now();
+      return route.fulfill({ status: 429, headers: { 'Retry-After': '2' },
+        contentType: 'application/json', body: '{"error":"too many attempts"}' });
+    });
+    await phone.goto(first.url);
+    await phone.locator('#locked-title', { hasText: 'Too many tries' }).waitFor();
+    assert.match(await phone.locator('#locked-text').textContent(), /Trying again in [12] seconds?\./);
+    await phone.locator('#status', { hasText: 'Live' }).waitFor({ timeout: 5000 });
+    const early = attempts.filter((t) => t > refusedAt && t < refusedAt + 1900).map((t) => t - refusedAt);
+    assert.deepEqual(early, [], `tried again ${early} ms after the 429`);
+    assert.ok(await phone.locator('#locked').isHidden());
+    await phone.context().close();
+  });
+
+  await check('a frozen computer is noticed, and a text sent meanwhile goes once it answers', async () => {
+    const text = 'Sent while the computer was frozen';
+    instance.kill('SIGSTOP');
+    try {
+      const stopped = Date.now();
+      await page.locator('#text').fill(text);
+      await page.locator('#send').click();
+      // At most a heartbeat (4 s) and its deadline (3 s); the rest is slack.
+      await page.locator('#device', { hasText: 'Can’t reach Workstation, retrying' }).waitFor({ timeout: 12000 });
+      log(`noticed ${Date.now() - stopped} ms after SIGSTOP`);
+      assert.equal(await page.locator('#status').textContent(), 'Reconnecting…');
+      await page.locator('#toast', { hasText: 'Couldn’t reach Workstation. The text will go once it answers.' })
+        .waitFor({ timeout: 9000 });
+      assert.equal(await page.locator('#text').inputValue(), text);
+      assert.ok(await page.locator('#send').isEnabled(), 'Send stays disabled');
+      await page.screenshot({ path: path.join(SHOTS, 'phone-page-unreachable.png') });
+    } finally {
+      instance.kill('SIGCONT');
+    }
+    await page.locator('#status', { hasText: 'Live' }).waitFor({ timeout: 8000 });
+    await card(page, text).waitFor({ timeout: 3000 });
+    assert.equal(await page.locator('#device').textContent(), 'Connected to Workstation');
+    assert.equal(await page.locator('#text').inputValue(), '');
+    await sleep(300);
+    assert.equal(list().filter((d) => d.text === text).length, 1, 'the text was not sent exactly once');
+  });
+
+  await check('phone access switched off is said so, and switched on comes back', async () => {
+    const settings = path.join(dataDir, 'settings.ini');
+    const before = fs.readFileSync(settings, 'utf8');
+    fs.writeFileSync(settings, `${before.trimEnd()}\nphone-access=false\n`);
+    await page.locator('#device', { hasText: 'Phone access is off on Workstation' }).waitFor({ timeout: 5000 });
+    assert.match(await page.locator('#banner').textContent(), /Phone access is off on Workstation/);
+    fs.writeFileSync(settings, before);
+    await page.locator('#status', { hasText: 'Live' }).waitFor({ timeout: 8000 });
+  });
+
   await check('losing the computer shows that the page is reconnecting', async () => {
     await stopInstance();
     await page.locator('#status', { hasText: 'Reconnecting…' }).waitFor({ timeout: 5000 });
-    await page.locator('#banner', { hasText: 'Reconnecting' }).waitFor();
+    await page.locator('#device', { hasText: 'Can’t reach Workstation, retrying' }).waitFor({ timeout: 5000 });
   });
 
   await check('revoking the token locks the page out at once', async () => {
@@ -332,6 +522,90 @@ async function main () {
     await phone.goto('about:blank');
     await phone.goto(fresh.url);
     await phone.locator('#status', { hasText: 'Live' }).waitFor({ timeout: 5000 });
+    assert.deepEqual(phone.problems, []);
+    await phone.context().close();
+  });
+
+  await check('a thousand drops, thirty of them 1 MB texts, load without a long task', async () => {
+    const { url, port, token } = local(dropify('url').trim());
+    const post = (text) => fetch(`http://127.0.0.1:${port}/api/drops`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ text }),
+    }).then((response) => assert.equal(response.status, 201));
+    const texts = [];
+    for (let i = 0; i < 970; i++) {
+      texts.push(i % 7 === 0 ? `Note ${i}\n${'a few words on a line\n'.repeat(i % 12)}`
+        : `Drop ${i}: ${'lorem ipsum '.repeat(i % 40)}`);
+    }
+    for (let i = 0; i < 30; i++) texts.push(`Big ${i} `.padEnd(1000000, `line ${i} of a long log\n`));
+    const seeded = Date.now();
+    for (let i = 0; i < texts.length; i += 16) await Promise.all(texts.slice(i, i + 16).map(post));
+    log(`seeded ${texts.length} drops in ${Date.now() - seeded} ms`);
+
+    // Timed in the page (Playwright's own polling is throttled too), at
+    // 4× CPU throttling. The best of three loads counts: a machine busy
+    // with other work adds its own long tasks, while the old page froze
+    // for seconds every time.
+    const measure = async () => {
+      const phone = await newPage();
+      let snapshot = 0;
+      phone.on('websocket', (socket) => socket.on('framereceived', ({ payload }) => {
+        if (!snapshot) snapshot = payload.length;
+      }));
+      await phone.addInitScript(() => {
+        window.longTasks = [];
+        new PerformanceObserver((list) => {
+          for (const entry of list.getEntries()) window.longTasks.push(Math.round(entry.duration));
+        }).observe({ type: 'longtask', buffered: true });
+        document.addEventListener('DOMContentLoaded', () => {
+          new MutationObserver(() => { window.firstCard = window.firstCard || performance.now(); })
+            .observe(document.getElementById('drops'), { childList: true });
+        });
+      });
+      const cdp = await phone.context().newCDPSession(phone);
+      await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
+      await phone.goto(url);
+      await phone.locator('.drop').first().waitFor({ timeout: 5000 });
+      await sleep(1000);
+      // Scrolling on builds more cards as the end of the list comes near.
+      for (let i = 0; i < 10; i++) {
+        await phone.mouse.wheel(0, 3000);
+        await sleep(100);
+      }
+      const [firstCard, longTasks, built] = await phone.evaluate(() =>
+        [window.firstCard, window.longTasks, document.querySelectorAll('.drop').length]);
+      await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
+      const slowest = Math.max(0, ...longTasks);
+      log(`4× throttled: first card at ${Math.round(firstCard)} ms, snapshot ${snapshot} bytes, ` +
+        `long tasks ${JSON.stringify(longTasks)}, ${built} cards after scrolling`);
+      assert.ok(snapshot < 1000000, `the snapshot is ${snapshot} bytes`);
+      assert.ok(built > 60, `scrolling built ${built} cards`);
+      return { phone, ok: firstCard < 1000 * SLOW && slowest < 100, firstCard, slowest };
+    };
+    let phone = null;
+    let result = null;
+    for (let attempt = 0; attempt < 3 && !(result && result.ok); attempt++) {
+      if (phone) await phone.context().close();
+      result = await measure();
+      phone = result.phone;
+    }
+    assert.ok(result.firstCard < 1000 * SLOW, `the first card took ${result.firstCard} ms`);
+    assert.ok(result.slowest < 100, `a task took ${result.slowest} ms`);
+
+    // The oldest drop is there at the end of the list.
+    for (let i = 0; i < 100 && !await card(phone, 'Drop 1: ').count(); i++) {
+      await phone.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+      await sleep(30);
+    }
+    assert.equal(await phone.locator('.drop').count(), 1000);
+
+    // A long text shows its start, and all of it on demand.
+    const big = card(phone, 'Big 29 ');
+    assert.ok((await big.locator('.text').textContent()).length <= 1024);
+    await big.getByRole('button', { name: 'Show more' }).click();
+    await big.getByRole('button', { name: 'Show less' }).waitFor();
+    assert.equal((await big.locator('.text').textContent()).length, 1000000);
     assert.deepEqual(phone.problems, []);
     await phone.context().close();
   });
