@@ -99,7 +99,8 @@ typedef struct
   char                    *remote;
   char                    *their_id;
   GHashTable              *outgoing_files; /* sha256 → Outgoing */
-  GHashTable              *missing;     /* sha256s this peer does not have */
+  GHashTable              *missing;     /* sha256s this peer said it does not have */
+  GHashTable              *bad_copy;    /* sha256s whose copy from it did not match */
   GHashTable              *cancelled;   /* sha256s whose chunks may still arrive */
   DropifyPairing          *pairing;     /* after hello */
   int64_t                  active_at;   /* monotonic µs, after hello */
@@ -802,6 +803,26 @@ mark_complete (DropifySync *self,
   mark_drops_complete (self, drops);
 }
 
+/* This device now holds @sha256 whole. Every trusted peer but the one
+ * it came from learns so, because one that was told file-missing here
+ * does not ask again by itself (docs/protocol.md §11.1): without this, a
+ * device reached only through this one never got content that arrived
+ * here after it asked. One small message per peer per content this
+ * device completes; receiving one never sends one, so it cannot loop. */
+static void
+announce_have (DropifySync *self,
+               const char  *sha256,
+               Connection  *except)
+{
+  for (guint i = 0; i < self->connections->len; i++)
+    {
+      Connection *conn = g_ptr_array_index (self->connections, i);
+
+      if (conn != except && conn->active && conn->trusted)
+        connection_send (conn, dropify_protocol_encode_have (sha256));
+    }
+}
+
 static void
 request_file (Connection  *conn,
               DropifyDrop *drop)
@@ -815,6 +836,7 @@ request_file (Connection  *conn,
       dropify_drop_get_complete (drop) ||
       g_hash_table_contains (self->incoming, sha256) ||
       g_hash_table_contains (conn->missing, sha256) ||
+      g_hash_table_contains (conn->bad_copy, sha256) ||
       g_hash_table_contains (self->stalled, sha256))
     return;
 
@@ -847,6 +869,7 @@ request_file (Connection  *conn,
         {
           mark_complete (self, sha256);
           incoming_free (in);
+          announce_have (self, sha256, NULL);
           return;
         }
 
@@ -1008,6 +1031,7 @@ commit_cb (GObject      *object,
         }
 
       mark_drops_complete (self, drops);
+      announce_have (self, sha256, conn);
     }
   else if (!g_error_matches (error, DROPIFY_BLOB_STORE_ERROR, DROPIFY_BLOB_STORE_ERROR_HASH_MISMATCH))
     {
@@ -1031,7 +1055,7 @@ commit_cb (GObject      *object,
       g_warning ("The file from %s did not match its SHA-256 and was discarded: %s",
                  remote, error->message);
       if (conn != NULL)
-        g_hash_table_add (conn->missing, g_strdup (sha256));
+        g_hash_table_add (conn->bad_copy, g_strdup (sha256));
       set_received (self, sha256, 0);
       request_elsewhere (self, conn);
     }
@@ -1156,6 +1180,35 @@ handle_file_missing (Connection     *conn,
     {
       g_hash_table_remove (conn->sync->incoming, message->sha256);
       request_elsewhere (conn->sync, conn);
+    }
+}
+
+/* A peer completed some content. If it is content this device lacks and
+ * is not fetching, ask that peer, even if it said file-missing before:
+ * it has it now. A peer whose copy did not match is not asked again on
+ * this connection, whatever it announces. */
+static void
+handle_have (Connection     *conn,
+             DropifyMessage *message)
+{
+  DropifySync *self = conn->sync;
+  g_autoptr(GPtrArray) drops = NULL;
+
+  if (g_hash_table_contains (self->incoming, message->sha256) ||
+      g_hash_table_contains (conn->bad_copy, message->sha256))
+    return;
+
+  drops = dropify_history_find_by_sha256 (self->history, message->sha256);
+  for (guint i = 0; i < drops->len; i++)
+    {
+      DropifyDrop *drop = g_ptr_array_index (drops, i);
+
+      if (dropify_drop_get_complete (drop))
+        continue;
+
+      g_hash_table_remove (conn->missing, message->sha256);
+      request_file (conn, drop);
+      return;
     }
 }
 
@@ -2146,6 +2199,8 @@ on_message (Connection *conn,
     case DROPIFY_MESSAGE_FILE_GET: handle_file_get (conn, message); break;
     case DROPIFY_MESSAGE_CREDIT: handle_credit (conn, message); break;
     case DROPIFY_MESSAGE_FILE_MISSING: handle_file_missing (conn, message); break;
+    case DROPIFY_MESSAGE_HAVE: handle_have (conn, message); break;
+    case DROPIFY_MESSAGE_NAME: break;
     case DROPIFY_MESSAGE_AUTH_START:
     case DROPIFY_MESSAGE_AUTH_REPLY:
     case DROPIFY_MESSAGE_AUTH_CONFIRM:
@@ -2172,6 +2227,7 @@ connection_free (Connection *conn)
   g_clear_object (&conn->peer);
   g_clear_pointer (&conn->outgoing_files, g_hash_table_unref);
   g_clear_pointer (&conn->missing, g_hash_table_unref);
+  g_clear_pointer (&conn->bad_copy, g_hash_table_unref);
   g_clear_pointer (&conn->cancelled, g_hash_table_unref);
   g_free (conn->remote);
   g_free (conn->their_id);
@@ -2262,6 +2318,7 @@ connection_new (DropifySync    *self,
   conn->outgoing = dialer != NULL;
   conn->outgoing_files = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, outgoing_free);
   conn->missing = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  conn->bad_copy = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   conn->cancelled = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
   dropify_channel_set_log_limit (channel, self->stranger_log);
@@ -2425,6 +2482,12 @@ drop_added_cb (DropifySync *self,
       if (conn->trusted)
         push_drop (conn, drop);
     }
+
+  /* A file added here is content this device completed: peers holding
+   * another drop of it learn they may ask (after the drop, so they
+   * know what it is). */
+  if (dropify_drop_get_kind (drop) == DROPIFY_DROP_KIND_FILE && dropify_drop_get_complete (drop))
+    announce_have (self, dropify_drop_get_sha256 (drop), NULL);
 }
 
 static void
