@@ -2850,8 +2850,11 @@ dropify_sync_lose_discovered (DropifySync *self,
  * dropify_sync_forget_peer:
  * @peer: an entry of the peers list
  *
- * Stops dialing @peer, closes its connections and removes it from the
- * list. A peer found by mDNS comes back when it is found again.
+ * Stops trusting @peer, stops dialing it, closes its connections and
+ * removes it from the list. It is remembered as unpaired, as
+ * dropify_sync_unpair() does, so that neither its dialing back nor the
+ * group secret makes it trusted again: only pairing does. A peer found
+ * by mDNS comes back when it is found again, as a device not paired.
  *
  * Returns: (transfer full): the `HOST:PORT` addresses that were dialed
  *   for it, so callers can forget those too
@@ -2862,12 +2865,24 @@ dropify_sync_forget_peer (DropifySync *self,
 {
   g_autoptr(GStrvBuilder) addresses = g_strv_builder_new ();
   g_autoptr(DropifyPeer) hold = NULL;
+  const char *device_id;
   guint position;
 
   g_return_val_if_fail (DROPIFY_IS_SYNC (self), NULL);
   g_return_val_if_fail (DROPIFY_IS_PEER (peer), NULL);
 
   hold = g_object_ref (peer);
+  device_id = dropify_peer_get_device_id (peer);
+
+  /* Trust first: a connection it makes meanwhile finds it a stranger. */
+  if (device_id != NULL && dropify_trust_lookup (self->trust, device_id) != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!dropify_trust_remove (self->trust, device_id, &error))
+        g_warning ("Could not stop trusting “%s”: %s", dropify_peer_get_name (peer), error->message);
+    }
+  dropify_peer_set_trusted (peer, FALSE);
 
   for (guint i = self->dialers->len; i > 0; i--)
     {
@@ -2892,8 +2907,12 @@ dropify_sync_forget_peer (DropifySync *self,
     {
       Connection *conn = g_ptr_array_index (self->connections, i);
 
-      if (conn->peer == peer)
-        connection_close (conn, DROPIFY_CLOSE_SHUTDOWN, "forgotten");
+      if (conn->peer == peer ||
+          (device_id != NULL && g_strcmp0 (conn->their_id, device_id) == 0))
+        {
+          conn->trusted = FALSE;
+          connection_close (conn, DROPIFY_CLOSE_SHUTDOWN, "forgotten");
+        }
     }
 
   if (g_list_store_find (self->peers, peer, &position))

@@ -280,13 +280,14 @@ dropify_peer_row_forget (GtkWidget  *widget,
 
   if (dropify_peer_get_via (self->peer) == DROPIFY_PEER_VIA_MDNS)
     adw_message_dialog_set_body (ADW_MESSAGE_DIALOG (dialog),
-                                 _("Dropify disconnects from it. The drops already here stay. "
-                                   "While it is on this network, it can be found again the next "
-                                   "time Dropify starts."));
+                                 _("Dropify stops trusting it and disconnects from it. The drops "
+                                   "already here stay. While it is on this network, it is listed "
+                                   "again as not paired: pair with it to sync with it again."));
   else
     adw_message_dialog_set_body (ADW_MESSAGE_DIALOG (dialog),
-                                 _("Dropify disconnects from it and stops connecting to it. "
-                                   "The drops already here stay."));
+                                 _("Dropify stops trusting it, disconnects from it and stops "
+                                   "connecting to it. The drops already here stay. If it connects "
+                                   "again, it is not paired: pair with it to sync with it again."));
 
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
                                     "cancel", _("_Cancel"),
