@@ -1212,6 +1212,16 @@ handle_have (Connection     *conn,
     }
 }
 
+/* The other device was renamed (see name_changed_cb()). */
+static void
+handle_name (Connection     *conn,
+             DropifyMessage *message)
+{
+  dropify_peer_set_name (conn->peer, message->name);
+  if (conn->pairing != NULL)
+    dropify_pairing_set_label (conn->pairing, message->name);
+}
+
 /* File transfers: sending
  *
  * What a receiver may cost the sender is bounded three ways, none of
@@ -2175,9 +2185,11 @@ on_message (Connection *conn,
     }
 
   /* An untrusted peer's sync messages are ignored: it may still think it
-   * is paired (we unpaired it), and it gets nothing either way. */
+   * is paired (we unpaired it), and it gets nothing either way. Its new
+   * name is what its hello said, so that counts. */
   if (conn->active && !conn->trusted &&
-      message->type != DROPIFY_MESSAGE_HELLO && !is_pairing_message (message->type))
+      message->type != DROPIFY_MESSAGE_HELLO && message->type != DROPIFY_MESSAGE_NAME &&
+      !is_pairing_message (message->type))
     {
       g_debug ("Ignoring %s from %s: not paired", dropify_message_type_to_string (message->type),
                conn->remote);
@@ -2200,7 +2212,7 @@ on_message (Connection *conn,
     case DROPIFY_MESSAGE_CREDIT: handle_credit (conn, message); break;
     case DROPIFY_MESSAGE_FILE_MISSING: handle_file_missing (conn, message); break;
     case DROPIFY_MESSAGE_HAVE: handle_have (conn, message); break;
-    case DROPIFY_MESSAGE_NAME: break;
+    case DROPIFY_MESSAGE_NAME: handle_name (conn, message); break;
     case DROPIFY_MESSAGE_AUTH_START:
     case DROPIFY_MESSAGE_AUTH_REPLY:
     case DROPIFY_MESSAGE_AUTH_CONFIRM:
@@ -2536,6 +2548,23 @@ drop_removed_cb (DropifySync *self,
     }
 }
 
+/* This device was renamed: every device connected learns it at once, as
+ * it would from the hello of its next connection. The hello went to
+ * strangers too, so the name does. */
+static void
+name_changed_cb (DropifySync *self)
+{
+  const char *name = dropify_identity_get_name (self->identity);
+
+  for (guint i = 0; i < self->connections->len; i++)
+    {
+      Connection *conn = g_ptr_array_index (self->connections, i);
+
+      if (conn->active)
+        connection_send (conn, dropify_protocol_encode_name (name));
+    }
+}
+
 /* Server side */
 
 /* A WebSocket upgrade has no body. libsoup 3.2 reads a body into memory
@@ -2693,6 +2722,7 @@ dropify_sync_new (DropifyHistory  *history,
   /* First, so that the index is current when the others run. */
   index_follow_history (self);
   g_signal_connect_object (history, "drop-added", G_CALLBACK (drop_added_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (identity, "notify::name", G_CALLBACK (name_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (history, "drop-removed", G_CALLBACK (drop_removed_cb), self, G_CONNECT_SWAPPED);
 
   return self;

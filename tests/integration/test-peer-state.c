@@ -215,6 +215,73 @@ test_forget_then_redial (void)
   pair_stop (&pair);
 }
 
+typedef struct
+{
+  const char *dir;
+  const char *id;
+  const char *name;
+} NameWait;
+
+static gboolean
+named (gpointer data)
+{
+  NameWait *wait = data;
+  g_autoptr(JsonObject) peer = peer_on (wait->dir, wait->id);
+
+  return peer != NULL && g_strcmp0 (json_object_get_string_member (peer, "name"), wait->name) == 0;
+}
+
+/* As the app's Preferences do: the device-name setting, in the profile's
+ * settings.ini, which the running instance follows. */
+static void
+rename_in_settings (const char *dir,
+                    const char *name)
+{
+  g_autofree char *path = g_build_filename (dir, "settings.ini", NULL);
+  g_autoptr(GKeyFile) settings = g_key_file_new ();
+  g_autoptr(GVariant) value = g_variant_ref_sink (g_variant_new_string (name));
+  g_autofree char *text = g_variant_print (value, FALSE);
+  g_autoptr(GError) error = NULL;
+
+  g_key_file_load_from_file (settings, path, G_KEY_FILE_KEEP_COMMENTS, NULL);
+  g_key_file_set_value (settings, "dropify", "device-name", text);
+  g_key_file_save_to_file (settings, path, &error);
+  g_assert_no_error (error);
+}
+
+/* A rename reaches a device connected at the time, without a new
+ * connection; and a hostile name arrives inert. */
+static void
+test_rename_reaches_peers (void)
+{
+  Pair pair = { 0 };
+  g_autoptr(JsonObject) before = NULL;
+  g_autoptr(JsonObject) after = NULL;
+  NameWait wait;
+
+  pair_start (&pair);
+  wait = (NameWait) { pair.dir_b, pair.id_a, "Alpha" };
+  g_assert_true (dropify_test_wait_for (named, &wait, 10000));
+  before = peer_on (pair.dir_b, pair.id_a);
+
+  rename_in_settings (pair.dir_a, "Kitchen laptop");
+  wait.name = "Kitchen laptop";
+  g_assert_true (dropify_test_wait_for (named, &wait, 5000));
+
+  /* The same connection: B did not dial again (its bytes only grew). */
+  after = peer_on (pair.dir_b, pair.id_a);
+  g_assert_true (json_object_get_boolean_member (after, "connected"));
+  g_assert_cmpint (json_object_get_int_member (after, "bytes_in"), >=,
+                   json_object_get_int_member (before, "bytes_in"));
+
+  /* Cleaned as a hello's name is. */
+  rename_in_settings (pair.dir_a, "Evil\xe2\x80\xae\x1b[2Jexe");
+  wait.name = "Evil[2Jexe";
+  g_assert_true (dropify_test_wait_for (named, &wait, 5000));
+
+  pair_stop (&pair);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -222,6 +289,7 @@ main (int   argc,
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
   g_test_add_func ("/peer-state/forget-then-redial", test_forget_then_redial);
+  g_test_add_func ("/peer-state/rename-reaches-peers", test_rename_reaches_peers);
 
   return g_test_run ();
 }
