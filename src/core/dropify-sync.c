@@ -1913,6 +1913,10 @@ handle_hello (Connection     *conn,
 
       if (peer != NULL && peer != mine)
         {
+          /* It connected to us before; now we dial it too, so it is
+           * listed the way we reach it. */
+          if (dropify_peer_get_via (peer) == DROPIFY_PEER_VIA_INCOMING)
+            dropify_peer_set_via (peer, dropify_peer_get_via (mine));
           if (dropify_peer_get_device_id (mine) == NULL)
             remove_peer (self, mine);
           g_set_object (&conn->dialer->peer, peer);
@@ -1925,7 +1929,7 @@ handle_hello (Connection     *conn,
   else if (peer == NULL)
     {
       g_autoptr(DropifyPeer) created = dropify_peer_new (conn->remote, message->port,
-                                                         DROPIFY_PEER_VIA_MANUAL);
+                                                         DROPIFY_PEER_VIA_INCOMING);
       dropify_peer_set_device_id (created, message->device_id);
       g_list_store_append (self->peers, created);
       peer = created;

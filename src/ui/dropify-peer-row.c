@@ -221,10 +221,21 @@ dropify_peer_row_update (DropifyPeerRow *self)
   if (endpoint != NULL)
     g_ptr_array_add (parts, dup_unbreakable (endpoint));
 
-  if (dropify_peer_get_via (self->peer) == DROPIFY_PEER_VIA_MDNS)
-    via = _("Found on this network");
-  else
-    via = _("Added by address");
+  switch (dropify_peer_get_via (self->peer))
+    {
+    case DROPIFY_PEER_VIA_MDNS:
+      via = _("Found on this network");
+      break;
+    case DROPIFY_PEER_VIA_INCOMING:
+      /* Translators: how a device in the list was found: it connected
+       * to this computer, which was not told its address */
+      via = _("Connected to this device");
+      break;
+    case DROPIFY_PEER_VIA_MANUAL:
+    default:
+      via = _("Added by address");
+      break;
+    }
   g_ptr_array_add (parts, dup_unbreakable (via));
   g_ptr_array_add (parts, NULL);
 

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <signal.h>
+#include <string.h>
 
 #include "dropify-control.h"
 #include "dropify-test-support.h"
@@ -206,6 +207,7 @@ test_forget_then_redial (void)
   back = peer_on (pair.dir_a, pair.id_b);
   g_assert_nonnull (back);
   g_assert_false (json_object_get_boolean_member (back, "trusted"));
+  g_assert_cmpstr (json_object_get_string_member (back, "via"), ==, "incoming");
 
   /* An id that is not listed: a clear refusal. */
   unknown = dropify_test_run ("forget", "--data-dir", pair.dir_a, "no-such-device", NULL);
@@ -282,6 +284,30 @@ test_rename_reaches_peers (void)
   pair_stop (&pair);
 }
 
+/* `via` says how each side came to list the other: B was told A's
+ * address; A was not told B's, B connected to it. */
+static void
+test_via_incoming (void)
+{
+  Pair pair = { 0 };
+  g_autoptr(JsonObject) on_a = NULL;
+  g_autoptr(JsonObject) on_b = NULL;
+  g_autoptr(DropifyTestRun) plain = NULL;
+
+  pair_start (&pair);
+  on_a = peer_on (pair.dir_a, pair.id_b);
+  on_b = peer_on (pair.dir_b, pair.id_a);
+  g_assert_cmpstr (json_object_get_string_member (on_a, "via"), ==, "incoming");
+  g_assert_cmpstr (json_object_get_string_member (on_b, "via"), ==, "manual");
+
+  /* The same through the command line. */
+  plain = dropify_test_run ("peers", "--data-dir", pair.dir_a, "--json", NULL);
+  g_assert_cmpint (plain->status, ==, 0);
+  g_assert_nonnull (strstr (plain->out, "\"via\" : \"incoming\""));
+
+  pair_stop (&pair);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -290,6 +316,7 @@ main (int   argc,
 
   g_test_add_func ("/peer-state/forget-then-redial", test_forget_then_redial);
   g_test_add_func ("/peer-state/rename-reaches-peers", test_rename_reaches_peers);
+  g_test_add_func ("/peer-state/via-incoming", test_via_incoming);
 
   return g_test_run ();
 }
