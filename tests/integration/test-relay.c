@@ -5,11 +5,12 @@
 #include "dropify-control.h"
 #include "dropify-test-support.h"
 
-/* Content that reaches a device through another one (issue 14): real
- * `dropify --headless` processes, B → A → D, with D connected to A only.
- * B is killed in the middle of sending a file to A and comes back; A then
- * completes it, and D must follow at once, although it was told
- * `file-missing` by A before (docs/protocol.md §11.1). */
+/* Content that reaches a device through others (issue 14): real
+ * `dropify --headless` processes in a chain B → A → D → E, each connected
+ * to its neighbours only. B is killed in the middle of sending a file to
+ * A and comes back; A then completes it, and D and E must follow at once,
+ * although each was told `file-missing` before (docs/protocol.md
+ * §11.1). */
 
 #define SECRET "relay-tests"
 
@@ -135,6 +136,8 @@ test_relay_after_sender_returns (void)
   g_autofree char *dir_a = dropify_test_make_dir ("relay-a");
   g_autofree char *dir_b = dropify_test_make_dir ("relay-b");
   g_autofree char *dir_d = dropify_test_make_dir ("relay-d");
+  g_autofree char *dir_e = dropify_test_make_dir ("relay-e");
+  g_autofree char *address_d = NULL;
   g_autofree char *src = dropify_test_write_random (dir_b, "big.bin", size);
   g_autofree char *sha = dropify_test_sha256_file (src);
   g_autofree char *address = NULL;
@@ -142,12 +145,13 @@ test_relay_after_sender_returns (void)
   g_autoptr(DropifyTestInstance) a = NULL;
   g_autoptr(DropifyTestInstance) b = NULL;
   g_autoptr(DropifyTestInstance) d = NULL;
+  g_autoptr(DropifyTestInstance) e = NULL;
   g_autoptr(DropifyTestRun) run = NULL;
   g_autoptr(JsonObject) on_a = NULL;
   g_autoptr(JsonObject) on_d = NULL;
   const guint slow = slow_factor ();
   const char *args[2];
-  int64_t a_done = 0, d_done = 0, deadline;
+  int64_t a_done = 0, d_done = 0, e_done = 0, deadline;
   FileWait wait;
 
   {
@@ -158,6 +162,11 @@ test_relay_after_sender_returns (void)
   {
     const char * const extra[] = { "--name", "D", "--connect", address, "--group-secret", SECRET, NULL };
     d = dropify_test_instance_start (dir_d, extra);
+  }
+  address_d = address_of (dir_d);
+  {
+    const char * const extra[] = { "--name", "E", "--connect", address_d, "--group-secret", SECRET, NULL };
+    e = dropify_test_instance_start (dir_e, extra);
   }
   {
     const char * const extra[] = { "--name", "B", "--connect", address, "--group-secret", SECRET, NULL };
@@ -174,8 +183,8 @@ test_relay_after_sender_returns (void)
   id = g_strdup (g_strstrip (run->out));
 
   /* D learns of the drop from A, and asks A, which has only part of it:
-   * file-missing. */
-  args[0] = dir_d;
+   * file-missing; E learns of it from D, which has none of it. */
+  args[0] = dir_e;
   args[1] = id;
   g_assert_true (dropify_test_wait_for (listed, args, 10000));
   wait = (FileWait) { dir_a, id, sha, 4 * 1000 * 1000 };
@@ -189,6 +198,9 @@ test_relay_after_sender_returns (void)
   g_assert_false (json_object_get_boolean_member (on_a, "complete"));
   g_assert_cmpint (json_object_get_int_member (on_a, "received"), <, (int64_t) size);
   g_assert_false (json_object_get_boolean_member (on_d, "complete"));
+  g_clear_pointer (&on_d, json_object_unref);
+  on_d = drop_on (dir_e, id);
+  g_assert_false (json_object_get_boolean_member (on_d, "complete"));
 
   /* Give D time to have been told file-missing by every device it can
    * reach, as a user's D would have been long before. */
@@ -201,32 +213,41 @@ test_relay_after_sender_returns (void)
   }
 
   deadline = g_get_monotonic_time () + (int64_t) 60 * G_USEC_PER_SEC * slow;
-  while (d_done == 0 && g_get_monotonic_time () < deadline)
+  while (e_done == 0 && g_get_monotonic_time () < deadline)
     {
       if (a_done == 0 && file_complete (dir_a, id, sha))
         {
           a_done = g_get_monotonic_time ();
-          /* From here D has a few seconds, not the rest of a minute. */
+          /* From here D and E have a few seconds, not the rest of a
+           * minute. */
           deadline = a_done + (int64_t) 10 * G_USEC_PER_SEC * slow;
         }
-      if (file_complete (dir_d, id, sha))
+      if (a_done != 0 && d_done == 0 && file_complete (dir_d, id, sha))
         d_done = g_get_monotonic_time ();
+      if (d_done != 0 && file_complete (dir_e, id, sha))
+        e_done = g_get_monotonic_time ();
       g_usleep (20 * 1000);
     }
 
   g_assert_cmpint (a_done, !=, 0);
   if (d_done == 0)
     g_error ("D never got the file that A completed (waited %u s after A)", 10 * slow);
-  g_test_message ("D completed %.2f s after A (%" G_GUINT64_FORMAT " bytes)",
-                  (double) (d_done - a_done) / G_USEC_PER_SEC, size);
+  if (e_done == 0)
+    g_error ("E never got the file that D completed");
+  g_test_message ("D completed %.2f s after A, E %.2f s after D (%" G_GUINT64_FORMAT " bytes)",
+                  (double) (d_done - a_done) / G_USEC_PER_SEC,
+                  (double) (e_done - d_done) / G_USEC_PER_SEC, size);
   g_assert_cmpint (d_done - a_done, <, (int64_t) 5 * G_USEC_PER_SEC * slow);
+  g_assert_cmpint (e_done - d_done, <, (int64_t) 5 * G_USEC_PER_SEC * slow);
 
   g_assert_cmpint (dropify_test_instance_stop (b, SIGTERM), ==, 0);
+  g_assert_cmpint (dropify_test_instance_stop (e, SIGTERM), ==, 0);
   g_assert_cmpint (dropify_test_instance_stop (d, SIGTERM), ==, 0);
   g_assert_cmpint (dropify_test_instance_stop (a, SIGTERM), ==, 0);
   dropify_test_remove_dir (dir_a);
   dropify_test_remove_dir (dir_b);
   dropify_test_remove_dir (dir_d);
+  dropify_test_remove_dir (dir_e);
 }
 
 int
