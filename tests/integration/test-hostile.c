@@ -894,6 +894,65 @@ test_have_bounded (void)
 }
 
 static void
+local_file_sent_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  DropifyDrop **drop = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *drop = dropify_service_send_file_finish (DROPIFY_SERVICE (object), result, &error);
+  g_assert_no_error (error);
+}
+
+static gboolean
+drop_is_set (gpointer data)
+{
+  return *(DropifyDrop **) data != NULL;
+}
+
+/* A file dropped here is content this device completed: a trusted peer
+ * gets the drop, then one have for its content. */
+static void
+test_have_on_local_file (void)
+{
+  g_autoptr(Raw) raw = raw_connect ();
+  g_autofree char *dir = dropify_test_make_dir ("have-local");
+  g_autofree char *path = dropify_test_write_random (dir, "local.bin", 1000);
+  g_autofree char *sha = dropify_test_sha256_file (path);
+  g_autofree char *have = g_strdup_printf ("{\"type\":\"have\",\"sha256\":\"%s\"}", sha);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(DropifyDrop) drop = NULL;
+  WaitText got = { raw, "have" };
+  int drop_at = -1, have_at = -1;
+
+  raw_become_trusted (raw);
+  dropify_service_send_file_async (victim->service, file, 0, NULL, local_file_sent_cb, &drop);
+  g_assert_true (dropify_test_wait_for (drop_is_set, &drop, WAIT_MS));
+  g_assert_true (dropify_test_wait_for (received_type, &got, WAIT_MS));
+  run_for (200);
+
+  for (guint i = 0; i < raw->texts->len; i++)
+    {
+      const char *text = g_ptr_array_index (raw->texts, i);
+
+      if (strstr (text, "\"type\":\"drop\"") && strstr (text, dropify_drop_get_id (drop)))
+        drop_at = (int) i;
+      if (g_str_equal (text, have))
+        {
+          g_assert_cmpint (have_at, ==, -1);
+          have_at = (int) i;
+        }
+    }
+  g_assert_cmpint (drop_at, >=, 0);
+  g_assert_cmpint (have_at, >, drop_at);
+
+  g_assert_true (dropify_service_delete (victim->service, dropify_drop_get_id (drop), NULL));
+  dropify_test_remove_dir (dir);
+  assert_unharmed ("a file dropped on the victim");
+}
+
+static void
 test_chunk_beyond_size (void)
 {
   g_autoptr(Raw) raw = raw_connect ();
@@ -2109,6 +2168,7 @@ main (int   argc,
   g_test_add_func ("/hostile/bidi-in-file-name", test_bidi_in_file_name);
   g_test_add_func ("/hostile/hash-mismatch", test_hash_mismatch);
   g_test_add_func ("/hostile/have-bounded", test_have_bounded);
+  g_test_add_func ("/hostile/have-on-local-file", test_have_on_local_file);
   g_test_add_func ("/hostile/chunk-beyond-size", test_chunk_beyond_size);
   g_test_add_func ("/hostile/half-open-connections", test_half_open_connections);
   g_test_add_func ("/hostile/one-byte-a-second", test_one_byte_a_second);
