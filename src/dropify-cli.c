@@ -729,6 +729,35 @@ command_unpair (int    argc,
   return 0;
 }
 
+static int
+command_forget (int    argc,
+                char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) reply = NULL;
+  g_autofree char *escaped = NULL;
+  g_autofree char *path = NULL;
+  int status = 0;
+
+  context = command_context (_("ID"), _("Stops trusting a device and removes it from the list: "
+                                        "if it connects again, it is a device not paired."));
+
+  if (!parse (context, &argc, &argv, &status))
+    return status;
+
+  if (argc != 2)
+    return usage_error (context, _("Name the device to forget by its id"));
+
+  escaped = g_uri_escape_string (argv[1], NULL, FALSE);
+  path = g_strconcat ("/v1/peers/", escaped, NULL);
+  reply = dropify_control_request (data_dir (), "DELETE", path, NULL, &error);
+  if (error != NULL)
+    return fail (error->message);
+
+  return 0;
+}
+
 /* GET /v1/phone, or POST /v1/phone/token to revoke the token first. */
 static JsonObject *
 request_phone (gboolean   rotate,
@@ -838,6 +867,7 @@ static const struct {
   { "peers", command_peers, N_("List the devices this one syncs with") },
   { "pair", command_pair, N_("Pair with another device") },
   { "unpair", command_unpair, N_("Stop trusting a paired device") },
+  { "forget", command_forget, N_("Stop trusting a device and remove it from the list") },
   { "url", command_url, N_("Print the phone page’s address") },
   { "qr", command_qr, N_("Show the phone page’s address as a QR code") },
 };

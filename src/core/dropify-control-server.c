@@ -239,6 +239,34 @@ handle_unpair (DropifyControlServer *self,
   soup_server_message_set_status (msg, SOUP_STATUS_NO_CONTENT, NULL);
 }
 
+/* Forgets the device: its trust, its entry, and any address saved for
+ * it, as "Forget Device…" in the window does. */
+static void
+handle_forget (DropifyControlServer *self,
+               SoupServerMessage    *msg,
+               const char           *device_id)
+{
+  GListModel *peers = dropify_sync_get_peers (dropify_service_get_sync (self->service));
+  g_autoptr(DropifyPeer) found = NULL;
+
+  for (guint i = 0; found == NULL && i < g_list_model_get_n_items (peers); i++)
+    {
+      g_autoptr(DropifyPeer) peer = g_list_model_get_item (peers, i);
+
+      if (g_strcmp0 (dropify_peer_get_device_id (peer), device_id) == 0)
+        found = g_steal_pointer (&peer);
+    }
+
+  if (found == NULL)
+    {
+      respond_error (msg, SOUP_STATUS_NOT_FOUND, _("No device with that id is listed here"));
+      return;
+    }
+
+  dropify_service_forget_peer (self->service, found);
+  soup_server_message_set_status (msg, SOUP_STATUS_NO_CONTENT, NULL);
+}
+
 /* The phone page's URL at every address, best first, and its token;
  * with @rotate, after revoking the old token. */
 static void
@@ -446,6 +474,8 @@ control_handler (SoupServer        *server,
     handle_unpair (self, msg, path + strlen ("/v1/trusted/"));
   else if (g_str_equal (path, "/v1/peers") && g_str_equal (method, "GET"))
     handle_peers (self, msg);
+  else if (g_str_has_prefix (path, "/v1/peers/") && g_str_equal (method, "DELETE"))
+    handle_forget (self, msg, path + strlen ("/v1/peers/"));
   else if (g_str_equal (path, "/v1/phone") && g_str_equal (method, "GET"))
     handle_phone (self, msg, FALSE);
   else if (g_str_equal (path, "/v1/phone/token") && g_str_equal (method, "POST"))

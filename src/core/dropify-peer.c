@@ -496,7 +496,13 @@ dropify_peer_to_json (DropifyPeer *self)
   json_builder_set_member_name (builder, "trusted");
   json_builder_add_boolean_value (builder, dropify_peer_get_trusted (self));
   json_builder_set_member_name (builder, "via");
-  json_builder_add_string_value (builder, self->via == DROPIFY_PEER_VIA_MDNS ? "mdns" : "manual");
+  switch (self->via)
+    {
+    case DROPIFY_PEER_VIA_MDNS: json_builder_add_string_value (builder, "mdns"); break;
+    case DROPIFY_PEER_VIA_INCOMING: json_builder_add_string_value (builder, "incoming"); break;
+    case DROPIFY_PEER_VIA_MANUAL:
+    default: json_builder_add_string_value (builder, "manual"); break;
+    }
   json_builder_set_member_name (builder, "state");
   json_builder_add_string_value (builder, states[self->state]);
   if (self->error != NULL)

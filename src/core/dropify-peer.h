@@ -16,8 +16,9 @@ typedef enum
 
 typedef enum
 {
-  DROPIFY_PEER_VIA_MANUAL,
-  DROPIFY_PEER_VIA_MDNS,
+  DROPIFY_PEER_VIA_MANUAL,     /* added by address here */
+  DROPIFY_PEER_VIA_MDNS,       /* found on the network */
+  DROPIFY_PEER_VIA_INCOMING,   /* it connected to this device */
 } DropifyPeerVia;
 
 #define DROPIFY_TYPE_PEER (dropify_peer_get_type ())

@@ -36,6 +36,8 @@ static const struct {
   { DROPIFY_MESSAGE_PAIR_NONCE, "pair-nonce" },
   { DROPIFY_MESSAGE_PAIR_ACCEPT, "pair-accept" },
   { DROPIFY_MESSAGE_PAIR_REJECT, "pair-reject" },
+  { DROPIFY_MESSAGE_HAVE, "have" },
+  { DROPIFY_MESSAGE_NAME, "name" },
 };
 
 const char *
@@ -1034,6 +1036,8 @@ dropify_message_parse (const char  *data,
       ok = get_hex (object, "attempt", DROPIFY_PROTOCOL_ATTEMPT_LEN, &message->attempt, error);
       break;
     case DROPIFY_MESSAGE_PAIR_REJECT: ok = parse_pair_reject (object, message, error); break;
+    case DROPIFY_MESSAGE_HAVE: ok = get_sha256 (object, message, error); break;
+    case DROPIFY_MESSAGE_NAME: ok = get_device_name (object, "name", &message->name, error); break;
     default: g_assert_not_reached ();
     }
 
@@ -1224,6 +1228,42 @@ dropify_protocol_encode_file_missing (const char *sha256)
 
   json_builder_set_member_name (builder, "sha256");
   json_builder_add_string_value (builder, sha256);
+
+  return finish (builder);
+}
+
+/**
+ * dropify_protocol_encode_have:
+ * @sha256: content this device just completed
+ *
+ * Tells a peer that this device now holds @sha256 whole, so that a peer
+ * which was told `file-missing` here asks again (docs/protocol.md §11.1).
+ */
+char *
+dropify_protocol_encode_have (const char *sha256)
+{
+  g_autoptr(JsonBuilder) builder = begin ("have");
+
+  json_builder_set_member_name (builder, "sha256");
+  json_builder_add_string_value (builder, sha256);
+
+  return finish (builder);
+}
+
+/**
+ * dropify_protocol_encode_name:
+ * @name: this device's new name
+ *
+ * Tells a connected peer that this device was renamed, as a later
+ * `hello` would.
+ */
+char *
+dropify_protocol_encode_name (const char *name)
+{
+  g_autoptr(JsonBuilder) builder = begin ("name");
+
+  json_builder_set_member_name (builder, "name");
+  json_builder_add_string_value (builder, name != NULL ? name : "");
 
   return finish (builder);
 }

@@ -57,6 +57,8 @@ typedef enum
   DROPIFY_MESSAGE_PAIR_NONCE,
   DROPIFY_MESSAGE_PAIR_ACCEPT,
   DROPIFY_MESSAGE_PAIR_REJECT,
+  DROPIFY_MESSAGE_HAVE,
+  DROPIFY_MESSAGE_NAME,
 } DropifyMessageType;
 
 /* Sizes of the pairing and group-secret fields, in bytes; each travels
@@ -95,7 +97,7 @@ typedef struct
 {
   DropifyMessageType  type;
 
-  /* hello */
+  /* hello; name has a name only */
   int                 version;
   char               *device_id;
   char               *name;
@@ -115,7 +117,7 @@ typedef struct
   char               *id;
   int64_t             expires_at;
 
-  /* file-get, credit, file-missing */
+  /* file-get, credit, file-missing, have */
   char               *sha256;
   uint64_t            offset;
   uint64_t            limit;
@@ -162,6 +164,8 @@ char           *dropify_protocol_encode_file_get (const char         *sha256,
 char           *dropify_protocol_encode_credit   (const char         *sha256,
                                                   uint64_t            limit);
 char           *dropify_protocol_encode_file_missing (const char     *sha256);
+char           *dropify_protocol_encode_have         (const char     *sha256);
+char           *dropify_protocol_encode_name         (const char     *name);
 char           *dropify_protocol_encode_auth_start   (const char     *sid,
                                                       const char     *share,
                                                       gboolean        trusting);

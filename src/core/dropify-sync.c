@@ -99,7 +99,8 @@ typedef struct
   char                    *remote;
   char                    *their_id;
   GHashTable              *outgoing_files; /* sha256 → Outgoing */
-  GHashTable              *missing;     /* sha256s this peer does not have */
+  GHashTable              *missing;     /* sha256s this peer said it does not have */
+  GHashTable              *bad_copy;    /* sha256s whose copy from it did not match */
   GHashTable              *cancelled;   /* sha256s whose chunks may still arrive */
   DropifyPairing          *pairing;     /* after hello */
   int64_t                  active_at;   /* monotonic µs, after hello */
@@ -802,6 +803,26 @@ mark_complete (DropifySync *self,
   mark_drops_complete (self, drops);
 }
 
+/* This device now holds @sha256 whole. Every trusted peer but the one
+ * it came from learns so, because one that was told file-missing here
+ * does not ask again by itself (docs/protocol.md §11.1): without this, a
+ * device reached only through this one never got content that arrived
+ * here after it asked. One small message per peer per content this
+ * device completes; receiving one never sends one, so it cannot loop. */
+static void
+announce_have (DropifySync *self,
+               const char  *sha256,
+               Connection  *except)
+{
+  for (guint i = 0; i < self->connections->len; i++)
+    {
+      Connection *conn = g_ptr_array_index (self->connections, i);
+
+      if (conn != except && conn->active && conn->trusted)
+        connection_send (conn, dropify_protocol_encode_have (sha256));
+    }
+}
+
 static void
 request_file (Connection  *conn,
               DropifyDrop *drop)
@@ -815,6 +836,7 @@ request_file (Connection  *conn,
       dropify_drop_get_complete (drop) ||
       g_hash_table_contains (self->incoming, sha256) ||
       g_hash_table_contains (conn->missing, sha256) ||
+      g_hash_table_contains (conn->bad_copy, sha256) ||
       g_hash_table_contains (self->stalled, sha256))
     return;
 
@@ -847,6 +869,7 @@ request_file (Connection  *conn,
         {
           mark_complete (self, sha256);
           incoming_free (in);
+          announce_have (self, sha256, NULL);
           return;
         }
 
@@ -1008,6 +1031,7 @@ commit_cb (GObject      *object,
         }
 
       mark_drops_complete (self, drops);
+      announce_have (self, sha256, conn);
     }
   else if (!g_error_matches (error, DROPIFY_BLOB_STORE_ERROR, DROPIFY_BLOB_STORE_ERROR_HASH_MISMATCH))
     {
@@ -1031,7 +1055,7 @@ commit_cb (GObject      *object,
       g_warning ("The file from %s did not match its SHA-256 and was discarded: %s",
                  remote, error->message);
       if (conn != NULL)
-        g_hash_table_add (conn->missing, g_strdup (sha256));
+        g_hash_table_add (conn->bad_copy, g_strdup (sha256));
       set_received (self, sha256, 0);
       request_elsewhere (self, conn);
     }
@@ -1157,6 +1181,45 @@ handle_file_missing (Connection     *conn,
       g_hash_table_remove (conn->sync->incoming, message->sha256);
       request_elsewhere (conn->sync, conn);
     }
+}
+
+/* A peer completed some content. If it is content this device lacks and
+ * is not fetching, ask that peer, even if it said file-missing before:
+ * it has it now. A peer whose copy did not match is not asked again on
+ * this connection, whatever it announces. */
+static void
+handle_have (Connection     *conn,
+             DropifyMessage *message)
+{
+  DropifySync *self = conn->sync;
+  g_autoptr(GPtrArray) drops = NULL;
+
+  if (g_hash_table_contains (self->incoming, message->sha256) ||
+      g_hash_table_contains (conn->bad_copy, message->sha256))
+    return;
+
+  drops = dropify_history_find_by_sha256 (self->history, message->sha256);
+  for (guint i = 0; i < drops->len; i++)
+    {
+      DropifyDrop *drop = g_ptr_array_index (drops, i);
+
+      if (dropify_drop_get_complete (drop))
+        continue;
+
+      g_hash_table_remove (conn->missing, message->sha256);
+      request_file (conn, drop);
+      return;
+    }
+}
+
+/* The other device was renamed (see name_changed_cb()). */
+static void
+handle_name (Connection     *conn,
+             DropifyMessage *message)
+{
+  dropify_peer_set_name (conn->peer, message->name);
+  if (conn->pairing != NULL)
+    dropify_pairing_set_label (conn->pairing, message->name);
 }
 
 /* File transfers: sending
@@ -1850,6 +1913,10 @@ handle_hello (Connection     *conn,
 
       if (peer != NULL && peer != mine)
         {
+          /* It connected to us before; now we dial it too, so it is
+           * listed the way we reach it. */
+          if (dropify_peer_get_via (peer) == DROPIFY_PEER_VIA_INCOMING)
+            dropify_peer_set_via (peer, dropify_peer_get_via (mine));
           if (dropify_peer_get_device_id (mine) == NULL)
             remove_peer (self, mine);
           g_set_object (&conn->dialer->peer, peer);
@@ -1862,7 +1929,7 @@ handle_hello (Connection     *conn,
   else if (peer == NULL)
     {
       g_autoptr(DropifyPeer) created = dropify_peer_new (conn->remote, message->port,
-                                                         DROPIFY_PEER_VIA_MANUAL);
+                                                         DROPIFY_PEER_VIA_INCOMING);
       dropify_peer_set_device_id (created, message->device_id);
       g_list_store_append (self->peers, created);
       peer = created;
@@ -2122,9 +2189,11 @@ on_message (Connection *conn,
     }
 
   /* An untrusted peer's sync messages are ignored: it may still think it
-   * is paired (we unpaired it), and it gets nothing either way. */
+   * is paired (we unpaired it), and it gets nothing either way. Its new
+   * name is what its hello said, so that counts. */
   if (conn->active && !conn->trusted &&
-      message->type != DROPIFY_MESSAGE_HELLO && !is_pairing_message (message->type))
+      message->type != DROPIFY_MESSAGE_HELLO && message->type != DROPIFY_MESSAGE_NAME &&
+      !is_pairing_message (message->type))
     {
       g_debug ("Ignoring %s from %s: not paired", dropify_message_type_to_string (message->type),
                conn->remote);
@@ -2146,6 +2215,8 @@ on_message (Connection *conn,
     case DROPIFY_MESSAGE_FILE_GET: handle_file_get (conn, message); break;
     case DROPIFY_MESSAGE_CREDIT: handle_credit (conn, message); break;
     case DROPIFY_MESSAGE_FILE_MISSING: handle_file_missing (conn, message); break;
+    case DROPIFY_MESSAGE_HAVE: handle_have (conn, message); break;
+    case DROPIFY_MESSAGE_NAME: handle_name (conn, message); break;
     case DROPIFY_MESSAGE_AUTH_START:
     case DROPIFY_MESSAGE_AUTH_REPLY:
     case DROPIFY_MESSAGE_AUTH_CONFIRM:
@@ -2172,6 +2243,7 @@ connection_free (Connection *conn)
   g_clear_object (&conn->peer);
   g_clear_pointer (&conn->outgoing_files, g_hash_table_unref);
   g_clear_pointer (&conn->missing, g_hash_table_unref);
+  g_clear_pointer (&conn->bad_copy, g_hash_table_unref);
   g_clear_pointer (&conn->cancelled, g_hash_table_unref);
   g_free (conn->remote);
   g_free (conn->their_id);
@@ -2262,6 +2334,7 @@ connection_new (DropifySync    *self,
   conn->outgoing = dialer != NULL;
   conn->outgoing_files = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, outgoing_free);
   conn->missing = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  conn->bad_copy = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   conn->cancelled = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
   dropify_channel_set_log_limit (channel, self->stranger_log);
@@ -2425,6 +2498,12 @@ drop_added_cb (DropifySync *self,
       if (conn->trusted)
         push_drop (conn, drop);
     }
+
+  /* A file added here is content this device completed: peers holding
+   * another drop of it learn they may ask (after the drop, so they
+   * know what it is). */
+  if (dropify_drop_get_kind (drop) == DROPIFY_DROP_KIND_FILE && dropify_drop_get_complete (drop))
+    announce_have (self, dropify_drop_get_sha256 (drop), NULL);
 }
 
 static void
@@ -2470,6 +2549,23 @@ drop_removed_cb (DropifySync *self,
       if (conn->trusted && conn != self->source)
         connection_send (conn, dropify_protocol_encode_delete (dropify_drop_get_id (drop),
                                                                dropify_drop_get_expires_at (drop)));
+    }
+}
+
+/* This device was renamed: every device connected learns it at once, as
+ * it would from the hello of its next connection. The hello went to
+ * strangers too, so the name does. */
+static void
+name_changed_cb (DropifySync *self)
+{
+  const char *name = dropify_identity_get_name (self->identity);
+
+  for (guint i = 0; i < self->connections->len; i++)
+    {
+      Connection *conn = g_ptr_array_index (self->connections, i);
+
+      if (conn->active)
+        connection_send (conn, dropify_protocol_encode_name (name));
     }
 }
 
@@ -2630,6 +2726,7 @@ dropify_sync_new (DropifyHistory  *history,
   /* First, so that the index is current when the others run. */
   index_follow_history (self);
   g_signal_connect_object (history, "drop-added", G_CALLBACK (drop_added_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (identity, "notify::name", G_CALLBACK (name_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (history, "drop-removed", G_CALLBACK (drop_removed_cb), self, G_CONNECT_SWAPPED);
 
   return self;
@@ -2787,8 +2884,11 @@ dropify_sync_lose_discovered (DropifySync *self,
  * dropify_sync_forget_peer:
  * @peer: an entry of the peers list
  *
- * Stops dialing @peer, closes its connections and removes it from the
- * list. A peer found by mDNS comes back when it is found again.
+ * Stops trusting @peer, stops dialing it, closes its connections and
+ * removes it from the list. It is remembered as unpaired, as
+ * dropify_sync_unpair() does, so that neither its dialing back nor the
+ * group secret makes it trusted again: only pairing does. A peer found
+ * by mDNS comes back when it is found again, as a device not paired.
  *
  * Returns: (transfer full): the `HOST:PORT` addresses that were dialed
  *   for it, so callers can forget those too
@@ -2799,12 +2899,24 @@ dropify_sync_forget_peer (DropifySync *self,
 {
   g_autoptr(GStrvBuilder) addresses = g_strv_builder_new ();
   g_autoptr(DropifyPeer) hold = NULL;
+  const char *device_id;
   guint position;
 
   g_return_val_if_fail (DROPIFY_IS_SYNC (self), NULL);
   g_return_val_if_fail (DROPIFY_IS_PEER (peer), NULL);
 
   hold = g_object_ref (peer);
+  device_id = dropify_peer_get_device_id (peer);
+
+  /* Trust first: a connection it makes meanwhile finds it a stranger. */
+  if (device_id != NULL && dropify_trust_lookup (self->trust, device_id) != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!dropify_trust_remove (self->trust, device_id, &error))
+        g_warning ("Could not stop trusting “%s”: %s", dropify_peer_get_name (peer), error->message);
+    }
+  dropify_peer_set_trusted (peer, FALSE);
 
   for (guint i = self->dialers->len; i > 0; i--)
     {
@@ -2829,8 +2941,12 @@ dropify_sync_forget_peer (DropifySync *self,
     {
       Connection *conn = g_ptr_array_index (self->connections, i);
 
-      if (conn->peer == peer)
-        connection_close (conn, DROPIFY_CLOSE_SHUTDOWN, "forgotten");
+      if (conn->peer == peer ||
+          (device_id != NULL && g_strcmp0 (conn->their_id, device_id) == 0))
+        {
+          conn->trusted = FALSE;
+          connection_close (conn, DROPIFY_CLOSE_SHUTDOWN, "forgotten");
+        }
     }
 
   if (g_list_store_find (self->peers, peer, &position))

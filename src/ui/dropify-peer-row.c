@@ -221,10 +221,21 @@ dropify_peer_row_update (DropifyPeerRow *self)
   if (endpoint != NULL)
     g_ptr_array_add (parts, dup_unbreakable (endpoint));
 
-  if (dropify_peer_get_via (self->peer) == DROPIFY_PEER_VIA_MDNS)
-    via = _("Found on this network");
-  else
-    via = _("Added by address");
+  switch (dropify_peer_get_via (self->peer))
+    {
+    case DROPIFY_PEER_VIA_MDNS:
+      via = _("Found on this network");
+      break;
+    case DROPIFY_PEER_VIA_INCOMING:
+      /* Translators: how a device in the list was found: it connected
+       * to this computer, which was not told its address */
+      via = _("Connected to this device");
+      break;
+    case DROPIFY_PEER_VIA_MANUAL:
+    default:
+      via = _("Added by address");
+      break;
+    }
   g_ptr_array_add (parts, dup_unbreakable (via));
   g_ptr_array_add (parts, NULL);
 
@@ -280,13 +291,14 @@ dropify_peer_row_forget (GtkWidget  *widget,
 
   if (dropify_peer_get_via (self->peer) == DROPIFY_PEER_VIA_MDNS)
     adw_message_dialog_set_body (ADW_MESSAGE_DIALOG (dialog),
-                                 _("Dropify disconnects from it. The drops already here stay. "
-                                   "While it is on this network, it can be found again the next "
-                                   "time Dropify starts."));
+                                 _("Dropify stops trusting it and disconnects from it. The drops "
+                                   "already here stay. While it is on this network, it is listed "
+                                   "again as not paired: pair with it to sync with it again."));
   else
     adw_message_dialog_set_body (ADW_MESSAGE_DIALOG (dialog),
-                                 _("Dropify disconnects from it and stops connecting to it. "
-                                   "The drops already here stay."));
+                                 _("Dropify stops trusting it, disconnects from it and stops "
+                                   "connecting to it. The drops already here stay. If it connects "
+                                   "again, it is not paired: pair with it to sync with it again."));
 
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
                                     "cancel", _("_Cancel"),

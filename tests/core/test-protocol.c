@@ -255,6 +255,18 @@ static const Field file_missing_fields[] = {
   { NULL }
 };
 
+static const Field have_fields[] = {
+  { "type", FIELD_STRING, "\"have\"" },
+  { "sha256", FIELD_STRING, "\"" SHA "\"" },
+  { NULL }
+};
+
+static const Field name_fields[] = {
+  { "type", FIELD_STRING, "\"name\"" },
+  { "name", FIELD_STRING, "\"Kitchen laptop\"" },
+  { NULL }
+};
+
 static const struct {
   const char         *name;
   const Field        *fields;
@@ -269,6 +281,8 @@ static const struct {
   { "file-get", file_get_fields, DROPIFY_MESSAGE_FILE_GET },
   { "credit", credit_fields, DROPIFY_MESSAGE_CREDIT },
   { "file-missing", file_missing_fields, DROPIFY_MESSAGE_FILE_MISSING },
+  { "have", have_fields, DROPIFY_MESSAGE_HAVE },
+  { "name", name_fields, DROPIFY_MESSAGE_NAME },
 };
 
 static const Field *
@@ -840,6 +854,64 @@ test_protocol_round_trip_file_missing (void)
   assert_members (json_node_get_object (node), "type", "sha256", NULL);
 }
 
+static void
+test_protocol_round_trip_have (void)
+{
+  g_autofree char *frame = NULL;
+  g_autoptr(DropifyMessage) message = NULL;
+  g_autoptr(JsonNode) node = NULL;
+
+  frame = dropify_protocol_encode_have (SHA);
+  message = parse_ok (frame, -1);
+
+  g_assert_cmpint (message->type, ==, DROPIFY_MESSAGE_HAVE);
+  g_assert_cmpstr (message->sha256, ==, SHA);
+
+  node = parse_json (frame);
+  assert_members (json_node_get_object (node), "type", "sha256", NULL);
+
+  assert_refused ("{\"type\":\"have\"}", -1, INVALID, "“sha256”");
+  assert_refused ("{\"type\":\"have\",\"sha256\":\"" SHA "0\"}", -1, INVALID, "“sha256”");
+  assert_refused ("{\"type\":\"have\",\"sha256\":[\"" SHA "\"]}", -1, INVALID, "“sha256”");
+}
+
+static void
+test_protocol_round_trip_name (void)
+{
+  const char *name = "Kitchen “laptop” \\ \"quoted\" ✓ 🍋";
+  g_autofree char *frame = NULL;
+  g_autofree char *empty = NULL;
+  g_autofree char *hostile = NULL;
+  g_autofree char *long_name = g_strnfill (257, 'x');
+  g_autofree char *too_long = NULL;
+  g_autoptr(DropifyMessage) message = NULL;
+  g_autoptr(DropifyMessage) cleaned = NULL;
+  g_autoptr(DropifyMessage) nothing = NULL;
+  g_autoptr(JsonNode) node = NULL;
+
+  frame = dropify_protocol_encode_name (name);
+  message = parse_ok (frame, -1);
+  g_assert_cmpint (message->type, ==, DROPIFY_MESSAGE_NAME);
+  g_assert_cmpstr (message->name, ==, name);
+  g_assert_null (message->device_id);
+
+  node = parse_json (frame);
+  assert_members (json_node_get_object (node), "type", "name", NULL);
+
+  /* Empty, as in hello, and cleaned as hello's name is. */
+  empty = dropify_protocol_encode_name ("");
+  nothing = parse_ok (empty, -1);
+  g_assert_cmpstr (nothing->name, ==, "");
+  hostile = build_frame ("name", "name", "\"Laptop\\u001b[2K\\rEvil \\u202egnp.exe\"");
+  cleaned = parse_ok (hostile, -1);
+  g_assert_cmpstr (cleaned->name, ==, "Laptop[2KEvil gnp.exe");
+
+  too_long = dropify_protocol_encode_name (long_name);
+  assert_refused (too_long, -1, INVALID, "“name”");
+  assert_refused ("{\"type\":\"name\"}", -1, INVALID, "“name”");
+  assert_refused ("{\"type\":\"name\",\"name\":7}", -1, INVALID, "“name”");
+}
+
 /* File chunks: binary frames */
 
 static void
@@ -1029,6 +1101,8 @@ test_protocol_type_names (void)
   g_assert_cmpstr (dropify_message_type_to_string (DROPIFY_MESSAGE_CREDIT), ==, "credit");
   g_assert_cmpstr (dropify_message_type_to_string (DROPIFY_MESSAGE_FILE_MISSING), ==,
                    "file-missing");
+  g_assert_cmpstr (dropify_message_type_to_string (DROPIFY_MESSAGE_HAVE), ==, "have");
+  g_assert_cmpstr (dropify_message_type_to_string (DROPIFY_MESSAGE_NAME), ==, "name");
   g_assert_cmpstr (dropify_message_type_to_string ((DropifyMessageType) 99), ==, "unknown");
 }
 
@@ -1473,6 +1547,12 @@ static const ValueCase value_cases[] = {
        "\"zf86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\"", "sha256"),
   BAD ("file-missing", "sha256",
        "\" 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a0\"", "sha256"),
+  BAD ("have", "sha256", "\"../../../../../../../../../../../../../../../../../../etc/passwd\"",
+       "sha256"),
+  BAD ("have", "sha256", "\"9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08\"",
+       "sha256"),
+  BAD ("have", "sha256", "null", "sha256"),
+  BAD ("name", "name", "null", "name"),
 
   /* Arrays past their limits are refused as too large. */
   { "summary", "buckets", "[" "{\"key\":\"0\",\"count\":1,\"digest\":\"" DIGEST "\"},"
@@ -2233,6 +2313,8 @@ main (int   argc,
   g_test_add_func ("/protocol/round-trip/file-get", test_protocol_round_trip_file_get);
   g_test_add_func ("/protocol/round-trip/credit", test_protocol_round_trip_credit);
   g_test_add_func ("/protocol/round-trip/file-missing", test_protocol_round_trip_file_missing);
+  g_test_add_func ("/protocol/round-trip/have", test_protocol_round_trip_have);
+  g_test_add_func ("/protocol/round-trip/name", test_protocol_round_trip_name);
   g_test_add_func ("/protocol/round-trip/auth", test_protocol_round_trip_auth);
   g_test_add_func ("/protocol/round-trip/pair", test_protocol_round_trip_pair);
   g_test_add_func ("/protocol/chunk/round-trip", test_protocol_chunk_round_trip);

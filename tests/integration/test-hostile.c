@@ -800,17 +800,156 @@ forget_drop (const char *id)
   g_assert_true (dropify_service_delete (victim->service, id, NULL));
 }
 
+/* Runs the main loop (the victim's too) for about @ms. */
+static void
+run_for (guint ms)
+{
+  int64_t until = g_get_monotonic_time () + (int64_t) ms * 1000;
+
+  while (g_get_monotonic_time () < until)
+    {
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      g_usleep (5000);
+    }
+}
+
+static guint
+count_type (Raw        *raw,
+            const char *type)
+{
+  g_autofree char *needle = g_strdup_printf ("\"type\":\"%s\"", type);
+  guint n = 0;
+
+  for (guint i = 0; i < raw->texts->len; i++)
+    if (strstr (g_ptr_array_index (raw->texts, i), needle))
+      n++;
+
+  return n;
+}
+
 static void
 test_hash_mismatch (void)
 {
   g_autoptr(Raw) raw = raw_connect ();
   const char *claimed = "0000000000000000000000000000000000000000000000000000000000000001";
+  g_autofree char *have = g_strdup_printf ("{\"type\":\"have\",\"sha256\":\"%s\"}", claimed);
 
   lying_transfer ("liar-hash", claimed, 11, "not the one", 11, raw);
   /* The content is discarded; the connection may stay. */
   g_assert_false (dropify_test_wait_for (raw_is_closed, raw, 1000));
+  g_assert_cmpuint (count_type (raw, "file-get"), ==, 1);
+
+  /* A peer whose copy did not match is not asked again on this
+   * connection, whatever it announces. */
+  for (guint i = 0; i < 5; i++)
+    raw_send (raw, have);
+  run_for (300);
+  g_assert_cmpuint (count_type (raw, "file-get"), ==, 1);
+
   forget_drop ("liar-hash");
   assert_unharmed ("a file whose content does not match its SHA-256");
+}
+
+/* have (docs/protocol.md §11.1) costs at most one file-get each, only
+ * for content the device lacks and is not fetching, and is never
+ * answered with a have. */
+static void
+test_have_bounded (void)
+{
+  g_autoptr(Raw) raw = raw_connect ();
+  const char *sha = "0000000000000000000000000000000000000000000000000000000000000003";
+  const char *other = "0000000000000000000000000000000000000000000000000000000000000004";
+  g_autofree char *frame = file_drop_frame ("have-drop", "later.txt", sha, 5);
+  g_autofree char *missing = g_strdup_printf ("{\"type\":\"file-missing\",\"sha256\":\"%s\"}", sha);
+  g_autofree char *have = g_strdup_printf ("{\"type\":\"have\",\"sha256\":\"%s\"}", sha);
+  g_autofree char *have_other = g_strdup_printf ("{\"type\":\"have\",\"sha256\":\"%s\"}", other);
+  WaitText get = { raw, "file-get" };
+
+  raw_become_trusted (raw);
+  raw_send (raw, frame);
+  g_assert_true (dropify_test_wait_for (received_type, &get, WAIT_MS));
+
+  /* Told file-missing: not asked again by itself. */
+  raw_send (raw, missing);
+  run_for (300);
+  g_assert_cmpuint (count_type (raw, "file-get"), ==, 1);
+
+  /* Content it does not know of: nothing. */
+  raw_send (raw, have_other);
+  run_for (300);
+  g_assert_cmpuint (count_type (raw, "file-get"), ==, 1);
+
+  /* Announced: asked once more, and a burst of the same announcement
+   * while that request is open asks nothing more. */
+  for (guint i = 0; i < 20; i++)
+    raw_send (raw, have);
+  run_for (300);
+  g_assert_cmpuint (count_type (raw, "file-get"), ==, 2);
+  g_assert_cmpuint (count_type (raw, "have"), ==, 0);
+  g_assert_false (raw_is_closed (raw));
+
+  forget_drop ("have-drop");
+  assert_unharmed ("have announcements");
+}
+
+static void
+local_file_sent_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  DropifyDrop **drop = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *drop = dropify_service_send_file_finish (DROPIFY_SERVICE (object), result, &error);
+  g_assert_no_error (error);
+}
+
+static gboolean
+drop_is_set (gpointer data)
+{
+  return *(DropifyDrop **) data != NULL;
+}
+
+/* A file dropped here is content this device completed: a trusted peer
+ * gets the drop, then one have for its content. */
+static void
+test_have_on_local_file (void)
+{
+  g_autoptr(Raw) raw = raw_connect ();
+  g_autofree char *dir = dropify_test_make_dir ("have-local");
+  g_autofree char *path = dropify_test_write_random (dir, "local.bin", 1000);
+  g_autofree char *sha = dropify_test_sha256_file (path);
+  g_autofree char *have = g_strdup_printf ("{\"type\":\"have\",\"sha256\":\"%s\"}", sha);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(DropifyDrop) drop = NULL;
+  WaitText got = { raw, "have" };
+  int drop_at = -1, have_at = -1;
+
+  raw_become_trusted (raw);
+  dropify_service_send_file_async (victim->service, file, 0, NULL, local_file_sent_cb, &drop);
+  g_assert_true (dropify_test_wait_for (drop_is_set, &drop, WAIT_MS));
+  g_assert_true (dropify_test_wait_for (received_type, &got, WAIT_MS));
+  run_for (200);
+
+  for (guint i = 0; i < raw->texts->len; i++)
+    {
+      const char *text = g_ptr_array_index (raw->texts, i);
+
+      if (strstr (text, "\"type\":\"drop\"") && strstr (text, dropify_drop_get_id (drop)))
+        drop_at = (int) i;
+      if (g_str_equal (text, have))
+        {
+          g_assert_cmpint (have_at, ==, -1);
+          have_at = (int) i;
+        }
+    }
+  g_assert_cmpint (drop_at, >=, 0);
+  g_assert_cmpint (have_at, >, drop_at);
+
+  g_assert_true (dropify_service_delete (victim->service, dropify_drop_get_id (drop), NULL));
+  dropify_test_remove_dir (dir);
+  assert_unharmed ("a file dropped on the victim");
 }
 
 static void
@@ -2028,6 +2167,8 @@ main (int   argc,
   g_test_add_func ("/hostile/paths-in-names", test_paths_in_names);
   g_test_add_func ("/hostile/bidi-in-file-name", test_bidi_in_file_name);
   g_test_add_func ("/hostile/hash-mismatch", test_hash_mismatch);
+  g_test_add_func ("/hostile/have-bounded", test_have_bounded);
+  g_test_add_func ("/hostile/have-on-local-file", test_have_on_local_file);
   g_test_add_func ("/hostile/chunk-beyond-size", test_chunk_beyond_size);
   g_test_add_func ("/hostile/half-open-connections", test_half_open_connections);
   g_test_add_func ("/hostile/one-byte-a-second", test_one_byte_a_second);

@@ -647,6 +647,40 @@ test_discovery_unavailable (Fixture       *fixture,
   g_assert_cmpstr (window_subtitle (fixture), ==, "No devices connected · Discovery unavailable");
 }
 
+/* Each row says how the device came to be listed, in words. */
+static void
+test_peers_via (Fixture       *fixture,
+                gconstpointer  user_data)
+{
+  static const struct {
+    DropifyPeerVia  via;
+    const char     *words;
+  } cases[] = {
+    { DROPIFY_PEER_VIA_MDNS, "Found on this network" },
+    { DROPIFY_PEER_VIA_MANUAL, "Added by address" },
+    { DROPIFY_PEER_VIA_INCOMING, "Connected to this device" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(DropifyPeer) peer = dropify_peer_new ("192.0.2.7", 41717, cases[i].via);
+      g_autoptr(GString) subtitle = g_string_new (NULL);
+      GtkWidget *row;
+
+      dropify_peer_set_name (peer, "Laptop");
+      dropify_peer_set_device_id (peer, "laptop");
+      row = g_object_ref_sink (dropify_peer_row_new (fixture->service, peer));
+      /* The row keeps each part on one line with no-break spaces. */
+      g_string_assign (subtitle, adw_action_row_get_subtitle (ADW_ACTION_ROW (row)));
+      g_string_replace (subtitle, "\u00a0", " ", 0);
+      g_assert_nonnull (strstr (subtitle->str, cases[i].words));
+      for (guint j = 0; j < G_N_ELEMENTS (cases); j++)
+        if (j != i)
+          g_assert_null (strstr (subtitle->str, cases[j].words));
+      g_object_unref (row);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -677,6 +711,8 @@ main (int   argc,
               fixture_set_up, test_peers_connected_and_forget, fixture_tear_down);
   g_test_add ("/ui/peers/not-paired", Fixture, NULL,
               fixture_set_up, test_peers_not_paired, fixture_tear_down);
+  g_test_add ("/ui/peers/via", Fixture, NULL,
+              fixture_set_up, test_peers_via, fixture_tear_down);
   g_test_add ("/ui/peers/offline", Fixture, NULL,
               fixture_set_up, test_peers_offline, fixture_tear_down);
   g_test_add ("/ui/peers/not-dropify", Fixture, NULL,

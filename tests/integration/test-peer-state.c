@@ -1,0 +1,322 @@
+#include "config.h"
+
+#include <signal.h>
+#include <string.h>
+
+#include "dropify-control.h"
+#include "dropify-test-support.h"
+
+/* What the peers list says about a device matches what is true of it
+ * (issue 14), with real `dropify --headless` processes: a forgotten
+ * device is a stranger when it dials again. */
+
+#define SECRET "peer-state-tests"
+
+static char *
+address_of (const char *dir)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) status = dropify_control_request (dir, "GET", "/v1/status", NULL, &error);
+
+  g_assert_no_error (error);
+  return g_strdup_printf ("127.0.0.1:%" G_GINT64_FORMAT,
+                          json_object_get_int_member (json_node_get_object (status), "port"));
+}
+
+static char *
+device_id_of (const char *dir)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) status = dropify_control_request (dir, "GET", "/v1/status", NULL, &error);
+
+  g_assert_no_error (error);
+  return g_strdup (json_object_get_string_member (json_node_get_object (status), "device_id"));
+}
+
+/* The entry for @id in the peers list of the instance on @dir, or NULL. */
+static JsonObject *
+peer_on (const char *dir,
+         const char *id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) peers = dropify_control_request (dir, "GET", "/v1/peers", NULL, &error);
+  JsonArray *array;
+
+  g_assert_no_error (error);
+  array = json_node_get_array (peers);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonObject *peer = json_array_get_object_element (array, i);
+
+      if (g_strcmp0 (json_object_get_string_member_with_default (peer, "id", NULL), id) == 0)
+        return json_object_ref (peer);
+    }
+
+  return NULL;
+}
+
+typedef struct
+{
+  const char *dir;
+  const char *id;
+  gboolean    trusted;
+} PeerWait;
+
+static gboolean
+connected_as (gpointer data)
+{
+  PeerWait *wait = data;
+  g_autoptr(JsonObject) peer = peer_on (wait->dir, wait->id);
+
+  return peer != NULL &&
+         json_object_get_boolean_member (peer, "connected") &&
+         json_object_get_boolean_member (peer, "trusted") == wait->trusted;
+}
+
+static gboolean
+has_drop (const char *dir,
+          const char *id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) list = dropify_control_request (dir, "GET", "/v1/drops", NULL, &error);
+  JsonArray *array;
+
+  g_assert_no_error (error);
+  array = json_node_get_array (list);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    if (g_strcmp0 (json_object_get_string_member (json_array_get_object_element (array, i), "id"), id) == 0)
+      return TRUE;
+
+  return FALSE;
+}
+
+static gboolean
+drop_arrived (gpointer data)
+{
+  const char **args = data;
+
+  return has_drop (args[0], args[1]);
+}
+
+static char *
+send_text (const char *dir,
+           const char *text)
+{
+  g_autoptr(DropifyTestRun) run = dropify_test_run ("send", "--data-dir", dir, text, NULL);
+
+  g_assert_cmpint (run->status, ==, 0);
+  return g_strdup (g_strstrip (run->out));
+}
+
+typedef struct
+{
+  DropifyTestInstance *a;
+  DropifyTestInstance *b;
+  char                *dir_a;
+  char                *dir_b;
+  char                *id_a;
+  char                *id_b;
+} Pair;
+
+/* A listens, B dials it; both know the group secret, so they trust each
+ * other at once. */
+static void
+pair_start (Pair *pair)
+{
+  g_autofree char *address = NULL;
+  PeerWait wait;
+
+  pair->dir_a = dropify_test_make_dir ("state-a");
+  pair->dir_b = dropify_test_make_dir ("state-b");
+  {
+    const char * const extra[] = { "--name", "Alpha", "--group-secret", SECRET, NULL };
+    pair->a = dropify_test_instance_start (pair->dir_a, extra);
+  }
+  address = address_of (pair->dir_a);
+  {
+    const char * const extra[] = { "--name", "Bravo", "--connect", address, "--group-secret", SECRET, NULL };
+    pair->b = dropify_test_instance_start (pair->dir_b, extra);
+  }
+  pair->id_a = device_id_of (pair->dir_a);
+  pair->id_b = device_id_of (pair->dir_b);
+
+  wait = (PeerWait) { pair->dir_a, pair->id_b, TRUE };
+  g_assert_true (dropify_test_wait_for (connected_as, &wait, 10000));
+}
+
+static void
+pair_stop (Pair *pair)
+{
+  g_assert_cmpint (dropify_test_instance_stop (pair->b, SIGTERM), ==, 0);
+  g_assert_cmpint (dropify_test_instance_stop (pair->a, SIGTERM), ==, 0);
+  g_clear_pointer (&pair->a, dropify_test_instance_free);
+  g_clear_pointer (&pair->b, dropify_test_instance_free);
+  dropify_test_remove_dir (pair->dir_a);
+  dropify_test_remove_dir (pair->dir_b);
+  g_free (pair->dir_a);
+  g_free (pair->dir_b);
+  g_free (pair->id_a);
+  g_free (pair->id_b);
+}
+
+/* Forget means forget: the trust goes with the entry, and a device that
+ * dials back is a stranger, which the group secret does not make trusted
+ * again, and which gets nothing. */
+static void
+test_forget_then_redial (void)
+{
+  Pair pair = { 0 };
+  g_autoptr(DropifyTestRun) forget = NULL;
+  g_autoptr(DropifyTestRun) unknown = NULL;
+  g_autoptr(GKeyFile) trust = g_key_file_new ();
+  g_autoptr(JsonObject) gone = NULL;
+  g_autoptr(JsonObject) back = NULL;
+  g_autofree char *trust_path = NULL;
+  g_autofree char *from_a = NULL;
+  g_autofree char *from_b = NULL;
+  g_autofree char *before = NULL;
+  PeerWait wait;
+
+  pair_start (&pair);
+  before = send_text (pair.dir_a, "before forgetting");
+  {
+    const char *args[2] = { pair.dir_b, before };
+    g_assert_true (dropify_test_wait_for (drop_arrived, args, 10000));
+  }
+
+  forget = dropify_test_run ("forget", "--data-dir", pair.dir_a, pair.id_b, NULL);
+  g_assert_cmpint (forget->status, ==, 0);
+  g_assert_cmpstr (forget->err, ==, "");
+
+  /* No trust is left in the file: only the mark that it was unpaired. */
+  trust_path = g_build_filename (pair.dir_a, "trusted-devices.ini", NULL);
+  g_assert_true (g_key_file_load_from_file (trust, trust_path, G_KEY_FILE_NONE, NULL));
+  g_assert_false (g_key_file_has_key (trust, pair.id_b, "fingerprint", NULL));
+
+  /* B still trusts A and dials it again: A lists it as not paired. */
+  wait = (PeerWait) { pair.dir_a, pair.id_b, FALSE };
+  g_assert_true (dropify_test_wait_for (connected_as, &wait, 10000));
+
+  /* Neither way: what A makes does not reach B, and what B makes is not
+   * taken by A, also after long enough for the group secret to act. */
+  from_a = send_text (pair.dir_a, "after forgetting, from A");
+  from_b = send_text (pair.dir_b, "after forgetting, from B");
+  g_usleep (1500 * 1000);
+  g_assert_false (has_drop (pair.dir_b, from_a));
+  g_assert_false (has_drop (pair.dir_a, from_b));
+  back = peer_on (pair.dir_a, pair.id_b);
+  g_assert_nonnull (back);
+  g_assert_false (json_object_get_boolean_member (back, "trusted"));
+  g_assert_cmpstr (json_object_get_string_member (back, "via"), ==, "incoming");
+
+  /* An id that is not listed: a clear refusal. */
+  unknown = dropify_test_run ("forget", "--data-dir", pair.dir_a, "no-such-device", NULL);
+  g_assert_cmpint (unknown->status, ==, 1);
+  g_assert_cmpstr (unknown->err, !=, "");
+
+  pair_stop (&pair);
+}
+
+typedef struct
+{
+  const char *dir;
+  const char *id;
+  const char *name;
+} NameWait;
+
+static gboolean
+named (gpointer data)
+{
+  NameWait *wait = data;
+  g_autoptr(JsonObject) peer = peer_on (wait->dir, wait->id);
+
+  return peer != NULL && g_strcmp0 (json_object_get_string_member (peer, "name"), wait->name) == 0;
+}
+
+/* As the app's Preferences do: the device-name setting, in the profile's
+ * settings.ini, which the running instance follows. */
+static void
+rename_in_settings (const char *dir,
+                    const char *name)
+{
+  g_autofree char *path = g_build_filename (dir, "settings.ini", NULL);
+  g_autoptr(GKeyFile) settings = g_key_file_new ();
+  g_autoptr(GVariant) value = g_variant_ref_sink (g_variant_new_string (name));
+  g_autofree char *text = g_variant_print (value, FALSE);
+  g_autoptr(GError) error = NULL;
+
+  g_key_file_load_from_file (settings, path, G_KEY_FILE_KEEP_COMMENTS, NULL);
+  g_key_file_set_value (settings, "dropify", "device-name", text);
+  g_key_file_save_to_file (settings, path, &error);
+  g_assert_no_error (error);
+}
+
+/* A rename reaches a device connected at the time, without a new
+ * connection; and a hostile name arrives inert. */
+static void
+test_rename_reaches_peers (void)
+{
+  Pair pair = { 0 };
+  g_autoptr(JsonObject) before = NULL;
+  g_autoptr(JsonObject) after = NULL;
+  NameWait wait;
+
+  pair_start (&pair);
+  wait = (NameWait) { pair.dir_b, pair.id_a, "Alpha" };
+  g_assert_true (dropify_test_wait_for (named, &wait, 10000));
+  before = peer_on (pair.dir_b, pair.id_a);
+
+  rename_in_settings (pair.dir_a, "Kitchen laptop");
+  wait.name = "Kitchen laptop";
+  g_assert_true (dropify_test_wait_for (named, &wait, 5000));
+
+  /* The same connection: B did not dial again (its bytes only grew). */
+  after = peer_on (pair.dir_b, pair.id_a);
+  g_assert_true (json_object_get_boolean_member (after, "connected"));
+  g_assert_cmpint (json_object_get_int_member (after, "bytes_in"), >=,
+                   json_object_get_int_member (before, "bytes_in"));
+
+  /* Cleaned as a hello's name is. */
+  rename_in_settings (pair.dir_a, "Evil\xe2\x80\xae\x1b[2Jexe");
+  wait.name = "Evil[2Jexe";
+  g_assert_true (dropify_test_wait_for (named, &wait, 5000));
+
+  pair_stop (&pair);
+}
+
+/* `via` says how each side came to list the other: B was told A's
+ * address; A was not told B's, B connected to it. */
+static void
+test_via_incoming (void)
+{
+  Pair pair = { 0 };
+  g_autoptr(JsonObject) on_a = NULL;
+  g_autoptr(JsonObject) on_b = NULL;
+  g_autoptr(DropifyTestRun) plain = NULL;
+
+  pair_start (&pair);
+  on_a = peer_on (pair.dir_a, pair.id_b);
+  on_b = peer_on (pair.dir_b, pair.id_a);
+  g_assert_cmpstr (json_object_get_string_member (on_a, "via"), ==, "incoming");
+  g_assert_cmpstr (json_object_get_string_member (on_b, "via"), ==, "manual");
+
+  /* The same through the command line. */
+  plain = dropify_test_run ("peers", "--data-dir", pair.dir_a, "--json", NULL);
+  g_assert_cmpint (plain->status, ==, 0);
+  g_assert_nonnull (strstr (plain->out, "\"via\" : \"incoming\""));
+
+  pair_stop (&pair);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+
+  g_test_add_func ("/peer-state/forget-then-redial", test_forget_then_redial);
+  g_test_add_func ("/peer-state/rename-reaches-peers", test_rename_reaches_peers);
+  g_test_add_func ("/peer-state/via-incoming", test_via_incoming);
+
+  return g_test_run ();
+}

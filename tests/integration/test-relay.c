@@ -1,0 +1,262 @@
+#include "config.h"
+
+#include <signal.h>
+
+#include "dropify-control.h"
+#include "dropify-test-support.h"
+
+/* Content that reaches a device through others (issue 14): real
+ * `dropify --headless` processes in a chain B → A → D → E, each connected
+ * to its neighbours only. B is killed in the middle of sending a file to
+ * A and comes back; A then completes it, and D and E must follow at once,
+ * although each was told `file-missing` before (docs/protocol.md
+ * §11.1). */
+
+#define SECRET "relay-tests"
+
+static guint
+slow_factor (void)
+{
+  const char *slow = g_getenv ("DROPIFY_TEST_SLOW");
+
+  return slow ? MAX (1, (guint) g_ascii_strtoull (slow, NULL, 10)) : 1;
+}
+
+static char *
+address_of (const char *dir)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) status = dropify_control_request (dir, "GET", "/v1/status", NULL, &error);
+
+  g_assert_no_error (error);
+  return g_strdup_printf ("127.0.0.1:%" G_GINT64_FORMAT,
+                          json_object_get_int_member (json_node_get_object (status), "port"));
+}
+
+/* The drop @id as the instance on @dir lists it, or NULL. Through the
+ * control socket, not the CLI: polling it must be cheap, so that the
+ * times measured are the instances', not the test's. */
+static JsonObject *
+drop_on (const char *dir,
+         const char *id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) list = dropify_control_request (dir, "GET", "/v1/drops", NULL, &error);
+  JsonArray *array;
+
+  g_assert_no_error (error);
+  array = json_node_get_array (list);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonObject *drop = json_array_get_object_element (array, i);
+
+      if (g_strcmp0 (json_object_get_string_member (drop, "id"), id) == 0)
+        return json_object_ref (drop);
+    }
+
+  return NULL;
+}
+
+typedef struct
+{
+  const char *dir;
+  const char *id;
+  const char *sha;
+  int64_t     at_least;
+} FileWait;
+
+/* Received at least @at_least bytes, or complete; a complete one must
+ * match its SHA-256. */
+static gboolean
+file_progress (gpointer data)
+{
+  FileWait *wait = data;
+  g_autoptr(JsonObject) drop = drop_on (wait->dir, wait->id);
+
+  if (drop == NULL)
+    return FALSE;
+
+  if (json_object_get_boolean_member (drop, "complete"))
+    {
+      g_autofree char *got = dropify_test_sha256_file (json_object_get_string_member (drop, "path"));
+
+      g_assert_cmpstr (got, ==, wait->sha);
+      return TRUE;
+    }
+
+  return json_object_get_int_member_with_default (drop, "received", 0) >= wait->at_least;
+}
+
+static gboolean
+file_complete (const char *dir,
+               const char *id,
+               const char *sha)
+{
+  FileWait wait = { dir, id, sha, G_MAXINT64 };
+
+  return file_progress (&wait);
+}
+
+static gboolean
+listed (gpointer data)
+{
+  const char **args = data;
+  g_autoptr(JsonObject) drop = drop_on (args[0], args[1]);
+
+  return drop != NULL;
+}
+
+/* Both connected to A and trusting it. */
+static gboolean
+a_has_two_trusted (gpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) peers = dropify_control_request (data, "GET", "/v1/peers", NULL, &error);
+  JsonArray *array;
+  guint n = 0;
+
+  g_assert_no_error (error);
+  array = json_node_get_array (peers);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonObject *peer = json_array_get_object_element (array, i);
+
+      if (json_object_get_boolean_member (peer, "connected") &&
+          json_object_get_boolean_member (peer, "trusted"))
+        n++;
+    }
+
+  return n == 2;
+}
+
+static void
+test_relay_after_sender_returns (void)
+{
+  const guint64 size = 24 * 1000 * 1000;
+  g_autofree char *dir_a = dropify_test_make_dir ("relay-a");
+  g_autofree char *dir_b = dropify_test_make_dir ("relay-b");
+  g_autofree char *dir_d = dropify_test_make_dir ("relay-d");
+  g_autofree char *dir_e = dropify_test_make_dir ("relay-e");
+  g_autofree char *address_d = NULL;
+  g_autofree char *src = dropify_test_write_random (dir_b, "big.bin", size);
+  g_autofree char *sha = dropify_test_sha256_file (src);
+  g_autofree char *address = NULL;
+  g_autofree char *id = NULL;
+  g_autoptr(DropifyTestInstance) a = NULL;
+  g_autoptr(DropifyTestInstance) b = NULL;
+  g_autoptr(DropifyTestInstance) d = NULL;
+  g_autoptr(DropifyTestInstance) e = NULL;
+  g_autoptr(DropifyTestRun) run = NULL;
+  g_autoptr(JsonObject) on_a = NULL;
+  g_autoptr(JsonObject) on_d = NULL;
+  const guint slow = slow_factor ();
+  const char *args[2];
+  int64_t a_done = 0, d_done = 0, e_done = 0, deadline;
+  FileWait wait;
+
+  {
+    const char * const extra[] = { "--name", "A", "--group-secret", SECRET, NULL };
+    a = dropify_test_instance_start (dir_a, extra);
+  }
+  address = address_of (dir_a);
+  {
+    const char * const extra[] = { "--name", "D", "--connect", address, "--group-secret", SECRET, NULL };
+    d = dropify_test_instance_start (dir_d, extra);
+  }
+  address_d = address_of (dir_d);
+  {
+    const char * const extra[] = { "--name", "E", "--connect", address_d, "--group-secret", SECRET, NULL };
+    e = dropify_test_instance_start (dir_e, extra);
+  }
+  {
+    const char * const extra[] = { "--name", "B", "--connect", address, "--group-secret", SECRET, NULL };
+
+    /* B sends slowly (a test hook), so it can be killed mid-transfer. */
+    g_setenv ("DROPIFY_TEST_CHUNK_DELAY_MS", "20", TRUE);
+    b = dropify_test_instance_start (dir_b, extra);
+    g_unsetenv ("DROPIFY_TEST_CHUNK_DELAY_MS");
+  }
+  g_assert_true (dropify_test_wait_for (a_has_two_trusted, dir_a, 10000));
+
+  run = dropify_test_run ("send", "--data-dir", dir_b, "--file", src, NULL);
+  g_assert_cmpint (run->status, ==, 0);
+  id = g_strdup (g_strstrip (run->out));
+
+  /* D learns of the drop from A, and asks A, which has only part of it:
+   * file-missing; E learns of it from D, which has none of it. */
+  args[0] = dir_e;
+  args[1] = id;
+  g_assert_true (dropify_test_wait_for (listed, args, 10000));
+  wait = (FileWait) { dir_a, id, sha, 4 * 1000 * 1000 };
+  g_assert_true (dropify_test_wait_for (file_progress, &wait, 30000));
+
+  g_assert_cmpint (dropify_test_instance_stop (b, SIGKILL), ==, 128 + SIGKILL);
+  g_clear_pointer (&b, dropify_test_instance_free);
+
+  on_a = drop_on (dir_a, id);
+  on_d = drop_on (dir_d, id);
+  g_assert_false (json_object_get_boolean_member (on_a, "complete"));
+  g_assert_cmpint (json_object_get_int_member (on_a, "received"), <, (int64_t) size);
+  g_assert_false (json_object_get_boolean_member (on_d, "complete"));
+  g_clear_pointer (&on_d, json_object_unref);
+  on_d = drop_on (dir_e, id);
+  g_assert_false (json_object_get_boolean_member (on_d, "complete"));
+
+  /* Give D time to have been told file-missing by every device it can
+   * reach, as a user's D would have been long before. */
+  g_usleep (500 * 1000);
+
+  /* B comes back at full speed; A resumes from it. */
+  {
+    const char * const extra[] = { "--name", "B", "--connect", address, "--group-secret", SECRET, NULL };
+    b = dropify_test_instance_start (dir_b, extra);
+  }
+
+  deadline = g_get_monotonic_time () + (int64_t) 60 * G_USEC_PER_SEC * slow;
+  while (e_done == 0 && g_get_monotonic_time () < deadline)
+    {
+      if (a_done == 0 && file_complete (dir_a, id, sha))
+        {
+          a_done = g_get_monotonic_time ();
+          /* From here D and E have a few seconds, not the rest of a
+           * minute. */
+          deadline = a_done + (int64_t) 10 * G_USEC_PER_SEC * slow;
+        }
+      if (a_done != 0 && d_done == 0 && file_complete (dir_d, id, sha))
+        d_done = g_get_monotonic_time ();
+      if (d_done != 0 && file_complete (dir_e, id, sha))
+        e_done = g_get_monotonic_time ();
+      g_usleep (20 * 1000);
+    }
+
+  g_assert_cmpint (a_done, !=, 0);
+  if (d_done == 0)
+    g_error ("D never got the file that A completed (waited %u s after A)", 10 * slow);
+  if (e_done == 0)
+    g_error ("E never got the file that D completed");
+  g_test_message ("D completed %.2f s after A, E %.2f s after D (%" G_GUINT64_FORMAT " bytes)",
+                  (double) (d_done - a_done) / G_USEC_PER_SEC,
+                  (double) (e_done - d_done) / G_USEC_PER_SEC, size);
+  g_assert_cmpint (d_done - a_done, <, (int64_t) 5 * G_USEC_PER_SEC * slow);
+  g_assert_cmpint (e_done - d_done, <, (int64_t) 5 * G_USEC_PER_SEC * slow);
+
+  g_assert_cmpint (dropify_test_instance_stop (b, SIGTERM), ==, 0);
+  g_assert_cmpint (dropify_test_instance_stop (e, SIGTERM), ==, 0);
+  g_assert_cmpint (dropify_test_instance_stop (d, SIGTERM), ==, 0);
+  g_assert_cmpint (dropify_test_instance_stop (a, SIGTERM), ==, 0);
+  dropify_test_remove_dir (dir_a);
+  dropify_test_remove_dir (dir_b);
+  dropify_test_remove_dir (dir_d);
+  dropify_test_remove_dir (dir_e);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+
+  g_test_add_func ("/relay/after-sender-returns", test_relay_after_sender_returns);
+
+  return g_test_run ();
+}
