@@ -821,6 +821,19 @@ dropify_drop_row_set_property (GObject      *object,
     }
 }
 
+/* A row is one stop in the Tab order: Tab lands on the row itself (the
+ * list's item widget takes the focus when no child does). What its
+ * buttons do is in its menu (the Menu key) and on its page (Enter). */
+static gboolean
+dropify_drop_row_focus (GtkWidget        *widget,
+                        GtkDirectionType  direction)
+{
+  if (direction == GTK_DIR_TAB_FORWARD || direction == GTK_DIR_TAB_BACKWARD)
+    return FALSE;
+
+  return GTK_WIDGET_CLASS (dropify_drop_row_parent_class)->focus (widget, direction);
+}
+
 static void
 dropify_drop_row_class_init (DropifyDropRowClass *klass)
 {
@@ -829,6 +842,7 @@ dropify_drop_row_class_init (DropifyDropRowClass *klass)
 
   object_class->dispose = dropify_drop_row_dispose;
   widget_class->size_allocate = dropify_drop_row_size_allocate;
+  widget_class->focus = dropify_drop_row_focus;
   object_class->finalize = dropify_drop_row_finalize;
   object_class->get_property = dropify_drop_row_get_property;
   object_class->set_property = dropify_drop_row_set_property;

@@ -614,6 +614,38 @@ dropify_window_delete_focused (GtkWidget *widget,
                                      dropify_drop_get_id (drop));
 }
 
+/* Rows are one stop in the Tab order: from any row, Tab leaves the
+ * history, as the list would otherwise walk through every row in turn.
+ * The list takes no focus while the window looks for the next widget. */
+static gboolean
+dropify_window_tab_out_of_history (GtkWidget *widget,
+                                   GVariant  *args,
+                                   gpointer   user_data)
+{
+  GtkDirectionType direction = g_variant_get_int32 (args);
+
+  gtk_widget_set_can_focus (widget, FALSE);
+  gtk_widget_child_focus (GTK_WIDGET (gtk_widget_get_root (widget)), direction);
+  gtk_widget_set_can_focus (widget, TRUE);
+
+  return TRUE;
+}
+
+static void
+dropify_window_add_tab_shortcut (GtkShortcutController *shortcuts,
+                                 guint                  keyval,
+                                 GdkModifierType        modifiers,
+                                 GtkDirectionType       direction)
+{
+  GtkShortcut *shortcut;
+
+  shortcut = gtk_shortcut_new (gtk_keyval_trigger_new (keyval, modifiers),
+                               gtk_callback_action_new (dropify_window_tab_out_of_history,
+                                                        NULL, NULL));
+  gtk_shortcut_set_arguments (shortcut, g_variant_new_int32 (direction));
+  gtk_shortcut_controller_add_shortcut (shortcuts, shortcut);
+}
+
 /* The drop's own page */
 
 static void
@@ -1656,6 +1688,10 @@ dropify_window_constructed (GObject *object)
                                         gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_KP_Delete, 0),
                                                           gtk_callback_action_new (dropify_window_delete_focused,
                                                                                    self, NULL)));
+  dropify_window_add_tab_shortcut (shortcuts, GDK_KEY_Tab, 0, GTK_DIR_TAB_FORWARD);
+  dropify_window_add_tab_shortcut (shortcuts, GDK_KEY_KP_Tab, 0, GTK_DIR_TAB_FORWARD);
+  dropify_window_add_tab_shortcut (shortcuts, GDK_KEY_Tab, GDK_SHIFT_MASK, GTK_DIR_TAB_BACKWARD);
+  dropify_window_add_tab_shortcut (shortcuts, GDK_KEY_KP_Tab, GDK_SHIFT_MASK, GTK_DIR_TAB_BACKWARD);
   gtk_widget_add_controller (GTK_WIDGET (self->list_view), GTK_EVENT_CONTROLLER (shortcuts));
 
   gtk_list_view_set_single_click_activate (self->list_view, TRUE);

@@ -10,6 +10,7 @@
 #include <adwaita.h>
 #include <glib/gstdio.h>
 
+#include "bench-fill.h"
 #include "dropify-core.h"
 #include "dropify-drop-row.h"
 #include "dropify-drop-view.h"
@@ -114,6 +115,18 @@ fixture_set_up (Fixture       *fixture,
   fixture->service = start_service (fixture->data_dir, fixture->settings, FALSE);
   fixture->window = present_window (dropify_window_new (NULL, fixture->service),
                                     "the window to be mapped");
+}
+
+/* A history as long as a year of everyday use, written before the
+ * service opens it. */
+static void
+fixture_set_up_full (Fixture       *fixture,
+                     gconstpointer  user_data)
+{
+  g_autofree char *data_dir = g_build_filename (g_get_user_data_dir (), "dropify", NULL);
+
+  bench_fill_history (data_dir, 10000, 0);
+  fixture_set_up (fixture, user_data);
 }
 
 static void
@@ -803,6 +816,155 @@ test_window_composer (Fixture       *fixture,
   g_assert_true (gtk_text_iter_equal (&start, &end));
 
   wait_for_row (fixture, "typed in the composer");
+}
+
+/* Keyboard */
+
+/* The drop whose row has the focus: the list's own item widget, as arrow
+ * keys leave it, and not one of the row's buttons. */
+static DropifyDrop *
+get_focused_row_drop (GtkWidget *window)
+{
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (window));
+  GtkWidget *child;
+
+  if (focus == NULL || (child = gtk_widget_get_first_child (focus)) == NULL ||
+      !DROPIFY_IS_DROP_ROW (child))
+    return NULL;
+
+  return dropify_drop_row_get_drop (DROPIFY_DROP_ROW (child));
+}
+
+typedef struct
+{
+  GtkWidget   *window;
+  DropifyDrop *drop;
+} FocusQuery;
+
+static gboolean
+row_has_focus (gpointer data)
+{
+  FocusQuery *query = data;
+
+  return get_focused_row_drop (query->window) == query->drop;
+}
+
+static gboolean
+focus_is_in_composer (gpointer data)
+{
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (data));
+
+  for (GtkWidget *w = focus; w != NULL; w = gtk_widget_get_parent (w))
+    if (gtk_widget_has_css_class (w, "composer-bar"))
+      return TRUE;
+
+  return FALSE;
+}
+
+static gboolean
+focus_is_in_header (gpointer data)
+{
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (data));
+
+  return focus != NULL && gtk_widget_get_ancestor (focus, ADW_TYPE_HEADER_BAR) != NULL;
+}
+
+static GtkWidget *
+find_actionable (GtkWidget  *widget,
+                 const char *action_name)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_ACTIONABLE (child) &&
+          g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (child)), action_name) == 0)
+        return child;
+
+      if ((found = find_actionable (child, action_name)))
+        return found;
+    }
+
+  return NULL;
+}
+
+/* Types @key, which moves the focus, until @check holds. Typed before the
+ * window has the X server's focus, a key goes nowhere and leaves the focus
+ * where it was: only then is it typed again. */
+static void
+type_focus_key (GtkWidget  *window,
+                const char *key,
+                CheckFunc   check,
+                gpointer    data,
+                const char *what)
+{
+  GtkWidget *before = gtk_root_get_focus (GTK_ROOT (window));
+
+  for (guint attempt = 0; attempt < 10; attempt++)
+    {
+      GtkWidget *focus;
+
+      g_assert_true (type_key (key));
+
+      for (guint i = 0; i < 10 && !check (data); i++)
+        run_main_loop_for (50);
+
+      if (check (data))
+        return;
+
+      focus = gtk_root_get_focus (GTK_ROOT (window));
+      if (focus != before)
+        g_error ("Typing %s moved the focus to a %s, not to %s", key,
+                 focus != NULL ? G_OBJECT_TYPE_NAME (focus) : "nothing", what);
+    }
+
+  g_error ("Typing %s did not move the focus to %s", key, what);
+}
+
+/* At 10,000 drops: Tab enters the history at its first row, or at the row
+ * that had the focus, and leaves it in one step, both ways; arrows move
+ * from row to row. */
+static void
+test_window_tab_through_history (Fixture       *fixture,
+                                 gconstpointer  user_data)
+{
+  g_autofree char *xdotool = g_find_program_in_path ("xdotool");
+  g_autoptr(DropifyDrop) first = NULL;
+  g_autoptr(DropifyDrop) second = NULL;
+  FocusQuery query = { fixture->window, NULL };
+  GtkWidget *list_view;
+  GListModel *rows;
+
+  if (xdotool == NULL)
+    {
+      g_test_skip ("xdotool is not installed (build-aux/install-deps --test)");
+      return;
+    }
+
+  wait_for (history_is_shown, fixture->window, "the history to show");
+  list_view = find_history_list (fixture->window);
+  rows = G_LIST_MODEL (gtk_list_view_get_model (GTK_LIST_VIEW (list_view)));
+  g_assert_cmpuint (g_list_model_get_n_items (rows), ==, 10000);
+  first = g_list_model_get_item (rows, 0);
+  second = g_list_model_get_item (rows, 1);
+  run_main_loop_for (100);
+
+  /* The composer's first button, next to the history. */
+  g_assert_true (gtk_widget_grab_focus (find_actionable (fixture->window, "win.attach")));
+
+  query.drop = first;
+  type_focus_key (fixture->window, "shift+Tab", row_has_focus, &query, "the first row");
+  type_focus_key (fixture->window, "Tab", focus_is_in_composer, fixture->window, "the composer");
+  type_focus_key (fixture->window, "shift+Tab", row_has_focus, &query, "the first row again");
+  type_focus_key (fixture->window, "shift+Tab", focus_is_in_header, fixture->window, "the header bar");
+  type_focus_key (fixture->window, "Tab", row_has_focus, &query, "the first row from above");
+
+  query.drop = second;
+  type_focus_key (fixture->window, "Down", row_has_focus, &query, "the second row");
+  type_focus_key (fixture->window, "Tab", focus_is_in_composer, fixture->window, "the composer");
+  type_focus_key (fixture->window, "shift+Tab", row_has_focus, &query, "the row that had the focus");
 }
 
 /* The drop's own page */
@@ -1541,6 +1703,8 @@ main (int   argc,
               fixture_set_up, test_window_paste_image, fixture_tear_down);
   g_test_add ("/ui/window/paste-files", Fixture, NULL,
               fixture_set_up, test_window_paste_files, fixture_tear_down);
+  g_test_add ("/ui/window/tab-through-history", Fixture, NULL,
+              fixture_set_up_full, test_window_tab_through_history, fixture_tear_down);
   g_test_add ("/ui/window/composer", Fixture, NULL,
               fixture_set_up, test_window_composer, fixture_tear_down);
 
