@@ -77,6 +77,7 @@ struct _DropifyWindow
   GtkListView          *list_view;
   GtkRevealer          *new_drops_revealer;
   GtkToggleButton      *search_button;
+  GtkToggleButton      *narrow_search_button;
   GtkSearchBar         *search_bar;
   GtkSearchEntry       *search_entry;
   GtkDropDown          *kind_dropdown;
@@ -1675,6 +1676,9 @@ dropify_window_constructed (GObject *object)
   g_object_bind_property (self->search_button, "active",
                           self->search_bar, "search-mode-enabled",
                           G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  g_object_bind_property (self->narrow_search_button, "active",
+                          self->search_bar, "search-mode-enabled",
+                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
   gtk_search_bar_connect_entry (self->search_bar, GTK_EDITABLE (self->search_entry));
   selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->visible_drops)));
   gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (selection));
@@ -1852,6 +1856,7 @@ dropify_window_class_init (DropifyWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, new_drops_revealer);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, new_drops_label);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, search_button);
+  gtk_widget_class_bind_template_child (widget_class, DropifyWindow, narrow_search_button);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, search_bar);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, search_entry);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, kind_dropdown);

@@ -967,6 +967,120 @@ test_window_tab_through_history (Fixture       *fixture,
   type_focus_key (fixture->window, "shift+Tab", row_has_focus, &query, "the row that had the focus");
 }
 
+/* The narrowest window */
+
+typedef struct
+{
+  GtkWidget *window;
+  int        width;
+} WidthQuery;
+
+/* The window's width leaves out the border it draws without a
+ * compositor. */
+static gboolean
+window_is_as_narrow_as (gpointer data)
+{
+  WidthQuery *query = data;
+  int width = gtk_widget_get_width (query->window);
+
+  return width > 0 && width <= query->width;
+}
+
+/* The leaflet's other pages have header bars of their own. */
+static GtkWidget *
+find_mapped (GtkWidget *widget,
+             GType      type)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (!gtk_widget_get_mapped (child))
+        continue;
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
+        return child;
+
+      if ((found = find_mapped (child, type)))
+        return found;
+    }
+
+  return NULL;
+}
+
+/* Every label shown in @widget that has less room than all of its text
+ * needs, as "“text” (has of needs px)"; @n_labels counts the labels. */
+static void
+collect_cut_labels (GtkWidget *widget,
+                    GString   *cut,
+                    guint     *n_labels)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (!gtk_widget_get_mapped (child))
+        continue;
+
+      if (GTK_IS_LABEL (child) && *gtk_label_get_text (GTK_LABEL (child)) != '\0')
+        {
+          int natural;
+
+          gtk_widget_measure (child, GTK_ORIENTATION_HORIZONTAL, -1, NULL, &natural, NULL, NULL);
+          if (gtk_widget_get_width (child) < natural)
+            g_string_append_printf (cut, " “%s” (%d of %d px)", gtk_label_get_text (GTK_LABEL (child)),
+                                    gtk_widget_get_width (child), natural);
+          (*n_labels)++;
+        }
+
+      collect_cut_labels (child, cut, n_labels);
+    }
+}
+
+/* At 360 px, with a close, a maximize and a minimize button (GTK's
+ * default, and more than GNOME shows), the title and the connection
+ * summary are whole. */
+static void
+test_window_narrow_header (Fixture       *fixture,
+                           gconstpointer  user_data)
+{
+  GtkWidget *header = find_mapped (fixture->window, ADW_TYPE_HEADER_BAR);
+  LabelQuery subtitle = { header, "Not connected" };
+  WidthQuery query = { fixture->window, 360 };
+  g_autoptr(GString) cut = g_string_new (NULL);
+  g_autofree char *layout = NULL;
+  guint n_labels = 0;
+
+  gtk_window_set_default_size (GTK_WINDOW (fixture->window), 360, 560);
+  wait_for (window_is_as_narrow_as, &query, "the window to be 360 px wide");
+  wait_for (label_is_shown, &subtitle, "the short connection summary");
+  /* The header's squeezers cross-fade. */
+  run_main_loop_for (600);
+
+  collect_cut_labels (header, cut, &n_labels);
+  if (cut->len > 0)
+    g_error ("Cut in the header bar:%s", cut->str);
+  /* The title and the subtitle, at least. */
+  g_assert_cmpuint (n_labels, >=, 2);
+
+  /* The same with GNOME's close button alone; the settings are the
+   * whole process's. */
+  g_object_get (gtk_widget_get_settings (fixture->window), "gtk-decoration-layout", &layout, NULL);
+  g_object_set (gtk_widget_get_settings (fixture->window), "gtk-decoration-layout", ":close", NULL);
+  run_main_loop_for (600);
+  n_labels = 0;
+  collect_cut_labels (header, cut, &n_labels);
+  if (cut->len > 0)
+    g_error ("Cut in the header bar with a close button only:%s", cut->str);
+  g_assert_cmpuint (n_labels, >=, 2);
+  g_object_set (gtk_widget_get_settings (fixture->window), "gtk-decoration-layout", layout, NULL);
+
+  /* What left the header is in the main menu, and still works. */
+  g_assert_true (gtk_widget_activate_action (fixture->window, "win.search", NULL));
+}
+
 /* The drop's own page */
 
 #define LONG_TEXT \
@@ -1705,6 +1819,8 @@ main (int   argc,
               fixture_set_up, test_window_paste_files, fixture_tear_down);
   g_test_add ("/ui/window/tab-through-history", Fixture, NULL,
               fixture_set_up_full, test_window_tab_through_history, fixture_tear_down);
+  g_test_add ("/ui/window/narrow-header", Fixture, NULL,
+              fixture_set_up, test_window_narrow_header, fixture_tear_down);
   g_test_add ("/ui/window/composer", Fixture, NULL,
               fixture_set_up, test_window_composer, fixture_tear_down);
 
