@@ -18,5 +18,7 @@ void                dropify_drop_show_in_files        (GtkWidget   *widget,
                                                        DropifyDrop *drop);
 void                dropify_drop_save_as              (GtkWidget   *widget,
                                                        DropifyDrop *drop);
+void                dropify_drop_keep                 (GtkWidget   *widget,
+                                                       DropifyDrop *drop);
 
 G_END_DECLS

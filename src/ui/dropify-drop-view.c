@@ -40,6 +40,7 @@ struct _DropifyDropView
   GtkListBox     *details_list;
   GtkWidget      *show_in_files_row;
   GtkWidget      *save_as_row;
+  GtkWidget      *keep_row;
 };
 
 G_DEFINE_FINAL_TYPE (DropifyDropView, dropify_drop_view, GTK_TYPE_WIDGET)
@@ -237,11 +238,13 @@ dropify_drop_view_update_actions (DropifyDropView *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "drop.open", file_ready || link != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "drop.show-in-files", file_ready);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "drop.save-as", file_ready);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "drop.keep", file_ready);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "drop.delete", self->drop != NULL);
 
   gtk_widget_set_visible (self->open_button, !is_text || link != NULL);
   gtk_widget_set_visible (self->show_in_files_row, !is_text);
   gtk_widget_set_visible (self->save_as_row, !is_text);
+  gtk_widget_set_visible (self->keep_row, !is_text);
 }
 
 static void dropify_drop_view_update_preview (DropifyDropView *self);
@@ -441,6 +444,17 @@ dropify_drop_view_save_as (GtkWidget  *widget,
 }
 
 static void
+dropify_drop_view_keep (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *param)
+{
+  DropifyDropView *self = DROPIFY_DROP_VIEW (widget);
+
+  if (self->drop != NULL)
+    dropify_drop_keep (widget, self->drop);
+}
+
+static void
 dropify_drop_view_delete (GtkWidget  *widget,
                           const char *action_name,
                           GVariant   *param)
@@ -502,6 +516,7 @@ dropify_drop_view_class_init (DropifyDropViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DropifyDropView, details_list);
   gtk_widget_class_bind_template_child (widget_class, DropifyDropView, show_in_files_row);
   gtk_widget_class_bind_template_child (widget_class, DropifyDropView, save_as_row);
+  gtk_widget_class_bind_template_child (widget_class, DropifyDropView, keep_row);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 
@@ -510,6 +525,7 @@ dropify_drop_view_class_init (DropifyDropViewClass *klass)
   gtk_widget_class_install_action (widget_class, "drop.show-in-files", NULL,
                                    dropify_drop_view_show_in_files);
   gtk_widget_class_install_action (widget_class, "drop.save-as", NULL, dropify_drop_view_save_as);
+  gtk_widget_class_install_action (widget_class, "drop.keep", NULL, dropify_drop_view_keep);
   gtk_widget_class_install_action (widget_class, "drop.delete", NULL, dropify_drop_view_delete);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "win.show-history", NULL);

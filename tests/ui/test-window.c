@@ -1209,6 +1209,12 @@ test_window_drop_details (Fixture       *fixture,
 }
 
 /* A file's page says what it is, how big, where, and its checksum. */
+static gboolean
+file_exists (gpointer data)
+{
+  return g_file_test (data, G_FILE_TEST_EXISTS);
+}
+
 static void
 test_window_file_details (Fixture       *fixture,
                           gconstpointer  user_data)
@@ -1233,6 +1239,28 @@ test_window_file_details (Fixture       *fixture,
   query.text = dropify_drop_get_path (drop);
   wait_for (label_is_shown, &query, "where the file is");
   g_assert_nonnull (find_button (fixture->window, "_Open"));
+
+  /* Kept: a copy in Downloads, which never replaces a file; the drop
+   * itself still expires. */
+  {
+    GtkWidget *view = find_descendant (fixture->window, DROPIFY_TYPE_DROP_VIEW);
+    g_autofree char *downloads = dropify_auto_save_dup_default_directory ();
+    g_autofree char *folder = g_filename_display_basename (downloads);
+    g_autofree char *kept = g_build_filename (downloads, "Notes.txt", NULL);
+    g_autofree char *kept_again = g_build_filename (downloads, "Notes (1).txt", NULL);
+    g_autofree char *toast = g_strdup_printf ("Kept “Notes (1).txt” in %s", folder);
+    g_autofree char *contents = NULL;
+    int64_t expires_at = dropify_drop_get_expires_at (drop);
+
+    g_assert_true (gtk_widget_activate_action (view, "drop.keep", NULL));
+    wait_for (file_exists, kept, "the kept copy");
+    g_assert_true (gtk_widget_activate_action (view, "drop.keep", NULL));
+    query.text = toast;
+    wait_for (label_is_shown, &query, "the toast naming the second copy");
+    g_assert_true (g_file_get_contents (kept_again, &contents, NULL, NULL));
+    g_assert_cmpstr (contents, ==, "twenty bytes of text");
+    g_assert_cmpint (dropify_drop_get_expires_at (drop), ==, expires_at);
+  }
 }
 
 /* A right click on a row opens its menu where the pointer is. */
