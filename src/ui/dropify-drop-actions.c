@@ -60,6 +60,34 @@ show_error_toast (AdwToastOverlay *overlay,
 /* What a drop offers */
 
 /**
+ * dropify_drop_dup_short_name:
+ * @drop: a drop
+ *
+ * What a screen reader says to tell drops apart, in the labels of
+ * buttons that every drop has: a file's name, or the first line of a
+ * text, and not much of it.
+ *
+ * Returns: (transfer full): the name
+ */
+char *
+dropify_drop_dup_short_name (DropifyDrop *drop)
+{
+  const char *text;
+  const char *end;
+
+  g_return_val_if_fail (DROPIFY_IS_DROP (drop), NULL);
+
+  if (dropify_drop_get_kind (drop) != DROPIFY_DROP_KIND_TEXT)
+    return g_strdup (dropify_drop_get_name (drop));
+
+  text = end = dropify_drop_get_text (drop);
+  for (guint n = 0; *end != '\0' && *end != '\n' && n < 40; n++)
+    end = g_utf8_next_char (end);
+
+  return g_strndup (text, end - text);
+}
+
+/**
  * dropify_drop_dup_link:
  * @drop: a drop
  *

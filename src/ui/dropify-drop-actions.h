@@ -6,6 +6,7 @@
 
 G_BEGIN_DECLS
 
+char               *dropify_drop_dup_short_name       (DropifyDrop *drop);
 char               *dropify_drop_dup_link             (DropifyDrop *drop);
 gboolean            dropify_drop_is_file_ready        (DropifyDrop *drop);
 GFile              *dropify_drop_dup_staged_file      (DropifyDrop *drop);

@@ -484,20 +484,7 @@ dropify_drop_row_update_labels (DropifyDropRow *self)
   if (self->drop == NULL)
     return;
 
-  if (dropify_drop_get_kind (self->drop) == DROPIFY_DROP_KIND_TEXT)
-    {
-      const char *text = dropify_drop_get_text (self->drop);
-      const char *end = text;
-
-      /* The first line, and not much of it. */
-      for (guint n = 0; *end != '\0' && *end != '\n' && n < 40; n++)
-        end = g_utf8_next_char (end);
-      name = g_strndup (text, end - text);
-    }
-  else
-    {
-      name = g_strdup (dropify_drop_get_name (self->drop));
-    }
+  name = dropify_drop_dup_short_name (self->drop);
 
   /* Translators: a button's label for screen readers; %s is the start of
    * a text or a file name */

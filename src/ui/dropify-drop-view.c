@@ -41,6 +41,8 @@ struct _DropifyDropView
   GtkWidget      *show_in_files_row;
   GtkWidget      *save_as_row;
   GtkWidget      *keep_row;
+  GtkWidget      *delete_button;
+  GtkWidget      *delete_row;
 };
 
 G_DEFINE_FINAL_TYPE (DropifyDropView, dropify_drop_view, GTK_TYPE_WIDGET)
@@ -264,6 +266,53 @@ dropify_drop_view_completed (DropifyDropView *self)
   dropify_drop_view_update_preview (self);
 }
 
+static void G_GNUC_PRINTF (2, 3)
+set_accessible_label (GtkWidget  *widget,
+                      const char *format,
+                      ...)
+{
+  g_autofree char *label = NULL;
+  va_list args;
+
+  va_start (args, format);
+  label = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  gtk_accessible_update_property (GTK_ACCESSIBLE (widget),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, label,
+                                  -1);
+}
+
+/* A screen reader says which drop each action is for, as it does for
+ * the buttons on the history's rows. */
+static void
+dropify_drop_view_update_labels (DropifyDropView *self)
+{
+  g_autofree char *name = NULL;
+
+  if (self->drop == NULL)
+    return;
+
+  name = dropify_drop_dup_short_name (self->drop);
+
+  /* Translators: a button's label for screen readers; %s is the start of
+   * a text or a file name */
+  set_accessible_label (self->copy_button, _("Copy “%s”"), name);
+  /* Translators: a button's label for screen readers; %s is the start of
+   * a text (a web address) or a file name */
+  set_accessible_label (self->open_button, _("Open “%s”"), name);
+  /* Translators: a label for screen readers; %s is a file name */
+  set_accessible_label (self->show_in_files_row, _("Show “%s” in Files"), name);
+  /* Translators: a label for screen readers; %s is a file name */
+  set_accessible_label (self->save_as_row, _("Save “%s” As…"), name);
+  /* Translators: a label for screen readers; %s is a file name */
+  set_accessible_label (self->keep_row, _("Keep a Copy of “%s”"), name);
+  /* Translators: a label for screen readers; %s is the start of a text or
+   * a file name */
+  set_accessible_label (self->delete_button, _("Delete “%s” Everywhere"), name);
+  set_accessible_label (self->delete_row, _("Delete “%s” Everywhere"), name);
+}
+
 static void
 dropify_drop_view_update (DropifyDropView *self)
 {
@@ -272,6 +321,7 @@ dropify_drop_view_update (DropifyDropView *self)
 
   gtk_widget_set_visible (GTK_WIDGET (self->text_label), is_text);
   gtk_widget_set_visible (self->file_box, self->drop != NULL && !is_text);
+  dropify_drop_view_update_labels (self);
 
   if (self->drop == NULL)
     {
@@ -517,6 +567,8 @@ dropify_drop_view_class_init (DropifyDropViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DropifyDropView, show_in_files_row);
   gtk_widget_class_bind_template_child (widget_class, DropifyDropView, save_as_row);
   gtk_widget_class_bind_template_child (widget_class, DropifyDropView, keep_row);
+  gtk_widget_class_bind_template_child (widget_class, DropifyDropView, delete_button);
+  gtk_widget_class_bind_template_child (widget_class, DropifyDropView, delete_row);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 

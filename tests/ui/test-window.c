@@ -1149,6 +1149,38 @@ test_drop_view_markup (void)
 static DropifyDropRow *find_row_for (GtkWidget   *widget,
                                       DropifyDrop *drop);
 
+/* Every widget in @widget for @action_name says which drop it acts on to
+ * a screen reader; returns how many there are. */
+static guint
+assert_action_labels (GtkWidget  *widget,
+                      const char *action_name,
+                      const char *label)
+{
+  guint n_found = 0;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_ACTIONABLE (child) &&
+          g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (child)), action_name) == 0)
+        {
+          g_autofree char *problem = NULL;
+
+          problem = gtk_test_accessible_check_property (GTK_ACCESSIBLE (child),
+                                                        GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                                        label);
+          if (problem != NULL)
+            g_error ("%s's %s: %s", action_name, G_OBJECT_TYPE_NAME (child), problem);
+          n_found++;
+        }
+
+      n_found += assert_action_labels (child, action_name, label);
+    }
+
+  return n_found;
+}
+
 static void
 test_window_drop_details (Fixture       *fixture,
                           gconstpointer  user_data)
@@ -1185,6 +1217,11 @@ test_window_drop_details (Fixture       *fixture,
   wait_for (label_is_shown, &query, "where the drop comes from");
 
   view = find_descendant (fixture->window, DROPIFY_TYPE_DROP_VIEW);
+  g_assert_cmpuint (assert_action_labels (view, "drop.copy", "Copy “First paragraph.”"), ==, 1);
+  /* In the header bar and at the foot of the page. */
+  g_assert_cmpuint (assert_action_labels (view, "drop.delete",
+                                          "Delete “First paragraph.” Everywhere"), ==, 2);
+
   g_assert_true (gtk_widget_activate_action (view, "win.show-history", NULL));
   wait_for (drop_view_is_gone, fixture->window, "the history again");
 
@@ -1239,6 +1276,28 @@ test_window_file_details (Fixture       *fixture,
   query.text = dropify_drop_get_path (drop);
   wait_for (label_is_shown, &query, "where the file is");
   g_assert_nonnull (find_button (fixture->window, "_Open"));
+
+  /* A screen reader hears which file each action is for. */
+  {
+    GtkWidget *view = find_descendant (fixture->window, DROPIFY_TYPE_DROP_VIEW);
+    const struct
+    {
+      const char *action_name;
+      const char *label;
+      guint       n_widgets;
+    } actions[] = {
+      { "drop.copy", "Copy “Notes.txt”", 1 },
+      { "drop.open", "Open “Notes.txt”", 1 },
+      { "drop.show-in-files", "Show “Notes.txt” in Files", 1 },
+      { "drop.save-as", "Save “Notes.txt” As…", 1 },
+      { "drop.keep", "Keep a Copy of “Notes.txt”", 1 },
+      { "drop.delete", "Delete “Notes.txt” Everywhere", 2 },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (actions); i++)
+      g_assert_cmpuint (assert_action_labels (view, actions[i].action_name, actions[i].label),
+                        ==, actions[i].n_widgets);
+  }
 
   /* Kept: a copy in Downloads, which never replaces a file; the drop
    * itself still expires. */
