@@ -724,6 +724,47 @@ dropify_drop_row_long_press (DropifyDropRow      *self,
   dropify_drop_row_popup_at (self, x, y);
 }
 
+/**
+ * dropify_drop_row_move_focus:
+ * @self: a #DropifyDropRow whose row, or one of its buttons, has the focus
+ * @direction: %GTK_DIR_LEFT or %GTK_DIR_RIGHT
+ *
+ * Moves the focus between the row and its buttons, left to right, as
+ * Tab no longer reaches them (a row is one Tab stop).
+ *
+ * Returns: %TRUE if the focus was in @self, and so the key is dealt with
+ */
+gboolean
+dropify_drop_row_move_focus (DropifyDropRow   *self,
+                             GtkDirectionType  direction)
+{
+  GtkWidget *item = gtk_widget_get_parent (GTK_WIDGET (self));
+  GtkWidget *stops[3] = { item, GTK_WIDGET (self->copy_button), GTK_WIDGET (self->menu_button) };
+  GtkWidget *focus = gtk_root_get_focus (gtk_widget_get_root (GTK_WIDGET (self)));
+  int current = -1;
+  int next;
+
+  g_return_val_if_fail (DROPIFY_IS_DROP_ROW (self), FALSE);
+  g_return_val_if_fail (direction == GTK_DIR_LEFT || direction == GTK_DIR_RIGHT, FALSE);
+
+  if (focus == NULL || item == NULL)
+    return FALSE;
+
+  /* A menu button's focus is on the toggle button inside it. */
+  for (int i = G_N_ELEMENTS (stops) - 1; i >= 0 && current < 0; i--)
+    if (focus == stops[i] || (i > 0 && gtk_widget_is_ancestor (focus, stops[i])))
+      current = i;
+
+  if (current < 0)
+    return FALSE;
+
+  next = CLAMP (current + (direction == GTK_DIR_RIGHT ? 1 : -1), 0, (int) G_N_ELEMENTS (stops) - 1);
+  if (next != current)
+    gtk_widget_grab_focus (stops[next]);
+
+  return TRUE;
+}
+
 /* GObject */
 
 static void
@@ -809,8 +850,8 @@ dropify_drop_row_set_property (GObject      *object,
 }
 
 /* A row is one stop in the Tab order: Tab lands on the row itself (the
- * list's item widget takes the focus when no child does). What its
- * buttons do is in its menu (the Menu key) and on its page (Enter). */
+ * list's item widget takes the focus when no child does), and the arrow
+ * keys reach its buttons (dropify_drop_row_move_focus()). */
 static gboolean
 dropify_drop_row_focus (GtkWidget        *widget,
                         GtkDirectionType  direction)

@@ -647,6 +647,27 @@ dropify_window_add_tab_shortcut (GtkShortcutController *shortcuts,
   gtk_shortcut_controller_add_shortcut (shortcuts, shortcut);
 }
 
+/* Right and Left move between a row and its buttons. */
+static gboolean
+dropify_window_move_in_row (GtkWidget *widget,
+                            GVariant  *args,
+                            gpointer   user_data)
+{
+  DropifyWindow *self = DROPIFY_WINDOW (user_data);
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
+  GtkWidget *row;
+
+  if (focus == NULL)
+    return FALSE;
+
+  row = gtk_widget_get_ancestor (focus, DROPIFY_TYPE_DROP_ROW);
+  if (row == NULL && DROPIFY_IS_DROP_ROW (gtk_widget_get_first_child (focus)))
+    row = gtk_widget_get_first_child (focus);
+
+  return row != NULL &&
+         dropify_drop_row_move_focus (DROPIFY_DROP_ROW (row), g_variant_get_int32 (args));
+}
+
 /* The drop's own page */
 
 static void
@@ -1696,6 +1717,22 @@ dropify_window_constructed (GObject *object)
   dropify_window_add_tab_shortcut (shortcuts, GDK_KEY_KP_Tab, 0, GTK_DIR_TAB_FORWARD);
   dropify_window_add_tab_shortcut (shortcuts, GDK_KEY_Tab, GDK_SHIFT_MASK, GTK_DIR_TAB_BACKWARD);
   dropify_window_add_tab_shortcut (shortcuts, GDK_KEY_KP_Tab, GDK_SHIFT_MASK, GTK_DIR_TAB_BACKWARD);
+  gtk_widget_add_controller (GTK_WIDGET (self->list_view), GTK_EVENT_CONTROLLER (shortcuts));
+
+  /* Before the list's own arrow keys, which would leave a button for the
+   * next row. */
+  shortcuts = GTK_SHORTCUT_CONTROLLER (gtk_shortcut_controller_new ());
+  gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (shortcuts), GTK_PHASE_CAPTURE);
+  for (guint i = 0; i < 4; i++)
+    {
+      const guint keyvals[] = { GDK_KEY_Right, GDK_KEY_KP_Right, GDK_KEY_Left, GDK_KEY_KP_Left };
+      GtkShortcut *shortcut;
+
+      shortcut = gtk_shortcut_new (gtk_keyval_trigger_new (keyvals[i], 0),
+                                   gtk_callback_action_new (dropify_window_move_in_row, self, NULL));
+      gtk_shortcut_set_arguments (shortcut, g_variant_new_int32 (i < 2 ? GTK_DIR_RIGHT : GTK_DIR_LEFT));
+      gtk_shortcut_controller_add_shortcut (shortcuts, shortcut);
+    }
   gtk_widget_add_controller (GTK_WIDGET (self->list_view), GTK_EVENT_CONTROLLER (shortcuts));
 
   gtk_list_view_set_single_click_activate (self->list_view, TRUE);

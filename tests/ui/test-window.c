@@ -849,6 +849,35 @@ row_has_focus (gpointer data)
   return get_focused_row_drop (query->window) == query->drop;
 }
 
+typedef struct
+{
+  GtkWidget   *window;
+  DropifyDrop *drop;
+  const char  *action_name;
+} ButtonQuery;
+
+/* A button of @drop's row has the focus: the one for @action_name, or
+ * the menu button when that is NULL. */
+static gboolean
+button_has_focus (gpointer data)
+{
+  ButtonQuery *query = data;
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (query->window));
+  GtkWidget *row;
+  GtkWidget *button;
+
+  if (focus == NULL || (row = gtk_widget_get_ancestor (focus, DROPIFY_TYPE_DROP_ROW)) == NULL ||
+      dropify_drop_row_get_drop (DROPIFY_DROP_ROW (row)) != query->drop)
+    return FALSE;
+
+  if (query->action_name == NULL)
+    return gtk_widget_get_ancestor (focus, GTK_TYPE_MENU_BUTTON) != NULL;
+
+  button = gtk_widget_get_ancestor (focus, GTK_TYPE_BUTTON);
+  return button != NULL &&
+         g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (button)), query->action_name) == 0;
+}
+
 static gboolean
 focus_is_in_composer (gpointer data)
 {
@@ -934,6 +963,7 @@ test_window_tab_through_history (Fixture       *fixture,
   g_autoptr(DropifyDrop) first = NULL;
   g_autoptr(DropifyDrop) second = NULL;
   FocusQuery query = { fixture->window, NULL };
+  ButtonQuery button_query = { fixture->window, NULL, NULL };
   GtkWidget *list_view;
   GListModel *rows;
 
@@ -961,10 +991,21 @@ test_window_tab_through_history (Fixture       *fixture,
   type_focus_key (fixture->window, "shift+Tab", focus_is_in_header, fixture->window, "the header bar");
   type_focus_key (fixture->window, "Tab", row_has_focus, &query, "the first row from above");
 
-  query.drop = second;
+  query.drop = button_query.drop = second;
   type_focus_key (fixture->window, "Down", row_has_focus, &query, "the second row");
   type_focus_key (fixture->window, "Tab", focus_is_in_composer, fixture->window, "the composer");
   type_focus_key (fixture->window, "shift+Tab", row_has_focus, &query, "the row that had the focus");
+
+  /* Its buttons are beside it; Tab leaves the history from them too. */
+  button_query.action_name = "row.copy";
+  type_focus_key (fixture->window, "Right", button_has_focus, &button_query, "the row's Copy button");
+  button_query.action_name = NULL;
+  type_focus_key (fixture->window, "Right", button_has_focus, &button_query, "the row's menu button");
+  button_query.action_name = "row.copy";
+  type_focus_key (fixture->window, "Left", button_has_focus, &button_query, "the Copy button again");
+  type_focus_key (fixture->window, "Left", row_has_focus, &query, "the row again");
+  type_focus_key (fixture->window, "Right", button_has_focus, &button_query, "the Copy button");
+  type_focus_key (fixture->window, "Tab", focus_is_in_composer, fixture->window, "the composer");
 }
 
 /* The narrowest window */
