@@ -727,10 +727,11 @@ dropify_drop_row_long_press (DropifyDropRow      *self,
 /**
  * dropify_drop_row_move_focus:
  * @self: a #DropifyDropRow whose row, or one of its buttons, has the focus
- * @direction: %GTK_DIR_LEFT or %GTK_DIR_RIGHT
+ * @direction: %GTK_DIR_RIGHT towards the buttons, %GTK_DIR_LEFT back
+ *   to the row, whatever the text direction
  *
- * Moves the focus between the row and its buttons, left to right, as
- * Tab no longer reaches them (a row is one Tab stop).
+ * Moves the focus between the row and its buttons, as Tab no longer
+ * reaches them (a row is one Tab stop).
  *
  * Returns: %TRUE if the focus was in @self, and so the key is dealt with
  */

@@ -655,6 +655,7 @@ dropify_window_move_in_row (GtkWidget *widget,
 {
   DropifyWindow *self = DROPIFY_WINDOW (user_data);
   GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
+  GtkDirectionType direction;
   GtkWidget *row;
 
   if (focus == NULL)
@@ -664,8 +665,15 @@ dropify_window_move_in_row (GtkWidget *widget,
   if (row == NULL && DROPIFY_IS_DROP_ROW (gtk_widget_get_first_child (focus)))
     row = gtk_widget_get_first_child (focus);
 
-  return row != NULL &&
-         dropify_drop_row_move_focus (DROPIFY_DROP_ROW (row), g_variant_get_int32 (args));
+  if (row == NULL)
+    return FALSE;
+
+  /* Right to left, the buttons are on the left. */
+  direction = g_variant_get_int32 (args);
+  if (gtk_widget_get_direction (row) == GTK_TEXT_DIR_RTL)
+    direction = direction == GTK_DIR_RIGHT ? GTK_DIR_LEFT : GTK_DIR_RIGHT;
+
+  return dropify_drop_row_move_focus (DROPIFY_DROP_ROW (row), direction);
 }
 
 /* The drop's own page */
