@@ -460,6 +460,8 @@ dropify_drop_row_details_query_tooltip (DropifyDropRow *self,
   return TRUE;
 }
 
+static void dropify_drop_row_update_labels (DropifyDropRow *self);
+
 /* A list makes some 200 rows at once, and a popover menu for each would
  * cost start-up time and memory: the menu is made when it first opens. */
 static void
@@ -469,7 +471,10 @@ dropify_drop_row_create_menu (GtkMenuButton *button,
   DropifyDropRow *self = DROPIFY_DROP_ROW (user_data);
 
   if (gtk_menu_button_get_popover (button) == NULL)
-    gtk_menu_button_set_menu_model (button, self->drop_menu);
+    {
+      gtk_menu_button_set_menu_model (button, self->drop_menu);
+      dropify_drop_row_update_labels (self);
+    }
 }
 
 /* A screen reader says which drop a button is for: every row has the
@@ -499,6 +504,16 @@ dropify_drop_row_update_labels (DropifyDropRow *self)
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->menu_button),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, actions,
                                   -1);
+
+  /* Its items are the same for every drop: the menu says whose. */
+  if (gtk_menu_button_get_popover (self->menu_button) != NULL)
+    gtk_accessible_update_property (GTK_ACCESSIBLE (gtk_menu_button_get_popover (self->menu_button)),
+                                    GTK_ACCESSIBLE_PROPERTY_LABEL, actions,
+                                    -1);
+  if (self->context_menu != NULL)
+    gtk_accessible_update_property (GTK_ACCESSIBLE (self->context_menu),
+                                    GTK_ACCESSIBLE_PROPERTY_LABEL, actions,
+                                    -1);
 }
 
 static void
@@ -696,6 +711,7 @@ dropify_drop_row_popup_at (DropifyDropRow *self,
       gtk_widget_set_parent (self->context_menu, GTK_WIDGET (self));
       gtk_popover_set_has_arrow (GTK_POPOVER (self->context_menu), FALSE);
       gtk_widget_set_halign (self->context_menu, GTK_ALIGN_START);
+      dropify_drop_row_update_labels (self);
     }
 
   gtk_popover_set_pointing_to (GTK_POPOVER (self->context_menu),

@@ -1423,6 +1423,16 @@ test_window_context_menu (Fixture       *fixture,
   popover = gtk_widget_get_ancestor (find_label (GTK_WIDGET (row), "Delete Everywhere"),
                                      GTK_TYPE_POPOVER);
   g_assert_nonnull (popover);
+
+  /* Its items are every drop's: the menu says whose they are. */
+  {
+    g_autofree char *problem = NULL;
+
+    problem = gtk_test_accessible_check_property (GTK_ACCESSIBLE (popover),
+                                                  GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                                  "Actions for “right-click me”");
+    g_assert_null (problem);
+  }
   gtk_popover_popdown (GTK_POPOVER (popover));
   wait_for (widget_is_unmapped, popover, "the menu to close");
 }
