@@ -13,6 +13,7 @@
 #include <adwaita.h>
 #include <glib/gi18n.h>
 
+#include "dropify-auto-save.h"
 #include "dropify-drop-actions.h"
 
 /* Toasts */
@@ -57,6 +58,34 @@ show_error_toast (AdwToastOverlay *overlay,
 }
 
 /* What a drop offers */
+
+/**
+ * dropify_drop_dup_short_name:
+ * @drop: a drop
+ *
+ * What a screen reader says to tell drops apart, in the labels of
+ * buttons that every drop has: a file's name, or the first line of a
+ * text, and not much of it.
+ *
+ * Returns: (transfer full): the name
+ */
+char *
+dropify_drop_dup_short_name (DropifyDrop *drop)
+{
+  const char *text;
+  const char *end;
+
+  g_return_val_if_fail (DROPIFY_IS_DROP (drop), NULL);
+
+  if (dropify_drop_get_kind (drop) != DROPIFY_DROP_KIND_TEXT)
+    return g_strdup (dropify_drop_get_name (drop));
+
+  text = end = dropify_drop_get_text (drop);
+  for (guint n = 0; *end != '\0' && *end != '\n' && n < 40; n++)
+    end = g_utf8_next_char (end);
+
+  return g_strndup (text, end - text);
+}
 
 /**
  * dropify_drop_dup_link:
@@ -454,6 +483,34 @@ save_cb (GObject      *object,
 }
 
 static void
+keep_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(SaveData) data = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *folder = NULL;
+  g_autofree char *text = NULL;
+
+  path = dropify_auto_save_copy_finish (result, &error);
+  if (path == NULL)
+    {
+      show_error_toast (data->overlay, error);
+      return;
+    }
+
+  name = g_path_get_basename (path);
+  folder = g_filename_display_basename (data->name);
+  /* Translators: a toast; the first %s is a file name (it may have a
+   * number added, as in "report (1).pdf"), the second a folder's name,
+   * such as Downloads */
+  text = g_strdup_printf (_("Kept “%s” in %s"), name, folder);
+  show_toast (data->overlay, text);
+}
+
+static void
 save_response (GtkNativeDialog *native,
                                 int              response,
                                 gpointer         user_data)
@@ -525,6 +582,42 @@ dropify_drop_save_as (GtkWidget   *widget,
   g_signal_connect (native, "response",
                     G_CALLBACK (save_response), data);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
+}
+
+/**
+ * dropify_drop_keep:
+ * @widget: the widget the action came from, for its toasts
+ * @drop: a file drop whose content is all here
+ *
+ * Keeps a copy of @drop's file in the Downloads folder, as "Save Received
+ * Files" does: under its own name, or "name (1).ext" beside a file of
+ * that name. The copy stays; the drop itself still expires, on every
+ * device, since its expiry is part of what devices share and none may
+ * extend it (docs/protocol.md, section 9).
+ */
+void
+dropify_drop_keep (GtkWidget   *widget,
+                   DropifyDrop *drop)
+{
+  g_autofree char *directory = NULL;
+  SaveData *data;
+
+  g_return_if_fail (GTK_IS_WIDGET (widget));
+  g_return_if_fail (DROPIFY_IS_DROP (drop));
+
+  if (!dropify_drop_is_file_ready (drop))
+    return;
+
+  directory = dropify_auto_save_dup_default_directory ();
+
+  /* The folder's path, for the toast. */
+  data = g_new0 (SaveData, 1);
+  data->overlay = dup_toast_overlay (widget);
+  data->source = g_file_new_for_path (dropify_drop_get_path (drop));
+  data->name = g_strdup (directory);
+
+  dropify_auto_save_copy_async (data->source, dropify_drop_get_name (drop), directory,
+                                NULL, keep_cb, data);
 }
 
 /**

@@ -6,6 +6,7 @@
 
 G_BEGIN_DECLS
 
+char               *dropify_drop_dup_short_name       (DropifyDrop *drop);
 char               *dropify_drop_dup_link             (DropifyDrop *drop);
 gboolean            dropify_drop_is_file_ready        (DropifyDrop *drop);
 GFile              *dropify_drop_dup_staged_file      (DropifyDrop *drop);
@@ -17,6 +18,8 @@ void                dropify_drop_open                 (GtkWidget   *widget,
 void                dropify_drop_show_in_files        (GtkWidget   *widget,
                                                        DropifyDrop *drop);
 void                dropify_drop_save_as              (GtkWidget   *widget,
+                                                       DropifyDrop *drop);
+void                dropify_drop_keep                 (GtkWidget   *widget,
                                                        DropifyDrop *drop);
 
 G_END_DECLS

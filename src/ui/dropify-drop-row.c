@@ -460,6 +460,8 @@ dropify_drop_row_details_query_tooltip (DropifyDropRow *self,
   return TRUE;
 }
 
+static void dropify_drop_row_update_labels (DropifyDropRow *self);
+
 /* A list makes some 200 rows at once, and a popover menu for each would
  * cost start-up time and memory: the menu is made when it first opens. */
 static void
@@ -469,7 +471,10 @@ dropify_drop_row_create_menu (GtkMenuButton *button,
   DropifyDropRow *self = DROPIFY_DROP_ROW (user_data);
 
   if (gtk_menu_button_get_popover (button) == NULL)
-    gtk_menu_button_set_menu_model (button, self->drop_menu);
+    {
+      gtk_menu_button_set_menu_model (button, self->drop_menu);
+      dropify_drop_row_update_labels (self);
+    }
 }
 
 /* A screen reader says which drop a button is for: every row has the
@@ -484,20 +489,7 @@ dropify_drop_row_update_labels (DropifyDropRow *self)
   if (self->drop == NULL)
     return;
 
-  if (dropify_drop_get_kind (self->drop) == DROPIFY_DROP_KIND_TEXT)
-    {
-      const char *text = dropify_drop_get_text (self->drop);
-      const char *end = text;
-
-      /* The first line, and not much of it. */
-      for (guint n = 0; *end != '\0' && *end != '\n' && n < 40; n++)
-        end = g_utf8_next_char (end);
-      name = g_strndup (text, end - text);
-    }
-  else
-    {
-      name = g_strdup (dropify_drop_get_name (self->drop));
-    }
+  name = dropify_drop_dup_short_name (self->drop);
 
   /* Translators: a button's label for screen readers; %s is the start of
    * a text or a file name */
@@ -512,6 +504,16 @@ dropify_drop_row_update_labels (DropifyDropRow *self)
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->menu_button),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, actions,
                                   -1);
+
+  /* Its items are the same for every drop: the menu says whose. */
+  if (gtk_menu_button_get_popover (self->menu_button) != NULL)
+    gtk_accessible_update_property (GTK_ACCESSIBLE (gtk_menu_button_get_popover (self->menu_button)),
+                                    GTK_ACCESSIBLE_PROPERTY_LABEL, actions,
+                                    -1);
+  if (self->context_menu != NULL)
+    gtk_accessible_update_property (GTK_ACCESSIBLE (self->context_menu),
+                                    GTK_ACCESSIBLE_PROPERTY_LABEL, actions,
+                                    -1);
 }
 
 static void
@@ -709,6 +711,7 @@ dropify_drop_row_popup_at (DropifyDropRow *self,
       gtk_widget_set_parent (self->context_menu, GTK_WIDGET (self));
       gtk_popover_set_has_arrow (GTK_POPOVER (self->context_menu), FALSE);
       gtk_widget_set_halign (self->context_menu, GTK_ALIGN_START);
+      dropify_drop_row_update_labels (self);
     }
 
   gtk_popover_set_pointing_to (GTK_POPOVER (self->context_menu),
@@ -735,6 +738,48 @@ dropify_drop_row_long_press (DropifyDropRow      *self,
 {
   gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
   dropify_drop_row_popup_at (self, x, y);
+}
+
+/**
+ * dropify_drop_row_move_focus:
+ * @self: a #DropifyDropRow whose row, or one of its buttons, has the focus
+ * @direction: %GTK_DIR_RIGHT towards the buttons, %GTK_DIR_LEFT back
+ *   to the row, whatever the text direction
+ *
+ * Moves the focus between the row and its buttons, as Tab no longer
+ * reaches them (a row is one Tab stop).
+ *
+ * Returns: %TRUE if the focus was in @self, and so the key is dealt with
+ */
+gboolean
+dropify_drop_row_move_focus (DropifyDropRow   *self,
+                             GtkDirectionType  direction)
+{
+  GtkWidget *item = gtk_widget_get_parent (GTK_WIDGET (self));
+  GtkWidget *stops[3] = { item, GTK_WIDGET (self->copy_button), GTK_WIDGET (self->menu_button) };
+  GtkWidget *focus = gtk_root_get_focus (gtk_widget_get_root (GTK_WIDGET (self)));
+  int current = -1;
+  int next;
+
+  g_return_val_if_fail (DROPIFY_IS_DROP_ROW (self), FALSE);
+  g_return_val_if_fail (direction == GTK_DIR_LEFT || direction == GTK_DIR_RIGHT, FALSE);
+
+  if (focus == NULL || item == NULL)
+    return FALSE;
+
+  /* A menu button's focus is on the toggle button inside it. */
+  for (int i = G_N_ELEMENTS (stops) - 1; i >= 0 && current < 0; i--)
+    if (focus == stops[i] || (i > 0 && gtk_widget_is_ancestor (focus, stops[i])))
+      current = i;
+
+  if (current < 0)
+    return FALSE;
+
+  next = CLAMP (current + (direction == GTK_DIR_RIGHT ? 1 : -1), 0, (int) G_N_ELEMENTS (stops) - 1);
+  if (next != current)
+    gtk_widget_grab_focus (stops[next]);
+
+  return TRUE;
 }
 
 /* GObject */
@@ -821,6 +866,19 @@ dropify_drop_row_set_property (GObject      *object,
     }
 }
 
+/* A row is one stop in the Tab order: Tab lands on the row itself (the
+ * list's item widget takes the focus when no child does), and the arrow
+ * keys reach its buttons (dropify_drop_row_move_focus()). */
+static gboolean
+dropify_drop_row_focus (GtkWidget        *widget,
+                        GtkDirectionType  direction)
+{
+  if (direction == GTK_DIR_TAB_FORWARD || direction == GTK_DIR_TAB_BACKWARD)
+    return FALSE;
+
+  return GTK_WIDGET_CLASS (dropify_drop_row_parent_class)->focus (widget, direction);
+}
+
 static void
 dropify_drop_row_class_init (DropifyDropRowClass *klass)
 {
@@ -829,6 +887,7 @@ dropify_drop_row_class_init (DropifyDropRowClass *klass)
 
   object_class->dispose = dropify_drop_row_dispose;
   widget_class->size_allocate = dropify_drop_row_size_allocate;
+  widget_class->focus = dropify_drop_row_focus;
   object_class->finalize = dropify_drop_row_finalize;
   object_class->get_property = dropify_drop_row_get_property;
   object_class->set_property = dropify_drop_row_set_property;

@@ -16,6 +16,8 @@ DropifyDrop *dropify_drop_row_get_drop       (DropifyDropRow *self);
 void         dropify_drop_row_set_drop       (DropifyDropRow *self,
                                               DropifyDrop    *drop);
 void         dropify_drop_row_refresh_expiry (DropifyDropRow *self);
+gboolean     dropify_drop_row_move_focus     (DropifyDropRow  *self,
+                                              GtkDirectionType direction);
 char        *dropify_drop_row_format_expiry  (int64_t         remaining_ms);
 char        *dropify_drop_row_format_date    (int64_t         unix_ms,
                                               int64_t         now_ms);

@@ -40,6 +40,9 @@ struct _DropifyDropView
   GtkListBox     *details_list;
   GtkWidget      *show_in_files_row;
   GtkWidget      *save_as_row;
+  GtkWidget      *keep_row;
+  GtkWidget      *delete_button;
+  GtkWidget      *delete_row;
 };
 
 G_DEFINE_FINAL_TYPE (DropifyDropView, dropify_drop_view, GTK_TYPE_WIDGET)
@@ -237,11 +240,13 @@ dropify_drop_view_update_actions (DropifyDropView *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "drop.open", file_ready || link != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "drop.show-in-files", file_ready);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "drop.save-as", file_ready);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "drop.keep", file_ready);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "drop.delete", self->drop != NULL);
 
   gtk_widget_set_visible (self->open_button, !is_text || link != NULL);
   gtk_widget_set_visible (self->show_in_files_row, !is_text);
   gtk_widget_set_visible (self->save_as_row, !is_text);
+  gtk_widget_set_visible (self->keep_row, !is_text);
 }
 
 static void dropify_drop_view_update_preview (DropifyDropView *self);
@@ -261,6 +266,53 @@ dropify_drop_view_completed (DropifyDropView *self)
   dropify_drop_view_update_preview (self);
 }
 
+static void G_GNUC_PRINTF (2, 3)
+set_accessible_label (GtkWidget  *widget,
+                      const char *format,
+                      ...)
+{
+  g_autofree char *label = NULL;
+  va_list args;
+
+  va_start (args, format);
+  label = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  gtk_accessible_update_property (GTK_ACCESSIBLE (widget),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, label,
+                                  -1);
+}
+
+/* A screen reader says which drop each action is for, as it does for
+ * the buttons on the history's rows. */
+static void
+dropify_drop_view_update_labels (DropifyDropView *self)
+{
+  g_autofree char *name = NULL;
+
+  if (self->drop == NULL)
+    return;
+
+  name = dropify_drop_dup_short_name (self->drop);
+
+  /* Translators: a button's label for screen readers; %s is the start of
+   * a text or a file name */
+  set_accessible_label (self->copy_button, _("Copy “%s”"), name);
+  /* Translators: a button's label for screen readers; %s is the start of
+   * a text (a web address) or a file name */
+  set_accessible_label (self->open_button, _("Open “%s”"), name);
+  /* Translators: a label for screen readers; %s is a file name */
+  set_accessible_label (self->show_in_files_row, _("Show “%s” in Files"), name);
+  /* Translators: a label for screen readers; %s is a file name */
+  set_accessible_label (self->save_as_row, _("Save “%s” As…"), name);
+  /* Translators: a label for screen readers; %s is a file name */
+  set_accessible_label (self->keep_row, _("Keep a Copy of “%s”"), name);
+  /* Translators: a label for screen readers; %s is the start of a text or
+   * a file name */
+  set_accessible_label (self->delete_button, _("Delete “%s” Everywhere"), name);
+  set_accessible_label (self->delete_row, _("Delete “%s” Everywhere"), name);
+}
+
 static void
 dropify_drop_view_update (DropifyDropView *self)
 {
@@ -269,6 +321,7 @@ dropify_drop_view_update (DropifyDropView *self)
 
   gtk_widget_set_visible (GTK_WIDGET (self->text_label), is_text);
   gtk_widget_set_visible (self->file_box, self->drop != NULL && !is_text);
+  dropify_drop_view_update_labels (self);
 
   if (self->drop == NULL)
     {
@@ -441,6 +494,17 @@ dropify_drop_view_save_as (GtkWidget  *widget,
 }
 
 static void
+dropify_drop_view_keep (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *param)
+{
+  DropifyDropView *self = DROPIFY_DROP_VIEW (widget);
+
+  if (self->drop != NULL)
+    dropify_drop_keep (widget, self->drop);
+}
+
+static void
 dropify_drop_view_delete (GtkWidget  *widget,
                           const char *action_name,
                           GVariant   *param)
@@ -502,6 +566,9 @@ dropify_drop_view_class_init (DropifyDropViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DropifyDropView, details_list);
   gtk_widget_class_bind_template_child (widget_class, DropifyDropView, show_in_files_row);
   gtk_widget_class_bind_template_child (widget_class, DropifyDropView, save_as_row);
+  gtk_widget_class_bind_template_child (widget_class, DropifyDropView, keep_row);
+  gtk_widget_class_bind_template_child (widget_class, DropifyDropView, delete_button);
+  gtk_widget_class_bind_template_child (widget_class, DropifyDropView, delete_row);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 
@@ -510,6 +577,7 @@ dropify_drop_view_class_init (DropifyDropViewClass *klass)
   gtk_widget_class_install_action (widget_class, "drop.show-in-files", NULL,
                                    dropify_drop_view_show_in_files);
   gtk_widget_class_install_action (widget_class, "drop.save-as", NULL, dropify_drop_view_save_as);
+  gtk_widget_class_install_action (widget_class, "drop.keep", NULL, dropify_drop_view_keep);
   gtk_widget_class_install_action (widget_class, "drop.delete", NULL, dropify_drop_view_delete);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "win.show-history", NULL);

@@ -77,6 +77,7 @@ struct _DropifyWindow
   GtkListView          *list_view;
   GtkRevealer          *new_drops_revealer;
   GtkToggleButton      *search_button;
+  GtkToggleButton      *narrow_search_button;
   GtkSearchBar         *search_bar;
   GtkSearchEntry       *search_entry;
   GtkDropDown          *kind_dropdown;
@@ -612,6 +613,67 @@ dropify_window_delete_focused (GtkWidget *widget,
 
   return gtk_widget_activate_action (GTK_WIDGET (self), "win.delete-drop", "s",
                                      dropify_drop_get_id (drop));
+}
+
+/* Rows are one stop in the Tab order: from any row, Tab leaves the
+ * history, as the list would otherwise walk through every row in turn.
+ * The list takes no focus while the window looks for the next widget. */
+static gboolean
+dropify_window_tab_out_of_history (GtkWidget *widget,
+                                   GVariant  *args,
+                                   gpointer   user_data)
+{
+  GtkDirectionType direction = g_variant_get_int32 (args);
+
+  gtk_widget_set_can_focus (widget, FALSE);
+  gtk_widget_child_focus (GTK_WIDGET (gtk_widget_get_root (widget)), direction);
+  gtk_widget_set_can_focus (widget, TRUE);
+
+  return TRUE;
+}
+
+static void
+dropify_window_add_tab_shortcut (GtkShortcutController *shortcuts,
+                                 guint                  keyval,
+                                 GdkModifierType        modifiers,
+                                 GtkDirectionType       direction)
+{
+  GtkShortcut *shortcut;
+
+  shortcut = gtk_shortcut_new (gtk_keyval_trigger_new (keyval, modifiers),
+                               gtk_callback_action_new (dropify_window_tab_out_of_history,
+                                                        NULL, NULL));
+  gtk_shortcut_set_arguments (shortcut, g_variant_new_int32 (direction));
+  gtk_shortcut_controller_add_shortcut (shortcuts, shortcut);
+}
+
+/* Right and Left move between a row and its buttons. */
+static gboolean
+dropify_window_move_in_row (GtkWidget *widget,
+                            GVariant  *args,
+                            gpointer   user_data)
+{
+  DropifyWindow *self = DROPIFY_WINDOW (user_data);
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
+  GtkDirectionType direction;
+  GtkWidget *row;
+
+  if (focus == NULL)
+    return FALSE;
+
+  row = gtk_widget_get_ancestor (focus, DROPIFY_TYPE_DROP_ROW);
+  if (row == NULL && DROPIFY_IS_DROP_ROW (gtk_widget_get_first_child (focus)))
+    row = gtk_widget_get_first_child (focus);
+
+  if (row == NULL)
+    return FALSE;
+
+  /* Right to left, the buttons are on the left. */
+  direction = g_variant_get_int32 (args);
+  if (gtk_widget_get_direction (row) == GTK_TEXT_DIR_RTL)
+    direction = direction == GTK_DIR_RIGHT ? GTK_DIR_LEFT : GTK_DIR_RIGHT;
+
+  return dropify_drop_row_move_focus (DROPIFY_DROP_ROW (row), direction);
 }
 
 /* The drop's own page */
@@ -1643,6 +1705,9 @@ dropify_window_constructed (GObject *object)
   g_object_bind_property (self->search_button, "active",
                           self->search_bar, "search-mode-enabled",
                           G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  g_object_bind_property (self->narrow_search_button, "active",
+                          self->search_bar, "search-mode-enabled",
+                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
   gtk_search_bar_connect_entry (self->search_bar, GTK_EDITABLE (self->search_entry));
   selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->visible_drops)));
   gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (selection));
@@ -1656,6 +1721,26 @@ dropify_window_constructed (GObject *object)
                                         gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_KP_Delete, 0),
                                                           gtk_callback_action_new (dropify_window_delete_focused,
                                                                                    self, NULL)));
+  dropify_window_add_tab_shortcut (shortcuts, GDK_KEY_Tab, 0, GTK_DIR_TAB_FORWARD);
+  dropify_window_add_tab_shortcut (shortcuts, GDK_KEY_KP_Tab, 0, GTK_DIR_TAB_FORWARD);
+  dropify_window_add_tab_shortcut (shortcuts, GDK_KEY_Tab, GDK_SHIFT_MASK, GTK_DIR_TAB_BACKWARD);
+  dropify_window_add_tab_shortcut (shortcuts, GDK_KEY_KP_Tab, GDK_SHIFT_MASK, GTK_DIR_TAB_BACKWARD);
+  gtk_widget_add_controller (GTK_WIDGET (self->list_view), GTK_EVENT_CONTROLLER (shortcuts));
+
+  /* Before the list's own arrow keys, which would leave a button for the
+   * next row. */
+  shortcuts = GTK_SHORTCUT_CONTROLLER (gtk_shortcut_controller_new ());
+  gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (shortcuts), GTK_PHASE_CAPTURE);
+  for (guint i = 0; i < 4; i++)
+    {
+      const guint keyvals[] = { GDK_KEY_Right, GDK_KEY_KP_Right, GDK_KEY_Left, GDK_KEY_KP_Left };
+      GtkShortcut *shortcut;
+
+      shortcut = gtk_shortcut_new (gtk_keyval_trigger_new (keyvals[i], 0),
+                                   gtk_callback_action_new (dropify_window_move_in_row, self, NULL));
+      gtk_shortcut_set_arguments (shortcut, g_variant_new_int32 (i < 2 ? GTK_DIR_RIGHT : GTK_DIR_LEFT));
+      gtk_shortcut_controller_add_shortcut (shortcuts, shortcut);
+    }
   gtk_widget_add_controller (GTK_WIDGET (self->list_view), GTK_EVENT_CONTROLLER (shortcuts));
 
   gtk_list_view_set_single_click_activate (self->list_view, TRUE);
@@ -1816,6 +1901,7 @@ dropify_window_class_init (DropifyWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, new_drops_revealer);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, new_drops_label);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, search_button);
+  gtk_widget_class_bind_template_child (widget_class, DropifyWindow, narrow_search_button);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, search_bar);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, search_entry);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, kind_dropdown);

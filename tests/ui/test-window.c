@@ -10,6 +10,7 @@
 #include <adwaita.h>
 #include <glib/gstdio.h>
 
+#include "bench-fill.h"
 #include "dropify-core.h"
 #include "dropify-drop-row.h"
 #include "dropify-drop-view.h"
@@ -114,6 +115,18 @@ fixture_set_up (Fixture       *fixture,
   fixture->service = start_service (fixture->data_dir, fixture->settings, FALSE);
   fixture->window = present_window (dropify_window_new (NULL, fixture->service),
                                     "the window to be mapped");
+}
+
+/* A history as long as a year of everyday use, written before the
+ * service opens it. */
+static void
+fixture_set_up_full (Fixture       *fixture,
+                     gconstpointer  user_data)
+{
+  g_autofree char *data_dir = g_build_filename (g_get_user_data_dir (), "dropify", NULL);
+
+  bench_fill_history (data_dir, 10000, 0);
+  fixture_set_up (fixture, user_data);
 }
 
 static void
@@ -805,6 +818,310 @@ test_window_composer (Fixture       *fixture,
   wait_for_row (fixture, "typed in the composer");
 }
 
+/* Keyboard */
+
+/* The drop whose row has the focus: the list's own item widget, as arrow
+ * keys leave it, and not one of the row's buttons. */
+static DropifyDrop *
+get_focused_row_drop (GtkWidget *window)
+{
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (window));
+  GtkWidget *child;
+
+  if (focus == NULL || (child = gtk_widget_get_first_child (focus)) == NULL ||
+      !DROPIFY_IS_DROP_ROW (child))
+    return NULL;
+
+  return dropify_drop_row_get_drop (DROPIFY_DROP_ROW (child));
+}
+
+typedef struct
+{
+  GtkWidget   *window;
+  DropifyDrop *drop;
+} FocusQuery;
+
+static gboolean
+row_has_focus (gpointer data)
+{
+  FocusQuery *query = data;
+
+  return get_focused_row_drop (query->window) == query->drop;
+}
+
+typedef struct
+{
+  GtkWidget   *window;
+  DropifyDrop *drop;
+  const char  *action_name;
+} ButtonQuery;
+
+/* A button of @drop's row has the focus: the one for @action_name, or
+ * the menu button when that is NULL. */
+static gboolean
+button_has_focus (gpointer data)
+{
+  ButtonQuery *query = data;
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (query->window));
+  GtkWidget *row;
+  GtkWidget *button;
+
+  if (focus == NULL || (row = gtk_widget_get_ancestor (focus, DROPIFY_TYPE_DROP_ROW)) == NULL ||
+      dropify_drop_row_get_drop (DROPIFY_DROP_ROW (row)) != query->drop)
+    return FALSE;
+
+  if (query->action_name == NULL)
+    return gtk_widget_get_ancestor (focus, GTK_TYPE_MENU_BUTTON) != NULL;
+
+  button = gtk_widget_get_ancestor (focus, GTK_TYPE_BUTTON);
+  return button != NULL &&
+         g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (button)), query->action_name) == 0;
+}
+
+static gboolean
+focus_is_in_composer (gpointer data)
+{
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (data));
+
+  for (GtkWidget *w = focus; w != NULL; w = gtk_widget_get_parent (w))
+    if (gtk_widget_has_css_class (w, "composer-bar"))
+      return TRUE;
+
+  return FALSE;
+}
+
+static gboolean
+focus_is_in_header (gpointer data)
+{
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (data));
+
+  return focus != NULL && gtk_widget_get_ancestor (focus, ADW_TYPE_HEADER_BAR) != NULL;
+}
+
+static GtkWidget *
+find_actionable (GtkWidget  *widget,
+                 const char *action_name)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_ACTIONABLE (child) &&
+          g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (child)), action_name) == 0)
+        return child;
+
+      if ((found = find_actionable (child, action_name)))
+        return found;
+    }
+
+  return NULL;
+}
+
+/* Types @key, which moves the focus, until @check holds. Typed before the
+ * window has the X server's focus, a key goes nowhere and leaves the focus
+ * where it was: only then is it typed again. */
+static void
+type_focus_key (GtkWidget  *window,
+                const char *key,
+                CheckFunc   check,
+                gpointer    data,
+                const char *what)
+{
+  GtkWidget *before = gtk_root_get_focus (GTK_ROOT (window));
+
+  for (guint attempt = 0; attempt < 10; attempt++)
+    {
+      GtkWidget *focus;
+
+      g_assert_true (type_key (key));
+
+      for (guint i = 0; i < 10 && !check (data); i++)
+        run_main_loop_for (50);
+
+      if (check (data))
+        return;
+
+      focus = gtk_root_get_focus (GTK_ROOT (window));
+      if (focus != before)
+        g_error ("Typing %s moved the focus to a %s, not to %s", key,
+                 focus != NULL ? G_OBJECT_TYPE_NAME (focus) : "nothing", what);
+    }
+
+  g_error ("Typing %s did not move the focus to %s", key, what);
+}
+
+/* At 10,000 drops: Tab enters the history at its first row, or at the row
+ * that had the focus, and leaves it in one step, both ways; arrows move
+ * from row to row. */
+static void
+test_window_tab_through_history (Fixture       *fixture,
+                                 gconstpointer  user_data)
+{
+  g_autofree char *xdotool = g_find_program_in_path ("xdotool");
+  g_autoptr(DropifyDrop) first = NULL;
+  g_autoptr(DropifyDrop) second = NULL;
+  FocusQuery query = { fixture->window, NULL };
+  ButtonQuery button_query = { fixture->window, NULL, NULL };
+  GtkWidget *list_view;
+  GListModel *rows;
+
+  if (xdotool == NULL)
+    {
+      g_test_skip ("xdotool is not installed (build-aux/install-deps --test)");
+      return;
+    }
+
+  wait_for (history_is_shown, fixture->window, "the history to show");
+  list_view = find_history_list (fixture->window);
+  rows = G_LIST_MODEL (gtk_list_view_get_model (GTK_LIST_VIEW (list_view)));
+  g_assert_cmpuint (g_list_model_get_n_items (rows), ==, 10000);
+  first = g_list_model_get_item (rows, 0);
+  second = g_list_model_get_item (rows, 1);
+  run_main_loop_for (100);
+
+  /* The composer's first button, next to the history. */
+  g_assert_true (gtk_widget_grab_focus (find_actionable (fixture->window, "win.attach")));
+
+  query.drop = first;
+  type_focus_key (fixture->window, "shift+Tab", row_has_focus, &query, "the first row");
+  type_focus_key (fixture->window, "Tab", focus_is_in_composer, fixture->window, "the composer");
+  type_focus_key (fixture->window, "shift+Tab", row_has_focus, &query, "the first row again");
+  type_focus_key (fixture->window, "shift+Tab", focus_is_in_header, fixture->window, "the header bar");
+  type_focus_key (fixture->window, "Tab", row_has_focus, &query, "the first row from above");
+
+  query.drop = button_query.drop = second;
+  type_focus_key (fixture->window, "Down", row_has_focus, &query, "the second row");
+  type_focus_key (fixture->window, "Tab", focus_is_in_composer, fixture->window, "the composer");
+  type_focus_key (fixture->window, "shift+Tab", row_has_focus, &query, "the row that had the focus");
+
+  /* Its buttons are beside it; Tab leaves the history from them too. */
+  button_query.action_name = "row.copy";
+  type_focus_key (fixture->window, "Right", button_has_focus, &button_query, "the row's Copy button");
+  button_query.action_name = NULL;
+  type_focus_key (fixture->window, "Right", button_has_focus, &button_query, "the row's menu button");
+  button_query.action_name = "row.copy";
+  type_focus_key (fixture->window, "Left", button_has_focus, &button_query, "the Copy button again");
+  type_focus_key (fixture->window, "Left", row_has_focus, &query, "the row again");
+  type_focus_key (fixture->window, "Right", button_has_focus, &button_query, "the Copy button");
+  type_focus_key (fixture->window, "Tab", focus_is_in_composer, fixture->window, "the composer");
+}
+
+/* The narrowest window */
+
+typedef struct
+{
+  GtkWidget *window;
+  int        width;
+} WidthQuery;
+
+/* The window's width leaves out the border it draws without a
+ * compositor. */
+static gboolean
+window_is_as_narrow_as (gpointer data)
+{
+  WidthQuery *query = data;
+  int width = gtk_widget_get_width (query->window);
+
+  return width > 0 && width <= query->width;
+}
+
+/* The leaflet's other pages have header bars of their own. */
+static GtkWidget *
+find_mapped (GtkWidget *widget,
+             GType      type)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (!gtk_widget_get_mapped (child))
+        continue;
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
+        return child;
+
+      if ((found = find_mapped (child, type)))
+        return found;
+    }
+
+  return NULL;
+}
+
+/* Every label shown in @widget that has less room than all of its text
+ * needs, as "“text” (has of needs px)"; @n_labels counts the labels. */
+static void
+collect_cut_labels (GtkWidget *widget,
+                    GString   *cut,
+                    guint     *n_labels)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (!gtk_widget_get_mapped (child))
+        continue;
+
+      if (GTK_IS_LABEL (child) && *gtk_label_get_text (GTK_LABEL (child)) != '\0')
+        {
+          int natural;
+
+          gtk_widget_measure (child, GTK_ORIENTATION_HORIZONTAL, -1, NULL, &natural, NULL, NULL);
+          if (gtk_widget_get_width (child) < natural)
+            g_string_append_printf (cut, " “%s” (%d of %d px)", gtk_label_get_text (GTK_LABEL (child)),
+                                    gtk_widget_get_width (child), natural);
+          (*n_labels)++;
+        }
+
+      collect_cut_labels (child, cut, n_labels);
+    }
+}
+
+/* At 360 px, with a close, a maximize and a minimize button (GTK's
+ * default, and more than GNOME shows), the title and the connection
+ * summary are whole. */
+static void
+test_window_narrow_header (Fixture       *fixture,
+                           gconstpointer  user_data)
+{
+  GtkWidget *header = find_mapped (fixture->window, ADW_TYPE_HEADER_BAR);
+  LabelQuery subtitle = { header, "Not connected" };
+  WidthQuery query = { fixture->window, 360 };
+  g_autoptr(GString) cut = g_string_new (NULL);
+  g_autofree char *layout = NULL;
+  guint n_labels = 0;
+
+  gtk_window_set_default_size (GTK_WINDOW (fixture->window), 360, 560);
+  wait_for (window_is_as_narrow_as, &query, "the window to be 360 px wide");
+  wait_for (label_is_shown, &subtitle, "the short connection summary");
+  /* The header's squeezers cross-fade. */
+  run_main_loop_for (600);
+
+  collect_cut_labels (header, cut, &n_labels);
+  if (cut->len > 0)
+    g_error ("Cut in the header bar:%s", cut->str);
+  /* The title and the subtitle, at least. */
+  g_assert_cmpuint (n_labels, >=, 2);
+
+  /* The same with GNOME's close button alone; the settings are the
+   * whole process's. */
+  g_object_get (gtk_widget_get_settings (fixture->window), "gtk-decoration-layout", &layout, NULL);
+  g_object_set (gtk_widget_get_settings (fixture->window), "gtk-decoration-layout", ":close", NULL);
+  run_main_loop_for (600);
+  n_labels = 0;
+  collect_cut_labels (header, cut, &n_labels);
+  if (cut->len > 0)
+    g_error ("Cut in the header bar with a close button only:%s", cut->str);
+  g_assert_cmpuint (n_labels, >=, 2);
+  g_object_set (gtk_widget_get_settings (fixture->window), "gtk-decoration-layout", layout, NULL);
+
+  /* What left the header is in the main menu, and still works. */
+  g_assert_true (gtk_widget_activate_action (fixture->window, "win.search", NULL));
+}
+
 /* The drop's own page */
 
 #define LONG_TEXT \
@@ -873,6 +1190,38 @@ test_drop_view_markup (void)
 static DropifyDropRow *find_row_for (GtkWidget   *widget,
                                       DropifyDrop *drop);
 
+/* Every widget in @widget for @action_name says which drop it acts on to
+ * a screen reader; returns how many there are. */
+static guint
+assert_action_labels (GtkWidget  *widget,
+                      const char *action_name,
+                      const char *label)
+{
+  guint n_found = 0;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_ACTIONABLE (child) &&
+          g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (child)), action_name) == 0)
+        {
+          g_autofree char *problem = NULL;
+
+          problem = gtk_test_accessible_check_property (GTK_ACCESSIBLE (child),
+                                                        GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                                        label);
+          if (problem != NULL)
+            g_error ("%s's %s: %s", action_name, G_OBJECT_TYPE_NAME (child), problem);
+          n_found++;
+        }
+
+      n_found += assert_action_labels (child, action_name, label);
+    }
+
+  return n_found;
+}
+
 static void
 test_window_drop_details (Fixture       *fixture,
                           gconstpointer  user_data)
@@ -909,6 +1258,11 @@ test_window_drop_details (Fixture       *fixture,
   wait_for (label_is_shown, &query, "where the drop comes from");
 
   view = find_descendant (fixture->window, DROPIFY_TYPE_DROP_VIEW);
+  g_assert_cmpuint (assert_action_labels (view, "drop.copy", "Copy “First paragraph.”"), ==, 1);
+  /* In the header bar and at the foot of the page. */
+  g_assert_cmpuint (assert_action_labels (view, "drop.delete",
+                                          "Delete “First paragraph.” Everywhere"), ==, 2);
+
   g_assert_true (gtk_widget_activate_action (view, "win.show-history", NULL));
   wait_for (drop_view_is_gone, fixture->window, "the history again");
 
@@ -933,6 +1287,12 @@ test_window_drop_details (Fixture       *fixture,
 }
 
 /* A file's page says what it is, how big, where, and its checksum. */
+static gboolean
+file_exists (gpointer data)
+{
+  return g_file_test (data, G_FILE_TEST_EXISTS);
+}
+
 static void
 test_window_file_details (Fixture       *fixture,
                           gconstpointer  user_data)
@@ -957,6 +1317,50 @@ test_window_file_details (Fixture       *fixture,
   query.text = dropify_drop_get_path (drop);
   wait_for (label_is_shown, &query, "where the file is");
   g_assert_nonnull (find_button (fixture->window, "_Open"));
+
+  /* A screen reader hears which file each action is for. */
+  {
+    GtkWidget *view = find_descendant (fixture->window, DROPIFY_TYPE_DROP_VIEW);
+    const struct
+    {
+      const char *action_name;
+      const char *label;
+      guint       n_widgets;
+    } actions[] = {
+      { "drop.copy", "Copy “Notes.txt”", 1 },
+      { "drop.open", "Open “Notes.txt”", 1 },
+      { "drop.show-in-files", "Show “Notes.txt” in Files", 1 },
+      { "drop.save-as", "Save “Notes.txt” As…", 1 },
+      { "drop.keep", "Keep a Copy of “Notes.txt”", 1 },
+      { "drop.delete", "Delete “Notes.txt” Everywhere", 2 },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (actions); i++)
+      g_assert_cmpuint (assert_action_labels (view, actions[i].action_name, actions[i].label),
+                        ==, actions[i].n_widgets);
+  }
+
+  /* Kept: a copy in Downloads, which never replaces a file; the drop
+   * itself still expires. */
+  {
+    GtkWidget *view = find_descendant (fixture->window, DROPIFY_TYPE_DROP_VIEW);
+    g_autofree char *downloads = dropify_auto_save_dup_default_directory ();
+    g_autofree char *folder = g_filename_display_basename (downloads);
+    g_autofree char *kept = g_build_filename (downloads, "Notes.txt", NULL);
+    g_autofree char *kept_again = g_build_filename (downloads, "Notes (1).txt", NULL);
+    g_autofree char *toast = g_strdup_printf ("Kept “Notes (1).txt” in %s", folder);
+    g_autofree char *contents = NULL;
+    int64_t expires_at = dropify_drop_get_expires_at (drop);
+
+    g_assert_true (gtk_widget_activate_action (view, "drop.keep", NULL));
+    wait_for (file_exists, kept, "the kept copy");
+    g_assert_true (gtk_widget_activate_action (view, "drop.keep", NULL));
+    query.text = toast;
+    wait_for (label_is_shown, &query, "the toast naming the second copy");
+    g_assert_true (g_file_get_contents (kept_again, &contents, NULL, NULL));
+    g_assert_cmpstr (contents, ==, "twenty bytes of text");
+    g_assert_cmpint (dropify_drop_get_expires_at (drop), ==, expires_at);
+  }
 }
 
 /* A right click on a row opens its menu where the pointer is. */
@@ -1019,6 +1423,16 @@ test_window_context_menu (Fixture       *fixture,
   popover = gtk_widget_get_ancestor (find_label (GTK_WIDGET (row), "Delete Everywhere"),
                                      GTK_TYPE_POPOVER);
   g_assert_nonnull (popover);
+
+  /* Its items are every drop's: the menu says whose they are. */
+  {
+    g_autofree char *problem = NULL;
+
+    problem = gtk_test_accessible_check_property (GTK_ACCESSIBLE (popover),
+                                                  GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                                  "Actions for “right-click me”");
+    g_assert_null (problem);
+  }
   gtk_popover_popdown (GTK_POPOVER (popover));
   wait_for (widget_is_unmapped, popover, "the menu to close");
 }
@@ -1541,6 +1955,10 @@ main (int   argc,
               fixture_set_up, test_window_paste_image, fixture_tear_down);
   g_test_add ("/ui/window/paste-files", Fixture, NULL,
               fixture_set_up, test_window_paste_files, fixture_tear_down);
+  g_test_add ("/ui/window/tab-through-history", Fixture, NULL,
+              fixture_set_up_full, test_window_tab_through_history, fixture_tear_down);
+  g_test_add ("/ui/window/narrow-header", Fixture, NULL,
+              fixture_set_up, test_window_narrow_header, fixture_tear_down);
   g_test_add ("/ui/window/composer", Fixture, NULL,
               fixture_set_up, test_window_composer, fixture_tear_down);
 
