@@ -12,10 +12,16 @@
 
 G_BEGIN_DECLS
 
-/* What the files of DropifySync share: one connection, and the object. */
+/* Shared by dropify-sync.c (connections, dialers, trust, reconciliation,
+ * storage retries) and dropify-sync-transfers.c (file content, both
+ * ways: docs/protocol.md §11). The transfers' own state is opaque to
+ * the rest of sync: SyncTransfers for the device, ConnectionTransfers
+ * for one connection. */
 
-typedef struct _Connection Connection;
-typedef struct _Dialer     Dialer;
+typedef struct _Connection          Connection;
+typedef struct _Dialer              Dialer;
+typedef struct _SyncTransfers       SyncTransfers;
+typedef struct _ConnectionTransfers ConnectionTransfers;
 
 struct _Connection
 {
@@ -25,10 +31,7 @@ struct _Connection
   Dialer                  *dialer;      /* outgoing only; unowned */
   char                    *remote;
   char                    *their_id;
-  GHashTable              *outgoing_files; /* sha256 → Outgoing */
-  GHashTable              *missing;     /* sha256s this peer said it does not have */
-  GHashTable              *bad_copy;    /* sha256s whose copy from it did not match */
-  GHashTable              *cancelled;   /* sha256s whose chunks may still arrive */
+  ConnectionTransfers     *transfers;   /* its files, both ways */
   DropifyPairing          *pairing;     /* after hello */
   int64_t                  active_at;   /* monotonic µs, after hello */
   gboolean                 lost_sight;  /* its mDNS record went away */
@@ -60,20 +63,50 @@ struct _DropifySync
   Connection      *source;        /* the connection a drop is arriving on */
   guint            relay_source;  /* a relaying summary is due */
   int64_t          relay_since;   /* monotonic µs of the first drop it relays */
-  GHashTable      *incoming;      /* sha256 → Incoming */
   DropifyReconcile *index;        /* live drops and tombstones */
-  guint64          outgoing_serial;
-  guint64          file_bytes_sent;
-  gboolean         starting_outgoing;
+  SyncTransfers   *transfers;     /* files, all connections */
   DropifyPeerQuota *quota;
   guint            quota_retry_source;
   GHashTable      *offline_strangers;  /* DropifyPeer → int64 monotonic µs */
   guint            stranger_source;
   guint            stranger_expiry_s;
-  guint            chunk_delay_ms;
   GHashTable      *stalled;       /* sha256s that did not fit: not asked for until the retry */
   guint            storage_retry_source;
   guint            storage_retry_s;
 };
+
+/* dropify-sync.c, for the transfers */
+void     dropify_sync_connection_send  (Connection   *conn,
+                                        char         *text_owned);
+void     dropify_sync_connection_close (Connection   *conn,
+                                        gushort       code,
+                                        const char   *reason);
+void     dropify_sync_storage_failed   (DropifySync  *self,
+                                        Connection   *conn,
+                                        const char   *sha256,
+                                        const GError *error);
+void     dropify_sync_storage_worked   (DropifySync  *self);
+
+/* dropify-sync-transfers.c, for the rest of sync */
+void     dropify_sync_transfers_init             (DropifySync    *self);
+void     dropify_sync_transfers_dispose          (DropifySync    *self);
+void     dropify_sync_transfers_finalize         (DropifySync    *self);
+void     dropify_sync_transfers_tune_allocator   (void);
+guint64  dropify_sync_transfers_get_bytes_sent   (DropifySync    *self);
+void     dropify_sync_transfers_connection_init  (Connection     *conn);
+void     dropify_sync_transfers_connection_free  (Connection     *conn);
+void     dropify_sync_transfers_connection_closed (Connection    *conn);
+void     dropify_sync_transfers_request          (Connection     *conn,
+                                                  DropifyDrop    *drop);
+void     dropify_sync_transfers_request_missing  (Connection     *conn);
+void     dropify_sync_transfers_announce         (DropifySync    *self,
+                                                  const char     *sha256,
+                                                  Connection     *except);
+void     dropify_sync_transfers_content_gone     (DropifySync    *self,
+                                                  const char     *sha256);
+void     dropify_sync_transfers_handle_chunk     (Connection     *conn,
+                                                  GBytes         *bytes);
+void     dropify_sync_transfers_handle_message   (Connection     *conn,
+                                                  DropifyMessage *message);
 
 G_END_DECLS
