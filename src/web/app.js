@@ -674,45 +674,77 @@ async function deliver () {
   $('send').disabled = !area.value.trim();
 }
 
-function uploadOne (file, done, total) {
-  return new Promise((resolve) => {
+// One PUT of the file from `offset`; resolves with the status and the
+// JSON answer, rejects when the connection is lost.
+function put (file, path, offset, done, total) {
+  return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
+    const size = file.size;
     upload.xhr = xhr;
-    $('upload-name').textContent = file.name;
     xhr.upload.onprogress = (event) => {
-      const percent = Math.floor(100 * (done + event.loaded) / Math.max(total, 1));
+      const percent = Math.floor(100 * (done + offset + event.loaded) / Math.max(total, 1));
       $('upload-progress').value = percent;
       $('upload-percent').textContent = `${percent}%`;
     };
     xhr.onload = () => {
-      if (xhr.status === 201) {
-        try {
-          const drop = JSON.parse(xhr.responseText);
-          drops.set(drop.id, drop);
-          render();
-        } catch (e) { /* the live connection brings it */ }
-        resolve(true);
-        return;
-      }
-      if (xhr.status === 401) lock('wrong');
-      else if (xhr.status === 429) lock('limited', retryAfter(xhr.getResponseHeader('Retry-After')));
-      else {
-        let message = `Could not send “${file.name}”`;
-        try { message = JSON.parse(xhr.responseText).error || message; } catch (e) { /* keep it */ }
-        toast(message);
-      }
-      resolve(false);
+      let reply = {};
+      try { reply = JSON.parse(xhr.responseText); } catch (e) { /* keep it */ }
+      resolve([xhr.status, reply, xhr.getResponseHeader('Retry-After')]);
     };
-    xhr.onerror = () => {
-      toast(`Could not send “${file.name}”: the connection was lost`);
-      resolve(false);
-    };
-    xhr.onabort = () => resolve(false);
-    xhr.open('POST', '/api/files');
+    xhr.onerror = xhr.onabort = reject;
+    xhr.open('PUT', path);
     xhr.setRequestHeader('Authorization', `Bearer ${token}`);
     xhr.setRequestHeader('X-Filename', encodeURIComponent(file.name));
-    xhr.send(file);
+    xhr.setRequestHeader('Content-Range', offset < size ? `bytes ${offset}-${size - 1}/${size}` : `bytes */${size}`);
+    xhr.send(file.slice(offset));
   });
+}
+
+// A file goes to /api/uploads/ID, an id made here. When the connection
+// drops (a Wi-Fi hiccup), the computer keeps what arrived: ask how much,
+// and go on from there, until it answers again or Cancel is pressed.
+async function uploadOne (file, done, total) {
+  const path = `/api/uploads/${newId()}`;
+  let offset = 0;
+  let ask = false;
+  let lost = 0;
+  $('upload-name').textContent = file.name;
+  for (let conflicts = 0; conflicts < 5 && !upload.cancelled;) {
+    let status, reply, after;
+    try {
+      if (ask) {
+        const response = await api('GET', path, undefined, SEND_MS);
+        [status, reply] = [response.status, await response.json()];
+      } else {
+        [status, reply, after] = await put(file, path, offset, done, total);
+      }
+    } catch (e) {
+      if (upload.cancelled || locked) break;
+      if (!lost++) toast(`Lost the connection while sending “${file.name}”. Trying again…`);
+      ask = true;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(500 * lost, 5000)));
+      continue;
+    }
+    ask = false;
+    if (reply.complete) {
+      if (reply.drop) {
+        drops.set(reply.drop.id, reply.drop);
+        render();
+      }
+      return true;
+    }
+    if (status === 409 && typeof reply.offset === 'number') conflicts++;
+    if ((status === 200 || status === 409) && typeof reply.offset === 'number') {
+      offset = reply.offset;
+      continue;
+    }
+    if (status === 401) lock('wrong');
+    else if (status === 429) lock('limited', retryAfter(after));
+    else if (!locked) toast(reply.error || `Could not send “${file.name}”`);
+    return false;
+  }
+  api('DELETE', path).catch(() => {});
+  return false;
 }
 
 async function sendFiles (list) {
