@@ -2032,29 +2032,108 @@ test_upload_resume (Fixture       *f,
   g_assert_cmpuint (partial_files (f), ==, 0);
 }
 
-/* A second connection takes the upload over from one that went quiet
- * without closing; the first one's bytes, if any more come, are refused. */
+/* A connection that went quiet without closing, as a phone's does when
+ * its Wi-Fi drops: @sent bytes, then the rest only once @go is set. */
+typedef struct
+{
+  guint16  port;
+  char    *head;
+  GBytes  *body;
+  gsize    sent;
+  int      go;
+  GString *response;
+  gboolean done;
+} Quiet;
+
+static gpointer
+quiet_thread (gpointer data)
+{
+  Quiet *quiet = data;
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+  const guint8 *body = g_bytes_get_data (quiet->body, NULL);
+  GOutputStream *out;
+  char buffer[4096];
+  gssize n;
+
+  g_socket_client_set_enable_proxy (client, FALSE);
+  g_socket_client_set_timeout (client, 5);
+  connection = g_socket_client_connect_to_host (client, "127.0.0.1", quiet->port, NULL, &error);
+  g_assert_no_error (error);
+  out = g_io_stream_get_output_stream (G_IO_STREAM (connection));
+  g_output_stream_write_all (out, quiet->head, strlen (quiet->head), NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_output_stream_write_all (out, body, quiet->sent, NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  while (!g_atomic_int_get (&quiet->go))
+    g_usleep (1000);
+
+  g_output_stream_write_all (out, body + quiet->sent, g_bytes_get_size (quiet->body) - quiet->sent,
+                             NULL, NULL, &error);
+  g_assert_no_error (error);
+  while ((n = g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (connection)),
+                                   buffer, sizeof buffer, NULL, NULL)) > 0 &&
+         !strstr (quiet->response->str, "\r\n\r\n{"))
+    g_string_append_len (quiet->response, buffer, n);
+
+  g_atomic_int_set (&quiet->done, TRUE);
+  g_main_context_wakeup (NULL);
+  return NULL;
+}
+
+static gboolean
+quiet_is_done (gpointer data)
+{
+  return g_atomic_int_get (&((Quiet *) data)->done);
+}
+
+/* The page goes on on a new connection while the server still holds the
+ * old one open: the new one takes the upload over, and bytes that come
+ * late on the old one are refused, not written. */
 static void
 test_upload_takeover (Fixture       *f,
                       gconstpointer  data)
 {
-  g_autoptr(GBytes) bytes = random_bytes (64 * 1024);
-  g_autoptr(GBytes) empty = g_bytes_new (NULL, 0);
+  const gsize size = 64 * 1024;
+  g_autoptr(GBytes) bytes = random_bytes (size);
+  OffsetWait wait = { f, 1000 };
+  Quiet quiet = { 0 };
+  GThread *thread;
+
+  quiet.port = dropify_server_get_port (dropify_service_get_server (f->service));
+  quiet.head = g_strdup_printf ("PUT /api/uploads/" UPLOAD_ID " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                "Authorization: Bearer %s\r\nUser-Agent: %s\r\n"
+                                "X-Filename: Holiday%%20video.mp4\r\n"
+                                "Content-Range: bytes 0-%" G_GSIZE_FORMAT "/%" G_GSIZE_FORMAT "\r\n"
+                                "Content-Length: %" G_GSIZE_FORMAT "\r\n\r\n",
+                                f->token, ANDROID_UA, size - 1, size, size);
+  quiet.body = bytes;
+  quiet.sent = wait.offset;
+  quiet.response = g_string_new (NULL);
+  thread = g_thread_new ("quiet", quiet_thread, &quiet);
+  g_assert_true (dropify_test_wait_for (offset_reached, &wait, WAIT_MS));
 
   {
     g_auto(Reply) reply = { 0 };
 
-    put_part (f, bytes, 0, 1000, &reply);
-    g_assert_cmpuint (reply.status, ==, 200);
-    g_assert_cmpint (reply_offset (&reply), ==, 1000);
-  }
-  {
-    g_auto(Reply) reply = { 0 };
-
-    put_part (f, bytes, 1000, 64 * 1024, &reply);
+    put_part (f, bytes, upload_offset (f), size, &reply);
     g_assert_cmpuint (reply.status, ==, 201);
   }
   assert_one_drop (f, bytes);
+
+  /* The old connection wakes up and sends the rest of its body. */
+  g_atomic_int_set (&quiet.go, TRUE);
+  g_assert_true (dropify_test_wait_for (quiet_is_done, &quiet, WAIT_MS));
+  g_thread_join (thread);
+  g_test_message ("%.*s", (int) strcspn (quiet.response->str, "\r"), quiet.response->str);
+  g_assert_true (g_str_has_prefix (quiet.response->str, "HTTP/1.1 409 "));
+  assert_one_drop (f, bytes);
+  g_assert_cmpuint (partial_files (f), ==, 0);
+
+  g_string_free (quiet.response, TRUE);
+  g_free (quiet.head);
 }
 
 static void
@@ -2251,6 +2330,13 @@ test_upload_limits (Fixture       *f,
     upload_request (f, NULL, "GET", "00000000-0000-4000-8000-000000000000", &reply);
     g_assert_cmpuint (reply.status, ==, 404);
   }
+  g_assert_cmpuint (partial_files (f), ==, partial_before);
+
+  /* Phone access switched off: the partial files go with it. */
+  phone->upload_expiry = DROPIFY_PHONE_UPLOAD_EXPIRY;
+  create_upload (f, NULL, "00000000-0000-4000-8000-000000000001", 100, 200);
+  g_assert_cmpuint (partial_files (f), ==, partial_before + 1);
+  g_settings_set_boolean (f->settings, "phone-access", FALSE);
   g_assert_cmpuint (partial_files (f), ==, partial_before);
   g_assert_cmpuint (n_drops (f), ==, 0);
 }
