@@ -739,12 +739,24 @@ dropify_phone_add_file_drop (DropifyPhone       *self,
                              GError            **error)
 {
   g_autoptr(DropifyDrop) drop = NULL;
-  g_autofree char *id = g_uuid_string_random ();
-  g_autofree char *origin = dropify_phone_dup_origin (self, msg);
-  g_autofree char *origin_name = dup_origin_name (msg);
-  g_autofree char *mime = guess_mime (name, head, head_len);
-  int64_t now = dropify_history_now (self->history);
+  g_autofree char *id = NULL;
+  g_autofree char *origin = NULL;
+  g_autofree char *origin_name = NULL;
+  g_autofree char *mime = NULL;
+  int64_t now;
 
+  /* Stored while the page stopped, or was dropped altogether. */
+  if (self->history == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED, _("Dropify is stopping"));
+      return NULL;
+    }
+
+  id = g_uuid_string_random ();
+  origin = dropify_phone_dup_origin (self, msg);
+  origin_name = dup_origin_name (msg);
+  mime = guess_mime (name, head, head_len);
+  now = dropify_history_now (self->history);
   drop = dropify_drop_new_file (id, origin, origin_name, name, mime, size, sha256,
                                 now, now + dropify_service_get_default_ttl (self->service));
 

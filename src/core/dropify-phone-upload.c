@@ -174,7 +174,10 @@ respond_upload (SoupServerMessage  *msg,
   DropifyPhone *self = upload->phone;
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) node = NULL;
-  DropifyDrop *drop = upload->drop_id ? dropify_history_lookup (self->history, upload->drop_id) : NULL;
+  DropifyDrop *drop = NULL;
+
+  if (upload->drop_id != NULL && self->history != NULL)
+    drop = dropify_history_lookup (self->history, upload->drop_id);
 
   json_builder_begin_object (builder);
   if (error != NULL)

@@ -23,6 +23,7 @@ const PONG_MS = 3000;         // an answer within this, or it is gone
 const OPEN_MS = 5000;         // a new socket must open within this
 const PROBE_MS = 4000;        // /api/info, asked why a socket closed
 const SEND_MS = 8000;         // a text's POST
+const STALL_MS = 15000;       // an upload that sends nothing this long
 let heartbeat = 0;
 let pongTimer = 0;
 let openTimer = 0;
@@ -675,13 +676,24 @@ async function deliver () {
 }
 
 // One PUT of the file from `offset`; resolves with the status and the
-// JSON answer, rejects when the connection is lost.
+// JSON answer, rejects when the connection is lost. A Wi-Fi that drops
+// often leaves the request hanging rather than failing: one that sends
+// nothing, or has no answer, for STALL_MS is given up too (a slow answer
+// is then waited for by asking).
 function put (file, path, offset, done, total) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     const size = file.size;
+    let stall = 0;
+    const watch = () => {
+      clearTimeout(stall);
+      stall = setTimeout(() => xhr.abort(), STALL_MS);
+    };
     upload.xhr = xhr;
+    watch();
+    xhr.onloadend = () => clearTimeout(stall);
     xhr.upload.onprogress = (event) => {
+      watch();
       const percent = Math.floor(100 * (done + offset + event.loaded) / Math.max(total, 1));
       $('upload-progress').value = percent;
       $('upload-percent').textContent = `${percent}%`;
