@@ -273,6 +273,50 @@ async function main () {
     assert.deepEqual(page.problems, []);
   });
 
+  await check('an upload that hangs is given up and goes on, taking over from the quiet connection', async () => {
+    const name = 'Lecture.m4a';
+    const file = path.join(filesDir, name);
+    const bytes = randomBytes(800 * 1000);
+    const sent = 300 * 1000;
+    const ranges = [];
+    let quiet = null;
+    fs.writeFileSync(file, bytes);
+    const onRequest = (request) => {
+      if (request.method() === 'PUT') ranges.push(request.headers()['content-range']);
+    };
+    page.on('request', onRequest);
+    // The first PUT's connection delivers 300 kB, then neither sends nor
+    // closes, as when a phone walks out of the Wi-Fi's reach; the page's
+    // request hangs without an error.
+    await page.route('**/api/uploads/*', async (route) => {
+      const request = route.request();
+      if (request.method() !== 'PUT' || ranges.length > 1) return route.continue();
+      const headers = request.headers();
+      quiet = net.connect(Number(first.port), '127.0.0.1', () => {
+        quiet.write(`PUT ${new URL(request.url()).pathname} HTTP/1.1\r\nHost: 127.0.0.1\r\n` +
+          `Authorization: ${headers.authorization}\r\nUser-Agent: ${ANDROID_UA}\r\n` +
+          `X-Filename: ${headers['x-filename']}\r\nContent-Range: ${headers['content-range']}\r\n` +
+          `Content-Length: ${bytes.length}\r\n\r\n`);
+        quiet.write(bytes.subarray(0, sent));
+      });
+      quiet.on('error', () => {});
+    });
+    const started = Date.now();
+    await page.locator('#files').setInputFiles(file);
+    await card(page, name).waitFor({ timeout: 30000 * SLOW });
+    log(`resumed and stored ${Date.now() - started} ms after it started`);
+    await page.locator('#upload').waitFor({ state: 'hidden' });
+    await page.unroute('**/api/uploads/*');
+    page.off('request', onRequest);
+    quiet.destroy();
+    log(`Content-Range of each PUT: ${ranges.join(', ')}`);
+    assert.equal(ranges.at(-1), `bytes ${sent}-${bytes.length - 1}/${bytes.length}`);
+    const made = list().filter((d) => d.name === name);
+    assert.equal(made.length, 1, `${made.length} drops for one upload`);
+    assert.equal(made[0].sha256, createHash('sha256').update(bytes).digest('hex'));
+    assert.deepEqual(page.problems, []);
+  });
+
   await check('a drop made on the desktop shows up live within a second', async () => {
     dropify('send', 'https://gitlab.gnome.org/GNOME/libadwaita/-/merge_requests/1234');
     const started = Date.now();
