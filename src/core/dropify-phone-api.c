@@ -21,6 +21,9 @@
  *   GET    /api/drops/ID/file    the file (Range, Content-Disposition)
  *   DELETE /api/drops/ID         204
  *   GET    /api/live             WebSocket: a snapshot, then changes
+ *   PUT    /api/uploads/ID       an upload that resumes after a dropped
+ *   GET    /api/uploads/ID       connection, and how much of it arrived
+ *   DELETE /api/uploads/ID       (see dropify-phone-upload.c)
  */
 
 #define REQUEST_KEY      "dropify-phone-request"
@@ -37,6 +40,7 @@ typedef enum
   ROUTE_DROP,
   ROUTE_DROP_FILE,
   ROUTE_FILES,
+  ROUTE_UPLOAD,
 } Route;
 
 /* What we know about one request while its body arrives. */
@@ -49,6 +53,7 @@ typedef struct
   gsize              limit;      /* the largest JSON body accepted */
   uint64_t           drained;    /* bytes of a refused body, read and dropped */
   DropifyBlobWriter *writer;     /* an upload */
+  DropifyPhoneUpload *upload;    /* a resumable upload's PUT */
   char              *name;
   guint8             head[SNIFF_BYTES];  /* an upload's first bytes, for its type */
   gsize              head_len;
@@ -65,6 +70,9 @@ request_free (gpointer data)
     dropify_blob_writer_discard (req->writer);
 
   g_clear_object (&req->writer);
+  if (req->upload != NULL)
+    dropify_phone_upload_release (req->upload, req);
+  g_clear_pointer (&req->upload, dropify_phone_upload_unref);
   g_clear_pointer (&req->body, g_byte_array_unref);
   g_clear_object (&req->phone);
   g_free (req->id);
@@ -150,6 +158,12 @@ got_chunk_cb (SoupServerMessage *msg,
       return;
     }
 
+  if (req->upload != NULL)
+    {
+      dropify_phone_upload_write (req->upload, msg, req, data, length);
+      return;
+    }
+
   if (req->writer != NULL)
     {
       if (req->head_len < SNIFF_BYTES)
@@ -231,6 +245,14 @@ parse_route (const char  *path,
     return ROUTE_DROPS;
   if (g_str_equal (path, "/api/files"))
     return ROUTE_FILES;
+  if (g_str_has_prefix (path, "/api/uploads/"))
+    {
+      rest = path + strlen ("/api/uploads/");
+      if (!id_is_valid (rest, strlen (rest)))
+        return ROUTE_NONE;
+      *id = g_strdup (rest);
+      return ROUTE_UPLOAD;
+    }
   if (!g_str_has_prefix (path, "/api/drops/"))
     return ROUTE_NONE;
 
@@ -254,8 +276,8 @@ parse_route (const char  *path,
 
 /* A name from a phone is shown, and offered when saving, never used as a
  * path; still, it gets the same rules as every drop's. */
-static char *
-decode_file_name (const char *header)
+char *
+dropify_phone_decode_file_name (const char *header)
 {
   g_autofree char *raw = NULL;
   g_autofree char *inert = NULL;
@@ -468,7 +490,7 @@ prepare_upload (DropifyPhone      *self,
   uint64_t max_size = dropify_history_get_max_file_size (history);
   g_autoptr(GError) error = NULL;
 
-  req->name = decode_file_name (soup_message_headers_get_one (headers, "X-Filename"));
+  req->name = dropify_phone_decode_file_name (soup_message_headers_get_one (headers, "X-Filename"));
   if (req->name == NULL)
     {
       dropify_phone_respond_error (msg, SOUP_STATUS_BAD_REQUEST,
@@ -567,6 +589,13 @@ api_early_cb (SoupServer        *server,
     case ROUTE_DROP:
       if (method != SOUP_METHOD_DELETE && !reading)
         method_not_allowed (msg, "GET, HEAD, DELETE");
+      break;
+
+    case ROUTE_UPLOAD:
+      if (method == SOUP_METHOD_PUT)
+        req->upload = dropify_phone_upload_begin (self, msg, req->id, req);
+      else if (method != SOUP_METHOD_DELETE && !reading)
+        method_not_allowed (msg, "GET, HEAD, PUT, DELETE");
       break;
 
     default:
@@ -688,6 +717,65 @@ handle_create_text (DropifyPhone      *self,
   respond_drop (self, msg, drop);
 }
 
+/**
+ * dropify_phone_add_file_drop:
+ * @msg: the request the file came with, for its origin
+ * @head: the file's first bytes, for its type
+ * @sha256: the blob, already in the store
+ *
+ * Makes the drop of a stored upload. If it cannot be made, the blob is
+ * removed again, unless a drop has the same content.
+ *
+ * Returns: (transfer full) (nullable): the drop, or %NULL with @error set
+ */
+DropifyDrop *
+dropify_phone_add_file_drop (DropifyPhone       *self,
+                             SoupServerMessage  *msg,
+                             const char         *name,
+                             const guint8       *head,
+                             gsize               head_len,
+                             const char         *sha256,
+                             uint64_t            size,
+                             GError            **error)
+{
+  g_autoptr(DropifyDrop) drop = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *origin = NULL;
+  g_autofree char *origin_name = NULL;
+  g_autofree char *mime = NULL;
+  int64_t now;
+
+  /* Stored while the page stopped, or was dropped altogether. */
+  if (self->history == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED, _("Dropify is stopping"));
+      return NULL;
+    }
+
+  id = g_uuid_string_random ();
+  origin = dropify_phone_dup_origin (self, msg);
+  origin_name = dup_origin_name (msg);
+  mime = guess_mime (name, head, head_len);
+  now = dropify_history_now (self->history);
+  drop = dropify_drop_new_file (id, origin, origin_name, name, mime, size, sha256,
+                                now, now + dropify_service_get_default_ttl (self->service));
+
+  if (!self->started)
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED, _("Dropify is stopping"));
+  else if (dropify_history_add (self->history, drop, error))
+    return g_steal_pointer (&drop);
+
+  {
+    g_autoptr(GPtrArray) users = dropify_history_find_by_sha256 (self->history, sha256);
+
+    /* Stored for nothing, unless a live drop has the same content. */
+    if (users == NULL || users->len == 0)
+      dropify_blob_store_remove (dropify_history_get_blob_store (self->history), sha256, NULL);
+  }
+
+  return NULL;
+}
+
 static void
 commit_cb (GObject      *object,
            GAsyncResult *result,
@@ -699,12 +787,7 @@ commit_cb (GObject      *object,
   g_autoptr(DropifyDrop) drop = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *sha256 = NULL;
-  g_autofree char *id = NULL;
-  g_autofree char *origin = NULL;
-  g_autofree char *origin_name = NULL;
-  g_autofree char *mime = NULL;
   uint64_t size = 0;
-  int64_t now;
 
   req->committing = FALSE;
   sha256 = dropify_blob_writer_commit_import_finish (DROPIFY_BLOB_WRITER (object), result, &size, &error);
@@ -717,27 +800,10 @@ commit_cb (GObject      *object,
       return;
     }
 
-  id = g_uuid_string_random ();
-  origin = dropify_phone_dup_origin (self, msg);
-  origin_name = dup_origin_name (msg);
-  now = dropify_history_now (self->history);
-  mime = guess_mime (req->name, req->head, req->head_len);
-  drop = dropify_drop_new_file (id, origin, origin_name, req->name, mime, size, sha256,
-                                now, now + dropify_service_get_default_ttl (self->service));
-
-  if (!self->started)
-    g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_CLOSED, _("Dropify is stopping"));
-
-  if (error != NULL || !dropify_history_add (self->history, drop, &error))
-    {
-      g_autoptr(GPtrArray) users = dropify_history_find_by_sha256 (self->history, sha256);
-
-      /* Stored for nothing, unless a live drop has the same content. */
-      if (users == NULL || users->len == 0)
-        dropify_blob_store_remove (dropify_history_get_blob_store (self->history), sha256, NULL);
-
-      dropify_phone_respond_error (msg, status_for_error (error), error->message);
-    }
+  drop = dropify_phone_add_file_drop (self, msg, req->name, req->head, req->head_len,
+                                      sha256, size, &error);
+  if (drop == NULL)
+    dropify_phone_respond_error (msg, status_for_error (error), error->message);
   else
     respond_drop (self, msg, drop);
 
@@ -993,6 +1059,15 @@ api_cb (SoupServer        *server,
 
     case ROUTE_DROP_FILE:
       handle_download (self, msg, req->id);
+      break;
+
+    case ROUTE_UPLOAD:
+      if (method == SOUP_METHOD_PUT)
+        dropify_phone_upload_end (req->upload, msg, req);
+      else if (method == SOUP_METHOD_DELETE)
+        dropify_phone_upload_cancel (self, msg, req->id);
+      else
+        dropify_phone_upload_status (self, msg, req->id);
       break;
 
     case ROUTE_NONE:

@@ -30,6 +30,9 @@ struct _DropifyPhone
   guint           ping_source;
   GHashTable     *progressed;    /* id → DropifyDrop, received changed */
   guint           progress_source;
+  GHashTable     *uploads;       /* origin/id → DropifyPhoneUpload */
+  guint           uploads_source;
+  int64_t         upload_expiry; /* µs without a byte before one goes */
   gboolean        started;
 };
 
@@ -45,6 +48,12 @@ struct _DropifyPhone
  * page asks for the rest (GET /api/drops/ID) when it is wanted. */
 #define DROPIFY_PHONE_PREVIEW_LIMIT 2048
 #define DROPIFY_PHONE_PREVIEW_BYTES 1024
+
+/* An unfinished upload is kept this long after its last byte, for the
+ * page to go on with it after a dropped connection. */
+#define DROPIFY_PHONE_UPLOAD_EXPIRY (10 * 60 * G_USEC_PER_SEC)
+
+typedef struct _DropifyPhoneUpload DropifyPhoneUpload;
 
 void      dropify_phone_add_headers       (SoupServerMessage *msg,
                                            gboolean           attachment);
@@ -76,6 +85,41 @@ void      dropify_phone_live_authorize    (DropifyPhone      *self,
 void      dropify_phone_live_open         (DropifyPhone      *self,
                                            SoupServerMessage *msg,
                                            SoupWebsocketConnection *ws);
+
+char     *dropify_phone_decode_file_name  (const char        *header);
+DropifyDrop *dropify_phone_add_file_drop  (DropifyPhone      *self,
+                                           SoupServerMessage *msg,
+                                           const char        *name,
+                                           const guint8      *head,
+                                           gsize              head_len,
+                                           const char        *sha256,
+                                           uint64_t           size,
+                                           GError           **error);
+
+void      dropify_phone_uploads_init      (DropifyPhone      *self);
+void      dropify_phone_uploads_clear     (DropifyPhone      *self);
+DropifyPhoneUpload *dropify_phone_upload_begin (DropifyPhone      *self,
+                                                SoupServerMessage *msg,
+                                                const char        *id,
+                                                gconstpointer      owner);
+gboolean  dropify_phone_upload_write      (DropifyPhoneUpload *upload,
+                                           SoupServerMessage  *msg,
+                                           gconstpointer       owner,
+                                           const guint8       *data,
+                                           gsize               length);
+void      dropify_phone_upload_end        (DropifyPhoneUpload *upload,
+                                           SoupServerMessage  *msg,
+                                           gconstpointer       owner);
+void      dropify_phone_upload_release    (DropifyPhoneUpload *upload,
+                                           gconstpointer       owner);
+void      dropify_phone_upload_status     (DropifyPhone      *self,
+                                           SoupServerMessage *msg,
+                                           const char        *id);
+void      dropify_phone_upload_cancel     (DropifyPhone      *self,
+                                           SoupServerMessage *msg,
+                                           const char        *id);
+DropifyPhoneUpload *dropify_phone_upload_ref   (DropifyPhoneUpload *upload);
+void      dropify_phone_upload_unref      (DropifyPhoneUpload *upload);
 
 void      dropify_phone_api_attach        (DropifyPhone      *self);
 void      dropify_phone_api_detach        (DropifyPhone      *self);

@@ -1023,6 +1023,7 @@ dropify_phone_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->failures, g_hash_table_unref);
   g_clear_pointer (&self->progressed, g_hash_table_unref);
+  g_clear_pointer (&self->uploads, g_hash_table_unref);
   g_clear_pointer (&self->token_path, g_free);
   g_clear_pointer (&self->token, g_free);
 
@@ -1075,6 +1076,7 @@ dropify_phone_init (DropifyPhone *self)
   self->failures = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   /* Keyed by the drop's own id string, which the value keeps alive. */
   self->progressed = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_object_unref);
+  dropify_phone_uploads_init (self);
 }
 
 /**
@@ -1159,6 +1161,7 @@ dropify_phone_stop (DropifyPhone *self)
   g_clear_handle_id (&self->ping_source, g_source_remove);
   g_clear_handle_id (&self->progress_source, g_source_remove);
   g_hash_table_remove_all (self->progressed);
+  dropify_phone_uploads_clear (self);
 }
 
 /**
@@ -1196,6 +1199,8 @@ dropify_phone_rotate_token (DropifyPhone  *self,
   self->token = g_steal_pointer (&token);
 
   close_lives (self, CLOSE_TOKEN_REVOKED, "token revoked");
+  /* Their sessions are gone with the old token. */
+  dropify_phone_uploads_clear (self);
   g_message ("The phone page’s token was revoked; phones need the new QR code");
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TOKEN]);

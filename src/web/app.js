@@ -1,811 +1,852 @@
-// The phone page of Dropify. Plain JS, no build step. Every string from
-// the server is shown with textContent, never parsed as HTML.
-'use strict';
+// The phone page of Dropify. Plain JS, no build step; a module, so strict
+// and with its own scope. Every string from the server is shown with
+// textContent, never parsed as HTML.
+const $ = (id) => document.getElementById(id);
+const token = location.hash.slice(1);
+const drops = new Map();      // id → drop, as the server sent it
+let info = { max_file_size: Infinity, max_text_length: Infinity };
+let skew = 0;                 // server clock − ours, in ms
+let ws = null;
+let retryDelay = 500;
+let retryTimer = 0;
+let locked = false;
+let pausedUntil = 0;          // after a 429, Date.now() until which we wait
+let resumeTimer = 0;
+let upload = null;            // { xhr, cancelled }
+let pending = null;           // a text being sent: { id, text }
+let sending = false;
 
-(() => {
-  const $ = (id) => document.getElementById(id);
-  const token = location.hash.slice(1);
-  const drops = new Map();      // id → drop, as the server sent it
-  let info = { max_file_size: Infinity, max_text_length: Infinity };
-  let skew = 0;                 // server clock − ours, in ms
-  let ws = null;
-  let retryDelay = 500;
-  let retryTimer = 0;
-  let locked = false;
-  let pausedUntil = 0;          // after a 429, Date.now() until which we wait
-  let resumeTimer = 0;
-  let upload = null;            // { xhr, cancelled }
-  let pending = null;           // a text being sent: { id, text }
-  let sending = false;
+// Liveness: a frozen or sleeping computer keeps the socket open and says
+// nothing, so the page pings it and gives up on a silent one.
+const HEARTBEAT_MS = 4000;    // a ping this often while live
+const PONG_MS = 3000;         // an answer within this, or it is gone
+const OPEN_MS = 5000;         // a new socket must open within this
+const PROBE_MS = 4000;        // /api/info, asked why a socket closed
+const SEND_MS = 8000;         // a text's POST
+const STALL_MS = 15000;       // an upload that sends nothing this long
+let heartbeat = 0;
+let pongTimer = 0;
+let openTimer = 0;
 
-  // Liveness: a frozen or sleeping computer keeps the socket open and says
-  // nothing, so the page pings it and gives up on a silent one.
-  const HEARTBEAT_MS = 4000;    // a ping this often while live
-  const PONG_MS = 3000;         // an answer within this, or it is gone
-  const OPEN_MS = 5000;         // a new socket must open within this
-  const PROBE_MS = 4000;        // /api/info, asked why a socket closed
-  const SEND_MS = 8000;         // a text's POST
-  let heartbeat = 0;
-  let pongTimer = 0;
-  let openTimer = 0;
+// Icons: stroked 24×24 paths.
+const ICONS = {
+  text: 'M5 6h14M5 11h14M5 16h9',
+  file: 'M6 3h8l5 5v13H6zM14 3v5h5',
+  image: 'M4 5h16v14H4zM4 16l5-5 4 4 2-2 5 5M15 9h.01',
+  copy: 'M10 8h8a2 2 0 0 1 2 2v8a2 2 0 0 1-2 2h-8a2 2 0 0 1-2-2v-8a2 2 0 0 1 2-2zM4 16V6a2 2 0 0 1 2-2h10',
+  trash: 'M4 7h16M10 11v6M14 11v6M6 7l1 13h10l1-13M9 7V4h6v3',
+  download: 'M12 4v11M7 10l5 5 5-5M5 20h14',
+  attach: 'M20 11l-8 8a5 5 0 0 1-7-7l8-8a3.5 3.5 0 0 1 5 5l-8 8a2 2 0 0 1-3-3l7-7',
+  send: 'M12 19V5M6 11l6-6 6 6',
+};
 
-  // Icons: stroked 24×24 paths.
-  const ICONS = {
-    text: 'M5 6h14M5 11h14M5 16h9',
-    file: 'M6 3h8l5 5v13H6zM14 3v5h5',
-    image: 'M4 5h16v14H4zM4 16l5-5 4 4 2-2 5 5M15 9h.01',
-    copy: 'M10 8h8a2 2 0 0 1 2 2v8a2 2 0 0 1-2 2h-8a2 2 0 0 1-2-2v-8a2 2 0 0 1 2-2zM4 16V6a2 2 0 0 1 2-2h10',
-    trash: 'M4 7h16M10 11v6M14 11v6M6 7l1 13h10l1-13M9 7V4h6v3',
-    download: 'M12 4v11M7 10l5 5 5-5M5 20h14',
-    attach: 'M20 11l-8 8a5 5 0 0 1-7-7l8-8a3.5 3.5 0 0 1 5 5l-8 8a2 2 0 0 1-3-3l7-7',
-    send: 'M12 19V5M6 11l6-6 6 6',
-  };
+function icon (name) {
+  const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+  const path = document.createElementNS('http://www.w3.org/2000/svg', 'path');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('class', 'icon');
+  svg.setAttribute('aria-hidden', 'true');
+  path.setAttribute('d', ICONS[name]);
+  svg.appendChild(path);
+  return svg;
+}
 
-  function icon (name) {
-    const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
-    const path = document.createElementNS('http://www.w3.org/2000/svg', 'path');
-    svg.setAttribute('viewBox', '0 0 24 24');
-    svg.setAttribute('class', 'icon');
-    svg.setAttribute('aria-hidden', 'true');
-    path.setAttribute('d', ICONS[name]);
-    svg.appendChild(path);
-    return svg;
-  }
+function el (tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
 
-  function el (tag, className, text) {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined) node.textContent = text;
-    return node;
-  }
+// Names come from other devices. In a <bdi> a right-to-left name keeps
+// its own direction without reordering the words around it.
+function phrase (before, name) {
+  const node = el('span', 'part');
+  node.append(before, el('bdi', null, name));
+  return node;
+}
 
-  // Names come from other devices. In a <bdi> a right-to-left name keeps
-  // its own direction without reordering the words around it.
-  function phrase (before, name) {
-    const node = el('span', 'part');
-    node.append(before, el('bdi', null, name));
-    return node;
-  }
+// Formatting
 
-  // Formatting
+function formatSize (bytes) {
+  const units = ['bytes', 'kB', 'MB', 'GB', 'TB'];
+  let i = 0;
+  while (bytes >= 1000 && i < units.length - 1) { bytes /= 1000; i++; }
+  return i === 0 ? `${bytes} ${bytes === 1 ? 'byte' : 'bytes'}` : `${bytes.toFixed(1)} ${units[i]}`;
+}
 
-  function formatSize (bytes) {
-    const units = ['bytes', 'kB', 'MB', 'GB', 'TB'];
-    let i = 0;
-    while (bytes >= 1000 && i < units.length - 1) { bytes /= 1000; i++; }
-    return i === 0 ? `${bytes} ${bytes === 1 ? 'byte' : 'bytes'}` : `${bytes.toFixed(1)} ${units[i]}`;
-  }
+function plural (n, one, many) {
+  return `${n} ${n === 1 ? one : many}`;
+}
 
-  function plural (n, one, many) {
-    return `${n} ${n === 1 ? one : many}`;
-  }
+function formatLeft (ms) {
+  if (ms <= 0) return 'Expired';
+  if (ms < 59500) return `Expires in ${plural(Math.max(1, Math.round(ms / 1000)), 'second', 'seconds')}`;
+  const min = Math.max(1, Math.round(ms / 60000));
+  if (min < 60) return `Expires in ${plural(min, 'minute', 'minutes')}`;
+  const hours = Math.round(min / 60);
+  if (hours < 48) return `Expires in ${plural(hours, 'hour', 'hours')}`;
+  return `Expires in ${plural(Math.round(hours / 24), 'day', 'days')}`;
+}
 
-  function formatLeft (ms) {
-    if (ms <= 0) return 'Expired';
-    if (ms < 59500) return `Expires in ${plural(Math.max(1, Math.round(ms / 1000)), 'second', 'seconds')}`;
-    const min = Math.max(1, Math.round(ms / 60000));
-    if (min < 60) return `Expires in ${plural(min, 'minute', 'minutes')}`;
-    const hours = Math.round(min / 60);
-    if (hours < 48) return `Expires in ${plural(hours, 'hour', 'hours')}`;
-    return `Expires in ${plural(Math.round(hours / 24), 'day', 'days')}`;
-  }
+function now () {
+  return Date.now() + skew;
+}
 
-  function now () {
-    return Date.now() + skew;
-  }
+// Feedback
 
-  // Feedback
+// The toast sits above the composer, which grows with its text and the
+// upload row; its height is a CSS variable, read only when it changes.
+function placeToast () {
+  const composer = $('composer');
+  const height = composer.hidden ? 0 : composer.offsetHeight;
+  document.documentElement.style.setProperty('--composer-height', `${height}px`);
+}
 
-  // The toast sits above the composer, which grows with its text and the
-  // upload row; its height is a CSS variable, read only when it changes.
-  function placeToast () {
-    const composer = $('composer');
-    const height = composer.hidden ? 0 : composer.offsetHeight;
-    document.documentElement.style.setProperty('--composer-height', `${height}px`);
-  }
+let toastTimer = 0;
+function toast (message) {
+  const node = $('toast');
+  if (!window.ResizeObserver) placeToast();
+  node.textContent = message;
+  node.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => { node.hidden = true; }, 3000);
+}
 
-  let toastTimer = 0;
-  function toast (message) {
-    const node = $('toast');
-    if (!window.ResizeObserver) placeToast();
-    node.textContent = message;
-    node.hidden = false;
-    clearTimeout(toastTimer);
-    toastTimer = setTimeout(() => { node.hidden = true; }, 3000);
-  }
+function setStatus (state, label) {
+  const node = $('status');
+  node.className = `status ${state}`;
+  node.textContent = label;
+}
 
-  function setStatus (state, label) {
-    const node = $('status');
-    node.className = `status ${state}`;
-    node.textContent = label;
-  }
+function banner (message) {
+  const node = $('banner');
+  node.textContent = message || '';
+  node.hidden = !message;
+}
 
-  function banner (message) {
-    const node = $('banner');
-    node.textContent = message || '';
-    node.hidden = !message;
-  }
+function deviceName () {
+  return info.name || 'your computer';
+}
 
-  function deviceName () {
-    return info.name || 'your computer';
-  }
-
-  // The subtitle and the banner say what is true now. The device's name
-  // comes from the computer, so it goes in a <bdi>.
-  function say (state) {
-    const name = deviceName();
-    const subtitle = (before, after) => $('device').replaceChildren(before, el('bdi', null, name), after || '');
-    switch (state) {
-      case 'live':
-        setStatus('live', 'Live');
-        subtitle('Connected to ');
-        banner('');
-        break;
-      case 'reconnecting':
-        setStatus('reconnecting', 'Reconnecting…');
-        subtitle('Reconnecting to ', '…');
-        banner(`Lost the connection to ${name}. Reconnecting…`);
-        break;
-      case 'unreachable':
-        setStatus('reconnecting', 'Reconnecting…');
-        subtitle('Can’t reach ', ', retrying');
-        banner(`Can’t reach ${name}, retrying. It may be asleep, busy, or no longer on this network.`);
-        break;
-      case 'off':
-        setStatus('offline', 'Off');
-        subtitle('Phone access is off on ');
-        banner(`Phone access is off on ${name}. Turn it on in Dropify’s Preferences there; this page reconnects by itself.`);
-        break;
-      case 'offline':
-        setStatus('offline', 'Offline');
-        subtitle('Not connected to ');
-        banner('You’re offline. The history will update when you’re back.');
-        break;
-    }
-  }
-
-  const LOCKS = {
-    missing: ['Open this page from your computer',
-      'This address has no access key. Scan the QR code that Dropify shows on your computer, or run “dropify qr” there.'],
-    wrong: ['This link doesn’t work anymore',
-      'Its access key is wrong or was revoked. Scan the QR code on your computer again to get a new link.'],
-    limited: ['Too many tries',
-      'This device tried too many wrong keys. Wait a minute, then try again.'],
-  };
-
-  // The server's Retry-After, in seconds, within reason.
-  function retryAfter (value) {
-    const seconds = parseInt(value, 10);
-    return seconds > 0 && seconds <= 3600 ? seconds : 60;
-  }
-
-  function lock (kind, seconds) {
-    locked = kind !== 'limited';
-    const [title, text] = LOCKS[kind];
-    $('locked-title').textContent = title;
-    $('locked-text').textContent = text;
-    $('retry').hidden = kind !== 'limited';
-    $('locked').hidden = false;
-    $('main').setAttribute('aria-hidden', 'true');
-    $('composer').hidden = true;
-    setStatus('locked', kind === 'limited' ? 'Paused' : 'No access');
-    clearTimeout(retryTimer);
-    clearInterval(resumeTimer);
-    pausedUntil = 0;
-    if (kind === 'limited') pause(seconds || 60);
-    if (ws) ws.close();
-  }
-
-  // Waits out the server's Retry-After, counting down, then connects again
-  // by itself; asking earlier would only be refused again.
-  function pause (seconds) {
-    pausedUntil = Date.now() + seconds * 1000;
-    const tick = () => {
-      const left = Math.ceil((pausedUntil - Date.now()) / 1000);
-      if (left <= 0) {
-        resume();
-        return;
-      }
-      $('locked-text').textContent =
-        `This device tried too many wrong keys. Trying again in ${plural(left, 'second', 'seconds')}.`;
-    };
-    tick();
-    resumeTimer = setInterval(tick, 1000);
-  }
-
-  function resume () {
-    clearInterval(resumeTimer);
-    pausedUntil = 0;
-    locked = false;
-    unlock();
-    setStatus('connecting', 'Connecting…');
-    connect();
-  }
-
-  function unlock () {
-    $('locked').hidden = true;
-    $('main').removeAttribute('aria-hidden');
-    $('composer').hidden = false;
-  }
-
-  // The API
-
-  // Rejects when the computer does not answer within `timeout` ms.
-  async function api (method, path, body, timeout) {
-    const headers = { Authorization: `Bearer ${token}` };
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
-    const abort = new AbortController();
-    const timer = timeout ? setTimeout(() => abort.abort(), timeout) : 0;
-    let response;
-    try {
-      response = await fetch(path, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        cache: 'no-store',
-        signal: abort.signal,
-      });
-    } finally {
-      clearTimeout(timer);
-    }
-    if (response.status === 401) lock('wrong');
-    if (response.status === 429) lock('limited', retryAfter(response.headers.get('Retry-After')));
-    return response;
-  }
-
-  async function errorOf (response) {
-    try {
-      const reply = await response.json();
-      if (reply && typeof reply.error === 'string') return reply.error;
-    } catch (e) { /* not JSON */ }
-    return `The computer answered ${response.status}`;
-  }
-
-  // The history
-
-  // What a card shows of its drop, besides progress (updated in place):
-  // a card whose drop changed is built again, the others are kept.
-  const cards = new Map();      // id → { node, shape }
-  function shape (drop) {
-    return drop.kind === 'text' ? 'text'
-      : `${drop.complete}|${drop.url || ''}|${drop.name}|${drop.size}|${drop.mime}`;
-  }
-
-  function cardFor (drop) {
-    const known = cards.get(drop.id);
-    const now = shape(drop);
-    if (known && known.shape === now) return known.node;
-    if (known) known.node.remove();
-    const node = card(drop);
-    cards.set(drop.id, { node, shape: now });
-    return node;
-  }
-
-  // Only the newest cards are built (a screenful first), PAGE more each
-  // time the end of the list comes near: the cost of a card's style and
-  // layout grows with every card in the page, and a thousand froze it for
-  // seconds.
-  const PAGE = 20;
-  let shown = 12;
-  function render () {
-    const list = $('drops');
-    const sorted = [...drops.values()].sort((a, b) => b.created_at - a.created_at);
-    for (const id of cards.keys()) if (!drops.has(id)) cards.delete(id);
-    const nodes = sorted.slice(0, shown).map(cardFor);
-    nodes.forEach((node, i) => {
-      if (list.children[i] !== node) list.insertBefore(node, list.children[i] || null);
-    });
-    while (list.children.length > nodes.length) list.lastChild.remove();
-    $('empty').hidden = drops.size > 0;
-    refreshTimes();
-  }
-
-  // Every 30 s, or every second while a drop has less than two minutes
-  // left, so that seconds count down.
-  let timesTimer = 0;
-  function refreshTimes () {
-    let soonest = Infinity;
-    for (const drop of drops.values()) {
-      const left = drop.expires_at - now();
-      if (left > 0) soonest = Math.min(soonest, left);
-    }
-    for (const [id, { node }] of cards) {
-      const label = formatLeft(drops.get(id).expires_at - now());
-      const expires = node.querySelector('.expires');
-      if (expires.textContent !== label) expires.textContent = label;
-    }
-    clearTimeout(timesTimer);
-    timesTimer = setTimeout(refreshTimes, soonest < 120000 ? 1000 : 30000);
-  }
-
-  function button (label, iconName, className) {
-    const node = el('button', `action ${className || ''}`);
-    node.type = 'button';
-    node.title = label;
-    node.setAttribute('aria-label', label);
-    node.appendChild(icon(iconName));
-    return node;
-  }
-
-  function arriving (drop) {
-    return `arriving, ${Math.floor(100 * Math.min(drop.received || 0, drop.size) / Math.max(drop.size, 1))}%`;
-  }
-
-  // Lines a text takes at this width, roughly (8 px a character, the
-  // width of the list less a card's icon, buttons and padding), and only
-  // up to what it takes to know it is more than the six a card shows.
-  let perLine = 0;
-  function looksLong (drop) {
-    if (drop.truncated) return true;
-    if (!perLine) perLine = Math.max(20, Math.floor(($('drops').clientWidth - 170) / 8));
-    let lines = 0;
-    for (const line of drop.text.split('\n', 8)) {
-      lines += Math.max(1, Math.ceil(line.length / perLine));
-      if (lines > 6) return true;
-    }
-    return false;
-  }
-
-  // A long text comes as its first kilobyte; the rest when it is wanted.
-  async function fetchWhole (drop) {
-    try {
-      const response = await api('GET', `/api/drops/${encodeURIComponent(drop.id)}`, undefined, SEND_MS);
-      if (!response.ok) {
-        if (!locked) toast(await errorOf(response));
-        return false;
-      }
-      const whole = await response.json();
-      drop.text = whole.text;
-      drop.truncated = false;
-      return true;
-    } catch (e) {
-      toast(`Couldn’t reach ${deviceName()}`);
-      return false;
-    }
-  }
-
-  function card (drop) {
-    const item = el('li', 'drop');
-    item.id = `drop-${drop.id}`;
-    const isText = drop.kind === 'text';
-    const bubble = el('span', 'bubble');
-    bubble.appendChild(icon(isText ? 'text' : /^image\//.test(drop.mime) ? 'image' : 'file'));
-
-    // The meta line wraps between its parts, never inside one.
-    const body = el('div', 'body');
-    const meta = el('p', 'meta');
-    const parts = [phrase('From ', drop.origin_name || 'an unknown device')];
-    if (isText) {
-      body.appendChild(el('p', 'text', drop.text)).dir = 'auto';
-    } else {
-      body.appendChild(el('p', 'name', drop.name)).dir = 'auto';
-      parts.unshift(formatSize(drop.size));
-      if (!drop.complete) {
-        parts.push(el('span', 'part arriving', arriving(drop)));
-      }
-    }
-    for (const part of parts) {
-      meta.append(typeof part === 'string' ? el('span', 'part', part) : part, ' · ');
-    }
-    meta.appendChild(el('span', 'part expires'));
-    body.appendChild(meta);
-
-    const actions = el('div', 'actions');
-    if (isText) {
-      const copy = button('Copy the text', 'copy');
-      copy.addEventListener('click', async () => {
-        if (!drop.truncated || await fetchWhole(drop)) copyText(drop.text);
-      });
-      actions.appendChild(copy);
-    } else {
-      const link = el('a', 'action primary');
-      link.appendChild(icon('download'));
-      link.title = 'Download';
-      link.setAttribute('aria-label', `Download ${drop.name}`);
-      if (drop.url) {
-        link.href = drop.url;
-        link.download = drop.name;
-      } else {
-        link.setAttribute('aria-disabled', 'true');
-      }
-      actions.appendChild(link);
-    }
-    actions.appendChild(deleteButton(drop));
-    item.append(bubble, body, actions);
-
-    if (isText && looksLong(drop)) {
-      // Long texts fold. Whether one is long is estimated from its lines
-      // and the list's width, never measured card by card: a layout read
-      // per card froze the page for seconds with hundreds of drops.
-      const text = body.querySelector('.text');
-      const more = el('button', 'more', 'Show more');
-      text.classList.add('clamped');
-      more.type = 'button';
-      more.setAttribute('aria-expanded', 'false');
-      more.addEventListener('click', async () => {
-        if (drop.truncated && !await fetchWhole(drop)) return;
-        text.textContent = drop.text;
-        const open = text.classList.toggle('clamped') === false;
-        more.textContent = open ? 'Show less' : 'Show more';
-        more.setAttribute('aria-expanded', String(open));
-      });
-      text.after(more);
-    }
-    return item;
-  }
-
-  // Deleting removes the drop on every device, so it takes a second tap.
-  function deleteButton (drop) {
-    const what = drop.kind === 'text' ? 'the text' : drop.name;
-    const node = button(`Delete ${what}`, 'trash');
-    const label = el('span', 'confirm', 'Delete?');
-    let armed = 0;
-    node.appendChild(label);
-    node.addEventListener('click', async () => {
-      if (!armed) {
-        node.classList.add('danger');
-        node.setAttribute('aria-label', `Tap again to delete ${what} on all your devices`);
-        toast('Tap again to delete it on all your devices');
-        armed = setTimeout(() => {
-          armed = 0;
-          node.classList.remove('danger');
-          node.setAttribute('aria-label', `Delete ${what}`);
-        }, 4000);
-        return;
-      }
-      clearTimeout(armed);
-      node.disabled = true;
-      try {
-        const response = await api('DELETE', `/api/drops/${encodeURIComponent(drop.id)}`, undefined, SEND_MS);
-        if (response.ok || response.status === 404) {
-          drops.delete(drop.id);
-          render();
-          toast('Deleted');
-        } else if (!locked) {
-          toast(await errorOf(response));
-        }
-      } catch (e) {
-        toast(`Couldn’t reach ${deviceName()}`);
-      }
-      node.disabled = false;
-    });
-    return node;
-  }
-
-  // Not a secure context, so no navigator.clipboard: copy from a hidden
-  // text area the old way.
-  async function copyText (text) {
-    if (navigator.clipboard && window.isSecureContext) {
-      try {
-        await navigator.clipboard.writeText(text);
-        toast('Copied');
-        return;
-      } catch (e) { /* fall back */ }
-    }
-    const area = el('textarea', 'clipboard');
-    area.value = text;
-    area.setAttribute('readonly', '');
-    area.setAttribute('aria-hidden', 'true');
-    document.body.appendChild(area);
-    area.focus({ preventScroll: true });
-    area.select();
-    area.setSelectionRange(0, text.length);
-    let copied = false;
-    try { copied = document.execCommand('copy'); } catch (e) { copied = false; }
-    area.remove();
-    toast(copied ? 'Copied' : 'Could not copy: press and hold the text to copy it');
-  }
-
-  // The live connection
-
-  function received (message) {
-    switch (message.type) {
-      case 'snapshot':
-        info = message.info;
-        skew = info.now - Date.now();
-        say('live');
-        drops.clear();
-        for (const drop of message.drops) drops.set(drop.id, drop);
-        render();
-        break;
-      case 'added':
-      case 'changed':
-        drops.set(message.drop.id, message.drop);
-        render();
-        break;
-      case 'progress': {
-        // At most four a second per file, from the computer.
-        const drop = drops.get(message.id);
-        const part = drop && !drop.complete && $(`drop-${drop.id}`);
-        if (!part) break;
-        drop.received = message.received;
-        const span = part.querySelector('.arriving');
-        if (span) span.textContent = arriving(drop);
-        break;
-      }
-      case 'removed':
-        drops.delete(message.id);
-        render();
-        break;
-      case 'ping':
-        ws.send('{"type":"pong"}');
-        break;
-      case 'pong':
-        break;
-    }
-  }
-
-  function stopBeat () {
-    clearInterval(heartbeat);
-    clearTimeout(pongTimer);
-    clearTimeout(openTimer);
-    pongTimer = 0;
-  }
-
-  function retry () {
-    clearTimeout(retryTimer);
-    retryTimer = setTimeout(connect, retryDelay);
-    retryDelay = Math.min(retryDelay * 2, 5000);
-  }
-
-  // The computer went silent: let the socket go without waiting for a
-  // close handshake that will not come, and try again.
-  function unreachable (socket) {
-    if (ws !== socket) return;
-    ws = null;
-    stopBeat();
-    socket.onopen = socket.onmessage = socket.onclose = null;
-    socket.close();
-    say(navigator.onLine === false ? 'offline' : 'unreachable');
-    retry();
-  }
-
-  function beat (socket) {
-    if (ws !== socket || socket.readyState !== WebSocket.OPEN || pongTimer) return;
-    socket.send('{"type":"ping"}');
-    pongTimer = setTimeout(() => unreachable(socket), PONG_MS);
-  }
-
-  function connect () {
-    clearTimeout(retryTimer);
-    if (locked || pausedUntil || (ws && ws.readyState <= WebSocket.OPEN)) return;
-    const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    const socket = new WebSocket(`${scheme}//${location.host}/api/live`, ['dropify', `bearer.${token}`]);
-    ws = socket;
-    openTimer = setTimeout(() => unreachable(socket), OPEN_MS);
-    socket.onopen = () => {
-      clearTimeout(openTimer);
-      retryDelay = 500;
-      unlock();
-      banner('');
+// The subtitle and the banner say what is true now. The device's name
+// comes from the computer, so it goes in a <bdi>.
+function say (state) {
+  const name = deviceName();
+  const subtitle = (before, after) => $('device').replaceChildren(before, el('bdi', null, name), after || '');
+  switch (state) {
+    case 'live':
       setStatus('live', 'Live');
-      heartbeat = setInterval(() => beat(socket), HEARTBEAT_MS);
-      if (pending) deliver();
-    };
-    socket.onmessage = (event) => {
-      clearTimeout(pongTimer);
-      pongTimer = 0;
-      try { received(JSON.parse(event.data)); } catch (e) { /* ignore a bad message */ }
-    };
-    socket.onclose = (event) => {
-      if (ws !== socket) return;
-      ws = null;
-      stopBeat();
-      if (event.code === 4001) {
-        lock('wrong');
-        return;
-      }
-      if (!locked && !pausedUntil) lost();
-    };
+      subtitle('Connected to ');
+      banner('');
+      break;
+    case 'reconnecting':
+      setStatus('reconnecting', 'Reconnecting…');
+      subtitle('Reconnecting to ', '…');
+      banner(`Lost the connection to ${name}. Reconnecting…`);
+      break;
+    case 'unreachable':
+      setStatus('reconnecting', 'Reconnecting…');
+      subtitle('Can’t reach ', ', retrying');
+      banner(`Can’t reach ${name}, retrying. It may be asleep, busy, or no longer on this network.`);
+      break;
+    case 'off':
+      setStatus('offline', 'Off');
+      subtitle('Phone access is off on ');
+      banner(`Phone access is off on ${name}. Turn it on in Dropify’s Preferences there; this page reconnects by itself.`);
+      break;
+    case 'offline':
+      setStatus('offline', 'Offline');
+      subtitle('Not connected to ');
+      banner('You’re offline. The history will update when you’re back.');
+      break;
   }
+}
 
-  // Why did it close? A refused handshake looks like a network error to a
-  // page, so ask the API, which says 401 plainly, or 404 when phone
-  // access was turned off.
-  async function lost () {
-    const offline = navigator.onLine === false;
-    say(offline ? 'offline' : 'reconnecting');
-    let state = offline ? 'offline' : 'reconnecting';
-    try {
-      const response = await api('GET', '/api/info', undefined, PROBE_MS);
-      if (response.status === 404) state = 'off';
-    } catch (e) {
-      if (!offline) state = 'unreachable';
-    }
-    if (locked || pausedUntil || ws) return;
-    say(state);
-    retry();
-  }
+const LOCKS = {
+  missing: ['Open this page from your computer',
+    'This address has no access key. Scan the QR code that Dropify shows on your computer, or run “dropify qr” there.'],
+  wrong: ['This link doesn’t work anymore',
+    'Its access key is wrong or was revoked. Scan the QR code on your computer again to get a new link.'],
+  limited: ['Too many tries',
+    'This device tried too many wrong keys. Wait a minute, then try again.'],
+};
 
-  // Sending
+// The server's Retry-After, in seconds, within reason.
+function retryAfter (value) {
+  const seconds = parseInt(value, 10);
+  return seconds > 0 && seconds <= 3600 ? seconds : 60;
+}
 
-  // An id made here, so that sending again after a lost answer makes no
-  // second drop (no crypto.randomUUID without a secure context).
-  function newId () {
-    const b = crypto.getRandomValues(new Uint8Array(16));
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    const hex = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
-    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-  }
+function lock (kind, seconds) {
+  locked = kind !== 'limited';
+  const [title, text] = LOCKS[kind];
+  $('locked-title').textContent = title;
+  $('locked-text').textContent = text;
+  $('retry').hidden = kind !== 'limited';
+  $('locked').hidden = false;
+  $('main').setAttribute('aria-hidden', 'true');
+  $('composer').hidden = true;
+  setStatus('locked', kind === 'limited' ? 'Paused' : 'No access');
+  clearTimeout(retryTimer);
+  clearInterval(resumeTimer);
+  pausedUntil = 0;
+  if (kind === 'limited') pause(seconds || 60);
+  if (ws) ws.close();
+}
 
-  function sendText (event) {
-    event.preventDefault();
-    const text = $('text').value;
-    if (!text.trim()) return;
-    if (new TextEncoder().encode(text).length > info.max_text_length) {
-      toast(`The text is longer than the limit of ${formatSize(info.max_text_length)}`);
+// Waits out the server's Retry-After, counting down, then connects again
+// by itself; asking earlier would only be refused again.
+function pause (seconds) {
+  pausedUntil = Date.now() + seconds * 1000;
+  const tick = () => {
+    const left = Math.ceil((pausedUntil - Date.now()) / 1000);
+    if (left <= 0) {
+      resume();
       return;
     }
-    if (!pending || pending.text !== text) pending = { id: newId(), text };
-    deliver();
-  }
+    $('locked-text').textContent =
+      `This device tried too many wrong keys. Trying again in ${plural(left, 'second', 'seconds')}.`;
+  };
+  tick();
+  resumeTimer = setInterval(tick, 1000);
+}
 
-  // Sends the pending text. If the computer does not answer, the text
-  // stays in the composer and goes again, with the same id, as soon as the
-  // live connection is back; editing it cancels that.
-  async function deliver () {
-    const job = pending;
-    const area = $('text');
-    if (!job || sending) return;
-    sending = true;
-    $('send').disabled = true;
+function resume () {
+  clearInterval(resumeTimer);
+  pausedUntil = 0;
+  locked = false;
+  unlock();
+  setStatus('connecting', 'Connecting…');
+  connect();
+}
+
+function unlock () {
+  $('locked').hidden = true;
+  $('main').removeAttribute('aria-hidden');
+  $('composer').hidden = false;
+}
+
+// The API
+
+// Rejects when the computer does not answer within `timeout` ms.
+async function api (method, path, body, timeout) {
+  const headers = { Authorization: `Bearer ${token}` };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const abort = new AbortController();
+  const timer = timeout ? setTimeout(() => abort.abort(), timeout) : 0;
+  let response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      cache: 'no-store',
+      signal: abort.signal,
+    });
+  } finally {
+    clearTimeout(timer);
+  }
+  if (response.status === 401) lock('wrong');
+  if (response.status === 429) lock('limited', retryAfter(response.headers.get('Retry-After')));
+  return response;
+}
+
+async function errorOf (response) {
+  try {
+    const reply = await response.json();
+    if (reply && typeof reply.error === 'string') return reply.error;
+  } catch (e) { /* not JSON */ }
+  return `The computer answered ${response.status}`;
+}
+
+// The history
+
+// What a card shows of its drop, besides progress (updated in place):
+// a card whose drop changed is built again, the others are kept.
+const cards = new Map();      // id → { node, shape }
+function shape (drop) {
+  return drop.kind === 'text' ? 'text'
+    : `${drop.complete}|${drop.url || ''}|${drop.name}|${drop.size}|${drop.mime}`;
+}
+
+function cardFor (drop) {
+  const known = cards.get(drop.id);
+  const now = shape(drop);
+  if (known && known.shape === now) return known.node;
+  if (known) known.node.remove();
+  const node = card(drop);
+  cards.set(drop.id, { node, shape: now });
+  return node;
+}
+
+// Only the newest cards are built (a screenful first), PAGE more each
+// time the end of the list comes near: the cost of a card's style and
+// layout grows with every card in the page, and a thousand froze it for
+// seconds.
+const PAGE = 20;
+let shown = 12;
+function render () {
+  const list = $('drops');
+  const sorted = [...drops.values()].sort((a, b) => b.created_at - a.created_at);
+  for (const id of cards.keys()) if (!drops.has(id)) cards.delete(id);
+  const nodes = sorted.slice(0, shown).map(cardFor);
+  nodes.forEach((node, i) => {
+    if (list.children[i] !== node) list.insertBefore(node, list.children[i] || null);
+  });
+  while (list.children.length > nodes.length) list.lastChild.remove();
+  $('empty').hidden = drops.size > 0;
+  refreshTimes();
+}
+
+// Every 30 s, or every second while a drop has less than two minutes
+// left, so that seconds count down.
+let timesTimer = 0;
+function refreshTimes () {
+  let soonest = Infinity;
+  for (const drop of drops.values()) {
+    const left = drop.expires_at - now();
+    if (left > 0) soonest = Math.min(soonest, left);
+  }
+  for (const [id, { node }] of cards) {
+    const label = formatLeft(drops.get(id).expires_at - now());
+    const expires = node.querySelector('.expires');
+    if (expires.textContent !== label) expires.textContent = label;
+  }
+  clearTimeout(timesTimer);
+  timesTimer = setTimeout(refreshTimes, soonest < 120000 ? 1000 : 30000);
+}
+
+function button (label, iconName, className) {
+  const node = el('button', `action ${className || ''}`);
+  node.type = 'button';
+  node.title = label;
+  node.setAttribute('aria-label', label);
+  node.appendChild(icon(iconName));
+  return node;
+}
+
+function arriving (drop) {
+  return `arriving, ${Math.floor(100 * Math.min(drop.received || 0, drop.size) / Math.max(drop.size, 1))}%`;
+}
+
+// Lines a text takes at this width, roughly (8 px a character, the
+// width of the list less a card's icon, buttons and padding), and only
+// up to what it takes to know it is more than the six a card shows.
+let perLine = 0;
+function looksLong (drop) {
+  if (drop.truncated) return true;
+  if (!perLine) perLine = Math.max(20, Math.floor(($('drops').clientWidth - 170) / 8));
+  let lines = 0;
+  for (const line of drop.text.split('\n', 8)) {
+    lines += Math.max(1, Math.ceil(line.length / perLine));
+    if (lines > 6) return true;
+  }
+  return false;
+}
+
+// A long text comes as its first kilobyte; the rest when it is wanted.
+async function fetchWhole (drop) {
+  try {
+    const response = await api('GET', `/api/drops/${encodeURIComponent(drop.id)}`, undefined, SEND_MS);
+    if (!response.ok) {
+      if (!locked) toast(await errorOf(response));
+      return false;
+    }
+    const whole = await response.json();
+    drop.text = whole.text;
+    drop.truncated = false;
+    return true;
+  } catch (e) {
+    toast(`Couldn’t reach ${deviceName()}`);
+    return false;
+  }
+}
+
+function card (drop) {
+  const item = el('li', 'drop');
+  item.id = `drop-${drop.id}`;
+  const isText = drop.kind === 'text';
+  const bubble = el('span', 'bubble');
+  bubble.appendChild(icon(isText ? 'text' : /^image\//.test(drop.mime) ? 'image' : 'file'));
+
+  // The meta line wraps between its parts, never inside one.
+  const body = el('div', 'body');
+  const meta = el('p', 'meta');
+  const parts = [phrase('From ', drop.origin_name || 'an unknown device')];
+  if (isText) {
+    body.appendChild(el('p', 'text', drop.text)).dir = 'auto';
+  } else {
+    body.appendChild(el('p', 'name', drop.name)).dir = 'auto';
+    parts.unshift(formatSize(drop.size));
+    if (!drop.complete) {
+      parts.push(el('span', 'part arriving', arriving(drop)));
+    }
+  }
+  for (const part of parts) {
+    meta.append(typeof part === 'string' ? el('span', 'part', part) : part, ' · ');
+  }
+  meta.appendChild(el('span', 'part expires'));
+  body.appendChild(meta);
+
+  const actions = el('div', 'actions');
+  if (isText) {
+    const copy = button('Copy the text', 'copy');
+    copy.addEventListener('click', async () => {
+      if (!drop.truncated || await fetchWhole(drop)) copyText(drop.text);
+    });
+    actions.appendChild(copy);
+  } else {
+    const link = el('a', 'action primary');
+    link.appendChild(icon('download'));
+    link.title = 'Download';
+    link.setAttribute('aria-label', `Download ${drop.name}`);
+    if (drop.url) {
+      link.href = drop.url;
+      link.download = drop.name;
+    } else {
+      link.setAttribute('aria-disabled', 'true');
+    }
+    actions.appendChild(link);
+  }
+  actions.appendChild(deleteButton(drop));
+  item.append(bubble, body, actions);
+
+  if (isText && looksLong(drop)) {
+    // Long texts fold. Whether one is long is estimated from its lines
+    // and the list's width, never measured card by card: a layout read
+    // per card froze the page for seconds with hundreds of drops.
+    const text = body.querySelector('.text');
+    const more = el('button', 'more', 'Show more');
+    text.classList.add('clamped');
+    more.type = 'button';
+    more.setAttribute('aria-expanded', 'false');
+    more.addEventListener('click', async () => {
+      if (drop.truncated && !await fetchWhole(drop)) return;
+      text.textContent = drop.text;
+      const open = text.classList.toggle('clamped') === false;
+      more.textContent = open ? 'Show less' : 'Show more';
+      more.setAttribute('aria-expanded', String(open));
+    });
+    text.after(more);
+  }
+  return item;
+}
+
+// Deleting removes the drop on every device, so it takes a second tap.
+function deleteButton (drop) {
+  const what = drop.kind === 'text' ? 'the text' : drop.name;
+  const node = button(`Delete ${what}`, 'trash');
+  const label = el('span', 'confirm', 'Delete?');
+  let armed = 0;
+  node.appendChild(label);
+  node.addEventListener('click', async () => {
+    if (!armed) {
+      node.classList.add('danger');
+      node.setAttribute('aria-label', `Tap again to delete ${what} on all your devices`);
+      toast('Tap again to delete it on all your devices');
+      armed = setTimeout(() => {
+        armed = 0;
+        node.classList.remove('danger');
+        node.setAttribute('aria-label', `Delete ${what}`);
+      }, 4000);
+      return;
+    }
+    clearTimeout(armed);
+    node.disabled = true;
     try {
-      const response = await api('POST', '/api/drops', { text: job.text, id: job.id }, SEND_MS);
-      if (pending === job) pending = null;
-      if (response.status === 201 || response.status === 200) {
-        const drop = await response.json();
-        drops.set(drop.id, drop);
+      const response = await api('DELETE', `/api/drops/${encodeURIComponent(drop.id)}`, undefined, SEND_MS);
+      if (response.ok || response.status === 404) {
+        drops.delete(drop.id);
         render();
-        if (area.value === job.text) {
-          area.value = '';
-          grow();
-        }
-        toast('Sent');
+        toast('Deleted');
       } else if (!locked) {
         toast(await errorOf(response));
       }
     } catch (e) {
-      if (pending === job) {
-        toast(`Couldn’t reach ${deviceName()}. The text will go once it answers.`);
-        // Live again meanwhile: the answer was lost, not the computer.
-        if (ws && ws.readyState === WebSocket.OPEN) setTimeout(deliver, 2000);
-      }
+      toast(`Couldn’t reach ${deviceName()}`);
     }
-    sending = false;
-    $('send').disabled = !area.value.trim();
+    node.disabled = false;
+  });
+  return node;
+}
+
+// Not a secure context, so no navigator.clipboard: copy from a hidden
+// text area the old way.
+async function copyText (text) {
+  if (navigator.clipboard && window.isSecureContext) {
+    try {
+      await navigator.clipboard.writeText(text);
+      toast('Copied');
+      return;
+    } catch (e) { /* fall back */ }
   }
+  const area = el('textarea', 'clipboard');
+  area.value = text;
+  area.setAttribute('readonly', '');
+  area.setAttribute('aria-hidden', 'true');
+  document.body.appendChild(area);
+  area.focus({ preventScroll: true });
+  area.select();
+  area.setSelectionRange(0, text.length);
+  let copied = false;
+  try { copied = document.execCommand('copy'); } catch (e) { copied = false; }
+  area.remove();
+  toast(copied ? 'Copied' : 'Could not copy: press and hold the text to copy it');
+}
 
-  function uploadOne (file, done, total) {
-    return new Promise((resolve) => {
-      const xhr = new XMLHttpRequest();
-      upload.xhr = xhr;
-      $('upload-name').textContent = file.name;
-      xhr.upload.onprogress = (event) => {
-        const percent = Math.floor(100 * (done + event.loaded) / Math.max(total, 1));
-        $('upload-progress').value = percent;
-        $('upload-percent').textContent = `${percent}%`;
-      };
-      xhr.onload = () => {
-        if (xhr.status === 201) {
-          try {
-            const drop = JSON.parse(xhr.responseText);
-            drops.set(drop.id, drop);
-            render();
-          } catch (e) { /* the live connection brings it */ }
-          resolve(true);
-          return;
-        }
-        if (xhr.status === 401) lock('wrong');
-        else if (xhr.status === 429) lock('limited', retryAfter(xhr.getResponseHeader('Retry-After')));
-        else {
-          let message = `Could not send “${file.name}”`;
-          try { message = JSON.parse(xhr.responseText).error || message; } catch (e) { /* keep it */ }
-          toast(message);
-        }
-        resolve(false);
-      };
-      xhr.onerror = () => {
-        toast(`Could not send “${file.name}”: the connection was lost`);
-        resolve(false);
-      };
-      xhr.onabort = () => resolve(false);
-      xhr.open('POST', '/api/files');
-      xhr.setRequestHeader('Authorization', `Bearer ${token}`);
-      xhr.setRequestHeader('X-Filename', encodeURIComponent(file.name));
-      xhr.send(file);
-    });
-  }
+// The live connection
 
-  async function sendFiles (list) {
-    const files = [];
-    for (const file of list) {
-      if (file.size > info.max_file_size) {
-        toast(`“${file.name}” is larger than the limit of ${formatSize(info.max_file_size)}`);
-      } else {
-        files.push(file);
-      }
-    }
-    if (!files.length || upload) return;
-    const total = files.reduce((sum, file) => sum + file.size, 0);
-    let done = 0;
-    let sent = 0;
-    upload = { xhr: null, cancelled: false };
-    $('upload').hidden = false;
-    $('attach').disabled = true;
-    for (const file of files) {
-      if (upload.cancelled || locked) break;
-      if (await uploadOne(file, done, total)) sent++;
-      done += file.size;
-    }
-    if (sent && !upload.cancelled) toast(sent === 1 ? 'File sent' : `${sent} files sent`);
-    upload = null;
-    $('upload').hidden = true;
-    $('upload-progress').value = 0;
-    $('upload-percent').textContent = '';
-    $('attach').disabled = false;
-  }
-
-  function grow () {
-    const area = $('text');
-    area.style.height = 'auto';
-    area.style.height = `${area.scrollHeight}px`;
-    $('send').disabled = !area.value.trim();
-  }
-
-  // Start
-
-  function start () {
-    $('attach').appendChild(icon('attach'));
-    $('send').appendChild(icon('send'));
-    $('text-form').addEventListener('submit', sendText);
-    $('text').addEventListener('input', () => {
-      if (pending && pending.text !== $('text').value) pending = null;
-      grow();
-    });
-    $('text').addEventListener('keydown', (event) => {
-      if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) sendText(event);
-    });
-    $('attach').addEventListener('click', () => $('files').click());
-    $('files').addEventListener('change', () => {
-      const list = [...$('files').files];
-      $('files').value = '';
-      sendFiles(list);
-    });
-    $('upload-cancel').addEventListener('click', () => {
-      if (!upload) return;
-      upload.cancelled = true;
-      if (upload.xhr) upload.xhr.abort();
-      toast('Upload cancelled');
-    });
-    $('retry').addEventListener('click', resume);
-    window.addEventListener('online', connect);
-    window.addEventListener('resize', () => { perLine = 0; });
-    window.addEventListener('offline', () => { if (ws) ws.close(); });
-    // Back from sleep, the socket may look open and be long dead: ask now.
-    document.addEventListener('visibilitychange', () => {
-      if (document.visibilityState !== 'visible') return;
-      if (ws) beat(ws);
-      connect();
-    });
-    window.addEventListener('hashchange', () => location.reload());
-    if (window.ResizeObserver) new ResizeObserver(placeToast).observe($('composer'));
-    const more = new IntersectionObserver((entries) => {
-      if (!entries[0].isIntersecting || shown >= drops.size) return;
-      shown += PAGE;
+function received (message) {
+  switch (message.type) {
+    case 'snapshot':
+      info = message.info;
+      skew = info.now - Date.now();
+      say('live');
+      drops.clear();
+      for (const drop of message.drops) drops.set(drop.id, drop);
       render();
-      // Observed afresh, it reports again if it is still in reach.
-      more.unobserve($('end'));
-      more.observe($('end'));
-    }, { rootMargin: '800px' });
-    more.observe($('end'));
+      break;
+    case 'added':
+    case 'changed':
+      drops.set(message.drop.id, message.drop);
+      render();
+      break;
+    case 'progress': {
+      // At most four a second per file, from the computer.
+      const drop = drops.get(message.id);
+      const part = drop && !drop.complete && $(`drop-${drop.id}`);
+      if (!part) break;
+      drop.received = message.received;
+      const span = part.querySelector('.arriving');
+      if (span) span.textContent = arriving(drop);
+      break;
+    }
+    case 'removed':
+      drops.delete(message.id);
+      render();
+      break;
+    case 'ping':
+      ws.send('{"type":"pong"}');
+      break;
+    case 'pong':
+      break;
+  }
+}
 
-    if (!/^[A-Za-z0-9_-]{22,128}$/.test(token)) {
-      lock('missing');
+function stopBeat () {
+  clearInterval(heartbeat);
+  clearTimeout(pongTimer);
+  clearTimeout(openTimer);
+  pongTimer = 0;
+}
+
+function retry () {
+  clearTimeout(retryTimer);
+  retryTimer = setTimeout(connect, retryDelay);
+  retryDelay = Math.min(retryDelay * 2, 5000);
+}
+
+// The computer went silent: let the socket go without waiting for a
+// close handshake that will not come, and try again.
+function unreachable (socket) {
+  if (ws !== socket) return;
+  ws = null;
+  stopBeat();
+  socket.onopen = socket.onmessage = socket.onclose = null;
+  socket.close();
+  say(navigator.onLine === false ? 'offline' : 'unreachable');
+  retry();
+}
+
+function beat (socket) {
+  if (ws !== socket || socket.readyState !== WebSocket.OPEN || pongTimer) return;
+  socket.send('{"type":"ping"}');
+  pongTimer = setTimeout(() => unreachable(socket), PONG_MS);
+}
+
+function connect () {
+  clearTimeout(retryTimer);
+  if (locked || pausedUntil || (ws && ws.readyState <= WebSocket.OPEN)) return;
+  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  const socket = new WebSocket(`${scheme}//${location.host}/api/live`, ['dropify', `bearer.${token}`]);
+  ws = socket;
+  openTimer = setTimeout(() => unreachable(socket), OPEN_MS);
+  socket.onopen = () => {
+    clearTimeout(openTimer);
+    retryDelay = 500;
+    unlock();
+    banner('');
+    setStatus('live', 'Live');
+    heartbeat = setInterval(() => beat(socket), HEARTBEAT_MS);
+    if (pending) deliver();
+  };
+  socket.onmessage = (event) => {
+    clearTimeout(pongTimer);
+    pongTimer = 0;
+    try { received(JSON.parse(event.data)); } catch (e) { /* ignore a bad message */ }
+  };
+  socket.onclose = (event) => {
+    if (ws !== socket) return;
+    ws = null;
+    stopBeat();
+    if (event.code === 4001) {
+      lock('wrong');
       return;
     }
-    connect();
-  }
+    if (!locked && !pausedUntil) lost();
+  };
+}
 
-  start();
-})();
+// Why did it close? A refused handshake looks like a network error to a
+// page, so ask the API, which says 401 plainly, or 404 when phone
+// access was turned off.
+async function lost () {
+  const offline = navigator.onLine === false;
+  say(offline ? 'offline' : 'reconnecting');
+  let state = offline ? 'offline' : 'reconnecting';
+  try {
+    const response = await api('GET', '/api/info', undefined, PROBE_MS);
+    if (response.status === 404) state = 'off';
+  } catch (e) {
+    if (!offline) state = 'unreachable';
+  }
+  if (locked || pausedUntil || ws) return;
+  say(state);
+  retry();
+}
+
+// Sending
+
+// An id made here, so that sending again after a lost answer makes no
+// second drop (no crypto.randomUUID without a secure context).
+function newId () {
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const hex = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+function sendText (event) {
+  event.preventDefault();
+  const text = $('text').value;
+  if (!text.trim()) return;
+  if (new TextEncoder().encode(text).length > info.max_text_length) {
+    toast(`The text is longer than the limit of ${formatSize(info.max_text_length)}`);
+    return;
+  }
+  if (!pending || pending.text !== text) pending = { id: newId(), text };
+  deliver();
+}
+
+// Sends the pending text. If the computer does not answer, the text
+// stays in the composer and goes again, with the same id, as soon as the
+// live connection is back; editing it cancels that.
+async function deliver () {
+  const job = pending;
+  const area = $('text');
+  if (!job || sending) return;
+  sending = true;
+  $('send').disabled = true;
+  try {
+    const response = await api('POST', '/api/drops', { text: job.text, id: job.id }, SEND_MS);
+    if (pending === job) pending = null;
+    if (response.status === 201 || response.status === 200) {
+      const drop = await response.json();
+      drops.set(drop.id, drop);
+      render();
+      if (area.value === job.text) {
+        area.value = '';
+        grow();
+      }
+      toast('Sent');
+    } else if (!locked) {
+      toast(await errorOf(response));
+    }
+  } catch (e) {
+    if (pending === job) {
+      toast(`Couldn’t reach ${deviceName()}. The text will go once it answers.`);
+      // Live again meanwhile: the answer was lost, not the computer.
+      if (ws && ws.readyState === WebSocket.OPEN) setTimeout(deliver, 2000);
+    }
+  }
+  sending = false;
+  $('send').disabled = !area.value.trim();
+}
+
+// One PUT of the file from `offset`; resolves with the status and the
+// JSON answer, rejects when the connection is lost. A Wi-Fi that drops
+// often leaves the request hanging rather than failing: one that sends
+// nothing, or has no answer, for STALL_MS is given up too (a slow answer
+// is then waited for by asking).
+function put (file, path, offset, done, total) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    const size = file.size;
+    let stall = 0;
+    const watch = () => {
+      clearTimeout(stall);
+      stall = setTimeout(() => xhr.abort(), STALL_MS);
+    };
+    upload.xhr = xhr;
+    watch();
+    xhr.onloadend = () => clearTimeout(stall);
+    xhr.upload.onprogress = (event) => {
+      watch();
+      const percent = Math.floor(100 * (done + offset + event.loaded) / Math.max(total, 1));
+      $('upload-progress').value = percent;
+      $('upload-percent').textContent = `${percent}%`;
+    };
+    xhr.onload = () => {
+      let reply = {};
+      try { reply = JSON.parse(xhr.responseText); } catch (e) { /* keep it */ }
+      resolve([xhr.status, reply, xhr.getResponseHeader('Retry-After')]);
+    };
+    xhr.onerror = xhr.onabort = reject;
+    xhr.open('PUT', path);
+    xhr.setRequestHeader('Authorization', `Bearer ${token}`);
+    xhr.setRequestHeader('X-Filename', encodeURIComponent(file.name));
+    xhr.setRequestHeader('Content-Range', offset < size ? `bytes ${offset}-${size - 1}/${size}` : `bytes */${size}`);
+    xhr.send(file.slice(offset));
+  });
+}
+
+// A file goes to /api/uploads/ID, an id made here. When the connection
+// drops (a Wi-Fi hiccup), the computer keeps what arrived: ask how much,
+// and go on from there, until it answers again or Cancel is pressed.
+async function uploadOne (file, done, total) {
+  const path = `/api/uploads/${newId()}`;
+  let offset = 0;
+  let ask = false;
+  let lost = 0;
+  $('upload-name').textContent = file.name;
+  for (let conflicts = 0; conflicts < 5 && !upload.cancelled;) {
+    let status, reply, after;
+    try {
+      if (ask) {
+        const response = await api('GET', path, undefined, SEND_MS);
+        [status, reply] = [response.status, await response.json()];
+      } else {
+        [status, reply, after] = await put(file, path, offset, done, total);
+      }
+    } catch (e) {
+      if (upload.cancelled || locked) break;
+      if (!lost++) toast(`Lost the connection while sending “${file.name}”. Trying again…`);
+      ask = true;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(500 * lost, 5000)));
+      continue;
+    }
+    ask = false;
+    if (reply.complete) {
+      if (reply.drop) {
+        drops.set(reply.drop.id, reply.drop);
+        render();
+      }
+      return true;
+    }
+    if (status === 409 && typeof reply.offset === 'number') conflicts++;
+    if ((status === 200 || status === 409) && typeof reply.offset === 'number') {
+      offset = reply.offset;
+      continue;
+    }
+    if (status === 401) lock('wrong');
+    else if (status === 429) lock('limited', retryAfter(after));
+    else if (!locked) toast(reply.error || `Could not send “${file.name}”`);
+    return false;
+  }
+  api('DELETE', path).catch(() => {});
+  return false;
+}
+
+async function sendFiles (list) {
+  const files = [];
+  for (const file of list) {
+    if (file.size > info.max_file_size) {
+      toast(`“${file.name}” is larger than the limit of ${formatSize(info.max_file_size)}`);
+    } else {
+      files.push(file);
+    }
+  }
+  if (!files.length || upload) return;
+  const total = files.reduce((sum, file) => sum + file.size, 0);
+  let done = 0;
+  let sent = 0;
+  upload = { xhr: null, cancelled: false };
+  $('upload').hidden = false;
+  $('attach').disabled = true;
+  for (const file of files) {
+    if (upload.cancelled || locked) break;
+    if (await uploadOne(file, done, total)) sent++;
+    done += file.size;
+  }
+  if (sent && !upload.cancelled) toast(sent === 1 ? 'File sent' : `${sent} files sent`);
+  upload = null;
+  $('upload').hidden = true;
+  $('upload-progress').value = 0;
+  $('upload-percent').textContent = '';
+  $('attach').disabled = false;
+}
+
+function grow () {
+  const area = $('text');
+  area.style.height = 'auto';
+  area.style.height = `${area.scrollHeight}px`;
+  $('send').disabled = !area.value.trim();
+}
+
+// Start
+
+function start () {
+  $('attach').appendChild(icon('attach'));
+  $('send').appendChild(icon('send'));
+  $('text-form').addEventListener('submit', sendText);
+  $('text').addEventListener('input', () => {
+    if (pending && pending.text !== $('text').value) pending = null;
+    grow();
+  });
+  $('text').addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) sendText(event);
+  });
+  $('attach').addEventListener('click', () => $('files').click());
+  $('files').addEventListener('change', () => {
+    const list = [...$('files').files];
+    $('files').value = '';
+    sendFiles(list);
+  });
+  $('upload-cancel').addEventListener('click', () => {
+    if (!upload) return;
+    upload.cancelled = true;
+    if (upload.xhr) upload.xhr.abort();
+    toast('Upload cancelled');
+  });
+  $('retry').addEventListener('click', resume);
+  window.addEventListener('online', connect);
+  window.addEventListener('resize', () => { perLine = 0; });
+  window.addEventListener('offline', () => { if (ws) ws.close(); });
+  // Back from sleep, the socket may look open and be long dead: ask now.
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState !== 'visible') return;
+    if (ws) beat(ws);
+    connect();
+  });
+  window.addEventListener('hashchange', () => location.reload());
+  if (window.ResizeObserver) new ResizeObserver(placeToast).observe($('composer'));
+  const more = new IntersectionObserver((entries) => {
+    if (!entries[0].isIntersecting || shown >= drops.size) return;
+    shown += PAGE;
+    render();
+    // Observed afresh, it reports again if it is still in reach.
+    more.unobserve($('end'));
+    more.observe($('end'));
+  }, { rootMargin: '800px' });
+  more.observe($('end'));
+
+  if (!/^[A-Za-z0-9_-]{22,128}$/.test(token)) {
+    lock('missing');
+    return;
+  }
+  connect();
+}
+
+start();

@@ -14,6 +14,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -221,6 +222,99 @@ async function main () {
     for (const file of files) {
       assert.ok(stored.find((d) => d.sha256 === sha256(file)), `${file} is missing`);
     }
+  });
+
+  await check('an upload cut midway resumes from where it stopped and makes one drop', async () => {
+    const name = 'Holiday video.mp4';
+    const file = path.join(filesDir, name);
+    const bytes = randomBytes(900 * 1000);
+    const sent = 400 * 1000;
+    const ranges = [];
+    fs.writeFileSync(file, bytes);
+    const onRequest = (request) => {
+      if (request.method() === 'PUT') ranges.push(request.headers()['content-range']);
+    };
+    page.on('request', onRequest);
+    // The first PUT reaches the computer on a connection of its own, which
+    // drops after 400 kB as a Wi-Fi hiccup would; the page sees it fail.
+    await page.route('**/api/uploads/*', async (route) => {
+      const request = route.request();
+      if (request.method() !== 'PUT' || ranges.length > 1) return route.continue();
+      const headers = request.headers();
+      await new Promise((resolve, reject) => {
+        const socket = net.connect(Number(first.port), '127.0.0.1', () => {
+          socket.write(`PUT ${new URL(request.url()).pathname} HTTP/1.1\r\nHost: 127.0.0.1\r\n` +
+            `Authorization: ${headers.authorization}\r\nUser-Agent: ${ANDROID_UA}\r\n` +
+            `X-Filename: ${headers['x-filename']}\r\nContent-Range: ${headers['content-range']}\r\n` +
+            `Content-Length: ${bytes.length}\r\n\r\n`);
+          socket.write(bytes.subarray(0, sent), () => setTimeout(() => {
+            socket.destroy();
+            resolve();
+          }, 300));
+        });
+        socket.on('error', reject);
+      });
+      await route.abort('connectionreset');
+    });
+    await page.locator('#files').setInputFiles(file);
+    await card(page, name).waitFor({ timeout: 15000 * SLOW });
+    await page.locator('#upload').waitFor({ state: 'hidden' });
+    await page.unroute('**/api/uploads/*');
+    page.off('request', onRequest);
+    log(`Content-Range of each PUT: ${ranges.join(', ')}`);
+    assert.equal(ranges[0], `bytes 0-${bytes.length - 1}/${bytes.length}`);
+    assert.equal(ranges.at(-1), `bytes ${sent}-${bytes.length - 1}/${bytes.length}`,
+      'the page did not go on from the offset the computer had');
+    const made = list().filter((d) => d.name === name);
+    assert.equal(made.length, 1, `${made.length} drops for one upload`);
+    assert.equal(made[0].sha256, createHash('sha256').update(bytes).digest('hex'));
+    assert.equal(sha256(made[0].path), made[0].sha256);
+    assert.equal(await card(page, name).count(), 1);
+    assert.deepEqual(page.problems, []);
+  });
+
+  await check('an upload that hangs is given up and goes on, taking over from the quiet connection', async () => {
+    const name = 'Lecture.m4a';
+    const file = path.join(filesDir, name);
+    const bytes = randomBytes(800 * 1000);
+    const sent = 300 * 1000;
+    const ranges = [];
+    let quiet = null;
+    fs.writeFileSync(file, bytes);
+    const onRequest = (request) => {
+      if (request.method() === 'PUT') ranges.push(request.headers()['content-range']);
+    };
+    page.on('request', onRequest);
+    // The first PUT's connection delivers 300 kB, then neither sends nor
+    // closes, as when a phone walks out of the Wi-Fi's reach; the page's
+    // request hangs without an error.
+    await page.route('**/api/uploads/*', async (route) => {
+      const request = route.request();
+      if (request.method() !== 'PUT' || ranges.length > 1) return route.continue();
+      const headers = request.headers();
+      quiet = net.connect(Number(first.port), '127.0.0.1', () => {
+        quiet.write(`PUT ${new URL(request.url()).pathname} HTTP/1.1\r\nHost: 127.0.0.1\r\n` +
+          `Authorization: ${headers.authorization}\r\nUser-Agent: ${ANDROID_UA}\r\n` +
+          `X-Filename: ${headers['x-filename']}\r\nContent-Range: ${headers['content-range']}\r\n` +
+          `Content-Length: ${bytes.length}\r\n\r\n`);
+        quiet.write(bytes.subarray(0, sent));
+      });
+      quiet.on('error', () => {});
+    });
+    const started = Date.now();
+    await page.locator('#files').setInputFiles(file);
+    await card(page, name).waitFor({ timeout: 30000 * SLOW });
+    log(`resumed and stored ${Date.now() - started} ms after it started`);
+    await page.locator('#upload').waitFor({ state: 'hidden' });
+    await page.unroute('**/api/uploads/*');
+    page.off('request', onRequest);
+    quiet.destroy();
+    log(`Content-Range of each PUT: ${ranges.join(', ')}`);
+    assert.equal(ranges.at(-1), `bytes ${sent}-${bytes.length - 1}/${bytes.length}`);
+    const made = list().filter((d) => d.name === name);
+    assert.equal(made.length, 1, `${made.length} drops for one upload`);
+    assert.equal(made[0].sha256, createHash('sha256').update(bytes).digest('hex'));
+    assert.deepEqual(page.problems, []);
   });
 
   await check('a drop made on the desktop shows up live within a second', async () => {

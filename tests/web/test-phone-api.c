@@ -6,6 +6,7 @@
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
 
+#include "dropify-phone-private.h"
 #include "dropify-test-support.h"
 
 /* The phone page's API, served by a real DropifyService in this process on
@@ -1779,6 +1780,567 @@ test_csp_ipv6 (Fixture       *f,
   g_assert_null (strstr (v6, "[::1]"));
 }
 
+/* Resumable uploads */
+
+#define UPLOAD_ID "0b6f3c1e-4d2a-4f5b-9c7d-8e9f0a1b2c3d"
+
+static guint
+partial_files (Fixture *f)
+{
+  g_autofree char *partial = g_build_filename (f->dir, "files", "partial", NULL);
+  return count_files (partial);
+}
+
+/* PUT /api/uploads/ID with @range as Content-Range and @body. */
+static void
+put_upload (Fixture     *f,
+            SoupSession *session,
+            const char  *id,
+            const char  *range,
+            GBytes      *body,
+            Reply       *reply)
+{
+  g_autofree char *path = g_strconcat ("/api/uploads/", id, NULL);
+  g_autoptr(SoupMessage) msg = new_message (f, "PUT", path, f->token);
+  SoupMessageHeaders *headers = soup_message_get_request_headers (msg);
+  g_autoptr(GBytes) empty = g_bytes_new (NULL, 0);
+  SoupSession *saved = f->session;
+
+  soup_message_headers_replace (headers, "X-Filename", "Holiday%20video.mp4");
+  if (range != NULL)
+    soup_message_headers_replace (headers, "Content-Range", range);
+  soup_message_set_request_body_from_bytes (msg, "application/octet-stream", body ? body : empty);
+
+  if (session != NULL)
+    f->session = session;
+  run (f, msg, reply);
+  f->session = saved;
+}
+
+/* Sends bytes [@start, @end) of @bytes, with END inclusive in the range. */
+static void
+put_part (Fixture *f,
+          GBytes  *bytes,
+          gsize    start,
+          gsize    end,
+          Reply   *reply)
+{
+  g_autoptr(GBytes) part = g_bytes_new_from_bytes (bytes, start, end - start);
+  g_autofree char *range = g_strdup_printf ("bytes %" G_GSIZE_FORMAT "-%" G_GSIZE_FORMAT "/%" G_GSIZE_FORMAT,
+                                            start, end - 1, g_bytes_get_size (bytes));
+
+  put_upload (f, NULL, UPLOAD_ID, range, part, reply);
+}
+
+static void
+upload_request (Fixture     *f,
+                SoupSession *session,
+                const char  *method,
+                const char  *id,
+                Reply       *reply)
+{
+  g_autofree char *path = g_strconcat ("/api/uploads/", id, NULL);
+  g_autoptr(SoupMessage) msg = new_message (f, method, path, f->token);
+  SoupSession *saved = f->session;
+
+  if (session != NULL)
+    f->session = session;
+  run (f, msg, reply);
+  f->session = saved;
+}
+
+static int64_t
+upload_offset (Fixture *f)
+{
+  g_auto(Reply) reply = { 0 };
+  g_autoptr(JsonNode) node = NULL;
+
+  upload_request (f, NULL, "GET", UPLOAD_ID, &reply);
+  g_assert_cmpuint (reply.status, ==, 200);
+  node = parse (&reply);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (node), "id"), ==, UPLOAD_ID);
+  return json_object_get_int_member (json_node_get_object (node), "offset");
+}
+
+static int64_t
+reply_offset (Reply *reply)
+{
+  g_autoptr(JsonNode) node = parse (reply);
+  return json_object_get_int_member (json_node_get_object (node), "offset");
+}
+
+/* A phone whose Wi-Fi drops in the middle: the headers announce every
+ * byte, the socket closes after @sent of them. */
+typedef struct
+{
+  guint16  port;
+  char    *head;
+  GBytes  *body;
+  gsize    sent;
+  gboolean done;
+} Cut;
+
+static gpointer
+cut_thread (gpointer data)
+{
+  Cut *cut = data;
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+  GOutputStream *out;
+
+  g_socket_client_set_enable_proxy (client, FALSE);
+  connection = g_socket_client_connect_to_host (client, "127.0.0.1", cut->port, NULL, &error);
+  g_assert_no_error (error);
+  out = g_io_stream_get_output_stream (G_IO_STREAM (connection));
+  g_output_stream_write_all (out, cut->head, strlen (cut->head), NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_output_stream_write_all (out, g_bytes_get_data (cut->body, NULL), cut->sent, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+
+  g_atomic_int_set (&cut->done, TRUE);
+  g_main_context_wakeup (NULL);
+  return NULL;
+}
+
+static gboolean
+cut_is_done (gpointer data)
+{
+  return g_atomic_int_get (&((Cut *) data)->done);
+}
+
+typedef struct
+{
+  Fixture *f;
+  int64_t  offset;
+} OffsetWait;
+
+static gboolean
+offset_reached (gpointer data)
+{
+  OffsetWait *wait = data;
+  return upload_offset (wait->f) >= wait->offset;
+}
+
+static void
+put_cut (Fixture    *f,
+         const char *user_agent,
+         GBytes     *bytes,
+         gsize       sent)
+{
+  Cut cut = { 0 };
+  GThread *thread;
+  gsize size = g_bytes_get_size (bytes);
+
+  cut.port = dropify_server_get_port (dropify_service_get_server (f->service));
+  cut.head = g_strdup_printf ("PUT /api/uploads/" UPLOAD_ID " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                              "Authorization: Bearer %s\r\nUser-Agent: %s\r\n"
+                              "X-Filename: Holiday%%20video.mp4\r\n"
+                              "Content-Range: bytes 0-%" G_GSIZE_FORMAT "/%" G_GSIZE_FORMAT "\r\n"
+                              "Content-Length: %" G_GSIZE_FORMAT "\r\n\r\n",
+                              f->token, user_agent, size - 1, size, size);
+  cut.body = bytes;
+  cut.sent = sent;
+  thread = g_thread_new ("cut", cut_thread, &cut);
+  g_assert_true (dropify_test_wait_for (cut_is_done, &cut, WAIT_MS));
+  g_thread_join (thread);
+  g_free (cut.head);
+}
+
+static void
+assert_one_drop (Fixture *f,
+                 GBytes  *bytes)
+{
+  g_autofree char *sha = sha256_of_bytes (bytes);
+  g_autoptr(DropifyDrop) drop = NULL;
+  g_autofree char *stored = NULL;
+
+  g_assert_cmpuint (n_drops (f), ==, 1);
+  drop = g_list_model_get_item (G_LIST_MODEL (dropify_service_get_history (f->service)), 0);
+  g_assert_cmpstr (dropify_drop_get_name (drop), ==, "Holiday video.mp4");
+  g_assert_cmpstr (dropify_drop_get_sha256 (drop), ==, sha);
+  g_assert_cmpuint (dropify_drop_get_size (drop), ==, g_bytes_get_size (bytes));
+  g_assert_cmpstr (dropify_drop_get_origin_name (drop), ==, "Phone (Android)");
+  stored = sha256_of_file (dropify_drop_get_path (drop));
+  g_assert_cmpstr (stored, ==, sha);
+}
+
+static void
+test_upload_resume (Fixture       *f,
+                    gconstpointer  data)
+{
+  const gsize size = 3 * 1000 * 1000;
+  g_autoptr(GBytes) bytes = random_bytes (size);
+  OffsetWait wait = { f, 1000 * 1000 };
+  g_autofree char *last = g_strdup_printf ("bytes %" G_GSIZE_FORMAT "-%" G_GSIZE_FORMAT "/%" G_GSIZE_FORMAT,
+                                           size - 10, size - 1, size);
+  g_autofree char *finish = g_strdup_printf ("bytes */%" G_GSIZE_FORMAT, size);
+  int64_t offset;
+
+  /* Cut after a third: what arrived is kept. */
+  put_cut (f, ANDROID_UA, bytes, wait.offset);
+  g_assert_true (dropify_test_wait_for (offset_reached, &wait, WAIT_MS));
+  offset = upload_offset (f);
+  g_assert_cmpint (offset, ==, wait.offset);
+  g_assert_cmpuint (n_drops (f), ==, 0);
+
+  /* The rest, from there: one drop, the right content. */
+  {
+    g_auto(Reply) reply = { 0 };
+    g_autoptr(JsonNode) node = NULL;
+    JsonObject *object;
+
+    put_part (f, bytes, offset, size, &reply);
+    g_assert_cmpuint (reply.status, ==, 201);
+    node = parse (&reply);
+    object = json_node_get_object (node);
+    g_assert_true (json_object_get_boolean_member (object, "complete"));
+    g_assert_cmpint (json_object_get_int_member (object, "offset"), ==, size);
+    g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (object, "drop"), "name"),
+                     ==, "Holiday video.mp4");
+  }
+  assert_one_drop (f, bytes);
+
+  /* The answer was lost: asking again, or sending the end again, finds
+   * the same drop and makes no other. */
+  {
+    g_auto(Reply) reply = { 0 };
+    g_autoptr(JsonNode) node = NULL;
+
+    upload_request (f, NULL, "GET", UPLOAD_ID, &reply);
+    g_assert_cmpuint (reply.status, ==, 200);
+    node = parse (&reply);
+    g_assert_true (json_object_get_boolean_member (json_node_get_object (node), "complete"));
+    g_assert_true (json_object_has_member (json_node_get_object (node), "drop"));
+  }
+  {
+    g_auto(Reply) reply = { 0 };
+    g_autoptr(GBytes) end = g_bytes_new_from_bytes (bytes, size - 10, 10);
+
+    put_upload (f, NULL, UPLOAD_ID, last, end, &reply);
+    g_assert_cmpuint (reply.status, ==, 409);
+    g_assert_cmpint (reply_offset (&reply), ==, size);
+  }
+  {
+    g_auto(Reply) reply = { 0 };
+
+    put_upload (f, NULL, UPLOAD_ID, finish, NULL, &reply);
+    g_assert_cmpuint (reply.status, ==, 200);
+  }
+  assert_one_drop (f, bytes);
+  g_assert_cmpuint (partial_files (f), ==, 0);
+}
+
+/* A connection that went quiet without closing, as a phone's does when
+ * its Wi-Fi drops: @sent bytes, then the rest only once @go is set. */
+typedef struct
+{
+  guint16  port;
+  char    *head;
+  GBytes  *body;
+  gsize    sent;
+  int      go;
+  GString *response;
+  gboolean done;
+} Quiet;
+
+static gpointer
+quiet_thread (gpointer data)
+{
+  Quiet *quiet = data;
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+  const guint8 *body = g_bytes_get_data (quiet->body, NULL);
+  GOutputStream *out;
+  char buffer[4096];
+  gssize n;
+
+  g_socket_client_set_enable_proxy (client, FALSE);
+  g_socket_client_set_timeout (client, 5);
+  connection = g_socket_client_connect_to_host (client, "127.0.0.1", quiet->port, NULL, &error);
+  g_assert_no_error (error);
+  out = g_io_stream_get_output_stream (G_IO_STREAM (connection));
+  g_output_stream_write_all (out, quiet->head, strlen (quiet->head), NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_output_stream_write_all (out, body, quiet->sent, NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  while (!g_atomic_int_get (&quiet->go))
+    g_usleep (1000);
+
+  g_output_stream_write_all (out, body + quiet->sent, g_bytes_get_size (quiet->body) - quiet->sent,
+                             NULL, NULL, &error);
+  g_assert_no_error (error);
+  while ((n = g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (connection)),
+                                   buffer, sizeof buffer, NULL, NULL)) > 0 &&
+         !strstr (quiet->response->str, "\r\n\r\n{"))
+    g_string_append_len (quiet->response, buffer, n);
+
+  g_atomic_int_set (&quiet->done, TRUE);
+  g_main_context_wakeup (NULL);
+  return NULL;
+}
+
+static gboolean
+quiet_is_done (gpointer data)
+{
+  return g_atomic_int_get (&((Quiet *) data)->done);
+}
+
+/* The page goes on on a new connection while the server still holds the
+ * old one open: the new one takes the upload over, and bytes that come
+ * late on the old one are refused, not written. */
+static void
+test_upload_takeover (Fixture       *f,
+                      gconstpointer  data)
+{
+  const gsize size = 64 * 1024;
+  g_autoptr(GBytes) bytes = random_bytes (size);
+  OffsetWait wait = { f, 1000 };
+  Quiet quiet = { 0 };
+  GThread *thread;
+
+  quiet.port = dropify_server_get_port (dropify_service_get_server (f->service));
+  quiet.head = g_strdup_printf ("PUT /api/uploads/" UPLOAD_ID " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                "Authorization: Bearer %s\r\nUser-Agent: %s\r\n"
+                                "X-Filename: Holiday%%20video.mp4\r\n"
+                                "Content-Range: bytes 0-%" G_GSIZE_FORMAT "/%" G_GSIZE_FORMAT "\r\n"
+                                "Content-Length: %" G_GSIZE_FORMAT "\r\n\r\n",
+                                f->token, ANDROID_UA, size - 1, size, size);
+  quiet.body = bytes;
+  quiet.sent = wait.offset;
+  quiet.response = g_string_new (NULL);
+  thread = g_thread_new ("quiet", quiet_thread, &quiet);
+  g_assert_true (dropify_test_wait_for (offset_reached, &wait, WAIT_MS));
+
+  {
+    g_auto(Reply) reply = { 0 };
+
+    put_part (f, bytes, upload_offset (f), size, &reply);
+    g_assert_cmpuint (reply.status, ==, 201);
+  }
+  assert_one_drop (f, bytes);
+
+  /* The old connection wakes up and sends the rest of its body. */
+  g_atomic_int_set (&quiet.go, TRUE);
+  g_assert_true (dropify_test_wait_for (quiet_is_done, &quiet, WAIT_MS));
+  g_thread_join (thread);
+  g_test_message ("%.*s", (int) strcspn (quiet.response->str, "\r"), quiet.response->str);
+  g_assert_true (g_str_has_prefix (quiet.response->str, "HTTP/1.1 409 "));
+  assert_one_drop (f, bytes);
+  g_assert_cmpuint (partial_files (f), ==, 0);
+
+  g_string_free (quiet.response, TRUE);
+  g_free (quiet.head);
+}
+
+static void
+test_upload_empty (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GBytes) empty = g_bytes_new (NULL, 0);
+  g_auto(Reply) reply = { 0 };
+
+  put_upload (f, NULL, UPLOAD_ID, "bytes */0", NULL, &reply);
+  g_assert_cmpuint (reply.status, ==, 201);
+  assert_one_drop (f, empty);
+}
+
+/* Each hostile request gets a clear 4xx and changes nothing: the upload
+ * then finishes as if they had never come. */
+static void
+test_upload_hostile (Fixture       *f,
+                     gconstpointer  data)
+{
+  const gsize size = 40000;
+  const gsize q = size / 4;
+  g_autoptr(GBytes) bytes = random_bytes (size);
+  g_autoptr(SoupSession) other = soup_session_new_with_options ("proxy-resolver", NULL,
+                                                                "user-agent", IPHONE_UA, NULL);
+  static const struct {
+    const char *range;
+    guint       status;
+  } ranges[] = {
+    { "bytes 20000-29999/40000", 409 },  /* a gap */
+    { "bytes 0-9999/40000", 409 },       /* the same bytes again */
+    { "bytes 5000-14999/40000", 409 },   /* overlapping */
+    { "bytes 10000-40009/40000", 416 },  /* past the declared size */
+    { "bytes 40000-40009/40000", 416 },
+    { "bytes 10005-9999/40000", 416 },   /* backwards */
+    { "bytes 10000-19999/40001", 400 },  /* another size */
+    { "bytes 10000-19999/1000000000000", 413 },
+    { "bytes 10000-19999", 400 },
+    { "items 10000-19999/40000", 400 },
+    { "bytes -1-19999/40000", 400 },
+    { NULL, 400 },
+  };
+
+  {
+    g_auto(Reply) reply = { 0 };
+
+    put_part (f, bytes, 0, q, &reply);
+    g_assert_cmpuint (reply.status, ==, 200);
+  }
+
+  for (guint i = 0; i < G_N_ELEMENTS (ranges); i++)
+    {
+      g_autoptr(GBytes) part = g_bytes_new_from_bytes (bytes, q, q);
+      g_auto(Reply) reply = { 0 };
+
+      g_test_message ("Content-Range: %s", ranges[i].range ? ranges[i].range : "(none)");
+      put_upload (f, NULL, UPLOAD_ID, ranges[i].range, part, &reply);
+      g_assert_cmpuint (reply.status, ==, ranges[i].status);
+      if (reply.status == 409)
+        g_assert_cmpint (reply_offset (&reply), ==, q);
+      g_assert_cmpint (upload_offset (f), ==, q);
+    }
+
+  /* A body longer or shorter than its range. */
+  {
+    g_autoptr(GBytes) part = g_bytes_new_from_bytes (bytes, q, q + 1);
+    g_auto(Reply) reply = { 0 };
+
+    put_upload (f, NULL, UPLOAD_ID, "bytes 10000-19999/40000", part, &reply);
+    g_assert_cmpuint (reply.status, ==, 400);
+    g_assert_cmpint (upload_offset (f), ==, q);
+  }
+
+  /* Another session knows nothing of it, and can touch nothing. */
+  {
+    g_autoptr(GBytes) part = g_bytes_new_from_bytes (bytes, q, q);
+    g_auto(Reply) get = { 0 };
+    g_auto(Reply) put = { 0 };
+    g_auto(Reply) delete = { 0 };
+
+    upload_request (f, other, "GET", UPLOAD_ID, &get);
+    g_assert_cmpuint (get.status, ==, 404);
+    put_upload (f, other, UPLOAD_ID, "bytes 10000-19999/40000", part, &put);
+    g_assert_cmpuint (put.status, ==, 404);
+    upload_request (f, other, "DELETE", UPLOAD_ID, &delete);
+    g_assert_cmpuint (delete.status, ==, 404);
+    g_assert_cmpint (upload_offset (f), ==, q);
+  }
+
+  /* Ids that are not ids. */
+  {
+    static const char * const paths[] = {
+      "/api/uploads/..%2F..%2Fphone-token", "/api/uploads/../../phone-token",
+      "/api/uploads/x/y", "/api/uploads/", "/api/uploads/not-a-uuid",
+      "/api/uploads/%00",
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+      {
+        g_autofree char *raw = g_strdup_printf ("PUT %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                                "Authorization: Bearer %s\r\nConnection: close\r\n"
+                                                "X-Filename: a\r\nContent-Range: bytes 0-1/2\r\n"
+                                                "Content-Length: 2\r\n\r\nab", paths[i], f->token);
+        g_autofree char *response = raw_request (f, raw);
+
+        g_test_message ("PUT %s: %.*s", paths[i], (int) strcspn (response, "\r"), response);
+        g_assert_true (g_str_has_prefix (response, "HTTP/1.1 4"));
+      }
+  }
+
+  /* A new upload without a name, or not from its start. */
+  {
+    g_autofree char *path = g_strconcat ("/api/uploads/", "1b6f3c1e-4d2a-4f5b-9c7d-8e9f0a1b2c3d", NULL);
+    g_autoptr(SoupMessage) msg = new_message (f, "PUT", path, f->token);
+    g_autoptr(GBytes) two = g_bytes_new ("ab", 2);
+    g_auto(Reply) reply = { 0 };
+    g_auto(Reply) later = { 0 };
+
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "Content-Range", "bytes 0-1/2");
+    soup_message_set_request_body_from_bytes (msg, NULL, two);
+    run (f, msg, &reply);
+    g_assert_cmpuint (reply.status, ==, 400);
+
+    put_upload (f, NULL, "2b6f3c1e-4d2a-4f5b-9c7d-8e9f0a1b2c3d", "bytes 1-1/2", two, &later);
+    g_assert_cmpuint (later.status, ==, 400);
+  }
+
+  g_assert_cmpuint (n_drops (f), ==, 0);
+
+  /* Nothing was lost. */
+  {
+    g_auto(Reply) reply = { 0 };
+
+    put_part (f, bytes, q, size, &reply);
+    g_assert_cmpuint (reply.status, ==, 201);
+  }
+  assert_one_drop (f, bytes);
+}
+
+static void
+create_upload (Fixture     *f,
+               SoupSession *session,
+               const char  *id,
+               uint64_t     size,
+               guint        status)
+{
+  g_autofree char *range = g_strdup_printf ("bytes */%" G_GUINT64_FORMAT, size);
+  g_auto(Reply) reply = { 0 };
+
+  put_upload (f, session, id, range, NULL, &reply);
+  g_assert_cmpuint (reply.status, ==, status);
+}
+
+/* A session has a few unfinished uploads, no larger together than the
+ * largest file; each goes after a while without a byte. */
+static void
+test_upload_limits (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(SoupSession) other = soup_session_new_with_options ("proxy-resolver", NULL,
+                                                                "user-agent", IPHONE_UA, NULL);
+  DropifyPhone *phone = dropify_service_get_phone (f->service);
+  guint partial_before = partial_files (f);
+  char id[37];
+
+  g_settings_set_uint64 (f->settings, "max-file-size", 1000);
+
+  for (guint i = 0; i < 4; i++)
+    {
+      g_snprintf (id, sizeof id, "00000000-0000-4000-8000-%012u", i);
+      create_upload (f, NULL, id, 100, 200);
+    }
+  create_upload (f, NULL, "00000000-0000-4000-8000-000000000009", 100, 409);
+  g_assert_cmpuint (partial_files (f), ==, partial_before + 4);
+
+  /* Another session has its own room; cancelling makes some. */
+  create_upload (f, other, "00000000-0000-4000-8000-000000000009", 600, 200);
+  create_upload (f, other, "00000000-0000-4000-8000-000000000008", 600, 409);
+  {
+    g_auto(Reply) reply = { 0 };
+
+    upload_request (f, other, "DELETE", "00000000-0000-4000-8000-000000000009", &reply);
+    g_assert_cmpuint (reply.status, ==, 204);
+  }
+  create_upload (f, other, "00000000-0000-4000-8000-000000000008", 600, 200);
+  create_upload (f, other, "00000000-0000-4000-8000-000000000007", 1001, 413);
+
+  /* Expired: gone from the disk as well. */
+  phone->upload_expiry = 100 * 1000;
+  g_usleep (150 * 1000);
+  {
+    g_auto(Reply) reply = { 0 };
+
+    upload_request (f, NULL, "GET", "00000000-0000-4000-8000-000000000000", &reply);
+    g_assert_cmpuint (reply.status, ==, 404);
+  }
+  g_assert_cmpuint (partial_files (f), ==, partial_before);
+
+  /* Phone access switched off: the partial files go with it. */
+  phone->upload_expiry = DROPIFY_PHONE_UPLOAD_EXPIRY;
+  create_upload (f, NULL, "00000000-0000-4000-8000-000000000001", 100, 200);
+  g_assert_cmpuint (partial_files (f), ==, partial_before + 1);
+  g_settings_set_boolean (f->settings, "phone-access", FALSE);
+  g_assert_cmpuint (partial_files (f), ==, partial_before);
+  g_assert_cmpuint (n_drops (f), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1809,6 +2371,11 @@ main (int   argc,
   ADD ("progress", test_progress);
   ADD ("upload-type", test_upload_type);
   ADD ("csp-ipv6", test_csp_ipv6);
+  ADD ("upload-resume", test_upload_resume);
+  ADD ("upload-takeover", test_upload_takeover);
+  ADD ("upload-empty", test_upload_empty);
+  ADD ("upload-hostile", test_upload_hostile);
+  ADD ("upload-limits", test_upload_limits);
 
   return g_test_run ();
 }
