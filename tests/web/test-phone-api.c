@@ -1916,11 +1916,20 @@ typedef struct
   int64_t  offset;
 } OffsetWait;
 
+/* The other thread's request may not have reached the server yet: the
+ * upload is unknown (404) until it has, and that is not reached. */
 static gboolean
 offset_reached (gpointer data)
 {
   OffsetWait *wait = data;
-  return upload_offset (wait->f) >= wait->offset;
+  g_auto(Reply) reply = { 0 };
+
+  upload_request (wait->f, NULL, "GET", UPLOAD_ID, &reply);
+  if (reply.status == 404)
+    return FALSE;
+  g_assert_cmpuint (reply.status, ==, 200);
+
+  return reply_offset (&reply) >= wait->offset;
 }
 
 static void
