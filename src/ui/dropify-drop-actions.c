@@ -57,6 +57,21 @@ show_error_toast (AdwToastOverlay *overlay,
   show_toast (overlay, error->message);
 }
 
+/**
+ * dropify_drop_show_error:
+ * @widget: a widget inside the toast overlay to show it in
+ *
+ * Says what went wrong in a toast, escaped (or in the log, outside one).
+ */
+void
+dropify_drop_show_error (GtkWidget    *widget,
+                         const GError *error)
+{
+  g_autoptr(AdwToastOverlay) overlay = dup_toast_overlay (widget);
+
+  show_error_toast (overlay, error);
+}
+
 /* What a drop offers */
 
 /**

@@ -21,5 +21,7 @@ void                dropify_drop_save_as              (GtkWidget   *widget,
                                                        DropifyDrop *drop);
 void                dropify_drop_keep                 (GtkWidget   *widget,
                                                        DropifyDrop *drop);
+void                dropify_drop_show_error           (GtkWidget    *widget,
+                                                       const GError *error);
 
 G_END_DECLS

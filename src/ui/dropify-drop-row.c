@@ -58,49 +58,6 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-/* Toasts */
-
-static AdwToastOverlay *
-dropify_drop_row_dup_toast_overlay (DropifyDropRow *self)
-{
-  GtkWidget *overlay;
-
-  overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
-
-  return overlay != NULL ? g_object_ref (ADW_TOAST_OVERLAY (overlay)) : NULL;
-}
-
-/* AdwToast titles are Pango markup in libadwaita 1.2, so anything that
- * comes from a user (file names, error messages) must be escaped. */
-static void
-show_toast (AdwToastOverlay *overlay,
-            const char      *text)
-{
-  g_autofree char *escaped = NULL;
-  AdwToast *toast;
-
-  if (overlay == NULL)
-    {
-      g_message ("%s", text);
-      return;
-    }
-
-  escaped = g_markup_escape_text (text, -1);
-  toast = adw_toast_new (escaped);
-  adw_toast_set_timeout (toast, 3);
-  adw_toast_overlay_add_toast (overlay, toast);
-}
-
-static void
-show_error_toast (AdwToastOverlay *overlay,
-                  const GError    *error)
-{
-  g_assert (error != NULL);
-
-  g_debug ("%s", error->message);
-  show_toast (overlay, error->message);
-}
-
 /* Formatting */
 
 static char *
@@ -654,7 +611,6 @@ dropify_drop_row_delete (GtkWidget  *widget,
                          GVariant   *param)
 {
   DropifyDropRow *self = DROPIFY_DROP_ROW (widget);
-  g_autoptr(AdwToastOverlay) overlay = NULL;
   g_autoptr(DropifyDrop) drop = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -669,9 +625,8 @@ dropify_drop_row_delete (GtkWidget  *widget,
   if (gtk_widget_activate_action (widget, "win.delete-drop", "s", dropify_drop_get_id (drop)))
     return;
 
-  overlay = dropify_drop_row_dup_toast_overlay (self);
   if (!dropify_service_delete (self->service, dropify_drop_get_id (drop), &error))
-    show_error_toast (overlay, error);
+    dropify_drop_show_error (widget, error);
 }
 
 static void
