@@ -149,21 +149,6 @@ log_line (DropifyPairing *self,
 
 /* Hex and hashes */
 
-char *
-dropify_pairing_random_hex (gsize n_bytes)
-{
-  g_autofree guint8 *bytes = g_malloc (n_bytes);
-  char *hex = g_malloc (2 * n_bytes + 1);
-
-  if (!dropify_pake_init ())
-    g_error ("libsodium could not start");
-  randombytes_buf (bytes, n_bytes);
-  for (gsize i = 0; i < n_bytes; i++)
-    g_snprintf (hex + 2 * i, 3, "%02x", bytes[i]);
-
-  return hex;
-}
-
 static char *
 to_hex (const guint8 *bytes,
         gsize         n_bytes)
@@ -174,6 +159,18 @@ to_hex (const guint8 *bytes,
     g_snprintf (hex + 2 * i, 3, "%02x", bytes[i]);
 
   return hex;
+}
+
+char *
+dropify_pairing_random_hex (gsize n_bytes)
+{
+  g_autofree guint8 *bytes = g_malloc (n_bytes);
+
+  if (!dropify_pake_init ())
+    g_error ("libsodium could not start");
+  randombytes_buf (bytes, n_bytes);
+
+  return to_hex (bytes, n_bytes);
 }
 
 /* The protocol checked the length and the digits already. */
