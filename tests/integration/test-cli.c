@@ -525,13 +525,10 @@ test_resume_after_kill (Fixture       *fixture,
   g_autoptr(JsonObject) peer_done = NULL;
   int64_t received_at_kill, resent;
   FileWait wait;
-  const char * const slow[] = { "--port", "0", "--group-secret", "cli-tests", NULL };
-  const char * const fast[] = { "--port", "0", NULL };
+  /* A sends slowly (13 MB/s), so it can be killed mid-transfer. */
+  const char * const slow[] = { "--port", "0", "--group-secret", "cli-tests", "--max-send-rate", "13M", NULL };
 
-  /* A sends slowly (a test hook), so it can be killed mid-transfer. */
-  g_setenv ("DROPIFY_TEST_CHUNK_DELAY_MS", "20", TRUE);
   a = dropify_test_instance_start (fixture->dir, slow);
-  g_unsetenv ("DROPIFY_TEST_CHUNK_DELAY_MS");
 
   run = dropify_test_run ("send", "--data-dir", fixture->dir, "--file", src, NULL);
   g_assert_cmpint (run->status, ==, 0);
@@ -570,7 +567,6 @@ test_resume_after_kill (Fixture       *fixture,
     const char * const again[] = { "--port", port, "--group-secret", "cli-tests", NULL };
     a = dropify_test_instance_start (fixture->dir, again);
   }
-  (void) fast;
 
   wait.at_least = (int64_t) size;
   g_assert_true (dropify_test_wait_for (file_complete, &wait, 60000));
