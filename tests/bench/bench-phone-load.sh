@@ -17,6 +17,7 @@ set -u
 build=$(cd "${1:?usage: bench-phone-load.sh BUILD_DIR}" && pwd)
 src=$(cd "$(dirname "$0")/../web" && pwd)
 export DROPIFY_BIN=${DROPIFY_BIN:-$build/src/dropify}
+export GSETTINGS_SCHEMA_DIR=${GSETTINGS_SCHEMA_DIR:-$build/data}
 export DROPIFY_E2E_LOADS=${DROPIFY_BENCH_PHONE_LOADS:-3}
 
 out=$(mktemp /tmp/dropify-bench-phone-load-XXXXXX)
