@@ -687,6 +687,19 @@ dropify_thumbnailer_init (DropifyThumbnailer *self)
 }
 
 /**
+ * dropify_thumbnailer_is_image_type:
+ * @mime: (nullable): a MIME type
+ *
+ * Returns: whether files of type @mime may get a thumbnail: PNG, JPEG,
+ *   GIF and WebP
+ */
+gboolean
+dropify_thumbnailer_is_image_type (const char *mime)
+{
+  return mime != NULL && g_strv_contains (allowed_types, mime);
+}
+
+/**
  * dropify_thumbnailer_is_candidate:
  * @drop: (nullable): a drop
  *
@@ -707,7 +720,7 @@ dropify_thumbnailer_is_candidate (DropifyDrop *drop)
     return FALSE;
 
   mime = dropify_drop_get_mime (drop);
-  return mime != NULL && g_strv_contains (allowed_types, mime);
+  return dropify_thumbnailer_is_image_type (mime);
 }
 
 /**

@@ -25,6 +25,7 @@ typedef enum
 G_DECLARE_FINAL_TYPE (DropifyThumbnailer, dropify_thumbnailer, DROPIFY, THUMBNAILER, GObject)
 
 GQuark              dropify_thumbnailer_error_quark    (void);
+gboolean            dropify_thumbnailer_is_image_type  (const char           *mime);
 gboolean            dropify_thumbnailer_is_candidate   (DropifyDrop          *drop);
 DropifyThumbnailer *dropify_thumbnailer_new            (const char           *directory,
                                                         DropifyBlobStore     *blobs,

@@ -14,6 +14,7 @@
 
 #include "dropify-drop-actions.h"
 #include "dropify-drop-row.h"
+#include "dropify-thumbnail.h"
 
 /* A preview never needs more than this; a 1 MiB text drop would otherwise be
  * laid out in full by Pango only to be ellipsized to three lines. */
@@ -36,6 +37,7 @@ struct _DropifyDropRow
   /* Template widgets */
   GtkWidget      *card;
   GtkImage       *icon;
+  DropifyThumbnail *thumbnail;
   GtkLabel       *title_label;
   GtkLabel       *details_label;
   GtkProgressBar *progress_bar;
@@ -313,6 +315,27 @@ dropify_drop_row_update_details (DropifyDropRow *self)
   gtk_label_set_text (self->details_label, details);
 }
 
+/* Image drops show a thumbnail where others show an icon, from the moment
+ * they appear: the box is there, with a placeholder, while the file
+ * arrives and while its thumbnail is made. */
+static void
+dropify_drop_row_update_thumbnail (DropifyDropRow *self)
+{
+  gboolean image = self->drop != NULL &&
+                   dropify_drop_get_kind (self->drop) == DROPIFY_DROP_KIND_FILE &&
+                   dropify_thumbnailer_is_image_type (dropify_drop_get_mime (self->drop));
+  DropifyThumbnailer *thumbnailer = self->service != NULL
+                                  ? dropify_service_get_thumbnailer (self->service)
+                                  : NULL;
+
+  if (gtk_widget_get_visible (GTK_WIDGET (self->icon)) == image)
+    gtk_widget_set_visible (GTK_WIDGET (self->icon), !image);
+  if (gtk_widget_get_visible (GTK_WIDGET (self->thumbnail)) != image)
+    gtk_widget_set_visible (GTK_WIDGET (self->thumbnail), image);
+
+  dropify_thumbnail_set_drop (self->thumbnail, thumbnailer, image ? self->drop : NULL);
+}
+
 static void
 dropify_drop_row_update_progress (DropifyDropRow *self)
 {
@@ -335,6 +358,7 @@ dropify_drop_row_update_progress (DropifyDropRow *self)
                                      size > 0 ? CLAMP ((double) received / size, 0.0, 1.0) : 0.0);
     }
 
+  dropify_drop_row_update_thumbnail (self);
   dropify_drop_row_update_details (self);
   dropify_drop_row_update_actions (self);
 }
@@ -541,7 +565,9 @@ dropify_drop_row_drag_prepare (DropifyDropRow *self,
   if (self->drop == NULL)
     return NULL;
 
-  paintable = gtk_widget_paintable_new (GTK_WIDGET (self->icon));
+  paintable = gtk_widget_paintable_new (gtk_widget_get_visible (GTK_WIDGET (self->icon))
+                                        ? GTK_WIDGET (self->icon)
+                                        : GTK_WIDGET (self->thumbnail));
   gtk_drag_source_set_icon (source, paintable, 0, 0);
 
   if (dropify_drop_get_kind (self->drop) == DROPIFY_DROP_KIND_TEXT)
@@ -863,10 +889,12 @@ dropify_drop_row_class_init (DropifyDropRowClass *klass)
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  g_type_ensure (DROPIFY_TYPE_THUMBNAIL);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/dropify/Dropify/ui/dropify-drop-row.ui");
   gtk_widget_class_bind_template_child (widget_class, DropifyDropRow, card);
   gtk_widget_class_bind_template_child (widget_class, DropifyDropRow, icon);
+  gtk_widget_class_bind_template_child (widget_class, DropifyDropRow, thumbnail);
   gtk_widget_class_bind_template_child (widget_class, DropifyDropRow, title_label);
   gtk_widget_class_bind_template_child (widget_class, DropifyDropRow, details_label);
   gtk_widget_class_bind_template_child (widget_class, DropifyDropRow, progress_bar);
