@@ -47,6 +47,7 @@ static void
 dropify_thumbnail_show_placeholder (DropifyThumbnail *self)
 {
   self->loaded = FALSE;
+  gtk_widget_remove_css_class (GTK_WIDGET (self), "loaded");
   gtk_picture_set_paintable (GTK_PICTURE (self->picture), NULL);
   gtk_widget_set_visible (self->picture, FALSE);
   gtk_widget_set_visible (self->placeholder, TRUE);
@@ -102,6 +103,7 @@ load_cb (GObject      *object,
   gtk_picture_set_paintable (GTK_PICTURE (self->picture), GDK_PAINTABLE (texture));
   gtk_widget_set_visible (self->placeholder, FALSE);
   gtk_widget_set_visible (self->picture, TRUE);
+  gtk_widget_add_css_class (GTK_WIDGET (self), "loaded");
   self->loaded = TRUE;
 }
 
