@@ -512,6 +512,7 @@ return_file (GTask      *task,
 static void
 prune (DropifyThumbnailer *self)
 {
+  g_autoptr(GPtrArray) cancelled = g_ptr_array_new_with_free_func (waiter_free);
   GHashTableIter iter;
   Job *job;
 
@@ -523,10 +524,7 @@ prune (DropifyThumbnailer *self)
           Waiter *waiter = g_ptr_array_index (job->waiters, i - 1);
 
           if (waiter->cancellable != NULL && g_cancellable_is_cancelled (waiter->cancellable))
-            {
-              g_task_return_error_if_cancelled (waiter->task);
-              g_ptr_array_remove_index (job->waiters, i - 1);
-            }
+            g_ptr_array_add (cancelled, g_ptr_array_steal_index (job->waiters, i - 1));
         }
 
       if (job->waiters->len == 0 && !job->running)
@@ -535,6 +533,13 @@ prune (DropifyThumbnailer *self)
           g_hash_table_iter_remove (&iter);
           job_free (job);
         }
+    }
+
+  /* Only now: a callback may ask for another thumbnail. */
+  for (guint i = 0; i < cancelled->len; i++)
+    {
+      Waiter *waiter = g_ptr_array_index (cancelled, i);
+      g_task_return_error_if_cancelled (waiter->task);
     }
 }
 

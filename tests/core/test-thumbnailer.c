@@ -470,6 +470,120 @@ test_concurrent_and_cancelled (Fixture       *fixture,
   g_assert_true (g_file_equal (file_a, file_c));
 }
 
+/* Lookups collected as they answer. */
+typedef struct
+{
+  guint n_answered;
+  guint n_ok;
+  guint n_busy;
+  guint n_cancelled;
+} Tally;
+
+static void
+tally_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  Tally *tally = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GFile) file = dropify_thumbnailer_lookup_finish (DROPIFY_THUMBNAILER (object), result, &error);
+
+  tally->n_answered++;
+  if (file != NULL)
+    tally->n_ok++;
+  else if (g_error_matches (error, DROPIFY_THUMBNAILER_ERROR, DROPIFY_THUMBNAILER_ERROR_BUSY))
+    tally->n_busy++;
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    tally->n_cancelled++;
+}
+
+static GPtrArray *
+distinct_images (Fixture *fixture,
+                 guint    n)
+{
+  GPtrArray *drops = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GBytes) bytes = make_image (8 + i % 64, 8 + i / 64, "png");
+      g_ptr_array_add (drops, image_drop (fixture, bytes, "tiny.png", "image/png"));
+    }
+
+  return drops;
+}
+
+/* Two are made at once and a few hundred wait; beyond that, a lookup
+ * is refused at once rather than queued without end. */
+static void
+test_bounded_queue (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(GPtrArray) drops = distinct_images (fixture, 300);
+  Tally tally = { 0 };
+
+  for (guint i = 0; i < drops->len; i++)
+    dropify_thumbnailer_lookup_async (fixture->thumbnailer, g_ptr_array_index (drops, i), NULL,
+                                      tally_cb, &tally);
+  while (tally.n_answered < drops->len)
+    g_main_context_iteration (NULL, TRUE);
+
+  g_assert_cmpuint (tally.n_busy, ==, 300 - 2 - 256);
+  g_assert_cmpuint (tally.n_ok, ==, 2 + 256);
+}
+
+typedef struct
+{
+  DropifyThumbnailer *thumbnailer;
+  GPtrArray          *drops;
+} MadeQuery;
+
+static guint
+count_made (MadeQuery *query)
+{
+  guint made = 0;
+
+  for (guint i = 0; i < query->drops->len; i++)
+    if (dropify_thumbnailer_has (query->thumbnailer,
+                                 dropify_drop_get_sha256 (g_ptr_array_index (query->drops, i))))
+      made++;
+
+  return made;
+}
+
+static gboolean
+two_made (gpointer data)
+{
+  return count_made (data) >= 2;
+}
+
+/* Lookups nobody waits for any more (rows scrolled away) are dropped
+ * before their thumbnails are made. */
+static void
+test_cancelled_dropped (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr(GPtrArray) drops = distinct_images (fixture, 20);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  Tally tally = { 0 };
+  MadeQuery made_query = { 0 };
+
+  for (guint i = 0; i < drops->len; i++)
+    dropify_thumbnailer_lookup_async (fixture->thumbnailer, g_ptr_array_index (drops, i),
+                                      cancellable, tally_cb, &tally);
+  g_cancellable_cancel (cancellable);
+  while (tally.n_answered < drops->len)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (tally.n_cancelled, ==, drops->len);
+
+  /* The two already being made finish, and are kept; no other starts. */
+  made_query.thumbnailer = fixture->thumbnailer;
+  made_query.drops = drops;
+  g_assert_true (dropify_test_wait_for (two_made, &made_query, 10000));
+  for (guint i = 0; i < 50; i++)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_cmpuint (count_made (&made_query), ==, 2);
+}
+
 static void
 test_remove (Fixture       *fixture,
              gconstpointer  data)
@@ -606,6 +720,8 @@ main (int   argc,
   ADD ("/thumbnailer/not-an-image", test_not_an_image);
   ADD ("/thumbnailer/cache-hit", test_cache_hit);
   ADD ("/thumbnailer/concurrent-and-cancelled", test_concurrent_and_cancelled);
+  ADD ("/thumbnailer/bounded-queue", test_bounded_queue);
+  ADD ("/thumbnailer/cancelled-dropped", test_cancelled_dropped);
   ADD ("/thumbnailer/remove", test_remove);
   ADD ("/thumbnailer/reopen-keeps", test_reopen_keeps);
   g_test_add_func ("/thumbnailer/service-removes", test_service_removes);
