@@ -396,7 +396,12 @@ looks_complete (const char *path,
           complete = end > 0 && tail[end - 1] == 0x3b;
         }
       else if (head[0] == 'R')
-        complete = (uint64_t) GUINT32_FROM_LE (*(guint32 *) (head + 4)) + 8 <= size;
+        {
+          guint32 riff_size;
+
+          memcpy (&riff_size, head + 4, sizeof riff_size);
+          complete = (uint64_t) GUINT32_FROM_LE (riff_size) + 8 <= size;
+        }
     }
 
   close (fd);
@@ -457,6 +462,16 @@ make_thumbnail (DropifyThumbnailer  *self,
   else
     pixbuf = gdk_pixbuf_new_from_file (job->source, &decode_error);
   budget_release (self, pixels);
+
+  /* A phone's photo is stored as the sensor saw it, and says how to
+   * turn it. */
+  if (pixbuf != NULL)
+    {
+      GdkPixbuf *turned = gdk_pixbuf_apply_embedded_orientation (pixbuf);
+
+      g_object_unref (pixbuf);
+      pixbuf = turned;
+    }
 
   if (pixbuf == NULL || gdk_pixbuf_get_width (pixbuf) > DROPIFY_THUMBNAIL_SIZE ||
       gdk_pixbuf_get_height (pixbuf) > DROPIFY_THUMBNAIL_SIZE)
