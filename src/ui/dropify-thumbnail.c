@@ -215,10 +215,11 @@ dropify_thumbnail_class_init (DropifyThumbnailClass *klass)
 static void
 dropify_thumbnail_init (DropifyThumbnail *self)
 {
-  self->placeholder = gtk_image_new_from_icon_name ("image-x-generic-symbolic");
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->placeholder),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Image"),
-                                  -1);
+  /* The row or the page says what the drop is already. */
+  self->placeholder = g_object_new (GTK_TYPE_IMAGE,
+                                    "icon-name", "image-x-generic-symbolic",
+                                    "accessible-role", GTK_ACCESSIBLE_ROLE_PRESENTATION,
+                                    NULL);
   gtk_widget_set_parent (self->placeholder, GTK_WIDGET (self));
 
   self->picture = gtk_picture_new ();
