@@ -37,7 +37,7 @@ struct _DropifyDropRow
   /* Template widgets */
   GtkWidget      *card;
   GtkImage       *icon;
-  DropifyThumbnail *thumbnail;
+  DropifyThumbnail *thumbnail;   /* made for the first image drop shown */
   GtkLabel       *title_label;
   GtkLabel       *details_label;
   GtkProgressBar *progress_bar;
@@ -316,8 +316,10 @@ dropify_drop_row_update_details (DropifyDropRow *self)
 }
 
 /* Image drops show a thumbnail where others show an icon, from the moment
- * they appear: the box is there, with a placeholder, while the file
- * arrives and while its thumbnail is made. */
+ * they appear: the box is there, a fixed square with a placeholder, while
+ * the file arrives and while its thumbnail is made, so the row keeps its
+ * height. A row makes its box only for its first image: a list of texts
+ * costs nothing more. */
 static void
 dropify_drop_row_update_thumbnail (DropifyDropRow *self)
 {
@@ -327,6 +329,16 @@ dropify_drop_row_update_thumbnail (DropifyDropRow *self)
   DropifyThumbnailer *thumbnailer = self->service != NULL
                                   ? dropify_service_get_thumbnailer (self->service)
                                   : NULL;
+
+  if (!image && self->thumbnail == NULL)
+    return;
+
+  if (self->thumbnail == NULL)
+    {
+      self->thumbnail = DROPIFY_THUMBNAIL (dropify_thumbnail_new (48));
+      gtk_widget_set_valign (GTK_WIDGET (self->thumbnail), GTK_ALIGN_START);
+      gtk_grid_attach (GTK_GRID (self->card), GTK_WIDGET (self->thumbnail), 0, 0, 1, 1);
+    }
 
   if (gtk_widget_get_visible (GTK_WIDGET (self->icon)) == image)
     gtk_widget_set_visible (GTK_WIDGET (self->icon), !image);
@@ -565,9 +577,10 @@ dropify_drop_row_drag_prepare (DropifyDropRow *self,
   if (self->drop == NULL)
     return NULL;
 
-  paintable = gtk_widget_paintable_new (gtk_widget_get_visible (GTK_WIDGET (self->icon))
-                                        ? GTK_WIDGET (self->icon)
-                                        : GTK_WIDGET (self->thumbnail));
+  paintable = gtk_widget_paintable_new (self->thumbnail != NULL &&
+                                        gtk_widget_get_visible (GTK_WIDGET (self->thumbnail))
+                                        ? GTK_WIDGET (self->thumbnail)
+                                        : GTK_WIDGET (self->icon));
   gtk_drag_source_set_icon (source, paintable, 0, 0);
 
   if (dropify_drop_get_kind (self->drop) == DROPIFY_DROP_KIND_TEXT)
@@ -787,6 +800,8 @@ dropify_drop_row_dispose (GObject *object)
   dropify_drop_row_set_drop (self, NULL);
   g_clear_pointer (&self->context_menu, gtk_widget_unparent);
   gtk_widget_dispose_template (GTK_WIDGET (self), DROPIFY_TYPE_DROP_ROW);
+  /* It was the card's child, gone with it. */
+  self->thumbnail = NULL;
 
   G_OBJECT_CLASS (dropify_drop_row_parent_class)->dispose (object);
 }
@@ -889,12 +904,10 @@ dropify_drop_row_class_init (DropifyDropRowClass *klass)
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  g_type_ensure (DROPIFY_TYPE_THUMBNAIL);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/dropify/Dropify/ui/dropify-drop-row.ui");
   gtk_widget_class_bind_template_child (widget_class, DropifyDropRow, card);
   gtk_widget_class_bind_template_child (widget_class, DropifyDropRow, icon);
-  gtk_widget_class_bind_template_child (widget_class, DropifyDropRow, thumbnail);
   gtk_widget_class_bind_template_child (widget_class, DropifyDropRow, title_label);
   gtk_widget_class_bind_template_child (widget_class, DropifyDropRow, details_label);
   gtk_widget_class_bind_template_child (widget_class, DropifyDropRow, progress_bar);
