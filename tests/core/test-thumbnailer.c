@@ -642,8 +642,8 @@ test_reopen_keeps (Fixture       *fixture,
   g_assert_false (g_file_test (stray, G_FILE_TEST_EXISTS));
 }
 
-/* Through the service: deleting the last drop of an image removes its
- * thumbnail. */
+/* Through the service: deleting the last drop of an image, or its
+ * expiry, removes its thumbnail. */
 static void
 sent_cb (GObject      *object,
          GAsyncResult *result,
@@ -654,6 +654,12 @@ sent_cb (GObject      *object,
 
   *out = dropify_service_send_file_finish (DROPIFY_SERVICE (object), result, &error);
   g_assert_no_error (error);
+}
+
+static gboolean
+file_is_gone (gpointer data)
+{
+  return !g_file_query_exists (data, NULL);
 }
 
 static void
@@ -690,6 +696,18 @@ test_service_removes (void)
   g_assert_true (dropify_service_delete (service, dropify_drop_get_id (drop), &error));
   g_assert_no_error (error);
   g_assert_false (g_file_query_exists (file, NULL));
+  g_assert_false (dropify_thumbnailer_has (thumbnailer, dropify_drop_get_sha256 (drop)));
+
+  /* And when the drop expires. */
+  g_clear_object (&drop);
+  g_clear_object (&file);
+  dropify_service_send_file_async (service, image, 1000, NULL, sent_cb, &drop);
+  while (drop == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  file = lookup (thumbnailer, drop, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_file_query_exists (file, NULL));
+  g_assert_true (dropify_test_wait_for (file_is_gone, file, 10000));
   g_assert_false (dropify_thumbnailer_has (thumbnailer, dropify_drop_get_sha256 (drop)));
 
   dropify_service_shutdown (service);
