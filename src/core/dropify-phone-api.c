@@ -19,6 +19,7 @@
  *   POST   /api/files            the raw file as the body, its name in
  *                                X-Filename (percent-encoded UTF-8) → 201
  *   GET    /api/drops/ID/file    the file (Range, Content-Disposition)
+ *   GET    /api/drops/ID/thumbnail  an image's thumbnail, a PNG, once made
  *   DELETE /api/drops/ID         204
  *   GET    /api/live             WebSocket: a snapshot, then changes
  *   PUT    /api/uploads/ID       an upload that resumes after a dropped
@@ -39,6 +40,7 @@ typedef enum
   ROUTE_DROPS,
   ROUTE_DROP,
   ROUTE_DROP_FILE,
+  ROUTE_DROP_THUMBNAIL,
   ROUTE_FILES,
   ROUTE_UPLOAD,
 } Route;
@@ -269,6 +271,12 @@ parse_route (const char  *path,
     {
       *id = g_strndup (rest, slash - rest);
       return ROUTE_DROP_FILE;
+    }
+
+  if (slash != NULL && g_str_equal (slash, "/thumbnail") && id_is_valid (rest, slash - rest))
+    {
+      *id = g_strndup (rest, slash - rest);
+      return ROUTE_DROP_THUMBNAIL;
     }
 
   return ROUTE_NONE;
@@ -540,7 +548,9 @@ api_early_cb (SoupServer        *server,
    * paths exist. */
   credential = dropify_phone_bearer_token (msg);
   valid = dropify_phone_token_matches (self, credential);
-  if (!valid && req->route == ROUTE_DROP_FILE && reading && query != NULL)
+  /* A file's signature also grants its thumbnail, which says less. */
+  if (!valid && (req->route == ROUTE_DROP_FILE || req->route == ROUTE_DROP_THUMBNAIL) &&
+      reading && query != NULL)
     {
       const char *sig = g_hash_table_lookup (query, "sig");
 
@@ -560,6 +570,7 @@ api_early_cb (SoupServer        *server,
 
     case ROUTE_INFO:
     case ROUTE_DROP_FILE:
+    case ROUTE_DROP_THUMBNAIL:
       if (!reading)
         method_not_allowed (msg, "GET, HEAD");
       break;
@@ -1016,6 +1027,55 @@ handle_download (DropifyPhone      *self,
   soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
 }
 
+/* Thumbnails are at most 256 px either way; anything larger in their
+ * folder is not one of ours. */
+#define MAX_THUMBNAIL_BYTES (1024 * 1024)
+
+static void
+handle_thumbnail (DropifyPhone      *self,
+                  SoupServerMessage *msg,
+                  const char        *id)
+{
+  SoupMessageHeaders *response = soup_server_message_get_response_headers (msg);
+  DropifyThumbnailer *thumbnailer = dropify_service_get_thumbnailer (self->service);
+  DropifyDrop *drop = dropify_history_lookup (self->history, id);
+  g_autoptr(GMappedFile) mapped = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *etag = NULL;
+
+  if (drop == NULL || thumbnailer == NULL || !dropify_thumbnailer_is_candidate (drop) ||
+      !(path = dropify_thumbnailer_dup_path (thumbnailer, dropify_drop_get_sha256 (drop))))
+    {
+      dropify_phone_respond_error (msg, SOUP_STATUS_NOT_FOUND, _("There is no thumbnail"));
+      return;
+    }
+
+  mapped = g_mapped_file_new (path, FALSE, &error);
+  if (mapped == NULL || g_mapped_file_get_length (mapped) > MAX_THUMBNAIL_BYTES)
+    {
+      g_debug ("Could not read the thumbnail %s: %s", path, error ? error->message : "too large");
+      dropify_phone_respond_error (msg, SOUP_STATUS_NOT_FOUND, _("There is no thumbnail"));
+      return;
+    }
+
+  bytes = g_mapped_file_get_bytes (mapped);
+
+  /* Made here, always a PNG: shown inline, never sniffed as anything
+   * else, and never a page. A drop never changes, so neither does its
+   * thumbnail, for as long as its address (and the token) is good. */
+  dropify_phone_add_headers (msg, TRUE);
+  etag = g_strdup_printf ("\"thumbnail-%s\"", dropify_drop_get_sha256 (drop));
+  soup_message_headers_replace (response, "Content-Type", "image/png");
+  soup_message_headers_replace (response, "X-Content-Type-Options", "nosniff");
+  soup_message_headers_replace (response, "Cache-Control", "private, max-age=86400, immutable");
+  soup_message_headers_replace (response, "ETag", etag);
+  soup_message_headers_remove (soup_server_message_get_request_headers (msg), "Range");
+  soup_message_body_append_bytes (soup_server_message_get_response_body (msg), bytes);
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+}
+
 static void
 api_cb (SoupServer        *server,
         SoupServerMessage *msg,
@@ -1059,6 +1119,10 @@ api_cb (SoupServer        *server,
 
     case ROUTE_DROP_FILE:
       handle_download (self, msg, req->id);
+      break;
+
+    case ROUTE_DROP_THUMBNAIL:
+      handle_thumbnail (self, msg, req->id);
       break;
 
     case ROUTE_UPLOAD:

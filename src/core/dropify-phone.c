@@ -482,7 +482,8 @@ dropify_phone_admit (DropifyPhone      *self,
  * @full: whether a long text goes whole, or as a preview
  *
  * A drop as `dropify list --json` shows it, without the local `path`, and
- * with the download `url` of a file that is complete. Unless @full, a
+ * with the download `url` of a file that is complete, and the address of
+ * its `thumbnail` once there is one. Unless @full, a
  * text longer than %DROPIFY_PHONE_PREVIEW_LIMIT bytes is cut to its first
  * %DROPIFY_PHONE_PREVIEW_BYTES, with `truncated` and the whole `length`:
  * the page shows a few lines of it, and thirty texts of a megabyte would
@@ -522,6 +523,17 @@ dropify_phone_drop_to_json (DropifyPhone *self,
                                               dropify_drop_get_id (drop), sig);
 
       json_object_set_string_member (object, "url", url);
+
+      /* An <img> sends no Authorization header: the thumbnail's address
+       * carries the file's signature, and grants less than the file. */
+      if (dropify_thumbnailer_has (dropify_service_get_thumbnailer (self->service),
+                                   dropify_drop_get_sha256 (drop)))
+        {
+          g_autofree char *thumbnail = g_strdup_printf ("/api/drops/%s/thumbnail?sig=%s",
+                                                        dropify_drop_get_id (drop), sig);
+
+          json_object_set_string_member (object, "thumbnail", thumbnail);
+        }
     }
 
   return node;
@@ -601,6 +613,56 @@ event_with_drop (DropifyPhone *self,
   return json_builder_get_root (builder);
 }
 
+/* Thumbnails: asked for while a page is connected, for the images it
+ * lists; a drop whose thumbnail becomes ready is sent again, changed. */
+
+typedef struct
+{
+  DropifyPhone *phone;
+  char         *id;
+} ThumbnailWait;
+
+static void
+thumbnail_ready_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  ThumbnailWait *wait = user_data;
+  DropifyPhone *self = wait->phone;
+  g_autoptr(GFile) file = NULL;
+  DropifyDrop *drop;
+
+  file = dropify_thumbnailer_lookup_finish (DROPIFY_THUMBNAILER (object), result, NULL);
+  if (file != NULL && self->started &&
+      (drop = dropify_history_lookup (self->history, wait->id)) != NULL)
+    {
+      g_autoptr(JsonNode) event = event_with_drop (self, "changed", drop);
+      broadcast (self, event);
+    }
+
+  g_object_unref (wait->phone);
+  g_free (wait->id);
+  g_free (wait);
+}
+
+static void
+want_thumbnail (DropifyPhone *self,
+                DropifyDrop  *drop)
+{
+  DropifyThumbnailer *thumbnailer = dropify_service_get_thumbnailer (self->service);
+  ThumbnailWait *wait;
+
+  if (thumbnailer == NULL || self->lives->len == 0 ||
+      !dropify_thumbnailer_is_candidate (drop) ||
+      dropify_thumbnailer_has (thumbnailer, dropify_drop_get_sha256 (drop)))
+    return;
+
+  wait = g_new0 (ThumbnailWait, 1);
+  wait->phone = g_object_ref (self);
+  wait->id = g_strdup (dropify_drop_get_id (drop));
+  dropify_thumbnailer_lookup_async (thumbnailer, drop, self->cancellable, thumbnail_ready_cb, wait);
+}
+
 static JsonNode *
 snapshot (DropifyPhone *self)
 {
@@ -619,6 +681,7 @@ snapshot (DropifyPhone *self)
     {
       g_autoptr(DropifyDrop) drop = g_list_model_get_item (model, i);
       json_builder_add_value (builder, dropify_phone_drop_to_json (self, drop, FALSE));
+      want_thumbnail (self, drop);
     }
   json_builder_end_array (builder);
   json_builder_end_object (builder);
@@ -865,6 +928,7 @@ drop_completed_cb (DropifyPhone *self,
   g_signal_handlers_disconnect_by_func (drop, drop_received_cb, self);
   event = event_with_drop (self, "changed", drop);
   broadcast (self, event);
+  want_thumbnail (self, drop);
 }
 
 static void
@@ -893,6 +957,7 @@ drop_added_cb (DropifyPhone   *self,
   watch_completion (self, drop);
   event = event_with_drop (self, "added", drop);
   broadcast (self, event);
+  want_thumbnail (self, drop);
 }
 
 static void

@@ -37,6 +37,7 @@ struct _DropifyService
   DropifyDiscovery     *discovery;
   DropifyPhone         *phone;
   DropifyAutoSave      *auto_save;
+  DropifyThumbnailer   *thumbnailer;
   GCancellable         *cancellable;
   int                   lock_fd;
   gboolean              discovery_enabled;
@@ -140,6 +141,7 @@ dropify_service_dispose (GObject *object)
 
   g_clear_object (&self->phone);
   g_clear_object (&self->auto_save);
+  g_clear_object (&self->thumbnailer);
   g_clear_object (&self->control);
   g_clear_object (&self->discovery);
   g_clear_object (&self->sync);
@@ -183,6 +185,19 @@ dropify_service_init (DropifyService *self)
   self->cancellable = g_cancellable_new ();
 }
 
+/* A thumbnail goes with the last drop of its image. */
+static void
+drop_removed_cb (DropifyService *self,
+                 DropifyDrop    *drop,
+                 gboolean        expired,
+                 DropifyHistory *history)
+{
+  const char *sha256 = dropify_drop_get_sha256 (drop);
+
+  if (sha256 != NULL && !dropify_blob_store_contains (self->blobs, sha256))
+    dropify_thumbnailer_remove (self->thumbnailer, sha256);
+}
+
 static void
 group_secret_changed_cb (DropifyService *self,
                          const char     *key,
@@ -212,6 +227,7 @@ dropify_service_new (const char  *data_dir,
   g_autoptr(DropifyService) self = NULL;
   g_autofree char *blob_dir = NULL;
   g_autofree char *db_path = NULL;
+  g_autofree char *thumbnail_dir = NULL;
 
   g_return_val_if_fail (data_dir != NULL, NULL);
   g_return_val_if_fail (settings == NULL || G_IS_SETTINGS (settings), NULL);
@@ -252,6 +268,12 @@ dropify_service_new (const char  *data_dir,
 
   if (!(self->trust = dropify_trust_new (self->data_dir, error)))
     return NULL;
+
+  thumbnail_dir = g_build_filename (self->data_dir, "thumbnails", NULL);
+  if (!(self->thumbnailer = dropify_thumbnailer_new (thumbnail_dir, self->blobs, error)))
+    return NULL;
+  g_signal_connect_object (self->history, "drop-removed", G_CALLBACK (drop_removed_cb),
+                           self, G_CONNECT_SWAPPED);
 
   self->server = dropify_server_new (dropify_identity_get_certificate (self->identity));
   self->sync = dropify_sync_new (self->history, self->identity, self->server, self->trust);
@@ -386,6 +408,9 @@ dropify_service_shutdown (DropifyService *self)
 
   if (self->auto_save != NULL)
     dropify_auto_save_stop (self->auto_save);
+
+  if (self->thumbnailer != NULL)
+    dropify_thumbnailer_stop (self->thumbnailer);
 
   if (self->discovery != NULL)
     dropify_discovery_stop (self->discovery);
@@ -616,6 +641,18 @@ dropify_service_get_auto_save (DropifyService *self)
 {
   g_return_val_if_fail (DROPIFY_IS_SERVICE (self), NULL);
   return self->auto_save;
+}
+
+/**
+ * dropify_service_get_thumbnailer:
+ *
+ * Returns: (transfer none): the thumbnails of image drops
+ */
+DropifyThumbnailer *
+dropify_service_get_thumbnailer (DropifyService *self)
+{
+  g_return_val_if_fail (DROPIFY_IS_SERVICE (self), NULL);
+  return self->thumbnailer;
 }
 
 /**

@@ -8,6 +8,7 @@
 #include "dropify-identity.h"
 #include "dropify-phone.h"
 #include "dropify-sync.h"
+#include "dropify-thumbnailer.h"
 
 G_BEGIN_DECLS
 
@@ -43,6 +44,7 @@ GSettings       *dropify_service_get_settings         (DropifyService      *self
 DropifyHistory  *dropify_service_get_history          (DropifyService      *self);
 DropifyIdentity *dropify_service_get_identity         (DropifyService      *self);
 DropifyAutoSave *dropify_service_get_auto_save        (DropifyService      *self);
+DropifyThumbnailer *dropify_service_get_thumbnailer   (DropifyService      *self);
 int64_t          dropify_service_get_default_ttl      (DropifyService      *self);
 DropifyDrop     *dropify_service_send_text            (DropifyService      *self,
                                                        const char          *text,

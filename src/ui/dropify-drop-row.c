@@ -14,6 +14,7 @@
 
 #include "dropify-drop-actions.h"
 #include "dropify-drop-row.h"
+#include "dropify-thumbnail.h"
 
 /* A preview never needs more than this; a 1 MiB text drop would otherwise be
  * laid out in full by Pango only to be ellipsized to three lines. */
@@ -36,6 +37,7 @@ struct _DropifyDropRow
   /* Template widgets */
   GtkWidget      *card;
   GtkImage       *icon;
+  DropifyThumbnail *thumbnail;   /* made for the first image drop shown */
   GtkLabel       *title_label;
   GtkLabel       *details_label;
   GtkProgressBar *progress_bar;
@@ -318,6 +320,39 @@ dropify_drop_row_update_details (DropifyDropRow *self)
   gtk_label_set_text (self->details_label, details);
 }
 
+/* Image drops show a thumbnail where others show an icon, from the moment
+ * they appear: the box is there, a fixed square with a placeholder, while
+ * the file arrives and while its thumbnail is made, so the row keeps its
+ * height. A row makes its box only for its first image: a list of texts
+ * costs nothing more. */
+static void
+dropify_drop_row_update_thumbnail (DropifyDropRow *self)
+{
+  gboolean image = self->drop != NULL &&
+                   dropify_drop_get_kind (self->drop) == DROPIFY_DROP_KIND_FILE &&
+                   dropify_thumbnailer_is_image_type (dropify_drop_get_mime (self->drop));
+  DropifyThumbnailer *thumbnailer = self->service != NULL
+                                  ? dropify_service_get_thumbnailer (self->service)
+                                  : NULL;
+
+  if (!image && self->thumbnail == NULL)
+    return;
+
+  if (self->thumbnail == NULL)
+    {
+      self->thumbnail = DROPIFY_THUMBNAIL (dropify_thumbnail_new (48));
+      gtk_widget_set_valign (GTK_WIDGET (self->thumbnail), GTK_ALIGN_START);
+      gtk_grid_attach (GTK_GRID (self->card), GTK_WIDGET (self->thumbnail), 0, 0, 1, 1);
+    }
+
+  if (gtk_widget_get_visible (GTK_WIDGET (self->icon)) == image)
+    gtk_widget_set_visible (GTK_WIDGET (self->icon), !image);
+  if (gtk_widget_get_visible (GTK_WIDGET (self->thumbnail)) != image)
+    gtk_widget_set_visible (GTK_WIDGET (self->thumbnail), image);
+
+  dropify_thumbnail_set_drop (self->thumbnail, thumbnailer, image ? self->drop : NULL);
+}
+
 static void
 dropify_drop_row_update_progress (DropifyDropRow *self)
 {
@@ -340,6 +375,7 @@ dropify_drop_row_update_progress (DropifyDropRow *self)
                                      size > 0 ? CLAMP ((double) received / size, 0.0, 1.0) : 0.0);
     }
 
+  dropify_drop_row_update_thumbnail (self);
   dropify_drop_row_update_details (self);
   dropify_drop_row_update_actions (self);
 }
@@ -554,7 +590,10 @@ dropify_drop_row_drag_prepare (DropifyDropRow *self,
   if (self->drop == NULL)
     return NULL;
 
-  paintable = gtk_widget_paintable_new (GTK_WIDGET (self->icon));
+  paintable = gtk_widget_paintable_new (self->thumbnail != NULL &&
+                                        gtk_widget_get_visible (GTK_WIDGET (self->thumbnail))
+                                        ? GTK_WIDGET (self->thumbnail)
+                                        : GTK_WIDGET (self->icon));
   gtk_drag_source_set_icon (source, paintable, 0, 0);
 
   if (dropify_drop_get_kind (self->drop) == DROPIFY_DROP_KIND_TEXT)
@@ -846,6 +885,8 @@ dropify_drop_row_dispose (GObject *object)
   dropify_drop_row_set_selection (self, NULL);
   g_clear_pointer (&self->context_menu, gtk_widget_unparent);
   gtk_widget_dispose_template (GTK_WIDGET (self), DROPIFY_TYPE_DROP_ROW);
+  /* It was the card's child, gone with it. */
+  self->thumbnail = NULL;
 
   G_OBJECT_CLASS (dropify_drop_row_parent_class)->dispose (object);
 }

@@ -15,6 +15,7 @@
 #include "dropify-drop-actions.h"
 #include "dropify-drop-row.h"
 #include "dropify-drop-view.h"
+#include "dropify-thumbnail.h"
 
 struct _DropifyDropView
 {
@@ -22,7 +23,6 @@ struct _DropifyDropView
 
   DropifyService *service;
   DropifyDrop    *drop;
-  GCancellable   *preview_cancellable;
   gulong          received_handler;
   gulong          complete_handler;
 
@@ -34,7 +34,7 @@ struct _DropifyDropView
   GtkWidget      *file_box;
   GtkImage       *file_icon;
   GtkLabel       *name_label;
-  GtkPicture     *preview;
+  DropifyThumbnail *preview;
   GtkWidget      *copy_button;
   GtkWidget      *open_button;
   GtkListBox     *details_list;
@@ -355,96 +355,21 @@ dropify_drop_view_update (DropifyDropView *self)
   dropify_drop_view_progress (self);
 }
 
-/* Image previews
- *
- * Decoding happens in a thread, scaled down while it is read, and only
- * for files of a bounded size; the result is dropped when the view has
- * moved on to another drop. */
-
-#define PREVIEW_MAX_FILE_SIZE (G_GUINT64_CONSTANT (50) * 1000 * 1000)
-#define PREVIEW_MAX_PIXELS    1024
-
-static void
-load_preview_thread (GTask        *task,
-                     gpointer      source_object,
-                     gpointer      task_data,
-                     GCancellable *cancellable)
-{
-  const char *path = task_data;
-  GdkPixbuf *pixbuf;
-  GError *error = NULL;
-  int width = 0;
-  int height = 0;
-
-  /* Scaled down while decoded, never up. */
-  if (gdk_pixbuf_get_file_info (path, &width, &height) == NULL)
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                               "Not an image that can be previewed");
-      return;
-    }
-
-  if (width > PREVIEW_MAX_PIXELS || height > PREVIEW_MAX_PIXELS)
-    pixbuf = gdk_pixbuf_new_from_file_at_scale (path, PREVIEW_MAX_PIXELS, PREVIEW_MAX_PIXELS,
-                                                TRUE, &error);
-  else
-    pixbuf = gdk_pixbuf_new_from_file (path, &error);
-  if (pixbuf == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, pixbuf, g_object_unref);
-}
-
-static void
-load_preview_cb (GObject      *object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_autoptr(GdkPixbuf) pixbuf = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autoptr(GError) error = NULL;
-  DropifyDropView *self;
-
-  /* Cancelled, even after the thread finished, when the view has moved
-   * on to another drop: the task then says so. */
-  pixbuf = g_task_propagate_pointer (G_TASK (result), &error);
-  if (pixbuf == NULL)
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_debug ("No preview: %s", error->message);
-      return;
-    }
-
-  self = DROPIFY_DROP_VIEW (object);
-  texture = gdk_texture_new_for_pixbuf (pixbuf);
-  gtk_picture_set_paintable (self->preview, GDK_PAINTABLE (texture));
-  gtk_widget_set_visible (GTK_WIDGET (self->preview), TRUE);
-}
+/* Image previews: the thumbnail, made off the main thread and cached
+ * by the core, also used by the history's rows. */
 
 static void
 dropify_drop_view_update_preview (DropifyDropView *self)
 {
-  g_autoptr(GTask) task = NULL;
-  const char *mime;
+  gboolean image = self->drop != NULL &&
+                   dropify_drop_get_kind (self->drop) == DROPIFY_DROP_KIND_FILE &&
+                   dropify_thumbnailer_is_image_type (dropify_drop_get_mime (self->drop));
+  DropifyThumbnailer *thumbnailer = self->service != NULL
+                                  ? dropify_service_get_thumbnailer (self->service)
+                                  : NULL;
 
-  g_cancellable_cancel (self->preview_cancellable);
-  g_clear_object (&self->preview_cancellable);
-  gtk_picture_set_paintable (self->preview, NULL);
-  gtk_widget_set_visible (GTK_WIDGET (self->preview), FALSE);
-
-  if (!dropify_drop_is_file_ready (self->drop) ||
-      dropify_drop_get_size (self->drop) > PREVIEW_MAX_FILE_SIZE)
-    return;
-
-  mime = dropify_drop_get_mime (self->drop);
-  if (mime == NULL || !g_str_has_prefix (mime, "image/"))
-    return;
-
-  self->preview_cancellable = g_cancellable_new ();
-  task = g_task_new (self, self->preview_cancellable, load_preview_cb, NULL);
-  g_task_set_source_tag (task, dropify_drop_view_update_preview);
-  g_task_set_task_data (task, g_strdup (dropify_drop_get_path (self->drop)), g_free);
-  g_task_run_in_thread (task, load_preview_thread);
+  gtk_widget_set_visible (GTK_WIDGET (self->preview), image);
+  dropify_thumbnail_set_drop (self->preview, thumbnailer, image ? self->drop : NULL);
 }
 
 /* Actions */
@@ -525,8 +450,6 @@ dropify_drop_view_dispose (GObject *object)
   DropifyDropView *self = (DropifyDropView *)object;
 
   dropify_drop_view_set_drop (self, NULL);
-  g_cancellable_cancel (self->preview_cancellable);
-  g_clear_object (&self->preview_cancellable);
   gtk_widget_dispose_template (GTK_WIDGET (self), DROPIFY_TYPE_DROP_VIEW);
 
   G_OBJECT_CLASS (dropify_drop_view_parent_class)->dispose (object);
@@ -551,6 +474,7 @@ dropify_drop_view_class_init (DropifyDropViewClass *klass)
   object_class->dispose = dropify_drop_view_dispose;
   object_class->finalize = dropify_drop_view_finalize;
 
+  g_type_ensure (DROPIFY_TYPE_THUMBNAIL);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/dropify/Dropify/ui/dropify-drop-view.ui");
   gtk_widget_class_bind_template_child (widget_class, DropifyDropView, box);

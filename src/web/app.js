@@ -267,7 +267,7 @@ async function errorOf (response) {
 const cards = new Map();      // id → { node, shape }
 function shape (drop) {
   return drop.kind === 'text' ? 'text'
-    : `${drop.complete}|${drop.url || ''}|${drop.name}|${drop.size}|${drop.mime}`;
+    : `${drop.complete}|${drop.url || ''}|${drop.thumbnail || ''}|${drop.name}|${drop.size}|${drop.mime}`;
 }
 
 function cardFor (drop) {
@@ -378,6 +378,8 @@ function card (drop) {
     body.appendChild(el('p', 'text', drop.text)).dir = 'auto';
   } else {
     body.appendChild(el('p', 'name', drop.name)).dir = 'auto';
+    // At most 256 px, made by the computer; loading before src.
+    if (drop.thumbnail) Object.assign(body.appendChild(el('img', 'thumb')), { loading: 'lazy', alt: '', src: drop.thumbnail });
     parts.unshift(formatSize(drop.size));
     if (!drop.complete) {
       parts.push(el('span', 'part arriving', arriving(drop)));

@@ -35,6 +35,7 @@
 #include "dropify-peers-page.h"
 #include "dropify-preferences-window.h"
 #include "dropify-test-support.h"
+#include "dropify-thumbnail.h"
 #include "dropify-window.h"
 #include "ui-test-util.h"
 
@@ -447,6 +448,50 @@ send_file (DropifyService *service,
   wait_for (is_set, &drop, "the file to be dropped");
 }
 
+/* A sunset-coloured gradient, @width × @height, as a PNG at @path. */
+static void
+write_gradient (const char *path,
+                guint       width,
+                guint       height)
+{
+  g_autofree guint8 *pixels = g_malloc ((gsize) width * height * 4);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+
+  for (guint y = 0; y < height; y++)
+    for (guint x = 0; x < width; x++)
+      {
+        guint8 *p = pixels + ((gsize) y * width + x) * 4;
+
+        p[0] = 255;
+        p[1] = (guint8) (80 + y * 120 / height);
+        p[2] = (guint8) (40 + x * 100 / width);
+        p[3] = 255;
+      }
+  bytes = g_bytes_new_take (g_steal_pointer (&pixels), (gsize) width * height * 4);
+  texture = gdk_memory_texture_new (width, height, GDK_MEMORY_R8G8B8A8, bytes, width * 4);
+  gdk_texture_save_to_png (texture, path);
+}
+
+/* Every thumbnail on screen shows its picture, not its placeholder. */
+static gboolean
+thumbnails_are_loaded (gpointer data)
+{
+  GtkWidget *widget = data;
+
+  if (DROPIFY_IS_THUMBNAIL (widget) && gtk_widget_get_mapped (widget) &&
+      !dropify_thumbnail_is_loaded (DROPIFY_THUMBNAIL (widget)))
+    return FALSE;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (!thumbnails_are_loaded (child))
+      return FALSE;
+
+  return TRUE;
+}
+
 typedef struct
 {
   DropifyHistory *history;
@@ -482,20 +527,28 @@ scene_main_window (const char *out_dir)
   Scene *scene = scene_new (out_dir, FALSE);
   DropifyTestNode *laptop = add_node (scene, "Laptop", GROUP_SECRET);
   DropifyService *here = scene->service;
-  HistoryQuery full = { dropify_service_get_history (here), 6 };
+  HistoryQuery full = { dropify_service_get_history (here), 7 };
   CountQuery one = { scene, 1 };
   g_autofree char *address = g_strdup_printf ("127.0.0.1:%u", node_port (laptop));
+  g_autofree char *photo = g_build_filename (laptop->dir, "Sunset over the lake.png", NULL);
+  g_autoptr(GFile) photo_file = g_file_new_for_path (photo);
+  g_autoptr(DropifyDrop) photo_drop = NULL;
 
   dropify_service_connect_to (here, address, NULL);
   wait_for (has_connected, &one, "the laptop to connect");
 
   send_file (here, laptop->dir, "Holiday photos.zip", 3700 * 1000, 24 * HOUR_MS);
+  write_gradient (photo, 1600, 1000);
+  dropify_service_send_file_async (laptop->service, photo_file, 24 * HOUR_MS, NULL,
+                                   send_file_cb, &photo_drop);
+  wait_for (is_set, &photo_drop, "the photo to be dropped");
   send_file (laptop->service, laptop->dir, "Boarding pass.pdf", 184300, 24 * HOUR_MS);
   send_text (here, "https://gitlab.gnome.org/GNOME/libadwaita/-/merge_requests/1234", 7 * 24 * HOUR_MS);
   send_text (here, "WiFi password: correct-horse-battery-staple", 10 * MINUTE_MS);
   send_text (laptop->service, "Remember to pick up:\n- oat milk\n- coffee beans\n- bread", 24 * HOUR_MS);
   send_text (laptop->service, "The door code is 4711#", HOUR_MS);
   wait_for (history_is_full, &full, "the laptop's drops to arrive");
+  wait_for (thumbnails_are_loaded, scene->window, "the photo's thumbnail");
 
   shoot (scene, "main-window", NULL);
 
@@ -542,27 +595,11 @@ scene_drop_details (const char *out_dir)
 
   /* An image: a gradient, drawn here. */
   {
-    g_autofree guint8 *pixels = g_malloc (480 * 300 * 4);
-    g_autoptr(GBytes) bytes = NULL;
-    g_autoptr(GdkTexture) texture = NULL;
     g_autofree char *path = g_build_filename (dir, "Sunset.png", NULL);
     g_autoptr(GFile) file = g_file_new_for_path (path);
     g_autoptr(DropifyDrop) image = NULL;
 
-    for (guint y = 0; y < 300; y++)
-      for (guint x = 0; x < 480; x++)
-        {
-          guint8 *p = pixels + (y * 480 + x) * 4;
-
-          p[0] = 255;
-          p[1] = (guint8) (80 + y * 120 / 300);
-          p[2] = (guint8) (40 + x * 100 / 480);
-          p[3] = 255;
-        }
-    bytes = g_bytes_new_take (g_steal_pointer (&pixels), 480 * 300 * 4);
-    texture = gdk_memory_texture_new (480, 300, GDK_MEMORY_R8G8B8A8, bytes, 480 * 4);
-    gdk_texture_save_to_png (texture, path);
-
+    write_gradient (path, 480, 300);
     dropify_service_send_file_async (here, file, 24 * HOUR_MS, NULL, send_file_cb, &image);
     wait_for (is_set, &image, "the image to be dropped");
   }
@@ -570,6 +607,7 @@ scene_drop_details (const char *out_dir)
   gtk_widget_activate_action (scene->window, "win.show-history", NULL);
   settle ();
   show_details (scene, 0);
+  wait_for (thumbnails_are_loaded, scene->window, "the image's thumbnail");
   shoot (scene, "image-details", NULL);
 
   scene_free (scene);

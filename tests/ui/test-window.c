@@ -15,6 +15,7 @@
 #include "dropify-drop-row.h"
 #include "dropify-drop-view.h"
 #include "dropify-test-support.h"
+#include "dropify-thumbnail.h"
 #include "dropify-window.h"
 #include "ui-test-util.h"
 
@@ -1940,10 +1941,19 @@ test_window_devices_shortcut (Fixture       *fixture,
   type_key_until ("ctrl+d", devices_shown, fixture->window, "Ctrl+D to show the devices");
 }
 
+/* The picture on the drop's page, not one of the rows'. */
+static GtkWidget *
+find_preview (GtkWidget *window)
+{
+  GtkWidget *view = find_descendant (window, DROPIFY_TYPE_DROP_VIEW);
+
+  return view != NULL ? find_descendant (view, GTK_TYPE_PICTURE) : NULL;
+}
+
 static gboolean
 preview_is_shown (gpointer data)
 {
-  GtkWidget *picture = find_descendant (data, GTK_TYPE_PICTURE);
+  GtkWidget *picture = find_preview (data);
 
   return picture != NULL && gtk_widget_get_mapped (picture) &&
          gtk_picture_get_paintable (GTK_PICTURE (picture)) != NULL;
@@ -1981,10 +1991,77 @@ test_window_image_preview (Fixture       *fixture,
   wait_for (drop_view_is_shown, fixture->window, "the image's page");
   wait_for (preview_is_shown, fixture->window, "the preview");
 
-  paintable = gtk_picture_get_paintable (GTK_PICTURE (find_descendant (fixture->window,
-                                                                        GTK_TYPE_PICTURE)));
+  paintable = gtk_picture_get_paintable (GTK_PICTURE (find_preview (fixture->window)));
   g_assert_cmpint (gdk_paintable_get_intrinsic_width (paintable), ==, 64);
   g_assert_cmpint (gdk_paintable_get_intrinsic_height (paintable), ==, 48);
+}
+
+static gboolean
+thumbnail_is_loaded (gpointer data)
+{
+  return dropify_thumbnail_is_loaded (data);
+}
+
+/* An image drop's row shows its thumbnail, made off the main thread, in
+ * a box that keeps the row's height; the picture says what it shows. */
+static void
+test_window_row_thumbnail (Fixture       *fixture,
+                           gconstpointer  user_data)
+{
+  g_autoptr(GdkPixbuf) image = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 1200, 800);
+  g_autoptr(DropifyDrop) drop = NULL;
+  g_autoptr(DropifyDrop) text = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(GError) error = NULL;
+  DropifyDropRow *row;
+  DropifyDropRow *text_row;
+  GtkWidget *thumbnail;
+  GtkWidget *picture;
+  GdkPaintable *paintable;
+  int height_before;
+  int scale;
+
+  gdk_pixbuf_fill (image, 0xe01b24ff);
+  path = g_build_filename (g_get_user_data_dir (), "sunset.jpg", NULL);
+  gdk_pixbuf_save (image, path, "jpeg", &error, NULL);
+  g_assert_no_error (error);
+
+  drop = send_file_at (fixture, path);
+  g_assert_cmpstr (dropify_drop_get_mime (drop), ==, "image/jpeg");
+  row = wait_for_row (fixture, "sunset.jpg");
+  thumbnail = find_descendant (GTK_WIDGET (row), DROPIFY_TYPE_THUMBNAIL);
+  g_assert_nonnull (thumbnail);
+  g_assert_true (gtk_widget_get_visible (thumbnail));
+  height_before = gtk_widget_get_height (GTK_WIDGET (row));
+
+  wait_for (thumbnail_is_loaded, thumbnail, "the row's thumbnail");
+  drain_main_loop ();
+
+  picture = find_descendant (thumbnail, GTK_TYPE_PICTURE);
+  g_assert_true (gtk_widget_get_mapped (picture));
+  g_assert_cmpstr (gtk_picture_get_alternative_text (GTK_PICTURE (picture)), ==,
+                   "Thumbnail of sunset.jpg");
+
+  /* Decoded at the size it is shown, not at the thumbnail's 256 px. */
+  scale = gtk_widget_get_scale_factor (picture);
+  paintable = gtk_picture_get_paintable (GTK_PICTURE (picture));
+  g_assert_cmpint (gdk_paintable_get_intrinsic_width (paintable), ==, 48 * scale);
+  g_assert_cmpint (gdk_paintable_get_intrinsic_height (paintable), ==, 32 * scale);
+  g_assert_cmpint (gtk_widget_get_width (thumbnail), ==, 48);
+  g_assert_cmpint (gtk_widget_get_height (thumbnail), ==, 48);
+  if (height_before > 0)
+    g_assert_cmpint (gtk_widget_get_height (GTK_WIDGET (row)), ==, height_before);
+
+  /* The thumbnail is in the profile's cache. */
+  g_assert_true (dropify_thumbnailer_has (dropify_service_get_thumbnailer (fixture->service),
+                                          dropify_drop_get_sha256 (drop)));
+
+  /* A text's row has no thumbnail. */
+  text = dropify_service_send_text (fixture->service, "no picture here", 0, &error);
+  g_assert_no_error (error);
+  text_row = wait_for_row (fixture, "no picture here");
+  thumbnail = find_descendant (GTK_WIDGET (text_row), DROPIFY_TYPE_THUMBNAIL);
+  g_assert_true (thumbnail == NULL || !gtk_widget_get_visible (thumbnail));
 }
 
 static void
@@ -2082,6 +2159,8 @@ main (int   argc,
               fixture_set_up, test_window_devices_shortcut, fixture_tear_down);
   g_test_add ("/ui/window/image-preview", Fixture, NULL,
               fixture_set_up, test_window_image_preview, fixture_tear_down);
+  g_test_add ("/ui/window/row-thumbnail", Fixture, NULL,
+              fixture_set_up, test_window_row_thumbnail, fixture_tear_down);
   g_test_add ("/ui/window/newest-first", Fixture, NULL,
               fixture_set_up, test_window_rows_are_newest_first, fixture_tear_down);
   g_test_add ("/ui/window/row-menu", Fixture, NULL,

@@ -17,6 +17,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 
 const require = createRequire(path.join(process.env.DROPIFY_E2E_MODULES, 'x.js'));
 const { chromium } = require('playwright-core');
@@ -141,6 +142,44 @@ function contrast (fg, bg, base) {
   const back = over(parse(bg), parse(base));
   const [hi, lo] = [lum(over(parse(fg), back)), lum(back)].sort((a, b) => b - a);
   return (hi + 0.05) / (lo + 0.05);
+}
+
+// A sunset-coloured gradient as a PNG, made here: RGB rows, each after a
+// filter byte of 0, deflated, in chunks with their CRC-32.
+function gradientPng (width, height) {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    for (let k = 0; k < 8; k++) n = n & 1 ? 0xedb88320 ^ (n >>> 1) : n >>> 1;
+    return n >>> 0;
+  });
+  const crc = (bytes) => {
+    let c = 0xffffffff;
+    for (const b of bytes) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type, data) => {
+    const body = Buffer.concat([Buffer.from(type), data]);
+    const out = Buffer.alloc(body.length + 8);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(crc(body), body.length + 4);
+    return out;
+  };
+  const rows = Buffer.alloc(height * (width * 3 + 1));
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const p = y * (width * 3 + 1) + 1 + x * 3;
+      rows[p] = 255;
+      rows[p + 1] = 80 + Math.floor(y * 120 / height);
+      rows[p + 2] = 40 + Math.floor(x * 100 / width);
+    }
+  }
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header[8] = 8;
+  header[9] = 2;
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header), chunk('IDAT', zlib.deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]);
 }
 
 function card (page, text) {
@@ -392,6 +431,25 @@ async function main () {
     log(`screenshots in ${SHOTS}`);
   });
 
+  await check('an image dropped on the desktop shows its thumbnail, not the image', async () => {
+    const image = path.join(filesDir, 'Sunset over the lake.png');
+    fs.writeFileSync(image, gradientPng(1600, 1000));
+    dropify('send', '--file', image);
+    const thumb = card(page, 'Sunset over the lake.png').locator('img.thumb');
+    await thumb.waitFor({ timeout: 10000 * SLOW });
+    await page.waitForFunction((img) => img.complete && img.naturalWidth > 0, await thumb.elementHandle());
+    const [width, height, alt, loading, src] = await thumb.evaluate((img) =>
+      [img.naturalWidth, img.naturalHeight, img.alt, img.loading, img.getAttribute('src')]);
+    assert.ok(width <= 256 && height <= 256, `the thumbnail is ${width}×${height}`);
+    assert.equal(alt, '');
+    assert.equal(loading, 'lazy');
+    assert.match(src, /^\/api\/drops\/[0-9a-f-]+\/thumbnail\?sig=[0-9a-f]+$/);
+    await page.locator('#toast').waitFor({ state: 'hidden', timeout: 5000 });
+    await sleep(400);
+    await page.screenshot({ path: path.join(SHOTS, 'phone-page-thumbnail.png') });
+    assert.deepEqual(page.problems, []);
+  });
+
   await check('a short expiry counts down in seconds', async () => {
     dropify('send', '--ttl', '30s', 'Gone in half a minute');
     const expires = card(page, 'Gone in half a minute').locator('.expires');
@@ -429,7 +487,8 @@ async function main () {
     await sleep(300);
     const texts = await page.locator('.text').allTextContents();
     for (const attack of attacks) assert.ok(texts.includes(attack), `not shown as typed: ${attack}`);
-    assert.equal(await page.locator('.drops img, .drops script, .drops b').count(), 0);
+    // The one image is the thumbnail the page made itself.
+    assert.equal(await page.locator('.drops img:not(.thumb[src*="/thumbnail?sig="]), .drops script, .drops b').count(), 0);
     assert.equal(await page.evaluate(() => window.__xss), undefined);
     assert.equal(page.dialogs, 0, 'a dialog opened');
   });

@@ -5,9 +5,12 @@
 #include "dropify-web-resources.h"
 
 /* The phone page loads over a phone's Wi-Fi: every file it is made of,
- * together, stays within 40 KB, uncompressed. */
+ * together, stays within 40 KB, uncompressed, "before thumbnails" (issue
+ * 15): the thumbnails' <img> in app.js and its .thumb rule in style.css
+ * add 318 bytes, and only those. */
 
-#define PAGE_BUDGET (40 * 1024)
+#define THUMBNAIL_BYTES 318
+#define PAGE_BUDGET (40 * 1024 + THUMBNAIL_BYTES)
 #define WEB_PREFIX  "/io/github/dropify/Dropify/web/"
 
 static void

@@ -4,6 +4,7 @@
 
 #include <gio/gsettingsbackend.h>
 #include <glib/gstdio.h>
+#include <gdk-pixbuf/gdk-pixbuf.h>
 #include <libsoup/soup.h>
 
 #include "dropify-phone-private.h"
@@ -2350,6 +2351,260 @@ test_upload_limits (Fixture       *f,
   g_assert_cmpuint (n_drops (f), ==, 0);
 }
 
+/* Thumbnails */
+
+static GBytes *
+make_png (int width,
+          int height)
+{
+  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, width, height);
+  g_autoptr(GError) error = NULL;
+  char *buffer = NULL;
+  gsize length = 0;
+
+  gdk_pixbuf_fill (pixbuf, 0x2ec27eff);
+  gdk_pixbuf_save_to_buffer (pixbuf, &buffer, &length, "png", &error, NULL);
+  g_assert_no_error (error);
+
+  return g_bytes_new_take (buffer, length);
+}
+
+static void
+thumbnail_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+  *out = g_object_ref (result);
+}
+
+/* As the desktop does for its own window. */
+static void
+make_thumbnail (Fixture    *f,
+                const char *id)
+{
+  DropifyThumbnailer *thumbnailer = dropify_service_get_thumbnailer (f->service);
+  DropifyDrop *drop = dropify_history_lookup (dropify_service_get_history (f->service), id);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GFile) file = NULL;
+
+  dropify_thumbnailer_lookup_async (thumbnailer, drop, NULL, thumbnail_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  file = dropify_thumbnailer_lookup_finish (thumbnailer, result, &error);
+  g_assert_no_error (error);
+}
+
+static JsonObject *
+listed_drop (JsonNode   *list,
+             const char *id)
+{
+  JsonArray *array = json_node_get_array (list);
+
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonObject *object = json_array_get_object_element (array, i);
+
+      if (g_str_equal (json_object_get_string_member (object, "id"), id))
+        return object;
+    }
+
+  g_assert_not_reached ();
+}
+
+static void
+test_thumbnail (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GBytes) png = make_png (1024, 512);
+  g_autoptr(GBytes) noise = random_bytes (5000);
+  g_autoptr(JsonNode) created = NULL;
+  g_autoptr(JsonNode) other = NULL;
+  g_autoptr(DropifyDrop) text = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *other_url = NULL;
+
+  {
+    g_auto(Reply) reply = { 0 };
+    upload_typed (f, "garden.png", "image/png", png, f->token, &reply);
+    g_assert_cmpuint (reply.status, ==, 201);
+    created = parse (&reply);
+  }
+  id = g_strdup (json_object_get_string_member (json_node_get_object (created), "id"));
+  path = g_strdup_printf ("/api/drops/%s/thumbnail", id);
+
+  /* None made yet: none offered, none served. */
+  g_assert_false (json_object_has_member (json_node_get_object (created), "thumbnail"));
+  {
+    g_auto(Reply) reply = { 0 };
+    request (f, "GET", path, f->token, NULL, &reply);
+    g_assert_cmpuint (reply.status, ==, 404);
+  }
+
+  make_thumbnail (f, id);
+
+  {
+    g_auto(Reply) reply = { 0 };
+    g_autoptr(JsonNode) list = NULL;
+    JsonObject *object;
+
+    request (f, "GET", "/api/drops", f->token, NULL, &reply);
+    g_assert_cmpuint (reply.status, ==, 200);
+    list = parse (&reply);
+    object = listed_drop (list, id);
+    url = g_strdup (json_object_get_string_member (object, "thumbnail"));
+    g_assert_true (g_str_has_prefix (url, path));
+    g_assert_nonnull (strstr (url, "?sig="));
+  }
+
+  /* An <img> has no token: the signed address is enough. */
+  {
+    g_auto(Reply) reply = { 0 };
+    g_autoptr(GdkPixbufLoader) loader = gdk_pixbuf_loader_new_with_type ("png", NULL);
+    GdkPixbuf *thumbnail;
+
+    request (f, "GET", url, NULL, NULL, &reply);
+    g_assert_cmpuint (reply.status, ==, 200);
+    g_assert_cmpstr (response_header (&reply, "Content-Type"), ==, "image/png");
+    g_assert_cmpstr (response_header (&reply, "X-Content-Type-Options"), ==, "nosniff");
+    g_assert_nonnull (strstr (response_header (&reply, "Cache-Control"), "max-age="));
+    g_assert_null (strstr (response_header (&reply, "Cache-Control"), "no-store"));
+    g_assert_nonnull (response_header (&reply, "ETag"));
+    g_assert_null (response_header (&reply, "Content-Disposition"));
+    g_assert_cmpstr (response_header (&reply, "Cross-Origin-Resource-Policy"), ==, "same-origin");
+
+    /* The thumbnail, never the image. */
+    g_assert_cmpuint (g_bytes_get_size (reply.body), <, g_bytes_get_size (png));
+    g_assert_true (gdk_pixbuf_loader_write_bytes (loader, reply.body, &error));
+    g_assert_true (gdk_pixbuf_loader_close (loader, &error));
+    g_assert_no_error (error);
+    thumbnail = gdk_pixbuf_loader_get_pixbuf (loader);
+    g_assert_cmpint (gdk_pixbuf_get_width (thumbnail), ==, 256);
+    g_assert_cmpint (gdk_pixbuf_get_height (thumbnail), ==, 128);
+  }
+
+  /* Or the token, as the other routes. */
+  {
+    g_auto(Reply) reply = { 0 };
+    request (f, "GET", path, f->token, NULL, &reply);
+    g_assert_cmpuint (reply.status, ==, 200);
+    g_assert_cmpstr (response_header (&reply, "Content-Type"), ==, "image/png");
+  }
+  {
+    g_auto(Reply) reply = { 0 };
+    request (f, "HEAD", path, f->token, NULL, &reply);
+    g_assert_cmpuint (reply.status, ==, 200);
+  }
+  {
+    g_auto(Reply) reply = { 0 };
+    request (f, "POST", path, f->token, "{}", &reply);
+    g_assert_cmpuint (reply.status, ==, 405);
+  }
+
+  /* Without either, or with another drop's signature: nothing. */
+  {
+    g_auto(Reply) reply = { 0 };
+    request (f, "GET", path, NULL, NULL, &reply);
+    assert_unauthorized (&reply);
+  }
+  {
+    g_autofree char *bad = g_strdup (url);
+    g_auto(Reply) reply = { 0 };
+
+    bad[strlen (bad) - 1] = bad[strlen (bad) - 1] == '0' ? '1' : '0';
+    request (f, "GET", bad, NULL, NULL, &reply);
+    assert_unauthorized (&reply);
+  }
+  {
+    g_auto(Reply) reply = { 0 };
+    upload_bytes (f, "noise.png", noise, f->token, &reply);
+    g_assert_cmpuint (reply.status, ==, 201);
+    other = parse (&reply);
+    other_url = g_strdup_printf ("/api/drops/%s/thumbnail%s",
+                                 json_object_get_string_member (json_node_get_object (other), "id"),
+                                 strchr (url, '?'));
+  }
+  {
+    g_auto(Reply) reply = { 0 };
+    request (f, "GET", other_url, NULL, NULL, &reply);
+    assert_unauthorized (&reply);
+  }
+
+  /* Not an image, not a file, not a drop: 404. */
+  text = dropify_service_send_text (f->service, "no picture", 0, &error);
+  g_assert_no_error (error);
+  {
+    const char *ids[] = {
+      json_object_get_string_member (json_node_get_object (other), "id"),
+      dropify_drop_get_id (text),
+      "no-such-drop",
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+      {
+        g_autofree char *other_path = g_strdup_printf ("/api/drops/%s/thumbnail", ids[i]);
+        g_auto(Reply) reply = { 0 };
+
+        request (f, "GET", other_path, f->token, NULL, &reply);
+        g_assert_cmpuint (reply.status, ==, 404);
+      }
+  }
+
+  /* Gone with its drop. */
+  {
+    g_auto(Reply) reply = { 0 };
+    g_autofree char *drop_path = g_strdup_printf ("/api/drops/%s", id);
+
+    request (f, "DELETE", drop_path, f->token, NULL, &reply);
+    g_assert_cmpuint (reply.status, ==, 204);
+  }
+  {
+    g_auto(Reply) reply = { 0 };
+    request (f, "GET", path, f->token, NULL, &reply);
+    g_assert_cmpuint (reply.status, ==, 404);
+  }
+}
+
+/* A connected page gets its images' thumbnails made, and hears of each
+ * as a change to its drop. */
+static void
+test_thumbnail_live (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GBytes) png = make_png (300, 900);
+  g_autoptr(JsonNode) created = NULL;
+  const char *id;
+  Live live = { 0 };
+
+  {
+    g_auto(Reply) reply = { 0 };
+    upload_typed (f, "tall.png", "application/octet-stream", png, f->token, &reply);
+    g_assert_cmpuint (reply.status, ==, 201);
+    created = parse (&reply);
+  }
+  id = json_object_get_string_member (json_node_get_object (created), "id");
+
+  live_connect (f, f->token, &live);
+  g_assert_nonnull (live.ws);
+  g_assert_nonnull (await_message (&live, "snapshot", WAIT_MS));
+
+  {
+    JsonObject *changed = await_message (&live, "changed", WAIT_MS);
+    JsonObject *drop;
+
+    g_assert_nonnull (changed);
+    drop = json_object_get_object_member (changed, "drop");
+    g_assert_cmpstr (json_object_get_string_member (drop, "id"), ==, id);
+    g_assert_true (g_str_has_prefix (json_object_get_string_member (drop, "thumbnail"), "/api/drops/"));
+  }
+
+  live_clear (&live);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -2385,6 +2640,8 @@ main (int   argc,
   ADD ("upload-empty", test_upload_empty);
   ADD ("upload-hostile", test_upload_hostile);
   ADD ("upload-limits", test_upload_limits);
+  ADD ("thumbnail", test_thumbnail);
+  ADD ("thumbnail-live", test_thumbnail_live);
 
   return g_test_run ();
 }
