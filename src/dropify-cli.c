@@ -1037,7 +1037,7 @@ dropify_print_usage (void)
   g_print ("  dropify [--data-dir DIR]                %s\n", _("Open the app"));
   g_print ("  dropify [--data-dir DIR] FILE…          %s\n",
            _("Drop files through the app running on the profile"));
-  g_print ("  dropify --headless [--data-dir DIR] [--port N] [--name NAME] [--no-discovery] [--connect HOST:PORT]…\n"
+  g_print ("  dropify --headless [--data-dir DIR] [--port N] [--name NAME] [--no-discovery] [--connect HOST:PORT]… [--max-send-rate RATE]\n"
            "                                          %s\n", _("Run without a window"));
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
     g_print ("  dropify %-32s%s\n", commands[i].name, _(commands[i].summary));

@@ -2,6 +2,7 @@
 
 #include <glib/gi18n.h>
 #include <glib-unix.h>
+#include <errno.h>
 #include <signal.h>
 
 #include "dropify-cli.h"
@@ -23,6 +24,44 @@ quit_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* "500k", "10M", "1G" or plain bytes, decimal as sizes are shown
+ * everywhere (g_format_size); at least 1 kB a second. */
+static gboolean
+parse_rate (const char *text,
+            guint64    *out_rate)
+{
+  static const struct { char suffix; guint64 factor; } units[] = {
+    { 'k', 1000 }, { 'K', 1000 }, { 'M', 1000 * 1000 }, { 'G', 1000 * 1000 * 1000 },
+  };
+  guint64 value, factor = 1;
+  char *end = NULL;
+
+  if (!g_ascii_isdigit (text[0]))
+    return FALSE;
+
+  errno = 0;
+  value = g_ascii_strtoull (text, &end, 10);
+  if (errno != 0)
+    return FALSE;
+
+  for (guint i = 0; i < G_N_ELEMENTS (units) && *end != '\0'; i++)
+    {
+      if (*end == units[i].suffix)
+        {
+          factor = units[i].factor;
+          end++;
+          break;
+        }
+    }
+  if (*end == 'B')
+    end++;
+  if (*end != '\0' || value > G_MAXUINT64 / factor || value * factor < 1000)
+    return FALSE;
+
+  *out_rate = value * factor;
+  return TRUE;
+}
+
 int
 dropify_headless_run (int    argc,
                       char **argv)
@@ -38,6 +77,8 @@ dropify_headless_run (int    argc,
   g_autofree char *group_secret = NULL;
   gboolean headless = FALSE;
   gboolean no_discovery = FALSE;
+  g_autofree char *max_send_rate = NULL;
+  guint64 send_rate = 0;
   int port = -1;
   guint sigint, sigterm;
   const GOptionEntry entries[] = {
@@ -54,6 +95,8 @@ dropify_headless_run (int    argc,
       N_("Do not look for peers on the local network"), NULL },
     { "group-secret", 0, 0, G_OPTION_ARG_STRING, &group_secret,
       N_("Trust, without pairing, the devices that know SECRET (kept in the profile)"), N_("SECRET") },
+    { "max-send-rate", 0, 0, G_OPTION_ARG_STRING, &max_send_rate,
+      N_("Send files at most RATE bytes a second, to all devices together (such as 500k or 10M)"), N_("RATE") },
     { NULL }
   };
 
@@ -80,6 +123,12 @@ dropify_headless_run (int    argc,
       return 2;
     }
 
+  if (max_send_rate != NULL && !parse_rate (max_send_rate, &send_rate))
+    {
+      g_printerr ("dropify: %s\n", _("The rate must be a number of bytes a second, such as 500k or 10M"));
+      return 2;
+    }
+
   if (data_dir == NULL)
     data_dir = dropify_service_dup_default_data_dir ();
 
@@ -91,7 +140,10 @@ dropify_headless_run (int    argc,
 
   service = dropify_service_new (data_dir, settings, &error);
   if (service != NULL)
-    dropify_service_set_discovery_enabled (service, !no_discovery);
+    {
+      dropify_service_set_discovery_enabled (service, !no_discovery);
+      dropify_sync_set_max_send_rate (dropify_service_get_sync (service), send_rate);
+    }
   if (service == NULL || !dropify_service_start (service, port, &error))
     {
       g_printerr ("dropify: %s\n", error->message);

@@ -1348,6 +1348,69 @@ contains_ascii_nocase (const char *haystack,
   return FALSE;
 }
 
+/* A needle with a letter outside ASCII: its characters through
+ * g_unichar_tolower(), and its first character's lower and upper case in
+ * UTF-8, which strstr() finds many bytes at a time. */
+typedef struct
+{
+  gunichar *chars;
+  glong     n;
+  char      first[2][8];
+} WideNeedle;
+
+/* Whether @haystack holds @needle, ignoring case in every script: "ÉTÉ"
+ * finds "été". Candidates start where the first character stands in
+ * either case; each is compared one character at a time, with no copy of
+ * the haystack. */
+static gboolean
+contains_unicode_nocase (const char       *haystack,
+                         const WideNeedle *needle)
+{
+  const char *next[2];
+  gsize first_len[2];
+
+  if (haystack == NULL)
+    return FALSE;
+
+  for (guint v = 0; v < 2; v++)
+    {
+      first_len[v] = strlen (needle->first[v]);
+      next[v] = v == 1 && strcmp (needle->first[0], needle->first[1]) == 0 ? NULL
+                : strstr (haystack, needle->first[v]);
+    }
+
+  while (next[0] != NULL || next[1] != NULL)
+    {
+      const char *p = next[0] == NULL ? next[1]
+                      : next[1] == NULL ? next[0] : MIN (next[0], next[1]);
+      const char *q = p;
+      glong k = 0;
+
+      while (k < needle->n && *q != '\0' && g_unichar_tolower (g_utf8_get_char (q)) == needle->chars[k])
+        {
+          q = g_utf8_next_char (q);
+          k++;
+        }
+      if (k == needle->n)
+        return TRUE;
+
+      for (guint v = 0; v < 2; v++)
+        if (next[v] == p)
+          next[v] = strstr (p + first_len[v], needle->first[v]);
+    }
+
+  return FALSE;
+}
+
+static gboolean
+is_ascii (const char *text)
+{
+  for (; *text != '\0'; text++)
+    if ((guchar) *text >= 0x80)
+      return FALSE;
+  return TRUE;
+}
+
 /**
  * dropify_history_search:
  * @self: a #DropifyHistory
@@ -1357,8 +1420,9 @@ contains_ascii_nocase (const char *haystack,
  * @error: return location for a #GError
  *
  * Finds the live drops whose text or file name contains @text, ignoring
- * the case of ASCII letters. The history holds every live drop in memory
- * already, so this reads them there: no query, and no copy of any text.
+ * case, in any script (@text is taken in NFC, as typed). The history holds
+ * every live drop in memory already, so this reads them there: no query,
+ * and no copy of any text.
  *
  * Returns: (transfer full) (element-type DropifyDrop DropifyDrop): the
  *   drops found, as a set, or %NULL with @error set
@@ -1371,10 +1435,12 @@ dropify_history_search (DropifyHistory  *self,
 {
   g_autoptr(GHashTable) found = NULL;
   g_autofree char *needle = NULL;
+  WideNeedle wide = { NULL };
   gsize needle_len;
   int64_t now;
 
   g_return_val_if_fail (DROPIFY_IS_HISTORY (self), NULL);
+  g_return_val_if_fail (text == NULL || g_utf8_validate (text, -1, NULL), NULL);
 
   if (self->db == NULL)
     {
@@ -1384,6 +1450,16 @@ dropify_history_search (DropifyHistory  *self,
 
   needle = g_ascii_strdown (text != NULL ? text : "", -1);
   needle_len = strlen (needle);
+  if (!is_ascii (needle))
+    {
+      g_autofree char *composed = g_utf8_normalize (needle, -1, G_NORMALIZE_DEFAULT_COMPOSE);
+
+      wide.chars = g_utf8_to_ucs4_fast (composed, -1, &wide.n);
+      for (glong i = 0; i < wide.n; i++)
+        wide.chars[i] = g_unichar_tolower (wide.chars[i]);
+      wide.first[0][g_unichar_to_utf8 (wide.chars[0], wide.first[0])] = '\0';
+      wide.first[1][g_unichar_to_utf8 (g_unichar_toupper (wide.chars[0]), wide.first[1])] = '\0';
+    }
   now = dropify_history_now (self);
 
   found = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
@@ -1400,10 +1476,13 @@ dropify_history_search (DropifyHistory  *self,
       haystack = drop_kind == DROPIFY_DROP_KIND_TEXT ? dropify_drop_get_text (drop)
                                                       : dropify_drop_get_name (drop);
 
-      if (needle_len == 0 || contains_ascii_nocase (haystack, needle, needle_len))
+      if (needle_len == 0 ||
+          (wide.chars != NULL ? contains_unicode_nocase (haystack, &wide)
+                              : contains_ascii_nocase (haystack, needle, needle_len)))
         g_hash_table_add (found, g_object_ref (drop));
     }
 
+  g_free (wide.chars);
   return g_steal_pointer (&found);
 }
 

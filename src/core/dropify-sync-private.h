@@ -96,6 +96,8 @@ void     dropify_sync_transfers_dispose          (DropifySync    *self);
 void     dropify_sync_transfers_finalize         (DropifySync    *self);
 void     dropify_sync_transfers_tune_allocator   (void);
 guint64  dropify_sync_transfers_get_bytes_sent   (DropifySync    *self);
+void     dropify_sync_transfers_set_max_send_rate (DropifySync  *self,
+                                                   guint64       bytes_per_second);
 void     dropify_sync_transfers_connection_init  (Connection     *conn);
 void     dropify_sync_transfers_connection_free  (Connection     *conn);
 void     dropify_sync_transfers_connection_closed (Connection    *conn);

@@ -32,7 +32,8 @@ struct _SyncTransfers
   guint64     outgoing_serial;
   guint64     file_bytes_sent;
   gboolean    starting_outgoing;
-  guint       chunk_delay_ms;
+  guint64     max_send_rate;      /* bytes/s of file content, 0 = no cap */
+  gint64      next_send_us;       /* when the cap lets the next chunk go */
 };
 
 struct _ConnectionTransfers
@@ -760,14 +761,30 @@ outgoing_done (Outgoing *out)
   start_waiting (conn);
 }
 
-/* Sends what the credit allows. The test hook DROPIFY_TEST_CHUNK_DELAY_MS
- * slows this to one chunk per interval, so tests can interrupt a
- * transfer in the middle. */
+/* With a send cap, how long the next @n bytes must wait, in µs; 0 books
+ * them now. One cap for all files to all peers: each chunk takes the next
+ * free slot of the schedule, so idle time is not saved up for a burst. */
+static gint64
+pace (SyncTransfers *transfers,
+      gsize          n)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (transfers->max_send_rate == 0)
+    return 0;
+  if (transfers->next_send_us > now + 1000)
+    return transfers->next_send_us - now;
+
+  transfers->next_send_us = MAX (now, transfers->next_send_us) +
+    (gint64) ((guint64) n * G_USEC_PER_SEC / transfers->max_send_rate);
+  return 0;
+}
+
+/* Sends what the credit (and the send cap, if any) allows. */
 static void
 pump (Outgoing *out)
 {
   Connection *conn = out->conn;
-  guint delay = conn->sync->transfers->chunk_delay_ms;
   g_autofree guint8 *buffer = NULL;
 
   if (out->pump_source != 0 || out->writable_source != NULL || out->fd < 0)
@@ -780,6 +797,13 @@ pump (Outgoing *out)
     {
       gsize n = (gsize) MIN (MIN ((uint64_t) CHUNK_SIZE, out->size - out->offset), out->limit - out->offset);
       gsize done = 0;
+      gint64 wait_us = pace (conn->sync->transfers, n);
+
+      if (wait_us > 0)
+        {
+          out->pump_source = g_timeout_add ((guint) MAX (1, wait_us / 1000), pump_cb, out);
+          return;
+        }
 
       if (buffer == NULL)
         buffer = g_malloc (DROPIFY_PROTOCOL_CHUNK_HEADER + CHUNK_SIZE);
@@ -807,12 +831,6 @@ pump (Outgoing *out)
       dropify_channel_send_binary (conn->channel, buffer, DROPIFY_PROTOCOL_CHUNK_HEADER + n);
       out->offset += n;
       conn->sync->transfers->file_bytes_sent += n;
-
-      if (delay > 0 && out->offset < out->size)
-        {
-          out->pump_source = g_timeout_add (delay, pump_cb, out);
-          return;
-        }
 
       if (out->offset < out->size && out->offset < out->limit && wait_writable (out))
         return;
@@ -933,8 +951,6 @@ dropify_sync_transfers_init (DropifySync *self)
 
   self->transfers = g_new0 (SyncTransfers, 1);
   self->transfers->incoming = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, incoming_free);
-  if (g_getenv ("DROPIFY_TEST_CHUNK_DELAY_MS") != NULL)
-    self->transfers->chunk_delay_ms = (guint) g_ascii_strtoull (g_getenv ("DROPIFY_TEST_CHUNK_DELAY_MS"), NULL, 10);
 }
 
 /* A commit still running (it holds a reference) finds no table of
@@ -949,6 +965,14 @@ void
 dropify_sync_transfers_finalize (DropifySync *self)
 {
   g_clear_pointer (&self->transfers, g_free);
+}
+
+void
+dropify_sync_transfers_set_max_send_rate (DropifySync *self,
+                                          guint64      bytes_per_second)
+{
+  self->transfers->max_send_rate = bytes_per_second;
+  self->transfers->next_send_us = 0;
 }
 
 /* Returns: how many bytes of file content went to peers' WebSockets */

@@ -2258,6 +2258,22 @@ dropify_sync_get_file_bytes_sent (DropifySync *self)
   return dropify_sync_transfers_get_bytes_sent (self);
 }
 
+/**
+ * dropify_sync_set_max_send_rate:
+ * @bytes_per_second: the cap, or 0 for none
+ *
+ * Caps how fast file content goes out, to all peers together, so that a
+ * device on a shared link leaves room for the rest (`--max-send-rate`).
+ * Tests use it to keep a transfer going long enough to cut it.
+ */
+void
+dropify_sync_set_max_send_rate (DropifySync *self,
+                                guint64      bytes_per_second)
+{
+  g_return_if_fail (DROPIFY_IS_SYNC (self));
+  dropify_sync_transfers_set_max_send_rate (self, bytes_per_second);
+}
+
 void
 dropify_sync_stop (DropifySync *self)
 {

@@ -49,6 +49,8 @@ GStrv        dropify_sync_forget_peer     (DropifySync  *self,
 GListModel  *dropify_sync_get_peers   (DropifySync      *self);
 DropifyReconcile *dropify_sync_get_reconcile (DropifySync *self);
 guint64      dropify_sync_get_file_bytes_sent (DropifySync *self);
+void         dropify_sync_set_max_send_rate (DropifySync *self,
+                                             guint64      bytes_per_second);
 void         dropify_sync_set_stranger_expiry (DropifySync *self,
                                                guint        seconds);
 void         dropify_sync_stop        (DropifySync      *self);

@@ -81,7 +81,8 @@ main (int   argc,
   g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GRand) rand = g_rand_new_with_seed (42);
   g_autoptr(GError) error = NULL;
-  const char *queries[] = { "quarterly report", "invoice", "zzz" };
+  /* "köln" takes the search for needles outside ASCII. */
+  const char *queries[] = { "quarterly report", "invoice", "zzz", "köln" };
   sqlite3 *db = NULL;
 
   blobs = dropify_blob_store_new (blob_dir, &error);
@@ -126,7 +127,7 @@ main (int   argc,
       g_autoptr(GArray) raw = g_array_new (FALSE, FALSE, sizeof (double));
       g_autoptr(GArray) like = g_array_new (FALSE, FALSE, sizeof (double));
       const char *query = queries[q];
-      g_autofree char *label = g_strdelimit (g_strdup (query), " ", '-');
+      g_autofree char *label = g_strdelimit (g_str_to_ascii (query, "C"), " ", '-');
       guint matches = 0;
 
       /* Each prefix, as typed, then deleted back to nothing. */

@@ -233,8 +233,8 @@ test_search (Fixture       *fixture,
     int         kind;
     const char *ids;
   } cases[] = {
-    { "", -1, "a b c d e" },
-    { NULL, DROPIFY_DROP_KIND_FILE, "d e" },
+    { "", -1, "a b c d e h i j" },
+    { NULL, DROPIFY_DROP_KIND_FILE, "d e i" },
     { "world", -1, "a" },
     { "WORLD", -1, "a" },
     { "report", -1, "d" },
@@ -251,6 +251,15 @@ test_search (Fixture       *fixture,
     { "o w", -1, "a" },
     { "hello world!", -1, "" },
     { "nothing like it", -1, "" },
+    { "ÉTÉ", -1, "h" },
+    { "été", -1, "h" },
+    { "Été à", -1, "h" },
+    { "ÜBER", -1, "i" },
+    { "über.TXT", -1, "i" },
+    { "ПРИВЕТ", -1, "j" },
+    { "е", DROPIFY_DROP_KIND_TEXT, "j" },
+    { "ete", -1, "" },
+    { "é", DROPIFY_DROP_KIND_FILE, "" },
   };
   g_autoptr(GError) error = NULL;
 
@@ -259,6 +268,9 @@ test_search (Fixture       *fixture,
   add_ok (fixture->history, text_drop ("c", "C:\\Temp", T0 + 3, T0 + HOUR));
   add_ok (fixture->history, file_drop ("d", "Report.pdf", "0000000000000000000000000000000000000000000000000000000000000001", 10, T0 + HOUR));
   add_ok (fixture->history, file_drop ("e", "a_b.txt", "0000000000000000000000000000000000000000000000000000000000000002", 10, T0 + HOUR));
+  add_ok (fixture->history, text_drop ("h", "L’été à Paris", T0 + 6, T0 + HOUR));
+  add_ok (fixture->history, file_drop ("i", "Über.txt", "0000000000000000000000000000000000000000000000000000000000000003", 10, T0 + HOUR));
+  add_ok (fixture->history, text_drop ("j", "Привет, мир", T0 + 7, T0 + HOUR));
   add_ok (fixture->history, text_drop ("f", "deleted world", T0 + 4, T0 + HOUR));
   add_ok (fixture->history, text_drop ("g", "expiring world", T0 + 5, T0 + 10));
   g_assert_true (dropify_history_delete (fixture->history, "f", &error));

@@ -29,18 +29,18 @@ ROUNDS=${DROPIFY_FAULT_ROUNDS:-20}
 SECRET=fault-tests
 echo "# seed $SEED (replay with DROPIFY_FAULT_SEED=$SEED)"
 
-# A sends one 256 KiB chunk every 4 ms: a transfer lasts about a second,
-# long enough to be cut anywhere.
-export DROPIFY_TEST_CHUNK_DELAY_MS=4
+# Both send files at 65 MB/s at most (a 256 KiB chunk every 4 ms): a
+# transfer lasts about a second, long enough to be cut anywhere.
+RATE=65M
 
 # Once B has a port, A dials it too: a restarted side reconnects at once,
 # instead of when the other's backoff says, and the duplicate connection
 # this makes is resolved as it would be between any two devices.
 start_a () {
-  inst_start a --name Sender --group-secret "$SECRET" \
+  inst_start a --name Sender --group-secret "$SECRET" --max-send-rate "$RATE" \
     ${FAULT_B_PORT:+--connect "127.0.0.1:$FAULT_B_PORT"}
 }
-start_b () { inst_start b --name Receiver --group-secret "$SECRET" --connect "127.0.0.1:$(inst_port a)"; }
+start_b () { inst_start b --name Receiver --group-secret "$SECRET" --max-send-rate "$RATE" --connect "127.0.0.1:$(inst_port a)"; }
 start () { if [ "$1" = a ]; then start_a; else start_b; fi; }
 
 sleep_ms () { sleep "$(printf '%d.%03d' $(($1 / 1000)) $(($1 % 1000)))"; }

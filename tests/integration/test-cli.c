@@ -325,6 +325,10 @@ test_usage (Fixture       *fixture,
     { { "send", "--file" }, 2, "file" },
     { { "list", "extra" }, 2, "arguments" },
     { { "--headless", "--bogus" }, 2, "bogus" },
+    { { "--headless", "--max-send-rate", "5x" }, 2, "rate" },
+    { { "--headless", "--max-send-rate", "0" }, 2, "rate" },
+    { { "--headless", "--max-send-rate", "M" }, 2, "rate" },
+    { { "--headless", "--max-send-rate", "99999999999999999999G" }, 2, "rate" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -527,13 +531,10 @@ test_resume_after_kill (Fixture       *fixture,
   g_autoptr(JsonObject) peer_done = NULL;
   int64_t received_at_kill, resent;
   FileWait wait;
-  const char * const slow[] = { "--port", "0", "--group-secret", "cli-tests", NULL };
-  const char * const fast[] = { "--port", "0", NULL };
+  /* A sends slowly (13 MB/s), so it can be killed mid-transfer. */
+  const char * const slow[] = { "--port", "0", "--group-secret", "cli-tests", "--max-send-rate", "13M", NULL };
 
-  /* A sends slowly (a test hook), so it can be killed mid-transfer. */
-  g_setenv ("DROPIFY_TEST_CHUNK_DELAY_MS", "20", TRUE);
   a = dropify_test_instance_start (fixture->dir, slow);
-  g_unsetenv ("DROPIFY_TEST_CHUNK_DELAY_MS");
 
   run = dropify_test_run ("send", "--data-dir", fixture->dir, "--file", src, NULL);
   g_assert_cmpint (run->status, ==, 0);
@@ -572,7 +573,6 @@ test_resume_after_kill (Fixture       *fixture,
     const char * const again[] = { "--port", port, "--group-secret", "cli-tests", NULL };
     a = dropify_test_instance_start (fixture->dir, again);
   }
-  (void) fast;
 
   wait.at_least = (int64_t) size;
   g_assert_true (dropify_test_wait_for (file_complete, &wait, 60000));
@@ -587,6 +587,53 @@ test_resume_after_kill (Fixture       *fixture,
   g_assert_cmpint (resent, <, (int64_t) size * 85 / 100);
 
   g_assert_cmpint (dropify_test_instance_stop (b, SIGTERM), ==, 0);
+  dropify_test_remove_dir (dir_b);
+}
+
+/* --max-send-rate holds a transfer to its rate: 6 MB at 2 MB/s cannot
+ * arrive in under two seconds, whatever else the machine does; without
+ * the cap it takes a fraction of that on loopback. */
+static void
+test_send_rate_capped (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  const guint64 size = 6 * 1000 * 1000;
+  g_autofree char *dir_b = dropify_test_make_dir ("cli-b");
+  g_autofree char *src = dropify_test_write_random (dir_b, "capped.bin", size);
+  g_autofree char *sha = dropify_test_sha256_file (src);
+  g_autofree char *address = NULL;
+  g_autofree char *id = NULL;
+  g_autoptr(DropifyTestInstance) a = NULL;
+  g_autoptr(DropifyTestInstance) b = NULL;
+  g_autoptr(DropifyTestRun) run = NULL;
+  const char * const capped[] = { "--port", "0", "--group-secret", "cli-tests", "--max-send-rate", "2M", NULL };
+  FileWait wait;
+  gint64 started;
+  double seconds;
+
+  a = dropify_test_instance_start (fixture->dir, capped);
+  run = dropify_test_run ("send", "--data-dir", fixture->dir, "--file", src, NULL);
+  g_assert_cmpint (run->status, ==, 0);
+  id = g_strdup (g_strstrip (run->out));
+  {
+    g_autoptr(JsonNode) status = dropify_control_request (fixture->dir, "GET", "/v1/status", NULL, NULL);
+    address = g_strdup_printf ("127.0.0.1:%" G_GINT64_FORMAT,
+                               json_object_get_int_member (json_node_get_object (status), "port"));
+  }
+
+  started = g_get_monotonic_time ();
+  {
+    const char * const extra[] = { "--port", "0", "--connect", address, "--group-secret", "cli-tests", NULL };
+    b = dropify_test_instance_start (dir_b, extra);
+  }
+  wait = (FileWait) { dir_b, id, sha, (int64_t) size };
+  g_assert_true (dropify_test_wait_for (file_complete, &wait, 60000));
+  seconds = (double) (g_get_monotonic_time () - started) / G_USEC_PER_SEC;
+  g_test_message ("6 MB at a 2 MB/s cap arrived in %.2f s", seconds);
+  g_assert_cmpfloat (seconds, >=, 2.0);
+
+  g_assert_cmpint (dropify_test_instance_stop (b, SIGTERM), ==, 0);
+  g_assert_cmpint (dropify_test_instance_stop (a, SIGTERM), ==, 0);
   dropify_test_remove_dir (dir_b);
 }
 
@@ -806,6 +853,7 @@ main (int   argc,
   ADD ("/cli/connect-peers", test_connect_peers);
   ADD_STOPPED ("/cli/resume-after-kill", test_resume_after_kill);
   ADD_STOPPED ("/cli/pair", test_pair_by_cli);
+  ADD_STOPPED ("/cli/send-rate-capped", test_send_rate_capped);
   ADD_STOPPED ("/cli/limits-refused", test_limits_refused);
   ADD_STOPPED ("/cli/not-running", test_not_running);
   ADD_STOPPED ("/cli/usage", test_usage);

@@ -169,12 +169,11 @@ test_relay_after_sender_returns (void)
     e = dropify_test_instance_start (dir_e, extra);
   }
   {
-    const char * const extra[] = { "--name", "B", "--connect", address, "--group-secret", SECRET, NULL };
+    /* B sends slowly (13 MB/s), so it can be killed mid-transfer. */
+    const char * const extra[] = { "--name", "B", "--connect", address, "--group-secret", SECRET,
+                                   "--max-send-rate", "13M", NULL };
 
-    /* B sends slowly (a test hook), so it can be killed mid-transfer. */
-    g_setenv ("DROPIFY_TEST_CHUNK_DELAY_MS", "20", TRUE);
     b = dropify_test_instance_start (dir_b, extra);
-    g_unsetenv ("DROPIFY_TEST_CHUNK_DELAY_MS");
   }
   g_assert_true (dropify_test_wait_for (a_has_two_trusted, dir_a, 10000));
 

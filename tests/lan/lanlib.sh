@@ -4,6 +4,10 @@
 #
 #   lan_require            exit 77 unless root with `ip netns`
 #   lan_up N               bridge + hosts 1..N at 198.18.0.1..N/24
+#   lan_chain N            hosts 1..N in a line, each linked only to its
+#                          neighbours (no bridge, no routing): host I is
+#                          198.18.I.1 on eth1 towards I+1 and 198.18.I-1.2
+#                          on eth0 towards I-1
 #   host_avahi I           start dbus-daemon + avahi-daemon on host I
 #   host_bus I             the DBUS_SYSTEM_BUS_ADDRESS of host I
 #   host_run I CMD...      run CMD inside host I (its netns and bus)
@@ -86,6 +90,31 @@ lan_up () {
   done
 }
 
+# A line of hosts, for relays: each avahi-daemon sees only the
+# neighbours, and nothing forwards packets (a new namespace has
+# ip_forward off), so a drop from host 1 reaches host N only through
+# every host between.
+lan_chain () {
+  local n=$1 i ns
+  for i in $(seq 1 "$n"); do
+    ns=$(ns_name "p$i")
+    ip netns add "$ns" && LAN_NS+=("$ns")
+    ip -n "$ns" link set lo up
+    mkdir -p "$LAN_DIR/p$i"
+  done
+  for i in $(seq 1 $((n - 1))); do
+    ip link add "c$i-$LAN_ID" type veth peer name "d$i-$LAN_ID"
+    ip link set "c$i-$LAN_ID" netns "$(ns_name "p$i")"
+    ip link set "d$i-$LAN_ID" netns "$(ns_name "p$((i + 1))")"
+    ip -n "$(ns_name "p$i")" link set "c$i-$LAN_ID" name eth1
+    ip -n "$(ns_name "p$((i + 1))")" link set "d$i-$LAN_ID" name eth0
+    ip -n "$(ns_name "p$i")" addr add "198.18.$i.1/24" dev eth1
+    ip -n "$(ns_name "p$((i + 1))")" addr add "198.18.$i.2/24" dev eth0
+    ip -n "$(ns_name "p$i")" link set eth1 up
+    ip -n "$(ns_name "p$((i + 1))")" link set eth0 up
+  done
+}
+
 host_dir () { echo "$LAN_DIR/p$1"; }
 host_bus () { echo "unix:path=$(host_dir "$1")/system_bus_socket"; }
 
@@ -126,7 +155,7 @@ CONF
 host-name=p$i
 use-ipv4=yes
 use-ipv6=no
-allow-interfaces=eth0
+allow-interfaces=eth0,eth1
 ratelimit-interval-usec=1000000
 ratelimit-burst=1000
 [wide-area]
