@@ -53,13 +53,31 @@ struct _DropifyReconcile
   Node       *root;
   /* Targeted drops (docs/protocol.md §7.4) are kept out of the trie
    * above: each device that may hold one sees it in its own view, an
-   * index of its own, and no other device counts it. */
+   * index of its own, and no other device counts it. A view is made the
+   * first time a device asks (a peer that became trusted), never for
+   * every id an audience names: a peer writes audiences, and 16 made-up
+   * ids per drop must not cost 16 indexes. */
   GHashTable *views;     /* device id → DropifyReconcile */
-  GHashTable *targeted;  /* drop id → GStrv, the devices whose views hold it */
+  GHashTable *targeted;  /* drop id → Targeted */
   guint64     work;    /* entries visited and ids hashed, for tests */
 };
 
+typedef struct
+{
+  char    **holders;
+  int64_t   expires_at;
+} Targeted;
+
 G_DEFINE_FINAL_TYPE (DropifyReconcile, dropify_reconcile, G_TYPE_OBJECT)
+
+static void
+targeted_free (gpointer data)
+{
+  Targeted *targeted = data;
+
+  g_strfreev (targeted->holders);
+  g_free (targeted);
+}
 
 static void
 entry_free (gpointer data)
@@ -252,20 +270,17 @@ static void
 remove_targeted (DropifyReconcile *self,
                  const char       *id)
 {
-  char **holders = g_hash_table_lookup (self->targeted, id);
+  Targeted *targeted = g_hash_table_lookup (self->targeted, id);
 
-  if (holders == NULL)
+  if (targeted == NULL)
     return;
 
-  for (guint i = 0; holders[i] != NULL; i++)
+  for (guint i = 0; targeted->holders[i] != NULL; i++)
     {
-      DropifyReconcile *view = g_hash_table_lookup (self->views, holders[i]);
+      DropifyReconcile *view = g_hash_table_lookup (self->views, targeted->holders[i]);
 
-      if (view == NULL)
-        continue;
-      dropify_reconcile_remove (view, id, TRUE);
-      if (dropify_reconcile_get_n_entries (view) == 0)
-        g_hash_table_remove (self->views, holders[i]);
+      if (view != NULL)
+        dropify_reconcile_remove (view, id, TRUE);
     }
 
   g_hash_table_remove (self->targeted, id);
@@ -376,6 +391,8 @@ dropify_reconcile_add_targeted (DropifyReconcile   *self,
                                 int64_t             expires_at,
                                 const char * const *holders)
 {
+  Targeted *targeted;
+
   g_return_if_fail (DROPIFY_IS_RECONCILE (self));
   g_return_if_fail (id != NULL);
   g_return_if_fail (holders != NULL);
@@ -383,19 +400,19 @@ dropify_reconcile_add_targeted (DropifyReconcile   *self,
   remove_targeted (self, id);
   dropify_reconcile_remove (self, id, TRUE);
 
+  targeted = g_new0 (Targeted, 1);
+  targeted->holders = g_strdupv ((char **) holders);
+  targeted->expires_at = expires_at;
+  g_hash_table_insert (self->targeted, g_strdup (id), targeted);
+
+  /* Only the views already made; the others are made when asked for. */
   for (guint i = 0; holders[i] != NULL; i++)
     {
       DropifyReconcile *view = g_hash_table_lookup (self->views, holders[i]);
 
-      if (view == NULL)
-        {
-          view = dropify_reconcile_new ();
-          g_hash_table_insert (self->views, g_strdup (holders[i]), view);
-        }
-      dropify_reconcile_add (view, id, TRUE, expires_at);
+      if (view != NULL)
+        dropify_reconcile_add (view, id, TRUE, expires_at);
     }
-
-  g_hash_table_insert (self->targeted, g_strdup (id), g_strdupv ((char **) holders));
 }
 
 /**
@@ -495,6 +512,39 @@ dropify_reconcile_count (DropifyReconcile *self,
  *
  * Computes the buckets of a `summary` (docs/protocol.md §7.2).
  */
+/* The targeted drops @viewer may hold, as an index: made the first time
+ * it is asked for, from every targeted drop (once per device, for the
+ * life of the process), then kept current by add and remove. */
+static DropifyReconcile *
+get_view (DropifyReconcile *self,
+          const char       *viewer)
+{
+  DropifyReconcile *view;
+  GHashTableIter iter;
+  gpointer id, value;
+
+  if (viewer == NULL || g_hash_table_size (self->targeted) == 0)
+    return NULL;
+
+  if ((view = g_hash_table_lookup (self->views, viewer)) != NULL)
+    return view;
+
+  view = dropify_reconcile_new ();
+  g_hash_table_insert (self->views, g_strdup (viewer), view);
+
+  g_hash_table_iter_init (&iter, self->targeted);
+  while (g_hash_table_iter_next (&iter, &id, &value))
+    {
+      Targeted *targeted = value;
+
+      if (g_strv_contains ((const char * const *) targeted->holders, viewer))
+        dropify_reconcile_add (view, id, TRUE, targeted->expires_at);
+    }
+  self->work += g_hash_table_size (self->targeted);
+
+  return view;
+}
+
 /* Adds the counts and XORs of the buckets under @prefix to @counts and
  * @xor. */
 static void
@@ -561,7 +611,7 @@ dropify_reconcile_get_buckets_for (DropifyReconcile *self,
   g_return_if_fail (prefix != NULL && strlen (prefix) < KEY_LEN);
 
   add_buckets (self, prefix, counts, xor);
-  if (viewer != NULL && (view = g_hash_table_lookup (self->views, viewer)) != NULL)
+  if ((view = get_view (self, viewer)) != NULL)
     add_buckets (view, prefix, counts, xor);
 
   for (guint d = 0; d < DROPIFY_PROTOCOL_FANOUT; d++)
@@ -667,7 +717,7 @@ dropify_reconcile_count_for (DropifyReconcile *self,
   g_return_val_if_fail (DROPIFY_IS_RECONCILE (self), 0);
 
   count = dropify_reconcile_count (self, prefix);
-  if (viewer != NULL && (view = g_hash_table_lookup (self->views, viewer)) != NULL)
+  if ((view = get_view (self, viewer)) != NULL)
     count += dropify_reconcile_count (view, prefix);
 
   return count;
@@ -696,7 +746,7 @@ dropify_reconcile_collect_for (DropifyReconcile *self,
   g_return_val_if_fail (DROPIFY_IS_RECONCILE (self), NULL);
 
   entries = dropify_reconcile_collect (self, prefix, now);
-  if (viewer != NULL && (view = g_hash_table_lookup (self->views, viewer)) != NULL)
+  if ((view = get_view (self, viewer)) != NULL)
     {
       g_autoptr(GArray) more = dropify_reconcile_collect (view, prefix, now);
 
@@ -753,5 +803,5 @@ dropify_reconcile_init (DropifyReconcile *self)
   self->by_id = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, entry_free);
   self->root = node_new_leaf ();
   self->views = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
-  self->targeted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_strfreev);
+  self->targeted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, targeted_free);
 }
