@@ -41,7 +41,12 @@ struct _DropifyDropRow
   GtkProgressBar *progress_bar;
   GtkButton      *copy_button;
   GtkMenuButton  *menu_button;
+  GtkCheckButton *select_check;
   GMenuModel     *drop_menu;
+
+  /* Selection mode: the window's, shared by every row. */
+  DropifyDropSelection *selection;
+  gboolean        syncing_check;
 
   /* The same menu at the pointer, for a right click or a long press. */
   GtkWidget      *context_menu;
@@ -498,6 +503,7 @@ dropify_drop_row_update_labels (DropifyDropRow *self)
   g_autofree char *name = NULL;
   g_autofree char *copy = NULL;
   g_autofree char *actions = NULL;
+  g_autofree char *select = NULL;
 
   if (self->drop == NULL)
     return;
@@ -510,6 +516,13 @@ dropify_drop_row_update_labels (DropifyDropRow *self)
   /* Translators: a menu button's label for screen readers; %s is the
    * start of a text or a file name */
   actions = g_strdup_printf (_("Actions for “%s”"), name);
+  /* Translators: a check box's label for screen readers, in selection
+   * mode; %s is the start of a text or a file name */
+  select = g_strdup_printf (_("Select “%s”"), name);
+
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->select_check),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, select,
+                                  -1);
 
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->copy_button),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, copy,
@@ -751,6 +764,73 @@ dropify_drop_row_long_press (DropifyDropRow      *self,
   dropify_drop_row_popup_at (self, x, y);
 }
 
+/* Selection */
+
+/* Shows whether selection mode is on, and whether this row's drop is
+ * picked. */
+static void
+dropify_drop_row_update_selection (DropifyDropRow *self)
+{
+  gboolean selecting = self->selection != NULL && dropify_drop_selection_get_active (self->selection);
+  gboolean picked = selecting && self->drop != NULL &&
+                    dropify_drop_selection_contains (self->selection, dropify_drop_get_id (self->drop));
+
+  gtk_widget_set_visible (GTK_WIDGET (self->select_check), selecting);
+  gtk_widget_set_visible (GTK_WIDGET (self->copy_button), !selecting);
+  gtk_widget_set_visible (GTK_WIDGET (self->menu_button), !selecting);
+
+  self->syncing_check = TRUE;
+  gtk_check_button_set_active (self->select_check, picked);
+  self->syncing_check = FALSE;
+
+  if (picked)
+    gtk_widget_add_css_class (self->card, "picked");
+  else
+    gtk_widget_remove_css_class (self->card, "picked");
+}
+
+static void
+dropify_drop_row_select_toggled (DropifyDropRow *self,
+                                 GtkCheckButton *check)
+{
+  if (self->syncing_check || self->selection == NULL || self->drop == NULL)
+    return;
+
+  dropify_drop_selection_set_selected (self->selection, dropify_drop_get_id (self->drop),
+                                       gtk_check_button_get_active (check));
+}
+
+/**
+ * dropify_drop_row_set_selection:
+ * @self: a #DropifyDropRow
+ * @selection: (nullable): the window's selection
+ *
+ * Follows @selection: in selection mode the row shows a check box in place
+ * of its buttons, and ticking it picks the drop.
+ */
+void
+dropify_drop_row_set_selection (DropifyDropRow       *self,
+                                DropifyDropSelection *selection)
+{
+  g_return_if_fail (DROPIFY_IS_DROP_ROW (self));
+  g_return_if_fail (selection == NULL || DROPIFY_IS_DROP_SELECTION (selection));
+
+  if (self->selection == selection)
+    return;
+
+  if (self->selection != NULL)
+    g_signal_handlers_disconnect_by_func (self->selection, dropify_drop_row_update_selection, self);
+
+  g_set_object (&self->selection, selection);
+
+  if (selection != NULL)
+    g_signal_connect_object (selection, "changed",
+                             G_CALLBACK (dropify_drop_row_update_selection),
+                             self, G_CONNECT_SWAPPED);
+
+  dropify_drop_row_update_selection (self);
+}
+
 /**
  * dropify_drop_row_move_focus:
  * @self: a #DropifyDropRow whose row, or one of its buttons, has the focus
@@ -767,7 +847,10 @@ dropify_drop_row_move_focus (DropifyDropRow   *self,
                              GtkDirectionType  direction)
 {
   GtkWidget *item = gtk_widget_get_parent (GTK_WIDGET (self));
-  GtkWidget *stops[3] = { item, GTK_WIDGET (self->copy_button), GTK_WIDGET (self->menu_button) };
+  gboolean selecting = gtk_widget_get_visible (GTK_WIDGET (self->select_check));
+  GtkWidget *stops[3] = { item,
+                          selecting ? GTK_WIDGET (self->select_check) : GTK_WIDGET (self->copy_button),
+                          selecting ? NULL : GTK_WIDGET (self->menu_button) };
   GtkWidget *focus = gtk_root_get_focus (gtk_widget_get_root (GTK_WIDGET (self)));
   int current = -1;
   int next;
@@ -780,13 +863,14 @@ dropify_drop_row_move_focus (DropifyDropRow   *self,
 
   /* A menu button's focus is on the toggle button inside it. */
   for (int i = G_N_ELEMENTS (stops) - 1; i >= 0 && current < 0; i--)
-    if (focus == stops[i] || (i > 0 && gtk_widget_is_ancestor (focus, stops[i])))
+    if (stops[i] != NULL && (focus == stops[i] || (i > 0 && gtk_widget_is_ancestor (focus, stops[i]))))
       current = i;
 
   if (current < 0)
     return FALSE;
 
-  next = CLAMP (current + (direction == GTK_DIR_RIGHT ? 1 : -1), 0, (int) G_N_ELEMENTS (stops) - 1);
+  next = CLAMP (current + (direction == GTK_DIR_RIGHT ? 1 : -1), 0,
+                (int) G_N_ELEMENTS (stops) - (selecting ? 2 : 1));
   if (next != current)
     gtk_widget_grab_focus (stops[next]);
 
@@ -815,6 +899,7 @@ dropify_drop_row_dispose (GObject *object)
   DropifyDropRow *self = (DropifyDropRow *)object;
 
   dropify_drop_row_set_drop (self, NULL);
+  dropify_drop_row_set_selection (self, NULL);
   g_clear_pointer (&self->context_menu, gtk_widget_unparent);
   gtk_widget_dispose_template (GTK_WIDGET (self), DROPIFY_TYPE_DROP_ROW);
 
@@ -928,6 +1013,8 @@ dropify_drop_row_class_init (DropifyDropRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DropifyDropRow, progress_bar);
   gtk_widget_class_bind_template_child (widget_class, DropifyDropRow, copy_button);
   gtk_widget_class_bind_template_child (widget_class, DropifyDropRow, menu_button);
+  gtk_widget_class_bind_template_child (widget_class, DropifyDropRow, select_check);
+  gtk_widget_class_bind_template_callback (widget_class, dropify_drop_row_select_toggled);
   gtk_widget_class_bind_template_child (widget_class, DropifyDropRow, drop_menu);
   gtk_widget_class_bind_template_callback (widget_class, dropify_drop_row_details_query_tooltip);
 
@@ -1052,6 +1139,7 @@ dropify_drop_row_set_drop (DropifyDropRow *self,
     }
 
   dropify_drop_row_update (self);
+  dropify_drop_row_update_selection (self);
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DROP]);
 }

@@ -3,6 +3,7 @@
 #include <gtk/gtk.h>
 
 #include "dropify-drop.h"
+#include "dropify-drop-selection.h"
 #include "dropify-service.h"
 
 G_BEGIN_DECLS
@@ -16,6 +17,8 @@ DropifyDrop *dropify_drop_row_get_drop       (DropifyDropRow *self);
 void         dropify_drop_row_set_drop       (DropifyDropRow *self,
                                               DropifyDrop    *drop);
 void         dropify_drop_row_refresh_expiry (DropifyDropRow *self);
+void         dropify_drop_row_set_selection  (DropifyDropRow       *self,
+                                              DropifyDropSelection *selection);
 gboolean     dropify_drop_row_move_focus     (DropifyDropRow  *self,
                                               GtkDirectionType direction);
 char        *dropify_drop_row_format_expiry  (int64_t         remaining_ms);

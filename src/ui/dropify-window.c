@@ -62,6 +62,9 @@ struct _DropifyWindow
   AdwToast             *waiting_toast;
   AdwToast             *undo_toast;
 
+  /* Selection mode: the drops picked, and the bar that acts on them. */
+  DropifyDropSelection *selection;
+
   /* Template widgets */
   AdwLeaflet           *leaflet;
   AdwToastOverlay      *toast_overlay;
@@ -82,6 +85,9 @@ struct _DropifyWindow
   GtkSearchEntry       *search_entry;
   GtkDropDown          *kind_dropdown;
   GtkLabel             *new_drops_label;
+  GtkActionBar         *selection_bar;
+  GtkLabel             *selection_label;
+  GtkWidget            *composer_bar;
   GtkTextView          *composer_view;
   GtkTextBuffer        *composer_buffer;
   GtkWidget            *composer_placeholder;
@@ -98,6 +104,7 @@ enum {
   PROP_0,
   PROP_SERVICE,
   PROP_SEND_TO,
+  PROP_SELECTION_MODE,
   N_PROPS
 };
 
@@ -321,8 +328,11 @@ dropify_window_setup_row (DropifyWindow            *self,
                           GtkSignalListItemFactory *factory)
 {
   /* Clicking a row, or Enter on it, opens the drop in full. */
+  GtkWidget *row = dropify_drop_row_new (self->service);
+
   gtk_list_item_set_activatable (item, TRUE);
-  gtk_list_item_set_child (item, dropify_drop_row_new (self->service));
+  dropify_drop_row_set_selection (DROPIFY_DROP_ROW (row), self->selection);
+  gtk_list_item_set_child (item, row);
 }
 
 static void
@@ -441,6 +451,9 @@ dropify_window_search_again_cb (gpointer user_data)
 static void
 dropify_window_history_items_changed (DropifyWindow *self)
 {
+  if (dropify_drop_selection_get_n_selected (self->selection) > 0)
+    dropify_drop_selection_keep_only (self->selection, dropify_service_get_history (self->service));
+
   if (self->search_results != NULL && self->search_source == 0)
     self->search_source = g_timeout_add (100, dropify_window_search_again_cb, self);
 }
@@ -527,9 +540,12 @@ static void
 dropify_window_undo_toast_clicked (DropifyWindow *self,
                                    AdwToast      *toast)
 {
-  const char *id = g_object_get_data (G_OBJECT (toast), "dropify-drop-id");
+  const char * const *ids = g_object_get_data (G_OBJECT (toast), "dropify-drop-ids");
+  gboolean restored = FALSE;
 
-  if (self->pending_deletes != NULL && g_hash_table_remove (self->pending_deletes, id))
+  for (guint i = 0; self->pending_deletes != NULL && ids[i] != NULL; i++)
+    restored |= g_hash_table_remove (self->pending_deletes, ids[i]);
+  if (restored)
     dropify_window_refilter (self, self->pending_filter, GTK_FILTER_CHANGE_LESS_STRICT);
 }
 
@@ -537,39 +553,60 @@ static void
 dropify_window_undo_toast_dismissed (DropifyWindow *self,
                                      AdwToast      *toast)
 {
-  dropify_window_commit_delete (self, g_object_get_data (G_OBJECT (toast), "dropify-drop-id"));
+  const char * const *ids = g_object_get_data (G_OBJECT (toast), "dropify-drop-ids");
+
+  for (guint i = 0; ids[i] != NULL; i++)
+    dropify_window_commit_delete (self, ids[i]);
 
   if (self->undo_toast == toast)
     g_clear_weak_pointer (&self->undo_toast);
 }
 
-/* win.delete-drop: the drop leaves this window at once, and everywhere
- * else only when its Undo toast goes. */
+/* The drops in @ids leave this window at once, and everywhere else only
+ * when their Undo toast goes; Undo brings them all back. */
 static void
-dropify_window_delete_drop (GtkWidget  *widget,
-                            const char *action_name,
-                            GVariant   *param)
+dropify_window_delete_drops (DropifyWindow      *self,
+                             const char * const *ids)
 {
-  DropifyWindow *self = DROPIFY_WINDOW (widget);
-  const char *id = g_variant_get_string (param, NULL);
+  DropifyHistory *history = dropify_service_get_history (self->service);
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) deleted = NULL;
   g_autofree char *title = NULL;
-  DropifyDrop *drop;
+  DropifyDrop *first = NULL;
+  guint n;
   AdwToast *toast;
 
-  drop = dropify_history_lookup (dropify_service_get_history (self->service), id);
-  if (drop == NULL || g_hash_table_contains (self->pending_deletes, id))
+  for (guint i = 0; ids[i] != NULL; i++)
+    {
+      DropifyDrop *drop = dropify_history_lookup (history, ids[i]);
+
+      if (drop == NULL || g_hash_table_contains (self->pending_deletes, ids[i]))
+        continue;
+      if (first == NULL)
+        first = drop;
+      g_strv_builder_add (builder, ids[i]);
+    }
+  deleted = g_strv_builder_end (builder);
+  n = g_strv_length (deleted);
+  if (n == 0)
     return;
 
   /* One Undo at a time: the previous deletion spreads now. */
   if (self->undo_toast != NULL)
     adw_toast_dismiss (self->undo_toast);
 
-  g_hash_table_add (self->pending_deletes, g_strdup (id));
+  for (guint i = 0; i < n; i++)
+    g_hash_table_add (self->pending_deletes, g_strdup (deleted[i]));
   dropify_window_refilter (self, self->pending_filter, GTK_FILTER_CHANGE_MORE_STRICT);
 
-  if (dropify_drop_get_kind (drop) == DROPIFY_DROP_KIND_FILE)
+  if (n > 1)
     {
-      g_autofree char *name = dropify_drop_sanitize_name (dropify_drop_get_name (drop));
+      /* Translators: a toast with an Undo button */
+      title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u drop deleted", "%u drops deleted", n), n);
+    }
+  else if (dropify_drop_get_kind (first) == DROPIFY_DROP_KIND_FILE)
+    {
+      g_autofree char *name = dropify_drop_sanitize_name (dropify_drop_get_name (first));
       g_autofree char *escaped = g_markup_escape_text (name, -1);
 
       /* Translators: a toast with an Undo button; %s is a file name */
@@ -584,7 +621,8 @@ dropify_window_delete_drop (GtkWidget  *widget,
   adw_toast_set_button_label (toast, _("_Undo"));
   adw_toast_set_timeout (toast, UNDO_TIMEOUT_SECONDS);
   adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
-  g_object_set_data_full (G_OBJECT (toast), "dropify-drop-id", g_strdup (id), g_free);
+  g_object_set_data_full (G_OBJECT (toast), "dropify-drop-ids", g_steal_pointer (&deleted),
+                          (GDestroyNotify) g_strfreev);
   g_signal_connect_object (toast, "button-clicked",
                            G_CALLBACK (dropify_window_undo_toast_clicked),
                            self, G_CONNECT_SWAPPED);
@@ -595,6 +633,85 @@ dropify_window_delete_drop (GtkWidget  *widget,
 
   adw_leaflet_set_visible_child_name (self->leaflet, "history");
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+/* win.delete-drop: one drop, from its row, its page or the Delete key. */
+static void
+dropify_window_delete_drop (GtkWidget  *widget,
+                            const char *action_name,
+                            GVariant   *param)
+{
+  const char *ids[] = { g_variant_get_string (param, NULL), NULL };
+
+  dropify_window_delete_drops (DROPIFY_WINDOW (widget), ids);
+}
+
+/* Selection mode */
+
+static void
+dropify_window_selection_changed (DropifyWindow *self)
+{
+  guint n = dropify_drop_selection_get_n_selected (self->selection);
+  gboolean active = dropify_drop_selection_get_active (self->selection);
+  g_autofree char *label = NULL;
+
+  if (n == 0)
+    label = g_strdup (_("No Drops Selected"));
+  else
+    /* Translators: in selection mode, how many drops are picked */
+    label = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u Selected", "%u Selected", n), n);
+
+  gtk_label_set_label (self->selection_label, label);
+  gtk_widget_set_visible (GTK_WIDGET (self->selection_bar), active);
+  gtk_action_bar_set_revealed (self->selection_bar, active);
+  gtk_widget_set_visible (self->composer_bar, !active);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.delete-selected", active && n > 0);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.select-all", active);
+}
+
+static void
+dropify_window_selection_active_changed (DropifyWindow *self)
+{
+  if (dropify_drop_selection_get_active (self->selection))
+    adw_leaflet_set_visible_child_name (self->leaflet, "history");
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SELECTION_MODE]);
+}
+
+static void
+dropify_window_select_all (GtkWidget  *widget,
+                           const char *action_name,
+                           GVariant   *param)
+{
+  DropifyWindow *self = DROPIFY_WINDOW (widget);
+
+  dropify_drop_selection_select_all (self->selection, G_LIST_MODEL (self->visible_drops));
+}
+
+static void
+dropify_window_delete_selected (GtkWidget  *widget,
+                                const char *action_name,
+                                GVariant   *param)
+{
+  DropifyWindow *self = DROPIFY_WINDOW (widget);
+  g_auto(GStrv) ids = dropify_drop_selection_dup_ids (self->selection);
+
+  dropify_drop_selection_set_active (self->selection, FALSE);
+  dropify_window_delete_drops (self, (const char * const *) ids);
+}
+
+/* Escape leaves selection mode; otherwise it is not ours. */
+static gboolean
+dropify_window_leave_selection (GtkWidget *widget,
+                                GVariant  *args,
+                                gpointer   user_data)
+{
+  DropifyWindow *self = DROPIFY_WINDOW (widget);
+
+  if (!dropify_drop_selection_get_active (self->selection))
+    return FALSE;
+
+  dropify_drop_selection_set_active (self->selection, FALSE);
+  return TRUE;
 }
 
 /* The Delete key deletes the drop whose row has the focus. */
@@ -710,10 +827,18 @@ dropify_window_row_activated (DropifyWindow *self,
                               GtkListView   *list_view)
 {
   g_autoptr(DropifyDrop) drop = g_list_model_get_item (G_LIST_MODEL (self->visible_drops), position);
+  const char *id;
 
-  if (drop != NULL)
-    gtk_widget_activate_action (GTK_WIDGET (self), "win.show-drop-details", "s",
-                                dropify_drop_get_id (drop));
+  if (drop == NULL)
+    return;
+
+  /* In selection mode, a click (or Enter, or Space) picks the drop. */
+  id = dropify_drop_get_id (drop);
+  if (dropify_drop_selection_get_active (self->selection))
+    dropify_drop_selection_set_selected (self->selection, id,
+                                         !dropify_drop_selection_contains (self->selection, id));
+  else
+    gtk_widget_activate_action (GTK_WIDGET (self), "win.show-drop-details", "s", id);
 }
 
 /* A drop that leaves the history (deleted, here or elsewhere, or expired)
@@ -1936,6 +2061,7 @@ dropify_window_finalize (GObject *object)
   g_clear_object (&self->service);
   g_clear_pointer (&self->rows, g_ptr_array_unref);
   g_clear_pointer (&self->send_to, g_free);
+  g_clear_object (&self->selection);
 
   G_OBJECT_CLASS (dropify_window_parent_class)->finalize (object);
 }
@@ -1956,6 +2082,10 @@ dropify_window_get_property (GObject    *object,
 
     case PROP_SEND_TO:
       g_value_set_string (value, self->send_to != NULL ? self->send_to : "");
+      break;
+
+    case PROP_SELECTION_MODE:
+      g_value_set_boolean (value, dropify_drop_selection_get_active (self->selection));
       break;
 
     default:
@@ -1979,6 +2109,10 @@ dropify_window_set_property (GObject      *object,
 
     case PROP_SEND_TO:
       dropify_window_set_send_to (self, g_value_get_string (value));
+      break;
+
+    case PROP_SELECTION_MODE:
+      dropify_drop_selection_set_active (self->selection, g_value_get_boolean (value));
       break;
 
     default:
@@ -2020,6 +2154,19 @@ dropify_window_class_init (DropifyWindowClass *klass)
                           G_PARAM_EXPLICIT_NOTIFY |
                           G_PARAM_STATIC_STRINGS));
 
+  /**
+   * DropifyWindow:selection-mode:
+   *
+   * Whether rows show check boxes to pick drops, and the action bar that
+   * deletes them shows in place of the composer.
+   */
+  properties[PROP_SELECTION_MODE] =
+    g_param_spec_boolean ("selection-mode", NULL, NULL,
+                          FALSE,
+                          (G_PARAM_READWRITE |
+                           G_PARAM_EXPLICIT_NOTIFY |
+                           G_PARAM_STATIC_STRINGS));
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (DROPIFY_TYPE_PEERS_PAGE);
@@ -2047,6 +2194,9 @@ dropify_window_class_init (DropifyWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, search_entry);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, kind_dropdown);
   gtk_widget_class_bind_template_callback (widget_class, dropify_window_search_changed);
+  gtk_widget_class_bind_template_child (widget_class, DropifyWindow, selection_bar);
+  gtk_widget_class_bind_template_child (widget_class, DropifyWindow, selection_label);
+  gtk_widget_class_bind_template_child (widget_class, DropifyWindow, composer_bar);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, composer_view);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, composer_buffer);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, composer_placeholder);
@@ -2077,6 +2227,15 @@ dropify_window_class_init (DropifyWindowClass *klass)
                                    dropify_window_scroll_to_newest);
   gtk_widget_class_install_action (widget_class, "win.show-drop-details", "s",
                                    dropify_window_show_drop_details);
+  gtk_widget_class_install_property_action (widget_class, "win.selection-mode", "selection-mode");
+  gtk_widget_class_install_action (widget_class, "win.select-all", NULL,
+                                   dropify_window_select_all);
+  gtk_widget_class_install_action (widget_class, "win.delete-selected", NULL,
+                                   dropify_window_delete_selected);
+  gtk_widget_class_add_shortcut (widget_class,
+                                 gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_Escape, 0),
+                                                   gtk_callback_action_new (dropify_window_leave_selection,
+                                                                            NULL, NULL)));
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK,
                                        "win.send", NULL);
@@ -2109,8 +2268,16 @@ dropify_window_init (DropifyWindow *self)
   self->rows = g_ptr_array_new ();
   self->pending_deletes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->following = TRUE;
+  self->selection = dropify_drop_selection_new ();
+  g_signal_connect_object (self->selection, "changed",
+                           G_CALLBACK (dropify_window_selection_changed),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->selection, "notify::active",
+                           G_CALLBACK (dropify_window_selection_active_changed),
+                           self, G_CONNECT_SWAPPED);
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  dropify_window_selection_changed (self);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.send", FALSE);
 

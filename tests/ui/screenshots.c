@@ -28,6 +28,7 @@
 
 #include "dropify-add-peer-dialog.h"
 #include "dropify-core.h"
+#include "dropify-drop-row.h"
 #include "dropify-drop-view.h"
 #include "dropify-pairing-dialog.h"
 #include "dropify-phone-dialog.h"
@@ -688,6 +689,39 @@ scene_search (const char *out_dir)
   scene_free (scene);
 }
 
+/* Selection mode, two of four drops picked. */
+static void
+scene_select (const char *out_dir)
+{
+  Scene *scene = scene_new (out_dir, FALSE);
+  DropifyService *here = scene->service;
+  HistoryQuery full = { dropify_service_get_history (here), 4 };
+  const char *picked[] = { "Bike lock code: 0815", "WiFi password: correct-horse-battery-staple" };
+
+  send_text (here, "The door code is 4711#", HOUR_MS);
+  send_text (here, "WiFi password: correct-horse-battery-staple", 10 * MINUTE_MS);
+  send_text (here, "Remember to pick up:\n- oat milk\n- coffee beans\n- bread", 24 * HOUR_MS);
+  send_text (here, "Bike lock code: 0815", 24 * HOUR_MS);
+  wait_for (history_is_full, &full, "the drops");
+
+  gtk_widget_activate_action (scene->window, "win.selection-mode", NULL);
+  settle ();
+  for (guint i = 0; i < G_N_ELEMENTS (picked); i++)
+    {
+      GtkWidget *label = find_label (scene->window, picked[i]);
+      GtkWidget *row;
+
+      g_assert_nonnull (label);
+      row = gtk_widget_get_ancestor (label, DROPIFY_TYPE_DROP_ROW);
+
+      gtk_check_button_set_active (GTK_CHECK_BUTTON (find_descendant (row, GTK_TYPE_CHECK_BUTTON)), TRUE);
+    }
+  settle ();
+  shoot (scene, "select", NULL);
+
+  scene_free (scene);
+}
+
 static void
 scene_empty (const char *out_dir)
 {
@@ -976,6 +1010,7 @@ static const struct {
   { "undo", scene_undo, TRUE },
   { "new-drops", scene_new_drops, TRUE },
   { "search", scene_search, TRUE },
+  { "select", scene_select, TRUE },
   { "peers", scene_peers, TRUE },
   { "peers-empty", scene_peers_empty, TRUE },
   { "no-discovery", scene_no_discovery, TRUE },

@@ -325,6 +325,147 @@ test_window_delete_undo (Fixture       *fixture,
   g_assert_true (dropify_history_is_deleted (history, id));
 }
 
+static gboolean
+window_selecting (gpointer data)
+{
+  gboolean selecting = FALSE;
+
+  g_object_get (data, "selection-mode", &selecting, NULL);
+  return selecting;
+}
+
+static gboolean
+window_selecting_not (gpointer data)
+{
+  return !window_selecting (data);
+}
+
+/* The row's check box, shown in selection mode. */
+static GtkCheckButton *
+row_check (DropifyDropRow *row)
+{
+  GtkWidget *check = find_descendant (GTK_WIDGET (row), GTK_TYPE_CHECK_BUTTON);
+
+  g_assert_nonnull (check);
+  return GTK_CHECK_BUTTON (check);
+}
+
+static gboolean
+selection_count_is (gpointer data)
+{
+  LabelQuery *query = data;
+
+  return find_label (query->window, query->text) != NULL;
+}
+
+/* Selection mode: rows show check boxes in place of their buttons, the
+ * composer makes way for a bar that counts what is picked, and deleting
+ * the picked drops hides them at once with one Undo for all; Select All
+ * picks what the list shows, and Cancel or Escape picks nothing. */
+static void
+test_window_select_delete (Fixture       *fixture,
+                           gconstpointer  user_data)
+{
+  DropifyHistory *history = dropify_service_get_history (fixture->service);
+  const char *texts[] = { "pick one", "pick two", "pick three", "keep me" };
+  g_autofree char *xdotool = g_find_program_in_path ("xdotool");
+  g_autofree char *ids[G_N_ELEMENTS (texts)] = { NULL };
+  g_autoptr(GError) error = NULL;
+  LabelQuery three = { fixture->window, "3 Selected" };
+  LabelQuery none = { fixture->window, "No Drops Selected" };
+  LabelQuery gone = { fixture->window, "pick two" };
+  DropifyDropRow *rows[G_N_ELEMENTS (texts)];
+  GtkWidget *undo;
+
+  for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
+    {
+      g_autoptr(DropifyDrop) drop = dropify_service_send_text (fixture->service, texts[i], 0, &error);
+
+      g_assert_no_error (error);
+      ids[i] = g_strdup (dropify_drop_get_id (drop));
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
+    rows[i] = wait_for_row (fixture, texts[i]);
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (row_check (rows[0]))));
+
+  g_assert_true (gtk_widget_activate_action (fixture->window, "win.selection-mode", NULL));
+  wait_for (window_selecting, fixture->window, "selection mode");
+  wait_for (selection_count_is, &none, "the bar to say nothing is picked");
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (row_check (rows[0]))));
+
+  /* Two ticked, one clicked: clicking a row picks it, not opens it. */
+  gtk_check_button_set_active (row_check (rows[0]), TRUE);
+  gtk_check_button_set_active (row_check (rows[1]), TRUE);
+  {
+    GtkWidget *list = find_history_list (fixture->window);
+    GListModel *model = G_LIST_MODEL (gtk_list_view_get_model (GTK_LIST_VIEW (list)));
+    guint position = G_MAXUINT;
+
+    for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+      {
+        g_autoptr(DropifyDrop) drop = g_list_model_get_item (model, i);
+
+        if (g_strcmp0 (dropify_drop_get_id (drop), ids[2]) == 0)
+          position = i;
+      }
+    g_assert_cmpuint (position, !=, G_MAXUINT);
+    g_signal_emit_by_name (list, "activate", position);
+  }
+  wait_for (selection_count_is, &three, "the bar to count three");
+  g_assert_true (gtk_check_button_get_active (row_check (rows[2])));
+  g_assert_false (gtk_check_button_get_active (row_check (rows[3])));
+
+  g_assert_true (gtk_widget_activate_action (fixture->window, "win.delete-selected", NULL));
+  wait_for (label_is_gone, &gone, "the picked drops to go");
+  g_assert_false (window_selecting (fixture->window));
+  g_assert_nonnull (find_label (fixture->window, "keep me"));
+  g_assert_null (find_label (fixture->window, "pick one"));
+  g_assert_null (find_label (fixture->window, "pick three"));
+  wait_for (undo_is_offered, fixture->window, "the Undo toast");
+  g_assert_nonnull (find_label (fixture->window, "3 drops deleted"));
+
+  /* Undo brings all three back; nothing was deleted anywhere. */
+  undo = find_button (fixture->window, "_Undo");
+  g_signal_emit_by_name (undo, "clicked");
+  for (guint i = 0; i < 3; i++)
+    rows[i] = wait_for_row (fixture, texts[i]);
+  for (guint i = 0; i < 3; i++)
+    g_assert_false (dropify_history_is_deleted (history, ids[i]));
+
+  /* Select All picks what the list shows; leaving picks nothing. */
+  g_assert_true (gtk_widget_activate_action (fixture->window, "win.selection-mode", NULL));
+  wait_for (window_selecting, fixture->window, "selection mode again");
+  g_assert_true (gtk_widget_activate_action (fixture->window, "win.select-all", NULL));
+  {
+    LabelQuery four = { fixture->window, "4 Selected" };
+
+    wait_for (selection_count_is, &four, "Select All to pick four");
+  }
+  if (xdotool != NULL)
+    type_key_until ("Escape", window_selecting_not, fixture->window, "Escape to leave selection mode");
+  else
+    g_assert_true (gtk_widget_activate_action (fixture->window, "win.selection-mode", NULL));
+  g_assert_false (window_selecting (fixture->window));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (row_check (rows[0]))));
+
+  /* Picked again and deleted: closing the window spreads it. */
+  g_assert_true (gtk_widget_activate_action (fixture->window, "win.selection-mode", NULL));
+  wait_for (window_selecting, fixture->window, "selection mode a third time");
+  g_assert_false (gtk_check_button_get_active (row_check (rows[0])));
+  gtk_check_button_set_active (row_check (rows[0]), TRUE);
+  gtk_check_button_set_active (row_check (rows[2]), TRUE);
+  g_assert_true (gtk_widget_activate_action (fixture->window, "win.delete-selected", NULL));
+  gone.text = "pick three";
+  wait_for (label_is_gone, &gone, "the two picked drops to go");
+  g_assert_false (dropify_history_is_deleted (history, ids[0]));
+
+  gtk_window_close (GTK_WINDOW (g_steal_pointer (&fixture->window)));
+  g_assert_true (dropify_history_is_deleted (history, ids[0]));
+  g_assert_false (dropify_history_is_deleted (history, ids[1]));
+  g_assert_true (dropify_history_is_deleted (history, ids[2]));
+  g_assert_false (dropify_history_is_deleted (history, ids[3]));
+}
+
 typedef struct
 {
   GtkWidget *window;
@@ -1987,6 +2128,8 @@ main (int   argc,
   g_test_add_func ("/ui/drop-row/date-text", test_date_text);
   g_test_add ("/ui/window/history", Fixture, NULL,
               fixture_set_up, test_window_history, fixture_tear_down);
+  g_test_add ("/ui/window/select-delete", Fixture, NULL,
+              fixture_set_up, test_window_select_delete, fixture_tear_down);
   g_test_add ("/ui/window/delete-undo", Fixture, NULL,
               fixture_set_up, test_window_delete_undo, fixture_tear_down);
   g_test_add_func ("/ui/drop-view/markup", test_drop_view_markup);
