@@ -122,9 +122,10 @@ read_stdin (GError **error)
 }
 
 static JsonNode *
-send_body (const char *member,
-           const char *value,
-           int64_t     ttl_ms)
+send_body (const char  *member,
+           const char  *value,
+           int64_t      ttl_ms,
+           GPtrArray   *to)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
 
@@ -136,9 +137,107 @@ send_body (const char *member,
       json_builder_set_member_name (builder, "ttl");
       json_builder_add_int_value (builder, ttl_ms);
     }
+  if (to != NULL && to->len > 0)
+    {
+      json_builder_set_member_name (builder, "to");
+      json_builder_begin_array (builder);
+      for (guint i = 0; i < to->len; i++)
+        json_builder_add_string_value (builder, g_ptr_array_index (to, i));
+      json_builder_end_array (builder);
+    }
   json_builder_end_object (builder);
 
   return json_builder_get_root (builder);
+}
+
+static JsonArray *get_peers (GError **error);
+
+/* "Laptop (5b1e0c2a-…)", for lists of candidates. */
+static void
+append_candidate (GString    *list,
+                  JsonObject *peer)
+{
+  const char *name = json_object_get_string_member_with_default (peer, "name", "");
+
+  if (list->len > 0)
+    g_string_append (list, ", ");
+  g_string_append_printf (list, "%s (%s)", *name ? name : _("(unknown)"),
+                          json_object_get_string_member_with_default (peer, "id", ""));
+}
+
+/* Turns each --to into a paired device's id: its id, or its name, as
+ * the peers list has them; names compare without regard to case. An
+ * unknown or ambiguous name is an error that lists the candidates. */
+static GPtrArray *
+resolve_targets (char   **targets,
+                 char   **message)
+{
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(JsonArray) peers = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (targets == NULL || targets[0] == NULL)
+    return g_steal_pointer (&ids);
+
+  if (!(peers = get_peers (&error)))
+    {
+      *message = g_strdup (error ? error->message : _("Dropify sent an unexpected reply"));
+      return NULL;
+    }
+
+  for (guint t = 0; targets[t] != NULL; t++)
+    {
+      g_autofree char *wanted = g_utf8_casefold (targets[t], -1);
+      g_autoptr(GString) matches = g_string_new (NULL);
+      g_autoptr(GString) known = g_string_new (NULL);
+      const char *found = NULL;
+      guint n_matches = 0;
+
+      for (guint i = 0; i < json_array_get_length (peers); i++)
+        {
+          JsonObject *peer = json_array_get_object_element (peers, i);
+          const char *id = json_object_get_string_member_with_default (peer, "id", NULL);
+          const char *name = json_object_get_string_member_with_default (peer, "name", "");
+          g_autofree char *folded = g_utf8_casefold (name, -1);
+
+          if (id == NULL || !json_object_get_boolean_member_with_default (peer, "trusted", FALSE))
+            continue;
+
+          append_candidate (known, peer);
+          if (g_str_equal (id, targets[t]))
+            {
+              found = id;
+              n_matches = 1;
+              break;
+            }
+          if (*name != '\0' && g_str_equal (folded, wanted))
+            {
+              found = id;
+              n_matches++;
+              append_candidate (matches, peer);
+            }
+        }
+
+      if (n_matches > 1)
+        {
+          *message = g_strdup_printf (_("“%s” names several paired devices: %s; give an id instead"),
+                                      targets[t], matches->str);
+          return NULL;
+        }
+      if (found == NULL)
+        {
+          *message = known->len > 0
+            ? g_strdup_printf (_("No paired device is called “%s”; paired devices: %s"),
+                               targets[t], known->str)
+            : g_strdup_printf (_("No paired device is called “%s”; no device is paired yet"),
+                               targets[t]);
+          return NULL;
+        }
+      if (!g_ptr_array_find_with_equal_func (ids, found, g_str_equal, NULL))
+        g_ptr_array_add (ids, g_strdup (found));
+    }
+
+  return g_steal_pointer (&ids);
 }
 
 static int
@@ -148,18 +247,23 @@ command_send (int    argc,
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *ttl = NULL;
+  g_auto(GStrv) targets = NULL;
+  g_autoptr(GPtrArray) to = NULL;
+  g_autofree char *to_error = NULL;
   gboolean files = FALSE;
   int64_t ttl_ms = 0;
   int status = 0;
   const GOptionEntry entries[] = {
     { "ttl", 't', 0, G_OPTION_ARG_STRING, &ttl,
       N_("How long the drop lives: 30s, 10m, 24h, 7d"), N_("DURATION") },
+    { "to", 0, 0, G_OPTION_ARG_STRING_ARRAY, &targets,
+      N_("Send to this paired device only, by name or id; repeat for more"), N_("DEVICE") },
     { "file", 'f', 0, G_OPTION_ARG_NONE, &files,
       N_("Send the files named by the arguments"), NULL },
     { NULL }
   };
 
-  context = command_context (_("TEXT | --file PATH…"),
+  context = command_context (_("[--to DEVICE]… TEXT | --file PATH…"),
                              _("Makes a drop on the running Dropify, which syncs it to your devices.\n"
                                "TEXT “-” reads the text from the standard input."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
@@ -173,6 +277,9 @@ command_send (int    argc,
   if (argc < 2)
     return usage_error (context, files ? _("Name at least one file to send")
                                        : _("Give the text to send"));
+
+  if (!(to = resolve_targets (targets, &to_error)))
+    return fail (to_error);
 
   if (files)
     {
@@ -190,7 +297,7 @@ command_send (int    argc,
               return fail (message);
             }
 
-          body = send_body ("path", path, ttl_ms);
+          body = send_body ("path", path, ttl_ms, to);
           reply = dropify_control_request (data_dir (), "POST", "/v1/drops", body, &error);
           if (reply == NULL)
             {
@@ -220,7 +327,7 @@ command_send (int    argc,
       else
         text = g_strdup (argv[1]);
 
-      body = send_body ("text", text, ttl_ms);
+      body = send_body ("text", text, ttl_ms, to);
       reply = dropify_control_request (data_dir (), "POST", "/v1/drops", body, &error);
       if (reply == NULL)
         return fail (error ? error->message : _("no reply"));
@@ -317,11 +424,51 @@ list_command (int          *argc,
   return json_array_ref (json_node_get_array (reply));
 }
 
+/* "To Laptop, Phone": the names of a targeted drop's audience, as the
+ * peers list has them; an id for a device it does not know. NULL for a
+ * drop for every device. */
+static char *
+audience_text (JsonObject  *drop,
+               JsonArray  **peers)
+{
+  JsonNode *node = json_object_get_member (drop, "audience");
+  g_autoptr(GString) names = g_string_new (NULL);
+  JsonArray *audience;
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node) ||
+      json_array_get_length ((audience = json_node_get_array (node))) == 0)
+    return NULL;
+
+  if (*peers == NULL)
+    *peers = get_peers (NULL);
+
+  for (guint i = 0; i < json_array_get_length (audience); i++)
+    {
+      const char *id = json_array_get_string_element (audience, i);
+      const char *name = NULL;
+
+      for (guint p = 0; *peers != NULL && p < json_array_get_length (*peers); p++)
+        {
+          JsonObject *peer = json_array_get_object_element (*peers, p);
+
+          if (g_strcmp0 (json_object_get_string_member_with_default (peer, "id", NULL), id) == 0)
+            name = json_object_get_string_member_with_default (peer, "name", NULL);
+        }
+
+      if (names->len > 0)
+        g_string_append (names, ", ");
+      g_string_append (names, name != NULL && *name != '\0' ? name : id);
+    }
+
+  return g_strdup_printf (_("To %s"), names->str);
+}
+
 static int
 command_list (int    argc,
               char **argv)
 {
   g_autoptr(JsonArray) drops = NULL;
+  g_autoptr(JsonArray) peers = NULL;
   int64_t now = g_get_real_time () / 1000;
   int status;
 
@@ -342,14 +489,15 @@ command_list (int    argc,
       int64_t left = json_object_get_int_member (drop, "expires_at") - now;
       g_autofree char *expires = dropify_duration_format (MAX (left / 1000, 1) * 1000);
       g_autofree char *text = preview (drop);
+      g_autofree char *to = audience_text (drop, &peers);
       g_autoptr(GPtrArray) pool = g_ptr_array_new_with_free_func (g_free);
 
-      g_print ("%s  %-4s  %6s  %-16s  %s\n",
+      g_print ("%s  %-4s  %6s  %-16s  %s%s%s\n",
                shown (pool, json_object_get_string_member (drop, "id")),
                shown (pool, json_object_get_string_member (drop, "kind")),
                expires,
                shown (pool, json_object_get_string_member (drop, "origin_name")),
-               text);
+               text, to != NULL ? "  " : "", to != NULL ? shown (pool, to) : "");
     }
 
   return 0;

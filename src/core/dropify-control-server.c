@@ -367,6 +367,7 @@ handle_send (DropifyControlServer *self,
   SoupMessageBody *request = soup_server_message_get_request_body (msg);
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) audience = NULL;
   JsonObject *object;
   int64_t ttl_ms = 0;
 
@@ -392,6 +393,37 @@ handle_send (DropifyControlServer *self,
       ttl_ms = json_node_get_int (ttl);
     }
 
+  /* "to": the device ids the drop is for; absent or empty, every device.
+   * The service checks the ids themselves. */
+  if (json_object_has_member (object, "to"))
+    {
+      JsonNode *to = json_object_get_member (object, "to");
+      JsonArray *array;
+
+      if (!JSON_NODE_HOLDS_ARRAY (to) ||
+          json_array_get_length ((array = json_node_get_array (to))) > DROPIFY_DROP_MAX_AUDIENCE)
+        {
+          g_autofree char *message =
+            g_strdup_printf (_("“to” must be an array of at most %d device ids"), DROPIFY_DROP_MAX_AUDIENCE);
+          respond_error (msg, SOUP_STATUS_BAD_REQUEST, message);
+          return;
+        }
+
+      audience = g_ptr_array_new ();
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          JsonNode *node = json_array_get_element (array, i);
+
+          if (json_node_get_value_type (node) != G_TYPE_STRING)
+            {
+              respond_error (msg, SOUP_STATUS_BAD_REQUEST, _("“to” must hold device ids"));
+              return;
+            }
+          g_ptr_array_add (audience, (gpointer) json_node_get_string (node));
+        }
+      g_ptr_array_add (audience, NULL);
+    }
+
   if (json_object_has_member (object, "text"))
     {
       JsonNode *text = json_object_get_member (object, "text");
@@ -403,7 +435,9 @@ handle_send (DropifyControlServer *self,
           return;
         }
 
-      drop = dropify_service_send_text (self->service, json_node_get_string (text), ttl_ms, &error);
+      drop = dropify_service_send_text_to (self->service, json_node_get_string (text), ttl_ms,
+                                           audience ? (const char * const *) audience->pdata : NULL,
+                                           &error);
       if (drop == NULL)
         {
           respond_error (msg, status_for_error (error), error->message);
@@ -429,8 +463,9 @@ handle_send (DropifyControlServer *self,
 
       file = g_file_new_for_path (json_node_get_string (path));
       soup_server_message_pause (msg);
-      dropify_service_send_file_async (self->service, file, ttl_ms, self->cancellable,
-                                       send_file_cb, g_object_ref (msg));
+      dropify_service_send_file_to_async (self->service, file, ttl_ms,
+                                          audience ? (const char * const *) audience->pdata : NULL,
+                                          self->cancellable, send_file_cb, g_object_ref (msg));
     }
   else
     {

@@ -3,9 +3,15 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "dropify-drop.h"
 #include "dropify-enums.h"
+#include "dropify-protocol.h"
+
+/* A targeted drop's id ends with "_" and this many hex digits of the
+ * SHA-256 of its audience (see dropify_drop_audience_tag()). */
+#define AUDIENCE_TAG_LEN 24
 
 struct _DropifyDrop
 {
@@ -19,6 +25,7 @@ struct _DropifyDrop
   char            *origin;
   char            *origin_name;
   char            *path;
+  char           **audience;    /* sorted device ids; NULL: everyone */
   uint64_t         size;
   uint64_t         received;
   int64_t          created_at;
@@ -65,6 +72,7 @@ dropify_drop_finalize (GObject *object)
   g_clear_pointer (&self->origin, g_free);
   g_clear_pointer (&self->origin_name, g_free);
   g_clear_pointer (&self->path, g_free);
+  g_clear_pointer (&self->audience, g_strfreev);
 
   G_OBJECT_CLASS (dropify_drop_parent_class)->finalize (object);
 }
@@ -395,6 +403,243 @@ dropify_drop_is_expired (DropifyDrop *self,
 }
 
 /**
+ * dropify_drop_get_audience:
+ *
+ * The devices the drop was sent to, besides its origin. A drop with no
+ * audience is for every device.
+ *
+ * Returns: (nullable) (transfer none): sorted device ids, or %NULL for
+ *   every device
+ */
+const char * const *
+dropify_drop_get_audience (DropifyDrop *self)
+{
+  g_return_val_if_fail (DROPIFY_IS_DROP (self), NULL);
+  return (const char * const *) self->audience;
+}
+
+static int
+compare_ids (gconstpointer a,
+             gconstpointer b)
+{
+  return strcmp (*(const char * const *) a, *(const char * const *) b);
+}
+
+static char **
+sorted_copy (const char * const *ids)
+{
+  char **copy = g_strdupv ((char **) ids);
+
+  qsort (copy, g_strv_length (copy), sizeof (char *), compare_ids);
+  return copy;
+}
+
+/**
+ * dropify_drop_set_audience:
+ * @audience: (nullable) (array zero-terminated=1): device ids, valid and
+ *   distinct (see dropify_drop_audience_normalize()); %NULL or empty
+ *   for every device
+ *
+ * Sets who the drop is for. Part of the drop's identity, like its id:
+ * only to be called while making the drop, before anyone else sees it.
+ */
+void
+dropify_drop_set_audience (DropifyDrop        *self,
+                           const char * const *audience)
+{
+  g_return_if_fail (DROPIFY_IS_DROP (self));
+
+  g_clear_pointer (&self->audience, g_strfreev);
+  if (audience != NULL && audience[0] != NULL)
+    self->audience = sorted_copy (audience);
+}
+
+/**
+ * dropify_drop_is_targeted:
+ *
+ * Returns: %TRUE if the drop is for some devices only
+ */
+gboolean
+dropify_drop_is_targeted (DropifyDrop *self)
+{
+  g_return_val_if_fail (DROPIFY_IS_DROP (self), FALSE);
+  return self->audience != NULL;
+}
+
+/**
+ * dropify_drop_is_for:
+ * @device_id: a device id
+ *
+ * Whether that device may hold the drop: every device may hold a drop
+ * for everyone; a targeted drop only its origin and its audience. Sync
+ * sends, relays, serves and accepts a drop only where this holds.
+ *
+ * Returns: %TRUE if @device_id may hold the drop
+ */
+gboolean
+dropify_drop_is_for (DropifyDrop *self,
+                     const char  *device_id)
+{
+  g_return_val_if_fail (DROPIFY_IS_DROP (self), FALSE);
+
+  if (self->audience == NULL)
+    return TRUE;
+  if (device_id == NULL)
+    return FALSE;
+  if (g_strcmp0 (self->origin, device_id) == 0)
+    return TRUE;
+
+  return g_strv_contains ((const char * const *) self->audience, device_id);
+}
+
+/**
+ * dropify_drop_audience_normalize:
+ * @audience: (nullable) (array zero-terminated=1): device ids
+ *
+ * Checks an audience as every input is checked: at most
+ * %DROPIFY_DROP_MAX_AUDIENCE ids, each a valid device id, none twice.
+ *
+ * Returns: (transfer full) (nullable): the ids sorted, or %NULL for an
+ *   empty audience (every device); %NULL with @error set if invalid
+ */
+char **
+dropify_drop_audience_normalize (const char * const  *audience,
+                                 GError             **error)
+{
+  g_auto(GStrv) sorted = NULL;
+  guint n;
+
+  if (audience == NULL || audience[0] == NULL)
+    return NULL;
+
+  n = g_strv_length ((char **) audience);
+  if (n > DROPIFY_DROP_MAX_AUDIENCE)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("A drop can be sent to at most %d devices"), DROPIFY_DROP_MAX_AUDIENCE);
+      return NULL;
+    }
+
+  for (guint i = 0; i < n; i++)
+    if (!dropify_protocol_id_is_valid (audience[i]))
+      {
+        g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                             _("A drop can only be sent to device ids"));
+        return NULL;
+      }
+
+  sorted = sorted_copy (audience);
+  for (guint i = 1; i < n; i++)
+    if (g_str_equal (sorted[i - 1], sorted[i]))
+      {
+        g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                             _("A drop names the same device twice"));
+        return NULL;
+      }
+
+  return g_steal_pointer (&sorted);
+}
+
+/**
+ * dropify_drop_audience_tag:
+ * @audience: (array zero-terminated=1): a non-empty audience
+ *
+ * The tag that binds an audience to a drop's id: the first 12 bytes of
+ * SHA-256 over "dropify-audience" and the sorted ids, each followed by
+ * a line feed, in lower-case hex (docs/protocol.md §4.4).
+ *
+ * Returns: (transfer full): 24 hex digits
+ */
+char *
+dropify_drop_audience_tag (const char * const *audience)
+{
+  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_auto(GStrv) sorted = NULL;
+
+  g_return_val_if_fail (audience != NULL && audience[0] != NULL, NULL);
+
+  sorted = sorted_copy (audience);
+  g_checksum_update (checksum, (const guchar *) "dropify-audience\n", -1);
+  for (guint i = 0; sorted[i] != NULL; i++)
+    {
+      g_checksum_update (checksum, (const guchar *) sorted[i], -1);
+      g_checksum_update (checksum, (const guchar *) "\n", 1);
+    }
+
+  return g_strndup (g_checksum_get_string (checksum), AUDIENCE_TAG_LEN);
+}
+
+/**
+ * dropify_drop_new_id:
+ * @audience: (nullable) (array zero-terminated=1): the new drop's audience
+ *
+ * Makes the id of a new drop: a random UUID, followed for a targeted
+ * drop by "_" and its audience's tag. The id is what reconciliation
+ * compares, so binding the audience into it means no device can pass
+ * on a copy of the drop with another audience: every receiver checks
+ * the tag (dropify_drop_id_fits_audience()).
+ *
+ * Returns: (transfer full): the id
+ */
+char *
+dropify_drop_new_id (const char * const *audience)
+{
+  g_autofree char *uuid = g_uuid_string_random ();
+  g_autofree char *tag = NULL;
+
+  if (audience == NULL || audience[0] == NULL)
+    return g_steal_pointer (&uuid);
+
+  tag = dropify_drop_audience_tag (audience);
+  return g_strconcat (uuid, "_", tag, NULL);
+}
+
+static gboolean
+has_tag_form (const char *id,
+              gsize       len)
+{
+  if (len <= AUDIENCE_TAG_LEN + 1 || id[len - AUDIENCE_TAG_LEN - 1] != '_')
+    return FALSE;
+
+  for (gsize i = len - AUDIENCE_TAG_LEN; i < len; i++)
+    if (!g_ascii_isdigit (id[i]) && !(id[i] >= 'a' && id[i] <= 'f'))
+      return FALSE;
+
+  return TRUE;
+}
+
+/**
+ * dropify_drop_id_fits_audience:
+ * @id: a drop id
+ * @audience: (nullable) (array zero-terminated=1): its audience
+ *
+ * A targeted drop's id must end with its audience's tag; a drop for
+ * everyone must not end like a tag, so that a targeted drop cannot be
+ * passed on as one for everyone under its id.
+ *
+ * Returns: %TRUE if @id and @audience belong together
+ */
+gboolean
+dropify_drop_id_fits_audience (const char         *id,
+                               const char * const *audience)
+{
+  g_autofree char *tag = NULL;
+  gsize len;
+
+  g_return_val_if_fail (id != NULL, FALSE);
+
+  len = strlen (id);
+  if (audience == NULL || audience[0] == NULL)
+    return !has_tag_form (id, len);
+
+  if (!has_tag_form (id, len))
+    return FALSE;
+
+  tag = dropify_drop_audience_tag (audience);
+  return strcmp (id + len - AUDIENCE_TAG_LEN, tag) == 0;
+}
+
+/**
  * dropify_drop_sanitize_name:
  * @name: (nullable): a file name from another device
  *
@@ -461,6 +706,11 @@ dropify_drop_to_json (DropifyDrop *self)
   json_builder_add_string_value (builder, self->origin ? self->origin : "");
   json_builder_set_member_name (builder, "origin_name");
   json_builder_add_string_value (builder, self->origin_name ? self->origin_name : "");
+  json_builder_set_member_name (builder, "audience");
+  json_builder_begin_array (builder);
+  for (guint i = 0; self->audience != NULL && self->audience[i] != NULL; i++)
+    json_builder_add_string_value (builder, self->audience[i]);
+  json_builder_end_array (builder);
   json_builder_set_member_name (builder, "created_at");
   json_builder_add_int_value (builder, self->created_at);
   json_builder_set_member_name (builder, "expires_at");

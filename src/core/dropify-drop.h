@@ -17,6 +17,9 @@ typedef enum
   DROPIFY_DROP_KIND_FILE,
 } DropifyDropKind;
 
+/* The most devices one drop may be sent to (docs/protocol.md §4.4). */
+#define DROPIFY_DROP_MAX_AUDIENCE 16
+
 #define DROPIFY_TYPE_DROP (dropify_drop_get_type ())
 
 G_DECLARE_FINAL_TYPE (DropifyDrop, dropify_drop, DROPIFY, DROP, GObject)
@@ -58,7 +61,20 @@ void             dropify_drop_set_received     (DropifyDrop  *self,
                                                 uint64_t      received);
 gboolean         dropify_drop_is_expired       (DropifyDrop  *self,
                                                 int64_t       now);
+const char * const *dropify_drop_get_audience (DropifyDrop  *self);
+void             dropify_drop_set_audience     (DropifyDrop  *self,
+                                                const char * const *audience);
+gboolean         dropify_drop_is_targeted      (DropifyDrop  *self);
+gboolean         dropify_drop_is_for           (DropifyDrop  *self,
+                                                const char   *device_id);
 JsonNode        *dropify_drop_to_json          (DropifyDrop  *self);
 char            *dropify_drop_sanitize_name    (const char   *name);
+
+char           **dropify_drop_audience_normalize (const char * const *audience,
+                                                  GError            **error);
+char            *dropify_drop_audience_tag       (const char * const *audience);
+char            *dropify_drop_new_id             (const char * const *audience);
+gboolean         dropify_drop_id_fits_audience   (const char         *id,
+                                                  const char * const *audience);
 
 G_END_DECLS

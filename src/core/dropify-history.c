@@ -110,6 +110,11 @@ static const char * const migrations[] = {
    * third less work. Lookups by SHA-256 still use it. */
   "DROP INDEX drops_sha256;"
   "CREATE INDEX drops_sha256 ON drops (sha256) WHERE sha256 IS NOT NULL;",
+
+  /* 4 → 5: who a drop is for: its audience's device ids, sorted and
+   * separated by commas (no device id holds one); NULL for every device,
+   * which is what every drop stored before was. */
+  "ALTER TABLE drops ADD COLUMN audience TEXT;",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == DROPIFY_HISTORY_SCHEMA_VERSION);
@@ -440,8 +445,23 @@ drop_from_row (DropifyHistory *self,
                sqlite3_stmt   *stmt)
 {
   /* id, kind, text, name, mime, size, sha256, origin, origin_name,
-   * created_at, expires_at, complete */
+   * created_at, expires_at, complete, audience */
+  const char *audience = column_text (stmt, 12);
+  g_auto(GStrv) ids = NULL;
   DropifyDrop *drop;
+
+  /* The file is ours, but a drop whose audience does not check out would
+   * go to devices it was not meant for: it is left out. */
+  if (audience != NULL && *audience != '\0')
+    {
+      g_auto(GStrv) split = g_strsplit (audience, ",", -1);
+
+      ids = dropify_drop_audience_normalize ((const char * const *) split, NULL);
+      if (ids == NULL)
+        return NULL;
+    }
+  if (!dropify_drop_id_fits_audience (column_text (stmt, 0), (const char * const *) ids))
+    return NULL;
 
   if (sqlite3_column_int (stmt, 1) == DROPIFY_DROP_KIND_TEXT)
     {
@@ -470,6 +490,7 @@ drop_from_row (DropifyHistory *self,
                                     sqlite3_column_int64 (stmt, 10));
     }
 
+  dropify_drop_set_audience (drop, (const char * const *) ids);
   return drop;
 }
 
@@ -484,7 +505,7 @@ load (DropifyHistory  *self,
 
   if (!(stmt = prepare (self,
                         "SELECT id, kind, text, name, mime, size, sha256, origin, origin_name,"
-                        "       created_at, expires_at, complete"
+                        "       created_at, expires_at, complete, audience"
                         "  FROM drops ORDER BY created_at ASC, id ASC",
                         error)))
     return FALSE;
@@ -890,6 +911,13 @@ validate (DropifyHistory  *self,
       return FALSE;
     }
 
+  if (!dropify_drop_id_fits_audience (id, dropify_drop_get_audience (drop)))
+    {
+      g_set_error_literal (error, DROPIFY_HISTORY_ERROR, DROPIFY_HISTORY_ERROR_INVALID,
+                           _("The drop’s id does not match who it is for"));
+      return FALSE;
+    }
+
   if (!check_string (dropify_drop_get_origin (drop), MAX_ORIGIN_LENGTH, FALSE, _("origin"), error) ||
       !check_string (dropify_drop_get_origin_name (drop), MAX_ORIGIN_LENGTH, TRUE, _("sender name"), error))
     return FALSE;
@@ -988,6 +1016,7 @@ dropify_history_add (DropifyHistory  *self,
                      DropifyDrop     *drop,
                      GError         **error)
 {
+  g_autofree char *audience = NULL;
   g_autoptr(sqlite3_stmt) stmt = NULL;
   gboolean is_file;
   gboolean complete = TRUE;
@@ -1011,8 +1040,8 @@ dropify_history_add (DropifyHistory  *self,
 
   if (!(stmt = prepare (self,
                         "INSERT INTO drops (id, kind, text, name, mime, size, sha256, origin,"
-                        "                   origin_name, created_at, expires_at, complete)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        "                   origin_name, created_at, expires_at, complete, audience)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         error)))
     return FALSE;
 
@@ -1028,6 +1057,11 @@ dropify_history_add (DropifyHistory  *self,
   sqlite3_bind_int64 (stmt, 10, dropify_drop_get_created_at (drop));
   sqlite3_bind_int64 (stmt, 11, dropify_drop_get_expires_at (drop));
   sqlite3_bind_int (stmt, 12, complete);
+  if (dropify_drop_is_targeted (drop))
+    {
+      audience = g_strjoinv (",", (char **) dropify_drop_get_audience (drop));
+      sqlite3_bind_text (stmt, 13, audience, -1, SQLITE_STATIC);
+    }
 
   if ((rc = sqlite3_step (stmt)) != SQLITE_DONE)
     return set_sqlite_error (self, error, rc);

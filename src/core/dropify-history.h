@@ -23,7 +23,7 @@ typedef enum
   DROPIFY_HISTORY_ERROR_IO,
 } DropifyHistoryError;
 
-#define DROPIFY_HISTORY_SCHEMA_VERSION 4
+#define DROPIFY_HISTORY_SCHEMA_VERSION 5
 
 #define DROPIFY_TYPE_HISTORY (dropify_history_get_type ())
 

@@ -421,6 +421,52 @@ parse_ids (JsonObject      *object,
   return TRUE;
 }
 
+/* Who a drop is for: absent or empty, every device; otherwise at most
+ * DROPIFY_DROP_MAX_AUDIENCE distinct device ids, bound to the drop's id
+ * by its tag, so that no device passes the drop on to others under the
+ * same id (docs/protocol.md §4.4). */
+static gboolean
+parse_audience (JsonObject   *object,
+                DropifyDrop  *drop,
+                GError      **error)
+{
+  g_autoptr(GPtrArray) ids = NULL;
+  g_auto(GStrv) audience = NULL;
+  JsonArray *array;
+
+  if (member (object, "audience") == NULL)
+    {
+      if (!dropify_drop_id_fits_audience (dropify_drop_get_id (drop), NULL))
+        return invalid (error, "id", "is a targeted drop's id, but the drop has no audience");
+      return TRUE;
+    }
+
+  if (!(array = get_array (object, "audience", DROPIFY_DROP_MAX_AUDIENCE, error)))
+    return FALSE;
+
+  ids = g_ptr_array_new ();
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *node = json_array_get_element (array, i);
+
+      if (json_node_get_value_type (node) != G_TYPE_STRING ||
+          !dropify_protocol_id_is_valid (json_node_get_string (node)))
+        return invalid (error, "audience", "must hold valid device ids");
+      g_ptr_array_add (ids, (gpointer) json_node_get_string (node));
+    }
+  g_ptr_array_add (ids, NULL);
+
+  audience = dropify_drop_audience_normalize ((const char * const *) ids->pdata, NULL);
+  if (audience == NULL && ids->len > 1)
+    return invalid (error, "audience", "must not name a device twice");
+
+  if (!dropify_drop_id_fits_audience (dropify_drop_get_id (drop), (const char * const *) audience))
+    return invalid (error, "id", "does not carry its audience’s tag");
+
+  dropify_drop_set_audience (drop, (const char * const *) audience);
+  return TRUE;
+}
+
 static gboolean
 parse_drop (JsonObject      *object,
             DropifyMessage  *message,
@@ -496,7 +542,7 @@ parse_drop (JsonObject      *object,
       return invalid (error, "kind", "must be “text” or “file”");
     }
 
-  return TRUE;
+  return parse_audience (drop, message->drop, error);
 }
 
 static gboolean
@@ -1169,6 +1215,9 @@ dropify_protocol_encode_drop (DropifyDrop *drop)
   json_object_remove_member (object, "complete");
   json_object_remove_member (object, "path");
   json_object_remove_member (object, "received");
+  /* A drop for everyone goes as it did before audiences. */
+  if (!dropify_drop_is_targeted (drop))
+    json_object_remove_member (object, "audience");
 
   json_builder_set_member_name (builder, "drop");
   json_builder_add_value (builder, g_steal_pointer (&node));

@@ -11,7 +11,7 @@ G_BEGIN_DECLS
  * fuzzed. Every message is one WebSocket text frame holding one JSON
  * object with a "type". See docs/protocol.md. */
 
-#define DROPIFY_PROTOCOL_VERSION       3
+#define DROPIFY_PROTOCOL_VERSION       4
 #define DROPIFY_PROTOCOL_MAX_MESSAGE   (17 * 1024 * 1024)
 #define DROPIFY_PROTOCOL_MAX_IDS       4096
 #define DROPIFY_PROTOCOL_FANOUT        16

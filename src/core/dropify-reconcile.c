@@ -51,10 +51,33 @@ struct _DropifyReconcile
 
   GHashTable *by_id;   /* id → Entry (owned) */
   Node       *root;
+  /* Targeted drops (docs/protocol.md §7.4) are kept out of the trie
+   * above: each device that may hold one sees it in its own view, an
+   * index of its own, and no other device counts it. A view is made the
+   * first time a device asks (a peer that became trusted), never for
+   * every id an audience names: a peer writes audiences, and 16 made-up
+   * ids per drop must not cost 16 indexes. */
+  GHashTable *views;     /* device id → DropifyReconcile */
+  GHashTable *targeted;  /* drop id → Targeted */
   guint64     work;    /* entries visited and ids hashed, for tests */
 };
 
+typedef struct
+{
+  char    **holders;
+  int64_t   expires_at;
+} Targeted;
+
 G_DEFINE_FINAL_TYPE (DropifyReconcile, dropify_reconcile, G_TYPE_OBJECT)
+
+static void
+targeted_free (gpointer data)
+{
+  Targeted *targeted = data;
+
+  g_strfreev (targeted->holders);
+  g_free (targeted);
+}
 
 static void
 entry_free (gpointer data)
@@ -243,6 +266,26 @@ dropify_reconcile_new (void)
   return g_object_new (DROPIFY_TYPE_RECONCILE, NULL);
 }
 
+static void
+remove_targeted (DropifyReconcile *self,
+                 const char       *id)
+{
+  Targeted *targeted = g_hash_table_lookup (self->targeted, id);
+
+  if (targeted == NULL)
+    return;
+
+  for (guint i = 0; targeted->holders[i] != NULL; i++)
+    {
+      DropifyReconcile *view = g_hash_table_lookup (self->views, targeted->holders[i]);
+
+      if (view != NULL)
+        dropify_reconcile_remove (view, id, TRUE);
+    }
+
+  g_hash_table_remove (self->targeted, id);
+}
+
 /**
  * dropify_reconcile_add:
  * @id: a drop's id
@@ -262,6 +305,9 @@ dropify_reconcile_add (DropifyReconcile *self,
 
   g_return_if_fail (DROPIFY_IS_RECONCILE (self));
   g_return_if_fail (id != NULL);
+
+  /* A tombstone replaces a targeted drop as it does any other. */
+  remove_targeted (self, id);
 
   entry = g_hash_table_lookup (self->by_id, id);
   if (entry != NULL)
@@ -312,6 +358,12 @@ dropify_reconcile_remove (DropifyReconcile *self,
 
   g_return_val_if_fail (DROPIFY_IS_RECONCILE (self), FALSE);
 
+  if (live && id != NULL && g_hash_table_contains (self->targeted, id))
+    {
+      remove_targeted (self, id);
+      return TRUE;
+    }
+
   entry = id != NULL ? g_hash_table_lookup (self->by_id, id) : NULL;
   if (entry == NULL || entry->live != !!live)
     return FALSE;
@@ -320,6 +372,47 @@ dropify_reconcile_remove (DropifyReconcile *self,
   g_hash_table_remove (self->by_id, id);
 
   return TRUE;
+}
+
+/**
+ * dropify_reconcile_add_targeted:
+ * @id: a live drop's id
+ * @expires_at: its expiry, unix ms
+ * @holders: (array zero-terminated=1): the devices that may hold it: its
+ *   origin and its audience
+ *
+ * Adds a live drop that only @holders may see: it is counted in the
+ * summaries and ids meant for one of them (the `_for` functions below)
+ * and in no others.
+ */
+void
+dropify_reconcile_add_targeted (DropifyReconcile   *self,
+                                const char         *id,
+                                int64_t             expires_at,
+                                const char * const *holders)
+{
+  Targeted *targeted;
+
+  g_return_if_fail (DROPIFY_IS_RECONCILE (self));
+  g_return_if_fail (id != NULL);
+  g_return_if_fail (holders != NULL);
+
+  remove_targeted (self, id);
+  dropify_reconcile_remove (self, id, TRUE);
+
+  targeted = g_new0 (Targeted, 1);
+  targeted->holders = g_strdupv ((char **) holders);
+  targeted->expires_at = expires_at;
+  g_hash_table_insert (self->targeted, g_strdup (id), targeted);
+
+  /* Only the views already made; the others are made when asked for. */
+  for (guint i = 0; holders[i] != NULL; i++)
+    {
+      DropifyReconcile *view = g_hash_table_lookup (self->views, holders[i]);
+
+      if (view != NULL)
+        dropify_reconcile_add (view, id, TRUE, expires_at);
+    }
 }
 
 /**
@@ -335,6 +428,8 @@ dropify_reconcile_clear (DropifyReconcile *self)
   node_free (self->root);
   self->root = node_new_leaf ();
   g_hash_table_remove_all (self->by_id);
+  g_hash_table_remove_all (self->views);
+  g_hash_table_remove_all (self->targeted);
 }
 
 guint
@@ -342,7 +437,7 @@ dropify_reconcile_get_n_entries (DropifyReconcile *self)
 {
   g_return_val_if_fail (DROPIFY_IS_RECONCILE (self), 0);
 
-  return self->root->count;
+  return self->root->count + g_hash_table_size (self->targeted);
 }
 
 /* The node that holds everything under @prefix: an inner node at the
@@ -417,24 +512,50 @@ dropify_reconcile_count (DropifyReconcile *self,
  *
  * Computes the buckets of a `summary` (docs/protocol.md §7.2).
  */
-void
-dropify_reconcile_get_buckets (DropifyReconcile *self,
-                               const char       *prefix,
-                               DropifyBucket     buckets[DROPIFY_PROTOCOL_FANOUT])
+/* The targeted drops @viewer may hold, as an index: made the first time
+ * it is asked for, from every targeted drop (once per device, for the
+ * life of the process), then kept current by add and remove. */
+static DropifyReconcile *
+get_view (DropifyReconcile *self,
+          const char       *viewer)
 {
-  guint8 xor[DROPIFY_PROTOCOL_FANOUT][16] = { { 0 } };
-  gsize prefix_len, depth;
-  Node *node;
+  DropifyReconcile *view;
+  GHashTableIter iter;
+  gpointer id, value;
 
-  g_return_if_fail (DROPIFY_IS_RECONCILE (self));
-  g_return_if_fail (prefix != NULL && strlen (prefix) < KEY_LEN);
+  if (viewer == NULL || g_hash_table_size (self->targeted) == 0)
+    return NULL;
 
-  prefix_len = strlen (prefix);
-  for (guint d = 0; d < DROPIFY_PROTOCOL_FANOUT; d++)
+  if ((view = g_hash_table_lookup (self->views, viewer)) != NULL)
+    return view;
+
+  view = dropify_reconcile_new ();
+  g_hash_table_insert (self->views, g_strdup (viewer), view);
+
+  g_hash_table_iter_init (&iter, self->targeted);
+  while (g_hash_table_iter_next (&iter, &id, &value))
     {
-      buckets[d].key = "0123456789abcdef"[d];
-      buckets[d].count = 0;
+      Targeted *targeted = value;
+
+      if (g_strv_contains ((const char * const *) targeted->holders, viewer))
+        dropify_reconcile_add (view, id, TRUE, targeted->expires_at);
     }
+  self->work += g_hash_table_size (self->targeted);
+
+  return view;
+}
+
+/* Adds the counts and XORs of the buckets under @prefix to @counts and
+ * @xor. */
+static void
+add_buckets (DropifyReconcile *self,
+             const char       *prefix,
+             guint             counts[DROPIFY_PROTOCOL_FANOUT],
+             guint8            xor[DROPIFY_PROTOCOL_FANOUT][16])
+{
+  gsize prefix_len = strlen (prefix);
+  gsize depth;
+  Node *node;
 
   node = find (self, prefix, prefix_len, &depth);
   if (node == NULL)
@@ -443,8 +564,8 @@ dropify_reconcile_get_buckets (DropifyReconcile *self,
     {
       for (guint d = 0; d < DROPIFY_PROTOCOL_FANOUT; d++)
         {
-          buckets[d].count = node->children[d]->count;
-          memcpy (xor[d], node->children[d]->xor, 16);
+          counts[d] += node->children[d]->count;
+          xor_into (xor[d], node->children[d]->xor);
         }
     }
   else
@@ -457,15 +578,64 @@ dropify_reconcile_get_buckets (DropifyReconcile *self,
           if (!under (entry, prefix, prefix_len))
             continue;
           d = digit (entry->key, prefix_len);
-          buckets[d].count++;
+          counts[d]++;
           xor_into (xor[d], entry->token);
         }
       self->work += node->entries->len;
     }
+}
+
+/**
+ * dropify_reconcile_get_buckets_for:
+ * @viewer: (nullable): the device the summary is for; %NULL for what
+ *   every device may see
+ * @prefix: a hex prefix of keys, at most 63 digits
+ * @buckets: (out caller-allocates): the 16 buckets under @prefix, by the
+ *   digit that follows it, empty ones included
+ *
+ * Computes the buckets of a `summary` for @viewer (docs/protocol.md
+ * §7.2): every entry for everyone, and the targeted drops @viewer may
+ * hold.
+ */
+void
+dropify_reconcile_get_buckets_for (DropifyReconcile *self,
+                                   const char       *viewer,
+                                   const char       *prefix,
+                                   DropifyBucket     buckets[DROPIFY_PROTOCOL_FANOUT])
+{
+  guint8 xor[DROPIFY_PROTOCOL_FANOUT][16] = { { 0 } };
+  guint counts[DROPIFY_PROTOCOL_FANOUT] = { 0 };
+  DropifyReconcile *view;
+
+  g_return_if_fail (DROPIFY_IS_RECONCILE (self));
+  g_return_if_fail (prefix != NULL && strlen (prefix) < KEY_LEN);
+
+  add_buckets (self, prefix, counts, xor);
+  if ((view = get_view (self, viewer)) != NULL)
+    add_buckets (view, prefix, counts, xor);
 
   for (guint d = 0; d < DROPIFY_PROTOCOL_FANOUT; d++)
-    for (guint b = 0; b < 16; b++)
-      g_snprintf (buckets[d].digest + 2 * b, 3, "%02x", xor[d][b]);
+    {
+      buckets[d].key = "0123456789abcdef"[d];
+      buckets[d].count = counts[d];
+      for (guint b = 0; b < 16; b++)
+        g_snprintf (buckets[d].digest + 2 * b, 3, "%02x", xor[d][b]);
+    }
+}
+
+/**
+ * dropify_reconcile_get_buckets:
+ * @prefix: a hex prefix of keys, at most 63 digits
+ * @buckets: (out caller-allocates): the 16 buckets under @prefix
+ *
+ * dropify_reconcile_get_buckets_for() with no viewer.
+ */
+void
+dropify_reconcile_get_buckets (DropifyReconcile *self,
+                               const char       *prefix,
+                               DropifyBucket     buckets[DROPIFY_PROTOCOL_FANOUT])
+{
+  dropify_reconcile_get_buckets_for (self, NULL, prefix, buckets);
 }
 
 static void
@@ -530,6 +700,65 @@ dropify_reconcile_collect (DropifyReconcile *self,
 }
 
 /**
+ * dropify_reconcile_count_for:
+ * @viewer: (nullable): a device id, or %NULL
+ * @prefix: a hex prefix of keys
+ *
+ * Returns: how many entries under @prefix @viewer may see
+ */
+guint
+dropify_reconcile_count_for (DropifyReconcile *self,
+                             const char       *viewer,
+                             const char       *prefix)
+{
+  DropifyReconcile *view;
+  guint count;
+
+  g_return_val_if_fail (DROPIFY_IS_RECONCILE (self), 0);
+
+  count = dropify_reconcile_count (self, prefix);
+  if ((view = get_view (self, viewer)) != NULL)
+    count += dropify_reconcile_count (view, prefix);
+
+  return count;
+}
+
+/**
+ * dropify_reconcile_collect_for:
+ * @viewer: (nullable): a device id, or %NULL
+ * @prefix: a hex prefix of keys
+ * @now: the clock, unix ms
+ *
+ * dropify_reconcile_collect(), with the targeted drops @viewer may hold.
+ *
+ * Returns: (transfer full) (element-type DropifyReconcileEntry): the
+ *   entries under @prefix that @viewer may see
+ */
+GArray *
+dropify_reconcile_collect_for (DropifyReconcile *self,
+                               const char       *viewer,
+                               const char       *prefix,
+                               int64_t           now)
+{
+  DropifyReconcile *view;
+  GArray *entries;
+
+  g_return_val_if_fail (DROPIFY_IS_RECONCILE (self), NULL);
+
+  entries = dropify_reconcile_collect (self, prefix, now);
+  if ((view = get_view (self, viewer)) != NULL)
+    {
+      g_autoptr(GArray) more = dropify_reconcile_collect (view, prefix, now);
+
+      /* The copies' ids move into @entries. */
+      g_array_set_clear_func (more, NULL);
+      g_array_append_vals (entries, more->data, more->len);
+    }
+
+  return entries;
+}
+
+/**
  * dropify_reconcile_get_work:
  *
  * How much work the index did since it was made: entries visited while
@@ -556,6 +785,8 @@ dropify_reconcile_finalize (GObject *object)
 
   g_clear_pointer (&self->root, node_free);
   g_clear_pointer (&self->by_id, g_hash_table_unref);
+  g_clear_pointer (&self->views, g_hash_table_unref);
+  g_clear_pointer (&self->targeted, g_hash_table_unref);
 
   G_OBJECT_CLASS (dropify_reconcile_parent_class)->finalize (object);
 }
@@ -571,4 +802,6 @@ dropify_reconcile_init (DropifyReconcile *self)
 {
   self->by_id = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, entry_free);
   self->root = node_new_leaf ();
+  self->views = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->targeted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, targeted_free);
 }

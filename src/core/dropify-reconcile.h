@@ -36,6 +36,10 @@ void              dropify_reconcile_add           (DropifyReconcile *self,
 gboolean          dropify_reconcile_remove        (DropifyReconcile *self,
                                                    const char       *id,
                                                    gboolean          live);
+void              dropify_reconcile_add_targeted  (DropifyReconcile *self,
+                                                   const char       *id,
+                                                   int64_t           expires_at,
+                                                   const char * const *holders);
 void              dropify_reconcile_clear         (DropifyReconcile *self);
 guint             dropify_reconcile_get_n_entries (DropifyReconcile *self);
 guint             dropify_reconcile_count         (DropifyReconcile *self,
@@ -44,6 +48,17 @@ void              dropify_reconcile_get_buckets   (DropifyReconcile *self,
                                                    const char       *prefix,
                                                    DropifyBucket     buckets[DROPIFY_PROTOCOL_FANOUT]);
 GArray           *dropify_reconcile_collect       (DropifyReconcile *self,
+                                                   const char       *prefix,
+                                                   int64_t           now);
+void              dropify_reconcile_get_buckets_for (DropifyReconcile *self,
+                                                     const char       *viewer,
+                                                     const char       *prefix,
+                                                     DropifyBucket     buckets[DROPIFY_PROTOCOL_FANOUT]);
+guint             dropify_reconcile_count_for     (DropifyReconcile *self,
+                                                   const char       *viewer,
+                                                   const char       *prefix);
+GArray           *dropify_reconcile_collect_for   (DropifyReconcile *self,
+                                                   const char       *viewer,
                                                    const char       *prefix,
                                                    int64_t           now);
 guint64           dropify_reconcile_get_work      (DropifyReconcile *self);

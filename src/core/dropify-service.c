@@ -693,18 +693,50 @@ dropify_service_send_text (DropifyService  *self,
                            int64_t          ttl_ms,
                            GError         **error)
 {
+  return dropify_service_send_text_to (self, text, ttl_ms, NULL, error);
+}
+
+/**
+ * dropify_service_send_text_to:
+ * @text: the text to drop
+ * @ttl_ms: how long it lives, in milliseconds; 0 for the default
+ * @audience: (nullable) (array zero-terminated=1): the device ids it is
+ *   for; %NULL or empty for every device
+ *
+ * Makes a text drop from this device, for @audience only.
+ *
+ * Returns: (transfer full): the new drop, or %NULL with @error set
+ */
+DropifyDrop *
+dropify_service_send_text_to (DropifyService      *self,
+                              const char          *text,
+                              int64_t              ttl_ms,
+                              const char * const  *audience,
+                              GError             **error)
+{
   g_autoptr(DropifyDrop) drop = NULL;
-  g_autofree char *id = g_uuid_string_random ();
+  g_autoptr(GError) local_error = NULL;
+  g_auto(GStrv) ids = NULL;
+  g_autofree char *id = NULL;
   int64_t now;
 
   g_return_val_if_fail (DROPIFY_IS_SERVICE (self), NULL);
   g_return_val_if_fail (text != NULL, NULL);
 
+  ids = dropify_drop_audience_normalize (audience, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+
+  id = dropify_drop_new_id ((const char * const *) ids);
   now = dropify_history_now (self->history);
   drop = dropify_drop_new_text (id,
                                 dropify_identity_get_device_id (self->identity),
                                 dropify_identity_get_name (self->identity),
                                 text, now, now + resolve_ttl (self, ttl_ms));
+  dropify_drop_set_audience (drop, (const char * const *) ids);
 
   if (!dropify_history_add (self->history, drop, error))
     return NULL;
@@ -717,6 +749,7 @@ typedef struct
   GFile   *file;
   char    *name;
   char    *mime;
+  char   **audience;
   int64_t  ttl_ms;
 } SendFile;
 
@@ -728,6 +761,7 @@ send_file_free (gpointer data)
   g_clear_object (&send->file);
   g_free (send->name);
   g_free (send->mime);
+  g_strfreev (send->audience);
   g_free (send);
 }
 
@@ -753,13 +787,14 @@ send_file_import_cb (GObject      *object,
       return;
     }
 
-  id = g_uuid_string_random ();
+  id = dropify_drop_new_id ((const char * const *) send->audience);
   now = dropify_history_now (self->history);
   drop = dropify_drop_new_file (id,
                                 dropify_identity_get_device_id (self->identity),
                                 dropify_identity_get_name (self->identity),
                                 send->name, send->mime, size, sha256,
                                 now, now + resolve_ttl (self, send->ttl_ms));
+  dropify_drop_set_audience (drop, (const char * const *) send->audience);
 
   if (!dropify_history_add (self->history, drop, &error))
     {
@@ -835,15 +870,48 @@ dropify_service_send_file_async (DropifyService      *self,
                                  GAsyncReadyCallback  callback,
                                  gpointer             user_data)
 {
+  dropify_service_send_file_to_async (self, file, ttl_ms, NULL, cancellable, callback, user_data);
+}
+
+/**
+ * dropify_service_send_file_to_async:
+ * @file: the file to drop
+ * @ttl_ms: how long it lives, in milliseconds; 0 for the default
+ * @audience: (nullable) (array zero-terminated=1): the device ids it is
+ *   for; %NULL or empty for every device
+ *
+ * dropify_service_send_file_async(), for @audience only. Finish it with
+ * dropify_service_send_file_finish().
+ */
+void
+dropify_service_send_file_to_async (DropifyService      *self,
+                                    GFile               *file,
+                                    int64_t              ttl_ms,
+                                    const char * const  *audience,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
   g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) ids = NULL;
   SendFile *send;
 
   g_return_if_fail (DROPIFY_IS_SERVICE (self));
   g_return_if_fail (G_IS_FILE (file));
 
+  ids = dropify_drop_audience_normalize (audience, &error);
+  if (error != NULL)
+    {
+      g_task_report_error (self, callback, user_data, dropify_service_send_file_async,
+                           g_steal_pointer (&error));
+      return;
+    }
+
   send = g_new0 (SendFile, 1);
   send->file = g_object_ref (file);
   send->ttl_ms = ttl_ms;
+  send->audience = g_steal_pointer (&ids);
 
   /* Without a cancellable of the caller's, shutdown still cancels it. */
   if (cancellable == NULL)

@@ -50,6 +50,18 @@ DropifyDrop     *dropify_service_send_text            (DropifyService      *self
                                                        const char          *text,
                                                        int64_t              ttl_ms,
                                                        GError             **error);
+DropifyDrop     *dropify_service_send_text_to         (DropifyService      *self,
+                                                       const char          *text,
+                                                       int64_t              ttl_ms,
+                                                       const char * const  *audience,
+                                                       GError             **error);
+void             dropify_service_send_file_to_async   (DropifyService      *self,
+                                                       GFile               *file,
+                                                       int64_t              ttl_ms,
+                                                       const char * const  *audience,
+                                                       GCancellable        *cancellable,
+                                                       GAsyncReadyCallback  callback,
+                                                       gpointer             user_data);
 void             dropify_service_send_file_async      (DropifyService      *self,
                                                        GFile               *file,
                                                        int64_t              ttl_ms,

@@ -86,6 +86,9 @@ void     dropify_sync_storage_failed   (DropifySync  *self,
                                         const char   *sha256,
                                         const GError *error);
 void     dropify_sync_storage_worked   (DropifySync  *self);
+gboolean dropify_sync_content_is_for   (DropifySync  *self,
+                                        const char   *sha256,
+                                        const char   *device_id);
 
 /* dropify-sync-transfers.c, for the rest of sync */
 void     dropify_sync_transfers_init             (DropifySync    *self);

@@ -182,7 +182,8 @@ announce_have (DropifySync *self,
     {
       Connection *conn = g_ptr_array_index (self->connections, i);
 
-      if (conn != except && conn->active && conn->trusted)
+      if (conn != except && conn->active && conn->trusted &&
+          dropify_sync_content_is_for (self, sha256, conn->their_id))
         dropify_sync_connection_send (conn, dropify_protocol_encode_have (sha256));
     }
 }
@@ -201,7 +202,8 @@ request_file (Connection  *conn,
       g_hash_table_contains (self->transfers->incoming, sha256) ||
       g_hash_table_contains (conn->transfers->missing, sha256) ||
       g_hash_table_contains (conn->transfers->bad_copy, sha256) ||
-      g_hash_table_contains (self->stalled, sha256))
+      g_hash_table_contains (self->stalled, sha256) ||
+      !dropify_sync_content_is_for (self, sha256, conn->their_id))
     return;
 
   /* Another drop may have brought the same content meanwhile. */
@@ -858,8 +860,10 @@ handle_file_get (Connection     *conn,
   g_autoptr(GPtrArray) drops = dropify_history_find_by_sha256 (self->history, message->sha256);
   Outgoing *out;
 
-  /* Only content of a live drop, never any other file. */
-  if (drops->len == 0 || !dropify_blob_store_contains (blobs, message->sha256))
+  /* Only content of a live drop meant for that peer, never any other
+   * file. */
+  if (drops->len == 0 || !dropify_sync_content_is_for (self, message->sha256, conn->their_id) ||
+      !dropify_blob_store_contains (blobs, message->sha256))
     {
       dropify_sync_connection_send (conn, dropify_protocol_encode_file_missing (message->sha256));
       return;

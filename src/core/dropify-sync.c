@@ -107,8 +107,23 @@ static void
 index_drop_added_cb (DropifySync *self,
                      DropifyDrop *drop)
 {
-  dropify_reconcile_add (self->index, dropify_drop_get_id (drop), TRUE,
-                         dropify_drop_get_expires_at (drop));
+  g_autoptr(GStrvBuilder) holders = NULL;
+  g_auto(GStrv) strv = NULL;
+
+  if (!dropify_drop_is_targeted (drop))
+    {
+      dropify_reconcile_add (self->index, dropify_drop_get_id (drop), TRUE,
+                             dropify_drop_get_expires_at (drop));
+      return;
+    }
+
+  /* A targeted drop is seen only by those who may hold it. */
+  holders = g_strv_builder_new ();
+  g_strv_builder_add (holders, dropify_drop_get_origin (drop));
+  g_strv_builder_addv (holders, (const char **) dropify_drop_get_audience (drop));
+  strv = g_strv_builder_end (holders);
+  dropify_reconcile_add_targeted (self->index, dropify_drop_get_id (drop),
+                                  dropify_drop_get_expires_at (drop), (const char * const *) strv);
 }
 
 static void
@@ -168,23 +183,28 @@ index_follow_history (DropifySync *self)
 }
 
 /* Counts and digests leave out what expired, as the ids do: a drop that
- * expired a moment ago may still wait for the history's timer. */
+ * expired a moment ago may still wait for the history's timer. Both are
+ * the view of the peer on @conn: what it may hold, and nothing else
+ * (docs/protocol.md §7.4). */
 static void
-get_buckets (DropifySync   *self,
+get_buckets (Connection    *conn,
              const char    *prefix,
              DropifyBucket  buckets[DROPIFY_PROTOCOL_FANOUT])
 {
+  DropifySync *self = conn->sync;
+
   if (dropify_history_get_next_expiry (self->history) <= dropify_history_now (self->history))
     dropify_history_sweep (self->history);
 
-  dropify_reconcile_get_buckets (self->index, prefix, buckets);
+  dropify_reconcile_get_buckets_for (self->index, conn->their_id, prefix, buckets);
 }
 
 static GArray *
-collect_entries (DropifySync *self,
-                 const char  *prefix)
+collect_entries (Connection *conn,
+                 const char *prefix)
 {
-  return dropify_reconcile_collect (self->index, prefix, dropify_history_now (self->history));
+  return dropify_reconcile_collect_for (conn->sync->index, conn->their_id, prefix,
+                                        dropify_history_now (conn->sync->history));
 }
 
 /* Connections */
@@ -209,7 +229,7 @@ send_summary (Connection *conn,
   DropifyBucket nonempty[DROPIFY_PROTOCOL_FANOUT];
   guint n = 0;
 
-  get_buckets (conn->sync, prefix, buckets);
+  get_buckets (conn, prefix, buckets);
   for (guint d = 0; d < DROPIFY_PROTOCOL_FANOUT; d++)
     if (buckets[d].count > 0)
       nonempty[n++] = buckets[d];
@@ -246,6 +266,11 @@ push_drop (Connection  *conn,
            DropifyDrop *drop)
 {
   if (dropify_drop_is_expired (drop, dropify_history_now (conn->sync->history)))
+    return;
+
+  /* A targeted drop goes only to its origin and its audience: never to
+   * a device outside it, which would then hold it (and relay it). */
+  if (!dropify_drop_is_for (drop, conn->their_id))
     return;
 
   connection_send (conn, dropify_protocol_encode_drop (drop));
@@ -409,6 +434,7 @@ bound_drop (DropifySync *self,
   int64_t created_at = MIN (dropify_drop_get_created_at (drop),
                             dropify_history_now (self->history) + FUTURE_SKEW_MS);
   int64_t expires_at = bound_expiry (self, dropify_drop_get_expires_at (drop));
+  DropifyDrop *bounded;
 
   if (created_at == dropify_drop_get_created_at (drop) && expires_at == dropify_drop_get_expires_at (drop))
     return g_object_ref (drop);
@@ -418,14 +444,17 @@ bound_drop (DropifySync *self,
            dropify_drop_get_created_at (drop), created_at, dropify_drop_get_expires_at (drop), expires_at);
 
   if (dropify_drop_get_kind (drop) == DROPIFY_DROP_KIND_TEXT)
-    return dropify_drop_new_text (dropify_drop_get_id (drop), dropify_drop_get_origin (drop),
-                                  dropify_drop_get_origin_name (drop), dropify_drop_get_text (drop),
-                                  created_at, expires_at);
+    bounded = dropify_drop_new_text (dropify_drop_get_id (drop), dropify_drop_get_origin (drop),
+                                     dropify_drop_get_origin_name (drop), dropify_drop_get_text (drop),
+                                     created_at, expires_at);
+  else
+    bounded = dropify_drop_new_file (dropify_drop_get_id (drop), dropify_drop_get_origin (drop),
+                                     dropify_drop_get_origin_name (drop), dropify_drop_get_name (drop),
+                                     dropify_drop_get_mime (drop), dropify_drop_get_size (drop),
+                                     dropify_drop_get_sha256 (drop), created_at, expires_at);
+  dropify_drop_set_audience (bounded, dropify_drop_get_audience (drop));
 
-  return dropify_drop_new_file (dropify_drop_get_id (drop), dropify_drop_get_origin (drop),
-                                dropify_drop_get_origin_name (drop), dropify_drop_get_name (drop),
-                                dropify_drop_get_mime (drop), dropify_drop_get_size (drop),
-                                dropify_drop_get_sha256 (drop), created_at, expires_at);
+  return bounded;
 }
 
 /* A deletion from @conn, within the bounds above. */
@@ -462,7 +491,7 @@ handle_summary (Connection     *conn,
   gsize depth = strlen (message->prefix);
   DropifyBucket mine[DROPIFY_PROTOCOL_FANOUT];
 
-  get_buckets (conn->sync, message->prefix, mine);
+  get_buckets (conn, message->prefix, mine);
 
   for (guint d = 0; d < DROPIFY_PROTOCOL_FANOUT; d++)
     {
@@ -485,7 +514,7 @@ handle_summary (Connection     *conn,
       /* Both sides take the same decision from the same two counts. */
       if ((mine[d].count <= IDS_THRESHOLD && theirs.count <= IDS_THRESHOLD) || depth + 1 >= 63)
         {
-          g_autoptr(GArray) sub_entries = collect_entries (conn->sync, sub);
+          g_autoptr(GArray) sub_entries = collect_entries (conn, sub);
           send_ids (conn, sub, sub_entries);
         }
       else
@@ -524,13 +553,13 @@ handle_ids (Connection     *conn,
    * once) is answered one level at a time, as reconciliation goes
    * anyway: never by walking and sending a large part of the history. */
   if (strlen (message->prefix) < 63 &&
-      dropify_reconcile_count (self->index, message->prefix) > IDS_ANSWER_MAX)
+      dropify_reconcile_count_for (self->index, conn->their_id, message->prefix) > IDS_ANSWER_MAX)
     {
       send_summary (conn, message->prefix);
       return;
     }
 
-  entries = collect_entries (self, message->prefix);
+  entries = collect_entries (conn, message->prefix);
 
   for (guint i = 0; i < entries->len; i++)
     {
@@ -562,6 +591,16 @@ handle_drop (Connection     *conn,
   uint64_t text_bytes = text != NULL ? strlen (text) : 0;
   g_autoptr(DropifyDrop) drop = NULL;
   g_autoptr(GError) error = NULL;
+
+  /* A targeted drop travels only among its origin and its audience: a
+   * correct peer sends one only if both ends are among them. */
+  if (!dropify_drop_is_for (message->drop, dropify_identity_get_device_id (self->identity)) ||
+      !dropify_drop_is_for (message->drop, conn->their_id))
+    {
+      connection_close (conn, DROPIFY_CLOSE_BAD_MESSAGE,
+                        "bad message: drop: it is not meant for this device or the sender");
+      return;
+    }
 
   /* Only what would be stored counts: in a mesh the same drop comes
    * more than once, and the history ignores the copies cheaply. */
@@ -2261,6 +2300,22 @@ dropify_sync_stop (DropifySync *self)
 }
 
 /* For dropify-sync-transfers.c (dropify-sync-private.h) */
+
+/* Whether the device @device_id may be served, or told about, content
+ * @sha256: some live drop of it is meant for that device. */
+gboolean
+dropify_sync_content_is_for (DropifySync *self,
+                             const char  *sha256,
+                             const char  *device_id)
+{
+  g_autoptr(GPtrArray) drops = dropify_history_find_by_sha256 (self->history, sha256);
+
+  for (guint i = 0; i < drops->len; i++)
+    if (dropify_drop_is_for (g_ptr_array_index (drops, i), device_id))
+      return TRUE;
+
+  return FALSE;
+}
 
 void
 dropify_sync_connection_send (Connection *conn,

@@ -235,6 +235,59 @@ dropify_drop_row_dup_origin (DropifyService *service,
   return g_strdup (name);
 }
 
+/**
+ * dropify_drop_row_dup_audience:
+ * @service: (nullable): the service
+ * @drop: a drop
+ *
+ * Returns: (transfer full) (nullable): "To Laptop, Phone" for a drop sent
+ *   to some devices only, by their names as the peers list has them;
+ *   %NULL for a drop for every device
+ */
+char *
+dropify_drop_row_dup_audience (DropifyService *service,
+                               DropifyDrop    *drop)
+{
+  const char * const *audience = dropify_drop_get_audience (drop);
+  g_autoptr(GString) names = g_string_new (NULL);
+  GListModel *peers = NULL;
+
+  if (audience == NULL)
+    return NULL;
+
+  if (service != NULL)
+    peers = dropify_sync_get_peers (dropify_service_get_sync (service));
+
+  for (guint i = 0; audience[i] != NULL; i++)
+    {
+      g_autofree char *name = NULL;
+
+      if (service != NULL && dropify_identity_is_own_id (dropify_service_get_identity (service), audience[i]))
+        name = g_strdup (_("This device"));
+
+      for (guint p = 0; name == NULL && peers != NULL && p < g_list_model_get_n_items (peers); p++)
+        {
+          g_autoptr(DropifyPeer) peer = g_list_model_get_item (peers, p);
+          const char *peer_name = dropify_peer_get_name (peer);
+
+          if (g_strcmp0 (dropify_peer_get_device_id (peer), audience[i]) == 0 &&
+              peer_name != NULL && *peer_name != '\0')
+            name = g_strdup (peer_name);
+        }
+
+      /* A device this one never met: the start of its id. */
+      if (name == NULL)
+        name = g_strndup (audience[i], 8);
+
+      if (names->len > 0)
+        g_string_append (names, ", ");
+      g_string_append (names, name);
+    }
+
+  /* Translators: who a drop was sent to; %s is one or more device names */
+  return g_strdup_printf (_("To %s"), names->str);
+}
+
 static void
 dropify_drop_row_update_actions (DropifyDropRow *self)
 {
@@ -294,6 +347,9 @@ dropify_drop_row_update_details (DropifyDropRow *self)
         /* Translators: the name of the device a drop was sent from */
         g_ptr_array_add (parts, g_strdup_printf (_("From %s"), origin_name));
     }
+
+  if (dropify_drop_is_targeted (self->drop))
+    g_ptr_array_add (parts, dropify_drop_row_dup_audience (self->service, self->drop));
 
   now = self->service != NULL
       ? dropify_history_now (dropify_service_get_history (self->service))

@@ -28,5 +28,7 @@ gboolean     dropify_drop_row_is_own         (DropifyService *service,
                                               DropifyDrop    *drop);
 char        *dropify_drop_row_dup_origin     (DropifyService *service,
                                               DropifyDrop    *drop);
+char        *dropify_drop_row_dup_audience   (DropifyService *service,
+                                              DropifyDrop    *drop);
 
 G_END_DECLS

@@ -222,7 +222,12 @@ dropify_drop_view_update_details (DropifyDropView *self)
     g_autofree char *created = dropify_drop_row_format_date (dropify_drop_get_created_at (self->drop), now);
     g_autofree char *expiry = dropify_drop_row_format_expiry (dropify_drop_get_expires_at (self->drop) - now);
 
+    g_autofree char *audience = dropify_drop_row_dup_audience (self->service, self->drop);
+
     add_detail (self, _("From"), origin);
+    if (audience != NULL)
+      /* Translators: a detail of a drop: who it was sent to, "To Laptop" */
+      add_detail (self, _("Sent To"), audience);
     add_detail (self, _("Dropped"), created);
     add_detail (self, _("Expiry"), expiry);
   }

@@ -91,6 +91,11 @@ struct _DropifyWindow
   GtkTextView          *composer_view;
   GtkTextBuffer        *composer_buffer;
   GtkWidget            *composer_placeholder;
+  GtkMenuButton        *send_to_button;
+
+  /* Who new drops made here are for: a paired device's id, or NULL for
+   * every device. */
+  char                 *send_to;
 };
 
 G_DEFINE_FINAL_TYPE (DropifyWindow, dropify_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -98,6 +103,7 @@ G_DEFINE_FINAL_TYPE (DropifyWindow, dropify_window, ADW_TYPE_APPLICATION_WINDOW)
 enum {
   PROP_0,
   PROP_SERVICE,
+  PROP_SEND_TO,
   PROP_SELECTION_MODE,
   N_PROPS
 };
@@ -105,6 +111,8 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 static void dropify_window_check_shown_drop (DropifyWindow *self);
+static DropifyPeer *dropify_window_find_peer (DropifyWindow *self,
+                                              const char    *device_id);
 static void dropify_window_send_file (DropifyWindow *self,
                                       GFile         *file,
                                       GFile         *temporary_dir);
@@ -868,17 +876,125 @@ text_is_blank (const char *text)
   return TRUE;
 }
 
+/* Send to */
+
+static char *
+dropify_window_dup_peer_label (DropifyPeer *peer)
+{
+  const char *name = dropify_peer_get_name (peer);
+
+  if (name == NULL || *name == '\0')
+    name = dropify_peer_get_address (peer);
+  if (name == NULL || *name == '\0')
+    return g_strdup (_("Another device"));
+
+  return g_strdup (name);
+}
+
+static void
+dropify_window_update_send_to (DropifyWindow *self)
+{
+  DropifyPeer *peer = self->send_to != NULL ? dropify_window_find_peer (self, self->send_to) : NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *label = NULL;
+
+  if (self->send_to_button == NULL)
+    return;
+
+  if (self->send_to == NULL)
+    label = g_strdup (_("All Devices"));
+  else
+    {
+      name = peer != NULL ? dropify_window_dup_peer_label (peer) : g_strndup (self->send_to, 8);
+      /* Translators: who new drops go to; %s is a device's name */
+      label = g_strdup_printf (_("To %s"), name);
+    }
+
+  /* A peer's name is shown as it is, never as a mnemonic. */
+  gtk_menu_button_set_use_underline (self->send_to_button, FALSE);
+  gtk_menu_button_set_label (self->send_to_button, label);
+}
+
+static void
+dropify_window_set_send_to (DropifyWindow *self,
+                            const char    *device_id)
+{
+  if (device_id != NULL && *device_id == '\0')
+    device_id = NULL;
+  if (device_id != NULL && !dropify_protocol_id_is_valid (device_id))
+    return;
+  if (g_strcmp0 (self->send_to, device_id) == 0)
+    return;
+
+  g_free (self->send_to);
+  self->send_to = g_strdup (device_id);
+  dropify_window_update_send_to (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SEND_TO]);
+}
+
+/* Built each time it opens, from the paired devices of that moment. */
+static void
+dropify_window_send_to_popup (GtkMenuButton *button,
+                              gpointer       user_data)
+{
+  DropifyWindow *self = DROPIFY_WINDOW (user_data);
+  GListModel *peers = dropify_sync_get_peers (dropify_service_get_sync (self->service));
+  g_autoptr(GMenu) menu = g_menu_new ();
+  g_autoptr(GMenu) devices = g_menu_new ();
+  g_autoptr(GMenuItem) all = g_menu_item_new (_("All Devices"), NULL);
+
+  g_menu_item_set_action_and_target (all, "win.send-to", "s", "");
+  g_menu_append_item (menu, all);
+
+  for (guint i = 0; i < g_list_model_get_n_items (peers); i++)
+    {
+      g_autoptr(DropifyPeer) peer = g_list_model_get_item (peers, i);
+      g_autoptr(GMenuItem) item = NULL;
+      g_autoptr(GString) label = NULL;
+      g_autofree char *name = NULL;
+      const char *id = dropify_peer_get_device_id (peer);
+
+      if (id == NULL || !dropify_peer_get_trusted (peer))
+        continue;
+
+      /* Menu labels take "_" as a mnemonic: a name keeps its own. */
+      name = dropify_window_dup_peer_label (peer);
+      label = g_string_new (name);
+      g_string_replace (label, "_", "__", 0);
+      item = g_menu_item_new (label->str, NULL);
+      g_menu_item_set_action_and_target (item, "win.send-to", "s", id);
+      g_menu_append_item (devices, item);
+    }
+
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (devices));
+  gtk_menu_button_set_menu_model (button, G_MENU_MODEL (menu));
+}
+
+static const char * const *
+dropify_window_audience (DropifyWindow *self,
+                         const char    *one[2])
+{
+  if (self->send_to == NULL)
+    return NULL;
+
+  one[0] = self->send_to;
+  one[1] = NULL;
+  return one;
+}
+
 static gboolean
 dropify_window_send_text (DropifyWindow *self,
                           const char    *text)
 {
   g_autoptr(DropifyDrop) drop = NULL;
   g_autoptr(GError) error = NULL;
+  const char *one[2];
 
   if (text_is_blank (text))
     return FALSE;
 
-  drop = dropify_service_send_text (self->service, text, 0, &error);
+  drop = dropify_service_send_text_to (self->service, text, 0,
+                                       dropify_window_audience (self, one), &error);
   if (drop == NULL)
     {
       dropify_window_show_error (self, error);
@@ -1014,6 +1130,7 @@ dropify_window_send_file_in_batch (DropifyWindow *self,
                                    DropBatch     *batch)
 {
   SendFileData *data;
+  const char *one[2];
 
   g_assert (DROPIFY_IS_WINDOW (self));
   g_assert (G_IS_FILE (file));
@@ -1027,8 +1144,8 @@ dropify_window_send_file_in_batch (DropifyWindow *self,
   self->n_pending_files++;
   dropify_window_update_spinner (self);
 
-  dropify_service_send_file_async (self->service, file, 0, self->cancellable,
-                                   dropify_window_send_file_cb, data);
+  dropify_service_send_file_to_async (self->service, file, 0, dropify_window_audience (self, one),
+                                      self->cancellable, dropify_window_send_file_cb, data);
 }
 
 static void
@@ -1898,6 +2015,9 @@ dropify_window_constructed (GObject *object)
                            self, G_CONNECT_SWAPPED);
   dropify_window_peers_changed (self, 0, 0, g_list_model_get_n_items (peers), peers);
 
+  gtk_menu_button_set_create_popup_func (self->send_to_button, dropify_window_send_to_popup, self, NULL);
+  dropify_window_update_send_to (self);
+
   dropify_window_restore_state (self);
 }
 
@@ -1940,6 +2060,7 @@ dropify_window_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_object (&self->service);
   g_clear_pointer (&self->rows, g_ptr_array_unref);
+  g_clear_pointer (&self->send_to, g_free);
   g_clear_object (&self->selection);
 
   G_OBJECT_CLASS (dropify_window_parent_class)->finalize (object);
@@ -1957,6 +2078,10 @@ dropify_window_get_property (GObject    *object,
     {
     case PROP_SERVICE:
       g_value_set_object (value, self->service);
+      break;
+
+    case PROP_SEND_TO:
+      g_value_set_string (value, self->send_to != NULL ? self->send_to : "");
       break;
 
     case PROP_SELECTION_MODE:
@@ -1980,6 +2105,10 @@ dropify_window_set_property (GObject      *object,
     {
     case PROP_SERVICE:
       self->service = g_value_dup_object (value);
+      break;
+
+    case PROP_SEND_TO:
+      dropify_window_set_send_to (self, g_value_get_string (value));
       break;
 
     case PROP_SELECTION_MODE:
@@ -2011,6 +2140,18 @@ dropify_window_class_init (DropifyWindowClass *klass)
                          DROPIFY_TYPE_SERVICE,
                          (G_PARAM_READWRITE |
                           G_PARAM_CONSTRUCT_ONLY |
+                          G_PARAM_STATIC_STRINGS));
+
+  /**
+   * DropifyWindow:send-to:
+   *
+   * Who new drops made in this window are for: a paired device's id, or
+   * "" for every device.
+   */
+  properties[PROP_SEND_TO] =
+    g_param_spec_string ("send-to", NULL, NULL, "",
+                         (G_PARAM_READWRITE |
+                          G_PARAM_EXPLICIT_NOTIFY |
                           G_PARAM_STATIC_STRINGS));
 
   /**
@@ -2059,10 +2200,12 @@ dropify_window_class_init (DropifyWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, composer_view);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, composer_buffer);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, composer_placeholder);
+  gtk_widget_class_bind_template_child (widget_class, DropifyWindow, send_to_button);
   gtk_widget_class_bind_template_callback (widget_class, dropify_window_composer_changed);
   gtk_widget_class_bind_template_callback (widget_class, dropify_window_n_connected_changed);
 
   gtk_widget_class_install_action (widget_class, "win.send", NULL, dropify_window_send);
+  gtk_widget_class_install_property_action (widget_class, "win.send-to", "send-to");
   gtk_widget_class_install_action (widget_class, "win.attach", NULL, dropify_window_attach);
   gtk_widget_class_install_action (widget_class, "win.paste", NULL, dropify_window_paste);
   gtk_widget_class_install_action (widget_class, "win.send-clipboard", NULL, dropify_window_paste);

@@ -577,6 +577,9 @@ test_migration_from_v1 (Fixture       *fixture,
     g_assert_null (strstr (text_plan, "drops_sha256"));
   }
 
+  /* Drops from before audiences are for every device. */
+  g_assert_false (dropify_drop_is_targeted (drop));
+
   /* The new column works. */
   add_ok (fixture->history,
           file_drop ("new", "a.pdf", "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
@@ -584,6 +587,55 @@ test_migration_from_v1 (Fixture       *fixture,
   reopen_history (fixture);
   g_assert_cmpstr (dropify_drop_get_mime (dropify_history_lookup (fixture->history, "new")), ==,
                    "text/plain");
+}
+
+/* Who a drop is for is stored with it, and checked against its id like
+ * every other field, when it is added and when the file is read again. */
+static void
+test_audience (Fixture       *fixture,
+               gconstpointer  data)
+{
+  const char * const audience[] = { "phone", "laptop", NULL };
+  g_autofree char *id = dropify_drop_new_id (audience);
+  g_autofree char *plain = dropify_drop_new_id (NULL);
+  g_autoptr(DropifyDrop) drop = dropify_drop_new_text (id, "desktop", "Desktop", "for two", T0, T0 + HOUR);
+  g_autoptr(DropifyDrop) forged = dropify_drop_new_text (plain, "desktop", "Desktop", "x", T0, T0 + HOUR);
+  g_autoptr(DropifyDrop) untagged = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *sql = NULL;
+  DropifyDrop *stored;
+
+  dropify_drop_set_audience (drop, audience);
+  add_ok (fixture->history, g_object_ref (drop));
+
+  /* An audience the id does not carry is refused. */
+  dropify_drop_set_audience (forged, audience);
+  g_assert_false (dropify_history_add (fixture->history, forged, &error));
+  g_assert_error (error, DROPIFY_HISTORY_ERROR, DROPIFY_HISTORY_ERROR_INVALID);
+  g_clear_error (&error);
+  untagged = dropify_drop_new_text (id, "desktop", "Desktop", "x", T0, T0 + HOUR);
+  g_assert_false (dropify_history_add (fixture->history, untagged, &error));
+  g_assert_error (error, DROPIFY_HISTORY_ERROR, DROPIFY_HISTORY_ERROR_INVALID);
+  g_clear_error (&error);
+
+  /* It survives a restart, audience and all. */
+  reopen_history (fixture);
+
+  stored = dropify_history_lookup (fixture->history, id);
+  g_assert_nonnull (stored);
+  g_assert_true (dropify_drop_is_targeted (stored));
+  g_assert_cmpuint (g_strv_length ((char **) dropify_drop_get_audience (stored)), ==, 2);
+  g_assert_cmpstr (dropify_drop_get_audience (stored)[0], ==, "laptop");
+  g_assert_true (dropify_drop_is_for (stored, "phone"));
+  g_assert_false (dropify_drop_is_for (stored, "tv"));
+
+  /* A file changed behind our back to widen the audience: the drop is
+   * left out rather than offered to a device it was not meant for. */
+  g_clear_object (&fixture->history);
+  sql = g_strdup_printf ("UPDATE drops SET audience = 'laptop,phone,tv' WHERE id = '%s';", id);
+  exec_sql (fixture->db_path, sql);
+  open_history (fixture);
+  g_assert_null (dropify_history_lookup (fixture->history, id));
 }
 
 static void
@@ -912,6 +964,7 @@ main (int   argc,
   ADD ("/history/blob-lifetime", test_blob_lifetime);
   ADD ("/history/complete-on-reopen", test_complete_on_reopen);
   ADD ("/history/auto-save-marks", test_auto_save_marks);
+  ADD ("/history/audience", test_audience);
   ADD_UNOPENED ("/history/migration-from-v1", test_migration_from_v1);
   ADD_UNOPENED ("/history/corrupt-refused", test_corrupt_refused);
   ADD_UNOPENED ("/history/damaged-pages-refused", test_damaged_pages_refused);

@@ -2297,6 +2297,159 @@ test_protocol_bug_file_name_control (void)
   g_assert_cmpuint (count_accepted (frames, G_N_ELEMENTS (frames)), ==, 0);
 }
 
+/* Audiences (issue 17) */
+
+static char *
+audience_frame (const char *id,
+                const char *audience_json)
+{
+  return g_strdup_printf ("{\"type\":\"drop\",\"drop\":{\"id\":\"%s\",\"kind\":\"text\","
+                          "\"origin\":\"" DEVICE_A "\",\"origin_name\":\"A\","
+                          "\"created_at\":1700000000000,\"expires_at\":1700003600000,"
+                          "\"text\":\"hi\"%s%s}}",
+                          id, audience_json ? ",\"audience\":" : "", audience_json ? audience_json : "");
+}
+
+static void
+test_protocol_round_trip_audience (void)
+{
+  const char * const audience[] = { DEVICE_B, DEVICE_A, NULL };
+  g_autofree char *id = dropify_drop_new_id (audience);
+  g_autoptr(DropifyDrop) drop = dropify_drop_new_text (id, DEVICE_A, "A", "for two", T0, T0 + HOUR);
+  g_autoptr(DropifyMessage) message = NULL;
+  g_autofree char *frame = NULL;
+  const char * const *parsed;
+
+  dropify_drop_set_audience (drop, audience);
+  g_assert_true (dropify_drop_id_fits_audience (id, audience));
+  frame = dropify_protocol_encode_drop (drop);
+  message = parse_ok (frame, -1);
+
+  g_assert_true (dropify_drop_is_targeted (message->drop));
+  parsed = dropify_drop_get_audience (message->drop);
+  g_assert_nonnull (parsed);
+  g_assert_cmpuint (g_strv_length ((char **) parsed), ==, 2);
+  /* Sorted, whatever the order given. */
+  g_assert_cmpstr (parsed[0], ==, DEVICE_A);
+  g_assert_cmpstr (parsed[1], ==, DEVICE_B);
+  g_assert_true (dropify_drop_is_for (message->drop, DEVICE_B));
+  g_assert_false (dropify_drop_is_for (message->drop, "someone-else"));
+
+  /* In any order, and an empty audience is every device. */
+  {
+    g_autofree char *swapped = audience_frame (id, "[\"" DEVICE_B "\",\"" DEVICE_A "\"]");
+    g_autofree char *empty = audience_frame (DROP_ID, "[]");
+    g_autoptr(DropifyMessage) again = parse_ok (swapped, -1);
+    g_autoptr(DropifyMessage) everyone = parse_ok (empty, -1);
+
+    g_assert_true (dropify_drop_is_targeted (again->drop));
+    g_assert_false (dropify_drop_is_targeted (everyone->drop));
+    g_assert_true (dropify_drop_is_for (everyone->drop, "anyone"));
+  }
+}
+
+static void
+test_protocol_hostile_audience (void)
+{
+  const char * const one[] = { DEVICE_B, NULL };
+  g_autofree char *id = dropify_drop_new_id (one);
+  g_autofree char *uuid = g_strndup (id, 36);
+  g_autofree char *upper = g_ascii_strup (id, -1);
+  g_autoptr(GString) seventeen = g_string_new ("[");
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *seventeen_id = NULL;
+  struct
+  {
+    const char *id;
+    const char *audience;
+    int         code;
+    const char *needle;
+  } cases[] = {
+    /* wrong types */
+    { id, "\"" DEVICE_B "\"", INVALID, "audience" },
+    { id, "{}", INVALID, "audience" },
+    { id, "null", INVALID, "audience" },
+    { id, "[1]", INVALID, "audience" },
+    { id, "[null]", INVALID, "audience" },
+    { id, "[[\"" DEVICE_B "\"]]", INVALID, "audience" },
+    { id, "[{\"id\":\"" DEVICE_B "\"}]", INVALID, "audience" },
+    /* bad ids */
+    { id, "[\"\"]", INVALID, "audience" },
+    { id, "[\"a b\"]", INVALID, "audience" },
+    { id, "[\"../etc\"]", INVALID, "audience" },
+    { id, "[\"a,b\"]", INVALID, "audience" },
+    { id, "[\"\\u001b[2J\"]", INVALID, "audience" },
+    { id, "[\"" DEVICE_B DEVICE_B "\"]", INVALID, "audience" },
+    /* duplicates */
+    { id, "[\"" DEVICE_B "\",\"" DEVICE_B "\"]", INVALID, "twice" },
+    /* an audience the id does not carry: changed, dropped, or added */
+    { id, "[\"" DEVICE_A "\"]", INVALID, "tag" },
+    { id, "[\"" DEVICE_A "\",\"" DEVICE_B "\"]", INVALID, "tag" },
+    { id, "[]", INVALID, "id" },
+    { id, NULL, INVALID, "id" },
+    { uuid, "[\"" DEVICE_B "\"]", INVALID, "tag" },
+    { upper, "[\"" DEVICE_B "\"]", INVALID, "tag" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *frame = audience_frame (cases[i].id, cases[i].audience);
+
+      assert_refused (frame, -1, cases[i].code, cases[i].needle);
+    }
+
+  /* Seventeen devices are one too many. */
+  for (guint i = 0; i < DROPIFY_DROP_MAX_AUDIENCE + 1; i++)
+    {
+      char *device = g_strdup_printf ("device-%02u", i);
+
+      g_string_append_printf (seventeen, "%s\"%s\"", i > 0 ? "," : "", device);
+      g_ptr_array_add (ids, device);
+    }
+  g_string_append (seventeen, "]");
+  g_ptr_array_add (ids, NULL);
+  {
+    g_autoptr(GError) error = NULL;
+    g_auto(GStrv) normalized = dropify_drop_audience_normalize ((const char * const *) ids->pdata, &error);
+
+    g_assert_null (normalized);
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  }
+  /* Its tag would fit: only the count is wrong. */
+  {
+    g_autofree char *tag = dropify_drop_audience_tag ((const char * const *) ids->pdata);
+    g_autofree char *frame = NULL;
+
+    seventeen_id = g_strconcat (uuid, "_", tag, NULL);
+    frame = audience_frame (seventeen_id, seventeen->str);
+    assert_refused (frame, -1, TOO_LARGE, "audience");
+  }
+
+  /* Sixteen are fine. */
+  {
+    g_autoptr(GString) sixteen = g_string_new ("[");
+    g_autoptr(GPtrArray) some = g_ptr_array_new ();
+    g_autofree char *tag = NULL;
+    g_autofree char *sixteen_id = NULL;
+    g_autofree char *frame = NULL;
+    g_autoptr(DropifyMessage) message = NULL;
+
+    for (guint i = 0; i < DROPIFY_DROP_MAX_AUDIENCE; i++)
+      {
+        g_string_append_printf (sixteen, "%s\"%s\"", i > 0 ? "," : "", (char *) ids->pdata[i]);
+        g_ptr_array_add (some, ids->pdata[i]);
+      }
+    g_string_append (sixteen, "]");
+    g_ptr_array_add (some, NULL);
+    tag = dropify_drop_audience_tag ((const char * const *) some->pdata);
+    sixteen_id = g_strconcat (uuid, "_", tag, NULL);
+    frame = audience_frame (sixteen_id, sixteen->str);
+    message = parse_ok (frame, -1);
+    g_assert_cmpuint (g_strv_length ((char **) dropify_drop_get_audience (message->drop)), ==,
+                      DROPIFY_DROP_MAX_AUDIENCE);
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -2317,6 +2470,8 @@ main (int   argc,
   g_test_add_func ("/protocol/round-trip/name", test_protocol_round_trip_name);
   g_test_add_func ("/protocol/round-trip/auth", test_protocol_round_trip_auth);
   g_test_add_func ("/protocol/round-trip/pair", test_protocol_round_trip_pair);
+  g_test_add_func ("/protocol/round-trip/audience", test_protocol_round_trip_audience);
+  g_test_add_func ("/protocol/hostile/audience", test_protocol_hostile_audience);
   g_test_add_func ("/protocol/chunk/round-trip", test_protocol_chunk_round_trip);
   g_test_add_func ("/protocol/chunk/hostile", test_protocol_chunk_hostile);
   g_test_add_func ("/protocol/drop-has-no-local-state", test_protocol_drop_has_no_local_state);

@@ -312,6 +312,71 @@ test_cost (void)
   g_assert_cmpuint (dropify_reconcile_count (index, ""), ==, 0);
 }
 
+/* Targeted drops are counted only in the views of the devices that may
+ * hold them: a device outside the audience sees the same summary as if
+ * they did not exist, and a tombstone replaces one for everyone. */
+static void
+test_views (void)
+{
+  g_autoptr(DropifyReconcile) index = dropify_reconcile_new ();
+  g_autoptr(GArray) everyone = make_refs (300);
+  /* Borrows everyone's ids, plus one. */
+  g_autoptr(GArray) for_b = g_array_new (FALSE, FALSE, sizeof (Ref));
+  const char * const holders[] = { "device-a", "device-b", NULL };
+  DropifyBucket got[DROPIFY_PROTOCOL_FANOUT];
+  DropifyBucket want[DROPIFY_PROTOCOL_FANOUT];
+  Ref extra = { (char *) "private-1", TRUE };
+
+  for (guint i = 0; i < everyone->len; i++)
+    {
+      Ref *ref = &g_array_index (everyone, Ref, i);
+      dropify_reconcile_add (index, ref->id, ref->live, 1000);
+    }
+  dropify_reconcile_add_targeted (index, "private-1", 1000, holders);
+
+  for (guint p = 0; p < G_N_ELEMENTS (prefixes); p++)
+    {
+      /* C, or nobody in particular: as if it did not exist. */
+      reference_buckets (everyone, prefixes[p], want);
+      dropify_reconcile_get_buckets_for (index, "device-c", prefixes[p], got);
+      assert_buckets_equal (got, want);
+      dropify_reconcile_get_buckets_for (index, NULL, prefixes[p], got);
+      assert_buckets_equal (got, want);
+
+      /* B and A: as one more live drop. */
+      g_array_set_size (for_b, 0);
+      g_array_append_vals (for_b, everyone->data, everyone->len);
+      g_array_append_val (for_b, extra);
+      reference_buckets (for_b, prefixes[p], want);
+      dropify_reconcile_get_buckets_for (index, "device-b", prefixes[p], got);
+      assert_buckets_equal (got, want);
+      dropify_reconcile_get_buckets_for (index, "device-a", prefixes[p], got);
+      assert_buckets_equal (got, want);
+    }
+
+  g_assert_cmpuint (dropify_reconcile_count_for (index, "device-c", ""), ==, 300);
+  g_assert_cmpuint (dropify_reconcile_count_for (index, "device-b", ""), ==, 301);
+  {
+    g_autoptr(GArray) seen_by_c = dropify_reconcile_collect_for (index, "device-c", "", 0);
+    g_autoptr(GArray) seen_by_b = dropify_reconcile_collect_for (index, "device-b", "", 0);
+
+    g_assert_cmpuint (seen_by_c->len, ==, 300);
+    g_assert_cmpuint (seen_by_b->len, ==, 301);
+  }
+
+  /* Deleted: a tombstone, which every device sees. */
+  dropify_reconcile_add (index, "private-1", FALSE, 1000);
+  g_assert_cmpuint (dropify_reconcile_count_for (index, "device-c", ""), ==, 301);
+  g_assert_cmpuint (dropify_reconcile_count_for (index, "device-b", ""), ==, 301);
+
+  /* Expired instead: gone from every view. */
+  dropify_reconcile_add_targeted (index, "private-2", 1000, holders);
+  g_assert_cmpuint (dropify_reconcile_count_for (index, "device-b", ""), ==, 302);
+  g_assert_true (dropify_reconcile_remove (index, "private-2", TRUE));
+  g_assert_cmpuint (dropify_reconcile_count_for (index, "device-b", ""), ==, 301);
+  g_assert_cmpuint (dropify_reconcile_get_n_entries (index), ==, 301);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -322,6 +387,7 @@ main (int   argc,
   g_test_add_func ("/reconcile/prefix-lookup", test_prefix_lookup);
   g_test_add_func ("/reconcile/one-change", test_one_change);
   g_test_add_func ("/reconcile/cost", test_cost);
+  g_test_add_func ("/reconcile/views", test_views);
 
   return g_test_run ();
 }

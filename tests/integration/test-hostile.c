@@ -33,6 +33,7 @@ typedef struct
   guint64                  binary;   /* bytes of chunks received */
   DropifyPairing          *pairing;  /* when it proves the group secret */
   gboolean                 trusted;
+  gboolean                 borrowed_dir;  /* another Raw's identity */
 } Raw;
 
 static gboolean
@@ -102,7 +103,8 @@ raw_is_closed (gpointer data)
  * of it. */
 static Raw *
 raw_connect_full (const char *source,
-                  guint       port)
+                  guint       port,
+                  const char *identity_dir)
 {
   g_autoptr(GInetAddress) address = g_inet_address_new_from_string (source);
   g_autoptr(GSocketAddress) local = g_inet_socket_address_new (address, 0);
@@ -114,7 +116,8 @@ raw_connect_full (const char *source,
   Raw *raw = g_new0 (Raw, 1);
 
   raw->texts = g_ptr_array_new_with_free_func (g_free);
-  raw->dir = dropify_test_make_dir ("raw");
+  raw->borrowed_dir = identity_dir != NULL;
+  raw->dir = identity_dir != NULL ? g_strdup (identity_dir) : dropify_test_make_dir ("raw");
   raw->identity = dropify_identity_new (raw->dir, &error);
   g_assert_no_error (error);
 
@@ -166,7 +169,8 @@ raw_free (Raw *raw)
   g_clear_object (&raw->identity);
   g_clear_error (&raw->error);
   g_ptr_array_unref (raw->texts);
-  dropify_test_remove_dir (raw->dir);
+  if (!raw->borrowed_dir)
+    dropify_test_remove_dir (raw->dir);
   g_free (raw->dir);
   g_free (raw);
 }
@@ -176,14 +180,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (Raw, raw_free)
 static Raw *
 raw_connect_from (const char *source)
 {
-  return raw_connect_full (source, dropify_sync_get_port (dropify_service_get_sync (victim->service)));
+  return raw_connect_full (source, dropify_sync_get_port (dropify_service_get_sync (victim->service)), NULL);
 }
 
 /* @port: the victim's, or a relay's in front of it */
 static Raw *
 raw_connect_to (guint port)
 {
-  return raw_connect_full ("127.0.0.1", port);
+  return raw_connect_full ("127.0.0.1", port, NULL);
 }
 
 static Raw *
@@ -2122,6 +2126,211 @@ test_strangers_capped (void)
   assert_unharmed ("40 strangers");
 }
 
+/* Audiences (issue 17) */
+
+static char *
+targeted_frame (const char         *origin,
+                const char * const *audience)
+{
+  g_autofree char *id = dropify_drop_new_id (audience);
+  g_autoptr(GString) list = g_string_new ("[");
+
+  for (guint i = 0; audience[i] != NULL; i++)
+    g_string_append_printf (list, "%s\"%s\"", i > 0 ? "," : "", audience[i]);
+  g_string_append (list, "]");
+
+  return g_strdup_printf ("{\"type\":\"drop\",\"drop\":{\"id\":\"%s\",\"kind\":\"text\",\"origin\":\"%s\","
+                          "\"origin_name\":\"Mallory\",\"created_at\":%" G_GINT64_FORMAT ","
+                          "\"expires_at\":%" G_GINT64_FORMAT ",\"text\":\"not for you\",\"audience\":%s}}",
+                          id, origin, g_get_real_time () / 1000, g_get_real_time () / 1000 + 3600000,
+                          list->str);
+}
+
+static char *
+id_of_frame (const char *frame)
+{
+  g_autoptr(DropifyMessage) message = dropify_message_parse (frame, strlen (frame), NULL);
+
+  g_assert_nonnull (message);
+  return g_strdup (dropify_drop_get_id (message->drop));
+}
+
+/* A paired peer pushes drops whose audience leaves out the victim, or
+ * leaves out the peer itself (so it should never have held them): both
+ * are refused and the connection closed; nothing is stored. One for the
+ * victim, from the peer, is a drop like any other. */
+static void
+test_drop_not_for_us (void)
+{
+  const char *victim_id = dropify_identity_get_device_id (dropify_service_get_identity (victim->service));
+  const char *friend_id = dropify_identity_get_device_id (dropify_service_get_identity (friend->service));
+
+  {
+    g_autoptr(Raw) raw = raw_connect ();
+    const char * const audience[] = { friend_id, NULL };
+    g_autofree char *frame = NULL;
+    g_autofree char *id = NULL;
+
+    raw_wait_trusted (raw);
+    frame = targeted_frame (dropify_identity_get_device_id (raw->identity), audience);
+    id = id_of_frame (frame);
+    raw_send (raw, frame);
+    g_assert_cmpint (raw_wait_closed (raw), ==, DROPIFY_CLOSE_BAD_MESSAGE);
+    g_assert_null (dropify_history_lookup (dropify_service_get_history (victim->service), id));
+    g_assert_false (dropify_test_node_has_drop (friend, id, 200));
+  }
+
+  {
+    g_autoptr(Raw) raw = raw_connect ();
+    const char * const audience[] = { victim_id, NULL };
+    g_autofree char *frame = NULL;
+    g_autofree char *id = NULL;
+
+    /* From friend to the victim, says the drop: then the sender has no
+     * business holding it. */
+    raw_wait_trusted (raw);
+    frame = targeted_frame (friend_id, audience);
+    id = id_of_frame (frame);
+    raw_send (raw, frame);
+    g_assert_cmpint (raw_wait_closed (raw), ==, DROPIFY_CLOSE_BAD_MESSAGE);
+    g_assert_null (dropify_history_lookup (dropify_service_get_history (victim->service), id));
+  }
+
+  {
+    g_autoptr(Raw) raw = raw_connect ();
+    const char * const audience[] = { victim_id, NULL };
+    g_autofree char *frame = NULL;
+    g_autofree char *id = NULL;
+
+    raw_wait_trusted (raw);
+    frame = targeted_frame (dropify_identity_get_device_id (raw->identity), audience);
+    id = id_of_frame (frame);
+    raw_send (raw, frame);
+    g_assert_true (dropify_test_wait_for (victim_has, id, WAIT_MS));
+    g_assert_false (raw->closed);
+    /* The victim does not relay it to friend, outside its audience. */
+    run_for (1000);
+    g_assert_false (dropify_test_node_has_drop (friend, id, 100));
+    g_assert_true (dropify_service_delete (victim->service, id, NULL));
+  }
+
+  assert_unharmed ("drops whose audience leaves out the victim or their sender");
+}
+
+static void
+id_of_drop_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  DropifyDrop **drop = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *drop = dropify_service_send_file_finish (DROPIFY_SERVICE (object), result, &error);
+  g_assert_no_error (error);
+}
+
+/* A paired peer outside a file drop's audience asks for its content
+ * anyway (it learned the SHA-256 some other way): file-missing, and not
+ * one byte. It never heard of the drop, nor got a have for it. */
+static void
+test_file_get_not_for_us (void)
+{
+  const char *friend_id = dropify_identity_get_device_id (dropify_service_get_identity (friend->service));
+  const char * const audience[] = { friend_id, NULL };
+  g_autoptr(Raw) raw = raw_connect ();
+  g_autofree char *dir = dropify_test_make_dir ("not-for-you");
+  g_autofree char *path = dropify_test_write_random (dir, "private.bin", 300 * 1000);
+  g_autofree char *sha = dropify_test_sha256_file (path);
+  g_autofree char *get = NULL;
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(DropifyDrop) drop = NULL;
+  WaitText got = { raw, "file-missing" };
+
+  raw_wait_trusted (raw);
+  dropify_service_send_file_to_async (victim->service, file, 0, audience, NULL, id_of_drop_cb, &drop);
+  g_assert_true (dropify_test_wait_for (drop_is_set, &drop, WAIT_MS));
+  g_assert_true (dropify_test_node_has_drop (friend, dropify_drop_get_id (drop), WAIT_MS));
+
+  get = dropify_protocol_encode_file_get (sha, 0, 8 * 1024 * 1024);
+  raw_send (raw, get);
+  g_assert_true (dropify_test_wait_for (received_type, &got, WAIT_MS));
+  run_for (300);
+  g_assert_cmpuint (raw->binary, ==, 0);
+  g_assert_false (raw->closed);
+
+  for (guint i = 0; i < raw->texts->len; i++)
+    {
+      const char *text = g_ptr_array_index (raw->texts, i);
+
+      g_assert_null (strstr (text, dropify_drop_get_id (drop)));
+      g_assert_false (strstr (text, "\"type\":\"have\"") && strstr (text, sha));
+    }
+
+  g_assert_true (dropify_service_delete (victim->service, dropify_drop_get_id (drop), NULL));
+  dropify_test_remove_dir (dir);
+  assert_unharmed ("a file-get for content not meant for the asker");
+}
+
+static gboolean
+received_drop (gpointer data)
+{
+  const char **args = data;
+  Raw *raw = (Raw *) args[0];
+
+  for (guint i = 0; i < raw->texts->len; i++)
+    if (strstr (g_ptr_array_index (raw->texts, i), args[1]))
+      return TRUE;
+
+  return FALSE;
+}
+
+/* A paired device that comes back speaking version 3, which knows
+ * nothing of audiences, is closed as incompatible before anything is
+ * sent to it: not even a drop meant for it. */
+static void
+test_old_protocol_gets_nothing (void)
+{
+  g_autoptr(Raw) raw = raw_connect ();
+  g_autoptr(Raw) old = NULL;
+  g_autoptr(DropifyDrop) drop = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *hello = NULL;
+  const char *args[2];
+  const char *raw_id;
+
+  raw_wait_trusted (raw);
+  raw_id = dropify_identity_get_device_id (raw->identity);
+  {
+    const char * const audience[] = { raw_id, NULL };
+    drop = dropify_service_send_text_to (victim->service, "for the paired device", 0, audience, &error);
+    g_assert_no_error (error);
+  }
+  args[0] = (const char *) raw;
+  args[1] = dropify_drop_get_id (drop);
+  g_assert_true (dropify_test_wait_for (received_drop, args, WAIT_MS));
+
+  soup_websocket_connection_close (raw->ws, 1000, NULL);
+  g_assert_true (dropify_test_wait_for (raw_is_closed, raw, WAIT_MS));
+
+  old = raw_connect_full ("127.0.0.1", dropify_sync_get_port (dropify_service_get_sync (victim->service)),
+                          raw->dir);
+  hello = g_strdup_printf ("{\"type\":\"hello\",\"version\":3,\"device_id\":\"%s\",\"name\":\"Old\","
+                           "\"clock\":%" G_GINT64_FORMAT ",\"port\":0}",
+                           raw_id, g_get_real_time () / 1000);
+  raw_send (old, hello);
+  g_assert_cmpint (raw_wait_closed (old), ==, DROPIFY_CLOSE_INCOMPATIBLE);
+  for (guint i = 0; i < old->texts->len; i++)
+    {
+      const char *text = g_ptr_array_index (old->texts, i);
+
+      g_test_message ("the old device got: %.80s", text);
+      g_assert_nonnull (strstr (text, "\"type\":\"hello\""));
+    }
+
+  g_assert_true (dropify_service_delete (victim->service, dropify_drop_get_id (drop), NULL));
+  assert_unharmed ("a paired device back on protocol 3");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -2179,6 +2388,9 @@ main (int   argc,
   g_test_add_func ("/hostile/year-9999-expiry", test_year_9999_expiry);
   g_test_add_func ("/hostile/ids-flood", test_ids_flood);
   g_test_add_func ("/hostile/strangers-capped", test_strangers_capped);
+  g_test_add_func ("/hostile/drop-not-for-us", test_drop_not_for_us);
+  g_test_add_func ("/hostile/file-get-not-for-us", test_file_get_not_for_us);
+  g_test_add_func ("/hostile/old-protocol-gets-nothing", test_old_protocol_gets_nothing);
 
   status = g_test_run ();
 

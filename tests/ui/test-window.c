@@ -960,6 +960,75 @@ test_window_composer (Fixture       *fixture,
   wait_for_row (fixture, "typed in the composer");
 }
 
+static GtkWidget *
+find_send_to (GtkWidget *widget)
+{
+  if (GTK_IS_MENU_BUTTON (widget) && g_strcmp0 (gtk_widget_get_tooltip_text (widget), "Send To") == 0)
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_send_to (child);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+/* The composer's "Send To" choice: drops made while a device is chosen
+ * are for it only, and say so; "All Devices" goes back to everyone. */
+static void
+test_window_send_to (Fixture       *fixture,
+                     gconstpointer  user_data)
+{
+  GListModel *history = G_LIST_MODEL (dropify_service_get_history (fixture->service));
+  const char *laptop = "0123abcd-0000-8000-8000-000000000001";
+  g_autoptr(DropifyDrop) targeted = NULL;
+  g_autoptr(DropifyDrop) everyone = NULL;
+  g_autofree char *send_to = NULL;
+  g_autofree char *to = NULL;
+  GtkTextBuffer *buffer;
+  GtkWidget *button;
+
+  buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (find_descendant (fixture->window, GTK_TYPE_TEXT_VIEW)));
+  button = find_send_to (fixture->window);
+  g_assert_nonnull (button);
+
+  g_assert_true (gtk_widget_activate_action (fixture->window, "win.send-to", "s", laptop));
+  g_object_get (fixture->window, "send-to", &send_to, NULL);
+  g_assert_cmpstr (send_to, ==, laptop);
+
+  gtk_text_buffer_set_text (buffer, "for the laptop only", -1);
+  g_assert_true (gtk_widget_activate_action (fixture->window, "win.send", NULL));
+  targeted = g_list_model_get_item (history, 0);
+  g_assert_true (dropify_drop_is_targeted (targeted));
+  g_assert_cmpstr (dropify_drop_get_audience (targeted)[0], ==, laptop);
+  g_assert_null (dropify_drop_get_audience (targeted)[1]);
+
+  /* An unknown device shows as the start of its id. */
+  to = dropify_drop_row_dup_audience (fixture->service, targeted);
+  g_assert_cmpstr (to, ==, "To 0123abcd");
+  g_assert_cmpstr (gtk_menu_button_get_label (GTK_MENU_BUTTON (button)), ==, "To 0123abcd");
+  wait_for_row (fixture, "for the laptop only");
+
+  g_assert_true (gtk_widget_activate_action (fixture->window, "win.send-to", "s", ""));
+  gtk_text_buffer_set_text (buffer, "for everyone", -1);
+  g_assert_true (gtk_widget_activate_action (fixture->window, "win.send", NULL));
+  everyone = g_list_model_get_item (history, 0);
+  g_assert_false (dropify_drop_is_targeted (everyone));
+  g_assert_null (dropify_drop_row_dup_audience (fixture->service, everyone));
+  g_assert_cmpstr (gtk_menu_button_get_label (GTK_MENU_BUTTON (button)), ==, "All Devices");
+
+  /* Not a device id: ignored. */
+  gtk_widget_activate_action (fixture->window, "win.send-to", "s", "not an id");
+  g_clear_pointer (&send_to, g_free);
+  g_object_get (fixture->window, "send-to", &send_to, NULL);
+  g_assert_cmpstr (send_to, ==, "");
+}
+
 /* Keyboard */
 
 /* The drop whose row has the focus: the list's own item widget, as arrow
@@ -2153,6 +2222,8 @@ main (int   argc,
               fixture_set_up, test_window_origin_words, fixture_tear_down);
   g_test_add ("/ui/window/clipboard-button", Fixture, NULL,
               fixture_set_up, test_window_clipboard_button, fixture_tear_down);
+  g_test_add ("/ui/window/send-to", Fixture, NULL,
+              fixture_set_up, test_window_send_to, fixture_tear_down);
   g_test_add ("/ui/window/search", Fixture, NULL,
               fixture_set_up, test_window_search, fixture_tear_down);
   g_test_add ("/ui/window/devices-shortcut", Fixture, NULL,

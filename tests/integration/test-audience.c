@@ -1,0 +1,628 @@
+#define _GNU_SOURCE
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <string.h>
+
+#include "dropify-control.h"
+#include "dropify-test-support.h"
+
+/* Drops with an audience (issue 17), between real `dropify --headless`
+ * processes: a drop from A to B never reaches C, not in its history, not
+ * on its disk, not over its connections (its received byte counters),
+ * neither in a mesh nor in a chain where C is the only link, nor after C
+ * reconnects; and a target that was offline gets it when it returns. */
+
+#define SECRET "audience-tests"  /* not a real secret */
+#define FILE_SIZE (3 * 1000 * 1000)
+
+static guint
+slow_factor (void)
+{
+  const char *slow = g_getenv ("DROPIFY_TEST_SLOW");
+
+  return slow ? MAX (1, (guint) g_ascii_strtoull (slow, NULL, 10)) : 1;
+}
+
+static guint
+wait_ms (guint ms)
+{
+  return ms * slow_factor ();
+}
+
+static JsonNode *
+control (const char *dir,
+         const char *method,
+         const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  JsonNode *reply = dropify_control_request (dir, method, path, NULL, &error);
+
+  g_assert_no_error (error);
+  return reply;
+}
+
+static char *
+address_of (const char *dir)
+{
+  g_autoptr(JsonNode) status = control (dir, "GET", "/v1/status");
+
+  return g_strdup_printf ("127.0.0.1:%" G_GINT64_FORMAT,
+                          json_object_get_int_member (json_node_get_object (status), "port"));
+}
+
+static char *
+device_id_of (const char *dir)
+{
+  g_autoptr(JsonNode) status = control (dir, "GET", "/v1/status");
+  JsonObject *object = json_node_get_object (status);
+
+  return g_strdup (json_object_get_string_member_with_default (object, "device_id",
+                   json_object_get_string_member_with_default (object, "id", NULL)));
+}
+
+static JsonObject *
+drop_on (const char *dir,
+         const char *id)
+{
+  g_autoptr(JsonNode) list = control (dir, "GET", "/v1/drops");
+  JsonArray *array = json_node_get_array (list);
+
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonObject *drop = json_array_get_object_element (array, i);
+
+      if (g_strcmp0 (json_object_get_string_member (drop, "id"), id) == 0)
+        return json_object_ref (drop);
+    }
+
+  return NULL;
+}
+
+typedef struct
+{
+  const char *dir;
+  const char *id;
+} Where;
+
+static gboolean
+listed (gpointer data)
+{
+  Where *where = data;
+  g_autoptr(JsonObject) drop = drop_on (where->dir, where->id);
+
+  return drop != NULL;
+}
+
+static gboolean
+complete (gpointer data)
+{
+  Where *where = data;
+  g_autoptr(JsonObject) drop = drop_on (where->dir, where->id);
+
+  return drop != NULL && json_object_get_boolean_member (drop, "complete");
+}
+
+static void
+assert_listed (const char *dir,
+               const char *id)
+{
+  Where where = { dir, id };
+
+  g_assert_true (dropify_test_wait_for (listed, &where, wait_ms (15000)));
+}
+
+static void
+assert_not_listed (const char *dir,
+                   const char *id)
+{
+  g_autoptr(JsonObject) drop = drop_on (dir, id);
+
+  if (drop != NULL)
+    g_error ("%s holds drop %s, which was not meant for it", dir, id);
+}
+
+/* Trusted and connected peers of the instance on @dir. */
+static guint
+n_connected (const char *dir)
+{
+  g_autoptr(JsonNode) peers = control (dir, "GET", "/v1/peers");
+  JsonArray *array = json_node_get_array (peers);
+  guint n = 0;
+
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonObject *peer = json_array_get_object_element (array, i);
+
+      if (json_object_get_boolean_member (peer, "connected") &&
+          json_object_get_boolean_member (peer, "trusted"))
+        n++;
+    }
+
+  return n;
+}
+
+typedef struct
+{
+  const char *dir;
+  guint       n;
+} Connected;
+
+static gboolean
+has_connected (gpointer data)
+{
+  Connected *wait = data;
+
+  return n_connected (wait->dir) >= wait->n;
+}
+
+static void
+wait_connected (const char *dir,
+                guint       n)
+{
+  Connected wait = { dir, n };
+
+  g_assert_true (dropify_test_wait_for (has_connected, &wait, wait_ms (15000)));
+}
+
+/* What the instance on @dir received from its peers since it started:
+ * every frame, text and binary, as it counts them. */
+static int64_t
+bytes_in (const char *dir)
+{
+  g_autoptr(JsonNode) peers = control (dir, "GET", "/v1/peers");
+  JsonArray *array = json_node_get_array (peers);
+  int64_t total = 0;
+
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    total += json_object_get_int_member_with_default (json_array_get_object_element (array, i),
+                                                      "bytes_in", 0);
+
+  return total;
+}
+
+/* No file under @dir holds the content, whole or in part: neither under
+ * its SHA-256's name (a blob, a partial transfer) nor with its first
+ * bytes (a copy under another name). */
+static void
+assert_no_content (const char   *dir,
+                   const char   *sha,
+                   const guint8 *head,
+                   gsize         head_len)
+{
+  g_autoptr(GDir) listing = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  if (listing == NULL)
+    return;
+
+  while ((name = g_dir_read_name (listing)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_autofree char *contents = NULL;
+      gsize len = 0;
+
+      if (strstr (name, sha) != NULL)
+        g_error ("%s holds a file named after content not meant for it", path);
+
+      if (g_file_test (path, G_FILE_TEST_IS_DIR))
+        {
+          assert_no_content (path, sha, head, head_len);
+          continue;
+        }
+
+      if (!g_file_test (path, G_FILE_TEST_IS_REGULAR) || !g_file_get_contents (path, &contents, &len, NULL))
+        continue;
+
+      if (len >= head_len && memmem (contents, len, head, head_len) != NULL)
+        g_error ("%s holds bytes of content not meant for it", path);
+    }
+}
+
+static char *
+send_cli (const char * const *args)
+{
+  g_autoptr(DropifyTestRun) run = dropify_test_runv (args, NULL);
+
+  if (run->status != 0)
+    g_error ("dropify send failed (%d): %s", run->status, run->err);
+
+  return g_strdup (g_strstrip (run->out));
+}
+
+static char *
+send_text (const char *dir,
+           const char *text)
+{
+  const char *args[] = { "send", "--data-dir", dir, text, NULL };
+
+  return send_cli (args);
+}
+
+static DropifyTestInstance *
+start (const char *dir,
+       const char *name,
+       const char *connect1,
+       const char *connect2)
+{
+  g_autoptr(GPtrArray) extra = g_ptr_array_new ();
+
+  g_ptr_array_add (extra, (gpointer) "--name");
+  g_ptr_array_add (extra, (gpointer) name);
+  g_ptr_array_add (extra, (gpointer) "--group-secret");
+  g_ptr_array_add (extra, (gpointer) SECRET);
+  if (connect1 != NULL)
+    {
+      g_ptr_array_add (extra, (gpointer) "--connect");
+      g_ptr_array_add (extra, (gpointer) connect1);
+    }
+  if (connect2 != NULL)
+    {
+      g_ptr_array_add (extra, (gpointer) "--connect");
+      g_ptr_array_add (extra, (gpointer) connect2);
+    }
+  g_ptr_array_add (extra, NULL);
+
+  return dropify_test_instance_start (dir, (const char * const *) extra->pdata);
+}
+
+static void
+stop (DropifyTestInstance **instance)
+{
+  g_assert_cmpint (dropify_test_instance_stop (*instance, SIGTERM), ==, 0);
+  g_clear_pointer (instance, dropify_test_instance_free);
+}
+
+static guint8 *
+read_head (const char *path,
+           gsize       len)
+{
+  g_autofree char *contents = NULL;
+  gsize got = 0;
+
+  g_assert_true (g_file_get_contents (path, &contents, &got, NULL));
+  g_assert_cmpuint (got, >=, len);
+  return g_memdup2 (contents, len);
+}
+
+/* A, B and C all connected to each other. A sends a file and a text to
+ * B; C must see neither, however long it waits, and get none of their
+ * bytes; and again after it reconnects. */
+static void
+test_mesh (void)
+{
+  g_autofree char *dir_a = dropify_test_make_dir ("audience-a");
+  g_autofree char *dir_b = dropify_test_make_dir ("audience-b");
+  g_autofree char *dir_c = dropify_test_make_dir ("audience-c");
+  g_autofree char *src = dropify_test_write_random (dir_a, "private.bin", FILE_SIZE);
+  g_autofree char *sha = dropify_test_sha256_file (src);
+  g_autofree guint8 *head = read_head (src, 64 * 1024);
+  g_autofree char *address_a = NULL;
+  g_autofree char *address_b = NULL;
+  g_autofree char *file_id = NULL;
+  g_autofree char *text_id = NULL;
+  g_autofree char *barrier = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *b_id = NULL;
+  g_autoptr(DropifyTestInstance) a = NULL;
+  g_autoptr(DropifyTestInstance) b = NULL;
+  g_autoptr(DropifyTestInstance) c = NULL;
+  g_autoptr(JsonObject) on_b = NULL;
+  Where where;
+
+  a = start (dir_a, "A", NULL, NULL);
+  address_a = address_of (dir_a);
+  b = start (dir_b, "B", address_a, NULL);
+  address_b = address_of (dir_b);
+  c = start (dir_c, "C", address_a, address_b);
+  wait_connected (dir_a, 2);
+  wait_connected (dir_b, 2);
+  wait_connected (dir_c, 2);
+  b_id = device_id_of (dir_b);
+
+  {
+    const char *args[] = { "send", "--data-dir", dir_a, "--to", "B", "--file", src, NULL };
+    file_id = send_cli (args);
+  }
+  {
+    const char *args[] = { "send", "--data-dir", dir_a, "--to", b_id, "for B only", NULL };
+    text_id = send_cli (args);
+  }
+
+  where = (Where) { dir_b, file_id };
+  g_assert_true (dropify_test_wait_for (complete, &where, wait_ms (30000)));
+  assert_listed (dir_b, text_id);
+
+  /* B lists who it was for. */
+  on_b = drop_on (dir_b, text_id);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (on_b, "audience")), ==, 1);
+  g_assert_cmpstr (json_array_get_string_element (json_object_get_array_member (on_b, "audience"), 0),
+                   ==, b_id);
+
+  /* A drop for everyone, sent after both, reaches C: whatever was to
+   * reach C has had its chance. */
+  barrier = send_text (dir_a, "for everyone");
+  assert_listed (dir_c, barrier);
+  assert_listed (dir_b, barrier);
+  g_usleep (500 * 1000);
+
+  assert_not_listed (dir_c, file_id);
+  assert_not_listed (dir_c, text_id);
+  assert_no_content (dir_c, sha, head, 64 * 1024);
+  g_test_message ("C received %" G_GINT64_FORMAT " bytes in all; the file is %d",
+                  bytes_in (dir_c), FILE_SIZE);
+  g_assert_cmpint (bytes_in (dir_c), <, FILE_SIZE / 10);
+
+  /* C comes back: reconciliation with A and B, which both hold the
+   * drops, still offers C nothing of them. */
+  stop (&c);
+  c = start (dir_c, "C", address_a, address_b);
+  wait_connected (dir_c, 2);
+  after = send_text (dir_b, "for everyone, again");
+  assert_listed (dir_c, after);
+  g_usleep (500 * 1000);
+
+  assert_not_listed (dir_c, file_id);
+  assert_not_listed (dir_c, text_id);
+  assert_no_content (dir_c, sha, head, 64 * 1024);
+  g_assert_cmpint (bytes_in (dir_c), <, FILE_SIZE / 10);
+
+  /* Deleting it on B reaches A, the other holder. */
+  {
+    const char *args[] = { "delete", "--data-dir", dir_b, text_id, NULL };
+    g_autoptr(DropifyTestRun) run = dropify_test_runv (args, NULL);
+
+    g_assert_cmpint (run->status, ==, 0);
+  }
+  {
+    int64_t deadline = g_get_monotonic_time () + (int64_t) wait_ms (15000) * 1000;
+    g_autoptr(JsonObject) on_a = NULL;
+
+    while ((on_a = drop_on (dir_a, text_id)) != NULL && g_get_monotonic_time () < deadline)
+      {
+        g_clear_pointer (&on_a, json_object_unref);
+        g_usleep (50 * 1000);
+      }
+    g_assert_null (on_a);
+  }
+
+  stop (&c);
+  stop (&b);
+  stop (&a);
+  dropify_test_remove_dir (dir_a);
+  dropify_test_remove_dir (dir_b);
+  dropify_test_remove_dir (dir_c);
+}
+
+/* A – C – B: C is the only link between A and B. A drop from A to B is
+ * not C's to hold, so C neither stores nor forwards it, and B gets it
+ * only once A and B are connected themselves (docs/protocol.md §7.4). */
+static void
+test_chain (void)
+{
+  g_autofree char *dir_a = dropify_test_make_dir ("chain-a");
+  g_autofree char *dir_b = dropify_test_make_dir ("chain-b");
+  g_autofree char *dir_c = dropify_test_make_dir ("chain-c");
+  g_autofree char *src = dropify_test_write_random (dir_a, "private.bin", FILE_SIZE);
+  g_autofree char *sha = dropify_test_sha256_file (src);
+  g_autofree guint8 *head = read_head (src, 64 * 1024);
+  g_autofree char *address_a = NULL;
+  g_autofree char *address_c = NULL;
+  g_autofree char *b_id = NULL;
+  g_autofree char *file_id = NULL;
+  g_autofree char *barrier = NULL;
+  g_autoptr(DropifyTestInstance) a = NULL;
+  g_autoptr(DropifyTestInstance) b = NULL;
+  g_autoptr(DropifyTestInstance) c = NULL;
+  Where where;
+
+  /* First all three meet, so that A knows B as a paired device. */
+  a = start (dir_a, "A", NULL, NULL);
+  address_a = address_of (dir_a);
+  b = start (dir_b, "B", address_a, NULL);
+  wait_connected (dir_a, 1);
+  b_id = device_id_of (dir_b);
+  stop (&b);
+
+  /* Then the chain: C dials A, B dials C only. */
+  c = start (dir_c, "C", address_a, NULL);
+  address_c = address_of (dir_c);
+  b = start (dir_b, "B", address_c, NULL);
+  wait_connected (dir_c, 2);
+
+  {
+    const char *args[] = { "send", "--data-dir", dir_a, "--to", b_id, "--file", src, NULL };
+    file_id = send_cli (args);
+  }
+
+  /* Drops for everyone travel the chain; this one does not. */
+  barrier = send_text (dir_a, "for everyone");
+  assert_listed (dir_b, barrier);
+  g_usleep (1000 * 1000);
+  assert_not_listed (dir_c, file_id);
+  assert_not_listed (dir_b, file_id);
+  assert_no_content (dir_c, sha, head, 64 * 1024);
+  g_assert_cmpint (bytes_in (dir_c), <, FILE_SIZE / 10);
+
+  /* B now reaches A too: A delivers it. */
+  stop (&b);
+  b = start (dir_b, "B", address_c, address_a);
+  where = (Where) { dir_b, file_id };
+  g_assert_true (dropify_test_wait_for (complete, &where, wait_ms (30000)));
+  {
+    g_autoptr(JsonObject) on_b = drop_on (dir_b, file_id);
+    g_autofree char *got = dropify_test_sha256_file (json_object_get_string_member (on_b, "path"));
+
+    g_assert_cmpstr (got, ==, sha);
+  }
+
+  /* C still has none of it, though both its neighbours hold it. */
+  g_usleep (1000 * 1000);
+  assert_not_listed (dir_c, file_id);
+  assert_no_content (dir_c, sha, head, 64 * 1024);
+  g_assert_cmpint (bytes_in (dir_c), <, FILE_SIZE / 10);
+
+  stop (&b);
+  stop (&c);
+  stop (&a);
+  dropify_test_remove_dir (dir_a);
+  dropify_test_remove_dir (dir_b);
+  dropify_test_remove_dir (dir_c);
+}
+
+/* B is offline when A sends to it: A keeps it, C never gets it, and B
+ * gets it when it comes back. */
+static void
+test_offline_target (void)
+{
+  g_autofree char *dir_a = dropify_test_make_dir ("offline-a");
+  g_autofree char *dir_b = dropify_test_make_dir ("offline-b");
+  g_autofree char *dir_c = dropify_test_make_dir ("offline-c");
+  g_autofree char *address_a = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *barrier = NULL;
+  g_autoptr(DropifyTestInstance) a = NULL;
+  g_autoptr(DropifyTestInstance) b = NULL;
+  g_autoptr(DropifyTestInstance) c = NULL;
+
+  a = start (dir_a, "A", NULL, NULL);
+  address_a = address_of (dir_a);
+  b = start (dir_b, "B", address_a, NULL);
+  c = start (dir_c, "C", address_a, NULL);
+  wait_connected (dir_a, 2);
+  stop (&b);
+
+  /* By name: B is paired, though not connected. */
+  {
+    const char *args[] = { "send", "--data-dir", dir_a, "--to", "b", "while you were out", NULL };
+    id = send_cli (args);
+  }
+  barrier = send_text (dir_a, "for everyone");
+  assert_listed (dir_c, barrier);
+  g_usleep (500 * 1000);
+  assert_not_listed (dir_c, id);
+
+  b = start (dir_b, "B", address_a, NULL);
+  assert_listed (dir_b, id);
+  assert_not_listed (dir_c, id);
+
+  stop (&b);
+  stop (&c);
+  stop (&a);
+  dropify_test_remove_dir (dir_a);
+  dropify_test_remove_dir (dir_b);
+  dropify_test_remove_dir (dir_c);
+}
+
+/* The CLI: names resolve among paired devices, an unknown or ambiguous
+ * name is an error that lists the candidates, inert; list shows who a
+ * drop is for. */
+static void
+test_cli (void)
+{
+  g_autofree char *dir_a = dropify_test_make_dir ("cli-a");
+  g_autofree char *dir_b = dropify_test_make_dir ("cli-b");
+  g_autofree char *dir_c = dropify_test_make_dir ("cli-c");
+  g_autofree char *address_a = NULL;
+  g_autofree char *id = NULL;
+  g_autoptr(DropifyTestInstance) a = NULL;
+  g_autoptr(DropifyTestInstance) b = NULL;
+  g_autoptr(DropifyTestInstance) c = NULL;
+  g_autoptr(DropifyTestRun) run = NULL;
+  g_autoptr(JsonNode) list = NULL;
+
+  a = start (dir_a, "A", NULL, NULL);
+  address_a = address_of (dir_a);
+  /* Two devices with one name, one of them with an escape in it. */
+  b = start (dir_b, "Twin\033[2J", address_a, NULL);
+  c = start (dir_c, "twin\033[2j", address_a, NULL);
+  wait_connected (dir_a, 2);
+
+  {
+    const char *args[] = { "send", "--data-dir", dir_a, "--to", "nobody", "hello", NULL };
+    run = dropify_test_runv (args, NULL);
+  }
+  g_test_message ("unknown: %s", run->err);
+  g_assert_cmpint (run->status, ==, 1);
+  g_assert_nonnull (strstr (run->err, "nobody"));
+  g_assert_nonnull (strstr (run->err, "Twin"));
+  dropify_test_assert_inert ("an unknown name's error", run->err);
+  g_clear_pointer (&run, dropify_test_run_free);
+
+  {
+    const char *args[] = { "send", "--data-dir", dir_a, "--to", "TWIN[2J", "hello", NULL };
+    run = dropify_test_runv (args, NULL);
+  }
+  g_test_message ("ambiguous: %s", run->err);
+  g_assert_cmpint (run->status, ==, 1);
+  g_assert_nonnull (strstr (run->err, "several"));
+  dropify_test_assert_inert ("an ambiguous name's error", run->err);
+  g_clear_pointer (&run, dropify_test_run_free);
+
+  /* An id picks one of them. */
+  {
+    g_autofree char *b_id = device_id_of (dir_b);
+    const char *args[] = { "send", "--data-dir", dir_a, "--to", b_id, "for one twin", NULL };
+
+    id = send_cli (args);
+    list = dropify_test_list_json (dir_a);
+    for (guint i = 0; i < json_array_get_length (json_node_get_array (list)); i++)
+      {
+        JsonObject *drop = json_array_get_object_element (json_node_get_array (list), i);
+        JsonArray *audience = json_object_get_array_member (drop, "audience");
+
+        g_assert_nonnull (audience);
+        if (g_str_equal (json_object_get_string_member (drop, "id"), id))
+          {
+            g_assert_cmpuint (json_array_get_length (audience), ==, 1);
+            g_assert_cmpstr (json_array_get_string_element (audience, 0), ==, b_id);
+          }
+      }
+  }
+
+  {
+    const char *args[] = { "send", "--data-dir", dir_a, "for all", NULL };
+    g_autofree char *everyone = send_cli (args);
+    g_autoptr(JsonNode) again = dropify_test_list_json (dir_a);
+
+    for (guint i = 0; i < json_array_get_length (json_node_get_array (again)); i++)
+      {
+        JsonObject *drop = json_array_get_object_element (json_node_get_array (again), i);
+
+        if (g_str_equal (json_object_get_string_member (drop, "id"), everyone))
+          g_assert_cmpuint (json_array_get_length (json_object_get_array_member (drop, "audience")), ==, 0);
+      }
+  }
+
+  {
+    const char *args[] = { "list", "--data-dir", dir_a, NULL };
+    run = dropify_test_runv (args, NULL);
+  }
+  g_assert_cmpint (run->status, ==, 0);
+  g_test_message ("%s", run->out);
+  g_assert_nonnull (strstr (run->out, "To Twin"));
+  dropify_test_assert_inert ("list", run->out);
+
+  stop (&c);
+  stop (&b);
+  stop (&a);
+  dropify_test_remove_dir (dir_a);
+  dropify_test_remove_dir (dir_b);
+  dropify_test_remove_dir (dir_c);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+
+  g_test_add_func ("/audience/mesh", test_mesh);
+  g_test_add_func ("/audience/chain", test_chain);
+  g_test_add_func ("/audience/offline-target", test_offline_target);
+  g_test_add_func ("/audience/cli", test_cli);
+
+  return g_test_run ();
+}
