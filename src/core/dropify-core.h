@@ -26,6 +26,7 @@
 #include "dropify-server.h"
 #include "dropify-guarded-stream.h"
 #include "dropify-sync.h"
+#include "dropify-transfer.h"
 #include "dropify-trust.h"
 #include "dropify-service.h"
 #include "dropify-enums.h"
