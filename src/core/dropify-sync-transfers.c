@@ -182,16 +182,24 @@ transfer_is_moving (DropifyTransfer *transfer)
 }
 
 static void
-transfer_remove (DropifySync     *self,
-                 DropifyTransfer *transfer)
+transfer_forget_key (DropifySync     *self,
+                     DropifyTransfer *transfer)
 {
   g_autofree char *key = transfer_key (dropify_transfer_get_direction (transfer),
                                        dropify_transfer_get_peer_id (transfer),
                                        dropify_transfer_get_sha256 (transfer));
-  guint position;
 
   if (g_hash_table_lookup (self->transfers->by_key, key) == transfer)
     g_hash_table_remove (self->transfers->by_key, key);
+}
+
+static void
+transfer_remove (DropifySync     *self,
+                 DropifyTransfer *transfer)
+{
+  guint position;
+
+  transfer_forget_key (self, transfer);
   if (g_list_store_find (self->transfers->list, transfer, &position))
     g_list_store_remove (self->transfers->list, position);
 }
@@ -199,11 +207,13 @@ transfer_remove (DropifySync     *self,
 static gboolean transfers_expiry_cb (gpointer user_data);
 
 /* Finished transfers go after TRANSFER_KEEP_S; of those that no longer
- * move, the oldest go past TRANSFERS_KEPT. */
+ * move, the oldest go past TRANSFERS_KEPT. Runs each time one stops
+ * moving: one pass over the list, and one more for each past the bound
+ * (one, mostly), so a burst of small files costs linear time. */
 static void
 transfers_prune (DropifySync *self)
 {
-  GListModel *model = G_LIST_MODEL (self->transfers->list);
+  GListModel *model;
   int64_t now = g_get_monotonic_time ();
   int64_t oldest_finished = G_MAXINT64;
   guint n_idle = 0;
@@ -212,20 +222,30 @@ transfers_prune (DropifySync *self)
   if (self->transfers->list == NULL)
     return;
 
+  model = G_LIST_MODEL (self->transfers->list);
   for (guint i = g_list_model_get_n_items (model); i > 0; i--)
     {
       g_autoptr(DropifyTransfer) transfer = g_list_model_get_item (model, i - 1);
+      int64_t changed_at = dropify_transfer_get_changed_at (transfer);
 
       if (dropify_transfer_is_finished (transfer) &&
-          now - dropify_transfer_get_changed_at (transfer) >= (int64_t) TRANSFER_KEEP_S * G_USEC_PER_SEC)
-        transfer_remove (self, transfer);
-      else if (!transfer_is_moving (transfer))
+          now - changed_at >= (int64_t) TRANSFER_KEEP_S * G_USEC_PER_SEC)
+        {
+          g_list_store_remove (self->transfers->list, i - 1);
+          transfer_forget_key (self, transfer);
+          continue;
+        }
+
+      if (!transfer_is_moving (transfer))
         n_idle++;
+      if (dropify_transfer_is_finished (transfer))
+        oldest_finished = MIN (oldest_finished, changed_at);
     }
 
   while (n_idle > TRANSFERS_KEPT)
     {
       g_autoptr(DropifyTransfer) oldest = NULL;
+      guint oldest_at = 0;
 
       for (guint i = 0; i < g_list_model_get_n_items (model); i++)
         {
@@ -234,22 +254,20 @@ transfers_prune (DropifySync *self)
           if (!transfer_is_moving (transfer) &&
               (oldest == NULL ||
                dropify_transfer_get_changed_at (transfer) < dropify_transfer_get_changed_at (oldest)))
-            g_set_object (&oldest, transfer);
+            {
+              g_set_object (&oldest, transfer);
+              oldest_at = i;
+            }
         }
 
-      transfer_remove (self, oldest);
+      g_list_store_remove (self->transfers->list, oldest_at);
+      transfer_forget_key (self, oldest);
       n_idle--;
     }
 
-  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
-    {
-      g_autoptr(DropifyTransfer) transfer = g_list_model_get_item (model, i);
-
-      if (dropify_transfer_is_finished (transfer))
-        oldest_finished = MIN (oldest_finished, dropify_transfer_get_changed_at (transfer));
-    }
-
-  /* One timeout, for the next to go; none while none is finished. */
+  /* One timeout, for the next to go; none while none is finished. (The
+   * oldest finished may have gone past the bound: then it fires early,
+   * and looks again.) */
   g_clear_handle_id (&self->transfers->expiry_source, g_source_remove);
   if (oldest_finished != G_MAXINT64)
     {

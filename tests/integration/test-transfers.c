@@ -488,6 +488,75 @@ test_stalled_sender_killed (void)
   pair_stop (&pair);
 }
 
+typedef struct
+{
+  const char *dir;
+  guint       n_done;
+} DoneWait;
+
+static gboolean
+drops_complete (gpointer data)
+{
+  DoneWait *wait = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) list = dropify_control_request (wait->dir, "GET", "/v1/drops", NULL, &error);
+  JsonArray *array;
+  guint n = 0;
+
+  g_assert_no_error (error);
+  array = json_node_get_array (list);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    n += json_object_get_boolean_member_with_default (json_array_get_object_element (array, i),
+                                                      "complete", FALSE);
+
+  return n == wait->n_done;
+}
+
+/* Finished transfers stay listed, but not without bound: a burst of 120
+ * files leaves the last 100 on each side. */
+static void
+test_bounded (void)
+{
+  const guint n_files = 120;
+  g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(DropifyTestRun) run = NULL;
+  g_autoptr(JsonArray) in = NULL;
+  g_autoptr(JsonArray) out = NULL;
+  Pair pair = { 0 };
+  DoneWait wait;
+
+  pair_start (&pair, "bounded", 0);
+  g_ptr_array_add (args, g_strdup ("send"));
+  g_ptr_array_add (args, g_strdup ("--data-dir"));
+  g_ptr_array_add (args, g_strdup (pair.dir_s));
+  g_ptr_array_add (args, g_strdup ("--file"));
+  for (guint i = 0; i < n_files; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("small-%u.bin", i);
+
+      g_ptr_array_add (args, dropify_test_write_random (pair.dir_s, name, 2000));
+    }
+  g_ptr_array_add (args, NULL);
+  run = dropify_test_runv ((const char * const *) args->pdata, NULL);
+  g_assert_cmpint (run->status, ==, 0);
+
+  wait = (DoneWait) { pair.dir_r, n_files };
+  g_assert_true (dropify_test_wait_for (drops_complete, &wait, 60000));
+
+  in = transfers_on (pair.dir_r);
+  out = transfers_on (pair.dir_s);
+  g_assert_cmpuint (json_array_get_length (in), ==, 100);
+  g_assert_cmpuint (json_array_get_length (out), ==, 100);
+  for (guint i = 0; i < 100; i++)
+    {
+      g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (in, i), "state"), ==, "done");
+      g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (in, i), "direction"), ==, "in");
+      g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (out, i), "direction"), ==, "out");
+    }
+
+  pair_stop (&pair);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -498,6 +567,7 @@ main (int   argc,
   g_test_add_func ("/transfers/cancel-from-sender", test_cancel_from_sender);
   g_test_add_func ("/transfers/cancel-from-receiver", test_cancel_from_receiver);
   g_test_add_func ("/transfers/stalled-sender-killed", test_stalled_sender_killed);
+  g_test_add_func ("/transfers/bounded", test_bounded);
 
   return g_test_run ();
 }
