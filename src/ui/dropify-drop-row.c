@@ -14,6 +14,7 @@
 
 #include "dropify-drop-actions.h"
 #include "dropify-drop-row.h"
+#include "dropify-transfer-watch.h"
 
 /* A preview never needs more than this; a 1 MiB text drop would otherwise be
  * laid out in full by Pango only to be ellipsized to three lines. */
@@ -32,6 +33,7 @@ struct _DropifyDropRow
   DropifyDrop    *drop;
   gulong          received_handler;
   gulong          complete_handler;
+  DropifyTransferWatch *transfers;   /* of the drop's content, both ways */
 
   /* Template widgets */
   GtkWidget      *card;
@@ -248,6 +250,76 @@ dropify_drop_row_update_actions (DropifyDropRow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.details", self->drop != NULL);
 }
 
+/* Parts like "37% to Laptop", "Sent to Phone", or why it does not move:
+ * how this drop's content travels to and from each device (issue 14). */
+static void
+dropify_drop_row_add_transfers (DropifyDropRow *self,
+                                GPtrArray      *parts)
+{
+  GPtrArray *transfers;
+  DropifyTransfer *incoming = NULL;
+  guint n_out = 0;
+
+  if (self->transfers == NULL)
+    return;
+
+  transfers = dropify_transfer_watch_get_matches (self->transfers);
+  for (guint i = 0; i < transfers->len; i++)
+    {
+      DropifyTransfer *transfer = g_ptr_array_index (transfers, i);
+      const char *peer = dropify_transfer_get_peer_name (transfer);
+      const char *reason = dropify_transfer_get_reason (transfer);
+      uint64_t size = dropify_transfer_get_size (transfer);
+      int percent = size > 0 ? (int) (dropify_transfer_get_done (transfer) * 100 / size) : 100;
+
+      if (dropify_transfer_get_direction (transfer) == DROPIFY_TRANSFER_DIRECTION_IN)
+        {
+          /* The newest says where it stands. */
+          incoming = transfer;
+          continue;
+        }
+
+      /* A few devices is all one person has; past that, the list says. */
+      if (++n_out > 4)
+        continue;
+
+      switch (dropify_transfer_get_state (transfer))
+        {
+        case DROPIFY_TRANSFER_STATE_QUEUED:
+        case DROPIFY_TRANSFER_STATE_ACTIVE:
+          /* Translators: how much of a file went to another device so
+           * far: "37% to Laptop" */
+          g_ptr_array_add (parts, g_strdup_printf (_("%d%% to %s"), percent, peer));
+          break;
+        case DROPIFY_TRANSFER_STATE_DONE:
+          g_ptr_array_add (parts, g_strdup_printf (_("Sent to %s"), peer));
+          break;
+        case DROPIFY_TRANSFER_STATE_STALLED:
+        case DROPIFY_TRANSFER_STATE_CANCELLED:
+        case DROPIFY_TRANSFER_STATE_FAILED:
+        default:
+          /* Translators: a file did not reach a device, and why: "To
+           * Laptop: Waiting for Laptop to come back" */
+          g_ptr_array_add (parts, g_strdup_printf (_("To %s: %s"), peer, reason != NULL ? reason : ""));
+          break;
+        }
+    }
+
+  if (incoming == NULL || dropify_drop_get_complete (self->drop))
+    return;
+
+  if (dropify_transfer_get_state (incoming) == DROPIFY_TRANSFER_STATE_ACTIVE &&
+      dropify_transfer_get_rate (incoming) > 0)
+    {
+      g_autofree char *rate = g_format_size (dropify_transfer_get_rate (incoming));
+
+      /* Translators: how fast a file arrives: "4.1 MB/s" */
+      g_ptr_array_add (parts, g_strdup_printf (_("%s/s"), rate));
+    }
+  else if (dropify_transfer_get_reason (incoming) != NULL)
+    g_ptr_array_add (parts, g_strdup (dropify_transfer_get_reason (incoming)));
+}
+
 static void
 dropify_drop_row_update_details (DropifyDropRow *self)
 {
@@ -274,6 +346,8 @@ dropify_drop_row_update_details (DropifyDropRow *self)
           /* Translators: "1.2 MB of 4.0 MB", while a file is arriving */
           g_ptr_array_add (parts, g_strdup_printf (_("%s of %s"), received, size));
         }
+
+      dropify_drop_row_add_transfers (self, parts);
     }
 
   if (dropify_drop_row_is_own (self->service, self->drop))
@@ -759,6 +833,7 @@ dropify_drop_row_dispose (GObject *object)
   DropifyDropRow *self = (DropifyDropRow *)object;
 
   dropify_drop_row_set_drop (self, NULL);
+  g_clear_object (&self->transfers);
   g_clear_pointer (&self->context_menu, gtk_widget_unparent);
   gtk_widget_dispose_template (GTK_WIDGET (self), DROPIFY_TYPE_DROP_ROW);
 
@@ -982,6 +1057,19 @@ dropify_drop_row_set_drop (DropifyDropRow *self,
     }
 
   g_set_object (&self->drop, drop);
+
+  if (self->transfers == NULL && drop != NULL && self->service != NULL &&
+      dropify_service_get_sync (self->service) != NULL)
+    {
+      self->transfers = dropify_transfer_watch_new (dropify_sync_get_transfers (dropify_service_get_sync (self->service)));
+      g_signal_connect_object (self->transfers, "changed",
+                               G_CALLBACK (dropify_drop_row_update_progress),
+                               self, G_CONNECT_SWAPPED);
+    }
+  if (self->transfers != NULL)
+    dropify_transfer_watch_set_sha256 (self->transfers,
+                                       drop != NULL && dropify_drop_get_kind (drop) == DROPIFY_DROP_KIND_FILE
+                                       ? dropify_drop_get_sha256 (drop) : NULL);
 
   if (drop != NULL)
     {
