@@ -329,13 +329,19 @@ test_both_ends (void)
 
   /* Plain output: one readable line each way. */
   plain = dropify_test_run ("transfers", "--data-dir", pair.dir_s, NULL);
+  g_test_message ("sender: %s", plain->out);
   g_assert_cmpint (plain->status, ==, 0);
   g_assert_nonnull (strstr (plain->out, "photo.jpg"));
   g_assert_nonnull (strstr (plain->out, "to Receiver"));
+  g_assert_nonnull (strstr (plain->out, "% (")); /* "28% (3.4 MB of 12.0 MB)" */
+  g_assert_nonnull (strstr (plain->out, " of 12.0"));
+  dropify_test_assert_inert ("transfers", plain->out);
   g_clear_pointer (&plain, dropify_test_run_free);
   plain = dropify_test_run ("transfers", "--data-dir", pair.dir_r, NULL);
+  g_test_message ("receiver: %s", plain->out);
   g_assert_cmpint (plain->status, ==, 0);
   g_assert_nonnull (strstr (plain->out, "from Sender"));
+  dropify_test_assert_inert ("transfers", plain->out);
 
   wait_transfer (pair.dir_r, sha, "in", "done", (int64_t) size, 30000);
   wait_transfer (pair.dir_s, sha, "out", "done", (int64_t) size, 10000);
