@@ -250,6 +250,25 @@ dropify_drop_row_update_actions (DropifyDropRow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.details", self->drop != NULL);
 }
 
+/* "About 3 minutes left", at @rate bytes a second for what is left. */
+static char *
+dup_time_left (uint64_t left,
+               uint64_t rate)
+{
+  uint64_t s = (left + rate - 1) / rate;
+
+  if (s < 60)
+    return g_strdup_printf (ngettext ("%u second left", "%u seconds left", (unsigned long) s), (guint) s);
+  if (s < 60 * 60)
+    return g_strdup_printf (ngettext ("About %u minute left", "About %u minutes left",
+                                      (unsigned long) ((s + 30) / 60)),
+                            (guint) ((s + 30) / 60));
+
+  return g_strdup_printf (ngettext ("About %u hour left", "About %u hours left",
+                                    (unsigned long) MIN ((s + 1800) / 3600, G_MAXUINT)),
+                          (guint) MIN ((s + 1800) / 3600, G_MAXUINT));
+}
+
 /* Parts like "37% to Laptop", "Sent to Phone", or why it does not move:
  * how this drop's content travels to and from each device (issue 14). */
 static void
@@ -311,10 +330,14 @@ dropify_drop_row_add_transfers (DropifyDropRow *self,
   if (dropify_transfer_get_state (incoming) == DROPIFY_TRANSFER_STATE_ACTIVE &&
       dropify_transfer_get_rate (incoming) > 0)
     {
+      uint64_t done = dropify_transfer_get_done (incoming);
+      uint64_t size = dropify_transfer_get_size (incoming);
       g_autofree char *rate = g_format_size (dropify_transfer_get_rate (incoming));
 
       /* Translators: how fast a file arrives: "4.1 MB/s" */
       g_ptr_array_add (parts, g_strdup_printf (_("%s/s"), rate));
+      if (size > done)
+        g_ptr_array_add (parts, dup_time_left (size - done, dropify_transfer_get_rate (incoming)));
     }
   else if (dropify_transfer_get_reason (incoming) != NULL)
     g_ptr_array_add (parts, g_strdup (dropify_transfer_get_reason (incoming)));

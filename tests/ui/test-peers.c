@@ -775,10 +775,11 @@ test_peers_transfers (Fixture       *fixture,
   g_autoptr(GError) error = NULL;
   g_autofree char *address = NULL;
   g_autofree char *dir = dropify_test_make_dir ("ui-transfers");
-  g_autofree char *path = dropify_test_write_random (dir, "slides.pdf", 3 * 1024 * 1024);
+  g_autofree char *path = dropify_test_write_random (dir, "slides.pdf", 6 * 1024 * 1024);
   g_autoptr(GFile) file = g_file_new_for_path (path);
   g_autoptr(DropifyDrop) drop = NULL;
   g_autoptr(GtkWidget) drop_row = NULL;
+  g_autoptr(GtkWidget) arriving_row = NULL;
   TextQuery query;
   DropifyPeerRow *row;
 
@@ -802,6 +803,18 @@ test_peers_transfers (Fixture       *fixture,
   query = (TextQuery) { drop_row, "% to Laptop" };
   wait_for (shows_text, &query, "the drop's row to say how far it got");
 
+  /* On the laptop, the same drop arrives at some speed, with some time
+   * left. */
+  g_assert_true (dropify_test_node_has_drop (fixture->laptop, dropify_drop_get_id (drop), UI_TEST_TIMEOUT_MS));
+  arriving_row = g_object_ref_sink (dropify_drop_row_new (fixture->laptop->service));
+  dropify_drop_row_set_drop (DROPIFY_DROP_ROW (arriving_row),
+                             dropify_history_lookup (dropify_service_get_history (fixture->laptop->service),
+                                                     dropify_drop_get_id (drop)));
+  query = (TextQuery) { arriving_row, "B/s" };
+  wait_for (shows_text, &query, "the arriving drop's row to say how fast");
+  query = (TextQuery) { arriving_row, " left" };
+  wait_for (shows_text, &query, "the arriving drop's row to say how long");
+
   query = (TextQuery) { drop_row, "Sent to Laptop" };
   wait_for (shows_text, &query, "the drop's row to say it went");
   g_assert_false (label_contains (GTK_WIDGET (row), "Sending"));
@@ -814,6 +827,7 @@ test_peers_transfers (Fixture       *fixture,
   }
 
   dropify_drop_row_set_drop (DROPIFY_DROP_ROW (drop_row), NULL);
+  dropify_drop_row_set_drop (DROPIFY_DROP_ROW (arriving_row), NULL);
   dropify_test_remove_dir (dir);
 }
 
