@@ -230,12 +230,39 @@ dropify_drop_row_dup_origin (DropifyService *service,
   return g_strdup (name);
 }
 
+/* A transfer of the drop's content that moves, in @direction (or any
+ * direction, with -1). */
+static gboolean
+dropify_drop_row_has_moving (DropifyDropRow *self,
+                             int             direction)
+{
+  GPtrArray *transfers;
+
+  if (self->transfers == NULL)
+    return FALSE;
+
+  transfers = dropify_transfer_watch_get_matches (self->transfers);
+  for (guint i = 0; i < transfers->len; i++)
+    {
+      DropifyTransfer *transfer = g_ptr_array_index (transfers, i);
+      DropifyTransferState state = dropify_transfer_get_state (transfer);
+
+      if ((direction < 0 || (int) dropify_transfer_get_direction (transfer) == direction) &&
+          (state == DROPIFY_TRANSFER_STATE_QUEUED || state == DROPIFY_TRANSFER_STATE_ACTIVE ||
+           state == DROPIFY_TRANSFER_STATE_STALLED))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
 static void
 dropify_drop_row_update_actions (DropifyDropRow *self)
 {
   g_autofree char *link = NULL;
   gboolean is_text;
   gboolean file_ready;
+  gboolean incomplete;
 
   is_text = self->drop != NULL &&
             dropify_drop_get_kind (self->drop) == DROPIFY_DROP_KIND_TEXT;
@@ -248,6 +275,15 @@ dropify_drop_row_update_actions (DropifyDropRow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.save-as", file_ready);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.delete", self->drop != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.details", self->drop != NULL);
+
+  /* Asking again is for a file that is not here and not on its way;
+   * cancelling for one that moves, either way. */
+  incomplete = self->drop != NULL && dropify_drop_get_kind (self->drop) == DROPIFY_DROP_KIND_FILE &&
+               !dropify_drop_get_complete (self->drop);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.download",
+                                 incomplete && !dropify_drop_row_has_moving (self, DROPIFY_TRANSFER_DIRECTION_IN));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.cancel-transfers",
+                                 dropify_drop_row_has_moving (self, -1));
 }
 
 /* "About 3 minutes left", at @rate bytes a second for what is left. */
@@ -727,6 +763,54 @@ dropify_drop_row_delete (GtkWidget  *widget,
 }
 
 static void
+dropify_drop_row_download (GtkWidget  *widget,
+                           const char *action_name,
+                           GVariant   *param)
+{
+  DropifyDropRow *self = DROPIFY_DROP_ROW (widget);
+  g_autoptr(GError) error = NULL;
+
+  if (self->drop == NULL || self->service == NULL || dropify_service_get_sync (self->service) == NULL)
+    return;
+
+  if (!dropify_sync_download (dropify_service_get_sync (self->service), dropify_drop_get_id (self->drop), &error))
+    dropify_drop_show_error (widget, error);
+}
+
+/* Every transfer of the drop's content that moves, both ways: the
+ * other ends are told. */
+static void
+dropify_drop_row_cancel_transfers (GtkWidget  *widget,
+                                   const char *action_name,
+                                   GVariant   *param)
+{
+  DropifyDropRow *self = DROPIFY_DROP_ROW (widget);
+  g_autoptr(GPtrArray) moving = g_ptr_array_new_with_free_func (g_object_unref);
+  GPtrArray *transfers;
+
+  if (self->transfers == NULL || self->service == NULL)
+    return;
+
+  /* Cancelling changes the list watched: go over a copy. */
+  transfers = dropify_transfer_watch_get_matches (self->transfers);
+  for (guint i = 0; i < transfers->len; i++)
+    g_ptr_array_add (moving, g_object_ref (g_ptr_array_index (transfers, i)));
+
+  for (guint i = 0; i < moving->len; i++)
+    {
+      DropifyTransfer *transfer = g_ptr_array_index (moving, i);
+      g_autoptr(GError) error = NULL;
+
+      if (dropify_transfer_is_finished (transfer))
+        continue;
+
+      if (!dropify_sync_cancel_transfer (dropify_service_get_sync (self->service),
+                                         dropify_transfer_get_id (transfer), &error))
+        g_debug ("Could not cancel a transfer: %s", error->message);
+    }
+}
+
+static void
 dropify_drop_row_details (GtkWidget  *widget,
                           const char *action_name,
                           GVariant   *param)
@@ -983,6 +1067,9 @@ dropify_drop_row_class_init (DropifyDropRowClass *klass)
   gtk_widget_class_install_action (widget_class, "row.save-as", NULL, dropify_drop_row_save_as);
   gtk_widget_class_install_action (widget_class, "row.delete", NULL, dropify_drop_row_delete);
   gtk_widget_class_install_action (widget_class, "row.details", NULL, dropify_drop_row_details);
+  gtk_widget_class_install_action (widget_class, "row.download", NULL, dropify_drop_row_download);
+  gtk_widget_class_install_action (widget_class, "row.cancel-transfers", NULL,
+                                   dropify_drop_row_cancel_transfers);
   gtk_widget_class_install_action (widget_class, "row.show-menu", NULL, dropify_drop_row_show_menu);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Menu, 0, "row.show-menu", NULL);

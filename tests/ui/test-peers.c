@@ -815,6 +815,16 @@ test_peers_transfers (Fixture       *fixture,
   query = (TextQuery) { arriving_row, " left" };
   wait_for (shows_text, &query, "the arriving drop's row to say how long");
 
+  /* Cancelled on the laptop: both rows say so. */
+  g_assert_true (gtk_widget_activate_action (arriving_row, "row.cancel-transfers", NULL));
+  query = (TextQuery) { arriving_row, "Cancelled on this device" };
+  wait_for (shows_text, &query, "the arriving drop's row to say it was cancelled");
+  query = (TextQuery) { drop_row, "To Laptop: Cancelled on Laptop" };
+  wait_for (shows_text, &query, "the sent drop's row to say the laptop cancelled it");
+
+  /* Asked for again on the laptop: it goes on, and ends. */
+  g_assert_true (gtk_widget_activate_action (arriving_row, "row.download", NULL));
+
   query = (TextQuery) { drop_row, "Sent to Laptop" };
   wait_for (shows_text, &query, "the drop's row to say it went");
   g_assert_false (label_contains (GTK_WIDGET (row), "Sending"));
