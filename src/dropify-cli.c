@@ -767,7 +767,8 @@ transfer_line (JsonObject *transfer,
   const char *state = json_object_get_string_member_with_default (transfer, "state", "");
   const char *reason = json_object_get_string_member_with_default (transfer, "reason", NULL);
   const char *peer_name = json_object_get_string_member_with_default (transfer, "peer_name", "");
-  gboolean out = g_strcmp0 (json_object_get_string_member_with_default (transfer, "direction", ""), "out") == 0;
+  const char *direction = json_object_get_string_member_with_default (transfer, "direction", "");
+  gboolean out = g_strcmp0 (direction, "out") == 0;
   int64_t done = json_object_get_int_member_with_default (transfer, "done", 0);
   int64_t size = json_object_get_int_member_with_default (transfer, "size", 0);
   int64_t rate = json_object_get_int_member_with_default (transfer, "rate", 0);

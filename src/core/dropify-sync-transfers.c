@@ -1461,8 +1461,9 @@ dropify_sync_transfers_connection_closed (Connection *conn)
     {
       Outgoing *out = value;
 
-      transfer_set (self, out->transfer, DROPIFY_TRANSFER_STATE_STALLED,
-                    close_reason != NULL && strstr (close_reason, "disk is full") != NULL ? disk_full : waiting);
+      gboolean full = close_reason != NULL && strstr (close_reason, "disk is full") != NULL;
+
+      transfer_set (self, out->transfer, DROPIFY_TRANSFER_STATE_STALLED, full ? disk_full : waiting);
     }
 
   g_hash_table_remove_all (conn->transfers->outgoing_files);
@@ -1684,11 +1685,12 @@ dropify_sync_cancel_transfer (DropifySync  *self,
         }
     }
 
-  g_message ("Cancelled %s “%s” %s %s",
-             dropify_transfer_get_direction (transfer) == DROPIFY_TRANSFER_DIRECTION_IN ? "receiving" : "sending",
-             dropify_transfer_get_name (transfer),
-             dropify_transfer_get_direction (transfer) == DROPIFY_TRANSFER_DIRECTION_IN ? "from" : "to",
-             transfer_peer_label (transfer));
+  if (dropify_transfer_get_direction (transfer) == DROPIFY_TRANSFER_DIRECTION_IN)
+    g_message ("Cancelled receiving “%s” from %s", dropify_transfer_get_name (transfer),
+               transfer_peer_label (transfer));
+  else
+    g_message ("Cancelled sending “%s” to %s", dropify_transfer_get_name (transfer),
+               transfer_peer_label (transfer));
   transfer_set (self, transfer, DROPIFY_TRANSFER_STATE_CANCELLED, reason);
   g_object_unref (transfer);
 

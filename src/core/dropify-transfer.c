@@ -382,7 +382,8 @@ dropify_transfer_set_progress (DropifyTransfer *self,
 
   oldest = sample (self, 0);
   if (now_us - oldest->at >= RATE_SAMPLE_US && done >= oldest->done)
-    set_rate (self, (uint64_t) ((double) (done - oldest->done) * G_USEC_PER_SEC / (double) (now_us - oldest->at)));
+    set_rate (self, (uint64_t) ((double) (done - oldest->done) * G_USEC_PER_SEC /
+                                (double) (now_us - oldest->at)));
 }
 
 /**

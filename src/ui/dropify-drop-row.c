@@ -281,7 +281,8 @@ dropify_drop_row_update_actions (DropifyDropRow *self)
   incomplete = self->drop != NULL && dropify_drop_get_kind (self->drop) == DROPIFY_DROP_KIND_FILE &&
                !dropify_drop_get_complete (self->drop);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.download",
-                                 incomplete && !dropify_drop_row_has_moving (self, DROPIFY_TRANSFER_DIRECTION_IN));
+                                 incomplete &&
+                                 !dropify_drop_row_has_moving (self, DROPIFY_TRANSFER_DIRECTION_IN));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.cancel-transfers",
                                  dropify_drop_row_has_moving (self, -1));
 }
@@ -768,12 +769,13 @@ dropify_drop_row_download (GtkWidget  *widget,
                            GVariant   *param)
 {
   DropifyDropRow *self = DROPIFY_DROP_ROW (widget);
+  DropifySync *sync = self->service != NULL ? dropify_service_get_sync (self->service) : NULL;
   g_autoptr(GError) error = NULL;
 
-  if (self->drop == NULL || self->service == NULL || dropify_service_get_sync (self->service) == NULL)
+  if (self->drop == NULL || sync == NULL)
     return;
 
-  if (!dropify_sync_download (dropify_service_get_sync (self->service), dropify_drop_get_id (self->drop), &error))
+  if (!dropify_sync_download (sync, dropify_drop_get_id (self->drop), &error))
     dropify_drop_show_error (widget, error);
 }
 
@@ -1171,7 +1173,9 @@ dropify_drop_row_set_drop (DropifyDropRow *self,
   if (self->transfers == NULL && drop != NULL && self->service != NULL &&
       dropify_service_get_sync (self->service) != NULL)
     {
-      self->transfers = dropify_transfer_watch_new (dropify_sync_get_transfers (dropify_service_get_sync (self->service)));
+      DropifySync *sync = dropify_service_get_sync (self->service);
+
+      self->transfers = dropify_transfer_watch_new (dropify_sync_get_transfers (sync));
       g_signal_connect_object (self->transfers, "changed",
                                G_CALLBACK (dropify_drop_row_update_progress),
                                self, G_CONNECT_SWAPPED);

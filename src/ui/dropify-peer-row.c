@@ -459,7 +459,9 @@ dropify_peer_row_constructed (GObject *object)
 
   if (dropify_service_get_sync (self->service) != NULL)
     {
-      self->transfers = dropify_transfer_watch_new (dropify_sync_get_transfers (dropify_service_get_sync (self->service)));
+      DropifySync *sync = dropify_service_get_sync (self->service);
+
+      self->transfers = dropify_transfer_watch_new (dropify_sync_get_transfers (sync));
       dropify_transfer_watch_set_peer_id (self->transfers, dropify_peer_get_device_id (self->peer));
       g_signal_connect_object (self->transfers, "changed",
                                G_CALLBACK (dropify_peer_row_update),
