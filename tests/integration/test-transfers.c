@@ -278,7 +278,7 @@ assert_state (JsonObject *transfer,
 static void
 test_both_ends (void)
 {
-  const gsize size = 12 * 1000 * 1000;
+  const gsize size = 24 * 1000 * 1000;
   g_autofree char *sha = NULL;
   g_autofree char *id = NULL;
   g_autoptr(JsonObject) in = NULL;
@@ -334,7 +334,7 @@ test_both_ends (void)
   g_assert_nonnull (strstr (plain->out, "photo.jpg"));
   g_assert_nonnull (strstr (plain->out, "to Receiver"));
   g_assert_nonnull (strstr (plain->out, "% (")); /* "28% (3.4 MB of 12.0 MB)" */
-  g_assert_nonnull (strstr (plain->out, " of 12.0"));
+  g_assert_nonnull (strstr (plain->out, " of 24.0"));
   dropify_test_assert_inert ("transfers", plain->out);
   g_clear_pointer (&plain, dropify_test_run_free);
   plain = dropify_test_run ("transfers", "--data-dir", pair.dir_r, NULL);
