@@ -906,6 +906,159 @@ command_forget (int    argc,
   return 0;
 }
 
+/* One transfer as a line: "photo.jpg  to Laptop  41% (12.3 MB of 30.0
+ * MB), 4.1 MB/s", then the state when it is not moving, and why. */
+static char *
+transfer_line (JsonObject *transfer,
+               GPtrArray  *pool)
+{
+  const char *state = json_object_get_string_member_with_default (transfer, "state", "");
+  const char *reason = json_object_get_string_member_with_default (transfer, "reason", NULL);
+  const char *peer_name = json_object_get_string_member_with_default (transfer, "peer_name", "");
+  const char *direction = json_object_get_string_member_with_default (transfer, "direction", "");
+  gboolean out = g_strcmp0 (direction, "out") == 0;
+  int64_t done = json_object_get_int_member_with_default (transfer, "done", 0);
+  int64_t size = json_object_get_int_member_with_default (transfer, "size", 0);
+  int64_t rate = json_object_get_int_member_with_default (transfer, "rate", 0);
+  g_autofree char *done_text = g_format_size ((guint64) MAX (done, 0));
+  g_autofree char *size_text = g_format_size ((guint64) MAX (size, 0));
+  g_autofree char *who = NULL;
+  g_autoptr(GString) line = g_string_new (NULL);
+  int percent = size > 0 ? (int) (MAX (done, 0) * 100 / size) : 100;
+
+  if (*peer_name == '\0')
+    peer_name = json_object_get_string_member_with_default (transfer, "peer", "");
+  who = g_strdup_printf (out ? _("to %s") : _("from %s"), shown (pool, peer_name));
+
+  g_string_append_printf (line, "%s  %s  %s  ",
+                          shown (pool, json_object_get_string_member_with_default (transfer, "id", "")),
+                          shown (pool, json_object_get_string_member_with_default (transfer, "name", "")),
+                          who);
+
+  if (g_str_equal (state, "done"))
+    g_string_append_printf (line, out ? _("sent (%s)") : _("received (%s)"), size_text);
+  else
+    {
+      /* TRANSLATORS: a transfer's progress: "41% (12.3 MB of 30.0 MB)" */
+      g_string_append_printf (line, _("%d%% (%s of %s)"), percent, done_text, size_text);
+      if (g_str_equal (state, "active") && rate > 0)
+        {
+          g_autofree char *rate_text = g_format_size ((guint64) rate);
+          /* TRANSLATORS: a transfer's speed, such as "4.1 MB/s" */
+          g_string_append_printf (line, _(", %s/s"), rate_text);
+        }
+      else if (g_str_equal (state, "queued"))
+        g_string_append_printf (line, ", %s", _("queued"));
+      else if (g_str_equal (state, "stalled"))
+        g_string_append_printf (line, ", %s", _("stalled"));
+      else if (g_str_equal (state, "cancelled"))
+        g_string_append_printf (line, ", %s", _("cancelled"));
+      else if (g_str_equal (state, "failed"))
+        g_string_append_printf (line, ", %s", _("failed"));
+    }
+
+  if (reason != NULL && *reason != '\0')
+    g_string_append_printf (line, ": %s", shown (pool, reason));
+
+  return g_string_free (g_steal_pointer (&line), FALSE);
+}
+
+static int
+command_transfers (int    argc,
+                   char **argv)
+{
+  g_autoptr(JsonArray) transfers = NULL;
+  int status;
+
+  transfers = list_command (&argc, &argv, "transfers",
+                            _("Lists the files moving to and from other devices, and those that did lately."),
+                            "/v1/transfers", &status);
+  if (transfers == NULL)
+    return status;
+
+  if (json_array_get_length (transfers) == 0)
+    {
+      g_print ("%s\n", _("No files are moving, and none did lately."));
+      return 0;
+    }
+
+  for (guint i = 0; i < json_array_get_length (transfers); i++)
+    {
+      g_autoptr(GPtrArray) pool = g_ptr_array_new_with_free_func (g_free);
+      g_autofree char *line = transfer_line (json_array_get_object_element (transfers, i), pool);
+
+      g_print ("%s\n", line);
+    }
+
+  return 0;
+}
+
+static int
+command_cancel (int    argc,
+                char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) reply = NULL;
+  g_autofree char *escaped = NULL;
+  g_autofree char *path = NULL;
+  int status = 0;
+
+  context = command_context (_("TRANSFER-ID"),
+                             _("Stops a file moving to or from another device, at both ends. A file "
+                               "not received is not asked for again until “dropify download”."));
+
+  if (!parse (context, &argc, &argv, &status))
+    return status;
+
+  if (argc != 2)
+    return usage_error (context, _("Name the transfer to cancel by its id, from “dropify transfers”"));
+
+  escaped = g_uri_escape_string (argv[1], NULL, FALSE);
+  path = g_strconcat ("/v1/transfers/", escaped, NULL);
+  reply = dropify_control_request (data_dir (), "DELETE", path, NULL, &error);
+  if (error != NULL)
+    {
+      g_autofree char *message = g_strdup_printf ("%s: %s", argv[1], error->message);
+      return fail (message);
+    }
+
+  return 0;
+}
+
+static int
+command_download (int    argc,
+                  char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) reply = NULL;
+  g_autofree char *escaped = NULL;
+  g_autofree char *path = NULL;
+  int status = 0;
+
+  context = command_context (_("DROP-ID"),
+                             _("Asks the other devices for a file drop’s content: also one whose "
+                               "transfer was cancelled."));
+
+  if (!parse (context, &argc, &argv, &status))
+    return status;
+
+  if (argc != 2)
+    return usage_error (context, _("Name the file drop to download by its id"));
+
+  escaped = g_uri_escape_string (argv[1], NULL, FALSE);
+  path = g_strconcat ("/v1/drops/", escaped, "/download", NULL);
+  reply = dropify_control_request (data_dir (), "POST", path, NULL, &error);
+  if (error != NULL)
+    {
+      g_autofree char *message = g_strdup_printf ("%s: %s", argv[1], error->message);
+      return fail (message);
+    }
+
+  return 0;
+}
+
 /* GET /v1/phone, or POST /v1/phone/token to revoke the token first. */
 static JsonObject *
 request_phone (gboolean   rotate,
@@ -1016,6 +1169,9 @@ static const struct {
   { "pair", command_pair, N_("Pair with another device") },
   { "unpair", command_unpair, N_("Stop trusting a paired device") },
   { "forget", command_forget, N_("Stop trusting a device and remove it from the list") },
+  { "transfers", command_transfers, N_("List the files moving to and from other devices") },
+  { "cancel", command_cancel, N_("Stop a file moving, at both ends") },
+  { "download", command_download, N_("Ask for a file drop’s content again") },
   { "url", command_url, N_("Print the phone page’s address") },
   { "qr", command_qr, N_("Show the phone page’s address as a QR code") },
 };

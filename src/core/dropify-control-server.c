@@ -239,6 +239,53 @@ handle_unpair (DropifyControlServer *self,
   soup_server_message_set_status (msg, SOUP_STATUS_NO_CONTENT, NULL);
 }
 
+static void
+handle_transfers (DropifyControlServer *self,
+                  SoupServerMessage    *msg)
+{
+  respond_model (msg, dropify_sync_get_transfers (dropify_service_get_sync (self->service)),
+                 (ToJsonFunc) dropify_transfer_to_json);
+}
+
+/* Cancels a transfer, as its row's cancel button does. */
+static void
+handle_cancel_transfer (DropifyControlServer *self,
+                        SoupServerMessage    *msg,
+                        const char           *transfer_id)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!dropify_sync_cancel_transfer (dropify_service_get_sync (self->service), transfer_id, &error))
+    {
+      respond_error (msg,
+                     g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND) ? SOUP_STATUS_NOT_FOUND
+                                                                             : SOUP_STATUS_CONFLICT,
+                     error->message);
+      return;
+    }
+
+  soup_server_message_set_status (msg, SOUP_STATUS_NO_CONTENT, NULL);
+}
+
+/* Asks for a file drop's content again, as the drop's Download action
+ * does: also after a cancel. */
+static void
+handle_download (DropifyControlServer *self,
+                 SoupServerMessage    *msg,
+                 const char           *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *drop_id = g_strndup (path, strlen (path) - strlen ("/download"));
+
+  if (!dropify_sync_download (dropify_service_get_sync (self->service), drop_id, &error))
+    {
+      respond_error (msg, status_for_error (error), error->message);
+      return;
+    }
+
+  soup_server_message_set_status (msg, SOUP_STATUS_NO_CONTENT, NULL);
+}
+
 /* Forgets the device: its trust, its entry, and any address saved for
  * it, as "Forget Device…" in the window does. */
 static void
@@ -521,6 +568,13 @@ control_handler (SoupServer        *server,
     handle_send (self, msg);
   else if (g_str_has_prefix (path, "/v1/drops/") && g_str_equal (method, "DELETE"))
     handle_delete (self, msg, path + strlen ("/v1/drops/"));
+  else if (g_str_has_prefix (path, "/v1/drops/") && g_str_has_suffix (path, "/download") &&
+           strlen (path) > strlen ("/v1/drops//download") && g_str_equal (method, "POST"))
+    handle_download (self, msg, path + strlen ("/v1/drops/"));
+  else if (g_str_equal (path, "/v1/transfers") && g_str_equal (method, "GET"))
+    handle_transfers (self, msg);
+  else if (g_str_has_prefix (path, "/v1/transfers/") && g_str_equal (method, "DELETE"))
+    handle_cancel_transfer (self, msg, path + strlen ("/v1/transfers/"));
   else
     respond_error (msg, SOUP_STATUS_NOT_FOUND, _("No such request"));
 }

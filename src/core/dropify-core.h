@@ -27,6 +27,7 @@
 #include "dropify-guarded-stream.h"
 #include "dropify-sync.h"
 #include "dropify-thumbnailer.h"
+#include "dropify-transfer.h"
 #include "dropify-trust.h"
 #include "dropify-service.h"
 #include "dropify-enums.h"

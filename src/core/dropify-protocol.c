@@ -38,6 +38,7 @@ static const struct {
   { DROPIFY_MESSAGE_PAIR_REJECT, "pair-reject" },
   { DROPIFY_MESSAGE_HAVE, "have" },
   { DROPIFY_MESSAGE_NAME, "name" },
+  { DROPIFY_MESSAGE_TRANSFER_CANCEL, "transfer-cancel" },
 };
 
 const char *
@@ -1083,6 +1084,7 @@ dropify_message_parse (const char  *data,
       break;
     case DROPIFY_MESSAGE_PAIR_REJECT: ok = parse_pair_reject (object, message, error); break;
     case DROPIFY_MESSAGE_HAVE: ok = get_sha256 (object, message, error); break;
+    case DROPIFY_MESSAGE_TRANSFER_CANCEL: ok = get_sha256 (object, message, error); break;
     case DROPIFY_MESSAGE_NAME: ok = get_device_name (object, "name", &message->name, error); break;
     default: g_assert_not_reached ();
     }
@@ -1292,6 +1294,25 @@ char *
 dropify_protocol_encode_have (const char *sha256)
 {
   g_autoptr(JsonBuilder) builder = begin ("have");
+
+  json_builder_set_member_name (builder, "sha256");
+  json_builder_add_string_value (builder, sha256);
+
+  return finish (builder);
+}
+
+/**
+ * dropify_protocol_encode_transfer_cancel:
+ * @sha256: content whose transfer this device stops
+ *
+ * Tells the other end of a transfer, either end, that it was cancelled
+ * here: a sender stops, a receiver does not ask for it again by itself
+ * (docs/protocol.md §11.7).
+ */
+char *
+dropify_protocol_encode_transfer_cancel (const char *sha256)
+{
+  g_autoptr(JsonBuilder) builder = begin ("transfer-cancel");
 
   json_builder_set_member_name (builder, "sha256");
   json_builder_add_string_value (builder, sha256);

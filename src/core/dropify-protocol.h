@@ -59,6 +59,7 @@ typedef enum
   DROPIFY_MESSAGE_PAIR_REJECT,
   DROPIFY_MESSAGE_HAVE,
   DROPIFY_MESSAGE_NAME,
+  DROPIFY_MESSAGE_TRANSFER_CANCEL,
 } DropifyMessageType;
 
 /* Sizes of the pairing and group-secret fields, in bytes; each travels
@@ -117,7 +118,7 @@ typedef struct
   char               *id;
   int64_t             expires_at;
 
-  /* file-get, credit, file-missing, have */
+  /* file-get, credit, file-missing, have, transfer-cancel */
   char               *sha256;
   uint64_t            offset;
   uint64_t            limit;
@@ -165,6 +166,7 @@ char           *dropify_protocol_encode_credit   (const char         *sha256,
                                                   uint64_t            limit);
 char           *dropify_protocol_encode_file_missing (const char     *sha256);
 char           *dropify_protocol_encode_have         (const char     *sha256);
+char           *dropify_protocol_encode_transfer_cancel (const char   *sha256);
 char           *dropify_protocol_encode_name         (const char     *name);
 char           *dropify_protocol_encode_auth_start   (const char     *sid,
                                                       const char     *share,

@@ -113,5 +113,6 @@ void     dropify_sync_transfers_handle_chunk     (Connection     *conn,
                                                   GBytes         *bytes);
 void     dropify_sync_transfers_handle_message   (Connection     *conn,
                                                   DropifyMessage *message);
+void     dropify_sync_transfers_peer_renamed     (Connection     *conn);
 
 G_END_DECLS

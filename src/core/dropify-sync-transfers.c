@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <unistd.h>
 #ifdef __GLIBC__
@@ -21,10 +22,27 @@
  * partial file; content already here is never asked for.
  *
  * The rest of sync reaches this only through the functions in
- * dropify-sync-private.h; the tables below are this file's alone. */
+ * dropify-sync-private.h; the tables below are this file's alone.
+ *
+ * Each transfer, both ways, is also a DropifyTransfer in a list that the
+ * window and `dropify transfers` show: one per content, peer and
+ * direction, kept while it moves and for a while after (see
+ * transfers_prune()). The drops' "received" still follows the incoming
+ * ones, for the rows and the phone page. */
 
 #define CHUNK_SIZE            (256 * 1024)
 #define CREDIT_WINDOW         (8 * 1024 * 1024)
+/* Transfers listed that no longer move (stalled or finished): at most
+ * this many, and finished ones for this long. Those that move are
+ * bounded by the incoming and outgoing tables they mirror. */
+#define TRANSFERS_KEPT        100
+#define TRANSFER_KEEP_S       (10 * 60)
+/* Contents cancelled here or by their sender, not asked for again until
+ * someone asks (dropify_sync_download()); and sends cancelled here while
+ * their receiver was away, refused once when it asks again. In memory
+ * only: a restart forgets them (docs/protocol.md §11.7). */
+#define CANCELLED_MAX         1024
+#define REFUSED_MAX           256
 
 struct _SyncTransfers
 {
@@ -34,6 +52,14 @@ struct _SyncTransfers
   gboolean    starting_outgoing;
   guint64     max_send_rate;      /* bytes/s of file content, 0 = no cap */
   gint64      next_send_us;       /* when the cap lets the next chunk go */
+
+  GListStore *list;               /* DropifyTransfer, oldest first */
+  GHashTable *by_key;             /* transfer_key() → DropifyTransfer, in list */
+  GHashTable *cancelled;          /* sha256s not to ask for by itself */
+  GQueue     *cancelled_order;    /* its keys, oldest first */
+  GHashTable *refused;            /* transfer_key()s of sends cancelled while away */
+  GQueue     *refused_order;
+  guint       expiry_source;
 };
 
 struct _ConnectionTransfers
@@ -56,6 +82,7 @@ typedef struct
   gboolean           committing;  /* all here, being checked and flushed */
   GPtrArray         *drops;       /* of this content, as of drops_generation */
   guint64            drops_generation;
+  DropifyTransfer   *transfer;
 } Incoming;
 
 typedef struct
@@ -69,11 +96,284 @@ typedef struct
   guint64     serial;             /* order of the requests, for the queue */
   guint       pump_source;
   GSource    *writable_source;    /* waiting for the WebSocket to take more */
+  DropifyTransfer *transfer;
 } Outgoing;
 
 static void request_file (Connection *conn, DropifyDrop *drop);
 static void chunk_written_cb (DropifyBlobWriter *writer, Incoming *in);
 static void start_waiting (Connection *conn);
+static const char *content_name (DropifySync *self, const char *sha256);
+
+/* Bounded sets of strings: the oldest goes when a new one does not fit. */
+
+static void
+bounded_add (GHashTable *set,
+             GQueue     *order,
+             const char *key,
+             guint       max)
+{
+  char *copy;
+
+  if (g_hash_table_contains (set, key))
+    return;
+
+  while (g_queue_get_length (order) >= max)
+    g_hash_table_remove (set, g_queue_pop_head (order));
+
+  copy = g_strdup (key);
+  g_hash_table_add (set, copy);
+  g_queue_push_tail (order, copy);
+}
+
+static gboolean
+bounded_remove (GHashTable *set,
+                GQueue     *order,
+                const char *key)
+{
+  gpointer stored;
+
+  if (!g_hash_table_lookup_extended (set, key, &stored, NULL))
+    return FALSE;
+
+  g_queue_remove (order, stored);
+  g_hash_table_remove (set, key);
+  return TRUE;
+}
+
+/* Transfers as objects: the list the window and the CLI show */
+
+static char *
+transfer_key (DropifyTransferDirection  direction,
+              const char               *peer_id,
+              const char               *sha256)
+{
+  return g_strdup_printf ("%s/%s/%s", direction == DROPIFY_TRANSFER_DIRECTION_OUT ? "out" : "in",
+                          peer_id, sha256);
+}
+
+/* The device at the other end, as the TLS session proved it. */
+static const char *
+peer_id_of (Connection *conn)
+{
+  return conn->their_id != NULL ? conn->their_id : "";
+}
+
+static const char *
+peer_name_of (Connection *conn)
+{
+  const char *name = conn->peer != NULL ? dropify_peer_get_name (conn->peer) : NULL;
+
+  return name != NULL && *name != '\0' ? name : peer_id_of (conn);
+}
+
+static const char *
+transfer_peer_label (DropifyTransfer *transfer)
+{
+  const char *name = dropify_transfer_get_peer_name (transfer);
+
+  return *name != '\0' ? name : dropify_transfer_get_peer_id (transfer);
+}
+
+static gboolean
+transfer_is_moving (DropifyTransfer *transfer)
+{
+  DropifyTransferState state = dropify_transfer_get_state (transfer);
+
+  return state == DROPIFY_TRANSFER_STATE_QUEUED || state == DROPIFY_TRANSFER_STATE_ACTIVE;
+}
+
+static void
+transfer_forget_key (DropifySync     *self,
+                     DropifyTransfer *transfer)
+{
+  g_autofree char *key = transfer_key (dropify_transfer_get_direction (transfer),
+                                       dropify_transfer_get_peer_id (transfer),
+                                       dropify_transfer_get_sha256 (transfer));
+
+  if (g_hash_table_lookup (self->transfers->by_key, key) == transfer)
+    g_hash_table_remove (self->transfers->by_key, key);
+}
+
+static void
+transfer_remove (DropifySync     *self,
+                 DropifyTransfer *transfer)
+{
+  guint position;
+
+  transfer_forget_key (self, transfer);
+  if (g_list_store_find (self->transfers->list, transfer, &position))
+    g_list_store_remove (self->transfers->list, position);
+}
+
+static gboolean transfers_expiry_cb (gpointer user_data);
+
+/* Finished transfers go after TRANSFER_KEEP_S; of those that no longer
+ * move, the oldest go past TRANSFERS_KEPT. Runs each time one stops
+ * moving: one pass over the list, and one more for each past the bound
+ * (one, mostly), so a burst of small files costs linear time. */
+static void
+transfers_prune (DropifySync *self)
+{
+  GListModel *model;
+  int64_t now = g_get_monotonic_time ();
+  int64_t oldest_finished = G_MAXINT64;
+  guint n_idle = 0;
+
+  /* Stopped: nothing is listed any more. */
+  if (self->transfers->list == NULL)
+    return;
+
+  model = G_LIST_MODEL (self->transfers->list);
+  for (guint i = g_list_model_get_n_items (model); i > 0; i--)
+    {
+      g_autoptr(DropifyTransfer) transfer = g_list_model_get_item (model, i - 1);
+      int64_t changed_at = dropify_transfer_get_changed_at (transfer);
+
+      if (dropify_transfer_is_finished (transfer) &&
+          now - changed_at >= (int64_t) TRANSFER_KEEP_S * G_USEC_PER_SEC)
+        {
+          g_list_store_remove (self->transfers->list, i - 1);
+          transfer_forget_key (self, transfer);
+          continue;
+        }
+
+      if (!transfer_is_moving (transfer))
+        n_idle++;
+      if (dropify_transfer_is_finished (transfer))
+        oldest_finished = MIN (oldest_finished, changed_at);
+    }
+
+  while (n_idle > TRANSFERS_KEPT)
+    {
+      g_autoptr(DropifyTransfer) oldest = NULL;
+      guint oldest_at = 0;
+
+      for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+        {
+          g_autoptr(DropifyTransfer) transfer = g_list_model_get_item (model, i);
+
+          if (!transfer_is_moving (transfer) &&
+              (oldest == NULL ||
+               dropify_transfer_get_changed_at (transfer) < dropify_transfer_get_changed_at (oldest)))
+            {
+              g_set_object (&oldest, transfer);
+              oldest_at = i;
+            }
+        }
+
+      g_list_store_remove (self->transfers->list, oldest_at);
+      transfer_forget_key (self, oldest);
+      n_idle--;
+    }
+
+  /* One timeout, for the next to go; none while none is finished. (The
+   * oldest finished may have gone past the bound: then it fires early,
+   * and looks again.) */
+  g_clear_handle_id (&self->transfers->expiry_source, g_source_remove);
+  if (oldest_finished != G_MAXINT64)
+    {
+      int64_t left_s = TRANSFER_KEEP_S - (now - oldest_finished) / G_USEC_PER_SEC;
+
+      self->transfers->expiry_source = g_timeout_add_seconds ((guint) CLAMP (left_s, 1, TRANSFER_KEEP_S),
+                                                              transfers_expiry_cb, self);
+    }
+}
+
+static gboolean
+transfers_expiry_cb (gpointer user_data)
+{
+  DropifySync *self = user_data;
+
+  self->transfers->expiry_source = 0;
+  transfers_prune (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+static DropifyTransfer *
+transfer_find (DropifySync              *self,
+               DropifyTransferDirection  direction,
+               const char               *peer_id,
+               const char               *sha256)
+{
+  g_autofree char *key = transfer_key (direction, peer_id, sha256);
+
+  return g_hash_table_lookup (self->transfers->by_key, key);
+}
+
+/* The transfer of @sha256 with @conn's peer, listed again if it was. */
+static DropifyTransfer *
+transfer_for (Connection               *conn,
+              const char               *sha256,
+              DropifyTransferDirection  direction,
+              uint64_t                  size)
+{
+  DropifySync *self = conn->sync;
+  DropifyTransfer *transfer = transfer_find (self, direction, peer_id_of (conn), sha256);
+
+  if (transfer != NULL)
+    {
+      dropify_transfer_set_peer_name (transfer, peer_name_of (conn));
+      return transfer;
+    }
+
+  transfer = dropify_transfer_new (sha256, content_name (self, sha256), peer_id_of (conn),
+                                   peer_name_of (conn), direction, size);
+  g_hash_table_insert (self->transfers->by_key,
+                       transfer_key (direction, peer_id_of (conn), sha256), transfer);
+  g_list_store_append (self->transfers->list, transfer);
+  g_object_unref (transfer);
+
+  return transfer;
+}
+
+static void
+transfer_set (DropifySync          *self,
+              DropifyTransfer      *transfer,
+              DropifyTransferState  state,
+              const char           *reason)
+{
+  if (transfer == NULL)
+    return;
+
+  dropify_transfer_set_state (transfer, state, reason, g_get_monotonic_time ());
+  if (!transfer_is_moving (transfer))
+    transfers_prune (self);
+}
+
+/* Content now comes from @transfer's peer: entries of it from other
+ * peers that wait (for a device to come back) wait for nothing. */
+static void
+transfer_supersede (DropifySync     *self,
+                    DropifyTransfer *transfer)
+{
+  GListModel *model = G_LIST_MODEL (self->transfers->list);
+
+  for (guint i = g_list_model_get_n_items (model); i > 0; i--)
+    {
+      g_autoptr(DropifyTransfer) other = g_list_model_get_item (model, i - 1);
+
+      if (other != transfer &&
+          dropify_transfer_get_direction (other) == DROPIFY_TRANSFER_DIRECTION_IN &&
+          dropify_transfer_get_state (other) == DROPIFY_TRANSFER_STATE_STALLED &&
+          g_str_equal (dropify_transfer_get_sha256 (other), dropify_transfer_get_sha256 (transfer)))
+        transfer_remove (self, other);
+    }
+}
+
+/* Why a transfer cannot go on here, from the error that stopped it: a
+ * full disk is waited out (the storage retry asks again), anything else
+ * is a failure. */
+static void
+transfer_storage_failed (DropifySync     *self,
+                         DropifyTransfer *transfer,
+                         const GError    *error)
+{
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
+    transfer_set (self, transfer, DROPIFY_TRANSFER_STATE_STALLED, _("Disk full"));
+  else
+    transfer_set (self, transfer, DROPIFY_TRANSFER_STATE_FAILED, error->message);
+}
 
 /* File transfers: receiving */
 
@@ -93,6 +393,7 @@ incoming_free (gpointer data)
     }
   g_clear_object (&in->writer);
   g_clear_pointer (&in->drops, g_ptr_array_unref);
+  g_clear_object (&in->transfer);
   g_free (in->sha256);
   g_free (in);
 }
@@ -203,7 +504,8 @@ request_file (Connection  *conn,
       g_hash_table_contains (conn->transfers->missing, sha256) ||
       g_hash_table_contains (conn->transfers->bad_copy, sha256) ||
       g_hash_table_contains (self->stalled, sha256) ||
-      !dropify_sync_content_is_for (self, sha256, conn->their_id))
+      !dropify_sync_content_is_for (self, sha256, conn->their_id) ||
+      g_hash_table_contains (self->transfers->cancelled, sha256))
     return;
 
   /* Another drop may have brought the same content meanwhile. */
@@ -269,6 +571,11 @@ request_file (Connection  *conn,
   if (dropify_blob_writer_get_offset (in->writer) > 0)
     g_message ("Resuming “%s” at byte %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT,
                dropify_drop_get_name (drop), dropify_blob_writer_get_offset (in->writer), in->size);
+
+  in->transfer = g_object_ref (transfer_for (conn, sha256, DROPIFY_TRANSFER_DIRECTION_IN, in->size));
+  transfer_set (self, in->transfer, DROPIFY_TRANSFER_STATE_QUEUED, NULL);
+  dropify_transfer_set_progress (in->transfer, dropify_blob_writer_get_offset (in->writer),
+                                 g_get_monotonic_time ());
 
   dropify_sync_connection_send (conn, dropify_protocol_encode_file_get (sha256,
                                                            dropify_blob_writer_get_offset (in->writer),
@@ -361,6 +668,7 @@ commit_cb (GObject      *object,
   g_autofree char *sha256 = NULL;
   g_autofree char *remote = NULL;
   g_autoptr(GPtrArray) drops = NULL;
+  g_autoptr(DropifyTransfer) transfer = NULL;
   Connection *conn = NULL;
   gboolean ok;
   Incoming *in;
@@ -378,11 +686,13 @@ commit_cb (GObject      *object,
   sha256 = g_strdup (in->sha256);
   conn = in->conn;
   remote = g_strdup (conn != NULL ? conn->remote : "a device that left");
+  transfer = in->transfer != NULL ? g_object_ref (in->transfer) : NULL;
   g_hash_table_remove (self->transfers->incoming, sha256);
 
   if (ok)
     {
       dropify_sync_storage_worked (self);
+      transfer_set (self, transfer, DROPIFY_TRANSFER_STATE_DONE, NULL);
 
       /* The drop went while its content was being checked. */
       drops = dropify_history_find_by_sha256 (self->history, sha256);
@@ -406,6 +716,7 @@ commit_cb (GObject      *object,
       g_warning ("Could not store the file “%s” from %s: %s",
                  content_name (self, sha256), remote, error->message);
       dropify_sync_storage_failed (self, NULL, sha256, error);
+      transfer_storage_failed (self, transfer, error);
 
       /* The disk filled up under the last chunks' writes, or the flush:
        * the sender learns it, as when a write fails before the end. */
@@ -422,6 +733,12 @@ commit_cb (GObject      *object,
                  remote, error->message);
       if (conn != NULL)
         g_hash_table_add (conn->transfers->bad_copy, g_strdup (sha256));
+      if (transfer != NULL)
+        {
+          g_autofree char *reason = g_strdup_printf (_("The copy from %s was damaged"),
+                                                     transfer_peer_label (transfer));
+          transfer_set (self, transfer, DROPIFY_TRANSFER_STATE_FAILED, reason);
+        }
       set_received (self, sha256, 0);
       request_elsewhere (self, conn);
     }
@@ -441,6 +758,7 @@ incoming_failed (Incoming     *in,
 
   g_warning ("Could not store the file “%s” from %s: %s",
              content_name (self, sha256), conn->remote, error->message);
+  transfer_storage_failed (self, in->transfer, error);
   g_hash_table_remove (self->transfers->incoming, sha256);
   dropify_sync_storage_failed (self, NULL, sha256, error);
   dropify_sync_connection_close (conn, DROPIFY_CLOSE_BAD_MESSAGE, reason);
@@ -495,8 +813,9 @@ handle_chunk (Connection *conn,
 
   in = g_hash_table_lookup (self->transfers->incoming, sha256);
 
-  /* The drop went while its content was on the way: what the sender had
-   * credit for still arrives, and is dropped. */
+  /* The drop went, or the transfer was cancelled, while its content was
+   * on the way: what the sender had credit for still arrives, and is
+   * dropped. */
   if (in == NULL && g_hash_table_contains (conn->transfers->cancelled, sha256))
     return;
 
@@ -506,10 +825,32 @@ handle_chunk (Connection *conn,
       return;
     }
 
+  /* Asked for again after a cancel: chunks of the cancelled transfer may
+   * still be on the way, and the new one starts where this side stood
+   * when it asked. The same content at the same offsets either way, so
+   * what is already written is skipped, not refused. */
+  if (offset < dropify_blob_writer_get_offset (in->writer) &&
+      g_hash_table_contains (conn->transfers->cancelled, sha256))
+    {
+      uint64_t skip = dropify_blob_writer_get_offset (in->writer) - offset;
+
+      if (skip >= payload_length)
+        return;
+      payload += skip;
+      payload_length -= (gsize) skip;
+      offset += skip;
+    }
+
   if (offset != dropify_blob_writer_get_offset (in->writer) || offset + payload_length > in->limit)
     {
       dropify_sync_connection_close (conn, DROPIFY_CLOSE_BAD_MESSAGE, "a file chunk out of order or beyond credit");
       return;
+    }
+
+  if (dropify_transfer_get_state (in->transfer) != DROPIFY_TRANSFER_STATE_ACTIVE)
+    {
+      transfer_set (self, in->transfer, DROPIFY_TRANSFER_STATE_ACTIVE, NULL);
+      transfer_supersede (self, in->transfer);
     }
 
   /* Written and hashed in a worker thread, without a copy, while this
@@ -523,6 +864,7 @@ handle_chunk (Connection *conn,
 
   offset = dropify_blob_writer_get_offset (in->writer);
   incoming_set_received (self, in, offset);
+  dropify_transfer_set_progress (in->transfer, offset, g_get_monotonic_time ());
 
   /* All here: check and flush it in a thread, once the writes are done,
    * since a flush of a large file takes seconds the window must not
@@ -544,6 +886,9 @@ handle_file_missing (Connection     *conn,
   g_hash_table_add (conn->transfers->missing, g_strdup (message->sha256));
   if (in != NULL && in->conn == conn && !in->committing)
     {
+      g_autofree char *reason = g_strdup_printf (_("%s does not have it"), peer_name_of (conn));
+
+      transfer_set (conn->sync, in->transfer, DROPIFY_TRANSFER_STATE_FAILED, reason);
       g_hash_table_remove (conn->sync->transfers->incoming, message->sha256);
       request_elsewhere (conn->sync, conn);
     }
@@ -578,6 +923,13 @@ handle_have (Connection     *conn,
     }
 }
 
+/* The other end cancelled a transfer of @message's content with this
+ * device, either way (docs/protocol.md §11.7). A receiver does not ask
+ * for that content again by itself; a sender stops. Content this device
+ * is not moving with that peer (never offered, finished meanwhile) is
+ * ignored. */
+static void handle_transfer_cancel (Connection *conn, DropifyMessage *message);
+
 /* File transfers: sending
  *
  * What a receiver may cost the sender is bounded three ways, none of
@@ -610,6 +962,7 @@ outgoing_free (gpointer data)
     }
   if (out->fd >= 0)
     close (out->fd);
+  g_clear_object (&out->transfer);
   g_free (out->sha256);
   g_free (out);
 }
@@ -740,6 +1093,7 @@ start_waiting (Connection *conn)
 
       if (!outgoing_open (next) || next->offset > next->size)
         {
+          transfer_set (self, next->transfer, DROPIFY_TRANSFER_STATE_FAILED, _("The file is gone here"));
           dropify_sync_connection_send (conn, dropify_protocol_encode_file_missing (next->sha256));
           g_hash_table_remove (conn->transfers->outgoing_files, next->sha256);
           continue;
@@ -819,6 +1173,8 @@ pump (Outgoing *out)
           if (r <= 0)
             {
               g_warning ("Could not read a file to send: %s", r < 0 ? g_strerror (errno) : "short file");
+              transfer_set (conn->sync, out->transfer, DROPIFY_TRANSFER_STATE_FAILED,
+                            r < 0 ? g_strerror (errno) : _("The file is shorter than it was"));
               dropify_sync_connection_send (conn, dropify_protocol_encode_file_missing (out->sha256));
               outgoing_done (out);
               return;
@@ -831,13 +1187,19 @@ pump (Outgoing *out)
       dropify_channel_send_binary (conn->channel, buffer, DROPIFY_PROTOCOL_CHUNK_HEADER + n);
       out->offset += n;
       conn->sync->transfers->file_bytes_sent += n;
+      if (dropify_transfer_get_state (out->transfer) != DROPIFY_TRANSFER_STATE_ACTIVE)
+        transfer_set (conn->sync, out->transfer, DROPIFY_TRANSFER_STATE_ACTIVE, NULL);
+      dropify_transfer_set_progress (out->transfer, out->offset, g_get_monotonic_time ());
 
       if (out->offset < out->size && out->offset < out->limit && wait_writable (out))
         return;
     }
 
   if (out->offset == out->size)
-    outgoing_done (out);
+    {
+      transfer_set (conn->sync, out->transfer, DROPIFY_TRANSFER_STATE_DONE, NULL);
+      outgoing_done (out);
+    }
 }
 
 static gboolean
@@ -858,6 +1220,7 @@ handle_file_get (Connection     *conn,
   DropifySync *self = conn->sync;
   DropifyBlobStore *blobs = dropify_history_get_blob_store (self->history);
   g_autoptr(GPtrArray) drops = dropify_history_find_by_sha256 (self->history, message->sha256);
+  g_autofree char *key = NULL;
   Outgoing *out;
 
   /* Only content of a live drop meant for that peer, never any other
@@ -866,6 +1229,15 @@ handle_file_get (Connection     *conn,
       !dropify_blob_store_contains (blobs, message->sha256))
     {
       dropify_sync_connection_send (conn, dropify_protocol_encode_file_missing (message->sha256));
+      return;
+    }
+
+  /* Its send was cancelled here while this peer was away: it learns
+   * so now, instead of getting it (once; a later request is served). */
+  key = transfer_key (DROPIFY_TRANSFER_DIRECTION_OUT, peer_id_of (conn), message->sha256);
+  if (bounded_remove (self->transfers->refused, self->transfers->refused_order, key))
+    {
+      dropify_sync_connection_send (conn, dropify_protocol_encode_transfer_cancel (message->sha256));
       return;
     }
 
@@ -892,7 +1264,10 @@ handle_file_get (Connection     *conn,
     }
 
   out->limit = clamp_credit (out->offset, out->size, out->limit);
+  out->transfer = g_object_ref (transfer_for (conn, out->sha256, DROPIFY_TRANSFER_DIRECTION_OUT, out->size));
   g_hash_table_replace (conn->transfers->outgoing_files, out->sha256, out);
+  transfer_set (self, out->transfer, DROPIFY_TRANSFER_STATE_QUEUED, NULL);
+  dropify_transfer_set_progress (out->transfer, out->offset, g_get_monotonic_time ());
 
   /* No room: it waits, without holding the file open. */
   if (n_sending (conn) > OUTGOING_MAX)
@@ -926,6 +1301,72 @@ handle_credit (Connection     *conn,
   pump (out);
 }
 
+/* Cancelling */
+
+/* This device no longer wants @sha256 by itself: not from any peer, until
+ * someone asks (dropify_sync_download()). */
+static void
+remember_cancelled (DropifySync *self,
+                    const char  *sha256)
+{
+  bounded_add (self->transfers->cancelled, self->transfers->cancelled_order, sha256, CANCELLED_MAX);
+}
+
+/* Stops receiving @in, whose chunks already on the way are dropped. */
+static void
+incoming_cancel (DropifySync *self,
+                 Incoming    *in,
+                 const char  *reason)
+{
+  g_autofree char *sha256 = g_strdup (in->sha256);
+
+  transfer_set (self, in->transfer, DROPIFY_TRANSFER_STATE_CANCELLED, reason);
+  if (in->conn != NULL)
+    g_hash_table_add (in->conn->transfers->cancelled, g_strdup (sha256));
+  g_hash_table_remove (self->transfers->incoming, sha256);
+}
+
+static void
+handle_transfer_cancel (Connection     *conn,
+                        DropifyMessage *message)
+{
+  DropifySync *self = conn->sync;
+  Incoming *in = g_hash_table_lookup (self->transfers->incoming, message->sha256);
+  Outgoing *out = g_hash_table_lookup (conn->transfers->outgoing_files, message->sha256);
+  g_autofree char *reason = g_strdup_printf (_("Cancelled on %s"), peer_name_of (conn));
+
+  /* Being checked: all of it is here already. */
+  if (in != NULL && in->conn == conn && !in->committing)
+    {
+      g_message ("%s cancelled sending “%s”", conn->remote, content_name (self, message->sha256));
+      remember_cancelled (self, message->sha256);
+      incoming_cancel (self, in, reason);
+    }
+
+  if (out != NULL)
+    {
+      g_message ("%s cancelled receiving “%s”", conn->remote, content_name (self, message->sha256));
+      transfer_set (self, out->transfer, DROPIFY_TRANSFER_STATE_CANCELLED, reason);
+      g_hash_table_remove (conn->transfers->outgoing_files, message->sha256);
+      start_waiting (conn);
+    }
+}
+
+static Connection *
+trusted_connection_to (DropifySync *self,
+                       const char  *peer_id)
+{
+  for (guint i = 0; i < self->connections->len; i++)
+    {
+      Connection *conn = g_ptr_array_index (self->connections, i);
+
+      if (conn->active && conn->trusted && g_strcmp0 (conn->their_id, peer_id) == 0)
+        return conn;
+    }
+
+  return NULL;
+}
+
 /* libsoup copies every frame it sends into a fresh buffer. With glibc's
  * defaults a 256 KiB frame is mmap()ed and unmapped again, or the heap top
  * is trimmed each time a credit window drains, so every byte sent first
@@ -951,6 +1392,12 @@ dropify_sync_transfers_init (DropifySync *self)
 
   self->transfers = g_new0 (SyncTransfers, 1);
   self->transfers->incoming = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, incoming_free);
+  self->transfers->list = g_list_store_new (DROPIFY_TYPE_TRANSFER);
+  self->transfers->by_key = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->transfers->cancelled = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->transfers->cancelled_order = g_queue_new ();
+  self->transfers->refused = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->transfers->refused_order = g_queue_new ();
 }
 
 /* A commit still running (it holds a reference) finds no table of
@@ -959,6 +1406,13 @@ void
 dropify_sync_transfers_dispose (DropifySync *self)
 {
   g_clear_pointer (&self->transfers->incoming, g_hash_table_unref);
+  g_clear_handle_id (&self->transfers->expiry_source, g_source_remove);
+  g_clear_pointer (&self->transfers->by_key, g_hash_table_unref);
+  g_clear_object (&self->transfers->list);
+  g_clear_pointer (&self->transfers->cancelled_order, g_queue_free);
+  g_clear_pointer (&self->transfers->cancelled, g_hash_table_unref);
+  g_clear_pointer (&self->transfers->refused_order, g_queue_free);
+  g_clear_pointer (&self->transfers->refused, g_hash_table_unref);
 }
 
 void
@@ -1007,11 +1461,38 @@ dropify_sync_transfers_connection_free (Connection *conn)
   g_clear_pointer (&conn->transfers, g_free);
 }
 
-/* Transfers end with their connection; partial files stay to resume. */
+/* Transfers end with their connection; partial files stay to resume,
+ * and their entries wait for the peer to come back (or for another
+ * device to send the content). */
 void
 dropify_sync_transfers_connection_closed (Connection *conn)
 {
   DropifySync *self = conn->sync;
+  const char *close_reason = dropify_channel_get_close_reason (conn->channel);
+  g_autofree char *waiting = g_strdup_printf (_("Waiting for %s to come back"), peer_name_of (conn));
+  g_autofree char *disk_full = g_strdup_printf (_("The disk of %s is full"), peer_name_of (conn));
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->transfers->incoming);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Incoming *in = value;
+
+      if (in->conn == conn && !in->committing)
+        transfer_set (self, in->transfer, DROPIFY_TRANSFER_STATE_STALLED, waiting);
+    }
+
+  /* A receiver that could not store says so as it closes (§11.6). */
+  g_hash_table_iter_init (&iter, conn->transfers->outgoing_files);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Outgoing *out = value;
+
+      gboolean full = close_reason != NULL && strstr (close_reason, "disk is full") != NULL;
+
+      transfer_set (self, out->transfer, DROPIFY_TRANSFER_STATE_STALLED, full ? disk_full : waiting);
+    }
 
   g_hash_table_remove_all (conn->transfers->outgoing_files);
   if (g_hash_table_foreach_remove (self->transfers->incoming, incoming_of_connection, conn) > 0)
@@ -1046,6 +1527,17 @@ dropify_sync_transfers_content_gone (DropifySync *self,
                                      const char  *sha256)
 {
   Incoming *in = g_hash_table_lookup (self->transfers->incoming, sha256);
+  GListModel *model = G_LIST_MODEL (self->transfers->list);
+
+  for (guint i = g_list_model_get_n_items (model); i > 0; i--)
+    {
+      g_autoptr(DropifyTransfer) transfer = g_list_model_get_item (model, i - 1);
+
+      if (g_str_equal (dropify_transfer_get_sha256 (transfer), sha256) &&
+          !dropify_transfer_is_finished (transfer) &&
+          (in == NULL || in->transfer != transfer || !in->committing))
+        transfer_set (self, transfer, DROPIFY_TRANSFER_STATE_CANCELLED, _("The drop was deleted"));
+    }
 
   /* One being committed finishes, and then finds no drop. */
   if (in != NULL && !in->committing)
@@ -1080,6 +1572,215 @@ dropify_sync_transfers_handle_message (Connection     *conn,
     case DROPIFY_MESSAGE_CREDIT: handle_credit (conn, message); break;
     case DROPIFY_MESSAGE_FILE_MISSING: handle_file_missing (conn, message); break;
     case DROPIFY_MESSAGE_HAVE: handle_have (conn, message); break;
+    case DROPIFY_MESSAGE_TRANSFER_CANCEL: handle_transfer_cancel (conn, message); break;
     default: g_assert_not_reached ();
     }
+}
+
+/* @conn's device has a new name: its transfers show it. */
+void
+dropify_sync_transfers_peer_renamed (Connection *conn)
+{
+  GListModel *model = G_LIST_MODEL (conn->sync->transfers->list);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(DropifyTransfer) transfer = g_list_model_get_item (model, i);
+
+      if (g_strcmp0 (dropify_transfer_get_peer_id (transfer), conn->their_id) == 0)
+        dropify_transfer_set_peer_name (transfer, peer_name_of (conn));
+    }
+}
+
+/* Public API (dropify-sync.h) */
+
+/**
+ * dropify_sync_get_transfers:
+ *
+ * Contents moving to and from peers, one per content, peer and
+ * direction, oldest first; finished ones stay listed for ten minutes,
+ * and at most 100 that no longer move.
+ *
+ * Returns: (transfer none): a #GListModel of #DropifyTransfer
+ */
+GListModel *
+dropify_sync_get_transfers (DropifySync *self)
+{
+  g_return_val_if_fail (DROPIFY_IS_SYNC (self), NULL);
+  return G_LIST_MODEL (self->transfers->list);
+}
+
+static DropifyTransfer *
+transfer_by_id (DropifySync *self,
+                const char  *id)
+{
+  GListModel *model = G_LIST_MODEL (self->transfers->list);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(DropifyTransfer) transfer = g_list_model_get_item (model, i);
+
+      if (g_strcmp0 (dropify_transfer_get_id (transfer), id) == 0)
+        return transfer;  /* the list keeps it */
+    }
+
+  return NULL;
+}
+
+/**
+ * dropify_sync_cancel_transfer:
+ * @transfer_id: the id of a listed #DropifyTransfer
+ *
+ * Stops sending or receiving, and tells the other end if it is connected.
+ * Cancelling what this device receives cancels that content from every
+ * peer: it is not asked for again until dropify_sync_download().
+ * Cancelling a send to a device that is away refuses its next request.
+ *
+ * Returns: %TRUE if it was cancelled (or was already)
+ */
+gboolean
+dropify_sync_cancel_transfer (DropifySync  *self,
+                              const char   *transfer_id,
+                              GError      **error)
+{
+  DropifyTransfer *transfer;
+  const char *sha256;
+  const char *reason = _("Cancelled on this device");
+  Connection *conn;
+
+  g_return_val_if_fail (DROPIFY_IS_SYNC (self), FALSE);
+  g_return_val_if_fail (transfer_id != NULL, FALSE);
+
+  if ((transfer = transfer_by_id (self, transfer_id)) == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                           _("No transfer with that id is listed here; see “dropify transfers”"));
+      return FALSE;
+    }
+
+  if (dropify_transfer_get_state (transfer) == DROPIFY_TRANSFER_STATE_CANCELLED)
+    return TRUE;
+
+  if (dropify_transfer_get_state (transfer) == DROPIFY_TRANSFER_STATE_DONE)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           _("That transfer has finished already"));
+      return FALSE;
+    }
+
+  g_object_ref (transfer);
+  sha256 = dropify_transfer_get_sha256 (transfer);
+  conn = trusted_connection_to (self, dropify_transfer_get_peer_id (transfer));
+
+  if (dropify_transfer_get_direction (transfer) == DROPIFY_TRANSFER_DIRECTION_IN)
+    {
+      Incoming *in = g_hash_table_lookup (self->transfers->incoming, sha256);
+
+      if (in != NULL && in->committing)
+        {
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                               _("That file is all here already, and being checked"));
+          g_object_unref (transfer);
+          return FALSE;
+        }
+
+      remember_cancelled (self, sha256);
+      if (in != NULL)
+        {
+          /* Whoever it comes from: the content is what was cancelled. */
+          if (in->conn != NULL && in->conn->active)
+            dropify_sync_connection_send (in->conn, dropify_protocol_encode_transfer_cancel (sha256));
+          incoming_cancel (self, in, reason);
+        }
+    }
+  else
+    {
+      Outgoing *out = conn != NULL ? g_hash_table_lookup (conn->transfers->outgoing_files, sha256) : NULL;
+
+      if (out != NULL)
+        {
+          g_hash_table_remove (conn->transfers->outgoing_files, sha256);
+          start_waiting (conn);
+        }
+
+      if (conn != NULL)
+        dropify_sync_connection_send (conn, dropify_protocol_encode_transfer_cancel (sha256));
+      else
+        {
+          g_autofree char *key = transfer_key (DROPIFY_TRANSFER_DIRECTION_OUT,
+                                               dropify_transfer_get_peer_id (transfer), sha256);
+          bounded_add (self->transfers->refused, self->transfers->refused_order, key, REFUSED_MAX);
+        }
+    }
+
+  if (dropify_transfer_get_direction (transfer) == DROPIFY_TRANSFER_DIRECTION_IN)
+    g_message ("Cancelled receiving “%s” from %s", dropify_transfer_get_name (transfer),
+               transfer_peer_label (transfer));
+  else
+    g_message ("Cancelled sending “%s” to %s", dropify_transfer_get_name (transfer),
+               transfer_peer_label (transfer));
+  transfer_set (self, transfer, DROPIFY_TRANSFER_STATE_CANCELLED, reason);
+  g_object_unref (transfer);
+
+  return TRUE;
+}
+
+/**
+ * dropify_sync_download:
+ * @drop_id: a file drop of the history
+ *
+ * Asks for the drop's content again, as when it arrived: after a cancel,
+ * which stops it being asked for by itself, or after every connected
+ * device said it did not have it.
+ *
+ * Returns: %TRUE if the drop's content is here or asked for, or will be
+ *   once a device connects
+ */
+gboolean
+dropify_sync_download (DropifySync  *self,
+                       const char   *drop_id,
+                       GError      **error)
+{
+  DropifyDrop *drop;
+  const char *sha256;
+
+  g_return_val_if_fail (DROPIFY_IS_SYNC (self), FALSE);
+  g_return_val_if_fail (drop_id != NULL, FALSE);
+
+  drop = dropify_history_lookup (self->history, drop_id);
+  if (drop == NULL)
+    {
+      g_set_error_literal (error, DROPIFY_HISTORY_ERROR, DROPIFY_HISTORY_ERROR_NOT_FOUND,
+                           _("No drop with that id is in the history"));
+      return FALSE;
+    }
+
+  if (dropify_drop_get_kind (drop) != DROPIFY_DROP_KIND_FILE)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           _("Only a file drop can be downloaded"));
+      return FALSE;
+    }
+
+  if (dropify_drop_get_complete (drop))
+    return TRUE;
+
+  g_object_ref (drop);
+  sha256 = dropify_drop_get_sha256 (drop);
+  bounded_remove (self->transfers->cancelled, self->transfers->cancelled_order, sha256);
+
+  for (guint i = 0; i < self->connections->len; i++)
+    {
+      Connection *conn = g_ptr_array_index (self->connections, i);
+
+      if (!conn->active || !conn->trusted)
+        continue;
+
+      /* Someone asks: the answers of before do not count. */
+      g_hash_table_remove (conn->transfers->missing, sha256);
+      request_file (conn, drop);
+    }
+  g_object_unref (drop);
+
+  return TRUE;
 }

@@ -653,6 +653,7 @@ handle_name (Connection     *conn,
              DropifyMessage *message)
 {
   dropify_peer_set_name (conn->peer, message->name);
+  dropify_sync_transfers_peer_renamed (conn);
   if (conn->pairing != NULL)
     dropify_pairing_set_label (conn->pairing, message->name);
 }
@@ -1322,6 +1323,7 @@ on_message (Connection *conn,
     case DROPIFY_MESSAGE_CREDIT:
     case DROPIFY_MESSAGE_FILE_MISSING:
     case DROPIFY_MESSAGE_HAVE:
+    case DROPIFY_MESSAGE_TRANSFER_CANCEL:
       dropify_sync_transfers_handle_message (conn, message);
       break;
     case DROPIFY_MESSAGE_NAME: handle_name (conn, message); break;

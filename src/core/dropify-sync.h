@@ -7,6 +7,7 @@
 #include "dropify-peer.h"
 #include "dropify-reconcile.h"
 #include "dropify-server.h"
+#include "dropify-transfer.h"
 #include "dropify-trust.h"
 
 G_BEGIN_DECLS
@@ -51,6 +52,13 @@ DropifyReconcile *dropify_sync_get_reconcile (DropifySync *self);
 guint64      dropify_sync_get_file_bytes_sent (DropifySync *self);
 void         dropify_sync_set_max_send_rate (DropifySync *self,
                                              guint64      bytes_per_second);
+GListModel  *dropify_sync_get_transfers   (DropifySync      *self);
+gboolean     dropify_sync_cancel_transfer (DropifySync      *self,
+                                           const char       *transfer_id,
+                                           GError          **error);
+gboolean     dropify_sync_download        (DropifySync      *self,
+                                           const char       *drop_id,
+                                           GError          **error);
 void         dropify_sync_set_stranger_expiry (DropifySync *self,
                                                guint        seconds);
 void         dropify_sync_stop        (DropifySync      *self);

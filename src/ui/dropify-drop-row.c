@@ -15,6 +15,7 @@
 #include "dropify-drop-actions.h"
 #include "dropify-drop-row.h"
 #include "dropify-thumbnail.h"
+#include "dropify-transfer-watch.h"
 
 /* A preview never needs more than this; a 1 MiB text drop would otherwise be
  * laid out in full by Pango only to be ellipsized to three lines. */
@@ -33,6 +34,7 @@ struct _DropifyDropRow
   DropifyDrop    *drop;
   gulong          received_handler;
   gulong          complete_handler;
+  DropifyTransferWatch *transfers;   /* of the drop's content, both ways */
 
   /* Template widgets */
   GtkWidget      *card;
@@ -288,12 +290,39 @@ dropify_drop_row_dup_audience (DropifyService *service,
   return g_strdup_printf (_("To %s"), names->str);
 }
 
+/* A transfer of the drop's content that moves, in @direction (or any
+ * direction, with -1). */
+static gboolean
+dropify_drop_row_has_moving (DropifyDropRow *self,
+                             int             direction)
+{
+  GPtrArray *transfers;
+
+  if (self->transfers == NULL)
+    return FALSE;
+
+  transfers = dropify_transfer_watch_get_matches (self->transfers);
+  for (guint i = 0; i < transfers->len; i++)
+    {
+      DropifyTransfer *transfer = g_ptr_array_index (transfers, i);
+      DropifyTransferState state = dropify_transfer_get_state (transfer);
+
+      if ((direction < 0 || (int) dropify_transfer_get_direction (transfer) == direction) &&
+          (state == DROPIFY_TRANSFER_STATE_QUEUED || state == DROPIFY_TRANSFER_STATE_ACTIVE ||
+           state == DROPIFY_TRANSFER_STATE_STALLED))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
 static void
 dropify_drop_row_update_actions (DropifyDropRow *self)
 {
   g_autofree char *link = NULL;
   gboolean is_text;
   gboolean file_ready;
+  gboolean incomplete;
 
   is_text = self->drop != NULL &&
             dropify_drop_get_kind (self->drop) == DROPIFY_DROP_KIND_TEXT;
@@ -306,6 +335,109 @@ dropify_drop_row_update_actions (DropifyDropRow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.save-as", file_ready);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.delete", self->drop != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.details", self->drop != NULL);
+
+  /* Asking again is for a file that is not here and not on its way;
+   * cancelling for one that moves, either way. */
+  incomplete = self->drop != NULL && dropify_drop_get_kind (self->drop) == DROPIFY_DROP_KIND_FILE &&
+               !dropify_drop_get_complete (self->drop);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.download",
+                                 incomplete &&
+                                 !dropify_drop_row_has_moving (self, DROPIFY_TRANSFER_DIRECTION_IN));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.cancel-transfers",
+                                 dropify_drop_row_has_moving (self, -1));
+}
+
+/* "About 3 minutes left", at @rate bytes a second for what is left. */
+static char *
+dup_time_left (uint64_t left,
+               uint64_t rate)
+{
+  uint64_t s = (left + rate - 1) / rate;
+
+  if (s < 60)
+    return g_strdup_printf (ngettext ("%u second left", "%u seconds left", (unsigned long) s), (guint) s);
+  if (s < 60 * 60)
+    return g_strdup_printf (ngettext ("About %u minute left", "About %u minutes left",
+                                      (unsigned long) ((s + 30) / 60)),
+                            (guint) ((s + 30) / 60));
+
+  return g_strdup_printf (ngettext ("About %u hour left", "About %u hours left",
+                                    (unsigned long) MIN ((s + 1800) / 3600, G_MAXUINT)),
+                          (guint) MIN ((s + 1800) / 3600, G_MAXUINT));
+}
+
+/* Parts like "37% to Laptop", "Sent to Phone", or why it does not move:
+ * how this drop's content travels to and from each device (issue 14). */
+static void
+dropify_drop_row_add_transfers (DropifyDropRow *self,
+                                GPtrArray      *parts)
+{
+  GPtrArray *transfers;
+  DropifyTransfer *incoming = NULL;
+  guint n_out = 0;
+
+  if (self->transfers == NULL)
+    return;
+
+  transfers = dropify_transfer_watch_get_matches (self->transfers);
+  for (guint i = 0; i < transfers->len; i++)
+    {
+      DropifyTransfer *transfer = g_ptr_array_index (transfers, i);
+      const char *peer = dropify_transfer_get_peer_name (transfer);
+      const char *reason = dropify_transfer_get_reason (transfer);
+      uint64_t size = dropify_transfer_get_size (transfer);
+      int percent = size > 0 ? (int) (dropify_transfer_get_done (transfer) * 100 / size) : 100;
+
+      if (dropify_transfer_get_direction (transfer) == DROPIFY_TRANSFER_DIRECTION_IN)
+        {
+          /* The newest says where it stands. */
+          incoming = transfer;
+          continue;
+        }
+
+      /* A few devices is all one person has; past that, the list says. */
+      if (++n_out > 4)
+        continue;
+
+      switch (dropify_transfer_get_state (transfer))
+        {
+        case DROPIFY_TRANSFER_STATE_QUEUED:
+        case DROPIFY_TRANSFER_STATE_ACTIVE:
+          /* Translators: how much of a file went to another device so
+           * far: "37% to Laptop" */
+          g_ptr_array_add (parts, g_strdup_printf (_("%d%% to %s"), percent, peer));
+          break;
+        case DROPIFY_TRANSFER_STATE_DONE:
+          g_ptr_array_add (parts, g_strdup_printf (_("Sent to %s"), peer));
+          break;
+        case DROPIFY_TRANSFER_STATE_STALLED:
+        case DROPIFY_TRANSFER_STATE_CANCELLED:
+        case DROPIFY_TRANSFER_STATE_FAILED:
+        default:
+          /* Translators: a file did not reach a device, and why: "To
+           * Laptop: Waiting for Laptop to come back" */
+          g_ptr_array_add (parts, g_strdup_printf (_("To %s: %s"), peer, reason != NULL ? reason : ""));
+          break;
+        }
+    }
+
+  if (incoming == NULL || dropify_drop_get_complete (self->drop))
+    return;
+
+  if (dropify_transfer_get_state (incoming) == DROPIFY_TRANSFER_STATE_ACTIVE &&
+      dropify_transfer_get_rate (incoming) > 0)
+    {
+      uint64_t done = dropify_transfer_get_done (incoming);
+      uint64_t size = dropify_transfer_get_size (incoming);
+      g_autofree char *rate = g_format_size (dropify_transfer_get_rate (incoming));
+
+      /* Translators: how fast a file arrives: "4.1 MB/s" */
+      g_ptr_array_add (parts, g_strdup_printf (_("%s/s"), rate));
+      if (size > done)
+        g_ptr_array_add (parts, dup_time_left (size - done, dropify_transfer_get_rate (incoming)));
+    }
+  else if (dropify_transfer_get_reason (incoming) != NULL)
+    g_ptr_array_add (parts, g_strdup (dropify_transfer_get_reason (incoming)));
 }
 
 static void
@@ -334,6 +466,8 @@ dropify_drop_row_update_details (DropifyDropRow *self)
           /* Translators: "1.2 MB of 4.0 MB", while a file is arriving */
           g_ptr_array_add (parts, g_strdup_printf (_("%s of %s"), received, size));
         }
+
+      dropify_drop_row_add_transfers (self, parts);
     }
 
   if (dropify_drop_row_is_own (self->service, self->drop))
@@ -738,6 +872,55 @@ dropify_drop_row_delete (GtkWidget  *widget,
 }
 
 static void
+dropify_drop_row_download (GtkWidget  *widget,
+                           const char *action_name,
+                           GVariant   *param)
+{
+  DropifyDropRow *self = DROPIFY_DROP_ROW (widget);
+  DropifySync *sync = self->service != NULL ? dropify_service_get_sync (self->service) : NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (self->drop == NULL || sync == NULL)
+    return;
+
+  if (!dropify_sync_download (sync, dropify_drop_get_id (self->drop), &error))
+    dropify_drop_show_error (widget, error);
+}
+
+/* Every transfer of the drop's content that moves, both ways: the
+ * other ends are told. */
+static void
+dropify_drop_row_cancel_transfers (GtkWidget  *widget,
+                                   const char *action_name,
+                                   GVariant   *param)
+{
+  DropifyDropRow *self = DROPIFY_DROP_ROW (widget);
+  g_autoptr(GPtrArray) moving = g_ptr_array_new_with_free_func (g_object_unref);
+  GPtrArray *transfers;
+
+  if (self->transfers == NULL || self->service == NULL)
+    return;
+
+  /* Cancelling changes the list watched: go over a copy. */
+  transfers = dropify_transfer_watch_get_matches (self->transfers);
+  for (guint i = 0; i < transfers->len; i++)
+    g_ptr_array_add (moving, g_object_ref (g_ptr_array_index (transfers, i)));
+
+  for (guint i = 0; i < moving->len; i++)
+    {
+      DropifyTransfer *transfer = g_ptr_array_index (moving, i);
+      g_autoptr(GError) error = NULL;
+
+      if (dropify_transfer_is_finished (transfer))
+        continue;
+
+      if (!dropify_sync_cancel_transfer (dropify_service_get_sync (self->service),
+                                         dropify_transfer_get_id (transfer), &error))
+        g_debug ("Could not cancel a transfer: %s", error->message);
+    }
+}
+
+static void
 dropify_drop_row_details (GtkWidget  *widget,
                           const char *action_name,
                           GVariant   *param)
@@ -939,6 +1122,7 @@ dropify_drop_row_dispose (GObject *object)
 
   dropify_drop_row_set_drop (self, NULL);
   dropify_drop_row_set_selection (self, NULL);
+  g_clear_object (&self->transfers);
   g_clear_pointer (&self->context_menu, gtk_widget_unparent);
   gtk_widget_dispose_template (GTK_WIDGET (self), DROPIFY_TYPE_DROP_ROW);
   /* It was the card's child, gone with it. */
@@ -1069,6 +1253,9 @@ dropify_drop_row_class_init (DropifyDropRowClass *klass)
   gtk_widget_class_install_action (widget_class, "row.save-as", NULL, dropify_drop_row_save_as);
   gtk_widget_class_install_action (widget_class, "row.delete", NULL, dropify_drop_row_delete);
   gtk_widget_class_install_action (widget_class, "row.details", NULL, dropify_drop_row_details);
+  gtk_widget_class_install_action (widget_class, "row.download", NULL, dropify_drop_row_download);
+  gtk_widget_class_install_action (widget_class, "row.cancel-transfers", NULL,
+                                   dropify_drop_row_cancel_transfers);
   gtk_widget_class_install_action (widget_class, "row.show-menu", NULL, dropify_drop_row_show_menu);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Menu, 0, "row.show-menu", NULL);
@@ -1166,6 +1353,21 @@ dropify_drop_row_set_drop (DropifyDropRow *self,
     }
 
   g_set_object (&self->drop, drop);
+
+  if (self->transfers == NULL && drop != NULL && self->service != NULL &&
+      dropify_service_get_sync (self->service) != NULL)
+    {
+      DropifySync *sync = dropify_service_get_sync (self->service);
+
+      self->transfers = dropify_transfer_watch_new (dropify_sync_get_transfers (sync));
+      g_signal_connect_object (self->transfers, "changed",
+                               G_CALLBACK (dropify_drop_row_update_progress),
+                               self, G_CONNECT_SWAPPED);
+    }
+  if (self->transfers != NULL)
+    dropify_transfer_watch_set_sha256 (self->transfers,
+                                       drop != NULL && dropify_drop_get_kind (drop) == DROPIFY_DROP_KIND_FILE
+                                       ? dropify_drop_get_sha256 (drop) : NULL);
 
   if (drop != NULL)
     {

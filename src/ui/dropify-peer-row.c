@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 
 #include "dropify-peer-row.h"
+#include "dropify-transfer-watch.h"
 
 struct _DropifyPeerRow
 {
@@ -20,6 +21,7 @@ struct _DropifyPeerRow
   DropifyService *service;
   DropifyPeer    *peer;
   const char     *state_text;
+  DropifyTransferWatch *transfers;   /* with this device, both ways */
 
   /* Template widgets */
   GtkImage       *icon;
@@ -65,6 +67,43 @@ dup_unbreakable (const char *text)
   g_string_replace (string, " ", "\u00a0", 0);
 
   return g_string_free (string, FALSE);
+}
+
+/* "Sending 2 files, 41%": what moves to or from the device now, in one
+ * direction, or NULL when nothing does. */
+static char *
+dup_activity (GPtrArray                *transfers,
+              DropifyTransferDirection  direction)
+{
+  uint64_t done = 0;
+  uint64_t size = 0;
+  guint n = 0;
+  int percent;
+
+  for (guint i = 0; i < transfers->len; i++)
+    {
+      DropifyTransfer *transfer = g_ptr_array_index (transfers, i);
+      DropifyTransferState state = dropify_transfer_get_state (transfer);
+
+      if (dropify_transfer_get_direction (transfer) != direction ||
+          (state != DROPIFY_TRANSFER_STATE_QUEUED && state != DROPIFY_TRANSFER_STATE_ACTIVE))
+        continue;
+
+      n++;
+      done += dropify_transfer_get_done (transfer);
+      size += dropify_transfer_get_size (transfer);
+    }
+
+  if (n == 0)
+    return NULL;
+
+  percent = size > 0 ? (int) (done * 100 / size) : 100;
+  if (direction == DROPIFY_TRANSFER_DIRECTION_OUT)
+    /* Translators: files going to a device now, and how far they got */
+    return g_strdup_printf (ngettext ("Sending %u file, %d%%", "Sending %u files, %d%%", n), n, percent);
+
+  /* Translators: files coming from a device now, and how far they got */
+  return g_strdup_printf (ngettext ("Receiving %u file, %d%%", "Receiving %u files, %d%%", n), n, percent);
 }
 
 static char *
@@ -237,6 +276,18 @@ dropify_peer_row_update (DropifyPeerRow *self)
       break;
     }
   g_ptr_array_add (parts, dup_unbreakable (via));
+
+  if (self->transfers != NULL)
+    {
+      GPtrArray *transfers = dropify_transfer_watch_get_matches (self->transfers);
+      g_autofree char *sending = dup_activity (transfers, DROPIFY_TRANSFER_DIRECTION_OUT);
+      g_autofree char *receiving = dup_activity (transfers, DROPIFY_TRANSFER_DIRECTION_IN);
+
+      if (sending != NULL)
+        g_ptr_array_add (parts, dup_unbreakable (sending));
+      if (receiving != NULL)
+        g_ptr_array_add (parts, dup_unbreakable (receiving));
+    }
   g_ptr_array_add (parts, NULL);
 
   subtitle = g_strjoinv (" · ", (char **) parts->pdata);
@@ -256,6 +307,10 @@ dropify_peer_row_peer_notify (DropifyPeerRow *self,
                               GParamSpec     *pspec,
                               DropifyPeer    *peer)
 {
+  /* Its id is known from its first hello on. */
+  if (g_str_equal (pspec->name, "device-id") && self->transfers != NULL)
+    dropify_transfer_watch_set_peer_id (self->transfers, dropify_peer_get_device_id (self->peer));
+
   dropify_peer_row_update (self);
 }
 
@@ -401,6 +456,18 @@ dropify_peer_row_constructed (GObject *object)
   g_signal_connect_object (self->peer, "notify",
                            G_CALLBACK (dropify_peer_row_peer_notify),
                            self, G_CONNECT_SWAPPED);
+
+  if (dropify_service_get_sync (self->service) != NULL)
+    {
+      DropifySync *sync = dropify_service_get_sync (self->service);
+
+      self->transfers = dropify_transfer_watch_new (dropify_sync_get_transfers (sync));
+      dropify_transfer_watch_set_peer_id (self->transfers, dropify_peer_get_device_id (self->peer));
+      g_signal_connect_object (self->transfers, "changed",
+                               G_CALLBACK (dropify_peer_row_update),
+                               self, G_CONNECT_SWAPPED);
+    }
+
   dropify_peer_row_update (self);
 }
 
@@ -417,6 +484,7 @@ dropify_peer_row_finalize (GObject *object)
 {
   DropifyPeerRow *self = (DropifyPeerRow *)object;
 
+  g_clear_object (&self->transfers);
   g_clear_object (&self->service);
   g_clear_object (&self->peer);
 

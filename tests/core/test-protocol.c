@@ -261,6 +261,12 @@ static const Field have_fields[] = {
   { NULL }
 };
 
+static const Field transfer_cancel_fields[] = {
+  { "type", FIELD_STRING, "\"transfer-cancel\"" },
+  { "sha256", FIELD_STRING, "\"" SHA "\"" },
+  { NULL }
+};
+
 static const Field name_fields[] = {
   { "type", FIELD_STRING, "\"name\"" },
   { "name", FIELD_STRING, "\"Kitchen laptop\"" },
@@ -283,6 +289,7 @@ static const struct {
   { "file-missing", file_missing_fields, DROPIFY_MESSAGE_FILE_MISSING },
   { "have", have_fields, DROPIFY_MESSAGE_HAVE },
   { "name", name_fields, DROPIFY_MESSAGE_NAME },
+  { "transfer-cancel", transfer_cancel_fields, DROPIFY_MESSAGE_TRANSFER_CANCEL },
 };
 
 static const Field *
@@ -876,6 +883,31 @@ test_protocol_round_trip_have (void)
 }
 
 static void
+test_protocol_round_trip_transfer_cancel (void)
+{
+  g_autofree char *frame = NULL;
+  g_autoptr(DropifyMessage) message = NULL;
+  g_autoptr(JsonNode) node = NULL;
+
+  frame = dropify_protocol_encode_transfer_cancel (SHA);
+  message = parse_ok (frame, -1);
+
+  g_assert_cmpint (message->type, ==, DROPIFY_MESSAGE_TRANSFER_CANCEL);
+  g_assert_cmpstr (message->sha256, ==, SHA);
+
+  node = parse_json (frame);
+  assert_members (json_node_get_object (node), "type", "sha256", NULL);
+
+  assert_refused ("{\"type\":\"transfer-cancel\"}", -1, INVALID, "“sha256”");
+  assert_refused ("{\"type\":\"transfer-cancel\",\"sha256\":\"\"}", -1, INVALID, "“sha256”");
+  assert_refused ("{\"type\":\"transfer-cancel\",\"sha256\":\"" SHA "0\"}", -1, INVALID, "“sha256”");
+  assert_refused ("{\"type\":\"transfer-cancel\",\"sha256\":42}", -1, INVALID, "“sha256”");
+  assert_refused ("{\"type\":\"transfer-cancel\",\"sha256\":true}", -1, INVALID, "“sha256”");
+  assert_refused ("{\"type\":\"transfer-cancel\",\"sha256\":{\"a\":1}}", -1, INVALID, "“sha256”");
+  assert_refused ("{\"type\":\"Transfer-Cancel\",\"sha256\":\"" SHA "\"}", -1, UNKNOWN, NULL);
+}
+
+static void
 test_protocol_round_trip_name (void)
 {
   const char *name = "Kitchen “laptop” \\ \"quoted\" ✓ 🍋";
@@ -1103,6 +1135,8 @@ test_protocol_type_names (void)
                    "file-missing");
   g_assert_cmpstr (dropify_message_type_to_string (DROPIFY_MESSAGE_HAVE), ==, "have");
   g_assert_cmpstr (dropify_message_type_to_string (DROPIFY_MESSAGE_NAME), ==, "name");
+  g_assert_cmpstr (dropify_message_type_to_string (DROPIFY_MESSAGE_TRANSFER_CANCEL), ==,
+                   "transfer-cancel");
   g_assert_cmpstr (dropify_message_type_to_string ((DropifyMessageType) 99), ==, "unknown");
 }
 
@@ -1553,6 +1587,13 @@ static const ValueCase value_cases[] = {
        "sha256"),
   BAD ("have", "sha256", "null", "sha256"),
   BAD ("name", "name", "null", "name"),
+  BAD ("transfer-cancel", "sha256", "\"../../../../../../../../../../../../../../../../../../etc/passwd\"",
+       "sha256"),
+  BAD ("transfer-cancel", "sha256",
+       "\"9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08\"", "sha256"),
+  BAD ("transfer-cancel", "sha256", "null", "sha256"),
+  BAD ("transfer-cancel", "sha256", "[]", "sha256"),
+  BAD ("transfer-cancel", "sha256", "1e3", "sha256"),
 
   /* Arrays past their limits are refused as too large. */
   { "summary", "buckets", "[" "{\"key\":\"0\",\"count\":1,\"digest\":\"" DIGEST "\"},"
@@ -2468,6 +2509,7 @@ main (int   argc,
   g_test_add_func ("/protocol/round-trip/file-missing", test_protocol_round_trip_file_missing);
   g_test_add_func ("/protocol/round-trip/have", test_protocol_round_trip_have);
   g_test_add_func ("/protocol/round-trip/name", test_protocol_round_trip_name);
+  g_test_add_func ("/protocol/round-trip/transfer-cancel", test_protocol_round_trip_transfer_cancel);
   g_test_add_func ("/protocol/round-trip/auth", test_protocol_round_trip_auth);
   g_test_add_func ("/protocol/round-trip/pair", test_protocol_round_trip_pair);
   g_test_add_func ("/protocol/round-trip/audience", test_protocol_round_trip_audience);

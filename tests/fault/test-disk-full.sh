@@ -131,6 +131,15 @@ incomplete_without_path () {
 }
 check "B lists the file drop incomplete, without a path, and has no blob for it" incomplete_without_path
 check "what B received is kept as a partial file, to resume" test -s "$SMALL/b/files/partial/$big_sha.part"
+# Issue 14: the receiver's transfer says why it does not go on.
+transfer_is () {  # NAME DIRECTION STATE REASON
+  api "$1" GET /v1/transfers |
+    jq -e --arg sha "$big_sha" --arg dir "$2" --arg state "$3" --arg reason "$4" \
+      'any(.[]; .sha256 == $sha and .direction == $dir and .state == $state and (.reason // "") == $reason)' > /dev/null
+}
+check "B's transfer of the file is stalled: “Disk full”" eventually 20 transfer_is b in stalled "Disk full"
+# (A sent all 3 MiB within its first credit, so its side says done: a
+# sender's done means every byte went out, not that it was stored.)
 
 # No loop while the disk stays full: retries 2, 4, 8 s apart, each with
 # at most two reconnections (a loop would reconnect every 250 ms).
@@ -165,6 +174,7 @@ else
   dump_logs a b
 fi
 check "and B's copy has the file's SHA-256" hash_ok "$SMALL/b/files/${big_sha:0:2}/$big_sha" "$big_sha"
+check "and B's transfer of it is done" eventually 10 transfer_is b in done ""
 check "the drop B refused arrives" eventually 60 lists b "$refused"
 check "B's new drop reaches A" eventually 20 lists a "$after"
 check "A and B list the same drops" eventually 20 same_ids

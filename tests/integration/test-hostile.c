@@ -897,6 +897,115 @@ test_have_bounded (void)
   assert_unharmed ("have announcements");
 }
 
+static DropifyTransfer *
+victim_transfer (const char               *sha256,
+                 DropifyTransferDirection  direction)
+{
+  GListModel *transfers = dropify_sync_get_transfers (dropify_service_get_sync (victim->service));
+
+  for (guint i = 0; i < g_list_model_get_n_items (transfers); i++)
+    {
+      g_autoptr(DropifyTransfer) transfer = g_list_model_get_item (transfers, i);
+
+      if (g_str_equal (dropify_transfer_get_sha256 (transfer), sha256) &&
+          dropify_transfer_get_direction (transfer) == direction)
+        return transfer;  /* the list keeps it */
+    }
+
+  return NULL;
+}
+
+/* transfer-cancel (docs/protocol.md §11.7): malformed, it closes that
+ * one connection; for content never offered, or sent again and again, it
+ * costs nothing; for content the victim fetches from that peer, it ends
+ * that transfer, which a later have does not restart. */
+static void
+test_transfer_cancel (void)
+{
+  static const char * const malformed[] = {
+    "{\"type\":\"transfer-cancel\"}",
+    "{\"type\":\"transfer-cancel\",\"sha256\":\"\"}",
+    "{\"type\":\"transfer-cancel\",\"sha256\":\"../../etc/passwd\"}",
+    "{\"type\":\"transfer-cancel\",\"sha256\":\"9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08\"}",
+    "{\"type\":\"transfer-cancel\",\"sha256\":42}",
+    "{\"type\":\"transfer-cancel\",\"sha256\":null}",
+    "{\"type\":\"transfer-cancel\",\"sha256\":[\"0000000000000000000000000000000000000000000000000000000000000005\"]}",
+    "{\"type\":\"transfer-cancel\",\"sha256\":{}}",
+    "{\"type\":\"transfer-cancel\",\"sha256\":true}",
+    "[\"transfer-cancel\"]",
+  };
+  const char *sha = "0000000000000000000000000000000000000000000000000000000000000005";
+  GListModel *transfers = dropify_sync_get_transfers (dropify_service_get_sync (victim->service));
+  guint n_listed = g_list_model_get_n_items (transfers);
+
+  for (guint i = 0; i < G_N_ELEMENTS (malformed); i++)
+    {
+      g_autoptr(Raw) raw = raw_connect ();
+
+      g_test_message ("malformed transfer-cancel: %s", malformed[i]);
+      raw_become_trusted (raw);
+      raw_send (raw, malformed[i]);
+      g_assert_cmpuint (raw_wait_closed (raw), ==, 4000);
+    }
+  assert_unharmed ("malformed transfer-cancel");
+
+  /* Well formed, for content nobody offered, many times over. */
+  {
+    g_autoptr(Raw) raw = raw_connect ();
+
+    raw_become_trusted (raw);
+    for (guint i = 0; i < 2000; i++)
+      {
+        g_autofree char *frame = g_strdup_printf ("{\"type\":\"transfer-cancel\","
+                                                  "\"sha256\":\"%064x\"}", i);
+        raw_send (raw, frame);
+      }
+    run_for (500);
+    g_assert_false (raw_is_closed (raw));
+    g_assert_cmpuint (g_list_model_get_n_items (transfers), ==, n_listed);
+  }
+  assert_unharmed ("transfer-cancel for content never offered");
+
+  /* For content the victim asked it for: that transfer ends, chunks
+   * already on the way are dropped, and a have does not start it again. */
+  {
+    g_autoptr(Raw) raw = raw_connect ();
+    g_autofree char *frame = file_drop_frame ("cancel-drop", "cancelled.txt", sha, 5);
+    g_autofree char *cancel = g_strdup_printf ("{\"type\":\"transfer-cancel\",\"sha256\":\"%s\"}", sha);
+    g_autofree char *have = g_strdup_printf ("{\"type\":\"have\",\"sha256\":\"%s\"}", sha);
+    g_autofree guint8 *chunk = g_malloc (DROPIFY_PROTOCOL_CHUNK_HEADER + 2);
+    g_autoptr(GBytes) bytes = NULL;
+    WaitText get = { raw, "file-get" };
+    DropifyTransfer *transfer;
+
+    raw_become_trusted (raw);
+    raw_send (raw, frame);
+    g_assert_true (dropify_test_wait_for (received_type, &get, WAIT_MS));
+    transfer = victim_transfer (sha, DROPIFY_TRANSFER_DIRECTION_IN);
+    g_assert_nonnull (transfer);
+    g_assert_cmpint (dropify_transfer_get_state (transfer), ==, DROPIFY_TRANSFER_STATE_QUEUED);
+
+    raw_send (raw, cancel);
+    dropify_protocol_write_chunk_header (chunk, sha, 0);
+    memcpy (chunk + DROPIFY_PROTOCOL_CHUNK_HEADER, "ab", 2);
+    bytes = g_bytes_new (chunk, DROPIFY_PROTOCOL_CHUNK_HEADER + 2);
+    soup_websocket_connection_send_message (raw->ws, SOUP_WEBSOCKET_DATA_BINARY, bytes);
+    for (guint i = 0; i < 10; i++)
+      raw_send (raw, have);
+    raw_send (raw, cancel);
+    run_for (300);
+
+    g_assert_false (raw_is_closed (raw));
+    g_assert_cmpuint (count_type (raw, "file-get"), ==, 1);
+    transfer = victim_transfer (sha, DROPIFY_TRANSFER_DIRECTION_IN);
+    g_assert_cmpint (dropify_transfer_get_state (transfer), ==, DROPIFY_TRANSFER_STATE_CANCELLED);
+    g_assert_cmpstr (dropify_transfer_get_reason (transfer), ==, "Cancelled on Mallory");
+
+    forget_drop ("cancel-drop");
+  }
+  assert_unharmed ("transfer-cancel of a transfer in progress");
+}
+
 static void
 local_file_sent_cb (GObject      *object,
                     GAsyncResult *result,
@@ -2377,6 +2486,7 @@ main (int   argc,
   g_test_add_func ("/hostile/bidi-in-file-name", test_bidi_in_file_name);
   g_test_add_func ("/hostile/hash-mismatch", test_hash_mismatch);
   g_test_add_func ("/hostile/have-bounded", test_have_bounded);
+  g_test_add_func ("/hostile/transfer-cancel", test_transfer_cancel);
   g_test_add_func ("/hostile/have-on-local-file", test_have_on_local_file);
   g_test_add_func ("/hostile/chunk-beyond-size", test_chunk_beyond_size);
   g_test_add_func ("/hostile/half-open-connections", test_half_open_connections);

@@ -13,6 +13,7 @@
 #include "dropify-add-peer-dialog.h"
 #include "dropify-address.h"
 #include "dropify-core.h"
+#include "dropify-drop-row.h"
 #include "dropify-peer-row.h"
 #include "dropify-peers-page.h"
 #include "dropify-test-support.h"
@@ -59,6 +60,16 @@ fixture_set_up (Fixture       *fixture,
                 gconstpointer  user_data)
 {
   fixture_set_up_with (fixture, FALSE);
+}
+
+/* This device sends one chunk (256 KiB) every 100 ms (its send cap), so
+ * a transfer from it can be seen moving. */
+static void
+fixture_set_up_slow (Fixture       *fixture,
+                     gconstpointer  user_data)
+{
+  fixture_set_up_with (fixture, FALSE);
+  dropify_sync_set_max_send_rate (dropify_service_get_sync (fixture->service), 256 * 1024 * 10);
 }
 
 static void
@@ -681,6 +692,154 @@ test_peers_via (Fixture       *fixture,
     }
 }
 
+typedef struct
+{
+  GtkWidget  *widget;
+  const char *needle;
+} TextQuery;
+
+/* Some label under @widget contains @needle, with the no-break spaces
+ * rows keep their parts on one line with read as spaces. */
+static gboolean
+label_contains (GtkWidget  *widget,
+                const char *needle)
+{
+  if (GTK_IS_LABEL (widget))
+    {
+      g_autoptr(GString) text = g_string_new (gtk_label_get_text (GTK_LABEL (widget)));
+
+      g_string_replace (text, "\u00a0", " ", 0);
+      if (strstr (text->str, needle) != NULL)
+        return TRUE;
+    }
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (label_contains (child, needle))
+      return TRUE;
+
+  return FALSE;
+}
+
+static gboolean
+shows_text (gpointer data)
+{
+  TextQuery *query = data;
+
+  return label_contains (query->widget, query->needle);
+}
+
+static void
+file_sent_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  DropifyDrop **drop = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *drop = dropify_service_send_file_finish (DROPIFY_SERVICE (object), result, &error);
+  g_assert_no_error (error);
+}
+
+static gboolean
+drop_is_set (gpointer data)
+{
+  return *(DropifyDrop **) data != NULL;
+}
+
+typedef struct
+{
+  DropifyTestNode *node;
+  const char      *id;
+} NodeDrop;
+
+static gboolean
+node_has_file (gpointer data)
+{
+  NodeDrop *query = data;
+  DropifyDrop *drop = dropify_history_lookup (dropify_service_get_history (query->node->service), query->id);
+
+  return drop != NULL && dropify_drop_get_complete (drop);
+}
+
+/* Issue 14: a file sent from here shows on the device's row while it
+ * goes ("Sending 1 file, 37%"), and on the drop's row as it goes and
+ * once it went ("37% to Laptop", "Sent to Laptop"). */
+static void
+test_peers_transfers (Fixture       *fixture,
+                      gconstpointer  user_data)
+{
+  RowQuery connected = { fixture, "Laptop", "Connected" };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *address = NULL;
+  g_autofree char *dir = dropify_test_make_dir ("ui-transfers");
+  g_autofree char *path = dropify_test_write_random (dir, "slides.pdf", 6 * 1024 * 1024);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(DropifyDrop) drop = NULL;
+  g_autoptr(GtkWidget) drop_row = NULL;
+  g_autoptr(GtkWidget) arriving_row = NULL;
+  TextQuery query;
+  DropifyPeerRow *row;
+
+  fixture->laptop = dropify_test_node_start ("Laptop", GROUP_SECRET);
+  address = laptop_address (fixture);
+
+  show_devices (fixture);
+  g_assert_true (dropify_service_add_peer (fixture->service, address, &error));
+  g_assert_no_error (error);
+  wait_for (row_shows_state, &connected, "Laptop to show as connected");
+  row = find_peer_row (fixture->window, "Laptop");
+  g_assert_false (label_contains (GTK_WIDGET (row), "Sending"));
+
+  dropify_service_send_file_async (fixture->service, file, 0, NULL, file_sent_cb, &drop);
+  wait_for (drop_is_set, &drop, "the file to be dropped");
+  drop_row = g_object_ref_sink (dropify_drop_row_new (fixture->service));
+  dropify_drop_row_set_drop (DROPIFY_DROP_ROW (drop_row), drop);
+
+  query = (TextQuery) { GTK_WIDGET (row), "Sending 1 file, " };
+  wait_for (shows_text, &query, "Laptop's row to say a file goes to it");
+  query = (TextQuery) { drop_row, "% to Laptop" };
+  wait_for (shows_text, &query, "the drop's row to say how far it got");
+
+  /* On the laptop, the same drop arrives at some speed, with some time
+   * left. */
+  g_assert_true (dropify_test_node_has_drop (fixture->laptop, dropify_drop_get_id (drop), UI_TEST_TIMEOUT_MS));
+  arriving_row = g_object_ref_sink (dropify_drop_row_new (fixture->laptop->service));
+  dropify_drop_row_set_drop (DROPIFY_DROP_ROW (arriving_row),
+                             dropify_history_lookup (dropify_service_get_history (fixture->laptop->service),
+                                                     dropify_drop_get_id (drop)));
+  query = (TextQuery) { arriving_row, "B/s" };
+  wait_for (shows_text, &query, "the arriving drop's row to say how fast");
+  query = (TextQuery) { arriving_row, " left" };
+  wait_for (shows_text, &query, "the arriving drop's row to say how long");
+
+  /* Cancelled on the laptop: both rows say so. */
+  g_assert_true (gtk_widget_activate_action (arriving_row, "row.cancel-transfers", NULL));
+  query = (TextQuery) { arriving_row, "Cancelled on this device" };
+  wait_for (shows_text, &query, "the arriving drop's row to say it was cancelled");
+  query = (TextQuery) { drop_row, "To Laptop: Cancelled on Laptop" };
+  wait_for (shows_text, &query, "the sent drop's row to say the laptop cancelled it");
+
+  /* Asked for again on the laptop: it goes on, and ends. */
+  g_assert_true (gtk_widget_activate_action (arriving_row, "row.download", NULL));
+
+  query = (TextQuery) { drop_row, "Sent to Laptop" };
+  wait_for (shows_text, &query, "the drop's row to say it went");
+  g_assert_false (label_contains (GTK_WIDGET (row), "Sending"));
+
+  /* Sent is not stored: the laptop checks it still, and is not stopped
+   * before it did. */
+  {
+    NodeDrop arrived = { fixture->laptop, dropify_drop_get_id (drop) };
+    wait_for (node_has_file, &arrived, "the laptop to store the file");
+  }
+
+  dropify_drop_row_set_drop (DROPIFY_DROP_ROW (drop_row), NULL);
+  dropify_drop_row_set_drop (DROPIFY_DROP_ROW (arriving_row), NULL);
+  dropify_test_remove_dir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -711,6 +870,8 @@ main (int   argc,
               fixture_set_up, test_peers_connected_and_forget, fixture_tear_down);
   g_test_add ("/ui/peers/not-paired", Fixture, NULL,
               fixture_set_up, test_peers_not_paired, fixture_tear_down);
+  g_test_add ("/ui/peers/transfers", Fixture, NULL,
+              fixture_set_up_slow, test_peers_transfers, fixture_tear_down);
   g_test_add ("/ui/peers/via", Fixture, NULL,
               fixture_set_up, test_peers_via, fixture_tear_down);
   g_test_add ("/ui/peers/offline", Fixture, NULL,

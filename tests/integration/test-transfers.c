@@ -1,0 +1,577 @@
+#include "config.h"
+
+#include <signal.h>
+
+#include "dropify-control.h"
+#include "dropify-test-support.h"
+
+/* Transfers as both ends see them (issue 14): real `dropify --headless`
+ * processes, a sender S that dials a receiver R, and what
+ * `dropify transfers --json` says on each while a file moves, when
+ * either end cancels it, and when the sender dies in the middle. */
+
+#define SECRET "transfer-tests"
+
+typedef struct
+{
+  char                *dir_r;
+  char                *dir_s;
+  char                *address_r;
+  char                *id_r;
+  char                *id_s;
+  DropifyTestInstance *r;
+  DropifyTestInstance *s;
+} Pair;
+
+static JsonObject *
+status_of (const char *dir)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) status = dropify_control_request (dir, "GET", "/v1/status", NULL, &error);
+
+  g_assert_no_error (error);
+  return json_object_ref (json_node_get_object (status));
+}
+
+static gboolean
+one_trusted (gpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) peers = dropify_control_request (data, "GET", "/v1/peers", NULL, &error);
+  JsonArray *array;
+
+  g_assert_no_error (error);
+  array = json_node_get_array (peers);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonObject *peer = json_array_get_object_element (array, i);
+
+      if (json_object_get_boolean_member (peer, "connected") &&
+          json_object_get_boolean_member (peer, "trusted"))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+/* @delay_ms: sends one chunk (256 KiB) per that many ms, through
+ * --max-send-rate */
+static void
+start_sender (Pair  *pair,
+              guint  delay_ms)
+{
+  g_autofree char *rate = g_strdup_printf ("%" G_GUINT64_FORMAT,
+                                           delay_ms > 0 ? (guint64) 256 * 1024 * 1000 / delay_ms : 0);
+  const char * const extra[] = { "--name", "Sender", "--connect", pair->address_r,
+                                 "--group-secret", SECRET,
+                                 delay_ms > 0 ? "--max-send-rate" : NULL, rate, NULL };
+
+  pair->s = dropify_test_instance_start (pair->dir_s, extra);
+
+  g_assert_true (dropify_test_wait_for (one_trusted, pair->dir_s, 10000));
+  g_assert_true (dropify_test_wait_for (one_trusted, pair->dir_r, 10000));
+}
+
+static void
+pair_start (Pair       *pair,
+            const char *tag,
+            guint       delay_ms)
+{
+  g_autofree char *name_r = g_strdup_printf ("%s-r", tag);
+  g_autofree char *name_s = g_strdup_printf ("%s-s", tag);
+  g_autoptr(JsonObject) status = NULL;
+  const char * const extra[] = { "--name", "Receiver", "--group-secret", SECRET, NULL };
+
+  pair->dir_r = dropify_test_make_dir (name_r);
+  pair->dir_s = dropify_test_make_dir (name_s);
+  pair->r = dropify_test_instance_start (pair->dir_r, extra);
+
+  status = status_of (pair->dir_r);
+  pair->id_r = g_strdup (json_object_get_string_member (status, "device_id"));
+  pair->address_r = g_strdup_printf ("127.0.0.1:%" G_GINT64_FORMAT, json_object_get_int_member (status, "port"));
+
+  start_sender (pair, delay_ms);
+  g_clear_pointer (&status, json_object_unref);
+  status = status_of (pair->dir_s);
+  pair->id_s = g_strdup (json_object_get_string_member (status, "device_id"));
+}
+
+static void
+pair_stop (Pair *pair)
+{
+  if (pair->s != NULL)
+    g_assert_cmpint (dropify_test_instance_stop (pair->s, SIGTERM), ==, 0);
+  g_assert_cmpint (dropify_test_instance_stop (pair->r, SIGTERM), ==, 0);
+  g_clear_pointer (&pair->s, dropify_test_instance_free);
+  g_clear_pointer (&pair->r, dropify_test_instance_free);
+  dropify_test_remove_dir (pair->dir_r);
+  dropify_test_remove_dir (pair->dir_s);
+  g_free (pair->dir_r);
+  g_free (pair->dir_s);
+  g_free (pair->address_r);
+  g_free (pair->id_r);
+  g_free (pair->id_s);
+}
+
+/* `dropify transfers --json` on @dir: the real command, as a user runs it */
+static JsonArray *
+transfers_on (const char *dir)
+{
+  g_autoptr(DropifyTestRun) run = dropify_test_run ("transfers", "--data-dir", dir, "--json", NULL);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (run->status, ==, 0);
+  json_parser_load_from_data (parser, run->out, -1, &error);
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_ARRAY (json_parser_get_root (parser)));
+
+  return json_array_ref (json_node_get_array (json_parser_get_root (parser)));
+}
+
+/* The transfer of @sha with @direction on @dir, or NULL */
+static JsonObject *
+transfer_on (const char *dir,
+             const char *sha,
+             const char *direction)
+{
+  g_autoptr(JsonArray) transfers = transfers_on (dir);
+  JsonObject *found = NULL;
+
+  for (guint i = 0; i < json_array_get_length (transfers); i++)
+    {
+      JsonObject *transfer = json_array_get_object_element (transfers, i);
+
+      if (g_strcmp0 (json_object_get_string_member (transfer, "sha256"), sha) == 0 &&
+          g_strcmp0 (json_object_get_string_member (transfer, "direction"), direction) == 0)
+        {
+          /* One per content, peer and direction: never two here. */
+          g_assert_null (found);
+          found = transfer;
+        }
+    }
+
+  return found != NULL ? json_object_ref (found) : NULL;
+}
+
+typedef struct
+{
+  const char *dir;
+  const char *sha;
+  const char *direction;
+  const char *state;     /* or NULL: any */
+  int64_t     done;      /* at least */
+} TransferWait;
+
+static gboolean
+transfer_reached (gpointer data)
+{
+  TransferWait *wait = data;
+  g_autoptr(JsonObject) transfer = transfer_on (wait->dir, wait->sha, wait->direction);
+
+  return transfer != NULL &&
+         (wait->state == NULL || g_str_equal (json_object_get_string_member (transfer, "state"), wait->state)) &&
+         json_object_get_int_member (transfer, "done") >= wait->done;
+}
+
+static void
+wait_transfer (const char *dir,
+               const char *sha,
+               const char *direction,
+               const char *state,
+               int64_t     done,
+               guint       timeout_ms)
+{
+  TransferWait wait = { dir, sha, direction, state, done };
+
+  if (!dropify_test_wait_for (transfer_reached, &wait, timeout_ms))
+    {
+      g_autoptr(JsonArray) transfers = transfers_on (dir);
+      g_autoptr(JsonNode) node = json_node_init_array (json_node_alloc (), transfers);
+      g_autofree char *text = json_to_string (node, TRUE);
+
+      g_error ("No %s transfer %s with %" G_GINT64_FORMAT " bytes done in %u ms; listed:\n%s",
+               direction, state ? state : "", done, timeout_ms, text);
+    }
+}
+
+static JsonObject *
+drop_on (const char *dir,
+         const char *id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) list = dropify_control_request (dir, "GET", "/v1/drops", NULL, &error);
+  JsonArray *array;
+
+  g_assert_no_error (error);
+  array = json_node_get_array (list);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonObject *drop = json_array_get_object_element (array, i);
+
+      if (g_strcmp0 (json_object_get_string_member (drop, "id"), id) == 0)
+        return json_object_ref (drop);
+    }
+
+  return NULL;
+}
+
+typedef struct
+{
+  const char *dir;
+  const char *id;
+  const char *sha;
+} DropWait;
+
+static gboolean
+drop_complete (gpointer data)
+{
+  DropWait *wait = data;
+  g_autoptr(JsonObject) drop = drop_on (wait->dir, wait->id);
+  g_autofree char *got = NULL;
+
+  if (drop == NULL || !json_object_get_boolean_member (drop, "complete"))
+    return FALSE;
+
+  got = dropify_test_sha256_file (json_object_get_string_member (drop, "path"));
+  g_assert_cmpstr (got, ==, wait->sha);
+  return TRUE;
+}
+
+static gboolean
+drop_listed (gpointer data)
+{
+  DropWait *wait = data;
+  g_autoptr(JsonObject) drop = drop_on (wait->dir, wait->id);
+
+  return drop != NULL;
+}
+
+/* Sends a file of @size from S; returns its drop id, and its sha in @sha. */
+static char *
+send_file (Pair       *pair,
+           const char *name,
+           gsize       size,
+           char      **sha)
+{
+  g_autofree char *src = dropify_test_write_random (pair->dir_s, name, size);
+  g_autoptr(DropifyTestRun) run = dropify_test_run ("send", "--data-dir", pair->dir_s, "--file", src, NULL);
+
+  g_assert_cmpint (run->status, ==, 0);
+  *sha = dropify_test_sha256_file (src);
+  return g_strdup (g_strstrip (run->out));
+}
+
+static void
+assert_state (JsonObject *transfer,
+              const char *state,
+              const char *reason)
+{
+  g_assert_nonnull (transfer);
+  g_assert_cmpstr (json_object_get_string_member (transfer, "state"), ==, state);
+  if (reason != NULL)
+    g_assert_cmpstr (json_object_get_string_member (transfer, "reason"), ==, reason);
+}
+
+static void
+test_both_ends (void)
+{
+  const gsize size = 24 * 1000 * 1000;
+  g_autofree char *sha = NULL;
+  g_autofree char *id = NULL;
+  g_autoptr(JsonObject) in = NULL;
+  g_autoptr(JsonObject) out = NULL;
+  g_autoptr(DropifyTestRun) plain = NULL;
+  int64_t in_done, out_done;
+  gboolean saw_rate = FALSE;
+  Pair pair = { 0 };
+  DropWait drop_wait;
+
+  pair_start (&pair, "both", 50);
+  id = send_file (&pair, "photo.jpg", size, &sha);
+
+  wait_transfer (pair.dir_r, sha, "in", "active", 1, 20000);
+  in = transfer_on (pair.dir_r, sha, "in");
+  out = transfer_on (pair.dir_s, sha, "out");
+  g_assert_nonnull (out);
+
+  /* The same transfer, seen from each end. */
+  g_assert_cmpstr (json_object_get_string_member (in, "peer"), ==, pair.id_s);
+  g_assert_cmpstr (json_object_get_string_member (in, "peer_name"), ==, "Sender");
+  g_assert_cmpstr (json_object_get_string_member (out, "peer"), ==, pair.id_r);
+  g_assert_cmpstr (json_object_get_string_member (out, "peer_name"), ==, "Receiver");
+  g_assert_cmpstr (json_object_get_string_member (in, "name"), ==, "photo.jpg");
+  g_assert_cmpstr (json_object_get_string_member (out, "name"), ==, "photo.jpg");
+  g_assert_cmpint (json_object_get_int_member (in, "size"), ==, (int64_t) size);
+  g_assert_cmpint (json_object_get_int_member (out, "size"), ==, (int64_t) size);
+  g_assert_true (json_object_has_member (in, "id"));
+  g_assert_true (json_object_has_member (in, "rate"));
+  g_assert_true (json_object_has_member (in, "reason"));
+  in_done = json_object_get_int_member (in, "done");
+  out_done = json_object_get_int_member (out, "done");
+  g_assert_cmpint (in_done, >, 0);
+  g_assert_cmpint (out_done, >, 0);
+
+  /* Both move on. */
+  wait_transfer (pair.dir_r, sha, "in", NULL, in_done + 1, 10000);
+  wait_transfer (pair.dir_s, sha, "out", NULL, out_done + 1, 10000);
+  for (guint i = 0; i < 20 && !saw_rate; i++)
+    {
+      g_autoptr(JsonObject) now = transfer_on (pair.dir_r, sha, "in");
+
+      saw_rate = g_str_equal (json_object_get_string_member (now, "state"), "active") &&
+                 json_object_get_int_member (now, "rate") > 0;
+      g_usleep (100 * 1000);
+    }
+  g_assert_true (saw_rate);
+
+  /* Plain output: one readable line each way. */
+  plain = dropify_test_run ("transfers", "--data-dir", pair.dir_s, NULL);
+  g_test_message ("sender: %s", plain->out);
+  g_assert_cmpint (plain->status, ==, 0);
+  g_assert_nonnull (strstr (plain->out, "photo.jpg"));
+  g_assert_nonnull (strstr (plain->out, "to Receiver"));
+  g_assert_nonnull (strstr (plain->out, "% (")); /* "28% (3.4 MB of 12.0 MB)" */
+  g_assert_nonnull (strstr (plain->out, " of 24.0"));
+  dropify_test_assert_inert ("transfers", plain->out);
+  g_clear_pointer (&plain, dropify_test_run_free);
+  plain = dropify_test_run ("transfers", "--data-dir", pair.dir_r, NULL);
+  g_test_message ("receiver: %s", plain->out);
+  g_assert_cmpint (plain->status, ==, 0);
+  g_assert_nonnull (strstr (plain->out, "from Sender"));
+  dropify_test_assert_inert ("transfers", plain->out);
+
+  wait_transfer (pair.dir_r, sha, "in", "done", (int64_t) size, 30000);
+  wait_transfer (pair.dir_s, sha, "out", "done", (int64_t) size, 10000);
+  drop_wait = (DropWait) { pair.dir_r, id, sha };
+  g_assert_true (dropify_test_wait_for (drop_complete, &drop_wait, 10000));
+
+  pair_stop (&pair);
+}
+
+/* Cancelled at @canceller's end ("in" on R, "out" on S): both ends end
+ * cancelled, R does not fetch it again by itself, even across a new
+ * connection, and `dropify download` fetches it. */
+static void
+cancel_from (gboolean from_sender)
+{
+  const gsize size = 20 * 1000 * 1000;
+  g_autofree char *sha = NULL;
+  g_autofree char *id = NULL;
+  g_autoptr(JsonObject) mine = NULL;
+  g_autoptr(JsonObject) in = NULL;
+  g_autoptr(JsonObject) out = NULL;
+  g_autoptr(JsonObject) drop = NULL;
+  g_autoptr(DropifyTestRun) run = NULL;
+  const char *dir = NULL;
+  int64_t received;
+  Pair pair = { 0 };
+  DropWait drop_wait;
+
+  pair_start (&pair, from_sender ? "cancel-s" : "cancel-r", 50);
+  id = send_file (&pair, "big.bin", size, &sha);
+
+  wait_transfer (pair.dir_r, sha, "in", "active", 1, 20000);
+  dir = from_sender ? pair.dir_s : pair.dir_r;
+  mine = transfer_on (dir, sha, from_sender ? "out" : "in");
+  run = dropify_test_run ("cancel", "--data-dir", dir, json_object_get_string_member (mine, "id"), NULL);
+  g_assert_cmpint (run->status, ==, 0);
+  g_clear_pointer (&run, dropify_test_run_free);
+
+  wait_transfer (pair.dir_r, sha, "in", "cancelled", 0, 10000);
+  wait_transfer (pair.dir_s, sha, "out", "cancelled", 0, 10000);
+  in = transfer_on (pair.dir_r, sha, "in");
+  out = transfer_on (pair.dir_s, sha, "out");
+  assert_state (in, "cancelled", from_sender ? "Cancelled on Sender" : "Cancelled on this device");
+  assert_state (out, "cancelled", from_sender ? "Cancelled on this device" : "Cancelled on Receiver");
+
+  /* Again: nothing to do. An unknown id: a clear refusal. */
+  run = dropify_test_run ("cancel", "--data-dir", dir, json_object_get_string_member (mine, "id"), NULL);
+  g_assert_cmpint (run->status, ==, 0);
+  g_clear_pointer (&run, dropify_test_run_free);
+  run = dropify_test_run ("cancel", "--data-dir", dir, "no-such-transfer", NULL);
+  g_assert_cmpint (run->status, !=, 0);
+  g_assert_nonnull (strstr (run->err, "No transfer with that id"));
+  g_clear_pointer (&run, dropify_test_run_free);
+
+  /* Not fetched again by itself: not on this connection, and not on
+   * the next one either. */
+  g_usleep (1000 * 1000);
+  drop = drop_on (pair.dir_r, id);
+  g_assert_false (json_object_get_boolean_member (drop, "complete"));
+  received = json_object_get_int_member (drop, "received");
+  g_assert_cmpint (received, <, (int64_t) size);
+  g_clear_pointer (&in, json_object_unref);
+  in = transfer_on (pair.dir_r, sha, "in");
+  assert_state (in, "cancelled", NULL);
+
+  g_assert_cmpint (dropify_test_instance_stop (pair.s, SIGTERM), ==, 0);
+  g_clear_pointer (&pair.s, dropify_test_instance_free);
+  start_sender (&pair, 50);
+  g_usleep (1500 * 1000);
+  g_clear_pointer (&drop, json_object_unref);
+  drop = drop_on (pair.dir_r, id);
+  g_assert_false (json_object_get_boolean_member (drop, "complete"));
+  g_clear_pointer (&in, json_object_unref);
+  in = transfer_on (pair.dir_r, sha, "in");
+  assert_state (in, "cancelled", NULL);
+
+  /* Someone asks: it comes, from where it stopped. */
+  run = dropify_test_run ("download", "--data-dir", pair.dir_r, id, NULL);
+  g_assert_cmpint (run->status, ==, 0);
+  g_clear_pointer (&run, dropify_test_run_free);
+  drop_wait = (DropWait) { pair.dir_r, id, sha };
+  g_assert_true (dropify_test_wait_for (drop_complete, &drop_wait, 60000));
+  wait_transfer (pair.dir_r, sha, "in", "done", (int64_t) size, 10000);
+
+  run = dropify_test_run ("download", "--data-dir", pair.dir_r, "no-such-drop", NULL);
+  g_assert_cmpint (run->status, !=, 0);
+  g_clear_pointer (&run, dropify_test_run_free);
+
+  pair_stop (&pair);
+}
+
+static void
+test_cancel_from_sender (void)
+{
+  cancel_from (TRUE);
+}
+
+static void
+test_cancel_from_receiver (void)
+{
+  cancel_from (FALSE);
+}
+
+/* The sender dies mid-file: the receiver's transfer waits for it, by
+ * name, and goes on when it is back. */
+static void
+test_stalled_sender_killed (void)
+{
+  const gsize size = 16 * 1000 * 1000;
+  g_autofree char *sha = NULL;
+  g_autofree char *id = NULL;
+  g_autoptr(JsonObject) before = NULL;
+  g_autoptr(JsonObject) stalled = NULL;
+  g_autoptr(JsonObject) after = NULL;
+  g_autoptr(DropifyTestRun) plain = NULL;
+  Pair pair = { 0 };
+  DropWait drop_wait;
+
+  pair_start (&pair, "stalled", 50);
+  id = send_file (&pair, "video.mkv", size, &sha);
+  drop_wait = (DropWait) { pair.dir_r, id, sha };
+  g_assert_true (dropify_test_wait_for (drop_listed, &drop_wait, 10000));
+
+  wait_transfer (pair.dir_r, sha, "in", "active", 1024 * 1024, 20000);
+  before = transfer_on (pair.dir_r, sha, "in");
+
+  g_assert_cmpint (dropify_test_instance_stop (pair.s, SIGKILL), ==, 128 + SIGKILL);
+  g_clear_pointer (&pair.s, dropify_test_instance_free);
+
+  wait_transfer (pair.dir_r, sha, "in", "stalled", 0, 10000);
+  stalled = transfer_on (pair.dir_r, sha, "in");
+  assert_state (stalled, "stalled", "Waiting for Sender to come back");
+  g_assert_cmpstr (json_object_get_string_member (stalled, "id"), ==,
+                   json_object_get_string_member (before, "id"));
+  g_assert_cmpint (json_object_get_int_member (stalled, "rate"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (stalled, "done"), <, (int64_t) size);
+
+  plain = dropify_test_run ("transfers", "--data-dir", pair.dir_r, NULL);
+  g_assert_cmpint (plain->status, ==, 0);
+  g_assert_nonnull (strstr (plain->out, "Waiting for Sender to come back"));
+
+  /* Back, at full speed: the same transfer goes on and ends. */
+  start_sender (&pair, 0);
+  wait_transfer (pair.dir_r, sha, "in", "done", (int64_t) size, 30000);
+  after = transfer_on (pair.dir_r, sha, "in");
+  g_assert_cmpstr (json_object_get_string_member (after, "id"), ==,
+                   json_object_get_string_member (before, "id"));
+  g_assert_true (dropify_test_wait_for (drop_complete, &drop_wait, 10000));
+
+  pair_stop (&pair);
+}
+
+typedef struct
+{
+  const char *dir;
+  guint       n_done;
+} DoneWait;
+
+static gboolean
+drops_complete (gpointer data)
+{
+  DoneWait *wait = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) list = dropify_control_request (wait->dir, "GET", "/v1/drops", NULL, &error);
+  JsonArray *array;
+  guint n = 0;
+
+  g_assert_no_error (error);
+  array = json_node_get_array (list);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    n += json_object_get_boolean_member_with_default (json_array_get_object_element (array, i),
+                                                      "complete", FALSE);
+
+  return n == wait->n_done;
+}
+
+/* Finished transfers stay listed, but not without bound: a burst of 120
+ * files leaves the last 100 on each side. */
+static void
+test_bounded (void)
+{
+  const guint n_files = 120;
+  g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(DropifyTestRun) run = NULL;
+  g_autoptr(JsonArray) in = NULL;
+  g_autoptr(JsonArray) out = NULL;
+  Pair pair = { 0 };
+  DoneWait wait;
+
+  pair_start (&pair, "bounded", 0);
+  g_ptr_array_add (args, g_strdup ("send"));
+  g_ptr_array_add (args, g_strdup ("--data-dir"));
+  g_ptr_array_add (args, g_strdup (pair.dir_s));
+  g_ptr_array_add (args, g_strdup ("--file"));
+  for (guint i = 0; i < n_files; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("small-%u.bin", i);
+
+      g_ptr_array_add (args, dropify_test_write_random (pair.dir_s, name, 2000));
+    }
+  g_ptr_array_add (args, NULL);
+  run = dropify_test_runv ((const char * const *) args->pdata, NULL);
+  g_assert_cmpint (run->status, ==, 0);
+
+  wait = (DoneWait) { pair.dir_r, n_files };
+  g_assert_true (dropify_test_wait_for (drops_complete, &wait, 60000));
+
+  in = transfers_on (pair.dir_r);
+  out = transfers_on (pair.dir_s);
+  g_assert_cmpuint (json_array_get_length (in), ==, 100);
+  g_assert_cmpuint (json_array_get_length (out), ==, 100);
+  for (guint i = 0; i < 100; i++)
+    {
+      g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (in, i), "state"), ==, "done");
+      g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (in, i), "direction"), ==, "in");
+      g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (out, i), "direction"), ==, "out");
+    }
+
+  pair_stop (&pair);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+
+  g_test_add_func ("/transfers/both-ends", test_both_ends);
+  g_test_add_func ("/transfers/cancel-from-sender", test_cancel_from_sender);
+  g_test_add_func ("/transfers/cancel-from-receiver", test_cancel_from_receiver);
+  g_test_add_func ("/transfers/stalled-sender-killed", test_stalled_sender_killed);
+  g_test_add_func ("/transfers/bounded", test_bounded);
+
+  return g_test_run ();
+}
