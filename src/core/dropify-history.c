@@ -1504,6 +1504,13 @@ dropify_history_mark_complete (DropifyHistory  *self,
 
   g_return_val_if_fail (DROPIFY_IS_HISTORY (self), FALSE);
 
+  /* A check that finishes after the service stopped. */
+  if (self->db == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED, _("The history is closed"));
+      return FALSE;
+    }
+
   if (!(drop = dropify_history_lookup (self, id)) ||
       dropify_drop_get_kind (drop) != DROPIFY_DROP_KIND_FILE)
     {

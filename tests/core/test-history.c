@@ -472,6 +472,24 @@ store_blob (DropifyBlobStore *blobs,
   g_assert_no_error (error);
 }
 
+/* A file's check that finishes after the service stopped finds the
+ * history closed: a clear error, not SQLite's "API misuse" (which a
+ * stopping instance used to log). */
+static void
+test_mark_complete_after_close (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  g_autofree char *sha256 = NULL;
+  g_autoptr(GError) error = NULL;
+
+  store_blob (fixture->blobs, "checked as the service stopped", &sha256);
+  add_ok (fixture->history, file_drop ("late", "late.txt", sha256, 30, T0 + HOUR));
+
+  dropify_history_close (fixture->history);
+  g_assert_false (dropify_history_mark_complete (fixture->history, "late", &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CLOSED);
+}
+
 static int
 user_version (const char *path)
 {
@@ -956,6 +974,7 @@ main (int   argc,
   ADD ("/history/add-list-order", test_add_list_order);
   ADD ("/history/delete-tombstone", test_delete_tombstone);
   ADD ("/history/search", test_search);
+  ADD ("/history/mark-complete-after-close", test_mark_complete_after_close);
   ADD ("/history/expiry-injected-clock", test_expiry_injected_clock);
   ADD ("/history/expiry-timer", test_expiry_timer);
   ADD ("/history/persistence", test_persistence);
