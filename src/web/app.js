@@ -72,7 +72,7 @@ function formatSize (bytes) {
   const units = ['bytes', 'kB', 'MB', 'GB', 'TB'];
   let i = 0;
   while (bytes >= 1000 && i < units.length - 1) { bytes /= 1000; i++; }
-  return i === 0 ? `${bytes} ${bytes === 1 ? 'byte' : 'bytes'}` : `${bytes.toFixed(1)} ${units[i]}`;
+  return i ? `${bytes.toFixed(1)} ${units[i]}` : plural(bytes, 'byte', 'bytes');
 }
 
 function plural (n, one, many) {
@@ -96,17 +96,15 @@ function now () {
 // Feedback
 
 // The toast sits above the composer, which grows with its text and the
-// upload row; its height is a CSS variable, read only when it changes.
+// upload row; its height is a CSS variable, set when it changes.
 function placeToast () {
   const composer = $('composer');
-  const height = composer.hidden ? 0 : composer.offsetHeight;
-  document.documentElement.style.setProperty('--composer-height', `${height}px`);
+  document.documentElement.style.setProperty('--composer-height', `${composer.hidden ? 0 : composer.offsetHeight}px`);
 }
 
 let toastTimer = 0;
 function toast (message) {
   const node = $('toast');
-  if (!window.ResizeObserver) placeToast();
   node.textContent = message;
   node.hidden = false;
   clearTimeout(toastTimer);
@@ -168,8 +166,7 @@ const LOCKS = {
     'This address has no access key. Scan the QR code that Dropify shows on your computer, or run “dropify qr” there.'],
   wrong: ['This link doesn’t work anymore',
     'Its access key is wrong or was revoked. Scan the QR code on your computer again to get a new link.'],
-  limited: ['Too many tries',
-    'This device tried too many wrong keys. Wait a minute, then try again.'],
+  limited: ['Too many tries', ''],  // pause() counts down
 };
 
 // The server's Retry-After, in seconds, within reason.
@@ -280,10 +277,8 @@ function cardFor (drop) {
   return node;
 }
 
-// Only the newest cards are built (a screenful first), PAGE more each
-// time the end of the list comes near: the cost of a card's style and
-// layout grows with every card in the page, and a thousand froze it for
-// seconds.
+// Only the newest cards are built, a screenful first, then PAGE more as
+// the end of the list comes near: a thousand froze the page for seconds.
 const PAGE = 20;
 let shown = 12;
 function render () {
@@ -330,9 +325,9 @@ function arriving (drop) {
   return `arriving, ${Math.floor(100 * Math.min(drop.received || 0, drop.size) / Math.max(drop.size, 1))}%`;
 }
 
-// Lines a text takes at this width, roughly (8 px a character, the
-// width of the list less a card's icon, buttons and padding), and only
-// up to what it takes to know it is more than the six a card shows.
+// Long texts fold. Whether one is long is estimated from its lines at
+// this width (8 px a character, the list less a card's icon and buttons),
+// never measured: a layout read per card froze the page for seconds.
 let perLine = 0;
 function looksLong (drop) {
   if (drop.truncated) return true;
@@ -413,9 +408,6 @@ function card (drop) {
   item.append(bubble, body, actions);
 
   if (isText && looksLong(drop)) {
-    // Long texts fold. Whether one is long is estimated from its lines
-    // and the list's width, never measured card by card: a layout read
-    // per card froze the page for seconds with hundreds of drops.
     const text = body.querySelector('.text');
     const more = el('button', 'more', 'Show more');
     text.classList.add('clamped');
@@ -473,15 +465,8 @@ function deleteButton (drop) {
 
 // Not a secure context, so no navigator.clipboard: copy from a hidden
 // text area the old way.
-async function copyText (text) {
-  if (navigator.clipboard && window.isSecureContext) {
-    try {
-      await navigator.clipboard.writeText(text);
-      toast('Copied');
-      return;
-    } catch (e) { /* fall back */ }
-  }
-  const area = el('textarea', 'clipboard');
+function copyText (text) {
+  const area = el('textarea', 'visually-hidden');
   area.value = text;
   area.setAttribute('readonly', '');
   area.setAttribute('aria-hidden', 'true');
@@ -528,9 +513,6 @@ function received (message) {
       break;
     case 'ping':
       ws.send('{"type":"pong"}');
-      break;
-    case 'pong':
-      break;
   }
 }
 
@@ -624,8 +606,8 @@ function newId () {
   const b = crypto.getRandomValues(new Uint8Array(16));
   b[6] = (b[6] & 0x0f) | 0x40;
   b[8] = (b[8] & 0x3f) | 0x80;
-  const hex = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return [...b].map((x) => x.toString(16).padStart(2, '0')).join('')
+    .replace(/(.{8})(.{4})(.{4})(.{4})/, '$1-$2-$3-$4-');
 }
 
 function sendText (event) {
@@ -831,7 +813,7 @@ function start () {
     connect();
   });
   window.addEventListener('hashchange', () => location.reload());
-  if (window.ResizeObserver) new ResizeObserver(placeToast).observe($('composer'));
+  new ResizeObserver(placeToast).observe($('composer'));
   const more = new IntersectionObserver((entries) => {
     if (!entries[0].isIntersecting || shown >= drops.size) return;
     shown += PAGE;
