@@ -22,7 +22,7 @@ const HEARTBEAT_MS = 4000;    // a ping this often while live
 const PONG_MS = 3000;         // an answer within this, or it is gone
 const OPEN_MS = 5000;         // a new socket must open within this
 const PROBE_MS = 4000;        // /api/info, asked why a socket closed
-const SEND_MS = 8000;         // a text's POST
+const SEND_MS = 8000;         // any other request
 const STALL_MS = 15000;       // an upload that sends nothing this long
 let heartbeat = 0;
 let pongTimer = 0;
@@ -58,8 +58,8 @@ function el (tag, className, text) {
   return node;
 }
 
-// Names come from other devices. In a <bdi> a right-to-left name keeps
-// its own direction without reordering the words around it.
+// Names come from other devices: in a <bdi>, a right-to-left one cannot
+// reorder the words around it.
 function phrase (before, name) {
   const node = el('span', 'part');
   node.append(before, el('bdi', null, name));
@@ -127,38 +127,24 @@ function deviceName () {
   return info.name || 'your computer';
 }
 
-// The subtitle and the banner say what is true now. The device's name
-// comes from the computer, so it goes in a <bdi>.
+// The status, the subtitle and the banner say what is true now; {} is
+// the computer's name, which it chose, so the subtitle has it in a <bdi>.
+const STATES = {
+  live: ['live', 'Live', 'Connected to {}', ''],
+  reconnecting: ['reconnecting', 'Reconnecting…', 'Reconnecting to {}…', 'Lost the connection to {}. Reconnecting…'],
+  unreachable: ['reconnecting', 'Reconnecting…', 'Can’t reach {}, retrying',
+    'Can’t reach {}, retrying. It may be asleep, busy, or no longer on this network.'],
+  off: ['offline', 'Off', 'Phone access is off on {}',
+    'Phone access is off on {}. Turn it on in Dropify’s Preferences there; this page reconnects by itself.'],
+  offline: ['offline', 'Offline', 'Not connected to {}', 'You’re offline. The history will update when you’re back.'],
+};
+
 function say (state) {
-  const name = deviceName();
-  const subtitle = (before, after) => $('device').replaceChildren(before, el('bdi', null, name), after || '');
-  switch (state) {
-    case 'live':
-      setStatus('live', 'Live');
-      subtitle('Connected to ');
-      banner('');
-      break;
-    case 'reconnecting':
-      setStatus('reconnecting', 'Reconnecting…');
-      subtitle('Reconnecting to ', '…');
-      banner(`Lost the connection to ${name}. Reconnecting…`);
-      break;
-    case 'unreachable':
-      setStatus('reconnecting', 'Reconnecting…');
-      subtitle('Can’t reach ', ', retrying');
-      banner(`Can’t reach ${name}, retrying. It may be asleep, busy, or no longer on this network.`);
-      break;
-    case 'off':
-      setStatus('offline', 'Off');
-      subtitle('Phone access is off on ');
-      banner(`Phone access is off on ${name}. Turn it on in Dropify’s Preferences there; this page reconnects by itself.`);
-      break;
-    case 'offline':
-      setStatus('offline', 'Offline');
-      subtitle('Not connected to ');
-      banner('You’re offline. The history will update when you’re back.');
-      break;
-  }
+  const [kind, label, subtitle, text] = STATES[state];
+  const [before, after] = subtitle.split('{}');
+  setStatus(kind, label);
+  $('device').replaceChildren(before, el('bdi', null, deviceName()), after);
+  banner(text.replace('{}', deviceName()));
 }
 
 const LOCKS = {
@@ -192,8 +178,7 @@ function lock (kind, seconds) {
   if (ws) ws.close();
 }
 
-// Waits out the server's Retry-After, counting down, then connects again
-// by itself; asking earlier would only be refused again.
+// Waits out the server's Retry-After, counting down, then connects again.
 function pause (seconds) {
   pausedUntil = Date.now() + seconds * 1000;
   const tick = () => {
@@ -227,23 +212,16 @@ function unlock () {
 // The API
 
 // Rejects when the computer does not answer within `timeout` ms.
-async function api (method, path, body, timeout) {
-  const headers = { Authorization: `Bearer ${token}` };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+async function api (method, path, body, timeout = SEND_MS) {
   const abort = new AbortController();
-  const timer = timeout ? setTimeout(() => abort.abort(), timeout) : 0;
-  let response;
-  try {
-    response = await fetch(path, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      cache: 'no-store',
-      signal: abort.signal,
-    });
-  } finally {
-    clearTimeout(timer);
-  }
+  const timer = setTimeout(() => abort.abort(), timeout);
+  const response = await fetch(path, {
+    method,
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    body: body && JSON.stringify(body),
+    cache: 'no-store',
+    signal: abort.signal,
+  }).finally(() => clearTimeout(timer));
   if (response.status === 401) lock('wrong');
   if (response.status === 429) lock('limited', retryAfter(response.headers.get('Retry-After')));
   return response;
@@ -294,8 +272,7 @@ function render () {
   refreshTimes();
 }
 
-// Every 30 s, or every second while a drop has less than two minutes
-// left, so that seconds count down.
+// Every 30 s, or every second while a drop has under two minutes left.
 let timesTimer = 0;
 function refreshTimes () {
   let soonest = Infinity;
@@ -343,7 +320,7 @@ function looksLong (drop) {
 // A long text comes as its first kilobyte; the rest when it is wanted.
 async function fetchWhole (drop) {
   try {
-    const response = await api('GET', `/api/drops/${encodeURIComponent(drop.id)}`, undefined, SEND_MS);
+    const response = await api('GET', `/api/drops/${encodeURIComponent(drop.id)}`);
     if (!response.ok) {
       if (!locked) toast(await errorOf(response));
       return false;
@@ -429,25 +406,25 @@ function card (drop) {
 function deleteButton (drop) {
   const what = drop.kind === 'text' ? 'the text' : drop.name;
   const node = button(`Delete ${what}`, 'trash');
-  const label = el('span', 'confirm', 'Delete?');
+  const label = (text) => node.setAttribute('aria-label', text);
   let armed = 0;
-  node.appendChild(label);
+  node.appendChild(el('span', 'confirm', 'Delete?'));
   node.addEventListener('click', async () => {
     if (!armed) {
       node.classList.add('danger');
-      node.setAttribute('aria-label', `Tap again to delete ${what} on all your devices`);
+      label(`Tap again to delete ${what} on all your devices`);
       toast('Tap again to delete it on all your devices');
       armed = setTimeout(() => {
         armed = 0;
         node.classList.remove('danger');
-        node.setAttribute('aria-label', `Delete ${what}`);
+        label(`Delete ${what}`);
       }, 4000);
       return;
     }
     clearTimeout(armed);
     node.disabled = true;
     try {
-      const response = await api('DELETE', `/api/drops/${encodeURIComponent(drop.id)}`, undefined, SEND_MS);
+      const response = await api('DELETE', `/api/drops/${encodeURIComponent(drop.id)}`);
       if (response.ok || response.status === 404) {
         drops.delete(drop.id);
         render();
@@ -529,8 +506,8 @@ function retry () {
   retryDelay = Math.min(retryDelay * 2, 5000);
 }
 
-// The computer went silent: let the socket go without waiting for a
-// close handshake that will not come, and try again.
+// The computer went silent: drop the socket without a close handshake
+// that will not come, and try again.
 function unreachable (socket) {
   if (ws !== socket) return;
   ws = null;
@@ -580,9 +557,8 @@ function connect () {
   };
 }
 
-// Why did it close? A refused handshake looks like a network error to a
-// page, so ask the API, which says 401 plainly, or 404 when phone
-// access was turned off.
+// Why did it close? A page sees a refused handshake as a network error,
+// so ask the API: 401, or 404 when phone access is off.
 async function lost () {
   const offline = navigator.onLine === false;
   say(offline ? 'offline' : 'reconnecting');
@@ -622,9 +598,8 @@ function sendText (event) {
   deliver();
 }
 
-// Sends the pending text. If the computer does not answer, the text
-// stays in the composer and goes again, with the same id, as soon as the
-// live connection is back; editing it cancels that.
+// Sends the pending text. If the computer does not answer, it goes again,
+// with the same id, once the live connection is back; editing cancels it.
 async function deliver () {
   const job = pending;
   const area = $('text');
@@ -632,7 +607,7 @@ async function deliver () {
   sending = true;
   $('send').disabled = true;
   try {
-    const response = await api('POST', '/api/drops', { text: job.text, id: job.id }, SEND_MS);
+    const response = await api('POST', '/api/drops', { text: job.text, id: job.id });
     if (pending === job) pending = null;
     if (response.status === 201 || response.status === 200) {
       const drop = await response.json();
@@ -657,11 +632,9 @@ async function deliver () {
   $('send').disabled = !area.value.trim();
 }
 
-// One PUT of the file from `offset`; resolves with the status and the
-// JSON answer, rejects when the connection is lost. A Wi-Fi that drops
-// often leaves the request hanging rather than failing: one that sends
-// nothing, or has no answer, for STALL_MS is given up too (a slow answer
-// is then waited for by asking).
+// One PUT of the file from `offset`: resolves with the status and the
+// JSON answer, rejects when the connection is lost, or sends nothing or
+// has no answer for STALL_MS (a dropping Wi-Fi leaves requests hanging).
 function put (file, path, offset, done, total) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
@@ -694,9 +667,8 @@ function put (file, path, offset, done, total) {
   });
 }
 
-// A file goes to /api/uploads/ID, an id made here. When the connection
-// drops (a Wi-Fi hiccup), the computer keeps what arrived: ask how much,
-// and go on from there, until it answers again or Cancel is pressed.
+// A file goes to /api/uploads/ID, an id made here. After a Wi-Fi hiccup
+// the computer still has what arrived: ask how much, and go on from there.
 async function uploadOne (file, done, total) {
   const path = `/api/uploads/${newId()}`;
   let offset = 0;
@@ -707,7 +679,7 @@ async function uploadOne (file, done, total) {
     let status, reply, after;
     try {
       if (ask) {
-        const response = await api('GET', path, undefined, SEND_MS);
+        const response = await api('GET', path);
         [status, reply] = [response.status, await response.json()];
       } else {
         [status, reply, after] = await put(file, path, offset, done, total);
