@@ -588,7 +588,11 @@ function newId () {
 
 function sendText (event) {
   event.preventDefault();
-  const text = $('text').value;
+  post($('text').value);
+}
+
+// Sends a text: the composer's, or one dropped on the page.
+function post (text) {
   if (!text.trim()) return;
   if (new TextEncoder().encode(text).length > info.max_text_length) {
     toast(`The text is longer than the limit of ${formatSize(info.max_text_length)}`);
@@ -630,6 +634,7 @@ async function deliver () {
   }
   sending = false;
   $('send').disabled = !area.value.trim();
+  if (pending && pending !== job) deliver();
 }
 
 // One PUT of the file from `offset`: resolves with the status and the
@@ -722,7 +727,11 @@ async function sendFiles (list) {
       files.push(file);
     }
   }
-  if (!files.length || upload) return;
+  if (!files.length) return;
+  if (upload) {
+    toast('Wait until the files being sent are done');
+    return;
+  }
   const total = files.reduce((sum, file) => sum + file.size, 0);
   let done = 0;
   let sent = 0;
@@ -747,6 +756,30 @@ function grow () {
   area.style.height = 'auto';
   area.style.height = `${area.scrollHeight}px`;
   $('send').disabled = !area.value.trim();
+}
+
+// On a computer, files (or a text) dropped anywhere on the page, and
+// files pasted, go as the file button and the composer send them; a text
+// dropped or pasted into the composer is only editing.
+let dragging = 0;
+function dragged (event) {
+  const types = event.dataTransfer.types;
+  if (locked || !(types.includes('Files') || types.includes('text/plain'))) return;
+  event.preventDefault();
+  if (event.type === 'dragenter' && !dragging++) {
+    $('dropzone').hidden = false;
+    toast(`Drop to send to ${deviceName()}`);
+  }
+}
+
+function dropped (event) {
+  const files = [...event.dataTransfer.files];
+  dragging = 0;
+  $('dropzone').hidden = true;
+  if (locked || (!files.length && event.target === $('text'))) return;
+  event.preventDefault();
+  if (files.length) sendFiles(files);
+  else post(event.dataTransfer.getData('text/plain'));
 }
 
 // Start
@@ -775,6 +808,19 @@ function start () {
     toast('Upload cancelled');
   });
   $('retry').addEventListener('click', resume);
+  document.addEventListener('dragenter', dragged);
+  document.addEventListener('dragover', dragged);
+  document.addEventListener('dragleave', () => {
+    if (dragging && !--dragging) $('dropzone').hidden = true;
+  });
+  document.addEventListener('drop', dropped);
+  document.addEventListener('paste', (event) => {
+    const files = [...event.clipboardData.files];
+    if (files.length && !locked) {
+      event.preventDefault();
+      sendFiles(files);
+    }
+  });
   window.addEventListener('online', connect);
   window.addEventListener('resize', () => { perLine = 0; });
   window.addEventListener('offline', () => { if (ws) ws.close(); });

@@ -62,6 +62,12 @@ function list () {
   return JSON.parse(dropify('list', '--json'));
 }
 
+// Deletes the drops with these texts or names, everywhere.
+function forget (what) {
+  const ids = list().filter((d) => what.includes(d.text) || what.includes(d.name)).map((d) => d.id);
+  if (ids.length) dropify('delete', ...ids);
+}
+
 function sha256 (file) {
   return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 }
@@ -390,6 +396,75 @@ async function main () {
     }
     await dark.context().close();
     log(`screenshots in ${SHOTS}`);
+  });
+
+  await check('files and texts dropped on the page, and files pasted, are sent', async () => {
+    // Dragging from outside the browser cannot be driven, so the events
+    // are made here, as a desktop browser fires them.
+    const drag = (where, types, files) => page.evaluate(async ([where, types, files]) => {
+      const data = new DataTransfer();
+      for (const [name, content] of files) data.items.add(new File([content], name));
+      if (types.text) data.setData('text/plain', types.text);
+      const target = document.querySelector(where);
+      const fire = (type) => {
+        const event = new DragEvent(type, { dataTransfer: data, bubbles: true, cancelable: true });
+        target.dispatchEvent(event);
+        return event.defaultPrevented;
+      };
+      const entered = fire('dragenter');
+      const shown = !document.getElementById('dropzone').hidden;
+      const announced = document.getElementById('toast').textContent;
+      const over = fire('dragover');
+      if (types.leave) {
+        fire('dragleave');
+        return { entered, shown, announced, over, after: !document.getElementById('dropzone').hidden };
+      }
+      const dropped = fire('drop');
+      return { entered, shown, announced, over, dropped, after: !document.getElementById('dropzone').hidden };
+    }, [where, types, files]);
+
+    // Feedback while dragging, said to a screen reader by the live
+    // region, and gone when the drag leaves.
+    const left = await drag('#main', { leave: true }, [['ticket.pdf', 'x']]);
+    assert.deepEqual(left, { entered: true, shown: true, announced: 'Drop to send to Workstation',
+      over: true, after: false });
+
+    const file = await drag('#main', {}, [['Dropped notes.txt', 'dropped on the page']]);
+    assert.deepEqual(file, { entered: true, shown: true, announced: 'Drop to send to Workstation',
+      over: true, dropped: true, after: false });
+    await card(page, 'Dropped notes.txt').waitFor();
+    await page.locator('#toast', { hasText: 'File sent' }).waitFor();
+    const stored = list().find((d) => d.name === 'Dropped notes.txt');
+    assert.ok(stored && stored.complete, 'the dropped file is not stored');
+    assert.equal(fs.readFileSync(stored.path, 'utf8'), 'dropped on the page');
+
+    const text = await drag('.drops', { text: 'A line dragged from another window' }, []);
+    assert.ok(text.dropped);
+    await card(page, 'A line dragged from another window').waitFor();
+    assert.ok(list().some((d) => d.text === 'A line dragged from another window'));
+
+    // A text dropped on the composer is editing: the browser puts it there.
+    const editing = await drag('#text', { text: 'into the box' }, []);
+    assert.equal(editing.dropped, false);
+
+    // A pasted image goes like a picked file; pasted text is left alone.
+    const paste = (where, files, text) => page.evaluate(([where, files, text]) => {
+      const data = new DataTransfer();
+      for (const [name, content] of files) data.items.add(new File([content], name, { type: 'image/png' }));
+      if (text) data.setData('text/plain', text);
+      const event = new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true });
+      document.querySelector(where).dispatchEvent(event);
+      return event.defaultPrevented;
+    }, [where, files, text]);
+    assert.equal(await paste('#text', [], 'pasted words'), false);
+    assert.equal(await paste('body', [['Screenshot.png', 'not really a PNG']]), true);
+    await card(page, 'Screenshot.png').waitFor();
+    await page.locator('#toast', { hasText: 'File sent' }).waitFor();
+    assert.ok(list().some((d) => d.name === 'Screenshot.png' && d.complete));
+    assert.equal(await page.locator('#text').inputValue(), '');
+    // The checks below see the history as it was.
+    forget(['Dropped notes.txt', 'A line dragged from another window', 'Screenshot.png']);
+    await card(page, 'Screenshot.png').waitFor({ state: 'detached' });
   });
 
   await check('a short expiry counts down in seconds', async () => {
