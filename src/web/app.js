@@ -2,6 +2,9 @@
 // and with its own scope. Every string from the server is shown with
 // textContent, never parsed as HTML.
 const $ = (id) => document.getElementById(id);
+// Listens to the element with this id, or to this target.
+const on = (target, type, handler) =>
+  (typeof target === 'string' ? $(target) : target).addEventListener(type, handler);
 const token = location.hash.slice(1);
 const drops = new Map();      // id → drop, as the server sent it
 let info = { max_file_size: Infinity, max_text_length: Infinity };
@@ -29,6 +32,7 @@ let pongTimer = 0;
 let openTimer = 0;
 
 // Icons: stroked 24×24 paths.
+const SVG = 'http://www.w3.org/2000/svg';
 const ICONS = {
   text: 'M5 6h14M5 11h14M5 16h9',
   file: 'M6 3h8l5 5v13H6zM14 3v5h5',
@@ -41,8 +45,8 @@ const ICONS = {
 };
 
 function icon (name) {
-  const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
-  const path = document.createElementNS('http://www.w3.org/2000/svg', 'path');
+  const svg = document.createElementNS(SVG, 'svg');
+  const path = document.createElementNS(SVG, 'path');
   svg.setAttribute('viewBox', '0 0 24 24');
   svg.setAttribute('class', 'icon');
   svg.setAttribute('aria-hidden', 'true');
@@ -94,13 +98,6 @@ function now () {
 }
 
 // Feedback
-
-// The toast sits above the composer, which grows with its text and the
-// upload row; its height is a CSS variable, set when it changes.
-function placeToast () {
-  const composer = $('composer');
-  document.documentElement.style.setProperty('--composer-height', `${composer.hidden ? 0 : composer.offsetHeight}px`);
-}
 
 let toastTimer = 0;
 function toast (message) {
@@ -289,8 +286,8 @@ function refreshTimes () {
   timesTimer = setTimeout(refreshTimes, soonest < 120000 ? 1000 : 30000);
 }
 
-function button (label, iconName, className) {
-  const node = el('button', `action ${className || ''}`);
+function button (label, iconName) {
+  const node = el('button', 'action');
   node.type = 'button';
   node.title = label;
   node.setAttribute('aria-label', label);
@@ -364,7 +361,7 @@ function card (drop) {
   const actions = el('div', 'actions');
   if (isText) {
     const copy = button('Copy the text', 'copy');
-    copy.addEventListener('click', async () => {
+    on(copy, 'click', async () => {
       if (!drop.truncated || await fetchWhole(drop)) copyText(drop.text);
     });
     actions.appendChild(copy);
@@ -390,7 +387,7 @@ function card (drop) {
     text.classList.add('clamped');
     more.type = 'button';
     more.setAttribute('aria-expanded', 'false');
-    more.addEventListener('click', async () => {
+    on(more, 'click', async () => {
       if (drop.truncated && !await fetchWhole(drop)) return;
       text.textContent = drop.text;
       const open = text.classList.toggle('clamped') === false;
@@ -409,7 +406,7 @@ function deleteButton (drop) {
   const label = (text) => node.setAttribute('aria-label', text);
   let armed = 0;
   node.appendChild(el('span', 'confirm', 'Delete?'));
-  node.addEventListener('click', async () => {
+  on(node, 'click', async () => {
     if (!armed) {
       node.classList.add('danger');
       label(`Tap again to delete ${what} on all your devices`);
@@ -445,7 +442,7 @@ function deleteButton (drop) {
 function copyText (text) {
   const area = el('textarea', 'visually-hidden');
   area.value = text;
-  area.setAttribute('readonly', '');
+  area.readOnly = true;
   area.setAttribute('aria-hidden', 'true');
   document.body.appendChild(area);
   area.focus({ preventScroll: true });
@@ -477,11 +474,10 @@ function received (message) {
     case 'progress': {
       // At most four a second per file, from the computer.
       const drop = drops.get(message.id);
-      const part = drop && !drop.complete && $(`drop-${drop.id}`);
-      if (!part) break;
+      const span = drop && $(`drop-${drop.id}`)?.querySelector('.arriving');
+      if (!span) break;
       drop.received = message.received;
-      const span = part.querySelector('.arriving');
-      if (span) span.textContent = arriving(drop);
+      span.textContent = arriving(drop);
       break;
     }
     case 'removed':
@@ -560,14 +556,12 @@ function connect () {
 // Why did it close? A page sees a refused handshake as a network error,
 // so ask the API: 401, or 404 when phone access is off.
 async function lost () {
-  const offline = navigator.onLine === false;
-  say(offline ? 'offline' : 'reconnecting');
-  let state = offline ? 'offline' : 'reconnecting';
+  let state = navigator.onLine === false ? 'offline' : 'reconnecting';
+  say(state);
   try {
-    const response = await api('GET', '/api/info', undefined, PROBE_MS);
-    if (response.status === 404) state = 'off';
+    if ((await api('GET', '/api/info', undefined, PROBE_MS)).status === 404) state = 'off';
   } catch (e) {
-    if (!offline) state = 'unreachable';
+    if (state !== 'offline') state = 'unreachable';
   }
   if (locked || pausedUntil || ws) return;
   say(state);
@@ -763,8 +757,7 @@ function grow () {
 // dropped or pasted into the composer is only editing.
 let dragging = 0;
 function dragged (event) {
-  const types = event.dataTransfer.types;
-  if (locked || !(types.includes('Files') || types.includes('text/plain'))) return;
+  if (locked) return;
   event.preventDefault();
   if (event.type === 'dragenter' && !dragging++) {
     $('dropzone').hidden = false;
@@ -787,51 +780,50 @@ function dropped (event) {
 function start () {
   $('attach').appendChild(icon('attach'));
   $('send').appendChild(icon('send'));
-  $('text-form').addEventListener('submit', sendText);
-  $('text').addEventListener('input', () => {
+  on('text-form', 'submit', sendText);
+  on('text', 'input', () => {
     if (pending && pending.text !== $('text').value) pending = null;
     grow();
   });
-  $('text').addEventListener('keydown', (event) => {
+  on('text', 'keydown', (event) => {
     if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) sendText(event);
   });
-  $('attach').addEventListener('click', () => $('files').click());
-  $('files').addEventListener('change', () => {
+  on('attach', 'click', () => $('files').click());
+  on('files', 'change', () => {
     const list = [...$('files').files];
     $('files').value = '';
     sendFiles(list);
   });
-  $('upload-cancel').addEventListener('click', () => {
+  on('upload-cancel', 'click', () => {
     if (!upload) return;
     upload.cancelled = true;
     if (upload.xhr) upload.xhr.abort();
     toast('Upload cancelled');
   });
-  $('retry').addEventListener('click', resume);
-  document.addEventListener('dragenter', dragged);
-  document.addEventListener('dragover', dragged);
-  document.addEventListener('dragleave', () => {
+  on('retry', 'click', resume);
+  on(document, 'dragenter', dragged);
+  on(document, 'dragover', dragged);
+  on(document, 'dragleave', () => {
     if (dragging && !--dragging) $('dropzone').hidden = true;
   });
-  document.addEventListener('drop', dropped);
-  document.addEventListener('paste', (event) => {
+  on(document, 'drop', dropped);
+  on(document, 'paste', (event) => {
     const files = [...event.clipboardData.files];
     if (files.length && !locked) {
       event.preventDefault();
       sendFiles(files);
     }
   });
-  window.addEventListener('online', connect);
-  window.addEventListener('resize', () => { perLine = 0; });
-  window.addEventListener('offline', () => { if (ws) ws.close(); });
+  on(window, 'online', connect);
+  on(window, 'resize', () => { perLine = 0; });
+  on(window, 'offline', () => { if (ws) ws.close(); });
   // Back from sleep, the socket may look open and be long dead: ask now.
-  document.addEventListener('visibilitychange', () => {
+  on(document, 'visibilitychange', () => {
     if (document.visibilityState !== 'visible') return;
     if (ws) beat(ws);
     connect();
   });
-  window.addEventListener('hashchange', () => location.reload());
-  new ResizeObserver(placeToast).observe($('composer'));
+  on(window, 'hashchange', () => location.reload());
   const more = new IntersectionObserver((entries) => {
     if (!entries[0].isIntersecting || shown >= drops.size) return;
     shown += PAGE;
