@@ -462,6 +462,7 @@ function received (message) {
       info = message.info;
       skew = info.now - Date.now();
       say('live');
+      named();
       drops.clear();
       for (const drop of message.drops) drops.set(drop.id, drop);
       render();
@@ -752,6 +753,36 @@ function grow () {
   $('send').disabled = !area.value.trim();
 }
 
+// The name this browser's drops carry on every device (“Anna’s Pixel”).
+// The computer keeps it while it runs; the page keeps it too, and names
+// itself again to a computer that restarted.
+function named () {
+  const saved = remember();
+  if (saved && saved !== info.phone_name) rename(saved);
+  else $('name').value = info.phone_name;
+}
+
+// Reads the name kept here, or keeps one (when this browser lets it).
+function remember (name) {
+  try {
+    if (name === undefined) return localStorage.dropifyName;
+    localStorage.dropifyName = name;
+  } catch (e) { /* no storage */ }
+}
+
+async function rename (name) {
+  try {
+    const response = await api('PUT', '/api/name', { name });
+    if (!response.ok) throw response;
+    info.phone_name = (await response.json()).name;
+    remember(name.trim());
+  } catch (e) {
+    if (!e.status) toast(`Couldn’t reach ${deviceName()}`);
+    else if (!locked) toast(await errorOf(e));
+  }
+  $('name').value = info.phone_name;
+}
+
 // On a computer, files (or a text) dropped anywhere on the page, and
 // files pasted, go as the file button and the composer send them; a text
 // dropped or pasted into the composer is only editing.
@@ -801,6 +832,7 @@ function start () {
     toast('Upload cancelled');
   });
   on('retry', 'click', resume);
+  on('name', 'change', () => rename($('name').value));
   on(document, 'dragenter', dragged);
   on(document, 'dragover', dragged);
   on(document, 'dragleave', () => {

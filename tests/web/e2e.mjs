@@ -467,6 +467,51 @@ async function main () {
     await card(page, 'Screenshot.png').waitFor({ state: 'detached' });
   });
 
+  await check('the phone chooses its own name, which its drops carry everywhere', async () => {
+    const name = page.locator('#name');
+    assert.equal(await name.inputValue(), 'Phone (Android)');
+    await name.fill('  Anna’s Pixel ');
+    await name.press('Enter');
+    await page.waitForFunction(() => document.getElementById('name').value === 'Anna’s Pixel');
+    await page.locator('#text').fill('Sent under a name of its own');
+    await page.locator('#send').click();
+    await card(page, 'Sent under a name of its own').locator('bdi', { hasText: 'Anna’s Pixel' }).waitFor();
+    assert.equal(list().find((d) => d.text === 'Sent under a name of its own').origin_name, 'Anna’s Pixel');
+
+    // Refused with the computer's reason, and the name stays.
+    await name.fill('evil\u202Etxt.exe');
+    await name.press('Enter');
+    await page.locator('#toast', { hasText: 'The name cannot have control or text direction characters' }).waitFor();
+    assert.equal(await name.inputValue(), 'Anna’s Pixel');
+    await name.fill('x'.repeat(64) + '✓');
+    assert.equal((await name.inputValue()).length, 64, 'the field takes more than 64 characters');
+
+    // A computer that restarted (here: that forgot it) is told again.
+    const { port, token } = local(dropify('url').trim());
+    const reset = await fetch(`http://127.0.0.1:${port}/api/name`, {
+      method: 'PUT',
+      headers: { Authorization: `Bearer ${token}`, 'User-Agent': ANDROID_UA },
+      body: JSON.stringify({ name: '' }),
+    });
+    assert.equal((await reset.json()).name, 'Phone (Android)');
+    await page.reload();
+    await page.locator('#status', { hasText: 'Live' }).waitFor();
+    await page.waitForFunction(() => document.getElementById('name').value === 'Anna’s Pixel');
+    await page.locator('#text').fill('Named again after a restart');
+    await page.locator('#send').click();
+    await card(page, 'Named again after a restart').waitFor();
+    assert.equal(list().find((d) => d.text === 'Named again after a restart').origin_name, 'Anna’s Pixel');
+
+    // Emptied, it is the browser's name again, and the checks below see
+    // the history as it was.
+    await name.fill('');
+    await name.press('Enter');
+    await page.waitForFunction(() => document.getElementById('name').value === 'Phone (Android)');
+    forget(['Sent under a name of its own', 'Named again after a restart']);
+    await card(page, 'Named again after a restart').waitFor({ state: 'detached' });
+    assert.deepEqual(page.problems, []);
+  });
+
   await check('a short expiry counts down in seconds', async () => {
     dropify('send', '--ttl', '30s', 'Gone in half a minute');
     const expires = card(page, 'Gone in half a minute').locator('.expires');
