@@ -172,7 +172,7 @@ function lock (kind, seconds) {
   clearInterval(resumeTimer);
   pausedUntil = 0;
   if (kind === 'limited') pause(seconds || 60);
-  if (ws) ws.close();
+  ws?.close();
 }
 
 // Waits out the server's Retry-After, counting down, then connects again.
@@ -332,6 +332,16 @@ async function fetchWhole (drop) {
   }
 }
 
+// When it was sent: the time today, the date before; all of it on hover.
+function sentAt (drop) {
+  const when = new Date(drop.created_at);
+  const node = el('time', 'part', when.toDateString() === new Date().toDateString()
+    ? when.toLocaleTimeString([], { timeStyle: 'short' }) : when.toLocaleDateString([], { dateStyle: 'medium' }));
+  node.dateTime = when.toISOString();
+  node.title = `Sent ${when.toLocaleString([], { dateStyle: 'full', timeStyle: 'short' })}`;
+  return node;
+}
+
 function card (drop) {
   const item = el('li', 'drop');
   item.id = `drop-${drop.id}`;
@@ -342,7 +352,7 @@ function card (drop) {
   // The meta line wraps between its parts, never inside one.
   const body = el('div', 'body');
   const meta = el('p', 'meta');
-  const parts = [phrase('From ', drop.origin_name || 'an unknown device')];
+  const parts = [phrase('From ', drop.origin_name || 'an unknown device'), sentAt(drop)];
   if (isText) {
     body.appendChild(el('p', 'text', drop.text)).dir = 'auto';
   } else {
@@ -352,9 +362,7 @@ function card (drop) {
       parts.push(el('span', 'part arriving', arriving(drop)));
     }
   }
-  for (const part of parts) {
-    meta.append(typeof part === 'string' ? el('span', 'part', part) : part, ' · ');
-  }
+  for (const part of parts) meta.append(part.nodeType ? part : el('span', 'part', part), ' · ');
   meta.appendChild(el('span', 'part expires'));
   body.appendChild(meta);
 
@@ -448,8 +456,8 @@ function copyText (text) {
   area.focus({ preventScroll: true });
   area.select();
   area.setSelectionRange(0, text.length);
-  let copied = false;
-  try { copied = document.execCommand('copy'); } catch (e) { copied = false; }
+  let copied;
+  try { copied = document.execCommand('copy'); } catch (e) { /* refused */ }
   area.remove();
   toast(copied ? 'Copied' : 'Could not copy: press and hold the text to copy it');
 }
@@ -608,7 +616,7 @@ async function deliver () {
   try {
     const response = await api('POST', '/api/drops', { text: job.text, id: job.id });
     if (pending === job) pending = null;
-    if (response.status === 201 || response.status === 200) {
+    if (response.ok) {
       const drop = await response.json();
       drops.set(drop.id, drop);
       render();
@@ -699,8 +707,8 @@ async function uploadOne (file, done, total) {
       }
       return true;
     }
-    if (status === 409 && typeof reply.offset === 'number') conflicts++;
     if ((status === 200 || status === 409) && typeof reply.offset === 'number') {
+      if (status === 409) conflicts++;
       offset = reply.offset;
       continue;
     }
@@ -714,13 +722,9 @@ async function uploadOne (file, done, total) {
 }
 
 async function sendFiles (list) {
-  const files = [];
+  const files = list.filter((file) => file.size <= info.max_file_size);
   for (const file of list) {
-    if (file.size > info.max_file_size) {
-      toast(`“${file.name}” is larger than the limit of ${formatSize(info.max_file_size)}`);
-    } else {
-      files.push(file);
-    }
+    if (!files.includes(file)) toast(`“${file.name}” is larger than the limit of ${formatSize(info.max_file_size)}`);
   }
   if (!files.length) return;
   if (upload) {
@@ -828,7 +832,7 @@ function start () {
   on('upload-cancel', 'click', () => {
     if (!upload) return;
     upload.cancelled = true;
-    if (upload.xhr) upload.xhr.abort();
+    upload.xhr?.abort();
     toast('Upload cancelled');
   });
   on('retry', 'click', resume);
@@ -848,7 +852,7 @@ function start () {
   });
   on(window, 'online', connect);
   on(window, 'resize', () => { perLine = 0; });
-  on(window, 'offline', () => { if (ws) ws.close(); });
+  on(window, 'offline', () => ws?.close());
   // Back from sleep, the socket may look open and be long dead: ask now.
   on(document, 'visibilitychange', () => {
     if (document.visibilityState !== 'visible') return;

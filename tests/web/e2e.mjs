@@ -512,6 +512,26 @@ async function main () {
     assert.deepEqual(page.problems, []);
   });
 
+  await check('each card says when it was sent: the time today, the date before', async () => {
+    const created = list().find((d) => d.kind === 'text' && d.text.includes('The door code')).created_at;
+    const year = String(new Date(created).getFullYear());
+    const time = card(page, 'The door code').locator('time');
+    assert.equal(await time.getAttribute('datetime'), new Date(created).toISOString());
+    const today = await time.textContent();
+    assert.match(today, /^\d{1,2}[:.]\d{2}/);
+    assert.ok(!today.includes(year), `today's drop shows ${today}`);
+    assert.match(await time.getAttribute('title'), new RegExp(`^Sent .*${year}`));
+    // Seen two days later, it shows its date.
+    const later = await newPage();
+    await later.clock.setFixedTime(created + 2 * 86400000);
+    await later.goto(first.url);
+    const date = card(later, 'The door code').locator('time');
+    await date.waitFor();
+    assert.ok((await date.textContent()).includes(year), `an older drop shows ${await date.textContent()}`);
+    assert.deepEqual(later.problems, []);
+    await later.context().close();
+  });
+
   await check('a short expiry counts down in seconds', async () => {
     dropify('send', '--ttl', '30s', 'Gone in half a minute');
     const expires = card(page, 'Gone in half a minute').locator('.expires');
