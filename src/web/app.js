@@ -1,6 +1,5 @@
-// The phone page of Dropify. Plain JS, no build step; a module, so strict
-// and with its own scope. Every string from the server is shown with
-// textContent, never parsed as HTML.
+// The phone page of Dropify: plain JS, no build step. Every string from
+// the server is shown with textContent, never parsed as HTML.
 const $ = (id) => document.getElementById(id);
 // Listens to the element with this id, or to this target.
 const on = (target, type, handler) =>
@@ -18,9 +17,9 @@ let resumeTimer = 0;
 let upload = null;            // { xhr, cancelled }
 let pending = null;           // a text being sent: { id, text }
 let sending = false;
+let unseen = 0;               // drops come while the page was hidden
 
-// Liveness: a frozen or sleeping computer keeps the socket open and says
-// nothing, so the page pings it and gives up on a silent one.
+// Liveness: a frozen or sleeping computer keeps the socket open, silent.
 const HEARTBEAT_MS = 4000;    // a ping this often while live
 const PONG_MS = 3000;         // an answer within this, or it is gone
 const OPEN_MS = 5000;         // a new socket must open within this
@@ -83,14 +82,12 @@ function plural (n, one, many) {
   return `${n} ${n === 1 ? one : many}`;
 }
 
+// Seconds under a minute, minutes under an hour, hours under two days.
 function formatLeft (ms) {
   if (ms <= 0) return 'Expired';
-  if (ms < 59500) return `Expires in ${plural(Math.max(1, Math.round(ms / 1000)), 'second', 'seconds')}`;
-  const min = Math.max(1, Math.round(ms / 60000));
-  if (min < 60) return `Expires in ${plural(min, 'minute', 'minutes')}`;
-  const hours = Math.round(min / 60);
-  if (hours < 48) return `Expires in ${plural(hours, 'hour', 'hours')}`;
-  return `Expires in ${plural(Math.round(hours / 24), 'day', 'days')}`;
+  const [unit, size] = ms < 59500 ? ['second', 1e3] : ms < 3570000 ? ['minute', 6e4]
+    : ms < 171e6 ? ['hour', 36e5] : ['day', 864e5];
+  return `Expires in ${plural(Math.max(1, Math.round(ms / size)), unit, `${unit}s`)}`;
 }
 
 function now () {
@@ -159,19 +156,20 @@ function retryAfter (value) {
 }
 
 function lock (kind, seconds) {
-  locked = kind !== 'limited';
+  const limited = kind === 'limited';
   const [title, text] = LOCKS[kind];
+  locked = !limited;
   $('locked-title').textContent = title;
   $('locked-text').textContent = text;
-  $('retry').hidden = kind !== 'limited';
+  $('retry').hidden = locked;
   $('locked').hidden = false;
   $('main').setAttribute('aria-hidden', 'true');
   $('composer').hidden = true;
-  setStatus('locked', kind === 'limited' ? 'Paused' : 'No access');
+  setStatus('locked', limited ? 'Paused' : 'No access');
   clearTimeout(retryTimer);
   clearInterval(resumeTimer);
   pausedUntil = 0;
-  if (kind === 'limited') pause(seconds || 60);
+  if (limited) pause(seconds || 60);
   ws?.close();
 }
 
@@ -451,7 +449,6 @@ function copyText (text) {
   const area = el('textarea', 'visually-hidden');
   area.value = text;
   area.readOnly = true;
-  area.setAttribute('aria-hidden', 'true');
   document.body.appendChild(area);
   area.focus({ preventScroll: true });
   area.select();
@@ -476,6 +473,13 @@ function received (message) {
       render();
       break;
     case 'added':
+      // Counted in the tab's title while the page is hidden, with a short
+      // buzz where the browser allows it.
+      if (document.hidden && message.drop.origin !== info.phone_origin) {
+        document.title = `(${++unseen}) Dropify`;
+        navigator.vibrate?.(100);
+      }
+      // falls through
     case 'changed':
       drops.set(message.drop.id, message.drop);
       render();
@@ -532,8 +536,7 @@ function beat (socket) {
 function connect () {
   clearTimeout(retryTimer);
   if (locked || pausedUntil || (ws && ws.readyState <= WebSocket.OPEN)) return;
-  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  const socket = new WebSocket(`${scheme}//${location.host}/api/live`, ['dropify', `bearer.${token}`]);
+  const socket = new WebSocket(`${location.origin.replace(/^http/, 'ws')}/api/live`, ['dropify', `bearer.${token}`]);
   ws = socket;
   openTimer = setTimeout(() => unreachable(socket), OPEN_MS);
   socket.onopen = () => {
@@ -855,7 +858,9 @@ function start () {
   on(window, 'offline', () => ws?.close());
   // Back from sleep, the socket may look open and be long dead: ask now.
   on(document, 'visibilitychange', () => {
-    if (document.visibilityState !== 'visible') return;
+    if (document.hidden) return;
+    unseen = 0;
+    document.title = 'Dropify';
     if (ws) beat(ws);
     connect();
   });

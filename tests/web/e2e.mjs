@@ -532,6 +532,41 @@ async function main () {
     await later.context().close();
   });
 
+  await check('drops that arrive while the page is hidden are counted in its title', async () => {
+    const phone = await newPage();
+    // Headless, a page is never hidden: say it is, as a phone does when
+    // another app is in front.
+    await phone.addInitScript(() => {
+      Object.defineProperty(document, 'hidden', { get: () => Boolean(window.away) });
+      Object.defineProperty(document, 'visibilityState', { get: () => (window.away ? 'hidden' : 'visible') });
+    });
+    const away = (hidden) => phone.evaluate((hidden) => {
+      window.away = hidden;
+      document.dispatchEvent(new Event('visibilitychange'));
+    }, hidden);
+    await phone.goto(first.url);
+    await phone.locator('#status', { hasText: 'Live' }).waitFor();
+    assert.equal(await phone.title(), 'Dropify');
+    await away(true);
+    dropify('send', 'While you were away');
+    dropify('send', 'And another one');
+    await phone.waitForFunction(() => document.title === '(2) Dropify');
+    // What this phone sends itself is no news to it.
+    await phone.evaluate((token) => fetch('/api/drops', {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ text: 'Sent from here' }),
+    }), first.token);
+    await card(phone, 'Sent from here').waitFor();
+    assert.equal(await phone.title(), '(2) Dropify');
+    await away(false);
+    assert.equal(await phone.title(), 'Dropify');
+    assert.deepEqual(phone.problems, []);
+    await phone.context().close();
+    forget(['While you were away', 'And another one', 'Sent from here']);
+    await card(page, 'While you were away').waitFor({ state: 'detached' });
+  });
+
   await check('a short expiry counts down in seconds', async () => {
     dropify('send', '--ttl', '30s', 'Gone in half a minute');
     const expires = card(page, 'Gone in half a minute').locator('.expires');
