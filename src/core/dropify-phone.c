@@ -611,6 +611,9 @@ dropify_phone_info_to_json (DropifyPhone      *self,
                                                       (uint64_t) G_MAXINT64));
   json_builder_set_member_name (builder, "ttl");
   json_builder_add_int_value (builder, dropify_service_get_default_ttl (self->service));
+  /* All the drops there are: a list holds the newest MAX_LISTED. */
+  json_builder_set_member_name (builder, "total");
+  json_builder_add_int_value (builder, g_list_model_get_n_items (G_LIST_MODEL (self->history)));
   /* The asking browser: its drops' origin and name. */
   json_builder_set_member_name (builder, "phone_origin");
   json_builder_add_string_value (builder, origin);

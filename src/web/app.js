@@ -18,6 +18,7 @@ let upload = null;            // { xhr, cancelled }
 let pending = null;           // a text being sent: { id, text }
 let sending = false;
 let unseen = 0;               // drops come while the page was hidden
+let older = 0;                // drops past the newest 1,000, not listed
 
 // Liveness: a frozen or sleeping computer keeps the socket open, silent.
 const HEARTBEAT_MS = 4000;    // a ping this often while live
@@ -82,7 +83,7 @@ function plural (n, one, many) {
   return `${n} ${n === 1 ? one : many}`;
 }
 
-// Seconds under a minute, minutes under an hour, hours under two days.
+// Seconds, minutes, hours up to two days, then days.
 function formatLeft (ms) {
   if (ms <= 0) return 'Expired';
   const [unit, size] = ms < 59500 ? ['second', 1e3] : ms < 3570000 ? ['minute', 6e4]
@@ -232,8 +233,8 @@ async function errorOf (response) {
 
 // The history
 
-// What a card shows of its drop, besides progress (updated in place):
-// a card whose drop changed is built again, the others are kept.
+// A card whose drop changed (progress aside) is built again; the others
+// are kept.
 const cards = new Map();      // id → { node, shape }
 function shape (drop) {
   return drop.kind === 'text' ? 'text'
@@ -264,6 +265,8 @@ function render () {
   });
   while (list.children.length > nodes.length) list.lastChild.remove();
   $('empty').hidden = drops.size > 0;
+  $('older').hidden = older < 1 || shown < drops.size;
+  $('older').textContent = `${plural(older, 'older drop is', 'older drops are')} only on ${deviceName()}.`;
   refreshTimes();
 }
 
@@ -470,11 +473,11 @@ function received (message) {
       named();
       drops.clear();
       for (const drop of message.drops) drops.set(drop.id, drop);
+      older = info.total - message.drops.length;
       render();
       break;
     case 'added':
-      // Counted in the tab's title while the page is hidden, with a short
-      // buzz where the browser allows it.
+      // Counted in the title while the page is hidden; a buzz if allowed.
       if (document.hidden && message.drop.origin !== info.phone_origin) {
         document.title = `(${++unseen}) Dropify`;
         navigator.vibrate?.(100);
@@ -494,7 +497,8 @@ function received (message) {
       break;
     }
     case 'removed':
-      drops.delete(message.id);
+      // Not listed: it was one of the older ones.
+      if (!drops.delete(message.id) && older > 0) older--;
       render();
       break;
     case 'ping':

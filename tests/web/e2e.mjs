@@ -865,12 +865,22 @@ async function main () {
       phone = await measure('1,000 drops');
     }
 
-    // The oldest drop is there at the end of the list.
+    // The oldest drop is there at the end of the list, and a notice says
+    // that there are older ones, which the page does not list.
+    assert.ok(await phone.locator('#older').isHidden(), 'the notice shows before the end');
     for (let i = 0; i < 100 && !await card(phone, 'Drop 1: ').count(); i++) {
       await phone.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
       await sleep(30);
     }
     assert.equal(await phone.locator('.drop').count(), 1000);
+    // (`dropify list` would print megabytes here.)
+    const { total } = await (await fetch(`http://127.0.0.1:${port}/api/info`,
+      { headers: { Authorization: `Bearer ${token}` } })).json();
+    const older = total - 1000;
+    assert.ok(older > 0, 'the history has no more than 1,000 drops');
+    await phone.locator('#older').waitFor();
+    assert.equal(await phone.locator('#older').textContent(),
+      `${older} older drop${older === 1 ? ' is' : 's are'} only on Workstation.`);
 
     // A long text shows its start, and all of it on demand.
     const big = card(phone, 'Big 29 ');

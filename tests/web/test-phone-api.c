@@ -2474,6 +2474,7 @@ test_name (Fixture       *f,
   live_connect (f, f->token, &again);
   info = json_object_get_object_member (await_message (&again, "snapshot", WAIT_MS), "info");
   g_assert_cmpstr (json_object_get_string_member (info, "phone_name"), ==, "Anna’s Pixel");
+  g_assert_cmpint (json_object_get_int_member (info, "total"), ==, 3);
   live_clear (&again);
 
   /* Refused, and the name stays. */
@@ -2548,6 +2549,61 @@ test_name (Fixture       *f,
   live_clear (&live);
 }
 
+/* Lists hold the newest DROPIFY_PHONE_MAX_LISTED drops; the info says how
+ * many there are, for the page to say that older ones are not shown. */
+static void
+test_total (Fixture       *f,
+            gconstpointer  data)
+{
+  DropifyHistory *history = dropify_service_get_history (f->service);
+  guint n = DROPIFY_PHONE_MAX_LISTED + 2;
+  g_autoptr(GError) error = NULL;
+  Live live = { 0 };
+  JsonObject *snapshot;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *id = g_uuid_string_random ();
+      g_autofree char *text = g_strdup_printf ("drop %u", i);
+      int64_t now = dropify_history_now (history);
+      g_autoptr(DropifyDrop) drop = dropify_drop_new_text (id, "test-origin", "Test", text,
+                                                           now - n + i, now + 3600000);
+
+      g_assert_true (dropify_history_add (history, drop, &error));
+      g_assert_no_error (error);
+    }
+
+  {
+    g_auto(Reply) reply = { 0 };
+    g_autoptr(JsonNode) node = NULL;
+
+    request (f, "GET", "/api/info", f->token, NULL, &reply);
+    g_assert_cmpuint (reply.status, ==, 200);
+    node = parse (&reply);
+    g_assert_cmpint (json_object_get_int_member (json_node_get_object (node), "total"), ==, n);
+  }
+  {
+    g_auto(Reply) reply = { 0 };
+    g_autoptr(JsonNode) node = NULL;
+
+    request (f, "GET", "/api/drops", f->token, NULL, &reply);
+    node = parse (&reply);
+    g_assert_cmpuint (json_array_get_length (json_node_get_array (node)), ==, DROPIFY_PHONE_MAX_LISTED);
+  }
+
+  live_connect (f, f->token, &live);
+  g_assert_nonnull (live.ws);
+  /* A thousand drops are more than a client takes by default. */
+  soup_websocket_connection_set_max_incoming_payload_size (live.ws, 0);
+  snapshot = await_message (&live, "snapshot", WAIT_MS);
+  g_assert_nonnull (snapshot);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (snapshot, "drops")), ==,
+                    DROPIFY_PHONE_MAX_LISTED);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (snapshot, "info"), "total"),
+                   ==, n);
+  live_clear (&live);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -2584,6 +2640,7 @@ main (int   argc,
   ADD ("upload-hostile", test_upload_hostile);
   ADD ("upload-limits", test_upload_limits);
   ADD ("name", test_name);
+  ADD ("total", test_total);
 
   return g_test_run ();
 }
