@@ -1,7 +1,7 @@
 // The phone page of Dropify: plain JS, no build step. Every string from
 // the server is shown with textContent, never parsed as HTML.
 const $ = (id) => document.getElementById(id);
-// Listens to the element with this id, or to this target.
+// Listens to an element, given or by its id.
 const on = (target, type, handler) =>
   (typeof target === 'string' ? $(target) : target).addEventListener(type, handler);
 const token = location.hash.slice(1);
@@ -17,8 +17,8 @@ let resumeTimer = 0;
 let upload = null;            // { xhr, cancelled }
 let pending = null;           // a text being sent: { id, text }
 let sending = false;
-let unseen = 0;               // drops come while the page was hidden
-let older = 0;                // drops past the newest 1,000, not listed
+let unseen = 0;               // drops since the page was hidden
+let older = 0;                // past the newest 1,000: not listed
 
 // Liveness: a frozen or sleeping computer keeps the socket open, silent.
 const HEARTBEAT_MS = 4000;    // a ping this often while live

@@ -588,6 +588,10 @@ async function main () {
     assert.ok(composer.height > 150, `the composer did not grow: ${composer.height} px`);
     assert.ok(toast.y + toast.height <= composer.y,
       `the toast (${toast.y}–${toast.y + toast.height}) covers the composer from ${composer.y}`);
+    // Nor does it widen the page, which a phone then shows zoomed out.
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 390, `with the toast, the page is ${width} px wide`);
+    assert.ok(toast.x >= 16 && toast.x + toast.width <= 374, `the toast is off centre: ${JSON.stringify(toast)}`);
     await page.locator('#text').fill('');
     await page.locator('#text').dispatchEvent('input');
   });
@@ -751,6 +755,8 @@ async function main () {
         .waitFor({ timeout: 9000 });
       assert.equal(await page.locator('#text').inputValue(), text);
       assert.ok(await page.locator('#send').isEnabled(), 'Send stays disabled');
+      // A long toast does not widen the page either.
+      assert.ok(await page.evaluate(() => document.documentElement.scrollWidth) <= 390, 'the toast widens the page');
       await page.screenshot({ path: path.join(SHOTS, 'phone-page-unreachable.png') });
     } finally {
       instance.kill('SIGCONT');
