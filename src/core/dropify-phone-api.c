@@ -664,7 +664,19 @@ check_name (const char  *name,
       return NULL;
     }
 
-  trimmed = g_strstrip (g_strndup (name, len));
+  /* White space at the edges goes, Unicode's too (a no-break space, an
+   * ideographic one): what is left must not look blank. */
+  while (len > 0 && g_unichar_isspace (g_utf8_get_char (name)))
+    {
+      const char *next = g_utf8_next_char (name);
+
+      len -= next - name;
+      name = next;
+    }
+  while (len > 0 && g_unichar_isspace (g_utf8_get_char (g_utf8_prev_char (name + len))))
+    len = g_utf8_prev_char (name + len) - name;
+
+  trimmed = g_strndup (name, len);
   if (g_utf8_strlen (trimmed, -1) > DROPIFY_PHONE_MAX_NAME_CHARS)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,

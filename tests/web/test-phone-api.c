@@ -2532,13 +2532,24 @@ test_name (Fixture       *f,
     g_assert_cmpstr (dropify_phone_session_get_name (session), ==, expected);
   }
 
+  /* Unicode's white space is trimmed too: a blank-looking name is empty. */
+  {
+    g_auto(Reply) reply = { 0 };
+    g_autoptr(JsonNode) node = NULL;
+
+    request (f, "PUT", "/api/name", f->token, "{\"name\":\"\u00a0Anna’s Pixel\u3000\"}", &reply);
+    g_assert_cmpuint (reply.status, ==, 200);
+    node = parse (&reply);
+    g_assert_cmpstr (json_object_get_string_member (json_node_get_object (node), "name"), ==, "Anna’s Pixel");
+  }
+
   /* Empty: back to the default. */
   {
     g_auto(Reply) reply = { 0 };
     g_autoptr(JsonNode) node = NULL;
     g_autoptr(DropifyPhoneSession) session = NULL;
 
-    request (f, "PUT", "/api/name", f->token, "{\"name\":\" \"}", &reply);
+    request (f, "PUT", "/api/name", f->token, "{\"name\":\" \\u2003\\t\"}", &reply);
     g_assert_cmpuint (reply.status, ==, 200);
     node = parse (&reply);
     g_assert_cmpstr (json_object_get_string_member (json_node_get_object (node), "name"), ==, "Phone (Android)");
