@@ -478,6 +478,21 @@ async function main () {
     await card(page, 'Sent under a name of its own').locator('bdi', { hasText: 'Anna’s Pixel' }).waitFor();
     assert.equal(list().find((d) => d.text === 'Sent under a name of its own').origin_name, 'Anna’s Pixel');
 
+    // Markup in a name is text, on the page as everywhere.
+    await name.fill('<img src=x onerror=alert(1)>Anna');
+    await name.press('Enter');
+    await page.waitForFunction(() => document.getElementById('name').value.endsWith('>Anna'));
+    await page.locator('#text').fill('Sent under markup');
+    await page.locator('#send').click();
+    const marked = card(page, 'Sent under markup');
+    assert.equal(await marked.locator('bdi').textContent(), '<img src=x onerror=alert(1)>Anna');
+    assert.equal(await marked.locator('img').count(), 0);
+    assert.equal(page.dialogs, 0);
+    forget(['Sent under markup']);
+    await name.fill('Anna’s Pixel');
+    await name.press('Enter');
+    await page.waitForFunction(() => document.getElementById('name').value === 'Anna’s Pixel');
+
     // Refused with the computer's reason, and the name stays.
     await name.fill('evil\u202Etxt.exe');
     await name.press('Enter');
