@@ -300,6 +300,44 @@ dropify_phone_dup_origin_name (DropifyPhone      *self,
   return dropify_phone_name_from_user_agent (soup_message_headers_get_one (headers, "User-Agent"));
 }
 
+static gboolean
+has_session (DropifyPhone *self,
+             const char   *origin)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->sessions));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(DropifyPhoneSession) session = g_list_model_get_item (G_LIST_MODEL (self->sessions), i);
+
+      if (g_strcmp0 (dropify_phone_session_get_origin (session), origin) == 0)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+/* Makes room for a name: one whose page is not open goes first, so that
+ * a page making up User-Agents cannot take the names of open ones. */
+static void
+forget_a_name (DropifyPhone *self)
+{
+  GHashTableIter iter;
+  const char *origin;
+
+  g_hash_table_iter_init (&iter, self->names);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &origin, NULL))
+    if (!has_session (self, origin))
+      {
+        g_hash_table_iter_remove (&iter);
+        return;
+      }
+
+  g_hash_table_iter_init (&iter, self->names);
+  if (g_hash_table_iter_next (&iter, NULL, NULL))
+    g_hash_table_iter_remove (&iter);
+}
+
 /**
  * dropify_phone_set_origin_name:
  * @name: (nullable): a name already checked, or %NULL for the default
@@ -318,13 +356,7 @@ dropify_phone_set_origin_name (DropifyPhone *self,
   else
     {
       if (g_hash_table_size (self->names) >= MAX_NAMES && !g_hash_table_contains (self->names, origin))
-        {
-          GHashTableIter iter;
-
-          g_hash_table_iter_init (&iter, self->names);
-          if (g_hash_table_iter_next (&iter, NULL, NULL))
-            g_hash_table_iter_remove (&iter);
-        }
+        forget_a_name (self);
       g_hash_table_replace (self->names, g_strdup (origin), g_strdup (name));
     }
 

@@ -2560,6 +2560,52 @@ test_name (Fixture       *f,
   live_clear (&live);
 }
 
+/* A page with the token can claim any number of User-Agents, each a new
+ * origin with a name: the names kept are bounded, and those of open pages
+ * stay. */
+static void
+test_name_bound (Fixture       *f,
+                 gconstpointer  data)
+{
+  GListModel *sessions = dropify_phone_get_sessions (dropify_service_get_phone (f->service));
+  Live live = { 0 };
+
+  live_connect (f, f->token, &live);
+  g_assert_nonnull (await_message (&live, "snapshot", WAIT_MS));
+  {
+    g_auto(Reply) reply = { 0 };
+
+    request (f, "PUT", "/api/name", f->token, "{\"name\":\"Anna’s Pixel\"}", &reply);
+    g_assert_cmpuint (reply.status, ==, 200);
+  }
+
+  for (guint i = 0; i < 300; i++)
+    {
+      g_autofree char *agent = g_strdup_printf ("Made-up browser %u", i);
+      g_auto(Reply) reply = { 0 };
+
+      g_object_set (f->session, "user-agent", agent, NULL);
+      request (f, "PUT", "/api/name", f->token, "{\"name\":\"Mallory\"}", &reply);
+      g_assert_cmpuint (reply.status, ==, 200);
+    }
+  g_object_set (f->session, "user-agent", ANDROID_UA, NULL);
+
+  g_assert_true (session_named (sessions));
+  {
+    g_auto(Reply) reply = { 0 };
+    g_autoptr(JsonNode) node = NULL;
+
+    request (f, "POST", "/api/drops", f->token, "{\"text\":\"still Anna\"}", &reply);
+    g_assert_cmpuint (reply.status, ==, 201);
+    node = parse (&reply);
+    g_assert_cmpstr (json_object_get_string_member (json_node_get_object (node), "origin_name"), ==,
+                     "Anna’s Pixel");
+  }
+  g_assert_cmpuint (g_hash_table_size (dropify_service_get_phone (f->service)->names), <=, 256);
+
+  live_clear (&live);
+}
+
 /* Lists hold the newest DROPIFY_PHONE_MAX_LISTED drops; the info says how
  * many there are, for the page to say that older ones are not shown. */
 static void
@@ -2652,6 +2698,7 @@ main (int   argc,
   ADD ("upload-limits", test_upload_limits);
   ADD ("name", test_name);
   ADD ("total", test_total);
+  ADD ("name-bound", test_name_bound);
 
   return g_test_run ();
 }
