@@ -454,6 +454,25 @@ async function main () {
     await sleep(400);
     await page.screenshot({ path: path.join(SHOTS, 'phone-page-thumbnail.png') });
     assert.deepEqual(page.problems, []);
+
+    // The same page in a desktop browser: one readable column, centred,
+    // with no sideways scrolling.
+    const desktop = await newPage({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1,
+      isMobile: false, hasTouch: false,
+      userAgent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36' });
+    await desktop.goto(first.url);
+    await card(desktop, 'Sunset over the lake.png').locator('img.thumb').waitFor({ timeout: 10000 * SLOW });
+    const [scrollWidth, column, left] = await desktop.evaluate(() => {
+      const box = document.getElementById('main').getBoundingClientRect();
+      return [document.documentElement.scrollWidth, box.width, box.left];
+    });
+    assert.ok(scrollWidth <= 1280, `the page is ${scrollWidth} px wide`);
+    assert.ok(column <= 700, `the column is ${column} px wide`);
+    assert.ok(Math.abs(left - (1280 - column) / 2) < 24, `the column starts at ${left} px`);
+    await sleep(400);
+    await desktop.screenshot({ path: path.join(SHOTS, 'phone-page-desktop.png') });
+    assert.deepEqual(desktop.problems, []);
+    await desktop.context().close();
   });
 
   await check('files and texts dropped on the page, and files pasted, are sent', async () => {
