@@ -370,7 +370,8 @@ test_window_select_delete (Fixture       *fixture,
   DropifyHistory *history = dropify_service_get_history (fixture->service);
   const char *texts[] = { "pick one", "pick two", "pick three", "keep me" };
   g_autofree char *xdotool = g_find_program_in_path ("xdotool");
-  g_autofree char *ids[G_N_ELEMENTS (texts)] = { NULL };
+  g_autoptr(GPtrArray) id_list = g_ptr_array_new_with_free_func (g_free);
+  const char *ids[G_N_ELEMENTS (texts)];
   g_autoptr(GError) error = NULL;
   LabelQuery three = { fixture->window, "3 Selected" };
   LabelQuery none = { fixture->window, "No Drops Selected" };
@@ -383,7 +384,8 @@ test_window_select_delete (Fixture       *fixture,
       g_autoptr(DropifyDrop) drop = dropify_service_send_text (fixture->service, texts[i], 0, &error);
 
       g_assert_no_error (error);
-      ids[i] = g_strdup (dropify_drop_get_id (drop));
+      g_ptr_array_add (id_list, g_strdup (dropify_drop_get_id (drop)));
+      ids[i] = g_ptr_array_index (id_list, i);
     }
   for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
     rows[i] = wait_for_row (fixture, texts[i]);
