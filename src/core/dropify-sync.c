@@ -521,7 +521,6 @@ static void
 storage_worked (DropifySync *self)
 {
   self->storage_retry_s = STORAGE_RETRY_MIN_S;
-  self->held = g_ptr_array_new_with_free_func (held_fact_free);
 }
 
 /* Bounds on what a trusted peer stores here: a stolen or compromised
@@ -1971,6 +1970,7 @@ dropify_sync_init (DropifySync *self)
   self->stranger_expiry_s = STRANGER_EXPIRY_S;
   self->stalled = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->storage_retry_s = STORAGE_RETRY_MIN_S;
+  self->held = g_ptr_array_new_with_free_func (held_fact_free);
 }
 
 /**
