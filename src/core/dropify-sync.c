@@ -2417,21 +2417,30 @@ dropify_sync_unpair (DropifySync  *self,
  * @device_id: a holder of some drop (see dropify_drop_get_holders())
  *
  * Returns: (transfer full) (nullable): the name of @device_id as the
- *   peers list has it, or %NULL when it is not a paired device there
+ *   peers list has it (or as it was paired), or %NULL when it is not a
+ *   paired device
  */
 char *
 dropify_sync_dup_holder_name (DropifySync *self,
                               const char  *device_id)
 {
   DropifyPeer *peer;
+  g_autofree char *name = NULL;
 
   g_return_val_if_fail (DROPIFY_IS_SYNC (self), NULL);
   g_return_val_if_fail (device_id != NULL, NULL);
 
-  if (!(peer = find_peer (self, device_id)) || !dropify_peer_get_trusted (peer))
+  if (dropify_trust_lookup (self->trust, device_id) == NULL)
     return NULL;
 
-  return g_strdup (dropify_peer_get_name (peer));
+  /* Its current name when it is listed, else the one it was paired as
+   * (a device not seen since this one started). */
+  if ((peer = find_peer (self, device_id)) && dropify_peer_get_name (peer) != NULL &&
+      *dropify_peer_get_name (peer) != '\0')
+    return g_strdup (dropify_peer_get_name (peer));
+
+  name = dropify_trust_dup_name (self->trust, device_id);
+  return name != NULL && *name != '\0' ? g_steal_pointer (&name) : g_strdup (device_id);
 }
 
 /**
