@@ -496,6 +496,7 @@ holders_text (JsonObject *drop)
   if (names->len == 0)
     return NULL;
 
+  /* Translators: the devices known to hold a drop: "On Laptop, Phone" */
   return g_strdup_printf (_("On %s"), names->str);
 }
 
