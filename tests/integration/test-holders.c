@@ -272,6 +272,19 @@ test_delivery (void)
   g_assert_cmpint (plain->status, ==, 0);
   g_assert_true (strstr (plain->out, "On Bravo, Charlie") || strstr (plain->out, "On Charlie, Bravo"));
 
+  /* A drop for B only (issue 17): B holds it, C never does. */
+  {
+    g_autoptr(DropifyTestRun) run = dropify_test_run ("send", "--data-dir", a.dir, "--to", b.id,
+                                                      "for Bravo only", NULL);
+    g_autoptr(JsonObject) none = NULL;
+
+    g_assert_cmpint (run->status, ==, 0);
+    g_strstrip (run->out);
+    assert_holds (&a, run->out, &b, TRUE);
+    none = holder_on (a.dir, run->out, c.id);
+    g_assert_null (none);
+  }
+
   /* C is away: what comes meanwhile is not on it, until it returns. */
   node_stop (&c);
   later = send_file (&a, "later.bin", 500 * 1000);
