@@ -1663,6 +1663,9 @@ dropify_history_add_holders (DropifyHistory *self,
       g_warning ("Could not record which devices hold drops: %s", error->message);
       exec (self, "ROLLBACK", NULL);
     }
+  else
+    g_debug ("%s holds %s of %u more drops", device_id,
+             what == DROPIFY_HOLDING_DROP ? "the drop" : "the content", changed->len);
 
   return changed->len;
 }

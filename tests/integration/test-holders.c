@@ -323,6 +323,95 @@ test_delivery (void)
   node_free (&a);
 }
 
+typedef struct
+{
+  DropifyTestNode *node;
+  GPtrArray       *ids;
+  const char      *device_id;
+} AllHeld;
+
+static gboolean
+all_held (gpointer data)
+{
+  AllHeld *query = data;
+  DropifyHistory *history = dropify_service_get_history (query->node->service);
+
+  for (guint i = 0; i < query->ids->len; i++)
+    {
+      DropifyDrop *drop = dropify_history_lookup (history, g_ptr_array_index (query->ids, i));
+      GPtrArray *holders = drop != NULL ? dropify_drop_get_holders (drop) : NULL;
+      gboolean found = FALSE;
+
+      for (guint h = 0; holders != NULL && h < holders->len; h++)
+        {
+          DropifyHolder *holder = g_ptr_array_index (holders, h);
+
+          found |= g_str_equal (holder->device_id, query->device_id) && holder->drop;
+        }
+      if (!found)
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+static void
+count_writes (const char     *domain,
+              GLogLevelFlags  level,
+              const char     *message,
+              gpointer        user_data)
+{
+  if (strstr (message, " more drops") != NULL)
+    (*(guint *) user_data)++;
+}
+
+/* A reconciliation of 1,000 drops: the receiver holds each, and says so
+ * by its summaries alone (nothing names a holder on the wire); both
+ * ends know it of the other, from batched writes. */
+static void
+test_reconciliation (void)
+{
+  DropifyTestNode *a = dropify_test_node_start ("many-a", SECRET);
+  DropifyTestNode *b = dropify_test_node_start ("many-b", SECRET);
+  DropifyHistory *history = dropify_service_get_history (a->service);
+  const char *a_id = dropify_identity_get_device_id (dropify_service_get_identity (a->service));
+  const char *b_id = dropify_identity_get_device_id (dropify_service_get_identity (b->service));
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  int64_t now = dropify_history_now (history);
+  AllHeld on_a, on_b;
+  guint writes = 0;
+  guint handler;
+
+  for (guint i = 0; i < 1000; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("drop %u", i);
+      g_autofree char *id = dropify_drop_new_id (NULL);
+      g_autoptr(DropifyDrop) drop = dropify_drop_new_text (id, a_id, "many-a", text,
+                                                           now, now + 60 * 60 * 1000);
+      g_autoptr(GError) error = NULL;
+
+      g_assert_true (dropify_history_add (history, drop, &error));
+      g_ptr_array_add (ids, g_strdup (dropify_drop_get_id (drop)));
+    }
+
+  handler = g_log_set_handler ("dropify-history", G_LOG_LEVEL_DEBUG, count_writes, &writes);
+  dropify_test_node_connect (b, a);
+
+  on_a = (AllHeld) { a, ids, b_id };
+  on_b = (AllHeld) { b, ids, a_id };
+  g_assert_true (dropify_test_wait_for (all_held, &on_b, WAIT_MS * 2));
+  g_assert_true (dropify_test_wait_for (all_held, &on_a, WAIT_MS * 2));
+  g_log_remove_handler ("dropify-history", handler);
+
+  /* Written in a few transactions, not one per drop. */
+  g_test_message ("%u writes of holders for 1,000 drops, both ends", writes);
+  g_assert_cmpuint (writes, >=, 2);
+  g_assert_cmpuint (writes, <=, 10);
+
+  dropify_test_node_stop (b);
+  dropify_test_node_stop (a);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -330,6 +419,7 @@ main (int   argc,
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
   g_test_add_func ("/holders/delivery", test_delivery);
+  g_test_add_func ("/holders/reconciliation", test_reconciliation);
 
   return g_test_run ();
 }
