@@ -14,6 +14,7 @@
 #include "dropify-address.h"
 #include "dropify-core.h"
 #include "dropify-drop-row.h"
+#include "dropify-drop-view.h"
 #include "dropify-peer-row.h"
 #include "dropify-peers-page.h"
 #include "dropify-test-support.h"
@@ -879,6 +880,17 @@ test_peers_delivered (Fixture       *fixture,
   dropify_drop_row_set_drop (DROPIFY_DROP_ROW (targeted_row), targeted);
   query = (TextQuery) { targeted_row, "To Laptop — delivered" };
   wait_for (shows_text, &query, "the targeted drop's row to say the laptop has it");
+
+  /* The drop's page lists each device and what it has. */
+  {
+    g_autoptr(GtkWidget) view = g_object_ref_sink (g_object_new (DROPIFY_TYPE_DROP_VIEW, NULL));
+
+    dropify_drop_view_set_service (DROPIFY_DROP_VIEW (view), fixture->service);
+    dropify_drop_view_set_drop (DROPIFY_DROP_VIEW (view), drop);
+    g_assert_true (label_contains (view, "Delivered To"));
+    g_assert_true (label_contains (view, "Laptop — has the text"));
+    dropify_drop_view_set_drop (DROPIFY_DROP_VIEW (view), NULL);
+  }
 
   dropify_drop_row_set_drop (DROPIFY_DROP_ROW (targeted_row), NULL);
 }
