@@ -469,8 +469,8 @@ mark_complete (DropifySync *self,
 }
 
 /* This device now holds @sha256 whole. Every trusted peer learns so
- * (the one it came from too, which so knows it was delivered), because one that was told file-missing here
- * does not ask again by itself (docs/protocol.md §11.1): without this, a
+ * (the one it came from too, which so knows it was delivered), because
+ * one that was told file-missing here does not ask again by itself (docs/protocol.md §11.1): without this, a
  * device reached only through this one never got content that arrived
  * here after it asked. One small message per peer per content this
  * device completes; receiving one never sends one, so it cannot loop. */
