@@ -888,9 +888,24 @@ command_pair (int    argc,
   return 0;
 }
 
+/* The commands that name one thing by its id and ask the instance for
+ * one change: METHOD PREFIX/ID[SUFFIX]. @quote_id puts the id before an
+ * error, for ids a person pasted from a list. */
+typedef struct
+{
+  const char *parameter;
+  const char *summary;
+  const char *missing;
+  const char *method;
+  const char *prefix;
+  const char *suffix;
+  gboolean    quote_id;
+} IdCommand;
+
 static int
-command_unpair (int    argc,
-                char **argv)
+run_id_command (const IdCommand  *command,
+                int               argc,
+                char            **argv)
 {
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
@@ -899,17 +914,22 @@ command_unpair (int    argc,
   g_autofree char *path = NULL;
   int status = 0;
 
-  context = command_context (_("ID"), _("Stops trusting a paired device: it gets nothing more."));
+  context = command_context (_(command->parameter), _(command->summary));
 
   if (!parse (context, &argc, &argv, &status))
     return status;
 
   if (argc != 2)
-    return usage_error (context, _("Name the device to unpair by its id"));
+    return usage_error (context, _(command->missing));
 
   escaped = g_uri_escape_string (argv[1], NULL, FALSE);
-  path = g_strconcat ("/v1/trusted/", escaped, NULL);
-  reply = dropify_control_request (data_dir (), "DELETE", path, NULL, &error);
+  path = g_strconcat (command->prefix, escaped, command->suffix, NULL);
+  reply = dropify_control_request (data_dir (), command->method, path, NULL, &error);
+  if (error != NULL && command->quote_id)
+    {
+      g_autofree char *message = g_strdup_printf ("%s: %s", argv[1], error->message);
+      return fail (message);
+    }
   if (error != NULL)
     return fail (error->message);
 
@@ -917,32 +937,28 @@ command_unpair (int    argc,
 }
 
 static int
+command_unpair (int    argc,
+                char **argv)
+{
+  static const IdCommand command = {
+    N_("ID"), N_("Stops trusting a paired device: it gets nothing more."),
+    N_("Name the device to unpair by its id"), "DELETE", "/v1/trusted/", "", FALSE,
+  };
+
+  return run_id_command (&command, argc, argv);
+}
+
+static int
 command_forget (int    argc,
                 char **argv)
 {
-  g_autoptr(GOptionContext) context = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) reply = NULL;
-  g_autofree char *escaped = NULL;
-  g_autofree char *path = NULL;
-  int status = 0;
+  static const IdCommand command = {
+    N_("ID"), N_("Stops trusting a device and removes it from the list: "
+                  "if it connects again, it is a device not paired."),
+    N_("Name the device to forget by its id"), "DELETE", "/v1/peers/", "", FALSE,
+  };
 
-  context = command_context (_("ID"), _("Stops trusting a device and removes it from the list: "
-                                        "if it connects again, it is a device not paired."));
-
-  if (!parse (context, &argc, &argv, &status))
-    return status;
-
-  if (argc != 2)
-    return usage_error (context, _("Name the device to forget by its id"));
-
-  escaped = g_uri_escape_string (argv[1], NULL, FALSE);
-  path = g_strconcat ("/v1/peers/", escaped, NULL);
-  reply = dropify_control_request (data_dir (), "DELETE", path, NULL, &error);
-  if (error != NULL)
-    return fail (error->message);
-
-  return 0;
+  return run_id_command (&command, argc, argv);
 }
 
 /* One transfer as a line: "photo.jpg  to Laptop  41% (12.3 MB of 30.0
@@ -1036,68 +1052,27 @@ static int
 command_cancel (int    argc,
                 char **argv)
 {
-  g_autoptr(GOptionContext) context = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) reply = NULL;
-  g_autofree char *escaped = NULL;
-  g_autofree char *path = NULL;
-  int status = 0;
+  static const IdCommand command = {
+    N_("TRANSFER-ID"), N_("Stops a file moving to or from another device, at both ends. A file "
+                          "not received is not asked for again until “dropify download”."),
+    N_("Name the transfer to cancel by its id, from “dropify transfers”"),
+    "DELETE", "/v1/transfers/", "", TRUE,
+  };
 
-  context = command_context (_("TRANSFER-ID"),
-                             _("Stops a file moving to or from another device, at both ends. A file "
-                               "not received is not asked for again until “dropify download”."));
-
-  if (!parse (context, &argc, &argv, &status))
-    return status;
-
-  if (argc != 2)
-    return usage_error (context, _("Name the transfer to cancel by its id, from “dropify transfers”"));
-
-  escaped = g_uri_escape_string (argv[1], NULL, FALSE);
-  path = g_strconcat ("/v1/transfers/", escaped, NULL);
-  reply = dropify_control_request (data_dir (), "DELETE", path, NULL, &error);
-  if (error != NULL)
-    {
-      g_autofree char *message = g_strdup_printf ("%s: %s", argv[1], error->message);
-      return fail (message);
-    }
-
-  return 0;
+  return run_id_command (&command, argc, argv);
 }
-
 static int
 command_download (int    argc,
                   char **argv)
 {
-  g_autoptr(GOptionContext) context = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) reply = NULL;
-  g_autofree char *escaped = NULL;
-  g_autofree char *path = NULL;
-  int status = 0;
+  static const IdCommand command = {
+    N_("DROP-ID"), N_("Asks the other devices for a file drop’s content: also one whose "
+                      "transfer was cancelled."),
+    N_("Name the file drop to download by its id"), "POST", "/v1/drops/", "/download", TRUE,
+  };
 
-  context = command_context (_("DROP-ID"),
-                             _("Asks the other devices for a file drop’s content: also one whose "
-                               "transfer was cancelled."));
-
-  if (!parse (context, &argc, &argv, &status))
-    return status;
-
-  if (argc != 2)
-    return usage_error (context, _("Name the file drop to download by its id"));
-
-  escaped = g_uri_escape_string (argv[1], NULL, FALSE);
-  path = g_strconcat ("/v1/drops/", escaped, "/download", NULL);
-  reply = dropify_control_request (data_dir (), "POST", path, NULL, &error);
-  if (error != NULL)
-    {
-      g_autofree char *message = g_strdup_printf ("%s: %s", argv[1], error->message);
-      return fail (message);
-    }
-
-  return 0;
+  return run_id_command (&command, argc, argv);
 }
-
 /* GET /v1/phone, or POST /v1/phone/token to revoke the token first. */
 static JsonObject *
 request_phone (gboolean   rotate,

@@ -1464,6 +1464,8 @@ is_ascii (const char *text)
  * @text: (nullable): what to look for in texts and file names, or %NULL or
  *   "" for any
  * @kind: the kind of drops to find, or -1 for both
+ * @origin: (nullable): the device whose drops to find (its id, as in
+ *   #DropifyDrop:origin), or %NULL for any
  * @error: return location for a #GError
  *
  * Finds the live drops whose text or file name contains @text, ignoring
@@ -1478,6 +1480,7 @@ GHashTable *
 dropify_history_search (DropifyHistory  *self,
                         const char      *text,
                         int              kind,
+                        const char      *origin,
                         GError         **error)
 {
   g_autoptr(GHashTable) found = NULL;
@@ -1517,7 +1520,8 @@ dropify_history_search (DropifyHistory  *self,
       DropifyDropKind drop_kind = dropify_drop_get_kind (drop);
       const char *haystack;
 
-      if ((kind >= 0 && (int) drop_kind != kind) || dropify_drop_is_expired (drop, now))
+      if ((kind >= 0 && (int) drop_kind != kind) || dropify_drop_is_expired (drop, now) ||
+          (origin != NULL && g_strcmp0 (dropify_drop_get_origin (drop), origin) != 0))
         continue;
 
       haystack = drop_kind == DROPIFY_DROP_KIND_TEXT ? dropify_drop_get_text (drop)
@@ -1531,6 +1535,42 @@ dropify_history_search (DropifyHistory  *self,
 
   g_free (wide.chars);
   return g_steal_pointer (&found);
+}
+
+/**
+ * dropify_history_dup_origins:
+ * @max: how many devices at most
+ *
+ * The devices the live drops come from, for a filter: each origin once,
+ * the one with the newest drop first, with the name its newest drop
+ * gives it.
+ *
+ * Returns: (transfer full) (element-type utf8): pairs of strings, id then
+ *   name, 2 × at most @max of them
+ */
+GPtrArray *
+dropify_history_dup_origins (DropifyHistory *self,
+                             guint           max)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  GPtrArray *origins = g_ptr_array_new_with_free_func (g_free);
+
+  g_return_val_if_fail (DROPIFY_IS_HISTORY (self), origins);
+
+  /* Newest first, as the list model is (items are kept oldest first). */
+  for (guint i = self->items->len; i > 0 && g_hash_table_size (seen) < max; i--)
+    {
+      DropifyDrop *drop = g_ptr_array_index (self->items, i - 1);
+      const char *origin = dropify_drop_get_origin (drop);
+
+      if (origin == NULL || !g_hash_table_add (seen, (gpointer) origin))
+        continue;
+
+      g_ptr_array_add (origins, g_strdup (origin));
+      g_ptr_array_add (origins, g_strdup (dropify_drop_get_origin_name (drop)));
+    }
+
+  return origins;
 }
 
 /**
@@ -1550,6 +1590,13 @@ dropify_history_mark_complete (DropifyHistory  *self,
   int rc;
 
   g_return_val_if_fail (DROPIFY_IS_HISTORY (self), FALSE);
+
+  /* A check that finishes after the service stopped. */
+  if (self->db == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED, _("The history is closed"));
+      return FALSE;
+    }
 
   if (!(drop = dropify_history_lookup (self, id)) ||
       dropify_drop_get_kind (drop) != DROPIFY_DROP_KIND_FILE)

@@ -61,7 +61,10 @@ GPtrArray      *dropify_history_find_by_sha256   (DropifyHistory    *self,
 GHashTable     *dropify_history_search           (DropifyHistory    *self,
                                                   const char        *text,
                                                   int                kind,
+                                                  const char        *origin,
                                                   GError           **error);
+GPtrArray      *dropify_history_dup_origins      (DropifyHistory    *self,
+                                                  guint              max);
 gboolean        dropify_history_mark_complete    (DropifyHistory    *self,
                                                   const char        *id,
                                                   GError           **error);

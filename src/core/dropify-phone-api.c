@@ -21,6 +21,8 @@
  *   GET    /api/drops/ID/file    the file (Range, Content-Disposition)
  *   GET    /api/drops/ID/thumbnail  an image's thumbnail, a PNG, once made
  *   DELETE /api/drops/ID         204
+ *   PUT    /api/name             {"name": "…"}: the name this browser's drops
+ *                                carry ("" for the default) → 200 {"name"}
  *   GET    /api/live             WebSocket: a snapshot, then changes
  *   PUT    /api/uploads/ID       an upload that resumes after a dropped
  *   GET    /api/uploads/ID       connection, and how much of it arrived
@@ -32,6 +34,7 @@
 #define MAX_JSON_BODY    (128 * 1024 * 1024)
 #define MAX_NAME_BYTES   255
 #define SNIFF_BYTES      4096
+#define MAX_NAME_BODY    4096
 
 typedef enum
 {
@@ -43,6 +46,7 @@ typedef enum
   ROUTE_DROP_THUMBNAIL,
   ROUTE_FILES,
   ROUTE_UPLOAD,
+  ROUTE_NAME,
 } Route;
 
 /* What we know about one request while its body arrives. */
@@ -139,6 +143,8 @@ refuse_too_large (Request           *req,
       limit = g_format_size (dropify_history_get_max_text_length (history));
       message = g_strdup_printf (_("The text is longer than the limit of %s"), limit);
     }
+  else if (req->route == ROUTE_NAME)
+    message = g_strdup_printf (_("The name is longer than %d characters"), DROPIFY_PHONE_MAX_NAME_CHARS);
   else
     message = g_strdup (_("This request takes no body"));
 
@@ -247,6 +253,8 @@ parse_route (const char  *path,
     return ROUTE_DROPS;
   if (g_str_equal (path, "/api/files"))
     return ROUTE_FILES;
+  if (g_str_equal (path, "/api/name"))
+    return ROUTE_NAME;
   if (g_str_has_prefix (path, "/api/uploads/"))
     {
       rest = path + strlen ("/api/uploads/");
@@ -609,6 +617,13 @@ api_early_cb (SoupServer        *server,
         method_not_allowed (msg, "GET, HEAD, PUT, DELETE");
       break;
 
+    case ROUTE_NAME:
+      if (method == SOUP_METHOD_PUT)
+        req->limit = MAX_NAME_BODY;
+      else
+        method_not_allowed (msg, "PUT");
+      break;
+
     default:
       g_assert_not_reached ();
     }
@@ -644,11 +659,114 @@ respond_drop (DropifyPhone      *self,
   dropify_phone_respond_json (msg, SOUP_STATUS_CREATED, node);
 }
 
+/* A name a phone chose is shown on every device, in terminals too: one
+ * that would need cleaning is refused, with the reason, rather than
+ * changed behind the person's back. */
 static char *
-dup_origin_name (SoupServerMessage *msg)
+check_name (const char  *name,
+            gsize        len,
+            GError     **error)
 {
-  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
-  return dropify_phone_name_from_user_agent (soup_message_headers_get_one (headers, "User-Agent"));
+  g_autofree char *trimmed = NULL;
+
+  if (!g_utf8_validate_len (name, len, NULL))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("The name is not valid UTF-8"));
+      return NULL;
+    }
+
+  /* White space at the edges goes, Unicode's too (a no-break space, an
+   * ideographic one): what is left must not look blank. */
+  while (len > 0 && g_unichar_isspace (g_utf8_get_char (name)))
+    {
+      const char *next = g_utf8_next_char (name);
+
+      len -= next - name;
+      name = next;
+    }
+  while (len > 0 && g_unichar_isspace (g_utf8_get_char (g_utf8_prev_char (name + len))))
+    len = g_utf8_prev_char (name + len) - name;
+
+  trimmed = g_strndup (name, len);
+  if (g_utf8_strlen (trimmed, -1) > DROPIFY_PHONE_MAX_NAME_CHARS)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   _("The name is longer than %d characters"), DROPIFY_PHONE_MAX_NAME_CHARS);
+      return NULL;
+    }
+
+  for (const char *p = trimmed; *p != '\0'; p = g_utf8_next_char (p))
+    if (dropify_display_name_is_unsafe_char (g_utf8_get_char (p)))
+      {
+        g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                             _("The name cannot have control or text direction characters"));
+        return NULL;
+      }
+
+  return g_steal_pointer (&trimmed);
+}
+
+static void
+handle_name (DropifyPhone      *self,
+             SoupServerMessage *msg,
+             Request           *req)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *origin = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *origin_name = NULL;
+  JsonNode *root;
+  JsonNode *given;
+  const char *value;
+
+  /* json-glib may let bad UTF-8 through in a string: check the body. */
+  if (req->body != NULL && !g_utf8_validate_len ((const char *) req->body->data, req->body->len, NULL))
+    {
+      dropify_phone_respond_error (msg, SOUP_STATUS_BAD_REQUEST, _("The name is not valid UTF-8"));
+      return;
+    }
+
+  if (req->body == NULL ||
+      !json_parser_load_from_data (parser, (const char *) req->body->data, req->body->len, NULL) ||
+      !(root = json_parser_get_root (parser)) || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      dropify_phone_respond_error (msg, SOUP_STATUS_BAD_REQUEST, _("The request is not a JSON object"));
+      return;
+    }
+
+  given = json_object_get_member (json_node_get_object (root), "name");
+  if (given == NULL || json_node_get_value_type (given) != G_TYPE_STRING)
+    {
+      dropify_phone_respond_error (msg, SOUP_STATUS_BAD_REQUEST, _("“name” must be a string"));
+      return;
+    }
+
+  /* A \u escape can still make a lone surrogate, and json-glib ends the
+   * string at an escaped NUL, which would cut the name unseen. */
+  value = json_node_get_string (given);
+  if (g_strstr_len ((const char *) req->body->data, req->body->len, "\\u0000") != NULL)
+    g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                         _("The name cannot have control or text direction characters"));
+  if (error != NULL || !(name = check_name (value, strlen (value), &error)))
+    {
+      dropify_phone_respond_error (msg, SOUP_STATUS_BAD_REQUEST, error->message);
+      return;
+    }
+
+  origin = dropify_phone_dup_origin (self, msg);
+  dropify_phone_set_origin_name (self, origin, name[0] != '\0' ? name : NULL);
+  origin_name = dropify_phone_dup_origin_name (self, msg, origin);
+  g_message ("A phone page at %s is now named “%s”", soup_server_message_get_remote_host (msg), origin_name);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "name");
+  json_builder_add_string_value (builder, origin_name);
+  json_builder_end_object (builder);
+  reply = json_builder_get_root (builder);
+  dropify_phone_respond_json (msg, SOUP_STATUS_OK, reply);
 }
 
 static void
@@ -714,7 +832,7 @@ handle_create_text (DropifyPhone      *self,
 
   if (origin == NULL)
     origin = dropify_phone_dup_origin (self, msg);
-  origin_name = dup_origin_name (msg);
+  origin_name = dropify_phone_dup_origin_name (self, msg, origin);
   now = dropify_history_now (self->history);
   drop = dropify_drop_new_text (id, origin, origin_name, json_node_get_string (text),
                                 now, now + dropify_service_get_default_ttl (self->service));
@@ -765,7 +883,7 @@ dropify_phone_add_file_drop (DropifyPhone       *self,
 
   id = g_uuid_string_random ();
   origin = dropify_phone_dup_origin (self, msg);
-  origin_name = dup_origin_name (msg);
+  origin_name = dropify_phone_dup_origin_name (self, msg, origin);
   mime = guess_mime (name, head, head_len);
   now = dropify_history_now (self->history);
   drop = dropify_drop_new_file (id, origin, origin_name, name, mime, size, sha256,
@@ -1094,7 +1212,7 @@ api_cb (SoupServer        *server,
     {
     case ROUTE_INFO:
       {
-        g_autoptr(JsonNode) node = dropify_phone_info_to_json (self);
+        g_autoptr(JsonNode) node = dropify_phone_info_to_json (self, msg);
         dropify_phone_respond_json (msg, SOUP_STATUS_OK, node);
       }
       break;
@@ -1123,6 +1241,10 @@ api_cb (SoupServer        *server,
 
     case ROUTE_DROP_THUMBNAIL:
       handle_thumbnail (self, msg, req->id);
+      break;
+
+    case ROUTE_NAME:
+      handle_name (self, msg, req);
       break;
 
     case ROUTE_UPLOAD:

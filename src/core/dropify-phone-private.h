@@ -31,6 +31,7 @@ struct _DropifyPhone
   GHashTable     *progressed;    /* id → DropifyDrop, received changed */
   guint           progress_source;
   GHashTable     *uploads;       /* origin/id → DropifyPhoneUpload */
+  GHashTable     *names;         /* origin → the name its page chose */
   guint           uploads_source;
   int64_t         upload_expiry; /* µs without a byte before one goes */
   gboolean        started;
@@ -48,6 +49,9 @@ struct _DropifyPhone
  * page asks for the rest (GET /api/drops/ID) when it is wanted. */
 #define DROPIFY_PHONE_PREVIEW_LIMIT 2048
 #define DROPIFY_PHONE_PREVIEW_BYTES 1024
+
+/* The longest name a phone may choose, as a peer's device name. */
+#define DROPIFY_PHONE_MAX_NAME_CHARS 64
 
 /* An unfinished upload is kept this long after its last byte, for the
  * page to go on with it after a dropped connection. */
@@ -78,7 +82,14 @@ char     *dropify_phone_dup_origin        (DropifyPhone      *self,
 JsonNode *dropify_phone_drop_to_json      (DropifyPhone      *self,
                                            DropifyDrop       *drop,
                                            gboolean           full);
-JsonNode *dropify_phone_info_to_json      (DropifyPhone      *self);
+char     *dropify_phone_dup_origin_name   (DropifyPhone      *self,
+                                           SoupServerMessage *msg,
+                                           const char        *origin);
+void      dropify_phone_set_origin_name   (DropifyPhone      *self,
+                                           const char        *origin,
+                                           const char        *name);
+JsonNode *dropify_phone_info_to_json      (DropifyPhone      *self,
+                                           SoupServerMessage *msg);
 
 void      dropify_phone_live_authorize    (DropifyPhone      *self,
                                            SoupServerMessage *msg);

@@ -163,7 +163,8 @@ dropify_phone_session_class_init (DropifyPhoneSessionClass *klass)
   /**
    * DropifyPhoneSession:name:
    *
-   * A name for the device, such as “Phone (Android)”.
+   * A name for the device: the one its page chose (“Anna’s Pixel”), or
+   * one from its browser, such as “Phone (Android)”.
    */
   properties[PROP_NAME] = g_param_spec_string ("name", NULL, NULL, NULL, readable);
 
@@ -229,6 +230,30 @@ dropify_phone_session_get_user_agent (DropifyPhoneSession *self)
 {
   g_return_val_if_fail (DROPIFY_IS_PHONE_SESSION (self), NULL);
   return self->user_agent;
+}
+
+/**
+ * dropify_phone_session_set_name:
+ * @name: (nullable): the name the phone chose, already checked, or %NULL
+ *   for the one its browser suggests
+ *
+ * Renames the device, as its page asked.
+ */
+void
+dropify_phone_session_set_name (DropifyPhoneSession *self,
+                                const char          *name)
+{
+  g_autofree char *given = NULL;
+
+  g_return_if_fail (DROPIFY_IS_PHONE_SESSION (self));
+
+  given = name != NULL ? g_strdup (name) : dropify_phone_name_from_user_agent (self->user_agent);
+  if (g_strcmp0 (given, self->name) == 0)
+    return;
+
+  g_free (self->name);
+  self->name = g_steal_pointer (&given);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NAME]);
 }
 
 /**

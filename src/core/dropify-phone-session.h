@@ -16,6 +16,8 @@ const char          *dropify_phone_session_get_name            (DropifyPhoneSess
 const char          *dropify_phone_session_get_origin          (DropifyPhoneSession *self);
 const char          *dropify_phone_session_get_user_agent      (DropifyPhoneSession *self);
 GDateTime           *dropify_phone_session_get_connected_since (DropifyPhoneSession *self);
+void                 dropify_phone_session_set_name            (DropifyPhoneSession *self,
+                                                                const char          *name);
 
 char                *dropify_phone_name_from_user_agent        (const char          *user_agent);
 

@@ -42,6 +42,11 @@
 /* The page's heartbeat, exactly as app.js sends it. */
 #define PAGE_PING "{\"type\":\"ping\"}"
 
+/* Names phones chose, one per origin (a browser and the token). A page
+ * with the token makes a new origin with every User-Agent it claims:
+ * past this many names, an old one goes. */
+#define MAX_NAMES 256
+
 /* RFC 6585; libsoup 3.2 has no name for it. */
 #define STATUS_TOO_MANY_REQUESTS 429
 
@@ -272,6 +277,96 @@ dropify_phone_dup_origin (DropifyPhone      *self,
 
   /* In the shape of a device id. */
   return g_strdup_printf ("%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
+}
+
+/**
+ * dropify_phone_dup_origin_name:
+ * @origin: the browser's origin, from dropify_phone_dup_origin()
+ *
+ * The name a browser's drops carry: the one its page chose with
+ * `PUT /api/name`, or one made from its User-Agent.
+ */
+char *
+dropify_phone_dup_origin_name (DropifyPhone      *self,
+                               SoupServerMessage *msg,
+                               const char        *origin)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  const char *chosen = g_hash_table_lookup (self->names, origin);
+
+  if (chosen != NULL)
+    return g_strdup (chosen);
+
+  return dropify_phone_name_from_user_agent (soup_message_headers_get_one (headers, "User-Agent"));
+}
+
+static gboolean
+has_session (DropifyPhone *self,
+             const char   *origin)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->sessions));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(DropifyPhoneSession) session = g_list_model_get_item (G_LIST_MODEL (self->sessions), i);
+
+      if (g_strcmp0 (dropify_phone_session_get_origin (session), origin) == 0)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+/* Makes room for a name: one whose page is not open goes first, so that
+ * a page making up User-Agents cannot take the names of open ones. */
+static void
+forget_a_name (DropifyPhone *self)
+{
+  GHashTableIter iter;
+  const char *origin;
+
+  g_hash_table_iter_init (&iter, self->names);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &origin, NULL))
+    if (!has_session (self, origin))
+      {
+        g_hash_table_iter_remove (&iter);
+        return;
+      }
+
+  g_hash_table_iter_init (&iter, self->names);
+  if (g_hash_table_iter_next (&iter, NULL, NULL))
+    g_hash_table_iter_remove (&iter);
+}
+
+/**
+ * dropify_phone_set_origin_name:
+ * @name: (nullable): a name already checked, or %NULL for the default
+ *
+ * Names the browser of @origin, and renames its open sessions.
+ */
+void
+dropify_phone_set_origin_name (DropifyPhone *self,
+                               const char   *origin,
+                               const char   *name)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->sessions));
+
+  if (name == NULL)
+    g_hash_table_remove (self->names, origin);
+  else
+    {
+      if (g_hash_table_size (self->names) >= MAX_NAMES && !g_hash_table_contains (self->names, origin))
+        forget_a_name (self);
+      g_hash_table_replace (self->names, g_strdup (origin), g_strdup (name));
+    }
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(DropifyPhoneSession) session = g_list_model_get_item (G_LIST_MODEL (self->sessions), i);
+
+      if (g_strcmp0 (dropify_phone_session_get_origin (session), origin) == 0)
+        dropify_phone_session_set_name (session, name);
+    }
 }
 
 /* Responses */
@@ -540,10 +635,13 @@ dropify_phone_drop_to_json (DropifyPhone *self,
 }
 
 JsonNode *
-dropify_phone_info_to_json (DropifyPhone *self)
+dropify_phone_info_to_json (DropifyPhone      *self,
+                            SoupServerMessage *msg)
 {
   DropifyIdentity *identity = dropify_service_get_identity (self->service);
   g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autofree char *origin = dropify_phone_dup_origin (self, msg);
+  g_autofree char *origin_name = dropify_phone_dup_origin_name (self, msg, origin);
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "name");
@@ -557,6 +655,14 @@ dropify_phone_info_to_json (DropifyPhone *self)
                                                       (uint64_t) G_MAXINT64));
   json_builder_set_member_name (builder, "ttl");
   json_builder_add_int_value (builder, dropify_service_get_default_ttl (self->service));
+  /* All the drops there are: a list holds the newest MAX_LISTED. */
+  json_builder_set_member_name (builder, "total");
+  json_builder_add_int_value (builder, g_list_model_get_n_items (G_LIST_MODEL (self->history)));
+  /* The asking browser: its drops' origin and name. */
+  json_builder_set_member_name (builder, "phone_origin");
+  json_builder_add_string_value (builder, origin);
+  json_builder_set_member_name (builder, "phone_name");
+  json_builder_add_string_value (builder, origin_name);
   json_builder_end_object (builder);
 
   return json_builder_get_root (builder);
@@ -664,7 +770,8 @@ want_thumbnail (DropifyPhone *self,
 }
 
 static JsonNode *
-snapshot (DropifyPhone *self)
+snapshot (DropifyPhone      *self,
+          SoupServerMessage *msg)
 {
   GListModel *model = G_LIST_MODEL (self->history);
   guint n = MIN (g_list_model_get_n_items (model), DROPIFY_PHONE_MAX_LISTED);
@@ -674,7 +781,7 @@ snapshot (DropifyPhone *self)
   json_builder_set_member_name (builder, "type");
   json_builder_add_string_value (builder, "snapshot");
   json_builder_set_member_name (builder, "info");
-  json_builder_add_value (builder, dropify_phone_info_to_json (self));
+  json_builder_add_value (builder, dropify_phone_info_to_json (self, msg));
   json_builder_set_member_name (builder, "drops");
   json_builder_begin_array (builder);
   for (guint i = 0; i < n; i++)
@@ -827,6 +934,8 @@ dropify_phone_live_open (DropifyPhone            *self,
   live->session = dropify_phone_session_new (client_address (msg),
                                              soup_message_headers_get_one (headers, "User-Agent"),
                                              origin);
+  if (g_hash_table_contains (self->names, origin))
+    dropify_phone_session_set_name (live->session, g_hash_table_lookup (self->names, origin));
 
   /* The page sends nothing but short answers. */
   soup_websocket_connection_set_max_incoming_payload_size (ws, 4096);
@@ -843,7 +952,7 @@ dropify_phone_live_open (DropifyPhone            *self,
              dropify_phone_session_get_name (live->session),
              dropify_phone_session_get_address (live->session));
 
-  hello = snapshot (self);
+  hello = snapshot (self, msg);
   live_send (live, hello);
 }
 
@@ -1089,6 +1198,7 @@ dropify_phone_finalize (GObject *object)
   g_clear_pointer (&self->failures, g_hash_table_unref);
   g_clear_pointer (&self->progressed, g_hash_table_unref);
   g_clear_pointer (&self->uploads, g_hash_table_unref);
+  g_clear_pointer (&self->names, g_hash_table_unref);
   g_clear_pointer (&self->token_path, g_free);
   g_clear_pointer (&self->token, g_free);
 
@@ -1139,6 +1249,7 @@ dropify_phone_init (DropifyPhone *self)
   self->sessions = g_list_store_new (DROPIFY_TYPE_PHONE_SESSION);
   self->lives = g_ptr_array_new_with_free_func ((GDestroyNotify) live_free);
   self->failures = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   /* Keyed by the drop's own id string, which the value keeps alive. */
   self->progressed = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_object_unref);
   dropify_phone_uploads_init (self);
@@ -1264,8 +1375,10 @@ dropify_phone_rotate_token (DropifyPhone  *self,
   self->token = g_steal_pointer (&token);
 
   close_lives (self, CLOSE_TOKEN_REVOKED, "token revoked");
-  /* Their sessions are gone with the old token. */
+  /* Their sessions are gone with the old token, and so are their
+   * origins. */
   dropify_phone_uploads_clear (self);
+  g_hash_table_remove_all (self->names);
   g_message ("The phone page’s token was revoked; phones need the new QR code");
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TOKEN]);

@@ -451,7 +451,8 @@ mark_drops_complete (DropifySync *self,
       DropifyDrop *drop = g_ptr_array_index (drops, i);
 
       if (!dropify_drop_get_complete (drop) &&
-          !dropify_history_mark_complete (self->history, dropify_drop_get_id (drop), &error))
+          !dropify_history_mark_complete (self->history, dropify_drop_get_id (drop), &error) &&
+          !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CLOSED))
         {
           g_warning ("Could not mark %s complete: %s", dropify_drop_get_id (drop), error->message);
           dropify_sync_storage_failed (self, NULL, NULL, error);

@@ -225,10 +225,11 @@ dropify_phone_dialog_create_session_row (gpointer item,
   row = g_object_new (ADW_TYPE_ACTION_ROW,
                       "use-markup", FALSE,
                       "activatable", FALSE,
-                      "title", dropify_phone_session_get_name (session),
                       "subtitle", subtitle,
                       "tooltip-text", dropify_phone_session_get_user_agent (session),
                       NULL);
+  /* The page may rename itself while it is listed. */
+  g_object_bind_property (session, "name", row, "title", G_BINDING_SYNC_CREATE);
 
   icon = gtk_image_new_from_icon_name ("phone-symbolic");
   gtk_widget_set_valign (icon, GTK_ALIGN_CENTER);

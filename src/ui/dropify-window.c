@@ -84,6 +84,8 @@ struct _DropifyWindow
   GtkSearchBar         *search_bar;
   GtkSearchEntry       *search_entry;
   GtkDropDown          *kind_dropdown;
+  GtkDropDown          *device_dropdown;
+  GPtrArray            *device_ids;   /* the device filter's, "" for all */
   GtkLabel             *new_drops_label;
   GtkActionBar         *selection_bar;
   GtkLabel             *selection_label;
@@ -401,6 +403,7 @@ dropify_window_search (DropifyWindow *self)
 {
   g_autoptr(GError) error = NULL;
   const char *text;
+  const char *origin = NULL;
   guint selected;
   int kind;
   GHashTable *results = NULL;
@@ -412,10 +415,14 @@ dropify_window_search (DropifyWindow *self)
   text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
   selected = gtk_drop_down_get_selected (self->kind_dropdown);
   kind = selected == 1 ? DROPIFY_DROP_KIND_TEXT : selected == 2 ? DROPIFY_DROP_KIND_FILE : -1;
+  selected = gtk_drop_down_get_selected (self->device_dropdown);
+  if (self->device_ids != NULL && selected > 0 && selected < self->device_ids->len)
+    origin = g_ptr_array_index (self->device_ids, selected);
 
-  if (gtk_search_bar_get_search_mode (self->search_bar) && (*text != '\0' || kind >= 0))
+  if (gtk_search_bar_get_search_mode (self->search_bar) && (*text != '\0' || kind >= 0 || origin != NULL))
     {
-      results = dropify_history_search (dropify_service_get_history (self->service), text, kind, &error);
+      results = dropify_history_search (dropify_service_get_history (self->service), text, kind, origin,
+                                        &error);
       if (results == NULL)
         dropify_window_show_error (self, error);
     }
@@ -458,11 +465,62 @@ dropify_window_history_items_changed (DropifyWindow *self)
     self->search_source = g_timeout_add (100, dropify_window_search_again_cb, self);
 }
 
+/* The device filter offers the devices the drops come from (this one
+ * named as such), the newest first, at most 24 of them; what was chosen
+ * stays chosen while its device still has drops. */
+#define MAX_FILTER_DEVICES 24
+
+static void
+dropify_window_fill_devices (DropifyWindow *self)
+{
+  DropifyIdentity *identity = dropify_service_get_identity (self->service);
+  g_autoptr(GPtrArray) origins = dropify_history_dup_origins (dropify_service_get_history (self->service),
+                                                              MAX_FILTER_DEVICES);
+  g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
+  g_autofree char *chosen = NULL;
+  guint selected = gtk_drop_down_get_selected (self->device_dropdown);
+  guint select = 0;
+
+  if (self->device_ids != NULL && selected > 0 && selected < self->device_ids->len)
+    chosen = g_strdup (g_ptr_array_index (self->device_ids, selected));
+
+  g_clear_pointer (&self->device_ids, g_ptr_array_unref);
+  self->device_ids = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (self->device_ids, g_strdup (""));
+  gtk_string_list_append (names, _("All Devices"));
+
+  for (guint i = 0; i + 1 < origins->len; i += 2)
+    {
+      const char *id = g_ptr_array_index (origins, i);
+      const char *name = g_ptr_array_index (origins, i + 1);
+      g_autofree char *shown = NULL;
+
+      if (dropify_identity_is_own_id (identity, id))
+        shown = g_strdup (_("This Device"));
+      else
+        shown = dropify_drop_sanitize_name (name != NULL && *name != '\0' ? name : id);
+
+      if (g_strcmp0 (id, chosen) == 0)
+        select = self->device_ids->len;
+      g_ptr_array_add (self->device_ids, g_strdup (id));
+      gtk_string_list_append (names, shown);
+    }
+
+  /* Not a search of its own: the one below asks once. */
+  g_signal_handlers_block_by_func (self->device_dropdown, dropify_window_search_changed, self);
+  gtk_drop_down_set_model (self->device_dropdown, G_LIST_MODEL (names));
+  gtk_drop_down_set_selected (self->device_dropdown, select);
+  g_signal_handlers_unblock_by_func (self->device_dropdown, dropify_window_search_changed, self);
+}
+
 static void
 dropify_window_search_mode_changed (DropifyWindow *self)
 {
   if (gtk_search_bar_get_search_mode (self->search_bar))
-    gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+    {
+      dropify_window_fill_devices (self);
+      gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+    }
   dropify_window_search (self);
 }
 
@@ -2062,6 +2120,7 @@ dropify_window_finalize (GObject *object)
   g_clear_pointer (&self->rows, g_ptr_array_unref);
   g_clear_pointer (&self->send_to, g_free);
   g_clear_object (&self->selection);
+  g_clear_pointer (&self->device_ids, g_ptr_array_unref);
 
   G_OBJECT_CLASS (dropify_window_parent_class)->finalize (object);
 }
@@ -2193,6 +2252,7 @@ dropify_window_class_init (DropifyWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, search_bar);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, search_entry);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, kind_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, DropifyWindow, device_dropdown);
   gtk_widget_class_bind_template_callback (widget_class, dropify_window_search_changed);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, selection_bar);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, selection_label);

@@ -1,7 +1,9 @@
-// The phone page of Dropify. Plain JS, no build step; a module, so strict
-// and with its own scope. Every string from the server is shown with
-// textContent, never parsed as HTML.
+// The phone page of Dropify: plain JS, no build step. Every string from
+// the server is shown with textContent, never parsed as HTML.
 const $ = (id) => document.getElementById(id);
+// Listens to an element, given or by its id.
+const on = (target, type, handler) =>
+  (typeof target === 'string' ? $(target) : target).addEventListener(type, handler);
 const token = location.hash.slice(1);
 const drops = new Map();      // id → drop, as the server sent it
 let info = { max_file_size: Infinity, max_text_length: Infinity };
@@ -15,20 +17,22 @@ let resumeTimer = 0;
 let upload = null;            // { xhr, cancelled }
 let pending = null;           // a text being sent: { id, text }
 let sending = false;
+let unseen = 0;               // drops since the page was hidden
+let older = 0;                // past the newest 1,000: not listed
 
-// Liveness: a frozen or sleeping computer keeps the socket open and says
-// nothing, so the page pings it and gives up on a silent one.
+// Liveness: a frozen or sleeping computer keeps the socket open, silent.
 const HEARTBEAT_MS = 4000;    // a ping this often while live
 const PONG_MS = 3000;         // an answer within this, or it is gone
 const OPEN_MS = 5000;         // a new socket must open within this
 const PROBE_MS = 4000;        // /api/info, asked why a socket closed
-const SEND_MS = 8000;         // a text's POST
+const SEND_MS = 8000;         // any other request
 const STALL_MS = 15000;       // an upload that sends nothing this long
 let heartbeat = 0;
 let pongTimer = 0;
 let openTimer = 0;
 
 // Icons: stroked 24×24 paths.
+const SVG = 'http://www.w3.org/2000/svg';
 const ICONS = {
   text: 'M5 6h14M5 11h14M5 16h9',
   file: 'M6 3h8l5 5v13H6zM14 3v5h5',
@@ -41,8 +45,8 @@ const ICONS = {
 };
 
 function icon (name) {
-  const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
-  const path = document.createElementNS('http://www.w3.org/2000/svg', 'path');
+  const svg = document.createElementNS(SVG, 'svg');
+  const path = document.createElementNS(SVG, 'path');
   svg.setAttribute('viewBox', '0 0 24 24');
   svg.setAttribute('class', 'icon');
   svg.setAttribute('aria-hidden', 'true');
@@ -58,8 +62,8 @@ function el (tag, className, text) {
   return node;
 }
 
-// Names come from other devices. In a <bdi> a right-to-left name keeps
-// its own direction without reordering the words around it.
+// Names come from other devices: in a <bdi>, a right-to-left one cannot
+// reorder the words around it.
 function phrase (before, name) {
   const node = el('span', 'part');
   node.append(before, el('bdi', null, name));
@@ -72,21 +76,19 @@ function formatSize (bytes) {
   const units = ['bytes', 'kB', 'MB', 'GB', 'TB'];
   let i = 0;
   while (bytes >= 1000 && i < units.length - 1) { bytes /= 1000; i++; }
-  return i === 0 ? `${bytes} ${bytes === 1 ? 'byte' : 'bytes'}` : `${bytes.toFixed(1)} ${units[i]}`;
+  return i ? `${bytes.toFixed(1)} ${units[i]}` : plural(bytes, 'byte', 'bytes');
 }
 
 function plural (n, one, many) {
   return `${n} ${n === 1 ? one : many}`;
 }
 
+// Seconds, minutes, hours up to two days, then days.
 function formatLeft (ms) {
   if (ms <= 0) return 'Expired';
-  if (ms < 59500) return `Expires in ${plural(Math.max(1, Math.round(ms / 1000)), 'second', 'seconds')}`;
-  const min = Math.max(1, Math.round(ms / 60000));
-  if (min < 60) return `Expires in ${plural(min, 'minute', 'minutes')}`;
-  const hours = Math.round(min / 60);
-  if (hours < 48) return `Expires in ${plural(hours, 'hour', 'hours')}`;
-  return `Expires in ${plural(Math.round(hours / 24), 'day', 'days')}`;
+  const [unit, size] = ms < 59500 ? ['second', 1e3] : ms < 3570000 ? ['minute', 6e4]
+    : ms < 171e6 ? ['hour', 36e5] : ['day', 864e5];
+  return `Expires in ${plural(Math.max(1, Math.round(ms / size)), unit, `${unit}s`)}`;
 }
 
 function now () {
@@ -95,18 +97,9 @@ function now () {
 
 // Feedback
 
-// The toast sits above the composer, which grows with its text and the
-// upload row; its height is a CSS variable, read only when it changes.
-function placeToast () {
-  const composer = $('composer');
-  const height = composer.hidden ? 0 : composer.offsetHeight;
-  document.documentElement.style.setProperty('--composer-height', `${height}px`);
-}
-
 let toastTimer = 0;
 function toast (message) {
   const node = $('toast');
-  if (!window.ResizeObserver) placeToast();
   node.textContent = message;
   node.hidden = false;
   clearTimeout(toastTimer);
@@ -129,38 +122,24 @@ function deviceName () {
   return info.name || 'your computer';
 }
 
-// The subtitle and the banner say what is true now. The device's name
-// comes from the computer, so it goes in a <bdi>.
+// The status, the subtitle and the banner say what is true now; {} is
+// the computer's name, which it chose, so the subtitle has it in a <bdi>.
+const STATES = {
+  live: ['live', 'Live', 'Connected to {}', ''],
+  reconnecting: ['reconnecting', 'Reconnecting…', 'Reconnecting to {}…', 'Lost the connection to {}. Reconnecting…'],
+  unreachable: ['reconnecting', 'Reconnecting…', 'Can’t reach {}, retrying',
+    'Can’t reach {}, retrying. It may be asleep, busy, or no longer on this network.'],
+  off: ['offline', 'Off', 'Phone access is off on {}',
+    'Phone access is off on {}. Turn it on in Dropify’s Preferences there; this page reconnects by itself.'],
+  offline: ['offline', 'Offline', 'Not connected to {}', 'You’re offline. The history will update when you’re back.'],
+};
+
 function say (state) {
-  const name = deviceName();
-  const subtitle = (before, after) => $('device').replaceChildren(before, el('bdi', null, name), after || '');
-  switch (state) {
-    case 'live':
-      setStatus('live', 'Live');
-      subtitle('Connected to ');
-      banner('');
-      break;
-    case 'reconnecting':
-      setStatus('reconnecting', 'Reconnecting…');
-      subtitle('Reconnecting to ', '…');
-      banner(`Lost the connection to ${name}. Reconnecting…`);
-      break;
-    case 'unreachable':
-      setStatus('reconnecting', 'Reconnecting…');
-      subtitle('Can’t reach ', ', retrying');
-      banner(`Can’t reach ${name}, retrying. It may be asleep, busy, or no longer on this network.`);
-      break;
-    case 'off':
-      setStatus('offline', 'Off');
-      subtitle('Phone access is off on ');
-      banner(`Phone access is off on ${name}. Turn it on in Dropify’s Preferences there; this page reconnects by itself.`);
-      break;
-    case 'offline':
-      setStatus('offline', 'Offline');
-      subtitle('Not connected to ');
-      banner('You’re offline. The history will update when you’re back.');
-      break;
-  }
+  const [kind, label, subtitle, text] = STATES[state];
+  const [before, after] = subtitle.split('{}');
+  setStatus(kind, label);
+  $('device').replaceChildren(before, el('bdi', null, deviceName()), after);
+  banner(text.replace('{}', deviceName()));
 }
 
 const LOCKS = {
@@ -168,8 +147,7 @@ const LOCKS = {
     'This address has no access key. Scan the QR code that Dropify shows on your computer, or run “dropify qr” there.'],
   wrong: ['This link doesn’t work anymore',
     'Its access key is wrong or was revoked. Scan the QR code on your computer again to get a new link.'],
-  limited: ['Too many tries',
-    'This device tried too many wrong keys. Wait a minute, then try again.'],
+  limited: ['Too many tries', ''],  // pause() counts down
 };
 
 // The server's Retry-After, in seconds, within reason.
@@ -179,24 +157,24 @@ function retryAfter (value) {
 }
 
 function lock (kind, seconds) {
-  locked = kind !== 'limited';
+  const limited = kind === 'limited';
   const [title, text] = LOCKS[kind];
+  locked = !limited;
   $('locked-title').textContent = title;
   $('locked-text').textContent = text;
-  $('retry').hidden = kind !== 'limited';
+  $('retry').hidden = locked;
   $('locked').hidden = false;
   $('main').setAttribute('aria-hidden', 'true');
   $('composer').hidden = true;
-  setStatus('locked', kind === 'limited' ? 'Paused' : 'No access');
+  setStatus('locked', limited ? 'Paused' : 'No access');
   clearTimeout(retryTimer);
   clearInterval(resumeTimer);
   pausedUntil = 0;
-  if (kind === 'limited') pause(seconds || 60);
-  if (ws) ws.close();
+  if (limited) pause(seconds || 60);
+  ws?.close();
 }
 
-// Waits out the server's Retry-After, counting down, then connects again
-// by itself; asking earlier would only be refused again.
+// Waits out the server's Retry-After, counting down, then connects again.
 function pause (seconds) {
   pausedUntil = Date.now() + seconds * 1000;
   const tick = () => {
@@ -230,23 +208,16 @@ function unlock () {
 // The API
 
 // Rejects when the computer does not answer within `timeout` ms.
-async function api (method, path, body, timeout) {
-  const headers = { Authorization: `Bearer ${token}` };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+async function api (method, path, body, timeout = SEND_MS) {
   const abort = new AbortController();
-  const timer = timeout ? setTimeout(() => abort.abort(), timeout) : 0;
-  let response;
-  try {
-    response = await fetch(path, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      cache: 'no-store',
-      signal: abort.signal,
-    });
-  } finally {
-    clearTimeout(timer);
-  }
+  const timer = setTimeout(() => abort.abort(), timeout);
+  const response = await fetch(path, {
+    method,
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    body: body && JSON.stringify(body),
+    cache: 'no-store',
+    signal: abort.signal,
+  }).finally(() => clearTimeout(timer));
   if (response.status === 401) lock('wrong');
   if (response.status === 429) lock('limited', retryAfter(response.headers.get('Retry-After')));
   return response;
@@ -262,8 +233,8 @@ async function errorOf (response) {
 
 // The history
 
-// What a card shows of its drop, besides progress (updated in place):
-// a card whose drop changed is built again, the others are kept.
+// A card whose drop changed (progress aside) is built again; the others
+// are kept.
 const cards = new Map();      // id → { node, shape }
 function shape (drop) {
   return drop.kind === 'text' ? 'text'
@@ -280,10 +251,8 @@ function cardFor (drop) {
   return node;
 }
 
-// Only the newest cards are built (a screenful first), PAGE more each
-// time the end of the list comes near: the cost of a card's style and
-// layout grows with every card in the page, and a thousand froze it for
-// seconds.
+// Only the newest cards are built, a screenful first, then PAGE more as
+// the end of the list comes near: a thousand froze the page for seconds.
 const PAGE = 20;
 let shown = 12;
 function render () {
@@ -296,11 +265,12 @@ function render () {
   });
   while (list.children.length > nodes.length) list.lastChild.remove();
   $('empty').hidden = drops.size > 0;
+  $('older').hidden = older < 1 || shown < drops.size;
+  $('older').textContent = `${plural(older, 'older drop is', 'older drops are')} only on ${deviceName()}.`;
   refreshTimes();
 }
 
-// Every 30 s, or every second while a drop has less than two minutes
-// left, so that seconds count down.
+// Every 30 s, or every second while a drop has under two minutes left.
 let timesTimer = 0;
 function refreshTimes () {
   let soonest = Infinity;
@@ -317,8 +287,8 @@ function refreshTimes () {
   timesTimer = setTimeout(refreshTimes, soonest < 120000 ? 1000 : 30000);
 }
 
-function button (label, iconName, className) {
-  const node = el('button', `action ${className || ''}`);
+function button (label, iconName) {
+  const node = el('button', 'action');
   node.type = 'button';
   node.title = label;
   node.setAttribute('aria-label', label);
@@ -330,9 +300,9 @@ function arriving (drop) {
   return `arriving, ${Math.floor(100 * Math.min(drop.received || 0, drop.size) / Math.max(drop.size, 1))}%`;
 }
 
-// Lines a text takes at this width, roughly (8 px a character, the
-// width of the list less a card's icon, buttons and padding), and only
-// up to what it takes to know it is more than the six a card shows.
+// Long texts fold. Whether one is long is estimated from its lines at
+// this width (8 px a character, the list less a card's icon and buttons),
+// never measured: a layout read per card froze the page for seconds.
 let perLine = 0;
 function looksLong (drop) {
   if (drop.truncated) return true;
@@ -348,7 +318,7 @@ function looksLong (drop) {
 // A long text comes as its first kilobyte; the rest when it is wanted.
 async function fetchWhole (drop) {
   try {
-    const response = await api('GET', `/api/drops/${encodeURIComponent(drop.id)}`, undefined, SEND_MS);
+    const response = await api('GET', `/api/drops/${encodeURIComponent(drop.id)}`);
     if (!response.ok) {
       if (!locked) toast(await errorOf(response));
       return false;
@@ -363,6 +333,16 @@ async function fetchWhole (drop) {
   }
 }
 
+// When it was sent: the time today, the date before; all of it on hover.
+function sentAt (drop) {
+  const when = new Date(drop.created_at);
+  const node = el('time', 'part', when.toDateString() === new Date().toDateString()
+    ? when.toLocaleTimeString([], { timeStyle: 'short' }) : when.toLocaleDateString([], { dateStyle: 'medium' }));
+  node.dateTime = when.toISOString();
+  node.title = `Sent ${when.toLocaleString([], { dateStyle: 'full', timeStyle: 'short' })}`;
+  return node;
+}
+
 function card (drop) {
   const item = el('li', 'drop');
   item.id = `drop-${drop.id}`;
@@ -373,7 +353,7 @@ function card (drop) {
   // The meta line wraps between its parts, never inside one.
   const body = el('div', 'body');
   const meta = el('p', 'meta');
-  const parts = [phrase('From ', drop.origin_name || 'an unknown device')];
+  const parts = [phrase('From ', drop.origin_name || 'an unknown device'), sentAt(drop)];
   if (isText) {
     body.appendChild(el('p', 'text', drop.text)).dir = 'auto';
   } else {
@@ -385,16 +365,14 @@ function card (drop) {
       parts.push(el('span', 'part arriving', arriving(drop)));
     }
   }
-  for (const part of parts) {
-    meta.append(typeof part === 'string' ? el('span', 'part', part) : part, ' · ');
-  }
+  for (const part of parts) meta.append(part.nodeType ? part : el('span', 'part', part), ' · ');
   meta.appendChild(el('span', 'part expires'));
   body.appendChild(meta);
 
   const actions = el('div', 'actions');
   if (isText) {
     const copy = button('Copy the text', 'copy');
-    copy.addEventListener('click', async () => {
+    on(copy, 'click', async () => {
       if (!drop.truncated || await fetchWhole(drop)) copyText(drop.text);
     });
     actions.appendChild(copy);
@@ -415,15 +393,12 @@ function card (drop) {
   item.append(bubble, body, actions);
 
   if (isText && looksLong(drop)) {
-    // Long texts fold. Whether one is long is estimated from its lines
-    // and the list's width, never measured card by card: a layout read
-    // per card froze the page for seconds with hundreds of drops.
     const text = body.querySelector('.text');
     const more = el('button', 'more', 'Show more');
     text.classList.add('clamped');
     more.type = 'button';
     more.setAttribute('aria-expanded', 'false');
-    more.addEventListener('click', async () => {
+    on(more, 'click', async () => {
       if (drop.truncated && !await fetchWhole(drop)) return;
       text.textContent = drop.text;
       const open = text.classList.toggle('clamped') === false;
@@ -439,25 +414,25 @@ function card (drop) {
 function deleteButton (drop) {
   const what = drop.kind === 'text' ? 'the text' : drop.name;
   const node = button(`Delete ${what}`, 'trash');
-  const label = el('span', 'confirm', 'Delete?');
+  const label = (text) => node.setAttribute('aria-label', text);
   let armed = 0;
-  node.appendChild(label);
-  node.addEventListener('click', async () => {
+  node.appendChild(el('span', 'confirm', 'Delete?'));
+  on(node, 'click', async () => {
     if (!armed) {
       node.classList.add('danger');
-      node.setAttribute('aria-label', `Tap again to delete ${what} on all your devices`);
+      label(`Tap again to delete ${what} on all your devices`);
       toast('Tap again to delete it on all your devices');
       armed = setTimeout(() => {
         armed = 0;
         node.classList.remove('danger');
-        node.setAttribute('aria-label', `Delete ${what}`);
+        label(`Delete ${what}`);
       }, 4000);
       return;
     }
     clearTimeout(armed);
     node.disabled = true;
     try {
-      const response = await api('DELETE', `/api/drops/${encodeURIComponent(drop.id)}`, undefined, SEND_MS);
+      const response = await api('DELETE', `/api/drops/${encodeURIComponent(drop.id)}`);
       if (response.ok || response.status === 404) {
         drops.delete(drop.id);
         render();
@@ -475,24 +450,16 @@ function deleteButton (drop) {
 
 // Not a secure context, so no navigator.clipboard: copy from a hidden
 // text area the old way.
-async function copyText (text) {
-  if (navigator.clipboard && window.isSecureContext) {
-    try {
-      await navigator.clipboard.writeText(text);
-      toast('Copied');
-      return;
-    } catch (e) { /* fall back */ }
-  }
-  const area = el('textarea', 'clipboard');
+function copyText (text) {
+  const area = el('textarea', 'visually-hidden');
   area.value = text;
-  area.setAttribute('readonly', '');
-  area.setAttribute('aria-hidden', 'true');
+  area.readOnly = true;
   document.body.appendChild(area);
   area.focus({ preventScroll: true });
   area.select();
   area.setSelectionRange(0, text.length);
-  let copied = false;
-  try { copied = document.execCommand('copy'); } catch (e) { copied = false; }
+  let copied;
+  try { copied = document.execCommand('copy'); } catch (e) { /* refused */ }
   area.remove();
   toast(copied ? 'Copied' : 'Could not copy: press and hold the text to copy it');
 }
@@ -505,11 +472,19 @@ function received (message) {
       info = message.info;
       skew = info.now - Date.now();
       say('live');
+      named();
       drops.clear();
       for (const drop of message.drops) drops.set(drop.id, drop);
+      older = info.total - message.drops.length;
       render();
       break;
     case 'added':
+      // Counted in the title while the page is hidden; a buzz if allowed.
+      if (document.hidden && message.drop.origin !== info.phone_origin) {
+        document.title = `(${++unseen}) Dropify`;
+        navigator.vibrate?.(100);
+      }
+      // falls through
     case 'changed':
       drops.set(message.drop.id, message.drop);
       render();
@@ -517,22 +492,19 @@ function received (message) {
     case 'progress': {
       // At most four a second per file, from the computer.
       const drop = drops.get(message.id);
-      const part = drop && !drop.complete && $(`drop-${drop.id}`);
-      if (!part) break;
+      const span = drop && $(`drop-${drop.id}`)?.querySelector('.arriving');
+      if (!span) break;
       drop.received = message.received;
-      const span = part.querySelector('.arriving');
-      if (span) span.textContent = arriving(drop);
+      span.textContent = arriving(drop);
       break;
     }
     case 'removed':
-      drops.delete(message.id);
+      // Not listed: it was one of the older ones.
+      if (!drops.delete(message.id) && older > 0) older--;
       render();
       break;
     case 'ping':
       ws.send('{"type":"pong"}');
-      break;
-    case 'pong':
-      break;
   }
 }
 
@@ -549,8 +521,8 @@ function retry () {
   retryDelay = Math.min(retryDelay * 2, 5000);
 }
 
-// The computer went silent: let the socket go without waiting for a
-// close handshake that will not come, and try again.
+// The computer went silent: drop the socket without a close handshake
+// that will not come, and try again.
 function unreachable (socket) {
   if (ws !== socket) return;
   ws = null;
@@ -570,8 +542,7 @@ function beat (socket) {
 function connect () {
   clearTimeout(retryTimer);
   if (locked || pausedUntil || (ws && ws.readyState <= WebSocket.OPEN)) return;
-  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  const socket = new WebSocket(`${scheme}//${location.host}/api/live`, ['dropify', `bearer.${token}`]);
+  const socket = new WebSocket(`${location.origin.replace(/^http/, 'ws')}/api/live`, ['dropify', `bearer.${token}`]);
   ws = socket;
   openTimer = setTimeout(() => unreachable(socket), OPEN_MS);
   socket.onopen = () => {
@@ -600,18 +571,15 @@ function connect () {
   };
 }
 
-// Why did it close? A refused handshake looks like a network error to a
-// page, so ask the API, which says 401 plainly, or 404 when phone
-// access was turned off.
+// Why did it close? A page sees a refused handshake as a network error,
+// so ask the API: 401, or 404 when phone access is off.
 async function lost () {
-  const offline = navigator.onLine === false;
-  say(offline ? 'offline' : 'reconnecting');
-  let state = offline ? 'offline' : 'reconnecting';
+  let state = navigator.onLine === false ? 'offline' : 'reconnecting';
+  say(state);
   try {
-    const response = await api('GET', '/api/info', undefined, PROBE_MS);
-    if (response.status === 404) state = 'off';
+    if ((await api('GET', '/api/info', undefined, PROBE_MS)).status === 404) state = 'off';
   } catch (e) {
-    if (!offline) state = 'unreachable';
+    if (state !== 'offline') state = 'unreachable';
   }
   if (locked || pausedUntil || ws) return;
   say(state);
@@ -626,13 +594,17 @@ function newId () {
   const b = crypto.getRandomValues(new Uint8Array(16));
   b[6] = (b[6] & 0x0f) | 0x40;
   b[8] = (b[8] & 0x3f) | 0x80;
-  const hex = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return [...b].map((x) => x.toString(16).padStart(2, '0')).join('')
+    .replace(/(.{8})(.{4})(.{4})(.{4})/, '$1-$2-$3-$4-');
 }
 
 function sendText (event) {
   event.preventDefault();
-  const text = $('text').value;
+  post($('text').value);
+}
+
+// Sends a text: the composer's, or one dropped on the page.
+function post (text) {
   if (!text.trim()) return;
   if (new TextEncoder().encode(text).length > info.max_text_length) {
     toast(`The text is longer than the limit of ${formatSize(info.max_text_length)}`);
@@ -642,9 +614,8 @@ function sendText (event) {
   deliver();
 }
 
-// Sends the pending text. If the computer does not answer, the text
-// stays in the composer and goes again, with the same id, as soon as the
-// live connection is back; editing it cancels that.
+// Sends the pending text. If the computer does not answer, it goes again,
+// with the same id, once the live connection is back; editing cancels it.
 async function deliver () {
   const job = pending;
   const area = $('text');
@@ -652,9 +623,9 @@ async function deliver () {
   sending = true;
   $('send').disabled = true;
   try {
-    const response = await api('POST', '/api/drops', { text: job.text, id: job.id }, SEND_MS);
+    const response = await api('POST', '/api/drops', { text: job.text, id: job.id });
     if (pending === job) pending = null;
-    if (response.status === 201 || response.status === 200) {
+    if (response.ok) {
       const drop = await response.json();
       drops.set(drop.id, drop);
       render();
@@ -675,13 +646,12 @@ async function deliver () {
   }
   sending = false;
   $('send').disabled = !area.value.trim();
+  if (pending && pending !== job) deliver();
 }
 
-// One PUT of the file from `offset`; resolves with the status and the
-// JSON answer, rejects when the connection is lost. A Wi-Fi that drops
-// often leaves the request hanging rather than failing: one that sends
-// nothing, or has no answer, for STALL_MS is given up too (a slow answer
-// is then waited for by asking).
+// One PUT of the file from `offset`: resolves with the status and the
+// JSON answer, rejects when the connection is lost, or sends nothing or
+// has no answer for STALL_MS (a dropping Wi-Fi leaves requests hanging).
 function put (file, path, offset, done, total) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
@@ -714,9 +684,8 @@ function put (file, path, offset, done, total) {
   });
 }
 
-// A file goes to /api/uploads/ID, an id made here. When the connection
-// drops (a Wi-Fi hiccup), the computer keeps what arrived: ask how much,
-// and go on from there, until it answers again or Cancel is pressed.
+// A file goes to /api/uploads/ID, an id made here. After a Wi-Fi hiccup
+// the computer still has what arrived: ask how much, and go on from there.
 async function uploadOne (file, done, total) {
   const path = `/api/uploads/${newId()}`;
   let offset = 0;
@@ -727,7 +696,7 @@ async function uploadOne (file, done, total) {
     let status, reply, after;
     try {
       if (ask) {
-        const response = await api('GET', path, undefined, SEND_MS);
+        const response = await api('GET', path);
         [status, reply] = [response.status, await response.json()];
       } else {
         [status, reply, after] = await put(file, path, offset, done, total);
@@ -747,8 +716,8 @@ async function uploadOne (file, done, total) {
       }
       return true;
     }
-    if (status === 409 && typeof reply.offset === 'number') conflicts++;
     if ((status === 200 || status === 409) && typeof reply.offset === 'number') {
+      if (status === 409) conflicts++;
       offset = reply.offset;
       continue;
     }
@@ -762,15 +731,15 @@ async function uploadOne (file, done, total) {
 }
 
 async function sendFiles (list) {
-  const files = [];
+  const files = list.filter((file) => file.size <= info.max_file_size);
   for (const file of list) {
-    if (file.size > info.max_file_size) {
-      toast(`“${file.name}” is larger than the limit of ${formatSize(info.max_file_size)}`);
-    } else {
-      files.push(file);
-    }
+    if (!files.includes(file)) toast(`“${file.name}” is larger than the limit of ${formatSize(info.max_file_size)}`);
   }
-  if (!files.length || upload) return;
+  if (!files.length) return;
+  if (upload) {
+    toast('Wait until the files being sent are done');
+    return;
+  }
   const total = files.reduce((sum, file) => sum + file.size, 0);
   let done = 0;
   let sent = 0;
@@ -797,43 +766,111 @@ function grow () {
   $('send').disabled = !area.value.trim();
 }
 
+// The name this browser's drops carry on every device (“Anna’s Pixel”).
+// The computer keeps it while it runs; the page keeps it too, and names
+// itself again to a computer that restarted.
+function named () {
+  const saved = remember();
+  if (saved && saved !== info.phone_name) rename(saved);
+  else $('name').value = info.phone_name;
+}
+
+// Reads the name kept here, or keeps one (when this browser lets it).
+function remember (name) {
+  try {
+    if (name === undefined) return localStorage.dropifyName;
+    localStorage.dropifyName = name;
+  } catch (e) { /* no storage */ }
+}
+
+async function rename (name) {
+  try {
+    const response = await api('PUT', '/api/name', { name });
+    if (!response.ok) throw response;
+    info.phone_name = (await response.json()).name;
+    remember(name.trim());
+  } catch (e) {
+    if (!e.status) toast(`Couldn’t reach ${deviceName()}`);
+    else if (!locked) toast(await errorOf(e));
+  }
+  $('name').value = info.phone_name;
+}
+
+// On a computer, files (or a text) dropped anywhere on the page, and
+// files pasted, go as the file button and the composer send them; a text
+// dropped or pasted into the composer is only editing.
+let dragging = 0;
+function dragged (event) {
+  if (locked) return;
+  event.preventDefault();
+  if (event.type === 'dragenter' && !dragging++) {
+    $('dropzone').hidden = false;
+    toast(`Drop to send to ${deviceName()}`);
+  }
+}
+
+function dropped (event) {
+  const files = [...event.dataTransfer.files];
+  dragging = 0;
+  $('dropzone').hidden = true;
+  if (locked || (!files.length && event.target === $('text'))) return;
+  event.preventDefault();
+  if (files.length) sendFiles(files);
+  else post(event.dataTransfer.getData('text/plain'));
+}
+
 // Start
 
 function start () {
   $('attach').appendChild(icon('attach'));
   $('send').appendChild(icon('send'));
-  $('text-form').addEventListener('submit', sendText);
-  $('text').addEventListener('input', () => {
+  on('text-form', 'submit', sendText);
+  on('text', 'input', () => {
     if (pending && pending.text !== $('text').value) pending = null;
     grow();
   });
-  $('text').addEventListener('keydown', (event) => {
+  on('text', 'keydown', (event) => {
     if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) sendText(event);
   });
-  $('attach').addEventListener('click', () => $('files').click());
-  $('files').addEventListener('change', () => {
+  on('attach', 'click', () => $('files').click());
+  on('files', 'change', () => {
     const list = [...$('files').files];
     $('files').value = '';
     sendFiles(list);
   });
-  $('upload-cancel').addEventListener('click', () => {
+  on('upload-cancel', 'click', () => {
     if (!upload) return;
     upload.cancelled = true;
-    if (upload.xhr) upload.xhr.abort();
+    upload.xhr?.abort();
     toast('Upload cancelled');
   });
-  $('retry').addEventListener('click', resume);
-  window.addEventListener('online', connect);
-  window.addEventListener('resize', () => { perLine = 0; });
-  window.addEventListener('offline', () => { if (ws) ws.close(); });
+  on('retry', 'click', resume);
+  on('name', 'change', () => rename($('name').value));
+  on(document, 'dragenter', dragged);
+  on(document, 'dragover', dragged);
+  on(document, 'dragleave', () => {
+    if (dragging && !--dragging) $('dropzone').hidden = true;
+  });
+  on(document, 'drop', dropped);
+  on(document, 'paste', (event) => {
+    const files = [...event.clipboardData.files];
+    if (files.length && !locked) {
+      event.preventDefault();
+      sendFiles(files);
+    }
+  });
+  on(window, 'online', connect);
+  on(window, 'resize', () => { perLine = 0; });
+  on(window, 'offline', () => ws?.close());
   // Back from sleep, the socket may look open and be long dead: ask now.
-  document.addEventListener('visibilitychange', () => {
-    if (document.visibilityState !== 'visible') return;
+  on(document, 'visibilitychange', () => {
+    if (document.hidden) return;
+    unseen = 0;
+    document.title = 'Dropify';
     if (ws) beat(ws);
     connect();
   });
-  window.addEventListener('hashchange', () => location.reload());
-  if (window.ResizeObserver) new ResizeObserver(placeToast).observe($('composer'));
+  on(window, 'hashchange', () => location.reload());
   const more = new IntersectionObserver((entries) => {
     if (!entries[0].isIntersecting || shown >= drops.size) return;
     shown += PAGE;

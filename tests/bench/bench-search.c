@@ -143,7 +143,7 @@ main (int   argc,
 
           t0 = g_get_monotonic_time ();
           {
-            g_autoptr(GHashTable) found = dropify_history_search (history, typed, -1, &error);
+            g_autoptr(GHashTable) found = dropify_history_search (history, typed, -1, NULL, &error);
 
             g_assert_no_error (error);
             matches = g_hash_table_size (found);
@@ -176,7 +176,7 @@ main (int   argc,
         {
           g_autofree char *typed = g_utf8_substring (query, 0, n);
           int64_t t0 = g_get_monotonic_time ();
-          g_autoptr(GHashTable) found = dropify_history_search (history, typed, -1, NULL);
+          g_autoptr(GHashTable) found = dropify_history_search (history, typed, -1, NULL, NULL);
           double ms = ms_since (t0);
 
           g_array_append_val (ours, ms);

@@ -203,7 +203,7 @@ search (Fixture    *fixture,
   g_autoptr(GError) error = NULL;
   g_autofree const char **ids = NULL;
 
-  found = dropify_history_search (fixture->history, text, kind, &error);
+  found = dropify_history_search (fixture->history, text, kind, NULL, &error);
   g_assert_no_error (error);
   g_assert_nonnull (found);
 
@@ -283,6 +283,45 @@ test_search (Fixture       *fixture,
 
       g_assert_cmpstr (ids, ==, cases[i].ids);
     }
+}
+
+/* The search narrows to one device's drops, and the devices to choose
+ * from are those the drops come from, newest first. */
+static void
+test_search_by_origin (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(GHashTable) found = NULL;
+  g_autoptr(GPtrArray) origins = NULL;
+  g_autoptr(GError) error = NULL;
+
+  add_ok (fixture->history, dropify_drop_new_text ("l1", "laptop-id", "Old Laptop Name", "one", T0 + 1, T0 + HOUR));
+  add_ok (fixture->history, dropify_drop_new_text ("p1", "phone-id", "Anna’s Pixel", "two", T0 + 2, T0 + HOUR));
+  add_ok (fixture->history, dropify_drop_new_text ("l2", "laptop-id", "Laptop", "three one", T0 + 3, T0 + HOUR));
+
+  found = dropify_history_search (fixture->history, "one", -1, "laptop-id", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_hash_table_size (found), ==, 2);
+  g_clear_pointer (&found, g_hash_table_unref);
+
+  found = dropify_history_search (fixture->history, "", -1, "phone-id", &error);
+  g_assert_cmpuint (g_hash_table_size (found), ==, 1);
+  g_assert_true (g_hash_table_contains (found, dropify_history_lookup (fixture->history, "p1")));
+  g_clear_pointer (&found, g_hash_table_unref);
+
+  found = dropify_history_search (fixture->history, "one", -1, "phone-id", &error);
+  g_assert_cmpuint (g_hash_table_size (found), ==, 0);
+
+  origins = dropify_history_dup_origins (fixture->history, 10);
+  g_assert_cmpuint (origins->len, ==, 4);
+  g_assert_cmpstr (g_ptr_array_index (origins, 0), ==, "laptop-id");
+  g_assert_cmpstr (g_ptr_array_index (origins, 1), ==, "Laptop");
+  g_assert_cmpstr (g_ptr_array_index (origins, 2), ==, "phone-id");
+  g_assert_cmpstr (g_ptr_array_index (origins, 3), ==, "Anna’s Pixel");
+  g_clear_pointer (&origins, g_ptr_array_unref);
+
+  origins = dropify_history_dup_origins (fixture->history, 1);
+  g_assert_cmpuint (origins->len, ==, 2);
 }
 
 static void
@@ -470,6 +509,24 @@ store_blob (DropifyBlobStore *blobs,
   g_assert_true (dropify_blob_writer_write (writer, (const guint8 *) content, len, &error));
   g_assert_true (dropify_blob_writer_finish (writer, &error));
   g_assert_no_error (error);
+}
+
+/* A file's check that finishes after the service stopped finds the
+ * history closed: a clear error, not SQLite's "API misuse" (which a
+ * stopping instance used to log). */
+static void
+test_mark_complete_after_close (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  g_autofree char *sha256 = NULL;
+  g_autoptr(GError) error = NULL;
+
+  store_blob (fixture->blobs, "checked as the service stopped", &sha256);
+  add_ok (fixture->history, file_drop ("late", "late.txt", sha256, 30, T0 + HOUR));
+
+  dropify_history_close (fixture->history);
+  g_assert_false (dropify_history_mark_complete (fixture->history, "late", &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CLOSED);
 }
 
 static int
@@ -1132,6 +1189,8 @@ main (int   argc,
   ADD ("/history/add-list-order", test_add_list_order);
   ADD ("/history/delete-tombstone", test_delete_tombstone);
   ADD ("/history/search", test_search);
+  ADD ("/history/search-by-origin", test_search_by_origin);
+  ADD ("/history/mark-complete-after-close", test_mark_complete_after_close);
   ADD ("/history/expiry-injected-clock", test_expiry_injected_clock);
   ADD ("/history/expiry-timer", test_expiry_timer);
   ADD ("/history/persistence", test_persistence);

@@ -1923,6 +1923,36 @@ no_results_shown (gpointer data)
 
 /* Ctrl+F's search finds texts and file names, narrows to a kind, says
  * when nothing matches, and closing it shows everything again. */
+/* A drop-down by its tooltip: the search bar has two. */
+static GtkWidget *
+find_dropdown_in (GtkWidget  *widget,
+                  const char *tooltip)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_DROP_DOWN (child) && g_strcmp0 (gtk_widget_get_tooltip_text (child), tooltip) == 0)
+        return child;
+      if ((found = find_dropdown_in (child, tooltip)))
+        return found;
+    }
+
+  return NULL;
+}
+
+static GtkWidget *
+find_dropdown (GtkWidget  *window,
+               const char *tooltip)
+{
+  GtkWidget *dropdown = find_dropdown_in (window, tooltip);
+
+  g_assert_nonnull (dropdown);
+  return dropdown;
+}
+
 static void
 test_window_search (Fixture       *fixture,
                     gconstpointer  user_data)
@@ -1958,7 +1988,7 @@ test_window_search (Fixture       *fixture,
   wait_for (label_is_gone, &wifi, "the texts to be filtered out");
 
   /* Texts only: the file's name matches, but it is not a text. */
-  dropdown = find_descendant (fixture->window, GTK_TYPE_DROP_DOWN);
+  dropdown = find_dropdown (fixture->window, "Kind of Drops");
   gtk_drop_down_set_selected (GTK_DROP_DOWN (dropdown), 1);
   wait_for (no_results_shown, fixture->window, "no results");
 
@@ -1980,6 +2010,43 @@ test_window_search (Fixture       *fixture,
                                   FALSE);
   wait_for (label_is_shown, &door, "everything again");
   wait_for (label_is_shown, &report, "the file again");
+
+  /* From one device: the devices offered are those the drops come from. */
+  {
+    DropifyHistory *history = dropify_service_get_history (fixture->service);
+    int64_t now = dropify_history_now (history);
+    g_autoptr(DropifyDrop) laptop = dropify_drop_new_text ("laptop-drop-1", "laptop-device", "Laptop",
+                                                           "Sent from the laptop", now, now + 3600000);
+    LabelQuery from_laptop = { fixture->window, "Sent from the laptop" };
+    GListModel *devices;
+    guint laptop_at = G_MAXUINT;
+
+    g_assert_true (dropify_history_add (history, laptop, &error));
+    g_assert_no_error (error);
+    wait_for (label_is_shown, &from_laptop, "the laptop's drop");
+
+    g_assert_true (gtk_widget_activate_action (fixture->window, "win.search", NULL));
+    dropdown = find_dropdown (fixture->window, "From Device");
+    devices = gtk_drop_down_get_model (GTK_DROP_DOWN (dropdown));
+    g_assert_cmpuint (g_list_model_get_n_items (devices), ==, 3);
+    g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (devices), 0), ==, "All Devices");
+    for (guint i = 0; i < g_list_model_get_n_items (devices); i++)
+      if (g_str_equal (gtk_string_list_get_string (GTK_STRING_LIST (devices), i), "Laptop"))
+        laptop_at = i;
+    g_assert_cmpuint (laptop_at, ==, 1);
+    g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (devices), 2), ==, "This Device");
+
+    gtk_editable_set_text (GTK_EDITABLE (entry), "");
+    gtk_drop_down_set_selected (GTK_DROP_DOWN (find_dropdown (fixture->window, "Kind of Drops")), 0);
+    gtk_drop_down_set_selected (GTK_DROP_DOWN (dropdown), laptop_at);
+    wait_for (label_is_gone, &door, "this device's drops to be filtered out");
+    g_assert_true (label_is_shown (&from_laptop));
+    g_assert_false (label_is_shown (&report));
+
+    gtk_drop_down_set_selected (GTK_DROP_DOWN (dropdown), 2);
+    wait_for (label_is_gone, &from_laptop, "the laptop's drop to be filtered out");
+    wait_for (label_is_shown, &door, "this device's drops");
+  }
 }
 
 static gboolean

@@ -63,6 +63,12 @@ function list () {
   return JSON.parse(dropify('list', '--json'));
 }
 
+// Deletes the drops with these texts or names, everywhere.
+function forget (what) {
+  const ids = list().filter((d) => what.includes(d.text) || what.includes(d.name)).map((d) => d.id);
+  if (ids.length) dropify('delete', ...ids);
+}
+
 function sha256 (file) {
   return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 }
@@ -448,6 +454,209 @@ async function main () {
     await sleep(400);
     await page.screenshot({ path: path.join(SHOTS, 'phone-page-thumbnail.png') });
     assert.deepEqual(page.problems, []);
+
+    // The same page in a desktop browser: one readable column, centred,
+    // with no sideways scrolling.
+    const desktop = await newPage({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1,
+      isMobile: false, hasTouch: false,
+      userAgent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36' });
+    await desktop.goto(first.url);
+    await card(desktop, 'Sunset over the lake.png').locator('img.thumb').waitFor({ timeout: 10000 * SLOW });
+    const [scrollWidth, column, left] = await desktop.evaluate(() => {
+      const box = document.getElementById('main').getBoundingClientRect();
+      return [document.documentElement.scrollWidth, box.width, box.left];
+    });
+    assert.ok(scrollWidth <= 1280, `the page is ${scrollWidth} px wide`);
+    assert.ok(column <= 700, `the column is ${column} px wide`);
+    assert.ok(Math.abs(left - (1280 - column) / 2) < 24, `the column starts at ${left} px`);
+    await sleep(400);
+    await desktop.screenshot({ path: path.join(SHOTS, 'phone-page-desktop.png') });
+    assert.deepEqual(desktop.problems, []);
+    await desktop.context().close();
+  });
+
+  await check('files and texts dropped on the page, and files pasted, are sent', async () => {
+    // Dragging from outside the browser cannot be driven, so the events
+    // are made here, as a desktop browser fires them.
+    const drag = (where, types, files) => page.evaluate(async ([where, types, files]) => {
+      const data = new DataTransfer();
+      for (const [name, content] of files) data.items.add(new File([content], name));
+      if (types.text) data.setData('text/plain', types.text);
+      const target = document.querySelector(where);
+      const fire = (type) => {
+        const event = new DragEvent(type, { dataTransfer: data, bubbles: true, cancelable: true });
+        target.dispatchEvent(event);
+        return event.defaultPrevented;
+      };
+      const entered = fire('dragenter');
+      const shown = !document.getElementById('dropzone').hidden;
+      const announced = document.getElementById('toast').textContent;
+      const over = fire('dragover');
+      if (types.leave) {
+        fire('dragleave');
+        return { entered, shown, announced, over, after: !document.getElementById('dropzone').hidden };
+      }
+      const dropped = fire('drop');
+      return { entered, shown, announced, over, dropped, after: !document.getElementById('dropzone').hidden };
+    }, [where, types, files]);
+
+    // Feedback while dragging, said to a screen reader by the live
+    // region, and gone when the drag leaves.
+    const left = await drag('#main', { leave: true }, [['ticket.pdf', 'x']]);
+    assert.deepEqual(left, { entered: true, shown: true, announced: 'Drop to send to Workstation',
+      over: true, after: false });
+
+    const file = await drag('#main', {}, [['Dropped notes.txt', 'dropped on the page']]);
+    assert.deepEqual(file, { entered: true, shown: true, announced: 'Drop to send to Workstation',
+      over: true, dropped: true, after: false });
+    await card(page, 'Dropped notes.txt').waitFor();
+    await page.locator('#toast', { hasText: 'File sent' }).waitFor();
+    const stored = list().find((d) => d.name === 'Dropped notes.txt');
+    assert.ok(stored && stored.complete, 'the dropped file is not stored');
+    assert.equal(fs.readFileSync(stored.path, 'utf8'), 'dropped on the page');
+
+    const text = await drag('.drops', { text: 'A line dragged from another window' }, []);
+    assert.ok(text.dropped);
+    await card(page, 'A line dragged from another window').waitFor();
+    assert.ok(list().some((d) => d.text === 'A line dragged from another window'));
+
+    // A text dropped on the composer is editing: the browser puts it there.
+    const editing = await drag('#text', { text: 'into the box' }, []);
+    assert.equal(editing.dropped, false);
+
+    // A pasted image goes like a picked file; pasted text is left alone.
+    const paste = (where, files, text) => page.evaluate(([where, files, text]) => {
+      const data = new DataTransfer();
+      for (const [name, content] of files) data.items.add(new File([content], name, { type: 'image/png' }));
+      if (text) data.setData('text/plain', text);
+      const event = new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true });
+      document.querySelector(where).dispatchEvent(event);
+      return event.defaultPrevented;
+    }, [where, files, text]);
+    assert.equal(await paste('#text', [], 'pasted words'), false);
+    assert.equal(await paste('body', [['Screenshot.png', 'not really a PNG']]), true);
+    await card(page, 'Screenshot.png').waitFor();
+    await page.locator('#toast', { hasText: 'File sent' }).waitFor();
+    assert.ok(list().some((d) => d.name === 'Screenshot.png' && d.complete));
+    assert.equal(await page.locator('#text').inputValue(), '');
+    // The checks below see the history as it was.
+    forget(['Dropped notes.txt', 'A line dragged from another window', 'Screenshot.png']);
+    await card(page, 'Screenshot.png').waitFor({ state: 'detached' });
+  });
+
+  await check('the phone chooses its own name, which its drops carry everywhere', async () => {
+    const name = page.locator('#name');
+    assert.equal(await name.inputValue(), 'Phone (Android)');
+    await name.fill('  Anna’s Pixel ');
+    await name.press('Enter');
+    await page.waitForFunction(() => document.getElementById('name').value === 'Anna’s Pixel');
+    await page.locator('#text').fill('Sent under a name of its own');
+    await page.locator('#send').click();
+    await card(page, 'Sent under a name of its own').locator('bdi', { hasText: 'Anna’s Pixel' }).waitFor();
+    assert.equal(list().find((d) => d.text === 'Sent under a name of its own').origin_name, 'Anna’s Pixel');
+
+    // Markup in a name is text, on the page as everywhere.
+    await name.fill('<img src=x onerror=alert(1)>Anna');
+    await name.press('Enter');
+    await page.waitForFunction(() => document.getElementById('name').value.endsWith('>Anna'));
+    await page.locator('#text').fill('Sent under markup');
+    await page.locator('#send').click();
+    const marked = card(page, 'Sent under markup');
+    assert.equal(await marked.locator('bdi').textContent(), '<img src=x onerror=alert(1)>Anna');
+    assert.equal(await marked.locator('img').count(), 0);
+    assert.equal(page.dialogs, 0);
+    forget(['Sent under markup']);
+    await name.fill('Anna’s Pixel');
+    await name.press('Enter');
+    await page.waitForFunction(() => document.getElementById('name').value === 'Anna’s Pixel');
+
+    // Refused with the computer's reason, and the name stays.
+    await name.fill('evil\u202Etxt.exe');
+    await name.press('Enter');
+    await page.locator('#toast', { hasText: 'The name cannot have control or text direction characters' }).waitFor();
+    assert.equal(await name.inputValue(), 'Anna’s Pixel');
+    await name.fill('x'.repeat(64) + '✓');
+    assert.equal((await name.inputValue()).length, 64, 'the field takes more than 64 characters');
+
+    // A computer that restarted (here: that forgot it) is told again.
+    const { port, token } = local(dropify('url').trim());
+    const reset = await fetch(`http://127.0.0.1:${port}/api/name`, {
+      method: 'PUT',
+      headers: { Authorization: `Bearer ${token}`, 'User-Agent': ANDROID_UA },
+      body: JSON.stringify({ name: '' }),
+    });
+    assert.equal((await reset.json()).name, 'Phone (Android)');
+    await page.reload();
+    await page.locator('#status', { hasText: 'Live' }).waitFor();
+    await page.waitForFunction(() => document.getElementById('name').value === 'Anna’s Pixel');
+    await page.locator('#text').fill('Named again after a restart');
+    await page.locator('#send').click();
+    await card(page, 'Named again after a restart').waitFor();
+    assert.equal(list().find((d) => d.text === 'Named again after a restart').origin_name, 'Anna’s Pixel');
+
+    // Emptied, it is the browser's name again, and the checks below see
+    // the history as it was.
+    await name.fill('');
+    await name.press('Enter');
+    await page.waitForFunction(() => document.getElementById('name').value === 'Phone (Android)');
+    forget(['Sent under a name of its own', 'Named again after a restart']);
+    await card(page, 'Named again after a restart').waitFor({ state: 'detached' });
+    assert.deepEqual(page.problems, []);
+  });
+
+  await check('each card says when it was sent: the time today, the date before', async () => {
+    const created = list().find((d) => d.kind === 'text' && d.text.includes('The door code')).created_at;
+    const year = String(new Date(created).getFullYear());
+    const time = card(page, 'The door code').locator('time');
+    assert.equal(await time.getAttribute('datetime'), new Date(created).toISOString());
+    const today = await time.textContent();
+    assert.match(today, /^\d{1,2}[:.]\d{2}/);
+    assert.ok(!today.includes(year), `today's drop shows ${today}`);
+    assert.match(await time.getAttribute('title'), new RegExp(`^Sent .*${year}`));
+    // Seen two days later, it shows its date.
+    const later = await newPage();
+    await later.clock.setFixedTime(created + 2 * 86400000);
+    await later.goto(first.url);
+    const date = card(later, 'The door code').locator('time');
+    await date.waitFor();
+    assert.ok((await date.textContent()).includes(year), `an older drop shows ${await date.textContent()}`);
+    assert.deepEqual(later.problems, []);
+    await later.context().close();
+  });
+
+  await check('drops that arrive while the page is hidden are counted in its title', async () => {
+    const phone = await newPage();
+    // Headless, a page is never hidden: say it is, as a phone does when
+    // another app is in front.
+    await phone.addInitScript(() => {
+      Object.defineProperty(document, 'hidden', { get: () => Boolean(window.away) });
+      Object.defineProperty(document, 'visibilityState', { get: () => (window.away ? 'hidden' : 'visible') });
+    });
+    const away = (hidden) => phone.evaluate((hidden) => {
+      window.away = hidden;
+      document.dispatchEvent(new Event('visibilitychange'));
+    }, hidden);
+    await phone.goto(first.url);
+    await phone.locator('#status', { hasText: 'Live' }).waitFor();
+    assert.equal(await phone.title(), 'Dropify');
+    await away(true);
+    dropify('send', 'While you were away');
+    dropify('send', 'And another one');
+    await phone.waitForFunction(() => document.title === '(2) Dropify');
+    // What this phone sends itself is no news to it.
+    await phone.evaluate((token) => fetch('/api/drops', {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ text: 'Sent from here' }),
+    }), first.token);
+    await card(phone, 'Sent from here').waitFor();
+    assert.equal(await phone.title(), '(2) Dropify');
+    await away(false);
+    assert.equal(await phone.title(), 'Dropify');
+    assert.deepEqual(phone.problems, []);
+    await phone.context().close();
+    forget(['While you were away', 'And another one', 'Sent from here']);
+    await card(page, 'While you were away').waitFor({ state: 'detached' });
   });
 
   await check('a short expiry counts down in seconds', async () => {
@@ -471,6 +680,10 @@ async function main () {
     assert.ok(composer.height > 150, `the composer did not grow: ${composer.height} px`);
     assert.ok(toast.y + toast.height <= composer.y,
       `the toast (${toast.y}–${toast.y + toast.height}) covers the composer from ${composer.y}`);
+    // Nor does it widen the page, which a phone then shows zoomed out.
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 390, `with the toast, the page is ${width} px wide`);
+    assert.ok(toast.x >= 16 && toast.x + toast.width <= 374, `the toast is off centre: ${JSON.stringify(toast)}`);
     await page.locator('#text').fill('');
     await page.locator('#text').dispatchEvent('input');
   });
@@ -635,6 +848,8 @@ async function main () {
         .waitFor({ timeout: 9000 });
       assert.equal(await page.locator('#text').inputValue(), text);
       assert.ok(await page.locator('#send').isEnabled(), 'Send stays disabled');
+      // A long toast does not widen the page either.
+      assert.ok(await page.evaluate(() => document.documentElement.scrollWidth) <= 390, 'the toast widens the page');
       await page.screenshot({ path: path.join(SHOTS, 'phone-page-unreachable.png') });
     } finally {
       instance.kill('SIGCONT');
@@ -749,13 +964,24 @@ async function main () {
       phone = await measure('1,000 drops');
     }
 
-    // The oldest drop is there at the end of the list: scrolled to by a
-    // deadline, not a count of tries, which a busy machine ran out of.
+    // The oldest drop is there at the end of the list, and a notice says
+    // that there are older ones, which the page does not list. Scrolled
+    // to by a deadline, not a count of tries, which a busy machine ran
+    // out of.
+    assert.ok(await phone.locator('#older').isHidden(), 'the notice shows before the end');
     for (const until = Date.now() + 30000 * SLOW; Date.now() < until && !await card(phone, 'Drop 1: ').count();) {
       await phone.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
       await sleep(50);
     }
     assert.equal(await phone.locator('.drop').count(), 1000);
+    // (`dropify list` would print megabytes here.)
+    const { total } = await (await fetch(`http://127.0.0.1:${port}/api/info`,
+      { headers: { Authorization: `Bearer ${token}` } })).json();
+    const older = total - 1000;
+    assert.ok(older > 0, 'the history has no more than 1,000 drops');
+    await phone.locator('#older').waitFor();
+    assert.equal(await phone.locator('#older').textContent(),
+      `${older} older drop${older === 1 ? ' is' : 's are'} only on Workstation.`);
 
     // A long text shows its start, and all of it on demand.
     const big = card(phone, 'Big 29 ');

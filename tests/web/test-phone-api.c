@@ -2605,6 +2605,317 @@ test_thumbnail_live (Fixture       *f,
   live_clear (&live);
 }
 
+/* A phone names itself: its drops carry the name, on every device, and
+ * its session in the window has it. A name that would need cleaning to
+ * be shown is refused, saying why. */
+
+static gboolean
+session_named (gpointer data)
+{
+  g_autoptr(DropifyPhoneSession) session = g_list_model_get_item (data, 0);
+
+  return session != NULL && g_str_equal (dropify_phone_session_get_name (session), "Anna’s Pixel");
+}
+
+static const char *
+error_of (Reply *reply)
+{
+  static char message[256];
+  g_autoptr(JsonNode) node = parse (reply);
+
+  g_strlcpy (message, json_object_get_string_member (json_node_get_object (node), "error"), sizeof message);
+  return message;
+}
+
+static void
+test_name (Fixture       *f,
+           gconstpointer  data)
+{
+  DropifyPhone *phone = dropify_service_get_phone (f->service);
+  GListModel *sessions = dropify_phone_get_sessions (phone);
+  g_autofree char *long_name = NULL;
+  g_autofree char *longest = NULL;
+  Live live = { 0 };
+  Live again = { 0 };
+  JsonObject *info;
+  static const struct {
+    const char *body;
+    guint       status;
+    const char *error;
+  } hostile[] = {
+    { "{\"name\":\"bell\\u0007\"}", 400, "control or text direction" },
+    { "{\"name\":\"esc\\u001b[2J\"}", 400, "control or text direction" },
+    { "{\"name\":\"line\\nbreak\"}", 400, "control or text direction" },
+    { "{\"name\":\"invoice\\u202efdp\"}", 400, "control or text direction" },
+    { "{\"name\":\"isolate\\u2066x\"}", 400, "control or text direction" },
+    { "{\"name\":\"mark\\u200f\"}", 400, "control or text direction" },
+    { "{\"name\":\"nul\\u0000x\"}", 400, NULL },
+    { "{\"name\":\"\\ud800\"}", 400, NULL },
+    { "{\"name\":\"bad \xff\xfe utf-8\"}", 400, "not valid UTF-8" },
+    { "{\"name\":\"overlong \xc0\xaf\"}", 400, "not valid UTF-8" },
+    { "{\"name\":42}", 400, "“name” must be a string" },
+    { "{\"nom\":\"x\"}", 400, "“name” must be a string" },
+    { "[\"Anna\"]", 400, "not a JSON object" },
+    { "Anna", 400, "not a JSON object" },
+  };
+
+  /* By default, the name its browser suggests. */
+  {
+    g_auto(Reply) reply = { 0 };
+    g_autoptr(JsonNode) node = NULL;
+
+    request (f, "GET", "/api/info", f->token, NULL, &reply);
+    g_assert_cmpuint (reply.status, ==, 200);
+    node = parse (&reply);
+    info = json_node_get_object (node);
+    g_assert_cmpstr (json_object_get_string_member (info, "phone_name"), ==, "Phone (Android)");
+    g_assert_true (g_uuid_string_is_valid (json_object_get_string_member (info, "phone_origin")));
+  }
+
+  live_connect (f, f->token, &live);
+  g_assert_nonnull (await_message (&live, "snapshot", WAIT_MS));
+  g_assert_cmpuint (g_list_model_get_n_items (sessions), ==, 1);
+
+  /* Trimmed, and the open session renamed. */
+  {
+    g_auto(Reply) reply = { 0 };
+    g_autoptr(JsonNode) node = NULL;
+
+    request (f, "PUT", "/api/name", f->token, "{\"name\":\"  Anna’s Pixel \"}", &reply);
+    g_assert_cmpuint (reply.status, ==, 200);
+    node = parse (&reply);
+    g_assert_cmpstr (json_object_get_string_member (json_node_get_object (node), "name"), ==, "Anna’s Pixel");
+  }
+  g_assert_true (dropify_test_wait_for (session_named, sessions, WAIT_MS));
+
+  /* Its drops carry it, texts and files. */
+  {
+    g_auto(Reply) reply = { 0 };
+    g_autoptr(JsonNode) node = NULL;
+
+    request (f, "POST", "/api/drops", f->token, "{\"text\":\"from Anna\"}", &reply);
+    g_assert_cmpuint (reply.status, ==, 201);
+    node = parse (&reply);
+    g_assert_cmpstr (json_object_get_string_member (json_node_get_object (node), "origin_name"), ==,
+                     "Anna’s Pixel");
+  }
+  {
+    g_auto(Reply) reply = { 0 };
+    g_autoptr(GBytes) bytes = g_bytes_new_static ("hello", 5);
+    g_autoptr(JsonNode) node = NULL;
+
+    upload_bytes (f, "hello.txt", bytes, f->token, &reply);
+    g_assert_cmpuint (reply.status, ==, 201);
+    node = parse (&reply);
+    g_assert_cmpstr (json_object_get_string_member (json_node_get_object (node), "origin_name"), ==,
+                     "Anna’s Pixel");
+  }
+
+  /* Another browser with the same link keeps its own. */
+  {
+    g_auto(Reply) reply = { 0 };
+    g_autoptr(JsonNode) node = NULL;
+
+    g_object_set (f->session, "user-agent", IPHONE_UA, NULL);
+    request (f, "POST", "/api/drops", f->token, "{\"text\":\"from an iPhone\"}", &reply);
+    g_object_set (f->session, "user-agent", ANDROID_UA, NULL);
+    g_assert_cmpuint (reply.status, ==, 201);
+    node = parse (&reply);
+    g_assert_cmpstr (json_object_get_string_member (json_node_get_object (node), "origin_name"), ==,
+                     "Phone (iPhone)");
+  }
+
+  /* A page that connects again learns its name. */
+  live_connect (f, f->token, &again);
+  info = json_object_get_object_member (await_message (&again, "snapshot", WAIT_MS), "info");
+  g_assert_cmpstr (json_object_get_string_member (info, "phone_name"), ==, "Anna’s Pixel");
+  g_assert_cmpint (json_object_get_int_member (info, "total"), ==, 3);
+  live_clear (&again);
+
+  /* Refused, and the name stays. */
+  for (guint i = 0; i < G_N_ELEMENTS (hostile); i++)
+    {
+      g_auto(Reply) reply = { 0 };
+
+      g_test_message ("hostile name %u: %s", i, hostile[i].body);
+      request (f, "PUT", "/api/name", f->token, hostile[i].body, &reply);
+      g_assert_cmpuint (reply.status, ==, hostile[i].status);
+      if (hostile[i].error != NULL)
+        g_assert_nonnull (strstr (error_of (&reply), hostile[i].error));
+    }
+
+  /* Sixty-four characters, however many bytes; not sixty-five. */
+  longest = g_strnfill (63, 'a');
+  {
+    g_autofree char *json = g_strdup_printf ("{\"name\":\"%s✓\"}", longest);
+    g_auto(Reply) reply = { 0 };
+
+    request (f, "PUT", "/api/name", f->token, json, &reply);
+    g_assert_cmpuint (reply.status, ==, 200);
+  }
+  long_name = g_strnfill (65, 'a');
+  {
+    g_autofree char *json = g_strdup_printf ("{\"name\":\"%s\"}", long_name);
+    g_auto(Reply) reply = { 0 };
+
+    request (f, "PUT", "/api/name", f->token, json, &reply);
+    g_assert_cmpuint (reply.status, ==, 400);
+    g_assert_nonnull (strstr (error_of (&reply), "longer than 64 characters"));
+  }
+  {
+    g_autofree char *padding = g_strnfill (8000, ' ');
+    g_autofree char *json = g_strdup_printf ("{\"name\":\"Anna\"%s}", padding);
+    g_auto(Reply) reply = { 0 };
+
+    request (f, "PUT", "/api/name", f->token, json, &reply);
+    g_assert_cmpuint (reply.status, ==, 413);
+  }
+  {
+    g_auto(Reply) reply = { 0 };
+
+    request (f, "GET", "/api/name", f->token, NULL, &reply);
+    g_assert_cmpuint (reply.status, ==, 405);
+    request (f, "PUT", "/api/name", NULL, "{\"name\":\"Mallory\"}", &reply);
+    g_assert_cmpuint (reply.status, ==, 401);
+  }
+
+  /* Nothing of the refused ones stuck. */
+  {
+    g_autoptr(DropifyPhoneSession) session = g_list_model_get_item (sessions, 0);
+    g_autofree char *expected = g_strconcat (longest, "✓", NULL);
+
+    g_assert_cmpstr (dropify_phone_session_get_name (session), ==, expected);
+  }
+
+  /* Unicode's white space is trimmed too: a blank-looking name is empty. */
+  {
+    g_auto(Reply) reply = { 0 };
+    g_autoptr(JsonNode) node = NULL;
+
+    request (f, "PUT", "/api/name", f->token, "{\"name\":\"\u00a0Anna’s Pixel\u3000\"}", &reply);
+    g_assert_cmpuint (reply.status, ==, 200);
+    node = parse (&reply);
+    g_assert_cmpstr (json_object_get_string_member (json_node_get_object (node), "name"), ==, "Anna’s Pixel");
+  }
+
+  /* Empty: back to the default. */
+  {
+    g_auto(Reply) reply = { 0 };
+    g_autoptr(JsonNode) node = NULL;
+    g_autoptr(DropifyPhoneSession) session = NULL;
+
+    request (f, "PUT", "/api/name", f->token, "{\"name\":\" \\u2003\\t\"}", &reply);
+    g_assert_cmpuint (reply.status, ==, 200);
+    node = parse (&reply);
+    g_assert_cmpstr (json_object_get_string_member (json_node_get_object (node), "name"), ==, "Phone (Android)");
+    session = g_list_model_get_item (sessions, 0);
+    g_assert_cmpstr (dropify_phone_session_get_name (session), ==, "Phone (Android)");
+  }
+
+  live_clear (&live);
+}
+
+/* A page with the token can claim any number of User-Agents, each a new
+ * origin with a name: the names kept are bounded, and those of open pages
+ * stay. */
+static void
+test_name_bound (Fixture       *f,
+                 gconstpointer  data)
+{
+  GListModel *sessions = dropify_phone_get_sessions (dropify_service_get_phone (f->service));
+  Live live = { 0 };
+
+  live_connect (f, f->token, &live);
+  g_assert_nonnull (await_message (&live, "snapshot", WAIT_MS));
+  {
+    g_auto(Reply) reply = { 0 };
+
+    request (f, "PUT", "/api/name", f->token, "{\"name\":\"Anna’s Pixel\"}", &reply);
+    g_assert_cmpuint (reply.status, ==, 200);
+  }
+
+  for (guint i = 0; i < 300; i++)
+    {
+      g_autofree char *agent = g_strdup_printf ("Made-up browser %u", i);
+      g_auto(Reply) reply = { 0 };
+
+      g_object_set (f->session, "user-agent", agent, NULL);
+      request (f, "PUT", "/api/name", f->token, "{\"name\":\"Mallory\"}", &reply);
+      g_assert_cmpuint (reply.status, ==, 200);
+    }
+  g_object_set (f->session, "user-agent", ANDROID_UA, NULL);
+
+  g_assert_true (session_named (sessions));
+  {
+    g_auto(Reply) reply = { 0 };
+    g_autoptr(JsonNode) node = NULL;
+
+    request (f, "POST", "/api/drops", f->token, "{\"text\":\"still Anna\"}", &reply);
+    g_assert_cmpuint (reply.status, ==, 201);
+    node = parse (&reply);
+    g_assert_cmpstr (json_object_get_string_member (json_node_get_object (node), "origin_name"), ==,
+                     "Anna’s Pixel");
+  }
+  g_assert_cmpuint (g_hash_table_size (dropify_service_get_phone (f->service)->names), <=, 256);
+
+  live_clear (&live);
+}
+
+/* Lists hold the newest DROPIFY_PHONE_MAX_LISTED drops; the info says how
+ * many there are, for the page to say that older ones are not shown. */
+static void
+test_total (Fixture       *f,
+            gconstpointer  data)
+{
+  DropifyHistory *history = dropify_service_get_history (f->service);
+  guint n = DROPIFY_PHONE_MAX_LISTED + 2;
+  g_autoptr(GError) error = NULL;
+  Live live = { 0 };
+  JsonObject *snapshot;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *id = g_uuid_string_random ();
+      g_autofree char *text = g_strdup_printf ("drop %u", i);
+      int64_t now = dropify_history_now (history);
+      g_autoptr(DropifyDrop) drop = dropify_drop_new_text (id, "test-origin", "Test", text,
+                                                           now - n + i, now + 3600000);
+
+      g_assert_true (dropify_history_add (history, drop, &error));
+      g_assert_no_error (error);
+    }
+
+  {
+    g_auto(Reply) reply = { 0 };
+    g_autoptr(JsonNode) node = NULL;
+
+    request (f, "GET", "/api/info", f->token, NULL, &reply);
+    g_assert_cmpuint (reply.status, ==, 200);
+    node = parse (&reply);
+    g_assert_cmpint (json_object_get_int_member (json_node_get_object (node), "total"), ==, n);
+  }
+  {
+    g_auto(Reply) reply = { 0 };
+    g_autoptr(JsonNode) node = NULL;
+
+    request (f, "GET", "/api/drops", f->token, NULL, &reply);
+    node = parse (&reply);
+    g_assert_cmpuint (json_array_get_length (json_node_get_array (node)), ==, DROPIFY_PHONE_MAX_LISTED);
+  }
+
+  live_connect (f, f->token, &live);
+  g_assert_nonnull (live.ws);
+  /* A thousand drops are more than a client takes by default. */
+  soup_websocket_connection_set_max_incoming_payload_size (live.ws, 0);
+  snapshot = await_message (&live, "snapshot", WAIT_MS);
+  g_assert_nonnull (snapshot);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (snapshot, "drops")), ==,
+                    DROPIFY_PHONE_MAX_LISTED);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (snapshot, "info"), "total"),
+                   ==, n);
+  live_clear (&live);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -2642,6 +2953,9 @@ main (int   argc,
   ADD ("upload-limits", test_upload_limits);
   ADD ("thumbnail", test_thumbnail);
   ADD ("thumbnail-live", test_thumbnail_live);
+  ADD ("name", test_name);
+  ADD ("total", test_total);
+  ADD ("name-bound", test_name_bound);
 
   return g_test_run ();
 }
