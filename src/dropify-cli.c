@@ -463,6 +463,43 @@ audience_text (JsonObject  *drop,
   return g_strdup_printf (_("To %s"), names->str);
 }
 
+/* "On Laptop, Phone": the paired devices known to hold a drop (for a
+ * file, its content too: one that has only the drop is still fetching
+ * it). NULL when none is known. */
+static char *
+holders_text (JsonObject *drop)
+{
+  JsonNode *node = json_object_get_member (drop, "holders");
+  g_autoptr(GString) names = g_string_new (NULL);
+  JsonArray *holders;
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    return NULL;
+
+  holders = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (holders); i++)
+    {
+      JsonNode *element = json_array_get_element (holders, i);
+      JsonObject *holder;
+
+      if (!JSON_NODE_HOLDS_OBJECT (element))
+        continue;
+      holder = json_node_get_object (element);
+      if (!json_object_get_boolean_member_with_default (holder, "content", FALSE))
+        continue;
+
+      if (names->len > 0)
+        g_string_append (names, ", ");
+      g_string_append (names, json_object_get_string_member_with_default (holder, "name", ""));
+    }
+
+  if (names->len == 0)
+    return NULL;
+
+  /* Translators: the devices known to hold a drop: "On Laptop, Phone" */
+  return g_strdup_printf (_("On %s"), names->str);
+}
+
 static int
 command_list (int    argc,
               char **argv)
@@ -490,14 +527,16 @@ command_list (int    argc,
       g_autofree char *expires = dropify_duration_format (MAX (left / 1000, 1) * 1000);
       g_autofree char *text = preview (drop);
       g_autofree char *to = audience_text (drop, &peers);
+      g_autofree char *on = holders_text (drop);
       g_autoptr(GPtrArray) pool = g_ptr_array_new_with_free_func (g_free);
 
-      g_print ("%s  %-4s  %6s  %-16s  %s%s%s\n",
+      g_print ("%s  %-4s  %6s  %-16s  %s%s%s%s%s\n",
                shown (pool, json_object_get_string_member (drop, "id")),
                shown (pool, json_object_get_string_member (drop, "kind")),
                expires,
                shown (pool, json_object_get_string_member (drop, "origin_name")),
-               text, to != NULL ? "  " : "", to != NULL ? shown (pool, to) : "");
+               text, to != NULL ? "  " : "", to != NULL ? shown (pool, to) : "",
+               on != NULL ? "  " : "", on != NULL ? shown (pool, on) : "");
     }
 
   return 0;

@@ -129,8 +129,24 @@ static void
 handle_list (DropifyControlServer *self,
              SoupServerMessage    *msg)
 {
-  respond_model (msg, G_LIST_MODEL (dropify_service_get_history (self->service)),
-                 (ToJsonFunc) dropify_drop_to_json);
+  GListModel *model = G_LIST_MODEL (dropify_service_get_history (self->service));
+  DropifySync *sync = dropify_service_get_sync (self->service);
+  g_autoptr(JsonArray) array = json_array_new ();
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_ARRAY);
+  guint n = g_list_model_get_n_items (model);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(DropifyDrop) drop = g_list_model_get_item (model, i);
+      JsonNode *element = dropify_drop_to_json (drop);
+
+      json_object_set_member (json_node_get_object (element), "holders",
+                              dropify_sync_holders_to_json (sync, drop));
+      json_array_add_element (array, element);
+    }
+
+  json_node_set_array (node, array);
+  respond_json (msg, SOUP_STATUS_OK, node);
 }
 
 static void

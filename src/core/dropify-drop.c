@@ -26,6 +26,7 @@ struct _DropifyDrop
   char            *origin_name;
   char            *path;
   char           **audience;    /* sorted device ids; NULL: everyone */
+  GPtrArray       *holders;     /* DropifyHolder, at most DROPIFY_DROP_MAX_HOLDERS */
   uint64_t         size;
   uint64_t         received;
   int64_t          created_at;
@@ -52,6 +53,7 @@ enum {
   PROP_COMPLETE,
   PROP_PATH,
   PROP_RECEIVED,
+  PROP_HOLDERS,
   N_PROPS
 };
 
@@ -73,6 +75,7 @@ dropify_drop_finalize (GObject *object)
   g_clear_pointer (&self->origin_name, g_free);
   g_clear_pointer (&self->path, g_free);
   g_clear_pointer (&self->audience, g_strfreev);
+  g_clear_pointer (&self->holders, g_ptr_array_unref);
 
   G_OBJECT_CLASS (dropify_drop_parent_class)->finalize (object);
 }
@@ -101,6 +104,7 @@ dropify_drop_get_property (GObject    *object,
     case PROP_COMPLETE: g_value_set_boolean (value, self->complete); break;
     case PROP_PATH: g_value_set_string (value, self->path); break;
     case PROP_RECEIVED: g_value_set_uint64 (value, self->received); break;
+    case PROP_HOLDERS: g_value_set_pointer (value, self->holders); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -162,6 +166,10 @@ dropify_drop_class_init (DropifyDropClass *klass)
   properties[PROP_PATH] = g_param_spec_string ("path", NULL, NULL, NULL, mutable);
   properties[PROP_RECEIVED] =
     g_param_spec_uint64 ("received", NULL, NULL, 0, G_MAXUINT64, 0, mutable);
+  /* Read-only: notified when the devices known to hold it change. */
+  properties[PROP_HOLDERS] =
+    g_param_spec_pointer ("holders", NULL, NULL,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -392,6 +400,112 @@ dropify_drop_set_received (DropifyDrop *self,
 
   self->received = received;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECEIVED]);
+}
+
+static void
+holder_free (gpointer data)
+{
+  DropifyHolder *holder = data;
+
+  g_free (holder->device_id);
+  g_free (holder);
+}
+
+/**
+ * dropify_drop_get_holders:
+ *
+ * The devices known to hold this drop or its content, in the order they
+ * were first known (docs/protocol.md §11.8). The history keeps them.
+ *
+ * Returns: (transfer none) (nullable) (element-type DropifyHolder): the
+ *   holders, or %NULL when none is known
+ */
+GPtrArray *
+dropify_drop_get_holders (DropifyDrop *self)
+{
+  g_return_val_if_fail (DROPIFY_IS_DROP (self), NULL);
+  return self->holders;
+}
+
+/**
+ * dropify_drop_add_holder:
+ * @device_id: a paired device
+ * @what: what it holds
+ * @since: when that was learned, µs since the epoch
+ *
+ * Records that @device_id holds @what of this drop. Past
+ * %DROPIFY_DROP_MAX_HOLDERS devices, new ones are not recorded.
+ *
+ * Returns: %TRUE if something changed
+ */
+gboolean
+dropify_drop_add_holder (DropifyDrop    *self,
+                         const char     *device_id,
+                         DropifyHolding  what,
+                         int64_t         since)
+{
+  DropifyHolder *holder = NULL;
+
+  g_return_val_if_fail (DROPIFY_IS_DROP (self), FALSE);
+  g_return_val_if_fail (device_id != NULL, FALSE);
+
+  if (self->holders == NULL)
+    self->holders = g_ptr_array_new_with_free_func (holder_free);
+
+  for (guint i = 0; i < self->holders->len && holder == NULL; i++)
+    if (g_str_equal (((DropifyHolder *) self->holders->pdata[i])->device_id, device_id))
+      holder = self->holders->pdata[i];
+
+  if (holder == NULL)
+    {
+      if (self->holders->len >= DROPIFY_DROP_MAX_HOLDERS)
+        return FALSE;
+      holder = g_new0 (DropifyHolder, 1);
+      holder->device_id = g_strdup (device_id);
+      holder->since = since;
+      g_ptr_array_add (self->holders, holder);
+    }
+  else if ((what == DROPIFY_HOLDING_DROP && holder->drop) ||
+           (what == DROPIFY_HOLDING_CONTENT && holder->content))
+    return FALSE;
+
+  if (what == DROPIFY_HOLDING_DROP)
+    holder->drop = TRUE;
+  else
+    holder->content = TRUE;
+  holder->since = MIN (holder->since, since);
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HOLDERS]);
+  return TRUE;
+}
+
+/**
+ * dropify_drop_remove_holder:
+ * @device_id: a device
+ *
+ * Forgets what @device_id holds of this drop (it was forgotten).
+ *
+ * Returns: %TRUE if it was a holder
+ */
+gboolean
+dropify_drop_remove_holder (DropifyDrop *self,
+                            const char  *device_id)
+{
+  g_return_val_if_fail (DROPIFY_IS_DROP (self), FALSE);
+  g_return_val_if_fail (device_id != NULL, FALSE);
+
+  if (self->holders == NULL)
+    return FALSE;
+
+  for (guint i = 0; i < self->holders->len; i++)
+    if (g_str_equal (((DropifyHolder *) self->holders->pdata[i])->device_id, device_id))
+      {
+        g_ptr_array_remove_index (self->holders, i);
+        g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HOLDERS]);
+        return TRUE;
+      }
+
+  return FALSE;
 }
 
 gboolean

@@ -17,6 +17,38 @@ typedef enum
   DROPIFY_DROP_KIND_FILE,
 } DropifyDropKind;
 
+/**
+ * DropifyHolding:
+ * @DROPIFY_HOLDING_DROP: the device holds the drop itself
+ * @DROPIFY_HOLDING_CONTENT: the device holds the drop's file content
+ *
+ * What a device is known to hold of a drop (docs/protocol.md §11.8).
+ */
+typedef enum
+{
+  DROPIFY_HOLDING_DROP,
+  DROPIFY_HOLDING_CONTENT,
+} DropifyHolding;
+
+/**
+ * DropifyHolder:
+ * @device_id: the device, one of this device's paired devices
+ * @drop: whether it holds the drop
+ * @content: whether it holds the drop's content (file drops)
+ * @since: when this device first learned either, µs since the epoch
+ */
+typedef struct
+{
+  char     *device_id;
+  gboolean  drop;
+  gboolean  content;
+  int64_t   since;
+} DropifyHolder;
+
+/* The most devices recorded as holding one drop: as many as can be
+ * paired in practice, and a bound on what a history keeps per drop. */
+#define DROPIFY_DROP_MAX_HOLDERS 32
+
 /* The most devices one drop may be sent to (docs/protocol.md §4.4). */
 #define DROPIFY_DROP_MAX_AUDIENCE 16
 
@@ -66,6 +98,13 @@ void             dropify_drop_set_audience     (DropifyDrop  *self,
                                                 const char * const *audience);
 gboolean         dropify_drop_is_targeted      (DropifyDrop  *self);
 gboolean         dropify_drop_is_for           (DropifyDrop  *self,
+                                                const char   *device_id);
+GPtrArray       *dropify_drop_get_holders      (DropifyDrop  *self);
+gboolean         dropify_drop_add_holder       (DropifyDrop  *self,
+                                                const char   *device_id,
+                                                DropifyHolding what,
+                                                int64_t       since);
+gboolean         dropify_drop_remove_holder    (DropifyDrop  *self,
                                                 const char   *device_id);
 JsonNode        *dropify_drop_to_json          (DropifyDrop  *self);
 char            *dropify_drop_sanitize_name    (const char   *name);

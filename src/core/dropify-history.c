@@ -115,6 +115,21 @@ static const char * const migrations[] = {
    * separated by commas (no device id holds one); NULL for every device,
    * which is what every drop stored before was. */
   "ALTER TABLE drops ADD COLUMN audience TEXT;",
+
+  /* 5 → 6: which paired devices hold each drop (what 0) and its content
+   * (what 1), docs/protocol.md §11.8. Rows go with their drop, whether
+   * deleted or expired, by the trigger; at most DROPIFY_DROP_MAX_HOLDERS
+   * devices per drop, kept so by dropify_history_add_holders(). */
+  "CREATE TABLE holders ("
+  "  drop_id TEXT NOT NULL,"
+  "  device_id TEXT NOT NULL,"
+  "  what INTEGER NOT NULL,"
+  "  since INTEGER NOT NULL,"
+  "  PRIMARY KEY (drop_id, device_id, what)"
+  ") WITHOUT ROWID;"
+  "CREATE INDEX holders_device_id ON holders (device_id);"
+  "CREATE TRIGGER holders_follow_drops AFTER DELETE ON drops"
+  "  BEGIN DELETE FROM holders WHERE drop_id = old.id; END;",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == DROPIFY_HISTORY_SCHEMA_VERSION);
@@ -495,6 +510,35 @@ drop_from_row (DropifyHistory *self,
 }
 
 static gboolean
+load_holders (DropifyHistory  *self,
+              GError         **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  int rc;
+
+  if (!(stmt = prepare (self,
+                        "SELECT drop_id, device_id, what, since FROM holders ORDER BY since ASC",
+                        error)))
+    return FALSE;
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      DropifyDrop *drop = g_hash_table_lookup (self->by_id, column_text (stmt, 0));
+      const char *device_id = column_text (stmt, 1);
+      int what = sqlite3_column_int (stmt, 2);
+
+      if (drop != NULL && device_id != NULL &&
+          (what == DROPIFY_HOLDING_DROP || what == DROPIFY_HOLDING_CONTENT))
+        dropify_drop_add_holder (drop, device_id, what, sqlite3_column_int64 (stmt, 3));
+    }
+
+  if (rc != SQLITE_DONE)
+    return set_sqlite_error (self, error, rc);
+
+  return TRUE;
+}
+
+static gboolean
 load (DropifyHistory  *self,
       GError         **error)
 {
@@ -546,6 +590,9 @@ load (DropifyHistory  *self,
 
   for (guint i = 0; i < completed->len; i++)
     dropify_history_mark_complete (self, dropify_drop_get_id (completed->pdata[i]), NULL);
+
+  if (!load_holders (self, error))
+    return FALSE;
 
   if (!(tomb = prepare (self, "SELECT id, expires_at FROM tombstones", error)))
     return FALSE;
@@ -1583,6 +1630,123 @@ dropify_history_mark_complete (DropifyHistory  *self,
     g_signal_emit (self, signals[DROP_COMPLETED], 0, drop);
 
   return TRUE;
+}
+
+/**
+ * dropify_history_add_holders:
+ * @device_id: a paired device, as proven by its connection
+ * @ids: (element-type utf8): ids of drops it holds
+ * @what: what it holds of them
+ *
+ * Records that @device_id holds @what of each drop of @ids that is in
+ * the history (docs/protocol.md §11.8), in one transaction however many
+ * there are. Ids not in the history, facts already known and devices
+ * past %DROPIFY_DROP_MAX_HOLDERS for a drop are skipped.
+ *
+ * Returns: how many drops changed
+ */
+guint
+dropify_history_add_holders (DropifyHistory *self,
+                             const char     *device_id,
+                             GPtrArray      *ids,
+                             DropifyHolding  what)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GPtrArray) changed = NULL;
+  g_autoptr(GError) error = NULL;
+  int64_t now;
+
+  g_return_val_if_fail (DROPIFY_IS_HISTORY (self), 0);
+  g_return_val_if_fail (device_id != NULL, 0);
+  g_return_val_if_fail (ids != NULL, 0);
+
+  if (self->db == NULL || ids->len == 0 || strlen (device_id) > MAX_ORIGIN_LENGTH)
+    return 0;
+
+  now = dropify_history_now (self);
+  changed = g_ptr_array_new ();
+  for (guint i = 0; i < ids->len; i++)
+    {
+      DropifyDrop *drop = g_hash_table_lookup (self->by_id, g_ptr_array_index (ids, i));
+
+      if (drop != NULL && dropify_drop_add_holder (drop, device_id, what, now))
+        g_ptr_array_add (changed, drop);
+    }
+
+  if (changed->len == 0)
+    return 0;
+
+  /* What is shown is true either way: a failed write only loses it at
+   * the next start, and the next reconciliation learns it again. */
+  if (!(stmt = prepare (self,
+                        "INSERT OR IGNORE INTO holders (drop_id, device_id, what, since)"
+                        " VALUES (?, ?, ?, ?)",
+                        &error)) ||
+      !exec (self, "BEGIN IMMEDIATE", &error))
+    {
+      g_warning ("Could not record which devices hold drops: %s", error->message);
+      return changed->len;
+    }
+
+  for (guint i = 0; i < changed->len; i++)
+    {
+      int rc;
+
+      sqlite3_reset (stmt);
+      sqlite3_bind_text (stmt, 1, dropify_drop_get_id (changed->pdata[i]), -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 2, device_id, -1, SQLITE_STATIC);
+      sqlite3_bind_int (stmt, 3, what);
+      sqlite3_bind_int64 (stmt, 4, now);
+      if ((rc = sqlite3_step (stmt)) != SQLITE_DONE)
+        {
+          g_warning ("Could not record which devices hold drops: %s", sqlite3_errstr (rc));
+          exec (self, "ROLLBACK", NULL);
+          return changed->len;
+        }
+    }
+
+  if (!exec (self, "COMMIT", &error))
+    {
+      g_warning ("Could not record which devices hold drops: %s", error->message);
+      exec (self, "ROLLBACK", NULL);
+    }
+  else
+    g_debug ("%s holds %s of %u more drops", device_id,
+             what == DROPIFY_HOLDING_DROP ? "the drop" : "the content", changed->len);
+
+  return changed->len;
+}
+
+/**
+ * dropify_history_forget_holder:
+ * @device_id: a device no longer paired
+ *
+ * Forgets what @device_id was known to hold, for every drop.
+ */
+void
+dropify_history_forget_holder (DropifyHistory *self,
+                               const char     *device_id)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (DROPIFY_IS_HISTORY (self));
+  g_return_if_fail (device_id != NULL);
+
+  if (self->db == NULL)
+    return;
+
+  if (!(stmt = prepare (self, "DELETE FROM holders WHERE device_id = ?", &error)))
+    {
+      g_warning ("Could not forget what a device holds: %s", error->message);
+      return;
+    }
+  sqlite3_bind_text (stmt, 1, device_id, -1, SQLITE_STATIC);
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    g_warning ("Could not forget what a device holds: %s", sqlite3_errmsg (self->db));
+
+  for (guint i = 0; i < self->items->len; i++)
+    dropify_drop_remove_holder (g_ptr_array_index (self->items, i), device_id);
 }
 
 /**

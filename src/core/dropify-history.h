@@ -23,7 +23,7 @@ typedef enum
   DROPIFY_HISTORY_ERROR_IO,
 } DropifyHistoryError;
 
-#define DROPIFY_HISTORY_SCHEMA_VERSION 5
+#define DROPIFY_HISTORY_SCHEMA_VERSION 6
 
 #define DROPIFY_TYPE_HISTORY (dropify_history_get_type ())
 
@@ -83,6 +83,12 @@ void            dropify_history_set_max_file_size   (DropifyHistory *self,
 guint           dropify_history_get_max_text_length (DropifyHistory *self);
 void            dropify_history_set_max_text_length (DropifyHistory *self,
                                                      guint           max_text_length);
+guint           dropify_history_add_holders      (DropifyHistory    *self,
+                                                  const char        *device_id,
+                                                  GPtrArray         *ids,
+                                                  DropifyHolding     what);
+void            dropify_history_forget_holder    (DropifyHistory    *self,
+                                                  const char        *device_id);
 void            dropify_history_close            (DropifyHistory    *self);
 
 G_END_DECLS

@@ -32,6 +32,7 @@ struct _Connection
   char                    *remote;
   char                    *their_id;
   ConnectionTransfers     *transfers;   /* its files, both ways */
+  GHashTable              *pushed;      /* key → id: sent, not yet known held */
   DropifyPairing          *pairing;     /* after hello */
   int64_t                  active_at;   /* monotonic µs, after hello */
   gboolean                 lost_sight;  /* its mDNS record went away */
@@ -73,6 +74,8 @@ struct _DropifySync
   GHashTable      *stalled;       /* sha256s that did not fit: not asked for until the retry */
   guint            storage_retry_source;
   guint            storage_retry_s;
+  GPtrArray       *held;          /* HeldFact: learned, not yet written */
+  guint            held_source;
 };
 
 /* dropify-sync.c, for the transfers */
@@ -86,6 +89,8 @@ void     dropify_sync_storage_failed   (DropifySync  *self,
                                         const char   *sha256,
                                         const GError *error);
 void     dropify_sync_storage_worked   (DropifySync  *self);
+void     dropify_sync_note_content_held (Connection  *conn,
+                                         const char  *sha256);
 gboolean dropify_sync_content_is_for   (DropifySync  *self,
                                         const char   *sha256,
                                         const char   *device_id);

@@ -469,9 +469,9 @@ mark_complete (DropifySync *self,
   mark_drops_complete (self, drops);
 }
 
-/* This device now holds @sha256 whole. Every trusted peer but the one
- * it came from learns so, because one that was told file-missing here
- * does not ask again by itself (docs/protocol.md §11.1): without this, a
+/* This device now holds @sha256 whole. Every trusted peer learns so
+ * (the one it came from too, which so knows it was delivered), because
+ * one that was told file-missing here does not ask again by itself (docs/protocol.md §11.1): without this, a
  * device reached only through this one never got content that arrived
  * here after it asked. One small message per peer per content this
  * device completes; receiving one never sends one, so it cannot loop. */
@@ -708,7 +708,11 @@ commit_cb (GObject      *object,
         }
 
       mark_drops_complete (self, drops);
-      announce_have (self, sha256, conn);
+      /* The sender learns too: its transfer is then known delivered,
+       * which "every byte went out" is not (docs/protocol.md §11.8). A
+       * have for content it holds changes nothing else there. */
+      dropify_sync_note_content_held (conn, sha256);
+      announce_have (self, sha256, NULL);
     }
   else if (!g_error_matches (error, DROPIFY_BLOB_STORE_ERROR, DROPIFY_BLOB_STORE_ERROR_HASH_MISMATCH))
     {
@@ -906,8 +910,13 @@ handle_have (Connection     *conn,
   DropifySync *self = conn->sync;
   g_autoptr(GPtrArray) drops = NULL;
 
-  if (g_hash_table_contains (self->transfers->incoming, message->sha256) ||
-      g_hash_table_contains (conn->transfers->bad_copy, message->sha256))
+  /* One whose copy did not match is not believed about it either. */
+  if (g_hash_table_contains (conn->transfers->bad_copy, message->sha256))
+    return;
+
+  dropify_sync_note_content_held (conn, message->sha256);
+
+  if (g_hash_table_contains (self->transfers->incoming, message->sha256))
     return;
 
   drops = dropify_history_find_by_sha256 (self->history, message->sha256);

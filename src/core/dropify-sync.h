@@ -48,6 +48,10 @@ void         dropify_sync_lose_discovered (DropifySync  *self,
 GStrv        dropify_sync_forget_peer     (DropifySync  *self,
                                            DropifyPeer  *peer);
 GListModel  *dropify_sync_get_peers   (DropifySync      *self);
+char        *dropify_sync_dup_holder_name (DropifySync  *self,
+                                           const char   *device_id);
+JsonNode    *dropify_sync_holders_to_json (DropifySync  *self,
+                                           DropifyDrop  *drop);
 DropifyReconcile *dropify_sync_get_reconcile (DropifySync *self);
 guint64      dropify_sync_get_file_bytes_sent (DropifySync *self);
 void         dropify_sync_set_max_send_rate (DropifySync *self,

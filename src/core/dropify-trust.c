@@ -127,6 +127,24 @@ dropify_trust_lookup (DropifyTrust *self,
   return g_intern_string (fingerprint);
 }
 
+/**
+ * dropify_trust_dup_name:
+ *
+ * Returns: (transfer full) (nullable): the name @device_id had when it
+ *   was trusted, or %NULL when it is not trusted
+ */
+char *
+dropify_trust_dup_name (DropifyTrust *self,
+                        const char   *device_id)
+{
+  g_return_val_if_fail (DROPIFY_IS_TRUST (self), NULL);
+
+  if (dropify_trust_lookup (self, device_id) == NULL)
+    return NULL;
+
+  return g_key_file_get_string (self->keyfile, device_id, "name", NULL);
+}
+
 gboolean
 dropify_trust_add (DropifyTrust     *self,
                    const char       *device_id,

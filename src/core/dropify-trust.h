@@ -18,6 +18,8 @@ DropifyTrust *dropify_trust_new             (const char       *data_dir,
                                              GError          **error);
 const char   *dropify_trust_lookup          (DropifyTrust     *self,
                                              const char       *device_id);
+char         *dropify_trust_dup_name        (DropifyTrust     *self,
+                                             const char       *device_id);
 gboolean      dropify_trust_add             (DropifyTrust     *self,
                                              const char       *device_id,
                                              const char       *fingerprint,

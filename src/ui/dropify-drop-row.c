@@ -34,6 +34,7 @@ struct _DropifyDropRow
   DropifyDrop    *drop;
   gulong          received_handler;
   gulong          complete_handler;
+  gulong          holders_handler;
   DropifyTransferWatch *transfers;   /* of the drop's content, both ways */
 
   /* Template widgets */
@@ -238,6 +239,75 @@ dropify_drop_row_dup_origin (DropifyService *service,
 }
 
 /**
+ * dropify_drop_row_has_delivered:
+ * @drop: a drop
+ * @device_id: a device
+ *
+ * Returns: whether @device_id is known to hold @drop whole: the text for
+ *   a text drop, the content for a file (docs/protocol.md §11.8)
+ */
+gboolean
+dropify_drop_row_has_delivered (DropifyDrop *drop,
+                                const char  *device_id)
+{
+  GPtrArray *holders = dropify_drop_get_holders (drop);
+
+  for (guint i = 0; holders != NULL && i < holders->len; i++)
+    {
+      DropifyHolder *holder = g_ptr_array_index (holders, i);
+
+      if (g_strcmp0 (holder->device_id, device_id) == 0)
+        return dropify_drop_get_kind (drop) == DROPIFY_DROP_KIND_FILE
+               ? holder->content : holder->drop || holder->content;
+    }
+
+  return FALSE;
+}
+
+/**
+ * dropify_drop_row_dup_delivery:
+ * @service: (nullable): the service
+ * @drop: a drop made on this device, for every device
+ *
+ * Returns: (transfer full) (nullable): "Delivered to Laptop", "On Laptop
+ *   and Phone" or "On 3 devices": the paired devices known to hold it
+ *   whole; %NULL when none is known yet
+ */
+char *
+dropify_drop_row_dup_delivery (DropifyService *service,
+                               DropifyDrop    *drop)
+{
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  GPtrArray *holders = dropify_drop_get_holders (drop);
+  DropifySync *sync;
+
+  if (service == NULL || holders == NULL || !(sync = dropify_service_get_sync (service)))
+    return NULL;
+
+  for (guint i = 0; i < holders->len; i++)
+    {
+      DropifyHolder *holder = g_ptr_array_index (holders, i);
+      char *name;
+
+      if (dropify_drop_row_has_delivered (drop, holder->device_id) &&
+          (name = dropify_sync_dup_holder_name (sync, holder->device_id)))
+        g_ptr_array_add (names, name);
+    }
+
+  if (names->len == 0)
+    return NULL;
+  if (names->len == 1)
+    /* Translators: %s is the one other device known to hold a drop */
+    return g_strdup_printf (_("Delivered to %s"), (char *) names->pdata[0]);
+  if (names->len == 2)
+    /* Translators: the two other devices known to hold a drop */
+    return g_strdup_printf (_("On %s and %s"), (char *) names->pdata[0], (char *) names->pdata[1]);
+
+  /* Translators: how many other devices are known to hold a drop */
+  return g_strdup_printf (ngettext ("On %u device", "On %u devices", names->len), names->len);
+}
+
+/**
  * dropify_drop_row_dup_audience:
  * @service: (nullable): the service
  * @drop: a drop
@@ -280,6 +350,18 @@ dropify_drop_row_dup_audience (DropifyService *service,
       /* A device this one never met: the start of its id. */
       if (name == NULL)
         name = g_strndup (audience[i], 8);
+
+      /* Whether each reached it, for a drop sent from here. */
+      if (dropify_drop_row_is_own (service, drop) &&
+          dropify_drop_row_has_delivered (drop, audience[i]))
+        {
+          /* Translators: a device a drop was sent to, which has it:
+           * "To Laptop — delivered" */
+          char *delivered = g_strdup_printf (_("%s — delivered"), name);
+
+          g_free (name);
+          name = delivered;
+        }
 
       if (names->len > 0)
         g_string_append (names, ", ");
@@ -408,7 +490,9 @@ dropify_drop_row_add_transfers (DropifyDropRow *self,
           g_ptr_array_add (parts, g_strdup_printf (_("%d%% to %s"), percent, peer));
           break;
         case DROPIFY_TRANSFER_STATE_DONE:
-          g_ptr_array_add (parts, g_strdup_printf (_("Sent to %s"), peer));
+          /* Once it says it has it, the delivery says so (below). */
+          if (!dropify_drop_row_has_delivered (self->drop, dropify_transfer_get_peer_id (transfer)))
+            g_ptr_array_add (parts, g_strdup_printf (_("Sent to %s"), peer));
           break;
         case DROPIFY_TRANSFER_STATE_STALLED:
         case DROPIFY_TRANSFER_STATE_CANCELLED:
@@ -473,6 +557,14 @@ dropify_drop_row_update_details (DropifyDropRow *self)
   if (dropify_drop_row_is_own (self->service, self->drop))
     {
       g_ptr_array_add (parts, g_strdup (_("This device")));
+      /* A targeted drop says it for each of its audience, below. */
+      if (!dropify_drop_is_targeted (self->drop))
+        {
+          char *delivery = dropify_drop_row_dup_delivery (self->service, self->drop);
+
+          if (delivery != NULL)
+            g_ptr_array_add (parts, delivery);
+        }
     }
   else
     {
@@ -1350,6 +1442,7 @@ dropify_drop_row_set_drop (DropifyDropRow *self,
     {
       g_clear_signal_handler (&self->received_handler, self->drop);
       g_clear_signal_handler (&self->complete_handler, self->drop);
+      g_clear_signal_handler (&self->holders_handler, self->drop);
     }
 
   g_set_object (&self->drop, drop);
@@ -1378,6 +1471,10 @@ dropify_drop_row_set_drop (DropifyDropRow *self,
       self->complete_handler =
         g_signal_connect_object (drop, "notify::complete",
                                  G_CALLBACK (dropify_drop_row_update_progress),
+                                 self, G_CONNECT_SWAPPED);
+      self->holders_handler =
+        g_signal_connect_object (drop, "notify::holders",
+                                 G_CALLBACK (dropify_drop_row_update_details),
                                  self, G_CONNECT_SWAPPED);
     }
 

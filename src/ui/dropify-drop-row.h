@@ -28,6 +28,10 @@ gboolean     dropify_drop_row_is_own         (DropifyService *service,
                                               DropifyDrop    *drop);
 char        *dropify_drop_row_dup_origin     (DropifyService *service,
                                               DropifyDrop    *drop);
+gboolean     dropify_drop_row_has_delivered  (DropifyDrop    *drop,
+                                             const char     *device_id);
+char        *dropify_drop_row_dup_delivery   (DropifyService *service,
+                                             DropifyDrop    *drop);
 char        *dropify_drop_row_dup_audience   (DropifyService *service,
                                               DropifyDrop    *drop);
 

@@ -25,6 +25,7 @@ struct _DropifyDropView
   DropifyDrop    *drop;
   gulong          received_handler;
   gulong          complete_handler;
+  gulong          holders_handler;
 
   /* Template widgets */
   GtkWidget      *box;
@@ -167,6 +168,47 @@ add_detail (DropifyDropView *self,
   gtk_list_box_append (self->details_list, row);
 }
 
+/* Every paired device known to hold the drop, one a line, and what of
+ * it (docs/protocol.md §11.8). */
+static void
+dropify_drop_view_add_holders (DropifyDropView *self)
+{
+  GPtrArray *holders = dropify_drop_get_holders (self->drop);
+  g_autoptr(GString) lines = g_string_new (NULL);
+  gboolean is_file = dropify_drop_get_kind (self->drop) == DROPIFY_DROP_KIND_FILE;
+  DropifySync *sync;
+
+  if (self->service == NULL || holders == NULL ||
+      !(sync = dropify_service_get_sync (self->service)))
+    return;
+
+  for (guint i = 0; i < holders->len; i++)
+    {
+      DropifyHolder *holder = g_ptr_array_index (holders, i);
+      g_autofree char *name = dropify_sync_dup_holder_name (sync, holder->device_id);
+      const char *what;
+
+      if (name == NULL)
+        continue;
+
+      if (!is_file)
+        what = _("has the text");
+      else if (holder->content)
+        what = _("has the file");
+      else
+        what = _("has the drop, not the file yet");
+
+      if (lines->len > 0)
+        g_string_append_c (lines, '\n');
+      /* Translators: a device and what it holds of a drop: "Laptop — has the file" */
+      g_string_append_printf (lines, _("%s — %s"), name, what);
+    }
+
+  if (lines->len > 0)
+    /* Translators: a detail of a drop: the other devices that hold it */
+    add_detail (self, _("Delivered To"), lines->str);
+}
+
 static void
 dropify_drop_view_update_details (DropifyDropView *self)
 {
@@ -231,6 +273,8 @@ dropify_drop_view_update_details (DropifyDropView *self)
     add_detail (self, _("Dropped"), created);
     add_detail (self, _("Expiry"), expiry);
   }
+
+  dropify_drop_view_add_holders (self);
 }
 
 static void
@@ -570,6 +614,7 @@ dropify_drop_view_set_drop (DropifyDropView *self,
     {
       g_clear_signal_handler (&self->received_handler, self->drop);
       g_clear_signal_handler (&self->complete_handler, self->drop);
+      g_clear_signal_handler (&self->holders_handler, self->drop);
     }
 
   g_set_object (&self->drop, drop);
@@ -583,6 +628,10 @@ dropify_drop_view_set_drop (DropifyDropView *self,
       self->complete_handler =
         g_signal_connect_object (drop, "notify::complete",
                                  G_CALLBACK (dropify_drop_view_completed),
+                                 self, G_CONNECT_SWAPPED);
+      self->holders_handler =
+        g_signal_connect_object (drop, "notify::holders",
+                                 G_CALLBACK (dropify_drop_view_update_details),
                                  self, G_CONNECT_SWAPPED);
     }
 

@@ -999,6 +999,182 @@ test_auto_save_marks (Fixture       *fixture,
   g_assert_false (dropify_history_get_auto_saved (fixture->history, "text"));
 }
 
+static guint
+count_rows (const char *path,
+            const char *sql)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  guint n = 0;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    n = sqlite3_column_int (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+
+  return n;
+}
+
+static GPtrArray *
+ids_of (const char *first,
+        ...)
+{
+  GPtrArray *ids = g_ptr_array_new ();
+  va_list args;
+
+  va_start (args, first);
+  for (const char *id = first; id != NULL; id = va_arg (args, const char *))
+    g_ptr_array_add (ids, (gpointer) id);
+  va_end (args);
+
+  return ids;
+}
+
+static void
+count_cb (guint *count)
+{
+  (*count)++;
+}
+
+static DropifyHolder *
+holder_of (DropifyHistory *history,
+           const char     *drop_id,
+           const char     *device_id)
+{
+  GPtrArray *holders = dropify_drop_get_holders (dropify_history_lookup (history, drop_id));
+
+  for (guint i = 0; holders != NULL && i < holders->len; i++)
+    if (g_str_equal (((DropifyHolder *) holders->pdata[i])->device_id, device_id))
+      return holders->pdata[i];
+
+  return NULL;
+}
+
+/* Which devices hold a drop and its content: kept across restarts,
+ * written in one go, gone with the drop and with the device. */
+static void
+test_holders (Fixture       *fixture,
+              gconstpointer  data)
+{
+  const char *sha = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+  g_autoptr(GPtrArray) both = ids_of ("text", "file", "not-here", NULL);
+  g_autoptr(GPtrArray) file = ids_of ("file", NULL);
+  g_autoptr(GError) error = NULL;
+  guint notified = 0;
+  DropifyHolder *holder;
+
+  add_ok (fixture->history, text_drop ("text", "hello", T0, T0 + HOUR));
+  add_ok (fixture->history, file_drop ("file", "a.txt", sha, 4, T0 + HOUR));
+  g_signal_connect_swapped (dropify_history_lookup (fixture->history, "text"), "notify::holders",
+                            G_CALLBACK (count_cb), &notified);
+
+  /* Ids it does not hold are skipped; a fact known already changes nothing. */
+  g_assert_cmpuint (dropify_history_add_holders (fixture->history, "laptop", both,
+                                                 DROPIFY_HOLDING_DROP), ==, 2);
+  g_assert_cmpuint (dropify_history_add_holders (fixture->history, "laptop", both,
+                                                 DROPIFY_HOLDING_DROP), ==, 0);
+  g_assert_cmpuint (notified, ==, 1);
+  g_assert_cmpuint (dropify_history_add_holders (fixture->history, "laptop", file,
+                                                 DROPIFY_HOLDING_CONTENT), ==, 1);
+  g_assert_cmpuint (dropify_history_add_holders (fixture->history, "phone", file,
+                                                 DROPIFY_HOLDING_DROP), ==, 1);
+
+  reopen_history (fixture);
+  holder = holder_of (fixture->history, "file", "laptop");
+  g_assert_nonnull (holder);
+  g_assert_true (holder->drop);
+  g_assert_true (holder->content);
+  g_assert_cmpint (holder->since, ==, T0);
+  holder = holder_of (fixture->history, "file", "phone");
+  g_assert_nonnull (holder);
+  g_assert_false (holder->content);
+  g_assert_nonnull (holder_of (fixture->history, "text", "laptop"));
+  g_assert_cmpuint (count_rows (fixture->db_path, "SELECT COUNT(*) FROM holders"), ==, 4);
+
+  /* A forgotten device holds nothing. */
+  dropify_history_forget_holder (fixture->history, "phone");
+  g_assert_null (holder_of (fixture->history, "file", "phone"));
+  g_assert_cmpuint (count_rows (fixture->db_path, "SELECT COUNT(*) FROM holders"), ==, 3);
+
+  /* The rows go with their drop, deleted or expired. */
+  g_assert_true (dropify_history_delete (fixture->history, "text", &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (count_rows (fixture->db_path,
+                                "SELECT COUNT(*) FROM holders WHERE drop_id = 'text'"), ==, 0);
+  fixture->clock.now = T0 + HOUR;
+  g_assert_cmpuint (dropify_history_sweep (fixture->history), ==, 1);
+  g_assert_cmpuint (count_rows (fixture->db_path, "SELECT COUNT(*) FROM holders"), ==, 0);
+}
+
+/* However many devices claim a drop, it keeps at most
+ * DROPIFY_DROP_MAX_HOLDERS of them, two rows each. */
+static void
+test_holders_bounded (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(GPtrArray) ids = ids_of ("text", NULL);
+
+  add_ok (fixture->history, text_drop ("text", "hello", T0, T0 + HOUR));
+  for (guint i = 0; i < DROPIFY_DROP_MAX_HOLDERS + 10; i++)
+    {
+      g_autofree char *device = g_strdup_printf ("device-%u", i);
+
+      dropify_history_add_holders (fixture->history, device, ids, DROPIFY_HOLDING_DROP);
+      dropify_history_add_holders (fixture->history, device, ids, DROPIFY_HOLDING_CONTENT);
+    }
+
+  g_assert_cmpuint (dropify_drop_get_holders (dropify_history_lookup (fixture->history, "text"))->len,
+                    ==, DROPIFY_DROP_MAX_HOLDERS);
+  g_assert_cmpuint (count_rows (fixture->db_path, "SELECT COUNT(*) FROM holders"), ==,
+                    2 * DROPIFY_DROP_MAX_HOLDERS);
+  reopen_history (fixture);
+  g_assert_cmpuint (dropify_drop_get_holders (dropify_history_lookup (fixture->history, "text"))->len,
+                    ==, DROPIFY_DROP_MAX_HOLDERS);
+}
+
+/* A history written by format 5 opens with every drop and no holders,
+ * and then keeps them. */
+static void
+test_migration_from_v5 (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr(GPtrArray) ids = ids_of ("old", NULL);
+  g_autofree char *sql = NULL;
+
+  sql = g_strdup_printf (
+    "CREATE TABLE drops (id TEXT PRIMARY KEY NOT NULL, kind INTEGER NOT NULL, text TEXT,"
+    " name TEXT, size INTEGER NOT NULL DEFAULT 0, sha256 TEXT, origin TEXT NOT NULL,"
+    " origin_name TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,"
+    " complete INTEGER NOT NULL DEFAULT 0, mime TEXT, auto_saved INTEGER NOT NULL DEFAULT 0,"
+    " audience TEXT) WITHOUT ROWID;"
+    "CREATE INDEX drops_expires_at ON drops (expires_at);"
+    "CREATE INDEX drops_sha256 ON drops (sha256) WHERE sha256 IS NOT NULL;"
+    "CREATE INDEX drops_auto_save_pending ON drops (created_at)"
+    "  WHERE kind = 1 AND complete = 1 AND auto_saved = 0;"
+    "CREATE TABLE tombstones (id TEXT PRIMARY KEY NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE INDEX tombstones_expires_at ON tombstones (expires_at);"
+    "INSERT INTO drops (id, kind, text, origin, origin_name, created_at, expires_at, complete)"
+    " VALUES ('old', 0, 'from format 5', 'o', 'Old laptop', %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT ", 1);"
+    "INSERT INTO tombstones VALUES ('gone', %" G_GINT64_FORMAT ");"
+    "PRAGMA user_version = 5;",
+    T0, T0 + HOUR, T0 + HOUR);
+  exec_sql (fixture->db_path, sql);
+
+  open_history (fixture);
+  g_assert_cmpint (user_version (fixture->db_path), ==, 6);
+  g_assert_cmpstr (dropify_drop_get_text (dropify_history_lookup (fixture->history, "old")), ==,
+                   "from format 5");
+  g_assert_true (dropify_history_is_deleted (fixture->history, "gone"));
+  g_assert_null (dropify_drop_get_holders (dropify_history_lookup (fixture->history, "old")));
+
+  g_assert_cmpuint (dropify_history_add_holders (fixture->history, "laptop", ids,
+                                                 DROPIFY_HOLDING_DROP), ==, 1);
+  reopen_history (fixture);
+  g_assert_nonnull (holder_of (fixture->history, "old", "laptop"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1024,7 +1200,10 @@ main (int   argc,
   ADD ("/history/complete-on-reopen", test_complete_on_reopen);
   ADD ("/history/auto-save-marks", test_auto_save_marks);
   ADD ("/history/audience", test_audience);
+  ADD ("/history/holders", test_holders);
+  ADD ("/history/holders-bounded", test_holders_bounded);
   ADD_UNOPENED ("/history/migration-from-v1", test_migration_from_v1);
+  ADD_UNOPENED ("/history/migration-from-v5", test_migration_from_v5);
   ADD_UNOPENED ("/history/corrupt-refused", test_corrupt_refused);
   ADD_UNOPENED ("/history/damaged-pages-refused", test_damaged_pages_refused);
   ADD_UNOPENED ("/history/newer-schema-refused", test_newer_schema_refused);

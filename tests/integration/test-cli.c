@@ -81,11 +81,12 @@ test_send_list (Fixture       *fixture,
                 gconstpointer  data)
 {
   static const char * const text_fields[] = {
-    "id", "kind", "origin", "origin_name", "audience", "created_at", "expires_at", "text", NULL
+    "id", "kind", "origin", "origin_name", "audience", "created_at", "expires_at", "text",
+    "holders", NULL
   };
   static const char * const file_fields[] = {
     "id", "kind", "origin", "origin_name", "audience", "created_at", "expires_at",
-    "name", "mime", "size", "sha256", "complete", "path", NULL
+    "name", "mime", "size", "sha256", "complete", "path", "holders", NULL
   };
   g_autofree char *text_id = send_text (fixture->dir, "hello <b>world</b> – ✓");
   g_autofree char *src = dropify_test_write_random (fixture->dir, "photo.jpg.bin", 3 * 1024 * 1024 + 1);
@@ -115,6 +116,8 @@ test_send_list (Fixture       *fixture,
   g_assert_true (g_uuid_string_is_valid (json_object_get_string_member (drop, "origin")));
   /* For every device: an empty audience. */
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (drop, "audience")), ==, 0);
+  /* No other device yet, so none holds it. */
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (drop, "holders")), ==, 0);
   g_assert_cmpint (json_object_get_int_member (drop, "created_at"), <=, now);
   g_assert_cmpint (json_object_get_int_member (drop, "created_at"), >, now - 60000);
   /* The default expiry is 24 hours. */

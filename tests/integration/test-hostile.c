@@ -1065,6 +1065,74 @@ test_have_on_local_file (void)
   assert_unharmed ("a file dropped on the victim");
 }
 
+/* A paired device speaks for itself only (docs/protocol.md §11.8): the
+ * ids, have and drops it sends make it a holder of what the victim has,
+ * never another device, and ids of drops the victim does not have add
+ * nothing. */
+static void
+test_holders_speak_for_themselves (void)
+{
+  g_autoptr(Raw) raw = raw_connect ();
+  g_autofree char *dir = dropify_test_make_dir ("holders-lie");
+  g_autofree char *path = dropify_test_write_random (dir, "mine.bin", 1000);
+  g_autofree char *sha = dropify_test_sha256_file (path);
+  g_autofree char *have = g_strdup_printf ("{\"type\":\"have\",\"sha256\":\"%s\"}", sha);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(DropifyDrop) drop = NULL;
+  g_autoptr(GPtrArray) live = g_ptr_array_new ();
+  g_autoptr(GArray) dead = g_array_new (FALSE, FALSE, sizeof (DropifyTombstone));
+  g_autofree char *ids = NULL;
+  const char *raw_id;
+  const char *friend_id;
+  DropifyDrop *text;
+  GPtrArray *holders;
+
+  raw_become_trusted (raw);
+  raw_id = dropify_identity_get_device_id (raw->identity);
+  friend_id = dropify_identity_get_device_id (dropify_service_get_identity (friend->service));
+  text = dropify_service_send_text (victim->service, "held by whom?", 0, NULL);
+  g_assert_nonnull (text);
+  dropify_service_send_file_async (victim->service, file, 0, NULL, local_file_sent_cb, &drop);
+  g_assert_true (dropify_test_wait_for (drop_is_set, &drop, WAIT_MS));
+
+  /* It claims both drops, one the victim never had, and the file. */
+  g_ptr_array_add (live, (gpointer) dropify_drop_get_id (text));
+  g_ptr_array_add (live, (gpointer) dropify_drop_get_id (drop));
+  g_ptr_array_add (live, (gpointer) "no-such-drop");
+  ids = dropify_protocol_encode_ids ("", live, dead);
+  raw_send (raw, ids);
+  raw_send (raw, have);
+  run_for (1000);
+
+  g_assert_null (dropify_history_lookup (dropify_service_get_history (victim->service), "no-such-drop"));
+  for (guint d = 0; d < 2; d++)
+    {
+      gboolean found = FALSE;
+
+      holders = dropify_drop_get_holders (d == 0 ? text : drop);
+      g_assert_nonnull (holders);
+      for (guint i = 0; i < holders->len; i++)
+        {
+          DropifyHolder *holder = g_ptr_array_index (holders, i);
+
+          if (g_str_equal (holder->device_id, raw_id))
+            {
+              found = TRUE;
+              g_assert_true (holder->drop);
+              g_assert_true (d == 0 || holder->content);
+            }
+          else
+            g_assert_cmpstr (holder->device_id, ==, friend_id);
+        }
+      g_assert_true (found);
+    }
+
+  g_assert_true (dropify_service_delete (victim->service, dropify_drop_get_id (text), NULL));
+  g_assert_true (dropify_service_delete (victim->service, dropify_drop_get_id (drop), NULL));
+  dropify_test_remove_dir (dir);
+  assert_unharmed ("a peer claiming what it holds");
+}
+
 static void
 test_chunk_beyond_size (void)
 {
@@ -2488,6 +2556,7 @@ main (int   argc,
   g_test_add_func ("/hostile/have-bounded", test_have_bounded);
   g_test_add_func ("/hostile/transfer-cancel", test_transfer_cancel);
   g_test_add_func ("/hostile/have-on-local-file", test_have_on_local_file);
+  g_test_add_func ("/hostile/holders-speak-for-themselves", test_holders_speak_for_themselves);
   g_test_add_func ("/hostile/chunk-beyond-size", test_chunk_beyond_size);
   g_test_add_func ("/hostile/half-open-connections", test_half_open_connections);
   g_test_add_func ("/hostile/one-byte-a-second", test_one_byte_a_second);

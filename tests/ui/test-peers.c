@@ -14,6 +14,7 @@
 #include "dropify-address.h"
 #include "dropify-core.h"
 #include "dropify-drop-row.h"
+#include "dropify-drop-view.h"
 #include "dropify-peer-row.h"
 #include "dropify-peers-page.h"
 #include "dropify-test-support.h"
@@ -824,20 +825,74 @@ test_peers_transfers (Fixture       *fixture,
   /* Asked for again on the laptop: it goes on, and ends. */
   g_assert_true (gtk_widget_activate_action (arriving_row, "row.download", NULL));
 
-  query = (TextQuery) { drop_row, "Sent to Laptop" };
-  wait_for (shows_text, &query, "the drop's row to say it went");
+  /* "Sent to Laptop" once every byte went, briefly: then the laptop
+   * says it stored the file, and the row says it was delivered. */
+  query = (TextQuery) { drop_row, "Delivered to Laptop" };
+  wait_for (shows_text, &query, "the drop's row to say the laptop has it");
+  g_assert_false (label_contains (drop_row, "Sent to Laptop"));
   g_assert_false (label_contains (GTK_WIDGET (row), "Sending"));
 
-  /* Sent is not stored: the laptop checks it still, and is not stopped
-   * before it did. */
+  /* Delivered is stored: the laptop checked it. */
   {
     NodeDrop arrived = { fixture->laptop, dropify_drop_get_id (drop) };
-    wait_for (node_has_file, &arrived, "the laptop to store the file");
+    g_assert_true (node_has_file (&arrived));
   }
 
   dropify_drop_row_set_drop (DROPIFY_DROP_ROW (drop_row), NULL);
   dropify_drop_row_set_drop (DROPIFY_DROP_ROW (arriving_row), NULL);
   dropify_test_remove_dir (dir);
+}
+
+/* Issues 14 and 17: a drop made here says which devices hold it, once
+ * they said so: "Delivered to Laptop" on its row in the window, and, for
+ * a drop sent to the laptop only, "To Laptop — delivered". */
+static void
+test_peers_delivered (Fixture       *fixture,
+                      gconstpointer  user_data)
+{
+  RowQuery connected = { fixture, "Laptop", "Connected" };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *address = NULL;
+  g_autoptr(DropifyDrop) drop = NULL;
+  g_autoptr(DropifyDrop) targeted = NULL;
+  g_autoptr(GtkWidget) targeted_row = NULL;
+  const char *audience[2] = { NULL, NULL };
+  TextQuery query;
+
+  fixture->laptop = dropify_test_node_start ("Laptop", GROUP_SECRET);
+  address = laptop_address (fixture);
+
+  show_devices (fixture);
+  g_assert_true (dropify_service_add_peer (fixture->service, address, &error));
+  g_assert_no_error (error);
+  wait_for (row_shows_state, &connected, "Laptop to show as connected");
+
+  drop = dropify_service_send_text (fixture->service, "for every device", 0, &error);
+  g_assert_no_error (error);
+  g_assert_true (gtk_widget_activate_action (fixture->window, "win.show-history", NULL));
+  query = (TextQuery) { fixture->window, "Delivered to Laptop" };
+  wait_for (shows_text, &query, "the drop's row in the window to say the laptop has it");
+
+  audience[0] = dropify_identity_get_device_id (dropify_service_get_identity (fixture->laptop->service));
+  targeted = dropify_service_send_text_to (fixture->service, "for the laptop", 0, audience, &error);
+  g_assert_no_error (error);
+  targeted_row = g_object_ref_sink (dropify_drop_row_new (fixture->service));
+  dropify_drop_row_set_drop (DROPIFY_DROP_ROW (targeted_row), targeted);
+  query = (TextQuery) { targeted_row, "To Laptop — delivered" };
+  wait_for (shows_text, &query, "the targeted drop's row to say the laptop has it");
+
+  /* The drop's page lists each device and what it has. */
+  {
+    g_autoptr(GtkWidget) view = g_object_ref_sink (g_object_new (DROPIFY_TYPE_DROP_VIEW, NULL));
+
+    dropify_drop_view_set_service (DROPIFY_DROP_VIEW (view), fixture->service);
+    dropify_drop_view_set_drop (DROPIFY_DROP_VIEW (view), drop);
+    g_assert_true (label_contains (view, "Delivered To"));
+    g_assert_true (label_contains (view, "Laptop — has the text"));
+    dropify_drop_view_set_drop (DROPIFY_DROP_VIEW (view), NULL);
+  }
+
+  dropify_drop_row_set_drop (DROPIFY_DROP_ROW (targeted_row), NULL);
 }
 
 int
@@ -870,6 +925,8 @@ main (int   argc,
               fixture_set_up, test_peers_connected_and_forget, fixture_tear_down);
   g_test_add ("/ui/peers/not-paired", Fixture, NULL,
               fixture_set_up, test_peers_not_paired, fixture_tear_down);
+  g_test_add ("/ui/peers/delivered", Fixture, NULL,
+              fixture_set_up, test_peers_delivered, fixture_tear_down);
   g_test_add ("/ui/peers/transfers", Fixture, NULL,
               fixture_set_up_slow, test_peers_transfers, fixture_tear_down);
   g_test_add ("/ui/peers/via", Fixture, NULL,
