@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <adwaita.h>
+#include <glib/gstdio.h>
 
 #include "dropify-add-peer-dialog.h"
 #include "dropify-address.h"
@@ -99,6 +100,7 @@ fixture_tear_down (Fixture       *fixture,
   g_settings_reset (fixture->settings, "device-name");
   g_settings_reset (fixture->settings, "group-secret");
   g_settings_reset (fixture->settings, "manual-peers");
+  g_settings_reset (fixture->settings, "recent-devices");
   g_clear_object (&fixture->settings);
   g_clear_pointer (&fixture->data_dir, g_free);
 }
@@ -292,6 +294,171 @@ error_is_shown (gpointer data)
   ErrorQuery *query = data;
 
   return find_label_with_prefix (query->dialog, query->prefix) != NULL;
+}
+
+/* Sending to one device */
+
+static const char *
+node_id (DropifyTestNode *node)
+{
+  return dropify_identity_get_device_id (dropify_service_get_identity (node->service));
+}
+
+/* @node is added by address and shows as connected (and so paired, by the
+ * group secret). */
+static DropifyPeerRow *
+add_node (Fixture         *fixture,
+          DropifyTestNode *node,
+          const char      *name)
+{
+  DropifyServer *server = dropify_service_get_server (node->service);
+  g_autofree char *address = g_strdup_printf ("127.0.0.1:%u", dropify_server_get_port (server));
+  RowQuery connected = { fixture, name, "Connected" };
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (dropify_service_add_peer (fixture->service, address, &error));
+  g_assert_no_error (error);
+  wait_for (row_shows_state, &connected, "the device to show as connected");
+
+  return find_peer_row (fixture->window, name);
+}
+
+typedef struct
+{
+  GListModel *model;
+  guint       n;
+} CountQuery;
+
+static gboolean
+model_has_n (gpointer data)
+{
+  CountQuery *query = data;
+
+  return g_list_model_get_n_items (query->model) == query->n;
+}
+
+/* The newest drop, once there are @n. */
+static DropifyDrop *
+wait_for_drops (Fixture *fixture,
+                guint    n)
+{
+  CountQuery query = { G_LIST_MODEL (dropify_service_get_history (fixture->service)), n };
+
+  wait_for (model_has_n, &query, "the new drop");
+
+  return g_list_model_get_item (query.model, 0);
+}
+
+static void
+assert_only_for (DropifyDrop *drop,
+                 const char  *device_id)
+{
+  const char * const *audience = dropify_drop_get_audience (drop);
+
+  g_assert_true (dropify_drop_is_targeted (drop));
+  g_assert_cmpstr (audience[0], ==, device_id);
+  g_assert_null (audience[1]);
+}
+
+typedef struct
+{
+  DropifyTestNode *node;
+  const char      *id;
+} NodeDropQuery;
+
+static gboolean
+node_has_complete_drop (gpointer data)
+{
+  NodeDropQuery *query = data;
+  DropifyDrop *drop = dropify_history_lookup (dropify_service_get_history (query->node->service),
+                                              query->id);
+
+  return drop != NULL && dropify_drop_get_complete (drop);
+}
+
+static void
+wait_for_file_on (DropifyTestNode *node,
+                  DropifyDrop     *drop)
+{
+  NodeDropQuery query = { node, dropify_drop_get_id (drop) };
+
+  wait_for (node_has_complete_drop, &query, "the file to reach the device");
+}
+
+static void
+set_flag (gboolean *flag)
+{
+  *flag = TRUE;
+}
+
+static gboolean
+flag_is_set (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+/* Each paired device's row sends files and the clipboard to that device
+ * only, as the window's own "Attach Files" and "Send Clipboard" do. */
+static void
+test_peers_send_to_device (Fixture       *fixture,
+                           gconstpointer  user_data)
+{
+  g_autoptr(DropifyDrop) text = NULL;
+  g_autoptr(DropifyDrop) file_drop = NULL;
+  g_autoptr(GFile) folder = NULL;
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) recent = NULL;
+  gboolean recent_saved = FALSE;
+  GtkWidget *chooser = NULL;
+  DropifyPeerRow *row;
+
+  fixture->laptop = dropify_test_node_start ("Laptop", GROUP_SECRET);
+  show_devices (fixture);
+  row = add_node (fixture, fixture->laptop, "Laptop");
+
+  /* Send Clipboard, with text on it. */
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (fixture->window), "for the laptop only");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (row), "peer.send-clipboard", NULL));
+  text = wait_for_drops (fixture, 1);
+  g_assert_cmpstr (dropify_drop_get_text (text), ==, "for the laptop only");
+  assert_only_for (text, node_id (fixture->laptop));
+  g_assert_true (dropify_test_node_has_drop (fixture->laptop, dropify_drop_get_id (text),
+                                             UI_TEST_TIMEOUT_MS));
+
+  /* Send Files…: the chooser says where they go. Choosing the file takes
+   * the chooser to its folder, which it lists before it responds. */
+  show_devices (fixture);
+  folder = g_file_new_build_filename (g_get_user_data_dir (), "outbox", NULL);
+  g_file_make_directory_with_parents (folder, NULL, &error);
+  g_assert_no_error (error);
+  file = g_file_get_child (folder, "for-the-laptop.txt");
+  g_file_replace_contents (file, "bytes for the laptop", 20, NULL, FALSE,
+                           G_FILE_CREATE_NONE, NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (row), "peer.send-files", NULL));
+  wait_for (find_file_chooser, &chooser, "the file chooser");
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (chooser)), ==, "Send Files to Laptop");
+  g_assert_true (gtk_file_chooser_set_file (GTK_FILE_CHOOSER (chooser), file, &error));
+  g_assert_no_error (error);
+  wait_for (chooser_has_loaded, chooser, "the file chooser to list the folder");
+  /* The chooser adds the file to the recently used ones, saved a moment
+   * later: before this test's directories go. */
+  g_signal_connect_swapped (gtk_recent_manager_get_default (), "changed",
+                            G_CALLBACK (set_flag), &recent_saved);
+  gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
+
+  file_drop = wait_for_drops (fixture, 2);
+  g_assert_cmpstr (dropify_drop_get_name (file_drop), ==, "for-the-laptop.txt");
+  assert_only_for (file_drop, node_id (fixture->laptop));
+  wait_for_file_on (fixture->laptop, file_drop);
+  wait_for (flag_is_set, &recent_saved, "the recently used files to be saved");
+  g_signal_handlers_disconnect_by_func (gtk_recent_manager_get_default (), set_flag, &recent_saved);
+
+  /* The laptop is now the device drops went to last. */
+  recent = g_settings_get_strv (fixture->settings, "recent-devices");
+  g_assert_cmpstr (recent[0], ==, node_id (fixture->laptop));
 }
 
 /* Tests */
@@ -880,6 +1047,8 @@ main (int   argc,
               fixture_set_up, test_peers_not_dropify, fixture_tear_down);
   g_test_add ("/ui/peers/add-peer-dialog", Fixture, NULL,
               fixture_set_up, test_add_peer_dialog, fixture_tear_down);
+  g_test_add ("/ui/peers/send-to-device", Fixture, NULL,
+              fixture_set_up, test_peers_send_to_device, fixture_tear_down);
   g_test_add ("/ui/peers/discovery-unavailable", Fixture, NULL,
               fixture_set_up_discovery, test_discovery_unavailable, fixture_tear_down);
 
