@@ -12,11 +12,13 @@
 
 #include "dropify-add-peer-dialog.h"
 #include "dropify-audience.h"
+#include "dropify-drop-actions.h"
 #include "dropify-drop-row.h"
 #include "dropify-drop-view.h"
 #include "dropify-pairing-dialog.h"
 #include "dropify-peers-page.h"
 #include "dropify-phone-dialog.h"
+#include "dropify-send-to-dialog.h"
 #include "dropify-window.h"
 
 /* Rows say "Expires in 23 hours"; a minute is the finest unit they show. */
@@ -1165,6 +1167,78 @@ dropify_window_send_files (DropifyWindow *self,
     dropify_window_send_file (self, G_FILE (l->data), NULL, to);
 }
 
+/* Send a drop again */
+
+static void
+dropify_window_send_again_response (DropifyWindow       *self,
+                                    const char          *response,
+                                    DropifySendToDialog *dialog)
+{
+  DropifyDrop *drop = dropify_send_to_dialog_get_drop (dialog);
+  g_auto(GStrv) audience = NULL;
+  g_autoptr(DropifyDrop) sent = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *text = NULL;
+  guint n;
+
+  if (g_strcmp0 (response, "send") != 0)
+    return;
+
+  audience = dropify_send_to_dialog_dup_audience (dialog);
+  n = g_strv_length (audience);
+  if (n == 0)
+    return;
+
+  sent = dropify_service_send_again (self->service, drop, (const char * const *) audience, &error);
+  if (sent == NULL)
+    {
+      dropify_window_show_error (self, error);
+      return;
+    }
+
+  dropify_window_note_recent (self, (const char * const *) audience);
+
+  name = dropify_drop_dup_short_name (drop);
+  /* Translators: a toast; %s is a file's name or the start of a text, %u
+   * a number of devices */
+  text = g_strdup_printf (ngettext ("Sent “%s” to %u device", "Sent “%s” to %u devices", n),
+                          name, n);
+  dropify_window_show_toast (self, text);
+}
+
+/* win.send-drop-to, from a drop's row or its page: the drop is sent again,
+ * as a new drop, to the devices chosen in a dialog. */
+static void
+dropify_window_send_drop_to (GtkWidget  *widget,
+                             const char *action_name,
+                             GVariant   *param)
+{
+  DropifyWindow *self = DROPIFY_WINDOW (widget);
+  const char *id = g_variant_get_string (param, NULL);
+  GListModel *model = dropify_sync_get_peers (dropify_service_get_sync (self->service));
+  g_autoptr(GPtrArray) peers = NULL;
+  DropifyDrop *drop;
+  GtkWidget *dialog;
+
+  drop = dropify_history_lookup (dropify_service_get_history (self->service), id);
+  if (drop == NULL || g_hash_table_contains (self->pending_deletes, id))
+    return;
+
+  peers = dropify_audience_dup_peers (dropify_service_get_settings (self->service), model);
+  if (peers->len == 0)
+    {
+      dropify_window_show_toast (self, _("No paired devices to send to yet"));
+      return;
+    }
+
+  dialog = dropify_send_to_dialog_new (GTK_WINDOW (self), drop, peers);
+  g_signal_connect_object (dialog, "response",
+                           G_CALLBACK (dropify_window_send_again_response),
+                           self, G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 /* Composer */
 
 static void
@@ -2288,6 +2362,8 @@ dropify_window_class_init (DropifyWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.send-clipboard", NULL, dropify_window_paste);
   gtk_widget_class_install_action (widget_class, "win.send-clipboard-to", "s", dropify_window_paste);
   gtk_widget_class_install_action (widget_class, "win.send-files-to", "s", dropify_window_attach);
+  gtk_widget_class_install_action (widget_class, "win.send-drop-to", "s",
+                                   dropify_window_send_drop_to);
   gtk_widget_class_install_action (widget_class, "win.show-devices", NULL,
                                    dropify_window_show_devices);
   gtk_widget_class_install_action (widget_class, "win.show-history", NULL,

@@ -17,6 +17,7 @@
 #include "dropify-drop-row.h"
 #include "dropify-peer-row.h"
 #include "dropify-peers-page.h"
+#include "dropify-send-to-dialog.h"
 #include "dropify-test-support.h"
 #include "dropify-window.h"
 #include "ui-test-util.h"
@@ -34,6 +35,7 @@ typedef struct
   DropifyService  *service;
   GtkWidget       *window;
   DropifyTestNode *laptop;
+  DropifyTestNode *tablet;
 } Fixture;
 
 /* Fixture */
@@ -95,6 +97,7 @@ fixture_tear_down (Fixture       *fixture,
   dropify_service_shutdown (fixture->service);
   g_clear_object (&fixture->service);
   g_clear_pointer (&fixture->laptop, dropify_test_node_stop);
+  g_clear_pointer (&fixture->tablet, dropify_test_node_stop);
 
   /* The memory backend outlives the test. */
   g_settings_reset (fixture->settings, "device-name");
@@ -459,6 +462,110 @@ test_peers_send_to_device (Fixture       *fixture,
   /* The laptop is now the device drops went to last. */
   recent = g_settings_get_strv (fixture->settings, "recent-devices");
   g_assert_cmpstr (recent[0], ==, node_id (fixture->laptop));
+}
+
+static GtkWidget *
+find_drop_row (Fixture    *fixture,
+               const char *text)
+{
+  LabelQuery query = { fixture->window, text };
+
+  wait_for (label_is_shown, &query, text);
+
+  return gtk_widget_get_ancestor (find_label (fixture->window, text), DROPIFY_TYPE_DROP_ROW);
+}
+
+static GtkCheckButton *
+dialog_check_for (GtkWidget  *dialog,
+                  const char *device)
+{
+  GtkWidget *row = find_titled_row (dialog, ADW_TYPE_ACTION_ROW, device);
+
+  g_assert_nonnull (row);
+
+  return GTK_CHECK_BUTTON (find_descendant (row, GTK_TYPE_CHECK_BUTTON));
+}
+
+/* "Send To…" on a drop already here: a new drop, from this device, of the
+ * same content from the blob store, for the devices chosen, which list
+ * the recently used first. */
+static void
+test_peers_send_again (Fixture       *fixture,
+                       gconstpointer  user_data)
+{
+  g_autoptr(DropifyDrop) original = NULL;
+  g_autoptr(DropifyDrop) again = NULL;
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_auto(GStrv) recent = NULL;
+  GdkFileList *files;
+  DropifyPeerRow *laptop_row;
+  GtkWidget *dialog;
+  GtkWidget *list;
+  GtkWidget *drop_row;
+
+  fixture->laptop = dropify_test_node_start ("Laptop", GROUP_SECRET);
+  fixture->tablet = dropify_test_node_start ("Tablet", GROUP_SECRET);
+  show_devices (fixture);
+  /* The tablet first, so that only recency puts the laptop above it. */
+  add_node (fixture, fixture->tablet, "Tablet");
+  laptop_row = add_node (fixture, fixture->laptop, "Laptop");
+
+  /* A file for the laptop, from the clipboard as a file manager puts it. */
+  path = g_build_filename (g_get_user_data_dir (), "boarding pass.pdf", NULL);
+  g_file_set_contents (path, "%PDF-1.4 boarding pass", -1, &error);
+  g_assert_no_error (error);
+  file = g_file_new_for_path (path);
+  files = gdk_file_list_new_from_array (&file, 1);
+  gdk_clipboard_set (gtk_widget_get_clipboard (fixture->window), GDK_TYPE_FILE_LIST, files);
+  g_boxed_free (GDK_TYPE_FILE_LIST, files);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (laptop_row), "peer.send-clipboard", NULL));
+  original = wait_for_drops (fixture, 1);
+  assert_only_for (original, node_id (fixture->laptop));
+  wait_for_file_on (fixture->laptop, original);
+
+  /* The content is in the blob store now: the original file may go. */
+  g_assert_no_errno (g_unlink (path));
+
+  drop_row = find_drop_row (fixture, "boarding pass.pdf");
+  g_assert_nonnull (drop_row);
+  g_assert_true (gtk_widget_activate_action (drop_row, "row.send-to", NULL));
+  wait_for (dialog_is_open, GSIZE_TO_POINTER (DROPIFY_TYPE_SEND_TO_DIALOG), "the Send To dialog");
+  dialog = find_toplevel (DROPIFY_TYPE_SEND_TO_DIALOG);
+
+  /* The recently used first; nothing chosen, nothing to send. */
+  list = find_descendant (dialog, GTK_TYPE_LIST_BOX);
+  g_assert_nonnull (list);
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (gtk_widget_get_first_child (list))),
+                   ==, "Laptop");
+  g_assert_false (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "send"));
+
+  gtk_check_button_set_active (dialog_check_for (dialog, "Tablet"), TRUE);
+  g_assert_true (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "send"));
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "send");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+
+  again = wait_for_drops (fixture, 2);
+  g_assert_cmpstr (dropify_drop_get_id (again), !=, dropify_drop_get_id (original));
+  g_assert_cmpstr (dropify_drop_get_sha256 (again), ==, dropify_drop_get_sha256 (original));
+  g_assert_cmpstr (dropify_drop_get_name (again), ==, "boarding pass.pdf");
+  g_assert_cmpstr (dropify_drop_get_origin (again), ==,
+                   dropify_identity_get_device_id (dropify_service_get_identity (fixture->service)));
+  assert_only_for (again, node_id (fixture->tablet));
+  /* The original keeps its audience: drops never change. */
+  assert_only_for (original, node_id (fixture->laptop));
+
+  wait_for_file_on (fixture->tablet, again);
+  /* The tablet never had the original, nor the laptop the new one. */
+  g_assert_null (dropify_history_lookup (dropify_service_get_history (fixture->tablet->service),
+                                         dropify_drop_get_id (original)));
+  g_assert_null (dropify_history_lookup (dropify_service_get_history (fixture->laptop->service),
+                                         dropify_drop_get_id (again)));
+
+  recent = g_settings_get_strv (fixture->settings, "recent-devices");
+  g_assert_cmpstr (recent[0], ==, node_id (fixture->tablet));
+  g_assert_cmpstr (recent[1], ==, node_id (fixture->laptop));
 }
 
 /* Tests */
@@ -1049,6 +1156,8 @@ main (int   argc,
               fixture_set_up, test_add_peer_dialog, fixture_tear_down);
   g_test_add ("/ui/peers/send-to-device", Fixture, NULL,
               fixture_set_up, test_peers_send_to_device, fixture_tear_down);
+  g_test_add ("/ui/peers/send-again", Fixture, NULL,
+              fixture_set_up, test_peers_send_again, fixture_tear_down);
   g_test_add ("/ui/peers/discovery-unavailable", Fixture, NULL,
               fixture_set_up_discovery, test_discovery_unavailable, fixture_tear_down);
 
