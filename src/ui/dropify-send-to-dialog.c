@@ -8,6 +8,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "dropify-audience.h"
@@ -153,6 +155,14 @@ dropify_send_to_dialog_new (GtkWindow   *parent,
   self->drop = g_object_ref (drop);
 
   name = dropify_drop_dup_short_name (drop);
+  /* The start of a longer text says that it goes on. */
+  if (dropify_drop_get_kind (drop) == DROPIFY_DROP_KIND_TEXT &&
+      strlen (name) < strlen (dropify_drop_get_text (drop)))
+    {
+      g_autofree char *start = g_steal_pointer (&name);
+
+      name = g_strconcat (start, "…", NULL);
+    }
   /* Translators: the Send To dialog's text; %s is a file's name or the
    * start of a text */
   body = g_strdup_printf (_("“%s” is sent again, as a new drop from this device, "
