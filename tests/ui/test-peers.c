@@ -15,6 +15,7 @@
 #include "dropify-address.h"
 #include "dropify-core.h"
 #include "dropify-drop-row.h"
+#include "dropify-drop-view.h"
 #include "dropify-peer-row.h"
 #include "dropify-peers-page.h"
 #include "dropify-send-to-dialog.h"
@@ -504,6 +505,7 @@ test_peers_send_again (Fixture       *fixture,
   GtkWidget *dialog;
   GtkWidget *list;
   GtkWidget *drop_row;
+  GtkWidget *view;
 
   fixture->laptop = dropify_test_node_start ("Laptop", GROUP_SECRET);
   fixture->tablet = dropify_test_node_start ("Tablet", GROUP_SECRET);
@@ -566,6 +568,23 @@ test_peers_send_again (Fixture       *fixture,
   recent = g_settings_get_strv (fixture->settings, "recent-devices");
   g_assert_cmpstr (recent[0], ==, node_id (fixture->tablet));
   g_assert_cmpstr (recent[1], ==, node_id (fixture->laptop));
+
+  /* The drop's own page offers it too, with the tablet first now. */
+  g_assert_true (gtk_widget_activate_action (fixture->window, "win.show-drop-details", "s",
+                                             dropify_drop_get_id (again)));
+  view = find_descendant (fixture->window, DROPIFY_TYPE_DROP_VIEW);
+  g_assert_nonnull (view);
+  wait_for (widget_is_mapped, view, "the drop's page");
+  g_assert_true (gtk_widget_activate_action (view, "drop.send-to", NULL));
+  wait_for (dialog_is_open, GSIZE_TO_POINTER (DROPIFY_TYPE_SEND_TO_DIALOG), "the Send To dialog");
+  dialog = find_toplevel (DROPIFY_TYPE_SEND_TO_DIALOG);
+  list = find_descendant (dialog, GTK_TYPE_LIST_BOX);
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (gtk_widget_get_first_child (list))),
+                   ==, "Tablet");
+  gtk_window_close (GTK_WINDOW (dialog));
+  drain_main_loop ();
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (dropify_service_get_history (fixture->service))),
+                    ==, 2);
 }
 
 /* Tests */
