@@ -112,8 +112,8 @@ dropify_send_to_dialog_class_init (DropifySendToDialogClass *klass)
   object_class->dispose = dropify_send_to_dialog_dispose;
   object_class->finalize = dropify_send_to_dialog_finalize;
 
-  gtk_widget_class_set_template_from_resource (widget_class,
-                                               "/io/github/dropify/Dropify/ui/dropify-send-to-dialog.ui");
+  gtk_widget_class_set_template_from_resource (
+    widget_class, "/io/github/dropify/Dropify/ui/dropify-send-to-dialog.ui");
   gtk_widget_class_bind_template_child (widget_class, DropifySendToDialog, device_list);
 }
 

@@ -929,9 +929,9 @@ dropify_window_send_to_popup (GtkMenuButton *button,
                               gpointer       user_data)
 {
   DropifyWindow *self = DROPIFY_WINDOW (user_data);
+  GSettings *settings = dropify_service_get_settings (self->service);
   GListModel *model = dropify_sync_get_peers (dropify_service_get_sync (self->service));
-  g_autoptr(GPtrArray) peers = dropify_audience_dup_peers (dropify_service_get_settings (self->service),
-                                                           model);
+  g_autoptr(GPtrArray) peers = dropify_audience_dup_peers (settings, model);
   g_autoptr(GMenu) menu = g_menu_new ();
   g_autoptr(GMenu) devices = g_menu_new ();
   g_autoptr(GMenuItem) all = g_menu_item_new (_("All Devices"), NULL);
@@ -2360,7 +2360,8 @@ dropify_window_class_init (DropifyWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.attach", NULL, dropify_window_attach);
   gtk_widget_class_install_action (widget_class, "win.paste", NULL, dropify_window_paste);
   gtk_widget_class_install_action (widget_class, "win.send-clipboard", NULL, dropify_window_paste);
-  gtk_widget_class_install_action (widget_class, "win.send-clipboard-to", "s", dropify_window_paste);
+  gtk_widget_class_install_action (widget_class, "win.send-clipboard-to", "s",
+                                   dropify_window_paste);
   gtk_widget_class_install_action (widget_class, "win.send-files-to", "s", dropify_window_attach);
   gtk_widget_class_install_action (widget_class, "win.send-drop-to", "s",
                                    dropify_window_send_drop_to);

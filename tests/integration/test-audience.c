@@ -652,6 +652,7 @@ test_send_again (void)
   g_autoptr(GError) error = NULL;
   g_autofree char *path = NULL;
   g_autofree char *missing_id = NULL;
+  g_autofree char *unknown_sha = g_strnfill (64, '0');
 
   text = dropify_service_send_text_to (service, "the guest Wi-Fi", 0, elsewhere, &error);
   g_assert_no_error (error);
@@ -684,8 +685,7 @@ test_send_again (void)
   /* A file from another device that has not arrived cannot go on. */
   missing_id = dropify_drop_new_id (NULL);
   missing = dropify_drop_new_file (missing_id, "0123abcd-0000-8000-8000-000000000003", "Laptop",
-                                   "notes.pdf", "application/pdf", 10,
-                                   "0000000000000000000000000000000000000000000000000000000000000000",
+                                   "notes.pdf", "application/pdf", 10, unknown_sha,
                                    dropify_history_now (history),
                                    dropify_history_now (history) + 60 * 1000);
   g_assert_true (dropify_history_add (history, missing, &error));

@@ -827,6 +827,7 @@ scene_send_to (const char *out_dir)
   DropifyTestNode *nodes[2];
   GtkWidget *dialog;
   GtkWidget *row;
+  GtkWidget *check;
 
   nodes[0] = add_node (scene, "Laptop", GROUP_SECRET);
   nodes[1] = add_node (scene, "Home Server", GROUP_SECRET);
@@ -851,7 +852,8 @@ scene_send_to (const char *out_dir)
 
   row = find_titled_row (dialog, ADW_TYPE_ACTION_ROW, "Laptop");
   g_assert_nonnull (row);
-  gtk_check_button_set_active (GTK_CHECK_BUTTON (find_descendant (row, GTK_TYPE_CHECK_BUTTON)), TRUE);
+  check = find_descendant (row, GTK_TYPE_CHECK_BUTTON);
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (check), TRUE);
   shoot (scene, "send-to", dialog);
 
   scene_free (scene);

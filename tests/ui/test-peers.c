@@ -487,6 +487,17 @@ dialog_check_for (GtkWidget  *dialog,
   return GTK_CHECK_BUTTON (find_descendant (row, GTK_TYPE_CHECK_BUTTON));
 }
 
+/* The device the Send To dialog lists first. */
+static const char *
+first_row_title (GtkWidget *dialog)
+{
+  GtkWidget *list = find_descendant (dialog, GTK_TYPE_LIST_BOX);
+
+  g_assert_nonnull (list);
+
+  return adw_preferences_row_get_title (ADW_PREFERENCES_ROW (gtk_widget_get_first_child (list)));
+}
+
 /* "Send To…" on a drop already here: a new drop, from this device, of the
  * same content from the blob store, for the devices chosen, which list
  * the recently used first. */
@@ -503,9 +514,11 @@ test_peers_send_again (Fixture       *fixture,
   GdkFileList *files;
   DropifyPeerRow *laptop_row;
   GtkWidget *dialog;
-  GtkWidget *list;
   GtkWidget *drop_row;
   GtkWidget *view;
+  GListModel *history = G_LIST_MODEL (dropify_service_get_history (fixture->service));
+  const char *this_device =
+    dropify_identity_get_device_id (dropify_service_get_identity (fixture->service));
 
   fixture->laptop = dropify_test_node_start ("Laptop", GROUP_SECRET);
   fixture->tablet = dropify_test_node_start ("Tablet", GROUP_SECRET);
@@ -537,10 +550,7 @@ test_peers_send_again (Fixture       *fixture,
   dialog = find_toplevel (DROPIFY_TYPE_SEND_TO_DIALOG);
 
   /* The recently used first; nothing chosen, nothing to send. */
-  list = find_descendant (dialog, GTK_TYPE_LIST_BOX);
-  g_assert_nonnull (list);
-  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (gtk_widget_get_first_child (list))),
-                   ==, "Laptop");
+  g_assert_cmpstr (first_row_title (dialog), ==, "Laptop");
   g_assert_false (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "send"));
 
   gtk_check_button_set_active (dialog_check_for (dialog, "Tablet"), TRUE);
@@ -552,8 +562,7 @@ test_peers_send_again (Fixture       *fixture,
   g_assert_cmpstr (dropify_drop_get_id (again), !=, dropify_drop_get_id (original));
   g_assert_cmpstr (dropify_drop_get_sha256 (again), ==, dropify_drop_get_sha256 (original));
   g_assert_cmpstr (dropify_drop_get_name (again), ==, "boarding pass.pdf");
-  g_assert_cmpstr (dropify_drop_get_origin (again), ==,
-                   dropify_identity_get_device_id (dropify_service_get_identity (fixture->service)));
+  g_assert_cmpstr (dropify_drop_get_origin (again), ==, this_device);
   assert_only_for (again, node_id (fixture->tablet));
   /* The original keeps its audience: drops never change. */
   assert_only_for (original, node_id (fixture->laptop));
@@ -578,13 +587,10 @@ test_peers_send_again (Fixture       *fixture,
   g_assert_true (gtk_widget_activate_action (view, "drop.send-to", NULL));
   wait_for (dialog_is_open, GSIZE_TO_POINTER (DROPIFY_TYPE_SEND_TO_DIALOG), "the Send To dialog");
   dialog = find_toplevel (DROPIFY_TYPE_SEND_TO_DIALOG);
-  list = find_descendant (dialog, GTK_TYPE_LIST_BOX);
-  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (gtk_widget_get_first_child (list))),
-                   ==, "Tablet");
+  g_assert_cmpstr (first_row_title (dialog), ==, "Tablet");
   gtk_window_close (GTK_WINDOW (dialog));
   drain_main_loop ();
-  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (dropify_service_get_history (fixture->service))),
-                    ==, 2);
+  g_assert_cmpuint (g_list_model_get_n_items (history), ==, 2);
 }
 
 /* Tests */
