@@ -2,6 +2,7 @@
 
 #include <glib-object.h>
 #include <json-glib/json-glib.h>
+#include <stdint.h>
 
 G_BEGIN_DECLS
 

@@ -753,6 +753,37 @@ typedef struct
   int64_t  ttl_ms;
 } SendFile;
 
+/* A new file drop from this device, of content already in the blob
+ * store; @audience is normalized. */
+static DropifyDrop *
+add_file_drop (DropifyService      *self,
+               const char          *name,
+               const char          *mime,
+               uint64_t             size,
+               const char          *sha256,
+               int64_t              ttl_ms,
+               const char * const  *audience,
+               GError             **error)
+{
+  g_autoptr(DropifyDrop) drop = NULL;
+  g_autofree char *id = NULL;
+  int64_t now;
+
+  id = dropify_drop_new_id (audience);
+  now = dropify_history_now (self->history);
+  drop = dropify_drop_new_file (id,
+                                dropify_identity_get_device_id (self->identity),
+                                dropify_identity_get_name (self->identity),
+                                name, mime, size, sha256,
+                                now, now + resolve_ttl (self, ttl_ms));
+  dropify_drop_set_audience (drop, audience);
+
+  if (!dropify_history_add (self->history, drop, error))
+    return NULL;
+
+  return g_steal_pointer (&drop);
+}
+
 static void
 send_file_free (gpointer data)
 {
@@ -776,9 +807,7 @@ send_file_import_cb (GObject      *object,
   g_autoptr(DropifyDrop) drop = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *sha256 = NULL;
-  g_autofree char *id = NULL;
   uint64_t size = 0;
-  int64_t now;
 
   sha256 = dropify_blob_store_import_finish (DROPIFY_BLOB_STORE (object), result, &size, &error);
   if (sha256 == NULL)
@@ -787,16 +816,9 @@ send_file_import_cb (GObject      *object,
       return;
     }
 
-  id = dropify_drop_new_id ((const char * const *) send->audience);
-  now = dropify_history_now (self->history);
-  drop = dropify_drop_new_file (id,
-                                dropify_identity_get_device_id (self->identity),
-                                dropify_identity_get_name (self->identity),
-                                send->name, send->mime, size, sha256,
-                                now, now + resolve_ttl (self, send->ttl_ms));
-  dropify_drop_set_audience (drop, (const char * const *) send->audience);
-
-  if (!dropify_history_add (self->history, drop, &error))
+  drop = add_file_drop (self, send->name, send->mime, size, sha256, send->ttl_ms,
+                        (const char * const *) send->audience, &error);
+  if (drop == NULL)
     {
       /* The blob may be shared with a live drop; the history knows. */
       g_task_return_error (task, g_steal_pointer (&error));
@@ -945,6 +967,56 @@ dropify_service_send_file_finish (DropifyService  *self,
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * dropify_service_send_again:
+ * @drop: a drop in the history, from any device
+ * @audience: (nullable) (array zero-terminated=1): the device ids it is
+ *   for; %NULL or empty for every device
+ *
+ * Sends @drop again, to @audience: a new drop from this device, with the
+ * same content and a lifetime of its own. Drops are immutable, so this
+ * never widens who holds @drop itself. A file's content must be here
+ * already, and it is reused from the blob store: nothing is read again.
+ *
+ * Returns: (transfer full): the new drop, or %NULL with @error set
+ */
+DropifyDrop *
+dropify_service_send_again (DropifyService      *self,
+                            DropifyDrop         *drop,
+                            const char * const  *audience,
+                            GError             **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_auto(GStrv) ids = NULL;
+  const char *sha256;
+
+  g_return_val_if_fail (DROPIFY_IS_SERVICE (self), NULL);
+  g_return_val_if_fail (DROPIFY_IS_DROP (drop), NULL);
+
+  if (dropify_drop_get_kind (drop) == DROPIFY_DROP_KIND_TEXT)
+    return dropify_service_send_text_to (self, dropify_drop_get_text (drop), 0, audience, error);
+
+  sha256 = dropify_drop_get_sha256 (drop);
+  if (!dropify_drop_get_complete (drop) || !dropify_blob_store_contains (self->blobs, sha256))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                   _("“%s” is not on this device yet: send it once it has arrived"),
+                   dropify_drop_get_name (drop));
+      return NULL;
+    }
+
+  ids = dropify_drop_audience_normalize (audience, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+
+  return add_file_drop (self, dropify_drop_get_name (drop), dropify_drop_get_mime (drop),
+                        dropify_drop_get_size (drop), sha256, 0,
+                        (const char * const *) ids, error);
 }
 
 gboolean

@@ -71,6 +71,10 @@ void             dropify_service_send_file_async      (DropifyService      *self
 DropifyDrop     *dropify_service_send_file_finish     (DropifyService      *self,
                                                        GAsyncResult        *result,
                                                        GError             **error);
+DropifyDrop     *dropify_service_send_again           (DropifyService      *self,
+                                                       DropifyDrop         *drop,
+                                                       const char * const  *audience,
+                                                       GError             **error);
 gboolean         dropify_service_delete               (DropifyService      *self,
                                                        const char          *id,
                                                        GError             **error);

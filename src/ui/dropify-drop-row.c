@@ -417,6 +417,7 @@ dropify_drop_row_update_actions (DropifyDropRow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.save-as", file_ready);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.delete", self->drop != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.details", self->drop != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.send-to", is_text || file_ready);
 
   /* Asking again is for a file that is not here and not on its way;
    * cancelling for one that moves, either way. */
@@ -940,6 +941,17 @@ dropify_drop_row_save_as (GtkWidget  *widget,
 }
 
 static void
+dropify_drop_row_send_to (GtkWidget  *widget,
+                          const char *action_name,
+                          GVariant   *param)
+{
+  DropifyDropRow *self = DROPIFY_DROP_ROW (widget);
+
+  if (self->drop != NULL)
+    gtk_widget_activate_action (widget, "win.send-drop-to", "s", dropify_drop_get_id (self->drop));
+}
+
+static void
 dropify_drop_row_delete (GtkWidget  *widget,
                          const char *action_name,
                          GVariant   *param)
@@ -1343,6 +1355,7 @@ dropify_drop_row_class_init (DropifyDropRowClass *klass)
   gtk_widget_class_install_action (widget_class, "row.show-in-files", NULL,
                                    dropify_drop_row_show_in_files);
   gtk_widget_class_install_action (widget_class, "row.save-as", NULL, dropify_drop_row_save_as);
+  gtk_widget_class_install_action (widget_class, "row.send-to", NULL, dropify_drop_row_send_to);
   gtk_widget_class_install_action (widget_class, "row.delete", NULL, dropify_drop_row_delete);
   gtk_widget_class_install_action (widget_class, "row.details", NULL, dropify_drop_row_details);
   gtk_widget_class_install_action (widget_class, "row.download", NULL, dropify_drop_row_download);

@@ -42,6 +42,7 @@ struct _DropifyDropView
   GtkWidget      *show_in_files_row;
   GtkWidget      *save_as_row;
   GtkWidget      *keep_row;
+  GtkWidget      *send_to_row;
   GtkWidget      *delete_button;
   GtkWidget      *delete_row;
 };
@@ -290,6 +291,7 @@ dropify_drop_view_update_actions (DropifyDropView *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "drop.show-in-files", file_ready);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "drop.save-as", file_ready);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "drop.keep", file_ready);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "drop.send-to", is_text || file_ready);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "drop.delete", self->drop != NULL);
 
   gtk_widget_set_visible (self->open_button, !is_text || link != NULL);
@@ -356,6 +358,9 @@ dropify_drop_view_update_labels (DropifyDropView *self)
   set_accessible_label (self->save_as_row, _("Save “%s” As…"), name);
   /* Translators: a label for screen readers; %s is a file name */
   set_accessible_label (self->keep_row, _("Keep a Copy of “%s”"), name);
+  /* Translators: a label for screen readers; %s is the start of a text or
+   * a file name */
+  set_accessible_label (self->send_to_row, _("Send “%s” To…"), name);
   /* Translators: a label for screen readers; %s is the start of a text or
    * a file name */
   set_accessible_label (self->delete_button, _("Delete “%s” Everywhere"), name);
@@ -457,6 +462,17 @@ dropify_drop_view_show_in_files (GtkWidget  *widget,
 }
 
 static void
+dropify_drop_view_send_to (GtkWidget  *widget,
+                           const char *action_name,
+                           GVariant   *param)
+{
+  DropifyDropView *self = DROPIFY_DROP_VIEW (widget);
+
+  if (self->drop != NULL)
+    gtk_widget_activate_action (widget, "win.send-drop-to", "s", dropify_drop_get_id (self->drop));
+}
+
+static void
 dropify_drop_view_save_as (GtkWidget  *widget,
                            const char *action_name,
                            GVariant   *param)
@@ -540,6 +556,7 @@ dropify_drop_view_class_init (DropifyDropViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DropifyDropView, show_in_files_row);
   gtk_widget_class_bind_template_child (widget_class, DropifyDropView, save_as_row);
   gtk_widget_class_bind_template_child (widget_class, DropifyDropView, keep_row);
+  gtk_widget_class_bind_template_child (widget_class, DropifyDropView, send_to_row);
   gtk_widget_class_bind_template_child (widget_class, DropifyDropView, delete_button);
   gtk_widget_class_bind_template_child (widget_class, DropifyDropView, delete_row);
 
@@ -551,6 +568,7 @@ dropify_drop_view_class_init (DropifyDropViewClass *klass)
                                    dropify_drop_view_show_in_files);
   gtk_widget_class_install_action (widget_class, "drop.save-as", NULL, dropify_drop_view_save_as);
   gtk_widget_class_install_action (widget_class, "drop.keep", NULL, dropify_drop_view_keep);
+  gtk_widget_class_install_action (widget_class, "drop.send-to", NULL, dropify_drop_view_send_to);
   gtk_widget_class_install_action (widget_class, "drop.delete", NULL, dropify_drop_view_delete);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "win.show-history", NULL);

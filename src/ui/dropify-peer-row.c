@@ -27,6 +27,7 @@ struct _DropifyPeerRow
   GtkImage       *icon;
   GtkLabel       *state_label;
   GtkWidget      *pair_button;
+  GtkWidget      *menu_button;
 };
 
 G_DEFINE_FINAL_TYPE (DropifyPeerRow, dropify_peer_row, ADW_TYPE_ACTION_ROW)
@@ -134,8 +135,10 @@ dropify_peer_row_update (DropifyPeerRow *self)
   const char *state_class = NULL;
   const char *error;
   const char *via;
+  g_autofree char *menu_label = NULL;
   gboolean alarming;
   gboolean can_pair;
+  gboolean can_send;
 
   title = dropify_peer_row_dup_title (self);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self), title);
@@ -254,6 +257,19 @@ dropify_peer_row_update (DropifyPeerRow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "peer.pair", can_pair);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "peer.unpair",
                                  dropify_peer_get_trusted (self->peer));
+  /* Drops go to paired devices only; one offline gets them when it
+   * returns, as every drop. */
+  can_send = dropify_peer_get_trusted (self->peer) &&
+             dropify_peer_get_device_id (self->peer) != NULL;
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "peer.send-files", can_send);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "peer.send-clipboard", can_send);
+
+  /* Translators: a menu button's label for screen readers; %s is the name
+   * of another device */
+  menu_label = g_strdup_printf (_("More actions for %s"), title);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->menu_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, menu_label,
+                                  -1);
 
   endpoint = format_endpoint (dropify_peer_get_address (self->peer),
                               dropify_peer_get_port (self->peer));
@@ -471,6 +487,30 @@ dropify_peer_row_constructed (GObject *object)
   dropify_peer_row_update (self);
 }
 
+/* The window sends, as its own "Attach Files" and "Send Clipboard" do,
+ * to this one device. */
+static void
+dropify_peer_row_send_files (GtkWidget  *widget,
+                             const char *action_name,
+                             GVariant   *param)
+{
+  DropifyPeerRow *self = DROPIFY_PEER_ROW (widget);
+
+  gtk_widget_activate_action (widget, "win.send-files-to", "s",
+                              dropify_peer_get_device_id (self->peer));
+}
+
+static void
+dropify_peer_row_send_clipboard (GtkWidget  *widget,
+                                 const char *action_name,
+                                 GVariant   *param)
+{
+  DropifyPeerRow *self = DROPIFY_PEER_ROW (widget);
+
+  gtk_widget_activate_action (widget, "win.send-clipboard-to", "s",
+                              dropify_peer_get_device_id (self->peer));
+}
+
 static void
 dropify_peer_row_dispose (GObject *object)
 {
@@ -570,10 +610,15 @@ dropify_peer_row_class_init (DropifyPeerRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DropifyPeerRow, icon);
   gtk_widget_class_bind_template_child (widget_class, DropifyPeerRow, state_label);
   gtk_widget_class_bind_template_child (widget_class, DropifyPeerRow, pair_button);
+  gtk_widget_class_bind_template_child (widget_class, DropifyPeerRow, menu_button);
 
   gtk_widget_class_install_action (widget_class, "peer.forget", NULL, dropify_peer_row_forget);
   gtk_widget_class_install_action (widget_class, "peer.pair", NULL, dropify_peer_row_pair);
   gtk_widget_class_install_action (widget_class, "peer.unpair", NULL, dropify_peer_row_unpair);
+  gtk_widget_class_install_action (widget_class, "peer.send-files", NULL,
+                                   dropify_peer_row_send_files);
+  gtk_widget_class_install_action (widget_class, "peer.send-clipboard", NULL,
+                                   dropify_peer_row_send_clipboard);
 }
 
 static void

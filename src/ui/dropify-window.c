@@ -11,11 +11,14 @@
 #include <glib/gi18n.h>
 
 #include "dropify-add-peer-dialog.h"
+#include "dropify-audience.h"
+#include "dropify-drop-actions.h"
 #include "dropify-drop-row.h"
 #include "dropify-drop-view.h"
 #include "dropify-pairing-dialog.h"
 #include "dropify-peers-page.h"
 #include "dropify-phone-dialog.h"
+#include "dropify-send-to-dialog.h"
 #include "dropify-window.h"
 
 /* Rows say "Expires in 23 hours"; a minute is the finest unit they show. */
@@ -117,7 +120,8 @@ static DropifyPeer *dropify_window_find_peer (DropifyWindow *self,
                                               const char    *device_id);
 static void dropify_window_send_file (DropifyWindow *self,
                                       GFile         *file,
-                                      GFile         *temporary_dir);
+                                      GFile         *temporary_dir,
+                                      const char    *to);
 
 /* Toasts */
 
@@ -936,19 +940,6 @@ text_is_blank (const char *text)
 
 /* Send to */
 
-static char *
-dropify_window_dup_peer_label (DropifyPeer *peer)
-{
-  const char *name = dropify_peer_get_name (peer);
-
-  if (name == NULL || *name == '\0')
-    name = dropify_peer_get_address (peer);
-  if (name == NULL || *name == '\0')
-    return g_strdup (_("Another device"));
-
-  return g_strdup (name);
-}
-
 static void
 dropify_window_update_send_to (DropifyWindow *self)
 {
@@ -963,7 +954,7 @@ dropify_window_update_send_to (DropifyWindow *self)
     label = g_strdup (_("All Devices"));
   else
     {
-      name = peer != NULL ? dropify_window_dup_peer_label (peer) : g_strndup (self->send_to, 8);
+      name = peer != NULL ? dropify_audience_dup_peer_label (peer) : g_strndup (self->send_to, 8);
       /* Translators: who new drops go to; %s is a device's name */
       label = g_strdup_printf (_("To %s"), name);
     }
@@ -996,7 +987,9 @@ dropify_window_send_to_popup (GtkMenuButton *button,
                               gpointer       user_data)
 {
   DropifyWindow *self = DROPIFY_WINDOW (user_data);
-  GListModel *peers = dropify_sync_get_peers (dropify_service_get_sync (self->service));
+  GSettings *settings = dropify_service_get_settings (self->service);
+  GListModel *model = dropify_sync_get_peers (dropify_service_get_sync (self->service));
+  g_autoptr(GPtrArray) peers = dropify_audience_dup_peers (settings, model);
   g_autoptr(GMenu) menu = g_menu_new ();
   g_autoptr(GMenu) devices = g_menu_new ();
   g_autoptr(GMenuItem) all = g_menu_item_new (_("All Devices"), NULL);
@@ -1004,19 +997,16 @@ dropify_window_send_to_popup (GtkMenuButton *button,
   g_menu_item_set_action_and_target (all, "win.send-to", "s", "");
   g_menu_append_item (menu, all);
 
-  for (guint i = 0; i < g_list_model_get_n_items (peers); i++)
+  for (guint i = 0; i < peers->len; i++)
     {
-      g_autoptr(DropifyPeer) peer = g_list_model_get_item (peers, i);
+      DropifyPeer *peer = g_ptr_array_index (peers, i);
       g_autoptr(GMenuItem) item = NULL;
       g_autoptr(GString) label = NULL;
       g_autofree char *name = NULL;
       const char *id = dropify_peer_get_device_id (peer);
 
-      if (id == NULL || !dropify_peer_get_trusted (peer))
-        continue;
-
       /* Menu labels take "_" as a mnemonic: a name keeps its own. */
-      name = dropify_window_dup_peer_label (peer);
+      name = dropify_audience_dup_peer_label (peer);
       label = g_string_new (name);
       g_string_replace (label, "_", "__", 0);
       item = g_menu_item_new (label->str, NULL);
@@ -1028,21 +1018,30 @@ dropify_window_send_to_popup (GtkMenuButton *button,
   gtk_menu_button_set_menu_model (button, G_MENU_MODEL (menu));
 }
 
+/* @to is one device's id, or %NULL for all of them. */
 static const char * const *
-dropify_window_audience (DropifyWindow *self,
-                         const char    *one[2])
+audience_of (const char *to,
+             const char *one[2])
 {
-  if (self->send_to == NULL)
+  if (to == NULL)
     return NULL;
 
-  one[0] = self->send_to;
+  one[0] = to;
   one[1] = NULL;
   return one;
 }
 
+static void
+dropify_window_note_recent (DropifyWindow      *self,
+                            const char * const *audience)
+{
+  dropify_audience_note_recent (dropify_service_get_settings (self->service), audience);
+}
+
 static gboolean
 dropify_window_send_text (DropifyWindow *self,
-                          const char    *text)
+                          const char    *text,
+                          const char    *to)
 {
   g_autoptr(DropifyDrop) drop = NULL;
   g_autoptr(GError) error = NULL;
@@ -1051,14 +1050,14 @@ dropify_window_send_text (DropifyWindow *self,
   if (text_is_blank (text))
     return FALSE;
 
-  drop = dropify_service_send_text_to (self->service, text, 0,
-                                       dropify_window_audience (self, one), &error);
+  drop = dropify_service_send_text_to (self->service, text, 0, audience_of (to, one), &error);
   if (drop == NULL)
     {
       dropify_window_show_error (self, error);
       return FALSE;
     }
 
+  dropify_window_note_recent (self, audience_of (to, one));
   return TRUE;
 }
 
@@ -1185,7 +1184,8 @@ static void
 dropify_window_send_file_in_batch (DropifyWindow *self,
                                    GFile         *file,
                                    GFile         *temporary_dir,
-                                   DropBatch     *batch)
+                                   DropBatch     *batch,
+                                   const char    *to)
 {
   SendFileData *data;
   const char *one[2];
@@ -1202,24 +1202,99 @@ dropify_window_send_file_in_batch (DropifyWindow *self,
   self->n_pending_files++;
   dropify_window_update_spinner (self);
 
-  dropify_service_send_file_to_async (self->service, file, 0, dropify_window_audience (self, one),
+  dropify_service_send_file_to_async (self->service, file, 0, audience_of (to, one),
                                       self->cancellable, dropify_window_send_file_cb, data);
+  dropify_window_note_recent (self, audience_of (to, one));
 }
 
 static void
 dropify_window_send_file (DropifyWindow *self,
                           GFile         *file,
-                          GFile         *temporary_dir)
+                          GFile         *temporary_dir,
+                          const char    *to)
 {
-  dropify_window_send_file_in_batch (self, file, temporary_dir, NULL);
+  dropify_window_send_file_in_batch (self, file, temporary_dir, NULL, to);
 }
 
 static void
 dropify_window_send_files (DropifyWindow *self,
-                           GSList        *files)
+                           GSList        *files,
+                           const char    *to)
 {
   for (const GSList *l = files; l != NULL; l = l->next)
-    dropify_window_send_file (self, G_FILE (l->data), NULL);
+    dropify_window_send_file (self, G_FILE (l->data), NULL, to);
+}
+
+/* Send a drop again */
+
+static void
+dropify_window_send_again_response (DropifyWindow       *self,
+                                    const char          *response,
+                                    DropifySendToDialog *dialog)
+{
+  DropifyDrop *drop = dropify_send_to_dialog_get_drop (dialog);
+  g_auto(GStrv) audience = NULL;
+  g_autoptr(DropifyDrop) sent = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *text = NULL;
+  guint n;
+
+  if (g_strcmp0 (response, "send") != 0)
+    return;
+
+  audience = dropify_send_to_dialog_dup_audience (dialog);
+  n = g_strv_length (audience);
+  if (n == 0)
+    return;
+
+  sent = dropify_service_send_again (self->service, drop, (const char * const *) audience, &error);
+  if (sent == NULL)
+    {
+      dropify_window_show_error (self, error);
+      return;
+    }
+
+  dropify_window_note_recent (self, (const char * const *) audience);
+
+  name = dropify_drop_dup_short_name (drop);
+  /* Translators: a toast; %s is a file's name or the start of a text, %u
+   * a number of devices */
+  text = g_strdup_printf (ngettext ("Sent “%s” to %u device", "Sent “%s” to %u devices", n),
+                          name, n);
+  dropify_window_show_toast (self, text);
+}
+
+/* win.send-drop-to, from a drop's row or its page: the drop is sent again,
+ * as a new drop, to the devices chosen in a dialog. */
+static void
+dropify_window_send_drop_to (GtkWidget  *widget,
+                             const char *action_name,
+                             GVariant   *param)
+{
+  DropifyWindow *self = DROPIFY_WINDOW (widget);
+  const char *id = g_variant_get_string (param, NULL);
+  GListModel *model = dropify_sync_get_peers (dropify_service_get_sync (self->service));
+  g_autoptr(GPtrArray) peers = NULL;
+  DropifyDrop *drop;
+  GtkWidget *dialog;
+
+  drop = dropify_history_lookup (dropify_service_get_history (self->service), id);
+  if (drop == NULL || g_hash_table_contains (self->pending_deletes, id))
+    return;
+
+  peers = dropify_audience_dup_peers (dropify_service_get_settings (self->service), model);
+  if (peers->len == 0)
+    {
+      dropify_window_show_toast (self, _("No paired devices to send to yet"));
+      return;
+    }
+
+  dialog = dropify_send_to_dialog_new (GTK_WINDOW (self), drop, peers);
+  g_signal_connect_object (dialog, "response",
+                           G_CALLBACK (dropify_window_send_again_response),
+                           self, G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 /* Composer */
@@ -1253,8 +1328,25 @@ dropify_window_send (GtkWidget  *widget,
   text = gtk_text_buffer_get_text (self->composer_buffer, &start, &end, FALSE);
 
   /* On failure the text stays, so nothing the user typed is lost. */
-  if (dropify_window_send_text (self, text))
+  if (dropify_window_send_text (self, text, self->send_to))
     gtk_text_buffer_set_text (self->composer_buffer, "", 0);
+}
+
+/* The device an action's parameter names, or %NULL for all of them
+ * (an empty id, or none). */
+static const char *
+dropify_window_target_of (GVariant *param)
+{
+  const char *id;
+
+  if (param == NULL)
+    return NULL;
+
+  id = g_variant_get_string (param, NULL);
+  if (*id == '\0' || !dropify_protocol_id_is_valid (id))
+    return NULL;
+
+  return id;
 }
 
 static void
@@ -1262,6 +1354,8 @@ dropify_window_attach_response (DropifyWindow        *self,
                                 int                   response,
                                 GtkFileChooserNative *native)
 {
+  const char *to = g_object_get_data (G_OBJECT (native), "dropify-send-to");
+
   if (response == GTK_RESPONSE_ACCEPT)
     {
       g_autoptr(GListModel) files = gtk_file_chooser_get_files (GTK_FILE_CHOOSER (native));
@@ -1271,7 +1365,7 @@ dropify_window_attach_response (DropifyWindow        *self,
         {
           g_autoptr(GFile) file = g_list_model_get_item (files, i);
 
-          dropify_window_send_file (self, file, NULL);
+          dropify_window_send_file (self, file, NULL, to);
         }
     }
 
@@ -1279,24 +1373,41 @@ dropify_window_attach_response (DropifyWindow        *self,
   g_object_unref (native);
 }
 
+/* win.attach drops files for the composer's "Send To"; win.send-files-to
+ * for the one device it names, from the devices page. */
 static void
 dropify_window_attach (GtkWidget  *widget,
                        const char *action_name,
                        GVariant   *param)
 {
   DropifyWindow *self = DROPIFY_WINDOW (widget);
+  const char *to = param != NULL ? dropify_window_target_of (param) : self->send_to;
+  DropifyPeer *peer = to != NULL ? dropify_window_find_peer (self, to) : NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *title = NULL;
   GtkFileChooserNative *native;
+
+  if (param != NULL && peer == NULL)
+    return;
 
   /* New drops show in the history. */
   adw_leaflet_set_visible_child_name (self->leaflet, "history");
 
-  native = gtk_file_chooser_native_new (_("Attach Files"),
+  if (param != NULL)
+    {
+      name = dropify_audience_dup_peer_label (peer);
+      /* Translators: a file chooser's title; %s is a device's name */
+      title = g_strdup_printf (_("Send Files to %s"), name);
+    }
+
+  native = gtk_file_chooser_native_new (title != NULL ? title : _("Attach Files"),
                                         GTK_WINDOW (self),
                                         GTK_FILE_CHOOSER_ACTION_OPEN,
-                                        _("_Attach"),
+                                        param != NULL ? _("_Send") : _("_Attach"),
                                         _("_Cancel"));
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
   gtk_file_chooser_set_select_multiple (GTK_FILE_CHOOSER (native), TRUE);
+  g_object_set_data_full (G_OBJECT (native), "dropify-send-to", g_strdup (to), g_free);
 
   g_signal_connect_object (native, "response",
                            G_CALLBACK (dropify_window_attach_response),
@@ -1306,12 +1417,41 @@ dropify_window_attach (GtkWidget  *widget,
 
 /* Paste */
 
+/* One read of the clipboard, and the device what it holds goes to. */
+typedef struct
+{
+  DropifyWindow *self;
+  char          *to;
+} PasteData;
+
+static PasteData *
+paste_data_new (DropifyWindow *self,
+                const char    *to)
+{
+  PasteData *data = g_new0 (PasteData, 1);
+
+  data->self = g_object_ref (self);
+  data->to = g_strdup (to);
+  return data;
+}
+
+static void
+paste_data_free (PasteData *data)
+{
+  g_clear_object (&data->self);
+  g_clear_pointer (&data->to, g_free);
+  g_free (data);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PasteData, paste_data_free)
+
 static void
 dropify_window_paste_files_cb (GObject      *object,
                                GAsyncResult *result,
                                gpointer      user_data)
 {
-  g_autoptr(DropifyWindow) self = user_data;
+  g_autoptr(PasteData) data = user_data;
+  DropifyWindow *self = data->self;
   g_autoptr(GError) error = NULL;
   const GValue *value;
 
@@ -1326,7 +1466,7 @@ dropify_window_paste_files_cb (GObject      *object,
   {
     g_autoptr(GSList) files = gdk_file_list_get_files (g_value_get_boxed (value));
 
-    dropify_window_send_files (self, files);
+    dropify_window_send_files (self, files, data->to);
   }
 }
 
@@ -1335,7 +1475,8 @@ dropify_window_paste_text_cb (GObject      *object,
                               GAsyncResult *result,
                               gpointer      user_data)
 {
-  g_autoptr(DropifyWindow) self = user_data;
+  g_autoptr(PasteData) data = user_data;
+  DropifyWindow *self = data->self;
   g_autoptr(GError) error = NULL;
   g_autofree char *text = NULL;
 
@@ -1350,7 +1491,7 @@ dropify_window_paste_text_cb (GObject      *object,
   if (text_is_blank (text))
     dropify_window_show_toast (self, _("The clipboard holds no text"));
   else
-    dropify_window_send_text (self, text);
+    dropify_window_send_text (self, text, data->to);
 }
 
 typedef struct
@@ -1358,6 +1499,7 @@ typedef struct
   DropifyWindow *self;
   GFile         *dir;
   GFile         *file;
+  char          *to;
 } PasteImageData;
 
 static void
@@ -1366,6 +1508,7 @@ paste_image_data_free (PasteImageData *data)
   g_clear_object (&data->self);
   g_clear_object (&data->dir);
   g_clear_object (&data->file);
+  g_clear_pointer (&data->to, g_free);
   g_free (data);
 }
 
@@ -1387,7 +1530,7 @@ dropify_window_paste_image_written_cb (GObject      *object,
       return;
     }
 
-  dropify_window_send_file (data->self, data->file, data->dir);
+  dropify_window_send_file (data->self, data->file, data->dir, data->to);
 }
 
 static void
@@ -1395,7 +1538,8 @@ dropify_window_paste_image_cb (GObject      *object,
                                GAsyncResult *result,
                                gpointer      user_data)
 {
-  g_autoptr(DropifyWindow) self = user_data;
+  g_autoptr(PasteData) paste = user_data;
+  DropifyWindow *self = paste->self;
   g_autoptr(GdkTexture) texture = NULL;
   g_autoptr(GDateTime) now = NULL;
   g_autoptr(GError) error = NULL;
@@ -1434,6 +1578,7 @@ dropify_window_paste_image_cb (GObject      *object,
   data->self = g_object_ref (self);
   data->dir = g_file_new_for_path (dir_path);
   data->file = g_file_get_child (data->dir, name);
+  data->to = g_strdup (paste->to);
 
   g_file_replace_contents_bytes_async (data->file, png, NULL, FALSE,
                                        G_FILE_CREATE_PRIVATE, self->cancellable,
@@ -1451,7 +1596,9 @@ dup_clipboard_formats (GdkClipboard *clipboard)
 
 /* win.paste is Ctrl+V, which in the composer pastes text into the
  * composer instead; win.send-clipboard sends whatever the clipboard holds
- * right away, from anywhere in the window. Both land here. */
+ * right away, from anywhere in the window. Both land here, for the
+ * composer's "Send To"; win.send-clipboard-to too, for the one device it
+ * names, from the devices page. */
 static void
 dropify_window_paste (GtkWidget  *widget,
                       const char *action_name,
@@ -1460,6 +1607,10 @@ dropify_window_paste (GtkWidget  *widget,
   DropifyWindow *self = DROPIFY_WINDOW (widget);
   GdkClipboard *clipboard = gtk_widget_get_clipboard (widget);
   g_autoptr(GdkContentFormats) formats = dup_clipboard_formats (clipboard);
+  const char *to = param != NULL ? dropify_window_target_of (param) : self->send_to;
+
+  if (param != NULL && (to == NULL || dropify_window_find_peer (self, to) == NULL))
+    return;
 
   /* Ctrl+V works from the devices page too: show where the drop lands. */
   adw_leaflet_set_visible_child_name (self->leaflet, "history");
@@ -1468,15 +1619,15 @@ dropify_window_paste (GtkWidget  *widget,
     gdk_clipboard_read_value_async (clipboard, GDK_TYPE_FILE_LIST, G_PRIORITY_DEFAULT,
                                     self->cancellable,
                                     dropify_window_paste_files_cb,
-                                    g_object_ref (self));
+                                    paste_data_new (self, to));
   else if (gdk_content_formats_contain_gtype (formats, GDK_TYPE_TEXTURE))
     gdk_clipboard_read_texture_async (clipboard, self->cancellable,
                                       dropify_window_paste_image_cb,
-                                      g_object_ref (self));
+                                      paste_data_new (self, to));
   else if (gdk_content_formats_contain_gtype (formats, G_TYPE_STRING))
     gdk_clipboard_read_text_async (clipboard, self->cancellable,
                                    dropify_window_paste_text_cb,
-                                   g_object_ref (self));
+                                   paste_data_new (self, to));
   else if (gdk_content_formats_get_mime_types (formats, NULL) == NULL &&
            gdk_content_formats_get_gtypes (formats, NULL) == NULL)
     dropify_window_show_toast (self, _("The clipboard is empty"));
@@ -1555,12 +1706,12 @@ dropify_window_drop (DropifyWindow *self,
       if (files == NULL)
         return FALSE;
 
-      dropify_window_send_files (self, files);
+      dropify_window_send_files (self, files, self->send_to);
       return TRUE;
     }
 
   if (G_VALUE_HOLDS_STRING (value))
-    return dropify_window_send_text (self, g_value_get_string (value));
+    return dropify_window_send_text (self, g_value_get_string (value), self->send_to);
 
   return FALSE;
 }
@@ -2269,6 +2420,11 @@ dropify_window_class_init (DropifyWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.attach", NULL, dropify_window_attach);
   gtk_widget_class_install_action (widget_class, "win.paste", NULL, dropify_window_paste);
   gtk_widget_class_install_action (widget_class, "win.send-clipboard", NULL, dropify_window_paste);
+  gtk_widget_class_install_action (widget_class, "win.send-clipboard-to", "s",
+                                   dropify_window_paste);
+  gtk_widget_class_install_action (widget_class, "win.send-files-to", "s", dropify_window_attach);
+  gtk_widget_class_install_action (widget_class, "win.send-drop-to", "s",
+                                   dropify_window_send_drop_to);
   gtk_widget_class_install_action (widget_class, "win.show-devices", NULL,
                                    dropify_window_show_devices);
   gtk_widget_class_install_action (widget_class, "win.show-history", NULL,
@@ -2432,7 +2588,7 @@ dropify_window_drop_files (DropifyWindow  *self,
   batch->n_pending = n_files;
 
   for (guint i = 0; i < n_files; i++)
-    dropify_window_send_file_in_batch (self, files[i], NULL, batch);
+    dropify_window_send_file_in_batch (self, files[i], NULL, batch, self->send_to);
 }
 
 static gboolean

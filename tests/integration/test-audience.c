@@ -613,6 +613,100 @@ test_cli (void)
   dropify_test_remove_dir (dir_c);
 }
 
+/* Sending a drop again (issue 17's "Send to…"): a new drop from this
+ * device, for the audience given, of content already in its blob store. */
+
+static void
+send_again_file_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  DropifyDrop **drop = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *drop = dropify_service_send_file_finish (DROPIFY_SERVICE (object), result, &error);
+  g_assert_no_error (error);
+}
+
+static gboolean
+pointer_is_set (gpointer data)
+{
+  return *(gpointer *) data != NULL;
+}
+
+static void
+test_send_again (void)
+{
+  const char *elsewhere[] = { "0123abcd-0000-8000-8000-000000000001", NULL };
+  const char *tablet[] = { "0123abcd-0000-8000-8000-000000000002", NULL };
+  DropifyTestNode *node = dropify_test_node_start ("Desk", SECRET);
+  DropifyService *service = node->service;
+  DropifyHistory *history = dropify_service_get_history (service);
+  g_autoptr(DropifyDrop) text = NULL;
+  g_autoptr(DropifyDrop) text_again = NULL;
+  g_autoptr(DropifyDrop) file_drop = NULL;
+  g_autoptr(DropifyDrop) file_again = NULL;
+  g_autoptr(DropifyDrop) missing = NULL;
+  g_autoptr(DropifyDrop) missing_again = NULL;
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *missing_id = NULL;
+  g_autofree char *unknown_sha = g_strnfill (64, '0');
+
+  text = dropify_service_send_text_to (service, "the guest Wi-Fi", 0, elsewhere, &error);
+  g_assert_no_error (error);
+  text_again = dropify_service_send_again (service, text, tablet, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (dropify_drop_get_id (text_again), !=, dropify_drop_get_id (text));
+  g_assert_cmpstr (dropify_drop_get_text (text_again), ==, "the guest Wi-Fi");
+  g_assert_cmpstr (dropify_drop_get_audience (text_again)[0], ==, tablet[0]);
+  g_assert_null (dropify_drop_get_audience (text_again)[1]);
+  g_assert_true (dropify_drop_id_fits_audience (dropify_drop_get_id (text_again), tablet));
+  g_assert_cmpstr (dropify_drop_get_audience (text)[0], ==, elsewhere[0]);
+  g_assert_nonnull (dropify_history_lookup (history, dropify_drop_get_id (text_again)));
+
+  /* A file: its original may be gone, the blob store has the content. */
+  path = dropify_test_write_random (node->dir, "video.mp4", 300 * 1000);
+  file = g_file_new_for_path (path);
+  dropify_service_send_file_to_async (service, file, 0, elsewhere, NULL,
+                                      send_again_file_cb, &file_drop);
+  g_assert_true (dropify_test_wait_for (pointer_is_set, &file_drop, wait_ms (10000)));
+  g_assert_no_errno (g_unlink (path));
+
+  file_again = dropify_service_send_again (service, file_drop, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_false (dropify_drop_is_targeted (file_again));
+  g_assert_cmpstr (dropify_drop_get_sha256 (file_again), ==, dropify_drop_get_sha256 (file_drop));
+  g_assert_cmpstr (dropify_drop_get_name (file_again), ==, "video.mp4");
+  g_assert_cmpuint (dropify_drop_get_size (file_again), ==, 300 * 1000);
+  g_assert_true (dropify_drop_get_complete (file_again));
+
+  /* A file from another device that has not arrived cannot go on. */
+  missing_id = dropify_drop_new_id (NULL);
+  missing = dropify_drop_new_file (missing_id, "0123abcd-0000-8000-8000-000000000003", "Laptop",
+                                   "notes.pdf", "application/pdf", 10, unknown_sha,
+                                   dropify_history_now (history),
+                                   dropify_history_now (history) + 60 * 1000);
+  g_assert_true (dropify_history_add (history, missing, &error));
+  g_assert_no_error (error);
+  missing_again = dropify_service_send_again (service, missing, tablet, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_assert_null (missing_again);
+  g_clear_error (&error);
+
+  /* A bad audience is refused as for any drop. */
+  {
+    const char *bad[] = { "not a device id", NULL };
+    g_autoptr(DropifyDrop) refused = dropify_service_send_again (service, text, bad, &error);
+
+    g_assert_null (refused);
+    g_assert_nonnull (error);
+  }
+
+  dropify_test_node_stop (node);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -623,6 +717,7 @@ main (int   argc,
   g_test_add_func ("/audience/chain", test_chain);
   g_test_add_func ("/audience/offline-target", test_offline_target);
   g_test_add_func ("/audience/cli", test_cli);
+  g_test_add_func ("/audience/send-again", test_send_again);
 
   return g_test_run ();
 }

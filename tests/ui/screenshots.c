@@ -8,7 +8,7 @@
  * Scenes: main-window, empty, drop-details (and file-details,
  * image-details), undo,
  * new-drops (at 720 px only), search, peers, peers-empty, no-discovery, add-peer,
- * pairing, phone-dialog, preferences, help. Each is saved at 720 px and at
+ * pairing, send-to, phone-dialog, preferences, help. Each is saved at 720 px and at
  * the 360 px minimum ("-narrow"), light and dark ("-dark"); the phone
  * dialog and the preferences, windows of their own, at their own size.
  * Everything runs in this process on 127.0.0.1, with discovery off or
@@ -34,6 +34,7 @@
 #include "dropify-phone-dialog.h"
 #include "dropify-peers-page.h"
 #include "dropify-preferences-window.h"
+#include "dropify-send-to-dialog.h"
 #include "dropify-test-support.h"
 #include "dropify-thumbnail.h"
 #include "dropify-window.h"
@@ -815,6 +816,49 @@ scene_add_peer (const char *out_dir)
   scene_free (scene);
 }
 
+/* "Send To…" on a text drop: the paired devices, one ticked. */
+static void
+scene_send_to (const char *out_dir)
+{
+  Scene *scene = scene_new (out_dir, FALSE);
+  g_autoptr(DropifyDrop) drop = NULL;
+  g_autoptr(GError) error = NULL;
+  CountQuery two = { scene, 2 };
+  DropifyTestNode *nodes[2];
+  GtkWidget *dialog;
+  GtkWidget *row;
+  GtkWidget *check;
+
+  nodes[0] = add_node (scene, "Laptop", GROUP_SECRET);
+  nodes[1] = add_node (scene, "Home Server", GROUP_SECRET);
+  for (guint i = 0; i < G_N_ELEMENTS (nodes); i++)
+    {
+      g_autofree char *address = g_strdup_printf ("127.0.0.1:%u", node_port (nodes[i]));
+
+      dropify_service_add_peer (scene->service, address, NULL);
+    }
+  wait_for (has_connected, &two, "two devices to connect");
+
+  drop = dropify_service_send_text (scene->service, "Wi-Fi password for the guest network: "
+                                    "correct-horse-battery-staple", 0, &error);
+  g_assert_no_error (error);
+  settle ();
+
+  gtk_widget_activate_action (scene->window, "win.send-drop-to", "s", dropify_drop_get_id (drop));
+  drain_main_loop ();
+  dialog = find_toplevel (DROPIFY_TYPE_SEND_TO_DIALOG);
+  g_assert_nonnull (dialog);
+  wait_for (widget_is_mapped, dialog, "the dialog");
+
+  row = find_titled_row (dialog, ADW_TYPE_ACTION_ROW, "Laptop");
+  g_assert_nonnull (row);
+  check = find_descendant (row, GTK_TYPE_CHECK_BUTTON);
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (check), TRUE);
+  shoot (scene, "send-to", dialog);
+
+  scene_free (scene);
+}
+
 static gboolean
 peer_is_connected (gpointer data)
 {
@@ -1054,6 +1098,7 @@ static const struct {
   { "no-discovery", scene_no_discovery, TRUE },
   { "add-peer", scene_add_peer, TRUE },
   { "pairing", scene_pairing, TRUE },
+  { "send-to", scene_send_to, TRUE },
   { "phone-dialog", scene_phone_dialog, TRUE },
   { "preferences", scene_preferences, TRUE },
   { "help", scene_help, FALSE },

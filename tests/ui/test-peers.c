@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <adwaita.h>
+#include <glib/gstdio.h>
 
 #include "dropify-add-peer-dialog.h"
 #include "dropify-address.h"
@@ -17,6 +18,7 @@
 #include "dropify-drop-view.h"
 #include "dropify-peer-row.h"
 #include "dropify-peers-page.h"
+#include "dropify-send-to-dialog.h"
 #include "dropify-test-support.h"
 #include "dropify-window.h"
 #include "ui-test-util.h"
@@ -34,6 +36,7 @@ typedef struct
   DropifyService  *service;
   GtkWidget       *window;
   DropifyTestNode *laptop;
+  DropifyTestNode *tablet;
 } Fixture;
 
 /* Fixture */
@@ -95,11 +98,13 @@ fixture_tear_down (Fixture       *fixture,
   dropify_service_shutdown (fixture->service);
   g_clear_object (&fixture->service);
   g_clear_pointer (&fixture->laptop, dropify_test_node_stop);
+  g_clear_pointer (&fixture->tablet, dropify_test_node_stop);
 
   /* The memory backend outlives the test. */
   g_settings_reset (fixture->settings, "device-name");
   g_settings_reset (fixture->settings, "group-secret");
   g_settings_reset (fixture->settings, "manual-peers");
+  g_settings_reset (fixture->settings, "recent-devices");
   g_clear_object (&fixture->settings);
   g_clear_pointer (&fixture->data_dir, g_free);
 }
@@ -293,6 +298,299 @@ error_is_shown (gpointer data)
   ErrorQuery *query = data;
 
   return find_label_with_prefix (query->dialog, query->prefix) != NULL;
+}
+
+/* Sending to one device */
+
+static const char *
+node_id (DropifyTestNode *node)
+{
+  return dropify_identity_get_device_id (dropify_service_get_identity (node->service));
+}
+
+/* @node is added by address and shows as connected (and so paired, by the
+ * group secret). */
+static DropifyPeerRow *
+add_node (Fixture         *fixture,
+          DropifyTestNode *node,
+          const char      *name)
+{
+  DropifyServer *server = dropify_service_get_server (node->service);
+  g_autofree char *address = g_strdup_printf ("127.0.0.1:%u", dropify_server_get_port (server));
+  RowQuery connected = { fixture, name, "Connected" };
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (dropify_service_add_peer (fixture->service, address, &error));
+  g_assert_no_error (error);
+  wait_for (row_shows_state, &connected, "the device to show as connected");
+
+  return find_peer_row (fixture->window, name);
+}
+
+typedef struct
+{
+  GListModel *model;
+  guint       n;
+} CountQuery;
+
+static gboolean
+model_has_n (gpointer data)
+{
+  CountQuery *query = data;
+
+  return g_list_model_get_n_items (query->model) == query->n;
+}
+
+/* The newest drop, once there are @n. */
+static DropifyDrop *
+wait_for_drops (Fixture *fixture,
+                guint    n)
+{
+  CountQuery query = { G_LIST_MODEL (dropify_service_get_history (fixture->service)), n };
+
+  wait_for (model_has_n, &query, "the new drop");
+
+  return g_list_model_get_item (query.model, 0);
+}
+
+static void
+assert_only_for (DropifyDrop *drop,
+                 const char  *device_id)
+{
+  const char * const *audience = dropify_drop_get_audience (drop);
+
+  g_assert_true (dropify_drop_is_targeted (drop));
+  g_assert_cmpstr (audience[0], ==, device_id);
+  g_assert_null (audience[1]);
+}
+
+typedef struct
+{
+  DropifyTestNode *node;
+  const char      *id;
+} NodeDropQuery;
+
+static gboolean
+node_has_complete_drop (gpointer data)
+{
+  NodeDropQuery *query = data;
+  DropifyDrop *drop = dropify_history_lookup (dropify_service_get_history (query->node->service),
+                                              query->id);
+
+  return drop != NULL && dropify_drop_get_complete (drop);
+}
+
+static void
+wait_for_file_on (DropifyTestNode *node,
+                  DropifyDrop     *drop)
+{
+  NodeDropQuery query = { node, dropify_drop_get_id (drop) };
+
+  wait_for (node_has_complete_drop, &query, "the file to reach the device");
+}
+
+static void
+set_flag (gboolean *flag)
+{
+  *flag = TRUE;
+}
+
+static gboolean
+flag_is_set (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+/* Each paired device's row sends files and the clipboard to that device
+ * only, as the window's own "Attach Files" and "Send Clipboard" do. */
+static void
+test_peers_send_to_device (Fixture       *fixture,
+                           gconstpointer  user_data)
+{
+  g_autoptr(DropifyDrop) text = NULL;
+  g_autoptr(DropifyDrop) file_drop = NULL;
+  g_autoptr(GFile) folder = NULL;
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) recent = NULL;
+  gboolean recent_saved = FALSE;
+  GtkWidget *chooser = NULL;
+  DropifyPeerRow *row;
+
+  fixture->laptop = dropify_test_node_start ("Laptop", GROUP_SECRET);
+  show_devices (fixture);
+  row = add_node (fixture, fixture->laptop, "Laptop");
+
+  /* Send Clipboard, with text on it. */
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (fixture->window), "for the laptop only");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (row), "peer.send-clipboard", NULL));
+  text = wait_for_drops (fixture, 1);
+  g_assert_cmpstr (dropify_drop_get_text (text), ==, "for the laptop only");
+  assert_only_for (text, node_id (fixture->laptop));
+  g_assert_true (dropify_test_node_has_drop (fixture->laptop, dropify_drop_get_id (text),
+                                             UI_TEST_TIMEOUT_MS));
+
+  /* Send Files…: the chooser says where they go. Choosing the file takes
+   * the chooser to its folder, which it lists before it responds. */
+  show_devices (fixture);
+  folder = g_file_new_build_filename (g_get_user_data_dir (), "outbox", NULL);
+  g_file_make_directory_with_parents (folder, NULL, &error);
+  g_assert_no_error (error);
+  file = g_file_get_child (folder, "for-the-laptop.txt");
+  g_file_replace_contents (file, "bytes for the laptop", 20, NULL, FALSE,
+                           G_FILE_CREATE_NONE, NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (row), "peer.send-files", NULL));
+  wait_for (find_file_chooser, &chooser, "the file chooser");
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (chooser)), ==, "Send Files to Laptop");
+  g_assert_true (gtk_file_chooser_set_file (GTK_FILE_CHOOSER (chooser), file, &error));
+  g_assert_no_error (error);
+  wait_for (chooser_has_loaded, chooser, "the file chooser to list the folder");
+  /* The chooser adds the file to the recently used ones, saved a moment
+   * later: before this test's directories go. */
+  g_signal_connect_swapped (gtk_recent_manager_get_default (), "changed",
+                            G_CALLBACK (set_flag), &recent_saved);
+  gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
+
+  file_drop = wait_for_drops (fixture, 2);
+  g_assert_cmpstr (dropify_drop_get_name (file_drop), ==, "for-the-laptop.txt");
+  assert_only_for (file_drop, node_id (fixture->laptop));
+  wait_for_file_on (fixture->laptop, file_drop);
+  wait_for (flag_is_set, &recent_saved, "the recently used files to be saved");
+  g_signal_handlers_disconnect_by_func (gtk_recent_manager_get_default (), set_flag, &recent_saved);
+
+  /* The laptop is now the device drops went to last. */
+  recent = g_settings_get_strv (fixture->settings, "recent-devices");
+  g_assert_cmpstr (recent[0], ==, node_id (fixture->laptop));
+}
+
+static GtkWidget *
+find_drop_row (Fixture    *fixture,
+               const char *text)
+{
+  LabelQuery query = { fixture->window, text };
+
+  wait_for (label_is_shown, &query, text);
+
+  return gtk_widget_get_ancestor (find_label (fixture->window, text), DROPIFY_TYPE_DROP_ROW);
+}
+
+static GtkCheckButton *
+dialog_check_for (GtkWidget  *dialog,
+                  const char *device)
+{
+  GtkWidget *row = find_titled_row (dialog, ADW_TYPE_ACTION_ROW, device);
+
+  g_assert_nonnull (row);
+
+  return GTK_CHECK_BUTTON (find_descendant (row, GTK_TYPE_CHECK_BUTTON));
+}
+
+/* The device the Send To dialog lists first. */
+static const char *
+first_row_title (GtkWidget *dialog)
+{
+  GtkWidget *list = find_descendant (dialog, GTK_TYPE_LIST_BOX);
+
+  g_assert_nonnull (list);
+
+  return adw_preferences_row_get_title (ADW_PREFERENCES_ROW (gtk_widget_get_first_child (list)));
+}
+
+/* "Send To…" on a drop already here: a new drop, from this device, of the
+ * same content from the blob store, for the devices chosen, which list
+ * the recently used first. */
+static void
+test_peers_send_again (Fixture       *fixture,
+                       gconstpointer  user_data)
+{
+  g_autoptr(DropifyDrop) original = NULL;
+  g_autoptr(DropifyDrop) again = NULL;
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_auto(GStrv) recent = NULL;
+  GdkFileList *files;
+  DropifyPeerRow *laptop_row;
+  GtkWidget *dialog;
+  GtkWidget *drop_row;
+  GtkWidget *view;
+  GListModel *history = G_LIST_MODEL (dropify_service_get_history (fixture->service));
+  const char *this_device =
+    dropify_identity_get_device_id (dropify_service_get_identity (fixture->service));
+
+  fixture->laptop = dropify_test_node_start ("Laptop", GROUP_SECRET);
+  fixture->tablet = dropify_test_node_start ("Tablet", GROUP_SECRET);
+  show_devices (fixture);
+  /* The tablet first, so that only recency puts the laptop above it. */
+  add_node (fixture, fixture->tablet, "Tablet");
+  laptop_row = add_node (fixture, fixture->laptop, "Laptop");
+
+  /* A file for the laptop, from the clipboard as a file manager puts it. */
+  path = g_build_filename (g_get_user_data_dir (), "boarding pass.pdf", NULL);
+  g_file_set_contents (path, "%PDF-1.4 boarding pass", -1, &error);
+  g_assert_no_error (error);
+  file = g_file_new_for_path (path);
+  files = gdk_file_list_new_from_array (&file, 1);
+  gdk_clipboard_set (gtk_widget_get_clipboard (fixture->window), GDK_TYPE_FILE_LIST, files);
+  g_boxed_free (GDK_TYPE_FILE_LIST, files);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (laptop_row), "peer.send-clipboard", NULL));
+  original = wait_for_drops (fixture, 1);
+  assert_only_for (original, node_id (fixture->laptop));
+  wait_for_file_on (fixture->laptop, original);
+
+  /* The content is in the blob store now: the original file may go. */
+  g_assert_no_errno (g_unlink (path));
+
+  drop_row = find_drop_row (fixture, "boarding pass.pdf");
+  g_assert_nonnull (drop_row);
+  g_assert_true (gtk_widget_activate_action (drop_row, "row.send-to", NULL));
+  wait_for (dialog_is_open, GSIZE_TO_POINTER (DROPIFY_TYPE_SEND_TO_DIALOG), "the Send To dialog");
+  dialog = find_toplevel (DROPIFY_TYPE_SEND_TO_DIALOG);
+
+  /* The recently used first; nothing chosen, nothing to send. */
+  g_assert_cmpstr (first_row_title (dialog), ==, "Laptop");
+  g_assert_false (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "send"));
+
+  gtk_check_button_set_active (dialog_check_for (dialog, "Tablet"), TRUE);
+  g_assert_true (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "send"));
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "send");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+
+  again = wait_for_drops (fixture, 2);
+  g_assert_cmpstr (dropify_drop_get_id (again), !=, dropify_drop_get_id (original));
+  g_assert_cmpstr (dropify_drop_get_sha256 (again), ==, dropify_drop_get_sha256 (original));
+  g_assert_cmpstr (dropify_drop_get_name (again), ==, "boarding pass.pdf");
+  g_assert_cmpstr (dropify_drop_get_origin (again), ==, this_device);
+  assert_only_for (again, node_id (fixture->tablet));
+  /* The original keeps its audience: drops never change. */
+  assert_only_for (original, node_id (fixture->laptop));
+
+  wait_for_file_on (fixture->tablet, again);
+  /* The tablet never had the original, nor the laptop the new one. */
+  g_assert_null (dropify_history_lookup (dropify_service_get_history (fixture->tablet->service),
+                                         dropify_drop_get_id (original)));
+  g_assert_null (dropify_history_lookup (dropify_service_get_history (fixture->laptop->service),
+                                         dropify_drop_get_id (again)));
+
+  recent = g_settings_get_strv (fixture->settings, "recent-devices");
+  g_assert_cmpstr (recent[0], ==, node_id (fixture->tablet));
+  g_assert_cmpstr (recent[1], ==, node_id (fixture->laptop));
+
+  /* The drop's own page offers it too, with the tablet first now. */
+  g_assert_true (gtk_widget_activate_action (fixture->window, "win.show-drop-details", "s",
+                                             dropify_drop_get_id (again)));
+  view = find_descendant (fixture->window, DROPIFY_TYPE_DROP_VIEW);
+  g_assert_nonnull (view);
+  wait_for (widget_is_mapped, view, "the drop's page");
+  g_assert_true (gtk_widget_activate_action (view, "drop.send-to", NULL));
+  wait_for (dialog_is_open, GSIZE_TO_POINTER (DROPIFY_TYPE_SEND_TO_DIALOG), "the Send To dialog");
+  dialog = find_toplevel (DROPIFY_TYPE_SEND_TO_DIALOG);
+  g_assert_cmpstr (first_row_title (dialog), ==, "Tablet");
+  gtk_window_close (GTK_WINDOW (dialog));
+  drain_main_loop ();
+  g_assert_cmpuint (g_list_model_get_n_items (history), ==, 2);
 }
 
 /* Tests */
@@ -937,6 +1235,10 @@ main (int   argc,
               fixture_set_up, test_peers_not_dropify, fixture_tear_down);
   g_test_add ("/ui/peers/add-peer-dialog", Fixture, NULL,
               fixture_set_up, test_add_peer_dialog, fixture_tear_down);
+  g_test_add ("/ui/peers/send-to-device", Fixture, NULL,
+              fixture_set_up, test_peers_send_to_device, fixture_tear_down);
+  g_test_add ("/ui/peers/send-again", Fixture, NULL,
+              fixture_set_up, test_peers_send_again, fixture_tear_down);
   g_test_add ("/ui/peers/discovery-unavailable", Fixture, NULL,
               fixture_set_up_discovery, test_discovery_unavailable, fixture_tear_down);
 

@@ -213,6 +213,58 @@ widget_is_unmapped (gpointer data)
 
 /* A service as the app runs it, on @data_dir with @settings, started on a
  * free port; automatic discovery only if @discovery. */
+/* The mapped file chooser, into *@data. */
+gboolean
+find_file_chooser (gpointer data)
+{
+  GtkWidget **chooser = data;
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWidget) toplevel = g_list_model_get_item (toplevels, i);
+
+      if (GTK_IS_FILE_CHOOSER_DIALOG (toplevel) && gtk_widget_get_mapped (toplevel))
+        {
+          *chooser = toplevel;
+          return TRUE;
+        }
+    }
+
+  return FALSE;
+}
+
+/* GTK 4.8's file chooser lists files in a GtkTreeView. */
+static gboolean
+has_listed_files (GtkWidget *widget)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_TREE_VIEW (child) && gtk_widget_get_mapped (child))
+        {
+          GtkTreeModel *model = gtk_tree_view_get_model (GTK_TREE_VIEW (child));
+
+          if (model != NULL && gtk_tree_model_iter_n_children (model, NULL) > 0)
+            return TRUE;
+        }
+
+      if (has_listed_files (child))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+/* The file chooser @data lists the files of its folder: it does not
+ * respond before that. */
+gboolean
+chooser_has_loaded (gpointer data)
+{
+  return has_listed_files (data);
+}
+
 DropifyService *
 start_service (const char *data_dir,
                GSettings  *settings,

@@ -43,6 +43,8 @@ gboolean   label_is_shown      (gpointer    data);
 gboolean   label_is_gone       (gpointer    data);
 gboolean   widget_is_mapped    (gpointer    data);
 gboolean   widget_is_unmapped  (gpointer    data);
+gboolean   find_file_chooser   (gpointer    data);
+gboolean   chooser_has_loaded  (gpointer    data);
 
 DropifyService *start_service  (const char *data_dir,
                                 GSettings  *settings,
