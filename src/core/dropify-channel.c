@@ -41,6 +41,8 @@ struct _DropifyChannel
   guint                    window_count;
   guint                    hello_deadline;
   guint                    untrusted_deadline;
+  guint                    silence_check;
+  int64_t                  last_heard;      /* monotonic µs: a message or a pong */
 };
 
 G_DEFINE_FINAL_TYPE (DropifyChannel, dropify_channel, G_TYPE_OBJECT)
@@ -97,11 +99,34 @@ untrusted_deadline_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Every few seconds: a trusted peer that answered nothing, not even the
+ * pings, for DROPIFY_CHANNEL_SILENT_S is gone, though no FIN came. */
+static gboolean
+silence_check_cb (gpointer user_data)
+{
+  DropifyChannel *self = user_data;
+
+  if (g_get_monotonic_time () - self->last_heard < (int64_t) DROPIFY_CHANNEL_SILENT_S * G_USEC_PER_SEC)
+    return G_SOURCE_CONTINUE;
+
+  self->silence_check = 0;
+  dropify_channel_close (self, DROPIFY_CLOSE_SHUTDOWN, "no answer for a while");
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_pong (DropifyChannel *self)
+{
+  self->last_heard = g_get_monotonic_time ();
+}
+
 static void
 on_message (DropifyChannel *self,
             int             type,
             GBytes         *bytes)
 {
+  self->last_heard = g_get_monotonic_time ();
+
   /* This side is closing: what was already on the way is not read, or
    * every chunk in flight would be refused, and logged, once more. */
   if (!dropify_channel_is_open (self))
@@ -137,6 +162,7 @@ on_closed (DropifyChannel *self)
   self->closed = TRUE;
   g_clear_handle_id (&self->hello_deadline, g_source_remove);
   g_clear_handle_id (&self->untrusted_deadline, g_source_remove);
+  g_clear_handle_id (&self->silence_check, g_source_remove);
 
   /* Our own reason stays; otherwise the peer's, or what the guard saw. */
   if (self->close_reason == NULL)
@@ -166,6 +192,7 @@ dropify_channel_dispose (GObject *object)
 
   g_clear_handle_id (&self->hello_deadline, g_source_remove);
   g_clear_handle_id (&self->untrusted_deadline, g_source_remove);
+  g_clear_handle_id (&self->silence_check, g_source_remove);
   if (self->ws != NULL)
     g_signal_handlers_disconnect_by_data (self->ws, self);
   g_clear_object (&self->ws);
@@ -280,6 +307,8 @@ dropify_channel_new (SoupWebsocketConnection *ws,
 
   g_signal_connect_swapped (ws, "message", G_CALLBACK (on_message), self);
   g_signal_connect_swapped (ws, "closed", G_CALLBACK (on_closed), self);
+  g_signal_connect_swapped (ws, "pong", G_CALLBACK (on_pong), self);
+  self->last_heard = g_get_monotonic_time ();
 
   self->hello_deadline = g_timeout_add_seconds (DROPIFY_CHANNEL_HELLO_S, hello_deadline_cb, self);
 
@@ -396,6 +425,18 @@ dropify_channel_set_trusted (DropifyChannel *self,
   self->trusted = !!trusted;
   if (trusted)
     g_clear_handle_id (&self->untrusted_deadline, g_source_remove);
+
+  /* Only a trusted channel stays open for long: it proves it is alive. */
+  soup_websocket_connection_set_keepalive_interval (self->ws, trusted ? DROPIFY_CHANNEL_PING_S : 0);
+  if (trusted && self->silence_check == 0 && !self->closed)
+    {
+      self->last_heard = g_get_monotonic_time ();
+      self->silence_check = g_timeout_add_seconds (DROPIFY_CHANNEL_PING_S / 2, silence_check_cb, self);
+    }
+  else if (!trusted)
+    {
+      g_clear_handle_id (&self->silence_check, g_source_remove);
+    }
 
   if (self->guard != NULL)
     {

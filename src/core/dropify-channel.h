@@ -15,6 +15,11 @@ G_BEGIN_DECLS
 /* Frames a trusted peer may send in one second: 256 KiB chunks at 4 GiB/s,
  * or a burst of small drops; far below what would cost real CPU. */
 #define DROPIFY_CHANNEL_TRUSTED_FRAMES_S   20000
+/* A trusted channel pings every DROPIFY_CHANNEL_PING_S; one that has
+ * heard nothing at all, not even a pong, for DROPIFY_CHANNEL_SILENT_S is
+ * taken for gone (a cut cable or a frozen device says nothing). */
+#define DROPIFY_CHANNEL_PING_S             10
+#define DROPIFY_CHANNEL_SILENT_S           30
 
 #define DROPIFY_TYPE_CHANNEL (dropify_channel_get_type ())
 

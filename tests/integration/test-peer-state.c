@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <string.h>
 
+#include "dropify-channel.h"
 #include "dropify-control.h"
 #include "dropify-test-support.h"
 
@@ -308,6 +309,52 @@ test_via_incoming (void)
   pair_stop (&pair);
 }
 
+static gboolean
+not_connected (gpointer data)
+{
+  PeerWait *wait = data;
+  g_autoptr(JsonObject) peer = peer_on (wait->dir, wait->id);
+
+  return peer == NULL || !json_object_get_boolean_member (peer, "connected");
+}
+
+/* A device that stops answering without closing (frozen here with
+ * SIGSTOP; a cut cable or a sleeping laptop does the same) is noticed
+ * within the channel's silence limit, not left "connected" forever; once
+ * it answers again, the two connect again. */
+static void
+test_silent_peer_noticed (void)
+{
+  Pair pair = { 0 };
+  PeerWait on_a;
+  gint64 stopped;
+  double seconds;
+  GPid pid;
+
+  pair_start (&pair);
+  on_a = (PeerWait) { pair.dir_a, pair.id_b, TRUE };
+  g_assert_true (dropify_test_wait_for (connected_as, &on_a, 10000));
+
+  pid = (GPid) g_ascii_strtoll (g_subprocess_get_identifier (pair.b->process), NULL, 10);
+  g_assert_cmpint (kill (pid, SIGSTOP), ==, 0);
+  stopped = g_get_monotonic_time ();
+
+  /* Still connected a moment later: a pause is not a loss. */
+  g_usleep (3 * G_USEC_PER_SEC);
+  g_assert_false (not_connected (&on_a));
+
+  g_assert_true (dropify_test_wait_for (not_connected, &on_a,
+                                        (DROPIFY_CHANNEL_SILENT_S + 20) * 1000));
+  seconds = (double) (g_get_monotonic_time () - stopped) / G_USEC_PER_SEC;
+  g_test_message ("a frozen peer was let go after %.1f s", seconds);
+  g_assert_cmpfloat (seconds, >=, DROPIFY_CHANNEL_SILENT_S - DROPIFY_CHANNEL_PING_S);
+
+  g_assert_cmpint (kill (pid, SIGCONT), ==, 0);
+  g_assert_true (dropify_test_wait_for (connected_as, &on_a, 60000));
+
+  pair_stop (&pair);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -317,6 +364,7 @@ main (int   argc,
   g_test_add_func ("/peer-state/forget-then-redial", test_forget_then_redial);
   g_test_add_func ("/peer-state/rename-reaches-peers", test_rename_reaches_peers);
   g_test_add_func ("/peer-state/via-incoming", test_via_incoming);
+  g_test_add_func ("/peer-state/silent-peer-noticed", test_silent_peer_noticed);
 
   return g_test_run ();
 }
