@@ -556,6 +556,61 @@ scene_main_window (const char *out_dir)
   scene_free (scene);
 }
 
+static gboolean
+transfers_moving (gpointer data)
+{
+  Scene *scene = data;
+  GListModel *transfers = dropify_sync_get_transfers (dropify_service_get_sync (scene->service));
+  guint in = 0, out = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (transfers); i++)
+    {
+      g_autoptr(DropifyTransfer) transfer = g_list_model_get_item (transfers, i);
+
+      if (dropify_transfer_get_state (transfer) == DROPIFY_TRANSFER_STATE_ACTIVE &&
+          dropify_transfer_get_rate (transfer) > 0 &&
+          dropify_transfer_get_done (transfer) > dropify_transfer_get_size (transfer) / 5)
+        {
+          if (dropify_transfer_get_direction (transfer) == DROPIFY_TRANSFER_DIRECTION_IN)
+            in++;
+          else
+            out++;
+        }
+    }
+
+  return in > 0 && out > 0;
+}
+
+/* Files on their way both ways, each end at its own pace: this device
+ * sends a video to the laptop (its row says how far), and receives a
+ * backup from it (speed and time left); a text already delivered says
+ * so. Senders are capped so that the moment lasts. */
+static void
+scene_transfer (const char *out_dir)
+{
+  Scene *scene = scene_new (out_dir, FALSE);
+  DropifyTestNode *laptop = add_node (scene, "Laptop", GROUP_SECRET);
+  DropifyService *here = scene->service;
+  CountQuery one = { scene, 1 };
+  g_autofree char *address = g_strdup_printf ("127.0.0.1:%u", node_port (laptop));
+
+  dropify_service_connect_to (here, address, NULL);
+  wait_for (has_connected, &one, "the laptop to connect");
+
+  send_text (here, "Lunch at 12:30?", HOUR_MS);
+  settle ();
+  dropify_sync_set_max_send_rate (dropify_service_get_sync (here), 2 * 1000 * 1000);
+  dropify_sync_set_max_send_rate (dropify_service_get_sync (laptop->service), 3 * 1000 * 1000);
+  send_file (here, laptop->dir, "Holiday video.mp4", 60 * 1000 * 1000, 24 * HOUR_MS);
+  send_file (laptop->service, laptop->dir, "Backup 2026-12.tar", 90 * 1000 * 1000, 24 * HOUR_MS);
+  wait_for (transfers_moving, scene, "both files to be a fifth of the way");
+  run_main_loop_for (1500);
+
+  shoot (scene, "transfer", NULL);
+
+  scene_free (scene);
+}
+
 static void
 show_details (Scene *scene,
               guint  position)
@@ -1093,6 +1148,7 @@ static const struct {
   { "new-drops", scene_new_drops, TRUE },
   { "search", scene_search, TRUE },
   { "select", scene_select, TRUE },
+  { "transfer", scene_transfer, TRUE },
   { "peers", scene_peers, TRUE },
   { "peers-empty", scene_peers_empty, TRUE },
   { "no-discovery", scene_no_discovery, TRUE },
