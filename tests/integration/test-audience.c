@@ -44,24 +44,7 @@ control (const char *dir,
   return reply;
 }
 
-static char *
-address_of (const char *dir)
-{
-  g_autoptr(JsonNode) status = control (dir, "GET", "/v1/status");
 
-  return g_strdup_printf ("127.0.0.1:%" G_GINT64_FORMAT,
-                          json_object_get_int_member (json_node_get_object (status), "port"));
-}
-
-static char *
-device_id_of (const char *dir)
-{
-  g_autoptr(JsonNode) status = control (dir, "GET", "/v1/status");
-  JsonObject *object = json_node_get_object (status);
-
-  return g_strdup (json_object_get_string_member_with_default (object, "device_id",
-                   json_object_get_string_member_with_default (object, "id", NULL)));
-}
 
 static JsonObject *
 drop_on (const char *dir,
@@ -313,14 +296,14 @@ test_mesh (void)
   Where where;
 
   a = start (dir_a, "A", NULL, NULL);
-  address_a = address_of (dir_a);
+  address_a = dropify_test_address_of (dir_a);
   b = start (dir_b, "B", address_a, NULL);
-  address_b = address_of (dir_b);
+  address_b = dropify_test_address_of (dir_b);
   c = start (dir_c, "C", address_a, address_b);
   wait_connected (dir_a, 2);
   wait_connected (dir_b, 2);
   wait_connected (dir_c, 2);
-  b_id = device_id_of (dir_b);
+  b_id = dropify_test_device_id_of (dir_b);
 
   {
     const char *args[] = { "send", "--data-dir", dir_a, "--to", "B", "--file", src, NULL };
@@ -420,15 +403,15 @@ test_chain (void)
 
   /* First all three meet, so that A knows B as a paired device. */
   a = start (dir_a, "A", NULL, NULL);
-  address_a = address_of (dir_a);
+  address_a = dropify_test_address_of (dir_a);
   b = start (dir_b, "B", address_a, NULL);
   wait_connected (dir_a, 1);
-  b_id = device_id_of (dir_b);
+  b_id = dropify_test_device_id_of (dir_b);
   stop (&b);
 
   /* Then the chain: C dials A, B dials C only. */
   c = start (dir_c, "C", address_a, NULL);
-  address_c = address_of (dir_c);
+  address_c = dropify_test_address_of (dir_c);
   b = start (dir_b, "B", address_c, NULL);
   wait_connected (dir_c, 2);
 
@@ -488,7 +471,7 @@ test_offline_target (void)
   g_autoptr(DropifyTestInstance) c = NULL;
 
   a = start (dir_a, "A", NULL, NULL);
-  address_a = address_of (dir_a);
+  address_a = dropify_test_address_of (dir_a);
   b = start (dir_b, "B", address_a, NULL);
   c = start (dir_c, "C", address_a, NULL);
   wait_connected (dir_a, 2);
@@ -534,7 +517,7 @@ test_cli (void)
   g_autoptr(JsonNode) list = NULL;
 
   a = start (dir_a, "A", NULL, NULL);
-  address_a = address_of (dir_a);
+  address_a = dropify_test_address_of (dir_a);
   /* Two devices with one name, one of them with an escape in it. */
   b = start (dir_b, "Twin\033[2J", address_a, NULL);
   c = start (dir_c, "twin\033[2j", address_a, NULL);
@@ -563,7 +546,7 @@ test_cli (void)
 
   /* An id picks one of them. */
   {
-    g_autofree char *b_id = device_id_of (dir_b);
+    g_autofree char *b_id = dropify_test_device_id_of (dir_b);
     const char *args[] = { "send", "--data-dir", dir_a, "--to", b_id, "for one twin", NULL };
 
     id = send_cli (args);

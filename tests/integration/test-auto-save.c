@@ -43,18 +43,6 @@ write_settings (const char *data_dir,
   g_assert_no_error (error);
 }
 
-static char *
-address_of (const char *data_dir)
-{
-  g_autoptr(JsonNode) status = NULL;
-  g_autoptr(GError) error = NULL;
-
-  status = dropify_control_request (data_dir, "GET", "/v1/status", NULL, &error);
-  g_assert_no_error (error);
-
-  return g_strdup_printf ("127.0.0.1:%" G_GINT64_FORMAT,
-                          json_object_get_int_member (json_node_get_object (status), "port"));
-}
 
 static void
 start_b (Fixture *fixture)
@@ -68,7 +56,7 @@ start_b (Fixture *fixture)
 static void
 start_a (Fixture *fixture)
 {
-  g_autofree char *address = address_of (fixture->dir_b);
+  g_autofree char *address = dropify_test_address_of (fixture->dir_b);
   const char * const args[] = { "--name", "A", "--group-secret", SECRET, "--connect", address, NULL };
 
   g_clear_pointer (&fixture->a, dropify_test_instance_free);
@@ -222,7 +210,7 @@ upload_from_phone (const char *data_dir,
   g_autoptr(SoupMessage) msg = NULL;
   g_autoptr(GBytes) reply = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *address = address_of (data_dir);
+  g_autofree char *address = dropify_test_address_of (data_dir);
   g_autofree char *uri = g_strdup_printf ("http://%s/api/files", address);
   g_autofree char *authorization = NULL;
 

@@ -13,26 +13,7 @@
 
 #define SECRET "peer-state-tests"
 
-static char *
-address_of (const char *dir)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) status = dropify_control_request (dir, "GET", "/v1/status", NULL, &error);
 
-  g_assert_no_error (error);
-  return g_strdup_printf ("127.0.0.1:%" G_GINT64_FORMAT,
-                          json_object_get_int_member (json_node_get_object (status), "port"));
-}
-
-static char *
-device_id_of (const char *dir)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) status = dropify_control_request (dir, "GET", "/v1/status", NULL, &error);
-
-  g_assert_no_error (error);
-  return g_strdup (json_object_get_string_member (json_node_get_object (status), "device_id"));
-}
 
 /* The entry for @id in the peers list of the instance on @dir, or NULL. */
 static JsonObject *
@@ -133,13 +114,13 @@ pair_start (Pair *pair)
     const char * const extra[] = { "--name", "Alpha", "--group-secret", SECRET, NULL };
     pair->a = dropify_test_instance_start (pair->dir_a, extra);
   }
-  address = address_of (pair->dir_a);
+  address = dropify_test_address_of (pair->dir_a);
   {
     const char * const extra[] = { "--name", "Bravo", "--connect", address, "--group-secret", SECRET, NULL };
     pair->b = dropify_test_instance_start (pair->dir_b, extra);
   }
-  pair->id_a = device_id_of (pair->dir_a);
-  pair->id_b = device_id_of (pair->dir_b);
+  pair->id_a = dropify_test_device_id_of (pair->dir_a);
+  pair->id_b = dropify_test_device_id_of (pair->dir_b);
 
   wait = (PeerWait) { pair->dir_a, pair->id_b, TRUE };
   g_assert_true (dropify_test_wait_for (connected_as, &wait, 10000));

@@ -22,16 +22,6 @@ slow_factor (void)
   return slow ? MAX (1, (guint) g_ascii_strtoull (slow, NULL, 10)) : 1;
 }
 
-static char *
-address_of (const char *dir)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) status = dropify_control_request (dir, "GET", "/v1/status", NULL, &error);
-
-  g_assert_no_error (error);
-  return g_strdup_printf ("127.0.0.1:%" G_GINT64_FORMAT,
-                          json_object_get_int_member (json_node_get_object (status), "port"));
-}
 
 /* The drop @id as the instance on @dir lists it, or NULL. Through the
  * control socket, not the CLI: polling it must be cheap, so that the
@@ -158,12 +148,12 @@ test_relay_after_sender_returns (void)
     const char * const extra[] = { "--name", "A", "--group-secret", SECRET, NULL };
     a = dropify_test_instance_start (dir_a, extra);
   }
-  address = address_of (dir_a);
+  address = dropify_test_address_of (dir_a);
   {
     const char * const extra[] = { "--name", "D", "--connect", address, "--group-secret", SECRET, NULL };
     d = dropify_test_instance_start (dir_d, extra);
   }
-  address_d = address_of (dir_d);
+  address_d = dropify_test_address_of (dir_d);
   {
     const char * const extra[] = { "--name", "E", "--connect", address_d, "--group-secret", SECRET, NULL };
     e = dropify_test_instance_start (dir_e, extra);

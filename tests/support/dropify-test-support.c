@@ -580,3 +580,34 @@ dropify_test_assert_inert (const char *what,
   g_assert_null (strchr (text, '\x07'));
   g_assert_null (strstr (text, "\u202E"));
 }
+
+/* What the instance on @data_dir says of itself (GET /v1/status). */
+static JsonNode *
+status_of (const char *data_dir)
+{
+  g_autoptr(GError) error = NULL;
+  JsonNode *status = dropify_control_request (data_dir, "GET", "/v1/status", NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (status));
+  return status;
+}
+
+/* Returns: "127.0.0.1:PORT", where the instance on @data_dir listens */
+char *
+dropify_test_address_of (const char *data_dir)
+{
+  g_autoptr(JsonNode) status = status_of (data_dir);
+
+  return g_strdup_printf ("127.0.0.1:%" G_GINT64_FORMAT,
+                          json_object_get_int_member (json_node_get_object (status), "port"));
+}
+
+/* Returns: the device id of the instance on @data_dir */
+char *
+dropify_test_device_id_of (const char *data_dir)
+{
+  g_autoptr(JsonNode) status = status_of (data_dir);
+
+  return g_strdup (json_object_get_string_member (json_node_get_object (status), "device_id"));
+}

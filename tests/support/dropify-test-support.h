@@ -40,6 +40,8 @@ DropifyTestRun *dropify_test_runv            (const char * const *args,
                                               const char       *stdin_text);
 DropifyTestRun *dropify_test_runv_iterating  (const char * const *args);
 JsonNode      *dropify_test_list_json        (const char       *data_dir);
+char          *dropify_test_address_of       (const char       *data_dir);
+char          *dropify_test_device_id_of     (const char       *data_dir);
 
 typedef struct
 {
