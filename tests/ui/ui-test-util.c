@@ -6,8 +6,39 @@
 #include "config.h"
 
 #include <adwaita.h>
+#include <execinfo.h>
+#include <signal.h>
+#include <unistd.h>
 
 #include "ui-test-util.h"
+
+#if !defined(__SANITIZE_ADDRESS__)
+/* A UI test that crashes once in many runs leaves only "SIGSEGV" in the
+ * log; print where it was, so the next time is the last. Sanitizer
+ * builds print their own reports, so this stays out of their way. */
+static void
+print_backtrace_and_die (int signum)
+{
+  static const char header[] = "\n*** crashed; backtrace:\n";
+  void *frames[64];
+  int n;
+
+  if (write (STDERR_FILENO, header, sizeof header - 1) < 0)
+    _exit (128 + signum);
+  n = backtrace (frames, G_N_ELEMENTS (frames));
+  backtrace_symbols_fd (frames, n, STDERR_FILENO);
+  signal (signum, SIG_DFL);
+  raise (signum);
+}
+
+__attribute__((constructor)) static void
+install_crash_backtrace (void)
+{
+  signal (SIGSEGV, print_backtrace_and_die);
+  signal (SIGBUS, print_backtrace_and_die);
+  signal (SIGFPE, print_backtrace_and_die);
+}
+#endif
 
 static gboolean
 keep_waking (gpointer data)
