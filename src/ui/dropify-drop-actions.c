@@ -15,6 +15,7 @@
 
 #include "dropify-auto-save.h"
 #include "dropify-drop-actions.h"
+#include "dropify-toast.h"
 
 /* Toasts */
 
@@ -26,25 +27,19 @@ dup_toast_overlay (GtkWidget *widget)
   return overlay != NULL ? g_object_ref (ADW_TOAST_OVERLAY (overlay)) : NULL;
 }
 
-/* AdwToast titles are Pango markup in libadwaita 1.2, so anything that
- * comes from a user (file names, error messages) must be escaped. */
+/* AdwToast titles are Pango markup in libadwaita 1.2: dropify_toast_show()
+ * escapes what comes from a user (file names, error messages). */
 static void
 show_toast (AdwToastOverlay *overlay,
             const char      *text)
 {
-  g_autofree char *escaped = NULL;
-  AdwToast *toast;
-
   if (overlay == NULL)
     {
       g_message ("%s", text);
       return;
     }
 
-  escaped = g_markup_escape_text (text, -1);
-  toast = adw_toast_new (escaped);
-  adw_toast_set_timeout (toast, 3);
-  adw_toast_overlay_add_toast (overlay, toast);
+  dropify_toast_show (overlay, text, 3);
 }
 
 static void

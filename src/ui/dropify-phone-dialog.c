@@ -12,6 +12,7 @@
 #include "dropify-phone-dialog.h"
 #include "dropify-phone.h"
 #include "dropify-qr.h"
+#include "dropify-toast.h"
 
 /* About how wide the code is drawn. It is drawn at a whole number of
  * pixels per module, so it is a little less. */
@@ -55,11 +56,7 @@ static void
 dropify_phone_dialog_show_toast (DropifyPhoneDialog *self,
                                  const char         *text)
 {
-  g_autofree char *escaped = g_markup_escape_text (text, -1);
-  AdwToast *toast = adw_toast_new (escaped);
-
-  adw_toast_set_timeout (toast, 3);
-  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+  dropify_toast_show (self->toast_overlay, text, 3);
 }
 
 /* The link */

@@ -19,6 +19,7 @@
 #include "dropify-peers-page.h"
 #include "dropify-phone-dialog.h"
 #include "dropify-send-to-dialog.h"
+#include "dropify-toast.h"
 #include "dropify-window.h"
 
 /* Rows say "Expires in 23 hours"; a minute is the finest unit they show. */
@@ -125,14 +126,20 @@ static void dropify_window_send_file (DropifyWindow *self,
 
 /* Toasts */
 
-/* AdwToast titles are Pango markup in libadwaita 1.2: escape what users
- * and peers wrote. */
+static void
+dropify_window_waiting_toast_dismissed (DropifyWindow *self,
+                                        AdwToast      *toast)
+{
+  if (self->waiting_toast == toast)
+    g_clear_weak_pointer (&self->waiting_toast);
+}
+
+/* A toast on the page in view; dropify_toast_new() escapes what users
+ * and peers wrote, since titles are Pango markup in libadwaita 1.2. */
 static AdwToast *
 dropify_window_show_toast (DropifyWindow *self,
                            const char    *text)
 {
-  g_autofree char *escaped = g_markup_escape_text (text, -1);
-  AdwToast *toast = adw_toast_new (escaped);
   AdwToastOverlay *overlay;
 
   /* Each page has its own overlay, so that toasts on the history stay
@@ -144,10 +151,7 @@ dropify_window_show_toast (DropifyWindow *self,
   else
     overlay = self->toast_overlay;
 
-  adw_toast_set_timeout (toast, 3);
-  adw_toast_overlay_add_toast (overlay, toast);
-
-  return toast;
+  return dropify_toast_show (overlay, text, 3);
 }
 
 static void
@@ -653,9 +657,16 @@ dropify_window_delete_drops (DropifyWindow      *self,
   if (n == 0)
     return;
 
-  /* One Undo at a time: the previous deletion spreads now. */
+  /* One Undo at a time: the previous deletion spreads now, and its toast
+   * tells of this one (dropify-toast.c says why it is not replaced). */
   if (self->undo_toast != NULL)
-    adw_toast_dismiss (self->undo_toast);
+    {
+      const char * const *previous = g_object_get_data (G_OBJECT (self->undo_toast),
+                                                        "dropify-drop-ids");
+
+      for (guint i = 0; previous[i] != NULL; i++)
+        dropify_window_commit_delete (self, previous[i]);
+    }
 
   for (guint i = 0; i < n; i++)
     g_hash_table_add (self->pending_deletes, g_strdup (deleted[i]));
@@ -669,19 +680,27 @@ dropify_window_delete_drops (DropifyWindow      *self,
   else if (dropify_drop_get_kind (first) == DROPIFY_DROP_KIND_FILE)
     {
       g_autofree char *name = dropify_drop_sanitize_name (dropify_drop_get_name (first));
-      g_autofree char *escaped = g_markup_escape_text (name, -1);
 
       /* Translators: a toast with an Undo button; %s is a file name */
-      title = g_strdup_printf (_("“%s” deleted"), escaped);
+      title = g_strdup_printf (_("“%s” deleted"), name);
     }
   else
     {
-      title = g_markup_escape_text (_("Text deleted"), -1);
+      title = g_strdup (_("Text deleted"));
     }
 
-  toast = adw_toast_new (title);
+  adw_leaflet_set_visible_child_name (self->leaflet, "history");
+
+  if (self->undo_toast != NULL)
+    {
+      g_object_set_data_full (G_OBJECT (self->undo_toast), "dropify-drop-ids",
+                              g_steal_pointer (&deleted), (GDestroyNotify) g_strfreev);
+      dropify_toast_retitle (self->undo_toast, title, UNDO_TIMEOUT_SECONDS);
+      return;
+    }
+
+  toast = dropify_toast_new (title, UNDO_TIMEOUT_SECONDS);
   adw_toast_set_button_label (toast, _("_Undo"));
-  adw_toast_set_timeout (toast, UNDO_TIMEOUT_SECONDS);
   adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
   g_object_set_data_full (G_OBJECT (toast), "dropify-drop-ids", g_steal_pointer (&deleted),
                           (GDestroyNotify) g_strfreev);
@@ -692,9 +711,7 @@ dropify_window_delete_drops (DropifyWindow      *self,
                            G_CALLBACK (dropify_window_undo_toast_dismissed),
                            self, G_CONNECT_SWAPPED);
   g_set_weak_pointer (&self->undo_toast, toast);
-
-  adw_leaflet_set_visible_child_name (self->leaflet, "history");
-  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+  dropify_toast_add (self->toast_overlay, toast);
 }
 
 /* win.delete-drop: one drop, from its row, its page or the Delete key. */
@@ -1897,6 +1914,9 @@ dropify_window_pairing_response (DropifyWindow        *self,
       /* Translators: a toast; %s is the name of another device */
       text = g_strdup_printf (_("Waiting for “%s” to confirm…"), dropify_peer_get_name (peer));
       g_set_weak_pointer (&self->waiting_toast, dropify_window_show_toast (self, text));
+      g_signal_connect_object (self->waiting_toast, "dismissed",
+                               G_CALLBACK (dropify_window_waiting_toast_dismissed),
+                               self, G_CONNECT_SWAPPED);
     }
 }
 
@@ -1954,6 +1974,24 @@ dropify_window_peer_wants_to_pair (DropifyWindow *self,
     dropify_window_show_pairing (self, peer, TRUE);
 }
 
+/* Toasts queue: news of a pairing would wait behind "Waiting for…", so
+ * that toast says it instead (dropify-toast.c says why it is not
+ * dismissed). */
+static void
+dropify_window_tell_pairing_news (DropifyWindow *self,
+                                  const char    *text)
+{
+  if (self->waiting_toast != NULL)
+    {
+      dropify_toast_retitle (self->waiting_toast, text, 3);
+      g_clear_weak_pointer (&self->waiting_toast);
+    }
+  else
+    {
+      dropify_window_show_toast (self, text);
+    }
+}
+
 /* An attempt to pair ended without pairing: whoever waited is told why,
  * on both devices. */
 static void
@@ -1966,9 +2004,7 @@ dropify_window_peer_pairing_failed (DropifyWindow *self,
   if (error == NULL || *error == '\0' || dropify_peer_get_trusted (peer))
     return;
 
-  if (self->waiting_toast != NULL)
-    adw_toast_dismiss (self->waiting_toast);
-  dropify_window_show_toast (self, error);
+  dropify_window_tell_pairing_news (self, error);
 }
 
 /* A device trusted through the group secret was not paired by anyone
@@ -1993,10 +2029,7 @@ dropify_window_peer_trusted (DropifyWindow *self,
   /* Translators: a toast; %s is the name of another device */
   text = g_strdup_printf (_("Paired with “%s”"), name != NULL ? name : "");
 
-  /* Toasts queue: the news would wait behind the wait. */
-  if (self->waiting_toast != NULL)
-    adw_toast_dismiss (self->waiting_toast);
-  dropify_window_show_toast (self, text);
+  dropify_window_tell_pairing_news (self, text);
 }
 
 static void

@@ -326,6 +326,59 @@ test_window_delete_undo (Fixture       *fixture,
   g_assert_true (dropify_history_is_deleted (history, id));
 }
 
+/* Deleting drop after drop, faster than a toast slides in, keeps one
+ * Undo toast that names the last deletion; the ones before it spread at
+ * once. (libadwaita 1.2 crashed when the app dismissed a toast that had
+ * just started to slide in: see dropify-toast.c.) */
+static void
+test_window_delete_in_quick_succession (Fixture       *fixture,
+                                        gconstpointer  user_data)
+{
+  DropifyHistory *history = dropify_service_get_history (fixture->service);
+  const char *texts[] = { "first of three", "second of three", "third of three" };
+  g_autofree char *ids[G_N_ELEMENTS (texts)] = { NULL, };
+  DropifyDropRow *rows[G_N_ELEMENTS (texts)];
+  GtkWidget *undo;
+
+  for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
+    {
+      g_autoptr(DropifyDrop) drop = NULL;
+      g_autoptr(GError) error = NULL;
+
+      drop = dropify_service_send_text (fixture->service, texts[i], 0, &error);
+      g_assert_no_error (error);
+      ids[i] = g_strdup (dropify_drop_get_id (drop));
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
+    rows[i] = wait_for_row (fixture, texts[i]);
+
+  /* A toast on screen first, so the first Undo toast replaces it. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (rows[0]), "row.copy", NULL));
+  for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
+    {
+      LabelQuery gone = { fixture->window, texts[i] };
+
+      g_assert_true (gtk_widget_activate_action (GTK_WIDGET (rows[i]), "row.delete", NULL));
+      wait_for (label_is_gone, &gone, "the deleted drop's row to go");
+      run_main_loop_for (50);
+    }
+
+  /* Past every slide and fade. */
+  run_main_loop_for (1200);
+  g_assert_true (dropify_history_is_deleted (history, ids[0]));
+  g_assert_true (dropify_history_is_deleted (history, ids[1]));
+  g_assert_false (dropify_history_is_deleted (history, ids[2]));
+  g_assert_nonnull (find_label (fixture->window, "Text deleted"));
+
+  undo = find_button (fixture->window, "_Undo");
+  g_assert_nonnull (undo);
+  g_signal_emit_by_name (undo, "clicked");
+  wait_for_row (fixture, texts[2]);
+  run_main_loop_for (500);
+  g_assert_false (dropify_history_is_deleted (history, ids[2]));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (history)), ==, 1);
+}
+
 static gboolean
 window_selecting (gpointer data)
 {
@@ -2229,6 +2282,8 @@ main (int   argc,
               fixture_set_up, test_window_select_delete, fixture_tear_down);
   g_test_add ("/ui/window/delete-undo", Fixture, NULL,
               fixture_set_up, test_window_delete_undo, fixture_tear_down);
+  g_test_add ("/ui/window/delete-in-quick-succession", Fixture, NULL,
+              fixture_set_up, test_window_delete_in_quick_succession, fixture_tear_down);
   g_test_add_func ("/ui/drop-view/markup", test_drop_view_markup);
   g_test_add ("/ui/window/drop-details", Fixture, NULL,
               fixture_set_up, test_window_drop_details, fixture_tear_down);
