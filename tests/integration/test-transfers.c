@@ -443,6 +443,76 @@ test_cancel_from_receiver (void)
   cancel_from (FALSE);
 }
 
+/* A cancel outlives the receiver (issue 14): restarted, it connects to
+ * the sender again and does not fetch the content, until
+ * `dropify download` asks for it. */
+static void
+test_cancel_survives_restart (void)
+{
+  const gsize size = 20 * 1000 * 1000;
+  g_autofree char *sha = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *address_s = NULL;
+  g_autoptr(JsonObject) mine = NULL;
+  g_autoptr(JsonObject) in = NULL;
+  g_autoptr(JsonObject) drop = NULL;
+  g_autoptr(DropifyTestRun) run = NULL;
+  int64_t received;
+  Pair pair = { 0 };
+  DropWait drop_wait;
+
+  pair_start (&pair, "cancel-restart", 50);
+  id = send_file (&pair, "big.bin", size, &sha);
+
+  wait_transfer (pair.dir_r, sha, "in", "active", 1, 20000);
+  mine = transfer_on (pair.dir_r, sha, "in");
+  run = dropify_test_run ("cancel", "--data-dir", pair.dir_r, json_object_get_string_member (mine, "id"), NULL);
+  g_assert_cmpint (run->status, ==, 0);
+  g_clear_pointer (&run, dropify_test_run_free);
+  wait_transfer (pair.dir_r, sha, "in", "cancelled", 0, 10000);
+  wait_transfer (pair.dir_s, sha, "out", "cancelled", 0, 10000);
+  /* Chunks already granted may still land: let them. */
+  g_usleep (500 * 1000);
+
+  g_assert_cmpint (dropify_test_instance_stop (pair.r, SIGTERM), ==, 0);
+  g_clear_pointer (&pair.r, dropify_test_instance_free);
+
+  /* Back, dialling the sender itself, at full speed. */
+  address_s = dropify_test_address_of (pair.dir_s);
+  {
+    const char * const extra[] = { "--name", "Receiver", "--group-secret", SECRET,
+                                   "--connect", address_s, NULL };
+    pair.r = dropify_test_instance_start (pair.dir_r, extra);
+  }
+  g_assert_true (dropify_test_wait_for (one_trusted, pair.dir_r, 10000));
+  drop = drop_on (pair.dir_r, id);
+  g_assert_nonnull (drop);
+  received = json_object_get_int_member (drop, "received");
+  g_assert_cmpint (received, <, (int64_t) size);
+
+  /* Not asked for: nothing comes in, no transfer is listed. */
+  g_usleep (1500 * 1000);
+  g_clear_pointer (&drop, json_object_unref);
+  drop = drop_on (pair.dir_r, id);
+  g_assert_false (json_object_get_boolean_member (drop, "complete"));
+  g_assert_cmpint (json_object_get_int_member (drop, "received"), ==, received);
+  in = transfer_on (pair.dir_r, sha, "in");
+  g_assert_null (in);
+
+  /* Someone asks: it comes, from where it stopped, and the cancel is
+   * forgotten for good. */
+  run = dropify_test_run ("download", "--data-dir", pair.dir_r, id, NULL);
+  g_assert_cmpint (run->status, ==, 0);
+  g_clear_pointer (&run, dropify_test_run_free);
+  drop_wait = (DropWait) { pair.dir_r, id, sha };
+  g_assert_true (dropify_test_wait_for (drop_complete, &drop_wait, 60000));
+  in = transfer_on (pair.dir_r, sha, "in");
+  assert_state (in, "done", NULL);
+  g_assert_cmpint (json_object_get_int_member (in, "done"), ==, (int64_t) size);
+
+  pair_stop (&pair);
+}
+
 /* The sender dies mid-file: the receiver's transfer waits for it, by
  * name, and goes on when it is back. */
 static void
@@ -570,6 +640,7 @@ main (int   argc,
   g_test_add_func ("/transfers/both-ends", test_both_ends);
   g_test_add_func ("/transfers/cancel-from-sender", test_cancel_from_sender);
   g_test_add_func ("/transfers/cancel-from-receiver", test_cancel_from_receiver);
+  g_test_add_func ("/transfers/cancel-survives-restart", test_cancel_survives_restart);
   g_test_add_func ("/transfers/stalled-sender-killed", test_stalled_sender_killed);
   g_test_add_func ("/transfers/bounded", test_bounded);
 
