@@ -1306,6 +1306,11 @@ test_migration_from_v6 (Fixture       *fixture,
   reopen_history (fixture);
   g_assert_true (dropify_history_is_cancelled (fixture->history, sha));
 
+  /* The index by device is gone: every sweep paid for it. */
+  g_assert_cmpuint (count_rows (fixture->db_path,
+                                "SELECT COUNT(*) FROM sqlite_master WHERE name = 'holders_device_id'"),
+                    ==, 0);
+
   /* The trigger of format 6 still takes the holders with the drop. */
   g_assert_true (dropify_history_delete (fixture->history, "file", &error));
   g_assert_no_error (error);
