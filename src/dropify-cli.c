@@ -574,6 +574,77 @@ command_delete (int    argc,
   return 0;
 }
 
+/* A drop's expiry is never extended (docs/protocol.md §9): the service
+ * drops the same content again with the new one, and deletes the old. */
+static int
+command_expire (int    argc,
+                char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) body = NULL;
+  g_autoptr(JsonNode) reply = NULL;
+  g_autoptr(GPtrArray) pool = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *ttl = NULL;
+  g_autofree char *escaped = NULL;
+  g_autofree char *path = NULL;
+  gboolean json = FALSE;
+  int64_t ttl_ms = 0;
+  int status = 0;
+  const GOptionEntry entries[] = {
+    { "ttl", 't', 0, G_OPTION_ARG_STRING, &ttl,
+      N_("How long the drop lives from now: 30s, 10m, 24h, 7d"), N_("DURATION") },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print the new drop as one JSON object"), NULL },
+    { NULL }
+  };
+
+  context = command_context (_("--ttl DURATION ID"),
+                             _("Changes how long a drop lives. A drop’s expiry is never extended, so "
+                               "the same content is dropped again, for the same devices, with the new "
+                               "one, and the old drop is deleted everywhere; no file is sent again. "
+                               "Prints the new drop’s id."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+
+  if (!parse (context, &argc, &argv, &status))
+    return status;
+
+  if (ttl == NULL)
+    return usage_error (context, _("Say how long the drop is to live, with --ttl"));
+
+  if (!dropify_duration_parse (ttl, &ttl_ms, &error))
+    return usage_error (context, error->message);
+
+  if (argc != 2)
+    return usage_error (context, _("Name the drop by its id"));
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "ttl");
+  json_builder_add_int_value (builder, ttl_ms);
+  json_builder_end_object (builder);
+  body = json_builder_get_root (builder);
+
+  escaped = g_uri_escape_string (argv[1], NULL, FALSE);
+  path = g_strconcat ("/v1/drops/", escaped, "/expiry", NULL);
+  reply = dropify_control_request (data_dir (), "POST", path, body, &error);
+  if (reply == NULL || !JSON_NODE_HOLDS_OBJECT (reply))
+    {
+      g_autofree char *message = g_strdup_printf ("%s: %s", argv[1],
+                                                  error ? error->message : _("Dropify sent an unexpected reply"));
+      return fail (message);
+    }
+
+  if (json)
+    {
+      g_autofree char *text = json_to_string (reply, TRUE);
+      g_print ("%s\n", text);
+    }
+  else
+    g_print ("%s\n", shown (pool, json_object_get_string_member (json_node_get_object (reply), "id")));
+
+  return 0;
+}
+
 static int
 command_peers (int    argc,
                char **argv)
@@ -1179,6 +1250,7 @@ static const struct {
   { "send", command_send, N_("Make a text or file drop") },
   { "list", command_list, N_("List the drops in the history") },
   { "delete", command_delete, N_("Delete drops everywhere") },
+  { "expire", command_expire, N_("Change how long a drop lives") },
   { "peers", command_peers, N_("List the devices this one syncs with") },
   { "pair", command_pair, N_("Pair with another device") },
   { "unpair", command_unpair, N_("Stop trusting a paired device") },

@@ -302,6 +302,48 @@ handle_download (DropifyControlServer *self,
   soup_server_message_set_status (msg, SOUP_STATUS_NO_CONTENT, NULL);
 }
 
+/* Gives a drop a new lifetime, as its Change Expiry action does: the
+ * same content dropped again, and the old drop deleted everywhere. The
+ * body is {"ttl": milliseconds}; the reply is the new drop. */
+static void
+handle_change_expiry (DropifyControlServer *self,
+                      SoupServerMessage    *msg,
+                      const char           *path)
+{
+  SoupMessageBody *request = soup_server_message_get_request_body (msg);
+  g_autofree char *drop_id = g_strndup (path, strlen (path) - strlen ("/expiry"));
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(DropifyDrop) drop = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonNode *ttl;
+
+  if (request->length == 0 ||
+      !json_parser_load_from_data (parser, request->data, request->length, &error) ||
+      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    {
+      respond_error (msg, SOUP_STATUS_BAD_REQUEST, _("The request is not a JSON object"));
+      return;
+    }
+
+  ttl = json_object_get_member (json_node_get_object (json_parser_get_root (parser)), "ttl");
+  if (ttl == NULL || json_node_get_value_type (ttl) != G_TYPE_INT64 || json_node_get_int (ttl) <= 0)
+    {
+      respond_error (msg, SOUP_STATUS_BAD_REQUEST, _("“ttl” must be a positive number of milliseconds"));
+      return;
+    }
+
+  drop = dropify_service_change_expiry (self->service, drop_id, json_node_get_int (ttl), &error);
+  if (drop == NULL)
+    {
+      respond_error (msg, status_for_error (error), error->message);
+      return;
+    }
+
+  node = dropify_drop_to_json (drop);
+  respond_json (msg, SOUP_STATUS_CREATED, node);
+}
+
 /* Forgets the device: its trust, its entry, and any address saved for
  * it, as "Forget Device…" in the window does. */
 static void
@@ -587,6 +629,9 @@ control_handler (SoupServer        *server,
   else if (g_str_has_prefix (path, "/v1/drops/") && g_str_has_suffix (path, "/download") &&
            strlen (path) > strlen ("/v1/drops//download") && g_str_equal (method, "POST"))
     handle_download (self, msg, path + strlen ("/v1/drops/"));
+  else if (g_str_has_prefix (path, "/v1/drops/") && g_str_has_suffix (path, "/expiry") &&
+           strlen (path) > strlen ("/v1/drops//expiry") && g_str_equal (method, "POST"))
+    handle_change_expiry (self, msg, path + strlen ("/v1/drops/"));
   else if (g_str_equal (path, "/v1/transfers") && g_str_equal (method, "GET"))
     handle_transfers (self, msg);
   else if (g_str_has_prefix (path, "/v1/transfers/") && g_str_equal (method, "DELETE"))

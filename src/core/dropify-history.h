@@ -23,7 +23,7 @@ typedef enum
   DROPIFY_HISTORY_ERROR_IO,
 } DropifyHistoryError;
 
-#define DROPIFY_HISTORY_SCHEMA_VERSION 6
+#define DROPIFY_HISTORY_SCHEMA_VERSION 7
 
 #define DROPIFY_TYPE_HISTORY (dropify_history_get_type ())
 
@@ -89,6 +89,11 @@ guint           dropify_history_add_holders      (DropifyHistory    *self,
                                                   DropifyHolding     what);
 void            dropify_history_forget_holder    (DropifyHistory    *self,
                                                   const char        *device_id);
+gboolean        dropify_history_is_cancelled     (DropifyHistory    *self,
+                                                  const char        *sha256);
+void            dropify_history_set_cancelled    (DropifyHistory    *self,
+                                                  const char        *sha256,
+                                                  gboolean           cancelled);
 void            dropify_history_close            (DropifyHistory    *self);
 
 G_END_DECLS

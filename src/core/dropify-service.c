@@ -969,6 +969,43 @@ dropify_service_send_file_finish (DropifyService  *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* A new drop from this device of @drop's content, for @audience
+ * (normalized here), living @ttl_ms (0: the default). */
+static DropifyDrop *
+drop_again (DropifyService      *self,
+            DropifyDrop         *drop,
+            int64_t              ttl_ms,
+            const char * const  *audience,
+            GError             **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_auto(GStrv) ids = NULL;
+  const char *sha256;
+
+  if (dropify_drop_get_kind (drop) == DROPIFY_DROP_KIND_TEXT)
+    return dropify_service_send_text_to (self, dropify_drop_get_text (drop), ttl_ms, audience, error);
+
+  sha256 = dropify_drop_get_sha256 (drop);
+  if (!dropify_drop_get_complete (drop) || !dropify_blob_store_contains (self->blobs, sha256))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                   _("“%s” is not on this device yet: send it once it has arrived"),
+                   dropify_drop_get_name (drop));
+      return NULL;
+    }
+
+  ids = dropify_drop_audience_normalize (audience, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+
+  return add_file_drop (self, dropify_drop_get_name (drop), dropify_drop_get_mime (drop),
+                        dropify_drop_get_size (drop), sha256, ttl_ms,
+                        (const char * const *) ids, error);
+}
+
 /**
  * dropify_service_send_again:
  * @drop: a drop in the history, from any device
@@ -988,35 +1025,94 @@ dropify_service_send_again (DropifyService      *self,
                             const char * const  *audience,
                             GError             **error)
 {
-  g_autoptr(GError) local_error = NULL;
-  g_auto(GStrv) ids = NULL;
-  const char *sha256;
-
   g_return_val_if_fail (DROPIFY_IS_SERVICE (self), NULL);
   g_return_val_if_fail (DROPIFY_IS_DROP (drop), NULL);
 
-  if (dropify_drop_get_kind (drop) == DROPIFY_DROP_KIND_TEXT)
-    return dropify_service_send_text_to (self, dropify_drop_get_text (drop), 0, audience, error);
+  return drop_again (self, drop, 0, audience, error);
+}
 
-  sha256 = dropify_drop_get_sha256 (drop);
-  if (!dropify_drop_get_complete (drop) || !dropify_blob_store_contains (self->blobs, sha256))
+/* The devices that hold @drop besides this one, as an audience: its
+ * origin and its audience (docs/protocol.md §4.4), this device left
+ * out, as a drop from here names them. NULL for every device. */
+static GStrv
+holders_besides_me (DropifyService *self,
+                    DropifyDrop    *drop)
+{
+  const char * const *audience = dropify_drop_get_audience (drop);
+  const char *me = dropify_identity_get_device_id (self->identity);
+  g_autoptr(GStrvBuilder) builder = NULL;
+
+  if (audience == NULL || audience[0] == NULL)
+    return NULL;
+
+  builder = g_strv_builder_new ();
+  if (g_strcmp0 (dropify_drop_get_origin (drop), me) != 0)
+    g_strv_builder_add (builder, dropify_drop_get_origin (drop));
+  for (guint i = 0; audience[i] != NULL; i++)
+    if (g_strcmp0 (audience[i], me) != 0)
+      g_strv_builder_add (builder, audience[i]);
+
+  return g_strv_builder_end (builder);
+}
+
+/**
+ * dropify_service_change_expiry:
+ * @drop_id: a drop in the history, from any device
+ * @ttl_ms: how long the drop is to live from now, in milliseconds
+ *
+ * Gives a drop a new lifetime. A drop is immutable and no device ever
+ * extends an expiry (docs/protocol.md §9), so this drops the same
+ * content again from this device, living @ttl_ms, for the same devices,
+ * and then deletes the old drop everywhere. A file's content is reused
+ * from the blob store, and the devices that have it already keep it: no
+ * file moves again.
+ *
+ * Returns: (transfer full): the new drop, or %NULL with @error set (and
+ *   the old drop untouched)
+ */
+DropifyDrop *
+dropify_service_change_expiry (DropifyService  *self,
+                               const char      *drop_id,
+                               int64_t          ttl_ms,
+                               GError         **error)
+{
+  g_autoptr(DropifyDrop) drop = NULL;
+  g_autoptr(DropifyDrop) again = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_auto(GStrv) audience = NULL;
+  DropifyDrop *found;
+
+  g_return_val_if_fail (DROPIFY_IS_SERVICE (self), NULL);
+  g_return_val_if_fail (drop_id != NULL, NULL);
+
+  if (ttl_ms <= 0)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                   _("“%s” is not on this device yet: send it once it has arrived"),
-                   dropify_drop_get_name (drop));
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           _("A drop’s new lifetime must be longer than nothing"));
       return NULL;
     }
 
-  ids = dropify_drop_audience_normalize (audience, &local_error);
-  if (local_error != NULL)
+  if ((found = dropify_history_lookup (self->history, drop_id)) == NULL)
     {
-      g_propagate_error (error, g_steal_pointer (&local_error));
+      g_set_error_literal (error, DROPIFY_HISTORY_ERROR, DROPIFY_HISTORY_ERROR_NOT_FOUND,
+                           _("No drop with that id is in the history"));
       return NULL;
     }
+  drop = g_object_ref (found);
 
-  return add_file_drop (self, dropify_drop_get_name (drop), dropify_drop_get_mime (drop),
-                        dropify_drop_get_size (drop), sha256, 0,
-                        (const char * const *) ids, error);
+  audience = holders_besides_me (self, drop);
+  if (!(again = drop_again (self, drop, ttl_ms, (const char * const *) audience, error)))
+    return NULL;
+
+  /* The new drop is there and syncing: an old one left behind is only
+   * one more drop, which expires as it would have. */
+  if (!dropify_history_delete (self->history, drop_id, &local_error))
+    g_warning ("Made a new drop with the new expiry, but could not delete the old one: %s",
+               local_error->message);
+
+  g_debug ("Changed the expiry of %s: it is now %s", drop_id, dropify_drop_get_id (again));
+
+  return g_steal_pointer (&again);
 }
 
 gboolean

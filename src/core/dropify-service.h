@@ -75,6 +75,10 @@ DropifyDrop     *dropify_service_send_again           (DropifyService      *self
                                                        DropifyDrop         *drop,
                                                        const char * const  *audience,
                                                        GError             **error);
+DropifyDrop     *dropify_service_change_expiry        (DropifyService      *self,
+                                                       const char          *drop_id,
+                                                       int64_t              ttl_ms,
+                                                       GError             **error);
 gboolean         dropify_service_delete               (DropifyService      *self,
                                                        const char          *id,
                                                        GError             **error);

@@ -37,11 +37,10 @@
  * bounded by the incoming and outgoing tables they mirror. */
 #define TRANSFERS_KEPT        100
 #define TRANSFER_KEEP_S       (10 * 60)
-/* Contents cancelled here or by their sender, not asked for again until
- * someone asks (dropify_sync_download()); and sends cancelled here while
- * their receiver was away, refused once when it asks again. In memory
- * only: a restart forgets them (docs/protocol.md §11.7). */
-#define CANCELLED_MAX         1024
+/* Sends cancelled here while their receiver was away, refused once when
+ * it asks again; in memory only. Contents cancelled here or by their
+ * sender are kept in the history, so a restart does not fetch them
+ * (docs/protocol.md §11.7). */
 #define REFUSED_MAX           256
 
 struct _SyncTransfers
@@ -55,8 +54,6 @@ struct _SyncTransfers
 
   GListStore *list;               /* DropifyTransfer, oldest first */
   GHashTable *by_key;             /* transfer_key() → DropifyTransfer, in list */
-  GHashTable *cancelled;          /* sha256s not to ask for by itself */
-  GQueue     *cancelled_order;    /* its keys, oldest first */
   GHashTable *refused;            /* transfer_key()s of sends cancelled while away */
   GQueue     *refused_order;
   guint       expiry_source;
@@ -506,7 +503,7 @@ request_file (Connection  *conn,
       g_hash_table_contains (conn->transfers->bad_copy, sha256) ||
       g_hash_table_contains (self->stalled, sha256) ||
       !dropify_sync_content_is_for (self, sha256, conn->their_id) ||
-      g_hash_table_contains (self->transfers->cancelled, sha256))
+      dropify_history_is_cancelled (self->history, sha256))
     return;
 
   /* Another drop may have brought the same content meanwhile. */
@@ -1319,7 +1316,7 @@ static void
 remember_cancelled (DropifySync *self,
                     const char  *sha256)
 {
-  bounded_add (self->transfers->cancelled, self->transfers->cancelled_order, sha256, CANCELLED_MAX);
+  dropify_history_set_cancelled (self->history, sha256, TRUE);
 }
 
 /* Stops receiving @in, whose chunks already on the way are dropped. */
@@ -1404,8 +1401,6 @@ dropify_sync_transfers_init (DropifySync *self)
   self->transfers->incoming = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, incoming_free);
   self->transfers->list = g_list_store_new (DROPIFY_TYPE_TRANSFER);
   self->transfers->by_key = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  self->transfers->cancelled = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  self->transfers->cancelled_order = g_queue_new ();
   self->transfers->refused = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->transfers->refused_order = g_queue_new ();
 }
@@ -1419,8 +1414,6 @@ dropify_sync_transfers_dispose (DropifySync *self)
   g_clear_handle_id (&self->transfers->expiry_source, g_source_remove);
   g_clear_pointer (&self->transfers->by_key, g_hash_table_unref);
   g_clear_object (&self->transfers->list);
-  g_clear_pointer (&self->transfers->cancelled_order, g_queue_free);
-  g_clear_pointer (&self->transfers->cancelled, g_hash_table_unref);
   g_clear_pointer (&self->transfers->refused_order, g_queue_free);
   g_clear_pointer (&self->transfers->refused, g_hash_table_unref);
 }
@@ -1777,7 +1770,7 @@ dropify_sync_download (DropifySync  *self,
 
   g_object_ref (drop);
   sha256 = dropify_drop_get_sha256 (drop);
-  bounded_remove (self->transfers->cancelled, self->transfers->cancelled_order, sha256);
+  dropify_history_set_cancelled (self->history, sha256, FALSE);
 
   for (guint i = 0; i < self->connections->len; i++)
     {

@@ -15,6 +15,7 @@
 
 #include "dropify-auto-save.h"
 #include "dropify-drop-actions.h"
+#include "dropify-expiry-dialog.h"
 #include "dropify-toast.h"
 
 /* Toasts */
@@ -628,6 +629,105 @@ dropify_drop_keep (GtkWidget   *widget,
 
   dropify_auto_save_copy_async (data->source, dropify_drop_get_name (drop), directory,
                                 NULL, keep_cb, data);
+}
+
+typedef struct
+{
+  DropifyService  *service;
+  AdwToastOverlay *overlay;
+  GtkWidget       *window;    /* weak: where to show the new drop, or NULL */
+} ExpiryData;
+
+static void
+expiry_data_free (gpointer  data,
+                  GClosure *closure)
+{
+  ExpiryData *expiry = data;
+
+  g_clear_object (&expiry->service);
+  g_clear_object (&expiry->overlay);
+  g_clear_weak_pointer (&expiry->window);
+  g_free (expiry);
+}
+
+static void
+expiry_response_cb (DropifyExpiryDialog *dialog,
+                    const char          *response,
+                    ExpiryData          *expiry)
+{
+  DropifyDrop *drop = dropify_expiry_dialog_get_drop (dialog);
+  int64_t ttl_ms = dropify_expiry_dialog_get_ttl (dialog);
+  g_autoptr(DropifyDrop) again = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *lifetime = NULL;
+  g_autofree char *text = NULL;
+
+  if (g_strcmp0 (response, "change") != 0)
+    return;
+
+  again = dropify_service_change_expiry (expiry->service, dropify_drop_get_id (drop), ttl_ms, &error);
+  if (again == NULL)
+    {
+      show_error_toast (expiry->overlay, error);
+      return;
+    }
+
+  name = dropify_drop_dup_short_name (drop);
+  lifetime = dropify_expiry_format_duration ((uint64_t) ttl_ms / 1000);
+  /* Translators: a toast; %s is a file's name or the start of a text,
+   * then a lifetime such as "7 days" */
+  text = g_strdup_printf (_("Dropped “%s” again, to expire in %s"), name, lifetime);
+  show_toast (expiry->overlay, text);
+
+  /* Its page showed the old drop, gone now: show the new one. */
+  if (expiry->window != NULL)
+    gtk_widget_activate_action (expiry->window, "win.show-drop-details", "s",
+                                dropify_drop_get_id (again));
+}
+
+/**
+ * dropify_drop_change_expiry:
+ * @widget: the widget the action came from, for its toasts
+ * @service: the service that drops it again
+ * @drop: a text drop, or a file drop whose content is all here
+ * @show_new: whether to show the new drop's page afterwards
+ *
+ * Asks for a new lifetime for @drop and, if one is chosen, drops the
+ * same content again with it, for the same devices, and deletes @drop
+ * everywhere (dropify_service_change_expiry()): no device ever extends
+ * an expiry (docs/protocol.md, section 9).
+ */
+void
+dropify_drop_change_expiry (GtkWidget      *widget,
+                            DropifyService *service,
+                            DropifyDrop    *drop,
+                            gboolean        show_new)
+{
+  GtkRoot *root;
+  GtkWidget *dialog;
+  ExpiryData *expiry;
+  uint64_t default_ttl;
+
+  g_return_if_fail (GTK_IS_WIDGET (widget));
+  g_return_if_fail (DROPIFY_IS_SERVICE (service));
+  g_return_if_fail (DROPIFY_IS_DROP (drop));
+
+  if (dropify_drop_get_kind (drop) == DROPIFY_DROP_KIND_FILE && !dropify_drop_is_file_ready (drop))
+    return;
+
+  root = gtk_widget_get_root (widget);
+  default_ttl = (uint64_t) dropify_service_get_default_ttl (service) / 1000;
+  dialog = dropify_expiry_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, drop, default_ttl);
+
+  expiry = g_new0 (ExpiryData, 1);
+  expiry->service = g_object_ref (service);
+  expiry->overlay = dup_toast_overlay (widget);
+  if (show_new && GTK_IS_WINDOW (root))
+    g_set_weak_pointer (&expiry->window, GTK_WIDGET (root));
+  g_signal_connect_data (dialog, "response", G_CALLBACK (expiry_response_cb),
+                         expiry, expiry_data_free, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 /**

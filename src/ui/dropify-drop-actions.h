@@ -3,6 +3,7 @@
 #include <gtk/gtk.h>
 
 #include "dropify-drop.h"
+#include "dropify-service.h"
 
 G_BEGIN_DECLS
 
@@ -21,6 +22,10 @@ void                dropify_drop_save_as              (GtkWidget   *widget,
                                                        DropifyDrop *drop);
 void                dropify_drop_keep                 (GtkWidget   *widget,
                                                        DropifyDrop *drop);
+void                dropify_drop_change_expiry        (GtkWidget      *widget,
+                                                       DropifyService *service,
+                                                       DropifyDrop    *drop,
+                                                       gboolean        show_new);
 void                dropify_drop_show_error           (GtkWidget    *widget,
                                                        const GError *error);
 

@@ -416,6 +416,8 @@ dropify_drop_row_update_actions (DropifyDropRow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.show-in-files", file_ready);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.save-as", file_ready);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.delete", self->drop != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.change-expiry",
+                                 self->service != NULL && (is_text || file_ready));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.details", self->drop != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.send-to", is_text || file_ready);
 
@@ -952,6 +954,17 @@ dropify_drop_row_send_to (GtkWidget  *widget,
 }
 
 static void
+dropify_drop_row_change_expiry (GtkWidget  *widget,
+                                const char *action_name,
+                                GVariant   *param)
+{
+  DropifyDropRow *self = DROPIFY_DROP_ROW (widget);
+
+  if (self->drop != NULL && self->service != NULL)
+    dropify_drop_change_expiry (widget, self->service, self->drop, FALSE);
+}
+
+static void
 dropify_drop_row_delete (GtkWidget  *widget,
                          const char *action_name,
                          GVariant   *param)
@@ -1357,6 +1370,8 @@ dropify_drop_row_class_init (DropifyDropRowClass *klass)
   gtk_widget_class_install_action (widget_class, "row.save-as", NULL, dropify_drop_row_save_as);
   gtk_widget_class_install_action (widget_class, "row.send-to", NULL, dropify_drop_row_send_to);
   gtk_widget_class_install_action (widget_class, "row.delete", NULL, dropify_drop_row_delete);
+  gtk_widget_class_install_action (widget_class, "row.change-expiry", NULL,
+                                   dropify_drop_row_change_expiry);
   gtk_widget_class_install_action (widget_class, "row.details", NULL, dropify_drop_row_details);
   gtk_widget_class_install_action (widget_class, "row.download", NULL, dropify_drop_row_download);
   gtk_widget_class_install_action (widget_class, "row.cancel-transfers", NULL,

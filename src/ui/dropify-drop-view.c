@@ -42,6 +42,7 @@ struct _DropifyDropView
   GtkWidget      *show_in_files_row;
   GtkWidget      *save_as_row;
   GtkWidget      *keep_row;
+  GtkWidget      *change_expiry_row;
   GtkWidget      *send_to_row;
   GtkWidget      *delete_button;
   GtkWidget      *delete_row;
@@ -291,6 +292,8 @@ dropify_drop_view_update_actions (DropifyDropView *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "drop.show-in-files", file_ready);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "drop.save-as", file_ready);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "drop.keep", file_ready);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "drop.change-expiry",
+                                 self->service != NULL && (is_text || file_ready));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "drop.send-to", is_text || file_ready);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "drop.delete", self->drop != NULL);
 
@@ -358,6 +361,9 @@ dropify_drop_view_update_labels (DropifyDropView *self)
   set_accessible_label (self->save_as_row, _("Save “%s” As…"), name);
   /* Translators: a label for screen readers; %s is a file name */
   set_accessible_label (self->keep_row, _("Keep a Copy of “%s”"), name);
+  /* Translators: a label for screen readers; %s is the start of a text or
+   * a file name */
+  set_accessible_label (self->change_expiry_row, _("Change Expiry of “%s”…"), name);
   /* Translators: a label for screen readers; %s is the start of a text or
    * a file name */
   set_accessible_label (self->send_to_row, _("Send “%s” To…"), name);
@@ -495,6 +501,17 @@ dropify_drop_view_keep (GtkWidget  *widget,
 }
 
 static void
+dropify_drop_view_change_expiry (GtkWidget  *widget,
+                                 const char *action_name,
+                                 GVariant   *param)
+{
+  DropifyDropView *self = DROPIFY_DROP_VIEW (widget);
+
+  if (self->drop != NULL && self->service != NULL)
+    dropify_drop_change_expiry (widget, self->service, self->drop, TRUE);
+}
+
+static void
 dropify_drop_view_delete (GtkWidget  *widget,
                           const char *action_name,
                           GVariant   *param)
@@ -556,6 +573,7 @@ dropify_drop_view_class_init (DropifyDropViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DropifyDropView, show_in_files_row);
   gtk_widget_class_bind_template_child (widget_class, DropifyDropView, save_as_row);
   gtk_widget_class_bind_template_child (widget_class, DropifyDropView, keep_row);
+  gtk_widget_class_bind_template_child (widget_class, DropifyDropView, change_expiry_row);
   gtk_widget_class_bind_template_child (widget_class, DropifyDropView, send_to_row);
   gtk_widget_class_bind_template_child (widget_class, DropifyDropView, delete_button);
   gtk_widget_class_bind_template_child (widget_class, DropifyDropView, delete_row);
@@ -568,6 +586,8 @@ dropify_drop_view_class_init (DropifyDropViewClass *klass)
                                    dropify_drop_view_show_in_files);
   gtk_widget_class_install_action (widget_class, "drop.save-as", NULL, dropify_drop_view_save_as);
   gtk_widget_class_install_action (widget_class, "drop.keep", NULL, dropify_drop_view_keep);
+  gtk_widget_class_install_action (widget_class, "drop.change-expiry", NULL,
+                                   dropify_drop_view_change_expiry);
   gtk_widget_class_install_action (widget_class, "drop.send-to", NULL, dropify_drop_view_send_to);
   gtk_widget_class_install_action (widget_class, "drop.delete", NULL, dropify_drop_view_delete);
 
@@ -594,7 +614,8 @@ dropify_drop_view_set_service (DropifyDropView *self,
   g_return_if_fail (DROPIFY_IS_DROP_VIEW (self));
   g_return_if_fail (DROPIFY_IS_SERVICE (service));
 
-  g_set_object (&self->service, service);
+  if (g_set_object (&self->service, service))
+    dropify_drop_view_update_actions (self);
 }
 
 /**

@@ -11,12 +11,10 @@
 
 #include <glib/gi18n.h>
 
+#include "dropify-expiry-dialog.h"
 #include "dropify-phone-dialog.h"
 #include "dropify-preferences-window.h"
 
-#define MINUTE (G_GUINT64_CONSTANT (60))
-#define HOUR   (60 * MINUTE)
-#define DAY    (24 * HOUR)
 /* Sizes are decimal, as g_format_size() writes them everywhere else (the
  * history's rows, notifications, errors): one convention in the app. */
 #define KB     (G_GUINT64_CONSTANT (1000))
@@ -67,27 +65,6 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-/* Up to two days count in hours, as people say "24 hours" and not "1 day"
- * for how long something lasts. */
-static char *
-format_duration (uint64_t seconds)
-{
-  if (seconds >= 2 * DAY && seconds % DAY == 0)
-    return g_strdup_printf (ngettext ("%u day", "%u days", (unsigned long) (seconds / DAY)),
-                            (unsigned) (seconds / DAY));
-
-  if (seconds % HOUR == 0)
-    return g_strdup_printf (ngettext ("%u hour", "%u hours", (unsigned long) (seconds / HOUR)),
-                            (unsigned) (seconds / HOUR));
-
-  if (seconds % MINUTE == 0)
-    return g_strdup_printf (ngettext ("%u minute", "%u minutes", (unsigned long) (seconds / MINUTE)),
-                            (unsigned) (seconds / MINUTE));
-
-  return g_strdup_printf (ngettext ("%u second", "%u seconds", (unsigned long) seconds),
-                          (unsigned) seconds);
-}
-
 /* g_format_size() says "1.0 MB"; a round preset reads better as "1 MB",
  * in the same units. */
 static char *
@@ -108,10 +85,6 @@ format_file_size (uint64_t bytes)
   return g_format_size (bytes);
 }
 
-static const uint64_t expiry_presets[] = {
-  10 * MINUTE, HOUR, 24 * HOUR, 7 * DAY, 30 * DAY,
-};
-
 static const uint64_t text_length_presets[] = {
   64 * KB, MB, 16 * MB,
 };
@@ -120,8 +93,9 @@ static const uint64_t file_size_presets[] = {
   100 * MB, GB, 4 * GB, 16 * GB, 64 * GB,
 };
 
-static const Choice expiry_choice = {
-  "default-ttl", expiry_presets, G_N_ELEMENTS (expiry_presets), format_duration,
+/* Its presets are Change Expiry's too, set in class_init. */
+static Choice expiry_choice = {
+  "default-ttl", NULL, 0, dropify_expiry_format_duration,
 };
 
 static const Choice text_length_choice = {
@@ -458,6 +432,8 @@ dropify_preferences_window_class_init (DropifyPreferencesWindowClass *klass)
                           G_PARAM_STATIC_STRINGS));
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  expiry_choice.presets = dropify_expiry_presets (&expiry_choice.n_presets);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/dropify/Dropify/ui/dropify-preferences-window.ui");

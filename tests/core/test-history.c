@@ -1163,7 +1163,7 @@ test_migration_from_v5 (Fixture       *fixture,
   exec_sql (fixture->db_path, sql);
 
   open_history (fixture);
-  g_assert_cmpint (user_version (fixture->db_path), ==, 6);
+  g_assert_cmpint (user_version (fixture->db_path), ==, DROPIFY_HISTORY_SCHEMA_VERSION);
   g_assert_cmpstr (dropify_drop_get_text (dropify_history_lookup (fixture->history, "old")), ==,
                    "from format 5");
   g_assert_true (dropify_history_is_deleted (fixture->history, "gone"));
@@ -1173,6 +1173,149 @@ test_migration_from_v5 (Fixture       *fixture,
                                                  DROPIFY_HOLDING_DROP), ==, 1);
   reopen_history (fixture);
   g_assert_nonnull (holder_of (fixture->history, "old", "laptop"));
+}
+
+/* A cancelled content is remembered across restarts, until someone asks
+ * for it or its last drop goes (docs/protocol.md §11.7). */
+static void
+test_cancelled (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  const char *shared = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+  const char *expiring = "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752";
+  const char *unknown = "fd61a03af4f77d870fc21e05e7e80678095c92d808cfb3b5c279ee04c74aca13";
+
+  add_ok (fixture->history, file_drop ("one", "a.bin", shared, 1000, T0 + HOUR));
+  add_ok (fixture->history, file_drop ("two", "b.bin", shared, 1000, T0 + HOUR));
+  add_ok (fixture->history, file_drop ("three", "c.bin", expiring, 1000, T0 + 1000));
+
+  dropify_history_set_cancelled (fixture->history, shared, TRUE);
+  dropify_history_set_cancelled (fixture->history, expiring, TRUE);
+  /* Content of no drop here is not remembered. */
+  dropify_history_set_cancelled (fixture->history, unknown, TRUE);
+  g_assert_false (dropify_history_is_cancelled (fixture->history, unknown));
+
+  reopen_history (fixture);
+  g_assert_true (dropify_history_is_cancelled (fixture->history, shared));
+  g_assert_true (dropify_history_is_cancelled (fixture->history, expiring));
+  g_assert_cmpuint (count_rows (fixture->db_path, "SELECT COUNT(*) FROM cancelled"), ==, 2);
+
+  /* Asking for it forgets it, for good. */
+  dropify_history_set_cancelled (fixture->history, shared, FALSE);
+  reopen_history (fixture);
+  g_assert_false (dropify_history_is_cancelled (fixture->history, shared));
+  dropify_history_set_cancelled (fixture->history, shared, TRUE);
+
+  /* It stays while a drop of that content does… */
+  g_assert_true (dropify_history_delete (fixture->history, "one", &error));
+  g_assert_no_error (error);
+  g_assert_true (dropify_history_is_cancelled (fixture->history, shared));
+  /* …and goes with the last one, deleted or expired. */
+  g_assert_true (dropify_history_delete (fixture->history, "two", &error));
+  g_assert_false (dropify_history_is_cancelled (fixture->history, shared));
+  fixture->clock.now = T0 + 1000;
+  g_assert_cmpuint (dropify_history_sweep (fixture->history), ==, 1);
+  g_assert_false (dropify_history_is_cancelled (fixture->history, expiring));
+  g_assert_cmpuint (count_rows (fixture->db_path, "SELECT COUNT(*) FROM cancelled"), ==, 0);
+
+  /* A row whose drop went behind its back (a crash in between) is
+   * neither loaded nor kept. */
+  add_ok (fixture->history, file_drop ("four", "d.bin", unknown, 1000, T0 + HOUR));
+  dropify_history_set_cancelled (fixture->history, unknown, TRUE);
+  g_clear_object (&fixture->history);
+  exec_sql (fixture->db_path, "DELETE FROM drops WHERE id = 'four'");
+  open_history (fixture);
+  g_assert_false (dropify_history_is_cancelled (fixture->history, unknown));
+  g_assert_cmpuint (count_rows (fixture->db_path, "SELECT COUNT(*) FROM cancelled"), ==, 0);
+}
+
+/* A history file exactly as format 6 made it (its statements, as that
+ * version ran them, with a file drop, its holders and a tombstone) opens
+ * with all of it, and then keeps cancels. */
+static void
+test_migration_from_v6 (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  const char *sha = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+  g_autofree char *sql = NULL;
+  g_autoptr(GError) error = NULL;
+  DropifyDrop *drop;
+
+  sql = g_strdup_printf (
+    "CREATE TABLE drops ("
+    "  id TEXT PRIMARY KEY NOT NULL,"
+    "  kind INTEGER NOT NULL,"
+    "  text TEXT,"
+    "  name TEXT,"
+    "  size INTEGER NOT NULL DEFAULT 0,"
+    "  sha256 TEXT,"
+    "  origin TEXT NOT NULL,"
+    "  origin_name TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  expires_at INTEGER NOT NULL,"
+    "  complete INTEGER NOT NULL DEFAULT 0"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX drops_expires_at ON drops (expires_at);"
+    "CREATE TABLE tombstones ("
+    "  id TEXT PRIMARY KEY NOT NULL,"
+    "  expires_at INTEGER NOT NULL"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX tombstones_expires_at ON tombstones (expires_at);"
+    "ALTER TABLE drops ADD COLUMN mime TEXT;"
+    "CREATE INDEX drops_sha256 ON drops (sha256);"
+    "ALTER TABLE drops ADD COLUMN auto_saved INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE drops SET auto_saved = 1 WHERE complete = 1;"
+    "CREATE INDEX drops_auto_save_pending ON drops (created_at)"
+    "  WHERE kind = 1 AND complete = 1 AND auto_saved = 0;"
+    "DROP INDEX drops_sha256;"
+    "CREATE INDEX drops_sha256 ON drops (sha256) WHERE sha256 IS NOT NULL;"
+    "ALTER TABLE drops ADD COLUMN audience TEXT;"
+    "CREATE TABLE holders ("
+    "  drop_id TEXT NOT NULL,"
+    "  device_id TEXT NOT NULL,"
+    "  what INTEGER NOT NULL,"
+    "  since INTEGER NOT NULL,"
+    "  PRIMARY KEY (drop_id, device_id, what)"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX holders_device_id ON holders (device_id);"
+    "CREATE TRIGGER holders_follow_drops AFTER DELETE ON drops"
+    "  BEGIN DELETE FROM holders WHERE drop_id = old.id; END;"
+    "INSERT INTO drops (id, kind, name, mime, size, sha256, origin, origin_name,"
+    "                   created_at, expires_at, complete, audience)"
+    " VALUES ('file', 1, 'big.iso', 'application/octet-stream', 1000, '%s', 'o', 'Old laptop',"
+    "         %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT ", 0, NULL);"
+    "INSERT INTO holders VALUES ('file', 'phone', 0, %" G_GINT64_FORMAT ");"
+    "INSERT INTO tombstones VALUES ('gone', %" G_GINT64_FORMAT ");"
+    "PRAGMA user_version = 6;",
+    sha, T0, T0 + HOUR, T0, T0 + HOUR);
+  exec_sql (fixture->db_path, sql);
+
+  open_history (fixture);
+  g_assert_cmpint (user_version (fixture->db_path), ==, DROPIFY_HISTORY_SCHEMA_VERSION);
+  drop = dropify_history_lookup (fixture->history, "file");
+  g_assert_nonnull (drop);
+  g_assert_cmpstr (dropify_drop_get_sha256 (drop), ==, sha);
+  g_assert_false (dropify_drop_get_complete (drop));
+  g_assert_nonnull (holder_of (fixture->history, "file", "phone"));
+  g_assert_true (dropify_history_is_deleted (fixture->history, "gone"));
+  /* Nothing was cancelled in format 6: a restart forgot it. */
+  g_assert_false (dropify_history_is_cancelled (fixture->history, sha));
+
+  dropify_history_set_cancelled (fixture->history, sha, TRUE);
+  reopen_history (fixture);
+  g_assert_true (dropify_history_is_cancelled (fixture->history, sha));
+
+  /* The index by device is gone: every sweep paid for it. */
+  g_assert_cmpuint (count_rows (fixture->db_path,
+                                "SELECT COUNT(*) FROM sqlite_master WHERE name = 'holders_device_id'"),
+                    ==, 0);
+
+  /* The trigger of format 6 still takes the holders with the drop. */
+  g_assert_true (dropify_history_delete (fixture->history, "file", &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (count_rows (fixture->db_path, "SELECT COUNT(*) FROM holders"), ==, 0);
+  g_assert_cmpuint (count_rows (fixture->db_path, "SELECT COUNT(*) FROM cancelled"), ==, 0);
 }
 
 int
@@ -1203,7 +1346,9 @@ main (int   argc,
   ADD ("/history/holders", test_holders);
   ADD ("/history/holders-bounded", test_holders_bounded);
   ADD_UNOPENED ("/history/migration-from-v1", test_migration_from_v1);
+  ADD ("/history/cancelled", test_cancelled);
   ADD_UNOPENED ("/history/migration-from-v5", test_migration_from_v5);
+  ADD_UNOPENED ("/history/migration-from-v6", test_migration_from_v6);
   ADD_UNOPENED ("/history/corrupt-refused", test_corrupt_refused);
   ADD_UNOPENED ("/history/damaged-pages-refused", test_damaged_pages_refused);
   ADD_UNOPENED ("/history/newer-schema-refused", test_newer_schema_refused);

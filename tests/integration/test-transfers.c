@@ -2,6 +2,8 @@
 
 #include <signal.h>
 
+#include <glib/gstdio.h>
+
 #include "dropify-control.h"
 #include "dropify-test-support.h"
 
@@ -443,6 +445,208 @@ test_cancel_from_receiver (void)
   cancel_from (FALSE);
 }
 
+/* A cancel outlives the receiver (issue 14): restarted, it connects to
+ * the sender again and does not fetch the content, until
+ * `dropify download` asks for it. */
+static void
+test_cancel_survives_restart (void)
+{
+  const gsize size = 20 * 1000 * 1000;
+  g_autofree char *sha = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *address_s = NULL;
+  g_autoptr(JsonObject) mine = NULL;
+  g_autoptr(JsonObject) in = NULL;
+  g_autoptr(JsonObject) drop = NULL;
+  g_autoptr(DropifyTestRun) run = NULL;
+  int64_t received;
+  Pair pair = { 0 };
+  DropWait drop_wait;
+
+  pair_start (&pair, "cancel-restart", 50);
+  id = send_file (&pair, "big.bin", size, &sha);
+
+  wait_transfer (pair.dir_r, sha, "in", "active", 1, 20000);
+  mine = transfer_on (pair.dir_r, sha, "in");
+  run = dropify_test_run ("cancel", "--data-dir", pair.dir_r, json_object_get_string_member (mine, "id"), NULL);
+  g_assert_cmpint (run->status, ==, 0);
+  g_clear_pointer (&run, dropify_test_run_free);
+  wait_transfer (pair.dir_r, sha, "in", "cancelled", 0, 10000);
+  wait_transfer (pair.dir_s, sha, "out", "cancelled", 0, 10000);
+  /* Chunks already granted may still land: let them. */
+  g_usleep (500 * 1000);
+
+  g_assert_cmpint (dropify_test_instance_stop (pair.r, SIGTERM), ==, 0);
+  g_clear_pointer (&pair.r, dropify_test_instance_free);
+
+  /* Back, dialling the sender itself, at full speed. */
+  address_s = dropify_test_address_of (pair.dir_s);
+  {
+    const char * const extra[] = { "--name", "Receiver", "--group-secret", SECRET,
+                                   "--connect", address_s, NULL };
+    pair.r = dropify_test_instance_start (pair.dir_r, extra);
+  }
+  g_assert_true (dropify_test_wait_for (one_trusted, pair.dir_r, 10000));
+  drop = drop_on (pair.dir_r, id);
+  g_assert_nonnull (drop);
+  received = json_object_get_int_member (drop, "received");
+  g_assert_cmpint (received, <, (int64_t) size);
+
+  /* Not asked for: nothing comes in, no transfer is listed. */
+  g_usleep (1500 * 1000);
+  g_clear_pointer (&drop, json_object_unref);
+  drop = drop_on (pair.dir_r, id);
+  g_assert_false (json_object_get_boolean_member (drop, "complete"));
+  g_assert_cmpint (json_object_get_int_member (drop, "received"), ==, received);
+  in = transfer_on (pair.dir_r, sha, "in");
+  g_assert_null (in);
+
+  /* Someone asks: it comes, from where it stopped, and the cancel is
+   * forgotten for good. */
+  run = dropify_test_run ("download", "--data-dir", pair.dir_r, id, NULL);
+  g_assert_cmpint (run->status, ==, 0);
+  g_clear_pointer (&run, dropify_test_run_free);
+  drop_wait = (DropWait) { pair.dir_r, id, sha };
+  g_assert_true (dropify_test_wait_for (drop_complete, &drop_wait, 60000));
+  in = transfer_on (pair.dir_r, sha, "in");
+  assert_state (in, "done", NULL);
+  g_assert_cmpint (json_object_get_int_member (in, "done"), ==, (int64_t) size);
+
+  pair_stop (&pair);
+}
+
+static gboolean
+drop_gone (gpointer data)
+{
+  DropWait *wait = data;
+  g_autoptr(JsonObject) drop = drop_on (wait->dir, wait->id);
+
+  return drop == NULL;
+}
+
+/* `dropify expire --json` on @dir: the new drop */
+static JsonObject *
+expire_on (const char *dir,
+           const char *id,
+           const char *ttl)
+{
+  g_autoptr(DropifyTestRun) run = dropify_test_run ("expire", "--data-dir", dir, "--ttl", ttl,
+                                                    "--json", id, NULL);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (run->status, ==, 0);
+  json_parser_load_from_data (parser, run->out, -1, &error);
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)));
+
+  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+}
+
+/* Change Expiry (issue 16): the same content dropped again with the new
+ * expiry, for the same devices, and the old drop deleted everywhere;
+ * the file does not move again. */
+static void
+test_change_expiry (void)
+{
+  const gsize size = 4 * 1000 * 1000;
+  const int64_t week = G_GINT64_CONSTANT (7) * 24 * 60 * 60 * 1000;
+  g_autofree char *sha = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *text_id = NULL;
+  g_autofree char *old_path = NULL;
+  g_autoptr(JsonObject) old = NULL;
+  g_autoptr(JsonObject) again = NULL;
+  g_autoptr(JsonObject) on_r = NULL;
+  g_autoptr(JsonObject) in_before = NULL;
+  g_autoptr(JsonObject) in_after = NULL;
+  g_autoptr(DropifyTestRun) run = NULL;
+  GStatBuf before, after;
+  int64_t now;
+  Pair pair = { 0 };
+  DropWait drop_wait;
+
+  pair_start (&pair, "expire", 0);
+  id = send_file (&pair, "report.pdf", size, &sha);
+  drop_wait = (DropWait) { pair.dir_r, id, sha };
+  g_assert_true (dropify_test_wait_for (drop_complete, &drop_wait, 30000));
+  wait_transfer (pair.dir_r, sha, "in", "done", (int64_t) size, 10000);
+  in_before = transfer_on (pair.dir_r, sha, "in");
+  old = drop_on (pair.dir_r, id);
+  old_path = g_strdup (json_object_get_string_member (old, "path"));
+  g_assert_cmpint (g_stat (old_path, &before), ==, 0);
+
+  /* From the receiver, a file it got from the sender. */
+  now = g_get_real_time () / 1000;
+  again = expire_on (pair.dir_r, id, "7d");
+  g_assert_cmpstr (json_object_get_string_member (again, "id"), !=, id);
+  g_assert_cmpstr (json_object_get_string_member (again, "kind"), ==, "file");
+  g_assert_cmpstr (json_object_get_string_member (again, "sha256"), ==, sha);
+  g_assert_cmpstr (json_object_get_string_member (again, "name"), ==, "report.pdf");
+  g_assert_cmpint (json_object_get_int_member (again, "size"), ==, (int64_t) size);
+  g_assert_true (json_object_get_boolean_member (again, "complete"));
+  g_assert_cmpstr (json_object_get_string_member (again, "origin"), ==, pair.id_r);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (again, "audience")), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (again, "expires_at"), >=, now + week - 1000);
+  g_assert_cmpint (json_object_get_int_member (again, "expires_at"), <=, g_get_real_time () / 1000 + week);
+
+  /* The old drop is gone here at once, and on the sender soon. */
+  g_assert_true (dropify_test_wait_for (drop_gone, &drop_wait, 100));
+  drop_wait = (DropWait) { pair.dir_s, id, sha };
+  g_assert_true (dropify_test_wait_for (drop_gone, &drop_wait, 10000));
+  drop_wait = (DropWait) { pair.dir_s, json_object_get_string_member (again, "id"), sha };
+  g_assert_true (dropify_test_wait_for (drop_complete, &drop_wait, 10000));
+  on_r = drop_on (pair.dir_r, json_object_get_string_member (again, "id"));
+  g_assert_cmpstr (json_object_get_string_member (on_r, "path"), ==, old_path);
+
+  /* Nothing moved again: the same transfer, the same file. */
+  g_usleep (500 * 1000);
+  in_after = transfer_on (pair.dir_r, sha, "in");
+  g_assert_cmpstr (json_object_get_string_member (in_after, "id"), ==,
+                   json_object_get_string_member (in_before, "id"));
+  g_assert_null (transfer_on (pair.dir_r, sha, "out"));
+  g_assert_null (transfer_on (pair.dir_s, sha, "in"));
+  g_assert_cmpint (g_stat (old_path, &after), ==, 0);
+  g_assert_cmpuint (after.st_ino, ==, before.st_ino);
+  g_assert_cmpint (after.st_mtime, ==, before.st_mtime);
+
+  /* A drop for the receiver only, given a new lifetime by the receiver:
+   * the new one is for the sender only, which held the old one. */
+  run = dropify_test_run ("send", "--data-dir", pair.dir_s, "--to", pair.id_r, "for you only", NULL);
+  g_assert_cmpint (run->status, ==, 0);
+  text_id = g_strdup (g_strstrip (run->out));
+  drop_wait = (DropWait) { pair.dir_r, text_id, NULL };
+  g_assert_true (dropify_test_wait_for (drop_listed, &drop_wait, 10000));
+  g_clear_pointer (&again, json_object_unref);
+  again = expire_on (pair.dir_r, text_id, "10m");
+  g_assert_cmpstr (json_object_get_string_member (again, "text"), ==, "for you only");
+  {
+    JsonArray *audience = json_object_get_array_member (again, "audience");
+
+    g_assert_cmpuint (json_array_get_length (audience), ==, 1);
+    g_assert_cmpstr (json_array_get_string_element (audience, 0), ==, pair.id_s);
+  }
+  drop_wait = (DropWait) { pair.dir_s, json_object_get_string_member (again, "id"), NULL };
+  g_assert_true (dropify_test_wait_for (drop_listed, &drop_wait, 10000));
+  drop_wait = (DropWait) { pair.dir_s, text_id, NULL };
+  g_assert_true (dropify_test_wait_for (drop_gone, &drop_wait, 10000));
+
+  /* Refusals: an unknown drop, no --ttl, a bad duration. */
+  g_clear_pointer (&run, dropify_test_run_free);
+  run = dropify_test_run ("expire", "--data-dir", pair.dir_r, "--ttl", "1h", "no-such-drop", NULL);
+  g_assert_cmpint (run->status, !=, 0);
+  g_assert_nonnull (strstr (run->err, "No drop with that id"));
+  g_clear_pointer (&run, dropify_test_run_free);
+  run = dropify_test_run ("expire", "--data-dir", pair.dir_r, text_id, NULL);
+  g_assert_cmpint (run->status, !=, 0);
+  g_clear_pointer (&run, dropify_test_run_free);
+  run = dropify_test_run ("expire", "--data-dir", pair.dir_r, "--ttl", "soon", text_id, NULL);
+  g_assert_cmpint (run->status, !=, 0);
+  g_assert_nonnull (strstr (run->err, "is not a duration"));
+
+  pair_stop (&pair);
+}
+
 /* The sender dies mid-file: the receiver's transfer waits for it, by
  * name, and goes on when it is back. */
 static void
@@ -570,6 +774,8 @@ main (int   argc,
   g_test_add_func ("/transfers/both-ends", test_both_ends);
   g_test_add_func ("/transfers/cancel-from-sender", test_cancel_from_sender);
   g_test_add_func ("/transfers/cancel-from-receiver", test_cancel_from_receiver);
+  g_test_add_func ("/transfers/cancel-survives-restart", test_cancel_survives_restart);
+  g_test_add_func ("/transfers/change-expiry", test_change_expiry);
   g_test_add_func ("/transfers/stalled-sender-killed", test_stalled_sender_killed);
   g_test_add_func ("/transfers/bounded", test_bounded);
 

@@ -16,6 +16,7 @@
 #include "dropify-drop-view.h"
 #include "dropify-test-support.h"
 #include "dropify-thumbnail.h"
+#include "dropify-expiry-dialog.h"
 #include "dropify-window.h"
 #include "ui-test-util.h"
 
@@ -1503,6 +1504,156 @@ test_window_drop_details (Fixture       *fixture,
   wait_for (drop_view_is_gone, fixture->window, "the drop's page to go");
 }
 
+/* Change Expiry (issue 16): from a drop's page and from its row's menu,
+ * a dialog that says what happens and offers Preferences' lifetimes;
+ * changing makes a new drop with the new expiry and deletes the old. */
+static gboolean
+expiry_dialog_is_shown (gpointer data)
+{
+  GtkWidget *dialog = find_toplevel (DROPIFY_TYPE_EXPIRY_DIALOG);
+
+  return dialog != NULL && gtk_widget_get_mapped (dialog);
+}
+
+static gboolean
+expiry_dialog_is_gone (gpointer data)
+{
+  return !expiry_dialog_is_shown (data);
+}
+
+typedef struct
+{
+  DropifyHistory *history;
+  const char     *old_id;
+  GtkWidget      *window;
+} Redropped;
+
+static gboolean
+drop_is_redropped (gpointer data)
+{
+  Redropped *wait = data;
+  g_autoptr(DropifyDrop) drop = g_list_model_get_item (G_LIST_MODEL (wait->history), 0);
+  GtkWidget *view = find_descendant (wait->window, DROPIFY_TYPE_DROP_VIEW);
+
+  return g_list_model_get_n_items (G_LIST_MODEL (wait->history)) == 1 &&
+         g_strcmp0 (dropify_drop_get_id (drop), wait->old_id) != 0 &&
+         view != NULL && gtk_widget_get_mapped (view) &&
+         dropify_drop_view_get_drop (DROPIFY_DROP_VIEW (view)) != NULL &&
+         g_str_equal (dropify_drop_get_id (dropify_drop_view_get_drop (DROPIFY_DROP_VIEW (view))),
+                      dropify_drop_get_id (drop));
+}
+
+/* Clicks the dialog's button for a response, as a user does: it
+ * responds and closes. */
+static void
+click_response (GtkWidget  *dialog,
+                const char *label)
+{
+  GtkWidget *button = find_button (dialog, label);
+
+  g_assert_nonnull (button);
+  g_signal_emit_by_name (button, "clicked");
+}
+
+static void
+test_window_change_expiry (Fixture       *fixture,
+                           gconstpointer  user_data)
+{
+  static const char * const lifetimes[] = {
+    "10 minutes", "1 hour", "24 hours", "7 days", "30 days",
+  };
+  DropifyHistory *history = dropify_service_get_history (fixture->service);
+  g_autoptr(DropifyDrop) drop = NULL;
+  g_autoptr(DropifyDrop) again = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *old_id = NULL;
+  LabelQuery query = { NULL, NULL };
+  GtkWidget *list_view;
+  GtkWidget *view;
+  GtkWidget *dialog;
+  AdwComboRow *row;
+  GListModel *model;
+  DropifyDropRow *drop_row;
+  int64_t before;
+  Redropped wait;
+
+  drop = dropify_service_send_text (fixture->service, "Meeting notes for Monday", 0, &error);
+  g_assert_no_error (error);
+  old_id = g_strdup (dropify_drop_get_id (drop));
+  wait_for (history_is_shown, fixture->window, "the history to show");
+
+  list_view = find_history_list (fixture->window);
+  g_assert_true (gtk_widget_activate_action (list_view, "list.activate-item", "u", 0));
+  wait_for (drop_view_is_shown, fixture->window, "the drop's page");
+  view = find_descendant (fixture->window, DROPIFY_TYPE_DROP_VIEW);
+  g_assert_cmpuint (assert_action_labels (view, "drop.change-expiry",
+                                          "Change Expiry of “Meeting notes for Monday”…"), ==, 1);
+  g_assert_nonnull (find_titled_row (view, ADW_TYPE_ACTION_ROW, "Change _Expiry…"));
+
+  /* Cancel changes nothing. */
+  g_assert_true (gtk_widget_activate_action (view, "drop.change-expiry", NULL));
+  wait_for (expiry_dialog_is_shown, NULL, "the Change Expiry dialog");
+  dialog = find_toplevel (DROPIFY_TYPE_EXPIRY_DIALOG);
+  click_response (dialog, "_Cancel");
+  wait_for (expiry_dialog_is_gone, NULL, "the dialog to close");
+  g_assert_nonnull (dropify_history_lookup (history, old_id));
+
+  g_assert_true (gtk_widget_activate_action (view, "drop.change-expiry", NULL));
+  wait_for (expiry_dialog_is_shown, NULL, "the Change Expiry dialog again");
+  dialog = find_toplevel (DROPIFY_TYPE_EXPIRY_DIALOG);
+
+  /* It says plainly what will happen. */
+  g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==, "Change Expiry?");
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)),
+                            "drops “Meeting notes for Monday” again for the same devices"));
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)),
+                            "then deletes this drop everywhere"));
+  query.window = dialog;
+  query.text = "Change Expiry?";
+  wait_for (label_is_shown, &query, "the dialog's heading");
+
+  /* Preferences' lifetimes, the default (24 hours) chosen at first. */
+  row = ADW_COMBO_ROW (find_descendant (dialog, ADW_TYPE_COMBO_ROW));
+  model = adw_combo_row_get_model (row);
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, G_N_ELEMENTS (lifetimes));
+  for (guint i = 0; i < G_N_ELEMENTS (lifetimes); i++)
+    g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (model), i), ==, lifetimes[i]);
+  g_assert_cmpuint (adw_combo_row_get_selected (row), ==, 2);
+
+  adw_combo_row_set_selected (row, 3);
+  before = dropify_history_now (history);
+  click_response (dialog, "C_hange Expiry");
+  wait_for (expiry_dialog_is_gone, NULL, "the dialog to close");
+
+  /* One drop: a new one, with the same text and the new expiry, shown
+   * on the page in place of the old. */
+  wait = (Redropped) { history, old_id, fixture->window };
+  wait_for (drop_is_redropped, &wait, "the new drop in place of the old");
+  g_assert_null (dropify_history_lookup (history, old_id));
+  g_assert_true (dropify_history_is_deleted (history, old_id));
+  again = g_list_model_get_item (G_LIST_MODEL (history), 0);
+  g_assert_cmpstr (dropify_drop_get_text (again), ==, "Meeting notes for Monday");
+  g_assert_cmpint (dropify_drop_get_expires_at (again), >=,
+                   before + G_GINT64_CONSTANT (7) * 24 * 60 * 60 * 1000);
+  g_assert_cmpint (dropify_drop_get_expires_at (again), <=,
+                   dropify_history_now (history) + G_GINT64_CONSTANT (7) * 24 * 60 * 60 * 1000);
+  query.window = fixture->window;
+  query.text = "Dropped “Meeting notes for Monday” again, to expire in 7 days";
+  wait_for (label_is_shown, &query, "the toast");
+
+  /* The row's menu offers it too, for that drop. */
+  g_assert_true (gtk_widget_activate_action (view, "win.show-history", NULL));
+  wait_for (drop_view_is_gone, fixture->window, "the history again");
+  drop_row = find_row_for (list_view, again);
+  g_assert_nonnull (drop_row);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (drop_row), "row.change-expiry", NULL));
+  wait_for (expiry_dialog_is_shown, NULL, "the dialog from the row");
+  dialog = find_toplevel (DROPIFY_TYPE_EXPIRY_DIALOG);
+  click_response (dialog, "_Cancel");
+  wait_for (expiry_dialog_is_gone, NULL, "the dialog to close");
+  g_assert_nonnull (dropify_history_lookup (history, dropify_drop_get_id (again)));
+}
+
 /* A file's page says what it is, how big, where, and its checksum. */
 static gboolean
 file_exists (gpointer data)
@@ -2289,6 +2440,8 @@ main (int   argc,
               fixture_set_up, test_window_drop_details, fixture_tear_down);
   g_test_add ("/ui/window/file-details", Fixture, NULL,
               fixture_set_up, test_window_file_details, fixture_tear_down);
+  g_test_add ("/ui/window/change-expiry", Fixture, NULL,
+              fixture_set_up, test_window_change_expiry, fixture_tear_down);
   g_test_add ("/ui/window/context-menu", Fixture, NULL,
               fixture_set_up, test_window_context_menu, fixture_tear_down);
   g_test_add ("/ui/window/newest-in-view", Fixture, NULL,
