@@ -1361,6 +1361,9 @@ static const struct {
   { "/app.js", "app.js", "text/javascript; charset=utf-8" },
   { "/style.css", "style.css", "text/css; charset=utf-8" },
   { "/icon.svg", "icon.svg", "image/svg+xml" },
+  { "/picker.js", "picker.js", "text/javascript; charset=utf-8" },
+  { "/picker.css", "picker.css", "text/css; charset=utf-8" },
+  { "/upload.js", "upload.js", "text/javascript; charset=utf-8" },
 };
 
 static void
