@@ -732,6 +732,7 @@ dropify_phone_devices_to_json (DropifyPhone *self)
   GListModel *peers = sync ? dropify_sync_get_peers (sync) : NULL;
   guint n = peers ? g_list_model_get_n_items (peers) : 0;
   g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(GHashTable) listed = g_hash_table_new (g_str_hash, g_str_equal);
 
   json_builder_begin_array (builder);
 
@@ -749,17 +750,18 @@ dropify_phone_devices_to_json (DropifyPhone *self)
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(DropifyPeer) peer = g_list_model_get_item (peers, i);
-
+      const char *id = dropify_peer_get_device_id (peer);
       g_autofree char *name = NULL;
 
-      if (!dropify_peer_get_trusted (peer) || dropify_peer_get_device_id (peer) == NULL)
+      /* A device may have more than one entry (found, and added by hand). */
+      if (!dropify_peer_get_trusted (peer) || id == NULL || !g_hash_table_add (listed, (gpointer) id))
         continue;
 
-      name = dropify_display_name_clean_device (dropify_peer_get_name (peer) ?: "");
+      name = dropify_display_name_clean_device (dropify_peer_get_name (peer));
 
       json_builder_begin_object (builder);
       json_builder_set_member_name (builder, "id");
-      json_builder_add_string_value (builder, dropify_peer_get_device_id (peer));
+      json_builder_add_string_value (builder, id);
       json_builder_set_member_name (builder, "name");
       json_builder_add_string_value (builder, name);
       json_builder_set_member_name (builder, "connected");
@@ -1296,7 +1298,8 @@ drop_added_cb (DropifyPhone   *self,
   watch_completion (self, drop);
   event = event_with_drop (self, "added", drop);
   broadcast (self, drop, event);
-  want_thumbnail (self, drop);
+  if (dropify_phone_may_list (self, drop))
+    want_thumbnail (self, drop);
 }
 
 static void
