@@ -778,13 +778,45 @@ dropify_phone_devices_to_json (DropifyPhone *self)
 
 /* JSON */
 
+/* Who a targeted drop is for, by name, for its card ("To Laptop"): the
+ * devices besides this computer, or this computer when it is the only
+ * one. Names are those the devices chose, cleaned. */
+static void
+add_audience_names (DropifyPhone *self,
+                    JsonObject   *object,
+                    DropifyDrop  *drop)
+{
+  DropifyIdentity *identity = dropify_service_get_identity (self->service);
+  DropifySync *sync = dropify_service_get_sync (self->service);
+  const char * const *audience = dropify_drop_get_audience (drop);
+  JsonArray *names = json_array_new ();
+
+  for (guint i = 0; audience[i] != NULL; i++)
+    {
+      g_autofree char *name = NULL;
+      g_autofree char *shown = NULL;
+
+      if (g_str_equal (audience[i], dropify_identity_get_device_id (identity)))
+        continue;
+      name = sync ? dropify_sync_dup_holder_name (sync, audience[i]) : NULL;
+      shown = dropify_display_name_clean_device (name);
+      json_array_add_string_element (names, shown);
+    }
+
+  if (json_array_get_length (names) == 0)
+    json_array_add_string_element (names, dropify_identity_get_name (identity));
+
+  json_object_set_array_member (object, "to", names);
+}
+
 /**
  * dropify_phone_drop_to_json:
  * @full: whether a long text goes whole, or as a preview
  *
  * A drop as `dropify list --json` shows it, without the local `path`, and
  * with the download `url` of a file that is complete, and the address of
- * its `thumbnail` once there is one. Unless @full, a
+ * its `thumbnail` once there is one, and for a targeted drop the names
+ * of its audience in `to`. Unless @full, a
  * text longer than %DROPIFY_PHONE_PREVIEW_LIMIT bytes is cut to its first
  * %DROPIFY_PHONE_PREVIEW_BYTES, with `truncated` and the whole `length`:
  * the page shows a few lines of it, and thirty texts of a megabyte would
@@ -801,6 +833,9 @@ dropify_phone_drop_to_json (DropifyPhone *self,
   gsize len = text ? strlen (text) : 0;
 
   json_object_remove_member (object, "path");
+
+  if (dropify_drop_is_targeted (drop))
+    add_audience_names (self, object, drop);
 
   if (!full && dropify_drop_get_kind (drop) == DROPIFY_DROP_KIND_TEXT &&
       len > DROPIFY_PHONE_PREVIEW_LIMIT)

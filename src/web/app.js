@@ -353,6 +353,8 @@ function card (drop) {
   const body = el('div', 'body');
   const meta = el('p', 'meta');
   const parts = [phrase('From ', drop.origin_name || 'an unknown device'), sentAt(drop)];
+  // A drop for some devices only says which.
+  if (Array.isArray(drop.to)) parts.splice(1, 0, phrase('To ', drop.to.join(', ')));
   if (isText) {
     body.appendChild(el('p', 'text', drop.text)).dir = 'auto';
   } else {

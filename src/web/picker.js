@@ -36,8 +36,9 @@ function build () {
   buttons.append(cancel, done);
   form.append(list, buttons);
   dialog.appendChild(form);
-  dialog.addEventListener('close', () => {
-    if (dialog.returnValue !== 'done') return;
+  // Before the dialog closes (its close event comes a task later).
+  form.addEventListener('submit', (event) => {
+    if (event.submitter?.value !== 'done') return;
     const chosen = list.querySelector('input:checked');
     target(chosen && chosen.value ? { id: chosen.value, name: chosen.dataset.name } : null);
   });
@@ -106,7 +107,6 @@ export async function open () {
   await ready;
   if (!dialog) build();
   fill(Array.isArray(devices) ? devices : []);
-  dialog.returnValue = '';
   dialog.showModal();
   list.querySelector('input:checked').focus();
 }

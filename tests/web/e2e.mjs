@@ -527,6 +527,9 @@ async function main () {
       await card(phone, 'The spare key').waitFor();
       const text = list().find((d) => d.text === 'The spare key is under the plant');
       assert.deepEqual([...text.audience].sort(), expected);
+      // Its card says who it is for, the name as text.
+      assert.ok((await card(phone, 'The spare key').locator('.meta').textContent()).includes(`To ${LAPTOP_NAME}`));
+      assert.equal(await card(phone, 'The spare key').locator('img').count(), 0);
 
       const file = path.join(filesDir, 'Lease.pdf');
       fs.writeFileSync(file, randomBytes(50 * 1000));

@@ -3083,6 +3083,10 @@ test_audience (Fixture       *f,
       node = parse (&reply);
       drop = json_node_get_object (node);
       assert_audience (drop, node_id (laptop), self_id (f));
+      /* Its card names the laptop, as the laptop named itself. */
+      g_assert_cmpuint (json_array_get_length (json_object_get_array_member (drop, "to")), ==, 1);
+      g_assert_cmpstr (json_array_get_string_element (json_object_get_array_member (drop, "to"), 0), ==,
+                       "<img src=x onerror=alert(1)>Laptop");
       g_assert_true (g_str_has_prefix (json_object_get_string_member (drop, "id"),
                                        "0b1e5c3a-4f2d-4a6b-8c7d-9e0f1a2b3c4d_"));
       g_free (text_id);
