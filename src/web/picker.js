@@ -17,7 +17,10 @@ function target (choice) {
   try { sessionStorage.dropifyTo = JSON.stringify(choice); } catch (e) { /* no storage */ }
 }
 
-try { target(JSON.parse(sessionStorage.dropifyTo)); } catch (e) { /* none, or not ours */ }
+try {
+  const kept = JSON.parse(sessionStorage.dropifyTo);
+  target(typeof kept?.id === 'string' && typeof kept.name === 'string' ? kept : null);
+} catch (e) { /* none, or no storage */ }
 
 function build () {
   dialog = el('dialog', 'picker');
@@ -91,6 +94,7 @@ function styled () {
 let ready = null;
 
 export async function open () {
+  if (dialog?.open) return;
   ready ||= styled();
   let devices;
   try {
