@@ -14,10 +14,14 @@
  * and never sits in memory, and a body we refuse is never stored either.
  *
  *   GET    /api/info             device name, limits, default expiry, clock
+ *   GET    /api/devices          the devices a drop may be for: this one
+ *                                and those it trusts, [{id, name, …}]
  *   GET    /api/drops            the drops, newest first
- *   POST   /api/drops            {"text": "…"} → 201 and the drop
+ *   POST   /api/drops            {"text": "…", "audience": [ids]} → 201 and
+ *                                the drop; no audience is every device
  *   POST   /api/files            the raw file as the body, its name in
- *                                X-Filename (percent-encoded UTF-8) → 201
+ *                                X-Filename (percent-encoded UTF-8), its
+ *                                audience in X-Audience (ids, commas) → 201
  *   GET    /api/drops/ID/file    the file (Range, Content-Disposition)
  *   GET    /api/drops/ID/thumbnail  an image's thumbnail, a PNG, once made
  *   DELETE /api/drops/ID         204
@@ -40,6 +44,7 @@ typedef enum
 {
   ROUTE_NONE,
   ROUTE_INFO,
+  ROUTE_DEVICES,
   ROUTE_DROPS,
   ROUTE_DROP,
   ROUTE_DROP_FILE,
@@ -61,6 +66,7 @@ typedef struct
   DropifyBlobWriter *writer;     /* an upload */
   DropifyPhoneUpload *upload;    /* a resumable upload's PUT */
   char              *name;
+  char             **audience;   /* an upload's, checked; NULL: everyone */
   guint8             head[SNIFF_BYTES];  /* an upload's first bytes, for its type */
   gsize              head_len;
   gboolean           committing;
@@ -83,6 +89,7 @@ request_free (gpointer data)
   g_clear_object (&req->phone);
   g_free (req->id);
   g_free (req->name);
+  g_strfreev (req->audience);
   g_free (req);
 }
 
@@ -249,6 +256,8 @@ parse_route (const char  *path,
 
   if (g_str_equal (path, "/api/info"))
     return ROUTE_INFO;
+  if (g_str_equal (path, "/api/devices"))
+    return ROUTE_DEVICES;
   if (g_str_equal (path, "/api/drops"))
     return ROUTE_DROPS;
   if (g_str_equal (path, "/api/files"))
@@ -514,6 +523,14 @@ prepare_upload (DropifyPhone      *self,
       return;
     }
 
+  /* Checked before a byte is stored. */
+  req->audience = dropify_phone_parse_audience_header (self, msg, &error);
+  if (error != NULL)
+    {
+      dropify_phone_respond_error (msg, SOUP_STATUS_BAD_REQUEST, error->message);
+      return;
+    }
+
   if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
       (uint64_t) soup_message_headers_get_content_length (headers) > max_size)
     {
@@ -577,6 +594,7 @@ api_early_cb (SoupServer        *server,
       break;
 
     case ROUTE_INFO:
+    case ROUTE_DEVICES:
     case ROUTE_DROP_FILE:
     case ROUTE_DROP_THUMBNAIL:
       if (!reading)
@@ -636,14 +654,16 @@ handle_list (DropifyPhone      *self,
              SoupServerMessage *msg)
 {
   GListModel *model = G_LIST_MODEL (self->history);
-  guint n = MIN (g_list_model_get_n_items (model), DROPIFY_PHONE_MAX_LISTED);
-  g_autoptr(JsonArray) array = json_array_sized_new (n);
+  guint n = g_list_model_get_n_items (model);
+  g_autoptr(JsonArray) array = json_array_sized_new (MIN (n, DROPIFY_PHONE_MAX_LISTED));
   g_autoptr(JsonNode) node = json_node_new (JSON_NODE_ARRAY);
 
-  for (guint i = 0; i < n; i++)
+  for (guint i = 0; i < n && json_array_get_length (array) < DROPIFY_PHONE_MAX_LISTED; i++)
     {
       g_autoptr(DropifyDrop) drop = g_list_model_get_item (model, i);
-      json_array_add_element (array, dropify_phone_drop_to_json (self, drop, FALSE));
+
+      if (dropify_phone_may_list (self, drop))
+        json_array_add_element (array, dropify_phone_drop_to_json (self, drop, FALSE));
     }
 
   json_node_set_array (node, array);
@@ -780,6 +800,8 @@ handle_create_text (DropifyPhone      *self,
   g_autofree char *id = NULL;
   g_autofree char *origin = NULL;
   g_autofree char *origin_name = NULL;
+  g_autofree char *uuid = NULL;
+  g_auto(GStrv) audience = NULL;
   JsonNode *root;
   JsonNode *text;
   JsonNode *given;
@@ -800,6 +822,40 @@ handle_create_text (DropifyPhone      *self,
       return;
     }
 
+  /* Who it is for, checked before anything is stored. */
+  given = json_object_get_member (json_node_get_object (root), "audience");
+  if (given != NULL)
+    {
+      g_autoptr(GStrvBuilder) ids = g_strv_builder_new ();
+      g_auto(GStrv) strv = NULL;
+      JsonArray *array = JSON_NODE_HOLDS_ARRAY (given) ? json_node_get_array (given) : NULL;
+      guint n = array ? json_array_get_length (array) : 0;
+
+      for (guint i = 0; array != NULL && i < n && i <= DROPIFY_DROP_MAX_AUDIENCE; i++)
+        {
+          JsonNode *element = json_array_get_element (array, i);
+
+          if (json_node_get_value_type (element) != G_TYPE_STRING)
+            array = NULL;
+          else
+            g_strv_builder_add (ids, json_node_get_string (element));
+        }
+      if (array == NULL)
+        {
+          dropify_phone_respond_error (msg, SOUP_STATUS_BAD_REQUEST,
+                                       _("“audience” must be a list of device ids"));
+          return;
+        }
+
+      strv = g_strv_builder_end (ids);
+      audience = dropify_phone_check_audience (self, (const char * const *) strv, &error);
+      if (error != NULL)
+        {
+          dropify_phone_respond_error (msg, SOUP_STATUS_BAD_REQUEST, error->message);
+          return;
+        }
+    }
+
   /* The page may name the drop, so that sending again after a lost answer
    * makes no second one: the same id and text from the same browser is
    * the drop it already made. */
@@ -815,7 +871,15 @@ handle_create_text (DropifyPhone      *self,
           return;
         }
 
-      id = g_ascii_strdown (json_node_get_string (given), -1);
+      uuid = g_ascii_strdown (json_node_get_string (given), -1);
+      /* A targeted drop's id carries its audience's tag (protocol §4.4). */
+      if (audience != NULL)
+        {
+          g_autofree char *tag = dropify_drop_audience_tag ((const char * const *) audience);
+          id = g_strconcat (uuid, "_", tag, NULL);
+        }
+      else
+        id = g_steal_pointer (&uuid);
       origin = dropify_phone_dup_origin (self, msg);
       existing = dropify_history_lookup (self->history, id);
       if (existing != NULL && dropify_drop_get_kind (existing) == DROPIFY_DROP_KIND_TEXT &&
@@ -828,7 +892,7 @@ handle_create_text (DropifyPhone      *self,
         }
     }
   else
-    id = g_uuid_string_random ();
+    id = dropify_drop_new_id ((const char * const *) audience);
 
   if (origin == NULL)
     origin = dropify_phone_dup_origin (self, msg);
@@ -836,6 +900,7 @@ handle_create_text (DropifyPhone      *self,
   now = dropify_history_now (self->history);
   drop = dropify_drop_new_text (id, origin, origin_name, json_node_get_string (text),
                                 now, now + dropify_service_get_default_ttl (self->service));
+  dropify_drop_set_audience (drop, (const char * const *) audience);
 
   if (!dropify_history_add (self->history, drop, &error))
     {
@@ -849,6 +914,8 @@ handle_create_text (DropifyPhone      *self,
 /**
  * dropify_phone_add_file_drop:
  * @msg: the request the file came with, for its origin
+ * @audience: (nullable) (array zero-terminated=1): from
+ *   dropify_phone_check_audience(); %NULL for every device
  * @head: the file's first bytes, for its type
  * @sha256: the blob, already in the store
  *
@@ -861,6 +928,7 @@ DropifyDrop *
 dropify_phone_add_file_drop (DropifyPhone       *self,
                              SoupServerMessage  *msg,
                              const char         *name,
+                             const char * const *audience,
                              const guint8       *head,
                              gsize               head_len,
                              const char         *sha256,
@@ -881,13 +949,14 @@ dropify_phone_add_file_drop (DropifyPhone       *self,
       return NULL;
     }
 
-  id = g_uuid_string_random ();
+  id = dropify_drop_new_id (audience);
   origin = dropify_phone_dup_origin (self, msg);
   origin_name = dropify_phone_dup_origin_name (self, msg, origin);
   mime = guess_mime (name, head, head_len);
   now = dropify_history_now (self->history);
   drop = dropify_drop_new_file (id, origin, origin_name, name, mime, size, sha256,
                                 now, now + dropify_service_get_default_ttl (self->service));
+  dropify_drop_set_audience (drop, audience);
 
   if (!self->started)
     g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED, _("Dropify is stopping"));
@@ -929,7 +998,8 @@ commit_cb (GObject      *object,
       return;
     }
 
-  drop = dropify_phone_add_file_drop (self, msg, req->name, req->head, req->head_len,
+  drop = dropify_phone_add_file_drop (self, msg, req->name, (const char * const *) req->audience,
+                                      req->head, req->head_len,
                                       sha256, size, &error);
   if (drop == NULL)
     dropify_phone_respond_error (msg, status_for_error (error), error->message);
@@ -960,7 +1030,7 @@ handle_get (DropifyPhone      *self,
   DropifyDrop *drop = dropify_history_lookup (self->history, id);
   g_autoptr(JsonNode) node = NULL;
 
-  if (drop == NULL)
+  if (drop == NULL || !dropify_phone_may_list (self, drop))
     {
       dropify_phone_respond_error (msg, SOUP_STATUS_NOT_FOUND, _("There is no such drop"));
       return;
@@ -975,7 +1045,15 @@ handle_delete (DropifyPhone      *self,
                SoupServerMessage *msg,
                const char        *id)
 {
+  DropifyDrop *drop = dropify_history_lookup (self->history, id);
   g_autoptr(GError) error = NULL;
+
+  /* What the page does not list, it cannot delete either. */
+  if (drop != NULL && !dropify_phone_may_list (self, drop))
+    {
+      dropify_phone_respond_error (msg, SOUP_STATUS_NOT_FOUND, _("There is no such drop"));
+      return;
+    }
 
   if (!dropify_service_delete (self->service, id, &error))
     {
@@ -1077,7 +1155,8 @@ handle_download (DropifyPhone      *self,
   gsize end = 0;
   gsize size;
 
-  if (drop == NULL || dropify_drop_get_kind (drop) != DROPIFY_DROP_KIND_FILE)
+  if (drop == NULL || dropify_drop_get_kind (drop) != DROPIFY_DROP_KIND_FILE ||
+      !dropify_phone_may_list (self, drop))
     {
       dropify_phone_respond_error (msg, SOUP_STATUS_NOT_FOUND, _("There is no such file"));
       return;
@@ -1163,7 +1242,8 @@ handle_thumbnail (DropifyPhone      *self,
   g_autofree char *path = NULL;
   g_autofree char *etag = NULL;
 
-  if (drop == NULL || thumbnailer == NULL || !dropify_thumbnailer_is_candidate (drop) ||
+  if (drop == NULL || thumbnailer == NULL || !dropify_phone_may_list (self, drop) ||
+      !dropify_thumbnailer_is_candidate (drop) ||
       !(path = dropify_thumbnailer_dup_path (thumbnailer, dropify_drop_get_sha256 (drop))))
     {
       dropify_phone_respond_error (msg, SOUP_STATUS_NOT_FOUND, _("There is no thumbnail"));
@@ -1213,6 +1293,13 @@ api_cb (SoupServer        *server,
     case ROUTE_INFO:
       {
         g_autoptr(JsonNode) node = dropify_phone_info_to_json (self, msg);
+        dropify_phone_respond_json (msg, SOUP_STATUS_OK, node);
+      }
+      break;
+
+    case ROUTE_DEVICES:
+      {
+        g_autoptr(JsonNode) node = dropify_phone_devices_to_json (self);
         dropify_phone_respond_json (msg, SOUP_STATUS_OK, node);
       }
       break;
@@ -1274,6 +1361,9 @@ static const struct {
   { "/app.js", "app.js", "text/javascript; charset=utf-8" },
   { "/style.css", "style.css", "text/css; charset=utf-8" },
   { "/icon.svg", "icon.svg", "image/svg+xml" },
+  { "/picker.js", "picker.js", "text/javascript; charset=utf-8" },
+  { "/picker.css", "picker.css", "text/css; charset=utf-8" },
+  { "/upload.js", "upload.js", "text/javascript; charset=utf-8" },
 };
 
 static void

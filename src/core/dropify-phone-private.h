@@ -90,6 +90,15 @@ void      dropify_phone_set_origin_name   (DropifyPhone      *self,
                                            const char        *name);
 JsonNode *dropify_phone_info_to_json      (DropifyPhone      *self,
                                            SoupServerMessage *msg);
+gboolean  dropify_phone_may_list          (DropifyPhone      *self,
+                                           DropifyDrop       *drop);
+char    **dropify_phone_check_audience    (DropifyPhone      *self,
+                                           const char * const *ids,
+                                           GError           **error);
+char    **dropify_phone_parse_audience_header (DropifyPhone      *self,
+                                           SoupServerMessage *msg,
+                                           GError           **error);
+JsonNode *dropify_phone_devices_to_json   (DropifyPhone      *self);
 
 void      dropify_phone_live_authorize    (DropifyPhone      *self,
                                            SoupServerMessage *msg);
@@ -101,6 +110,7 @@ char     *dropify_phone_decode_file_name  (const char        *header);
 DropifyDrop *dropify_phone_add_file_drop  (DropifyPhone      *self,
                                            SoupServerMessage *msg,
                                            const char        *name,
+                                           const char * const *audience,
                                            const guint8      *head,
                                            gsize              head_len,
                                            const char        *sha256,

@@ -11,8 +11,11 @@
  *
  *   PUT    /api/uploads/ID   Content-Range: bytes START-END/SIZE and the
  *                            bytes; the first one (START 0) also needs
- *                            X-Filename. A `*` for START-END, with no
- *                            body, asks to finish once every byte is here.
+ *                            X-Filename, and may have X-Audience (device
+ *                            ids, commas; see dropify_phone_check_audience()),
+ *                            which the upload keeps. A `*` for START-END,
+ *                            with no body, asks to finish once every byte
+ *                            is here.
  *   GET    /api/uploads/ID   {id, size, offset, complete, drop}
  *   DELETE /api/uploads/ID   gives it up
  *
@@ -36,6 +39,7 @@ struct _DropifyPhoneUpload
   char              *origin;
   char              *id;
   char              *name;
+  char             **audience;   /* checked; NULL: every device */
   uint64_t           size;       /* declared by the first request */
   DropifyBlobWriter *writer;
   guint8             head[SNIFF_BYTES];  /* the first bytes, for the type */
@@ -60,6 +64,7 @@ upload_free (DropifyPhoneUpload *upload)
   g_free (upload->origin);
   g_free (upload->id);
   g_free (upload->name);
+  g_strfreev (upload->audience);
   g_free (upload->drop_id);
 }
 
@@ -302,6 +307,7 @@ create (DropifyPhone      *self,
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   g_autofree char *name = dropify_phone_decode_file_name (soup_message_headers_get_one (headers, "X-Filename"));
   g_autoptr(GError) error = NULL;
+  g_auto(GStrv) audience = NULL;
   DropifyPhoneUpload *upload;
   DropifyBlobWriter *writer;
 
@@ -309,6 +315,13 @@ create (DropifyPhone      *self,
     {
       dropify_phone_respond_error (msg, SOUP_STATUS_BAD_REQUEST,
                                    _("The upload needs its file name, percent-encoded UTF-8, in X-Filename"));
+      return NULL;
+    }
+
+  audience = dropify_phone_parse_audience_header (self, msg, &error);
+  if (error != NULL)
+    {
+      dropify_phone_respond_error (msg, SOUP_STATUS_BAD_REQUEST, error->message);
       return NULL;
     }
 
@@ -330,6 +343,7 @@ create (DropifyPhone      *self,
   upload->id = g_strdup (id);
   upload->key = g_strconcat (origin, "/", id, NULL);
   upload->name = g_steal_pointer (&name);
+  upload->audience = g_steal_pointer (&audience);
   upload->size = size;
   upload->writer = writer;
   upload->touched = g_get_monotonic_time ();
@@ -537,6 +551,7 @@ commit_cb (GObject      *object,
     g_warning ("Could not store “%s” from the phone page: %s", upload->name, error->message);
   else
     drop = dropify_phone_add_file_drop (self, g_ptr_array_index (waiters, 0), upload->name,
+                                        (const char * const *) upload->audience,
                                         upload->head, upload->head_len, sha256, size, &error);
 
   if (drop != NULL)

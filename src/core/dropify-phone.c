@@ -7,8 +7,10 @@
 #include <glib/gstdio.h>
 #include <sys/random.h>
 
+#include "dropify-display-name.h"
 #include "dropify-local-address.h"
 #include "dropify-phone-private.h"
+#include "dropify-protocol.h"
 #include "dropify-server.h"
 
 /* The phone page: a web page and a small JSON API on the instance's one
@@ -570,7 +572,242 @@ dropify_phone_admit (DropifyPhone      *self,
   return FALSE;
 }
 
+/* Audiences */
+
+/**
+ * dropify_phone_may_list:
+ *
+ * Whether the phone page shows @drop. It is this computer's page: a drop
+ * for every device, or one whose audience names this computer (a phone's
+ * own targeted drops always do, see dropify_phone_check_audience()). A
+ * targeted drop this computer only sent to other devices, or holds for
+ * no reason of its own, is not for the phone.
+ */
+gboolean
+dropify_phone_may_list (DropifyPhone *self,
+                        DropifyDrop  *drop)
+{
+  DropifyIdentity *identity = dropify_service_get_identity (self->service);
+  const char * const *audience = dropify_drop_get_audience (drop);
+
+  return audience == NULL ||
+         g_strv_contains (audience, dropify_identity_get_device_id (identity));
+}
+
+static gboolean
+is_trusted_peer (DropifyPhone *self,
+                 const char   *id)
+{
+  DropifySync *sync = dropify_service_get_sync (self->service);
+  GListModel *peers = sync ? dropify_sync_get_peers (sync) : NULL;
+  guint n = peers ? g_list_model_get_n_items (peers) : 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(DropifyPeer) peer = g_list_model_get_item (peers, i);
+
+      if (dropify_peer_get_trusted (peer) && g_strcmp0 (dropify_peer_get_device_id (peer), id) == 0)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+/**
+ * dropify_phone_check_audience:
+ * @ids: (nullable) (array zero-terminated=1): the devices a page chose
+ *
+ * Checks the devices a phone's drop is for, as every field is checked:
+ * each one this computer or a device it trusts (GET /api/devices), none
+ * twice, at most %DROPIFY_DROP_MAX_AUDIENCE with this computer. The
+ * phone is no peer: its drop's origin is the phone's, and this computer,
+ * which holds the drop and passes it on, must be in the audience, or
+ * every receiver would refuse it from a sender that is not one of its
+ * holders (docs/protocol.md §4.4). So it is added.
+ *
+ * Returns: (transfer full) (nullable): the audience, sorted, with this
+ *   computer; %NULL for every device, or %NULL with @error set
+ */
+char **
+dropify_phone_check_audience (DropifyPhone        *self,
+                              const char * const  *ids,
+                              GError             **error)
+{
+  DropifyIdentity *identity = dropify_service_get_identity (self->service);
+  const char *self_id = dropify_identity_get_device_id (identity);
+  g_autoptr(GStrvBuilder) builder = NULL;
+  g_auto(GStrv) audience = NULL;
+  guint n;
+
+  if (ids == NULL || ids[0] == NULL)
+    return NULL;
+
+  n = g_strv_length ((char **) ids);
+  if (n > DROPIFY_DROP_MAX_AUDIENCE ||
+      (n == DROPIFY_DROP_MAX_AUDIENCE && !g_strv_contains (ids, self_id)))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("A drop from here can go to at most %d other devices"),
+                   DROPIFY_DROP_MAX_AUDIENCE - 1);
+      return NULL;
+    }
+
+  builder = g_strv_builder_new ();
+  for (guint i = 0; i < n; i++)
+    {
+      if (!dropify_protocol_id_is_valid (ids[i]))
+        {
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                               _("“audience” must hold device ids"));
+          return NULL;
+        }
+      if (!g_str_equal (ids[i], self_id) && !is_trusted_peer (self, ids[i]))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       _("One of the chosen devices is not paired with %s any more: choose again"),
+                       dropify_identity_get_name (identity));
+          return NULL;
+        }
+      g_strv_builder_add (builder, ids[i]);
+    }
+
+  if (!g_strv_contains (ids, self_id))
+    g_strv_builder_add (builder, self_id);
+  audience = g_strv_builder_end (builder);
+
+  return dropify_drop_audience_normalize ((const char * const *) audience, error);
+}
+
+/**
+ * dropify_phone_parse_audience_header:
+ *
+ * The audience of a file upload, whose body is the file: the header
+ * `X-Audience`, device ids separated by commas, checked as
+ * dropify_phone_check_audience() does. No header, or an empty one, is
+ * every device.
+ *
+ * Returns: (transfer full) (nullable): the audience, or %NULL for every
+ *   device, or %NULL with @error set
+ */
+char **
+dropify_phone_parse_audience_header (DropifyPhone       *self,
+                                     SoupServerMessage  *msg,
+                                     GError            **error)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  const char *value = soup_message_headers_get_list (headers, "X-Audience");
+  g_auto(GStrv) ids = NULL;
+
+  if (value == NULL || value[strspn (value, " \t")] == '\0')
+    return NULL;
+
+  /* Bounded before it is split: the longest fair list is 16 ids of 64. */
+  if (strlen (value) > DROPIFY_DROP_MAX_AUDIENCE * 66)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("A drop from here can go to at most %d other devices"),
+                   DROPIFY_DROP_MAX_AUDIENCE - 1);
+      return NULL;
+    }
+
+  ids = g_strsplit (value, ",", -1);
+  for (guint i = 0; ids[i] != NULL; i++)
+    g_strstrip (ids[i]);
+
+  return dropify_phone_check_audience (self, (const char * const *) ids, error);
+}
+
+/**
+ * dropify_phone_devices_to_json:
+ *
+ * The devices a phone may send to: this computer first, then the devices
+ * it trusts, with their names as they chose them; the page shows them as
+ * text only.
+ */
+JsonNode *
+dropify_phone_devices_to_json (DropifyPhone *self)
+{
+  DropifyIdentity *identity = dropify_service_get_identity (self->service);
+  DropifySync *sync = dropify_service_get_sync (self->service);
+  GListModel *peers = sync ? dropify_sync_get_peers (sync) : NULL;
+  guint n = peers ? g_list_model_get_n_items (peers) : 0;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(GHashTable) listed = g_hash_table_new (g_str_hash, g_str_equal);
+
+  json_builder_begin_array (builder);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "id");
+  json_builder_add_string_value (builder, dropify_identity_get_device_id (identity));
+  json_builder_set_member_name (builder, "name");
+  json_builder_add_string_value (builder, dropify_identity_get_name (identity));
+  json_builder_set_member_name (builder, "connected");
+  json_builder_add_boolean_value (builder, TRUE);
+  json_builder_set_member_name (builder, "this");
+  json_builder_add_boolean_value (builder, TRUE);
+  json_builder_end_object (builder);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(DropifyPeer) peer = g_list_model_get_item (peers, i);
+      const char *id = dropify_peer_get_device_id (peer);
+      g_autofree char *name = NULL;
+
+      /* A device may have more than one entry (found, and added by hand). */
+      if (!dropify_peer_get_trusted (peer) || id == NULL || !g_hash_table_add (listed, (gpointer) id))
+        continue;
+
+      name = dropify_display_name_clean_device (dropify_peer_get_name (peer));
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "id");
+      json_builder_add_string_value (builder, id);
+      json_builder_set_member_name (builder, "name");
+      json_builder_add_string_value (builder, name);
+      json_builder_set_member_name (builder, "connected");
+      json_builder_add_boolean_value (builder, dropify_peer_get_connected (peer));
+      json_builder_set_member_name (builder, "this");
+      json_builder_add_boolean_value (builder, FALSE);
+      json_builder_end_object (builder);
+    }
+
+  json_builder_end_array (builder);
+
+  return json_builder_get_root (builder);
+}
+
 /* JSON */
+
+/* Who a targeted drop is for, by name, for its card ("To Laptop"): the
+ * devices besides this computer, or this computer when it is the only
+ * one. Names are those the devices chose, cleaned. */
+static void
+add_audience_names (DropifyPhone *self,
+                    JsonObject   *object,
+                    DropifyDrop  *drop)
+{
+  DropifyIdentity *identity = dropify_service_get_identity (self->service);
+  DropifySync *sync = dropify_service_get_sync (self->service);
+  const char * const *audience = dropify_drop_get_audience (drop);
+  JsonArray *names = json_array_new ();
+
+  for (guint i = 0; audience[i] != NULL; i++)
+    {
+      g_autofree char *name = NULL;
+      g_autofree char *shown = NULL;
+
+      if (g_str_equal (audience[i], dropify_identity_get_device_id (identity)))
+        continue;
+      name = sync ? dropify_sync_dup_holder_name (sync, audience[i]) : NULL;
+      shown = dropify_display_name_clean_device (name);
+      json_array_add_string_element (names, shown);
+    }
+
+  if (json_array_get_length (names) == 0)
+    json_array_add_string_element (names, dropify_identity_get_name (identity));
+
+  json_object_set_array_member (object, "to", names);
+}
 
 /**
  * dropify_phone_drop_to_json:
@@ -578,7 +815,8 @@ dropify_phone_admit (DropifyPhone      *self,
  *
  * A drop as `dropify list --json` shows it, without the local `path`, and
  * with the download `url` of a file that is complete, and the address of
- * its `thumbnail` once there is one. Unless @full, a
+ * its `thumbnail` once there is one, and for a targeted drop the names
+ * of its audience in `to`. Unless @full, a
  * text longer than %DROPIFY_PHONE_PREVIEW_LIMIT bytes is cut to its first
  * %DROPIFY_PHONE_PREVIEW_BYTES, with `truncated` and the whole `length`:
  * the page shows a few lines of it, and thirty texts of a megabyte would
@@ -595,6 +833,9 @@ dropify_phone_drop_to_json (DropifyPhone *self,
   gsize len = text ? strlen (text) : 0;
 
   json_object_remove_member (object, "path");
+
+  if (dropify_drop_is_targeted (drop))
+    add_audience_names (self, object, drop);
 
   if (!full && dropify_drop_get_kind (drop) == DROPIFY_DROP_KIND_TEXT &&
       len > DROPIFY_PHONE_PREVIEW_LIMIT)
@@ -634,6 +875,24 @@ dropify_phone_drop_to_json (DropifyPhone *self,
   return node;
 }
 
+static guint
+count_listable (DropifyPhone *self)
+{
+  GListModel *model = G_LIST_MODEL (self->history);
+  guint n = g_list_model_get_n_items (model);
+  guint listable = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(DropifyDrop) drop = g_list_model_get_item (model, i);
+
+      if (dropify_phone_may_list (self, drop))
+        listable++;
+    }
+
+  return listable;
+}
+
 JsonNode *
 dropify_phone_info_to_json (DropifyPhone      *self,
                             SoupServerMessage *msg)
@@ -655,9 +914,9 @@ dropify_phone_info_to_json (DropifyPhone      *self,
                                                       (uint64_t) G_MAXINT64));
   json_builder_set_member_name (builder, "ttl");
   json_builder_add_int_value (builder, dropify_service_get_default_ttl (self->service));
-  /* All the drops there are: a list holds the newest MAX_LISTED. */
+  /* All the drops there are for the page: a list holds the newest MAX_LISTED. */
   json_builder_set_member_name (builder, "total");
-  json_builder_add_int_value (builder, g_list_model_get_n_items (G_LIST_MODEL (self->history)));
+  json_builder_add_int_value (builder, count_listable (self));
   /* The asking browser: its drops' origin and name. */
   json_builder_set_member_name (builder, "phone_origin");
   json_builder_add_string_value (builder, origin);
@@ -683,13 +942,16 @@ live_send (Live     *live,
   soup_websocket_connection_send_text (live->ws, text);
 }
 
+/* Every event is about @drop: one the page does not list is not sent,
+ * not even its id. */
 static void
 broadcast (DropifyPhone *self,
+           DropifyDrop  *drop,
            JsonNode     *node)
 {
   g_autofree char *text = NULL;
 
-  if (self->lives->len == 0)
+  if (self->lives->len == 0 || !dropify_phone_may_list (self, drop))
     return;
 
   text = json_to_string (node, FALSE);
@@ -743,7 +1005,7 @@ thumbnail_ready_cb (GObject      *object,
       (drop = dropify_history_lookup (self->history, wait->id)) != NULL)
     {
       g_autoptr(JsonNode) event = event_with_drop (self, "changed", drop);
-      broadcast (self, event);
+      broadcast (self, drop, event);
     }
 
   g_object_unref (wait->phone);
@@ -774,7 +1036,8 @@ snapshot (DropifyPhone      *self,
           SoupServerMessage *msg)
 {
   GListModel *model = G_LIST_MODEL (self->history);
-  guint n = MIN (g_list_model_get_n_items (model), DROPIFY_PHONE_MAX_LISTED);
+  guint n = g_list_model_get_n_items (model);
+  guint listed = 0;
   g_autoptr(JsonBuilder) builder = json_builder_new ();
 
   json_builder_begin_object (builder);
@@ -784,11 +1047,15 @@ snapshot (DropifyPhone      *self,
   json_builder_add_value (builder, dropify_phone_info_to_json (self, msg));
   json_builder_set_member_name (builder, "drops");
   json_builder_begin_array (builder);
-  for (guint i = 0; i < n; i++)
+  for (guint i = 0; i < n && listed < DROPIFY_PHONE_MAX_LISTED; i++)
     {
       g_autoptr(DropifyDrop) drop = g_list_model_get_item (model, i);
+
+      if (!dropify_phone_may_list (self, drop))
+        continue;
       json_builder_add_value (builder, dropify_phone_drop_to_json (self, drop, FALSE));
       want_thumbnail (self, drop);
+      listed++;
     }
   json_builder_end_array (builder);
   json_builder_end_object (builder);
@@ -1003,7 +1270,7 @@ progress_cb (gpointer user_data)
       json_builder_add_int_value (builder, (int64_t) dropify_drop_get_received (drop));
       json_builder_end_object (builder);
       event = json_builder_get_root (builder);
-      broadcast (self, event);
+      broadcast (self, drop, event);
     }
   g_hash_table_remove_all (self->progressed);
 
@@ -1036,7 +1303,7 @@ drop_completed_cb (DropifyPhone *self,
   g_hash_table_remove (self->progressed, dropify_drop_get_id (drop));
   g_signal_handlers_disconnect_by_func (drop, drop_received_cb, self);
   event = event_with_drop (self, "changed", drop);
-  broadcast (self, event);
+  broadcast (self, drop, event);
   want_thumbnail (self, drop);
 }
 
@@ -1065,8 +1332,9 @@ drop_added_cb (DropifyPhone   *self,
 
   watch_completion (self, drop);
   event = event_with_drop (self, "added", drop);
-  broadcast (self, event);
-  want_thumbnail (self, drop);
+  broadcast (self, drop, event);
+  if (dropify_phone_may_list (self, drop))
+    want_thumbnail (self, drop);
 }
 
 static void
@@ -1092,7 +1360,7 @@ drop_removed_cb (DropifyPhone   *self,
   json_builder_end_object (builder);
   event = json_builder_get_root (builder);
 
-  broadcast (self, event);
+  broadcast (self, drop, event);
 }
 
 /* Addresses */

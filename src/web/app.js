@@ -1,21 +1,21 @@
 // The phone page of Dropify: plain JS, no build step. Every string from
 // the server is shown with textContent, never parsed as HTML.
-const $ = (id) => document.getElementById(id);
+export const $ = (id) => document.getElementById(id);
 // Listens to an element, given or by its id.
 const on = (target, type, handler) =>
   (typeof target === 'string' ? $(target) : target).addEventListener(type, handler);
-const token = location.hash.slice(1);
-const drops = new Map();      // id → drop, as the server sent it
+export const token = location.hash.slice(1);
+export const drops = new Map(); // id → drop, as the server sent it
 let info = { max_file_size: Infinity, max_text_length: Infinity };
 let skew = 0;                 // server clock − ours, in ms
 let ws = null;
 let retryDelay = 500;
 let retryTimer = 0;
-let locked = false;
+export let locked = false;
 let pausedUntil = 0;          // after a 429, Date.now() until which we wait
 let resumeTimer = 0;
-let upload = null;            // { xhr, cancelled }
-let pending = null;           // a text being sent: { id, text }
+export let upload = null;     // { xhr, cancelled, to }
+let pending = null;           // a text being sent: { id, text, to }
 let sending = false;
 let unseen = 0;               // drops since the page was hidden
 let older = 0;                // past the newest 1,000: not listed
@@ -26,7 +26,6 @@ const PONG_MS = 3000;         // an answer within this, or it is gone
 const OPEN_MS = 5000;         // a new socket must open within this
 const PROBE_MS = 4000;        // /api/info, asked why a socket closed
 const SEND_MS = 8000;         // any other request
-const STALL_MS = 15000;       // an upload that sends nothing this long
 let heartbeat = 0;
 let pongTimer = 0;
 let openTimer = 0;
@@ -55,7 +54,7 @@ function icon (name) {
   return svg;
 }
 
-function el (tag, className, text) {
+export function el (tag, className, text) {
   const node = document.createElement(tag);
   if (className) node.className = className;
   if (text !== undefined) node.textContent = text;
@@ -64,7 +63,7 @@ function el (tag, className, text) {
 
 // Names come from other devices: in a <bdi>, a right-to-left one cannot
 // reorder the words around it.
-function phrase (before, name) {
+export function phrase (before, name) {
   const node = el('span', 'part');
   node.append(before, el('bdi', null, name));
   return node;
@@ -98,7 +97,7 @@ function now () {
 // Feedback
 
 let toastTimer = 0;
-function toast (message) {
+export function toast (message) {
   const node = $('toast');
   node.textContent = message;
   node.hidden = false;
@@ -118,7 +117,7 @@ function banner (message) {
   node.hidden = !message;
 }
 
-function deviceName () {
+export function deviceName () {
   return info.name || 'your computer';
 }
 
@@ -151,12 +150,12 @@ const LOCKS = {
 };
 
 // The server's Retry-After, in seconds, within reason.
-function retryAfter (value) {
+export function retryAfter (value) {
   const seconds = parseInt(value, 10);
   return seconds > 0 && seconds <= 3600 ? seconds : 60;
 }
 
-function lock (kind, seconds) {
+export function lock (kind, seconds) {
   const limited = kind === 'limited';
   const [title, text] = LOCKS[kind];
   locked = !limited;
@@ -208,7 +207,7 @@ function unlock () {
 // The API
 
 // Rejects when the computer does not answer within `timeout` ms.
-async function api (method, path, body, timeout = SEND_MS) {
+export async function api (method, path, body, timeout = SEND_MS) {
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), timeout);
   const response = await fetch(path, {
@@ -223,7 +222,7 @@ async function api (method, path, body, timeout = SEND_MS) {
   return response;
 }
 
-async function errorOf (response) {
+export async function errorOf (response) {
   try {
     const reply = await response.json();
     if (reply && typeof reply.error === 'string') return reply.error;
@@ -255,7 +254,7 @@ function cardFor (drop) {
 // the end of the list comes near: a thousand froze the page for seconds.
 const PAGE = 20;
 let shown = 12;
-function render () {
+export function render () {
   const list = $('drops');
   const sorted = [...drops.values()].sort((a, b) => b.created_at - a.created_at);
   for (const id of cards.keys()) if (!drops.has(id)) cards.delete(id);
@@ -354,6 +353,8 @@ function card (drop) {
   const body = el('div', 'body');
   const meta = el('p', 'meta');
   const parts = [phrase('From ', drop.origin_name || 'an unknown device'), sentAt(drop)];
+  // A drop for some devices only says which.
+  if (Array.isArray(drop.to)) parts.splice(1, 0, phrase('To ', drop.to.join(', ')));
   if (isText) {
     body.appendChild(el('p', 'text', drop.text)).dir = 'auto';
   } else {
@@ -590,7 +591,7 @@ async function lost () {
 
 // An id made here, so that sending again after a lost answer makes no
 // second drop (no crypto.randomUUID without a secure context).
-function newId () {
+export function newId () {
   const b = crypto.getRandomValues(new Uint8Array(16));
   b[6] = (b[6] & 0x0f) | 0x40;
   b[8] = (b[8] & 0x3f) | 0x80;
@@ -610,7 +611,7 @@ function post (text) {
     toast(`The text is longer than the limit of ${formatSize(info.max_text_length)}`);
     return;
   }
-  if (!pending || pending.text !== text) pending = { id: newId(), text };
+  if (!pending || pending.text !== text) pending = { id: newId(), text, to: $('to').value };
   deliver();
 }
 
@@ -623,7 +624,7 @@ async function deliver () {
   sending = true;
   $('send').disabled = true;
   try {
-    const response = await api('POST', '/api/drops', { text: job.text, id: job.id });
+    const response = await api('POST', '/api/drops', { text: job.text, id: job.id, audience: job.to ? [job.to] : [] });
     if (pending === job) pending = null;
     if (response.ok) {
       const drop = await response.json();
@@ -649,87 +650,6 @@ async function deliver () {
   if (pending && pending !== job) deliver();
 }
 
-// One PUT of the file from `offset`: resolves with the status and the
-// JSON answer, rejects when the connection is lost, or sends nothing or
-// has no answer for STALL_MS (a dropping Wi-Fi leaves requests hanging).
-function put (file, path, offset, done, total) {
-  return new Promise((resolve, reject) => {
-    const xhr = new XMLHttpRequest();
-    const size = file.size;
-    let stall = 0;
-    const watch = () => {
-      clearTimeout(stall);
-      stall = setTimeout(() => xhr.abort(), STALL_MS);
-    };
-    upload.xhr = xhr;
-    watch();
-    xhr.onloadend = () => clearTimeout(stall);
-    xhr.upload.onprogress = (event) => {
-      watch();
-      const percent = Math.floor(100 * (done + offset + event.loaded) / Math.max(total, 1));
-      $('upload-progress').value = percent;
-      $('upload-percent').textContent = `${percent}%`;
-    };
-    xhr.onload = () => {
-      let reply = {};
-      try { reply = JSON.parse(xhr.responseText); } catch (e) { /* keep it */ }
-      resolve([xhr.status, reply, xhr.getResponseHeader('Retry-After')]);
-    };
-    xhr.onerror = xhr.onabort = reject;
-    xhr.open('PUT', path);
-    xhr.setRequestHeader('Authorization', `Bearer ${token}`);
-    xhr.setRequestHeader('X-Filename', encodeURIComponent(file.name));
-    xhr.setRequestHeader('Content-Range', offset < size ? `bytes ${offset}-${size - 1}/${size}` : `bytes */${size}`);
-    xhr.send(file.slice(offset));
-  });
-}
-
-// A file goes to /api/uploads/ID, an id made here. After a Wi-Fi hiccup
-// the computer still has what arrived: ask how much, and go on from there.
-async function uploadOne (file, done, total) {
-  const path = `/api/uploads/${newId()}`;
-  let offset = 0;
-  let ask = false;
-  let lost = 0;
-  $('upload-name').textContent = file.name;
-  for (let conflicts = 0; conflicts < 5 && !upload.cancelled;) {
-    let status, reply, after;
-    try {
-      if (ask) {
-        const response = await api('GET', path);
-        [status, reply] = [response.status, await response.json()];
-      } else {
-        [status, reply, after] = await put(file, path, offset, done, total);
-      }
-    } catch (e) {
-      if (upload.cancelled || locked) break;
-      if (!lost++) toast(`Lost the connection while sending “${file.name}”. Trying again…`);
-      ask = true;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(500 * lost, 5000)));
-      continue;
-    }
-    ask = false;
-    if (reply.complete) {
-      if (reply.drop) {
-        drops.set(reply.drop.id, reply.drop);
-        render();
-      }
-      return true;
-    }
-    if ((status === 200 || status === 409) && typeof reply.offset === 'number') {
-      if (status === 409) conflicts++;
-      offset = reply.offset;
-      continue;
-    }
-    if (status === 401) lock('wrong');
-    else if (status === 429) lock('limited', retryAfter(after));
-    else if (!locked) toast(reply.error || `Could not send “${file.name}”`);
-    return false;
-  }
-  api('DELETE', path).catch(() => {});
-  return false;
-}
-
 async function sendFiles (list) {
   const files = list.filter((file) => file.size <= info.max_file_size);
   for (const file of list) {
@@ -743,13 +663,19 @@ async function sendFiles (list) {
   const total = files.reduce((sum, file) => sum + file.size, 0);
   let done = 0;
   let sent = 0;
-  upload = { xhr: null, cancelled: false };
+  upload = { xhr: null, cancelled: false, to: $('to').value };
   $('upload').hidden = false;
   $('attach').disabled = true;
-  for (const file of files) {
-    if (upload.cancelled || locked) break;
-    if (await uploadOne(file, done, total)) sent++;
-    done += file.size;
+  try {
+    // How a file goes is loaded with the first one (upload.js).
+    const { uploadOne } = await import('./upload.js');
+    for (const file of files) {
+      if (upload.cancelled || locked) break;
+      if (await uploadOne(file, done, total)) sent++;
+      done += file.size;
+    }
+  } catch (e) {
+    toast(`Couldn’t reach ${deviceName()}`);
   }
   if (sent && !upload.cancelled) toast(sent === 1 ? 'File sent' : `${sent} files sent`);
   upload = null;
@@ -845,6 +771,10 @@ function start () {
     toast('Upload cancelled');
   });
   on('retry', 'click', resume);
+  // Who drops are for: the value of #to, a device's id or '' for all,
+  // which picker.js (loaded when needed) sets, and keeps for the session.
+  on('to', 'click', () => import('./picker.js').then((picker) => picker.open()));
+  try { if (sessionStorage.dropifyTo) import('./picker.js'); } catch (e) { /* no storage */ }
   on('name', 'change', () => rename($('name').value));
   on(document, 'dragenter', dragged);
   on(document, 'dragover', dragged);

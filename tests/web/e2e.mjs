@@ -38,6 +38,11 @@ const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable
 
 assert.ok(BIN, 'DROPIFY_BIN is not set: run this through meson test');
 
+// Shared with the laptop that the "Send to" picker offers.
+const GROUP_SECRET = 'e2e-send-to';
+// A name that would run script if a page took it for HTML.
+const LAPTOP_NAME = '<img src=x onerror="window.pwned=1">Laptop';
+
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dropify-e2e-'));
 const filesDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dropify-e2e-files-'));
 let instance = null;
@@ -80,7 +85,7 @@ function sleep (ms) {
 async function startInstance () {
   const logFile = fs.openSync(`${dataDir}.log`, 'a');
   instance = spawn(BIN, ['--headless', '--port', '0', '--no-discovery', '--name', 'Workstation',
-    '--data-dir', dataDir], { stdio: ['ignore', 'ignore', logFile] });
+    '--group-secret', GROUP_SECRET, '--data-dir', dataDir], { stdio: ['ignore', 'ignore', logFile] });
   for (let i = 0; i < 100; i++) {
     try {
       return dropify('url').trim();
@@ -435,6 +440,143 @@ async function main () {
     }
     await dark.context().close();
     log(`screenshots in ${SHOTS}`);
+  });
+
+  await check('the "Send to" picker sends a text and a file to the laptop only', async () => {
+    const laptopDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dropify-e2e-laptop-'));
+    const laptopLog = fs.openSync(`${laptopDir}.log`, 'a');
+    const laptop = spawn(BIN, ['--headless', '--port', '0', '--no-discovery', '--name', LAPTOP_NAME,
+      '--group-secret', GROUP_SECRET, '--connect', `127.0.0.1:${first.port}`, '--data-dir', laptopDir],
+    { stdio: ['ignore', 'ignore', laptopLog] });
+    const onLaptop = () => JSON.parse(execFileSync(BIN, ['list', '--json', '--data-dir', laptopDir],
+      { encoding: 'utf8' }));
+    const phone = await newPage();
+    try {
+      let peer = null;
+      for (let i = 0; i < 100 * SLOW && !peer; i++) {
+        peer = JSON.parse(dropify('peers', '--json')).find((p) => p.trusted && p.connected);
+        if (!peer) await sleep(100);
+      }
+      assert.ok(peer, 'the laptop never became a trusted, connected peer');
+      const devices = await fetch(`http://127.0.0.1:${first.port}/api/devices`,
+        { headers: { Authorization: `Bearer ${first.token}` } });
+      const self = (await devices.json()).find((d) => d.this).id;
+
+      const loaded = [];
+      phone.on('request', (request) => loaded.push(new URL(request.url()).pathname));
+      await phone.goto(first.url);
+      await phone.locator('#status', { hasText: 'Live' }).waitFor();
+      const button = phone.locator('#to');
+      assert.equal(await button.textContent(), 'To all devices');
+      assert.ok(!loaded.includes('/picker.js') && !loaded.includes('/picker.css'),
+        'the picker is part of the first load');
+
+      // Keyboard only: open, move to the laptop, and confirm.
+      await button.focus();
+      await phone.keyboard.press('Enter');
+      const dialog = phone.getByRole('dialog', { name: 'Send to' });
+      await dialog.waitFor();
+      assert.ok(loaded.includes('/picker.js') && loaded.includes('/picker.css'));
+      const radios = dialog.getByRole('radio');
+      assert.equal(await radios.count(), 3);
+      assert.ok(await dialog.getByRole('radio', { name: /^All devices/ }).isChecked());
+      assert.ok(await dialog.getByRole('radio', { name: /^All devices/ }).evaluate((n) => n === document.activeElement));
+      // The laptop's name is text: no <img>, nothing run.
+      const laptopRadio = dialog.getByRole('radio', { name: LAPTOP_NAME, exact: false });
+      assert.equal(await laptopRadio.count(), 1);
+      assert.equal(await dialog.locator('img').count(), 0);
+      assert.equal(await dialog.locator('.choice-name').nth(2).textContent(), LAPTOP_NAME);
+      assert.equal(await phone.evaluate(() => window.pwned), undefined);
+      await phone.keyboard.press('ArrowDown');
+      await phone.keyboard.press('ArrowDown');
+      assert.ok(await laptopRadio.isChecked());
+      await phone.keyboard.press('Tab');
+      await phone.keyboard.press('Tab');
+      await phone.keyboard.press('Enter');
+      await dialog.waitFor({ state: 'hidden' });
+      assert.equal(await button.textContent(), `To ${LAPTOP_NAME}`);
+      assert.equal(await button.evaluate((n) => n === document.activeElement), true,
+        'focus does not go back to the button');
+
+      // Opened again, it shows the choice; light and dark, for the record.
+      // A tap where the button is seen: on this long page, locator.click()
+      // keeps reporting the sticky composer over the button, which
+      // elementFromPoint() does not.
+      const tap = async () => {
+        const box = await button.boundingBox();
+        await phone.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+      };
+      await tap();
+      await dialog.waitFor();
+      assert.ok(await laptopRadio.isChecked());
+      await phone.screenshot({ path: path.join(SHOTS, 'phone-page-picker.png') });
+      await phone.emulateMedia({ colorScheme: 'dark' });
+      await phone.screenshot({ path: path.join(SHOTS, 'phone-page-picker-dark.png') });
+      const colours = await dialog.locator('.choice-detail').first().evaluate((node) => [
+        getComputedStyle(node).color, getComputedStyle(node.closest('dialog')).backgroundColor,
+        getComputedStyle(document.body).backgroundColor]);
+      assert.ok(contrast(...colours) >= 4.5, `a choice's detail is hard to read: ${colours.join(' on ')}`);
+      await phone.emulateMedia({ colorScheme: 'light' });
+      await phone.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'hidden' });
+      assert.equal(await button.textContent(), `To ${LAPTOP_NAME}`);
+
+      const expected = [peer.id, self].sort();
+      await phone.locator('#text').fill('The spare key is under the plant');
+      await phone.locator('#send').click();
+      await card(phone, 'The spare key').waitFor();
+      const text = list().find((d) => d.text === 'The spare key is under the plant');
+      assert.deepEqual([...text.audience].sort(), expected);
+      // Its card says who it is for, the name as text.
+      assert.ok((await card(phone, 'The spare key').locator('.meta').textContent()).includes(`To ${LAPTOP_NAME}`));
+      assert.equal(await card(phone, 'The spare key').locator('img').count(), 0);
+
+      const file = path.join(filesDir, 'Lease.pdf');
+      fs.writeFileSync(file, randomBytes(50 * 1000));
+      await phone.locator('#files').setInputFiles(file);
+      await card(phone, 'Lease.pdf').waitFor();
+      const lease = list().find((d) => d.name === 'Lease.pdf');
+      assert.deepEqual([...lease.audience].sort(), expected);
+      for (let i = 0; i < 100 * SLOW; i++) {
+        const there = onLaptop();
+        if (there.some((d) => d.id === text.id) && there.some((d) => d.id === lease.id && d.complete)) break;
+        await sleep(100);
+      }
+      assert.ok(onLaptop().some((d) => d.id === lease.id && d.complete), 'the laptop did not get the file');
+
+      // A drop this computer sent to the laptop alone is not listed here.
+      dropify('send', '--to', peer.id, 'Only for the laptop, from the desk');
+      dropify('send', 'For everyone, after it');
+      await card(phone, 'For everyone, after it').waitFor();
+      assert.equal(await card(phone, 'Only for the laptop').count(), 0);
+
+      // The choice lasts the session: a reload keeps it.
+      await phone.reload();
+      await phone.locator('#status', { hasText: 'Live' }).waitFor();
+      await phone.locator('#to', { hasText: 'Laptop' }).waitFor();
+      await card(phone, 'The spare key').waitFor();
+
+      // Back to all devices, by touch.
+      await tap();
+      await dialog.getByText('All devices').click();
+      await dialog.getByRole('button', { name: 'Done' }).click();
+      await dialog.waitFor({ state: 'hidden' });
+      assert.equal(await button.textContent(), 'To all devices');
+      await phone.locator('#text').fill('Dinner at eight');
+      await phone.locator('#send').click();
+      await card(phone, 'Dinner at eight').waitFor();
+      assert.equal((list().find((d) => d.text === 'Dinner at eight').audience || []).length, 0);
+      assert.deepEqual(phone.problems, []);
+    } finally {
+      await phone.context().close();
+      const exited = new Promise((resolve) => laptop.once('exit', resolve));
+      laptop.kill('SIGTERM');
+      await exited;
+      fs.rmSync(laptopDir, { recursive: true, force: true });
+      fs.rmSync(`${laptopDir}.log`, { force: true });
+    }
+    forget(['The spare key is under the plant', 'Lease.pdf', 'Only for the laptop, from the desk',
+      'For everyone, after it', 'Dinner at eight']);
   });
 
   await check('an image dropped on the desktop shows its thumbnail, not the image', async () => {

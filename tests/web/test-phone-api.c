@@ -2916,6 +2916,387 @@ test_total (Fixture       *f,
   live_clear (&live);
 }
 
+/* Audiences (issue 17): a phone's drop for some devices only. */
+
+#define AUDIENCE_SECRET "phone-audience"
+
+typedef struct
+{
+  DropifyService *service;
+  const char     *id;
+} TrustWait;
+
+static gboolean
+trusts (gpointer data)
+{
+  TrustWait *wait = data;
+  GListModel *peers = dropify_sync_get_peers (dropify_service_get_sync (wait->service));
+
+  for (guint i = 0; i < g_list_model_get_n_items (peers); i++)
+    {
+      g_autoptr(DropifyPeer) peer = g_list_model_get_item (peers, i);
+
+      if (dropify_peer_get_trusted (peer) && dropify_peer_get_connected (peer) &&
+          g_strcmp0 (dropify_peer_get_device_id (peer), wait->id) == 0)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+/* A device this computer trusts, connected, named like a page would
+ * rather not render. */
+static DropifyTestNode *
+start_laptop (Fixture *f)
+{
+  DropifyTestNode *laptop = dropify_test_node_start ("<img src=x onerror=alert(1)>Laptop", AUDIENCE_SECRET);
+  TrustWait wait = {
+    f->service,
+    dropify_identity_get_device_id (dropify_service_get_identity (laptop->service)),
+  };
+  g_autofree char *address =
+    g_strdup_printf ("127.0.0.1:%u", dropify_sync_get_port (dropify_service_get_sync (f->service)));
+
+  dropify_sync_set_group_secret (dropify_service_get_sync (f->service), AUDIENCE_SECRET);
+  g_assert_true (dropify_service_connect_to (laptop->service, address, NULL));
+  g_assert_true (dropify_test_wait_for (trusts, &wait, WAIT_MS));
+
+  return laptop;
+}
+
+static const char *
+self_id (Fixture *f)
+{
+  return dropify_identity_get_device_id (dropify_service_get_identity (f->service));
+}
+
+static const char *
+node_id (DropifyTestNode *node)
+{
+  return dropify_identity_get_device_id (dropify_service_get_identity (node->service));
+}
+
+/* The drop's audience is exactly @a and @b, in any order. */
+static void
+assert_audience (JsonObject *drop,
+                 const char *a,
+                 const char *b)
+{
+  JsonArray *audience = json_object_get_array_member (drop, "audience");
+  const char *first;
+  const char *second;
+
+  g_assert_nonnull (audience);
+  g_assert_cmpuint (json_array_get_length (audience), ==, 2);
+  first = json_array_get_string_element (audience, 0);
+  second = json_array_get_string_element (audience, 1);
+  g_assert_true ((g_str_equal (first, a) && g_str_equal (second, b)) ||
+                 (g_str_equal (first, b) && g_str_equal (second, a)));
+}
+
+static gboolean
+lists (Fixture    *f,
+       const char *id)
+{
+  g_auto(Reply) reply = { 0 };
+  g_autoptr(JsonNode) node = NULL;
+  JsonArray *array;
+
+  request (f, "GET", "/api/drops", f->token, NULL, &reply);
+  g_assert_cmpuint (reply.status, ==, 200);
+  node = parse (&reply);
+  array = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    if (g_str_equal (json_object_get_string_member (json_array_get_object_element (array, i), "id"), id))
+      return TRUE;
+
+  return FALSE;
+}
+
+static void
+test_devices (Fixture       *f,
+              gconstpointer  data)
+{
+  DropifyTestNode *laptop = start_laptop (f);
+  g_auto(Reply) reply = { 0 };
+  g_autoptr(JsonNode) node = NULL;
+  JsonArray *devices;
+  JsonObject *first;
+  JsonObject *second;
+
+  request (f, "GET", "/api/devices", f->token, NULL, &reply);
+  g_assert_cmpuint (reply.status, ==, 200);
+  node = parse (&reply);
+  devices = json_node_get_array (node);
+  g_assert_cmpuint (json_array_get_length (devices), ==, 2);
+
+  /* This computer first, then what it trusts, names as they are. */
+  first = json_array_get_object_element (devices, 0);
+  g_assert_cmpstr (json_object_get_string_member (first, "id"), ==, self_id (f));
+  g_assert_true (json_object_get_boolean_member (first, "this"));
+  second = json_array_get_object_element (devices, 1);
+  g_assert_cmpstr (json_object_get_string_member (second, "id"), ==, node_id (laptop));
+  g_assert_cmpstr (json_object_get_string_member (second, "name"), ==, "<img src=x onerror=alert(1)>Laptop");
+  g_assert_false (json_object_get_boolean_member (second, "this"));
+  g_assert_true (json_object_get_boolean_member (second, "connected"));
+
+  /* Only with the token, and only to read. */
+  {
+    g_auto(Reply) denied = { 0 };
+    request (f, "GET", "/api/devices", NULL, NULL, &denied);
+    g_assert_cmpuint (denied.status, ==, 401);
+  }
+  {
+    g_auto(Reply) denied = { 0 };
+    request (f, "POST", "/api/devices", f->token, "{}", &denied);
+    g_assert_cmpuint (denied.status, ==, 405);
+  }
+
+  dropify_test_node_stop (laptop);
+}
+
+/* A text and two files from the phone for the laptop: this computer
+ * joins the audience, as the one that holds and passes them on, and the
+ * laptop gets them. */
+static void
+test_audience (Fixture       *f,
+               gconstpointer  data)
+{
+  DropifyTestNode *laptop = start_laptop (f);
+  g_autoptr(GBytes) bytes = random_bytes (5000);
+  g_autofree char *body = NULL;
+  g_autofree char *text_id = NULL;
+  g_autofree char *file_id = NULL;
+  g_autofree char *resumed_id = NULL;
+
+  body = g_strdup_printf ("{\"text\": \"for the laptop\", \"audience\": [\"%s\"],"
+                          " \"id\": \"0b1e5c3a-4f2d-4a6b-8c7d-9e0f1a2b3c4d\"}", node_id (laptop));
+  for (guint i = 0; i < 2; i++)
+    {
+      g_auto(Reply) reply = { 0 };
+      g_autoptr(JsonNode) node = NULL;
+      JsonObject *drop;
+
+      /* Sent again after a lost answer: the same drop. */
+      request (f, "POST", "/api/drops", f->token, body, &reply);
+      g_assert_cmpuint (reply.status, ==, i == 0 ? 201 : 200);
+      node = parse (&reply);
+      drop = json_node_get_object (node);
+      assert_audience (drop, node_id (laptop), self_id (f));
+      /* Its card names the laptop, as the laptop named itself. */
+      g_assert_cmpuint (json_array_get_length (json_object_get_array_member (drop, "to")), ==, 1);
+      g_assert_cmpstr (json_array_get_string_element (json_object_get_array_member (drop, "to"), 0), ==,
+                       "<img src=x onerror=alert(1)>Laptop");
+      g_assert_true (g_str_has_prefix (json_object_get_string_member (drop, "id"),
+                                       "0b1e5c3a-4f2d-4a6b-8c7d-9e0f1a2b3c4d_"));
+      g_free (text_id);
+      text_id = g_strdup (json_object_get_string_member (drop, "id"));
+    }
+
+  {
+    g_auto(Reply) reply = { 0 };
+    g_autoptr(SoupMessage) msg = new_message (f, "POST", "/api/files", f->token);
+    g_autoptr(JsonNode) node = NULL;
+
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "X-Filename", "notes.bin");
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "X-Audience", node_id (laptop));
+    soup_message_set_request_body_from_bytes (msg, "application/octet-stream", bytes);
+    run (f, msg, &reply);
+    g_assert_cmpuint (reply.status, ==, 201);
+    node = parse (&reply);
+    assert_audience (json_node_get_object (node), node_id (laptop), self_id (f));
+    file_id = g_strdup (json_object_get_string_member (json_node_get_object (node), "id"));
+  }
+
+  {
+    g_auto(Reply) reply = { 0 };
+    g_autoptr(SoupMessage) msg = new_message (f, "PUT", "/api/uploads/" UPLOAD_ID, f->token);
+    SoupMessageHeaders *headers = soup_message_get_request_headers (msg);
+    g_autofree char *both = g_strdup_printf ("%s, %s", self_id (f), node_id (laptop));
+    g_autoptr(JsonNode) node = NULL;
+    JsonObject *drop;
+
+    soup_message_headers_replace (headers, "X-Filename", "resumed.bin");
+    soup_message_headers_replace (headers, "X-Audience", both);
+    soup_message_headers_replace (headers, "Content-Range", "bytes 0-4999/5000");
+    soup_message_set_request_body_from_bytes (msg, "application/octet-stream", bytes);
+    run (f, msg, &reply);
+    g_assert_cmpuint (reply.status, ==, 201);
+    node = parse (&reply);
+    drop = json_object_get_object_member (json_node_get_object (node), "drop");
+    assert_audience (drop, node_id (laptop), self_id (f));
+    resumed_id = g_strdup (json_object_get_string_member (drop, "id"));
+  }
+
+  /* Listed on the page that sent them, and on the laptop. */
+  g_assert_true (lists (f, text_id));
+  g_assert_true (lists (f, file_id));
+  g_assert_true (dropify_test_node_has_drop (laptop, text_id, WAIT_MS));
+  g_assert_true (dropify_test_node_has_drop (laptop, file_id, WAIT_MS));
+  g_assert_true (dropify_test_node_has_drop (laptop, resumed_id, WAIT_MS));
+
+  dropify_test_node_stop (laptop);
+}
+
+/* Whatever the page sends as an audience is checked before anything is
+ * stored: 400, with a reason. */
+static void
+test_audience_hostile (Fixture       *f,
+                       gconstpointer  data)
+{
+  DropifyTestNode *laptop = start_laptop (f);
+  g_autoptr(GBytes) bytes = random_bytes (1000);
+  g_autoptr(GString) many = g_string_new (NULL);
+  g_autoptr(GString) many_header = g_string_new (NULL);
+  g_autoptr(GPtrArray) bodies = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) headers = g_ptr_array_new_with_free_func (g_free);
+  const char *unknown = "9f86d081-884c-4d63-9a2f-0c7a4b5e1d2c";
+  guint files_before = stored_files (f);
+  guint drops_before = n_drops (f);
+
+  for (guint i = 0; i < DROPIFY_DROP_MAX_AUDIENCE; i++)
+    {
+      g_string_append_printf (many, "%s\"%08x-0000-4000-8000-000000000000\"", i ? ", " : "", i);
+      g_string_append_printf (many_header, "%s%08x-0000-4000-8000-000000000000", i ? "," : "", i);
+    }
+
+  g_ptr_array_add (bodies, g_strdup ("{\"text\": \"x\", \"audience\": \"everyone\"}"));
+  g_ptr_array_add (bodies, g_strdup ("{\"text\": \"x\", \"audience\": null}"));
+  g_ptr_array_add (bodies, g_strdup ("{\"text\": \"x\", \"audience\": {}}"));
+  g_ptr_array_add (bodies, g_strdup ("{\"text\": \"x\", \"audience\": [5]}"));
+  g_ptr_array_add (bodies, g_strdup ("{\"text\": \"x\", \"audience\": [[\"a\"]]}"));
+  g_ptr_array_add (bodies, g_strdup ("{\"text\": \"x\", \"audience\": [\"\"]}"));
+  g_ptr_array_add (bodies, g_strdup ("{\"text\": \"x\", \"audience\": [\"bad id!\"]}"));
+  g_ptr_array_add (bodies, g_strdup ("{\"text\": \"x\", \"audience\": [\"<script>\"]}"));
+  g_ptr_array_add (bodies, g_strdup ("{\"text\": \"x\", \"audience\": [\"a\\u0000b\"]}"));
+  g_ptr_array_add (bodies, g_strdup_printf ("{\"text\": \"x\", \"audience\": [\"%s\"]}", unknown));
+  g_ptr_array_add (bodies, g_strdup_printf ("{\"text\": \"x\", \"audience\": [\"%s\", \"%s\"]}",
+                                            node_id (laptop), node_id (laptop)));
+  g_ptr_array_add (bodies, g_strdup_printf ("{\"text\": \"x\", \"audience\": [%s]}", many->str));
+  g_ptr_array_add (bodies, g_strdup_printf ("{\"text\": \"x\", \"audience\": [\"%s\", 1]}", node_id (laptop)));
+
+  g_ptr_array_add (headers, g_strdup ("bad id!"));
+  g_ptr_array_add (headers, g_strdup (",,"));
+  g_ptr_array_add (headers, g_strdup ("<script>"));
+  g_ptr_array_add (headers, g_strdup (unknown));
+  g_ptr_array_add (headers, g_strdup_printf ("%s,%s", node_id (laptop), node_id (laptop)));
+  g_ptr_array_add (headers, g_strdup_printf ("%s,", node_id (laptop)));
+  g_ptr_array_add (headers, g_strdup (many_header->str));
+  g_ptr_array_add (headers, g_strnfill (4096, 'a'));
+
+  for (guint i = 0; i < bodies->len; i++)
+    {
+      g_auto(Reply) reply = { 0 };
+      g_autoptr(JsonNode) node = NULL;
+
+      g_test_message ("body: %.200s", (char *) g_ptr_array_index (bodies, i));
+      request (f, "POST", "/api/drops", f->token, g_ptr_array_index (bodies, i), &reply);
+      g_assert_cmpuint (reply.status, ==, 400);
+      node = parse (&reply);
+      g_test_message ("error: %s", json_object_get_string_member (json_node_get_object (node), "error"));
+    }
+
+  for (guint i = 0; i < headers->len; i++)
+    {
+      const char *paths[] = { "/api/files", "/api/uploads/" UPLOAD_ID };
+
+      for (guint j = 0; j < G_N_ELEMENTS (paths); j++)
+        {
+          g_auto(Reply) reply = { 0 };
+          g_autoptr(SoupMessage) msg = new_message (f, j ? "PUT" : "POST", paths[j], f->token);
+          SoupMessageHeaders *request_headers = soup_message_get_request_headers (msg);
+          g_autoptr(JsonNode) node = NULL;
+
+          g_test_message ("%s with X-Audience: %.200s", paths[j], (char *) g_ptr_array_index (headers, i));
+          soup_message_headers_replace (request_headers, "X-Filename", "x.bin");
+          soup_message_headers_replace (request_headers, "X-Audience", g_ptr_array_index (headers, i));
+          if (j)
+            soup_message_headers_replace (request_headers, "Content-Range", "bytes 0-999/1000");
+          soup_message_set_request_body_from_bytes (msg, "application/octet-stream", bytes);
+          run (f, msg, &reply);
+          g_assert_cmpuint (reply.status, ==, 400);
+          node = parse (&reply);
+          g_test_message ("error: %s", json_object_get_string_member (json_node_get_object (node), "error"));
+        }
+    }
+
+  /* Nothing stored, not even a partial upload. */
+  g_assert_cmpuint (n_drops (f), ==, drops_before);
+  g_assert_cmpuint (stored_files (f), ==, files_before);
+  {
+    g_auto(Reply) reply = { 0 };
+    upload_request (f, NULL, "GET", UPLOAD_ID, &reply);
+    g_assert_cmpuint (reply.status, ==, 404);
+  }
+
+  dropify_test_node_stop (laptop);
+}
+
+/* A drop this computer holds only as its sender, for the laptop alone,
+ * is not the phone's to see; one for this computer is. */
+static void
+test_audience_listing (Fixture       *f,
+                       gconstpointer  data)
+{
+  DropifyTestNode *laptop = start_laptop (f);
+  const char *only_laptop[] = { node_id (laptop), NULL };
+  const char *only_here[] = { self_id (f), NULL };
+  g_autoptr(DropifyDrop) hidden = NULL;
+  g_autoptr(DropifyDrop) shown = NULL;
+  g_autoptr(DropifyDrop) everyone = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  Live live = { 0 };
+  JsonObject *snapshot;
+  JsonArray *listed;
+
+  hidden = dropify_service_send_text_to (f->service, "for the laptop only", 0, only_laptop, &error);
+  g_assert_no_error (error);
+  shown = dropify_service_send_text_to (f->service, "for here", 0, only_here, &error);
+  g_assert_no_error (error);
+  everyone = dropify_service_send_text (f->service, "for all", 0, &error);
+  g_assert_no_error (error);
+
+  g_assert_false (lists (f, dropify_drop_get_id (hidden)));
+  g_assert_true (lists (f, dropify_drop_get_id (shown)));
+  g_assert_true (lists (f, dropify_drop_get_id (everyone)));
+
+  path = g_strconcat ("/api/drops/", dropify_drop_get_id (hidden), NULL);
+  {
+    g_auto(Reply) reply = { 0 };
+    request (f, "GET", path, f->token, NULL, &reply);
+    g_assert_cmpuint (reply.status, ==, 404);
+  }
+  {
+    g_auto(Reply) reply = { 0 };
+    request (f, "DELETE", path, f->token, NULL, &reply);
+    g_assert_cmpuint (reply.status, ==, 404);
+  }
+  g_assert_nonnull (dropify_history_lookup (dropify_service_get_history (f->service),
+                                            dropify_drop_get_id (hidden)));
+
+  live_connect (f, f->token, &live);
+  snapshot = await_message (&live, "snapshot", WAIT_MS);
+  g_assert_nonnull (snapshot);
+  listed = json_object_get_array_member (snapshot, "drops");
+  g_assert_cmpuint (json_array_get_length (listed), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (snapshot, "info"), "total"),
+                   ==, 2);
+
+  /* A new one for the laptop alone is not announced either. */
+  g_clear_object (&hidden);
+  hidden = dropify_service_send_text_to (f->service, "again for the laptop", 0, only_laptop, &error);
+  g_assert_no_error (error);
+  g_clear_object (&everyone);
+  everyone = dropify_service_send_text (f->service, "again for all", 0, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (await_message (&live, "added", WAIT_MS));
+  g_assert_cmpuint (count_messages (&live, "added"), ==, 1);
+  live_clear (&live);
+
+  dropify_test_node_stop (laptop);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -2956,6 +3337,10 @@ main (int   argc,
   ADD ("name", test_name);
   ADD ("total", test_total);
   ADD ("name-bound", test_name_bound);
+  ADD ("devices", test_devices);
+  ADD ("audience", test_audience);
+  ADD ("audience-hostile", test_audience_hostile);
+  ADD ("audience-listing", test_audience_listing);
 
   return g_test_run ();
 }
