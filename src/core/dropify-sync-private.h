@@ -13,15 +13,17 @@
 G_BEGIN_DECLS
 
 /* Shared by dropify-sync.c (connections, dialers, trust, reconciliation,
- * storage retries) and dropify-sync-transfers.c (file content, both
- * ways: docs/protocol.md §11). The transfers' own state is opaque to
- * the rest of sync: SyncTransfers for the device, ConnectionTransfers
- * for one connection. */
+ * storage retries), dropify-sync-transfers.c (file content, both ways:
+ * docs/protocol.md §11) and dropify-sync-holders.c (who holds what:
+ * §11.8). The transfers' own state is opaque to the rest of sync:
+ * SyncTransfers for the device, ConnectionTransfers for one connection;
+ * so is the holders' queue of facts, SyncHolders. */
 
 typedef struct _Connection          Connection;
 typedef struct _Dialer              Dialer;
 typedef struct _SyncTransfers       SyncTransfers;
 typedef struct _ConnectionTransfers ConnectionTransfers;
+typedef struct _SyncHolders         SyncHolders;
 
 struct _Connection
 {
@@ -32,7 +34,8 @@ struct _Connection
   char                    *remote;
   char                    *their_id;
   ConnectionTransfers     *transfers;   /* its files, both ways */
-  GHashTable              *pushed;      /* key → id: sent, not yet known held */
+  GHashTable              *pushed;      /* key → id: sent, not yet known held;
+                                         * dropify-sync-holders.c's */
   DropifyPairing          *pairing;     /* after hello */
   int64_t                  active_at;   /* monotonic µs, after hello */
   gboolean                 lost_sight;  /* its mDNS record went away */
@@ -74,8 +77,7 @@ struct _DropifySync
   GHashTable      *stalled;       /* sha256s that did not fit: not asked for until the retry */
   guint            storage_retry_source;
   guint            storage_retry_s;
-  GPtrArray       *held;          /* HeldFact: learned, not yet written */
-  guint            held_source;
+  SyncHolders     *holders;       /* who holds what, not yet written */
 };
 
 /* dropify-sync.c, for the transfers */
@@ -89,10 +91,11 @@ void     dropify_sync_storage_failed   (DropifySync  *self,
                                         const char   *sha256,
                                         const GError *error);
 void     dropify_sync_storage_worked   (DropifySync  *self);
-void     dropify_sync_note_content_held (Connection  *conn,
-                                         const char  *sha256);
 gboolean dropify_sync_content_is_for   (DropifySync  *self,
                                         const char   *sha256,
+                                        const char   *device_id);
+
+DropifyPeer *dropify_sync_find_peer     (DropifySync  *self,
                                         const char   *device_id);
 
 /* dropify-sync-transfers.c, for the rest of sync */
@@ -119,5 +122,24 @@ void     dropify_sync_transfers_handle_chunk     (Connection     *conn,
 void     dropify_sync_transfers_handle_message   (Connection     *conn,
                                                   DropifyMessage *message);
 void     dropify_sync_transfers_peer_renamed     (Connection     *conn);
+
+/* dropify-sync-holders.c, for the rest of sync */
+void     dropify_sync_holders_init            (DropifySync  *self);
+void     dropify_sync_holders_dispose         (DropifySync  *self);
+void     dropify_sync_holders_finalize        (DropifySync  *self);
+void     dropify_sync_holders_connection_free (Connection   *conn);
+void     dropify_sync_holders_note_drop       (Connection   *conn,
+                                               const char   *drop_id);
+void     dropify_sync_holders_note_listed     (Connection   *conn,
+                                               const char   *drop_id);
+void     dropify_sync_holders_note_pushed     (Connection   *conn,
+                                               DropifyDrop  *drop);
+void     dropify_sync_holders_bucket_agrees   (Connection   *conn,
+                                               const char   *prefix,
+                                               char          digit);
+void     dropify_sync_note_content_held       (Connection   *conn,
+                                               const char   *sha256);
+void     dropify_sync_holders_forget          (DropifySync  *self,
+                                               const char   *device_id);
 
 G_END_DECLS

@@ -135,3 +135,31 @@ dropify_audience_dup_peers (GSettings  *settings,
 
   return g_steal_pointer (&result);
 }
+
+/**
+ * dropify_audience_find_peer:
+ * @peers: a #GListModel of #DropifyPeer
+ * @device_id: a device's id
+ *
+ * Returns: (transfer none) (nullable): the entry of @peers for
+ *   @device_id, or %NULL when it lists none
+ */
+DropifyPeer *
+dropify_audience_find_peer (GListModel *peers,
+                            const char *device_id)
+{
+  guint n_items;
+
+  g_return_val_if_fail (G_IS_LIST_MODEL (peers), NULL);
+
+  n_items = g_list_model_get_n_items (peers);
+  for (guint i = 0; i < n_items; i++)
+    {
+      g_autoptr(DropifyPeer) peer = g_list_model_get_item (peers, i);
+
+      if (g_strcmp0 (dropify_peer_get_device_id (peer), device_id) == 0)
+        return peer;
+    }
+
+  return NULL;
+}

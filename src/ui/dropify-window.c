@@ -12,6 +12,7 @@
 
 #include "dropify-add-peer-dialog.h"
 #include "dropify-audience.h"
+#include "dropify-composer.h"
 #include "dropify-drop-actions.h"
 #include "dropify-drop-row.h"
 #include "dropify-drop-view.h"
@@ -41,7 +42,6 @@ struct _DropifyWindow
   guint                 pin_stable_frames;
   guint                 n_unseen;
 
-  guint                 n_pending_files;
   gboolean              dragging;
 
   /* A drop to open once its row is bound, asked for from outside the
@@ -93,15 +93,7 @@ struct _DropifyWindow
   GtkLabel             *new_drops_label;
   GtkActionBar         *selection_bar;
   GtkLabel             *selection_label;
-  GtkWidget            *composer_bar;
-  GtkTextView          *composer_view;
-  GtkTextBuffer        *composer_buffer;
-  GtkWidget            *composer_placeholder;
-  GtkMenuButton        *send_to_button;
-
-  /* Who new drops made here are for: a paired device's id, or NULL for
-   * every device. */
-  char                 *send_to;
+  DropifyComposer      *composer;
 };
 
 G_DEFINE_FINAL_TYPE (DropifyWindow, dropify_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -119,10 +111,6 @@ static GParamSpec *properties[N_PROPS];
 static void dropify_window_check_shown_drop (DropifyWindow *self);
 static DropifyPeer *dropify_window_find_peer (DropifyWindow *self,
                                               const char    *device_id);
-static void dropify_window_send_file (DropifyWindow *self,
-                                      GFile         *file,
-                                      GFile         *temporary_dir,
-                                      const char    *to);
 
 /* Toasts */
 
@@ -743,7 +731,7 @@ dropify_window_selection_changed (DropifyWindow *self)
   gtk_label_set_label (self->selection_label, label);
   gtk_widget_set_visible (GTK_WIDGET (self->selection_bar), active);
   gtk_action_bar_set_revealed (self->selection_bar, active);
-  gtk_widget_set_visible (self->composer_bar, !active);
+  gtk_widget_set_visible (GTK_WIDGET (self->composer), !active);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.delete-selected", active && n > 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.select-all", active);
 }
@@ -941,307 +929,6 @@ dropify_window_check_shown_drop (DropifyWindow *self)
   dropify_drop_view_set_drop (self->drop_view, NULL);
 }
 
-/* Sending */
-
-static gboolean
-text_is_blank (const char *text)
-{
-  for (const char *p = text; p != NULL && *p != '\0'; p = g_utf8_next_char (p))
-    {
-      if (!g_unichar_isspace (g_utf8_get_char (p)))
-        return FALSE;
-    }
-
-  return TRUE;
-}
-
-/* Send to */
-
-static void
-dropify_window_update_send_to (DropifyWindow *self)
-{
-  DropifyPeer *peer = self->send_to != NULL ? dropify_window_find_peer (self, self->send_to) : NULL;
-  g_autofree char *name = NULL;
-  g_autofree char *label = NULL;
-
-  if (self->send_to_button == NULL)
-    return;
-
-  if (self->send_to == NULL)
-    label = g_strdup (_("All Devices"));
-  else
-    {
-      name = peer != NULL ? dropify_audience_dup_peer_label (peer) : g_strndup (self->send_to, 8);
-      /* Translators: who new drops go to; %s is a device's name */
-      label = g_strdup_printf (_("To %s"), name);
-    }
-
-  /* A peer's name is shown as it is, never as a mnemonic. */
-  gtk_menu_button_set_use_underline (self->send_to_button, FALSE);
-  gtk_menu_button_set_label (self->send_to_button, label);
-}
-
-static void
-dropify_window_set_send_to (DropifyWindow *self,
-                            const char    *device_id)
-{
-  if (device_id != NULL && *device_id == '\0')
-    device_id = NULL;
-  if (device_id != NULL && !dropify_protocol_id_is_valid (device_id))
-    return;
-  if (g_strcmp0 (self->send_to, device_id) == 0)
-    return;
-
-  g_free (self->send_to);
-  self->send_to = g_strdup (device_id);
-  dropify_window_update_send_to (self);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SEND_TO]);
-}
-
-/* Built each time it opens, from the paired devices of that moment. */
-static void
-dropify_window_send_to_popup (GtkMenuButton *button,
-                              gpointer       user_data)
-{
-  DropifyWindow *self = DROPIFY_WINDOW (user_data);
-  GSettings *settings = dropify_service_get_settings (self->service);
-  GListModel *model = dropify_sync_get_peers (dropify_service_get_sync (self->service));
-  g_autoptr(GPtrArray) peers = dropify_audience_dup_peers (settings, model);
-  g_autoptr(GMenu) menu = g_menu_new ();
-  g_autoptr(GMenu) devices = g_menu_new ();
-  g_autoptr(GMenuItem) all = g_menu_item_new (_("All Devices"), NULL);
-
-  g_menu_item_set_action_and_target (all, "win.send-to", "s", "");
-  g_menu_append_item (menu, all);
-
-  for (guint i = 0; i < peers->len; i++)
-    {
-      DropifyPeer *peer = g_ptr_array_index (peers, i);
-      g_autoptr(GMenuItem) item = NULL;
-      g_autoptr(GString) label = NULL;
-      g_autofree char *name = NULL;
-      const char *id = dropify_peer_get_device_id (peer);
-
-      /* Menu labels take "_" as a mnemonic: a name keeps its own. */
-      name = dropify_audience_dup_peer_label (peer);
-      label = g_string_new (name);
-      g_string_replace (label, "_", "__", 0);
-      item = g_menu_item_new (label->str, NULL);
-      g_menu_item_set_action_and_target (item, "win.send-to", "s", id);
-      g_menu_append_item (devices, item);
-    }
-
-  g_menu_append_section (menu, NULL, G_MENU_MODEL (devices));
-  gtk_menu_button_set_menu_model (button, G_MENU_MODEL (menu));
-}
-
-/* @to is one device's id, or %NULL for all of them. */
-static const char * const *
-audience_of (const char *to,
-             const char *one[2])
-{
-  if (to == NULL)
-    return NULL;
-
-  one[0] = to;
-  one[1] = NULL;
-  return one;
-}
-
-static void
-dropify_window_note_recent (DropifyWindow      *self,
-                            const char * const *audience)
-{
-  dropify_audience_note_recent (dropify_service_get_settings (self->service), audience);
-}
-
-static gboolean
-dropify_window_send_text (DropifyWindow *self,
-                          const char    *text,
-                          const char    *to)
-{
-  g_autoptr(DropifyDrop) drop = NULL;
-  g_autoptr(GError) error = NULL;
-  const char *one[2];
-
-  if (text_is_blank (text))
-    return FALSE;
-
-  drop = dropify_service_send_text_to (self->service, text, 0, audience_of (to, one), &error);
-  if (drop == NULL)
-    {
-      dropify_window_show_error (self, error);
-      return FALSE;
-    }
-
-  dropify_window_note_recent (self, audience_of (to, one));
-  return TRUE;
-}
-
-/* Files handed over together, from the command line or a file manager:
- * one toast says when they are all in. */
-typedef struct
-{
-  guint  n_pending;
-  guint  n_dropped;
-  char  *first_name;
-} DropBatch;
-
-typedef struct
-{
-  DropifyWindow *self;
-  char          *name;
-  GFile         *temporary_dir;
-  DropBatch     *batch;
-} SendFileData;
-
-/* Counts one file of @batch in, and the last one says how they went. A
- * failure already said so in a toast of its own; a window going away
- * cancels them and says nothing. */
-static void
-dropify_window_batch_file_done (DropifyWindow *self,
-                                DropBatch     *batch,
-                                DropifyDrop   *drop,
-                                gboolean       cancelled)
-{
-  g_autofree char *text = NULL;
-
-  if (drop != NULL && batch->n_dropped++ == 0)
-    batch->first_name = g_strdup (dropify_drop_get_name (drop));
-
-  if (--batch->n_pending > 0)
-    return;
-
-  if (cancelled)
-    batch->n_dropped = 0;
-
-  if (batch->n_dropped == 1)
-    /* Translators: a toast; %s is a file name */
-    text = g_strdup_printf (_("Dropped “%s”"), batch->first_name);
-  else if (batch->n_dropped > 1)
-    /* Translators: a toast; %u is a number of files */
-    text = g_strdup_printf (ngettext ("Dropped %u file", "Dropped %u files", batch->n_dropped),
-                            batch->n_dropped);
-
-  if (text != NULL)
-    dropify_window_show_toast (self, text);
-
-  g_free (batch->first_name);
-  g_free (batch);
-}
-
-static void
-send_file_data_free (SendFileData *data)
-{
-  /* Pasted images are written to a private directory just for the import;
-   * the blob store has its own copy once the import finished. */
-  if (data->temporary_dir != NULL)
-    {
-      g_autoptr(GFile) file = g_file_get_child (data->temporary_dir, data->name);
-
-      g_file_delete (file, NULL, NULL);
-      g_file_delete (data->temporary_dir, NULL, NULL);
-    }
-
-  g_clear_object (&data->self);
-  g_clear_object (&data->temporary_dir);
-  g_clear_pointer (&data->name, g_free);
-  g_free (data);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (SendFileData, send_file_data_free)
-
-static void
-dropify_window_update_spinner (DropifyWindow *self)
-{
-  gboolean busy = self->n_pending_files > 0;
-
-  gtk_widget_set_visible (GTK_WIDGET (self->spinner), busy);
-  gtk_spinner_set_spinning (self->spinner, busy);
-}
-
-static void
-dropify_window_send_file_cb (GObject      *object,
-                             GAsyncResult *result,
-                             gpointer      user_data)
-{
-  g_autoptr(SendFileData) data = user_data;
-  DropifyWindow *self = data->self;
-  g_autoptr(DropifyDrop) drop = NULL;
-  g_autoptr(GError) error = NULL;
-
-  drop = dropify_service_send_file_finish (DROPIFY_SERVICE (object), result, &error);
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      if (data->batch != NULL)
-        dropify_window_batch_file_done (self, data->batch, NULL, TRUE);
-      return;
-    }
-
-  self->n_pending_files--;
-  dropify_window_update_spinner (self);
-
-  if (drop == NULL)
-    {
-      g_autofree char *text = NULL;
-
-      g_debug ("Could not drop %s: %s", data->name, error->message);
-      /* Translators: a toast; the first %s is a file name, the second
-       * says what went wrong */
-      text = g_strdup_printf (_("Could not drop “%s”: %s"), data->name, error->message);
-      dropify_window_show_toast (self, text);
-    }
-
-  if (data->batch != NULL)
-    dropify_window_batch_file_done (self, data->batch, drop, FALSE);
-}
-
-static void
-dropify_window_send_file_in_batch (DropifyWindow *self,
-                                   GFile         *file,
-                                   GFile         *temporary_dir,
-                                   DropBatch     *batch,
-                                   const char    *to)
-{
-  SendFileData *data;
-  const char *one[2];
-
-  g_assert (DROPIFY_IS_WINDOW (self));
-  g_assert (G_IS_FILE (file));
-
-  data = g_new0 (SendFileData, 1);
-  data->self = g_object_ref (self);
-  data->name = g_file_get_basename (file);
-  data->temporary_dir = temporary_dir != NULL ? g_object_ref (temporary_dir) : NULL;
-  data->batch = batch;
-
-  self->n_pending_files++;
-  dropify_window_update_spinner (self);
-
-  dropify_service_send_file_to_async (self->service, file, 0, audience_of (to, one),
-                                      self->cancellable, dropify_window_send_file_cb, data);
-  dropify_window_note_recent (self, audience_of (to, one));
-}
-
-static void
-dropify_window_send_file (DropifyWindow *self,
-                          GFile         *file,
-                          GFile         *temporary_dir,
-                          const char    *to)
-{
-  dropify_window_send_file_in_batch (self, file, temporary_dir, NULL, to);
-}
-
-static void
-dropify_window_send_files (DropifyWindow *self,
-                           GSList        *files,
-                           const char    *to)
-{
-  for (const GSList *l = files; l != NULL; l = l->next)
-    dropify_window_send_file (self, G_FILE (l->data), NULL, to);
-}
-
 /* Send a drop again */
 
 static void
@@ -1272,7 +959,8 @@ dropify_window_send_again_response (DropifyWindow       *self,
       return;
     }
 
-  dropify_window_note_recent (self, (const char * const *) audience);
+  dropify_audience_note_recent (dropify_service_get_settings (self->service),
+                                (const char * const *) audience);
 
   name = dropify_drop_dup_short_name (drop);
   /* Translators: a toast; %s is a file's name or the start of a text, %u
@@ -1314,39 +1002,15 @@ dropify_window_send_drop_to (GtkWidget  *widget,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
-/* Composer */
-
-static void
-dropify_window_composer_changed (DropifyWindow *self,
-                                 GtkTextBuffer *buffer)
-{
-  g_autofree char *text = NULL;
-  GtkTextIter start;
-  GtkTextIter end;
-
-  gtk_text_buffer_get_bounds (buffer, &start, &end);
-  text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
-
-  gtk_widget_set_visible (self->composer_placeholder, *text == '\0');
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.send", !text_is_blank (text));
-}
+/* Composer: its actions are the window's, with their shortcuts, so that
+ * they work from anywhere in it; the composer does the work. */
 
 static void
 dropify_window_send (GtkWidget  *widget,
                      const char *action_name,
                      GVariant   *param)
 {
-  DropifyWindow *self = DROPIFY_WINDOW (widget);
-  g_autofree char *text = NULL;
-  GtkTextIter start;
-  GtkTextIter end;
-
-  gtk_text_buffer_get_bounds (self->composer_buffer, &start, &end);
-  text = gtk_text_buffer_get_text (self->composer_buffer, &start, &end, FALSE);
-
-  /* On failure the text stays, so nothing the user typed is lost. */
-  if (dropify_window_send_text (self, text, self->send_to))
-    gtk_text_buffer_set_text (self->composer_buffer, "", 0);
+  dropify_composer_send (DROPIFY_WINDOW (widget)->composer);
 }
 
 /* The device an action's parameter names, or %NULL for all of them
@@ -1366,28 +1030,23 @@ dropify_window_target_of (GVariant *param)
   return id;
 }
 
-static void
-dropify_window_attach_response (DropifyWindow        *self,
-                                int                   response,
-                                GtkFileChooserNative *native)
+/* Who an action sends to: with no parameter, the composer's "Send To"
+ * (@peer %NULL); with one, the device it names, which must be listed.
+ * New drops show in the history, also when the action comes from the
+ * devices page. */
+static gboolean
+dropify_window_start_sending (DropifyWindow  *self,
+                              GVariant       *param,
+                              DropifyPeer   **peer)
 {
-  const char *to = g_object_get_data (G_OBJECT (native), "dropify-send-to");
+  const char *to = dropify_window_target_of (param);
 
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr(GListModel) files = gtk_file_chooser_get_files (GTK_FILE_CHOOSER (native));
-      guint n_files = g_list_model_get_n_items (files);
+  *peer = to != NULL ? dropify_window_find_peer (self, to) : NULL;
+  if (param != NULL && *peer == NULL)
+    return FALSE;
 
-      for (guint i = 0; i < n_files; i++)
-        {
-          g_autoptr(GFile) file = g_list_model_get_item (files, i);
-
-          dropify_window_send_file (self, file, NULL, to);
-        }
-    }
-
-  gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (native));
-  g_object_unref (native);
+  adw_leaflet_set_visible_child_name (self->leaflet, "history");
+  return TRUE;
 }
 
 /* win.attach drops files for the composer's "Send To"; win.send-files-to
@@ -1398,276 +1057,47 @@ dropify_window_attach (GtkWidget  *widget,
                        GVariant   *param)
 {
   DropifyWindow *self = DROPIFY_WINDOW (widget);
-  const char *to = param != NULL ? dropify_window_target_of (param) : self->send_to;
-  DropifyPeer *peer = to != NULL ? dropify_window_find_peer (self, to) : NULL;
-  g_autofree char *name = NULL;
-  g_autofree char *title = NULL;
-  GtkFileChooserNative *native;
+  DropifyPeer *peer;
 
-  if (param != NULL && peer == NULL)
-    return;
-
-  /* New drops show in the history. */
-  adw_leaflet_set_visible_child_name (self->leaflet, "history");
-
-  if (param != NULL)
-    {
-      name = dropify_audience_dup_peer_label (peer);
-      /* Translators: a file chooser's title; %s is a device's name */
-      title = g_strdup_printf (_("Send Files to %s"), name);
-    }
-
-  native = gtk_file_chooser_native_new (title != NULL ? title : _("Attach Files"),
-                                        GTK_WINDOW (self),
-                                        GTK_FILE_CHOOSER_ACTION_OPEN,
-                                        param != NULL ? _("_Send") : _("_Attach"),
-                                        _("_Cancel"));
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
-  gtk_file_chooser_set_select_multiple (GTK_FILE_CHOOSER (native), TRUE);
-  g_object_set_data_full (G_OBJECT (native), "dropify-send-to", g_strdup (to), g_free);
-
-  g_signal_connect_object (native, "response",
-                           G_CALLBACK (dropify_window_attach_response),
-                           self, G_CONNECT_SWAPPED);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
+  if (dropify_window_start_sending (self, param, &peer))
+    dropify_composer_attach (self->composer, peer);
 }
 
-/* Paste */
-
-/* One read of the clipboard, and the device what it holds goes to. */
-typedef struct
-{
-  DropifyWindow *self;
-  char          *to;
-} PasteData;
-
-static PasteData *
-paste_data_new (DropifyWindow *self,
-                const char    *to)
-{
-  PasteData *data = g_new0 (PasteData, 1);
-
-  data->self = g_object_ref (self);
-  data->to = g_strdup (to);
-  return data;
-}
-
-static void
-paste_data_free (PasteData *data)
-{
-  g_clear_object (&data->self);
-  g_clear_pointer (&data->to, g_free);
-  g_free (data);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (PasteData, paste_data_free)
-
-static void
-dropify_window_paste_files_cb (GObject      *object,
-                               GAsyncResult *result,
-                               gpointer      user_data)
-{
-  g_autoptr(PasteData) data = user_data;
-  DropifyWindow *self = data->self;
-  g_autoptr(GError) error = NULL;
-  const GValue *value;
-
-  value = gdk_clipboard_read_value_finish (GDK_CLIPBOARD (object), result, &error);
-  if (value == NULL)
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        dropify_window_show_error (self, error);
-      return;
-    }
-
-  {
-    g_autoptr(GSList) files = gdk_file_list_get_files (g_value_get_boxed (value));
-
-    dropify_window_send_files (self, files, data->to);
-  }
-}
-
-static void
-dropify_window_paste_text_cb (GObject      *object,
-                              GAsyncResult *result,
-                              gpointer      user_data)
-{
-  g_autoptr(PasteData) data = user_data;
-  DropifyWindow *self = data->self;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *text = NULL;
-
-  text = gdk_clipboard_read_text_finish (GDK_CLIPBOARD (object), result, &error);
-  if (text == NULL)
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        dropify_window_show_error (self, error);
-      return;
-    }
-
-  if (text_is_blank (text))
-    dropify_window_show_toast (self, _("The clipboard holds no text"));
-  else
-    dropify_window_send_text (self, text, data->to);
-}
-
-typedef struct
-{
-  DropifyWindow *self;
-  GFile         *dir;
-  GFile         *file;
-  char          *to;
-} PasteImageData;
-
-static void
-paste_image_data_free (PasteImageData *data)
-{
-  g_clear_object (&data->self);
-  g_clear_object (&data->dir);
-  g_clear_object (&data->file);
-  g_clear_pointer (&data->to, g_free);
-  g_free (data);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (PasteImageData, paste_image_data_free)
-
-static void
-dropify_window_paste_image_written_cb (GObject      *object,
-                                       GAsyncResult *result,
-                                       gpointer      user_data)
-{
-  g_autoptr(PasteImageData) data = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!g_file_replace_contents_finish (G_FILE (object), result, NULL, &error))
-    {
-      g_file_delete (data->dir, NULL, NULL);
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        dropify_window_show_error (data->self, error);
-      return;
-    }
-
-  dropify_window_send_file (data->self, data->file, data->dir, data->to);
-}
-
-static void
-dropify_window_paste_image_cb (GObject      *object,
-                               GAsyncResult *result,
-                               gpointer      user_data)
-{
-  g_autoptr(PasteData) paste = user_data;
-  DropifyWindow *self = paste->self;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autoptr(GDateTime) now = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) png = NULL;
-  g_autofree char *dir_path = NULL;
-  g_autofree char *timestamp = NULL;
-  g_autofree char *name = NULL;
-  PasteImageData *data;
-
-  texture = gdk_clipboard_read_texture_finish (GDK_CLIPBOARD (object), result, &error);
-  if (texture == NULL)
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        dropify_window_show_error (self, error);
-      return;
-    }
-
-  /* A pasted image has no file behind it: write it out under a readable
-   * name, since that name is what the other devices see. */
-  dir_path = g_dir_make_tmp ("dropify-paste-XXXXXX", &error);
-  if (dir_path == NULL)
-    {
-      dropify_window_show_error (self, error);
-      return;
-    }
-
-  now = g_date_time_new_now_local ();
-  timestamp = g_date_time_format (now, "%Y-%m-%d %H-%M-%S");
-  /* Translators: the file name of an image pasted from the clipboard; %s is
-   * the date and time, as in "Pasted image 2024-05-01 09-30-00.png" */
-  name = g_strdup_printf (_("Pasted image %s.png"), timestamp);
-
-  png = gdk_texture_save_to_png_bytes (texture);
-
-  data = g_new0 (PasteImageData, 1);
-  data->self = g_object_ref (self);
-  data->dir = g_file_new_for_path (dir_path);
-  data->file = g_file_get_child (data->dir, name);
-  data->to = g_strdup (paste->to);
-
-  g_file_replace_contents_bytes_async (data->file, png, NULL, FALSE,
-                                       G_FILE_CREATE_PRIVATE, self->cancellable,
-                                       dropify_window_paste_image_written_cb, data);
-}
-
-static GdkContentFormats *
-dup_clipboard_formats (GdkClipboard *clipboard)
-{
-  /* Other applications offer mime types; this adds the GTypes they can be
-   * read as, so one check covers both local and foreign content. */
-  return gdk_content_formats_union_deserialize_gtypes (
-           gdk_content_formats_ref (gdk_clipboard_get_formats (clipboard)));
-}
-
-/* win.paste is Ctrl+V, which in the composer pastes text into the
- * composer instead; win.send-clipboard sends whatever the clipboard holds
- * right away, from anywhere in the window. Both land here, for the
- * composer's "Send To"; win.send-clipboard-to too, for the one device it
- * names, from the devices page. */
+/* win.paste (Ctrl+V), win.send-clipboard (Ctrl+Shift+V), and
+ * win.send-clipboard-to for the one device it names, from the devices
+ * page. */
 static void
 dropify_window_paste (GtkWidget  *widget,
                       const char *action_name,
                       GVariant   *param)
 {
   DropifyWindow *self = DROPIFY_WINDOW (widget);
-  GdkClipboard *clipboard = gtk_widget_get_clipboard (widget);
-  g_autoptr(GdkContentFormats) formats = dup_clipboard_formats (clipboard);
-  const char *to = param != NULL ? dropify_window_target_of (param) : self->send_to;
+  DropifyPeer *peer;
 
-  if (param != NULL && (to == NULL || dropify_window_find_peer (self, to) == NULL))
-    return;
-
-  /* Ctrl+V works from the devices page too: show where the drop lands. */
-  adw_leaflet_set_visible_child_name (self->leaflet, "history");
-
-  if (gdk_content_formats_contain_gtype (formats, GDK_TYPE_FILE_LIST))
-    gdk_clipboard_read_value_async (clipboard, GDK_TYPE_FILE_LIST, G_PRIORITY_DEFAULT,
-                                    self->cancellable,
-                                    dropify_window_paste_files_cb,
-                                    paste_data_new (self, to));
-  else if (gdk_content_formats_contain_gtype (formats, GDK_TYPE_TEXTURE))
-    gdk_clipboard_read_texture_async (clipboard, self->cancellable,
-                                      dropify_window_paste_image_cb,
-                                      paste_data_new (self, to));
-  else if (gdk_content_formats_contain_gtype (formats, G_TYPE_STRING))
-    gdk_clipboard_read_text_async (clipboard, self->cancellable,
-                                   dropify_window_paste_text_cb,
-                                   paste_data_new (self, to));
-  else if (gdk_content_formats_get_mime_types (formats, NULL) == NULL &&
-           gdk_content_formats_get_gtypes (formats, NULL) == NULL)
-    dropify_window_show_toast (self, _("The clipboard is empty"));
-  else
-    dropify_window_show_toast (self, _("Nothing to paste"));
+  if (dropify_window_start_sending (self, param, &peer))
+    dropify_composer_paste (self->composer, peer);
 }
 
-/* In the composer, Ctrl+V pastes text into the composer as usual; only
- * files and images, which the composer cannot hold, become drops at once. */
-static gboolean
-dropify_window_composer_paste (GtkWidget *widget,
-                               GVariant  *args,
-                               gpointer   user_data)
+static void
+dropify_window_composer_toast (DropifyWindow *self,
+                               const char    *text)
 {
-  DropifyWindow *self = DROPIFY_WINDOW (user_data);
-  g_autoptr(GdkContentFormats) formats = dup_clipboard_formats (gtk_widget_get_clipboard (widget));
+  dropify_window_show_toast (self, text);
+}
 
-  if (!gdk_content_formats_contain_gtype (formats, GDK_TYPE_FILE_LIST) &&
-      (gdk_content_formats_contain_gtype (formats, G_TYPE_STRING) ||
-       !gdk_content_formats_contain_gtype (formats, GDK_TYPE_TEXTURE)))
-    return FALSE;
+static void
+dropify_window_composer_can_send (DropifyWindow *self)
+{
+  gboolean can_send;
 
-  return gtk_widget_activate_action (GTK_WIDGET (self), "win.paste", NULL);
+  g_object_get (self->composer, "can-send", &can_send, NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.send", can_send);
+}
+
+static void
+dropify_window_composer_send_to (DropifyWindow *self)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SEND_TO]);
 }
 
 /* Drag and drop */
@@ -1723,12 +1153,12 @@ dropify_window_drop (DropifyWindow *self,
       if (files == NULL)
         return FALSE;
 
-      dropify_window_send_files (self, files, self->send_to);
+      dropify_composer_send_files (self->composer, files);
       return TRUE;
     }
 
   if (G_VALUE_HOLDS_STRING (value))
-    return dropify_window_send_text (self, g_value_get_string (value), self->send_to);
+    return dropify_composer_send_text (self->composer, g_value_get_string (value));
 
   return FALSE;
 }
@@ -1852,18 +1282,9 @@ static DropifyPeer *
 dropify_window_find_peer (DropifyWindow *self,
                           const char    *device_id)
 {
-  GListModel *peers = dropify_sync_get_peers (dropify_service_get_sync (self->service));
-  guint n_items = g_list_model_get_n_items (peers);
+  DropifySync *sync = dropify_service_get_sync (self->service);
 
-  for (guint i = 0; i < n_items; i++)
-    {
-      g_autoptr(DropifyPeer) peer = g_list_model_get_item (peers, i);
-
-      if (g_strcmp0 (dropify_peer_get_device_id (peer), device_id) == 0)
-        return peer;
-    }
-
-  return NULL;
+  return dropify_audience_find_peer (dropify_sync_get_peers (sync), device_id);
 }
 
 static GtkWindow *
@@ -2257,8 +1678,9 @@ dropify_window_constructed (GObject *object)
                            self, G_CONNECT_SWAPPED);
   dropify_window_peers_changed (self, 0, 0, g_list_model_get_n_items (peers), peers);
 
-  gtk_menu_button_set_create_popup_func (self->send_to_button, dropify_window_send_to_popup, self, NULL);
-  dropify_window_update_send_to (self);
+  dropify_composer_set_service (self->composer, self->service);
+  g_object_bind_property (self->composer, "busy", self->spinner, "visible", G_BINDING_SYNC_CREATE);
+  g_object_bind_property (self->composer, "busy", self->spinner, "spinning", G_BINDING_SYNC_CREATE);
 
   dropify_window_restore_state (self);
 }
@@ -2302,7 +1724,6 @@ dropify_window_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_object (&self->service);
   g_clear_pointer (&self->rows, g_ptr_array_unref);
-  g_clear_pointer (&self->send_to, g_free);
   g_clear_object (&self->selection);
   g_clear_pointer (&self->device_ids, g_ptr_array_unref);
 
@@ -2324,7 +1745,7 @@ dropify_window_get_property (GObject    *object,
       break;
 
     case PROP_SEND_TO:
-      g_value_set_string (value, self->send_to != NULL ? self->send_to : "");
+      g_value_set_string (value, dropify_composer_get_send_to (self->composer));
       break;
 
     case PROP_SELECTION_MODE:
@@ -2351,7 +1772,7 @@ dropify_window_set_property (GObject      *object,
       break;
 
     case PROP_SEND_TO:
-      dropify_window_set_send_to (self, g_value_get_string (value));
+      dropify_composer_set_send_to (self->composer, g_value_get_string (value));
       break;
 
     case PROP_SELECTION_MODE:
@@ -2412,6 +1833,7 @@ dropify_window_class_init (DropifyWindowClass *klass)
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  g_type_ensure (DROPIFY_TYPE_COMPOSER);
   g_type_ensure (DROPIFY_TYPE_PEERS_PAGE);
   g_type_ensure (DROPIFY_TYPE_DROP_VIEW);
 
@@ -2440,12 +1862,7 @@ dropify_window_class_init (DropifyWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, dropify_window_search_changed);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, selection_bar);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, selection_label);
-  gtk_widget_class_bind_template_child (widget_class, DropifyWindow, composer_bar);
-  gtk_widget_class_bind_template_child (widget_class, DropifyWindow, composer_view);
-  gtk_widget_class_bind_template_child (widget_class, DropifyWindow, composer_buffer);
-  gtk_widget_class_bind_template_child (widget_class, DropifyWindow, composer_placeholder);
-  gtk_widget_class_bind_template_child (widget_class, DropifyWindow, send_to_button);
-  gtk_widget_class_bind_template_callback (widget_class, dropify_window_composer_changed);
+  gtk_widget_class_bind_template_child (widget_class, DropifyWindow, composer);
   gtk_widget_class_bind_template_callback (widget_class, dropify_window_n_connected_changed);
 
   gtk_widget_class_install_action (widget_class, "win.send", NULL, dropify_window_send);
@@ -2509,7 +1926,6 @@ dropify_window_class_init (DropifyWindowClass *klass)
 static void
 dropify_window_init (DropifyWindow *self)
 {
-  GtkEventController *controller;
   GtkDropTarget *target;
   GType drop_types[] = { GDK_TYPE_FILE_LIST, G_TYPE_STRING };
 
@@ -2529,31 +1945,15 @@ dropify_window_init (DropifyWindow *self)
   dropify_window_selection_changed (self);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.send", FALSE);
-
-  /* Ctrl+Return must send even though the composer has focus, and the
-   * composer would otherwise take it as a new line. */
-  controller = gtk_shortcut_controller_new ();
-  gtk_event_controller_set_propagation_phase (controller, GTK_PHASE_CAPTURE);
-  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (controller),
-                                        gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_Return,
-                                                                                  GDK_CONTROL_MASK),
-                                                          gtk_named_action_new ("win.send")));
-  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (controller),
-                                        gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_KP_Enter,
-                                                                                  GDK_CONTROL_MASK),
-                                                          gtk_named_action_new ("win.send")));
-  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (controller),
-                                        gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_v,
-                                                                                  GDK_CONTROL_MASK),
-                                                          gtk_callback_action_new (dropify_window_composer_paste,
-                                                                                   self, NULL)));
-  /* Unlike Ctrl+V, Ctrl+Shift+V never pastes into the composer. */
-  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (controller),
-                                        gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_v,
-                                                                                  GDK_CONTROL_MASK |
-                                                                                  GDK_SHIFT_MASK),
-                                                          gtk_named_action_new ("win.send-clipboard")));
-  gtk_widget_add_controller (GTK_WIDGET (self->composer_view), controller);
+  g_signal_connect_object (self->composer, "notify::can-send",
+                           G_CALLBACK (dropify_window_composer_can_send),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->composer, "notify::send-to",
+                           G_CALLBACK (dropify_window_composer_send_to),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->composer, "toast",
+                           G_CALLBACK (dropify_window_composer_toast),
+                           self, G_CONNECT_SWAPPED);
 
   target = gtk_drop_target_new (G_TYPE_INVALID, GDK_ACTION_COPY);
   gtk_drop_target_set_gtypes (target, drop_types, G_N_ELEMENTS (drop_types));
@@ -2606,8 +2006,6 @@ dropify_window_drop_files (DropifyWindow  *self,
                            GFile         **files,
                            guint           n_files)
 {
-  DropBatch *batch;
-
   g_return_if_fail (DROPIFY_IS_WINDOW (self));
   g_return_if_fail (files != NULL || n_files == 0);
 
@@ -2617,11 +2015,7 @@ dropify_window_drop_files (DropifyWindow  *self,
   /* New drops show in the history. */
   adw_leaflet_set_visible_child_name (self->leaflet, "history");
 
-  batch = g_new0 (DropBatch, 1);
-  batch->n_pending = n_files;
-
-  for (guint i = 0; i < n_files; i++)
-    dropify_window_send_file_in_batch (self, files[i], NULL, batch, self->send_to);
+  dropify_composer_drop_files (self->composer, files, n_files);
 }
 
 static gboolean
