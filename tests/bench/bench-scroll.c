@@ -88,11 +88,13 @@ env_uint (const char *name,
   return value != NULL && atoi (value) > 0 ? (guint) atoi (value) : fallback;
 }
 
+/* The first shown widget of @type: the window's drop-downs hold list views
+ * of their own, in popovers that are not shown. */
 static GtkWidget *
 find_widget (GtkWidget *widget,
              GType      type)
 {
-  if (g_type_is_a (G_OBJECT_TYPE (widget), type))
+  if (g_type_is_a (G_OBJECT_TYPE (widget), type) && gtk_widget_get_mapped (widget))
     return widget;
 
   for (GtkWidget *child = gtk_widget_get_first_child (widget);
