@@ -14,6 +14,7 @@
 
 #include "dropify-drop-actions.h"
 #include "dropify-drop-row.h"
+#include "dropify-lazy-label.h"
 #include "dropify-thumbnail.h"
 #include "dropify-transfer-watch.h"
 
@@ -1333,6 +1334,7 @@ dropify_drop_row_class_init (DropifyDropRowClass *klass)
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  g_type_ensure (DROPIFY_TYPE_LAZY_LABEL);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/dropify/Dropify/ui/dropify-drop-row.ui");
   gtk_widget_class_bind_template_child (widget_class, DropifyDropRow, card);
