@@ -56,6 +56,9 @@ struct _DropifyDropRow
 
   /* The same menu at the pointer, for a right click or a long press. */
   GtkWidget      *context_menu;
+
+  /* The copy button's tooltip, when it is set once the row is drawn. */
+  const char     *copy_tooltip;
 };
 
 G_DEFINE_FINAL_TYPE (DropifyDropRow, dropify_drop_row, GTK_TYPE_WIDGET)
@@ -730,6 +733,37 @@ set_tooltip_text (GtkWidget  *widget,
     gtk_widget_set_tooltip_text (widget, text);
 }
 
+/* Binds a frame past which a row is taken to be one of a jump's. */
+#define BINDS_IN_A_JUMP 8
+
+/* The copy button says "Copy Text" or "Copy File". When the list jumps
+ * it binds some 200 rows in a frame, and each row whose kind changed would
+ * cost a round trip to the X server (see above): rows bound then set their
+ * tooltip when they are drawn, so only the rows in view do. */
+static void
+dropify_drop_row_set_copy_tooltip (DropifyDropRow *self,
+                                   const char     *text)
+{
+  static int64_t frame = -1;
+  static guint binds;
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
+
+  if (clock != NULL && gdk_frame_clock_get_frame_counter (clock) != frame)
+    {
+      frame = gdk_frame_clock_get_frame_counter (clock);
+      binds = 0;
+    }
+
+  if (clock == NULL || ++binds <= BINDS_IN_A_JUMP)
+    {
+      self->copy_tooltip = NULL;
+      set_tooltip_text (GTK_WIDGET (self->copy_button), text);
+      return;
+    }
+
+  self->copy_tooltip = text;
+}
+
 static void
 dropify_drop_row_set_kind_class (DropifyDropRow *self,
                                  const char     *add,
@@ -864,7 +898,7 @@ dropify_drop_row_update (DropifyDropRow *self)
         gtk_image_set_from_icon_name (self->icon, icon_name);
       gtk_label_set_text (self->title_label, preview);
       gtk_label_set_lines (self->title_label, PREVIEW_MAX_LINES);
-      set_tooltip_text (GTK_WIDGET (self->copy_button), _("Copy Text"));
+      dropify_drop_row_set_copy_tooltip (self, _("Copy Text"));
     }
   else
     {
@@ -882,7 +916,7 @@ dropify_drop_row_update (DropifyDropRow *self)
       gtk_image_set_from_gicon (self->icon, icon);
       gtk_label_set_text (self->title_label, dropify_drop_get_name (self->drop));
       gtk_label_set_lines (self->title_label, 2);
-      set_tooltip_text (GTK_WIDGET (self->copy_button), _("Copy File"));
+      dropify_drop_row_set_copy_tooltip (self, _("Copy File"));
     }
 
   dropify_drop_row_update_labels (self);
@@ -1252,6 +1286,22 @@ dropify_drop_row_size_allocate (GtkWidget *widget,
 }
 
 static void
+dropify_drop_row_snapshot (GtkWidget   *widget,
+                           GtkSnapshot *snapshot)
+{
+  DropifyDropRow *self = DROPIFY_DROP_ROW (widget);
+
+  /* Drawn, so in view: the tooltip a jump put off. */
+  if (self->copy_tooltip != NULL)
+    {
+      set_tooltip_text (GTK_WIDGET (self->copy_button), self->copy_tooltip);
+      self->copy_tooltip = NULL;
+    }
+
+  GTK_WIDGET_CLASS (dropify_drop_row_parent_class)->snapshot (widget, snapshot);
+}
+
+static void
 dropify_drop_row_dispose (GObject *object)
 {
   DropifyDropRow *self = (DropifyDropRow *)object;
@@ -1345,6 +1395,7 @@ dropify_drop_row_class_init (DropifyDropRowClass *klass)
   object_class->dispose = dropify_drop_row_dispose;
   widget_class->size_allocate = dropify_drop_row_size_allocate;
   widget_class->focus = dropify_drop_row_focus;
+  widget_class->snapshot = dropify_drop_row_snapshot;
   object_class->finalize = dropify_drop_row_finalize;
   object_class->get_property = dropify_drop_row_get_property;
   object_class->set_property = dropify_drop_row_set_property;
