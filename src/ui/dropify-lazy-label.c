@@ -42,10 +42,13 @@ struct _DropifyLazyLabel
 
   GtkLabel  *label;
 
-  /* What was last estimated, and whether the label was since measured
-   * for real where it was drawn. */
+  /* What it was last allocated for, and whether the label was measured
+   * for real since, where it was drawn. */
   guint64    key;
+  int        width;
+  int        height;
   gboolean   checked;
+  guint      resize_tick;
 };
 
 static void dropify_lazy_label_buildable_init (GtkBuildableIface *iface);
@@ -71,8 +74,15 @@ typedef struct
   int natural;
 } Height;
 
+/* The size a text was found to take at a width. */
+typedef struct
+{
+  int    width;
+  Height height;
+} Correction;
+
 static GHashTable *font_sizes;   /* font description hash → FontSizes */
-static GHashTable *corrections;  /* key → Height */
+static GHashTable *corrections;  /* text_key() → Correction */
 static guint       n_misses;
 
 /* Sizes */
@@ -268,12 +278,11 @@ text_width (const FontSizes *sizes,
   return widest;
 }
 
-/* What names an estimate: the text, the width, the font and the number
- * of lines the label may show. */
+/* What names a text as a label shows it: the text, the font and the
+ * number of lines the label may show. */
 static guint64
-estimate_key (GtkLabel   *label,
-              const char *text,
-              int         width)
+text_key (GtkLabel   *label,
+          const char *text)
 {
   PangoContext *context = gtk_widget_get_pango_context (GTK_WIDGET (label));
   const PangoFontDescription *description = pango_context_get_font_description (context);
@@ -281,7 +290,6 @@ estimate_key (GtkLabel   *label,
 
   key = g_str_hash (text);
   key = key * 1000003u ^ (guint64) strlen (text);
-  key = key * 1000003u ^ (guint64) (guint) width;
   key = key * 1000003u ^ (guint64) (guint) gtk_label_get_lines (label);
   key = key * 1000003u ^ (description != NULL ? pango_font_description_hash (description) : 0);
 
@@ -297,21 +305,17 @@ dropify_lazy_label_estimate_height (DropifyLazyLabel *self,
   const char *text = gtk_label_get_text (self->label);
   const FontSizes *sizes = measure_font (self->label);
   int max_lines = gtk_label_get_lines (self->label);
-  Height *known;
-  guint64 key;
+  guint64 key = text_key (self->label, text);
+  Correction *known;
   int n;
 
-  key = estimate_key (self->label, text, width);
-  if (key != self->key)
+  /* A parent may measure at a width a little off the one it allocates
+   * (GtkGrid does, by a few pixels): a correction holds near its width. */
+  if (corrections != NULL && (known = g_hash_table_lookup (corrections, &key)) != NULL &&
+      ABS (known->width - width) * 20 <= known->width)
     {
-      self->key = key;
-      self->checked = FALSE;
-    }
-
-  if (corrections != NULL && (known = g_hash_table_lookup (corrections, &key)) != NULL)
-    {
-      *minimum = known->minimum;
-      *natural = known->natural;
+      *minimum = known->height.minimum;
+      *natural = known->height.natural;
       return;
     }
 
@@ -371,10 +375,39 @@ dropify_lazy_label_size_allocate (GtkWidget *widget,
 {
   DropifyLazyLabel *self = DROPIFY_LAZY_LABEL (widget);
 
+  guint64 key;
+
+  if (self->label == NULL || !gtk_widget_get_visible (GTK_WIDGET (self->label)))
+    return;
+
+  /* A new text or a new size is checked when it is next drawn. */
+  key = text_key (self->label, gtk_label_get_text (self->label));
+  if (key != self->key || width != self->width || height != self->height)
+    {
+      self->key = key;
+      self->width = width;
+      self->height = height;
+      self->checked = FALSE;
+    }
+
   /* Not measured, on purpose: allocating a label only tells its layout
    * its width, and the text is laid out when it is drawn. */
-  if (self->label != NULL && gtk_widget_get_visible (GTK_WIDGET (self->label)))
-    gtk_widget_allocate (GTK_WIDGET (self->label), width, height, -1, NULL);
+  gtk_widget_allocate (GTK_WIDGET (self->label), width, height, -1, NULL);
+}
+
+/* A resize queued while drawing is not seen by GTK 4.8: it is queued
+ * from the next frame instead. */
+static gboolean
+dropify_lazy_label_resize_tick (GtkWidget     *widget,
+                                GdkFrameClock *clock,
+                                gpointer       user_data)
+{
+  DropifyLazyLabel *self = DROPIFY_LAZY_LABEL (widget);
+
+  self->resize_tick = 0;
+  gtk_widget_queue_resize (widget);
+
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -387,24 +420,26 @@ dropify_lazy_label_snapshot (GtkWidget   *widget,
     return;
 
   /* Drawn, so in view: measure the label for real, once, and size it
-   * again if the estimate was wrong. */
+   * again if it was given a size its text does not take. */
   if (!self->checked)
     {
       int width = gtk_widget_get_width (widget);
-      int estimated_minimum, estimated_natural;
-      Height exact;
+      int height = gtk_widget_get_height (widget);
+      Correction *known = corrections != NULL ? g_hash_table_lookup (corrections, &self->key) : NULL;
+      Correction exact = { width, { 0, 0 } };
 
       self->checked = TRUE;
-      dropify_lazy_label_estimate_height (self, width, &estimated_minimum, &estimated_natural);
       gtk_widget_measure (GTK_WIDGET (self->label), GTK_ORIENTATION_VERTICAL, width,
-                          &exact.minimum, &exact.natural, NULL, NULL);
-      self->checked = TRUE;
+                          &exact.height.minimum, &exact.height.natural, NULL, NULL);
 
-      if (exact.minimum != estimated_minimum || exact.natural != estimated_natural)
+      /* Once for each text and width: if the size was already corrected,
+       * the parent had reasons of its own. */
+      if ((height < exact.height.minimum || height > exact.height.natural) &&
+          (known == NULL || memcmp (known, &exact, sizeof exact) != 0))
         {
           n_misses++;
-          g_debug ("Estimated %d px for “%s” at %d px, it takes %d",
-                   estimated_natural, gtk_label_get_text (self->label), width, exact.natural);
+          g_debug ("“%s” was given %d px at %d px, it takes %d",
+                   gtk_label_get_text (self->label), height, width, exact.height.natural);
 
           if (corrections == NULL)
             corrections = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
@@ -413,7 +448,10 @@ dropify_lazy_label_snapshot (GtkWidget   *widget,
           g_hash_table_insert (corrections,
                                g_memdup2 (&self->key, sizeof self->key),
                                g_memdup2 (&exact, sizeof exact));
-          gtk_widget_queue_resize (widget);
+          if (self->resize_tick == 0)
+            self->resize_tick = gtk_widget_add_tick_callback (widget,
+                                                              dropify_lazy_label_resize_tick,
+                                                              NULL, NULL);
         }
     }
 
@@ -428,11 +466,43 @@ dropify_lazy_label_dispose (GObject *object)
   DropifyLazyLabel *self = DROPIFY_LAZY_LABEL (object);
   GtkWidget *child;
 
+  if (self->resize_tick != 0)
+    {
+      gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->resize_tick);
+      self->resize_tick = 0;
+    }
+
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
     gtk_widget_unparent (child);
   self->label = NULL;
 
   G_OBJECT_CLASS (dropify_lazy_label_parent_class)->dispose (object);
+}
+
+/* The label is never measured, and GTK 4.8 clears a widget's "resize
+ * needed" only when it is measured: after its first change, the label's
+ * own queue_resize() stops at itself, and this widget would keep sizes
+ * measured for an old text. It is told directly. */
+static void
+dropify_lazy_label_label_changed (DropifyLazyLabel *self,
+                                  GParamSpec       *pspec,
+                                  GtkLabel         *label)
+{
+  gtk_widget_queue_resize (GTK_WIDGET (self));
+}
+
+static void
+dropify_lazy_label_set_label (DropifyLazyLabel *self,
+                              GtkLabel         *label)
+{
+  self->label = label;
+  gtk_widget_set_parent (GTK_WIDGET (label), GTK_WIDGET (self));
+  g_signal_connect_object (label, "notify::label",
+                           G_CALLBACK (dropify_lazy_label_label_changed),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (label, "notify::lines",
+                           G_CALLBACK (dropify_lazy_label_label_changed),
+                           self, G_CONNECT_SWAPPED);
 }
 
 /* GtkBuildable */
@@ -448,8 +518,7 @@ dropify_lazy_label_buildable_add_child (GtkBuildable *buildable,
 
   if (GTK_IS_LABEL (child) && type == NULL && self->label == NULL)
     {
-      self->label = GTK_LABEL (child);
-      gtk_widget_set_parent (GTK_WIDGET (child), GTK_WIDGET (self));
+      dropify_lazy_label_set_label (self, GTK_LABEL (child));
       return;
     }
 
