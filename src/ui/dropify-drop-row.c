@@ -879,9 +879,13 @@ dropify_drop_row_update (DropifyDropRow *self)
    * what is already right: every change restyles or relayouts the row. */
   if (self->drop == NULL)
     {
+      /* Unbound, the row is bound to another drop next or let go: its
+       * actions, which do nothing without a drop, are left as they are,
+       * or each rebind would turn its buttons off and on, restyling them
+       * twice. */
       gtk_label_set_text (self->title_label, "");
       gtk_label_set_text (self->details_label, "");
-      dropify_drop_row_update_progress (self);
+      dropify_drop_row_update_thumbnail (self);
       return;
     }
 
