@@ -44,7 +44,8 @@ struct _DropifyDropRow
   DropifyThumbnail *thumbnail;   /* made for the first image drop shown */
   GtkLabel       *title_label;
   GtkLabel       *details_label;
-  GtkProgressBar *progress_bar;
+  GtkWidget      *text_box;
+  GtkProgressBar *progress_bar;  /* made for the first file that arrives */
   GtkButton      *copy_button;
   GtkMenuButton  *menu_button;
   GtkCheckButton *select_check;
@@ -682,7 +683,18 @@ dropify_drop_row_update_progress (DropifyDropRow *self)
               dropify_drop_get_kind (self->drop) == DROPIFY_DROP_KIND_FILE &&
               !dropify_drop_get_complete (self->drop);
 
-  gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), receiving);
+  /* A list makes some 200 rows: a row makes its progress bar only for
+   * the first file it shows arriving. */
+  if (receiving && self->progress_bar == NULL)
+    {
+      self->progress_bar = GTK_PROGRESS_BAR (gtk_progress_bar_new ());
+      gtk_widget_set_margin_top (GTK_WIDGET (self->progress_bar), 4);
+      gtk_box_append (GTK_BOX (self->text_box), GTK_WIDGET (self->progress_bar));
+    }
+
+  if (self->progress_bar != NULL &&
+      gtk_widget_get_visible (GTK_WIDGET (self->progress_bar)) != receiving)
+    gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), receiving);
 
   if (receiving)
     {
@@ -1315,8 +1327,9 @@ dropify_drop_row_dispose (GObject *object)
   g_clear_object (&self->transfers);
   g_clear_pointer (&self->context_menu, gtk_widget_unparent);
   gtk_widget_dispose_template (GTK_WIDGET (self), DROPIFY_TYPE_DROP_ROW);
-  /* It was the card's child, gone with it. */
+  /* They were the card's children, gone with it. */
   self->thumbnail = NULL;
+  self->progress_bar = NULL;
 
   G_OBJECT_CLASS (dropify_drop_row_parent_class)->dispose (object);
 }
@@ -1427,7 +1440,7 @@ dropify_drop_row_class_init (DropifyDropRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DropifyDropRow, icon);
   gtk_widget_class_bind_template_child (widget_class, DropifyDropRow, title_label);
   gtk_widget_class_bind_template_child (widget_class, DropifyDropRow, details_label);
-  gtk_widget_class_bind_template_child (widget_class, DropifyDropRow, progress_bar);
+  gtk_widget_class_bind_template_child (widget_class, DropifyDropRow, text_box);
   gtk_widget_class_bind_template_child (widget_class, DropifyDropRow, copy_button);
   gtk_widget_class_bind_template_child (widget_class, DropifyDropRow, menu_button);
   gtk_widget_class_bind_template_child (widget_class, DropifyDropRow, select_check);
