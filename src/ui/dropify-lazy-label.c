@@ -44,7 +44,7 @@ struct _DropifyLazyLabel
 
   /* What it was last allocated for, and whether the label was measured
    * for real since, where it was drawn. */
-  guint64    key;
+  uint64_t   key;
   int        width;
   int        height;
   gboolean   checked;
@@ -280,17 +280,17 @@ text_width (const FontSizes *sizes,
 
 /* What names a text as a label shows it: the text, the font and the
  * number of lines the label may show. */
-static guint64
+static uint64_t
 text_key (GtkLabel   *label,
           const char *text)
 {
   PangoContext *context = gtk_widget_get_pango_context (GTK_WIDGET (label));
   const PangoFontDescription *description = pango_context_get_font_description (context);
-  guint64 key;
+  uint64_t key;
 
   key = g_str_hash (text);
-  key = key * 1000003u ^ (guint64) strlen (text);
-  key = key * 1000003u ^ (guint64) (guint) gtk_label_get_lines (label);
+  key = key * 1000003u ^ (uint64_t) strlen (text);
+  key = key * 1000003u ^ (uint64_t) (guint) gtk_label_get_lines (label);
   key = key * 1000003u ^ (description != NULL ? pango_font_description_hash (description) : 0);
 
   return key;
@@ -305,7 +305,7 @@ dropify_lazy_label_estimate_height (DropifyLazyLabel *self,
   const char *text = gtk_label_get_text (self->label);
   const FontSizes *sizes = measure_font (self->label);
   int max_lines = gtk_label_get_lines (self->label);
-  guint64 key = text_key (self->label, text);
+  uint64_t key = text_key (self->label, text);
   Correction *known;
   int n;
 
@@ -375,7 +375,7 @@ dropify_lazy_label_size_allocate (GtkWidget *widget,
 {
   DropifyLazyLabel *self = DROPIFY_LAZY_LABEL (widget);
 
-  guint64 key;
+  uint64_t key;
 
   if (self->label == NULL || !gtk_widget_get_visible (GTK_WIDGET (self->label)))
     return;
