@@ -1836,12 +1836,11 @@ test_window_rows_after_jump (Fixture       *fixture,
     {
       g_autofree char *text = NULL;
 
-      G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+      /* The formats of the table above, with one or two %u. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
       text = g_strdup_printf (jump_texts[i % G_N_ELEMENTS (jump_texts)], i, i);
 #pragma GCC diagnostic pop
-      G_GNUC_END_IGNORE_DEPRECATIONS
       g_object_unref (add_peer_drop (fixture, text));
     }
   wait_for (history_is_shown, fixture->window, "the history to show");
