@@ -14,6 +14,7 @@
 
 #include "dropify-drop-actions.h"
 #include "dropify-drop-row.h"
+#include "dropify-lazy-label.h"
 #include "dropify-thumbnail.h"
 #include "dropify-transfer-watch.h"
 
@@ -43,7 +44,8 @@ struct _DropifyDropRow
   DropifyThumbnail *thumbnail;   /* made for the first image drop shown */
   GtkLabel       *title_label;
   GtkLabel       *details_label;
-  GtkProgressBar *progress_bar;
+  GtkWidget      *text_box;
+  GtkProgressBar *progress_bar;  /* made for the first file that arrives */
   GtkButton      *copy_button;
   GtkMenuButton  *menu_button;
   GtkCheckButton *select_check;
@@ -55,6 +57,9 @@ struct _DropifyDropRow
 
   /* The same menu at the pointer, for a right click or a long press. */
   GtkWidget      *context_menu;
+
+  /* The copy button's tooltip, when it is set once the row is drawn. */
+  const char     *copy_tooltip;
 };
 
 G_DEFINE_FINAL_TYPE (DropifyDropRow, dropify_drop_row, GTK_TYPE_WIDGET)
@@ -143,6 +148,36 @@ dropify_drop_row_format_expiry (int64_t remaining_ms)
                           (int) MIN (n, G_MAXINT));
 }
 
+/* GLib 2.74 finds the local time zone again each time it is asked for,
+ * by a stat() of /etc/localtime and a readlink(), and a date takes four:
+ * 800 system calls a frame while the list binds 200 rows. Asked for once
+ * a second at most, so a change of zone still shows soon. */
+static GTimeZone *
+dup_local_time_zone (void)
+{
+  static GTimeZone *zone;
+  static int64_t found_at;
+  int64_t now = g_get_monotonic_time ();
+
+  if (zone == NULL || now - found_at > G_USEC_PER_SEC)
+    {
+      g_clear_pointer (&zone, g_time_zone_unref);
+      zone = g_time_zone_new_local ();
+      found_at = now;
+    }
+
+  return g_time_zone_ref (zone);
+}
+
+static GDateTime *
+date_time_new_from_unix (GTimeZone *zone,
+                         int64_t    unix_s)
+{
+  g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (unix_s);
+
+  return utc != NULL ? g_date_time_to_timezone (utc, zone) : NULL;
+}
+
 /**
  * dropify_drop_row_format_date:
  * @unix_ms: when something happened
@@ -157,8 +192,9 @@ char *
 dropify_drop_row_format_date (int64_t unix_ms,
                               int64_t now_ms)
 {
-  g_autoptr(GDateTime) date = g_date_time_new_from_unix_local (unix_ms / 1000);
-  g_autoptr(GDateTime) now = g_date_time_new_from_unix_local (now_ms / 1000);
+  g_autoptr(GTimeZone) zone = dup_local_time_zone ();
+  g_autoptr(GDateTime) date = date_time_new_from_unix (zone, unix_ms / 1000);
+  g_autoptr(GDateTime) now = date_time_new_from_unix (zone, now_ms / 1000);
   g_autoptr(GDateTime) day = NULL;
   g_autoptr(GDateTime) today = NULL;
   g_autofree char *time = NULL;
@@ -167,10 +203,10 @@ dropify_drop_row_format_date (int64_t unix_ms,
   if (date == NULL || now == NULL)
     return g_strdup ("");
 
-  day = g_date_time_new_local (g_date_time_get_year (date), g_date_time_get_month (date),
-                               g_date_time_get_day_of_month (date), 0, 0, 0);
-  today = g_date_time_new_local (g_date_time_get_year (now), g_date_time_get_month (now),
-                                 g_date_time_get_day_of_month (now), 0, 0, 0);
+  day = g_date_time_new (zone, g_date_time_get_year (date), g_date_time_get_month (date),
+                         g_date_time_get_day_of_month (date), 0, 0, 0);
+  today = g_date_time_new (zone, g_date_time_get_year (now), g_date_time_get_month (now),
+                           g_date_time_get_day_of_month (now), 0, 0, 0);
   /* Rounded, as a day with a daylight saving change is not 24 hours. */
   days = (g_date_time_difference (today, day) + G_TIME_SPAN_HOUR * 12) / G_TIME_SPAN_DAY;
 
@@ -649,7 +685,18 @@ dropify_drop_row_update_progress (DropifyDropRow *self)
               dropify_drop_get_kind (self->drop) == DROPIFY_DROP_KIND_FILE &&
               !dropify_drop_get_complete (self->drop);
 
-  gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), receiving);
+  /* A list makes some 200 rows: a row makes its progress bar only for
+   * the first file it shows arriving. */
+  if (receiving && self->progress_bar == NULL)
+    {
+      self->progress_bar = GTK_PROGRESS_BAR (gtk_progress_bar_new ());
+      gtk_widget_set_margin_top (GTK_WIDGET (self->progress_bar), 4);
+      gtk_box_append (GTK_BOX (self->text_box), GTK_WIDGET (self->progress_bar));
+    }
+
+  if (self->progress_bar != NULL &&
+      gtk_widget_get_visible (GTK_WIDGET (self->progress_bar)) != receiving)
+    gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), receiving);
 
   if (receiving)
     {
@@ -698,6 +745,37 @@ set_tooltip_text (GtkWidget  *widget,
 {
   if (g_strcmp0 (gtk_widget_get_tooltip_text (widget), text) != 0)
     gtk_widget_set_tooltip_text (widget, text);
+}
+
+/* Binds a frame past which a row is taken to be one of a jump's. */
+#define BINDS_IN_A_JUMP 8
+
+/* The copy button says "Copy Text" or "Copy File". When the list jumps
+ * it binds some 200 rows in a frame, and each row whose kind changed would
+ * cost a round trip to the X server (see above): rows bound then set their
+ * tooltip when they are drawn, so only the rows in view do. */
+static void
+dropify_drop_row_set_copy_tooltip (DropifyDropRow *self,
+                                   const char     *text)
+{
+  static int64_t frame = -1;
+  static guint binds;
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
+
+  if (clock != NULL && gdk_frame_clock_get_frame_counter (clock) != frame)
+    {
+      frame = gdk_frame_clock_get_frame_counter (clock);
+      binds = 0;
+    }
+
+  if (clock == NULL || ++binds <= BINDS_IN_A_JUMP)
+    {
+      self->copy_tooltip = NULL;
+      set_tooltip_text (GTK_WIDGET (self->copy_button), text);
+      return;
+    }
+
+  self->copy_tooltip = text;
 }
 
 static void
@@ -815,9 +893,13 @@ dropify_drop_row_update (DropifyDropRow *self)
    * what is already right: every change restyles or relayouts the row. */
   if (self->drop == NULL)
     {
+      /* Unbound, the row is bound to another drop next or let go: its
+       * actions, which do nothing without a drop, are left as they are,
+       * or each rebind would turn its buttons off and on, restyling them
+       * twice. */
       gtk_label_set_text (self->title_label, "");
       gtk_label_set_text (self->details_label, "");
-      dropify_drop_row_update_progress (self);
+      dropify_drop_row_update_thumbnail (self);
       return;
     }
 
@@ -834,7 +916,7 @@ dropify_drop_row_update (DropifyDropRow *self)
         gtk_image_set_from_icon_name (self->icon, icon_name);
       gtk_label_set_text (self->title_label, preview);
       gtk_label_set_lines (self->title_label, PREVIEW_MAX_LINES);
-      set_tooltip_text (GTK_WIDGET (self->copy_button), _("Copy Text"));
+      dropify_drop_row_set_copy_tooltip (self, _("Copy Text"));
     }
   else
     {
@@ -852,7 +934,7 @@ dropify_drop_row_update (DropifyDropRow *self)
       gtk_image_set_from_gicon (self->icon, icon);
       gtk_label_set_text (self->title_label, dropify_drop_get_name (self->drop));
       gtk_label_set_lines (self->title_label, 2);
-      set_tooltip_text (GTK_WIDGET (self->copy_button), _("Copy File"));
+      dropify_drop_row_set_copy_tooltip (self, _("Copy File"));
     }
 
   dropify_drop_row_update_labels (self);
@@ -1233,6 +1315,22 @@ dropify_drop_row_size_allocate (GtkWidget *widget,
 }
 
 static void
+dropify_drop_row_snapshot (GtkWidget   *widget,
+                           GtkSnapshot *snapshot)
+{
+  DropifyDropRow *self = DROPIFY_DROP_ROW (widget);
+
+  /* Drawn, so in view: the tooltip a jump put off. */
+  if (self->copy_tooltip != NULL)
+    {
+      set_tooltip_text (GTK_WIDGET (self->copy_button), self->copy_tooltip);
+      self->copy_tooltip = NULL;
+    }
+
+  GTK_WIDGET_CLASS (dropify_drop_row_parent_class)->snapshot (widget, snapshot);
+}
+
+static void
 dropify_drop_row_dispose (GObject *object)
 {
   DropifyDropRow *self = (DropifyDropRow *)object;
@@ -1242,8 +1340,9 @@ dropify_drop_row_dispose (GObject *object)
   g_clear_object (&self->transfers);
   g_clear_pointer (&self->context_menu, gtk_widget_unparent);
   gtk_widget_dispose_template (GTK_WIDGET (self), DROPIFY_TYPE_DROP_ROW);
-  /* It was the card's child, gone with it. */
+  /* They were the card's children, gone with it. */
   self->thumbnail = NULL;
+  self->progress_bar = NULL;
 
   G_OBJECT_CLASS (dropify_drop_row_parent_class)->dispose (object);
 }
@@ -1326,6 +1425,7 @@ dropify_drop_row_class_init (DropifyDropRowClass *klass)
   object_class->dispose = dropify_drop_row_dispose;
   widget_class->size_allocate = dropify_drop_row_size_allocate;
   widget_class->focus = dropify_drop_row_focus;
+  widget_class->snapshot = dropify_drop_row_snapshot;
   object_class->finalize = dropify_drop_row_finalize;
   object_class->get_property = dropify_drop_row_get_property;
   object_class->set_property = dropify_drop_row_set_property;
@@ -1346,13 +1446,14 @@ dropify_drop_row_class_init (DropifyDropRowClass *klass)
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  g_type_ensure (DROPIFY_TYPE_LAZY_LABEL);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/dropify/Dropify/ui/dropify-drop-row.ui");
   gtk_widget_class_bind_template_child (widget_class, DropifyDropRow, card);
   gtk_widget_class_bind_template_child (widget_class, DropifyDropRow, icon);
   gtk_widget_class_bind_template_child (widget_class, DropifyDropRow, title_label);
   gtk_widget_class_bind_template_child (widget_class, DropifyDropRow, details_label);
-  gtk_widget_class_bind_template_child (widget_class, DropifyDropRow, progress_bar);
+  gtk_widget_class_bind_template_child (widget_class, DropifyDropRow, text_box);
   gtk_widget_class_bind_template_child (widget_class, DropifyDropRow, copy_button);
   gtk_widget_class_bind_template_child (widget_class, DropifyDropRow, menu_button);
   gtk_widget_class_bind_template_child (widget_class, DropifyDropRow, select_check);

@@ -14,6 +14,7 @@
 #include "dropify-core.h"
 #include "dropify-drop-row.h"
 #include "dropify-drop-view.h"
+#include "dropify-lazy-label.h"
 #include "dropify-test-support.h"
 #include "dropify-thumbnail.h"
 #include "dropify-expiry-dialog.h"
@@ -1953,6 +1954,122 @@ test_window_newest_in_view (Fixture       *fixture,
   g_clear_object (&query.drop);
 }
 
+/* Texts whose size a row estimates without laying them out, some of them
+ * wrongly on purpose: scripts and symbols it knows no widths for, words
+ * longer than a line, addresses, paragraphs. */
+static const char * const jump_texts[] = {
+  "Drop %u: a short text, like a link to https://example.org/%u or a code to copy",
+  "https://example.org/a/rather/long/address/that/wraps/somewhere/%u/index.html?from=dropify",
+  "東京の天気は晴れ、明日は雨が降るでしょう。傘を忘れずに持って行ってください。%u 番",
+  "🎉🎉 party at %u 🍕🍕🍕 bring 🥤 and 🎶, we start at eight, don't be late 🕗🕗",
+  "line one %u\nline two\nline three\nline four, which the row leaves out",
+  "مرحبا بالعالم، هذه رسالة قصيرة رقم %u للتجربة فقط، لا أكثر ولا أقل",
+  "Supercalifragilisticexpialidocious%uSupercalifragilisticexpialidociousSupercalifragilistic",
+  "Ça coûte %u € — très cher, n’est-ce pas ? Ünïcödé wörds ärë fïnë",
+};
+
+/* Every label in view of @widget is as tall as its text needs at its
+ * width: none is cut short, none has room to spare. */
+static void
+assert_labels_fit (GtkWidget *widget,
+                   GtkWidget *scroller,
+                   guint     *n_checked)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      graphene_rect_t bounds;
+
+      if (!gtk_widget_get_mapped (child) ||
+          !gtk_widget_compute_bounds (child, scroller, &bounds) ||
+          bounds.origin.y + bounds.size.height <= 0 ||
+          bounds.origin.y >= gtk_widget_get_height (scroller))
+        continue;
+
+      if (GTK_IS_LABEL (child))
+        {
+          int minimum, natural;
+
+          gtk_widget_measure (child, GTK_ORIENTATION_VERTICAL, gtk_widget_get_width (child),
+                              &minimum, &natural, NULL, NULL);
+          if (gtk_widget_get_height (child) < minimum || gtk_widget_get_height (child) > natural)
+            g_error ("“%s” is %d px tall at %d px, and needs %d to %d (at y = %.0f of %d)",
+                     gtk_label_get_text (GTK_LABEL (child)), gtk_widget_get_height (child),
+                     gtk_widget_get_width (child), minimum, natural,
+                     bounds.origin.y, gtk_widget_get_height (scroller));
+          (*n_checked)++;
+          continue;
+        }
+
+      assert_labels_fit (child, scroller, n_checked);
+    }
+}
+
+/* Until the rows in view were drawn at least once with none sized again:
+ * a row found too short or too tall when drawn is sized again for the
+ * next frame. */
+static void
+wait_for_rows_to_settle (void)
+{
+  for (guint i = 0; i < 50; i++)
+    {
+      guint misses = dropify_lazy_label_get_n_misses ();
+
+      run_main_loop_for (150);
+      if (dropify_lazy_label_get_n_misses () == misses)
+        return;
+    }
+}
+
+/* Rows are sized from an estimate while the list binds them, and a
+ * jump binds some 200: once the list settles, the rows in view show
+ * their whole text at its own size, whatever the script. */
+static void
+test_window_rows_after_jump (Fixture       *fixture,
+                             gconstpointer  user_data)
+{
+  const double stops[] = { 0.5, 0.13, 1.0, 0.77, 0.0 };
+  GtkAdjustment *vadjustment;
+  GtkWidget *scroller;
+  GtkWidget *list;
+
+  gtk_window_set_default_size (GTK_WINDOW (fixture->window), 480, 640);
+
+  for (guint i = 0; i < 600; i++)
+    {
+      g_autofree char *text = NULL;
+
+      /* The formats of the table above, with one or two %u. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+      text = g_strdup_printf (jump_texts[i % G_N_ELEMENTS (jump_texts)], i, i);
+#pragma GCC diagnostic pop
+      g_object_unref (add_peer_drop (fixture, text));
+    }
+  wait_for (history_is_shown, fixture->window, "the history to show");
+  list = find_history_list (fixture->window);
+  scroller = GTK_WIDGET (get_history_scroller (fixture));
+  vadjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));
+  run_main_loop_for (200);
+
+  for (guint i = 0; i < G_N_ELEMENTS (stops); i++)
+    {
+      guint n_checked = 0;
+
+      /* A jump, as a dragged scrollbar makes, then a few frames. */
+      gtk_adjustment_set_value (vadjustment,
+                                (gtk_adjustment_get_upper (vadjustment) -
+                                 gtk_adjustment_get_page_size (vadjustment)) * stops[i]);
+      run_main_loop_for (100);
+      wait_for_rows_to_settle ();
+
+      assert_labels_fit (list, scroller, &n_checked);
+      /* At least the title and details of a few rows. */
+      g_assert_cmpuint (n_checked, >=, 6);
+    }
+}
+
 static gboolean
 has_label_starting (GtkWidget  *widget,
                     const char *prefix)
@@ -2444,6 +2561,8 @@ main (int   argc,
               fixture_set_up, test_window_change_expiry, fixture_tear_down);
   g_test_add ("/ui/window/context-menu", Fixture, NULL,
               fixture_set_up, test_window_context_menu, fixture_tear_down);
+  g_test_add ("/ui/window/rows-after-jump", Fixture, NULL,
+              fixture_set_up, test_window_rows_after_jump, fixture_tear_down);
   g_test_add ("/ui/window/newest-in-view", Fixture, NULL,
               fixture_set_up, test_window_newest_in_view, fixture_tear_down);
   g_test_add ("/ui/window/origin-words", Fixture, NULL,
