@@ -25,7 +25,6 @@
 #include "dropify-reconcile.h"
 #include "dropify-server.h"
 #include "dropify-guarded-stream.h"
-#include "dropify-read-ahead-stream.h"
 #include "dropify-sync.h"
 #include "dropify-thumbnailer.h"
 #include "dropify-transfer.h"

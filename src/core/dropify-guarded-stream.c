@@ -3,11 +3,6 @@
 #include "config.h"
 
 #include "dropify-guarded-stream.h"
-#include "dropify-read-ahead-stream.h"
-
-/* How much of a TLS session's plaintext is read at a time under libsoup's
- * 1 KiB reads; GnuTLS hands over at most a record (16 KiB) per read. */
-#define READ_AHEAD_BLOCK (64 * 1024)
 
 /* One connection the server accepted, as handed to libsoup: the socket,
  * or the TLS session on it, with a frame guard in front of the reading
@@ -169,14 +164,11 @@ dropify_guarded_stream_new (GIOStream  *base,
 
   if (G_IS_TLS_CONNECTION (base))
     {
-      g_autoptr(DropifyReadAheadStream) ahead = NULL;
-      DropifyFrameGuard *guard;
-
-      ahead = dropify_read_ahead_stream_new (g_io_stream_get_input_stream (base), READ_AHEAD_BLOCK);
-      guard = dropify_frame_guard_new (G_INPUT_STREAM (ahead), DROPIFY_FRAME_PARSER_HEADERS);
+      DropifyFrameGuard *guard = dropify_frame_guard_new (g_io_stream_get_input_stream (base),
+                                                          DROPIFY_FRAME_PARSER_HEADERS);
 
       /* The base stream closes its own streams. */
-      g_filter_input_stream_set_close_base_stream (G_FILTER_INPUT_STREAM (ahead), FALSE);
+      g_filter_input_stream_set_close_base_stream (G_FILTER_INPUT_STREAM (guard), FALSE);
       self->input = G_INPUT_STREAM (guard);
     }
   else
