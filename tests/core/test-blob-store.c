@@ -1,7 +1,12 @@
 #include "config.h"
 
+#include <fcntl.h>
+#include <linux/magic.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/vfs.h>
+#include <unistd.h>
 
 #include <glib/gstdio.h>
 
@@ -518,6 +523,85 @@ test_stale_import_removed (Fixture       *fixture,
   g_assert_true (g_file_test (resumable, G_FILE_TEST_EXISTS));
 }
 
+/* How many of the pages of @path in [@from, @to) are in the page cache. */
+static gsize
+resident_pages (const char *path,
+                gsize       from,
+                gsize       to)
+{
+  gsize page = (gsize) sysconf (_SC_PAGESIZE);
+  g_autofree unsigned char *in_core = g_malloc ((to - from) / page);
+  gsize resident = 0;
+  void *map;
+  int fd = open (path, O_RDONLY | O_CLOEXEC);
+
+  g_assert_cmpint (fd, >=, 0);
+  map = mmap (NULL, to - from, PROT_READ, MAP_SHARED, fd, (off_t) from);
+  g_assert_true (map != MAP_FAILED);
+  g_assert_no_errno (mincore (map, to - from, in_core));
+  for (gsize i = 0; i < (to - from) / page; i++)
+    resident += in_core[i] & 1;
+  munmap (map, to - from);
+  close (fd);
+
+  return resident;
+}
+
+/* A large file lets its pages go as it is written back, all but the last
+ * steps': they are what the next writes reuse. */
+static void
+test_writer_releases_pages (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  const gsize step = 8 * 1024 * 1024;    /* the writer's writeback step */
+  const gsize piece = 256 * 1024;
+  gsize size = 3 * step + piece;
+  g_autofree guint8 *bytes = g_malloc (size);
+  g_autofree char *sha256 = NULL;
+  g_autofree char *stored = NULL;
+  g_autoptr(DropifyBlobWriter) writer = NULL;
+  g_autoptr(GError) error = NULL;
+  struct statfs fs;
+  guint n_written = 0;
+  gsize early, late;
+
+  g_assert_no_errno (statfs (fixture->dir, &fs));
+  if (fs.f_type == TMPFS_MAGIC)
+    {
+      g_test_skip ("tmpfs keeps every page: its pages are the file");
+      return;
+    }
+
+  for (gsize i = 0; i < size; i += 4)
+    *(guint32 *) (bytes + i) = g_random_int ();
+  sha256 = g_compute_checksum_for_data (G_CHECKSUM_SHA256, bytes, size);
+  writer = dropify_blob_store_open_writer (fixture->store, sha256, size, &error);
+  g_assert_no_error (error);
+  g_signal_connect (writer, "written", G_CALLBACK (count_written), &n_written);
+
+  for (gsize offset = 0; offset < size; offset += piece)
+    {
+      g_autoptr(GBytes) chunk = g_bytes_new (bytes + offset, piece);
+
+      g_assert_true (dropify_blob_writer_queue (writer, chunk, &error));
+      g_assert_no_error (error);
+    }
+  while (n_written < size / piece)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (commit (writer, &error));
+  g_assert_no_error (error);
+  stored = dropify_blob_store_dup_path (fixture->store, sha256);
+
+  /* The first two steps went; the last ones, just written, are there
+   * (without the release, all of it would be, memory allowing). */
+  early = resident_pages (stored, 0, 2 * step);
+  late = resident_pages (stored, 2 * step + piece, 3 * step + piece);
+  g_test_message ("resident: %" G_GSIZE_FORMAT " pages of the first 16 MiB, %" G_GSIZE_FORMAT
+                  " of the last 8", early, late);
+  g_assert_cmpuint (late, >, 0);
+  g_assert_cmpuint (early, <, 2 * step / (gsize) sysconf (_SC_PAGESIZE) / 10);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -537,6 +621,7 @@ main (int   argc,
   ADD ("/blob-store/writer-queue", test_writer_queue);
   ADD ("/blob-store/writer-queue-stop", test_writer_queue_stop);
   ADD ("/blob-store/writer-queue-error", test_writer_queue_error);
+  ADD ("/blob-store/writer-releases-pages", test_writer_releases_pages);
   ADD ("/blob-store/invalid-hashes", test_invalid_hashes);
   ADD ("/blob-store/stale-import-removed", test_stale_import_removed);
 
