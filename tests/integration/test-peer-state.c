@@ -143,7 +143,6 @@ test_forget_then_redial (void)
   unknown = dropify_test_run ("forget", "--data-dir", pair->a->dir, "no-such-device", NULL);
   g_assert_cmpint (unknown->status, ==, 1);
   g_assert_cmpstr (unknown->err, !=, "");
-
 }
 
 typedef struct
@@ -208,7 +207,6 @@ test_rename_reaches_peers (void)
   rename_in_settings (pair->a->dir, "Evil\xe2\x80\xae\x1b[2Jexe");
   wait.name = "Evil[2Jexe";
   g_assert_true (dropify_test_wait_for (named, &wait, 5000));
-
 }
 
 /* `via` says how each side came to list the other: B was told A's
@@ -230,7 +228,6 @@ test_via_incoming (void)
   plain = dropify_test_run ("peers", "--data-dir", pair->a->dir, "--json", NULL);
   g_assert_cmpint (plain->status, ==, 0);
   g_assert_nonnull (strstr (plain->out, "\"via\" : \"incoming\""));
-
 }
 
 static gboolean
@@ -274,7 +271,6 @@ test_silent_peer_noticed (void)
 
   g_assert_cmpint (kill (pid, SIGCONT), ==, 0);
   g_assert_true (dropify_test_wait_for (connected_as, &on_a, 60000));
-
 }
 
 int

@@ -183,7 +183,6 @@ test_relay_after_sender_returns (void)
                   (double) (e_done - d_done) / G_USEC_PER_SEC, size);
   g_assert_cmpint (d_done - a_done, <, (int64_t) 5 * G_USEC_PER_SEC * slow);
   g_assert_cmpint (e_done - d_done, <, (int64_t) 5 * G_USEC_PER_SEC * slow);
-
 }
 
 int

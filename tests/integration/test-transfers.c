@@ -278,7 +278,6 @@ test_both_ends (void)
   wait_transfer (pair->b->dir, sha, "out", "done", (int64_t) size, 10000);
   drop_wait = (DropWait) { pair->a->dir, id, sha };
   g_assert_true (dropify_test_wait_for (drop_complete, &drop_wait, 10000));
-
 }
 
 /* Cancelled at @canceller's end ("in" on R, "out" on S): both ends end
@@ -358,7 +357,6 @@ cancel_from (gboolean from_sender)
   run = dropify_test_run ("download", "--data-dir", pair->a->dir, "no-such-drop", NULL);
   g_assert_cmpint (run->status, !=, 0);
   g_clear_pointer (&run, dropify_test_run_free);
-
 }
 
 static void
@@ -417,7 +415,6 @@ test_stalled_sender_killed (void)
   g_assert_cmpstr (json_object_get_string_member (after, "id"), ==,
                    json_object_get_string_member (before, "id"));
   g_assert_true (dropify_test_wait_for (drop_complete, &drop_wait, 10000));
-
 }
 
 typedef struct
