@@ -140,6 +140,57 @@ dropify_test_wait_for (gboolean (*check) (gpointer data),
   return check (data);
 }
 
+/**
+ * dropify_test_add_cases:
+ *
+ * Registers this run's share of @cases. meson.build runs a long binary
+ * as N tests side by side, each with DROPIFY_TEST_SHARD=I/N (I from 1 to
+ * N): the table splits into N runs of consecutive cases, as equal in
+ * number as can be, and the I-th test registers the I-th run, so that
+ * all of them run, once each, whatever the table holds. Order a table so
+ * that its runs take about as long as each other. Without
+ * DROPIFY_TEST_SHARD, all of them. A share with no case is an error,
+ * not an empty success.
+ *
+ * Returns: how many cases it registered
+ */
+guint
+dropify_test_add_cases (const DropifyTestCase *cases,
+                        guint                  n_cases)
+{
+  const char *spec = g_getenv ("DROPIFY_TEST_SHARD");
+  guint shard = 1, n_shards = 1, first, last;
+
+  if (spec != NULL)
+    {
+      g_auto(GStrv) parts = g_strsplit (spec, "/", 2);
+      guint64 value = 0, count = 0;
+
+      if (g_strv_length (parts) != 2 ||
+          !g_ascii_string_to_unsigned (parts[0], 10, 1, G_MAXUINT, &value, NULL) ||
+          !g_ascii_string_to_unsigned (parts[1], 10, value, G_MAXUINT, &count, NULL))
+        g_error ("DROPIFY_TEST_SHARD is “%s”, not I/N with 1 ≤ I ≤ N", spec);
+      shard = (guint) value;
+      n_shards = (guint) count;
+    }
+
+  first = (guint) ((guint64) n_cases * (shard - 1) / n_shards);
+  last = (guint) ((guint64) n_cases * shard / n_shards);
+  if (first == last)
+    g_error ("Shard %u of %u has none of the %u cases: fewer shards in meson.build",
+             shard, n_shards, n_cases);
+
+  for (guint i = first; i < last; i++)
+    {
+      if (cases[i].data_func != NULL)
+        g_test_add_data_func (cases[i].path, cases[i].data, cases[i].data_func);
+      else
+        g_test_add_func (cases[i].path, cases[i].func);
+    }
+
+  return last - first;
+}
+
 void
 dropify_test_run_free (DropifyTestRun *run)
 {

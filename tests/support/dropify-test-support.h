@@ -25,6 +25,19 @@ gboolean       dropify_test_wait_for         (gboolean        (*check) (gpointer
                                               gpointer          data,
                                               guint             timeout_ms);
 
+/* One case of a table that a long test binary registers with
+ * dropify_test_add_cases(): @func, or @data_func with @data. */
+typedef struct
+{
+  const char    *path;
+  GTestFunc      func;
+  GTestDataFunc  data_func;
+  gconstpointer  data;
+} DropifyTestCase;
+
+guint          dropify_test_add_cases        (const DropifyTestCase *cases,
+                                              guint                  n_cases);
+
 /* A real `dropify` binary (DROPIFY_BIN) run as a subprocess. */
 typedef struct
 {
