@@ -273,16 +273,20 @@ test_silent_peer_noticed (void)
   g_assert_true (dropify_test_wait_for (connected_as, &on_a, 60000));
 }
 
+static const DropifyTestCase cases[] = {
+  { "/peer-state/forget-then-redial", test_forget_then_redial },
+  { "/peer-state/rename-reaches-peers", test_rename_reaches_peers },
+  { "/peer-state/via-incoming", test_via_incoming },
+  { "/peer-state/silent-peer-noticed", test_silent_peer_noticed },
+};
+
 int
 main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  g_test_add_func ("/peer-state/forget-then-redial", test_forget_then_redial);
-  g_test_add_func ("/peer-state/rename-reaches-peers", test_rename_reaches_peers);
-  g_test_add_func ("/peer-state/via-incoming", test_via_incoming);
-  g_test_add_func ("/peer-state/silent-peer-noticed", test_silent_peer_noticed);
+  dropify_test_add_cases (cases, G_N_ELEMENTS (cases));
 
   return g_test_run ();
 }

@@ -485,17 +485,21 @@ test_bounded (void)
 
 }
 
+static const DropifyTestCase cases[] = {
+  { "/transfers/both-ends", test_both_ends },
+  { "/transfers/cancel-from-sender", test_cancel_from_sender },
+  { "/transfers/cancel-from-receiver", test_cancel_from_receiver },
+  { "/transfers/stalled-sender-killed", test_stalled_sender_killed },
+  { "/transfers/bounded", test_bounded },
+};
+
 int
 main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  g_test_add_func ("/transfers/both-ends", test_both_ends);
-  g_test_add_func ("/transfers/cancel-from-sender", test_cancel_from_sender);
-  g_test_add_func ("/transfers/cancel-from-receiver", test_cancel_from_receiver);
-  g_test_add_func ("/transfers/stalled-sender-killed", test_stalled_sender_killed);
-  g_test_add_func ("/transfers/bounded", test_bounded);
+  dropify_test_add_cases (cases, G_N_ELEMENTS (cases));
 
   return g_test_run ();
 }
