@@ -107,49 +107,6 @@ assert_not_listed (const char *dir,
     g_error ("%s holds drop %s, which was not meant for it", dir, id);
 }
 
-/* Trusted and connected peers of the instance on @dir. */
-static guint
-n_connected (const char *dir)
-{
-  g_autoptr(JsonNode) peers = control (dir, "GET", "/v1/peers");
-  JsonArray *array = json_node_get_array (peers);
-  guint n = 0;
-
-  for (guint i = 0; i < json_array_get_length (array); i++)
-    {
-      JsonObject *peer = json_array_get_object_element (array, i);
-
-      if (json_object_get_boolean_member (peer, "connected") &&
-          json_object_get_boolean_member (peer, "trusted"))
-        n++;
-    }
-
-  return n;
-}
-
-typedef struct
-{
-  const char *dir;
-  guint       n;
-} Connected;
-
-static gboolean
-has_connected (gpointer data)
-{
-  Connected *wait = data;
-
-  return n_connected (wait->dir) >= wait->n;
-}
-
-static void
-wait_connected (const char *dir,
-                guint       n)
-{
-  Connected wait = { dir, n };
-
-  g_assert_true (dropify_test_wait_for (has_connected, &wait, wait_ms (15000)));
-}
-
 /* What the instance on @dir received from its peers since it started:
  * every frame, text and binary, as it counts them. */
 static int64_t
@@ -224,40 +181,6 @@ send_text (const char *dir,
   return send_cli (args);
 }
 
-static DropifyTestInstance *
-start (const char *dir,
-       const char *name,
-       const char *connect1,
-       const char *connect2)
-{
-  g_autoptr(GPtrArray) extra = g_ptr_array_new ();
-
-  g_ptr_array_add (extra, (gpointer) "--name");
-  g_ptr_array_add (extra, (gpointer) name);
-  g_ptr_array_add (extra, (gpointer) "--group-secret");
-  g_ptr_array_add (extra, (gpointer) SECRET);
-  if (connect1 != NULL)
-    {
-      g_ptr_array_add (extra, (gpointer) "--connect");
-      g_ptr_array_add (extra, (gpointer) connect1);
-    }
-  if (connect2 != NULL)
-    {
-      g_ptr_array_add (extra, (gpointer) "--connect");
-      g_ptr_array_add (extra, (gpointer) connect2);
-    }
-  g_ptr_array_add (extra, NULL);
-
-  return dropify_test_instance_start (dir, (const char * const *) extra->pdata);
-}
-
-static void
-stop (DropifyTestInstance **instance)
-{
-  g_assert_cmpint (dropify_test_instance_stop (*instance, SIGTERM), ==, 0);
-  g_clear_pointer (instance, dropify_test_instance_free);
-}
-
 static guint8 *
 read_head (const char *path,
            gsize       len)
@@ -276,85 +199,76 @@ read_head (const char *path,
 static void
 test_mesh (void)
 {
-  g_autofree char *dir_a = dropify_test_make_dir ("audience-a");
-  g_autofree char *dir_b = dropify_test_make_dir ("audience-b");
-  g_autofree char *dir_c = dropify_test_make_dir ("audience-c");
-  g_autofree char *src = dropify_test_write_random (dir_a, "private.bin", FILE_SIZE);
+  g_autoptr(DropifyTestPeer) a = dropify_test_peer_new ("A", SECRET);
+  g_autoptr(DropifyTestPeer) b = dropify_test_peer_new ("B", SECRET);
+  g_autoptr(DropifyTestPeer) c = dropify_test_peer_new ("C", SECRET);
+  g_autofree char *src = dropify_test_write_random (a->dir, "private.bin", FILE_SIZE);
   g_autofree char *sha = dropify_test_sha256_file (src);
   g_autofree guint8 *head = read_head (src, 64 * 1024);
-  g_autofree char *address_a = NULL;
-  g_autofree char *address_b = NULL;
   g_autofree char *file_id = NULL;
   g_autofree char *text_id = NULL;
   g_autofree char *barrier = NULL;
   g_autofree char *after = NULL;
-  g_autofree char *b_id = NULL;
-  g_autoptr(DropifyTestInstance) a = NULL;
-  g_autoptr(DropifyTestInstance) b = NULL;
-  g_autoptr(DropifyTestInstance) c = NULL;
   g_autoptr(JsonObject) on_b = NULL;
   Where where;
 
-  a = start (dir_a, "A", NULL, NULL);
-  address_a = dropify_test_address_of (dir_a);
-  b = start (dir_b, "B", address_a, NULL);
-  address_b = dropify_test_address_of (dir_b);
-  c = start (dir_c, "C", address_a, address_b);
-  wait_connected (dir_a, 2);
-  wait_connected (dir_b, 2);
-  wait_connected (dir_c, 2);
-  b_id = dropify_test_device_id_of (dir_b);
+  dropify_test_peer_start (a, NULL, NULL);
+  dropify_test_peer_start (b, NULL, a, NULL);
+  dropify_test_peer_start (c, NULL, a, b, NULL);
+  dropify_test_peer_wait_trusted (a, 2, wait_ms (15000));
+  dropify_test_peer_wait_trusted (b, 2, wait_ms (15000));
+  dropify_test_peer_wait_trusted (c, 2, wait_ms (15000));
 
   {
-    const char *args[] = { "send", "--data-dir", dir_a, "--to", "B", "--file", src, NULL };
+    const char *args[] = { "send", "--data-dir", a->dir, "--to", "B", "--file", src, NULL };
     file_id = send_cli (args);
   }
   {
-    const char *args[] = { "send", "--data-dir", dir_a, "--to", b_id, "for B only", NULL };
+    const char *args[] = { "send", "--data-dir", a->dir, "--to", b->id, "for B only", NULL };
     text_id = send_cli (args);
   }
 
-  where = (Where) { dir_b, file_id };
+  where = (Where) { b->dir, file_id };
   g_assert_true (dropify_test_wait_for (complete, &where, wait_ms (30000)));
-  assert_listed (dir_b, text_id);
+  assert_listed (b->dir, text_id);
 
   /* B lists who it was for. */
-  on_b = drop_on (dir_b, text_id);
+  on_b = drop_on (b->dir, text_id);
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (on_b, "audience")), ==, 1);
   g_assert_cmpstr (json_array_get_string_element (json_object_get_array_member (on_b, "audience"), 0),
-                   ==, b_id);
+                   ==, b->id);
 
   /* A drop for everyone, sent after both, reaches C: whatever was to
    * reach C has had its chance. */
-  barrier = send_text (dir_a, "for everyone");
-  assert_listed (dir_c, barrier);
-  assert_listed (dir_b, barrier);
+  barrier = send_text (a->dir, "for everyone");
+  assert_listed (c->dir, barrier);
+  assert_listed (b->dir, barrier);
   g_usleep (500 * 1000);
 
-  assert_not_listed (dir_c, file_id);
-  assert_not_listed (dir_c, text_id);
-  assert_no_content (dir_c, sha, head, 64 * 1024);
+  assert_not_listed (c->dir, file_id);
+  assert_not_listed (c->dir, text_id);
+  assert_no_content (c->dir, sha, head, 64 * 1024);
   g_test_message ("C received %" G_GINT64_FORMAT " bytes in all; the file is %d",
-                  bytes_in (dir_c), FILE_SIZE);
-  g_assert_cmpint (bytes_in (dir_c), <, FILE_SIZE / 10);
+                  bytes_in (c->dir), FILE_SIZE);
+  g_assert_cmpint (bytes_in (c->dir), <, FILE_SIZE / 10);
 
   /* C comes back: reconciliation with A and B, which both hold the
    * drops, still offers C nothing of them. */
-  stop (&c);
-  c = start (dir_c, "C", address_a, address_b);
-  wait_connected (dir_c, 2);
-  after = send_text (dir_b, "for everyone, again");
-  assert_listed (dir_c, after);
+  g_assert_cmpint (dropify_test_peer_stop (c, SIGTERM), ==, 0);
+  dropify_test_peer_start (c, NULL, a, b, NULL);
+  dropify_test_peer_wait_trusted (c, 2, wait_ms (15000));
+  after = send_text (b->dir, "for everyone, again");
+  assert_listed (c->dir, after);
   g_usleep (500 * 1000);
 
-  assert_not_listed (dir_c, file_id);
-  assert_not_listed (dir_c, text_id);
-  assert_no_content (dir_c, sha, head, 64 * 1024);
-  g_assert_cmpint (bytes_in (dir_c), <, FILE_SIZE / 10);
+  assert_not_listed (c->dir, file_id);
+  assert_not_listed (c->dir, text_id);
+  assert_no_content (c->dir, sha, head, 64 * 1024);
+  g_assert_cmpint (bytes_in (c->dir), <, FILE_SIZE / 10);
 
   /* Deleting it on B reaches A, the other holder. */
   {
-    const char *args[] = { "delete", "--data-dir", dir_b, text_id, NULL };
+    const char *args[] = { "delete", "--data-dir", b->dir, text_id, NULL };
     g_autoptr(DropifyTestRun) run = dropify_test_runv (args, NULL);
 
     g_assert_cmpint (run->status, ==, 0);
@@ -363,7 +277,7 @@ test_mesh (void)
     int64_t deadline = g_get_monotonic_time () + (int64_t) wait_ms (15000) * 1000;
     g_autoptr(JsonObject) on_a = NULL;
 
-    while ((on_a = drop_on (dir_a, text_id)) != NULL && g_get_monotonic_time () < deadline)
+    while ((on_a = drop_on (a->dir, text_id)) != NULL && g_get_monotonic_time () < deadline)
       {
         g_clear_pointer (&on_a, json_object_unref);
         g_usleep (50 * 1000);
@@ -371,12 +285,6 @@ test_mesh (void)
     g_assert_null (on_a);
   }
 
-  stop (&c);
-  stop (&b);
-  stop (&a);
-  dropify_test_remove_dir (dir_a);
-  dropify_test_remove_dir (dir_b);
-  dropify_test_remove_dir (dir_c);
 }
 
 /* A – C – B: C is the only link between A and B. A drop from A to B is
@@ -385,57 +293,48 @@ test_mesh (void)
 static void
 test_chain (void)
 {
-  g_autofree char *dir_a = dropify_test_make_dir ("chain-a");
-  g_autofree char *dir_b = dropify_test_make_dir ("chain-b");
-  g_autofree char *dir_c = dropify_test_make_dir ("chain-c");
-  g_autofree char *src = dropify_test_write_random (dir_a, "private.bin", FILE_SIZE);
+  g_autoptr(DropifyTestPeer) a = dropify_test_peer_new ("A", SECRET);
+  g_autoptr(DropifyTestPeer) b = dropify_test_peer_new ("B", SECRET);
+  g_autoptr(DropifyTestPeer) c = dropify_test_peer_new ("C", SECRET);
+  g_autofree char *src = dropify_test_write_random (a->dir, "private.bin", FILE_SIZE);
   g_autofree char *sha = dropify_test_sha256_file (src);
   g_autofree guint8 *head = read_head (src, 64 * 1024);
-  g_autofree char *address_a = NULL;
-  g_autofree char *address_c = NULL;
-  g_autofree char *b_id = NULL;
   g_autofree char *file_id = NULL;
   g_autofree char *barrier = NULL;
-  g_autoptr(DropifyTestInstance) a = NULL;
-  g_autoptr(DropifyTestInstance) b = NULL;
-  g_autoptr(DropifyTestInstance) c = NULL;
   Where where;
 
   /* First all three meet, so that A knows B as a paired device. */
-  a = start (dir_a, "A", NULL, NULL);
-  address_a = dropify_test_address_of (dir_a);
-  b = start (dir_b, "B", address_a, NULL);
-  wait_connected (dir_a, 1);
-  b_id = dropify_test_device_id_of (dir_b);
-  stop (&b);
+  dropify_test_peer_start (a, NULL, NULL);
+  dropify_test_peer_start (b, NULL, a, NULL);
+  dropify_test_peer_wait_trusted (a, 1, wait_ms (15000));
+  g_assert_cmpint (dropify_test_peer_stop (b, SIGTERM), ==, 0);
 
   /* Then the chain: C dials A, B dials C only. */
-  c = start (dir_c, "C", address_a, NULL);
-  address_c = dropify_test_address_of (dir_c);
-  b = start (dir_b, "B", address_c, NULL);
-  wait_connected (dir_c, 2);
+  dropify_test_peer_start (c, NULL, a, NULL);
+  dropify_test_peer_start (b, NULL, c, NULL);
+  dropify_test_peer_wait_trusted (c, 2, wait_ms (15000));
 
   {
-    const char *args[] = { "send", "--data-dir", dir_a, "--to", b_id, "--file", src, NULL };
+    const char *args[] = { "send", "--data-dir", a->dir, "--to", b->id, "--file", src, NULL };
     file_id = send_cli (args);
   }
 
   /* Drops for everyone travel the chain; this one does not. */
-  barrier = send_text (dir_a, "for everyone");
-  assert_listed (dir_b, barrier);
+  barrier = send_text (a->dir, "for everyone");
+  assert_listed (b->dir, barrier);
   g_usleep (1000 * 1000);
-  assert_not_listed (dir_c, file_id);
-  assert_not_listed (dir_b, file_id);
-  assert_no_content (dir_c, sha, head, 64 * 1024);
-  g_assert_cmpint (bytes_in (dir_c), <, FILE_SIZE / 10);
+  assert_not_listed (c->dir, file_id);
+  assert_not_listed (b->dir, file_id);
+  assert_no_content (c->dir, sha, head, 64 * 1024);
+  g_assert_cmpint (bytes_in (c->dir), <, FILE_SIZE / 10);
 
   /* B now reaches A too: A delivers it. */
-  stop (&b);
-  b = start (dir_b, "B", address_c, address_a);
-  where = (Where) { dir_b, file_id };
+  g_assert_cmpint (dropify_test_peer_stop (b, SIGTERM), ==, 0);
+  dropify_test_peer_start (b, NULL, c, a, NULL);
+  where = (Where) { b->dir, file_id };
   g_assert_true (dropify_test_wait_for (complete, &where, wait_ms (30000)));
   {
-    g_autoptr(JsonObject) on_b = drop_on (dir_b, file_id);
+    g_autoptr(JsonObject) on_b = drop_on (b->dir, file_id);
     g_autofree char *got = dropify_test_sha256_file (json_object_get_string_member (on_b, "path"));
 
     g_assert_cmpstr (got, ==, sha);
@@ -443,16 +342,9 @@ test_chain (void)
 
   /* C still has none of it, though both its neighbours hold it. */
   g_usleep (1000 * 1000);
-  assert_not_listed (dir_c, file_id);
-  assert_no_content (dir_c, sha, head, 64 * 1024);
-  g_assert_cmpint (bytes_in (dir_c), <, FILE_SIZE / 10);
-
-  stop (&b);
-  stop (&c);
-  stop (&a);
-  dropify_test_remove_dir (dir_a);
-  dropify_test_remove_dir (dir_b);
-  dropify_test_remove_dir (dir_c);
+  assert_not_listed (c->dir, file_id);
+  assert_no_content (c->dir, sha, head, 64 * 1024);
+  g_assert_cmpint (bytes_in (c->dir), <, FILE_SIZE / 10);
 }
 
 /* B is offline when A sends to it: A keeps it, C never gets it, and B
@@ -460,43 +352,31 @@ test_chain (void)
 static void
 test_offline_target (void)
 {
-  g_autofree char *dir_a = dropify_test_make_dir ("offline-a");
-  g_autofree char *dir_b = dropify_test_make_dir ("offline-b");
-  g_autofree char *dir_c = dropify_test_make_dir ("offline-c");
-  g_autofree char *address_a = NULL;
+  g_autoptr(DropifyTestPeer) a = dropify_test_peer_new ("A", SECRET);
+  g_autoptr(DropifyTestPeer) b = dropify_test_peer_new ("B", SECRET);
+  g_autoptr(DropifyTestPeer) c = dropify_test_peer_new ("C", SECRET);
   g_autofree char *id = NULL;
   g_autofree char *barrier = NULL;
-  g_autoptr(DropifyTestInstance) a = NULL;
-  g_autoptr(DropifyTestInstance) b = NULL;
-  g_autoptr(DropifyTestInstance) c = NULL;
 
-  a = start (dir_a, "A", NULL, NULL);
-  address_a = dropify_test_address_of (dir_a);
-  b = start (dir_b, "B", address_a, NULL);
-  c = start (dir_c, "C", address_a, NULL);
-  wait_connected (dir_a, 2);
-  stop (&b);
+  dropify_test_peer_start (a, NULL, NULL);
+  dropify_test_peer_start (b, NULL, a, NULL);
+  dropify_test_peer_start (c, NULL, a, NULL);
+  dropify_test_peer_wait_trusted (a, 2, wait_ms (15000));
+  g_assert_cmpint (dropify_test_peer_stop (b, SIGTERM), ==, 0);
 
   /* By name: B is paired, though not connected. */
   {
-    const char *args[] = { "send", "--data-dir", dir_a, "--to", "b", "while you were out", NULL };
+    const char *args[] = { "send", "--data-dir", a->dir, "--to", "b", "while you were out", NULL };
     id = send_cli (args);
   }
-  barrier = send_text (dir_a, "for everyone");
-  assert_listed (dir_c, barrier);
+  barrier = send_text (a->dir, "for everyone");
+  assert_listed (c->dir, barrier);
   g_usleep (500 * 1000);
-  assert_not_listed (dir_c, id);
+  assert_not_listed (c->dir, id);
 
-  b = start (dir_b, "B", address_a, NULL);
-  assert_listed (dir_b, id);
-  assert_not_listed (dir_c, id);
-
-  stop (&b);
-  stop (&c);
-  stop (&a);
-  dropify_test_remove_dir (dir_a);
-  dropify_test_remove_dir (dir_b);
-  dropify_test_remove_dir (dir_c);
+  dropify_test_peer_start (b, NULL, a, NULL);
+  assert_listed (b->dir, id);
+  assert_not_listed (c->dir, id);
 }
 
 /* The CLI: names resolve among paired devices, an unknown or ambiguous
@@ -505,26 +385,21 @@ test_offline_target (void)
 static void
 test_cli (void)
 {
-  g_autofree char *dir_a = dropify_test_make_dir ("cli-a");
-  g_autofree char *dir_b = dropify_test_make_dir ("cli-b");
-  g_autofree char *dir_c = dropify_test_make_dir ("cli-c");
-  g_autofree char *address_a = NULL;
+  g_autoptr(DropifyTestPeer) a = dropify_test_peer_new ("A", SECRET);
+  /* Two devices with one name, one of them with an escape in it. */
+  g_autoptr(DropifyTestPeer) b = dropify_test_peer_new ("Twin\033[2J", SECRET);
+  g_autoptr(DropifyTestPeer) c = dropify_test_peer_new ("twin\033[2j", SECRET);
   g_autofree char *id = NULL;
-  g_autoptr(DropifyTestInstance) a = NULL;
-  g_autoptr(DropifyTestInstance) b = NULL;
-  g_autoptr(DropifyTestInstance) c = NULL;
   g_autoptr(DropifyTestRun) run = NULL;
   g_autoptr(JsonNode) list = NULL;
 
-  a = start (dir_a, "A", NULL, NULL);
-  address_a = dropify_test_address_of (dir_a);
-  /* Two devices with one name, one of them with an escape in it. */
-  b = start (dir_b, "Twin\033[2J", address_a, NULL);
-  c = start (dir_c, "twin\033[2j", address_a, NULL);
-  wait_connected (dir_a, 2);
+  dropify_test_peer_start (a, NULL, NULL);
+  dropify_test_peer_start (b, NULL, a, NULL);
+  dropify_test_peer_start (c, NULL, a, NULL);
+  dropify_test_peer_wait_trusted (a, 2, wait_ms (15000));
 
   {
-    const char *args[] = { "send", "--data-dir", dir_a, "--to", "nobody", "hello", NULL };
+    const char *args[] = { "send", "--data-dir", a->dir, "--to", "nobody", "hello", NULL };
     run = dropify_test_runv (args, NULL);
   }
   g_test_message ("unknown: %s", run->err);
@@ -535,7 +410,7 @@ test_cli (void)
   g_clear_pointer (&run, dropify_test_run_free);
 
   {
-    const char *args[] = { "send", "--data-dir", dir_a, "--to", "TWIN[2J", "hello", NULL };
+    const char *args[] = { "send", "--data-dir", a->dir, "--to", "TWIN[2J", "hello", NULL };
     run = dropify_test_runv (args, NULL);
   }
   g_test_message ("ambiguous: %s", run->err);
@@ -546,11 +421,10 @@ test_cli (void)
 
   /* An id picks one of them. */
   {
-    g_autofree char *b_id = dropify_test_device_id_of (dir_b);
-    const char *args[] = { "send", "--data-dir", dir_a, "--to", b_id, "for one twin", NULL };
+    const char *args[] = { "send", "--data-dir", a->dir, "--to", b->id, "for one twin", NULL };
 
     id = send_cli (args);
-    list = dropify_test_list_json (dir_a);
+    list = dropify_test_list_json (a->dir);
     for (guint i = 0; i < json_array_get_length (json_node_get_array (list)); i++)
       {
         JsonObject *drop = json_array_get_object_element (json_node_get_array (list), i);
@@ -560,15 +434,15 @@ test_cli (void)
         if (g_str_equal (json_object_get_string_member (drop, "id"), id))
           {
             g_assert_cmpuint (json_array_get_length (audience), ==, 1);
-            g_assert_cmpstr (json_array_get_string_element (audience, 0), ==, b_id);
+            g_assert_cmpstr (json_array_get_string_element (audience, 0), ==, b->id);
           }
       }
   }
 
   {
-    const char *args[] = { "send", "--data-dir", dir_a, "for all", NULL };
+    const char *args[] = { "send", "--data-dir", a->dir, "for all", NULL };
     g_autofree char *everyone = send_cli (args);
-    g_autoptr(JsonNode) again = dropify_test_list_json (dir_a);
+    g_autoptr(JsonNode) again = dropify_test_list_json (a->dir);
 
     for (guint i = 0; i < json_array_get_length (json_node_get_array (again)); i++)
       {
@@ -580,20 +454,13 @@ test_cli (void)
   }
 
   {
-    const char *args[] = { "list", "--data-dir", dir_a, NULL };
+    const char *args[] = { "list", "--data-dir", a->dir, NULL };
     run = dropify_test_runv (args, NULL);
   }
   g_assert_cmpint (run->status, ==, 0);
   g_test_message ("%s", run->out);
   g_assert_nonnull (strstr (run->out, "To Twin"));
   dropify_test_assert_inert ("list", run->out);
-
-  stop (&c);
-  stop (&b);
-  stop (&a);
-  dropify_test_remove_dir (dir_a);
-  dropify_test_remove_dir (dir_b);
-  dropify_test_remove_dir (dir_c);
 }
 
 /* Sending a drop again (issue 17's "Send to…"): a new drop from this

@@ -2,7 +2,6 @@
 
 #include <signal.h>
 
-#include "dropify-control.h"
 #include "dropify-test-support.h"
 
 /* Delivery status per device (issues 14 and 17), between real
@@ -13,63 +12,6 @@
 
 #define SECRET "holders-tests"  /* not a real secret */
 #define WAIT_MS 20000
-
-typedef struct
-{
-  char                *dir;
-  char                *id;
-  char                *address;
-  const char          *name;
-  DropifyTestInstance *instance;
-} Node;
-
-static JsonObject *
-status_of (const char *dir)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) status = dropify_control_request (dir, "GET", "/v1/status", NULL, &error);
-
-  g_assert_no_error (error);
-  return json_object_ref (json_node_get_object (status));
-}
-
-static void
-node_start (Node       *node,
-            const char *connect)
-{
-  g_autoptr(JsonObject) status = NULL;
-  const char * const extra[] = { "--name", node->name, "--group-secret", SECRET,
-                                 connect != NULL ? "--connect" : NULL, connect, NULL };
-
-  if (node->dir == NULL)
-    node->dir = dropify_test_make_dir (node->name);
-  node->instance = dropify_test_instance_start (node->dir, extra);
-
-  status = status_of (node->dir);
-  g_clear_pointer (&node->id, g_free);
-  g_clear_pointer (&node->address, g_free);
-  node->id = g_strdup (json_object_get_string_member (status, "device_id"));
-  node->address = g_strdup_printf ("127.0.0.1:%" G_GINT64_FORMAT,
-                                   json_object_get_int_member (status, "port"));
-}
-
-static void
-node_stop (Node *node)
-{
-  g_assert_cmpint (dropify_test_instance_stop (node->instance, SIGTERM), ==, 0);
-  g_clear_pointer (&node->instance, dropify_test_instance_free);
-}
-
-static void
-node_free (Node *node)
-{
-  if (node->instance != NULL)
-    node_stop (node);
-  dropify_test_remove_dir (node->dir);
-  g_free (node->dir);
-  g_free (node->id);
-  g_free (node->address);
-}
 
 /* `dropify list --json` on @dir: the real command, as a user runs it */
 static JsonArray *
@@ -131,7 +73,7 @@ typedef struct
 {
   const char *dir;
   const char *id;
-  Node       *device;
+  DropifyTestPeer *device;
   gboolean    content;
 } HolderWait;
 
@@ -147,10 +89,10 @@ holds (gpointer data)
 }
 
 static void
-assert_holds (Node       *on,
-              const char *id,
-              Node       *device,
-              gboolean    content)
+assert_holds (DropifyTestPeer *on,
+              const char      *id,
+              DropifyTestPeer *device,
+              gboolean         content)
 {
   HolderWait wait = { on->dir, id, device, content };
   g_autoptr(JsonObject) holder = NULL;
@@ -185,53 +127,31 @@ complete (gpointer data)
 }
 
 static void
-assert_complete (Node       *on,
-                 const char *id)
+assert_complete (DropifyTestPeer *on,
+                 const char      *id)
 {
   DropWait wait = { on->dir, id };
 
   g_assert_true (dropify_test_wait_for (complete, &wait, WAIT_MS));
 }
 
-static gboolean
-n_trusted_is_2 (gpointer data)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) peers = dropify_control_request (data, "GET", "/v1/peers", NULL, &error);
-  JsonArray *array;
-  guint n = 0;
-
-  g_assert_no_error (error);
-  array = json_node_get_array (peers);
-  for (guint i = 0; i < json_array_get_length (array); i++)
-    {
-      JsonObject *peer = json_array_get_object_element (array, i);
-
-      if (json_object_get_boolean_member (peer, "connected") &&
-          json_object_get_boolean_member (peer, "trusted"))
-        n++;
-    }
-
-  return n == 2;
-}
-
 static char *
-send_text (Node       *node,
-           const char *text)
+send_text (DropifyTestPeer *peer,
+           const char      *text)
 {
-  g_autoptr(DropifyTestRun) run = dropify_test_run ("send", "--data-dir", node->dir, text, NULL);
+  g_autoptr(DropifyTestRun) run = dropify_test_run ("send", "--data-dir", peer->dir, text, NULL);
 
   g_assert_cmpint (run->status, ==, 0);
   return g_strdup (g_strstrip (run->out));
 }
 
 static char *
-send_file (Node       *node,
-           const char *name,
-           gsize       size)
+send_file (DropifyTestPeer *peer,
+           const char      *name,
+           gsize            size)
 {
-  g_autofree char *src = dropify_test_write_random (node->dir, name, size);
-  g_autoptr(DropifyTestRun) run = dropify_test_run ("send", "--data-dir", node->dir, "--file", src, NULL);
+  g_autofree char *src = dropify_test_write_random (peer->dir, name, size);
+  g_autoptr(DropifyTestRun) run = dropify_test_run ("send", "--data-dir", peer->dir, "--file", src, NULL);
 
   g_assert_cmpint (run->status, ==, 0);
   return g_strdup (g_strstrip (run->out));
@@ -240,7 +160,9 @@ send_file (Node       *node,
 static void
 test_delivery (void)
 {
-  Node a = { .name = "Alpha" }, b = { .name = "Bravo" }, c = { .name = "Charlie" };
+  g_autoptr(DropifyTestPeer) a = dropify_test_peer_new ("Alpha", SECRET);
+  g_autoptr(DropifyTestPeer) b = dropify_test_peer_new ("Bravo", SECRET);
+  g_autoptr(DropifyTestPeer) c = dropify_test_peer_new ("Charlie", SECRET);
   g_autofree char *text = NULL;
   g_autofree char *file = NULL;
   g_autofree char *later = NULL;
@@ -248,79 +170,75 @@ test_delivery (void)
   g_autoptr(DropifyTestRun) plain = NULL;
   g_autoptr(DropifyTestRun) forget = NULL;
 
-  node_start (&a, NULL);
-  node_start (&b, a.address);
-  node_start (&c, a.address);
-  g_assert_true (dropify_test_wait_for (n_trusted_is_2, a.dir, WAIT_MS));
+  dropify_test_peer_start (a, NULL, NULL);
+  dropify_test_peer_start (b, NULL, a, NULL);
+  dropify_test_peer_start (c, NULL, a, NULL);
+  dropify_test_peer_wait_trusted (a, 2, WAIT_MS);
 
-  text = send_text (&a, "for everyone");
-  file = send_file (&a, "report.bin", 1000 * 1000);
+  text = send_text (a, "for everyone");
+  file = send_file (a, "report.bin", 1000 * 1000);
 
   /* Both hold both, with the content, once they have it. */
-  assert_complete (&b, file);
-  assert_complete (&c, file);
-  assert_holds (&a, text, &b, TRUE);
-  assert_holds (&a, text, &c, TRUE);
-  assert_holds (&a, file, &b, TRUE);
-  assert_holds (&a, file, &c, TRUE);
+  assert_complete (b, file);
+  assert_complete (c, file);
+  assert_holds (a, text, b, TRUE);
+  assert_holds (a, text, c, TRUE);
+  assert_holds (a, file, b, TRUE);
+  assert_holds (a, file, c, TRUE);
 
   /* The sender is no holder on a receiver: it learns what it learns
    * from its own connections, and B hears from A. */
-  assert_holds (&b, file, &a, TRUE);
+  assert_holds (b, file, a, TRUE);
 
-  plain = dropify_test_run ("list", "--data-dir", a.dir, NULL);
+  plain = dropify_test_run ("list", "--data-dir", a->dir, NULL);
   g_assert_cmpint (plain->status, ==, 0);
   g_assert_true (strstr (plain->out, "On Bravo, Charlie") || strstr (plain->out, "On Charlie, Bravo"));
 
   /* A drop for B only (issue 17): B holds it, C never does. */
   {
-    g_autoptr(DropifyTestRun) run = dropify_test_run ("send", "--data-dir", a.dir, "--to", b.id,
+    g_autoptr(DropifyTestRun) run = dropify_test_run ("send", "--data-dir", a->dir, "--to", b->id,
                                                       "for Bravo only", NULL);
     g_autoptr(JsonObject) none = NULL;
 
     g_assert_cmpint (run->status, ==, 0);
     g_strstrip (run->out);
-    assert_holds (&a, run->out, &b, TRUE);
-    none = holder_on (a.dir, run->out, c.id);
+    assert_holds (a, run->out, b, TRUE);
+    none = holder_on (a->dir, run->out, c->id);
     g_assert_null (none);
   }
 
   /* C is away: what comes meanwhile is not on it, until it returns. */
-  node_stop (&c);
-  later = send_file (&a, "later.bin", 500 * 1000);
-  assert_complete (&b, later);
-  assert_holds (&a, later, &b, TRUE);
-  away = holder_on (a.dir, later, c.id);
+  g_assert_cmpint (dropify_test_peer_stop (c, SIGTERM), ==, 0);
+  later = send_file (a, "later.bin", 500 * 1000);
+  assert_complete (b, later);
+  assert_holds (a, later, b, TRUE);
+  away = holder_on (a->dir, later, c->id);
   g_assert_null (away);
 
-  node_start (&c, a.address);
-  assert_complete (&c, later);
-  assert_holds (&a, later, &c, TRUE);
+  dropify_test_peer_start (c, NULL, a, NULL);
+  assert_complete (c, later);
+  assert_holds (a, later, c, TRUE);
 
   /* A forgotten device holds nothing here, even while it is connected
    * and dials back. */
-  forget = dropify_test_run ("forget", "--data-dir", a.dir, c.id, NULL);
+  forget = dropify_test_run ("forget", "--data-dir", a->dir, c->id, NULL);
   g_assert_cmpint (forget->status, ==, 0);
-  g_assert_null (holder_on (a.dir, text, c.id));
-  g_assert_null (holder_on (a.dir, file, c.id));
-  g_assert_null (holder_on (a.dir, later, c.id));
+  g_assert_null (holder_on (a->dir, text, c->id));
+  g_assert_null (holder_on (a->dir, file, c->id));
+  g_assert_null (holder_on (a->dir, later, c->id));
   g_usleep (G_USEC_PER_SEC);
-  g_assert_null (holder_on (a.dir, later, c.id));
-  g_assert_nonnull (holder_on (a.dir, later, b.id));
+  g_assert_null (holder_on (a->dir, later, c->id));
+  g_assert_nonnull (holder_on (a->dir, later, b->id));
 
   /* And a restart keeps what was learned. */
-  node_stop (&a);
-  node_start (&a, NULL);
+  g_assert_cmpint (dropify_test_peer_stop (a, SIGTERM), ==, 0);
+  dropify_test_peer_start (a, NULL, NULL);
   {
-    g_autoptr(JsonObject) kept = holder_on (a.dir, file, b.id);
+    g_autoptr(JsonObject) kept = holder_on (a->dir, file, b->id);
 
     g_assert_nonnull (kept);
     g_assert_true (json_object_get_boolean_member (kept, "content"));
   }
-
-  node_free (&c);
-  node_free (&b);
-  node_free (&a);
 }
 
 typedef struct

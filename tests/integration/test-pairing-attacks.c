@@ -885,15 +885,19 @@ test_dialing_stranger (void)
   dropify_test_remove_dir (dir_a);
 }
 
+static const DropifyTestCase cases[] = {
+  { "/attack/man-in-the-middle", test_man_in_the_middle },
+  { "/attack/dialed-stranger", test_dialed_stranger },
+  { "/attack/dialing-stranger", test_dialing_stranger },
+};
+
 int
 main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  g_test_add_func ("/attack/man-in-the-middle", test_man_in_the_middle);
-  g_test_add_func ("/attack/dialed-stranger", test_dialed_stranger);
-  g_test_add_func ("/attack/dialing-stranger", test_dialing_stranger);
+  dropify_test_add_cases (cases, G_N_ELEMENTS (cases));
 
   return g_test_run ();
 }

@@ -90,64 +90,13 @@ send_text (const char *dir,
   return g_strdup (g_strstrip (run->out));
 }
 
-typedef struct
-{
-  DropifyTestInstance *a;
-  DropifyTestInstance *b;
-  char                *dir_a;
-  char                *dir_b;
-  char                *id_a;
-  char                *id_b;
-} Pair;
-
-/* A listens, B dials it; both know the group secret, so they trust each
- * other at once. */
-static void
-pair_start (Pair *pair)
-{
-  g_autofree char *address = NULL;
-  PeerWait wait;
-
-  pair->dir_a = dropify_test_make_dir ("state-a");
-  pair->dir_b = dropify_test_make_dir ("state-b");
-  {
-    const char * const extra[] = { "--name", "Alpha", "--group-secret", SECRET, NULL };
-    pair->a = dropify_test_instance_start (pair->dir_a, extra);
-  }
-  address = dropify_test_address_of (pair->dir_a);
-  {
-    const char * const extra[] = { "--name", "Bravo", "--connect", address, "--group-secret", SECRET, NULL };
-    pair->b = dropify_test_instance_start (pair->dir_b, extra);
-  }
-  pair->id_a = dropify_test_device_id_of (pair->dir_a);
-  pair->id_b = dropify_test_device_id_of (pair->dir_b);
-
-  wait = (PeerWait) { pair->dir_a, pair->id_b, TRUE };
-  g_assert_true (dropify_test_wait_for (connected_as, &wait, 10000));
-}
-
-static void
-pair_stop (Pair *pair)
-{
-  g_assert_cmpint (dropify_test_instance_stop (pair->b, SIGTERM), ==, 0);
-  g_assert_cmpint (dropify_test_instance_stop (pair->a, SIGTERM), ==, 0);
-  g_clear_pointer (&pair->a, dropify_test_instance_free);
-  g_clear_pointer (&pair->b, dropify_test_instance_free);
-  dropify_test_remove_dir (pair->dir_a);
-  dropify_test_remove_dir (pair->dir_b);
-  g_free (pair->dir_a);
-  g_free (pair->dir_b);
-  g_free (pair->id_a);
-  g_free (pair->id_b);
-}
-
 /* Forget means forget: the trust goes with the entry, and a device that
  * dials back is a stranger, which the group secret does not make trusted
  * again, and which gets nothing. */
 static void
 test_forget_then_redial (void)
 {
-  Pair pair = { 0 };
+  g_autoptr(DropifyTestPair) pair = dropify_test_pair_start ("Alpha", "Bravo", SECRET, NULL);
   g_autoptr(DropifyTestRun) forget = NULL;
   g_autoptr(DropifyTestRun) unknown = NULL;
   g_autoptr(GKeyFile) trust = g_key_file_new ();
@@ -159,44 +108,41 @@ test_forget_then_redial (void)
   g_autofree char *before = NULL;
   PeerWait wait;
 
-  pair_start (&pair);
-  before = send_text (pair.dir_a, "before forgetting");
+  before = send_text (pair->a->dir, "before forgetting");
   {
-    const char *args[2] = { pair.dir_b, before };
+    const char *args[2] = { pair->b->dir, before };
     g_assert_true (dropify_test_wait_for (drop_arrived, args, 10000));
   }
 
-  forget = dropify_test_run ("forget", "--data-dir", pair.dir_a, pair.id_b, NULL);
+  forget = dropify_test_run ("forget", "--data-dir", pair->a->dir, pair->b->id, NULL);
   g_assert_cmpint (forget->status, ==, 0);
   g_assert_cmpstr (forget->err, ==, "");
 
   /* No trust is left in the file: only the mark that it was unpaired. */
-  trust_path = g_build_filename (pair.dir_a, "trusted-devices.ini", NULL);
+  trust_path = g_build_filename (pair->a->dir, "trusted-devices.ini", NULL);
   g_assert_true (g_key_file_load_from_file (trust, trust_path, G_KEY_FILE_NONE, NULL));
-  g_assert_false (g_key_file_has_key (trust, pair.id_b, "fingerprint", NULL));
+  g_assert_false (g_key_file_has_key (trust, pair->b->id, "fingerprint", NULL));
 
   /* B still trusts A and dials it again: A lists it as not paired. */
-  wait = (PeerWait) { pair.dir_a, pair.id_b, FALSE };
+  wait = (PeerWait) { pair->a->dir, pair->b->id, FALSE };
   g_assert_true (dropify_test_wait_for (connected_as, &wait, 10000));
 
   /* Neither way: what A makes does not reach B, and what B makes is not
    * taken by A, also after long enough for the group secret to act. */
-  from_a = send_text (pair.dir_a, "after forgetting, from A");
-  from_b = send_text (pair.dir_b, "after forgetting, from B");
+  from_a = send_text (pair->a->dir, "after forgetting, from A");
+  from_b = send_text (pair->b->dir, "after forgetting, from B");
   g_usleep (1500 * 1000);
-  g_assert_false (has_drop (pair.dir_b, from_a));
-  g_assert_false (has_drop (pair.dir_a, from_b));
-  back = peer_on (pair.dir_a, pair.id_b);
+  g_assert_false (has_drop (pair->b->dir, from_a));
+  g_assert_false (has_drop (pair->a->dir, from_b));
+  back = peer_on (pair->a->dir, pair->b->id);
   g_assert_nonnull (back);
   g_assert_false (json_object_get_boolean_member (back, "trusted"));
   g_assert_cmpstr (json_object_get_string_member (back, "via"), ==, "incoming");
 
   /* An id that is not listed: a clear refusal. */
-  unknown = dropify_test_run ("forget", "--data-dir", pair.dir_a, "no-such-device", NULL);
+  unknown = dropify_test_run ("forget", "--data-dir", pair->a->dir, "no-such-device", NULL);
   g_assert_cmpint (unknown->status, ==, 1);
   g_assert_cmpstr (unknown->err, !=, "");
-
-  pair_stop (&pair);
 }
 
 typedef struct
@@ -238,32 +184,29 @@ rename_in_settings (const char *dir,
 static void
 test_rename_reaches_peers (void)
 {
-  Pair pair = { 0 };
+  g_autoptr(DropifyTestPair) pair = dropify_test_pair_start ("Alpha", "Bravo", SECRET, NULL);
   g_autoptr(JsonObject) before = NULL;
   g_autoptr(JsonObject) after = NULL;
   NameWait wait;
 
-  pair_start (&pair);
-  wait = (NameWait) { pair.dir_b, pair.id_a, "Alpha" };
+  wait = (NameWait) { pair->b->dir, pair->a->id, "Alpha" };
   g_assert_true (dropify_test_wait_for (named, &wait, 10000));
-  before = peer_on (pair.dir_b, pair.id_a);
+  before = peer_on (pair->b->dir, pair->a->id);
 
-  rename_in_settings (pair.dir_a, "Kitchen laptop");
+  rename_in_settings (pair->a->dir, "Kitchen laptop");
   wait.name = "Kitchen laptop";
   g_assert_true (dropify_test_wait_for (named, &wait, 5000));
 
   /* The same connection: B did not dial again (its bytes only grew). */
-  after = peer_on (pair.dir_b, pair.id_a);
+  after = peer_on (pair->b->dir, pair->a->id);
   g_assert_true (json_object_get_boolean_member (after, "connected"));
   g_assert_cmpint (json_object_get_int_member (after, "bytes_in"), >=,
                    json_object_get_int_member (before, "bytes_in"));
 
   /* Cleaned as a hello's name is. */
-  rename_in_settings (pair.dir_a, "Evil\xe2\x80\xae\x1b[2Jexe");
+  rename_in_settings (pair->a->dir, "Evil\xe2\x80\xae\x1b[2Jexe");
   wait.name = "Evil[2Jexe";
   g_assert_true (dropify_test_wait_for (named, &wait, 5000));
-
-  pair_stop (&pair);
 }
 
 /* `via` says how each side came to list the other: B was told A's
@@ -271,23 +214,20 @@ test_rename_reaches_peers (void)
 static void
 test_via_incoming (void)
 {
-  Pair pair = { 0 };
+  g_autoptr(DropifyTestPair) pair = dropify_test_pair_start ("Alpha", "Bravo", SECRET, NULL);
   g_autoptr(JsonObject) on_a = NULL;
   g_autoptr(JsonObject) on_b = NULL;
   g_autoptr(DropifyTestRun) plain = NULL;
 
-  pair_start (&pair);
-  on_a = peer_on (pair.dir_a, pair.id_b);
-  on_b = peer_on (pair.dir_b, pair.id_a);
+  on_a = peer_on (pair->a->dir, pair->b->id);
+  on_b = peer_on (pair->b->dir, pair->a->id);
   g_assert_cmpstr (json_object_get_string_member (on_a, "via"), ==, "incoming");
   g_assert_cmpstr (json_object_get_string_member (on_b, "via"), ==, "manual");
 
   /* The same through the command line. */
-  plain = dropify_test_run ("peers", "--data-dir", pair.dir_a, "--json", NULL);
+  plain = dropify_test_run ("peers", "--data-dir", pair->a->dir, "--json", NULL);
   g_assert_cmpint (plain->status, ==, 0);
   g_assert_nonnull (strstr (plain->out, "\"via\" : \"incoming\""));
-
-  pair_stop (&pair);
 }
 
 static gboolean
@@ -306,17 +246,16 @@ not_connected (gpointer data)
 static void
 test_silent_peer_noticed (void)
 {
-  Pair pair = { 0 };
+  g_autoptr(DropifyTestPair) pair = dropify_test_pair_start ("Alpha", "Bravo", SECRET, NULL);
   PeerWait on_a;
   gint64 stopped;
   double seconds;
   GPid pid;
 
-  pair_start (&pair);
-  on_a = (PeerWait) { pair.dir_a, pair.id_b, TRUE };
+  on_a = (PeerWait) { pair->a->dir, pair->b->id, TRUE };
   g_assert_true (dropify_test_wait_for (connected_as, &on_a, 10000));
 
-  pid = (GPid) g_ascii_strtoll (g_subprocess_get_identifier (pair.b->process), NULL, 10);
+  pid = (GPid) g_ascii_strtoll (g_subprocess_get_identifier (pair->b->instance->process), NULL, 10);
   g_assert_cmpint (kill (pid, SIGSTOP), ==, 0);
   stopped = g_get_monotonic_time ();
 
@@ -332,9 +271,14 @@ test_silent_peer_noticed (void)
 
   g_assert_cmpint (kill (pid, SIGCONT), ==, 0);
   g_assert_true (dropify_test_wait_for (connected_as, &on_a, 60000));
-
-  pair_stop (&pair);
 }
+
+static const DropifyTestCase cases[] = {
+  { "/peer-state/forget-then-redial", test_forget_then_redial },
+  { "/peer-state/rename-reaches-peers", test_rename_reaches_peers },
+  { "/peer-state/via-incoming", test_via_incoming },
+  { "/peer-state/silent-peer-noticed", test_silent_peer_noticed },
+};
 
 int
 main (int   argc,
@@ -342,10 +286,7 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  g_test_add_func ("/peer-state/forget-then-redial", test_forget_then_redial);
-  g_test_add_func ("/peer-state/rename-reaches-peers", test_rename_reaches_peers);
-  g_test_add_func ("/peer-state/via-incoming", test_via_incoming);
-  g_test_add_func ("/peer-state/silent-peer-noticed", test_silent_peer_noticed);
+  dropify_test_add_cases (cases, G_N_ELEMENTS (cases));
 
   return g_test_run ();
 }

@@ -96,46 +96,17 @@ listed (gpointer data)
   return drop != NULL;
 }
 
-/* Both connected to A and trusting it. */
-static gboolean
-a_has_two_trusted (gpointer data)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) peers = dropify_control_request (data, "GET", "/v1/peers", NULL, &error);
-  JsonArray *array;
-  guint n = 0;
-
-  g_assert_no_error (error);
-  array = json_node_get_array (peers);
-  for (guint i = 0; i < json_array_get_length (array); i++)
-    {
-      JsonObject *peer = json_array_get_object_element (array, i);
-
-      if (json_object_get_boolean_member (peer, "connected") &&
-          json_object_get_boolean_member (peer, "trusted"))
-        n++;
-    }
-
-  return n == 2;
-}
-
 static void
 test_relay_after_sender_returns (void)
 {
   const guint64 size = 24 * 1000 * 1000;
-  g_autofree char *dir_a = dropify_test_make_dir ("relay-a");
-  g_autofree char *dir_b = dropify_test_make_dir ("relay-b");
-  g_autofree char *dir_d = dropify_test_make_dir ("relay-d");
-  g_autofree char *dir_e = dropify_test_make_dir ("relay-e");
-  g_autofree char *address_d = NULL;
-  g_autofree char *src = dropify_test_write_random (dir_b, "big.bin", size);
+  g_autoptr(DropifyTestPeer) a = dropify_test_peer_new ("A", SECRET);
+  g_autoptr(DropifyTestPeer) d = dropify_test_peer_new ("D", SECRET);
+  g_autoptr(DropifyTestPeer) e = dropify_test_peer_new ("E", SECRET);
+  g_autoptr(DropifyTestPeer) b = dropify_test_peer_new ("B", SECRET);
+  g_autofree char *src = dropify_test_write_random (b->dir, "big.bin", size);
   g_autofree char *sha = dropify_test_sha256_file (src);
-  g_autofree char *address = NULL;
   g_autofree char *id = NULL;
-  g_autoptr(DropifyTestInstance) a = NULL;
-  g_autoptr(DropifyTestInstance) b = NULL;
-  g_autoptr(DropifyTestInstance) d = NULL;
-  g_autoptr(DropifyTestInstance) e = NULL;
   g_autoptr(DropifyTestRun) run = NULL;
   g_autoptr(JsonObject) on_a = NULL;
   g_autoptr(JsonObject) on_d = NULL;
@@ -144,51 +115,38 @@ test_relay_after_sender_returns (void)
   int64_t a_done = 0, d_done = 0, e_done = 0, deadline;
   FileWait wait;
 
-  {
-    const char * const extra[] = { "--name", "A", "--group-secret", SECRET, NULL };
-    a = dropify_test_instance_start (dir_a, extra);
-  }
-  address = dropify_test_address_of (dir_a);
-  {
-    const char * const extra[] = { "--name", "D", "--connect", address, "--group-secret", SECRET, NULL };
-    d = dropify_test_instance_start (dir_d, extra);
-  }
-  address_d = dropify_test_address_of (dir_d);
-  {
-    const char * const extra[] = { "--name", "E", "--connect", address_d, "--group-secret", SECRET, NULL };
-    e = dropify_test_instance_start (dir_e, extra);
-  }
+  dropify_test_peer_start (a, NULL, NULL);
+  dropify_test_peer_start (d, NULL, a, NULL);
+  dropify_test_peer_start (e, NULL, d, NULL);
   {
     /* B sends slowly (13 MB/s), so it can be killed mid-transfer. */
-    const char * const extra[] = { "--name", "B", "--connect", address, "--group-secret", SECRET,
-                                   "--max-send-rate", "13M", NULL };
+    const char * const slowly[] = { "--max-send-rate", "13M", NULL };
 
-    b = dropify_test_instance_start (dir_b, extra);
+    dropify_test_peer_start (b, slowly, a, NULL);
   }
-  g_assert_true (dropify_test_wait_for (a_has_two_trusted, dir_a, 10000));
+  dropify_test_peer_wait_trusted (a, 2, 10000);
 
-  run = dropify_test_run ("send", "--data-dir", dir_b, "--file", src, NULL);
+  run = dropify_test_run ("send", "--data-dir", b->dir, "--file", src, NULL);
   g_assert_cmpint (run->status, ==, 0);
   id = g_strdup (g_strstrip (run->out));
 
   /* D learns of the drop from A, and asks A, which has only part of it:
    * file-missing; E learns of it from D, which has none of it. */
-  args[0] = dir_e;
+  args[0] = e->dir;
   args[1] = id;
   g_assert_true (dropify_test_wait_for (listed, args, 10000));
-  wait = (FileWait) { dir_a, id, sha, 4 * 1000 * 1000 };
+  wait = (FileWait) { a->dir, id, sha, 4 * 1000 * 1000 };
   g_assert_true (dropify_test_wait_for (file_progress, &wait, 30000));
 
-  g_assert_cmpint (dropify_test_instance_stop (b, SIGKILL), ==, 128 + SIGKILL);
-  g_clear_pointer (&b, dropify_test_instance_free);
+  g_assert_cmpint (dropify_test_peer_stop (b, SIGKILL), ==, 128 + SIGKILL);
 
-  on_a = drop_on (dir_a, id);
-  on_d = drop_on (dir_d, id);
+  on_a = drop_on (a->dir, id);
+  on_d = drop_on (d->dir, id);
   g_assert_false (json_object_get_boolean_member (on_a, "complete"));
   g_assert_cmpint (json_object_get_int_member (on_a, "received"), <, (int64_t) size);
   g_assert_false (json_object_get_boolean_member (on_d, "complete"));
   g_clear_pointer (&on_d, json_object_unref);
-  on_d = drop_on (dir_e, id);
+  on_d = drop_on (e->dir, id);
   g_assert_false (json_object_get_boolean_member (on_d, "complete"));
 
   /* Give D time to have been told file-missing by every device it can
@@ -196,24 +154,21 @@ test_relay_after_sender_returns (void)
   g_usleep (500 * 1000);
 
   /* B comes back at full speed; A resumes from it. */
-  {
-    const char * const extra[] = { "--name", "B", "--connect", address, "--group-secret", SECRET, NULL };
-    b = dropify_test_instance_start (dir_b, extra);
-  }
+  dropify_test_peer_start (b, NULL, a, NULL);
 
   deadline = g_get_monotonic_time () + (int64_t) 60 * G_USEC_PER_SEC * slow;
   while (e_done == 0 && g_get_monotonic_time () < deadline)
     {
-      if (a_done == 0 && file_complete (dir_a, id, sha))
+      if (a_done == 0 && file_complete (a->dir, id, sha))
         {
           a_done = g_get_monotonic_time ();
           /* From here D and E have a few seconds, not the rest of a
            * minute. */
           deadline = a_done + (int64_t) 10 * G_USEC_PER_SEC * slow;
         }
-      if (a_done != 0 && d_done == 0 && file_complete (dir_d, id, sha))
+      if (a_done != 0 && d_done == 0 && file_complete (d->dir, id, sha))
         d_done = g_get_monotonic_time ();
-      if (d_done != 0 && file_complete (dir_e, id, sha))
+      if (d_done != 0 && file_complete (e->dir, id, sha))
         e_done = g_get_monotonic_time ();
       g_usleep (20 * 1000);
     }
@@ -228,15 +183,6 @@ test_relay_after_sender_returns (void)
                   (double) (e_done - d_done) / G_USEC_PER_SEC, size);
   g_assert_cmpint (d_done - a_done, <, (int64_t) 5 * G_USEC_PER_SEC * slow);
   g_assert_cmpint (e_done - d_done, <, (int64_t) 5 * G_USEC_PER_SEC * slow);
-
-  g_assert_cmpint (dropify_test_instance_stop (b, SIGTERM), ==, 0);
-  g_assert_cmpint (dropify_test_instance_stop (e, SIGTERM), ==, 0);
-  g_assert_cmpint (dropify_test_instance_stop (d, SIGTERM), ==, 0);
-  g_assert_cmpint (dropify_test_instance_stop (a, SIGTERM), ==, 0);
-  dropify_test_remove_dir (dir_a);
-  dropify_test_remove_dir (dir_b);
-  dropify_test_remove_dir (dir_d);
-  dropify_test_remove_dir (dir_e);
 }
 
 int

@@ -842,6 +842,19 @@ test_older_peer (void)
   dropify_test_remove_dir (dold);
 }
 
+static const DropifyTestCase cases[] = {
+  { "/sync/two-ways-and-delete", test_two_ways_and_delete },
+  { "/sync/chain", NULL, test_topologies, GINT_TO_POINTER (FALSE) },
+  { "/sync/triangle", NULL, test_topologies, GINT_TO_POINTER (TRUE) },
+  { "/sync/late-joiner", test_late_joiner },
+  { "/sync/expired-not-delivered", test_expired_not_delivered },
+  { "/sync/reconcile-bytes", test_reconcile_bytes },
+  { "/sync/file-transfer", test_file_transfer },
+  { "/sync/saved-peer", test_saved_peer },
+  { "/sync/hostile-and-incompatible", test_hostile_and_incompatible },
+  { "/sync/older-peer", test_older_peer },
+};
+
 int
 main (int   argc,
       char *argv[])
@@ -851,16 +864,7 @@ main (int   argc,
   /* Hostile cases log warnings on purpose. */
   g_log_set_fatal_mask ("dropify-sync", G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL);
 
-  g_test_add_func ("/sync/two-ways-and-delete", test_two_ways_and_delete);
-  g_test_add_data_func ("/sync/chain", GINT_TO_POINTER (FALSE), test_topologies);
-  g_test_add_data_func ("/sync/triangle", GINT_TO_POINTER (TRUE), test_topologies);
-  g_test_add_func ("/sync/late-joiner", test_late_joiner);
-  g_test_add_func ("/sync/expired-not-delivered", test_expired_not_delivered);
-  g_test_add_func ("/sync/reconcile-bytes", test_reconcile_bytes);
-  g_test_add_func ("/sync/file-transfer", test_file_transfer);
-  g_test_add_func ("/sync/saved-peer", test_saved_peer);
-  g_test_add_func ("/sync/hostile-and-incompatible", test_hostile_and_incompatible);
-  g_test_add_func ("/sync/older-peer", test_older_peer);
+  dropify_test_add_cases (cases, G_N_ELEMENTS (cases));
 
   return g_test_run ();
 }

@@ -14,105 +14,38 @@
 
 #define SECRET "transfer-tests"
 
-typedef struct
+/* S's options: with @delay_ms, it sends one chunk (256 KiB) per that
+ * many ms, through --max-send-rate. */
+static char **
+sender_options (guint delay_ms)
 {
-  char                *dir_r;
-  char                *dir_s;
-  char                *address_r;
-  char                *id_r;
-  char                *id_s;
-  DropifyTestInstance *r;
-  DropifyTestInstance *s;
-} Pair;
+  char **options = g_new0 (char *, 3);
 
-static JsonObject *
-status_of (const char *dir)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) status = dropify_control_request (dir, "GET", "/v1/status", NULL, &error);
-
-  g_assert_no_error (error);
-  return json_object_ref (json_node_get_object (status));
-}
-
-static gboolean
-one_trusted (gpointer data)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) peers = dropify_control_request (data, "GET", "/v1/peers", NULL, &error);
-  JsonArray *array;
-
-  g_assert_no_error (error);
-  array = json_node_get_array (peers);
-  for (guint i = 0; i < json_array_get_length (array); i++)
+  if (delay_ms > 0)
     {
-      JsonObject *peer = json_array_get_object_element (array, i);
-
-      if (json_object_get_boolean_member (peer, "connected") &&
-          json_object_get_boolean_member (peer, "trusted"))
-        return TRUE;
+      options[0] = g_strdup ("--max-send-rate");
+      options[1] = g_strdup_printf ("%" G_GUINT64_FORMAT, (guint64) 256 * 1024 * 1000 / delay_ms);
     }
 
-  return FALSE;
+  return options;
 }
 
-/* @delay_ms: sends one chunk (256 KiB) per that many ms, through
- * --max-send-rate */
-static void
-start_sender (Pair  *pair,
-              guint  delay_ms)
+/* R listens, S dials it: A and B of the pair. */
+static DropifyTestPair *
+pair_start (guint delay_ms)
 {
-  g_autofree char *rate = g_strdup_printf ("%" G_GUINT64_FORMAT,
-                                           delay_ms > 0 ? (guint64) 256 * 1024 * 1000 / delay_ms : 0);
-  const char * const extra[] = { "--name", "Sender", "--connect", pair->address_r,
-                                 "--group-secret", SECRET,
-                                 delay_ms > 0 ? "--max-send-rate" : NULL, rate, NULL };
+  g_auto(GStrv) options = sender_options (delay_ms);
 
-  pair->s = dropify_test_instance_start (pair->dir_s, extra);
-
-  g_assert_true (dropify_test_wait_for (one_trusted, pair->dir_s, 10000));
-  g_assert_true (dropify_test_wait_for (one_trusted, pair->dir_r, 10000));
+  return dropify_test_pair_start ("Receiver", "Sender", SECRET, (const char * const *) options);
 }
 
 static void
-pair_start (Pair       *pair,
-            const char *tag,
-            guint       delay_ms)
+restart_sender (DropifyTestPair *pair,
+                guint            delay_ms)
 {
-  g_autofree char *name_r = g_strdup_printf ("%s-r", tag);
-  g_autofree char *name_s = g_strdup_printf ("%s-s", tag);
-  g_autoptr(JsonObject) status = NULL;
-  const char * const extra[] = { "--name", "Receiver", "--group-secret", SECRET, NULL };
+  g_auto(GStrv) options = sender_options (delay_ms);
 
-  pair->dir_r = dropify_test_make_dir (name_r);
-  pair->dir_s = dropify_test_make_dir (name_s);
-  pair->r = dropify_test_instance_start (pair->dir_r, extra);
-
-  status = status_of (pair->dir_r);
-  pair->id_r = g_strdup (json_object_get_string_member (status, "device_id"));
-  pair->address_r = g_strdup_printf ("127.0.0.1:%" G_GINT64_FORMAT, json_object_get_int_member (status, "port"));
-
-  start_sender (pair, delay_ms);
-  g_clear_pointer (&status, json_object_unref);
-  status = status_of (pair->dir_s);
-  pair->id_s = g_strdup (json_object_get_string_member (status, "device_id"));
-}
-
-static void
-pair_stop (Pair *pair)
-{
-  if (pair->s != NULL)
-    g_assert_cmpint (dropify_test_instance_stop (pair->s, SIGTERM), ==, 0);
-  g_assert_cmpint (dropify_test_instance_stop (pair->r, SIGTERM), ==, 0);
-  g_clear_pointer (&pair->s, dropify_test_instance_free);
-  g_clear_pointer (&pair->r, dropify_test_instance_free);
-  dropify_test_remove_dir (pair->dir_r);
-  dropify_test_remove_dir (pair->dir_s);
-  g_free (pair->dir_r);
-  g_free (pair->dir_s);
-  g_free (pair->address_r);
-  g_free (pair->id_r);
-  g_free (pair->id_s);
+  dropify_test_pair_start_b (pair, (const char * const *) options);
 }
 
 /* `dropify transfers --json` on @dir: the real command, as a user runs it */
@@ -251,13 +184,13 @@ drop_listed (gpointer data)
 
 /* Sends a file of @size from S; returns its drop id, and its sha in @sha. */
 static char *
-send_file (Pair       *pair,
-           const char *name,
-           gsize       size,
-           char      **sha)
+send_file (DropifyTestPair *pair,
+           const char      *name,
+           gsize            size,
+           char           **sha)
 {
-  g_autofree char *src = dropify_test_write_random (pair->dir_s, name, size);
-  g_autoptr(DropifyTestRun) run = dropify_test_run ("send", "--data-dir", pair->dir_s, "--file", src, NULL);
+  g_autofree char *src = dropify_test_write_random (pair->b->dir, name, size);
+  g_autoptr(DropifyTestRun) run = dropify_test_run ("send", "--data-dir", pair->b->dir, "--file", src, NULL);
 
   g_assert_cmpint (run->status, ==, 0);
   *sha = dropify_test_sha256_file (src);
@@ -286,21 +219,21 @@ test_both_ends (void)
   g_autoptr(DropifyTestRun) plain = NULL;
   int64_t in_done, out_done;
   gboolean saw_rate = FALSE;
-  Pair pair = { 0 };
+  g_autoptr(DropifyTestPair) pair = NULL;
   DropWait drop_wait;
 
-  pair_start (&pair, "both", 50);
-  id = send_file (&pair, "photo.jpg", size, &sha);
+  pair = pair_start (50);
+  id = send_file (pair, "photo.jpg", size, &sha);
 
-  wait_transfer (pair.dir_r, sha, "in", "active", 1, 20000);
-  in = transfer_on (pair.dir_r, sha, "in");
-  out = transfer_on (pair.dir_s, sha, "out");
+  wait_transfer (pair->a->dir, sha, "in", "active", 1, 20000);
+  in = transfer_on (pair->a->dir, sha, "in");
+  out = transfer_on (pair->b->dir, sha, "out");
   g_assert_nonnull (out);
 
   /* The same transfer, seen from each end. */
-  g_assert_cmpstr (json_object_get_string_member (in, "peer"), ==, pair.id_s);
+  g_assert_cmpstr (json_object_get_string_member (in, "peer"), ==, pair->b->id);
   g_assert_cmpstr (json_object_get_string_member (in, "peer_name"), ==, "Sender");
-  g_assert_cmpstr (json_object_get_string_member (out, "peer"), ==, pair.id_r);
+  g_assert_cmpstr (json_object_get_string_member (out, "peer"), ==, pair->a->id);
   g_assert_cmpstr (json_object_get_string_member (out, "peer_name"), ==, "Receiver");
   g_assert_cmpstr (json_object_get_string_member (in, "name"), ==, "photo.jpg");
   g_assert_cmpstr (json_object_get_string_member (out, "name"), ==, "photo.jpg");
@@ -315,11 +248,11 @@ test_both_ends (void)
   g_assert_cmpint (out_done, >, 0);
 
   /* Both move on. */
-  wait_transfer (pair.dir_r, sha, "in", NULL, in_done + 1, 10000);
-  wait_transfer (pair.dir_s, sha, "out", NULL, out_done + 1, 10000);
+  wait_transfer (pair->a->dir, sha, "in", NULL, in_done + 1, 10000);
+  wait_transfer (pair->b->dir, sha, "out", NULL, out_done + 1, 10000);
   for (guint i = 0; i < 20 && !saw_rate; i++)
     {
-      g_autoptr(JsonObject) now = transfer_on (pair.dir_r, sha, "in");
+      g_autoptr(JsonObject) now = transfer_on (pair->a->dir, sha, "in");
 
       saw_rate = g_str_equal (json_object_get_string_member (now, "state"), "active") &&
                  json_object_get_int_member (now, "rate") > 0;
@@ -328,7 +261,7 @@ test_both_ends (void)
   g_assert_true (saw_rate);
 
   /* Plain output: one readable line each way. */
-  plain = dropify_test_run ("transfers", "--data-dir", pair.dir_s, NULL);
+  plain = dropify_test_run ("transfers", "--data-dir", pair->b->dir, NULL);
   g_test_message ("sender: %s", plain->out);
   g_assert_cmpint (plain->status, ==, 0);
   g_assert_nonnull (strstr (plain->out, "photo.jpg"));
@@ -337,18 +270,16 @@ test_both_ends (void)
   g_assert_nonnull (strstr (plain->out, " of 24.0"));
   dropify_test_assert_inert ("transfers", plain->out);
   g_clear_pointer (&plain, dropify_test_run_free);
-  plain = dropify_test_run ("transfers", "--data-dir", pair.dir_r, NULL);
+  plain = dropify_test_run ("transfers", "--data-dir", pair->a->dir, NULL);
   g_test_message ("receiver: %s", plain->out);
   g_assert_cmpint (plain->status, ==, 0);
   g_assert_nonnull (strstr (plain->out, "from Sender"));
   dropify_test_assert_inert ("transfers", plain->out);
 
-  wait_transfer (pair.dir_r, sha, "in", "done", (int64_t) size, 30000);
-  wait_transfer (pair.dir_s, sha, "out", "done", (int64_t) size, 10000);
-  drop_wait = (DropWait) { pair.dir_r, id, sha };
+  wait_transfer (pair->a->dir, sha, "in", "done", (int64_t) size, 30000);
+  wait_transfer (pair->b->dir, sha, "out", "done", (int64_t) size, 10000);
+  drop_wait = (DropWait) { pair->a->dir, id, sha };
   g_assert_true (dropify_test_wait_for (drop_complete, &drop_wait, 10000));
-
-  pair_stop (&pair);
 }
 
 /* Cancelled at @canceller's end ("in" on R, "out" on S): both ends end
@@ -367,23 +298,23 @@ cancel_from (gboolean from_sender)
   g_autoptr(DropifyTestRun) run = NULL;
   const char *dir = NULL;
   int64_t received;
-  Pair pair = { 0 };
+  g_autoptr(DropifyTestPair) pair = NULL;
   DropWait drop_wait;
 
-  pair_start (&pair, from_sender ? "cancel-s" : "cancel-r", 50);
-  id = send_file (&pair, "big.bin", size, &sha);
+  pair = pair_start (50);
+  id = send_file (pair, "big.bin", size, &sha);
 
-  wait_transfer (pair.dir_r, sha, "in", "active", 1, 20000);
-  dir = from_sender ? pair.dir_s : pair.dir_r;
+  wait_transfer (pair->a->dir, sha, "in", "active", 1, 20000);
+  dir = from_sender ? pair->b->dir : pair->a->dir;
   mine = transfer_on (dir, sha, from_sender ? "out" : "in");
   run = dropify_test_run ("cancel", "--data-dir", dir, json_object_get_string_member (mine, "id"), NULL);
   g_assert_cmpint (run->status, ==, 0);
   g_clear_pointer (&run, dropify_test_run_free);
 
-  wait_transfer (pair.dir_r, sha, "in", "cancelled", 0, 10000);
-  wait_transfer (pair.dir_s, sha, "out", "cancelled", 0, 10000);
-  in = transfer_on (pair.dir_r, sha, "in");
-  out = transfer_on (pair.dir_s, sha, "out");
+  wait_transfer (pair->a->dir, sha, "in", "cancelled", 0, 10000);
+  wait_transfer (pair->b->dir, sha, "out", "cancelled", 0, 10000);
+  in = transfer_on (pair->a->dir, sha, "in");
+  out = transfer_on (pair->b->dir, sha, "out");
   assert_state (in, "cancelled", from_sender ? "Cancelled on Sender" : "Cancelled on this device");
   assert_state (out, "cancelled", from_sender ? "Cancelled on this device" : "Cancelled on Receiver");
 
@@ -399,38 +330,35 @@ cancel_from (gboolean from_sender)
   /* Not fetched again by itself: not on this connection, and not on
    * the next one either. */
   g_usleep (1000 * 1000);
-  drop = drop_on (pair.dir_r, id);
+  drop = drop_on (pair->a->dir, id);
   g_assert_false (json_object_get_boolean_member (drop, "complete"));
   received = json_object_get_int_member (drop, "received");
   g_assert_cmpint (received, <, (int64_t) size);
   g_clear_pointer (&in, json_object_unref);
-  in = transfer_on (pair.dir_r, sha, "in");
+  in = transfer_on (pair->a->dir, sha, "in");
   assert_state (in, "cancelled", NULL);
 
-  g_assert_cmpint (dropify_test_instance_stop (pair.s, SIGTERM), ==, 0);
-  g_clear_pointer (&pair.s, dropify_test_instance_free);
-  start_sender (&pair, 50);
+  g_assert_cmpint (dropify_test_peer_stop (pair->b, SIGTERM), ==, 0);
+  restart_sender (pair, 50);
   g_usleep (1500 * 1000);
   g_clear_pointer (&drop, json_object_unref);
-  drop = drop_on (pair.dir_r, id);
+  drop = drop_on (pair->a->dir, id);
   g_assert_false (json_object_get_boolean_member (drop, "complete"));
   g_clear_pointer (&in, json_object_unref);
-  in = transfer_on (pair.dir_r, sha, "in");
+  in = transfer_on (pair->a->dir, sha, "in");
   assert_state (in, "cancelled", NULL);
 
   /* Someone asks: it comes, from where it stopped. */
-  run = dropify_test_run ("download", "--data-dir", pair.dir_r, id, NULL);
+  run = dropify_test_run ("download", "--data-dir", pair->a->dir, id, NULL);
   g_assert_cmpint (run->status, ==, 0);
   g_clear_pointer (&run, dropify_test_run_free);
-  drop_wait = (DropWait) { pair.dir_r, id, sha };
+  drop_wait = (DropWait) { pair->a->dir, id, sha };
   g_assert_true (dropify_test_wait_for (drop_complete, &drop_wait, 60000));
-  wait_transfer (pair.dir_r, sha, "in", "done", (int64_t) size, 10000);
+  wait_transfer (pair->a->dir, sha, "in", "done", (int64_t) size, 10000);
 
-  run = dropify_test_run ("download", "--data-dir", pair.dir_r, "no-such-drop", NULL);
+  run = dropify_test_run ("download", "--data-dir", pair->a->dir, "no-such-drop", NULL);
   g_assert_cmpint (run->status, !=, 0);
   g_clear_pointer (&run, dropify_test_run_free);
-
-  pair_stop (&pair);
 }
 
 static void
@@ -454,40 +382,33 @@ test_cancel_survives_restart (void)
   const gsize size = 20 * 1000 * 1000;
   g_autofree char *sha = NULL;
   g_autofree char *id = NULL;
-  g_autofree char *address_s = NULL;
   g_autoptr(JsonObject) mine = NULL;
   g_autoptr(JsonObject) in = NULL;
   g_autoptr(JsonObject) drop = NULL;
   g_autoptr(DropifyTestRun) run = NULL;
   int64_t received;
-  Pair pair = { 0 };
+  g_autoptr(DropifyTestPair) pair = NULL;
   DropWait drop_wait;
 
-  pair_start (&pair, "cancel-restart", 50);
-  id = send_file (&pair, "big.bin", size, &sha);
+  pair = pair_start (50);
+  id = send_file (pair, "big.bin", size, &sha);
 
-  wait_transfer (pair.dir_r, sha, "in", "active", 1, 20000);
-  mine = transfer_on (pair.dir_r, sha, "in");
-  run = dropify_test_run ("cancel", "--data-dir", pair.dir_r, json_object_get_string_member (mine, "id"), NULL);
+  wait_transfer (pair->a->dir, sha, "in", "active", 1, 20000);
+  mine = transfer_on (pair->a->dir, sha, "in");
+  run = dropify_test_run ("cancel", "--data-dir", pair->a->dir, json_object_get_string_member (mine, "id"), NULL);
   g_assert_cmpint (run->status, ==, 0);
   g_clear_pointer (&run, dropify_test_run_free);
-  wait_transfer (pair.dir_r, sha, "in", "cancelled", 0, 10000);
-  wait_transfer (pair.dir_s, sha, "out", "cancelled", 0, 10000);
+  wait_transfer (pair->a->dir, sha, "in", "cancelled", 0, 10000);
+  wait_transfer (pair->b->dir, sha, "out", "cancelled", 0, 10000);
   /* Chunks already granted may still land: let them. */
   g_usleep (500 * 1000);
 
-  g_assert_cmpint (dropify_test_instance_stop (pair.r, SIGTERM), ==, 0);
-  g_clear_pointer (&pair.r, dropify_test_instance_free);
+  g_assert_cmpint (dropify_test_peer_stop (pair->a, SIGTERM), ==, 0);
 
-  /* Back, dialling the sender itself, at full speed. */
-  address_s = dropify_test_address_of (pair.dir_s);
-  {
-    const char * const extra[] = { "--name", "Receiver", "--group-secret", SECRET,
-                                   "--connect", address_s, NULL };
-    pair.r = dropify_test_instance_start (pair.dir_r, extra);
-  }
-  g_assert_true (dropify_test_wait_for (one_trusted, pair.dir_r, 10000));
-  drop = drop_on (pair.dir_r, id);
+  /* Back, dialling the sender itself. */
+  dropify_test_peer_start (pair->a, NULL, pair->b, NULL);
+  dropify_test_peer_wait_trusted (pair->a, 1, 10000);
+  drop = drop_on (pair->a->dir, id);
   g_assert_nonnull (drop);
   received = json_object_get_int_member (drop, "received");
   g_assert_cmpint (received, <, (int64_t) size);
@@ -495,24 +416,23 @@ test_cancel_survives_restart (void)
   /* Not asked for: nothing comes in, no transfer is listed. */
   g_usleep (1500 * 1000);
   g_clear_pointer (&drop, json_object_unref);
-  drop = drop_on (pair.dir_r, id);
+  drop = drop_on (pair->a->dir, id);
   g_assert_false (json_object_get_boolean_member (drop, "complete"));
   g_assert_cmpint (json_object_get_int_member (drop, "received"), ==, received);
-  in = transfer_on (pair.dir_r, sha, "in");
+  in = transfer_on (pair->a->dir, sha, "in");
   g_assert_null (in);
 
   /* Someone asks: it comes, from where it stopped, and the cancel is
    * forgotten for good. */
-  run = dropify_test_run ("download", "--data-dir", pair.dir_r, id, NULL);
+  run = dropify_test_run ("download", "--data-dir", pair->a->dir, id, NULL);
   g_assert_cmpint (run->status, ==, 0);
   g_clear_pointer (&run, dropify_test_run_free);
-  drop_wait = (DropWait) { pair.dir_r, id, sha };
+  drop_wait = (DropWait) { pair->a->dir, id, sha };
   g_assert_true (dropify_test_wait_for (drop_complete, &drop_wait, 60000));
-  in = transfer_on (pair.dir_r, sha, "in");
+  in = transfer_on (pair->a->dir, sha, "in");
   assert_state (in, "done", NULL);
   g_assert_cmpint (json_object_get_int_member (in, "done"), ==, (int64_t) size);
 
-  pair_stop (&pair);
 }
 
 static gboolean
@@ -563,88 +483,87 @@ test_change_expiry (void)
   g_autoptr(DropifyTestRun) run = NULL;
   GStatBuf before, after;
   int64_t now;
-  Pair pair = { 0 };
+  g_autoptr(DropifyTestPair) pair = NULL;
   DropWait drop_wait;
 
-  pair_start (&pair, "expire", 0);
-  id = send_file (&pair, "report.pdf", size, &sha);
-  drop_wait = (DropWait) { pair.dir_r, id, sha };
+  pair = pair_start (0);
+  id = send_file (pair, "report.pdf", size, &sha);
+  drop_wait = (DropWait) { pair->a->dir, id, sha };
   g_assert_true (dropify_test_wait_for (drop_complete, &drop_wait, 30000));
-  wait_transfer (pair.dir_r, sha, "in", "done", (int64_t) size, 10000);
-  in_before = transfer_on (pair.dir_r, sha, "in");
-  old = drop_on (pair.dir_r, id);
+  wait_transfer (pair->a->dir, sha, "in", "done", (int64_t) size, 10000);
+  in_before = transfer_on (pair->a->dir, sha, "in");
+  old = drop_on (pair->a->dir, id);
   old_path = g_strdup (json_object_get_string_member (old, "path"));
   g_assert_cmpint (g_stat (old_path, &before), ==, 0);
 
   /* From the receiver, a file it got from the sender. */
   now = g_get_real_time () / 1000;
-  again = expire_on (pair.dir_r, id, "7d");
+  again = expire_on (pair->a->dir, id, "7d");
   g_assert_cmpstr (json_object_get_string_member (again, "id"), !=, id);
   g_assert_cmpstr (json_object_get_string_member (again, "kind"), ==, "file");
   g_assert_cmpstr (json_object_get_string_member (again, "sha256"), ==, sha);
   g_assert_cmpstr (json_object_get_string_member (again, "name"), ==, "report.pdf");
   g_assert_cmpint (json_object_get_int_member (again, "size"), ==, (int64_t) size);
   g_assert_true (json_object_get_boolean_member (again, "complete"));
-  g_assert_cmpstr (json_object_get_string_member (again, "origin"), ==, pair.id_r);
+  g_assert_cmpstr (json_object_get_string_member (again, "origin"), ==, pair->a->id);
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (again, "audience")), ==, 0);
   g_assert_cmpint (json_object_get_int_member (again, "expires_at"), >=, now + week - 1000);
   g_assert_cmpint (json_object_get_int_member (again, "expires_at"), <=, g_get_real_time () / 1000 + week);
 
   /* The old drop is gone here at once, and on the sender soon. */
   g_assert_true (dropify_test_wait_for (drop_gone, &drop_wait, 100));
-  drop_wait = (DropWait) { pair.dir_s, id, sha };
+  drop_wait = (DropWait) { pair->b->dir, id, sha };
   g_assert_true (dropify_test_wait_for (drop_gone, &drop_wait, 10000));
-  drop_wait = (DropWait) { pair.dir_s, json_object_get_string_member (again, "id"), sha };
+  drop_wait = (DropWait) { pair->b->dir, json_object_get_string_member (again, "id"), sha };
   g_assert_true (dropify_test_wait_for (drop_complete, &drop_wait, 10000));
-  on_r = drop_on (pair.dir_r, json_object_get_string_member (again, "id"));
+  on_r = drop_on (pair->a->dir, json_object_get_string_member (again, "id"));
   g_assert_cmpstr (json_object_get_string_member (on_r, "path"), ==, old_path);
 
   /* Nothing moved again: the same transfer, the same file. */
   g_usleep (500 * 1000);
-  in_after = transfer_on (pair.dir_r, sha, "in");
+  in_after = transfer_on (pair->a->dir, sha, "in");
   g_assert_cmpstr (json_object_get_string_member (in_after, "id"), ==,
                    json_object_get_string_member (in_before, "id"));
-  g_assert_null (transfer_on (pair.dir_r, sha, "out"));
-  g_assert_null (transfer_on (pair.dir_s, sha, "in"));
+  g_assert_null (transfer_on (pair->a->dir, sha, "out"));
+  g_assert_null (transfer_on (pair->b->dir, sha, "in"));
   g_assert_cmpint (g_stat (old_path, &after), ==, 0);
   g_assert_cmpuint (after.st_ino, ==, before.st_ino);
   g_assert_cmpint (after.st_mtime, ==, before.st_mtime);
 
   /* A drop for the receiver only, given a new lifetime by the receiver:
    * the new one is for the sender only, which held the old one. */
-  run = dropify_test_run ("send", "--data-dir", pair.dir_s, "--to", pair.id_r, "for you only", NULL);
+  run = dropify_test_run ("send", "--data-dir", pair->b->dir, "--to", pair->a->id, "for you only", NULL);
   g_assert_cmpint (run->status, ==, 0);
   text_id = g_strdup (g_strstrip (run->out));
-  drop_wait = (DropWait) { pair.dir_r, text_id, NULL };
+  drop_wait = (DropWait) { pair->a->dir, text_id, NULL };
   g_assert_true (dropify_test_wait_for (drop_listed, &drop_wait, 10000));
   g_clear_pointer (&again, json_object_unref);
-  again = expire_on (pair.dir_r, text_id, "10m");
+  again = expire_on (pair->a->dir, text_id, "10m");
   g_assert_cmpstr (json_object_get_string_member (again, "text"), ==, "for you only");
   {
     JsonArray *audience = json_object_get_array_member (again, "audience");
 
     g_assert_cmpuint (json_array_get_length (audience), ==, 1);
-    g_assert_cmpstr (json_array_get_string_element (audience, 0), ==, pair.id_s);
+    g_assert_cmpstr (json_array_get_string_element (audience, 0), ==, pair->b->id);
   }
-  drop_wait = (DropWait) { pair.dir_s, json_object_get_string_member (again, "id"), NULL };
+  drop_wait = (DropWait) { pair->b->dir, json_object_get_string_member (again, "id"), NULL };
   g_assert_true (dropify_test_wait_for (drop_listed, &drop_wait, 10000));
-  drop_wait = (DropWait) { pair.dir_s, text_id, NULL };
+  drop_wait = (DropWait) { pair->b->dir, text_id, NULL };
   g_assert_true (dropify_test_wait_for (drop_gone, &drop_wait, 10000));
 
   /* Refusals: an unknown drop, no --ttl, a bad duration. */
   g_clear_pointer (&run, dropify_test_run_free);
-  run = dropify_test_run ("expire", "--data-dir", pair.dir_r, "--ttl", "1h", "no-such-drop", NULL);
+  run = dropify_test_run ("expire", "--data-dir", pair->a->dir, "--ttl", "1h", "no-such-drop", NULL);
   g_assert_cmpint (run->status, !=, 0);
   g_assert_nonnull (strstr (run->err, "No drop with that id"));
   g_clear_pointer (&run, dropify_test_run_free);
-  run = dropify_test_run ("expire", "--data-dir", pair.dir_r, text_id, NULL);
+  run = dropify_test_run ("expire", "--data-dir", pair->a->dir, text_id, NULL);
   g_assert_cmpint (run->status, !=, 0);
   g_clear_pointer (&run, dropify_test_run_free);
-  run = dropify_test_run ("expire", "--data-dir", pair.dir_r, "--ttl", "soon", text_id, NULL);
+  run = dropify_test_run ("expire", "--data-dir", pair->a->dir, "--ttl", "soon", text_id, NULL);
   g_assert_cmpint (run->status, !=, 0);
   g_assert_nonnull (strstr (run->err, "is not a duration"));
 
-  pair_stop (&pair);
 }
 
 /* The sender dies mid-file: the receiver's transfer waits for it, by
@@ -659,41 +578,38 @@ test_stalled_sender_killed (void)
   g_autoptr(JsonObject) stalled = NULL;
   g_autoptr(JsonObject) after = NULL;
   g_autoptr(DropifyTestRun) plain = NULL;
-  Pair pair = { 0 };
+  g_autoptr(DropifyTestPair) pair = NULL;
   DropWait drop_wait;
 
-  pair_start (&pair, "stalled", 50);
-  id = send_file (&pair, "video.mkv", size, &sha);
-  drop_wait = (DropWait) { pair.dir_r, id, sha };
+  pair = pair_start (50);
+  id = send_file (pair, "video.mkv", size, &sha);
+  drop_wait = (DropWait) { pair->a->dir, id, sha };
   g_assert_true (dropify_test_wait_for (drop_listed, &drop_wait, 10000));
 
-  wait_transfer (pair.dir_r, sha, "in", "active", 1024 * 1024, 20000);
-  before = transfer_on (pair.dir_r, sha, "in");
+  wait_transfer (pair->a->dir, sha, "in", "active", 1024 * 1024, 20000);
+  before = transfer_on (pair->a->dir, sha, "in");
 
-  g_assert_cmpint (dropify_test_instance_stop (pair.s, SIGKILL), ==, 128 + SIGKILL);
-  g_clear_pointer (&pair.s, dropify_test_instance_free);
+  g_assert_cmpint (dropify_test_peer_stop (pair->b, SIGKILL), ==, 128 + SIGKILL);
 
-  wait_transfer (pair.dir_r, sha, "in", "stalled", 0, 10000);
-  stalled = transfer_on (pair.dir_r, sha, "in");
+  wait_transfer (pair->a->dir, sha, "in", "stalled", 0, 10000);
+  stalled = transfer_on (pair->a->dir, sha, "in");
   assert_state (stalled, "stalled", "Waiting for Sender to come back");
   g_assert_cmpstr (json_object_get_string_member (stalled, "id"), ==,
                    json_object_get_string_member (before, "id"));
   g_assert_cmpint (json_object_get_int_member (stalled, "rate"), ==, 0);
   g_assert_cmpint (json_object_get_int_member (stalled, "done"), <, (int64_t) size);
 
-  plain = dropify_test_run ("transfers", "--data-dir", pair.dir_r, NULL);
+  plain = dropify_test_run ("transfers", "--data-dir", pair->a->dir, NULL);
   g_assert_cmpint (plain->status, ==, 0);
   g_assert_nonnull (strstr (plain->out, "Waiting for Sender to come back"));
 
   /* Back, at full speed: the same transfer goes on and ends. */
-  start_sender (&pair, 0);
-  wait_transfer (pair.dir_r, sha, "in", "done", (int64_t) size, 30000);
-  after = transfer_on (pair.dir_r, sha, "in");
+  restart_sender (pair, 0);
+  wait_transfer (pair->a->dir, sha, "in", "done", (int64_t) size, 30000);
+  after = transfer_on (pair->a->dir, sha, "in");
   g_assert_cmpstr (json_object_get_string_member (after, "id"), ==,
                    json_object_get_string_member (before, "id"));
   g_assert_true (dropify_test_wait_for (drop_complete, &drop_wait, 10000));
-
-  pair_stop (&pair);
 }
 
 typedef struct
@@ -730,29 +646,29 @@ test_bounded (void)
   g_autoptr(DropifyTestRun) run = NULL;
   g_autoptr(JsonArray) in = NULL;
   g_autoptr(JsonArray) out = NULL;
-  Pair pair = { 0 };
+  g_autoptr(DropifyTestPair) pair = NULL;
   DoneWait wait;
 
-  pair_start (&pair, "bounded", 0);
+  pair = pair_start (0);
   g_ptr_array_add (args, g_strdup ("send"));
   g_ptr_array_add (args, g_strdup ("--data-dir"));
-  g_ptr_array_add (args, g_strdup (pair.dir_s));
+  g_ptr_array_add (args, g_strdup (pair->b->dir));
   g_ptr_array_add (args, g_strdup ("--file"));
   for (guint i = 0; i < n_files; i++)
     {
       g_autofree char *name = g_strdup_printf ("small-%u.bin", i);
 
-      g_ptr_array_add (args, dropify_test_write_random (pair.dir_s, name, 2000));
+      g_ptr_array_add (args, dropify_test_write_random (pair->b->dir, name, 2000));
     }
   g_ptr_array_add (args, NULL);
   run = dropify_test_runv ((const char * const *) args->pdata, NULL);
   g_assert_cmpint (run->status, ==, 0);
 
-  wait = (DoneWait) { pair.dir_r, n_files };
+  wait = (DoneWait) { pair->a->dir, n_files };
   g_assert_true (dropify_test_wait_for (drops_complete, &wait, 60000));
 
-  in = transfers_on (pair.dir_r);
-  out = transfers_on (pair.dir_s);
+  in = transfers_on (pair->a->dir);
+  out = transfers_on (pair->b->dir);
   g_assert_cmpuint (json_array_get_length (in), ==, 100);
   g_assert_cmpuint (json_array_get_length (out), ==, 100);
   for (guint i = 0; i < 100; i++)
@@ -762,8 +678,17 @@ test_bounded (void)
       g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (out, i), "direction"), ==, "out");
     }
 
-  pair_stop (&pair);
 }
+
+static const DropifyTestCase cases[] = {
+  { "/transfers/both-ends", test_both_ends },
+  { "/transfers/cancel-from-sender", test_cancel_from_sender },
+  { "/transfers/cancel-from-receiver", test_cancel_from_receiver },
+  { "/transfers/cancel-survives-restart", test_cancel_survives_restart },
+  { "/transfers/change-expiry", test_change_expiry },
+  { "/transfers/stalled-sender-killed", test_stalled_sender_killed },
+  { "/transfers/bounded", test_bounded },
+};
 
 int
 main (int   argc,
@@ -771,13 +696,7 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  g_test_add_func ("/transfers/both-ends", test_both_ends);
-  g_test_add_func ("/transfers/cancel-from-sender", test_cancel_from_sender);
-  g_test_add_func ("/transfers/cancel-from-receiver", test_cancel_from_receiver);
-  g_test_add_func ("/transfers/cancel-survives-restart", test_cancel_survives_restart);
-  g_test_add_func ("/transfers/change-expiry", test_change_expiry);
-  g_test_add_func ("/transfers/stalled-sender-killed", test_stalled_sender_killed);
-  g_test_add_func ("/transfers/bounded", test_bounded);
+  dropify_test_add_cases (cases, G_N_ELEMENTS (cases));
 
   return g_test_run ();
 }

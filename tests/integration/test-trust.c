@@ -475,6 +475,26 @@ test_old_ids_adopted (void)
   dropify_test_node_stop (b);
 }
 
+static const DropifyTestCase cases[] = {
+  { "/trust/strangers-then-pairing", test_strangers_then_pairing },
+  { "/trust/pair-errors", test_pair_errors },
+  { "/trust/same-group-secret", NULL, test_group_secret, GINT_TO_POINTER (TRUE) },
+  { "/trust/different-group-secret", NULL, test_group_secret, GINT_TO_POINTER (FALSE) },
+  { "/trust/secret-set-while-connected/on-dialer", NULL,
+    test_group_secret_while_connected, GINT_TO_POINTER (TRUE) },
+  { "/trust/secret-set-while-connected/on-listener", NULL,
+    test_group_secret_while_connected, GINT_TO_POINTER (FALSE) },
+  { "/trust/same-group-secret/one-side-forgot/the-dialer", NULL,
+    test_group_secret_one_side_forgot, GINT_TO_POINTER (TRUE) },
+  { "/trust/same-group-secret/one-side-forgot/the-listener", NULL,
+    test_group_secret_one_side_forgot, GINT_TO_POINTER (FALSE) },
+  { "/trust/same-group-secret/unpair-holds/other-dials", NULL,
+    test_unpair_in_group, GINT_TO_POINTER (FALSE) },
+  { "/trust/same-group-secret/unpair-holds/unpairer-dials", NULL,
+    test_unpair_in_group, GINT_TO_POINTER (TRUE) },
+  { "/trust/old-ids-adopted", test_old_ids_adopted },
+};
+
 int
 main (int   argc,
       char *argv[])
@@ -483,23 +503,7 @@ main (int   argc,
   g_log_set_always_fatal (G_LOG_LEVEL_CRITICAL);
   g_log_set_fatal_mask ("dropify-sync", G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL);
 
-  g_test_add_func ("/trust/strangers-then-pairing", test_strangers_then_pairing);
-  g_test_add_func ("/trust/pair-errors", test_pair_errors);
-  g_test_add_data_func ("/trust/same-group-secret", GINT_TO_POINTER (TRUE), test_group_secret);
-  g_test_add_data_func ("/trust/different-group-secret", GINT_TO_POINTER (FALSE), test_group_secret);
-  g_test_add_data_func ("/trust/secret-set-while-connected/on-dialer", GINT_TO_POINTER (TRUE),
-                        test_group_secret_while_connected);
-  g_test_add_data_func ("/trust/secret-set-while-connected/on-listener", GINT_TO_POINTER (FALSE),
-                        test_group_secret_while_connected);
-  g_test_add_data_func ("/trust/same-group-secret/one-side-forgot/the-dialer", GINT_TO_POINTER (TRUE),
-                        test_group_secret_one_side_forgot);
-  g_test_add_data_func ("/trust/same-group-secret/one-side-forgot/the-listener", GINT_TO_POINTER (FALSE),
-                        test_group_secret_one_side_forgot);
-  g_test_add_data_func ("/trust/same-group-secret/unpair-holds/other-dials", GINT_TO_POINTER (FALSE),
-                        test_unpair_in_group);
-  g_test_add_data_func ("/trust/same-group-secret/unpair-holds/unpairer-dials", GINT_TO_POINTER (TRUE),
-                        test_unpair_in_group);
-  g_test_add_func ("/trust/old-ids-adopted", test_old_ids_adopted);
+  dropify_test_add_cases (cases, G_N_ELEMENTS (cases));
 
   return g_test_run ();
 }

@@ -140,6 +140,57 @@ dropify_test_wait_for (gboolean (*check) (gpointer data),
   return check (data);
 }
 
+/**
+ * dropify_test_add_cases:
+ *
+ * Registers this run's share of @cases. meson.build runs a long binary
+ * as N tests side by side, each with DROPIFY_TEST_SHARD=I/N (I from 1 to
+ * N): the table splits into N runs of consecutive cases, as equal in
+ * number as can be, and the I-th test registers the I-th run, so that
+ * all of them run, once each, whatever the table holds. Order a table so
+ * that its runs take about as long as each other. Without
+ * DROPIFY_TEST_SHARD, all of them. A share with no case is an error,
+ * not an empty success.
+ *
+ * Returns: how many cases it registered
+ */
+guint
+dropify_test_add_cases (const DropifyTestCase *cases,
+                        guint                  n_cases)
+{
+  const char *spec = g_getenv ("DROPIFY_TEST_SHARD");
+  guint shard = 1, n_shards = 1, first, last;
+
+  if (spec != NULL)
+    {
+      g_auto(GStrv) parts = g_strsplit (spec, "/", 2);
+      guint64 value = 0, count = 0;
+
+      if (g_strv_length (parts) != 2 ||
+          !g_ascii_string_to_unsigned (parts[0], 10, 1, G_MAXUINT, &value, NULL) ||
+          !g_ascii_string_to_unsigned (parts[1], 10, value, G_MAXUINT, &count, NULL))
+        g_error ("DROPIFY_TEST_SHARD is “%s”, not I/N with 1 ≤ I ≤ N", spec);
+      shard = (guint) value;
+      n_shards = (guint) count;
+    }
+
+  first = (guint) ((guint64) n_cases * (shard - 1) / n_shards);
+  last = (guint) ((guint64) n_cases * shard / n_shards);
+  if (first == last)
+    g_error ("Shard %u of %u has none of the %u cases: fewer shards in meson.build",
+             shard, n_shards, n_cases);
+
+  for (guint i = first; i < last; i++)
+    {
+      if (cases[i].data_func != NULL)
+        g_test_add_data_func (cases[i].path, cases[i].data, cases[i].data_func);
+      else
+        g_test_add_func (cases[i].path, cases[i].func);
+    }
+
+  return last - first;
+}
+
 void
 dropify_test_run_free (DropifyTestRun *run)
 {
@@ -610,4 +661,216 @@ dropify_test_device_id_of (const char *data_dir)
   g_autoptr(JsonNode) status = status_of (data_dir);
 
   return g_strdup (json_object_get_string_member (json_node_get_object (status), "device_id"));
+}
+
+DropifyTestPeer *
+dropify_test_peer_new (const char *name,
+                       const char *group_secret)
+{
+  DropifyTestPeer *peer = g_new0 (DropifyTestPeer, 1);
+  g_autofree char *tag = NULL;
+
+  peer->name = g_strdup (name);
+  peer->group_secret = g_strdup (group_secret);
+  /* Names may hold anything a user's can; the dir's, only this. */
+  tag = g_strcanon (g_ascii_strdown (name, -1), "abcdefghijklmnopqrstuvwxyz0123456789", '-');
+  peer->dir = dropify_test_make_dir (tag);
+
+  return peer;
+}
+
+/**
+ * dropify_test_peer_start:
+ * @peer: a stopped peer
+ * @extra_args: (nullable): more options, such as `--max-send-rate`
+ * @...: the peers it dials (`--connect`), started, then %NULL
+ *
+ * Starts @peer with its name and group secret, and learns its id and
+ * address.
+ */
+void
+dropify_test_peer_start (DropifyTestPeer    *peer,
+                         const char * const *extra_args,
+                         ...)
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  DropifyTestPeer *other;
+  va_list ap;
+
+  g_assert_null (peer->instance);
+
+  g_ptr_array_add (args, (gpointer) "--name");
+  g_ptr_array_add (args, peer->name);
+  g_ptr_array_add (args, (gpointer) "--group-secret");
+  g_ptr_array_add (args, peer->group_secret);
+  va_start (ap, extra_args);
+  while ((other = va_arg (ap, DropifyTestPeer *)) != NULL)
+    {
+      g_assert_nonnull (other->address);
+      g_ptr_array_add (args, (gpointer) "--connect");
+      g_ptr_array_add (args, other->address);
+    }
+  va_end (ap);
+  for (guint i = 0; extra_args != NULL && extra_args[i] != NULL; i++)
+    g_ptr_array_add (args, (gpointer) extra_args[i]);
+  g_ptr_array_add (args, NULL);
+
+  peer->instance = dropify_test_instance_start (peer->dir, (const char * const *) args->pdata);
+
+  g_clear_pointer (&peer->id, g_free);
+  g_clear_pointer (&peer->address, g_free);
+  peer->id = dropify_test_device_id_of (peer->dir);
+  peer->address = dropify_test_address_of (peer->dir);
+}
+
+/* Sends @signum, waits for the exit and returns its status (128 + the
+ * signal if it was killed), as dropify_test_instance_stop() does. The
+ * peer keeps its data dir, id and address, and can start again. */
+int
+dropify_test_peer_stop (DropifyTestPeer *peer,
+                        int              signum)
+{
+  int status;
+
+  g_assert_nonnull (peer->instance);
+
+  status = dropify_test_instance_stop (peer->instance, signum);
+  g_clear_pointer (&peer->instance, dropify_test_instance_free);
+
+  return status;
+}
+
+/* Stops a running peer (SIGTERM, which it must exit cleanly from) and
+ * removes its data dir. */
+void
+dropify_test_peer_free (DropifyTestPeer *peer)
+{
+  if (peer->instance != NULL)
+    g_assert_cmpint (dropify_test_peer_stop (peer, SIGTERM), ==, 0);
+
+  dropify_test_remove_dir (peer->dir);
+  g_free (peer->name);
+  g_free (peer->group_secret);
+  g_free (peer->dir);
+  g_free (peer->id);
+  g_free (peer->address);
+  g_free (peer);
+}
+
+/* The entries of @peer's peers list that are connected and trusted;
+ * with @id, only the one for that device. */
+static guint
+count_trusted (DropifyTestPeer *peer,
+               const char      *id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) peers = dropify_control_request (peer->dir, "GET", "/v1/peers", NULL, &error);
+  JsonArray *array;
+  guint n = 0;
+
+  g_assert_no_error (error);
+  array = json_node_get_array (peers);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonObject *entry = json_array_get_object_element (array, i);
+
+      if (id != NULL && g_strcmp0 (json_object_get_string_member_with_default (entry, "id", NULL), id) != 0)
+        continue;
+      if (json_object_get_boolean_member (entry, "connected") &&
+          json_object_get_boolean_member (entry, "trusted"))
+        n++;
+    }
+
+  return n;
+}
+
+/* How many devices @peer is connected to and trusts. */
+guint
+dropify_test_peer_n_trusted (DropifyTestPeer *peer)
+{
+  return count_trusted (peer, NULL);
+}
+
+typedef struct
+{
+  DropifyTestPeer *peer;
+  const char      *id;
+  guint            n;
+} TrustedWait;
+
+static gboolean
+trusted_reached (gpointer data)
+{
+  TrustedWait *wait = data;
+
+  return count_trusted (wait->peer, wait->id) >= wait->n;
+}
+
+/* Until @peer is connected to at least @n devices that it trusts. */
+void
+dropify_test_peer_wait_trusted (DropifyTestPeer *peer,
+                                guint            n,
+                                guint            timeout_ms)
+{
+  TrustedWait wait = { peer, NULL, n };
+
+  if (!dropify_test_wait_for (trusted_reached, &wait, timeout_ms))
+    g_error ("%s trusts %u connected devices, not %u, after %u ms (log: %s)",
+             peer->name, dropify_test_peer_n_trusted (peer), n, timeout_ms,
+             peer->instance != NULL ? peer->instance->log_path : "none");
+}
+
+static void
+wait_trusts (DropifyTestPeer *peer,
+             DropifyTestPeer *other)
+{
+  TrustedWait wait = { peer, other->id, 1 };
+
+  if (!dropify_test_wait_for (trusted_reached, &wait, 10000))
+    g_error ("%s is not connected to %s and trusting it after 10 s (log: %s)",
+             peer->name, other->name, peer->instance->log_path);
+}
+
+/* Starts B again, with @extra_b, dialing A, and waits until both trust
+ * each other. */
+void
+dropify_test_pair_start_b (DropifyTestPair    *pair,
+                           const char * const *extra_b)
+{
+  dropify_test_peer_start (pair->b, extra_b, pair->a, NULL);
+  wait_trusts (pair->a, pair->b);
+  wait_trusts (pair->b, pair->a);
+}
+
+/**
+ * dropify_test_pair_start:
+ * @extra_b: (nullable): more options for B
+ *
+ * Starts A, named @name_a, then B, named @name_b, which dials A; both
+ * know @group_secret, so they trust each other at once. Returns once
+ * each lists the other as connected and trusted.
+ */
+DropifyTestPair *
+dropify_test_pair_start (const char         *name_a,
+                         const char         *name_b,
+                         const char         *group_secret,
+                         const char * const *extra_b)
+{
+  DropifyTestPair *pair = g_new0 (DropifyTestPair, 1);
+
+  pair->a = dropify_test_peer_new (name_a, group_secret);
+  pair->b = dropify_test_peer_new (name_b, group_secret);
+  dropify_test_peer_start (pair->a, NULL, NULL);
+  dropify_test_pair_start_b (pair, extra_b);
+
+  return pair;
+}
+
+/* Stops B, then A (each must exit cleanly), and removes their data. */
+void
+dropify_test_pair_free (DropifyTestPair *pair)
+{
+  g_clear_pointer (&pair->b, dropify_test_peer_free);
+  g_clear_pointer (&pair->a, dropify_test_peer_free);
+  g_free (pair);
 }

@@ -25,6 +25,19 @@ gboolean       dropify_test_wait_for         (gboolean        (*check) (gpointer
                                               gpointer          data,
                                               guint             timeout_ms);
 
+/* One case of a table that a long test binary registers with
+ * dropify_test_add_cases(): @func, or @data_func with @data. */
+typedef struct
+{
+  const char    *path;
+  GTestFunc      func;
+  GTestDataFunc  data_func;
+  gconstpointer  data;
+} DropifyTestCase;
+
+guint          dropify_test_add_cases        (const DropifyTestCase *cases,
+                                              guint                  n_cases);
+
 /* A real `dropify` binary (DROPIFY_BIN) run as a subprocess. */
 typedef struct
 {
@@ -58,6 +71,47 @@ DropifyTestInstance *dropify_test_instance_start_limited (const char         *da
 int                  dropify_test_instance_stop  (DropifyTestInstance *instance,
                                                   int                  signum);
 void                 dropify_test_instance_free  (DropifyTestInstance *instance);
+
+/* A named `dropify --headless` on its own data dir that knows a group
+ * secret; once started, its device id and the address it listens on. */
+typedef struct
+{
+  char                *name;
+  char                *group_secret;
+  char                *dir;
+  char                *id;
+  char                *address;   /* "127.0.0.1:PORT" */
+  DropifyTestInstance *instance;  /* NULL while stopped */
+} DropifyTestPeer;
+
+DropifyTestPeer *dropify_test_peer_new          (const char         *name,
+                                                 const char         *group_secret);
+void             dropify_test_peer_start        (DropifyTestPeer    *peer,
+                                                 const char * const *extra_args,
+                                                 ...) G_GNUC_NULL_TERMINATED;
+int              dropify_test_peer_stop         (DropifyTestPeer    *peer,
+                                                 int                 signum);
+void             dropify_test_peer_free         (DropifyTestPeer    *peer);
+guint            dropify_test_peer_n_trusted    (DropifyTestPeer    *peer);
+void             dropify_test_peer_wait_trusted (DropifyTestPeer    *peer,
+                                                 guint               n,
+                                                 guint               timeout_ms);
+
+/* Two peers that know one group secret: A listens, B dials it, and
+ * both trust each other. */
+typedef struct
+{
+  DropifyTestPeer *a;
+  DropifyTestPeer *b;
+} DropifyTestPair;
+
+DropifyTestPair *dropify_test_pair_start        (const char         *name_a,
+                                                 const char         *name_b,
+                                                 const char         *group_secret,
+                                                 const char * const *extra_b);
+void             dropify_test_pair_start_b      (DropifyTestPair    *pair,
+                                                 const char * const *extra_b);
+void             dropify_test_pair_free         (DropifyTestPair    *pair);
 
 /* A real instance in this process (DropifyService as --headless runs
  * it), listening on a free port of 127.0.0.1, discovery off. */
@@ -96,5 +150,7 @@ GBytes          *dropify_test_websocket_frame (gboolean          fin,
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DropifyTestRun, dropify_test_run_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DropifyTestInstance, dropify_test_instance_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DropifyTestPeer, dropify_test_peer_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DropifyTestPair, dropify_test_pair_free)
 
 G_END_DECLS
