@@ -338,7 +338,7 @@ test_window_delete_in_quick_succession (Fixture       *fixture,
 {
   DropifyHistory *history = dropify_service_get_history (fixture->service);
   const char *texts[] = { "first of three", "second of three", "third of three" };
-  g_autofree char *ids[G_N_ELEMENTS (texts)] = { NULL, };
+  g_auto(GStrv) ids = g_new0 (char *, G_N_ELEMENTS (texts) + 1);
   DropifyDropRow *rows[G_N_ELEMENTS (texts)];
   GtkWidget *undo;
 
