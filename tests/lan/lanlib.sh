@@ -237,6 +237,17 @@ host_api () {
   shift 3
   curl -s --max-time 10 --unix-socket "$(host_data "$i")/control.sock" -X "$method" "$@" "http://dropify$path"
 }
+# The CLI on host I's data dir (`host_cli I list --json`), and what it
+# lists of drop ID.
+host_cli () { local i=$1; shift; "$DROPIFY" "$@" --data-dir "$(host_data "$i")"; }
+host_drop_json () { host_cli "$1" list --json 2>/dev/null | jq -c --arg id "$2" '.[] | select(.id == $id)'; }
+host_has_drop () { [ -n "$(host_drop_json "$1" "$2")" ]; }
+# Host I holds drop ID's file whole, with sha256 SHA.
+host_has_file () {
+  local path
+  path=$(host_drop_json "$1" "$2" | jq -r 'select(.complete) | .path // empty')
+  [ -n "$path" ] && [ "$(sha256sum < "$path" | cut -c1-64)" = "$3" ]
+}
 mdns_connected () {
   "$DROPIFY" peers --data-dir "$(host_data "$1")" --json 2>/dev/null |
     jq '[.[] | select(.via == "mdns" and .connected)] | length'

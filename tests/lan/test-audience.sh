@@ -28,15 +28,6 @@ for i in 1 2 3; do
 done
 
 data () { host_data "$1"; }
-cli () { local i=$1; shift; "$DROPIFY" "$@" --data-dir "$(data "$i")"; }
-drop_json () { cli "$1" list --json 2>/dev/null | jq -c --arg id "$2" '.[] | select(.id == $id)'; }
-has_drop () { [ -n "$(drop_json "$1" "$2")" ]; }
-# Host I holds drop ID's file whole, with sha256 SHA.
-has_file () {
-  local path
-  path=$(drop_json "$1" "$2" | jq -r 'select(.complete) | .path // empty')
-  [ -n "$path" ] && [ "$(sha256sum < "$path" | cut -c1-64)" = "$3" ]
-}
 # No file under host I's blob store is named for SHA or holds its bytes,
 # nor a partial (.part) one.
 no_bytes_of () {
@@ -46,21 +37,21 @@ no_bytes_of () {
     [ -z "$(find "$dir" -name '*.part' 2>/dev/null)" ] &&
     ! find "$dir" -type f -exec sha256sum {} + 2>/dev/null | grep -q "^$2 "
 }
-audience_of () { drop_json "$1" "$2" | jq -c '.audience'; }
-device_id () { cli "$1" peers --json 2>/dev/null | jq -r --arg n "$2" '.[] | select(.name == $n) | .id'; }
+audience_of () { host_drop_json "$1" "$2" | jq -c '.audience'; }
+device_id () { host_cli "$1" peers --json 2>/dev/null | jq -r --arg n "$2" '.[] | select(.name == $n) | .id'; }
 connected_to () {
-  [ "$(cli "$1" peers --json 2>/dev/null | jq -r --arg n "$2" '.[] | select(.name == $n) | .connected')" = true ]
+  [ "$(host_cli "$1" peers --json 2>/dev/null | jq -r --arg n "$2" '.[] | select(.name == $n) | .connected')" = true ]
 }
 # What host I has received from the device named NAME, in bytes.
 bytes_in () {
-  cli "$1" peers --json 2>/dev/null | jq -r --arg n "$2" '.[] | select(.name == $n) | .bytes_in // 0'
+  host_cli "$1" peers --json 2>/dev/null | jq -r --arg n "$2" '.[] | select(.name == $n) | .bytes_in // 0'
 }
 far_below () { [ "$1" -lt $((SIZE / 10)) ]; }
 explain () {
   local i
   for i in "$@"; do
-    echo "# p$i holds $(cli "$i" list --json 2>/dev/null | jq length) drops; peers:"
-    cli "$i" peers --json 2>/dev/null |
+    echo "# p$i holds $(host_cli "$i" list --json 2>/dev/null | jq length) drops; peers:"
+    host_cli "$i" peers --json 2>/dev/null |
       jq -c '.[] | {name, connected, trusted, state, bytes_in}' | sed 's/^/#   /'
   done
   DUMP_LINES=40 dump_logs "$@"
@@ -72,7 +63,7 @@ for i in 1 2 3; do
     --group-secret "$SECRET" > "$LAN_DIR/p$i/dropify.pid"
 done
 for i in 1 2 3; do
-  eventually 10 cli "$i" list >/dev/null 2>&1 || { echo "Bail out! dropify did not start on p$i"; exit 1; }
+  eventually 10 host_cli "$i" list >/dev/null 2>&1 || { echo "Bail out! dropify did not start on p$i"; exit 1; }
 done
 if ! { eventually 20 has_n_mdns_peers 1 2 && eventually 20 has_n_mdns_peers 2 2 &&
        eventually 20 has_n_mdns_peers 3 2; }; then
@@ -86,20 +77,20 @@ p2_id=$(device_id 1 "Host 2")
 before=$(bytes_in 3 "Host 1")
 
 # Online: a text and a file for p2 only.
-text=$(cli 1 send --to "Host 2" "for p2 only, online")
+text=$(host_cli 1 send --to "Host 2" "for p2 only, online")
 head -c $SIZE /dev/urandom > "$LAN_DIR/online.bin"
 online_sha=$(sha256sum < "$LAN_DIR/online.bin" | cut -c1-64)
-file=$(cli 1 send --to "Host 2" --file "$LAN_DIR/online.bin")
+file=$(host_cli 1 send --to "Host 2" --file "$LAN_DIR/online.bin")
 check "p1 made both drops, for p2's id" \
   test -n "$text" -a -n "$file" -a "$(audience_of 1 "$file")" = "[\"$p2_id\"]"
 
-if eventually 20 has_drop 2 "$text"; then
+if eventually 20 host_has_drop 2 "$text"; then
   ok "p2 gets the text"
 else
   not_ok "p2 gets the text"
   explain 1 2
 fi
-if eventually 60 has_file 2 "$file" "$online_sha"; then
+if eventually 60 host_has_file 2 "$file" "$online_sha"; then
   ok "p2 gets the file whole"
 else
   not_ok "p2 gets the file whole"
@@ -107,15 +98,15 @@ else
 fi
 # p3 syncs with both meanwhile: a drop for everyone, made after them,
 # reaching p3 means p3 had every chance to get them too.
-public=$(cli 1 send "for everyone")
-if eventually 20 has_drop 3 "$public"; then
+public=$(host_cli 1 send "for everyone")
+if eventually 20 host_has_drop 3 "$public"; then
   ok "p3 gets a drop for everyone made after them"
 else
   not_ok "p3 gets a drop for everyone made after them"
   explain 1 3
 fi
-check "p3 does not list the text for p2" not has_drop 3 "$text"
-check "p3 does not list the file for p2" not has_drop 3 "$file"
+check "p3 does not list the text for p2" not host_has_drop 3 "$text"
+check "p3 does not list the file for p2" not host_has_drop 3 "$file"
 check "p3 has none of the file's bytes under its data dir" no_bytes_of 3 "$online_sha"
 got=$(( $(bytes_in 3 "Host 1") - before ))
 check "p3 received $got bytes from p1, far below the file's $SIZE" far_below "$got"
@@ -130,7 +121,7 @@ start_p2 () {
   host_spawn 2 "$LAN_DIR/p2/dropify.log" \
     "$DROPIFY" --headless --data-dir "$(data 2)" --port $PORT --name "Host 2" \
     --group-secret "$SECRET" > "$LAN_DIR/p2/dropify.pid"
-  eventually 10 cli 2 list >/dev/null 2>&1
+  eventually 10 host_cli 2 list >/dev/null 2>&1
 }
 stop_p2 () {
   local pid
@@ -150,11 +141,11 @@ offline_round () {
     echo "# round $round: p1 still counts p2 as connected"
   fi
   before=$(( $(bytes_in 3 "Host 1") + $(bytes_in 3 "Host 2") ))
-  late_text=$(cli 1 send --to "Host 2" "for p2 only, sent while it was away ($round)" 2>"$LAN_DIR/send.err")
+  late_text=$(host_cli 1 send --to "Host 2" "for p2 only, sent while it was away ($round)" 2>"$LAN_DIR/send.err")
   head -c $SIZE /dev/urandom > "$LAN_DIR/$round.bin"
   sha=$(sha256sum < "$LAN_DIR/$round.bin" | cut -c1-64)
-  late_file=$(cli 1 send --to "Host 2" --file "$LAN_DIR/$round.bin" 2>>"$LAN_DIR/send.err")
-  if [ -n "$late_text" ] && [ -n "$late_file" ] && has_drop 1 "$late_file"; then
+  late_file=$(host_cli 1 send --to "Host 2" --file "$LAN_DIR/$round.bin" 2>>"$LAN_DIR/send.err")
+  if [ -n "$late_text" ] && [ -n "$late_file" ] && host_has_drop 1 "$late_file"; then
     ok "round $round: p1 makes a text and a file for p2 while p2 is offline"
   else
     not_ok "round $round: p1 makes a text and a file for p2 while p2 is offline"
@@ -168,20 +159,20 @@ offline_round () {
   if [ "$round" = restart ]; then
     start_p2 || { echo "Bail out! dropify did not start again on p2"; exit 1; }
   fi
-  if eventually 60 has_drop 2 "$late_text"; then
+  if eventually 60 host_has_drop 2 "$late_text"; then
     ok "round $round: p2 gets the text sent while it was offline, once its link returns"
   else
     not_ok "round $round: p2 gets the text sent while it was offline, once its link returns"
     explain 1 2
   fi
-  if eventually 60 has_file 2 "$late_file" "$sha"; then
+  if eventually 60 host_has_file 2 "$late_file" "$sha"; then
     ok "round $round: p2 gets the file sent while it was offline, whole"
   else
     not_ok "round $round: p2 gets the file sent while it was offline, whole"
     explain 1 2
   fi
-  public=$(cli 2 send "for everyone, after p2 returned ($round)")
-  if eventually 20 has_drop 3 "$public"; then
+  public=$(host_cli 2 send "for everyone, after p2 returned ($round)")
+  if eventually 20 host_has_drop 3 "$public"; then
     ok "round $round: p3 gets a drop for everyone from p2 after it returned"
   else
     not_ok "round $round: p3 gets a drop for everyone from p2 after it returned"
@@ -189,7 +180,7 @@ offline_round () {
   fi
   local id
   for id in "${IDS[@]}"; do
-    check "round $round: p3 still does not list $id" not has_drop 3 "$id"
+    check "round $round: p3 still does not list $id" not host_has_drop 3 "$id"
   done
   for sha in "${SHAS[@]}"; do
     check "round $round: p3 has none of the bytes of ${sha:0:12}…" no_bytes_of 3 "$sha"

@@ -28,26 +28,17 @@ for i in $(seq 1 $N); do
 done
 
 data () { host_data "$1"; }
-cli () { local i=$1; shift; "$DROPIFY" "$@" --data-dir "$(data "$i")"; }
 start () {
   local i=$1
   shift
   host_spawn "$i" "$LAN_DIR/p$i/dropify.log" \
     "$DROPIFY" --headless --data-dir "$(data "$i")" --port $PORT --name "Host $i" \
     --group-secret "$SECRET" "$@" > "$LAN_DIR/p$i/dropify.pid"
-  eventually 10 cli "$i" list >/dev/null 2>&1
+  eventually 10 host_cli "$i" list >/dev/null 2>&1
 }
-peer_names () { cli "$1" peers --json 2>/dev/null | jq -r '[.[] | select(.connected) | .name] | sort | join(",")'; }
+peer_names () { host_cli "$1" peers --json 2>/dev/null | jq -r '[.[] | select(.connected) | .name] | sort | join(",")'; }
 sees () { [ "$(peer_names "$1")" = "$2" ]; }
-drop_json () { cli "$1" list --json 2>/dev/null | jq -c --arg id "$2" '.[] | select(.id == $id)'; }
-has_drop () { [ -n "$(drop_json "$1" "$2")" ]; }
-# Host I holds drop ID's file whole, with sha256 SHA.
-has_file () {
-  local path
-  path=$(drop_json "$1" "$2" | jq -r 'select(.complete) | .path // empty')
-  [ -n "$path" ] && [ "$(sha256sum < "$path" | cut -c1-64)" = "$3" ]
-}
-received () { drop_json "$1" "$2" | jq -r '.received // 0'; }
+received () { host_drop_json "$1" "$2" | jq -r '.received // 0'; }
 partly () { local r; r=$(received "$1" "$2"); [ "${r:-0}" -gt 0 ] && [ "$r" -lt "$SIZE" ]; }
 explain () {
   local i
@@ -71,11 +62,11 @@ else
 fi
 # Nothing routes between the links, so the ends can never meet.
 check "p1 does not know p4, nor p4 p1" \
-  not eval 'cli 1 peers --json | jq -e "any(.[]; .name == \"Host 4\")" >/dev/null ||
-            cli 4 peers --json | jq -e "any(.[]; .name == \"Host 1\")" >/dev/null'
+  not eval 'host_cli 1 peers --json | jq -e "any(.[]; .name == \"Host 4\")" >/dev/null ||
+            host_cli 4 peers --json | jq -e "any(.[]; .name == \"Host 1\")" >/dev/null'
 
-text=$(cli 1 send "three hops away")
-if eventually 20 has_drop 4 "$text"; then
+text=$(host_cli 1 send "three hops away")
+if eventually 20 host_has_drop 4 "$text"; then
   ok "a text made on p1 reaches p4 through p2 and p3"
 else
   not_ok "a text made on p1 reaches p4 through p2 and p3"
@@ -84,8 +75,8 @@ fi
 
 head -c $((SIZE / 4)) /dev/urandom > "$LAN_DIR/small.bin"
 small_sha=$(sha256sum < "$LAN_DIR/small.bin" | cut -c1-64)
-small=$(cli 1 send --file "$LAN_DIR/small.bin")
-if eventually 60 has_file 4 "$small" "$small_sha"; then
+small=$(host_cli 1 send --file "$LAN_DIR/small.bin")
+if eventually 60 host_has_file 4 "$small" "$small_sha"; then
   ok "a file made on p1 reaches p4 whole"
 else
   not_ok "a file made on p1 reaches p4 whole"
@@ -95,7 +86,7 @@ fi
 # The second file: p1 dies while p2 has part of it.
 head -c $SIZE /dev/urandom > "$LAN_DIR/big.bin"
 big_sha=$(sha256sum < "$LAN_DIR/big.bin" | cut -c1-64)
-big=$(cli 1 send --file "$LAN_DIR/big.bin")
+big=$(host_cli 1 send --file "$LAN_DIR/big.bin")
 if eventually 30 partly 2 "$big"; then
   kill -9 "$(cat "$LAN_DIR/p1/dropify.pid")"
   wait "$(cat "$LAN_DIR/p1/dropify.pid")" 2>/dev/null
@@ -106,18 +97,18 @@ else
   explain
 fi
 sleep 1
-check "while p1 is gone, p4 does not have the file whole" not has_file 4 "$big" "$big_sha"
+check "while p1 is gone, p4 does not have the file whole" not host_has_file 4 "$big" "$big_sha"
 
 t0=$(date +%s%N)
 start 1 || { echo "Bail out! dropify did not start again on p1"; dump_logs 1; exit 1; }
-if eventually 60 has_file 4 "$big" "$big_sha"; then
+if eventually 60 host_has_file 4 "$big" "$big_sha"; then
   ok "p1 back: p4 gets the whole file through the chain ($(( ($(date +%s%N) - t0) / 1000000 )) ms)"
 else
   not_ok "p1 back: p4 gets the whole file through the chain"
   explain
 fi
 for i in 2 3; do
-  check "p$i, a relay, holds the file whole too" has_file "$i" "$big" "$big_sha"
+  check "p$i, a relay, holds the file whole too" host_has_file "$i" "$big" "$big_sha"
 done
 
 tap_done
