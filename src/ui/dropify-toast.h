@@ -11,7 +11,8 @@ void      dropify_toast_add     (AdwToastOverlay *overlay,
 AdwToast *dropify_toast_show    (AdwToastOverlay *overlay,
                                  const char      *text,
                                  guint            timeout);
-void      dropify_toast_retitle (AdwToast        *toast,
+gboolean  dropify_toast_is_up   (AdwToast        *toast);
+gboolean  dropify_toast_retitle (AdwToast        *toast,
                                  const char      *text,
                                  guint            timeout);
 

@@ -646,7 +646,10 @@ dropify_window_delete_drops (DropifyWindow      *self,
     return;
 
   /* One Undo at a time: the previous deletion spreads now, and its toast
-   * tells of this one (dropify-toast.c says why it is not replaced). */
+   * tells of this one. A toast already dismissed (its going may be held
+   * back: see dropify-toast.c) keeps its own deletion. */
+  if (self->undo_toast != NULL && !dropify_toast_is_up (self->undo_toast))
+    g_clear_weak_pointer (&self->undo_toast);
   if (self->undo_toast != NULL)
     {
       const char * const *previous = g_object_get_data (G_OBJECT (self->undo_toast),
@@ -679,11 +682,11 @@ dropify_window_delete_drops (DropifyWindow      *self,
 
   adw_leaflet_set_visible_child_name (self->leaflet, "history");
 
-  if (self->undo_toast != NULL)
+  if (self->undo_toast != NULL &&
+      dropify_toast_retitle (self->undo_toast, title, UNDO_TIMEOUT_SECONDS))
     {
       g_object_set_data_full (G_OBJECT (self->undo_toast), "dropify-drop-ids",
                               g_steal_pointer (&deleted), (GDestroyNotify) g_strfreev);
-      dropify_toast_retitle (self->undo_toast, title, UNDO_TIMEOUT_SECONDS);
       return;
     }
 
@@ -1396,21 +1399,15 @@ dropify_window_peer_wants_to_pair (DropifyWindow *self,
 }
 
 /* Toasts queue: news of a pairing would wait behind "Waiting for…", so
- * that toast says it instead (dropify-toast.c says why it is not
- * dismissed). */
+ * that toast says it instead, while it is still up. */
 static void
 dropify_window_tell_pairing_news (DropifyWindow *self,
                                   const char    *text)
 {
-  if (self->waiting_toast != NULL)
-    {
-      dropify_toast_retitle (self->waiting_toast, text, 3);
-      g_clear_weak_pointer (&self->waiting_toast);
-    }
-  else
-    {
-      dropify_window_show_toast (self, text);
-    }
+  if (self->waiting_toast == NULL ||
+      !dropify_toast_retitle (self->waiting_toast, text, 3))
+    dropify_window_show_toast (self, text);
+  g_clear_weak_pointer (&self->waiting_toast);
 }
 
 /* An attempt to pair ended without pairing: whoever waited is told why,
