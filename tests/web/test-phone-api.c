@@ -2736,8 +2736,10 @@ test_name (Fixture       *f,
   for (guint i = 0; i < G_N_ELEMENTS (hostile); i++)
     {
       g_auto(Reply) reply = { 0 };
+      /* Escaped: TAP output must be UTF-8. */
+      g_autofree char *shown = g_strescape (hostile[i].body, NULL);
 
-      g_test_message ("hostile name %u: %s", i, hostile[i].body);
+      g_test_message ("hostile name %u: %s", i, shown);
       request (f, "PUT", "/api/name", f->token, hostile[i].body, &reply);
       g_assert_cmpuint (reply.status, ==, hostile[i].status);
       if (hostile[i].error != NULL)
@@ -3188,8 +3190,9 @@ test_audience_hostile (Fixture       *f,
     {
       g_auto(Reply) reply = { 0 };
       g_autoptr(JsonNode) node = NULL;
+      g_autofree char *shown = g_strescape (g_ptr_array_index (bodies, i), NULL);
 
-      g_test_message ("body: %.200s", (char *) g_ptr_array_index (bodies, i));
+      g_test_message ("body: %.200s", shown);
       request (f, "POST", "/api/drops", f->token, g_ptr_array_index (bodies, i), &reply);
       g_assert_cmpuint (reply.status, ==, 400);
       node = parse (&reply);
