@@ -147,6 +147,17 @@ static const char * const migrations[] = {
    * docs/benchmarks.md). Its one user, forgetting a device, is rare and
    * scans the table instead. */
   "DROP INDEX holders_device_id;",
+
+  /* 7 → 8: sends cancelled here while their receiver was away, answered
+   * with a cancel (once) when it comes back and asks, even after a
+   * restart (docs/protocol.md §11.7). At most CANCELLED_SENDS_MAX rows;
+   * a row goes with the last drop of its content or with its device. */
+  "CREATE TABLE cancelled_sends ("
+  "  sha256 TEXT NOT NULL,"
+  "  device_id TEXT NOT NULL,"
+  "  since INTEGER NOT NULL,"
+  "  PRIMARY KEY (sha256, device_id)"
+  ") WITHOUT ROWID;",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == DROPIFY_HISTORY_SCHEMA_VERSION);
@@ -320,6 +331,30 @@ index_of_item (DropifyHistory *self,
   return index;
 }
 
+/* Runs @sql, a DELETE from cancelled_sends with one text parameter
+ * (@value) or none. */
+static void
+forget_cancelled_sends (DropifyHistory *self,
+                        const char     *sql,
+                        const char     *value)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (self->db == NULL)
+    return;
+
+  if (!(stmt = prepare (self, sql, &error)))
+    {
+      g_warning ("Could not forget cancelled sends: %s", error->message);
+      return;
+    }
+  if (value != NULL)
+    sqlite3_bind_text (stmt, 1, value, -1, SQLITE_STATIC);
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    g_warning ("Could not forget cancelled sends: %s", sqlite3_errmsg (self->db));
+}
+
 /* Blobs */
 
 static gboolean
@@ -347,6 +382,7 @@ release_blob (DropifyHistory *self,
   /* No drop left to download it for: its cancel means nothing now. */
   if (g_hash_table_contains (self->cancelled, sha256))
     dropify_history_set_cancelled (self, sha256, FALSE);
+  forget_cancelled_sends (self, "DELETE FROM cancelled_sends WHERE sha256 = ?", sha256);
 
   if (!dropify_blob_store_remove (self->blobs, sha256, &error))
     g_warning ("Could not remove an unused file: %s", error->message);
@@ -911,6 +947,10 @@ dropify_history_new (const char        *path,
   /* Drops that expired while we were not running go first. */
   dropify_history_sweep (self);
   forget_stale_cancels (self);
+  forget_cancelled_sends (self,
+                          "DELETE FROM cancelled_sends WHERE sha256 NOT IN"
+                          "  (SELECT sha256 FROM drops WHERE sha256 IS NOT NULL)",
+                          NULL);
 
   return g_steal_pointer (&self);
 }
@@ -1811,6 +1851,8 @@ dropify_history_forget_holder (DropifyHistory *self,
 
   for (guint i = 0; i < self->items->len; i++)
     dropify_drop_remove_holder (g_ptr_array_index (self->items, i), device_id);
+
+  forget_cancelled_sends (self, "DELETE FROM cancelled_sends WHERE device_id = ?", device_id);
 }
 
 /**
@@ -1883,6 +1925,95 @@ dropify_history_set_cancelled (DropifyHistory *self,
     sqlite3_bind_int64 (stmt, 2, dropify_history_now (self));
   if (sqlite3_step (stmt) != SQLITE_DONE)
     g_warning ("Could not remember a cancelled transfer: %s", sqlite3_errmsg (self->db));
+}
+
+/**
+ * dropify_history_add_cancelled_send:
+ * @sha256: a file drop's content
+ * @device_id: the device it was being sent to, away when it was cancelled
+ *
+ * Remembers, across restarts, that sending @sha256 to @device_id was
+ * cancelled here while @device_id was away, so that its next request
+ * is answered with a cancel. Only content of a drop in the history is
+ * remembered, and at most %DROPIFY_HISTORY_CANCELLED_SENDS_MAX pairs:
+ * the oldest go first.
+ */
+void
+dropify_history_add_cancelled_send (DropifyHistory *self,
+                                    const char     *sha256,
+                                    const char     *device_id)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *trim = NULL;
+
+  g_return_if_fail (DROPIFY_IS_HISTORY (self));
+  g_return_if_fail (sha256 != NULL);
+  g_return_if_fail (device_id != NULL);
+
+  if (self->db == NULL || !blob_in_use (self, sha256))
+    return;
+
+  if (!(stmt = prepare (self,
+                        "INSERT OR REPLACE INTO cancelled_sends (sha256, device_id, since)"
+                        " VALUES (?, ?, ?)",
+                        &error)))
+    {
+      g_warning ("Could not remember a cancelled send: %s", error->message);
+      return;
+    }
+  sqlite3_bind_text (stmt, 1, sha256, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, device_id, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 3, dropify_history_now (self));
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    g_warning ("Could not remember a cancelled send: %s", sqlite3_errmsg (self->db));
+
+  trim = g_strdup_printf ("DELETE FROM cancelled_sends WHERE (sha256, device_id) IN"
+                          "  (SELECT sha256, device_id FROM cancelled_sends"
+                          "   ORDER BY since DESC, sha256, device_id LIMIT -1 OFFSET %u)",
+                          DROPIFY_HISTORY_CANCELLED_SENDS_MAX);
+  forget_cancelled_sends (self, trim, NULL);
+}
+
+/**
+ * dropify_history_take_cancelled_send:
+ * @sha256: a file drop's content
+ * @device_id: the device that asks for it
+ *
+ * Whether sending @sha256 to @device_id was cancelled while it was away;
+ * forgets it, so that the next request is served.
+ *
+ * Returns: %TRUE if it was, once
+ */
+gboolean
+dropify_history_take_cancelled_send (DropifyHistory *self,
+                                     const char     *sha256,
+                                     const char     *device_id)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_return_val_if_fail (DROPIFY_IS_HISTORY (self), FALSE);
+  g_return_val_if_fail (sha256 != NULL, FALSE);
+  g_return_val_if_fail (device_id != NULL, FALSE);
+
+  if (self->db == NULL)
+    return FALSE;
+
+  if (!(stmt = prepare (self, "DELETE FROM cancelled_sends WHERE sha256 = ? AND device_id = ?", &error)))
+    {
+      g_warning ("Could not look up a cancelled send: %s", error->message);
+      return FALSE;
+    }
+  sqlite3_bind_text (stmt, 1, sha256, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, device_id, -1, SQLITE_STATIC);
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    {
+      g_warning ("Could not look up a cancelled send: %s", sqlite3_errmsg (self->db));
+      return FALSE;
+    }
+
+  return sqlite3_changes (self->db) > 0;
 }
 
 /**

@@ -23,7 +23,9 @@ typedef enum
   DROPIFY_HISTORY_ERROR_IO,
 } DropifyHistoryError;
 
-#define DROPIFY_HISTORY_SCHEMA_VERSION 7
+#define DROPIFY_HISTORY_SCHEMA_VERSION 8
+/* Sends cancelled while their receiver was away, remembered at most. */
+#define DROPIFY_HISTORY_CANCELLED_SENDS_MAX 256
 
 #define DROPIFY_TYPE_HISTORY (dropify_history_get_type ())
 
@@ -94,6 +96,12 @@ gboolean        dropify_history_is_cancelled     (DropifyHistory    *self,
 void            dropify_history_set_cancelled    (DropifyHistory    *self,
                                                   const char        *sha256,
                                                   gboolean           cancelled);
+void            dropify_history_add_cancelled_send  (DropifyHistory *self,
+                                                     const char     *sha256,
+                                                     const char     *device_id);
+gboolean        dropify_history_take_cancelled_send (DropifyHistory *self,
+                                                     const char     *sha256,
+                                                     const char     *device_id);
 void            dropify_history_close            (DropifyHistory    *self);
 
 G_END_DECLS

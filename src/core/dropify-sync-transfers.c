@@ -37,11 +37,10 @@
  * bounded by the incoming and outgoing tables they mirror. */
 #define TRANSFERS_KEPT        100
 #define TRANSFER_KEEP_S       (10 * 60)
-/* Sends cancelled here while their receiver was away, refused once when
- * it asks again; in memory only. Contents cancelled here or by their
- * sender are kept in the history, so a restart does not fetch them
- * (docs/protocol.md §11.7). */
-#define REFUSED_MAX           256
+/* Sends cancelled here while their receiver was away (refused once when
+ * it asks again), and contents cancelled here or by their sender (not
+ * fetched again by themselves), are both kept in the history, so that a
+ * restart forgets neither (docs/protocol.md §11.7). */
 
 struct _SyncTransfers
 {
@@ -54,8 +53,6 @@ struct _SyncTransfers
 
   GListStore *list;               /* DropifyTransfer, oldest first */
   GHashTable *by_key;             /* transfer_key() → DropifyTransfer, in list */
-  GHashTable *refused;            /* transfer_key()s of sends cancelled while away */
-  GQueue     *refused_order;
   guint       expiry_source;
 };
 
@@ -100,42 +97,6 @@ static void request_file (Connection *conn, DropifyDrop *drop);
 static void chunk_written_cb (DropifyBlobWriter *writer, Incoming *in);
 static void start_waiting (Connection *conn);
 static const char *content_name (DropifySync *self, const char *sha256);
-
-/* Bounded sets of strings: the oldest goes when a new one does not fit. */
-
-static void
-bounded_add (GHashTable *set,
-             GQueue     *order,
-             const char *key,
-             guint       max)
-{
-  char *copy;
-
-  if (g_hash_table_contains (set, key))
-    return;
-
-  while (g_queue_get_length (order) >= max)
-    g_hash_table_remove (set, g_queue_pop_head (order));
-
-  copy = g_strdup (key);
-  g_hash_table_add (set, copy);
-  g_queue_push_tail (order, copy);
-}
-
-static gboolean
-bounded_remove (GHashTable *set,
-                GQueue     *order,
-                const char *key)
-{
-  gpointer stored;
-
-  if (!g_hash_table_lookup_extended (set, key, &stored, NULL))
-    return FALSE;
-
-  g_queue_remove (order, stored);
-  g_hash_table_remove (set, key);
-  return TRUE;
-}
 
 /* Transfers as objects: the list the window and the CLI show */
 
@@ -1227,7 +1188,6 @@ handle_file_get (Connection     *conn,
   DropifySync *self = conn->sync;
   DropifyBlobStore *blobs = dropify_history_get_blob_store (self->history);
   g_autoptr(GPtrArray) drops = dropify_history_find_by_sha256 (self->history, message->sha256);
-  g_autofree char *key = NULL;
   Outgoing *out;
 
   /* Only content of a live drop meant for that peer, never any other
@@ -1241,8 +1201,7 @@ handle_file_get (Connection     *conn,
 
   /* Its send was cancelled here while this peer was away: it learns
    * so now, instead of getting it (once; a later request is served). */
-  key = transfer_key (DROPIFY_TRANSFER_DIRECTION_OUT, peer_id_of (conn), message->sha256);
-  if (bounded_remove (self->transfers->refused, self->transfers->refused_order, key))
+  if (dropify_history_take_cancelled_send (self->history, message->sha256, peer_id_of (conn)))
     {
       dropify_sync_connection_send (conn, dropify_protocol_encode_transfer_cancel (message->sha256));
       return;
@@ -1401,8 +1360,6 @@ dropify_sync_transfers_init (DropifySync *self)
   self->transfers->incoming = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, incoming_free);
   self->transfers->list = g_list_store_new (DROPIFY_TYPE_TRANSFER);
   self->transfers->by_key = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  self->transfers->refused = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  self->transfers->refused_order = g_queue_new ();
 }
 
 /* A commit still running (it holds a reference) finds no table of
@@ -1414,8 +1371,6 @@ dropify_sync_transfers_dispose (DropifySync *self)
   g_clear_handle_id (&self->transfers->expiry_source, g_source_remove);
   g_clear_pointer (&self->transfers->by_key, g_hash_table_unref);
   g_clear_object (&self->transfers->list);
-  g_clear_pointer (&self->transfers->refused_order, g_queue_free);
-  g_clear_pointer (&self->transfers->refused, g_hash_table_unref);
 }
 
 void
@@ -1709,11 +1664,8 @@ dropify_sync_cancel_transfer (DropifySync  *self,
       if (conn != NULL)
         dropify_sync_connection_send (conn, dropify_protocol_encode_transfer_cancel (sha256));
       else
-        {
-          g_autofree char *key = transfer_key (DROPIFY_TRANSFER_DIRECTION_OUT,
-                                               dropify_transfer_get_peer_id (transfer), sha256);
-          bounded_add (self->transfers->refused, self->transfers->refused_order, key, REFUSED_MAX);
-        }
+        dropify_history_add_cancelled_send (self->history, sha256,
+                                            dropify_transfer_get_peer_id (transfer));
     }
 
   if (dropify_transfer_get_direction (transfer) == DROPIFY_TRANSFER_DIRECTION_IN)

@@ -1230,6 +1230,70 @@ test_cancelled (Fixture       *fixture,
   g_assert_cmpuint (count_rows (fixture->db_path, "SELECT COUNT(*) FROM cancelled"), ==, 0);
 }
 
+/* A send cancelled while its receiver was away is remembered across
+ * restarts for that receiver only, taken once, and forgotten with the
+ * content's last drop or with the device; at most 256 are kept. */
+static void
+test_cancelled_sends (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  const char *shared = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+  const char *other = "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752";
+  const char *unknown = "fd61a03af4f77d870fc21e05e7e80678095c92d808cfb3b5c279ee04c74aca13";
+  DropifyHistory *history;
+
+  add_ok (fixture->history, file_drop ("one", "a.bin", shared, 1000, T0 + HOUR));
+  add_ok (fixture->history, file_drop ("two", "b.bin", other, 1000, T0 + HOUR));
+
+  dropify_history_add_cancelled_send (fixture->history, shared, "laptop");
+  dropify_history_add_cancelled_send (fixture->history, shared, "laptop");
+  dropify_history_add_cancelled_send (fixture->history, other, "phone");
+  /* Content of no drop here is not remembered. */
+  dropify_history_add_cancelled_send (fixture->history, unknown, "laptop");
+  reopen_history (fixture);
+  history = fixture->history;
+  g_assert_cmpuint (count_rows (fixture->db_path, "SELECT COUNT(*) FROM cancelled_sends"), ==, 2);
+
+  /* For that device only, and once. */
+  g_assert_false (dropify_history_take_cancelled_send (history, shared, "phone"));
+  g_assert_false (dropify_history_take_cancelled_send (history, unknown, "laptop"));
+  g_assert_true (dropify_history_take_cancelled_send (history, shared, "laptop"));
+  g_assert_false (dropify_history_take_cancelled_send (history, shared, "laptop"));
+
+  /* Forgotten with the device… */
+  dropify_history_add_cancelled_send (history, shared, "laptop");
+  dropify_history_forget_holder (history, "phone");
+  g_assert_false (dropify_history_take_cancelled_send (history, other, "phone"));
+  /* …and with the content's last drop. */
+  g_assert_true (dropify_history_delete (history, "one", &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (count_rows (fixture->db_path, "SELECT COUNT(*) FROM cancelled_sends"), ==, 0);
+
+  /* A row whose drop went behind its back is dropped at the next start. */
+  dropify_history_add_cancelled_send (history, other, "laptop");
+  g_clear_object (&fixture->history);
+  exec_sql (fixture->db_path, "DELETE FROM drops WHERE id = 'two'");
+  open_history (fixture);
+  g_assert_cmpuint (count_rows (fixture->db_path, "SELECT COUNT(*) FROM cancelled_sends"), ==, 0);
+
+  /* Bounded: the oldest go first. */
+  add_ok (fixture->history, file_drop ("three", "c.bin", shared, 1000, T0 + HOUR));
+  for (guint i = 0; i < DROPIFY_HISTORY_CANCELLED_SENDS_MAX + 10; i++)
+    {
+      g_autofree char *device = g_strdup_printf ("device-%03u", i);
+
+      fixture->clock.now = T0 + i;
+      dropify_history_add_cancelled_send (fixture->history, shared, device);
+    }
+  g_assert_cmpuint (count_rows (fixture->db_path, "SELECT COUNT(*) FROM cancelled_sends"),
+                    ==, DROPIFY_HISTORY_CANCELLED_SENDS_MAX);
+  g_assert_false (dropify_history_take_cancelled_send (fixture->history, shared, "device-000"));
+  g_assert_false (dropify_history_take_cancelled_send (fixture->history, shared, "device-009"));
+  g_assert_true (dropify_history_take_cancelled_send (fixture->history, shared, "device-010"));
+  g_assert_true (dropify_history_take_cancelled_send (fixture->history, shared, "device-265"));
+}
+
 /* A history file exactly as format 6 made it (its statements, as that
  * version ran them, with a file drop, its holders and a tombstone) opens
  * with all of it, and then keeps cancels. */
@@ -1316,6 +1380,12 @@ test_migration_from_v6 (Fixture       *fixture,
   g_assert_no_error (error);
   g_assert_cmpuint (count_rows (fixture->db_path, "SELECT COUNT(*) FROM holders"), ==, 0);
   g_assert_cmpuint (count_rows (fixture->db_path, "SELECT COUNT(*) FROM cancelled"), ==, 0);
+
+  /* Format 8 keeps sends cancelled while their receiver was away. */
+  add_ok (fixture->history, file_drop ("again", "big.iso", sha, 1000, T0 + HOUR));
+  dropify_history_add_cancelled_send (fixture->history, sha, "phone");
+  reopen_history (fixture);
+  g_assert_true (dropify_history_take_cancelled_send (fixture->history, sha, "phone"));
 }
 
 int
@@ -1347,6 +1417,7 @@ main (int   argc,
   ADD ("/history/holders-bounded", test_holders_bounded);
   ADD_UNOPENED ("/history/migration-from-v1", test_migration_from_v1);
   ADD ("/history/cancelled", test_cancelled);
+  ADD ("/history/cancelled-sends", test_cancelled_sends);
   ADD_UNOPENED ("/history/migration-from-v5", test_migration_from_v5);
   ADD_UNOPENED ("/history/migration-from-v6", test_migration_from_v6);
   ADD_UNOPENED ("/history/corrupt-refused", test_corrupt_refused);

@@ -435,6 +435,59 @@ test_cancel_survives_restart (void)
 
 }
 
+/* A send cancelled while its receiver was away outlives the sender:
+ * restarted, the sender answers the receiver's request with a cancel
+ * (once), so nothing comes in until `dropify download` asks again. */
+static void
+test_send_cancel_survives_restart (void)
+{
+  const gsize size = 20 * 1000 * 1000;
+  g_autofree char *sha = NULL;
+  g_autofree char *id = NULL;
+  g_autoptr(JsonObject) out = NULL;
+  g_autoptr(JsonObject) in = NULL;
+  g_autoptr(JsonObject) drop = NULL;
+  g_autoptr(DropifyTestRun) run = NULL;
+  g_autoptr(DropifyTestPair) pair = NULL;
+  g_auto(GStrv) options = NULL;
+  DropWait drop_wait;
+
+  pair = pair_start (50);
+  id = send_file (pair, "big.bin", size, &sha);
+  wait_transfer (pair->a->dir, sha, "in", "active", 1, 20000);
+
+  /* The receiver goes away; the sender's transfer waits for it, and is
+   * cancelled there. */
+  g_assert_cmpint (dropify_test_peer_stop (pair->a, SIGTERM), ==, 0);
+  wait_transfer (pair->b->dir, sha, "out", "stalled", 0, 20000);
+  out = transfer_on (pair->b->dir, sha, "out");
+  run = dropify_test_run ("cancel", "--data-dir", pair->b->dir, json_object_get_string_member (out, "id"), NULL);
+  g_assert_cmpint (run->status, ==, 0);
+  g_clear_pointer (&run, dropify_test_run_free);
+  wait_transfer (pair->b->dir, sha, "out", "cancelled", 0, 10000);
+
+  /* The sender restarts, alone; then the receiver comes back, dialling
+   * it, and asks. */
+  g_assert_cmpint (dropify_test_peer_stop (pair->b, SIGTERM), ==, 0);
+  options = sender_options (50);
+  dropify_test_peer_start (pair->b, (const char * const *) options, NULL);
+  dropify_test_peer_start (pair->a, NULL, pair->b, NULL);
+  dropify_test_peer_wait_trusted (pair->a, 1, 10000);
+  wait_transfer (pair->a->dir, sha, "in", "cancelled", 0, 20000);
+  in = transfer_on (pair->a->dir, sha, "in");
+  assert_state (in, "cancelled", "Cancelled on Sender");
+  g_usleep (1000 * 1000);
+  drop = drop_on (pair->a->dir, id);
+  g_assert_nonnull (drop);
+  g_assert_false (json_object_get_boolean_member (drop, "complete"));
+
+  /* Asked for again: served, the cancel having been said once. */
+  run = dropify_test_run ("download", "--data-dir", pair->a->dir, id, NULL);
+  g_assert_cmpint (run->status, ==, 0);
+  drop_wait = (DropWait) { pair->a->dir, id, sha };
+  g_assert_true (dropify_test_wait_for (drop_complete, &drop_wait, 60000));
+}
+
 static gboolean
 drop_gone (gpointer data)
 {
@@ -685,6 +738,7 @@ static const DropifyTestCase cases[] = {
   { "/transfers/cancel-from-sender", test_cancel_from_sender },
   { "/transfers/cancel-from-receiver", test_cancel_from_receiver },
   { "/transfers/cancel-survives-restart", test_cancel_survives_restart },
+  { "/transfers/send-cancel-survives-restart", test_send_cancel_survives_restart },
   { "/transfers/change-expiry", test_change_expiry },
   { "/transfers/stalled-sender-killed", test_stalled_sender_killed },
   { "/transfers/bounded", test_bounded },
