@@ -16,7 +16,8 @@
  *   GET    /api/info             device name, limits, default expiry, clock
  *   GET    /api/devices          the devices a drop may be for: this one
  *                                and those it trusts, [{id, name, …}]
- *   GET    /api/drops            the drops, newest first
+ *   GET    /api/drops            the drops that browser may see
+ *                                (dropify_phone_may_list()), newest first
  *   POST   /api/drops            {"text": "…", "audience": [ids]} → 201 and
  *                                the drop; no audience is every device
  *   POST   /api/files            the raw file as the body, its name in
@@ -649,6 +650,17 @@ api_early_cb (SoupServer        *server,
 
 /* The API */
 
+/* Whether the page asking with @msg lists @drop. */
+static gboolean
+page_may_list (DropifyPhone      *self,
+               SoupServerMessage *msg,
+               DropifyDrop       *drop)
+{
+  g_autofree char *origin = dropify_phone_dup_origin (self, msg);
+
+  return dropify_phone_may_list (self, drop, origin);
+}
+
 static void
 handle_list (DropifyPhone      *self,
              SoupServerMessage *msg)
@@ -657,12 +669,13 @@ handle_list (DropifyPhone      *self,
   guint n = g_list_model_get_n_items (model);
   g_autoptr(JsonArray) array = json_array_sized_new (MIN (n, DROPIFY_PHONE_MAX_LISTED));
   g_autoptr(JsonNode) node = json_node_new (JSON_NODE_ARRAY);
+  g_autofree char *origin = dropify_phone_dup_origin (self, msg);
 
   for (guint i = 0; i < n && json_array_get_length (array) < DROPIFY_PHONE_MAX_LISTED; i++)
     {
       g_autoptr(DropifyDrop) drop = g_list_model_get_item (model, i);
 
-      if (dropify_phone_may_list (self, drop))
+      if (dropify_phone_may_list (self, drop, origin))
         json_array_add_element (array, dropify_phone_drop_to_json (self, drop, FALSE));
     }
 
@@ -1030,7 +1043,7 @@ handle_get (DropifyPhone      *self,
   DropifyDrop *drop = dropify_history_lookup (self->history, id);
   g_autoptr(JsonNode) node = NULL;
 
-  if (drop == NULL || !dropify_phone_may_list (self, drop))
+  if (drop == NULL || !page_may_list (self, msg, drop))
     {
       dropify_phone_respond_error (msg, SOUP_STATUS_NOT_FOUND, _("There is no such drop"));
       return;
@@ -1049,7 +1062,7 @@ handle_delete (DropifyPhone      *self,
   g_autoptr(GError) error = NULL;
 
   /* What the page does not list, it cannot delete either. */
-  if (drop != NULL && !dropify_phone_may_list (self, drop))
+  if (drop != NULL && !page_may_list (self, msg, drop))
     {
       dropify_phone_respond_error (msg, SOUP_STATUS_NOT_FOUND, _("There is no such drop"));
       return;
@@ -1156,7 +1169,7 @@ handle_download (DropifyPhone      *self,
   gsize size;
 
   if (drop == NULL || dropify_drop_get_kind (drop) != DROPIFY_DROP_KIND_FILE ||
-      !dropify_phone_may_list (self, drop))
+      !page_may_list (self, msg, drop))
     {
       dropify_phone_respond_error (msg, SOUP_STATUS_NOT_FOUND, _("There is no such file"));
       return;
@@ -1242,7 +1255,7 @@ handle_thumbnail (DropifyPhone      *self,
   g_autofree char *path = NULL;
   g_autofree char *etag = NULL;
 
-  if (drop == NULL || thumbnailer == NULL || !dropify_phone_may_list (self, drop) ||
+  if (drop == NULL || thumbnailer == NULL || !page_may_list (self, msg, drop) ||
       !dropify_thumbnailer_is_candidate (drop) ||
       !(path = dropify_thumbnailer_dup_path (thumbnailer, dropify_drop_get_sha256 (drop))))
     {

@@ -91,7 +91,8 @@ void      dropify_phone_set_origin_name   (DropifyPhone      *self,
 JsonNode *dropify_phone_info_to_json      (DropifyPhone      *self,
                                            SoupServerMessage *msg);
 gboolean  dropify_phone_may_list          (DropifyPhone      *self,
-                                           DropifyDrop       *drop);
+                                           DropifyDrop       *drop,
+                                           const char        *origin);
 char    **dropify_phone_check_audience    (DropifyPhone      *self,
                                            const char * const *ids,
                                            GError           **error);

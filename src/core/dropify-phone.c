@@ -574,24 +574,42 @@ dropify_phone_admit (DropifyPhone      *self,
 
 /* Audiences */
 
+static gboolean is_trusted_peer (DropifyPhone *self,
+                                 const char   *id);
+
 /**
  * dropify_phone_may_list:
+ * @origin: (nullable): the asking browser's, from
+ *   dropify_phone_dup_origin(); %NULL for no browser in particular
  *
- * Whether the phone page shows @drop. It is this computer's page: a drop
- * for every device, or one whose audience names this computer (a phone's
- * own targeted drops always do, see dropify_phone_check_audience()). A
- * targeted drop this computer only sent to other devices, or holds for
- * no reason of its own, is not for the phone.
+ * Whether a phone page shows @drop. A drop for every device is shown.
+ * A targeted drop is shown to the browser that sent it, and otherwise
+ * only when this computer is in its audience (the page is this
+ * computer's) and it comes from this computer or a trusted device, not
+ * from another phone: a phone's drop for the laptop also names this
+ * computer (see dropify_phone_check_audience()), and the other phones
+ * that share this computer's link must not see it (issue 17).
  */
 gboolean
 dropify_phone_may_list (DropifyPhone *self,
-                        DropifyDrop  *drop)
+                        DropifyDrop  *drop,
+                        const char   *origin)
 {
   DropifyIdentity *identity = dropify_service_get_identity (self->service);
+  const char *self_id = dropify_identity_get_device_id (identity);
   const char * const *audience = dropify_drop_get_audience (drop);
+  const char *from = dropify_drop_get_origin (drop);
 
-  return audience == NULL ||
-         g_strv_contains (audience, dropify_identity_get_device_id (identity));
+  if (audience == NULL)
+    return TRUE;
+
+  if (origin != NULL && g_strcmp0 (from, origin) == 0)
+    return TRUE;
+
+  if (!g_strv_contains (audience, self_id))
+    return FALSE;
+
+  return g_strcmp0 (from, self_id) == 0 || is_trusted_peer (self, from);
 }
 
 static gboolean
@@ -876,7 +894,8 @@ dropify_phone_drop_to_json (DropifyPhone *self,
 }
 
 static guint
-count_listable (DropifyPhone *self)
+count_listable (DropifyPhone *self,
+                const char   *origin)
 {
   GListModel *model = G_LIST_MODEL (self->history);
   guint n = g_list_model_get_n_items (model);
@@ -886,7 +905,7 @@ count_listable (DropifyPhone *self)
     {
       g_autoptr(DropifyDrop) drop = g_list_model_get_item (model, i);
 
-      if (dropify_phone_may_list (self, drop))
+      if (dropify_phone_may_list (self, drop, origin))
         listable++;
     }
 
@@ -916,7 +935,7 @@ dropify_phone_info_to_json (DropifyPhone      *self,
   json_builder_add_int_value (builder, dropify_service_get_default_ttl (self->service));
   /* All the drops there are for the page: a list holds the newest MAX_LISTED. */
   json_builder_set_member_name (builder, "total");
-  json_builder_add_int_value (builder, count_listable (self));
+  json_builder_add_int_value (builder, count_listable (self, origin));
   /* The asking browser: its drops' origin and name. */
   json_builder_set_member_name (builder, "phone_origin");
   json_builder_add_string_value (builder, origin);
@@ -951,16 +970,16 @@ broadcast (DropifyPhone *self,
 {
   g_autofree char *text = NULL;
 
-  if (self->lives->len == 0 || !dropify_phone_may_list (self, drop))
-    return;
-
-  text = json_to_string (node, FALSE);
   for (guint i = 0; i < self->lives->len; i++)
     {
       Live *live = g_ptr_array_index (self->lives, i);
 
-      if (soup_websocket_connection_get_state (live->ws) == SOUP_WEBSOCKET_STATE_OPEN)
-        soup_websocket_connection_send_text (live->ws, text);
+      if (soup_websocket_connection_get_state (live->ws) != SOUP_WEBSOCKET_STATE_OPEN ||
+          !dropify_phone_may_list (self, drop, dropify_phone_session_get_origin (live->session)))
+        continue;
+      if (text == NULL)
+        text = json_to_string (node, FALSE);
+      soup_websocket_connection_send_text (live->ws, text);
     }
 }
 
@@ -1031,6 +1050,22 @@ want_thumbnail (DropifyPhone *self,
   dropify_thumbnailer_lookup_async (thumbnailer, drop, self->cancellable, thumbnail_ready_cb, wait);
 }
 
+/* Whether an open page lists @drop. */
+static gboolean
+any_page_may_list (DropifyPhone *self,
+                   DropifyDrop  *drop)
+{
+  for (guint i = 0; i < self->lives->len; i++)
+    {
+      Live *live = g_ptr_array_index (self->lives, i);
+
+      if (dropify_phone_may_list (self, drop, dropify_phone_session_get_origin (live->session)))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
 static JsonNode *
 snapshot (DropifyPhone      *self,
           SoupServerMessage *msg)
@@ -1039,6 +1074,7 @@ snapshot (DropifyPhone      *self,
   guint n = g_list_model_get_n_items (model);
   guint listed = 0;
   g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autofree char *origin = dropify_phone_dup_origin (self, msg);
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "type");
@@ -1051,7 +1087,7 @@ snapshot (DropifyPhone      *self,
     {
       g_autoptr(DropifyDrop) drop = g_list_model_get_item (model, i);
 
-      if (!dropify_phone_may_list (self, drop))
+      if (!dropify_phone_may_list (self, drop, origin))
         continue;
       json_builder_add_value (builder, dropify_phone_drop_to_json (self, drop, FALSE));
       want_thumbnail (self, drop);
@@ -1333,7 +1369,7 @@ drop_added_cb (DropifyPhone   *self,
   watch_completion (self, drop);
   event = event_with_drop (self, "added", drop);
   broadcast (self, drop, event);
-  if (dropify_phone_may_list (self, drop))
+  if (any_page_may_list (self, drop))
     want_thumbnail (self, drop);
 }
 

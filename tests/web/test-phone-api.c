@@ -3300,6 +3300,91 @@ test_audience_listing (Fixture       *f,
   dropify_test_node_stop (laptop);
 }
 
+static gboolean
+two_added (gpointer data)
+{
+  return count_messages (data, "added") == 2;
+}
+
+/* A phone's drop for the laptop names this computer too, but another
+ * phone on the same link sees nothing of it: not listed, not counted,
+ * not fetched, not deleted, not announced. The phone that sent it does. */
+static void
+test_audience_other_phone (Fixture       *f,
+                           gconstpointer  data)
+{
+  DropifyTestNode *laptop = start_laptop (f);
+  g_autofree char *body = g_strdup_printf ("{\"text\": \"Android to the laptop\", \"audience\": [\"%s\"]}",
+                                           node_id (laptop));
+  g_autofree char *id = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(DropifyDrop) everyone = NULL;
+  g_autoptr(GError) error = NULL;
+  Live android = { 0 };
+  Live iphone = { 0 };
+  JsonObject *snapshot;
+
+  live_connect (f, f->token, &android);
+  g_assert_nonnull (await_message (&android, "snapshot", WAIT_MS));
+  g_object_set (f->session, "user-agent", IPHONE_UA, NULL);
+  live_connect (f, f->token, &iphone);
+  g_assert_nonnull (await_message (&iphone, "snapshot", WAIT_MS));
+  g_object_set (f->session, "user-agent", ANDROID_UA, NULL);
+
+  {
+    g_auto(Reply) reply = { 0 };
+    g_autoptr(JsonNode) drop = NULL;
+
+    request (f, "POST", "/api/drops", f->token, body, &reply);
+    g_assert_cmpuint (reply.status, ==, 201);
+    drop = parse (&reply);
+    id = g_strdup (json_object_get_string_member (json_node_get_object (drop), "id"));
+  }
+  path = g_strconcat ("/api/drops/", id, NULL);
+  everyone = dropify_service_send_text (f->service, "for every device", 0, &error);
+  g_assert_no_error (error);
+
+  /* The Android phone sent it: it sees it, live too. */
+  g_assert_true (lists (f, id));
+  g_assert_nonnull (await_message (&android, "added", WAIT_MS));
+  g_assert_nonnull (await_message (&iphone, "added", WAIT_MS));
+  g_assert_true (dropify_test_wait_for (two_added, &android, WAIT_MS));
+
+  /* The iPhone sees only the drop for everyone. */
+  g_object_set (f->session, "user-agent", IPHONE_UA, NULL);
+  g_assert_false (lists (f, id));
+  g_assert_cmpuint (count_messages (&iphone, "added"), ==, 1);
+  {
+    g_auto(Reply) reply = { 0 };
+    request (f, "GET", path, f->token, NULL, &reply);
+    g_assert_cmpuint (reply.status, ==, 404);
+  }
+  {
+    g_auto(Reply) reply = { 0 };
+    request (f, "DELETE", path, f->token, NULL, &reply);
+    g_assert_cmpuint (reply.status, ==, 404);
+  }
+  g_assert_nonnull (dropify_history_lookup (dropify_service_get_history (f->service), id));
+  live_clear (&iphone);
+  live_connect (f, f->token, &iphone);
+  snapshot = await_message (&iphone, "snapshot", WAIT_MS);
+  g_assert_nonnull (snapshot);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (snapshot, "drops")), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (snapshot, "info"), "total"),
+                   ==, 1);
+  live_clear (&iphone);
+  g_object_set (f->session, "user-agent", ANDROID_UA, NULL);
+
+  /* The Android phone may still delete it. */
+  {
+    g_auto(Reply) reply = { 0 };
+    request (f, "DELETE", path, f->token, NULL, &reply);
+    g_assert_cmpuint (reply.status, ==, 204);
+  }
+  live_clear (&android);
+  dropify_test_node_stop (laptop);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -3343,6 +3428,7 @@ main (int   argc,
   ADD ("devices", test_devices);
   ADD ("audience", test_audience);
   ADD ("audience-hostile", test_audience_hostile);
+  ADD ("audience-other-phone", test_audience_other_phone);
   ADD ("audience-listing", test_audience_listing);
 
   return g_test_run ();
