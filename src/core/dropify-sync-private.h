@@ -14,8 +14,8 @@ G_BEGIN_DECLS
 
 /* Shared by dropify-sync.c (connections, dialers, trust, reconciliation,
  * storage retries), dropify-sync-transfers.c (file content, both ways:
- * docs/protocol.md §11) and dropify-sync-holders.c (who holds what:
- * §11.8). The transfers' own state is opaque to the rest of sync:
+ * docs/protocol.md §11), dropify-sync-holders.c (who holds what:
+ * §11.8) and dropify-sync-strangers.c (devices not paired). The transfers' own state is opaque to the rest of sync:
  * SyncTransfers for the device, ConnectionTransfers for one connection;
  * so is the holders' queue of facts, SyncHolders. */
 
@@ -97,6 +97,25 @@ gboolean dropify_sync_content_is_for   (DropifySync  *self,
 
 DropifyPeer *dropify_sync_find_peer     (DropifySync  *self,
                                         const char   *device_id);
+
+/* dropify-sync.c, for the strangers */
+Connection  *dropify_sync_active_connection (DropifySync *self,
+                                             DropifyPeer *peer);
+void         dropify_sync_remove_peer       (DropifySync *self,
+                                             DropifyPeer *peer);
+const char  *dropify_sync_connection_source (Connection  *conn);
+gboolean     dropify_sync_dials             (DropifySync *self,
+                                             DropifyPeer *peer);
+
+/* dropify-sync-strangers.c, for the rest of sync */
+void     dropify_sync_strangers_init         (DropifySync *self);
+void     dropify_sync_strangers_dispose      (DropifySync *self);
+void     dropify_sync_strangers_set_expiry   (DropifySync *self,
+                                              guint        seconds);
+void     dropify_sync_strangers_make_room    (Connection  *conn);
+void     dropify_sync_strangers_prune        (DropifySync *self);
+void     dropify_sync_strangers_went_offline (DropifySync *self,
+                                              DropifyPeer *peer);
 
 /* dropify-sync-transfers.c, for the rest of sync */
 void     dropify_sync_transfers_init             (DropifySync    *self);

@@ -38,8 +38,6 @@
 #define DUPLICATE_RACE_US     (3 * G_USEC_PER_SEC)
 #define IDS_THRESHOLD         64
 #define CLOCK_SKEW_WARN_MS    (60 * 1000)
-#define UNTRUSTED_MAX         16
-#define UNTRUSTED_PER_CERTIFICATE 2
 /* Lines about strangers: this many per address in this long. */
 #define STRANGER_LOG_LINES    5
 #define STRANGER_LOG_MS       (60 * 1000)
@@ -55,8 +53,6 @@
 #define ATTEMPT_WINDOW_MS          (60 * 1000)
 /* A failed guess is logged once per address in this long. */
 #define GUESS_LOG_MS               (10 * 60 * 1000)
-#define STRANGERS_MAX         32
-#define STRANGER_EXPIRY_S     (10 * 60)
 #define RELAY_QUIET_MS        300
 #define RELAY_MAX_DELAY_US    (2 * G_USEC_PER_SEC)
 #define STORAGE_RETRY_MIN_S   2
@@ -692,9 +688,9 @@ find_peer (DropifySync *self,
   return NULL;
 }
 
-static Connection *
-active_connection (DropifySync *self,
-                   DropifyPeer *peer)
+Connection *
+dropify_sync_active_connection (DropifySync *self,
+                                DropifyPeer *peer)
 {
   for (guint i = 0; i < self->connections->len; i++)
     {
@@ -707,9 +703,9 @@ active_connection (DropifySync *self,
   return NULL;
 }
 
-static void
-remove_peer (DropifySync *self,
-             DropifyPeer *peer)
+void
+dropify_sync_remove_peer (DropifySync *self,
+                          DropifyPeer *peer)
 {
   guint position;
 
@@ -718,82 +714,22 @@ remove_peer (DropifySync *self,
 }
 
 /* Where a connection comes from, without the port: an address. */
-static const char *
-source_of (Connection *conn)
+const char *
+dropify_sync_connection_source (Connection *conn)
 {
   return conn->dialer != NULL ? conn->dialer->host : conn->remote;
 }
 
-/* Strangers are few at a time, and do not stay forever (the channel lets
- * them go after a while). One certificate waits to pair on at most
- * UNTRUSTED_PER_CERTIFICATE connections, its oldest giving way; and when
- * UNTRUSTED_MAX strangers wait, the oldest of the address that has the
- * most gives way. A flood from one address or with one certificate thus
- * costs only itself: a new device, from its own address, still gets in. */
-static void
-make_room_for_stranger (DropifySync *self,
-                        Connection  *conn)
+/* Whether a dialer keeps @peer (added by address or found by mDNS). */
+gboolean
+dropify_sync_dials (DropifySync *self,
+                    DropifyPeer *peer)
 {
-  const char *fingerprint = dropify_channel_get_fingerprint (conn->channel);
-  g_autoptr(GHashTable) per_source = g_hash_table_new (g_str_hash, g_str_equal);
-  Connection *same_certificate = NULL;
-  Connection *victim = NULL;
-  guint n_same_certificate = 0;
-  guint untrusted = 0;
-  guint most = 0;
-  const char *crowded = NULL;
+  for (guint i = 0; i < self->dialers->len; i++)
+    if (((Dialer *) g_ptr_array_index (self->dialers, i))->peer == peer)
+      return TRUE;
 
-  for (guint i = 0; i < self->connections->len; i++)
-    {
-      Connection *c = g_ptr_array_index (self->connections, i);
-
-      if (c == conn || !c->active || c->trusted)
-        continue;
-      untrusted++;
-      if (dropify_trust_equal (dropify_channel_get_fingerprint (c->channel), fingerprint))
-        {
-          n_same_certificate++;
-          if (same_certificate == NULL)
-            same_certificate = c;
-        }
-    }
-
-  if (n_same_certificate >= UNTRUSTED_PER_CERTIFICATE)
-    {
-      connection_close (same_certificate, DROPIFY_CLOSE_FLOOD,
-                        "replaced by a newer connection with the same certificate");
-      untrusted--;
-    }
-
-  if (untrusted < UNTRUSTED_MAX)
-    return;
-
-  for (guint i = 0; i < self->connections->len; i++)
-    {
-      Connection *c = g_ptr_array_index (self->connections, i);
-      guint count;
-
-      if (!c->active || c->trusted)
-        continue;
-      count = GPOINTER_TO_UINT (g_hash_table_lookup (per_source, source_of (c))) + 1;
-      g_hash_table_insert (per_source, (gpointer) source_of (c), GUINT_TO_POINTER (count));
-      if (count > most && c != conn)
-        {
-          most = count;
-          crowded = source_of (c);
-        }
-    }
-
-  for (guint i = 0; crowded != NULL && i < self->connections->len && victim == NULL; i++)
-    {
-      Connection *c = g_ptr_array_index (self->connections, i);
-
-      if (c != conn && c->active && !c->trusted && g_str_equal (source_of (c), crowded))
-        victim = c;
-    }
-
-  if (victim != NULL)
-    connection_close (victim, DROPIFY_CLOSE_FLOOD, "too many devices waiting to pair");
+  return FALSE;
 }
 
 /* What the people at both devices can do about another version. */
@@ -805,134 +741,6 @@ incompatible_explanation (int their_version)
   if (their_version > DROPIFY_PROTOCOL_VERSION)
     return _("This device runs a newer version of Dropify. Update Dropify here to sync with it.");
   return _("This device runs another version of Dropify. Update Dropify on both devices to sync.");
-}
-
-/* Strangers: entries made for devices that connected here without being
- * paired. Anyone on the LAN can make one, so they are capped, oldest
- * offline first, and an offline one goes after a while. An entry that
- * was ever paired, that a dialer keeps (added by address or found by
- * mDNS), or that is connected, is no stranger's. */
-
-static gboolean
-is_stranger (DropifySync *self,
-             DropifyPeer *peer)
-{
-  const char *device_id = dropify_peer_get_device_id (peer);
-
-  if (device_id == NULL || dropify_trust_lookup (self->trust, device_id) != NULL ||
-      dropify_trust_is_unpaired (self->trust, device_id) || dropify_peer_get_trusted (peer))
-    return FALSE;
-
-  for (guint i = 0; i < self->dialers->len; i++)
-    if (((Dialer *) g_ptr_array_index (self->dialers, i))->peer == peer)
-      return FALSE;
-
-  return TRUE;
-}
-
-static gboolean
-is_offline_stranger (DropifySync *self,
-                     DropifyPeer *peer)
-{
-  return !dropify_peer_get_connected (peer) && active_connection (self, peer) == NULL &&
-         is_stranger (self, peer);
-}
-
-static void schedule_stranger_expiry (DropifySync *self);
-
-/* Removes the offline strangers whose time is up, and the oldest offline
- * ones beyond STRANGERS_MAX. */
-static void
-prune_strangers (DropifySync *self)
-{
-  GListModel *model = G_LIST_MODEL (self->peers);
-  int64_t now = g_get_monotonic_time ();
-  guint strangers = 0;
-
-  for (guint i = g_list_model_get_n_items (model); i > 0; i--)
-    {
-      g_autoptr(DropifyPeer) peer = g_list_model_get_item (model, i - 1);
-      gpointer since;
-
-      if (!is_stranger (self, peer))
-        continue;
-
-      /* Newest first, so the ones over the cap are the oldest. */
-      strangers++;
-      if (!is_offline_stranger (self, peer))
-        continue;
-
-      if (strangers > STRANGERS_MAX ||
-          (g_hash_table_lookup_extended (self->offline_strangers, peer, NULL, &since) &&
-           now - *(int64_t *) since >= (int64_t) self->stranger_expiry_s * G_USEC_PER_SEC))
-        {
-          g_debug ("Removing the entry of “%s”, a device that was never paired",
-                   dropify_peer_get_name (peer));
-          g_hash_table_remove (self->offline_strangers, peer);
-          remove_peer (self, peer);
-          strangers--;
-        }
-    }
-}
-
-static gboolean
-stranger_expiry_cb (gpointer user_data)
-{
-  DropifySync *self = user_data;
-
-  self->stranger_source = 0;
-  prune_strangers (self);
-  schedule_stranger_expiry (self);
-
-  return G_SOURCE_REMOVE;
-}
-
-/* One timeout, for the next offline stranger to go; none while there is
- * none, so an idle device does not wake up for nothing. */
-static void
-schedule_stranger_expiry (DropifySync *self)
-{
-  GHashTableIter iter;
-  gpointer key, value;
-  int64_t next = G_MAXINT64;
-  int64_t now = g_get_monotonic_time ();
-
-  g_clear_handle_id (&self->stranger_source, g_source_remove);
-
-  g_hash_table_iter_init (&iter, self->offline_strangers);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    {
-      guint position;
-
-      /* Back online, paired or gone meanwhile: forget it here. */
-      if (!g_list_store_find (self->peers, key, &position) || !is_offline_stranger (self, key))
-        {
-          g_hash_table_iter_remove (&iter);
-          continue;
-        }
-      next = MIN (next, *(int64_t *) value + (int64_t) self->stranger_expiry_s * G_USEC_PER_SEC);
-    }
-
-  if (next != G_MAXINT64)
-    self->stranger_source = g_timeout_add_seconds ((guint) ((MAX (next - now, 0) + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC),
-                                                   stranger_expiry_cb, self);
-}
-
-/* @peer's connection closed: if it is a stranger's, its time starts. */
-static void
-stranger_went_offline (DropifySync *self,
-                       DropifyPeer *peer)
-{
-  int64_t *since;
-
-  if (peer == NULL || !is_offline_stranger (self, peer))
-    return;
-
-  since = g_new (int64_t, 1);
-  *since = g_get_monotonic_time ();
-  g_hash_table_replace (self->offline_strangers, g_object_ref (peer), since);
-  prune_strangers (self);
-  schedule_stranger_expiry (self);
 }
 
 static void
@@ -1042,7 +850,7 @@ handle_hello (Connection     *conn,
           if (dropify_peer_get_via (peer) == DROPIFY_PEER_VIA_INCOMING)
             dropify_peer_set_via (peer, dropify_peer_get_via (mine));
           if (dropify_peer_get_device_id (mine) == NULL)
-            remove_peer (self, mine);
+            dropify_sync_remove_peer (self, mine);
           g_set_object (&conn->dialer->peer, peer);
         }
       else
@@ -1057,7 +865,7 @@ handle_hello (Connection     *conn,
       dropify_peer_set_device_id (created, message->device_id);
       g_list_store_append (self->peers, created);
       peer = created;
-      prune_strangers (self);
+      dropify_sync_strangers_prune (self);
     }
 
   dropify_peer_set_device_id (peer, message->device_id);
@@ -1081,7 +889,7 @@ handle_hello (Connection     *conn,
    * it lost sight of the other (a link that went away and came back), and
    * the old connection is gone or stuck in TCP's retransmission backoff on
    * that side, which only one side may know. */
-  other = active_connection (self, peer);
+  other = dropify_sync_active_connection (self, peer);
   if (other != NULL && other != conn)
     {
       const char *smaller = strcmp (my_id, message->device_id) < 0 ? my_id : message->device_id;
@@ -1120,9 +928,9 @@ handle_hello (Connection     *conn,
     }
 
   /* Not trusted: only pairing from here, and nothing about our drops. */
-  make_room_for_stranger (self, conn);
+  dropify_sync_strangers_make_room (conn);
 
-  dropify_log_limit_message (self->stranger_log, source_of (conn),
+  dropify_log_limit_message (self->stranger_log, dropify_sync_connection_source (conn),
                              "“%s” at %s is not paired with this device",
                              message->name, conn->remote);
   dropify_peer_set_trusted (peer, FALSE);
@@ -1228,7 +1036,7 @@ start_pairing (Connection *conn,
                                        conn->outgoing);
   dropify_pairing_set_label (conn->pairing, name);
   dropify_pairing_set_limits (conn->pairing, self->pairing_limit, self->guess_limit, self->guess_log,
-                              source_of (conn));
+                              dropify_sync_connection_source (conn));
   dropify_pairing_set_unpaired (conn->pairing, dropify_trust_is_unpaired (self->trust, conn->their_id));
   dropify_pairing_set_group_secret (conn->pairing, self->group_secret);
 
@@ -1391,7 +1199,7 @@ on_closed (Connection *conn)
     g_message ("Connection with %s closed (%u%s%s)", conn->remote, code,
                reason && *reason ? ": " : "", reason ? reason : "");
   else
-    dropify_log_limit_message (self->stranger_log, source_of (conn), "Connection with %s closed (%u%s%s)",
+    dropify_log_limit_message (self->stranger_log, dropify_sync_connection_source (conn), "Connection with %s closed (%u%s%s)",
                                conn->remote, code, reason && *reason ? ": " : "", reason ? reason : "");
 
   conn->active = FALSE;
@@ -1400,9 +1208,9 @@ on_closed (Connection *conn)
 
   dropify_sync_transfers_connection_closed (conn);
 
-  if (peer != NULL && was_active && active_connection (self, peer) == NULL)
+  if (peer != NULL && was_active && dropify_sync_active_connection (self, peer) == NULL)
     dropify_peer_set_state (peer, DROPIFY_PEER_STATE_OFFLINE);
-  stranger_went_offline (self, peer);
+  dropify_sync_strangers_went_offline (self, peer);
 
   if (code == DROPIFY_CLOSE_INCOMPATIBLE && peer == NULL && dialer != NULL)
     {
@@ -1421,7 +1229,7 @@ on_closed (Connection *conn)
     {
       dialer->connection = NULL;
       if (dropify_peer_get_state (dialer->peer) == DROPIFY_PEER_STATE_CONNECTING &&
-          active_connection (self, dialer->peer) == NULL)
+          dropify_sync_active_connection (self, dialer->peer) == NULL)
         dropify_peer_set_state (dialer->peer, DROPIFY_PEER_STATE_OFFLINE);
       if (code == DROPIFY_CLOSE_INCOMPATIBLE)
         dialer->backoff_ms = 30 * 1000;
@@ -1516,7 +1324,7 @@ dialer_connected_cb (GObject      *object,
   if (ws == NULL)
     {
       g_debug ("Could not reach %s:%u: %s", dialer->host, dialer->port, error->message);
-      if (active_connection (dialer->sync, dialer->peer) == NULL)
+      if (dropify_sync_active_connection (dialer->sync, dialer->peer) == NULL)
         {
           dropify_peer_set_state (dialer->peer, DROPIFY_PEER_STATE_OFFLINE);
           dropify_peer_set_error (dialer->peer, error->message);
@@ -1532,7 +1340,7 @@ dialer_connected_cb (GObject      *object,
 static void
 dialer_connect (Dialer *dialer)
 {
-  if (active_connection (dialer->sync, dialer->peer) == NULL &&
+  if (dropify_sync_active_connection (dialer->sync, dialer->peer) == NULL &&
       dropify_peer_get_state (dialer->peer) != DROPIFY_PEER_STATE_INCOMPATIBLE)
     dropify_peer_set_state (dialer->peer, DROPIFY_PEER_STATE_CONNECTING);
   dropify_peer_dial_async (dialer->host, dialer->port,
@@ -1734,8 +1542,7 @@ dropify_sync_dispose (GObject *object)
   dropify_sync_transfers_dispose (self);
   g_clear_object (&self->index);
   g_clear_object (&self->quota);
-  g_clear_handle_id (&self->stranger_source, g_source_remove);
-  g_clear_pointer (&self->offline_strangers, g_hash_table_unref);
+  dropify_sync_strangers_dispose (self);
   g_clear_pointer (&self->dialers, g_ptr_array_unref);
   g_clear_pointer (&self->connections, g_ptr_array_unref);
   g_clear_pointer (&self->stranger_log, dropify_log_limit_free);
@@ -1789,8 +1596,7 @@ dropify_sync_init (DropifySync *self)
   dropify_sync_transfers_init (self);
   self->index = dropify_reconcile_new ();
   self->quota = dropify_peer_quota_new (PEER_BURST, PEER_PER_S, PEER_MAX_DROPS, PEER_MAX_TEXT);
-  self->offline_strangers = g_hash_table_new_full (NULL, NULL, g_object_unref, g_free);
-  self->stranger_expiry_s = STRANGER_EXPIRY_S;
+  dropify_sync_strangers_init (self);
   self->stalled = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->storage_retry_s = STORAGE_RETRY_MIN_S;
   dropify_sync_holders_init (self);
@@ -1945,7 +1751,7 @@ dropify_sync_add_discovered (DropifySync *self,
 
   /* Found again after we lost sight of it, while connected: that
    * connection may be stuck (see handle_hello()); a new one replaces it. */
-  current = active_connection (self, peer);
+  current = dropify_sync_active_connection (self, peer);
   if (current == NULL || current->lost_sight)
     dialer_connect (dialer);
 }
@@ -1971,7 +1777,7 @@ dropify_sync_lose_discovered (DropifySync *self,
 
   if (dialer->connection != NULL)
     dialer->connection->dialer = NULL;
-  current = active_connection (self, dialer->peer);
+  current = dropify_sync_active_connection (self, dialer->peer);
   if (current == NULL)
     dropify_peer_set_state (dialer->peer, DROPIFY_PEER_STATE_OFFLINE);
   else
@@ -2270,8 +2076,7 @@ dropify_sync_set_stranger_expiry (DropifySync *self,
 {
   g_return_if_fail (DROPIFY_IS_SYNC (self));
 
-  self->stranger_expiry_s = seconds;
-  schedule_stranger_expiry (self);
+  dropify_sync_strangers_set_expiry (self, seconds);
 }
 
 /**
