@@ -35,7 +35,6 @@ start_dropify () {
 # The control socket is a file: the CLI reaches each instance from here.
 peers_json () { "$DROPIFY" peers --data-dir "$(data "$1")" --json 2>/dev/null; }
 ids_of () { "$DROPIFY" list --data-dir "$(data "$1")" --json | jq -r '.[].id' | sort | tr '\n' ' '; }
-has_drop () { "$DROPIFY" list --data-dir "$(data "$1")" --json | jq -e --arg id "$2" 'any(.[]; .id == $id)' >/dev/null; }
 same_drops () { [ "$(ids_of "$1")" = "$(ids_of "$2")" ] && [ -n "$(ids_of "$1")" ]; }
 discovery_json () { "$DROPIFY" peers --data-dir "$(data "$1")" 2>/dev/null; }
 discovery_available () { discovery_json "$1" | grep -q "Automatic discovery is on"; }
@@ -58,8 +57,8 @@ check "a peer found by mdns has its resolved address and port" \
   test "$(echo "$peer" | jq -r '.address + ":" + (.port | tostring)')" = "198.18.0.2:$PORT"
 
 id=$("$DROPIFY" send --data-dir "$(data 1)" "hello over mDNS")
-check "a text drop made on p1 reaches p2" eventually 10 has_drop 2 "$id"
-check "a text drop made on p1 reaches p3" eventually 10 has_drop 3 "$id"
+check "a text drop made on p1 reaches p2" eventually 10 host_has_drop 2 "$id"
+check "a text drop made on p1 reaches p3" eventually 10 host_has_drop 3 "$id"
 
 # 2. An independent look from a fourth host.
 browse=$(host_run 4 avahi-browse -rpt _dropify._tcp 2>/dev/null | grep '^=')
@@ -74,10 +73,10 @@ link_down 3
 a=$("$DROPIFY" send --data-dir "$(data 1)" "made on p1 while p3 is away")
 c=$("$DROPIFY" send --data-dir "$(data 3)" "made on p3 while cut off")
 sleep 2
-check "while cut off, p3 does not have p1's drop" not has_drop 3 "$a"
+check "while cut off, p3 does not have p1's drop" not host_has_drop 3 "$a"
 link_up 3
 T0=$(date +%s%N)
-if eventually 30 has_drop 3 "$a" && eventually 30 has_drop 1 "$c" && eventually 30 has_drop 2 "$c" \
+if eventually 30 host_has_drop 3 "$a" && eventually 30 host_has_drop 1 "$c" && eventually 30 host_has_drop 2 "$c" \
    && eventually 10 same_drops 1 3 && eventually 10 same_drops 2 3; then
   ok "after the link returns, all three converge ($(( ($(date +%s%N) - T0) / 1000000 )) ms)"
 else
@@ -99,7 +98,7 @@ start_dropify 5 Delta --connect "198.18.0.1:$PORT"
 check "without a daemon, peers says why discovery is unavailable" \
   eventually 10 sh -c "'$DROPIFY' peers --data-dir '$(data 5)' | grep -q 'Avahi daemon is not running'"
 d=$("$DROPIFY" send --data-dir "$(data 5)" "from the host without Avahi")
-check "and a manual --connect peer still syncs" eventually 15 has_drop 2 "$d"
+check "and a manual --connect peer still syncs" eventually 15 host_has_drop 2 "$d"
 
 # 6. The daemon appears: discovery resumes without a restart.
 host_start_avahi 5
@@ -113,6 +112,6 @@ check "when p2's daemon stops, p2 reports it" \
 host_start_avahi 2
 check "when it is back, p2's discovery recovers" eventually 20 discovery_available 2
 id=$("$DROPIFY" send --data-dir "$(data 2)" "after avahi restarted")
-check "and p2 still syncs" eventually 10 has_drop 1 "$id"
+check "and p2 still syncs" eventually 10 host_has_drop 1 "$id"
 
 tap_done

@@ -35,21 +35,19 @@ for i in 1 2 3; do
     { echo "Bail out! dropify did not start on p$i"; dump_logs "$i"; exit 1; }
 done
 
-cli () { local i=$1; shift; "$DROPIFY" "$@" --data-dir "$(data "$i")"; }
-peers_json () { cli "$1" peers --json 2>/dev/null; }
-pair_json () { cli "$1" pair --json 2>/dev/null; }
+peers_json () { host_cli "$1" peers --json 2>/dev/null; }
+pair_json () { host_cli "$1" pair --json 2>/dev/null; }
 # Host J as host I lists it, in `pair --json`: {} once it is not there.
 pair_entry () { pair_json "$1" | jq -c --arg n "${names[$2]}" 'map(select(.name == $n)) | .[0] // {}'; }
 pair_field () { pair_entry "$1" "$2" | jq -r --arg f "$3" '.[$f] // empty'; }
 id_on () { peers_json "$1" | jq -r --arg n "${names[$2]}" '.[] | select(.name == $n) | .id'; }
 trusts () { peers_json "$1" | jq -e --arg n "${names[$2]}" 'any(.[]; .name == $n and .trusted)' >/dev/null; }
-send () { cli "$1" send "$2"; }
-has_drop () { cli "$1" list --json | jq -e --arg id "$2" 'any(.[]; .id == $id)' >/dev/null; }
+send () { host_cli "$1" send "$2"; }
 # Each of I's drops is one of IDS, for a host that must get nothing.
 only_drops () {
   local i=$1 held
   shift
-  held=$(cli "$i" list --json | jq -r '.[].id' | sort)
+  held=$(host_cli "$i" list --json | jq -r '.[].id' | sort)
   [ "$held" = "$(printf '%s\n' "$@" | sort)" ]
 }
 # CMD does not succeed once in SECONDS: for what must not happen.
@@ -92,18 +90,18 @@ if [ -z "$before_a" ] || [ -z "$before_b" ] || [ -z "$from_c" ]; then
   echo "Bail out! dropify send printed no drop id"
   exit 1
 fi
-crossed () { has_drop 2 "$before_a" || has_drop 1 "$before_b"; }
+crossed () { host_has_drop 2 "$before_a" || host_has_drop 1 "$before_b"; }
 trusted_either () { trusts 1 2 || trusts 2 1; }
 
 # 1. p2 declines. Each attempt that does not pair costs one of the three
 # a minute p2 answers from one device (PAIRING_ATTEMPTS_PER_KEY): this
 # test makes two.
-run=$(cli 1 pair accept "$B_ON_A" 2>&1)
+run=$(host_cli 1 pair accept "$B_ON_A" 2>&1)
 check "p1's pair accept starts an attempt and prints a code" \
   grep -q "Pairing code: [0-9]\{3\} [0-9]\{3\}" <<< "$run"
 asked () { [ "$(pair_entry 2 1 | jq -c '[.pairing, .wants_to_pair, has("pairing_code")]')" = '["comparing",true,true]' ]; }
 check "p2 lists p1 as asking to pair, with a code to compare" eventually 5 asked
-check "p2's pair reject succeeds" cli 2 pair reject "$A_ON_B"
+check "p2's pair reject succeeds" host_cli 2 pair reject "$A_ON_B"
 declined () { pair_field 1 2 pairing_error | grep -q declined; }
 T0=$(date +%s%N)
 if eventually 5 declined; then
@@ -118,7 +116,7 @@ check "after the decline, nothing crosses between p1 and p2" never 2 crossed
 check "and neither trusts the other" not trusted_either
 
 # 2. Asked again, both accept the same code.
-run=$(cli 1 pair accept "$B_ON_A" 2>&1)
+run=$(host_cli 1 pair accept "$B_ON_A" 2>&1)
 code=$(grep -o "Pairing code: [0-9]\{3\} [0-9]\{3\}" <<< "$run" | cut -c15-)
 if [ -n "$code" ]; then
   ok "asked again, p1's pair accept prints a code ($code)"
@@ -137,16 +135,16 @@ check "p3 lists no attempt with either" none_on_p3
 
 # Without the code, p2's pair accept only shows it: a person types the
 # code they compared.
-run=$(cli 2 pair accept "$A_ON_B" 2>&1)
+run=$(host_cli 2 pair accept "$A_ON_B" 2>&1)
 check "p2's pair accept with no code shows the code and accepts nothing" \
   bash -c 'grep -q "Pairing code: $1" <<< "$2" && ! grep -q Accepted <<< "$2"' _ "$code" "$run"
 
-run=$(cli 1 pair accept "$B_ON_A" "$code" 2>&1)
+run=$(host_cli 1 pair accept "$B_ON_A" "$code" 2>&1)
 check "p1 accepts the code" grep -q "Accepted the code $code with" <<< "$run"
 sent () { [ "$(pair_entry 1 2 | jq -c '[.pairing, .pair_sent, .pairing_code]')" = "[\"comparing\",true,\"$code\"]" ]; }
 check "p1 lists its accept as sent, the code still there" sent
 check "with only p1's accept, nothing crosses" never 2 crossed
-run=$(cli 2 pair accept "$A_ON_B" "${code/ /}" 2>&1)
+run=$(host_cli 2 pair accept "$A_ON_B" "${code/ /}" 2>&1)
 check "p2 accepts the code, typed without its space" grep -q "Accepted the code ${code/ /} with" <<< "$run"
 
 T0=$(date +%s%N)
@@ -162,12 +160,12 @@ pair_names () { [ "$(pair_json "$1" | jq -c 'map(.name)')" = "$2" ]; }
 check "p1's pair --json now lists p3 only" pair_names 1 '["Gamma"]'
 check "p2's pair --json now lists p3 only" pair_names 2 '["Gamma"]'
 
-check "p1's drop made before pairing reaches p2" eventually 10 has_drop 2 "$before_a"
-check "p2's drop made before pairing reaches p1" eventually 10 has_drop 1 "$before_b"
+check "p1's drop made before pairing reaches p2" eventually 10 host_has_drop 2 "$before_a"
+check "p2's drop made before pairing reaches p1" eventually 10 host_has_drop 1 "$before_b"
 after_a=$(send 1 "made on p1 once paired")
 after_b=$(send 2 "made on p2 once paired")
-check "a text drop made on p1 reaches p2" eventually 10 has_drop 2 "$after_a"
-check "a text drop made on p2 reaches p1" eventually 10 has_drop 1 "$after_b"
+check "a text drop made on p1 reaches p2" eventually 10 host_has_drop 2 "$after_a"
+check "a text drop made on p2 reaches p1" eventually 10 host_has_drop 1 "$after_b"
 
 # p3 has had as long as p2 and p1 to get them, and two seconds more.
 p3_got_some () { ! only_drops 3 "$from_c"; }
