@@ -2412,6 +2412,15 @@ thumbnail_is_loaded (gpointer data)
   return dropify_thumbnail_is_loaded (data);
 }
 
+static gboolean
+thumbnail_is_laid_out (gpointer data)
+{
+  GtkWidget *picture = find_descendant (data, GTK_TYPE_PICTURE);
+
+  return picture != NULL && gtk_widget_get_mapped (picture) &&
+         gtk_widget_get_width (data) > 0 && gtk_widget_get_height (data) > 0;
+}
+
 /* An image drop's row shows its thumbnail, made off the main thread, in
  * a box that keeps the row's height; the picture says what it shows. */
 static void
@@ -2445,7 +2454,8 @@ test_window_row_thumbnail (Fixture       *fixture,
   height_before = gtk_widget_get_height (GTK_WIDGET (row));
 
   wait_for (thumbnail_is_loaded, thumbnail, "the row's thumbnail");
-  drain_main_loop ();
+  /* Laid out at the next frame, which no pending source stands for. */
+  wait_for (thumbnail_is_laid_out, thumbnail, "the thumbnail's layout");
 
   picture = find_descendant (thumbnail, GTK_TYPE_PICTURE);
   g_assert_true (gtk_widget_get_mapped (picture));
