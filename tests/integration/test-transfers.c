@@ -282,6 +282,17 @@ test_both_ends (void)
   g_assert_true (dropify_test_wait_for (drop_complete, &drop_wait, 10000));
 }
 
+/* `dropify cancel` on @dir for @transfer, which succeeds. */
+static void
+cancel_on (const char *dir,
+           JsonObject *transfer)
+{
+  g_autoptr(DropifyTestRun) run = dropify_test_run ("cancel", "--data-dir", dir,
+                                                    json_object_get_string_member (transfer, "id"), NULL);
+
+  g_assert_cmpint (run->status, ==, 0);
+}
+
 /* Cancelled at @canceller's end ("in" on R, "out" on S): both ends end
  * cancelled, R does not fetch it again by itself, even across a new
  * connection, and `dropify download` fetches it. */
@@ -307,9 +318,7 @@ cancel_from (gboolean from_sender)
   wait_transfer (pair->a->dir, sha, "in", "active", 1, 20000);
   dir = from_sender ? pair->b->dir : pair->a->dir;
   mine = transfer_on (dir, sha, from_sender ? "out" : "in");
-  run = dropify_test_run ("cancel", "--data-dir", dir, json_object_get_string_member (mine, "id"), NULL);
-  g_assert_cmpint (run->status, ==, 0);
-  g_clear_pointer (&run, dropify_test_run_free);
+  cancel_on (dir, mine);
 
   wait_transfer (pair->a->dir, sha, "in", "cancelled", 0, 10000);
   wait_transfer (pair->b->dir, sha, "out", "cancelled", 0, 10000);
@@ -319,9 +328,7 @@ cancel_from (gboolean from_sender)
   assert_state (out, "cancelled", from_sender ? "Cancelled on this device" : "Cancelled on Receiver");
 
   /* Again: nothing to do. An unknown id: a clear refusal. */
-  run = dropify_test_run ("cancel", "--data-dir", dir, json_object_get_string_member (mine, "id"), NULL);
-  g_assert_cmpint (run->status, ==, 0);
-  g_clear_pointer (&run, dropify_test_run_free);
+  cancel_on (dir, mine);
   run = dropify_test_run ("cancel", "--data-dir", dir, "no-such-transfer", NULL);
   g_assert_cmpint (run->status, !=, 0);
   g_assert_nonnull (strstr (run->err, "No transfer with that id"));
@@ -395,9 +402,7 @@ test_cancel_survives_restart (void)
 
   wait_transfer (pair->a->dir, sha, "in", "active", 1, 20000);
   mine = transfer_on (pair->a->dir, sha, "in");
-  run = dropify_test_run ("cancel", "--data-dir", pair->a->dir, json_object_get_string_member (mine, "id"), NULL);
-  g_assert_cmpint (run->status, ==, 0);
-  g_clear_pointer (&run, dropify_test_run_free);
+  cancel_on (pair->a->dir, mine);
   wait_transfer (pair->a->dir, sha, "in", "cancelled", 0, 10000);
   wait_transfer (pair->b->dir, sha, "out", "cancelled", 0, 10000);
   /* Chunks already granted may still land: let them. */
@@ -461,9 +466,7 @@ test_send_cancel_survives_restart (void)
   g_assert_cmpint (dropify_test_peer_stop (pair->a, SIGTERM), ==, 0);
   wait_transfer (pair->b->dir, sha, "out", "stalled", 0, 20000);
   out = transfer_on (pair->b->dir, sha, "out");
-  run = dropify_test_run ("cancel", "--data-dir", pair->b->dir, json_object_get_string_member (out, "id"), NULL);
-  g_assert_cmpint (run->status, ==, 0);
-  g_clear_pointer (&run, dropify_test_run_free);
+  cancel_on (pair->b->dir, out);
   wait_transfer (pair->b->dir, sha, "out", "cancelled", 0, 10000);
 
   /* The sender restarts, alone; then the receiver comes back, dialling

@@ -2996,6 +2996,18 @@ assert_audience (JsonObject *drop,
                  (g_str_equal (first, b) && g_str_equal (second, a)));
 }
 
+/* The status of a bodyless request with the token */
+static guint
+status_of (Fixture    *f,
+           const char *method,
+           const char *path)
+{
+  g_auto(Reply) reply = { 0 };
+
+  request (f, method, path, f->token, NULL, &reply);
+  return reply.status;
+}
+
 static gboolean
 lists (Fixture    *f,
        const char *id)
@@ -3265,16 +3277,8 @@ test_audience_listing (Fixture       *f,
   g_assert_true (lists (f, dropify_drop_get_id (everyone)));
 
   path = g_strconcat ("/api/drops/", dropify_drop_get_id (hidden), NULL);
-  {
-    g_auto(Reply) reply = { 0 };
-    request (f, "GET", path, f->token, NULL, &reply);
-    g_assert_cmpuint (reply.status, ==, 404);
-  }
-  {
-    g_auto(Reply) reply = { 0 };
-    request (f, "DELETE", path, f->token, NULL, &reply);
-    g_assert_cmpuint (reply.status, ==, 404);
-  }
+  g_assert_cmpuint (status_of (f, "GET", path), ==, 404);
+  g_assert_cmpuint (status_of (f, "DELETE", path), ==, 404);
   g_assert_nonnull (dropify_history_lookup (dropify_service_get_history (f->service),
                                             dropify_drop_get_id (hidden)));
 
@@ -3354,16 +3358,8 @@ test_audience_other_phone (Fixture       *f,
   g_object_set (f->session, "user-agent", IPHONE_UA, NULL);
   g_assert_false (lists (f, id));
   g_assert_cmpuint (count_messages (&iphone, "added"), ==, 1);
-  {
-    g_auto(Reply) reply = { 0 };
-    request (f, "GET", path, f->token, NULL, &reply);
-    g_assert_cmpuint (reply.status, ==, 404);
-  }
-  {
-    g_auto(Reply) reply = { 0 };
-    request (f, "DELETE", path, f->token, NULL, &reply);
-    g_assert_cmpuint (reply.status, ==, 404);
-  }
+  g_assert_cmpuint (status_of (f, "GET", path), ==, 404);
+  g_assert_cmpuint (status_of (f, "DELETE", path), ==, 404);
   g_assert_nonnull (dropify_history_lookup (dropify_service_get_history (f->service), id));
   live_clear (&iphone);
   live_connect (f, f->token, &iphone);
@@ -3376,11 +3372,7 @@ test_audience_other_phone (Fixture       *f,
   g_object_set (f->session, "user-agent", ANDROID_UA, NULL);
 
   /* The Android phone may still delete it. */
-  {
-    g_auto(Reply) reply = { 0 };
-    request (f, "DELETE", path, f->token, NULL, &reply);
-    g_assert_cmpuint (reply.status, ==, 204);
-  }
+  g_assert_cmpuint (status_of (f, "DELETE", path), ==, 204);
   live_clear (&android);
   dropify_test_node_stop (laptop);
 }
