@@ -14,6 +14,7 @@
 #include "dropify-address.h"
 #include "dropify-local-address.h"
 #include "dropify-connection-help.h"
+#include "dropify-lazy-icon.h"
 #include "dropify-peer-row.h"
 #include "dropify-peers-page.h"
 
@@ -459,6 +460,7 @@ dropify_peers_page_init (DropifyPeersPage *self)
   self->help_delay_ms = HELP_DELAY_MS;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  dropify_lazy_icon_defer (ADW_STATUS_PAGE (self->status_page));
 
   dropify_peers_page_update_page (self);
 }

@@ -16,6 +16,7 @@
 #include "dropify-drop-actions.h"
 #include "dropify-drop-row.h"
 #include "dropify-drop-view.h"
+#include "dropify-lazy-icon.h"
 #include "dropify-pairing-dialog.h"
 #include "dropify-peers-page.h"
 #include "dropify-phone-dialog.h"
@@ -1939,6 +1940,7 @@ dropify_window_init (DropifyWindow *self)
                            self, G_CONNECT_SWAPPED);
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  dropify_lazy_icon_defer_stack (self->stack);
   dropify_window_selection_changed (self);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.send", FALSE);

@@ -219,6 +219,33 @@ test_window_history (Fixture       *fixture,
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (history)), ==, 0);
 }
 
+/* A status page's icon is an SVG, and the first SVG loads librsvg, some
+ * 11 MiB: the pages not shown have none, and get it once shown. */
+static void
+test_window_status_icons (Fixture       *fixture,
+                          gconstpointer  user_data)
+{
+  GtkStack *stack = get_stack (fixture->window);
+  AdwStatusPage *empty = ADW_STATUS_PAGE (gtk_stack_get_child_by_name (stack, "empty"));
+  AdwStatusPage *dropping = ADW_STATUS_PAGE (gtk_stack_get_child_by_name (stack, "dropping"));
+  AdwStatusPage *no_results = ADW_STATUS_PAGE (gtk_stack_get_child_by_name (stack, "no-results"));
+
+  wait_for (status_page_is_shown, fixture->window, "the empty state");
+  g_assert_cmpstr (adw_status_page_get_icon_name (empty), ==, "dropify-drop-symbolic");
+  g_assert_null (adw_status_page_get_icon_name (dropping));
+  g_assert_null (adw_status_page_get_icon_name (no_results));
+
+  gtk_stack_set_visible_child (stack, GTK_WIDGET (dropping));
+  wait_for (widget_is_mapped, dropping, "the drop zone to show");
+  g_assert_cmpstr (adw_status_page_get_icon_name (dropping), ==, "document-send-symbolic");
+  g_assert_null (adw_status_page_get_icon_name (no_results));
+
+  gtk_stack_set_visible_child (stack, GTK_WIDGET (empty));
+  gtk_stack_set_visible_child (stack, GTK_WIDGET (dropping));
+  wait_for (widget_is_mapped, dropping, "the drop zone to show again");
+  g_assert_cmpstr (adw_status_page_get_icon_name (dropping), ==, "document-send-symbolic");
+}
+
 static gboolean
 undo_is_offered (gpointer data)
 {
@@ -2556,6 +2583,8 @@ main (int   argc,
   g_test_add_func ("/ui/drop-row/date-text", test_date_text);
   g_test_add ("/ui/window/history", Fixture, NULL,
               fixture_set_up, test_window_history, fixture_tear_down);
+  g_test_add ("/ui/window/status-icons", Fixture, NULL,
+              fixture_set_up, test_window_status_icons, fixture_tear_down);
   g_test_add ("/ui/window/select-delete", Fixture, NULL,
               fixture_set_up, test_window_select_delete, fixture_tear_down);
   g_test_add ("/ui/window/delete-undo", Fixture, NULL,

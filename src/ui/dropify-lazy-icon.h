@@ -1,0 +1,10 @@
+#pragma once
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+void dropify_lazy_icon_defer       (AdwStatusPage *page);
+void dropify_lazy_icon_defer_stack (GtkStack      *stack);
+
+G_END_DECLS
