@@ -14,6 +14,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -1038,11 +1039,24 @@ async function main () {
 
   await check('a thousand drops, thirty of them 1 MB texts, load a screenful at a time', async () => {
     const { url, port, token } = local(dropify('url').trim());
-    const post = (text) => fetch(`http://127.0.0.1:${port}/api/drops`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ text }),
-    }).then((response) => assert.equal(response.status, 201));
+    // A connection of its own for each: the token revoked just before
+    // closed the phone page's connections, and fetch() may pick one of
+    // them from its pool before it has seen the close ("fetch failed").
+    const post = (text) => new Promise((resolve, reject) => {
+      const body = Buffer.from(JSON.stringify({ text }));
+      const request = http.request({
+        host: '127.0.0.1', port, path: '/api/drops', method: 'POST', agent: false,
+        headers: {
+          Authorization: `Bearer ${token}`, 'Content-Type': 'application/json',
+          'Content-Length': body.length,
+        },
+      }, (response) => {
+        response.resume();
+        response.on('end', () => resolve(response.statusCode));
+      });
+      request.on('error', reject);
+      request.end(body);
+    }).then((status) => assert.equal(status, 201));
     const texts = [];
     for (let i = 0; i < 970; i++) {
       texts.push(i % 7 === 0 ? `Note ${i}\n${'a few words on a line\n'.repeat(i % 12)}`
