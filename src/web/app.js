@@ -697,8 +697,9 @@ function grow () {
 // itself again to a computer that restarted.
 function named () {
   const saved = remember();
+  // Not while a name is being typed.
+  if (document.activeElement !== $('name')) $('name').value = saved || info.phone_name;
   if (saved && saved !== info.phone_name) rename(saved);
-  else $('name').value = info.phone_name;
 }
 
 // Reads the name kept here, or keeps one (when this browser lets it).
@@ -719,7 +720,8 @@ async function rename (name) {
     if (!e.status) toast(`Couldn’t reach ${deviceName()}`);
     else if (!locked) toast(await errorOf(e));
   }
-  $('name').value = info.phone_name;
+  // Unless another name was typed meanwhile.
+  if ($('name').value === name) $('name').value = info.phone_name;
 }
 
 // On a computer, files (or a text) dropped anywhere on the page, and

@@ -689,9 +689,17 @@ async function main () {
 
   await check('the phone chooses its own name, which its drops carry everywhere', async () => {
     const name = page.locator('#name');
+    // Each name is answered before the next is typed: the page keeps a
+    // name typed meanwhile, and Enter on it again would change nothing.
+    const rename = async (value) => {
+      await name.fill(value);
+      await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith('/api/name') && r.request().method() === 'PUT'),
+        name.press('Enter'),
+      ]);
+    };
     assert.equal(await name.inputValue(), 'Phone (Android)');
-    await name.fill('  Anna’s Pixel ');
-    await name.press('Enter');
+    await rename('  Anna’s Pixel ');
     await page.waitForFunction(() => document.getElementById('name').value === 'Anna’s Pixel');
     await page.locator('#text').fill('Sent under a name of its own');
     await page.locator('#send').click();
@@ -699,8 +707,7 @@ async function main () {
     assert.equal(list().find((d) => d.text === 'Sent under a name of its own').origin_name, 'Anna’s Pixel');
 
     // Markup in a name is text, on the page as everywhere.
-    await name.fill('<img src=x onerror=alert(1)>Anna');
-    await name.press('Enter');
+    await rename('<img src=x onerror=alert(1)>Anna');
     await page.waitForFunction(() => document.getElementById('name').value.endsWith('>Anna'));
     await page.locator('#text').fill('Sent under markup');
     await page.locator('#send').click();
@@ -709,15 +716,28 @@ async function main () {
     assert.equal(await marked.locator('img').count(), 0);
     assert.equal(page.dialogs, 0);
     forget(['Sent under markup']);
-    await name.fill('Anna’s Pixel');
-    await name.press('Enter');
+    await rename('Anna’s Pixel');
     await page.waitForFunction(() => document.getElementById('name').value === 'Anna’s Pixel');
 
     // Refused with the computer's reason, and the name stays.
-    await name.fill('evil\u202Etxt.exe');
-    await name.press('Enter');
+    await rename('evil\u202Etxt.exe');
     await page.locator('#toast', { hasText: 'The name cannot have control or text direction characters' }).waitFor();
     assert.equal(await name.inputValue(), 'Anna’s Pixel');
+    // A name typed while the last one is on its way is kept, not
+    // overwritten by the answer.
+    await page.route('**/api/name', async (route) => {
+      await sleep(300);
+      await route.continue();
+    });
+    await name.fill('First');
+    const answered = page.waitForResponse((r) => r.url().endsWith('/api/name'));
+    await name.press('Enter');
+    await name.fill('Second, still typing');
+    await answered;
+    await sleep(100);
+    assert.equal(await name.inputValue(), 'Second, still typing');
+    await page.unroute('**/api/name');
+    await rename('Anna’s Pixel');
     await name.fill('x'.repeat(64) + '✓');
     assert.equal((await name.inputValue()).length, 64, 'the field takes more than 64 characters');
 
