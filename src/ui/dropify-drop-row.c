@@ -49,7 +49,6 @@ struct _DropifyDropRow
   GtkButton      *copy_button;
   GtkMenuButton  *menu_button;
   GtkCheckButton *select_check;
-  GMenuModel     *drop_menu;
 
   /* Selection mode: the window's, shared by every row. */
   DropifyDropSelection *selection;
@@ -63,6 +62,10 @@ struct _DropifyDropRow
 };
 
 G_DEFINE_FINAL_TYPE (DropifyDropRow, dropify_drop_row, GTK_TYPE_WIDGET)
+
+/* The menu of a drop's actions: immutable, so built once for every row
+ * (see dropify-drop-menu.ui). */
+static GMenuModel *drop_menu;
 
 enum {
   PROP_0,
@@ -833,7 +836,7 @@ dropify_drop_row_create_menu (GtkMenuButton *button,
 
   if (gtk_menu_button_get_popover (button) == NULL)
     {
-      gtk_menu_button_set_menu_model (button, self->drop_menu);
+      gtk_menu_button_set_menu_model (button, drop_menu);
       dropify_drop_row_update_labels (self);
     }
 }
@@ -1152,7 +1155,7 @@ dropify_drop_row_popup_at (DropifyDropRow *self,
 
   if (self->context_menu == NULL)
     {
-      self->context_menu = gtk_popover_menu_new_from_model (self->drop_menu);
+      self->context_menu = gtk_popover_menu_new_from_model (drop_menu);
       gtk_widget_set_parent (self->context_menu, GTK_WIDGET (self));
       gtk_popover_set_has_arrow (GTK_POPOVER (self->context_menu), FALSE);
       gtk_widget_set_halign (self->context_menu, GTK_ALIGN_START);
@@ -1421,6 +1424,7 @@ dropify_drop_row_class_init (DropifyDropRowClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  g_autoptr(GtkBuilder) builder = NULL;
 
   object_class->dispose = dropify_drop_row_dispose;
   widget_class->size_allocate = dropify_drop_row_size_allocate;
@@ -1446,6 +1450,9 @@ dropify_drop_row_class_init (DropifyDropRowClass *klass)
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  builder = gtk_builder_new_from_resource ("/io/github/dropify/Dropify/ui/dropify-drop-menu.ui");
+  drop_menu = g_object_ref (G_MENU_MODEL (gtk_builder_get_object (builder, "drop_menu")));
+
   g_type_ensure (DROPIFY_TYPE_LAZY_LABEL);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/dropify/Dropify/ui/dropify-drop-row.ui");
@@ -1458,7 +1465,6 @@ dropify_drop_row_class_init (DropifyDropRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DropifyDropRow, menu_button);
   gtk_widget_class_bind_template_child (widget_class, DropifyDropRow, select_check);
   gtk_widget_class_bind_template_callback (widget_class, dropify_drop_row_select_toggled);
-  gtk_widget_class_bind_template_child (widget_class, DropifyDropRow, drop_menu);
   gtk_widget_class_bind_template_callback (widget_class, dropify_drop_row_details_query_tooltip);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
