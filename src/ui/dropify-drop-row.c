@@ -153,7 +153,8 @@ dropify_drop_row_format_expiry (int64_t remaining_ms)
 
 /* GLib 2.74 finds the local time zone again each time it is asked for,
  * by a stat() of /etc/localtime and a readlink(), and a date takes four:
- * 800 system calls a frame while the list binds 200 rows. Asked for once
+ * hundreds of system calls a frame while the list binds a screenful of
+ * rows. Asked for once
  * a second at most, so a change of zone still shows soon. */
 static GTimeZone *
 dup_local_time_zone (void)
@@ -688,7 +689,7 @@ dropify_drop_row_update_progress (DropifyDropRow *self)
               dropify_drop_get_kind (self->drop) == DROPIFY_DROP_KIND_FILE &&
               !dropify_drop_get_complete (self->drop);
 
-  /* A list makes some 200 rows: a row makes its progress bar only for
+  /* A list keeps some 30 rows: a row makes its progress bar only for
    * the first file it shows arriving. */
   if (receiving && self->progress_bar == NULL)
     {
@@ -754,7 +755,7 @@ set_tooltip_text (GtkWidget  *widget,
 #define BINDS_IN_A_JUMP 8
 
 /* The copy button says "Copy Text" or "Copy File". When the list jumps
- * it binds some 200 rows in a frame, and each row whose kind changed would
+ * it binds some 30 rows in a frame, and each row whose kind changed would
  * cost a round trip to the X server (see above): rows bound then set their
  * tooltip when they are drawn, so only the rows in view do. */
 static void
@@ -826,7 +827,7 @@ dropify_drop_row_details_query_tooltip (DropifyDropRow *self,
 
 static void dropify_drop_row_update_labels (DropifyDropRow *self);
 
-/* A list makes some 200 rows at once, and a popover menu for each would
+/* A list keeps some 30 rows at once, and a popover menu for each would
  * cost start-up time and memory: the menu is made when it first opens. */
 static void
 dropify_drop_row_create_menu (GtkMenuButton *button,
@@ -892,7 +893,7 @@ static void
 dropify_drop_row_update (DropifyDropRow *self)
 {
   /* A row is bound again for each drop that scrolls into view, and the
-   * list binds some 200 at once when it jumps, so nothing here changes
+   * list binds some 30 at once when it jumps, so nothing here changes
    * what is already right: every change restyles or relayouts the row. */
   if (self->drop == NULL)
     {

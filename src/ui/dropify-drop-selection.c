@@ -12,7 +12,7 @@
 /* Selection mode, as in Files or Photos: the window's "Select" button
  * turns it on, each row then shows a check box instead of its buttons,
  * and an action bar acts on the drops picked. This keeps which ones, by
- * id, apart from the rows, which GTK's list view makes and reuses as it
+ * id, apart from the rows, which GTK's grid view makes and reuses as it
  * scrolls: a row asks here whether its drop is picked when it is bound.
  * Leaving selection mode forgets what was picked. */
 

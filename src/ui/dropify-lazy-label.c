@@ -18,9 +18,9 @@
  * without laying the text out: from the advance of each character in the
  * label's font, measured once per font, and a greedy line break.
  *
- * GTK 4.8's list view keeps some 200 rows around what it shows, and
- * measures every row it binds, so a jump in a long history lays out the
- * text of 200 rows a frame, which is what made dragging the scrollbar
+ * The history's grid view keeps some 30 rows around what it shows (GTK
+ * 4.8's list view kept 200), and measures every row it binds, so a jump
+ * in a long history lays out the text of every row it binds in a frame, which is what made dragging the scrollbar
  * slow. With the size estimated, only the rows that are drawn lay their
  * text out. A row is drawn only when it is in view: there the label is
  * measured for real once, and if the estimate was wrong (a font with

@@ -15,7 +15,7 @@
  * peer, and nothing (NULL) while it is not.
  *
  * The list changes once per transfer that starts or goes, and a window
- * binds some 200 rows: so a change costs each watch only the items
+ * binds some 30 rows: so a change costs each watch only the items
  * added, never a scan of the list. A transfer the list lets go has
  * finished, and is kept (it says what became of it) until one of the
  * same peer and direction replaces it. */

@@ -82,7 +82,7 @@ struct _DropifyWindow
   GtkSpinner           *spinner;
   GtkStack             *stack;
   GtkScrolledWindow    *history_scroller;
-  GtkListView          *list_view;
+  GtkGridView          *history_view;
   GtkRevealer          *new_drops_revealer;
   GtkToggleButton      *search_button;
   GtkToggleButton      *narrow_search_button;
@@ -232,7 +232,7 @@ dropify_window_follow_newest (DropifyWindow *self)
 
   self->pin_stable_frames = 0;
   if (self->pin_tick == 0)
-    self->pin_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self->list_view),
+    self->pin_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self->history_view),
                                                    dropify_window_pin_tick,
                                                    self, NULL);
 
@@ -895,7 +895,7 @@ dropify_window_show_drop_details (GtkWidget  *widget,
 static void
 dropify_window_row_activated (DropifyWindow *self,
                               guint          position,
-                              GtkListView   *list_view)
+                              GtkGridView   *history_view)
 {
   g_autoptr(DropifyDrop) drop = g_list_model_get_item (G_LIST_MODEL (self->visible_drops), position);
   const char *id;
@@ -1589,7 +1589,7 @@ dropify_window_constructed (GObject *object)
   g_signal_connect_object (factory, "unbind",
                            G_CALLBACK (dropify_window_unbind_row),
                            self, G_CONNECT_SWAPPED);
-  gtk_list_view_set_factory (self->list_view, factory);
+  gtk_grid_view_set_factory (self->history_view, factory);
   g_object_unref (factory);
 
   self->pending_filter = gtk_custom_filter_new (dropify_window_drop_is_shown, self, NULL);
@@ -1613,7 +1613,7 @@ dropify_window_constructed (GObject *object)
                           G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
   gtk_search_bar_connect_entry (self->search_bar, GTK_EDITABLE (self->search_entry));
   selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->visible_drops)));
-  gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (selection));
+  gtk_grid_view_set_model (self->history_view, GTK_SELECTION_MODEL (selection));
 
   shortcuts = GTK_SHORTCUT_CONTROLLER (gtk_shortcut_controller_new ());
   gtk_shortcut_controller_add_shortcut (shortcuts,
@@ -1628,7 +1628,7 @@ dropify_window_constructed (GObject *object)
   dropify_window_add_tab_shortcut (shortcuts, GDK_KEY_KP_Tab, 0, GTK_DIR_TAB_FORWARD);
   dropify_window_add_tab_shortcut (shortcuts, GDK_KEY_Tab, GDK_SHIFT_MASK, GTK_DIR_TAB_BACKWARD);
   dropify_window_add_tab_shortcut (shortcuts, GDK_KEY_KP_Tab, GDK_SHIFT_MASK, GTK_DIR_TAB_BACKWARD);
-  gtk_widget_add_controller (GTK_WIDGET (self->list_view), GTK_EVENT_CONTROLLER (shortcuts));
+  gtk_widget_add_controller (GTK_WIDGET (self->history_view), GTK_EVENT_CONTROLLER (shortcuts));
 
   /* Before the list's own arrow keys, which would leave a button for the
    * next row. */
@@ -1644,10 +1644,10 @@ dropify_window_constructed (GObject *object)
       gtk_shortcut_set_arguments (shortcut, g_variant_new_int32 (i < 2 ? GTK_DIR_RIGHT : GTK_DIR_LEFT));
       gtk_shortcut_controller_add_shortcut (shortcuts, shortcut);
     }
-  gtk_widget_add_controller (GTK_WIDGET (self->list_view), GTK_EVENT_CONTROLLER (shortcuts));
+  gtk_widget_add_controller (GTK_WIDGET (self->history_view), GTK_EVENT_CONTROLLER (shortcuts));
 
-  gtk_list_view_set_single_click_activate (self->list_view, TRUE);
-  g_signal_connect_object (self->list_view, "activate",
+  gtk_grid_view_set_single_click_activate (self->history_view, TRUE);
+  g_signal_connect_object (self->history_view, "activate",
                            G_CALLBACK (dropify_window_row_activated),
                            self, G_CONNECT_SWAPPED);
   dropify_drop_view_set_service (self->drop_view, self->service);
@@ -1693,7 +1693,7 @@ dropify_window_dispose (GObject *object)
   g_clear_handle_id (&self->search_source, g_source_remove);
   if (self->pin_tick != 0)
     {
-      gtk_widget_remove_tick_callback (GTK_WIDGET (self->list_view), self->pin_tick);
+      gtk_widget_remove_tick_callback (GTK_WIDGET (self->history_view), self->pin_tick);
       self->pin_tick = 0;
     }
 
@@ -1848,7 +1848,7 @@ dropify_window_class_init (DropifyWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, spinner);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, history_scroller);
-  gtk_widget_class_bind_template_child (widget_class, DropifyWindow, list_view);
+  gtk_widget_class_bind_template_child (widget_class, DropifyWindow, history_view);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, new_drops_revealer);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, new_drops_label);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, search_button);
@@ -2066,7 +2066,7 @@ dropify_window_show_drop (DropifyWindow *self,
       return FALSE;
     }
 
-  gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", position);
+  gtk_widget_activate_action (GTK_WIDGET (self->history_view), "list.scroll-to-item", "u", position);
 
   return TRUE;
 }

@@ -313,6 +313,8 @@ measure (Scroll *scroll)
   run_for (1000);
 
   list = find_widget (scroll->window, GTK_TYPE_LIST_VIEW);
+  if (list == NULL)
+    list = find_widget (scroll->window, GTK_TYPE_GRID_VIEW);
   g_assert (list != NULL);
   scroller = gtk_widget_get_ancestor (list, GTK_TYPE_SCROLLED_WINDOW);
   scroll->adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));

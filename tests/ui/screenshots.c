@@ -64,7 +64,8 @@ find_history_list (GtkWidget *widget)
     {
       GtkWidget *found;
 
-      if (GTK_IS_LIST_VIEW (child) && gtk_widget_has_css_class (child, "drop-history"))
+      if ((GTK_IS_GRID_VIEW (child) || GTK_IS_LIST_VIEW (child)) &&
+          gtk_widget_has_css_class (child, "drop-history"))
         return child;
 
       if ((found = find_history_list (child)))
