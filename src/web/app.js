@@ -333,13 +333,35 @@ async function fetchWhole (drop) {
 }
 
 // When it was sent: the time today, the date before; all of it on hover.
+function sentLabel (when) {
+  return when.toDateString() === new Date().toDateString()
+    ? when.toLocaleTimeString([], { timeStyle: 'short' }) : when.toLocaleDateString([], { dateStyle: 'medium' });
+}
+
 function sentAt (drop) {
   const when = new Date(drop.created_at);
-  const node = el('time', 'part', when.toDateString() === new Date().toDateString()
-    ? when.toLocaleTimeString([], { timeStyle: 'short' }) : when.toLocaleDateString([], { dateStyle: 'medium' }));
+  const node = el('time', 'part', sentLabel(when));
   node.dateTime = when.toISOString();
   node.title = `Sent ${when.toLocaleString([], { dateStyle: 'full', timeStyle: 'short' })}`;
   return node;
+}
+
+// A new day turns the times of the day before into dates: at midnight,
+// and when the page is seen again (a sleeping phone runs no timers).
+function refreshSentAt () {
+  for (const node of document.querySelectorAll('time[datetime]')) {
+    const label = sentLabel(new Date(node.dateTime));
+    if (node.textContent !== label) node.textContent = label;
+  }
+}
+
+function refreshSentAtAtMidnight () {
+  const now = new Date();
+  const midnight = new Date(now.getFullYear(), now.getMonth(), now.getDate() + 1);
+  setTimeout(() => {
+    refreshSentAt();
+    refreshSentAtAtMidnight();
+  }, midnight - now + 1000);
 }
 
 function card (drop) {
@@ -799,6 +821,7 @@ function start () {
     if (document.hidden) return;
     unseen = 0;
     document.title = 'Dropify';
+    refreshSentAt();
     if (ws) beat(ws);
     connect();
   });
@@ -812,6 +835,7 @@ function start () {
     more.observe($('end'));
   }, { rootMargin: '800px' });
   more.observe($('end'));
+  refreshSentAtAtMidnight();
 
   if (!/^[A-Za-z0-9_-]{22,128}$/.test(token)) {
     lock('missing');

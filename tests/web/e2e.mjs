@@ -787,6 +787,29 @@ async function main () {
     await later.context().close();
   });
 
+  await check('at midnight, a card’s time of the day before turns into its date', async () => {
+    const created = list().find((d) => d.kind === 'text' && d.text.includes('The door code')).created_at;
+    const year = String(new Date(created).getFullYear());
+    const day = new Date(created);
+    const phone = await newPage();
+    // The page opens ten seconds before the end of the drop's day.
+    await phone.clock.install({
+      time: new Date(day.getFullYear(), day.getMonth(), day.getDate(), 23, 59, 50).getTime(),
+    });
+    await phone.goto(first.url);
+    const time = card(phone, 'The door code').locator('time');
+    await time.waitFor();
+    const before = await time.textContent();
+    assert.ok(!before.includes(year), `before midnight it shows ${before}`);
+    // The same node is changed, not a card drawn again.
+    await time.evaluate((node) => { node.dataset.seen = 'before midnight'; });
+    await phone.clock.fastForward(15000);
+    await phone.waitForFunction((y) => document.querySelector('time[data-seen]')?.textContent.includes(y),
+      year, { timeout: 5000 });
+    assert.deepEqual(phone.problems, []);
+    await phone.context().close();
+  });
+
   await check('drops that arrive while the page is hidden are counted in its title', async () => {
     const phone = await newPage();
     // Headless, a page is never hidden: say it is, as a phone does when
