@@ -646,7 +646,7 @@ async function deliver () {
   sending = true;
   $('send').disabled = true;
   try {
-    const response = await api('POST', '/api/drops', { text: job.text, id: job.id, audience: job.to ? [job.to] : [] });
+    const response = await api('POST', '/api/drops', { text: job.text, id: job.id, audience: job.to ? job.to.split(',') : [] });
     if (pending === job) pending = null;
     if (response.ok) {
       const drop = await response.json();

@@ -1,26 +1,60 @@
-// Who drops are for: all devices, or one of those the computer trusts.
-// Loaded when the person first opens "Send to" (or when the tab chose a
-// device before a reload), so the page's first load stays small; it
+// Who drops are for: all devices, or some of those the computer trusts.
+// Loaded when the person first opens "Send to" (or when the tab chose
+// devices before a reload), so the page's first load stays small; it
 // shares app.js's state, as a module loads once. The choice is the value
-// of #to, a device id or '' for all, which app.js sends with each drop.
-// Device names come from other devices: text only, never HTML.
-import { $, api, deviceName, el, errorOf, phrase, toast } from './app.js';
+// of #to, device ids joined by commas or '' for all, which app.js sends
+// with each drop. Device names come from other devices: text only, never
+// HTML.
+import { $, api, deviceName, el, errorOf, toast } from './app.js';
 
 let dialog = null;
 let list = null;
 
-// Kept while the tab is open, as { id, name }, or null for all.
-function target (choice) {
+// "To Laptop", "To Laptop and Tablet", "To 3 devices".
+function say (choices) {
+  if (!choices.length) return 'To all devices';
+  if (choices.length > 2) return `To ${choices.length} devices`;
+  const node = el('span', 'part');
+  node.append('To ', el('bdi', null, choices[0].name));
+  if (choices.length === 2) node.append(' and ', el('bdi', null, choices[1].name));
+  return node;
+}
+
+// Kept while the tab is open, as a list of { id, name }: empty for all.
+function target (choices) {
   const button = $('to');
-  button.value = choice ? choice.id : '';
-  button.replaceChildren(choice ? phrase('To ', choice.name) : 'To all devices');
-  try { sessionStorage.dropifyTo = JSON.stringify(choice); } catch (e) { /* no storage */ }
+  button.value = choices.map((c) => c.id).join(',');
+  button.replaceChildren(say(choices));
+  try { sessionStorage.dropifyTo = JSON.stringify(choices); } catch (e) { /* no storage */ }
+}
+
+function valid (c) {
+  return typeof c?.id === 'string' && /^[^,]{1,128}$/.test(c.id) && typeof c.name === 'string';
 }
 
 try {
+  // An object is what an earlier page kept: one device.
   const kept = JSON.parse(sessionStorage.dropifyTo);
-  target(typeof kept?.id === 'string' && typeof kept.name === 'string' ? kept : null);
+  const choices = Array.isArray(kept) ? kept : [kept];
+  target(choices.every(valid) ? choices.slice(0, 64) : []);
 } catch (e) { /* none, or no storage */ }
+
+function chosen () {
+  return [...list.querySelectorAll('input[data-name]:checked')]
+    .map((box) => ({ id: box.value, name: box.dataset.name }));
+}
+
+// "All devices" and the devices exclude each other; ticking nothing is
+// all devices again.
+function changed (event) {
+  const all = list.querySelector('input:not([data-name])');
+  if (event.target === all && all.checked) {
+    for (const box of list.querySelectorAll('input[data-name]')) box.checked = false;
+  } else if (event.target !== all && event.target.checked) {
+    all.checked = false;
+  }
+  if (!chosen().length) all.checked = true;
+}
 
 function build () {
   dialog = el('dialog', 'picker');
@@ -31,6 +65,7 @@ function build () {
   const legend = el('legend', null, 'Send to');
   legend.id = 'picker-title';
   list.appendChild(legend);
+  list.addEventListener('change', changed);
   const buttons = el('div', 'picker-buttons');
   const cancel = el('button', 'flat small', 'Cancel');
   const done = el('button', 'pill', 'Done');
@@ -42,24 +77,24 @@ function build () {
   // Before the dialog closes (its close event comes a task later).
   form.addEventListener('submit', (event) => {
     if (event.submitter?.value !== 'done') return;
-    const chosen = list.querySelector('input:checked');
-    target(chosen && chosen.value ? { id: chosen.value, name: chosen.dataset.name } : null);
+    target(chosen());
   });
   document.body.appendChild(dialog);
 }
 
-// One radio, its name and a line on what choosing it means.
+// One check box, its name and a line on what ticking it means. The one
+// for all devices has no name of its own to send.
 function choice (id, name, detail) {
   const label = el('label', 'choice');
-  const radio = el('input');
-  radio.type = 'radio';
-  radio.name = 'to';
-  radio.value = id;
-  radio.dataset.name = name;
-  radio.checked = id === $('to').value;
+  const box = el('input');
+  const ids = $('to').value ? $('to').value.split(',') : [];
+  box.type = 'checkbox';
+  box.value = id;
+  if (id) box.dataset.name = name;
+  box.checked = id ? ids.includes(id) : !ids.length;
   const text = el('span', 'choice-text');
   text.append(el('bdi', 'choice-name', name), el('span', 'choice-detail', detail));
-  label.append(radio, text);
+  label.append(box, text);
   return label;
 }
 
@@ -73,11 +108,10 @@ function fill (devices) {
       : device.connected ? 'Connected' : 'Not connected now: it gets it when it’s back';
     list.appendChild(choice(device.id, device.name || 'Unnamed device', detail));
   }
-  // The device chosen before may be gone: then drops go to all again.
-  if (!list.querySelector('input:checked')) {
-    target(null);
-    list.querySelector('input').checked = true;
-  }
+  // A device chosen before may be gone: drops go to those left, or to
+  // all again.
+  target(chosen());
+  if (!chosen().length) list.querySelector('input').checked = true;
 }
 
 // The stylesheet first, so that the dialog never shows unstyled.

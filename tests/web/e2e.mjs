@@ -443,7 +443,7 @@ async function main () {
     log(`screenshots in ${SHOTS}`);
   });
 
-  await check('the "Send to" picker sends a text and a file to the laptop only', async () => {
+  await check('the "Send to" picker sends a text and a file to the laptop only, then to two devices', async () => {
     const laptopDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dropify-e2e-laptop-'));
     const laptopLog = fs.openSync(`${laptopDir}.log`, 'a');
     const laptop = spawn(BIN, ['--headless', '--port', '0', '--no-discovery', '--name', LAPTOP_NAME,
@@ -461,7 +461,8 @@ async function main () {
       assert.ok(peer, 'the laptop never became a trusted, connected peer');
       const devices = await fetch(`http://127.0.0.1:${first.port}/api/devices`,
         { headers: { Authorization: `Bearer ${first.token}` } });
-      const self = (await devices.json()).find((d) => d.this).id;
+      const here = (await devices.json()).find((d) => d.this);
+      const self = here.id;
 
       const loaded = [];
       phone.on('request', (request) => loaded.push(new URL(request.url()).pathname));
@@ -478,19 +479,23 @@ async function main () {
       const dialog = phone.getByRole('dialog', { name: 'Send to' });
       await dialog.waitFor();
       assert.ok(loaded.includes('/picker.js') && loaded.includes('/picker.css'));
-      const radios = dialog.getByRole('radio');
-      assert.equal(await radios.count(), 3);
-      assert.ok(await dialog.getByRole('radio', { name: /^All devices/ }).isChecked());
-      assert.ok(await dialog.getByRole('radio', { name: /^All devices/ }).evaluate((n) => n === document.activeElement));
+      const boxes = dialog.getByRole('checkbox');
+      const allBox = dialog.getByRole('checkbox', { name: /^All devices/ });
+      assert.equal(await boxes.count(), 3);
+      assert.ok(await allBox.isChecked());
+      assert.ok(await allBox.evaluate((n) => n === document.activeElement));
       // The laptop's name is text: no <img>, nothing run.
-      const laptopRadio = dialog.getByRole('radio', { name: LAPTOP_NAME, exact: false });
-      assert.equal(await laptopRadio.count(), 1);
+      const laptopBox = dialog.getByRole('checkbox', { name: LAPTOP_NAME, exact: false });
+      assert.equal(await laptopBox.count(), 1);
       assert.equal(await dialog.locator('img').count(), 0);
       assert.equal(await dialog.locator('.choice-name').nth(2).textContent(), LAPTOP_NAME);
       assert.equal(await phone.evaluate(() => window.pwned), undefined);
-      await phone.keyboard.press('ArrowDown');
-      await phone.keyboard.press('ArrowDown');
-      assert.ok(await laptopRadio.isChecked());
+      // Ticking a device unticks "All devices".
+      await phone.keyboard.press('Tab');
+      await phone.keyboard.press('Tab');
+      await phone.keyboard.press('Space');
+      assert.ok(await laptopBox.isChecked());
+      assert.ok(!(await allBox.isChecked()));
       await phone.keyboard.press('Tab');
       await phone.keyboard.press('Tab');
       await phone.keyboard.press('Enter');
@@ -509,7 +514,7 @@ async function main () {
       };
       await tap();
       await dialog.waitFor();
-      assert.ok(await laptopRadio.isChecked());
+      assert.ok(await laptopBox.isChecked());
       await phone.screenshot({ path: path.join(SHOTS, 'phone-page-picker.png') });
       await phone.emulateMedia({ colorScheme: 'dark' });
       await phone.screenshot({ path: path.join(SHOTS, 'phone-page-picker-dark.png') });
@@ -551,15 +556,32 @@ async function main () {
       await card(phone, 'For everyone, after it').waitFor();
       assert.equal(await card(phone, 'Only for the laptop').count(), 0);
 
+      // Two devices: the laptop and this computer, both sent in the audience.
+      await tap();
+      await dialog.waitFor();
+      await dialog.getByRole('checkbox', { name: new RegExp(`^${here.name} `) }).click();
+      assert.ok(await laptopBox.isChecked());
+      await dialog.getByRole('button', { name: 'Done' }).click();
+      await dialog.waitFor({ state: 'hidden' });
+      assert.equal(await button.textContent(), `To ${here.name} and ${LAPTOP_NAME}`);
+      const posted = phone.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith('/api/drops'));
+      await phone.locator('#text').fill('Both of us need the wifi code');
+      await phone.locator('#send').click();
+      assert.deepEqual([...JSON.parse((await posted).postData()).audience].sort(), expected);
+      await card(phone, 'Both of us need').waitFor();
+      assert.deepEqual([...list().find((d) => d.text === 'Both of us need the wifi code').audience].sort(),
+        expected);
+
       // The choice lasts the session: a reload keeps it.
       await phone.reload();
       await phone.locator('#status', { hasText: 'Live' }).waitFor();
-      await phone.locator('#to', { hasText: 'Laptop' }).waitFor();
+      await phone.locator('#to', { hasText: `${here.name} and ${LAPTOP_NAME}` }).waitFor();
       await card(phone, 'The spare key').waitFor();
 
       // Back to all devices, by touch.
       await tap();
       await dialog.getByText('All devices').click();
+      assert.ok(!(await laptopBox.isChecked()), '"All devices" leaves the laptop ticked');
       await dialog.getByRole('button', { name: 'Done' }).click();
       await dialog.waitFor({ state: 'hidden' });
       assert.equal(await button.textContent(), 'To all devices');
@@ -577,7 +599,7 @@ async function main () {
       fs.rmSync(`${laptopDir}.log`, { force: true });
     }
     forget(['The spare key is under the plant', 'Lease.pdf', 'Only for the laptop, from the desk',
-      'For everyone, after it', 'Dinner at eight']);
+      'For everyone, after it', 'Both of us need the wifi code', 'Dinner at eight']);
   });
 
   await check('an image dropped on the desktop shows its thumbnail, not the image', async () => {
