@@ -1,26 +1,21 @@
-// Who drops are for: all devices, or some of those the computer trusts.
-// Loaded when the person first opens "Send to" (or when the tab chose
-// devices before a reload), so the page's first load stays small; it
-// shares app.js's state, as a module loads once. The choice is the value
-// of #to, device ids joined by commas or '' for all, which app.js sends
-// with each drop. Device names come from other devices: text only, never
-// HTML.
+// Who drops are for: #to's value, device ids joined by commas ('' for
+// all), sent with each drop. Loaded when first needed. Device names come
+// from other devices: text only, never HTML.
 import { $, api, deviceName, el, errorOf, toast } from './app.js';
 
 let dialog = null;
 let list = null;
 
-// "To Laptop", "To Laptop and Tablet", "To 3 devices".
+// "To Laptop", "To Laptop and Tablet", "To 3 devices", "To all devices".
 function say (choices) {
-  if (!choices.length) return 'To all devices';
-  if (choices.length > 2) return `To ${choices.length} devices`;
-  const node = el('span', 'part');
-  node.append('To ', el('bdi', null, choices[0].name));
-  if (choices.length === 2) node.append(' and ', el('bdi', null, choices[1].name));
+  const node = el('span', 'part', 'To ');
+  const n = choices.length;
+  if (!n || n > 2) node.append(n ? `${n} devices` : 'all devices');
+  else choices.forEach((c, i) => node.append(i ? ' and ' : '', el('bdi', null, c.name)));
   return node;
 }
 
-// Kept while the tab is open, as a list of { id, name }: empty for all.
+// Kept while the tab is open: [{ id, name }], empty for all.
 function target (choices) {
   const button = $('to');
   button.value = choices.map((c) => c.id).join(',');
@@ -28,15 +23,10 @@ function target (choices) {
   try { sessionStorage.dropifyTo = JSON.stringify(choices); } catch (e) { /* no storage */ }
 }
 
-function valid (c) {
-  return typeof c?.id === 'string' && /^[^,]{1,128}$/.test(c.id) && typeof c.name === 'string';
-}
-
 try {
   // An object is what an earlier page kept: one device.
-  const kept = JSON.parse(sessionStorage.dropifyTo);
-  const choices = Array.isArray(kept) ? kept : [kept];
-  target(choices.every(valid) ? choices.slice(0, 64) : []);
+  const kept = [JSON.parse(sessionStorage.dropifyTo)].flat();
+  target(kept.every((c) => /^[^,]{1,128}$/.test(c?.id ?? ',') && typeof c.name === 'string') ? kept : []);
 } catch (e) { /* none, or no storage */ }
 
 function chosen () {
@@ -44,16 +34,12 @@ function chosen () {
     .map((box) => ({ id: box.value, name: box.dataset.name }));
 }
 
-// "All devices" and the devices exclude each other; ticking nothing is
-// all devices again.
-function changed (event) {
-  const all = list.querySelector('input:not([data-name])');
-  if (event.target === all && all.checked) {
-    for (const box of list.querySelectorAll('input[data-name]')) box.checked = false;
-  } else if (event.target !== all && event.target.checked) {
-    all.checked = false;
-  }
-  if (!chosen().length) all.checked = true;
+// "All devices" unticks the devices, a device unticks "All devices",
+// and nothing ticked is all.
+function changed ({ target: ticked }) {
+  const [all, ...boxes] = list.querySelectorAll('input');
+  if (ticked.checked) for (const box of ticked === all ? boxes : [all]) box.checked = false;
+  all.checked ||= !boxes.some((box) => box.checked);
 }
 
 function build () {
@@ -67,17 +53,14 @@ function build () {
   list.appendChild(legend);
   list.addEventListener('change', changed);
   const buttons = el('div', 'picker-buttons');
-  const cancel = el('button', 'flat small', 'Cancel');
-  const done = el('button', 'pill', 'Done');
-  cancel.value = 'cancel';
-  done.value = 'done';
-  buttons.append(cancel, done);
+  for (const [look, word] of [['flat small', 'Cancel'], ['pill', 'Done']]) {
+    buttons.appendChild(el('button', look, word)).value = word;
+  }
   form.append(list, buttons);
   dialog.appendChild(form);
   // Before the dialog closes (its close event comes a task later).
   form.addEventListener('submit', (event) => {
-    if (event.submitter?.value !== 'done') return;
-    target(chosen());
+    if (event.submitter?.value === 'Done') target(chosen());
   });
   document.body.appendChild(dialog);
 }
@@ -86,15 +69,14 @@ function build () {
 // for all devices has no name of its own to send.
 function choice (id, name, detail) {
   const label = el('label', 'choice');
-  const box = el('input');
-  const ids = $('to').value ? $('to').value.split(',') : [];
+  const box = label.appendChild(el('input'));
+  const ids = $('to').value.split(',');
   box.type = 'checkbox';
   box.value = id;
   if (id) box.dataset.name = name;
-  box.checked = id ? ids.includes(id) : !ids.length;
-  const text = el('span', 'choice-text');
-  text.append(el('bdi', 'choice-name', name), el('span', 'choice-detail', detail));
-  label.append(box, text);
+  box.checked = ids.includes(id);
+  label.appendChild(el('span', 'choice-text'))
+    .append(el('bdi', 'choice-name', name), el('span', 'choice-detail', detail));
   return label;
 }
 
@@ -108,10 +90,9 @@ function fill (devices) {
       : device.connected ? 'Connected' : 'Not connected now: it gets it when it’s back';
     list.appendChild(choice(device.id, device.name || 'Unnamed device', detail));
   }
-  // A device chosen before may be gone: drops go to those left, or to
-  // all again.
+  // Devices chosen before may be gone: those left stay, or all again.
   target(chosen());
-  if (!chosen().length) list.querySelector('input').checked = true;
+  list.querySelector('input').checked = !chosen().length;
 }
 
 // The stylesheet first, so that the dialog never shows unstyled.
@@ -133,14 +114,10 @@ export async function open () {
   let devices;
   try {
     const response = await api('GET', '/api/devices');
-    if (!response.ok) {
-      toast(await errorOf(response));
-      return;
-    }
+    if (!response.ok) return toast(await errorOf(response));
     devices = await response.json();
   } catch (e) {
-    toast(`Couldn’t reach ${deviceName()}`);
-    return;
+    return toast(`Couldn’t reach ${deviceName()}`);
   }
   await ready;
   if (!dialog) build();
