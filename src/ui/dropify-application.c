@@ -471,6 +471,7 @@ dropify_application_startup (GApplication *app)
   static const char *quit_accels[] = { "<Control>q", NULL };
   static const char *preferences_accels[] = { "<Control>comma", NULL };
   static const char *close_accels[] = { "<Control>w", NULL };
+  static const char *shortcuts_accels[] = { "<Control>question", NULL };
   g_autoptr(DropifyService) service = NULL;
   g_autoptr(GSettings) settings = NULL;
   g_autofree char *default_dir = NULL;
@@ -485,6 +486,8 @@ dropify_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences",
                                          preferences_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "window.close", close_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.show-help-overlay",
+                                         shortcuts_accels);
 
   if (self->data_dir == NULL)
     default_dir = dropify_service_dup_default_data_dir ();

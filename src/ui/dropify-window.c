@@ -95,6 +95,9 @@ struct _DropifyWindow
   GtkActionBar         *selection_bar;
   GtkLabel             *selection_label;
   DropifyComposer      *composer;
+
+  /* Made the first time it is asked for. */
+  GtkWindow            *shortcuts_window;
 };
 
 G_DEFINE_FINAL_TYPE (DropifyWindow, dropify_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -1683,6 +1686,29 @@ dropify_window_constructed (GObject *object)
   dropify_window_restore_state (self);
 }
 
+/* The keyboard shortcuts window, built when it is first shown rather
+ * than with every window, as GtkApplicationWindow does for a
+ * gtk/help-overlay.ui (half a MiB the window would keep for nothing). */
+static void
+dropify_window_show_shortcuts (GtkWidget  *widget,
+                               const char *action_name,
+                               GVariant   *param)
+{
+  DropifyWindow *self = DROPIFY_WINDOW (widget);
+
+  if (self->shortcuts_window == NULL)
+    {
+      g_autoptr(GtkBuilder) builder = NULL;
+
+      builder = gtk_builder_new_from_resource ("/io/github/dropify/Dropify/ui/dropify-shortcuts-window.ui");
+      self->shortcuts_window = g_object_ref (GTK_WINDOW (gtk_builder_get_object (builder, "help_overlay")));
+      gtk_window_set_transient_for (self->shortcuts_window, GTK_WINDOW (self));
+      gtk_window_set_hide_on_close (self->shortcuts_window, TRUE);
+    }
+
+  gtk_window_present (self->shortcuts_window);
+}
+
 static void
 dropify_window_dispose (GObject *object)
 {
@@ -1701,6 +1727,10 @@ dropify_window_dispose (GObject *object)
   dropify_window_commit_all_deletes (self);
   g_clear_pointer (&self->pending_deletes, g_hash_table_unref);
   g_clear_weak_pointer (&self->undo_toast);
+
+  if (self->shortcuts_window != NULL)
+    gtk_window_destroy (self->shortcuts_window);
+  g_clear_object (&self->shortcuts_window);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), DROPIFY_TYPE_WINDOW);
 
@@ -1864,6 +1894,8 @@ dropify_window_class_init (DropifyWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, dropify_window_n_connected_changed);
 
   gtk_widget_class_install_action (widget_class, "win.send", NULL, dropify_window_send);
+  gtk_widget_class_install_action (widget_class, "win.show-help-overlay", NULL,
+                                   dropify_window_show_shortcuts);
   gtk_widget_class_install_property_action (widget_class, "win.send-to", "send-to");
   gtk_widget_class_install_action (widget_class, "win.attach", NULL, dropify_window_attach);
   gtk_widget_class_install_action (widget_class, "win.paste", NULL, dropify_window_paste);

@@ -570,6 +570,81 @@ test_app_send_clipboard_shortcut (void)
   dropify_test_remove_dir (data_dir);
 }
 
+static GtkWindow *
+find_shortcuts_window (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) toplevel = g_list_model_get_item (toplevels, i);
+
+      if (GTK_IS_SHORTCUTS_WINDOW (toplevel))
+        return toplevel;
+    }
+
+  return NULL;
+}
+
+static gboolean
+shortcuts_window_is_shown (gpointer data)
+{
+  GtkWindow *shortcuts = find_shortcuts_window ();
+
+  return shortcuts != NULL && gtk_widget_get_mapped (GTK_WIDGET (shortcuts));
+}
+
+/* Ctrl+? shows the keyboard shortcuts, with the window's own: the
+ * shortcuts window is built then, not with every main window (half a MiB
+ * kept for nothing), and closing it keeps it for next time. */
+static void
+check_shortcuts_window (DropifyApplication *app,
+                        const char         *data_dir)
+{
+  GtkWidget *window = GTK_WIDGET (get_main_window (app));
+  const char *argv[] = { "xdotool", "key", "--clearmodifiers", "ctrl+question", NULL };
+  g_autoptr(GError) error = NULL;
+  GtkWindow *shortcuts;
+  int status;
+
+  wait_for (window_is_active, window, "the window to have the focus");
+  g_assert_null (find_shortcuts_window ());
+
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                NULL, NULL, &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+
+  wait_for (shortcuts_window_is_shown, NULL, "the shortcuts window");
+  shortcuts = find_shortcuts_window ();
+  g_assert_true (gtk_window_get_transient_for (shortcuts) == GTK_WINDOW (window));
+  g_assert_nonnull (find_label (GTK_WIDGET (shortcuts), "Show the devices"));
+
+  gtk_window_close (shortcuts);
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (shortcuts)));
+  g_assert_true (gtk_widget_activate_action (window, "win.show-help-overlay", NULL));
+  g_assert_true (find_shortcuts_window () == shortcuts);
+  wait_for (shortcuts_window_is_shown, NULL, "the shortcuts window again");
+  gtk_window_close (shortcuts);
+}
+
+static void
+test_app_shortcuts_window (void)
+{
+  g_autofree char *data_dir = NULL;
+  g_autofree char *xdotool = g_find_program_in_path ("xdotool");
+
+  if (xdotool == NULL)
+    {
+      g_test_skip ("xdotool is not installed (build-aux/install-deps --test)");
+      return;
+    }
+
+  data_dir = dropify_test_make_dir ("shortcuts");
+  run_app (data_dir, check_shortcuts_window);
+  dropify_test_remove_dir (data_dir);
+}
+
 /* Notifications */
 
 typedef struct
@@ -1126,6 +1201,7 @@ main (int   argc,
   g_test_add_func ("/app/other-profile", test_app_other_profile);
   g_test_add_func ("/app/send-clipboard", test_app_send_clipboard);
   g_test_add_func ("/app/send-clipboard-shortcut", test_app_send_clipboard_shortcut);
+  g_test_add_func ("/app/shortcuts-window", test_app_shortcuts_window);
   g_test_add_func ("/app/notifications", test_app_notifications);
   g_test_add_func ("/app/background", test_app_background);
 
