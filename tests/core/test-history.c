@@ -1388,6 +1388,46 @@ test_migration_from_v6 (Fixture       *fixture,
   g_assert_true (dropify_history_take_cancelled_send (fixture->history, sha, "phone"));
 }
 
+static gboolean
+cache_released (gpointer data)
+{
+  sqlite3_int64 *at_rest = data;
+
+  return sqlite3_memory_used () <= *at_rest + 256 * 1024;
+}
+
+/* The drops live in memory: SQLite's page cache is given back once they
+ * are loaded, and again a few seconds after statements that read or wrote
+ * much of the table, rather than kept at its 2 MiB. */
+static void
+test_page_cache_released (Fixture       *fixture,
+                          gconstpointer  user_data)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+  sqlite3_int64 at_rest;
+
+  for (guint i = 0; i < 40; i++)
+    g_string_append (text, "A paragraph that fills the table's pages. ");
+  for (guint i = 0; i < 2000; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("drop-%u", i);
+
+      add_ok (fixture->history, text_drop (id, text->str, T0 + i, T0 + (i % 2 + 1) * HOUR));
+    }
+
+  reopen_history (fixture);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (fixture->history)), ==, 2000);
+  at_rest = sqlite3_memory_used ();
+
+  /* Half the drops expire: deleting them fills the cache. */
+  fixture->clock.now = T0 + HOUR + 1;
+  dropify_history_sweep (fixture->history);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (fixture->history)), ==, 1000);
+  g_assert_cmpint (sqlite3_memory_used (), >, at_rest + 1024 * 1024);
+
+  g_assert_true (dropify_test_wait_for (cache_released, &at_rest, 10000));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1418,6 +1458,7 @@ main (int   argc,
   ADD_UNOPENED ("/history/migration-from-v1", test_migration_from_v1);
   ADD ("/history/cancelled", test_cancelled);
   ADD ("/history/cancelled-sends", test_cancelled_sends);
+  ADD ("/history/page-cache-released", test_page_cache_released);
   ADD_UNOPENED ("/history/migration-from-v5", test_migration_from_v5);
   ADD_UNOPENED ("/history/migration-from-v6", test_migration_from_v6);
   ADD_UNOPENED ("/history/corrupt-refused", test_corrupt_refused);
