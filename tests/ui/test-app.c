@@ -515,6 +515,39 @@ window_is_active (gpointer data)
   return gtk_window_is_active (data);
 }
 
+/* Keys typed on the X server, as a user types them. */
+static void
+type_keys (const char *keys)
+{
+  const char *argv[] = { "xdotool", "key", "--clearmodifiers", keys, NULL };
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                NULL, NULL, &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+}
+
+/* Runs @func in the app on a profile of its own, if xdotool can type. */
+static void
+run_app_typing (const char  *name,
+                AppTestFunc  func)
+{
+  g_autofree char *data_dir = NULL;
+  g_autofree char *xdotool = g_find_program_in_path ("xdotool");
+
+  if (xdotool == NULL)
+    {
+      g_test_skip ("xdotool is not installed (build-aux/install-deps --test)");
+      return;
+    }
+
+  data_dir = dropify_test_make_dir (name);
+  run_app (data_dir, func);
+  dropify_test_remove_dir (data_dir);
+}
+
 /* Ctrl+Shift+V, typed on the X server while the composer has the focus:
  * the clipboard becomes a drop at once, and nothing is pasted into the
  * composer, as Ctrl+V would. */
@@ -527,12 +560,9 @@ check_send_clipboard_shortcut (DropifyApplication *app,
   GtkWidget *composer = find_descendant (window, GTK_TYPE_TEXT_VIEW);
   GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (composer));
   FindText find = { history, "sent with the shortcut" };
-  const char *argv[] = { "xdotool", "key", "--clearmodifiers", "ctrl+shift+v", NULL };
   g_autofree char *typed = NULL;
-  g_autoptr(GError) error = NULL;
   GtkTextIter start;
   GtkTextIter end;
-  int status;
 
   gtk_text_buffer_set_text (buffer, "a drop being written", -1);
   gtk_widget_grab_focus (composer);
@@ -540,11 +570,7 @@ check_send_clipboard_shortcut (DropifyApplication *app,
   g_assert_true (gtk_widget_has_focus (composer));
 
   gdk_clipboard_set_text (gtk_widget_get_clipboard (window), "sent with the shortcut");
-
-  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
-                NULL, NULL, &status, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  type_keys ("ctrl+shift+v");
 
   wait_for (history_has_text, &find, "the clipboard's text as a drop, from the shortcut");
 
@@ -556,18 +582,7 @@ check_send_clipboard_shortcut (DropifyApplication *app,
 static void
 test_app_send_clipboard_shortcut (void)
 {
-  g_autofree char *data_dir = NULL;
-  g_autofree char *xdotool = g_find_program_in_path ("xdotool");
-
-  if (xdotool == NULL)
-    {
-      g_test_skip ("xdotool is not installed (build-aux/install-deps --test)");
-      return;
-    }
-
-  data_dir = dropify_test_make_dir ("shortcut");
-  run_app (data_dir, check_send_clipboard_shortcut);
-  dropify_test_remove_dir (data_dir);
+  run_app_typing ("shortcut", check_send_clipboard_shortcut);
 }
 
 static GtkWindow *
@@ -602,18 +617,11 @@ check_shortcuts_window (DropifyApplication *app,
                         const char         *data_dir)
 {
   GtkWidget *window = GTK_WIDGET (get_main_window (app));
-  const char *argv[] = { "xdotool", "key", "--clearmodifiers", "ctrl+question", NULL };
-  g_autoptr(GError) error = NULL;
   GtkWindow *shortcuts;
-  int status;
 
   wait_for (window_is_active, window, "the window to have the focus");
   g_assert_null (find_shortcuts_window ());
-
-  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
-                NULL, NULL, &status, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  type_keys ("ctrl+question");
 
   wait_for (shortcuts_window_is_shown, NULL, "the shortcuts window");
   shortcuts = find_shortcuts_window ();
@@ -631,18 +639,7 @@ check_shortcuts_window (DropifyApplication *app,
 static void
 test_app_shortcuts_window (void)
 {
-  g_autofree char *data_dir = NULL;
-  g_autofree char *xdotool = g_find_program_in_path ("xdotool");
-
-  if (xdotool == NULL)
-    {
-      g_test_skip ("xdotool is not installed (build-aux/install-deps --test)");
-      return;
-    }
-
-  data_dir = dropify_test_make_dir ("shortcuts");
-  run_app (data_dir, check_shortcuts_window);
-  dropify_test_remove_dir (data_dir);
+  run_app_typing ("shortcuts", check_shortcuts_window);
 }
 
 /* Notifications */
