@@ -73,6 +73,7 @@ struct _DropifyWindow
   /* Template widgets */
   AdwLeaflet           *leaflet;
   AdwToastOverlay      *toast_overlay;
+  GtkWidget            *devices_page;
   AdwToastOverlay      *devices_toast_overlay;
   AdwToastOverlay      *drop_toast_overlay;
   DropifyDropView      *drop_view;
@@ -124,6 +125,18 @@ dropify_window_waiting_toast_dismissed (DropifyWindow *self,
 {
   if (self->waiting_toast == toast)
     g_clear_weak_pointer (&self->waiting_toast);
+}
+
+/* The devices page and a drop's page are hidden until first shown:
+ * a hidden widget is neither styled nor measured, so a window that never
+ * shows them does not pay for them (nor load the fingerprint's monospace
+ * font). Once shown, they stay, ready for the way back. */
+static void
+dropify_window_show_page (DropifyWindow *self,
+                          GtkWidget     *page)
+{
+  gtk_widget_set_visible (page, TRUE);
+  adw_leaflet_set_visible_child (self->leaflet, page);
 }
 
 /* A toast on the page in view; dropify_toast_new() escapes what users
@@ -891,7 +904,7 @@ dropify_window_show_drop_details (GtkWidget  *widget,
     return;
 
   dropify_drop_view_set_drop (self->drop_view, drop);
-  adw_leaflet_set_visible_child_name (self->leaflet, "drop");
+  dropify_window_show_page (self, GTK_WIDGET (self->drop_toast_overlay));
   dropify_drop_view_focus_start (self->drop_view);
 }
 
@@ -1233,7 +1246,7 @@ dropify_window_show_devices (GtkWidget  *widget,
 {
   DropifyWindow *self = DROPIFY_WINDOW (widget);
 
-  adw_leaflet_set_visible_child_name (self->leaflet, "devices");
+  dropify_window_show_page (self, self->devices_page);
 }
 
 static void
@@ -1259,7 +1272,7 @@ dropify_window_add_device_response (DropifyWindow        *self,
     return;
 
   /* The new device shows on the devices page, connecting. */
-  adw_leaflet_set_visible_child_name (self->leaflet, "devices");
+  dropify_window_show_page (self, self->devices_page);
 
   if (!dropify_service_add_peer (self->service, address, &error))
     dropify_window_show_error (self, error);
@@ -1868,6 +1881,7 @@ dropify_window_class_init (DropifyWindowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/dropify/Dropify/ui/dropify-window.ui");
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, leaflet);
+  gtk_widget_class_bind_template_child (widget_class, DropifyWindow, devices_page);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, devices_toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, drop_toast_overlay);
