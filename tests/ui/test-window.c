@@ -15,6 +15,7 @@
 #include "dropify-drop-row.h"
 #include "dropify-drop-view.h"
 #include "dropify-lazy-label.h"
+#include "dropify-peers-page.h"
 #include "dropify-test-support.h"
 #include "dropify-thumbnail.h"
 #include "dropify-expiry-dialog.h"
@@ -245,6 +246,33 @@ test_window_status_icons (Fixture       *fixture,
   gtk_stack_set_visible_child (stack, GTK_WIDGET (dropping));
   wait_for (widget_is_mapped, dropping, "the drop zone to show again");
   g_assert_cmpstr (adw_status_page_get_icon_name (dropping), ==, "document-send-symbolic");
+}
+
+/* The devices page and a drop's page cost nothing until they are first
+ * shown: hidden, GTK neither styles nor measures them. */
+static void
+test_window_pages_shown_late (Fixture       *fixture,
+                              gconstpointer  user_data)
+{
+  GtkWidget *peers = find_descendant (fixture->window, DROPIFY_TYPE_PEERS_PAGE);
+  GtkWidget *view = find_descendant (fixture->window, DROPIFY_TYPE_DROP_VIEW);
+  g_autoptr(DropifyDrop) drop = NULL;
+  g_autoptr(GError) error = NULL;
+
+  wait_for (status_page_is_shown, fixture->window, "the empty state");
+  g_assert_false (gtk_widget_is_visible (peers));
+  g_assert_false (gtk_widget_is_visible (view));
+
+  g_assert_true (gtk_widget_activate_action (fixture->window, "win.show-devices", NULL));
+  wait_for (widget_is_mapped, peers, "the devices page");
+  g_assert_false (gtk_widget_is_visible (view));
+  g_assert_true (gtk_widget_activate_action (fixture->window, "win.show-history", NULL));
+
+  drop = dropify_service_send_text (fixture->service, "shown on its own page", 0, &error);
+  g_assert_no_error (error);
+  g_assert_true (gtk_widget_activate_action (fixture->window, "win.show-drop-details", "s",
+                                             dropify_drop_get_id (drop)));
+  wait_for (widget_is_mapped, view, "the drop's page");
 }
 
 static gboolean
@@ -2611,6 +2639,8 @@ main (int   argc,
               fixture_set_up, test_window_history, fixture_tear_down);
   g_test_add ("/ui/window/status-icons", Fixture, NULL,
               fixture_set_up, test_window_status_icons, fixture_tear_down);
+  g_test_add ("/ui/window/pages-shown-late", Fixture, NULL,
+              fixture_set_up, test_window_pages_shown_late, fixture_tear_down);
   g_test_add ("/ui/window/select-delete", Fixture, NULL,
               fixture_set_up, test_window_select_delete, fixture_tear_down);
   g_test_add ("/ui/window/delete-undo", Fixture, NULL,
