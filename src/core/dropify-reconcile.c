@@ -41,7 +41,9 @@ struct _Node
 {
   guint      count;
   guint8     xor[16];
-  Node      *children[DROPIFY_PROTOCOL_FANOUT];  /* all NULL in a leaf */
+  /* DROPIFY_PROTOCOL_FANOUT of them in an inner node, NULL in a leaf:
+   * most nodes are leaves, and 10,000 entries make some 4,000 of them. */
+  Node     **children;
   GPtrArray *entries;                           /* Entry, borrowed; leaves only */
 };
 
@@ -109,8 +111,10 @@ node_free (Node *node)
   if (node == NULL)
     return;
 
-  for (guint d = 0; d < DROPIFY_PROTOCOL_FANOUT; d++)
-    node_free (node->children[d]);
+  if (node->children != NULL)
+    for (guint d = 0; d < DROPIFY_PROTOCOL_FANOUT; d++)
+      node_free (node->children[d]);
+  g_free (node->children);
   g_clear_pointer (&node->entries, g_ptr_array_unref);
   g_free (node);
 }
@@ -163,6 +167,7 @@ node_split (Node  *node,
 {
   g_autoptr(GPtrArray) entries = g_steal_pointer (&node->entries);
 
+  node->children = g_new0 (Node *, DROPIFY_PROTOCOL_FANOUT);
   for (guint i = 0; i < entries->len; i++)
     {
       Entry *entry = g_ptr_array_index (entries, i);
@@ -204,6 +209,7 @@ node_merge (Node *node)
   gather (node, entries);
   for (guint d = 0; d < DROPIFY_PROTOCOL_FANOUT; d++)
     g_clear_pointer (&node->children[d], node_free);
+  g_clear_pointer (&node->children, g_free);
   node->entries = entries;
 }
 
