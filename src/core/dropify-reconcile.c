@@ -26,13 +26,15 @@
 #define LEAF_MAX 32
 #define KEY_LEN  64
 
+/* One block per entry, its id at the end: an index holds one for each
+ * drop and tombstone, so every byte here counts 10,000 times. */
 typedef struct
 {
-  char     *id;
-  char      key[KEY_LEN + 1];
+  guint8    key[KEY_LEN / 2];   /* SHA-256(id): digit i is nibble i */
   guint8    token[16];
   int64_t   expires_at;
   gboolean  live;
+  char      id[];
 } Entry;
 
 typedef struct _Node Node;
@@ -86,7 +88,6 @@ entry_free (gpointer data)
 {
   Entry *entry = data;
 
-  g_free (entry->id);
   g_free (entry);
 }
 
@@ -153,12 +154,25 @@ token (DropifyReconcile *self,
   self->work++;
 }
 
+/* The digit of @entry's key at @depth, 0 to 15. */
 static int
-digit (const char *key,
-       gsize       depth)
+digit (const Entry *entry,
+       gsize        depth)
 {
-  return g_ascii_xdigit_value (key[depth]);
+  guint8 byte = entry->key[depth / 2];
+
+  return depth % 2 == 0 ? byte >> 4 : byte & 0xf;
 }
+
+/* The digit of a prefix (as a peer sent it) at @depth, or -1. */
+static int
+prefix_digit (const char *prefix,
+              gsize       depth)
+{
+  return g_ascii_xdigit_value (prefix[depth]);
+}
+
+static const char hex_digits[] = "0123456789abcdef";
 
 /* Turns a leaf that grew too big into 16 children, one level down. */
 static void
@@ -171,7 +185,7 @@ node_split (Node  *node,
   for (guint i = 0; i < entries->len; i++)
     {
       Entry *entry = g_ptr_array_index (entries, i);
-      int d = digit (entry->key, depth);
+      int d = digit (entry, depth);
 
       if (node->children[d] == NULL)
         node->children[d] = node_new_leaf ();
@@ -224,7 +238,7 @@ insert (Node  *node,
       node_account (node, entry, +1);
       if (node_is_leaf (node))
         break;
-      node = node->children[digit (entry->key, depth)];
+      node = node->children[digit (entry, depth)];
       depth++;
     }
 
@@ -254,7 +268,7 @@ extract (Node  *node,
           node_account (node, entry, -1);
           break;
         }
-      node = node->children[digit (entry->key, depth)];
+      node = node->children[digit (entry, depth)];
       depth++;
     }
 
@@ -331,13 +345,15 @@ dropify_reconcile_add (DropifyReconcile *self,
 
   {
     g_autoptr(GChecksum) key = g_checksum_new (G_CHECKSUM_SHA256);
+    gsize id_size = strlen (id) + 1;
+    gsize key_len = sizeof entry->key;
 
-    entry = g_new0 (Entry, 1);
-    entry->id = g_strdup (id);
+    entry = g_malloc0 (sizeof (Entry) + id_size);
+    memcpy (entry->id, id, id_size);
     entry->live = !!live;
     entry->expires_at = expires_at;
     g_checksum_update (key, (const guchar *) id, -1);
-    g_strlcpy (entry->key, g_checksum_get_string (key), sizeof entry->key);
+    g_checksum_get_digest (key, entry->key, &key_len);
     token (self, id, live, entry->token);
   }
 
@@ -459,7 +475,7 @@ find (DropifyReconcile *self,
 
   while (depth < prefix_len && !node_is_leaf (node))
     {
-      int d = digit (prefix, depth);
+      int d = prefix_digit (prefix, depth);
 
       if (d < 0)
         return NULL;
@@ -476,7 +492,12 @@ under (Entry      *entry,
        const char *prefix,
        gsize       prefix_len)
 {
-  return strncmp (entry->key, prefix, prefix_len) == 0;
+  /* As the key is written: lower case (docs/protocol.md §7). */
+  for (gsize i = 0; i < prefix_len; i++)
+    if (i >= KEY_LEN || prefix[i] != hex_digits[digit (entry, i)])
+      return FALSE;
+
+  return TRUE;
 }
 
 /**
@@ -583,7 +604,7 @@ add_buckets (DropifyReconcile *self,
 
           if (!under (entry, prefix, prefix_len))
             continue;
-          d = digit (entry->key, prefix_len);
+          d = digit (entry, prefix_len);
           counts[d]++;
           xor_into (xor[d], entry->token);
         }
@@ -622,7 +643,7 @@ dropify_reconcile_get_buckets_for (DropifyReconcile *self,
 
   for (guint d = 0; d < DROPIFY_PROTOCOL_FANOUT; d++)
     {
-      buckets[d].key = "0123456789abcdef"[d];
+      buckets[d].key = hex_digits[d];
       buckets[d].count = counts[d];
       for (guint b = 0; b < 16; b++)
         g_snprintf (buckets[d].digest + 2 * b, 3, "%02x", xor[d][b]);
@@ -696,7 +717,9 @@ dropify_reconcile_collect (DropifyReconcile *self,
         continue;
 
       copy.id = g_strdup (entry->id);
-      memcpy (copy.key, entry->key, sizeof copy.key);
+      for (guint k = 0; k < KEY_LEN; k++)
+        copy.key[k] = hex_digits[digit (entry, k)];
+      copy.key[KEY_LEN] = '\0';
       copy.expires_at = entry->expires_at;
       copy.live = entry->live;
       g_array_append_val (entries, copy);
