@@ -76,7 +76,7 @@ struct _DropifyWindow
   GtkWidget            *devices_page;
   AdwToastOverlay      *devices_toast_overlay;
   AdwToastOverlay      *drop_toast_overlay;
-  DropifyDropView      *drop_view;
+  DropifyDropView      *drop_view;     /* made when a drop is first shown */
   AdwWindowTitle       *window_title;
   AdwWindowTitle       *short_window_title;
   DropifyPeersPage     *peers_page;
@@ -903,6 +903,13 @@ dropify_window_show_drop_details (GtkWidget  *widget,
   if (drop == NULL || g_hash_table_contains (self->pending_deletes, id))
     return;
 
+  if (self->drop_view == NULL)
+    {
+      self->drop_view = g_object_new (DROPIFY_TYPE_DROP_VIEW, NULL);
+      dropify_drop_view_set_service (self->drop_view, self->service);
+      adw_toast_overlay_set_child (self->drop_toast_overlay, GTK_WIDGET (self->drop_view));
+    }
+
   dropify_drop_view_set_drop (self->drop_view, drop);
   dropify_window_show_page (self, GTK_WIDGET (self->drop_toast_overlay));
   dropify_drop_view_focus_start (self->drop_view);
@@ -933,7 +940,7 @@ dropify_window_row_activated (DropifyWindow *self,
 static void
 dropify_window_check_shown_drop (DropifyWindow *self)
 {
-  DropifyDrop *drop = dropify_drop_view_get_drop (self->drop_view);
+  DropifyDrop *drop = self->drop_view != NULL ? dropify_drop_view_get_drop (self->drop_view) : NULL;
   const char *id;
 
   if (drop == NULL)
@@ -1666,8 +1673,6 @@ dropify_window_constructed (GObject *object)
   g_signal_connect_object (self->history_view, "activate",
                            G_CALLBACK (dropify_window_row_activated),
                            self, G_CONNECT_SWAPPED);
-  dropify_drop_view_set_service (self->drop_view, self->service);
-
   g_signal_connect_object (gtk_scrolled_window_get_vadjustment (self->history_scroller),
                            "value-changed",
                            G_CALLBACK (dropify_window_scrolled),
@@ -1746,6 +1751,7 @@ dropify_window_dispose (GObject *object)
   g_clear_object (&self->shortcuts_window);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), DROPIFY_TYPE_WINDOW);
+  self->drop_view = NULL;   /* the drop page's overlay held it */
 
   g_clear_object (&self->visible_drops);
   g_clear_object (&self->pending_filter);
@@ -1876,7 +1882,6 @@ dropify_window_class_init (DropifyWindowClass *klass)
 
   g_type_ensure (DROPIFY_TYPE_COMPOSER);
   g_type_ensure (DROPIFY_TYPE_PEERS_PAGE);
-  g_type_ensure (DROPIFY_TYPE_DROP_VIEW);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/dropify/Dropify/ui/dropify-window.ui");
@@ -1885,7 +1890,6 @@ dropify_window_class_init (DropifyWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, devices_toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, drop_toast_overlay);
-  gtk_widget_class_bind_template_child (widget_class, DropifyWindow, drop_view);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, short_window_title);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, peers_page);

@@ -248,31 +248,33 @@ test_window_status_icons (Fixture       *fixture,
   g_assert_cmpstr (adw_status_page_get_icon_name (dropping), ==, "document-send-symbolic");
 }
 
+static gboolean drop_view_is_shown (gpointer data);
+
 /* The devices page and a drop's page cost nothing until they are first
- * shown: hidden, GTK neither styles nor measures them. */
+ * shown: hidden, GTK neither styles nor measures them, and a drop's view
+ * is only made then. */
 static void
 test_window_pages_shown_late (Fixture       *fixture,
                               gconstpointer  user_data)
 {
   GtkWidget *peers = find_descendant (fixture->window, DROPIFY_TYPE_PEERS_PAGE);
-  GtkWidget *view = find_descendant (fixture->window, DROPIFY_TYPE_DROP_VIEW);
   g_autoptr(DropifyDrop) drop = NULL;
   g_autoptr(GError) error = NULL;
 
   wait_for (status_page_is_shown, fixture->window, "the empty state");
   g_assert_false (gtk_widget_is_visible (peers));
-  g_assert_false (gtk_widget_is_visible (view));
+  g_assert_null (find_descendant (fixture->window, DROPIFY_TYPE_DROP_VIEW));
 
   g_assert_true (gtk_widget_activate_action (fixture->window, "win.show-devices", NULL));
   wait_for (widget_is_mapped, peers, "the devices page");
-  g_assert_false (gtk_widget_is_visible (view));
+  g_assert_null (find_descendant (fixture->window, DROPIFY_TYPE_DROP_VIEW));
   g_assert_true (gtk_widget_activate_action (fixture->window, "win.show-history", NULL));
 
   drop = dropify_service_send_text (fixture->service, "shown on its own page", 0, &error);
   g_assert_no_error (error);
   g_assert_true (gtk_widget_activate_action (fixture->window, "win.show-drop-details", "s",
                                              dropify_drop_get_id (drop)));
-  wait_for (widget_is_mapped, view, "the drop's page");
+  wait_for (drop_view_is_shown, fixture->window, "the drop's page");
 }
 
 static gboolean
