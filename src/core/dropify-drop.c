@@ -13,22 +13,31 @@
  * SHA-256 of its audience (see dropify_drop_audience_tag()). */
 #define AUDIENCE_TAG_LEN 24
 
+/* What only a file has. Most drops are texts, and a history holds
+ * thousands: kept apart, these fields cost a text drop nothing. */
+typedef struct
+{
+  char            *name;
+  char            *mime;
+  char            *sha256;
+  char            *path;
+  uint64_t         size;
+  uint64_t         received;
+} FileFields;
+
+static const FileFields no_file_fields;
+
 struct _DropifyDrop
 {
   GObject          parent_instance;
 
   char            *id;
   char            *text;
-  char            *name;
-  char            *mime;
-  char            *sha256;
+  FileFields      *file;        /* NULL until a file field is set */
   char            *origin;
   char            *origin_name;
-  char            *path;
   char           **audience;    /* sorted device ids; NULL: everyone */
   GPtrArray       *holders;     /* DropifyHolder, at most DROPIFY_DROP_MAX_HOLDERS */
-  uint64_t         size;
-  uint64_t         received;
   int64_t          created_at;
   int64_t          expires_at;
   DropifyDropKind  kind;
@@ -36,6 +45,22 @@ struct _DropifyDrop
 };
 
 G_DEFINE_FINAL_TYPE (DropifyDrop, dropify_drop, G_TYPE_OBJECT)
+
+/* For reading: all NULL and 0 for a drop that has none. */
+static inline const FileFields *
+file_fields (DropifyDrop *self)
+{
+  return self->file != NULL ? self->file : &no_file_fields;
+}
+
+/* For writing. */
+static FileFields *
+ensure_file_fields (DropifyDrop *self)
+{
+  if (self->file == NULL)
+    self->file = g_new0 (FileFields, 1);
+  return self->file;
+}
 
 /* A history holds drops from a few devices: their ids and names are
  * shared between drops (10,000 drops kept 0.7 MiB of copies), and freed
@@ -77,12 +102,16 @@ dropify_drop_finalize (GObject *object)
 
   g_clear_pointer (&self->id, g_free);
   g_clear_pointer (&self->text, g_free);
-  g_clear_pointer (&self->name, g_free);
-  g_clear_pointer (&self->mime, g_free);
-  g_clear_pointer (&self->sha256, g_free);
+  if (self->file != NULL)
+    {
+      g_free (self->file->name);
+      g_free (self->file->mime);
+      g_free (self->file->sha256);
+      g_free (self->file->path);
+      g_clear_pointer (&self->file, g_free);
+    }
   g_clear_pointer (&self->origin, g_ref_string_release);
   g_clear_pointer (&self->origin_name, g_ref_string_release);
-  g_clear_pointer (&self->path, g_free);
   g_clear_pointer (&self->audience, g_strfreev);
   g_clear_pointer (&self->holders, g_ptr_array_unref);
 
@@ -102,17 +131,17 @@ dropify_drop_get_property (GObject    *object,
     case PROP_ID: g_value_set_string (value, self->id); break;
     case PROP_KIND: g_value_set_enum (value, self->kind); break;
     case PROP_TEXT: g_value_set_string (value, self->text); break;
-    case PROP_NAME: g_value_set_string (value, self->name); break;
-    case PROP_MIME: g_value_set_string (value, self->mime); break;
-    case PROP_SIZE: g_value_set_uint64 (value, self->size); break;
-    case PROP_SHA256: g_value_set_string (value, self->sha256); break;
+    case PROP_NAME: g_value_set_string (value, file_fields (self)->name); break;
+    case PROP_MIME: g_value_set_string (value, file_fields (self)->mime); break;
+    case PROP_SIZE: g_value_set_uint64 (value, file_fields (self)->size); break;
+    case PROP_SHA256: g_value_set_string (value, file_fields (self)->sha256); break;
     case PROP_ORIGIN: g_value_set_string (value, self->origin); break;
     case PROP_ORIGIN_NAME: g_value_set_string (value, self->origin_name); break;
     case PROP_CREATED_AT: g_value_set_int64 (value, self->created_at); break;
     case PROP_EXPIRES_AT: g_value_set_int64 (value, self->expires_at); break;
     case PROP_COMPLETE: g_value_set_boolean (value, self->complete); break;
-    case PROP_PATH: g_value_set_string (value, self->path); break;
-    case PROP_RECEIVED: g_value_set_uint64 (value, self->received); break;
+    case PROP_PATH: g_value_set_string (value, file_fields (self)->path); break;
+    case PROP_RECEIVED: g_value_set_uint64 (value, file_fields (self)->received); break;
     case PROP_HOLDERS: g_value_set_pointer (value, self->holders); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -131,10 +160,24 @@ dropify_drop_set_property (GObject      *object,
     case PROP_ID: self->id = g_value_dup_string (value); break;
     case PROP_KIND: self->kind = g_value_get_enum (value); break;
     case PROP_TEXT: self->text = g_value_dup_string (value); break;
-    case PROP_NAME: self->name = g_value_dup_string (value); break;
-    case PROP_MIME: self->mime = g_value_dup_string (value); break;
-    case PROP_SIZE: self->size = g_value_get_uint64 (value); break;
-    case PROP_SHA256: self->sha256 = g_value_dup_string (value); break;
+    /* Construct properties: set to their defaults for every drop, which
+     * makes no file fields. */
+    case PROP_NAME:
+      if (g_value_get_string (value) != NULL)
+        ensure_file_fields (self)->name = g_value_dup_string (value);
+      break;
+    case PROP_MIME:
+      if (g_value_get_string (value) != NULL)
+        ensure_file_fields (self)->mime = g_value_dup_string (value);
+      break;
+    case PROP_SIZE:
+      if (g_value_get_uint64 (value) != 0)
+        ensure_file_fields (self)->size = g_value_get_uint64 (value);
+      break;
+    case PROP_SHA256:
+      if (g_value_get_string (value) != NULL)
+        ensure_file_fields (self)->sha256 = g_value_dup_string (value);
+      break;
     case PROP_ORIGIN: self->origin = intern (g_value_get_string (value)); break;
     case PROP_ORIGIN_NAME: self->origin_name = intern (g_value_get_string (value)); break;
     case PROP_CREATED_AT: self->created_at = g_value_get_int64 (value); break;
@@ -250,10 +293,11 @@ dropify_drop_new_file (const char *id,
   self = g_object_new (DROPIFY_TYPE_DROP, NULL);
   self->id = g_strdup (id);
   self->kind = DROPIFY_DROP_KIND_FILE;
-  self->name = g_strdup (name);
-  self->mime = g_strdup (mime ? mime : "application/octet-stream");
-  self->size = size;
-  self->sha256 = g_strdup (sha256);
+  self->file = g_new0 (FileFields, 1);
+  self->file->name = g_strdup (name);
+  self->file->mime = g_strdup (mime ? mime : "application/octet-stream");
+  self->file->size = size;
+  self->file->sha256 = g_strdup (sha256);
   self->origin = intern (origin);
   self->origin_name = intern (origin_name);
   self->created_at = created_at;
@@ -287,28 +331,28 @@ const char *
 dropify_drop_get_name (DropifyDrop *self)
 {
   g_return_val_if_fail (DROPIFY_IS_DROP (self), NULL);
-  return self->name;
+  return file_fields (self)->name;
 }
 
 const char *
 dropify_drop_get_mime (DropifyDrop *self)
 {
   g_return_val_if_fail (DROPIFY_IS_DROP (self), NULL);
-  return self->mime;
+  return file_fields (self)->mime;
 }
 
 uint64_t
 dropify_drop_get_size (DropifyDrop *self)
 {
   g_return_val_if_fail (DROPIFY_IS_DROP (self), 0);
-  return self->size;
+  return file_fields (self)->size;
 }
 
 const char *
 dropify_drop_get_sha256 (DropifyDrop *self)
 {
   g_return_val_if_fail (DROPIFY_IS_DROP (self), NULL);
-  return self->sha256;
+  return file_fields (self)->sha256;
 }
 
 const char *
@@ -369,7 +413,7 @@ const char *
 dropify_drop_get_path (DropifyDrop *self)
 {
   g_return_val_if_fail (DROPIFY_IS_DROP (self), NULL);
-  return self->path;
+  return file_fields (self)->path;
 }
 
 void
@@ -378,11 +422,14 @@ dropify_drop_set_path (DropifyDrop *self,
 {
   g_return_if_fail (DROPIFY_IS_DROP (self));
 
-  if (g_strcmp0 (self->path, path) == 0)
+  FileFields *file;
+
+  if (g_strcmp0 (file_fields (self)->path, path) == 0)
     return;
 
-  g_free (self->path);
-  self->path = g_strdup (path);
+  file = ensure_file_fields (self);
+  g_free (file->path);
+  file->path = g_strdup (path);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PATH]);
 }
 
@@ -395,7 +442,7 @@ uint64_t
 dropify_drop_get_received (DropifyDrop *self)
 {
   g_return_val_if_fail (DROPIFY_IS_DROP (self), 0);
-  return self->received;
+  return file_fields (self)->received;
 }
 
 void
@@ -404,10 +451,10 @@ dropify_drop_set_received (DropifyDrop *self,
 {
   g_return_if_fail (DROPIFY_IS_DROP (self));
 
-  if (self->received == received)
+  if (file_fields (self)->received == received)
     return;
 
-  self->received = received;
+  ensure_file_fields (self)->received = received;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECEIVED]);
 }
 
@@ -847,24 +894,24 @@ dropify_drop_to_json (DropifyDrop *self)
   else
     {
       json_builder_set_member_name (builder, "name");
-      json_builder_add_string_value (builder, self->name);
+      json_builder_add_string_value (builder, file_fields (self)->name);
       json_builder_set_member_name (builder, "mime");
-      json_builder_add_string_value (builder, self->mime);
+      json_builder_add_string_value (builder, file_fields (self)->mime);
       json_builder_set_member_name (builder, "size");
-      json_builder_add_int_value (builder, (int64_t) self->size);
+      json_builder_add_int_value (builder, (int64_t) file_fields (self)->size);
       json_builder_set_member_name (builder, "sha256");
-      json_builder_add_string_value (builder, self->sha256);
+      json_builder_add_string_value (builder, file_fields (self)->sha256);
       json_builder_set_member_name (builder, "complete");
       json_builder_add_boolean_value (builder, self->complete);
       if (!self->complete)
         {
           json_builder_set_member_name (builder, "received");
-          json_builder_add_int_value (builder, (int64_t) self->received);
+          json_builder_add_int_value (builder, (int64_t) file_fields (self)->received);
         }
-      if (self->complete && self->path != NULL)
+      if (self->complete && file_fields (self)->path != NULL)
         {
           json_builder_set_member_name (builder, "path");
-          json_builder_add_string_value (builder, self->path);
+          json_builder_add_string_value (builder, file_fields (self)->path);
         }
     }
 
