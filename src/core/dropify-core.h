@@ -17,6 +17,7 @@
 #include "dropify-locale.h"
 #include "dropify-log-limit.h"
 #include "dropify-peer.h"
+#include "dropify-peer-count.h"
 #include "dropify-peer-quota.h"
 #include "dropify-phone.h"
 #include "dropify-phone-session.h"

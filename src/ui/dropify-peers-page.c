@@ -15,6 +15,7 @@
 #include "dropify-local-address.h"
 #include "dropify-connection-help.h"
 #include "dropify-lazy-icon.h"
+#include "dropify-peer-count.h"
 #include "dropify-peer-row.h"
 #include "dropify-peers-page.h"
 
@@ -30,13 +31,14 @@ struct _DropifyPeersPage
   DropifyService        *service;
   DropifyDiscovery      *discovery;
   GListModel            *peers;
-  guint                  n_connected;
-  guint                  n_reached;
+  DropifyPeerCount      *count;
 
   guint                  help_delay_ms;
+  gint64                 help_since;    /* monotonic µs; 0: from when armed */
   guint                  help_source;
   gboolean               waited;
   gboolean               was_available;
+  gboolean               discovery_known;
 
   /* Template widgets */
   GtkRevealer           *discovery_revealer;
@@ -79,7 +81,7 @@ static void
 dropify_peers_page_update_help (DropifyPeersPage *self)
 {
   gboolean show = self->waited &&
-                  self->n_reached == 0 &&
+                  (self->count == NULL || dropify_peer_count_get_n_reached (self->count) == 0) &&
                   dropify_peers_page_discovery_available (self);
 
   gtk_revealer_set_reveal_child (self->empty_help_revealer, show);
@@ -100,44 +102,14 @@ dropify_peers_page_update_page (DropifyPeersPage *self)
   gtk_stack_set_visible_child_name (self->stack, empty ? "no-peers" : "peers");
 }
 
-/* A peer counts as connected when drops flow: connected and trusted. */
 static void
-dropify_peers_page_count_connected (DropifyPeersPage *self)
+dropify_peers_page_count_changed (DropifyPeersPage *self,
+                                  GParamSpec       *pspec,
+                                  DropifyPeerCount *count)
 {
-  guint n_connected = 0;
-  guint n_reached = 0;
-  guint n_items;
-
-  n_items = self->peers != NULL ? g_list_model_get_n_items (self->peers) : 0;
-  for (guint i = 0; i < n_items; i++)
-    {
-      g_autoptr(DropifyPeer) peer = g_list_model_get_item (self->peers, i);
-
-      if (!dropify_peer_get_connected (peer))
-        continue;
-
-      n_reached++;
-      if (dropify_peer_get_trusted (peer))
-        n_connected++;
-    }
-
-  self->n_reached = n_reached;
-
-  if (n_connected != self->n_connected)
-    {
-      self->n_connected = n_connected;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_CONNECTED]);
-    }
-
+  if (pspec == NULL || g_strcmp0 (pspec->name, "n-connected") == 0)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_CONNECTED]);
   dropify_peers_page_update_help (self);
-}
-
-static void
-dropify_peers_page_peer_notify (DropifyPeersPage *self,
-                                GParamSpec       *pspec,
-                                DropifyPeer      *peer)
-{
-  dropify_peers_page_count_connected (self);
 }
 
 static void
@@ -147,21 +119,6 @@ dropify_peers_page_peers_changed (DropifyPeersPage *self,
                                   guint             added,
                                   GListModel       *peers)
 {
-  /* A peer that leaves the list takes its handler along when it is
-   * finalized; until then, counting ignores it, as it is not in the list. */
-  for (guint i = position; i < position + added; i++)
-    {
-      g_autoptr(DropifyPeer) peer = g_list_model_get_item (peers, i);
-
-      g_signal_connect_object (peer, "notify::connected",
-                               G_CALLBACK (dropify_peers_page_peer_notify),
-                               self, G_CONNECT_SWAPPED);
-      g_signal_connect_object (peer, "notify::trusted",
-                               G_CALLBACK (dropify_peers_page_peer_notify),
-                               self, G_CONNECT_SWAPPED);
-    }
-
-  dropify_peers_page_count_connected (self);
   dropify_peers_page_update_page (self);
 }
 
@@ -204,10 +161,13 @@ dropify_peers_page_update_discovery (DropifyPeersPage *self)
    * time to find someone before the help shows. */
   if (available && !self->was_available)
     {
+      if (self->discovery_known)
+        self->help_since = 0;
       self->waited = FALSE;
       dropify_peers_page_arm_help (self);
     }
   self->was_available = available;
+  self->discovery_known = TRUE;
 
   dropify_peers_page_update_help (self);
 }
@@ -235,12 +195,18 @@ dropify_peers_page_help_timeout (gpointer user_data)
 static void
 dropify_peers_page_arm_help (DropifyPeersPage *self)
 {
+  gint64 waited_ms = 0;
+
   g_clear_handle_id (&self->help_source, g_source_remove);
 
   if (self->service == NULL || self->waited)
     return;
 
-  self->help_source = g_timeout_add (self->help_delay_ms,
+  if (self->help_since != 0)
+    waited_ms = MAX (0, (g_get_monotonic_time () - self->help_since) / 1000);
+  self->help_source = g_timeout_add (waited_ms < self->help_delay_ms
+                                     ? self->help_delay_ms - waited_ms
+                                     : 0,
                                      dropify_peers_page_help_timeout,
                                      self);
 }
@@ -353,6 +319,7 @@ dropify_peers_page_finalize (GObject *object)
   DropifyPeersPage *self = (DropifyPeersPage *)object;
 
   g_clear_object (&self->peers);
+  g_clear_object (&self->count);
   g_clear_object (&self->discovery);
   g_clear_object (&self->service);
 
@@ -374,7 +341,7 @@ dropify_peers_page_get_property (GObject    *object,
       break;
 
     case PROP_N_CONNECTED:
-      g_value_set_uint (value, self->n_connected);
+      g_value_set_uint (value, dropify_peers_page_get_n_connected (self));
       break;
 
     default:
@@ -512,6 +479,11 @@ dropify_peers_page_set_service (DropifyPeersPage *self,
                            self, G_CONNECT_SWAPPED);
   dropify_peers_page_peers_changed (self, 0, 0, g_list_model_get_n_items (self->peers),
                                     self->peers);
+  self->count = dropify_peer_count_new (self->peers);
+  g_signal_connect_object (self->count, "notify",
+                           G_CALLBACK (dropify_peers_page_count_changed),
+                           self, G_CONNECT_SWAPPED);
+  dropify_peers_page_count_changed (self, NULL, self->count);
 
   server = dropify_service_get_server (service);
   port = server != NULL ? dropify_server_get_port (server) : 0;
@@ -555,7 +527,26 @@ dropify_peers_page_get_n_connected (DropifyPeersPage *self)
 {
   g_return_val_if_fail (DROPIFY_IS_PEERS_PAGE (self), 0);
 
-  return self->n_connected;
+  return self->count != NULL ? dropify_peer_count_get_n_connected (self->count) : 0;
+}
+
+/**
+ * dropify_peers_page_set_searching_since:
+ * @self: a #DropifyPeersPage
+ * @monotonic_time: when discovery started looking, from g_get_monotonic_time()
+ *
+ * The page is made when first shown, which can be long after discovery
+ * started: the time discovery gets before the help shows counts from
+ * @monotonic_time, not from when the page was made. Call it before
+ * dropify_peers_page_set_service().
+ */
+void
+dropify_peers_page_set_searching_since (DropifyPeersPage *self,
+                                        gint64            monotonic_time)
+{
+  g_return_if_fail (DROPIFY_IS_PEERS_PAGE (self));
+
+  self->help_since = monotonic_time;
 }
 
 /**
@@ -574,5 +565,6 @@ dropify_peers_page_set_help_delay (DropifyPeersPage *self,
   g_return_if_fail (DROPIFY_IS_PEERS_PAGE (self));
 
   self->help_delay_ms = delay_ms;
+  self->help_since = 0;
   dropify_peers_page_arm_help (self);
 }

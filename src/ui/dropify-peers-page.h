@@ -16,5 +16,7 @@ void            dropify_peers_page_set_service     (DropifyPeersPage *self,
 guint           dropify_peers_page_get_n_connected (DropifyPeersPage *self);
 void            dropify_peers_page_set_help_delay  (DropifyPeersPage *self,
                                                     guint             delay_ms);
+void            dropify_peers_page_set_searching_since (DropifyPeersPage *self,
+                                                        gint64            monotonic_time);
 
 G_END_DECLS

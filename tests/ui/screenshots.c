@@ -325,9 +325,10 @@ static gboolean
 has_connected (gpointer data)
 {
   CountQuery *query = data;
-  GtkWidget *page = find_descendant (query->scene->window, DROPIFY_TYPE_PEERS_PAGE);
+  GListModel *peers = dropify_sync_get_peers (dropify_service_get_sync (query->scene->service));
+  g_autoptr(DropifyPeerCount) count = dropify_peer_count_new (peers);
 
-  return dropify_peers_page_get_n_connected (DROPIFY_PEERS_PAGE (page)) == query->n;
+  return dropify_peer_count_get_n_connected (count) == query->n;
 }
 
 static gboolean
@@ -1126,12 +1127,13 @@ static void
 scene_help (const char *out_dir)
 {
   Scene *scene = scene_new (out_dir, TRUE);
-  GtkWidget *page = find_descendant (scene->window, DROPIFY_TYPE_PEERS_PAGE);
 
   wait_for (discovery_is_available, dropify_service_get_discovery (scene->service),
             "discovery (this scene needs avahi-daemon)");
-  dropify_peers_page_set_help_delay (DROPIFY_PEERS_PAGE (page), 0);
   show_devices (scene);
+  dropify_peers_page_set_help_delay (DROPIFY_PEERS_PAGE (find_descendant (scene->window,
+                                                                          DROPIFY_TYPE_PEERS_PAGE)),
+                                     0);
   shoot (scene, "help", NULL);
 
   scene_free (scene);

@@ -206,10 +206,11 @@ static void
 test_i18n_devices (Fixture       *fixture,
                    gconstpointer  user_data)
 {
-  GtkWidget *page = find_descendant (fixture->window, DROPIFY_TYPE_PEERS_PAGE);
+  GtkWidget *page;
 
-  g_assert_nonnull (page);
   g_assert_true (gtk_widget_activate_action (fixture->window, "win.show-devices", NULL));
+  page = find_descendant (fixture->window, DROPIFY_TYPE_PEERS_PAGE);
+  g_assert_nonnull (page);
   wait_for (widget_is_mapped, page, "the devices page to show");
 
   assert_label_shown (fixture->window, expected->devices_title);

@@ -939,8 +939,8 @@ test_discovery_unavailable (Fixture       *fixture,
   banner.text = dropify_discovery_get_status (discovery);
   g_assert_nonnull (strstr (banner.text, "no system bus"));
 
-  dropify_peers_page_set_help_delay (get_peers_page (fixture), 0);
   show_devices (fixture);
+  dropify_peers_page_set_help_delay (get_peers_page (fixture), 0);
 
   wait_for (label_is_shown, &banner, "the discovery banner");
   label = find_label (fixture->window, banner.text);

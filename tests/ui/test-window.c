@@ -257,15 +257,17 @@ static void
 test_window_pages_shown_late (Fixture       *fixture,
                               gconstpointer  user_data)
 {
-  GtkWidget *peers = find_descendant (fixture->window, DROPIFY_TYPE_PEERS_PAGE);
+  GtkWidget *peers;
   g_autoptr(DropifyDrop) drop = NULL;
   g_autoptr(GError) error = NULL;
 
   wait_for (status_page_is_shown, fixture->window, "the empty state");
-  g_assert_false (gtk_widget_is_visible (peers));
+  g_assert_null (find_descendant (fixture->window, DROPIFY_TYPE_PEERS_PAGE));
   g_assert_null (find_descendant (fixture->window, DROPIFY_TYPE_DROP_VIEW));
 
   g_assert_true (gtk_widget_activate_action (fixture->window, "win.show-devices", NULL));
+  peers = find_descendant (fixture->window, DROPIFY_TYPE_PEERS_PAGE);
+  g_assert_nonnull (peers);
   wait_for (widget_is_mapped, peers, "the devices page");
   g_assert_null (find_descendant (fixture->window, DROPIFY_TYPE_DROP_VIEW));
   g_assert_true (gtk_widget_activate_action (fixture->window, "win.show-history", NULL));
