@@ -14,7 +14,7 @@
  * and GTK loads an image's icon as soon as the page is built, shown or
  * not. The first SVG brings in librsvg and libxml2: some 11 MiB of the
  * window's memory, for empty states and a drop zone that a full history
- * never shows. These functions hold a page's icon back until the page is
+ * never shows. This holds a page's icon back until the page is
  * first on screen.
  */
 
@@ -54,24 +54,4 @@ dropify_lazy_icon_defer (AdwStatusPage *page)
   g_object_set_data_full (G_OBJECT (page), ICON_KEY, g_strdup (icon_name), g_free);
   adw_status_page_set_icon_name (page, NULL);
   g_signal_connect (page, "map", G_CALLBACK (on_map), NULL);
-}
-
-/**
- * dropify_lazy_icon_defer_stack:
- * @stack: a stack
- *
- * Defers the icon of every status page that is a page of @stack.
- */
-void
-dropify_lazy_icon_defer_stack (GtkStack *stack)
-{
-  g_return_if_fail (GTK_IS_STACK (stack));
-
-  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (stack));
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      if (ADW_IS_STATUS_PAGE (child))
-        dropify_lazy_icon_defer (ADW_STATUS_PAGE (child));
-    }
 }

@@ -4,7 +4,6 @@
 
 G_BEGIN_DECLS
 
-void dropify_lazy_icon_defer       (AdwStatusPage *page);
-void dropify_lazy_icon_defer_stack (GtkStack      *stack);
+void dropify_lazy_icon_defer (AdwStatusPage *page);
 
 G_END_DECLS

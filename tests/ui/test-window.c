@@ -51,8 +51,8 @@ find_history_list (GtkWidget *widget)
   return NULL;
 }
 
-/* The window's stack is the one with an "empty" and a "history" page;
- * menus and drop-downs hold stacks of their own. */
+/* The window's stack is the one with a "history" page; menus and
+ * drop-downs hold stacks of their own. */
 static GtkWidget *
 find_history_stack (GtkWidget *widget)
 {
@@ -63,7 +63,6 @@ find_history_stack (GtkWidget *widget)
       GtkWidget *found;
 
       if (GTK_IS_STACK (child) &&
-          gtk_stack_get_child_by_name (GTK_STACK (child), "empty") != NULL &&
           gtk_stack_get_child_by_name (GTK_STACK (child), "history") != NULL)
         return child;
 
@@ -221,31 +220,50 @@ test_window_history (Fixture       *fixture,
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (history)), ==, 0);
 }
 
+static gboolean no_results_shown (gpointer data);
+
 /* A status page's icon is an SVG, and the first SVG loads librsvg, some
- * 11 MiB: the pages not shown have none, and get it once shown. */
+ * 11 MiB: the status pages are made when first shown, with their icon,
+ * and a window with a history makes none. */
 static void
 test_window_status_icons (Fixture       *fixture,
                           gconstpointer  user_data)
 {
   GtkStack *stack = get_stack (fixture->window);
-  AdwStatusPage *empty = ADW_STATUS_PAGE (gtk_stack_get_child_by_name (stack, "empty"));
-  AdwStatusPage *dropping = ADW_STATUS_PAGE (gtk_stack_get_child_by_name (stack, "dropping"));
-  AdwStatusPage *no_results = ADW_STATUS_PAGE (gtk_stack_get_child_by_name (stack, "no-results"));
+  g_autoptr(DropifyDrop) drop = NULL;
+  g_autoptr(GError) error = NULL;
+  AdwStatusPage *empty;
+  AdwStatusPage *no_results;
+  GtkWidget *entry;
 
   wait_for (status_page_is_shown, fixture->window, "the empty state");
+  empty = ADW_STATUS_PAGE (gtk_stack_get_child_by_name (stack, "empty"));
   g_assert_cmpstr (adw_status_page_get_icon_name (empty), ==, "dropify-drop-symbolic");
-  g_assert_null (adw_status_page_get_icon_name (dropping));
-  g_assert_null (adw_status_page_get_icon_name (no_results));
+  g_assert_cmpstr (adw_status_page_get_title (empty), ==, "Nothing Dropped Yet");
+  g_assert_null (gtk_stack_get_child_by_name (stack, "dropping"));
+  g_assert_null (gtk_stack_get_child_by_name (stack, "no-results"));
 
-  gtk_stack_set_visible_child (stack, GTK_WIDGET (dropping));
-  wait_for (widget_is_mapped, dropping, "the drop zone to show");
-  g_assert_cmpstr (adw_status_page_get_icon_name (dropping), ==, "document-send-symbolic");
-  g_assert_null (adw_status_page_get_icon_name (no_results));
+  /* A search that finds nothing makes its page, once. */
+  drop = dropify_service_send_text (fixture->service, "found by nobody", 0, &error);
+  g_assert_no_error (error);
+  g_assert_true (gtk_widget_activate_action (fixture->window, "win.search", NULL));
+  entry = find_descendant (fixture->window, GTK_TYPE_SEARCH_ENTRY);
+  wait_for (widget_is_mapped, entry, "the search bar");
+  gtk_editable_set_text (GTK_EDITABLE (entry), "zzzz");
+  wait_for (no_results_shown, fixture->window, "no results");
+  no_results = ADW_STATUS_PAGE (gtk_stack_get_child_by_name (stack, "no-results"));
+  g_assert_cmpstr (adw_status_page_get_icon_name (no_results), ==, "system-search-symbolic");
+  g_assert_null (gtk_stack_get_child_by_name (stack, "dropping"));
 
-  gtk_stack_set_visible_child (stack, GTK_WIDGET (empty));
-  gtk_stack_set_visible_child (stack, GTK_WIDGET (dropping));
-  wait_for (widget_is_mapped, dropping, "the drop zone to show again");
-  g_assert_cmpstr (adw_status_page_get_icon_name (dropping), ==, "document-send-symbolic");
+  gtk_editable_set_text (GTK_EDITABLE (entry), "found");
+  wait_for (history_is_shown, fixture->window, "the drop found");
+  gtk_editable_set_text (GTK_EDITABLE (entry), "zzzz");
+  wait_for (no_results_shown, fixture->window, "no results again");
+  g_assert_true (gtk_stack_get_child_by_name (stack, "no-results") == GTK_WIDGET (no_results));
+
+  /* Under the history, which is what a click reaches while they fade. */
+  g_assert_true (gtk_widget_get_last_child (GTK_WIDGET (stack)) ==
+                 gtk_stack_get_child_by_name (stack, "history"));
 }
 
 static gboolean drop_view_is_shown (gpointer data);
