@@ -25,17 +25,31 @@
 
 #define LEAF_MAX 32
 #define KEY_LEN  64
+/* The key's digits an entry keeps; the rest are hashed again when asked
+ * for, which only a prefix that long does: 16 digits tell 10,000 entries
+ * apart, and finding 33 ids that share them (to make a leaf split that
+ * deep) is out of anyone's reach. */
+#define KEPT_DIGITS 16
 
 /* One block per entry, its id at the end: an index holds one for each
- * drop and tombstone, so every byte here counts 10,000 times. */
+ * drop and tombstone, so every byte here counts 10,000 times (72 bytes
+ * for a UUID, 80 with malloc's header; a whole key took 32 more). */
 typedef struct
 {
-  guint8    key[KEY_LEN / 2];   /* SHA-256(id): digit i is nibble i */
+  guint8    key[KEPT_DIGITS / 2];   /* SHA-256(id): digit i is nibble i */
   guint8    token[16];
   int64_t   expires_at;
-  gboolean  live;
+  guint8    live;
   char      id[];
 } Entry;
+
+/* by_id is a set of the entries' ids, each inside its entry: a set keeps
+ * no array of values besides its keys. */
+static inline Entry *
+entry_of_id (const char *id)
+{
+  return id != NULL ? (Entry *) (gpointer) (id - G_STRUCT_OFFSET (Entry, id)) : NULL;
+}
 
 typedef struct _Node Node;
 
@@ -57,7 +71,7 @@ struct _DropifyReconcile
 {
   GObject     parent_instance;
 
-  GHashTable *by_id;   /* id → Entry (owned) */
+  GHashTable *by_id;   /* a set of Entry->id, each owning its Entry */
   Node       *root;
   /* Targeted drops (docs/protocol.md §7.4) are kept out of the trie
    * above: each device that may hold one sees it in its own view, an
@@ -90,9 +104,7 @@ targeted_free (gpointer data)
 static void
 entry_free (gpointer data)
 {
-  Entry *entry = data;
-
-  g_free (entry);
+  g_free (entry_of_id (data));
 }
 
 static Node *
@@ -193,14 +205,38 @@ token (DropifyReconcile *self,
   self->work++;
 }
 
+static void
+full_key (const Entry *entry,
+          guint8       out[KEY_LEN / 2])
+{
+  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  gsize len = KEY_LEN / 2;
+
+  g_checksum_update (checksum, (const guchar *) entry->id, -1);
+  g_checksum_get_digest (checksum, out, &len);
+}
+
+static int
+key_digit (const guint8 *key,
+           gsize         depth)
+{
+  guint8 byte = key[depth / 2];
+
+  return depth % 2 == 0 ? byte >> 4 : byte & 0xf;
+}
+
 /* The digit of @entry's key at @depth, 0 to 15. */
 static int
 digit (const Entry *entry,
        gsize        depth)
 {
-  guint8 byte = entry->key[depth / 2];
+  guint8 key[KEY_LEN / 2];
 
-  return depth % 2 == 0 ? byte >> 4 : byte & 0xf;
+  if (depth < KEPT_DIGITS)
+    return key_digit (entry->key, depth);
+
+  full_key (entry, key);
+  return key_digit (key, depth);
 }
 
 /* The digit of a prefix (as a peer sent it) at @depth, or -1. */
@@ -373,7 +409,7 @@ dropify_reconcile_add (DropifyReconcile *self,
   /* A tombstone replaces a targeted drop as it does any other. */
   remove_targeted (self, id);
 
-  entry = g_hash_table_lookup (self->by_id, id);
+  entry = entry_of_id (g_hash_table_lookup (self->by_id, id));
   if (entry != NULL)
     {
       entry->expires_at = expires_at;
@@ -388,20 +424,19 @@ dropify_reconcile_add (DropifyReconcile *self,
     }
 
   {
-    g_autoptr(GChecksum) key = g_checksum_new (G_CHECKSUM_SHA256);
     gsize id_size = strlen (id) + 1;
-    gsize key_len = sizeof entry->key;
+    guint8 key[KEY_LEN / 2];
 
     entry = g_malloc0 (sizeof (Entry) + id_size);
     memcpy (entry->id, id, id_size);
     entry->live = !!live;
     entry->expires_at = expires_at;
-    g_checksum_update (key, (const guchar *) id, -1);
-    g_checksum_get_digest (key, entry->key, &key_len);
+    full_key (entry, key);
+    memcpy (entry->key, key, sizeof entry->key);
     token (self, id, live, entry->token);
   }
 
-  g_hash_table_insert (self->by_id, entry->id, entry);
+  g_hash_table_add (self->by_id, entry->id);
   insert (self->root, entry);
 }
 
@@ -430,12 +465,12 @@ dropify_reconcile_remove (DropifyReconcile *self,
       return TRUE;
     }
 
-  entry = id != NULL ? g_hash_table_lookup (self->by_id, id) : NULL;
+  entry = id != NULL ? entry_of_id (g_hash_table_lookup (self->by_id, id)) : NULL;
   if (entry == NULL || entry->live != !!live)
     return FALSE;
 
   extract (self->root, entry);
-  g_hash_table_remove (self->by_id, id);
+  g_hash_table_remove (self->by_id, entry->id);
 
   return TRUE;
 }
@@ -536,9 +571,20 @@ under (Entry      *entry,
        const char *prefix,
        gsize       prefix_len)
 {
+  guint8 key[KEY_LEN / 2];
+  const guint8 *digits = entry->key;
+
+  if (prefix_len > KEY_LEN)
+    return FALSE;
+  if (prefix_len > KEPT_DIGITS)
+    {
+      full_key (entry, key);
+      digits = key;
+    }
+
   /* As the key is written: lower case (docs/protocol.md §7). */
   for (gsize i = 0; i < prefix_len; i++)
-    if (i >= KEY_LEN || prefix[i] != hex_digits[digit (entry, i)])
+    if (prefix[i] != hex_digits[key_digit (digits, i)])
       return FALSE;
 
   return TRUE;
@@ -734,6 +780,7 @@ dropify_reconcile_collect (DropifyReconcile *self,
                            int64_t           now)
 {
   g_autoptr(Node) found = NULL;
+  guint8 key[KEY_LEN / 2];
   GArray *entries;
   gsize prefix_len, depth;
   Node *node;
@@ -760,9 +807,10 @@ dropify_reconcile_collect (DropifyReconcile *self,
       if (!under (entry, prefix, prefix_len) || (entry->live && entry->expires_at <= now))
         continue;
 
+      full_key (entry, key);
       copy.id = g_strdup (entry->id);
       for (guint k = 0; k < KEY_LEN; k++)
-        copy.key[k] = hex_digits[digit (entry, k)];
+        copy.key[k] = hex_digits[key_digit (key, k)];
       copy.key[KEY_LEN] = '\0';
       copy.expires_at = entry->expires_at;
       copy.live = entry->live;
@@ -873,7 +921,7 @@ dropify_reconcile_class_init (DropifyReconcileClass *klass)
 static void
 dropify_reconcile_init (DropifyReconcile *self)
 {
-  self->by_id = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, entry_free);
+  self->by_id = g_hash_table_new_full (g_str_hash, g_str_equal, entry_free, NULL);
   self->root = node_new_leaf ();
   self->views = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->targeted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, targeted_free);

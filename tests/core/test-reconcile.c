@@ -193,6 +193,68 @@ test_prefix_lookup (void)
     }
 }
 
+/* An entry keeps the first 16 digits of its key and hashes its id again
+ * for the rest: a prefix longer than that still finds exactly its entry,
+ * and the buckets below it and the keys collected are the whole key's. */
+static void
+test_long_prefix (void)
+{
+  g_autoptr(GArray) refs = make_refs (2000);
+  g_autoptr(DropifyReconcile) index = dropify_reconcile_new ();
+  Ref *ref;
+  g_autofree char *key = NULL;
+
+  for (guint i = 0; i < refs->len; i++)
+    {
+      ref = &g_array_index (refs, Ref, i);
+      dropify_reconcile_add (index, ref->id, ref->live, 1000000);
+    }
+
+  ref = &g_array_index (refs, Ref, 1234);
+  key = key_of (ref->id);
+
+  for (gsize len = 15; len <= 64; len++)
+    {
+      g_autofree char *prefix = g_strndup (key, len);
+      g_autofree char *wrong = g_strndup (key, len);
+      g_autoptr(GArray) got = NULL;
+      DropifyBucket buckets[DROPIFY_PROTOCOL_FANOUT];
+      guint total = 0;
+
+      /* The same prefix with its last digit changed finds nothing. */
+      wrong[len - 1] = wrong[len - 1] == '0' ? '1' : '0';
+      g_assert_cmpuint (dropify_reconcile_count (index, prefix), ==, 1);
+      g_assert_cmpuint (dropify_reconcile_count (index, wrong), ==, 0);
+
+      got = dropify_reconcile_collect (index, prefix, 0);
+      g_assert_cmpuint (got->len, ==, 1);
+      g_assert_cmpstr (g_array_index (got, DropifyReconcileEntry, 0).id, ==, ref->id);
+      g_assert_cmpstr (g_array_index (got, DropifyReconcileEntry, 0).key, ==, key);
+
+      if (len == 64)
+        continue;
+      dropify_reconcile_get_buckets (index, prefix, buckets);
+      for (guint d = 0; d < DROPIFY_PROTOCOL_FANOUT; d++)
+        {
+          total += buckets[d].count;
+          g_assert_cmpuint (buckets[d].count, ==, buckets[d].key == key[len] ? 1 : 0);
+        }
+      g_assert_cmpuint (total, ==, 1);
+    }
+
+  /* Longer than a key: nothing. */
+  {
+    g_autofree char *longer = g_strconcat (key, "0", NULL);
+
+    g_assert_cmpuint (dropify_reconcile_count (index, longer), ==, 0);
+  }
+
+  /* Removed, it is found no more, however long the prefix. */
+  g_assert_true (dropify_reconcile_remove (index, ref->id, ref->live));
+  g_assert_cmpuint (dropify_reconcile_count (index, key), ==, 0);
+  g_assert_cmpuint (dropify_reconcile_get_n_entries (index), ==, refs->len - 1);
+}
+
 static void
 test_one_change (void)
 {
@@ -385,6 +447,7 @@ main (int   argc,
 
   g_test_add_func ("/reconcile/order-independent", test_order_independent);
   g_test_add_func ("/reconcile/prefix-lookup", test_prefix_lookup);
+  g_test_add_func ("/reconcile/long-prefix", test_long_prefix);
   g_test_add_func ("/reconcile/one-change", test_one_change);
   g_test_add_func ("/reconcile/cost", test_cost);
   g_test_add_func ("/reconcile/views", test_views);
