@@ -58,7 +58,6 @@ G_DEFINE_FINAL_TYPE (DropifyPeersPage, dropify_peers_page, ADW_TYPE_BIN)
 enum {
   PROP_0,
   PROP_SERVICE,
-  PROP_N_CONNECTED,
   N_PROPS
 };
 
@@ -100,16 +99,6 @@ dropify_peers_page_update_page (DropifyPeersPage *self)
   gboolean empty = self->peers == NULL || g_list_model_get_n_items (self->peers) == 0;
 
   gtk_stack_set_visible_child_name (self->stack, empty ? "no-peers" : "peers");
-}
-
-static void
-dropify_peers_page_count_changed (DropifyPeersPage *self,
-                                  GParamSpec       *pspec,
-                                  DropifyPeerCount *count)
-{
-  if (pspec == NULL || g_strcmp0 (pspec->name, "n-connected") == 0)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_CONNECTED]);
-  dropify_peers_page_update_help (self);
 }
 
 static void
@@ -340,10 +329,6 @@ dropify_peers_page_get_property (GObject    *object,
       g_value_set_object (value, self->service);
       break;
 
-    case PROP_N_CONNECTED:
-      g_value_set_uint (value, dropify_peers_page_get_n_connected (self));
-      break;
-
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -390,18 +375,6 @@ dropify_peers_page_class_init (DropifyPeersPageClass *klass)
                          (G_PARAM_READWRITE |
                           G_PARAM_EXPLICIT_NOTIFY |
                           G_PARAM_STATIC_STRINGS));
-
-  /**
-   * DropifyPeersPage:n-connected:
-   *
-   * How many peers are connected and trusted, that is, sync drops.
-   */
-  properties[PROP_N_CONNECTED] =
-    g_param_spec_uint ("n-connected", NULL, NULL,
-                       0, G_MAXUINT, 0,
-                       (G_PARAM_READABLE |
-                        G_PARAM_EXPLICIT_NOTIFY |
-                        G_PARAM_STATIC_STRINGS));
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -480,10 +453,10 @@ dropify_peers_page_set_service (DropifyPeersPage *self,
   dropify_peers_page_peers_changed (self, 0, 0, g_list_model_get_n_items (self->peers),
                                     self->peers);
   self->count = dropify_peer_count_new (self->peers);
-  g_signal_connect_object (self->count, "notify",
-                           G_CALLBACK (dropify_peers_page_count_changed),
+  g_signal_connect_object (self->count, "notify::n-reached",
+                           G_CALLBACK (dropify_peers_page_update_help),
                            self, G_CONNECT_SWAPPED);
-  dropify_peers_page_count_changed (self, NULL, self->count);
+  dropify_peers_page_update_help (self);
 
   server = dropify_service_get_server (service);
   port = server != NULL ? dropify_server_get_port (server) : 0;
