@@ -147,6 +147,17 @@ dropify_drop_get_property (GObject    *object,
     }
 }
 
+/* A file field's construct property: left unset (and no file fields
+ * made) when it is NULL, as it is for every text drop. */
+static void
+set_file_string (DropifyDrop  *self,
+                 gsize         offset,
+                 const GValue *value)
+{
+  if (g_value_get_string (value) != NULL)
+    G_STRUCT_MEMBER (char *, ensure_file_fields (self), offset) = g_value_dup_string (value);
+}
+
 static void
 dropify_drop_set_property (GObject      *object,
                            guint         prop_id,
@@ -162,22 +173,13 @@ dropify_drop_set_property (GObject      *object,
     case PROP_TEXT: self->text = g_value_dup_string (value); break;
     /* Construct properties: set to their defaults for every drop, which
      * makes no file fields. */
-    case PROP_NAME:
-      if (g_value_get_string (value) != NULL)
-        ensure_file_fields (self)->name = g_value_dup_string (value);
-      break;
-    case PROP_MIME:
-      if (g_value_get_string (value) != NULL)
-        ensure_file_fields (self)->mime = g_value_dup_string (value);
-      break;
+    case PROP_NAME: set_file_string (self, G_STRUCT_OFFSET (FileFields, name), value); break;
+    case PROP_MIME: set_file_string (self, G_STRUCT_OFFSET (FileFields, mime), value); break;
     case PROP_SIZE:
       if (g_value_get_uint64 (value) != 0)
         ensure_file_fields (self)->size = g_value_get_uint64 (value);
       break;
-    case PROP_SHA256:
-      if (g_value_get_string (value) != NULL)
-        ensure_file_fields (self)->sha256 = g_value_dup_string (value);
-      break;
+    case PROP_SHA256: set_file_string (self, G_STRUCT_OFFSET (FileFields, sha256), value); break;
     case PROP_ORIGIN: self->origin = intern (g_value_get_string (value)); break;
     case PROP_ORIGIN_NAME: self->origin_name = intern (g_value_get_string (value)); break;
     case PROP_CREATED_AT: self->created_at = g_value_get_int64 (value); break;
