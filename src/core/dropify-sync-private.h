@@ -67,7 +67,9 @@ struct _DropifySync
   Connection      *source;        /* the connection a drop is arriving on */
   guint            relay_source;  /* a relaying summary is due */
   int64_t          relay_since;   /* monotonic µs of the first drop it relays */
-  DropifyReconcile *index;        /* live drops and tombstones */
+  DropifyReconcile *index;        /* live drops and tombstones; NULL while no one asks */
+  guint            index_release_source;
+  guint            index_release_s;
   SyncTransfers   *transfers;     /* files, all connections */
   DropifyPeerQuota *quota;
   guint            quota_retry_source;

@@ -53,6 +53,9 @@ char        *dropify_sync_dup_holder_name (DropifySync  *self,
 JsonNode    *dropify_sync_holders_to_json (DropifySync  *self,
                                            DropifyDrop  *drop);
 DropifyReconcile *dropify_sync_get_reconcile (DropifySync *self);
+DropifyReconcile *dropify_sync_peek_reconcile (DropifySync *self);
+void            dropify_sync_set_index_release (DropifySync *self,
+                                                guint        seconds);
 guint64      dropify_sync_get_file_bytes_sent (DropifySync *self);
 void         dropify_sync_set_max_send_rate (DropifySync *self,
                                              guint64      bytes_per_second);

@@ -842,11 +842,87 @@ test_older_peer (void)
   dropify_test_remove_dir (dold);
 }
 
+static gboolean
+index_is_gone (gpointer data)
+{
+  Node *node = data;
+
+  return dropify_sync_peek_reconcile (dropify_service_get_sync (node->service)) == NULL;
+}
+
+/* The reconciliation index is made when a peer first asks, and let go
+ * once no one has been connected for a while; made again, it holds what
+ * changed meanwhile, drops and deletions alike. */
+static void
+test_index_on_demand (void)
+{
+  g_autofree char *da = make_dir ("a");
+  g_autofree char *db = make_dir ("b");
+  g_autofree char *dc = make_dir ("c");
+  Node *a = node_start (da);
+  Node *b;
+  Node *c;
+  DropifySync *sync = dropify_service_get_sync (a->service);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+  g_autofree char *late = NULL;
+  g_autofree char *ids_a = NULL;
+  g_autofree char *ids_c = NULL;
+
+  dropify_sync_set_index_release (sync, 1);
+  first = send_text (a, "before anyone asked", 0);
+  second = send_text (a, "deleted while no one was there", 0);
+  for (guint i = 0; i < 3; i++)
+    g_free (send_text (a, "one of three", 0));
+  g_assert_null (dropify_sync_peek_reconcile (sync));
+
+  /* A peer asks: the index is made, and it follows changes. */
+  b = node_start (db);
+  connect_nodes (b, a);
+  assert_count (b, 5);
+  g_assert_nonnull (dropify_sync_peek_reconcile (sync));
+  g_assert_cmpuint (dropify_reconcile_get_n_entries (dropify_sync_peek_reconcile (sync)), ==, 5);
+  g_assert_true (dropify_service_delete (a->service, first, &error));
+  g_assert_no_error (error);
+  assert_count (b, 4);
+  g_assert_cmpuint (dropify_reconcile_get_n_entries (dropify_sync_peek_reconcile (sync)), ==, 5);
+
+  /* No one left: the index goes. */
+  node_stop (b);
+  g_assert_true (dropify_test_wait_for (index_is_gone, a, WAIT_MS));
+
+  /* Changes while there is none... */
+  g_assert_true (dropify_service_delete (a->service, second, &error));
+  g_assert_no_error (error);
+  late = send_text (a, "sent while no one was there", 0);
+  g_assert_null (dropify_sync_peek_reconcile (sync));
+
+  /* ... are in the index made for the next peer. */
+  c = node_start (dc);
+  connect_nodes (c, a);
+  assert_count (c, 4);
+  assert_arrives (c, late);
+  g_assert_true (dropify_history_is_deleted (history_of (c), first));
+  g_assert_true (dropify_history_is_deleted (history_of (c), second));
+  ids_a = ids_of (a);
+  ids_c = ids_of (c);
+  g_assert_cmpstr (ids_a, ==, ids_c);
+  g_assert_cmpuint (dropify_reconcile_get_n_entries (dropify_sync_peek_reconcile (sync)), ==, 6);
+
+  node_stop (a);
+  node_stop (c);
+  dropify_test_remove_dir (da);
+  dropify_test_remove_dir (db);
+  dropify_test_remove_dir (dc);
+}
+
 static const DropifyTestCase cases[] = {
   { "/sync/two-ways-and-delete", test_two_ways_and_delete },
   { "/sync/chain", NULL, test_topologies, GINT_TO_POINTER (FALSE) },
   { "/sync/triangle", NULL, test_topologies, GINT_TO_POINTER (TRUE) },
   { "/sync/late-joiner", test_late_joiner },
+  { "/sync/index-on-demand", test_index_on_demand },
   { "/sync/expired-not-delivered", test_expired_not_delivered },
   { "/sync/reconcile-bytes", test_reconcile_bytes },
   { "/sync/file-transfer", test_file_transfer },
