@@ -13,8 +13,9 @@
  * SHA-256 of its audience (see dropify_drop_audience_tag()). */
 #define AUDIENCE_TAG_LEN 24
 
-/* What only a file has. Most drops are texts, and a history holds
- * thousands: kept apart, these fields cost a text drop nothing. */
+/* What only a file has, and what few drops have: an audience, devices
+ * known to hold it. Most drops are texts for everyone, and a history
+ * holds thousands: kept apart, these fields cost such a drop nothing. */
 typedef struct
 {
   char            *name;
@@ -23,9 +24,11 @@ typedef struct
   char            *path;
   uint64_t         size;
   uint64_t         received;
-} FileFields;
+  char           **audience;    /* sorted device ids; NULL: everyone */
+  GPtrArray       *holders;     /* DropifyHolder, at most DROPIFY_DROP_MAX_HOLDERS */
+} RareFields;
 
-static const FileFields no_file_fields;
+static const RareFields no_rare_fields;
 
 struct _DropifyDrop
 {
@@ -33,11 +36,9 @@ struct _DropifyDrop
 
   char            *id;
   char            *text;
-  FileFields      *file;        /* NULL until a file field is set */
+  RareFields      *rare;        /* NULL until one of its fields is set */
   char            *origin;
   char            *origin_name;
-  char           **audience;    /* sorted device ids; NULL: everyone */
-  GPtrArray       *holders;     /* DropifyHolder, at most DROPIFY_DROP_MAX_HOLDERS */
   int64_t          created_at;
   int64_t          expires_at;
   DropifyDropKind  kind;
@@ -47,19 +48,19 @@ struct _DropifyDrop
 G_DEFINE_FINAL_TYPE (DropifyDrop, dropify_drop, G_TYPE_OBJECT)
 
 /* For reading: all NULL and 0 for a drop that has none. */
-static inline const FileFields *
-file_fields (DropifyDrop *self)
+static inline const RareFields *
+rare_fields (DropifyDrop *self)
 {
-  return self->file != NULL ? self->file : &no_file_fields;
+  return self->rare != NULL ? self->rare : &no_rare_fields;
 }
 
 /* For writing. */
-static FileFields *
-ensure_file_fields (DropifyDrop *self)
+static RareFields *
+ensure_rare_fields (DropifyDrop *self)
 {
-  if (self->file == NULL)
-    self->file = g_new0 (FileFields, 1);
-  return self->file;
+  if (self->rare == NULL)
+    self->rare = g_new0 (RareFields, 1);
+  return self->rare;
 }
 
 /* A history holds drops from a few devices: their ids and names are
@@ -102,18 +103,18 @@ dropify_drop_finalize (GObject *object)
 
   g_clear_pointer (&self->id, g_free);
   g_clear_pointer (&self->text, g_free);
-  if (self->file != NULL)
+  if (self->rare != NULL)
     {
-      g_free (self->file->name);
-      g_free (self->file->mime);
-      g_free (self->file->sha256);
-      g_free (self->file->path);
-      g_clear_pointer (&self->file, g_free);
+      g_free (self->rare->name);
+      g_free (self->rare->mime);
+      g_free (self->rare->sha256);
+      g_free (self->rare->path);
+      g_strfreev (self->rare->audience);
+      g_clear_pointer (&self->rare->holders, g_ptr_array_unref);
+      g_clear_pointer (&self->rare, g_free);
     }
   g_clear_pointer (&self->origin, g_ref_string_release);
   g_clear_pointer (&self->origin_name, g_ref_string_release);
-  g_clear_pointer (&self->audience, g_strfreev);
-  g_clear_pointer (&self->holders, g_ptr_array_unref);
 
   G_OBJECT_CLASS (dropify_drop_parent_class)->finalize (object);
 }
@@ -131,23 +132,23 @@ dropify_drop_get_property (GObject    *object,
     case PROP_ID: g_value_set_string (value, self->id); break;
     case PROP_KIND: g_value_set_enum (value, self->kind); break;
     case PROP_TEXT: g_value_set_string (value, self->text); break;
-    case PROP_NAME: g_value_set_string (value, file_fields (self)->name); break;
-    case PROP_MIME: g_value_set_string (value, file_fields (self)->mime); break;
-    case PROP_SIZE: g_value_set_uint64 (value, file_fields (self)->size); break;
-    case PROP_SHA256: g_value_set_string (value, file_fields (self)->sha256); break;
+    case PROP_NAME: g_value_set_string (value, rare_fields (self)->name); break;
+    case PROP_MIME: g_value_set_string (value, rare_fields (self)->mime); break;
+    case PROP_SIZE: g_value_set_uint64 (value, rare_fields (self)->size); break;
+    case PROP_SHA256: g_value_set_string (value, rare_fields (self)->sha256); break;
     case PROP_ORIGIN: g_value_set_string (value, self->origin); break;
     case PROP_ORIGIN_NAME: g_value_set_string (value, self->origin_name); break;
     case PROP_CREATED_AT: g_value_set_int64 (value, self->created_at); break;
     case PROP_EXPIRES_AT: g_value_set_int64 (value, self->expires_at); break;
     case PROP_COMPLETE: g_value_set_boolean (value, self->complete); break;
-    case PROP_PATH: g_value_set_string (value, file_fields (self)->path); break;
-    case PROP_RECEIVED: g_value_set_uint64 (value, file_fields (self)->received); break;
-    case PROP_HOLDERS: g_value_set_pointer (value, self->holders); break;
+    case PROP_PATH: g_value_set_string (value, rare_fields (self)->path); break;
+    case PROP_RECEIVED: g_value_set_uint64 (value, rare_fields (self)->received); break;
+    case PROP_HOLDERS: g_value_set_pointer (value, rare_fields (self)->holders); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
 
-/* A file field's construct property: left unset (and no file fields
+/* A file field's construct property: left unset (and no rare fields
  * made) when it is NULL, as it is for every text drop. */
 static void
 set_file_string (DropifyDrop  *self,
@@ -155,7 +156,7 @@ set_file_string (DropifyDrop  *self,
                  const GValue *value)
 {
   if (g_value_get_string (value) != NULL)
-    G_STRUCT_MEMBER (char *, ensure_file_fields (self), offset) = g_value_dup_string (value);
+    G_STRUCT_MEMBER (char *, ensure_rare_fields (self), offset) = g_value_dup_string (value);
 }
 
 static void
@@ -172,14 +173,14 @@ dropify_drop_set_property (GObject      *object,
     case PROP_KIND: self->kind = g_value_get_enum (value); break;
     case PROP_TEXT: self->text = g_value_dup_string (value); break;
     /* Construct properties: set to their defaults for every drop, which
-     * makes no file fields. */
-    case PROP_NAME: set_file_string (self, G_STRUCT_OFFSET (FileFields, name), value); break;
-    case PROP_MIME: set_file_string (self, G_STRUCT_OFFSET (FileFields, mime), value); break;
+     * makes no rare fields. */
+    case PROP_NAME: set_file_string (self, G_STRUCT_OFFSET (RareFields, name), value); break;
+    case PROP_MIME: set_file_string (self, G_STRUCT_OFFSET (RareFields, mime), value); break;
     case PROP_SIZE:
       if (g_value_get_uint64 (value) != 0)
-        ensure_file_fields (self)->size = g_value_get_uint64 (value);
+        ensure_rare_fields (self)->size = g_value_get_uint64 (value);
       break;
-    case PROP_SHA256: set_file_string (self, G_STRUCT_OFFSET (FileFields, sha256), value); break;
+    case PROP_SHA256: set_file_string (self, G_STRUCT_OFFSET (RareFields, sha256), value); break;
     case PROP_ORIGIN: self->origin = intern (g_value_get_string (value)); break;
     case PROP_ORIGIN_NAME: self->origin_name = intern (g_value_get_string (value)); break;
     case PROP_CREATED_AT: self->created_at = g_value_get_int64 (value); break;
@@ -295,11 +296,11 @@ dropify_drop_new_file (const char *id,
   self = g_object_new (DROPIFY_TYPE_DROP, NULL);
   self->id = g_strdup (id);
   self->kind = DROPIFY_DROP_KIND_FILE;
-  self->file = g_new0 (FileFields, 1);
-  self->file->name = g_strdup (name);
-  self->file->mime = g_strdup (mime ? mime : "application/octet-stream");
-  self->file->size = size;
-  self->file->sha256 = g_strdup (sha256);
+  self->rare = g_new0 (RareFields, 1);
+  self->rare->name = g_strdup (name);
+  self->rare->mime = g_strdup (mime ? mime : "application/octet-stream");
+  self->rare->size = size;
+  self->rare->sha256 = g_strdup (sha256);
   self->origin = intern (origin);
   self->origin_name = intern (origin_name);
   self->created_at = created_at;
@@ -333,28 +334,28 @@ const char *
 dropify_drop_get_name (DropifyDrop *self)
 {
   g_return_val_if_fail (DROPIFY_IS_DROP (self), NULL);
-  return file_fields (self)->name;
+  return rare_fields (self)->name;
 }
 
 const char *
 dropify_drop_get_mime (DropifyDrop *self)
 {
   g_return_val_if_fail (DROPIFY_IS_DROP (self), NULL);
-  return file_fields (self)->mime;
+  return rare_fields (self)->mime;
 }
 
 uint64_t
 dropify_drop_get_size (DropifyDrop *self)
 {
   g_return_val_if_fail (DROPIFY_IS_DROP (self), 0);
-  return file_fields (self)->size;
+  return rare_fields (self)->size;
 }
 
 const char *
 dropify_drop_get_sha256 (DropifyDrop *self)
 {
   g_return_val_if_fail (DROPIFY_IS_DROP (self), NULL);
-  return file_fields (self)->sha256;
+  return rare_fields (self)->sha256;
 }
 
 const char *
@@ -415,7 +416,7 @@ const char *
 dropify_drop_get_path (DropifyDrop *self)
 {
   g_return_val_if_fail (DROPIFY_IS_DROP (self), NULL);
-  return file_fields (self)->path;
+  return rare_fields (self)->path;
 }
 
 void
@@ -424,12 +425,12 @@ dropify_drop_set_path (DropifyDrop *self,
 {
   g_return_if_fail (DROPIFY_IS_DROP (self));
 
-  FileFields *file;
+  RareFields *file;
 
-  if (g_strcmp0 (file_fields (self)->path, path) == 0)
+  if (g_strcmp0 (rare_fields (self)->path, path) == 0)
     return;
 
-  file = ensure_file_fields (self);
+  file = ensure_rare_fields (self);
   g_free (file->path);
   file->path = g_strdup (path);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PATH]);
@@ -444,7 +445,7 @@ uint64_t
 dropify_drop_get_received (DropifyDrop *self)
 {
   g_return_val_if_fail (DROPIFY_IS_DROP (self), 0);
-  return file_fields (self)->received;
+  return rare_fields (self)->received;
 }
 
 void
@@ -453,10 +454,10 @@ dropify_drop_set_received (DropifyDrop *self,
 {
   g_return_if_fail (DROPIFY_IS_DROP (self));
 
-  if (file_fields (self)->received == received)
+  if (rare_fields (self)->received == received)
     return;
 
-  ensure_file_fields (self)->received = received;
+  ensure_rare_fields (self)->received = received;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECEIVED]);
 }
 
@@ -482,7 +483,7 @@ GPtrArray *
 dropify_drop_get_holders (DropifyDrop *self)
 {
   g_return_val_if_fail (DROPIFY_IS_DROP (self), NULL);
-  return self->holders;
+  return rare_fields (self)->holders;
 }
 
 /**
@@ -503,25 +504,27 @@ dropify_drop_add_holder (DropifyDrop    *self,
                          int64_t         since)
 {
   DropifyHolder *holder = NULL;
+  GPtrArray *holders;
 
   g_return_val_if_fail (DROPIFY_IS_DROP (self), FALSE);
   g_return_val_if_fail (device_id != NULL, FALSE);
 
-  if (self->holders == NULL)
-    self->holders = g_ptr_array_new_with_free_func (holder_free);
+  if (ensure_rare_fields (self)->holders == NULL)
+    self->rare->holders = g_ptr_array_new_with_free_func (holder_free);
+  holders = self->rare->holders;
 
-  for (guint i = 0; i < self->holders->len && holder == NULL; i++)
-    if (g_str_equal (((DropifyHolder *) self->holders->pdata[i])->device_id, device_id))
-      holder = self->holders->pdata[i];
+  for (guint i = 0; i < holders->len && holder == NULL; i++)
+    if (g_str_equal (((DropifyHolder *) holders->pdata[i])->device_id, device_id))
+      holder = holders->pdata[i];
 
   if (holder == NULL)
     {
-      if (self->holders->len >= DROPIFY_DROP_MAX_HOLDERS)
+      if (holders->len >= DROPIFY_DROP_MAX_HOLDERS)
         return FALSE;
       holder = g_new0 (DropifyHolder, 1);
       holder->device_id = g_strdup (device_id);
       holder->since = since;
-      g_ptr_array_add (self->holders, holder);
+      g_ptr_array_add (holders, holder);
     }
   else if ((what == DROPIFY_HOLDING_DROP && holder->drop) ||
            (what == DROPIFY_HOLDING_CONTENT && holder->content))
@@ -549,16 +552,18 @@ gboolean
 dropify_drop_remove_holder (DropifyDrop *self,
                             const char  *device_id)
 {
+  GPtrArray *holders;
+
   g_return_val_if_fail (DROPIFY_IS_DROP (self), FALSE);
   g_return_val_if_fail (device_id != NULL, FALSE);
 
-  if (self->holders == NULL)
+  if ((holders = rare_fields (self)->holders) == NULL)
     return FALSE;
 
-  for (guint i = 0; i < self->holders->len; i++)
-    if (g_str_equal (((DropifyHolder *) self->holders->pdata[i])->device_id, device_id))
+  for (guint i = 0; i < holders->len; i++)
+    if (g_str_equal (((DropifyHolder *) holders->pdata[i])->device_id, device_id))
       {
-        g_ptr_array_remove_index (self->holders, i);
+        g_ptr_array_remove_index (holders, i);
         g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HOLDERS]);
         return TRUE;
       }
@@ -587,7 +592,7 @@ const char * const *
 dropify_drop_get_audience (DropifyDrop *self)
 {
   g_return_val_if_fail (DROPIFY_IS_DROP (self), NULL);
-  return (const char * const *) self->audience;
+  return (const char * const *) rare_fields (self)->audience;
 }
 
 static int
@@ -621,9 +626,10 @@ dropify_drop_set_audience (DropifyDrop        *self,
 {
   g_return_if_fail (DROPIFY_IS_DROP (self));
 
-  g_clear_pointer (&self->audience, g_strfreev);
+  if (self->rare != NULL)
+    g_clear_pointer (&self->rare->audience, g_strfreev);
   if (audience != NULL && audience[0] != NULL)
-    self->audience = sorted_copy (audience);
+    ensure_rare_fields (self)->audience = sorted_copy (audience);
 }
 
 /**
@@ -635,7 +641,7 @@ gboolean
 dropify_drop_is_targeted (DropifyDrop *self)
 {
   g_return_val_if_fail (DROPIFY_IS_DROP (self), FALSE);
-  return self->audience != NULL;
+  return rare_fields (self)->audience != NULL;
 }
 
 /**
@@ -654,14 +660,14 @@ dropify_drop_is_for (DropifyDrop *self,
 {
   g_return_val_if_fail (DROPIFY_IS_DROP (self), FALSE);
 
-  if (self->audience == NULL)
+  if (rare_fields (self)->audience == NULL)
     return TRUE;
   if (device_id == NULL)
     return FALSE;
   if (g_strcmp0 (self->origin, device_id) == 0)
     return TRUE;
 
-  return g_strv_contains ((const char * const *) self->audience, device_id);
+  return g_strv_contains ((const char * const *) self->rare->audience, device_id);
 }
 
 /**
@@ -880,8 +886,8 @@ dropify_drop_to_json (DropifyDrop *self)
   json_builder_add_string_value (builder, self->origin_name ? self->origin_name : "");
   json_builder_set_member_name (builder, "audience");
   json_builder_begin_array (builder);
-  for (guint i = 0; self->audience != NULL && self->audience[i] != NULL; i++)
-    json_builder_add_string_value (builder, self->audience[i]);
+  for (guint i = 0; rare_fields (self)->audience != NULL && self->rare->audience[i] != NULL; i++)
+    json_builder_add_string_value (builder, self->rare->audience[i]);
   json_builder_end_array (builder);
   json_builder_set_member_name (builder, "created_at");
   json_builder_add_int_value (builder, self->created_at);
@@ -896,24 +902,24 @@ dropify_drop_to_json (DropifyDrop *self)
   else
     {
       json_builder_set_member_name (builder, "name");
-      json_builder_add_string_value (builder, file_fields (self)->name);
+      json_builder_add_string_value (builder, rare_fields (self)->name);
       json_builder_set_member_name (builder, "mime");
-      json_builder_add_string_value (builder, file_fields (self)->mime);
+      json_builder_add_string_value (builder, rare_fields (self)->mime);
       json_builder_set_member_name (builder, "size");
-      json_builder_add_int_value (builder, (int64_t) file_fields (self)->size);
+      json_builder_add_int_value (builder, (int64_t) rare_fields (self)->size);
       json_builder_set_member_name (builder, "sha256");
-      json_builder_add_string_value (builder, file_fields (self)->sha256);
+      json_builder_add_string_value (builder, rare_fields (self)->sha256);
       json_builder_set_member_name (builder, "complete");
       json_builder_add_boolean_value (builder, self->complete);
       if (!self->complete)
         {
           json_builder_set_member_name (builder, "received");
-          json_builder_add_int_value (builder, (int64_t) file_fields (self)->received);
+          json_builder_add_int_value (builder, (int64_t) rare_fields (self)->received);
         }
-      if (self->complete && file_fields (self)->path != NULL)
+      if (self->complete && rare_fields (self)->path != NULL)
         {
           json_builder_set_member_name (builder, "path");
-          json_builder_add_string_value (builder, file_fields (self)->path);
+          json_builder_add_string_value (builder, rare_fields (self)->path);
         }
     }
 
