@@ -92,7 +92,8 @@ struct _DropifyWindow
   GtkToggleButton      *narrow_search_button;
   GtkSearchBar         *search_bar;
   GtkSearchEntry       *search_entry;
-  GtkDropDown          *kind_dropdown;
+  GtkWidget            *search_box;
+  GtkDropDown          *kind_dropdown;     /* both made when the search first opens */
   GtkDropDown          *device_dropdown;
   GPtrArray            *device_ids;   /* the device filter's, "" for all */
   GtkLabel             *new_drops_label;
@@ -478,9 +479,9 @@ dropify_window_search (DropifyWindow *self)
     return;
 
   text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
-  selected = gtk_drop_down_get_selected (self->kind_dropdown);
+  selected = self->kind_dropdown != NULL ? gtk_drop_down_get_selected (self->kind_dropdown) : 0;
   kind = selected == 1 ? DROPIFY_DROP_KIND_TEXT : selected == 2 ? DROPIFY_DROP_KIND_FILE : -1;
-  selected = gtk_drop_down_get_selected (self->device_dropdown);
+  selected = self->device_dropdown != NULL ? gtk_drop_down_get_selected (self->device_dropdown) : 0;
   if (self->device_ids != NULL && selected > 0 && selected < self->device_ids->len)
     origin = g_ptr_array_index (self->device_ids, selected);
 
@@ -578,11 +579,45 @@ dropify_window_fill_devices (DropifyWindow *self)
   g_signal_handlers_unblock_by_func (self->device_dropdown, dropify_window_search_changed, self);
 }
 
+/* The search's drop-downs, made when it first opens: each holds a
+ * popover and a list, which a window that is never searched does not
+ * need (0.15 MiB). */
+static GtkDropDown *
+dropify_window_add_dropdown (DropifyWindow *self,
+                             GListModel    *model,
+                             const char    *tooltip)
+{
+  GtkWidget *dropdown = gtk_drop_down_new (model, NULL);
+
+  gtk_widget_set_tooltip_text (dropdown, tooltip);
+  g_signal_connect_object (dropdown, "notify::selected",
+                           G_CALLBACK (dropify_window_search_changed),
+                           self, G_CONNECT_SWAPPED);
+  gtk_box_append (GTK_BOX (self->search_box), dropdown);
+
+  return GTK_DROP_DOWN (dropdown);
+}
+
+static void
+dropify_window_ensure_search_filters (DropifyWindow *self)
+{
+  const char * const kinds[] = { _("All"), _("Texts"), _("Files"), NULL };
+
+  if (self->device_dropdown != NULL)
+    return;
+
+  /* Filled from the history each time the search opens. */
+  self->device_dropdown = dropify_window_add_dropdown (self, NULL, _("From Device"));
+  self->kind_dropdown = dropify_window_add_dropdown (self, G_LIST_MODEL (gtk_string_list_new (kinds)),
+                                                     _("Kind of Drops"));
+}
+
 static void
 dropify_window_search_mode_changed (DropifyWindow *self)
 {
   if (gtk_search_bar_get_search_mode (self->search_bar))
     {
+      dropify_window_ensure_search_filters (self);
       dropify_window_fill_devices (self);
       gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
     }
@@ -1975,8 +2010,7 @@ dropify_window_class_init (DropifyWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, narrow_search_button);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, search_bar);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, search_entry);
-  gtk_widget_class_bind_template_child (widget_class, DropifyWindow, kind_dropdown);
-  gtk_widget_class_bind_template_child (widget_class, DropifyWindow, device_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, DropifyWindow, search_box);
   gtk_widget_class_bind_template_callback (widget_class, dropify_window_search_changed);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, selection_bar);
   gtk_widget_class_bind_template_child (widget_class, DropifyWindow, selection_label);

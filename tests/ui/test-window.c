@@ -2351,6 +2351,9 @@ test_window_search (Fixture       *fixture,
   file = send_file (fixture, "Quarterly report.pdf", "%PDF-1.4 numbers");
   wait_for (label_is_shown, &report, "the file's row");
 
+  /* The search's drop-downs are made when it first opens. */
+  g_assert_null (find_dropdown_in (fixture->window, "Kind of Drops"));
+  g_assert_null (find_dropdown_in (fixture->window, "From Device"));
   g_assert_true (gtk_widget_activate_action (fixture->window, "win.search", NULL));
   entry = find_descendant (fixture->window, GTK_TYPE_SEARCH_ENTRY);
   wait_for (widget_is_mapped, entry, "the search bar");
