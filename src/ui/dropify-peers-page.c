@@ -38,7 +38,6 @@ struct _DropifyPeersPage
   guint                  help_source;
   gboolean               waited;
   gboolean               was_available;
-  gboolean               discovery_known;
 
   /* Template widgets */
   GtkRevealer           *discovery_revealer;
@@ -150,13 +149,11 @@ dropify_peers_page_update_discovery (DropifyPeersPage *self)
    * time to find someone before the help shows. */
   if (available && !self->was_available)
     {
-      if (self->discovery_known)
-        self->help_since = 0;
+      self->help_since = 0;
       self->waited = FALSE;
       dropify_peers_page_arm_help (self);
     }
   self->was_available = available;
-  self->discovery_known = TRUE;
 
   dropify_peers_page_update_help (self);
 }
@@ -483,6 +480,9 @@ dropify_peers_page_set_service (DropifyPeersPage *self,
                                self, G_CONNECT_SWAPPED);
     }
 
+  /* Counted from when discovery started looking (see
+   * dropify_peers_page_set_searching_since()), not as if it came back. */
+  self->was_available = dropify_peers_page_discovery_available (self);
   dropify_peers_page_arm_help (self);
   dropify_peers_page_update_discovery (self);
 
